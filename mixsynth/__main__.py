@@ -1,0 +1,5 @@
+"""``python -m mixsynth``: the same as the ``mixsynth`` command."""
+
+from mixsynth.cli import main
+
+main()

@@ -1,0 +1,446 @@
+"""The ``mixsynth`` command line: a thin shell over the library.
+
+It parses options, calls :mod:`mixsynth.synth` and friends, and maps failures to exit
+statuses: 0 success, 1 a comparison threshold broken, 2 bad input or usage (one line
+on stderr, no traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from mixsynth.errors import MixsynthError
+from mixsynth.io import STDIO, TableFormat, check_output, format_from_suffix, read_table
+from mixsynth.synth import Bounds, Method, MixsynthWarning, Pairing, SynthesisOptions
+from mixsynth.weights import (
+    DEFAULT_EPS,
+    DEFAULT_MIX_STRENGTH,
+    SPEC_HELP,
+    WeightDistribution,
+    parse_weights,
+)
+
+
+def _say(line: str) -> None:
+    """One plain line on stderr (never wrapped or styled, so pipelines can grep it)."""
+    sys.stderr.write(line.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+class MixsynthGroup(TyperGroup):
+    """Turns every failure into one line on stderr and the documented exit status."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _say("Interrupted: stopped before finishing; no output file was written or changed.")
+            raise typer.Exit(130) from None
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name or "mixsynth", standalone_mode=False, **extra)
+        except MixsynthError as error:
+            _say(f"Error: {error}")
+            code = 2
+        except typer.Abort:
+            _say("Aborted.")
+            code = 130
+        except typer.TyperException as error:  # Click's usage errors
+            message = error.format_message() if hasattr(error, "format_message") else str(error)
+            command = getattr(getattr(error, "ctx", None), "command_path", "mixsynth")
+            _say(f"Error: {message} (see '{command} --help')")
+            code = getattr(error, "exit_code", 2)
+        except BrokenPipeError:
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=MixsynthGroup,
+    name="mixsynth",
+    help="Synthesize tabular data with vanilla or variance-preserving mixup, "
+    "over generations, and compare real and synthetic tables.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@contextmanager
+def reported_warnings(quiet: bool):
+    """Print each distinct library warning once, as one 'Warning:' line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MixsynthWarning)
+        yield
+    if not quiet:
+        for message in dict.fromkeys(
+            str(w.message) for w in caught if w.category is MixsynthWarning
+        ):
+            _say(f"Warning: {message}")
+
+
+def parse_eps(text: str) -> tuple[float, float]:
+    """'0.1' means eps0 = eps1 = 0.1; '0.05,0.2' sets them apart."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
+    if len(values) not in (1, 2):
+        raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
+    return values[0], values[-1]
+
+
+def build_options(
+    method: Method | None,
+    weights: str | None,
+    mix_strength: float,
+    eps: str,
+    finite_sample: bool,
+    rows: int | None = None,
+    by: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    pairing: Pairing = Pairing.BALANCED,
+    bounds: Bounds = Bounds.NONE,
+) -> SynthesisOptions:
+    """SynthesisOptions from CLI values; the method follows ``--weights`` when not given."""
+    distribution: WeightDistribution | None = parse_weights(weights) if weights else None
+    if method is None:
+        method = Method.GENERALIZED
+        if distribution is not None and distribution.is_vanilla:
+            method = Method.VANILLA
+    options = SynthesisOptions(
+        method=method,
+        weights=distribution,
+        mix_strength=mix_strength,
+        eps=parse_eps(eps),
+        finite_sample=finite_sample,
+        rows=rows,
+        by=tuple(by),
+        categorical=tuple(categorical),
+        pairing=pairing,
+        bounds=bounds,
+    )
+    options.check()
+    return options
+
+
+MethodOption = Annotated[
+    Method | None,
+    typer.Option(
+        help="vanilla: weights inside [0, 1], default Beta(0.2, 0.2). generalized: "
+        "variance-preserving expanded Beta (default). Inferred from --weights if omitted.",
+        case_sensitive=False,
+    ),
+]
+WeightsOption = Annotated[
+    str | None, typer.Option("--weights", "-w", help=f"Weight distribution: {SPEC_HELP}.")
+]
+MixStrengthOption = Annotated[
+    float,
+    typer.Option(
+        help="Generalized solver: mixing strength 1 - E[lam], in (0, 1).",
+    ),
+]
+EpsOption = Annotated[
+    str,
+    typer.Option(help="Generalized solver: support [-eps0, 1+eps1]; 'E' or 'E0,E1'."),
+]
+FiniteSampleOption = Annotated[
+    bool,
+    typer.Option(
+        help="Generalized solver: aim the variance factor at the finite-sample target so "
+        "the sample variance (ddof=1) is kept in expectation, not only the n-divided one.",
+    ),
+]
+InputFormatOption = Annotated[
+    TableFormat | None,
+    typer.Option(
+        help="Input format, when the suffix does not tell (stdin: csv).", case_sensitive=False
+    ),
+]
+EncodingOption = Annotated[
+    str, typer.Option(help="Text encoding of CSV input, e.g. latin-1 or cp1252.")
+]
+CategoricalOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--categorical",
+        help="Copy this column from donor rows instead of mixing it (e.g. integer codes). "
+        "Repeatable.",
+    ),
+]
+
+
+@app.command()
+def generate(
+    input: Annotated[str, typer.Argument(help="Input table (.csv or .parquet), or - for stdin.")],
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Output table (last generation); - for stdout."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(help="Write every generation as gen-001.<ext>, gen-002.<ext>, ... here."),
+    ] = None,
+    rows: Annotated[
+        int | None, typer.Option(help="Rows per generation (default: as many as the input).")
+    ] = None,
+    generations: Annotated[
+        int,
+        typer.Option(
+            "--generations", "-g", help="Generations; each is made from the previous one."
+        ),
+    ] = 1,
+    method: MethodOption = None,
+    weights: WeightsOption = None,
+    mix_strength: MixStrengthOption = DEFAULT_MIX_STRENGTH,
+    eps: EpsOption = f"{DEFAULT_EPS:g}",
+    finite_sample: FiniteSampleOption = True,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Mix only inside groups of this column (repeatable)."),
+    ] = None,
+    categorical: CategoricalOption = None,
+    pairing: Annotated[
+        Pairing,
+        typer.Option(
+            help="balanced: every row an anchor equally often; iid: anchors at random.",
+            case_sensitive=False,
+        ),
+    ] = Pairing.BALANCED,
+    bounds: Annotated[
+        Bounds,
+        typer.Option(
+            help="Keep mixed values inside the input's range: none, clip or reflect.",
+            case_sensitive=False,
+        ),
+    ] = Bounds.NONE,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed; the same seed gives byte-identical files.")
+    ] = None,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            help="Write a comparison report; .json, .md or .html by suffix (- = JSON on stdout)."
+        ),
+    ] = None,
+    format: Annotated[
+        TableFormat | None,
+        typer.Option(
+            "--format",
+            help="Output format (default: from the output suffix).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    input_format: InputFormatOption = None,
+    encoding: EncodingOption = "utf-8",
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="With --out-dir: continue an interrupted run from its last complete file."
+        ),
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")
+    ] = False,
+) -> None:
+    """Synthesize a table with mixup, for one or more generations.
+
+    Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
+    """
+    from mixsynth.pipeline import GenerateJob
+
+    if generations < 1:
+        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+    if output is None and out_dir is None:
+        raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
+    if resume and out_dir is None:
+        raise MixsynthError("--resume needs --out-dir", "give the --out-dir of the interrupted run")
+    options = build_options(
+        method,
+        weights,
+        mix_strength,
+        eps,
+        finite_sample,
+        rows,
+        by or (),
+        categorical or (),
+        pairing,
+        bounds,
+    )
+    if input != STDIO and input_format is None:
+        format_from_suffix(input, "--input-format")
+    output_format = format
+    if output_format is None and output not in (None, STDIO):
+        output_format = format_from_suffix(output, "--format")
+    if output is not None:
+        check_output(output, force, (input,))
+    job = GenerateJob(
+        input=input,
+        options=options,
+        generations=generations,
+        output=output,
+        output_format=output_format,
+        out_dir=out_dir,
+        seed=seed,
+        input_format=input_format,
+        encoding=encoding,
+        report=report,
+        resume=resume,
+        force=force,
+        say=(lambda line: None) if quiet else _say,
+    )
+    with reported_warnings(quiet), generation_progress(generations, quiet) as advance:
+        job.run(on_generation=advance)
+
+
+@contextmanager
+def generation_progress(total: int, quiet: bool):
+    """A progress bar over generations on a terminal's stderr; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda generation: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("generations", total=total)
+        yield lambda generation: progress.update(task, completed=generation.index)
+
+
+@app.command("weights")
+def weights_command(
+    method: MethodOption = None,
+    weights: WeightsOption = None,
+    mix_strength: MixStrengthOption = DEFAULT_MIX_STRENGTH,
+    eps: EpsOption = f"{DEFAULT_EPS:g}",
+    finite_sample: FiniteSampleOption = True,
+    rows: Annotated[
+        int | None,
+        typer.Option(help="Table size n, for the finite-sample target (default: none, factor 1)."),
+    ] = None,
+    pairing: Annotated[
+        Pairing,
+        typer.Option(case_sensitive=False, help="Pairing the finite-sample target assumes."),
+    ] = Pairing.BALANCED,
+    generations: Annotated[
+        int,
+        typer.Option(
+            "--generations", "-g", help="Show the predicted variance after this many generations."
+        ),
+    ] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show a weight distribution's parameters and what the theory predicts for it.
+
+    Example: mixsynth weights --method vanilla --weights beta:0.2,0.2 -g 10
+    """
+    if generations < 1:
+        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+    if rows is not None and rows < 1:
+        raise MixsynthError(f"--rows must be at least 1, got {rows}")
+    options = build_options(
+        method, weights, mix_strength, eps, finite_sample and rows is not None, pairing=pairing
+    )
+    distribution = options.weights_for(rows or 0, rows or 0)
+    theory = distribution.theory()
+    figures = {
+        "method": options.method.value,
+        "weights": distribution.label(),
+        "alpha": distribution.alpha,
+        "beta": distribution.beta,
+        "eps0": distribution.eps0,
+        "eps1": distribution.eps1,
+        "support": [theory.lower, theory.upper],
+        "mean": theory.mean,
+        "rho": theory.rho,
+        "generations": generations,
+        "predicted_variance_ratio": theory.variance_after(generations),
+        "delta": theory.delta,
+        "kappa": theory.kappa,
+        "novelty": theory.novelty,
+    }
+    if as_json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{options.method.value} weights: {distribution.label()}", show_header=False
+    )
+    table.add_row(
+        "lam ~",
+        f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
+    )
+    table.add_row("support", f"[{theory.lower:g}, {theory.upper:g}]")
+    table.add_row("E(lam)", f"{theory.mean:.6g}")
+    table.add_row("rho (variance factor per generation)", f"{theory.rho:.6g}")
+    table.add_row(
+        f"predicted variance after {generations} generation(s)",
+        f"{theory.variance_after(generations):.6g}",
+    )
+    table.add_row("delta = E(u^2), u = lam(1-lam) (shape distortion)", f"{theory.delta:.6g}")
+    table.add_row("kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}")
+    table.add_row("novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}")
+    Console().print(table)
+
+
+@app.command()
+def inspect(
+    input: Annotated[
+        str, typer.Argument(help="Table to inspect (.csv or .parquet), or - for stdin.")
+    ],
+    input_format: InputFormatOption = None,
+    encoding: EncodingOption = "utf-8",
+    categorical: CategoricalOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show the schema mixsynth infers: each column's kind, dtype, missing values.
+
+    Example: mixsynth inspect sample_data/penguins.csv
+    """
+    from mixsynth.schema import infer_schema
+
+    table = read_table(input, input_format, encoding)
+    specs = infer_schema(table.frame, categorical or ())
+    rows = [
+        {
+            "name": str(spec.name),
+            "kind": spec.kind.value,
+            "dtype": spec.dtype,
+            "storage": str(field.type),
+            "synthesis": "mixed" if spec.kind.is_mixed else "copied from donor",
+            "missing": spec.missing,
+            "distinct": spec.distinct,
+        }
+        for spec, field in zip(specs, table.arrow_schema, strict=True)
+    ]
+    if as_json:
+        typer.echo(json.dumps({"rows": len(table.frame), "columns": rows}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    view = Table(title=f"{input}: {len(table.frame)} rows x {len(rows)} columns")
+    for key in rows[0]:
+        view.add_column(key, justify="right" if key in ("missing", "distinct") else "left")
+    for row in rows:
+        view.add_row(*(str(v) for v in row.values()))
+    Console().print(view)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,432 @@
+r"""The mixup kernel, pairing schemes, group-wise mixup and the generations loop.
+
+One synthetic row is
+
+.. math:: \tilde x = \lambda x_i + (1 - \lambda) x_j = x_o + w (x_d - x_o),
+
+with one weight :math:`\lambda` per row shared by every mixed column,
+:math:`w = \max(\lambda, 1 - \lambda)`, :math:`d` the dominant donor and :math:`o`
+the other one. mixsynth makes the *anchor* (drawn by the pairing scheme) the dominant
+donor and the uniformly drawn *partner* the other: since the two rows of a pair are
+exchangeable and independent of :math:`\lambda`, this is the same law as THEORY.md's
+(i, j) pair, and with balanced anchors every source row is the dominant donor equally
+often. Copied columns (categories, booleans, strings) and missingness come from the
+dominant donor, so with as many rows as the source they are reproduced exactly.
+
+The kernel is a pure function of arrays, indices and weights, so that a streaming or
+partitioned engine can call it on chunks.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from mixsynth.errors import MixsynthError
+from mixsynth.schema import (
+    ColumnSpec,
+    NumericEncoding,
+    decode_numeric,
+    encode_numeric,
+    infer_schema,
+    numeric_encoding,
+)
+from mixsynth.weights import (
+    DEFAULT_EPS,
+    DEFAULT_MIX_STRENGTH,
+    WeightDistribution,
+    finite_sample_target,
+    solve_epbeta,
+    vanilla_default,
+)
+
+#: Rows per block in the kernel: small enough for the temporaries to stay in cache.
+KERNEL_BLOCK_ROWS = 32_768
+
+
+class MixsynthWarning(UserWarning):
+    """Something the user should know about a run that still succeeded."""
+
+
+class Method(str, Enum):
+    VANILLA = "vanilla"
+    GENERALIZED = "generalized"
+
+
+class Pairing(str, Enum):
+    BALANCED = "balanced"
+    IID = "iid"
+
+
+class Bounds(str, Enum):
+    NONE = "none"
+    CLIP = "clip"
+    REFLECT = "reflect"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynthesisOptions:
+    """Everything that decides how one table is synthesized (stored, checked at use).
+
+    ``weights`` fixes the weight distribution; without it, vanilla uses Beta(0.2, 0.2)
+    and generalized solves an EpBeta from ``mix_strength`` and ``eps`` whose variance
+    factor is 1, or the finite-sample target when ``finite_sample`` is set.
+    """
+
+    method: Method = Method.GENERALIZED
+    weights: WeightDistribution | None = None
+    mix_strength: float = DEFAULT_MIX_STRENGTH
+    eps: tuple[float, float] = (DEFAULT_EPS, DEFAULT_EPS)
+    finite_sample: bool = True
+    rows: int | None = None
+    by: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    pairing: Pairing = Pairing.BALANCED
+    bounds: Bounds = Bounds.NONE
+
+    def check(self) -> None:
+        """Refuse contradictory options before any work is done."""
+        if self.rows is not None and self.rows < 1:
+            raise MixsynthError(f"--rows must be at least 1, got {self.rows}")
+        if self.weights is not None:
+            if self.method is Method.VANILLA and not self.weights.is_vanilla:
+                raise MixsynthError(
+                    f"--method vanilla takes weights inside [0, 1], got {self.weights.label()}",
+                    "use --method generalized for epbeta weights",
+                )
+            if self.method is Method.GENERALIZED and self.weights.is_vanilla:
+                raise MixsynthError(
+                    f"--method generalized needs weights that leave [0, 1], "
+                    f"got {self.weights.label()}",
+                    "use --method vanilla for beta/uniform weights",
+                )
+        elif self.method is Method.GENERALIZED:
+            solve_epbeta(self.mix_strength, *self.eps)
+
+    def weights_for(self, n_source: int, n_rows: int) -> WeightDistribution:
+        """The weights to use when ``n_rows`` rows are made from ``n_source`` rows."""
+        if self.weights is not None:
+            return self.weights
+        if self.method is Method.VANILLA:
+            return vanilla_default()
+        weights = solve_epbeta(self.mix_strength, *self.eps)
+        if not self.finite_sample:
+            return weights
+        try:
+            # The target depends on kappa, which barely moves with the target: iterate.
+            for _ in range(3):
+                target = finite_sample_target(
+                    n_source, n_rows, weights.theory().kappa, self.pairing is Pairing.BALANCED
+                )
+                weights = solve_epbeta(self.mix_strength, *self.eps, target_rho=target)
+            return weights
+        except MixsynthError:
+            warnings.warn(
+                f"the finite-sample correction is out of reach for a group of {n_source} "
+                "rows; using variance factor 1 there",
+                MixsynthWarning,
+                stacklevel=2,
+            )
+            return solve_epbeta(self.mix_strength, *self.eps)
+
+
+@dataclass
+class Generation:
+    """One synthesized table and what happened while making it."""
+
+    index: int  #: 1 for the first generation
+    frame: pd.DataFrame
+    weights: WeightDistribution  #: weights of the largest group (all rows without --by)
+    out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
+
+
+def mixup_kernel(
+    x: np.ndarray, dominant: np.ndarray, other: np.ndarray, w: np.ndarray
+) -> np.ndarray:
+    """``x[other] + w * (x[dominant] - x[other])`` for every column of ``x`` (n x p).
+
+    Works in row blocks with reused buffers, so it costs two gathers and three
+    in-place passes per block and no full-size temporaries.
+    """
+    rows = len(dominant)
+    n_cols = x.shape[1]
+    out = np.empty((rows, n_cols), dtype=np.float64, order="F")
+    block = min(KERNEL_BLOCK_ROWS, max(rows, 1))
+    buffer = np.empty(block, dtype=np.float64)
+    for start in range(0, rows, block):
+        stop = min(start + block, rows)
+        d, o, ww = dominant[start:stop], other[start:stop], w[start:stop]
+        tmp = buffer[: stop - start]
+        for c in range(n_cols):
+            column = x[:, c]
+            target = out[start:stop, c]
+            np.take(column, d, out=target)
+            np.take(column, o, out=tmp)
+            target -= tmp
+            target *= ww
+            target += tmp
+    return out
+
+
+def balanced_anchors(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """A tiling of 0..n-1: every row an anchor floor(size/n) times, the rest at random."""
+    full, rest = divmod(size, n)
+    tiles = np.tile(np.arange(n), full)
+    return np.concatenate([tiles, rng.choice(n, rest, replace=False)]) if rest else tiles
+
+
+def allocate_rows(sizes: np.ndarray, total: int) -> np.ndarray:
+    """Split ``total`` rows over groups proportionally to ``sizes`` (largest remainder)."""
+    quota = sizes * (total / sizes.sum())
+    counts = np.floor(quota).astype(np.int64)
+    short = total - counts.sum()
+    if short:
+        counts[np.argsort(-(quota - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Who mixes with whom for every output row."""
+
+    dominant: np.ndarray
+    other: np.ndarray
+    w: np.ndarray  #: max(lam, 1 - lam) of each row
+    group_codes: np.ndarray  #: group of each *source* row
+
+
+def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
+    """Integer group code of each row (0 everywhere without ``by``); NaN keys form a group."""
+    if not by:
+        return np.zeros(len(frame), dtype=np.int64)
+    missing = [c for c in by if c not in frame.columns]
+    if missing:
+        raise MixsynthError(
+            f"--by column {missing[0]!r} is not in the table",
+            f"columns are: {', '.join(map(str, frame.columns))}",
+        )
+    return frame.groupby(list(by), dropna=False, sort=False, observed=True).ngroup().to_numpy()
+
+
+def draw_pairs(
+    rng: np.random.Generator,
+    codes: np.ndarray,
+    rows: int,
+    pairing: Pairing,
+    weights_for_group,
+) -> tuple[Pairs, WeightDistribution]:
+    """Anchors, partners and weights inside each group, then shuffled output order."""
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    counts = allocate_rows(sizes, rows)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    anchors, partners, lams = [], [], []
+    largest = None
+    for group in np.flatnonzero(counts):
+        members = order[starts[group] : starts[group] + sizes[group]]
+        n, size = sizes[group], counts[group]
+        if pairing is Pairing.BALANCED:
+            anchor = balanced_anchors(rng, n, size)
+        else:
+            anchor = rng.integers(n, size=size)
+        anchors.append(members[anchor])
+        partners.append(members[rng.integers(n, size=size)])
+        weights = weights_for_group(int(n), int(size))
+        lams.append(weights.sample(rng, int(size)))
+        if largest is None or n > largest[0]:
+            largest = (n, weights)
+    shuffle = rng.permutation(rows)
+    lam = np.concatenate(lams)[shuffle]
+    pairs = Pairs(
+        dominant=np.concatenate(anchors)[shuffle],
+        other=np.concatenate(partners)[shuffle],
+        w=np.maximum(lam, 1 - lam),
+        group_codes=codes,
+    )
+    return pairs, largest[1]
+
+
+def repair_missing_partners(
+    rng: np.random.Generator, x: np.ndarray, out: np.ndarray, pairs: Pairs
+) -> None:
+    """Where the other donor is missing but the dominant is not, mix with another row.
+
+    The replacement partner is drawn uniformly among the observed rows of the same
+    group, so the observed values still follow the theory (missingness itself comes
+    from the dominant donor).
+    """
+    observed = ~np.isnan(x)
+    need = observed[pairs.dominant] & ~observed[pairs.other]
+    if not need.any():
+        return
+    observed_rows = np.flatnonzero(observed)
+    codes = pairs.group_codes[observed_rows]
+    sorted_rows = observed_rows[np.argsort(codes, kind="stable")]
+    counts = np.bincount(codes, minlength=pairs.group_codes.max() + 1)
+    starts = np.cumsum(counts) - counts
+    dominant = pairs.dominant[need]
+    group = pairs.group_codes[dominant]
+    pick = starts[group] + np.floor(rng.random(len(dominant)) * counts[group]).astype(np.int64)
+    partner = x[sorted_rows[pick]]
+    out[need] = partner + pairs.w[need] * (x[dominant] - partner)
+
+
+def apply_bounds(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> float:
+    """Keep values inside [lower, upper] in place; return the share that was outside."""
+    finite = np.isfinite(values)
+    n_finite = int(finite.sum())
+    if n_finite == 0 or not (np.isfinite(lower) and np.isfinite(upper)):
+        return 0.0
+    outside = finite & ((values < lower) | (values > upper))
+    share = float(outside.sum()) / n_finite
+    if bounds is Bounds.CLIP:
+        np.clip(values, lower, upper, out=values, where=finite)
+    elif bounds is Bounds.REFLECT and outside.any():
+        width = upper - lower
+        if width == 0:
+            values[outside] = lower
+        else:
+            folded = np.mod(values[outside] - lower, 2 * width)
+            values[outside] = lower + np.where(folded > width, 2 * width - folded, folded)
+    return share
+
+
+def stochastic_round(rng: np.random.Generator, values: np.ndarray) -> None:
+    """Round up with probability equal to the fraction, in place: keeps the mean exact."""
+    values += rng.random(len(values))
+    np.floor(values, out=values)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What every generation is held to: the original input's schema, encodings, ranges.
+
+    Bounds use the original range through all generations, never a generation's own.
+    """
+
+    schema: list[ColumnSpec]
+    encodings: dict[str, NumericEncoding]
+    ranges: dict[str, tuple[float, float]]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, categorical: Sequence[str] = ()) -> Reference:
+        if len(frame) == 0:
+            raise MixsynthError("the table has no rows", "give a table with at least one row")
+        schema = infer_schema(frame, categorical)
+        encodings, ranges = {}, {}
+        for spec in schema:
+            if spec.kind.is_mixed:
+                encoding = numeric_encoding(frame[spec.name], spec.kind)
+                values = encode_numeric(frame[spec.name], spec.kind, encoding)
+                finite = values[np.isfinite(values)]
+                encodings[spec.name] = encoding
+                ranges[spec.name] = (
+                    (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
+                )
+        return cls(schema, encodings, ranges)
+
+
+def synthesize(
+    frame: pd.DataFrame,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+    reference: Reference | None = None,
+    index: int = 1,
+) -> Generation:
+    """One generation: ``options.rows`` (default ``len(frame)``) rows mixed from ``frame``."""
+    options.check()
+    reference = reference or Reference.of(frame, options.categorical)
+    rows = options.rows or len(frame)
+    codes = group_codes(frame, options.by)
+    sizes = np.bincount(codes)
+    if (sizes == 1).any():
+        warnings.warn(
+            f"{int((sizes == 1).sum())} --by group(s) have a single row; "
+            "their synthetic rows are copies of it",
+            MixsynthWarning,
+            stacklevel=2,
+        )
+    pairs, weights = draw_pairs(
+        rng, codes, rows, options.pairing, lambda n, size: options.weights_for(n, size)
+    )
+    mixed = [s for s in reference.schema if s.kind.is_mixed]
+    columns: dict = {}
+    out_of_range: dict[str, float] = {}
+    if mixed:
+        x = np.empty((len(frame), len(mixed)), dtype=np.float64, order="F")
+        for c, spec in enumerate(mixed):
+            x[:, c] = encode_numeric(frame[spec.name], spec.kind, reference.encodings[spec.name])
+        out = mixup_kernel(x, pairs.dominant, pairs.other, pairs.w)
+        for c, spec in enumerate(mixed):
+            values = out[:, c]
+            repair_missing_partners(rng, x[:, c], values, pairs)
+            out_of_range[str(spec.name)] = _finish_column(
+                rng, values, x[:, c], pairs, spec, reference, options.bounds
+            )
+            encoding = reference.encodings[spec.name]
+            columns[spec.name] = decode_numeric(values, frame[spec.name], spec.kind, encoding)
+    copied = [s.name for s in reference.schema if not s.kind.is_mixed]
+    if copied:
+        donors = frame[copied].take(pairs.dominant).reset_index(drop=True)
+        for name in copied:
+            columns[name] = donors[name]
+    result = pd.DataFrame({s.name: columns[s.name] for s in reference.schema})
+    return Generation(index=index, frame=result, weights=weights, out_of_range=out_of_range)
+
+
+def _finish_column(
+    rng: np.random.Generator,
+    values: np.ndarray,
+    source: np.ndarray,
+    pairs: Pairs,
+    spec: ColumnSpec,
+    reference: Reference,
+    bounds: Bounds,
+) -> float:
+    """Non-finite fallback, bounds, rounding and representability, in place.
+
+    Returns the share of values outside the original input's range before bounds.
+    """
+    bad = ~np.isfinite(values)
+    if bad.any():
+        values[bad] = source[pairs.dominant[bad]]
+    share = apply_bounds(values, *reference.ranges[spec.name], bounds)
+    if spec.kind.is_integral:
+        stochastic_round(rng, values)
+    encoding = reference.encodings[spec.name]
+    unrepresentable = (values < encoding.lower) | (values > encoding.upper)
+    if unrepresentable.any():
+        values[unrepresentable] = source[pairs.dominant[unrepresentable]]
+    return share
+
+
+def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:
+    """One independent generator per generation, so a run can resume at any generation."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(generations)]
+
+
+def run_generations(
+    frame: pd.DataFrame,
+    options: SynthesisOptions,
+    generations: int,
+    seed: int,
+    reference: Reference | None = None,
+    start: int = 0,
+) -> Iterator[Generation]:
+    """Generations ``start + 1 .. generations``, each made only from the previous one.
+
+    ``frame`` is generation ``start`` (the real data when ``start`` is 0) and
+    ``reference`` the original input's (computed from ``frame`` if not given).
+    """
+    options.check()
+    reference = reference or Reference.of(frame, options.categorical)
+    rngs = generation_rngs(seed, generations)
+    for index in range(start + 1, generations + 1):
+        generation = synthesize(frame, options, rngs[index - 1], reference, index)
+        frame = generation.frame
+        yield generation
