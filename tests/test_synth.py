@@ -1,0 +1,225 @@
+"""The kernel and one generation, against THEORY.md, with fixed seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixsynth.synth import (
+    Bounds,
+    Method,
+    Pairing,
+    Reference,
+    SynthesisOptions,
+    allocate_rows,
+    balanced_anchors,
+    mixup_kernel,
+    run_generations,
+    synthesize,
+)
+from mixsynth.weights import WeightDistribution, solve_epbeta
+
+
+def normal_frame(n: int, seed: int, p: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(n, p)), columns=[f"x{i}" for i in range(p)])
+
+
+def test_kernel_is_the_mixup_formula() -> None:
+    rng = np.random.default_rng(0)
+    x = np.asfortranarray(rng.normal(size=(50, 4)))
+    d, o = rng.integers(50, size=20_000), rng.integers(50, size=20_000)
+    w = rng.uniform(0.5, 1.2, size=20_000)
+    expected = w[:, None] * x[d] + (1 - w[:, None]) * x[o]
+    np.testing.assert_allclose(mixup_kernel(x, d, o, w), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_balanced_anchors_tile_the_rows() -> None:
+    rng = np.random.default_rng(1)
+    counts = np.bincount(balanced_anchors(rng, 7, 23), minlength=7)
+    assert sorted(counts) == [3] * 5 + [4] * 2
+    assert np.array_equal(np.bincount(balanced_anchors(rng, 5, 10)), [2] * 5)
+
+
+def test_allocate_rows_is_proportional_and_exact() -> None:
+    assert allocate_rows(np.array([1, 1, 2]), 8).tolist() == [2, 2, 4]
+    counts = allocate_rows(np.array([5, 3, 2]), 7)
+    assert counts.sum() == 7 and counts.tolist() == [4, 2, 1]
+
+
+def variance_factor(options: SynthesisOptions, n: int, reps: int) -> tuple[float, float]:
+    """Mean and standard error over reps of s^2(synthetic) / s^2(source), ddof=1."""
+    ratios = []
+    for rep in range(reps):
+        frame = normal_frame(n, rep, p=1)
+        out = synthesize(frame, options, np.random.default_rng(10_000 + rep)).frame
+        ratios.append(out["x0"].var() / frame["x0"].var())
+    ratios = np.array(ratios)
+    return ratios.mean(), ratios.std(ddof=1) / np.sqrt(reps)
+
+
+N_SMALL, REPS = 20, 3000
+
+
+@pytest.mark.parametrize("pairing", [Pairing.BALANCED, Pairing.IID])
+def test_finite_sample_target_keeps_the_sample_variance(pairing: Pairing) -> None:
+    """With the target rho*, E[s^2 synthetic] = s^2 source even for n = 20."""
+    mean, se = variance_factor(SynthesisOptions(pairing=pairing), N_SMALL, REPS)
+    assert abs(mean - 1) < 4.5 * se
+
+
+def test_without_the_target_the_bootstrap_shrinks_the_variance() -> None:
+    """rho = 1 alone gives E[ratio] = (n - 1)/n with i.i.d. pairs (THEORY.md §4)."""
+    options = SynthesisOptions(pairing=Pairing.IID, finite_sample=False)
+    mean, se = variance_factor(options, N_SMALL, REPS)
+    assert abs(mean - (N_SMALL - 1) / N_SMALL) < 4.5 * se
+    assert mean < 1 - 4.5 * se  # the shrinkage is really there, and detectable
+
+
+def test_balanced_pairing_shrinks_less_and_as_predicted() -> None:
+    """Balanced anchors: E[ratio] = ((n - 1) rho + kappa^2) / n with rho = 1."""
+    options = SynthesisOptions(finite_sample=False)
+    kappa = solve_epbeta().theory().kappa
+    mean, se = variance_factor(options, N_SMALL, REPS)
+    assert abs(mean - ((N_SMALL - 1) + kappa**2) / N_SMALL) < 4.5 * se
+
+
+def test_vanilla_shrinks_by_rho_each_generation() -> None:
+    weights = WeightDistribution(0.5, 0.5)  # rho = 0.75
+    options = SynthesisOptions(method=Method.VANILLA, weights=weights, pairing=Pairing.IID)
+    ratios = []
+    for rep in range(300):
+        frame = normal_frame(200, rep, p=1)
+        last = list(run_generations(frame, options, 3, seed=rep))[-1].frame
+        ratios.append(last["x0"].var() / frame["x0"].var())
+    expected = (weights.theory().rho * 199 / 200) ** 3  # i.i.d. pairs: rho (n-1)/n per generation
+    se = np.std(ratios, ddof=1) / np.sqrt(len(ratios))
+    assert abs(np.mean(ratios) - expected) < 4.5 * se
+
+
+def test_copied_columns_and_missingness_are_reproduced_exactly() -> None:
+    """Balanced anchors are the dominant donors: each source row donates once."""
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "x": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+            "label": pd.Series(rng.choice(["a", "b", "c"], n), dtype="category"),
+            "flag": rng.random(n) < 0.3,
+        }
+    )
+    out = synthesize(frame, SynthesisOptions(), np.random.default_rng(6)).frame
+    assert out["label"].value_counts().to_dict() == frame["label"].value_counts().to_dict()
+    assert out["flag"].sum() == frame["flag"].sum()
+    assert out["x"].isna().sum() == frame["x"].isna().sum()
+    assert list(out["label"].cat.categories) == list(frame["label"].cat.categories)
+
+
+def test_missing_partners_are_redrawn_among_observed_rows() -> None:
+    """Half the values missing: the observed ones still follow rho (vanilla)."""
+    weights = WeightDistribution(1.0, 1.0)  # uniform, rho = 2/3
+    options = SynthesisOptions(method=Method.VANILLA, weights=weights, pairing=Pairing.IID)
+    ratios = []
+    for rep in range(300):
+        rng = np.random.default_rng(rep)
+        x = rng.normal(size=400)
+        x[rng.random(400) < 0.5] = np.nan
+        frame = pd.DataFrame({"x": x})
+        out = synthesize(frame, options, np.random.default_rng(rep + 1)).frame
+        ratios.append(out["x"].var() / frame["x"].var())
+    se = np.std(ratios, ddof=1) / np.sqrt(len(ratios))
+    # Observed values pair uniformly among ~200 observed rows: rho (m-1)/m, m ~ 200.
+    assert abs(np.mean(ratios) - 2 / 3 * (1 - 1 / 200)) < 4.5 * se
+
+
+def test_group_wise_mixup_keeps_groups_and_their_means() -> None:
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(
+        {
+            "g": np.repeat(["low", "high"], [300, 100]),
+            "x": np.concatenate([rng.normal(0, 1, 300), rng.normal(10, 1, 100)]),
+        }
+    )
+    out = synthesize(frame, SynthesisOptions(by=("g",)), np.random.default_rng(9)).frame
+    assert out["g"].value_counts().to_dict() == {"low": 300, "high": 100}
+    means = out.groupby("g")["x"].mean()
+    assert abs(means["low"]) < 0.5 and abs(means["high"] - 10) < 0.5
+    # Without --by, rows of the two groups mix and land in between.
+    mixed = synthesize(frame, SynthesisOptions(), np.random.default_rng(9)).frame
+    assert ((mixed["x"] > 3) & (mixed["x"] < 7)).sum() > 10
+    assert ((out["x"] > 3) & (out["x"] < 7)).sum() == 0
+
+
+def test_single_row_groups_are_copied_with_a_warning() -> None:
+    frame = pd.DataFrame({"g": ["a", "a", "a", "b"], "x": [1.0, 2.0, 3.0, 7.5]})
+    with pytest.warns(UserWarning, match="single row"):
+        out = synthesize(frame, SynthesisOptions(by=("g",)), np.random.default_rng(0)).frame
+    assert out.loc[out["g"] == "b", "x"].tolist() == [7.5]
+
+
+def test_non_finite_results_fall_back_to_the_dominant_donor() -> None:
+    frame = pd.DataFrame({"x": [1e308, -1e308, 1.0, np.inf, 2.0, 3.0] * 20})
+    out = synthesize(frame, SynthesisOptions(), np.random.default_rng(2)).frame["x"]
+    assert not out.isna().any()
+    assert set(out[np.isinf(out)]) <= {np.inf}  # inf only where the input had it
+
+
+def test_bounds_use_the_original_range() -> None:
+    frame = normal_frame(300, 3, p=1)
+    lo, hi = frame["x0"].min(), frame["x0"].max()
+    options = SynthesisOptions(bounds=Bounds.CLIP)
+    reference = Reference.of(frame)
+    gens = list(run_generations(frame, options, 4, seed=1, reference=reference))
+    for generation in gens:
+        assert generation.frame["x0"].between(lo, hi).all()
+    reflect = synthesize(frame, SynthesisOptions(bounds=Bounds.REFLECT), np.random.default_rng(1))
+    assert reflect.frame["x0"].between(lo, hi).all()
+    free = synthesize(frame, SynthesisOptions(), np.random.default_rng(1))
+    assert free.out_of_range["x0"] > 0  # extrapolation really leaves the range
+
+
+def test_integer_rounding_keeps_mean_and_variance() -> None:
+    """Small integers (variance ~ 0.7): rounding noise is compensated."""
+    ratios, shifts = [], []
+    for rep in range(200):
+        rng = np.random.default_rng(rep)
+        frame = pd.DataFrame({"k": rng.integers(0, 3, 300)})
+        out = synthesize(frame, SynthesisOptions(), np.random.default_rng(rep + 7)).frame
+        assert out["k"].dtype == frame["k"].dtype
+        ratios.append(out["k"].var() / frame["k"].var())
+        shifts.append(out["k"].mean() - frame["k"].mean())
+    for values, target in ((ratios, 1.0), (shifts, 0.0)):
+        se = np.std(values, ddof=1) / np.sqrt(len(values))
+        assert abs(np.mean(values) - target) < 4.5 * se
+
+
+def test_datetimes_keep_dtype_unit_and_timezone() -> None:
+    stamps = pd.date_range("2020-01-01", periods=100, freq="37h", tz="Europe/Paris")
+    frame = pd.DataFrame({"t": stamps.as_unit("s"), "d": pd.to_timedelta(np.arange(100), "m")})
+    frame.loc[3, "t"] = pd.NaT
+    out = synthesize(frame, SynthesisOptions(), np.random.default_rng(0)).frame
+    assert out.dtypes.equals(frame.dtypes)
+    assert out["t"].isna().sum() == 1
+    span = frame["t"].max() - frame["t"].min()
+    assert (out["t"].dropna() >= frame["t"].min() - span).all()
+
+
+def test_table_without_numeric_columns_is_resampled_by_donor_rows() -> None:
+    frame = pd.DataFrame({"a": list("abcde") * 4, "b": [True, False] * 10})
+    out = synthesize(frame, SynthesisOptions(), np.random.default_rng(0)).frame
+    pairs = set(zip(frame["a"], frame["b"], strict=True))
+    assert set(zip(out["a"], out["b"], strict=True)) <= pairs
+    assert out.shape == frame.shape
+
+
+def test_rows_option_and_determinism() -> None:
+    frame = normal_frame(50, 0)
+    options = SynthesisOptions(rows=123)
+    a = list(run_generations(frame, options, 3, seed=42))
+    b = list(run_generations(frame, options, 3, seed=42))
+    assert len(a[-1].frame) == 123
+    for x, y in zip(a, b, strict=True):
+        pd.testing.assert_frame_equal(x.frame, y.frame)
+    resumed = list(run_generations(a[0].frame, options, 3, seed=42, start=1, reference=Reference.of(frame)))
+    pd.testing.assert_frame_equal(resumed[-1].frame, a[-1].frame)
