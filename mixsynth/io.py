@@ -170,7 +170,10 @@ def frame_to_arrow(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pa.T
 
 
 def _csv_ready(table: pa.Table) -> pa.Table:
-    """Make whole-valued float columns print as '3.0', not '3', so they stay floats."""
+    """Text fixes so that a CSV reader gets back what was written.
+
+    Whole-valued float columns print as '3.0', not '3', so they stay floats.
+    """
     import pyarrow.compute as pc
 
     for position, field in enumerate(table.schema):
@@ -185,6 +188,11 @@ def _csv_ready(table: pa.Table) -> pa.Table:
         plain = pc.and_(finite, pc.invert(pc.match_substring_regex(text, r"[.eE]")))
         text = pc.if_else(plain, pc.binary_join_element_wise(text, ".0", ""), text)
         table = table.set_column(position, field.name, text)
+    if table.num_columns == 1 and table.column(0).null_count:
+        # A one-column row that is missing would be a blank line, which readers skip:
+        # write it as a quoted empty string, which they read as missing.
+        text = pc.fill_null(pc.cast(table.column(0), pa.string()), "")
+        table = table.set_column(0, table.schema[0].name, text)
     return table
 
 

@@ -14,7 +14,13 @@ import numpy as np
 
 from mixsynth.errors import MixsynthError
 from mixsynth.io import STDIO, Table, TableFormat, check_output, read_table, write_table
-from mixsynth.synth import Generation, Reference, SynthesisOptions, run_generations
+from mixsynth.synth import (
+    Generation,
+    Reference,
+    SynthesisOptions,
+    group_codes,
+    run_generations,
+)
 
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
@@ -44,6 +50,7 @@ class GenerateJob:
         source = read_table(self.input, self.input_format, self.encoding)
         fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
         reference = Reference.of(source.frame, self.options.categorical)
+        group_codes(source.frame, self.options.by)  # a bad --by fails before any output
         if self.seed is None:
             self.seed = int(np.random.SeedSequence().entropy % 2**32)
             self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")

@@ -360,7 +360,13 @@ def synthesize(
     rows = options.rows or len(frame)
     codes = group_codes(frame, options.by)
     sizes = np.bincount(codes)
-    if (sizes == 1).any():
+    if len(frame) == 1:
+        warnings.warn(
+            "the table has a single row; every synthetic row is a copy of it",
+            MixsynthWarning,
+            stacklevel=2,
+        )
+    elif options.by and (sizes == 1).any():
         warnings.warn(
             f"{int((sizes == 1).sum())} --by group(s) have a single row; "
             "their synthetic rows are copies of it",

@@ -221,5 +221,7 @@ def test_rows_option_and_determinism() -> None:
     assert len(a[-1].frame) == 123
     for x, y in zip(a, b, strict=True):
         pd.testing.assert_frame_equal(x.frame, y.frame)
-    resumed = list(run_generations(a[0].frame, options, 3, seed=42, start=1, reference=Reference.of(frame)))
+    resumed = list(
+        run_generations(a[0].frame, options, 3, seed=42, start=1, reference=Reference.of(frame))
+    )
     pd.testing.assert_frame_equal(resumed[-1].frame, a[-1].frame)

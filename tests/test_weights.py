@@ -119,7 +119,8 @@ def test_parse_weights_specs() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["beta", "beta:0,1", "beta:-1,1", "gamma:1,2", "epbeta:1,1,-0.1,0", "beta:a,b", "beta:nan"]
+    "spec",
+    ["beta", "beta:0,1", "beta:-1,1", "gamma:1,2", "epbeta:1,1,-0.1,0", "beta:a,b", "beta:nan"],
 )
 def test_parse_weights_rejects_bad_specs(spec: str) -> None:
     with pytest.raises(MixsynthError):
