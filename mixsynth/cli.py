@@ -13,14 +13,13 @@ import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from mixsynth.errors import MixsynthError
-from mixsynth.io import STDIO, TableFormat, check_output, format_from_suffix, read_table
-from mixsynth.synth import Bounds, Method, MixsynthWarning, Pairing, SynthesisOptions
+from mixsynth.choices import STDIO, Bounds, Method, Pairing, TableFormat, format_from_suffix
+from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
@@ -28,6 +27,9 @@ from mixsynth.weights import (
     WeightDistribution,
     parse_weights,
 )
+
+if TYPE_CHECKING:
+    from mixsynth.synth import SynthesisOptions
 
 
 def _say(line: str) -> None:
@@ -114,6 +116,8 @@ def build_options(
     bounds: Bounds = Bounds.NONE,
 ) -> SynthesisOptions:
     """SynthesisOptions from CLI values; the method follows ``--weights`` when not given."""
+    from mixsynth.synth import SynthesisOptions
+
     distribution: WeightDistribution | None = parse_weights(weights) if weights else None
     if method is None:
         method = Method.GENERALIZED
@@ -260,6 +264,7 @@ def generate(
 
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
+    from mixsynth.io import check_output
     from mixsynth.pipeline import GenerateJob
 
     if generations < 1:
@@ -412,6 +417,7 @@ def inspect(
 
     Example: mixsynth inspect sample_data/penguins.csv
     """
+    from mixsynth.io import read_table
     from mixsynth.schema import infer_schema
 
     table = read_table(input, input_format, encoding)
@@ -424,7 +430,7 @@ def inspect(
             "storage": str(field.type),
             "synthesis": "mixed" if spec.kind.is_mixed else "copied from donor",
             "missing": spec.missing,
-            "distinct": spec.distinct,
+            "distinct": int(table.frame[spec.name].nunique(dropna=True)),
         }
         for spec, field in zip(specs, table.arrow_schema, strict=True)
     ]

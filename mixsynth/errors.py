@@ -17,3 +17,7 @@ class MixsynthError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class MixsynthWarning(UserWarning):
+    """Something the user should know about a run that still succeeded."""

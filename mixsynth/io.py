@@ -13,26 +13,19 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 import pyarrow as pa
 
+from mixsynth.choices import STDIO, TableFormat, format_from_suffix
 from mixsynth.errors import MixsynthError
 from mixsynth.schema import check_columns
 
-STDIO = "-"
 PARQUET_MAGIC = b"PAR1"
 
 
-class TableFormat(str, Enum):
-    CSV = "csv"
-    PARQUET = "parquet"
-
-
-SUFFIXES = {".csv": TableFormat.CSV, ".parquet": TableFormat.PARQUET, ".pq": TableFormat.PARQUET}
 
 
 @dataclass
@@ -42,17 +35,6 @@ class Table:
     frame: pd.DataFrame
     arrow_schema: pa.Schema
     format: TableFormat
-
-
-def format_from_suffix(path: str, option: str) -> TableFormat:
-    """CSV or Parquet from a file name; a bad input when the suffix says neither."""
-    suffix = Path(path).suffix.lower()
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix]
-    raise MixsynthError(
-        f"cannot tell the format of {path!r} from its suffix {suffix or '(none)'!r}",
-        f"name it .csv or .parquet, or give {option} csv|parquet",
-    )
 
 
 def _source_bytes(source: str) -> pa.Buffer | str:

@@ -45,7 +45,6 @@ class ColumnSpec:
     kind: ColumnKind
     dtype: str
     missing: int
-    distinct: int
 
 
 def column_kind(series: pd.Series) -> ColumnKind:
@@ -97,7 +96,6 @@ def infer_schema(frame: pd.DataFrame, categorical: Iterable[str] = ()) -> list[C
                 kind=kind,
                 dtype=str(series.dtype),
                 missing=int(series.isna().sum()),
-                distinct=int(series.nunique(dropna=True)),
             )
         )
     return specs

@@ -22,12 +22,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError
+from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.schema import (
     ColumnSpec,
     NumericEncoding,
@@ -47,26 +47,6 @@ from mixsynth.weights import (
 
 #: Rows per block in the kernel: small enough for the temporaries to stay in cache.
 KERNEL_BLOCK_ROWS = 32_768
-
-
-class MixsynthWarning(UserWarning):
-    """Something the user should know about a run that still succeeded."""
-
-
-class Method(str, Enum):
-    VANILLA = "vanilla"
-    GENERALIZED = "generalized"
-
-
-class Pairing(str, Enum):
-    BALANCED = "balanced"
-    IID = "iid"
-
-
-class Bounds(str, Enum):
-    NONE = "none"
-    CLIP = "clip"
-    REFLECT = "reflect"
 
 
 @dataclass(frozen=True, kw_only=True)
