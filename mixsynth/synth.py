@@ -45,8 +45,8 @@ from mixsynth.weights import (
     vanilla_default,
 )
 
-#: Rows per block in the kernel: small enough for the temporaries to stay in cache.
-KERNEL_BLOCK_ROWS = 32_768
+#: Rows per block in the kernel: small enough for its two buffers to stay in cache.
+KERNEL_BLOCK_ROWS = 4096
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,26 +130,25 @@ def mixup_kernel(
 ) -> np.ndarray:
     """``x[other] + w * (x[dominant] - x[other])`` for every column of ``x`` (n x p).
 
-    Works in row blocks with reused buffers, so it costs two gathers and three
-    in-place passes per block and no full-size temporaries.
+    ``x`` is row-major, so each gather fetches whole rows (a few cache lines) rather
+    than p scattered values. Rows are done in blocks whose two buffers stay in cache:
+    two gathers and three in-place passes per block, no full-size temporaries. The
+    result is column-major, ready to be handed out column by column.
     """
-    rows = len(dominant)
-    n_cols = x.shape[1]
+    rows, n_cols = len(dominant), x.shape[1]
     out = np.empty((rows, n_cols), dtype=np.float64, order="F")
     block = min(KERNEL_BLOCK_ROWS, max(rows, 1))
-    buffer = np.empty(block, dtype=np.float64)
+    first = np.empty((block, n_cols), dtype=np.float64)
+    second = np.empty((block, n_cols), dtype=np.float64)
     for start in range(0, rows, block):
         stop = min(start + block, rows)
-        d, o, ww = dominant[start:stop], other[start:stop], w[start:stop]
-        tmp = buffer[: stop - start]
-        for c in range(n_cols):
-            column = x[:, c]
-            target = out[start:stop, c]
-            np.take(column, d, out=target)
-            np.take(column, o, out=tmp)
-            target -= tmp
-            target *= ww
-            target += tmp
+        mixed, partner = first[: stop - start], second[: stop - start]
+        np.take(x, dominant[start:stop], axis=0, out=mixed)
+        np.take(x, other[start:stop], axis=0, out=partner)
+        mixed -= partner
+        mixed *= w[start:stop, None]
+        mixed += partner
+        out[start:stop] = mixed
     return out
 
 
@@ -360,7 +359,7 @@ def synthesize(
     columns: dict = {}
     out_of_range: dict[str, float] = {}
     if mixed:
-        x = np.empty((len(frame), len(mixed)), dtype=np.float64, order="F")
+        x = np.empty((len(frame), len(mixed)), dtype=np.float64)  # row-major, see the kernel
         for c, spec in enumerate(mixed):
             x[:, c] = encode_numeric(frame[spec.name], spec.kind, reference.encodings[spec.name])
         # Overflow and inf - inf are expected here: _finish_column replaces them.
@@ -379,7 +378,8 @@ def synthesize(
         donors = frame[copied].take(pairs.dominant).reset_index(drop=True)
         for name in copied:
             columns[name] = donors[name]
-    result = pd.DataFrame({s.name: columns[s.name] for s in reference.schema})
+    # copy=False: no consolidation of the columns into one block (a full copy).
+    result = pd.DataFrame({s.name: columns[s.name] for s in reference.schema}, copy=False)
     return Generation(index=index, frame=result, weights=weights, out_of_range=out_of_range)
 
 
