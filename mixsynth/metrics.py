@@ -1,0 +1,799 @@
+"""Every figure of a real-versus-synthetic comparison, as plain JSON-ready data.
+
+One engine for ``mixsynth compare`` and ``generate --report``: functions take
+``(real, synthetic)`` in that order and return dicts of floats, strings and lists
+(missing or undefined figures are ``None``, never NaN), so the JSON output *is* the
+library result. Nothing here prints.
+
+The quality scores use SDMetrics' QualityReport definitions (0.32) so that the
+numbers can be compared across tools; the README gives every formula. Linear-time
+figures use every row; distance to closest record and utility use a seeded subsample
+of ``sample_rows`` rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mixsynth.errors import MixsynthError
+from mixsynth.schema import ColumnKind, check_columns, column_kind
+
+QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
+#: SDMetrics' QualityReport counts a numeric pair only if |r_real| exceeds this...
+CORRELATION_THRESHOLD = 0.5
+#: ...and a pair with a discrete column only if the real Cramér's V exceeds this.
+ASSOCIATION_THRESHOLD = 0.3
+#: Equal-width bins of a numeric column in a contingency table (as SDMetrics).
+CONTINGENCY_BINS = 10
+#: Rows used by the costly figures (distance to closest record, utility).
+DEFAULT_SAMPLE_ROWS = 10_000
+#: Categories listed per discrete column, and one-hot width per column in DCR.
+MAX_CATEGORIES = 20
+DCR_MAX_CATEGORIES = 64
+
+NUMERIC = "numeric"
+DISCRETE = "discrete"
+
+
+def _family(kind: ColumnKind) -> str:
+    """Numeric and datetime columns are compared as numbers, the rest as categories."""
+    return NUMERIC if kind.is_mixed else DISCRETE
+
+
+def clean(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars to Python, NaN and infinities to None."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return clean(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b != 0 and math.isfinite(b) else math.nan
+
+
+# ---------------------------------------------------------------------------
+# Column values
+
+
+def numeric_values(series: pd.Series) -> np.ndarray:
+    """float64 values of a numeric column; datetimes and durations in seconds (epoch)."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert(None)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype) or pd.api.types.is_timedelta64_dtype(
+        series.dtype
+    ):
+        times = series.to_numpy()
+        unit, count = np.datetime_data(times.dtype)
+        per_second = np.timedelta64(1, "s") / np.timedelta64(count, unit)
+        values = times.view("int64").astype(np.float64) / per_second
+        values[np.isnat(times)] = np.nan
+        return values
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column comparable on both sides, in the form its figures need."""
+
+    name: str
+    kind: ColumnKind
+    real: Any  #: float64 array (numeric family) or Series (discrete family)
+    synthetic: Any
+
+    @property
+    def family(self) -> str:
+        return _family(self.kind)
+
+
+def _kinds(frame: pd.DataFrame, categorical: set[str]) -> dict[str, ColumnKind]:
+    return {
+        str(name): ColumnKind.CATEGORICAL if str(name) in categorical else column_kind(frame[name])
+        for name in frame.columns
+    }
+
+
+def align(
+    real: pd.DataFrame, synthetic: pd.DataFrame, categorical: Sequence[str] = ()
+) -> tuple[list[Column], dict]:
+    """The comparable columns, and what differs between the two schemas.
+
+    A column on one side only, or whose kinds disagree (numbers against categories),
+    is reported and left out; a dtype difference inside one family (int64 against
+    float64) is reported and the column still compared.
+    """
+    for name, frame in (("real", real), ("synthetic", synthetic)):
+        check_columns(frame)
+        if len(frame) == 0:
+            raise MixsynthError(f"the {name} table has no rows", "give at least one data row")
+    forced = {str(c) for c in categorical}
+    real_kinds, synth_kinds = _kinds(real, forced), _kinds(synthetic, forced)
+    synth_names = {str(c): c for c in synthetic.columns}
+    real_names = {str(c) for c in real.columns}
+    schema: dict = {
+        "only_in_real": [str(c) for c in real.columns if str(c) not in synth_names],
+        "only_in_synthetic": [str(c) for c in synthetic.columns if str(c) not in real_names],
+        "incompatible": [],
+        "dtype_differences": [],
+    }
+    columns = []
+    for name in real.columns:
+        key = str(name)
+        if key not in synth_names:
+            continue
+        r, s = real[name], synthetic[synth_names[key]]
+        kind_r, kind_s = real_kinds[key], synth_kinds[key]
+        entry = {
+            "column": key,
+            "real": str(r.dtype),
+            "synthetic": str(s.dtype),
+            "real_kind": kind_r.value,
+            "synthetic_kind": kind_s.value,
+        }
+        if _family(kind_r) != _family(kind_s) or (
+            (kind_r is ColumnKind.DATETIME) != (kind_s is ColumnKind.DATETIME)
+        ):
+            schema["incompatible"].append(entry)
+            continue
+        if str(r.dtype) != str(s.dtype):
+            schema["dtype_differences"].append(entry)
+        if _family(kind_r) == NUMERIC:
+            columns.append(Column(key, kind_r, numeric_values(r), numeric_values(s)))
+        else:
+            if str(r.dtype) != str(s.dtype):
+                r, s = r.astype(object), s.astype(object)
+            columns.append(Column(key, kind_r, r.reset_index(drop=True), s.reset_index(drop=True)))
+    if not columns:
+        raise MixsynthError(
+            "no column in common between the real and synthetic tables "
+            "(same name and a compatible kind)",
+            f"real columns: {', '.join(map(str, real.columns))}; "
+            f"synthetic columns: {', '.join(map(str, synthetic.columns))}",
+        )
+    return columns, schema
+
+
+# ---------------------------------------------------------------------------
+# Single columns
+
+
+def _sorted_quantiles(ordered: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """``np.quantile(..., method="linear")`` of an already sorted array, without resorting."""
+    position = np.asarray(q) * (ordered.size - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, ordered.size - 1)
+    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+
+
+def _moments(values: np.ndarray) -> tuple[float, float]:
+    """Skewness and excess kurtosis with pandas' bias-corrected formulas (``Series.skew``,
+    ``Series.kurt``): NaN below 3 (4) values, 0 for a constant column."""
+    n = values.size
+    deviation = values - values.mean()
+    squared = deviation * deviation
+    m2, m3, m4 = squared.sum(), (squared * deviation).sum(), (squared * squared).sum()
+    skew = kurt = math.nan
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if n >= 3:
+            skew = 0.0 if m2 == 0 else n * (n - 1) ** 0.5 / (n - 2) * (m3 / m2**1.5)
+        if n >= 4:
+            adjust = 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+            kurt = 0.0 if m2 == 0 else n * (n + 1) * (n - 1) * m4 / ((n - 2) * (n - 3) * m2**2)
+            kurt = kurt - adjust if m2 != 0 else 0.0
+    return float(skew), float(kurt)
+
+
+def numeric_summary(ordered: np.ndarray, total: int) -> dict:
+    """Count, missing rate, moments and quantiles of one side of a numeric column.
+
+    ``ordered``: the present (non-NaN) values, sorted; ``total``: rows including missing.
+    """
+    summary: dict = {
+        "count": int(ordered.size),
+        "missing_rate": (total - ordered.size) / total if total else math.nan,
+    }
+    if ordered.size == 0:
+        return summary
+    skew, kurt = _moments(ordered)
+    summary.update(
+        mean=float(ordered.mean()),
+        std=float(ordered.std(ddof=1)) if ordered.size > 1 else math.nan,
+        skew=skew,
+        kurtosis=kurt,
+        min=float(ordered[0]),
+        max=float(ordered[-1]),
+        quantiles={
+            f"p{round(q * 100)}": float(v)
+            for q, v in zip(QUANTILES, _sorted_quantiles(ordered, QUANTILES), strict=True)
+        },
+    )
+    return summary
+
+
+def ecdf_distances(real: np.ndarray, synthetic: np.ndarray) -> tuple[float, float]:
+    """Two-sample KS statistic and Wasserstein-1 distance of two sorted samples.
+
+    The same quantities as ``scipy.stats.ks_2samp(...).statistic`` and
+    ``scipy.stats.wasserstein_distance`` (the tests check it), from one stable merge
+    of the two sorted samples instead of two sorts and four binary searches: 3x faster
+    on a million rows, which is most of ``compare``'s time.
+    """
+    values = np.concatenate([real, synthetic])
+    order = np.argsort(values, kind="stable")
+    values = values[order]
+    from_real = order < real.size
+    gap = np.cumsum(from_real) / real.size - np.cumsum(~from_real) / synthetic.size
+    widths = np.diff(values)
+    # Between tied values the ECDFs are only complete at the last of the ties.
+    ends = np.append(widths != 0, True)
+    with np.errstate(invalid="ignore"):
+        return float(np.abs(gap[ends]).max()), float(np.abs(gap[:-1]) @ widths)
+
+
+def compare_numeric(real: np.ndarray, synthetic: np.ndarray) -> dict:
+    """Shape figures of a numeric column: variance ratio, KS, Wasserstein, range."""
+    r = np.sort(real[~np.isnan(real)])
+    s = np.sort(synthetic[~np.isnan(synthetic)])
+    figures: dict = {
+        "real": numeric_summary(r, real.size),
+        "synthetic": numeric_summary(s, synthetic.size),
+    }
+    if r.size == 0 or s.size == 0:
+        return figures | {"ks_statistic": math.nan, "ks_complement": math.nan}
+    std_r, std_s = figures["real"]["std"], figures["synthetic"]["std"]
+    # SDMetrics rounds to 14 decimals before the test, so float noise is no difference.
+    ks, wasserstein = ecdf_distances(np.round(r, 14), np.round(s, 14))
+    outside = np.searchsorted(s, r[0], "left") + (s.size - np.searchsorted(s, r[-1], "right"))
+    return figures | {
+        "mean_diff_std": _ratio(figures["synthetic"]["mean"] - figures["real"]["mean"], std_r),
+        "variance_ratio": _ratio(std_s**2, std_r**2),
+        "std_ratio": _ratio(std_s, std_r),
+        "ks_statistic": ks,
+        "ks_complement": 1 - ks,
+        "wasserstein": _ratio(wasserstein, std_r),
+        "out_of_range_share": outside / s.size,
+        "missing_rate_diff": figures["synthetic"]["missing_rate"] - figures["real"]["missing_rate"],
+    }
+
+
+def compare_discrete(real: pd.Series, synthetic: pd.Series) -> dict:
+    """Frequencies of a categorical column, total-variation distance, coverage."""
+    counts_r = real.value_counts(dropna=True)
+    counts_s = synthetic.value_counts(dropna=True)
+    figures: dict = {
+        "real": {
+            "count": int(counts_r.sum()),
+            "missing_rate": float(real.isna().mean()),
+            "distinct": len(counts_r),
+        },
+        "synthetic": {
+            "count": int(counts_s.sum()),
+            "missing_rate": float(synthetic.isna().mean()),
+            "distinct": len(counts_s),
+        },
+    }
+    if counts_r.sum() == 0 or counts_s.sum() == 0:
+        return figures | {"tv_distance": math.nan, "tv_complement": math.nan}
+    p_r = counts_r / counts_r.sum()
+    p_s = counts_s / counts_s.sum()
+    both = p_r.index.union(p_s.index, sort=False)
+    p_r, p_s = p_r.reindex(both, fill_value=0.0), p_s.reindex(both, fill_value=0.0)
+    tv = 0.5 * float(np.abs(p_r.to_numpy() - p_s.to_numpy()).sum())
+    seen = p_s.index.isin(counts_r.index)
+    top = p_r.sort_values(ascending=False, kind="stable").index[:MAX_CATEGORIES]
+    figures.update(
+        tv_distance=tv,
+        tv_complement=1 - tv,
+        coverage=float(counts_r.index.isin(counts_s.index).mean()),
+        unseen_share=float(p_s[~seen].sum()),
+        missing_rate_diff=figures["synthetic"]["missing_rate"] - figures["real"]["missing_rate"],
+        frequencies=[
+            {"value": str(value), "real": float(p_r[value]), "synthetic": float(p_s[value])}
+            for value in top
+        ],
+    )
+    return figures
+
+
+def compare_column(column: Column) -> dict:
+    figures = (
+        compare_numeric(column.real, column.synthetic)
+        if column.family == NUMERIC
+        else compare_discrete(column.real, column.synthetic)
+    )
+    return {"kind": column.kind.value} | figures
+
+
+# ---------------------------------------------------------------------------
+# Pairs
+
+
+def correlation_matrix(x: np.ndarray) -> np.ndarray:
+    """Pearson correlations over pairwise-complete rows, as ``DataFrame.corr``.
+
+    Vectorised with masked matrix products (a few BLAS calls instead of a loop over
+    pairs); columns are centred and scaled first so that the sums stay accurate.
+    """
+    present = ~np.isnan(x)
+    n_present = present.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.zeros(x.shape[1])
+        scale = np.ones(x.shape[1])
+        usable = n_present > 0
+        centre[usable] = np.nanmean(x[:, usable], axis=0)
+        scale[usable] = np.nanstd(x[:, usable], axis=0)
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        z = (x - centre) / scale
+        if present.all():
+            n = np.full((x.shape[1], x.shape[1]), float(x.shape[0]))
+            sx = np.broadcast_to(z.sum(axis=0)[:, None], n.shape)
+            sxx = np.broadcast_to((z * z).sum(axis=0)[:, None], n.shape)
+        else:
+            z[~present] = 0.0
+            m = present.astype(np.float64)
+            n = m.T @ m
+            sx = z.T @ m  # sx[i, j]: sum of column i over rows where column j is present
+            sxx = (z * z).T @ m
+        cov = z.T @ z - sx * sx.T / n
+        variance = sxx - sx * sx / n
+        corr = cov / np.sqrt(variance * variance.T)
+    corr[(n < 2) | ~np.isfinite(corr) | (n_present[:, None] < 2)] = np.nan
+    np.clip(corr, -1.0, 1.0, out=corr)
+    return corr
+
+
+def _bins(values: np.ndarray) -> np.ndarray:
+    """SDMetrics' discretisation: 10 equal-width bins of this table's own range.
+
+    ``np.digitize`` puts the maximum and missing values in bin 11, as SDMetrics does.
+    """
+    present = values[~np.isnan(values)]
+    if present.size == 0:
+        return np.full(values.shape, CONTINGENCY_BINS + 1, dtype=np.int64)
+    edges = np.histogram_bin_edges(present, bins=CONTINGENCY_BINS)
+    return np.digitize(values, edges).astype(np.int64)
+
+
+def _codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Shared integer codes of a discrete column on both sides, missing as a category."""
+    codes, _ = pd.factorize(pd.concat([real, synthetic], ignore_index=True), use_na_sentinel=False)
+    return codes[: len(real)].astype(np.int64), codes[len(real) :].astype(np.int64)
+
+
+def _joint(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
+    return np.bincount(a * width + b)
+
+
+def contingency_similarity(
+    real: tuple[np.ndarray, np.ndarray], synthetic: tuple[np.ndarray, np.ndarray]
+) -> tuple[float, float]:
+    """ContingencySimilarity = 1 - TVD of the joint frequencies, and the real Cramér's V."""
+    width = int(max(real[1].max(initial=0), synthetic[1].max(initial=0))) + 1
+    counts_r = _joint(*real, width)
+    counts_s = _joint(*synthetic, width)
+    size = max(counts_r.size, counts_s.size)
+    p_r = np.pad(counts_r, (0, size - counts_r.size)) / len(real[0])
+    p_s = np.pad(counts_s, (0, size - counts_s.size)) / len(synthetic[0])
+    score = 1 - 0.5 * float(np.abs(p_r - p_s).sum())
+    table = np.pad(counts_r, (0, -counts_r.size % width)).reshape(-1, width)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    return score, cramers_v(table)
+
+
+def cramers_v(table: np.ndarray) -> float:
+    """Cramér's V of a contingency table without empty rows or columns (no continuity
+    correction), as ``scipy.stats.contingency.association(table, method="cramer")``."""
+    if min(table.shape) < 2:
+        return math.nan
+    total = table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return math.sqrt(chi2 / (total * (min(table.shape) - 1)))
+
+
+def correlation_ratio(values: np.ndarray, codes: np.ndarray) -> float:
+    """η: share of a numeric column's spread explained by a category (sqrt of SS_b/SS_t)."""
+    present = ~np.isnan(values)
+    x, c = values[present], codes[present]
+    if x.size < 2:
+        return math.nan
+    total = float(((x - x.mean()) ** 2).sum())
+    if total == 0:
+        return math.nan
+    sums, counts = np.bincount(c, weights=x), np.bincount(c)
+    used = counts > 0
+    between = float((sums[used] ** 2 / counts[used]).sum() - x.sum() ** 2 / x.size)
+    return math.sqrt(min(max(between / total, 0.0), 1.0))
+
+
+def covariance_figures(real: np.ndarray, synthetic: np.ndarray) -> dict:
+    """‖Cov_s‖/‖Cov_r‖ (Frobenius) and log(det Cov_s / det Cov_r) on complete rows.
+
+    Columns are scaled by the real standard deviation first, so no column dominates
+    by its unit; under mixup theory both ratios are rho (and p·log rho).
+    """
+    r = real[~np.isnan(real).any(axis=1)]
+    s = synthetic[~np.isnan(synthetic).any(axis=1)]
+    if len(r) < 2 or len(s) < 2:
+        return {"covariance_norm_ratio": math.nan, "covariance_log_det_ratio": math.nan}
+    scale = r.std(axis=0, ddof=1)
+    scale = np.where(scale > 0, scale, 1.0)
+    cov_r = np.atleast_2d(np.cov(r / scale, rowvar=False))
+    cov_s = np.atleast_2d(np.cov(s / scale, rowvar=False))
+    sign_r, logdet_r = np.linalg.slogdet(cov_r)
+    sign_s, logdet_s = np.linalg.slogdet(cov_s)
+    log_det = logdet_s - logdet_r if sign_r > 0 and sign_s > 0 else math.nan
+    return {
+        "covariance_norm_ratio": _ratio(float(np.linalg.norm(cov_s)), float(np.linalg.norm(cov_r))),
+        "covariance_log_det_ratio": float(log_det),
+    }
+
+
+def compare_pairs(columns: Sequence[Column]) -> dict:
+    """Correlations, covariance ratios, contingency similarity and η for every pair."""
+    numeric = [c for c in columns if c.family == NUMERIC]
+    discrete = [c for c in columns if c.family == DISCRETE]
+    figures: dict = {"correlation": None, "details": []}
+    corr_r = corr_s = np.empty((0, 0))
+    if numeric:
+        x_r = np.column_stack([c.real for c in numeric])
+        x_s = np.column_stack([c.synthetic for c in numeric])
+        corr_r, corr_s = correlation_matrix(x_r), correlation_matrix(x_s)
+        diff = corr_s - corr_r
+        upper = np.abs(diff[np.triu_indices(len(numeric), k=1)])
+        upper = upper[~np.isnan(upper)]
+        figures.update(
+            correlation={
+                "columns": [c.name for c in numeric],
+                "real": corr_r,
+                "synthetic": corr_s,
+                "difference": diff,
+            },
+            correlation_max_abs_diff=float(upper.max()) if upper.size else math.nan,
+            correlation_mean_abs_diff=float(upper.mean()) if upper.size else math.nan,
+            **covariance_figures(x_r, x_s),
+        )
+    codes = {c.name: _codes(c.real, c.synthetic) for c in discrete}
+    bins = {c.name: (_bins(c.real), _bins(c.synthetic)) for c in numeric}
+    position = {c.name: i for i, c in enumerate(numeric)}
+    details = figures["details"]
+    for i, first in enumerate(columns):
+        for second in columns[i + 1 :]:
+            details.append(_pair(first, second, corr_r, corr_s, position, codes, bins))
+    return figures
+
+
+def _pair(first, second, corr_r, corr_s, position, codes, bins) -> dict:
+    entry: dict = {"columns": [first.name, second.name]}
+    if first.family == NUMERIC and second.family == NUMERIC:
+        a, b = position[first.name], position[second.name]
+        r, s = corr_r[a, b], corr_s[a, b]
+        return entry | {
+            "metric": "CorrelationSimilarity",
+            "score": 1 - abs(r - s) / 2,
+            "real_correlation": r,
+            "synthetic_correlation": s,
+            "meets_threshold": bool(abs(r) > CORRELATION_THRESHOLD) if not np.isnan(r) else False,
+        }
+    sides = [codes[c.name] if c.family == DISCRETE else bins[c.name] for c in (first, second)]
+    score, cramer = contingency_similarity((sides[0][0], sides[1][0]), (sides[0][1], sides[1][1]))
+    entry |= {
+        "metric": "ContingencySimilarity",
+        "score": score,
+        "real_association": cramer,
+        "meets_threshold": bool(cramer > ASSOCIATION_THRESHOLD) if not np.isnan(cramer) else False,
+    }
+    if first.family != second.family:
+        num, cat = (first, second) if first.family == NUMERIC else (second, first)
+        entry["correlation_ratio_real"] = correlation_ratio(num.real, codes[cat.name][0])
+        entry["correlation_ratio_synthetic"] = correlation_ratio(num.synthetic, codes[cat.name][1])
+    return entry
+
+
+# ---------------------------------------------------------------------------
+# Scores
+
+
+def _mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if v is not None and not np.isnan(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def quality_scores(columns: dict, pairs: dict) -> dict:
+    """SDMetrics QualityReport scores: column shapes, column pair trends, overall."""
+    shapes = _mean(
+        [c.get("ks_complement", c.get("tv_complement", math.nan)) for c in columns.values()]
+    )
+    details = pairs["details"]
+    trends = _mean([p["score"] for p in details if p["meets_threshold"]])
+    trends_all = _mean([p["score"] for p in details])
+    return {
+        "column_shapes": shapes,
+        "column_pair_trends": trends,
+        "column_pair_trends_all": trends_all,
+        "overall": _mean([shapes, trends]),
+        "pairs_meeting_threshold": sum(p["meets_threshold"] for p in details),
+        "pairs": len(details),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Privacy: distance to closest record
+
+
+def _dcr_space(
+    columns: Sequence[Column], rows_real: np.ndarray, rows_synthetic: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The chosen rows as points whose L1 distance is the mean per-column distance.
+
+    Numeric: |a - b| / real range, as two coordinates (v, 1 - v)/2 so that a missing
+    value, placed at (-1/4, -1/4), is at distance exactly 1 from any value within half a
+    range of the real range, and 0 from another missing value. Discrete: one-hot with
+    1/2 per coordinate (0 if equal, 1 if not; missing is a category; the
+    ``DCR_MAX_CATEGORIES`` most frequent real categories, the rest share one slot).
+    """
+    parts_r, parts_s = [], []
+    for column in columns:
+        if column.family == NUMERIC:
+            present = column.real[~np.isnan(column.real)]
+            low, high = (present.min(), present.max()) if present.size else (0.0, 0.0)
+            span = high - low if high > low and math.isfinite(high - low) else 1.0
+            for values, parts in (
+                (column.real[rows_real], parts_r),
+                (column.synthetic[rows_synthetic], parts_s),
+            ):
+                v = (values - (low if math.isfinite(low) else 0.0)) / span
+                block = np.column_stack([v / 2, (1 - v) / 2])
+                block[np.isnan(v)] = -0.25
+                parts.append(block)
+        else:
+            code_r, code_s = _codes(column.real, column.synthetic)
+            counts = np.bincount(code_r, minlength=max(code_r.max(), code_s.max()) + 1)
+            keep = np.argsort(-counts, kind="stable")[:DCR_MAX_CATEGORIES]
+            slot = np.full(counts.size, len(keep))
+            slot[keep] = np.arange(len(keep))
+            for code, parts in ((code_r[rows_real], parts_r), (code_s[rows_synthetic], parts_s)):
+                block = np.zeros((code.size, len(keep) + 1))
+                block[np.arange(code.size), slot[code]] = 0.5
+                parts.append(block)
+    scale = 1 / len(columns)
+    return np.hstack(parts_r) * scale, np.hstack(parts_s) * scale
+
+
+def _nearest(reference: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    if len(queries) == 0 or len(reference) == 0:
+        return np.empty(0)
+    distances, _ = cKDTree(reference).query(queries, k=1, p=1, workers=-1)
+    return distances
+
+
+def _row_hashes(columns: Sequence[Column], side: str) -> np.ndarray:
+    frame = pd.DataFrame({c.name: getattr(c, side) for c in columns})
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def _dcr_figures(distances: np.ndarray) -> dict:
+    if distances.size == 0:
+        return {"median": math.nan, "p5": math.nan, "zero_share": math.nan}
+    return {
+        "median": float(np.median(distances)),
+        "p5": float(np.quantile(distances, 0.05)),
+        "zero_share": float((distances == 0).mean()),
+    }
+
+
+def privacy(columns: Sequence[Column], sample: Sample) -> dict:
+    """Distance to closest record of synthetic rows and, as baseline, of real holdout rows.
+
+    Both are measured against the same real reference rows, so they are comparable:
+    synthetic rows much closer than holdout rows are near-copies. The exact-copy share
+    uses every row (hashing), not the subsample.
+    """
+    real_rows = np.concatenate([sample.reference, sample.holdout])
+    points_r, points_s = _dcr_space(columns, real_rows, sample.synthetic)
+    reference, held = points_r[: len(sample.reference)], points_r[len(sample.reference) :]
+    synthetic = _dcr_figures(_nearest(reference, points_s))
+    holdout = _dcr_figures(_nearest(reference, held))
+    hashes_r, hashes_s = _row_hashes(columns, "real"), _row_hashes(columns, "synthetic")
+    return {
+        "dcr_median": synthetic["median"],
+        "dcr_p5": synthetic["p5"],
+        "exact_copy_share": float(np.isin(hashes_s, hashes_r).mean()),
+        "holdout_dcr_median": holdout["median"],
+        "holdout_dcr_p5": holdout["p5"],
+        "holdout_exact_copy_share": holdout["zero_share"],
+        "synthetic_zero_distance_share": synthetic["zero_share"],
+        "reference_rows": len(sample.reference),
+        "synthetic_rows": len(sample.synthetic),
+        "holdout_rows": len(sample.holdout),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Utility: train on synthetic, test on real
+
+
+def _features(columns: Sequence[Column], side: str) -> tuple[np.ndarray, list[bool]]:
+    blocks, categorical = [], []
+    for column in columns:
+        if column.family == NUMERIC:
+            blocks.append(getattr(column, side))
+            categorical.append(False)
+        else:
+            code_r, code_s = _codes(column.real, column.synthetic)
+            codes = (code_r if side == "real" else code_s).astype(np.float64)
+            blocks.append(codes)
+            categorical.append(bool(max(code_r.max(), code_s.max()) < 250))
+    return np.column_stack(blocks), categorical
+
+
+def utility(columns: Sequence[Column], target: str, sample: Sample, seed: int) -> dict:
+    """TSTR: a model trained on synthetic rows, tested on real holdout rows, against TRTR.
+
+    scikit-learn's HistGradientBoosting (missing values and categories handled
+    natively). Accuracy and macro-F1 for a categorical target, R² for a numeric one.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.metrics import accuracy_score, f1_score, r2_score
+    from threadpoolctl import threadpool_limits
+
+    by_name = {c.name: c for c in columns}
+    goal = by_name[target]
+    features = [c for c in columns if c.name != target]
+    if not features:
+        raise MixsynthError(f"--target {target!r} is the only column compared; nothing to learn")
+    x_r, mask = _features(features, "real")
+    x_s, _ = _features(features, "synthetic")
+    classify = goal.family == DISCRETE
+    if classify:
+        y_r, y_s = _codes(goal.real, goal.synthetic)
+        missing_r = goal.real.isna().to_numpy()
+        missing_s = goal.synthetic.isna().to_numpy()
+    else:
+        y_r, y_s = goal.real, goal.synthetic
+        missing_r, missing_s = np.isnan(y_r), np.isnan(y_s)
+    train_r = sample.reference[~missing_r[sample.reference]]
+    test = sample.holdout[~missing_r[sample.holdout]]
+    train_s = sample.synthetic_train[~missing_s[sample.synthetic_train]]
+    result: dict = {
+        "target": target,
+        "task": "classification" if classify else "regression",
+        "train_rows": len(train_r),
+        "test_rows": len(test),
+    }
+    if len(test) == 0 or len(train_r) < 2 or len(train_s) < 2:
+        return result | {"note": "too few rows with a target value"}
+
+    def fit_score(x: np.ndarray, y: np.ndarray) -> dict:
+        model_type = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+        if classify and len(np.unique(y)) < 2:
+            predicted = np.full(len(test), y[0])
+        else:
+            model = model_type(categorical_features=mask, random_state=seed)
+            predicted = model.fit(x, y).predict(x_r[test])
+        truth = y_r[test]
+        if classify:
+            return {
+                "accuracy": float(accuracy_score(truth, predicted)),
+                "macro_f1": float(f1_score(truth, predicted, average="macro")),
+            }
+        return {"r2": float(r2_score(truth, predicted))}
+
+    # One OpenMP thread: on a busy machine scikit-learn's spinning threads made a
+    # 0.1 s fit take 4 s.
+    with threadpool_limits(1, user_api="openmp"):
+        real_scores = fit_score(x_r[train_r], y_r[train_r])
+        synth_scores = fit_score(x_s[train_s], y_s[train_s])
+    return result | {
+        "real": real_scores,
+        "synthetic": synth_scores,
+        "ratio": {k: _ratio(synth_scores[k], real_scores[k]) for k in real_scores},
+    }
+
+
+# ---------------------------------------------------------------------------
+# Whole tables
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Seeded row subsets for the costly figures.
+
+    Up to ``sample_rows`` real rows, split in halves: ``reference`` (the rows distances
+    are measured to, and the real training set) and ``holdout``; synthetic rows as many
+    as the holdout (DCR) and as the reference (utility training).
+    """
+
+    reference: np.ndarray
+    holdout: np.ndarray
+    synthetic: np.ndarray
+    synthetic_train: np.ndarray
+
+    @classmethod
+    def draw(cls, n_real: int, n_synthetic: int, sample_rows: int, seed: int) -> Sample:
+        rng = np.random.default_rng(seed)
+        real = rng.permutation(n_real)[: max(sample_rows, 2)]
+        half = len(real) // 2
+        reference, holdout = (real, real[:0]) if half == 0 else (real[half:], real[:half])
+        synthetic = rng.permutation(n_synthetic)
+        return cls(
+            reference=np.sort(reference),
+            holdout=np.sort(holdout),
+            synthetic=np.sort(synthetic[: max(len(holdout), 1)]),
+            synthetic_train=np.sort(synthetic[: len(reference)]),
+        )
+
+
+def compare_tables(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    target: str | None = None,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    seed: int = 0,
+    categorical: Sequence[str] = (),
+) -> dict:
+    """Every figure of real against synthetic, as a JSON-ready dict (see the README)."""
+    if sample_rows < 2:
+        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+    columns, schema = align(real, synthetic, categorical)
+    if target is not None and target not in {c.name for c in columns}:
+        raise MixsynthError(
+            f"--target column {target!r} is not compared",
+            f"compared columns: {', '.join(c.name for c in columns)}",
+        )
+    column_figures = {c.name: compare_column(c) for c in columns}
+    pairs = compare_pairs(columns)
+    sample = Sample.draw(len(real), len(synthetic), sample_rows, seed)
+    report = {
+        "rows": {"real": len(real), "synthetic": len(synthetic)},
+        "schema": schema,
+        "options": {"sample_rows": sample_rows, "seed": seed, "target": target},
+        "scores": quality_scores(column_figures, pairs),
+        "columns": column_figures,
+        "pairs": pairs,
+        "privacy": privacy(columns, sample),
+        "utility": utility(columns, target, sample, seed) if target is not None else None,
+    }
+    return clean(report)
+
+
+def generation_entry(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    generation_index: int,
+    predicted_variance_ratio: float,
+    *,
+    out_of_range: dict[str, float] | None = None,
+    **options: Any,
+) -> dict:
+    """One generation against the REAL input: :func:`compare_tables` figures plus the
+    generation number and the theory's predicted variance ratio rho^g (also per numeric
+    column, beside the measured one, with the share out of range before bounds)."""
+    entry = compare_tables(real, synthetic, **options)
+    for name, figures in entry["columns"].items():
+        if "variance_ratio" in figures:
+            figures["predicted_variance_ratio"] = clean(predicted_variance_ratio)
+            if out_of_range and name in out_of_range:
+                figures["out_of_range_before_bounds"] = clean(out_of_range[name])
+    return {
+        "generation": generation_index,
+        "predicted_variance_ratio": clean(predicted_variance_ratio),
+    } | entry
