@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from mixsynth.choices import STDIO, Bounds, Method, Pairing, TableFormat, format_from_suffix
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
 from mixsynth.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
@@ -44,8 +44,13 @@ class MixsynthGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            _say("Interrupted: stopped before finishing; no output file was written or changed.")
+        except KeyboardInterrupt as interrupt:
+            # A RunInterrupted says which files were finished; a bare Ctrl-C came before any.
+            _say(
+                f"Interrupted: {one_line(str(interrupt))}"
+                if str(interrupt)
+                else "Interrupted: stopped before finishing; no output file was written or changed."
+            )
             raise typer.Exit(130) from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
@@ -264,7 +269,7 @@ def generate(
 
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
-    from mixsynth.io import check_output
+    from mixsynth.io import check_input, check_output
     from mixsynth.pipeline import GenerateJob
 
     if generations < 1:
@@ -285,13 +290,12 @@ def generate(
         pairing,
         bounds,
     )
-    if input != STDIO and input_format is None:
-        format_from_suffix(input, "--input-format")
+    check_input(input, input_format)
+    if output is not None:
+        check_output(output, force, (input,))
     output_format = format
     if output_format is None and output not in (None, STDIO):
         output_format = format_from_suffix(output, "--format")
-    if output is not None:
-        check_output(output, force, (input,))
     job = GenerateJob(
         input=input,
         options=options,

@@ -16,7 +16,23 @@ class MixsynthError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        text = f"{self.message} ({self.hint})" if self.hint else self.message
+        return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped, so a message is always one clean line.
+
+    Messages quote file names, column names and rows from the user's data, which may
+    hold newlines or terminal escape sequences.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run, with what had been finished by then (the message)."""
 
 
 class MixsynthWarning(UserWarning):

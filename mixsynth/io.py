@@ -7,6 +7,7 @@ column types: integers with missing values stay integers, dates stay dates.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import sys
@@ -24,8 +25,15 @@ from mixsynth.errors import MixsynthError
 from mixsynth.schema import check_columns
 
 PARQUET_MAGIC = b"PAR1"
-
-
+#: How much of an input is sniffed for magic numbers, byte-order marks and binary data.
+HEAD_BYTES = 1 << 16
+#: Byte-order marks of text that is not UTF-8 (UTF-32 first: its LE mark starts like UTF-16's).
+TEXT_BOMS = {
+    b"\xff\xfe\x00\x00": "utf-32",
+    b"\x00\x00\xfe\xff": "utf-32",
+    b"\xff\xfe": "utf-16",
+    b"\xfe\xff": "utf-16",
+}
 
 
 @dataclass
@@ -37,24 +45,49 @@ class Table:
     format: TableFormat
 
 
-def _source_bytes(source: str) -> pa.Buffer | str:
+def check_input(source: str, fmt: TableFormat | None = None) -> TableFormat:
+    """The input's format, after checking that the file exists and can be read.
+
+    The path is checked before its suffix, so a missing file or a folder is reported as
+    such rather than as an unknown format.
+    """
     if source == STDIO:
-        return pa.py_buffer(sys.stdin.buffer.read())
+        return fmt or TableFormat.CSV
     path = Path(source)
     if not path.exists():
         raise MixsynthError(f"input file {source!r} does not exist", "check the path")
     if path.is_dir():
-        raise MixsynthError(f"input {source!r} is a directory, not a table file")
+        raise MixsynthError(
+            f"input {source!r} is a directory, not a table file", "give a .csv or .parquet file"
+        )
     if not os.access(path, os.R_OK):
         raise MixsynthError(f"input file {source!r} is not readable", "check its permissions")
+    return fmt or format_from_suffix(source, "--input-format")
+
+
+def _source_bytes(source: str) -> pa.Buffer | str:
+    if source == STDIO:
+        return pa.py_buffer(sys.stdin.buffer.read())
     return source
 
 
-def _starts_with(source: pa.Buffer | str, magic: bytes) -> bool:
+def _head(source: pa.Buffer | str, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes, for sniffing magic numbers, BOMs and binary data."""
     if isinstance(source, pa.Buffer):
-        return source.to_pybytes()[: len(magic)] == magic
+        return source[:size].to_pybytes()
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(size)
+    except OSError as error:
+        raise MixsynthError(f"cannot read {source!r}: {error.strerror or error}") from None
+
+
+def _all_bytes(source: pa.Buffer | str) -> bytes:
+    """The whole input, only to locate a problem already found (never on success)."""
+    if isinstance(source, pa.Buffer):
+        return source.to_pybytes()
     with open(source, "rb") as handle:
-        return handle.read(len(magic)) == magic
+        return handle.read()
 
 
 def read_table(
@@ -66,42 +99,135 @@ def read_table(
     """Read CSV or Parquet (``-`` = stdin, CSV unless ``fmt`` says otherwise).
 
     ``schema`` fixes the CSV column types instead of inferring them (used to re-read
-    mixsynth's own output exactly as it was written).
+    mixsynth's own output exactly as it was written). Every problem with the file is
+    a :class:`MixsynthError` saying what is wrong, where, and what to do.
     """
-    if fmt is None:
-        fmt = TableFormat.CSV if source == STDIO else format_from_suffix(source, "--input-format")
+    fmt = check_input(source, fmt)
     data = _source_bytes(source)
-    looks_parquet = _starts_with(data, PARQUET_MAGIC)
     name = "stdin" if source == STDIO else repr(source)
+    head = _head(data)
+    if not head:
+        raise MixsynthError(f"{name} is empty", "give a table with a header row and data rows")
+    looks_parquet = head.startswith(PARQUET_MAGIC)
     if fmt is TableFormat.CSV and looks_parquet:
         raise MixsynthError(
             f"{name} is a Parquet file, not CSV", "give --input-format parquet or rename it"
         )
     if fmt is TableFormat.PARQUET and not looks_parquet:
         raise MixsynthError(
-            f"{name} is not a Parquet file", "if it is CSV, give --input-format csv"
+            f"{name} is not a Parquet file (no PAR1 magic bytes)",
+            "if it is CSV, give --input-format csv or rename it .csv",
         )
-    try:
-        arrow = _read_csv(data, encoding, schema) if fmt is TableFormat.CSV else _read_parquet(data)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError) as error:
-        raise _read_error(name, fmt, error) from None
+    if fmt is TableFormat.CSV:
+        arrow = _read_csv_checked(data, name, head, encoding, schema)
+    else:
+        try:
+            arrow = _read_parquet(data)
+        except (pa.ArrowException, OSError) as error:
+            raise MixsynthError(
+                f"{name} is not a readable Parquet file: {_first_line(error)}",
+                "it may be truncated or corrupted; write it again",
+            ) from None
     if arrow.num_columns == 0:
         raise MixsynthError(f"{name} has no columns", "give a table with a header row")
     if arrow.num_rows == 0:
         raise MixsynthError(f"{name} has a header but no rows", "give at least one data row")
+    names = pd.Index(arrow.column_names)
+    if names.has_duplicates:
+        duplicates = ", ".join(repr(n) for n in dict.fromkeys(names[names.duplicated()]))
+        raise MixsynthError(
+            f"{name} has duplicate column names: {duplicates}",
+            "rename the columns so that each name is unique",
+        )
+    if fmt is TableFormat.CSV and schema is None:
+        arrow = _integers_beyond_int64_as_text(data, encoding, arrow)
+    stored_schema = arrow.schema  # arrow_to_frame consumes the table (self_destruct)
     frame = arrow_to_frame(arrow)
     check_columns(frame)
-    return Table(frame=frame, arrow_schema=arrow.schema, format=fmt)
+    return Table(frame=frame, arrow_schema=stored_schema, format=fmt)
 
 
-def _read_csv(data: pa.Buffer | str, encoding: str, schema: pa.Schema | None) -> pa.Table:
+def _first_line(error: BaseException, limit: int = 200) -> str:
+    """An exception's text as one short line."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _read_csv_checked(
+    data: pa.Buffer | str, name: str, head: bytes, encoding: str, schema: pa.Schema | None
+) -> pa.Table:
+    """pyarrow's CSV reader, with every way it can fail or silently mangle turned into
+    a clear error: unknown encodings, UTF-16 and binary files, invalid UTF-8 (which
+    pyarrow would read as a binary column), bad rows (with their line number)."""
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        raise MixsynthError(
+            f"unknown encoding {encoding!r}", "give e.g. --encoding utf-8, latin-1 or cp1252"
+        ) from None
+    if utf8:
+        for bom, codec in TEXT_BOMS.items():
+            if head.startswith(bom):
+                raise MixsynthError(
+                    f"{name} is {codec} text, not UTF-8", f"give --encoding {codec}"
+                )
+        if b"\x00" in head:
+            raise MixsynthError(
+                f"{name} is a binary file, not CSV text",
+                "give a CSV or Parquet table, or --encoding if it is text",
+            )
+        # The header line; a head cut inside a long header may end mid-character.
+        header = head.split(b"\n", 1)[0] if b"\n" in head or len(head) < HEAD_BYTES else head[:-3]
+        try:
+            header.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _not_utf8(name, 1) from None
+    bad_rows: list = []
+    try:
+        arrow = _read_csv(data, encoding, schema, bad_rows.append)
+    except pa.ArrowInvalid as error:
+        if "straddling" not in str(error):
+            raise _csv_error(data, name, error, bad_rows) from None
+        # A row longer than pyarrow's block (1 MiB): read again in one block.
+        size = len(data) if isinstance(data, pa.Buffer) else os.path.getsize(data)
+        try:
+            arrow = _read_csv(data, encoding, schema, bad_rows.append, block_size=size + 1)
+        except pa.ArrowInvalid as error:
+            raise _csv_error(data, name, error, bad_rows) from None
+    except (pa.ArrowException, OSError, UnicodeError) as error:
+        if isinstance(error, UnicodeError):
+            raise MixsynthError(
+                f"{name} is not valid {encoding} text: {_first_line(error)}",
+                "give the file's encoding with --encoding",
+            ) from None
+        raise _csv_error(data, name, error, bad_rows) from None
+    if utf8 and any(pa.types.is_binary(field.type) for field in arrow.schema):
+        raise _not_utf8(name, _first_invalid_utf8_line(_all_bytes(data)))
+    return arrow
+
+
+def _read_csv(
+    data: pa.Buffer | str,
+    encoding: str,
+    schema: pa.Schema | None,
+    on_bad_row,
+    block_size: int | None = None,
+) -> pa.Table:
     from pyarrow import csv
 
     types = {f.name: f.type for f in schema} if schema is not None else None
+
+    def record(row) -> str:
+        on_bad_row(row)
+        return "error"
+
+    options = {"encoding": encoding}
+    if block_size is not None:
+        options["block_size"] = min(block_size, 2**31 - 1)
     return csv.read_csv(
         data,
-        read_options=csv.ReadOptions(encoding=encoding),
-        parse_options=csv.ParseOptions(newlines_in_values=True),
+        read_options=csv.ReadOptions(**options),
+        parse_options=csv.ParseOptions(newlines_in_values=True, invalid_row_handler=record),
         # Empty cells in text columns are missing values, as in pandas.
         convert_options=csv.ConvertOptions(strings_can_be_null=True, column_types=types),
     )
@@ -110,28 +236,134 @@ def _read_csv(data: pa.Buffer | str, encoding: str, schema: pa.Schema | None) ->
 def _read_parquet(data: pa.Buffer | str) -> pa.Table:
     from pyarrow import parquet
 
-    return parquet.read_table(pa.BufferReader(data) if isinstance(data, pa.Buffer) else data)
+    # ParquetFile, not read_table: it reads duplicate column names, which are then
+    # reported clearly instead of as a field-lookup failure.
+    return parquet.ParquetFile(
+        pa.BufferReader(data) if isinstance(data, pa.Buffer) else data
+    ).read()
 
 
-def _read_error(name: str, fmt: TableFormat, error: Exception) -> MixsynthError:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if "UTF8" in text or "UTF-8" in text or isinstance(error, UnicodeError):
-        return MixsynthError(
-            f"{name} is not valid UTF-8 text",
-            "give its encoding, e.g. --encoding latin-1 (or cp1252)",
-        )
+def _not_utf8(name: str, line: int | None) -> MixsynthError:
+    where = f" (line {line})" if line else ""
+    return MixsynthError(
+        f"{name} is not valid UTF-8 text{where}",
+        "give its encoding, e.g. --encoding latin-1 or --encoding cp1252",
+    )
+
+
+def _first_invalid_utf8_line(data: bytes) -> int | None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data.count(b"\n", 0, error.start) + 1
+    return None
+
+
+def _csv_error(
+    data: pa.Buffer | str, name: str, error: BaseException, bad_rows: list
+) -> MixsynthError:
+    """A parse error, located: pyarrow knows the bad row's text but not its line."""
+    text = _first_line(error)
     if "Empty CSV file" in text:
         return MixsynthError(f"{name} is empty", "give a CSV file with a header row")
-    return MixsynthError(f"cannot read {name} as {fmt.value}: {text}")
+    if not bad_rows:
+        return MixsynthError(f"cannot read {name} as CSV: {text}")
+    row = bad_rows[0]
+    line = row.number
+    if line is None:
+        content = _all_bytes(data)
+        found = content.find(b"\n" + row.text.encode("utf-8", "replace"))
+        line = content.count(b"\n", 0, found) + 2 if found >= 0 else None
+    where = f"line {line}" if line else "a row"
+    return MixsynthError(
+        f"{name}, {where}: expected {row.expected_columns} fields like the header, "
+        f"found {row.actual_columns}",
+        "quote fields that contain the delimiter, or fix that row",
+    )
+
+
+def _integers_beyond_int64_as_text(
+    data: pa.Buffer | str, encoding: str, arrow: pa.Table
+) -> pa.Table:
+    """Columns of whole numbers too large for int64 are kept as their text.
+
+    pyarrow reads them as float64, which silently rounds them (99999999999999999999
+    becomes 1e+20). Kept as text, they are copied exactly from donor rows, like
+    identifiers; a column that also holds decimals stays a float column.
+    """
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    for position, field in enumerate(arrow.schema):
+        if not pa.types.is_floating(field.type):
+            continue
+        column = arrow.column(position)
+        largest = pc.max(pc.abs(column)).as_py()
+        if largest is None or not (2.0**63 <= largest < float("inf")):
+            continue
+        text = csv.read_csv(
+            data,
+            read_options=csv.ReadOptions(encoding=encoding),
+            parse_options=csv.ParseOptions(newlines_in_values=True),
+            convert_options=csv.ConvertOptions(
+                include_columns=[field.name],
+                column_types={field.name: pa.string()},
+                strings_can_be_null=True,
+            ),
+        ).column(0)
+        if pc.all(pc.match_substring_regex(pc.utf8_trim_whitespace(text), r"^[+-]?\d+$")).as_py():
+            arrow = arrow.set_column(position, pa.field(field.name, pa.string()), text)
+    return arrow
 
 
 def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
-    """pandas view of an Arrow table; integers with missing values become nullable Int64."""
-    frame = arrow.to_pandas(date_as_object=False)
-    for position, field in enumerate(arrow.schema):
-        if pa.types.is_integer(field.type) and frame.dtypes.iloc[position].kind == "f":
-            frame.isetitem(position, frame.iloc[:, position].astype("Int64"))
+    """pandas view of an Arrow table; integers with missing values become nullable integers.
+
+    Those are converted straight from Arrow (Int64, UInt8, ...), not through the float64
+    pandas would make of them, which cannot hold values near 2**63 exactly.
+    """
+    arrow = _index_as_columns(arrow)
+    nullable = {
+        position: arrow.column(position).to_pandas(types_mapper=_nullable_integer)
+        for position, field in enumerate(arrow.schema)
+        if pa.types.is_integer(field.type) and arrow.column(position).null_count
+    }
+    # split_blocks + self_destruct: columns are handed over, not copied into one block.
+    frame = arrow.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    for position, series in nullable.items():
+        frame.isetitem(position, series)
     return frame
+
+
+def _nullable_integer(data_type: pa.DataType):
+    """pandas' nullable dtype for an Arrow integer type: int64 -> Int64, uint8 -> UInt8."""
+    if not pa.types.is_integer(data_type):
+        return None
+    name = str(data_type)
+    return pd.api.types.pandas_dtype(
+        "U" + name[1:].capitalize() if name.startswith("u") else name.capitalize()
+    )
+
+
+def _index_as_columns(arrow: pa.Table) -> pa.Table:
+    """Drop pandas' index bookkeeping, so a stored index stays an ordinary column.
+
+    A Parquet file written by pandas with a named index would otherwise turn that
+    column into the DataFrame's index, and the frame would have fewer columns than the
+    file (and the output would lose it).
+    """
+    metadata = arrow.schema.metadata or {}
+    if b"pandas" not in metadata:
+        return arrow
+    import json
+
+    pandas_metadata = json.loads(metadata[b"pandas"])
+    if not any(isinstance(i, str) for i in pandas_metadata.get("index_columns", [])):
+        return arrow
+    pandas_metadata["index_columns"] = []
+    return arrow.replace_schema_metadata(
+        {**metadata, b"pandas": json.dumps(pandas_metadata).encode()}
+    )
 
 
 def frame_to_arrow(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
@@ -205,6 +437,34 @@ def check_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> None:
         raise MixsynthError(f"output {dest!r} already exists", "give --force to overwrite it")
     if not path.parent.exists():
         raise MixsynthError(f"the folder of output {dest!r} does not exist", "create it first")
+    if not path.parent.is_dir():
+        raise MixsynthError(f"the folder of output {dest!r} is not a folder", "check the path")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise MixsynthError(
+            f"cannot write in the folder of output {dest!r}", "check its permissions"
+        )
+
+
+def _csv_cannot_hold(data_type: pa.DataType) -> bool:
+    """Types pyarrow's CSV writer refuses, or writes as text that reads back differently."""
+    return (
+        pa.types.is_nested(data_type)
+        or pa.types.is_binary(data_type)
+        or pa.types.is_large_binary(data_type)
+        or pa.types.is_fixed_size_binary(data_type)
+    )
+
+
+def check_writable(schema: pa.Schema, fmt: TableFormat) -> None:
+    """Refuse, before any work, columns that the output format cannot hold."""
+    if fmt is not TableFormat.CSV:
+        return
+    for field in schema:
+        if _csv_cannot_hold(field.type):
+            raise MixsynthError(
+                f"column {field.name!r} holds {field.type} values, which CSV cannot hold",
+                "write Parquet instead: a .parquet output or --format parquet",
+            )
 
 
 def write_table(
@@ -216,8 +476,26 @@ def write_table(
         _write_to(sys.stdout.buffer, table, fmt)
         sys.stdout.buffer.flush()
         return
-    with atomic_path(dest) as temporary:
-        _write_to(temporary, table, fmt)
+    try:
+        with atomic_path(dest) as temporary:
+            _write_to(temporary, table, fmt)
+    except (OSError, pa.ArrowException) as error:
+        raise _write_error(dest, error) from None
+
+
+def _write_error(dest: str, error: BaseException) -> MixsynthError:
+    """A failed write, said plainly; the previous file (if any) is untouched by then."""
+    import errno
+
+    reason = getattr(error, "strerror", None) or _first_line(error)
+    code = getattr(error, "errno", None)
+    if code == errno.ENOSPC:
+        hint = "free some disk space and run again; any previous file is unchanged"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "check the folder's permissions; any previous file is unchanged"
+    else:
+        hint = "any previous file is unchanged"
+    return MixsynthError(f"cannot write {dest!r}: {reason}", hint)
 
 
 @contextlib.contextmanager

@@ -6,14 +6,26 @@ from the CLI so that Python users can run the same job.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
-from mixsynth.io import STDIO, Table, TableFormat, check_output, read_table, write_table
+from mixsynth.errors import MixsynthError, RunInterrupted
+from mixsynth.io import (
+    STDIO,
+    Table,
+    TableFormat,
+    atomic_path,
+    check_output,
+    check_writable,
+    read_table,
+    write_table,
+)
 from mixsynth.synth import (
     Generation,
     Reference,
@@ -22,9 +34,23 @@ from mixsynth.synth import (
     run_generations,
 )
 
+#: The run record in --out-dir: what --resume checks and continues.
+RUN_RECORD = "mixsynth-run.json"
+
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
     return out_dir / f"gen-{index:03d}.{fmt.value}"
+
+
+def input_fingerprint(source: str) -> str | None:
+    """SHA-256 of an input file, so that a resume can tell it is the same data (stdin: None)."""
+    if source == STDIO:
+        return None
+    digest = hashlib.sha256()
+    with open(source, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(kw_only=True)
@@ -49,45 +75,159 @@ class GenerateJob:
         """Run the job; returns the per-generation report entries (empty without a report)."""
         source = read_table(self.input, self.input_format, self.encoding)
         fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
+        check_writable(source.arrow_schema, fmt)  # e.g. nested Parquet columns to CSV
         reference = Reference.of(source.frame, self.options.categorical)
         group_codes(source.frame, self.options.by)  # a bad --by fails before any output
-        if self.seed is None:
-            self.seed = int(np.random.SeedSequence().entropy % 2**32)
-            self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
         start, frame = self._starting_point(source, fmt)
-        for generation in run_generations(
-            frame, self.options, self.generations, self.seed, reference, start
-        ):
-            if self.out_dir is not None:
-                write_table(
-                    generation.frame,
-                    str(generation_file(self.out_dir, generation.index, fmt)),
-                    fmt,
-                    source.arrow_schema,
-                )
-            if generation.index == self.generations and self.output is not None:
-                write_table(generation.frame, self.output, fmt, source.arrow_schema)
-            on_generation(generation)
+        chosen_seed = self.seed is None
+        if chosen_seed:
+            self.seed = int(np.random.SeedSequence().entropy % 2**32)
+        if self.out_dir is not None:
+            self._write_record(fmt, start)
+        done = start
+        try:
+            for generation in run_generations(
+                frame, self.options, self.generations, self.seed, reference, start
+            ):
+                if self.out_dir is not None:
+                    write_table(
+                        generation.frame,
+                        str(generation_file(self.out_dir, generation.index, fmt)),
+                        fmt,
+                        source.arrow_schema,
+                    )
+                    self._write_record(fmt, generation.index)
+                if generation.index == self.generations and self.output is not None:
+                    write_table(generation.frame, self.output, fmt, source.arrow_schema)
+                done = generation.index
+                on_generation(generation)
+        except KeyboardInterrupt:
+            raise RunInterrupted(self._how_far(done, fmt)) from None
+        except MixsynthError as error:
+            if self.out_dir is None or done == 0:
+                raise
+            raise MixsynthError(
+                f"{error.message}; {self._how_far(done, fmt)}", error.hint
+            ) from None
+        if start >= self.generations and self.output is not None:
+            # Resumed a run that had already finished: -o still gets the last generation.
+            write_table(frame, self.output, fmt, source.arrow_schema)
+        if chosen_seed:
+            # Said at the end, so that a failure stays one line (--out-dir records it).
+            self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
         return []
+
+    def _how_far(self, done: int, fmt: TableFormat) -> str:
+        """Where a run stopped, and how to finish it (for the one-line message)."""
+        where = f"stopped after generation {done} of {self.generations}"
+        if self.out_dir is None or done == 0:
+            return f"{where}; no output file was written or changed"
+        first, last = (generation_file(self.out_dir, i, fmt).name for i in (1, done))
+        files = first if done == 1 else f"{first} to {last}"
+        return (
+            f"{where}: {files} in {str(self.out_dir)!r} are complete; "
+            "run the same command with --resume to finish the run"
+        )
+
+    def _settings(self, fmt: TableFormat) -> dict:
+        """What a resumed run must share with the interrupted one to continue its files."""
+        options = json.loads(json.dumps(dataclasses.asdict(self.options)))
+        return {"input": input_fingerprint(self.input), "format": fmt.value, "options": options}
+
+    def _write_record(self, fmt: TableFormat, completed: int) -> None:
+        """The run record in --out-dir: seed, settings and progress, written atomically."""
+        assert self.out_dir is not None
+        record = {
+            "mixsynth_run": 1,
+            "seed": self.seed,
+            **self._settings(fmt),
+            "generations": self.generations,
+            "completed": completed,
+        }
+        with atomic_path(str(self.out_dir / RUN_RECORD)) as temporary:
+            Path(temporary).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+    def _resume_point(self, fmt: TableFormat) -> int:
+        """Generations already complete in --out-dir, after checking it is the same run.
+
+        Refuses a resume whose seed, options, output format or input differ from the
+        recorded ones; without --seed, the recorded seed is taken.
+        """
+        assert self.out_dir is not None
+        record_path = self.out_dir / RUN_RECORD
+        if not record_path.exists():
+            if generation_file(self.out_dir, 1, fmt).exists():
+                raise MixsynthError(
+                    f"cannot resume: {str(self.out_dir)!r} has no {RUN_RECORD}, so its seed "
+                    "and options are unknown",
+                    "start again with --force (without --resume)",
+                )
+            return 0
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            recorded_seed, completed = int(record["seed"]), int(record["completed"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise MixsynthError(
+                f"cannot resume: {str(record_path)!r} is unreadable or damaged",
+                "start again with --force (without --resume)",
+            ) from None
+        if self.seed is not None and self.seed != recorded_seed:
+            raise MixsynthError(
+                f"cannot resume: --seed {self.seed} differs from the interrupted run's "
+                f"seed {recorded_seed}",
+                f"give --seed {recorded_seed} or leave --seed out",
+            )
+        self.seed = recorded_seed
+        settings = self._settings(fmt)
+        recorded = {"format": record.get("format"), **(record.get("options") or {})}
+        now = {"format": settings["format"], **settings["options"]}
+        differ = [
+            f"--{key.replace('_', '-')} {json.dumps(recorded.get(key))} then, "
+            f"{json.dumps(now[key])} now"
+            for key in now
+            if recorded.get(key) != now[key]
+        ]
+        if record.get("input") != settings["input"]:
+            differ.insert(0, "the input's content has changed")
+        if differ:
+            raise MixsynthError(
+                f"cannot resume: this is not the run recorded in {str(record_path)!r} "
+                f"({'; '.join(differ)})",
+                "repeat the interrupted run's input and options, or start again with --force",
+            )
+        for index in range(1, completed + 1):
+            if not generation_file(self.out_dir, index, fmt).exists():
+                raise MixsynthError(
+                    f"cannot resume: {generation_file(self.out_dir, index, fmt).name} of the "
+                    f"interrupted run is missing from {str(self.out_dir)!r}",
+                    "start again with --force (without --resume)",
+                )
+        return completed
 
     def _starting_point(self, source: Table, fmt: TableFormat):
         """Generation to start after, and its table: 0 and the input, or where a run stopped."""
         if self.out_dir is None:
             return 0, source.frame
-        if not self.out_dir.exists():
-            self.out_dir.mkdir(parents=True)
-        if not self.out_dir.is_dir():
-            raise MixsynthError(f"--out-dir {str(self.out_dir)!r} is not a folder")
-        done = 0
-        while generation_file(self.out_dir, done + 1, fmt).exists():
-            done += 1
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise MixsynthError(
+                f"cannot create --out-dir {str(self.out_dir)!r}: {error.strerror or error}",
+                "give a folder path that can be created",
+            ) from None
         if not self.resume:
             for index in range(1, self.generations + 1):
-                check_output(str(generation_file(self.out_dir, index, fmt)), self.force)
+                existing = generation_file(self.out_dir, index, fmt)
+                if existing.exists() and not self.force:
+                    raise MixsynthError(
+                        f"output {str(existing)!r} already exists",
+                        "give --resume to continue that run, or --force to overwrite it",
+                    )
+                check_output(str(existing), self.force)
             return 0, source.frame
+        done = min(self._resume_point(fmt), self.generations)
         if done == 0:
             return 0, source.frame
-        done = min(done, self.generations)
         self.say(f"resuming after generation {done} of {self.generations}")
         last = read_table(
             str(generation_file(self.out_dir, done, fmt)), fmt, schema=source.arrow_schema
