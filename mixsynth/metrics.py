@@ -13,16 +13,21 @@ of ``sample_rows`` rows.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from mixsynth.errors import MixsynthError
 from mixsynth.schema import ColumnKind, check_columns, column_kind
+
+if TYPE_CHECKING:
+    from mixsynth.synth import Generation
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 #: SDMetrics' QualityReport counts a numeric pair only if |r_real| exceeds this...
@@ -33,6 +38,8 @@ ASSOCIATION_THRESHOLD = 0.3
 CONTINGENCY_BINS = 10
 #: Rows used by the costly figures (distance to closest record, utility).
 DEFAULT_SAMPLE_ROWS = 10_000
+#: Bins of the real-versus-synthetic histogram stored per numeric column.
+HISTOGRAM_BINS = 30
 #: Categories listed per discrete column, and one-hot width per column in DCR.
 MAX_CATEGORIES = 20
 DCR_MAX_CATEGORIES = 64
@@ -54,6 +61,10 @@ def clean(value: Any) -> Any:
         return [clean(v) for v in value]
     if isinstance(value, np.ndarray):
         return clean(value.tolist())
+    if isinstance(value, Enum):
+        return clean(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return clean(dataclasses.asdict(value))
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -268,7 +279,26 @@ def compare_numeric(real: np.ndarray, synthetic: np.ndarray) -> dict:
         "wasserstein": _ratio(wasserstein, std_r),
         "out_of_range_share": outside / s.size,
         "missing_rate_diff": figures["synthetic"]["missing_rate"] - figures["real"]["missing_rate"],
+        "histogram": histogram(r, s),
     }
+
+
+def histogram(real: np.ndarray, synthetic: np.ndarray) -> dict:
+    """Shares of both sides in the same equal-width bins over the real 0.5%-99.5% range
+    (for the HTML plots); values beyond it are counted in the end bins."""
+    low, high = _sorted_quantiles(real, (0.005, 0.995))
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        low, high = float(real[0]) - 0.5, float(real[-1]) + 0.5
+    edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
+    shares = []
+    for values in (real, synthetic):
+        finite = values[np.isfinite(values)]
+        counts = np.bincount(
+            np.clip(np.searchsorted(edges, finite, "right") - 1, 0, HISTOGRAM_BINS - 1),
+            minlength=HISTOGRAM_BINS,
+        )
+        shares.append(counts / max(finite.size, 1))
+    return {"edges": edges, "real": shares[0], "synthetic": shares[1]}
 
 
 def compare_discrete(real: pd.Series, synthetic: pd.Series) -> dict:
@@ -797,3 +827,130 @@ def generation_entry(
         "generation": generation_index,
         "predicted_variance_ratio": clean(predicted_variance_ratio),
     } | entry
+
+
+class GenerationTrajectory:
+    """The report of ``generate --report``: every generation against the REAL input.
+
+    ``add`` measures one generation as it is made; the predicted variance ratio is the
+    product of the generations' rho (rho^g). A resumed run starts after ``start``
+    generations it did not see, assumed made with the same rho as its first new one.
+    """
+
+    def __init__(
+        self,
+        real: pd.DataFrame,
+        *,
+        start: int = 0,
+        categorical: Sequence[str] = (),
+        sample_rows: int = DEFAULT_SAMPLE_ROWS,
+        seed: int = 0,
+    ) -> None:
+        self.real = real
+        self.start = start
+        self.options: dict[str, Any] = {
+            "categorical": categorical,
+            "sample_rows": sample_rows,
+            "seed": seed,
+        }
+        self.entries: list[dict] = []
+        self.predicted = 1.0
+        self.weights: Any = None
+        self.last: pd.DataFrame | None = None
+
+    def add(self, generation: Generation) -> dict:
+        rho = generation.weights.theory().rho
+        if not self.entries:
+            self.predicted = rho**self.start
+        self.predicted *= rho
+        self.weights, self.last = generation.weights, generation.frame
+        entry = generation_entry(
+            self.real,
+            generation.frame,
+            generation.index,
+            self.predicted,
+            out_of_range=generation.out_of_range,
+            **self.options,
+        )
+        self.entries.append(entry)
+        return entry
+
+    def report(self, fallback: pd.DataFrame, run: dict) -> dict:
+        """The full comparison of the last generation, the trajectory, the theory and
+        the run's settings (``run``: e.g. seed, input, options; dataclasses welcome).
+        ``fallback`` is compared when no generation was added (a finished resumed run)."""
+        if self.entries:
+            final = {
+                k: v
+                for k, v in self.entries[-1].items()
+                if k not in ("generation", "predicted_variance_ratio")
+            }
+        else:  # a resumed run that had nothing left to do
+            final = compare_tables(self.real, fallback, **self.options)
+        weights = None
+        if self.weights is not None:
+            theory = self.weights.theory()
+            weights = {
+                "label": self.weights.label(),
+                "mean": theory.mean,
+                "rho": theory.rho,
+                "delta": theory.delta,
+                "kappa": theory.kappa,
+                "novelty": theory.novelty,
+                "support": [theory.lower, theory.upper],
+            }
+        options = final["options"] | run.pop("options", {})
+        return clean(
+            final | run | {"options": options, "weights": weights, "generations": self.entries}
+        )
+
+
+def check_thresholds(
+    report: dict,
+    *,
+    max_variance_drift: float | None = None,
+    min_overall_score: float | None = None,
+    max_exact_copy_share: float | None = None,
+    max_correlation_diff: float | None = None,
+) -> list[str]:
+    """One message per broken threshold (empty: all kept). An undefined figure (a
+    constant real column, no numeric pair) cannot break its threshold."""
+    broken = []
+    if max_variance_drift is not None:
+        for name, figures in report["columns"].items():
+            if "ks_statistic" not in figures:
+                continue
+            ratio = figures.get("variance_ratio")
+            if ratio is not None and abs(ratio - 1) > max_variance_drift:
+                broken.append(
+                    f"variance ratio of {name!r} is {ratio:.4g}, outside 1 ± {max_variance_drift:g} "
+                    "(--max-variance-drift)"
+                )
+    checks = (
+        (
+            min_overall_score,
+            report["scores"]["overall"],
+            "overall score",
+            "--min-overall-score",
+            -1,
+        ),
+        (
+            max_exact_copy_share,
+            report["privacy"]["exact_copy_share"],
+            "exact-copy share",
+            "--max-exact-copy-share",
+            1,
+        ),
+        (
+            max_correlation_diff,
+            report["pairs"].get("correlation_max_abs_diff"),
+            "largest correlation difference",
+            "--max-correlation-diff",
+            1,
+        ),
+    )
+    for limit, value, label, option, sign in checks:
+        if limit is not None and value is not None and sign * (value - limit) > 0:
+            relation = "above the maximum" if sign > 0 else "below the minimum"
+            broken.append(f"{label} is {value:.4g}, {relation} {limit:g} ({option})")
+    return broken

@@ -79,9 +79,21 @@ class GenerateJob:
         reference = Reference.of(source.frame, self.options.categorical)
         group_codes(source.frame, self.options.by)  # a bad --by fails before any output
         start, frame = self._starting_point(source, fmt)
+        report_kind = None
+        if self.report is not None:  # checked after --out-dir exists: the report may go there
+            from mixsynth.report import check_report_output
+
+            report_kind = check_report_output(self.report, self.force, (self.input,))
         chosen_seed = self.seed is None
         if chosen_seed:
             self.seed = int(np.random.SeedSequence().entropy % 2**32)
+        trajectory = None
+        if report_kind is not None:
+            from mixsynth.metrics import GenerationTrajectory
+
+            trajectory = GenerationTrajectory(
+                source.frame, start=start, categorical=self.options.categorical, seed=self.seed
+            )
         if self.out_dir is not None:
             self._write_record(fmt, start)
         done = start
@@ -100,6 +112,8 @@ class GenerateJob:
                 if generation.index == self.generations and self.output is not None:
                     write_table(generation.frame, self.output, fmt, source.arrow_schema)
                 done = generation.index
+                if trajectory is not None:
+                    trajectory.add(generation)  # against the real input, not the previous one
                 on_generation(generation)
         except KeyboardInterrupt:
             raise RunInterrupted(self._how_far(done, fmt)) from None
@@ -115,7 +129,15 @@ class GenerateJob:
         if chosen_seed:
             # Said at the end, so that a failure stays one line (--out-dir records it).
             self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
-        return []
+        if trajectory is None:
+            return []
+        from mixsynth.report import write_report
+
+        run = {"input": self.input, "seed": self.seed}
+        run["options"] = {"synthesis": self.options, "generations": self.generations}
+        report = trajectory.report(frame, run)
+        write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
+        return trajectory.entries
 
     def _how_far(self, done: int, fmt: TableFormat) -> str:
         """Where a run stopped, and how to finish it (for the one-line message)."""

@@ -1,0 +1,162 @@
+"""Rendering: JSON equals the library dict, Markdown and terminal text, a self-contained
+HTML file that a real browser renders, and the generate report across generations."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from mixsynth.metrics import compare_tables
+from mixsynth.report import render_terminal, to_html, to_json, to_markdown
+
+from .conftest import SAMPLE_DATA
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    real = pd.read_parquet(SAMPLE_DATA / "penguins.parquet")
+    synthetic = real.sample(frac=1, replace=True, random_state=2).reset_index(drop=True)
+    synthetic["bill_depth_mm"] *= 1.2
+    return compare_tables(real, synthetic, target="species")
+
+
+@pytest.fixture(scope="module")
+def generate_report(tmp_path_factory) -> dict:
+    from typer.testing import CliRunner
+
+    from mixsynth.cli import app
+
+    folder = tmp_path_factory.mktemp("generate")
+    result = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            str(SAMPLE_DATA / "penguins.csv"),
+            "-o",
+            str(folder / "out.csv"),
+            "--method",
+            "vanilla",
+            "--weights",
+            "uniform",
+            "-g",
+            "4",
+            "--seed",
+            "3",
+            "--report",
+            str(folder / "report.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    return json.loads((folder / "report.json").read_text())
+
+
+def test_json_is_the_library_dict(report):
+    assert json.loads(to_json(report)) == report
+
+
+def test_markdown_has_the_tables(report):
+    text = to_markdown(report)
+    assert "## Scores (0-1, SDMetrics QualityReport definitions)" in text
+    assert f"| overall | {report['scores']['overall']:.3f} |" in text
+    assert "| bill_depth_mm |" in text and "## Utility" in text
+    # Every table row has as many cells as its header.
+    for block in text.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        cells = {len(re.split(r"(?<!\\)\|", row)) for row in rows}
+        assert len(cells) <= 1
+
+
+def test_terminal_is_plain_text_when_not_a_tty(report):
+    buffer = io.StringIO()
+    render_terminal(report, Console(file=buffer, width=100))
+    text = buffer.getvalue()
+    assert "\x1b[" not in text
+    assert text.index("Scores") < text.index("Worst columns") < text.index("Numeric columns")
+    assert "bill_depth_mm" in text
+
+
+def test_html_is_self_contained(report):
+    page = to_html(report)
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert page.count('src="data:image/png;base64,') >= 2  # histograms, correlations
+
+
+def test_generate_report_has_every_generation_against_the_real_input(generate_report):
+    entries = generate_report["generations"]
+    assert [e["generation"] for e in entries] == [1, 2, 3, 4]
+    rho = generate_report["weights"]["rho"]
+    assert rho == pytest.approx(2 / 3)  # Uniform(0, 1)
+    for entry in entries:
+        assert entry["predicted_variance_ratio"] == pytest.approx(rho ** entry["generation"])
+        column = entry["columns"]["bill_length_mm"]
+        assert column["predicted_variance_ratio"] == entry["predicted_variance_ratio"]
+        for key in ("variance_ratio", "ks_statistic", "wasserstein"):
+            assert key in column
+        assert {"scores", "pairs", "privacy"} <= set(entry)
+    # The top level is the full comparison of the last generation.
+    last = {
+        k: v for k, v in entries[-1].items() if k not in ("generation", "predicted_variance_ratio")
+    }
+    assert generate_report["scores"] == last["scores"]
+    assert generate_report["seed"] == 3
+    assert generate_report["options"]["generations"] == 4
+    # Collapse: the measured ratio falls with the theory, far below 1 after 4 generations.
+    assert entries[-1]["columns"]["bill_length_mm"]["variance_ratio"] < 0.5
+
+
+def test_generate_report_to_stdout_and_bad_suffix(run_cli, tmp_path):
+    source = SAMPLE_DATA / "penguins.csv"
+    result = run_cli("generate", source, "-o", tmp_path / "a.csv", "--seed", "1", "--report", "-")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["generations"][0]["generation"] == 1
+    bad = run_cli("generate", source, "-o", tmp_path / "b.csv", "--report", tmp_path / "r.txt")
+    assert bad.exit_code == 2 and "report format" in bad.stderr
+    assert not (tmp_path / "b.csv").exists()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
+def test_html_renders_in_a_headless_browser_offline(generate_report, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(to_html(generate_report))
+    shot = tmp_path / "shot.png"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                f"--screenshot={shot}",
+                "--window-size=1200,2000",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    png = shot.read_bytes()
+    assert png.startswith(b"\x89PNG")
+    # A rendered page with plots is far from blank: many distinct colours.
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(str(shot))
+    colours = {tuple(p) for p in pixels.reshape(-1, pixels.shape[-1])[::97].round(2).tolist()}
+    assert len(colours) > 50
