@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench experiment clean
+.PHONY: install demo report-check test lint format bench experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,9 +15,20 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
+	mkdir -p demo
 	$(BIN)/mixsynth generate sample_data/penguins.csv --out-dir demo --generations 10 \
 		--seed 7 --force --report demo/report.html -o demo/synthetic.csv
 	@echo "Wrote demo/gen-001.csv .. demo/gen-010.csv, demo/synthetic.csv and demo/report.html"
+
+# Render the demo's HTML report in a real headless browser, offline (Debian: apt-get
+# install chromium), and save what it shows as demo/report.png.
+CHROMIUM ?= chromium
+report-check: demo
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$$(mktemp -d)" --screenshot=demo/report.png --window-size=1200,2400 \
+		"file://$(CURDIR)/demo/report.html"
+	@test -s demo/report.png && echo "Rendered demo/report.html to demo/report.png"
 
 test: install
 	$(BIN)/python -m pytest
