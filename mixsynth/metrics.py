@@ -305,6 +305,8 @@ def compare_discrete(real: pd.Series, synthetic: pd.Series) -> dict:
     """Frequencies of a categorical column, total-variation distance, coverage."""
     counts_r = real.value_counts(dropna=True)
     counts_s = synthetic.value_counts(dropna=True)
+    # A pandas Categorical lists unused categories with count 0: they were not seen.
+    counts_r, counts_s = counts_r[counts_r > 0], counts_s[counts_s > 0]
     figures: dict = {
         "real": {
             "count": int(counts_r.sum()),

@@ -120,6 +120,16 @@ def test_categorical_figures():
     assert figures["real"]["missing_rate"] == pytest.approx(10 / 110)
 
 
+def test_unused_pandas_categories_are_not_counted():
+    dtype = pd.CategoricalDtype(["a", "b", "c"])
+    real = pd.DataFrame({"c": pd.Series(["a", "b", "a"], dtype=dtype)})
+    synth = pd.DataFrame({"c": pd.Series(["a", "a", "a"], dtype=dtype)})
+    figures = compare_tables(real, synth)["columns"]["c"]
+    assert figures["real"]["distinct"] == 2
+    assert figures["coverage"] == pytest.approx(0.5)
+    assert figures["tv_distance"] == pytest.approx(1 / 3)
+
+
 def test_correlations_equal_pandas_pairwise():
     real = mixed_frame(3)
     numeric = real[["x", "y", "k"]].astype(float)
