@@ -307,7 +307,7 @@ def compare_run(real: Path, synthetic: Path, repeats: int) -> Run | None:
     probe = subprocess.run([MIXSYNTH, "compare", "--help"], capture_output=True, check=False)
     if probe.returncode != 0:
         return None
-    command = [MIXSYNTH, "compare", str(real), str(synthetic)]
+    command = [MIXSYNTH, "compare", str(real), str(synthetic), "--json", "-"]
     first = run(command, ok=(0, 1))
     if first.seconds > 60 or repeats == 1:
         return first
@@ -365,6 +365,7 @@ def markdown(
     compare: Run | None,
     command: str,
     total_s: float,
+    load: tuple[float, float],
 ) -> str:
     """The results as Markdown, each figure beside its target."""
     lines = [
@@ -372,6 +373,8 @@ def markdown(
         "",
         f"- Command: `{command}` (total {total_s:.0f} s)",
         f"- Machine: {machine()}",
+        f"- Load average (1 min) at start / end: {load[0]:.2f} / {load[1]:.2f} "
+        "(other work on the machine inflates and scatters the times; ratios are more stable)",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "- Workloads: `float20` = 1,000,000 x 20 multivariate normal (random correlation); "
         "`mixed` = 1,000,000 rows of 4 floats, 2 integers, a boolean, categoricals of 5 and "
@@ -455,7 +458,7 @@ def markdown(
         "read as <= +2% per generation given the machine's noise)",
         f"- Peak RSS of the whole run: {generation_peak:.0f} MiB",
         "",
-        "## `mixsynth compare` on the float20 real/synthetic pair (Parquet)",
+        "## `mixsynth compare REAL SYNTH --json -` on the float20 pair (Parquet, 1M x 20)",
         "",
     ]
     if compare is None:
@@ -474,6 +477,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     paths = workloads()
     scratch = Path(tempfile.mkdtemp(prefix="out-", dir=DATA))
     try:
@@ -497,6 +501,7 @@ def main() -> None:
         compare,
         command,
         time.perf_counter() - started,
+        (load_start, os.getloadavg()[0]),
     )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench.md").write_text(report)
