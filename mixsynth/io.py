@@ -171,10 +171,10 @@ def _read_csv_checked(
                 raise MixsynthError(
                     f"{name} is {codec} text, not UTF-8", f"give --encoding {codec}"
                 )
-        if b"\x00" in head:
+        if _looks_binary(head):
             raise MixsynthError(
                 f"{name} is a binary file, not CSV text",
-                "give a CSV or Parquet table, or --encoding if it is text",
+                "give a CSV or Parquet table, or --encoding utf-16 if it is UTF-16 text",
             )
         # The header line; a head cut inside a long header may end mid-character.
         header = head.split(b"\n", 1)[0] if b"\n" in head or len(head) < HEAD_BYTES else head[:-3]
@@ -182,52 +182,59 @@ def _read_csv_checked(
             header.decode("utf-8")
         except UnicodeDecodeError:
             raise _not_utf8(name, 1) from None
-    bad_rows: list = []
     try:
-        arrow = _read_csv(data, encoding, schema, bad_rows.append)
-    except pa.ArrowInvalid as error:
-        if "straddling" not in str(error):
-            raise _csv_error(data, name, error, bad_rows) from None
-        # A row longer than pyarrow's block (1 MiB): read again in one block.
-        size = len(data) if isinstance(data, pa.Buffer) else os.path.getsize(data)
         try:
-            arrow = _read_csv(data, encoding, schema, bad_rows.append, block_size=size + 1)
+            arrow = _read_csv(data, encoding, schema)
         except pa.ArrowInvalid as error:
-            raise _csv_error(data, name, error, bad_rows) from None
-    except (pa.ArrowException, OSError, UnicodeError) as error:
-        if isinstance(error, UnicodeError):
-            raise MixsynthError(
-                f"{name} is not valid {encoding} text: {_first_line(error)}",
-                "give the file's encoding with --encoding",
-            ) from None
-        raise _csv_error(data, name, error, bad_rows) from None
+            if "straddling" not in str(error):
+                raise
+            # A row longer than pyarrow's block (1 MiB): read again in one block.
+            size = len(data) if isinstance(data, pa.Buffer) else os.path.getsize(data)
+            arrow = _read_csv(data, encoding, schema, block_size=size + 1)
+    except UnicodeError as error:
+        raise MixsynthError(
+            f"{name} is not valid {encoding} text: {_first_line(error)}",
+            "give the file's encoding with --encoding",
+        ) from None
+    except (pa.ArrowException, OSError) as error:
+        raise _csv_error(data, name, error, encoding) from None
     if utf8 and any(pa.types.is_binary(field.type) for field in arrow.schema):
         raise _not_utf8(name, _first_invalid_utf8_line(_all_bytes(data)))
     return arrow
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes that text would not hold: many (UTF-16 without a BOM), or any in
+    bytes that are not UTF-8 either. A NUL inside valid UTF-8 text is data."""
+    nuls = head.count(b"\x00")
+    if not nuls:
+        return False
+    if nuls * 10 > len(head):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A head cut mid-character is still text.
+        return not (len(head) == HEAD_BYTES and error.start >= len(head) - 3)
+    return False
 
 
 def _read_csv(
     data: pa.Buffer | str,
     encoding: str,
     schema: pa.Schema | None,
-    on_bad_row,
     block_size: int | None = None,
 ) -> pa.Table:
     from pyarrow import csv
 
     types = {f.name: f.type for f in schema} if schema is not None else None
-
-    def record(row) -> str:
-        on_bad_row(row)
-        return "error"
-
     options = {"encoding": encoding}
     if block_size is not None:
         options["block_size"] = min(block_size, 2**31 - 1)
     return csv.read_csv(
         data,
         read_options=csv.ReadOptions(**options),
-        parse_options=csv.ParseOptions(newlines_in_values=True, invalid_row_handler=record),
+        parse_options=csv.ParseOptions(newlines_in_values=True),
         # Empty cells in text columns are missing values, as in pandas.
         convert_options=csv.ConvertOptions(strings_can_be_null=True, column_types=types),
     )
@@ -260,26 +267,44 @@ def _first_invalid_utf8_line(data: bytes) -> int | None:
 
 
 def _csv_error(
-    data: pa.Buffer | str, name: str, error: BaseException, bad_rows: list
+    data: pa.Buffer | str, name: str, error: BaseException, encoding: str
 ) -> MixsynthError:
-    """A parse error, located: pyarrow knows the bad row's text but not its line."""
+    """A parse error, located by line (pyarrow says what is wrong but not where)."""
     text = _first_line(error)
     if "Empty CSV file" in text:
         return MixsynthError(f"{name} is empty", "give a CSV file with a header row")
-    if not bad_rows:
+    if "Expected" not in text or "columns" not in text:
         return MixsynthError(f"cannot read {name} as CSV: {text}")
-    row = bad_rows[0]
-    line = row.number
-    if line is None:
-        content = _all_bytes(data)
-        found = content.find(b"\n" + row.text.encode("utf-8", "replace"))
-        line = content.count(b"\n", 0, found) + 2 if found >= 0 else None
-    where = f"line {line}" if line else "a row"
+    found = _first_ragged_row(_all_bytes(data).decode(encoding, "replace"))
+    if found is None:
+        return MixsynthError(f"cannot read {name} as CSV: {text}")
+    line, expected, actual = found
     return MixsynthError(
-        f"{name}, {where}: expected {row.expected_columns} fields like the header, "
-        f"found {row.actual_columns}",
+        f"{name}, line {line}: expected {expected} fields like the header, found {actual}",
         "quote fields that contain the delimiter, or fix that row",
     )
+
+
+def _first_ragged_row(text: str) -> tuple[int, int, int] | None:
+    """(line, header fields, fields) of the first row whose width differs from the
+    header's, by Python's csv module (only on the error path; it is slow)."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    width, lines_read = None, 0
+    try:
+        for row in reader:
+            start, lines_read = lines_read + 1, reader.line_num
+            if not row:
+                continue  # blank lines are skipped, as pyarrow does
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                return start, width, len(row)
+    except csv.Error:  # e.g. a field beyond its size limit: the line stays unknown
+        return None
+    return None
 
 
 def _integers_beyond_int64_as_text(

@@ -99,6 +99,7 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     add("latin-1", "latin1.csv", "name,v\nabc,1\ncafé,2\n".encode("latin-1"), "line 3")
     add("latin-1 header", "latin1_header.csv", "café,v\n1,2\n".encode("latin-1"), "line 1")
     add("utf-16", "utf16.csv", "a,b\n1,2\n".encode("utf-16"), "--encoding utf-16")
+    add("utf-16 without bom", "utf16le.csv", "a,b\n1,2\n".encode("utf-16-le"), "utf-16")
     add("empty csv", "empty.csv", b"", "empty")
     add("empty parquet", "empty.parquet", b"", "empty")
     add("whitespace only", "blank.csv", b"\n\n\n", "empty")
@@ -133,6 +134,7 @@ BAD_FILE_CASES = [
     "latin-1",
     "latin-1 header",
     "utf-16",
+    "utf-16 without bom",
     "empty csv",
     "empty parquet",
     "whitespace only",
@@ -458,6 +460,11 @@ def valid_cases(d: Path) -> dict[str, tuple[Path, Callable[[pd.DataFrame, pd.Dat
         check_no_nan,
     )
 
+    def check_nul(real, synth):
+        assert set(synth["t"]) <= {"x\x00y", "z", "w"}
+
+    add("NUL inside a text value", "nul.csv", b"v,t\n1.5,x\x00y\n2.5,z\n3.5,w\n", check_nul)
+
     def check_mixed(real, synth):
         assert real["a"].dtype.kind == "f"  # 'n/a' is a missing value, the rest numbers
         assert synth["a"].isna().sum() == real["a"].isna().sum()
@@ -506,6 +513,7 @@ VALID_CASES = [
     "mixed-type columns",
     "thousands separators",
     "integers beyond int64",
+    "NUL inside a text value",
 ]
 
 
