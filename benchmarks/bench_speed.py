@@ -62,18 +62,27 @@ print(json.dumps({"read": middle - start, "write": time.perf_counter() - middle}
 """
 
 #: ``mixsynth generate``'s steps through the library, timed one by one, to show where
-#: the time above the floor goes (the rest of the wall time is start-up and exit).
+#: the time above the floor goes (the rest of the wall time is start-up and exit). Each
+#: step also reports its RSS high-water mark above its own start (Linux: writing 5 to
+#: /proc/self/clear_refs resets the mark), i.e. the memory that step itself adds.
 STAGES = """
 import json, sys, time
+from pathlib import Path
 start = time.perf_counter()
 import numpy as np
 from mixsynth.io import read_table, write_table
 from mixsynth.synth import Reference, SynthesisOptions, synthesize
-times = {"imports": time.perf_counter() - start}
+times, added = {"imports": time.perf_counter() - start}, {}
+def status(key):
+    line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith(key))
+    return int(line.split()[1]) / 1024
 def timed(name, step):
+    Path("/proc/self/clear_refs").write_text("5")
+    before = status("VmRSS")
     start = time.perf_counter()
     result = step()
     times[name] = time.perf_counter() - start
+    added[name] = status("VmHWM") - before
     return result
 source = timed("read", lambda: read_table(sys.argv[1]))
 generation = timed(
@@ -83,7 +92,7 @@ generation = timed(
     ),
 )
 timed("write", lambda: write_table(generation.frame, sys.argv[2], source.format, source.arrow_schema))
-print(json.dumps(times))
+print(json.dumps({"seconds": times, "added_mib": added}))
 """
 
 #: The 10-generation run of (c), in a subprocess so its peak RSS is its own.
@@ -238,7 +247,8 @@ def end_to_end(paths: dict[str, dict[str, Path]], repeats: int, scratch: Path) -
                     "memory_ratio": tool_mib / size,
                     "floor_read_s": statistics.median(f["read"] for f in floor_steps),
                     "floor_write_s": statistics.median(f["write"] for f in floor_steps),
-                    "stages": json.loads(staged.stdout),
+                    "stages": json.loads(staged.stdout)["seconds"],
+                    "added_mib": json.loads(staged.stdout)["added_mib"],
                     "stages_wall_s": staged.seconds,
                 }
             )
@@ -416,18 +426,22 @@ def markdown(
         "## Peak memory of one generation (the same runs)",
         "",
         "Peak = max RSS of the whole process (interpreter and libraries included), median "
-        "of the runs; input = the table as a pandas frame in memory.",
+        "of the runs; input = the table as a pandas frame in memory. Added = a step's RSS "
+        "high-water mark above the RSS at its start (the step-by-step run).",
         "",
         "| table | format | input MiB | floor peak MiB | floor / input | mixsynth peak MiB | "
-        "mixsynth / input | target |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "mixsynth / input | target | added by read / synthesize / write, MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in end:
+        added = " / ".join(
+            f"{r['added_mib'][step]:.0f}" for step in ("read", "synthesize", "write")
+        )
         lines.append(
             f"| {r['table']} | {r['format']} | {r['input_mib']:.0f} | "
             f"{r['floor_peak_mib']:.0f} | {r['floor_peak_mib'] / r['input_mib']:.1f}x | "
             f"{r['peak_mib']:.0f} | {r['memory_ratio']:.1f}x | "
-            f"<= 4x {verdict(r['memory_ratio'], 4)} |"
+            f"<= 4x {verdict(r['memory_ratio'], 4)} | {added} |"
         )
     lines += [
         "",
