@@ -83,6 +83,10 @@ class GenerateJob:
         if self.report is not None:  # checked after --out-dir exists: the report may go there
             from mixsynth.report import check_report_output
 
+            if self.report == STDIO and self.output == STDIO:
+                raise MixsynthError(
+                    "-o - and --report - both ask for stdout", "write one of them to a file"
+                )
             report_kind = check_report_output(self.report, self.force, (self.input,))
         chosen_seed = self.seed is None
         if chosen_seed:

@@ -121,6 +121,8 @@ def test_generate_report_to_stdout_and_bad_suffix(run_cli, tmp_path):
     bad = run_cli("generate", source, "-o", tmp_path / "b.csv", "--report", tmp_path / "r.txt")
     assert bad.exit_code == 2 and "report format" in bad.stderr
     assert not (tmp_path / "b.csv").exists()
+    both = run_cli("generate", source, "-o", "-", "--report", "-")
+    assert both.exit_code == 2 and "stdout" in both.stderr and both.stdout == ""
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
