@@ -519,6 +519,14 @@ def compare(
         raise MixsynthError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
     if real == STDIO and synthetic == STDIO:
         raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
+    for option, value, low, high in (
+        ("--max-variance-drift", max_variance_drift, 0.0, float("inf")),
+        ("--min-overall-score", min_overall_score, 0.0, 1.0),
+        ("--max-exact-copy-share", max_exact_copy_share, 0.0, 1.0),
+        ("--max-correlation-diff", max_correlation_diff, 0.0, 2.0),
+    ):
+        if value is not None and not low <= value <= high:  # NaN fails too
+            raise MixsynthError(f"{option} must lie in [{low:g}, {high:g}], got {value:g}")
     for path in outputs.values():
         if path is not None:
             check_output(path, force, (real, synthetic))

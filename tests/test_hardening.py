@@ -832,3 +832,151 @@ def test_sigint_mid_run_exits_130_with_one_line_and_loses_nothing(tmp_path) -> N
     assert {said, recorded} <= {len(files) - 1, len(files)} and len(files) >= 2
     for name in files:  # every file that exists is complete
         assert len(pd.read_csv(folder / name)) == 50_000
+
+
+# --------------------------------------------------------------------------- compare
+
+
+@pytest.mark.parametrize("side", ["real", "synthetic"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "directory",
+        "unknown suffix",
+        "csv named parquet",
+        "parquet named csv",
+        "truncated parquet",
+        "binary garbage",
+        "latin-1",
+        "utf-16",
+        "empty csv",
+        "header only",
+        "duplicate names csv",
+        "ragged row",
+    ],
+)
+def test_compare_refuses_bad_files(tmp_path, bad_files, small_csv, case: str, side: str) -> None:
+    bad, fragment = bad_files[case]
+    pair = [bad, small_csv] if side == "real" else [small_csv, bad]
+    before = snapshot(tmp_path)
+    assert_one_error_line(run("compare", *pair, "--json", tmp_path / "r.json"), fragment)
+    assert snapshot(tmp_path) == before
+
+
+def compare_json(tmp_path: Path, real: Path, synthetic: Path, *options: object) -> dict:
+    out = tmp_path / "report.json"
+    out.unlink(missing_ok=True)
+    result = run("compare", real, synthetic, "--json", out, "-q", *options)
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return json.loads(out.read_text())
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_compare_reports_schema_differences_and_compares_the_rest(tmp_path) -> None:
+    real = write_csv(tmp_path / "real.csv", "a,b,c,k\n1,2.5,x,1\n2,3.5,y,2\n3,4.5,x,3\n")
+    synth = write_csv(tmp_path / "synth.csv", "a,b,d,k\n1.5,2,x,u\n2.5,3,y,v\n3.5,4,x,w\n")
+    schema = compare_json(tmp_path, real, synth)["schema"]
+    assert schema["only_in_real"] == ["c"] and schema["only_in_synthetic"] == ["d"]
+    assert [e["column"] for e in schema["incompatible"]] == ["k"]  # numbers vs text
+    assert {e["column"] for e in schema["dtype_differences"]} == {"a", "b"}  # int vs float
+
+
+@pytest.mark.parametrize(
+    ("real_text", "synthetic_text"),
+    [
+        ("a,b\n1,2\n3,4\n", "x,y\n1,2\n3,4\n"),  # no shared name
+        ("a,b\n1,2\n3,4\n", "a,b\nu,v\nw,z\n"),  # shared names, numbers against text
+    ],
+)
+def test_compare_exits_2_only_when_nothing_is_comparable(
+    tmp_path, real_text: str, synthetic_text: str
+) -> None:
+    real = write_csv(tmp_path / "real.csv", real_text)
+    synth = write_csv(tmp_path / "synth.csv", synthetic_text)
+    before = snapshot(tmp_path)
+    line = assert_one_error_line(
+        run("compare", real, synth, "--json", tmp_path / "r.json"), "no column in common"
+    )
+    assert "a, b" in line  # says which columns there were
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--target", "nope"], "--target column 'nope'"),
+        (["--sample-rows", "0"], "--sample-rows"),
+        (["--max-variance-drift", "-1"], "--max-variance-drift"),
+        (["--min-overall-score", "1.5"], "--min-overall-score"),
+        (["--max-exact-copy-share", "nan"], "--max-exact-copy-share"),
+        (["--max-correlation-diff", "-0.1"], "--max-correlation-diff"),
+        (["--json", "-", "--markdown", "-"], "stdout"),
+    ],
+)
+def test_compare_refuses_bad_options(
+    tmp_path, small_csv, options: list[str], fragment: str
+) -> None:
+    before = snapshot(tmp_path)
+    assert_one_error_line(run("compare", small_csv, small_csv, *options), fragment)
+    assert snapshot(tmp_path) == before
+
+
+def test_compare_refuses_to_overwrite(tmp_path, small_csv) -> None:
+    existing = write_csv(tmp_path / "r.json", "{}")
+    before = snapshot(tmp_path)
+    assert_one_error_line(run("compare", small_csv, small_csv, "--json", existing), "--force")
+    assert_one_error_line(
+        run("compare", small_csv, small_csv, "--json", small_csv, "--force"), "is the input"
+    )
+    assert_one_error_line(run("compare", "-", "-"), "stdin")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "utf-8 bom",
+        "header and one row",
+        "one column",
+        "all non-numeric",
+        "constant columns",
+        "entirely missing column",
+        "blank and unicode names",
+        "quoted commas and newlines",
+        "mixed-type columns",
+        "thousands separators",
+        "integers beyond int64",
+    ],
+)
+def test_compare_handles_odd_but_valid_tables(tmp_path, case: str) -> None:
+    source, _ = valid_cases(tmp_path)[case]
+    report = compare_json(tmp_path, source, source)
+    real = read_back(source)
+    assert set(report["columns"]) == {str(c) for c in real.columns}
+    assert report["rows"] == {"real": len(real), "synthetic": len(real)}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="compare (mixsynth/metrics.py) crashes on infinite, near-overflow floats and "
+    "nested Parquet columns: reported to its owner; remove this mark once fixed",
+)
+@pytest.mark.parametrize("case", ["inf and -inf", "huge and tiny floats", "nested column"])
+def test_compare_handles_extreme_values(tmp_path, case: str) -> None:
+    if case == "nested column":
+        source = write_parquet(
+            tmp_path / "nested.parquet", pa.table({"x": [1.0, 2.0, 3.0], "l": [[1], [2, 3], []]})
+        )
+    else:
+        source, _ = valid_cases(tmp_path)[case]
+    result = run("compare", source, source, "-q")
+    assert result.exit_code in (0, 2), result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 2:
+        assert len(result.stderr.splitlines()) == 1
