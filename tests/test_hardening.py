@@ -622,6 +622,23 @@ def test_an_arrow_error_while_writing_is_clean(tmp_path, small_csv, monkeypatch)
     assert_no_temporary_files(tmp_path)
 
 
+def test_outputs_get_the_usual_permissions_not_the_temporary_files_0600(
+    tmp_path, small_csv
+) -> None:
+    previous = os.umask(0o027)
+    try:
+        result = run("generate", small_csv, "-o", tmp_path / "o.csv", "--out-dir", tmp_path / "d")
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.stderr
+    for path in (
+        tmp_path / "o.csv",
+        tmp_path / "d" / "gen-001.csv",
+        tmp_path / "d" / "mixsynth-run.json",
+    ):
+        assert path.stat().st_mode & 0o777 == 0o640, path
+
+
 def test_no_permission_for_the_temporary_file(tmp_path, small_csv, monkeypatch) -> None:
     import tempfile
 
