@@ -435,7 +435,7 @@ def markdown(
     ]
     for r in end:
         added = " / ".join(
-            f"{r['added_mib'][step]:.0f}" for step in ("read", "synthesize", "write")
+            f"{max(r['added_mib'][step], 0):.0f}" for step in ("read", "synthesize", "write")
         )
         lines.append(
             f"| {r['table']} | {r['format']} | {r['input_mib']:.0f} | "
