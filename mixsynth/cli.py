@@ -70,6 +70,9 @@ class MixsynthGroup(TyperGroup):
             code = getattr(error, "exit_code", 2)
         except BrokenPipeError:
             code = 1
+        except MemoryError:
+            _say("Error: out of memory (give a smaller table, or fewer --rows)")
+            code = 2
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -236,7 +239,8 @@ def generate(
         ),
     ] = Bounds.NONE,
     seed: Annotated[
-        int | None, typer.Option(help="Random seed; the same seed gives byte-identical files.")
+        int | None,
+        typer.Option(min=0, help="Random seed; the same seed gives byte-identical files."),
     ] = None,
     report: Annotated[
         str | None,
@@ -479,7 +483,9 @@ def compare(
             "record and utility. Default 10000."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the subsample and the utility models.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed of the subsample and the utility models.")
+    ] = 0,
     input_format: InputFormatOption = None,
     encoding: EncodingOption = "utf-8",
     categorical: CategoricalOption = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,25 @@ RUN_RECORD = "mixsynth-run.json"
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
     return out_dir / f"gen-{index:03d}.{fmt.value}"
+
+
+def check_memory(rows: int, columns: int) -> None:
+    """Refuse a --rows that cannot fit, rather than be killed for it half-way.
+
+    Each synthetic row needs at least 8 bytes per column plus its pairing (two donor
+    indices, a weight and a sort key): a lower bound, so nothing feasible is refused.
+    """
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: cannot tell
+        return
+    needed = rows * (columns + 4) * 8
+    if needed > physical:
+        raise MixsynthError(
+            f"{rows} rows need at least {needed / 2**30:.3g} GiB, more than this "
+            f"machine's {physical / 2**30:.3g} GiB",
+            "give fewer --rows",
+        )
 
 
 def input_fingerprint(source: str) -> str | None:
@@ -76,6 +96,7 @@ class GenerateJob:
         source = read_table(self.input, self.input_format, self.encoding)
         fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
         check_writable(source.arrow_schema, fmt)  # e.g. nested Parquet columns to CSV
+        check_memory(self.options.rows or len(source.frame), source.frame.shape[1])
         reference = Reference.of(source.frame, self.options.categorical)
         group_codes(source.frame, self.options.by)  # a bad --by fails before any output
         start, frame = self._starting_point(source, fmt)

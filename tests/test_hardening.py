@@ -250,6 +250,9 @@ BAD_WEIGHT_OPTIONS = {
 #: Option sets only ``generate`` has.
 BAD_GENERATE_OPTIONS = {
     "negative generations": (["-g", "-2"], "--generations"),
+    "negative seed": (["--seed", "-1"], "--seed"),
+    "rows beyond any memory": (["--rows", str(10**20)], "give fewer --rows"),
+    "rows beyond this machine": (["--rows", str(3 * 10**9)], "give fewer --rows"),
     "unknown --by": (["--by", "nope"], "--by column 'nope'"),
     "unknown --categorical": (["--categorical", "nope"], "--categorical column 'nope'"),
     "resume without out-dir": (["--resume"], "--out-dir"),
@@ -639,6 +642,17 @@ def test_outputs_get_the_usual_permissions_not_the_temporary_files_0600(
         assert path.stat().st_mode & 0o777 == 0o640, path
 
 
+def test_running_out_of_memory_is_one_line(tmp_path, small_csv, monkeypatch) -> None:
+    import mixsynth.pipeline
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(mixsynth.pipeline, "run_generations", exhausted)
+    assert_one_error_line(run("generate", small_csv, "-o", tmp_path / "o.csv"), "out of memory")
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_no_permission_for_the_temporary_file(tmp_path, small_csv, monkeypatch) -> None:
     import tempfile
 
@@ -934,6 +948,7 @@ def test_compare_exits_2_only_when_nothing_is_comparable(
         (["--max-exact-copy-share", "nan"], "--max-exact-copy-share"),
         (["--max-correlation-diff", "-0.1"], "--max-correlation-diff"),
         (["--json", "-", "--markdown", "-"], "stdout"),
+        (["--seed", "-3"], "--seed"),
     ],
 )
 def test_compare_refuses_bad_options(
