@@ -37,6 +37,7 @@ DATA = HERE / "data"
 RESULTS = HERE / "results"
 PYTHON = sys.executable
 MIXSYNTH = str(Path(PYTHON).with_name("mixsynth"))
+TIME = "/usr/bin/time"
 ROWS = 1_000_000
 FLOAT_COLUMNS = 20
 SEED = 20261125
@@ -132,7 +133,7 @@ def run(command: list[str], timeout: float = 600, ok: tuple[int, ...] = (0,)) ->
     process would report this process's peak. ``/usr/bin/time`` is small and forks it.
     """
     with tempfile.NamedTemporaryFile("r", suffix=".time") as usage:
-        timed = ["/usr/bin/time", "-f", "%M", "-o", usage.name, *command]
+        timed = [TIME, "-f", "%M", "-o", usage.name, *command]
         start = time.perf_counter()
         result = subprocess.run(timed, capture_output=True, text=True, timeout=timeout)
         seconds = time.perf_counter() - start
@@ -490,6 +491,8 @@ def main() -> None:
         "--max-rows", type=int, default=10_000_000, help="largest size of the scaling table"
     )
     args = parser.parse_args()
+    if not Path(TIME).exists():
+        sys.exit(f"bench_speed needs {TIME} for peak memory (Debian: apt-get install time)")
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
     paths = workloads()
