@@ -3,8 +3,8 @@
 The machine is shared and absolute times drift, so every figure that has a target is
 a ratio against a baseline timed in the same run: end-to-end ``mixsynth generate``
 against a bare pyarrow read + write of the same table, and the mixup kernel against
-two plain row gathers. Each command runs in a fresh subprocess whose wall time and
-peak RSS come from ``os.wait4`` (the kernel's own accounting for that one child).
+two plain row gathers. Each command runs in a fresh subprocess under
+``/usr/bin/time`` (peak RSS of that process); floor and mixsynth runs alternate.
 
 Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_speed.py``). Workloads are
 generated, seeded, into benchmarks/data/ (gitignored) on first use; results are
@@ -126,7 +126,7 @@ class Run:
 
 
 def run(command: list[str], timeout: float = 600, ok: tuple[int, ...] = (0,)) -> Run:
-    """Run ``command`` to completion: wall clock around it, peak RSS from ``time -v``.
+    """Run ``command`` to completion: wall clock around it, peak RSS from ``time``.
 
     Not ``os.wait4`` on our own child: Linux carries the RSS high-water mark of the
     process that calls exec into the new program, so a child spawned from this (large)
