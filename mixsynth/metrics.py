@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,9 @@ CORRELATION_THRESHOLD = 0.5
 ASSOCIATION_THRESHOLD = 0.3
 #: Equal-width bins of a numeric column in a contingency table (as SDMetrics).
 CONTINGENCY_BINS = 10
+#: Rows per side in a contingency table or correlation ratio (SDMetrics' QualityReport
+#: subsamples to the same number), drawn with the seed.
+CONTINGENCY_ROWS = 50_000
 #: Rows used by the costly figures (distance to closest record, utility).
 DEFAULT_SAMPLE_ROWS = 10_000
 #: Bins of the real-versus-synthetic histogram stored per numeric column.
@@ -103,8 +106,9 @@ class Column:
 
     name: str
     kind: ColumnKind
-    real: Any  #: float64 array (numeric family) or Series (discrete family)
+    real: Any  #: float64 array (numeric family, ±inf as NaN) or Series (discrete family)
     synthetic: Any
+    infinite: tuple[int, int] = (0, 0)  #: ±inf values, real and synthetic (numeric family)
 
     @property
     def family(self) -> str:
@@ -163,11 +167,13 @@ def align(
         if str(r.dtype) != str(s.dtype):
             schema["dtype_differences"].append(entry)
         if _family(kind_r) == NUMERIC:
-            columns.append(Column(key, kind_r, numeric_values(r), numeric_values(s)))
+            (values_r, inf_r), (values_s, inf_s) = _finite(r), _finite(s)
+            columns.append(Column(key, kind_r, values_r, values_s, (inf_r, inf_s)))
         else:
             if str(r.dtype) != str(s.dtype):
                 r, s = r.astype(object), s.astype(object)
-            columns.append(Column(key, kind_r, r.reset_index(drop=True), s.reset_index(drop=True)))
+            r, s = _hashable(r.reset_index(drop=True)), _hashable(s.reset_index(drop=True))
+            columns.append(Column(key, kind_r, r, s))
     if not columns:
         raise MixsynthError(
             "no column in common between the real and synthetic tables "
@@ -176,6 +182,33 @@ def align(
             f"synthetic columns: {', '.join(map(str, synthetic.columns))}",
         )
     return columns, schema
+
+
+def _finite(series: pd.Series) -> tuple[np.ndarray, int]:
+    """Numeric values with ±inf set aside as missing (no moment, quantile or bin is
+    defined with them), and how many there were."""
+    values = numeric_values(series)
+    infinite = np.isinf(values)
+    count = int(infinite.sum())
+    if count:
+        values = np.where(infinite, np.nan, values)
+    return values, count
+
+
+def _hashable(series: pd.Series) -> pd.Series:
+    """Nested values (lists, dicts, arrays from Parquet) are compared by their text."""
+    if series.dtype != object:
+        return series
+    sample = series.dropna().head(100)
+    if all(isinstance(v, Hashable) for v in sample):
+        return series
+
+    def text(value: Any) -> Any:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return value
+        return str(value.tolist() if isinstance(value, np.ndarray) else value)
+
+    return series.map(text)
 
 
 # ---------------------------------------------------------------------------
@@ -195,6 +228,10 @@ def _moments(values: np.ndarray) -> tuple[float, float]:
     ``Series.kurt``): NaN below 3 (4) values, 0 for a constant column."""
     n = values.size
     deviation = values - values.mean()
+    # Both ratios are scale-free: scaling keeps the powers of huge values finite.
+    largest = np.abs(deviation).max()
+    if largest > 0 and math.isfinite(largest):
+        deviation = deviation / largest
     squared = deviation * deviation
     m2, m3, m4 = squared.sum(), (squared * deviation).sum(), (squared * squared).sum()
     skew = kurt = math.nan
@@ -255,6 +292,12 @@ def ecdf_distances(real: np.ndarray, synthetic: np.ndarray) -> tuple[float, floa
         return float(np.abs(gap[ends]).max()), float(np.abs(gap[:-1]) @ widths)
 
 
+def _round14(values: np.ndarray) -> np.ndarray:
+    """Round to 14 decimals, as SDMetrics does, except where ``x * 1e14`` would overflow
+    (such values have no decimals left to round)."""
+    return np.where(np.abs(values) < 1e290, np.round(values, 14), values)
+
+
 def compare_numeric(real: np.ndarray, synthetic: np.ndarray) -> dict:
     """Shape figures of a numeric column: variance ratio, KS, Wasserstein, range."""
     r = np.sort(real[~np.isnan(real)])
@@ -266,13 +309,14 @@ def compare_numeric(real: np.ndarray, synthetic: np.ndarray) -> dict:
     if r.size == 0 or s.size == 0:
         return figures | {"ks_statistic": math.nan, "ks_complement": math.nan}
     std_r, std_s = figures["real"]["std"], figures["synthetic"]["std"]
+    std_ratio = _ratio(std_s, std_r)
     # SDMetrics rounds to 14 decimals before the test, so float noise is no difference.
-    ks, wasserstein = ecdf_distances(np.round(r, 14), np.round(s, 14))
+    ks, wasserstein = ecdf_distances(_round14(r), _round14(s))
     outside = np.searchsorted(s, r[0], "left") + (s.size - np.searchsorted(s, r[-1], "right"))
     return figures | {
         "mean_diff_std": _ratio(figures["synthetic"]["mean"] - figures["real"]["mean"], std_r),
-        "variance_ratio": _ratio(std_s**2, std_r**2),
-        "std_ratio": _ratio(std_s, std_r),
+        "variance_ratio": std_ratio**2,  # not Var_s / Var_r: that overflows near 1e308
+        "std_ratio": std_ratio,
         "ks_statistic": ks,
         "ks_complement": 1 - ks,
         "wasserstein": _ratio(wasserstein, std_r),
@@ -288,7 +332,8 @@ def histogram(real: np.ndarray, synthetic: np.ndarray) -> dict:
     low, high = _sorted_quantiles(real, (0.005, 0.995))
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         low, high = float(real[0]) - 0.5, float(real[-1]) + 0.5
-    edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
+    step = np.linspace(0.0, 1.0, HISTOGRAM_BINS + 1)
+    edges = (1 - step) * low + step * high  # no overflow of high - low near ±1.8e308
     shares = []
     for values in (real, synthetic):
         finite = values[np.isfinite(values)]
@@ -342,11 +387,15 @@ def compare_discrete(real: pd.Series, synthetic: pd.Series) -> dict:
 
 
 def compare_column(column: Column) -> dict:
-    figures = (
-        compare_numeric(column.real, column.synthetic)
-        if column.family == NUMERIC
-        else compare_discrete(column.real, column.synthetic)
-    )
+    if column.family == DISCRETE:
+        return {"kind": column.kind.value} | compare_discrete(column.real, column.synthetic)
+    figures = compare_numeric(column.real, column.synthetic)
+    for side, count, values in zip(
+        ("real", "synthetic"), column.infinite, (column.real, column.synthetic), strict=True
+    ):
+        # ±inf were set aside as missing: count them apart.
+        figures[side]["infinite_rate"] = count / values.size
+        figures[side]["missing_rate"] -= count / values.size
     return {"kind": column.kind.value} | figures
 
 
@@ -396,7 +445,11 @@ def _bins(values: np.ndarray) -> np.ndarray:
     present = values[~np.isnan(values)]
     if present.size == 0:
         return np.full(values.shape, CONTINGENCY_BINS + 1, dtype=np.int64)
-    edges = np.histogram_bin_edges(present, bins=CONTINGENCY_BINS)
+    try:
+        edges = np.histogram_bin_edges(present, bins=CONTINGENCY_BINS)
+    except ValueError:  # a range beyond float64 (values near ±1.8e308)
+        step = np.linspace(0.0, 1.0, CONTINGENCY_BINS + 1)
+        edges = (1 - step) * present.min() + step * present.max()
     return np.digitize(values, edges).astype(np.int64)
 
 
@@ -475,8 +528,13 @@ def covariance_figures(real: np.ndarray, synthetic: np.ndarray) -> dict:
     }
 
 
-def compare_pairs(columns: Sequence[Column]) -> dict:
-    """Correlations, covariance ratios, contingency similarity and η for every pair."""
+def compare_pairs(columns: Sequence[Column], seed: int = 0) -> dict:
+    """Correlations, covariance ratios, contingency similarity and η for every pair.
+
+    Correlations use every row; contingency tables and η use up to ``CONTINGENCY_ROWS``
+    rows per side (bins are cut on the whole column first), so that a wide table's
+    many pairs stay cheap.
+    """
     numeric = [c for c in columns if c.family == NUMERIC]
     discrete = [c for c in columns if c.family == DISCRETE]
     figures: dict = {"correlation": None, "details": []}
@@ -499,17 +557,40 @@ def compare_pairs(columns: Sequence[Column]) -> dict:
             correlation_mean_abs_diff=float(upper.mean()) if upper.size else math.nan,
             **covariance_figures(x_r, x_s),
         )
-    codes = {c.name: _codes(c.real, c.synthetic) for c in discrete}
-    bins = {c.name: (_bins(c.real), _bins(c.synthetic)) for c in numeric}
+    rng = np.random.default_rng(seed)
+    rows = [
+        np.sort(rng.permutation(n)[:CONTINGENCY_ROWS]) if n > CONTINGENCY_ROWS else slice(None)
+        for n in (len(columns[0].real), len(columns[0].synthetic))
+    ]
+
+    def sampled(pair: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return pair[0][rows[0]], pair[1][rows[1]]
+
+    codes = {c.name: sampled(_codes(c.real, c.synthetic)) for c in discrete}
+    bins = {c.name: sampled((_bins(c.real), _bins(c.synthetic))) for c in numeric}
+    values = {c.name: sampled((c.real, c.synthetic)) for c in numeric}
     position = {c.name: i for i, c in enumerate(numeric)}
     details = figures["details"]
     for i, first in enumerate(columns):
         for second in columns[i + 1 :]:
-            details.append(_pair(first, second, corr_r, corr_s, position, codes, bins))
+            details.append(_pair(first, second, corr_r, corr_s, position, codes, bins, values))
     return figures
 
 
-def _pair(first, second, corr_r, corr_s, position, codes, bins) -> dict:
+Sides = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _pair(
+    first: Column,
+    second: Column,
+    corr_r: np.ndarray,
+    corr_s: np.ndarray,
+    position: dict[str, int],
+    codes: Sides,
+    bins: Sides,
+    values: Sides,
+) -> dict:
+    """One pair's SDMetrics score: CorrelationSimilarity or ContingencySimilarity."""
     entry: dict = {"columns": [first.name, second.name]}
     if first.family == NUMERIC and second.family == NUMERIC:
         a, b = position[first.name], position[second.name]
@@ -531,8 +612,10 @@ def _pair(first, second, corr_r, corr_s, position, codes, bins) -> dict:
     }
     if first.family != second.family:
         num, cat = (first, second) if first.family == NUMERIC else (second, first)
-        entry["correlation_ratio_real"] = correlation_ratio(num.real, codes[cat.name][0])
-        entry["correlation_ratio_synthetic"] = correlation_ratio(num.synthetic, codes[cat.name][1])
+        entry["correlation_ratio_real"] = correlation_ratio(values[num.name][0], codes[cat.name][0])
+        entry["correlation_ratio_synthetic"] = correlation_ratio(
+            values[num.name][1], codes[cat.name][1]
+        )
     return entry
 
 
@@ -818,6 +901,18 @@ def compare_tables(
     """Every figure of real against synthetic, as a JSON-ready dict (see the README)."""
     if sample_rows < 2:
         raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+    with np.errstate(all="ignore"):  # undefined figures become None, without noise
+        return _compare(real, synthetic, target, sample_rows, seed, categorical)
+
+
+def _compare(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    target: str | None,
+    sample_rows: int,
+    seed: int,
+    categorical: Sequence[str],
+) -> dict:
     columns, schema = align(real, synthetic, categorical)
     if target is not None and target not in {c.name for c in columns}:
         raise MixsynthError(
@@ -825,7 +920,7 @@ def compare_tables(
             f"compared columns: {', '.join(c.name for c in columns)}",
         )
     column_figures = {c.name: compare_column(c) for c in columns}
-    pairs = compare_pairs(columns)
+    pairs = compare_pairs(columns, seed)
     sample = Sample.draw(len(real), len(synthetic), sample_rows, seed)
     report = {
         "rows": {"real": len(real), "synthetic": len(synthetic)},

@@ -285,3 +285,39 @@ def test_distance_to_closest_record_follows_its_definition():
 
     expected = [min(distance(s, r) for _, r in real.iterrows()) for _, s in synth.iterrows()]
     assert ours == pytest.approx(expected, abs=1e-12)
+
+
+def test_contingency_on_large_tables_uses_a_seeded_subsample():
+    real = mixed_frame(6, n=60_000)
+    first = compare_tables(real, real, seed=1)
+    assert first == compare_tables(real, real, seed=1)
+    pairs = [p for p in first["pairs"]["details"] if p["metric"] == "ContingencySimilarity"]
+    # 50,000 of 60,000 rows on each side: close to, not exactly, 1.
+    assert all(0.98 < p["score"] <= 1 for p in pairs)
+    assert first["scores"]["column_shapes"] == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1.0, np.inf, -np.inf, 2.0, np.nan, 3.0],
+        [1e308, -1e308, 1e-308, 5e-324, 1.0, 2.0],
+    ],
+)
+def test_extreme_floats_give_figures_not_crashes(values):
+    frame = pd.DataFrame({"x": values, "y": np.arange(6.0)})
+    report = compare_tables(frame, frame)
+    assert report["scores"]["column_shapes"] == 1
+    assert json.loads(json.dumps(report, allow_nan=False)) == report
+    infinite = int(np.isinf(values).sum())
+    assert report["columns"]["x"]["real"]["infinite_rate"] == pytest.approx(infinite / 6)
+    assert report["columns"]["x"]["real"]["missing_rate"] == pytest.approx(
+        pd.isna(pd.Series(values)).sum() / 6
+    )
+
+
+def test_nested_values_are_compared_by_their_text():
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "l": [[1], [2, 3], []]})
+    report = compare_tables(frame, frame)
+    assert report["columns"]["l"]["tv_distance"] == 0
+    assert report["columns"]["l"]["real"]["distinct"] == 3
