@@ -994,11 +994,6 @@ def test_compare_handles_odd_but_valid_tables(tmp_path, case: str) -> None:
     assert report["rows"] == {"real": len(real), "synthetic": len(real)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compare (mixsynth/metrics.py) crashes on infinite, near-overflow floats and "
-    "nested Parquet columns: reported to its owner; remove this mark once fixed",
-)
 @pytest.mark.parametrize("case", ["inf and -inf", "huge and tiny floats", "nested column"])
 def test_compare_handles_extreme_values(tmp_path, case: str) -> None:
     if case == "nested column":
