@@ -24,7 +24,6 @@ import functools
 import os
 import time
 import warnings
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -32,13 +31,9 @@ import numpy as np
 import pandas as pd
 
 from mixsynth.io import read_table
+from mixsynth.metrics import compare_tables
 from mixsynth.synth import Method, SynthesisOptions, run_generations
 from mixsynth.weights import WeightDistribution, parse_weights, uniform
-
-try:
-    from mixsynth.metrics import compare_tables
-except ImportError:  # written concurrently by another engineer; see issue 3
-    compare_tables: Callable | None = None
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
@@ -65,7 +60,6 @@ SCATTER_METHODS = ("vanilla Beta(0.1,0.1)", "vanilla Uniform(0,1)", "generalized
 #: baseline a synthetic DCR median is read against (much lower = near-copies).
 METRICS = ("column_shapes", "dcr_median", "holdout_dcr_median", "utility_ratio")
 FIGURES = ("var_ratio", "var_ratio_colmean", "corr_diff", *METRICS)
-METRICS_MISSING = "n/a (mixsynth.metrics not available)"
 
 
 def table_sources() -> dict[str, Path | None]:
@@ -120,9 +114,7 @@ def utility_ratio(utility: dict | None) -> float:
 
 
 def shared_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, label: str | None) -> dict:
-    """Column-shapes score, DCR median and utility from ``mixsynth.metrics``."""
-    if compare_tables is None:
-        return dict.fromkeys(METRICS, np.nan)
+    """Column-shapes score, DCR medians and utility from ``mixsynth.metrics``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = compare_tables(real, synthetic, target=label, seed=0)
@@ -178,11 +170,9 @@ def summarize(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def cell(row: pd.Series, figure: str, digits: int = 3) -> str:
-    """'mean ± sd' of one figure, or the marker when the metric is not available."""
+    """'mean ± sd' of one figure; a dash where it does not apply (utility, no label)."""
     mean = row[f"{figure}_mean"]
     if pd.isna(mean):
-        if figure in METRICS and compare_tables is None:
-            return "n/a*"
         return "–"
     return f"{mean:.{digits}f} ± {row[f'{figure}_std']:.{digits}f}"
 
@@ -221,15 +211,12 @@ def markdown(summary: pd.DataFrame, generations: int, seeds: int, command: str) 
         "both tested on real holdout rows): `mixsynth.metrics.compare_tables` against "
         "the real table.",
     ]
-    if compare_tables is None:
-        lines.append(f"- \\*{METRICS_MISSING}: these columns are empty in this run.")
-    else:
-        baseline = summary.groupby("table", sort=False)["holdout_dcr_median_mean"].first()
-        lines.append(
-            "- DCR baseline, real holdout rows to the same real reference rows: "
-            + ", ".join(f"{table} {value:.3f}" for table, value in baseline.items())
-            + " (a synthetic DCR far below it means near-copies of real rows)."
-        )
+    baseline = summary.groupby("table", sort=False)["holdout_dcr_median_mean"].first()
+    lines.append(
+        "- DCR baseline, real holdout rows to the same real reference rows: "
+        + ", ".join(f"{table} {value:.3f}" for table, value in baseline.items())
+        + " (a synthetic DCR far below it means near-copies of real rows)."
+    )
     last = summary[summary["generation"] == generations]
     lines += ["", f"## After {generations} generations", "", header.format(first="table"), rule]
     lines += [row_line(row, row["table"]) for _, row in last.iterrows()]
