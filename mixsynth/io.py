@@ -227,17 +227,36 @@ def _read_csv(
 ) -> pa.Table:
     from pyarrow import csv
 
-    types = {f.name: f.type for f in schema} if schema is not None else None
+    types = None
+    if schema is not None:
+        # pyarrow's CSV reader makes dictionaries with int32 indices only: read those,
+        # then cast to the schema's own index type below.
+        types = {
+            f.name: pa.dictionary(pa.int32(), f.type.value_type)
+            if pa.types.is_dictionary(f.type)
+            else f.type
+            for f in schema
+        }
     options = {"encoding": encoding}
     if block_size is not None:
         options["block_size"] = min(block_size, 2**31 - 1)
-    return csv.read_csv(
+    table = csv.read_csv(
         data,
         read_options=csv.ReadOptions(**options),
         parse_options=csv.ParseOptions(newlines_in_values=True),
-        # Empty cells in text columns are missing values, as in pandas.
-        convert_options=csv.ConvertOptions(strings_can_be_null=True, column_types=types),
+        # Empty cells in text columns are missing values, as in pandas. In mixsynth's
+        # own output a quoted "" is an empty string (the writer quotes it; one-column
+        # tables excepted, whose missing values are written as "", see _csv_ready).
+        convert_options=csv.ConvertOptions(
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=schema is None or len(schema) == 1,
+            column_types=types,
+        ),
     )
+    for position, field in enumerate(schema or ()):
+        if pa.types.is_dictionary(field.type) and table.schema.field(position).type != field.type:
+            table = table.set_column(position, field, table.column(position).cast(field.type))
+    return table
 
 
 def _read_parquet(data: pa.Buffer | str) -> pa.Table:
