@@ -136,6 +136,12 @@ def align(
         if len(frame) == 0:
             raise MixsynthError(f"the {name} table has no rows", "give at least one data row")
     forced = {str(c) for c in categorical}
+    unknown = sorted(forced - {str(c) for c in [*real.columns, *synthetic.columns]})
+    if unknown:
+        raise MixsynthError(
+            f"--categorical column {unknown[0]!r} is in neither table",
+            f"columns are: {', '.join(map(str, real.columns))}",
+        )
     real_kinds, synth_kinds = _kinds(real, forced), _kinds(synthetic, forced)
     synth_names = {str(c): c for c in synthetic.columns}
     real_names = {str(c) for c in real.columns}
@@ -199,8 +205,7 @@ def _hashable(series: pd.Series) -> pd.Series:
     """Nested values (lists, dicts, arrays from Parquet) are compared by their text."""
     if series.dtype != object:
         return series
-    sample = series.dropna().head(100)
-    if all(isinstance(v, Hashable) for v in sample):
+    if all(isinstance(v, Hashable) for v in series.dropna()):
         return series
 
     def text(value: Any) -> Any:

@@ -231,6 +231,8 @@ def test_bad_inputs_raise_mixsynth_errors(penguins):
         compare_tables(penguins, penguins.iloc[:0])
     with pytest.raises(MixsynthError, match="--target"):
         compare_tables(penguins, penguins, target="nope")
+    with pytest.raises(MixsynthError, match="--categorical"):
+        compare_tables(penguins, penguins, categorical=["nope"])
 
 
 def test_report_is_json_ready_and_stable(penguins):
