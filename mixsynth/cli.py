@@ -8,6 +8,7 @@ on stderr, no traceback), 130 interrupted.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -566,4 +567,8 @@ def compare(
 
 
 def main() -> None:
+    # SIGTERM (e.g. from `timeout` or a CI runner) stops a run as Ctrl-C does: temporary
+    # files removed, previous files intact, one line saying how far it got, status 130.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     app()

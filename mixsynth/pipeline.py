@@ -262,15 +262,17 @@ class GenerateJob:
                 f"cannot create --out-dir {str(self.out_dir)!r}: {error.strerror or error}",
                 "give a folder path that can be created",
             ) from None
+        for index in range(1, self.generations + 1):
+            existing = generation_file(self.out_dir, index, fmt)
+            if existing.exists() and not (self.force or self.resume):
+                raise MixsynthError(
+                    f"output {str(existing)!r} already exists",
+                    "give --resume to continue that run, or --force to overwrite it",
+                )
+            # A resumed run rewrites the files after its last complete one; no run
+            # ever writes over its input (e.g. an input that is itself runs/gen-001.csv).
+            check_output(str(existing), self.force or self.resume, (self.input,))
         if not self.resume:
-            for index in range(1, self.generations + 1):
-                existing = generation_file(self.out_dir, index, fmt)
-                if existing.exists() and not self.force:
-                    raise MixsynthError(
-                        f"output {str(existing)!r} already exists",
-                        "give --resume to continue that run, or --force to overwrite it",
-                    )
-                check_output(str(existing), self.force)
             return 0, source.frame
         done = min(self._resume_point(fmt), self.generations)
         if done == 0:

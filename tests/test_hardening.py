@@ -801,6 +801,17 @@ def test_resume_refuses_a_folder_without_a_record_or_with_missing_files(
     assert_one_error_line(result, "has no mixsynth-run.json")
 
 
+@pytest.mark.parametrize("options", [["--force"], ["--resume"]])
+def test_an_out_dir_run_never_writes_over_its_input(tmp_path, options: list[str]) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    source = write_csv(folder / "gen-002.csv", "x,y\n1.5,2\n2.5,3\n4.5,1\n")
+    before = snapshot(tmp_path)
+    result = run("generate", source, "--out-dir", folder, "-g", 3, "--seed", 1, *options)
+    assert_one_error_line(result, "is the input file")
+    assert snapshot(tmp_path) == before
+
+
 def test_an_existing_run_is_never_overwritten_without_force(tmp_path, small_csv) -> None:
     folder = tmp_path / "run"
     assert generate_into(folder, small_csv, "-g", 2).exit_code == 0
@@ -819,7 +830,11 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen, timeout: 
         time.sleep(0.01)
 
 
-def test_sigint_mid_run_exits_130_with_one_line_and_loses_nothing(tmp_path) -> None:
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_run_exits_130_with_one_line_and_loses_nothing(
+    tmp_path, signal_number: int
+) -> None:
+    """Ctrl-C, or SIGTERM from `timeout` or a CI runner, half-way through a long run."""
     rng = np.random.default_rng(1)
     source = tmp_path / "big.csv"
     pd.DataFrame(
@@ -856,7 +871,7 @@ def test_sigint_mid_run_exits_130_with_one_line_and_loses_nothing(tmp_path) -> N
     )
     try:
         wait_for(lambda: (folder / "gen-002.csv").exists(), process, timeout=120)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal_number)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
