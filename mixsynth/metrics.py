@@ -411,33 +411,32 @@ def compare_column(column: Column) -> dict:
 def correlation_matrix(x: np.ndarray) -> np.ndarray:
     """Pearson correlations over pairwise-complete rows, as ``DataFrame.corr``.
 
-    Vectorised with masked matrix products (a few BLAS calls instead of a loop over
-    pairs); columns are centred and scaled first so that the sums stay accurate.
+    Vectorised: the sums over the rows where both columns of a pair are present come
+    from matrix products on columns centred first (so the sums stay accurate), and
+    only the columns that have missing values need masked products. On a million rows
+    the full-size temporaries cost more than the arithmetic, so there are few.
     """
     present = ~np.isnan(x)
     n_present = present.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.zeros(x.shape[1])
-        scale = np.ones(x.shape[1])
-        usable = n_present > 0
-        centre[usable] = np.nanmean(x[:, usable], axis=0)
-        scale[usable] = np.nanstd(x[:, usable], axis=0)
-        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-        z = (x - centre) / scale
-        if present.all():
-            n = np.full((x.shape[1], x.shape[1]), float(x.shape[0]))
-            sx = np.broadcast_to(z.sum(axis=0)[:, None], n.shape)
-            sxx = np.broadcast_to((z * z).sum(axis=0)[:, None], n.shape)
-        else:
-            z[~present] = 0.0
-            m = present.astype(np.float64)
-            n = m.T @ m
-            sx = z.T @ m  # sx[i, j]: sum of column i over rows where column j is present
-            sxx = (z * z).T @ m
-        cov = z.T @ z - sx * sx.T / n
-        variance = sxx - sx * sx / n
-        corr = cov / np.sqrt(variance * variance.T)
-    corr[(n < 2) | ~np.isfinite(corr) | (n_present[:, None] < 2)] = np.nan
+    z = np.where(present, x, 0.0)
+    z -= z.sum(axis=0) / np.maximum(n_present, 1)
+    holes = np.flatnonzero(n_present < x.shape[0])
+    if holes.size:
+        np.copyto(z, 0.0, where=~present)  # missing values add nothing to any sum
+    columns = x.shape[1]
+    # A pair with a complete column: its counts and sums are the other column's own.
+    n = np.minimum.outer(n_present, n_present).astype(np.float64)
+    sx = np.repeat(z.sum(axis=0)[:, None], columns, axis=1)  # sx[i, j]: sum of i where j is
+    sxx = np.repeat(np.einsum("ij,ij->j", z, z)[:, None], columns, axis=1)
+    if holes.size:
+        m = present[:, holes].astype(np.float64)
+        n[np.ix_(holes, holes)] = m.T @ m
+        sx[:, holes] = z.T @ m
+        sxx[:, holes] = np.einsum("ij,ij,ik->jk", z, z, m)
+    cov = z.T @ z - sx * sx.T / n
+    variance = sxx - sx * sx / n
+    corr = cov / np.sqrt(variance * variance.T)
+    corr[(n < 2) | ~np.isfinite(corr)] = np.nan
     np.clip(corr, -1.0, 1.0, out=corr)
     return corr
 
@@ -783,18 +782,23 @@ def privacy(columns: Sequence[Column], sample: Sample) -> dict:
 # Utility: train on synthetic, test on real
 
 
-def _features(columns: Sequence[Column], side: str) -> tuple[np.ndarray, list[bool]]:
-    blocks, categorical = [], []
+def _features(
+    columns: Sequence[Column], rows_real: np.ndarray, rows_synthetic: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+    """Feature matrices of the chosen rows only (categories as shared integer codes),
+    and which features are categorical for HistGradientBoosting (fewer than 250 codes)."""
+    real, synthetic, categorical = [], [], []
     for column in columns:
         if column.family == NUMERIC:
-            blocks.append(getattr(column, side))
+            real.append(column.real[rows_real])
+            synthetic.append(column.synthetic[rows_synthetic])
             categorical.append(False)
         else:
             code_r, code_s = _codes(column.real, column.synthetic)
-            codes = (code_r if side == "real" else code_s).astype(np.float64)
-            blocks.append(codes)
+            real.append(code_r[rows_real].astype(np.float64))
+            synthetic.append(code_s[rows_synthetic].astype(np.float64))
             categorical.append(bool(max(code_r.max(), code_s.max()) < 250))
-    return np.column_stack(blocks), categorical
+    return np.column_stack(real), np.column_stack(synthetic), categorical
 
 
 def utility(columns: Sequence[Column], target: str, sample: Sample, seed: int) -> dict:
@@ -812,8 +816,6 @@ def utility(columns: Sequence[Column], target: str, sample: Sample, seed: int) -
     features = [c for c in columns if c.name != target]
     if not features:
         raise MixsynthError(f"--target {target!r} is the only column compared; nothing to learn")
-    x_r, mask = _features(features, "real")
-    x_s, _ = _features(features, "synthetic")
     classify = goal.family == DISCRETE
     if classify:
         y_r, y_s = _codes(goal.real, goal.synthetic)
@@ -833,6 +835,8 @@ def utility(columns: Sequence[Column], target: str, sample: Sample, seed: int) -
     }
     if len(test) == 0 or len(train_r) < 2 or len(train_s) < 2:
         return result | {"note": "too few rows with a target value"}
+    x_r, x_s, mask = _features(features, np.concatenate([train_r, test]), train_s)
+    x_train, x_test = x_r[: len(train_r)], x_r[len(train_r) :]
 
     def fit_score(x: np.ndarray, y: np.ndarray) -> dict:
         model_type = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
@@ -840,7 +844,7 @@ def utility(columns: Sequence[Column], target: str, sample: Sample, seed: int) -
             predicted = np.full(len(test), y[0])
         else:
             model = model_type(categorical_features=mask, random_state=seed)
-            predicted = model.fit(x, y).predict(x_r[test])
+            predicted = model.fit(x, y).predict(x_test)
         truth = y_r[test]
         if classify:
             return {
@@ -852,8 +856,8 @@ def utility(columns: Sequence[Column], target: str, sample: Sample, seed: int) -
     # One OpenMP thread: on a busy machine scikit-learn's spinning threads made a
     # 0.1 s fit take 4 s.
     with threadpool_limits(1, user_api="openmp"):
-        real_scores = fit_score(x_r[train_r], y_r[train_r])
-        synth_scores = fit_score(x_s[train_s], y_s[train_s])
+        real_scores = fit_score(x_train, y_r[train_r])
+        synth_scores = fit_score(x_s, y_s[train_s])
     return result | {
         "real": real_scores,
         "synthetic": synth_scores,
