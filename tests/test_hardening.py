@@ -528,6 +528,17 @@ def test_odd_but_valid_inputs_work(tmp_path, case: str) -> None:
     assert len(synth) == len(real)
 
 
+@pytest.mark.parametrize("case", VALID_CASES)
+def test_inspect_shows_odd_but_valid_inputs(tmp_path, case: str) -> None:
+    source, _ = valid_cases(tmp_path)[case]
+    result = run("inspect", source, "--json")
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(result.stdout)
+    real = read_back(source)
+    assert [c["name"] for c in shown["columns"]] == [str(c) for c in real.columns]
+    assert shown["rows"] == len(real)
+
+
 @pytest.mark.parametrize("case", ["utf-8 bom", "integers beyond int64", "blank and unicode names"])
 def test_odd_inputs_to_parquet(tmp_path, case: str) -> None:
     source, check = valid_cases(tmp_path)[case]
