@@ -62,13 +62,43 @@ def check_input(source: str, fmt: TableFormat | None = None) -> TableFormat:
         )
     if not os.access(path, os.R_OK):
         raise MixsynthError(f"input file {source!r} is not readable", "check its permissions")
-    return fmt or format_from_suffix(source, "--input-format")
+    if fmt is not None:
+        return fmt
+    try:
+        return format_from_suffix(source, "--input-format")
+    except MixsynthError:
+        # data.csv.gz: that it is compressed is the more useful thing to say.
+        compressed = _compressed(_head(source, 16)) if path.is_file() else None
+        if compressed is None:
+            raise
+        raise MixsynthError(f"{source!r} is {compressed.message}", compressed.hint) from None
 
 
 def _source_bytes(source: str) -> pa.Buffer | str:
+    """The input for pyarrow: a path, or the bytes of stdin and of anything that is not
+    a regular file (a pipe such as bash's ``<(...)`` can be read only once, in order)."""
     if source == STDIO:
         return pa.py_buffer(sys.stdin.buffer.read())
+    if not Path(source).is_file():
+        with open(source, "rb") as handle:
+            return pa.py_buffer(handle.read())
     return source
+
+
+def _compressed(head: bytes) -> MixsynthError | None:
+    """A clear error for compressed files and archives, which look like binary garbage."""
+    kinds = {
+        b"\x1f\x8b": ("gzip-compressed", "decompress it first, e.g. gunzip -k FILE"),
+        b"PK\x03\x04": ("a zip archive (an Excel .xlsx?)", "unzip it, or export it as CSV"),
+        b"\xfd7zXZ\x00": ("xz-compressed", "decompress it first, e.g. unxz -k FILE"),
+        b"\x28\xb5\x2f\xfd": ("zstd-compressed", "decompress it first, e.g. unzstd FILE"),
+    }
+    if head[:3] == b"BZh" and head[4:10] == b"1AY&SY":
+        kinds[head[:3]] = ("bzip2-compressed", "decompress it first, e.g. bunzip2 -k FILE")
+    for magic, (what, hint) in kinds.items():
+        if head.startswith(magic):
+            return MixsynthError(what, hint)
+    return None
 
 
 def _head(source: pa.Buffer | str, size: int = HEAD_BYTES) -> bytes:
@@ -108,6 +138,9 @@ def read_table(
     head = _head(data)
     if not head:
         raise MixsynthError(f"{name} is empty", "give a table with a header row and data rows")
+    compressed = _compressed(head)
+    if compressed is not None:
+        raise MixsynthError(f"{name} is {compressed.message}", compressed.hint)
     looks_parquet = head.startswith(PARQUET_MAGIC)
     if fmt is TableFormat.CSV and looks_parquet:
         raise MixsynthError(
@@ -477,6 +510,8 @@ def check_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> None:
             )
     if path.is_dir():
         raise MixsynthError(f"output {dest!r} is a directory", "give a file name")
+    if path.exists() and not path.is_file():
+        return  # a device or a pipe (/dev/null, /dev/stdout, a FIFO): written straight into
     if path.exists() and not force:
         raise MixsynthError(f"output {dest!r} already exists", "give --force to overwrite it")
     if not path.parent.exists():
@@ -521,6 +556,11 @@ def write_table(
         sys.stdout.buffer.flush()
         return
     try:
+        if Path(dest).exists() and not Path(dest).is_file():
+            # A device or a pipe cannot be replaced by a rename: write into it.
+            with open(dest, "wb") as handle:
+                _write_to(handle, table, fmt)
+            return
         with atomic_path(dest) as temporary:
             _write_to(temporary, table, fmt)
     except (OSError, pa.ArrowException) as error:

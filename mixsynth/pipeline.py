@@ -64,7 +64,7 @@ def check_memory(rows: int, columns: int) -> None:
 
 def input_fingerprint(source: str) -> str | None:
     """SHA-256 of an input file, so that a resume can tell it is the same data (stdin: None)."""
-    if source == STDIO:
+    if source == STDIO or not Path(source).is_file():  # a pipe cannot be read twice
         return None
     digest = hashlib.sha256()
     with open(source, "rb") as handle:

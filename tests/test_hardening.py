@@ -7,13 +7,20 @@ was; an odd but valid input must give a correct table.
 
 from __future__ import annotations
 
+import bz2
 import errno
+import gzip
+import io
 import json
+import lzma
 import os
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,6 +124,14 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "duplicate column names: 'x'",
     )
     add("ragged row", "ragged.csv", b"a,b\n1,2\n3,4,5\n6,7\n", "line 3")
+    text = b"a,b\n1,2\n3,4\n"
+    add("gzip", "table.csv.gz", gzip.compress(text), "gunzip")
+    add("bzip2", "table.csv.bz2", bz2.compress(text), "bunzip2")
+    add("xz", "table.csv.xz", lzma.compress(text), "unxz")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("sheet.xml", text)
+    add("zip archive named csv", "book.csv", archive.getvalue(), "zip archive")
     return cases
 
 
@@ -143,6 +158,10 @@ BAD_FILE_CASES = [
     "duplicate names csv",
     "duplicate names parquet",
     "ragged row",
+    "gzip",
+    "bzip2",
+    "xz",
+    "zip archive named csv",
 ]
 
 
@@ -174,6 +193,34 @@ def test_non_utf8_message_offers_an_encoding_that_works(tmp_path) -> None:
     result = run("generate", source, "-o", tmp_path / "o.csv", "--encoding", "latin-1")
     assert result.exit_code == 0, result.stderr
     assert set(pd.read_csv(tmp_path / "o.csv")["name"]) <= {"café", "naïve"}
+
+
+def test_input_from_a_pipe_is_read_once(tmp_path) -> None:
+    """bash's <(...) gives a pipe: it can be read only once, in order."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    feeder = threading.Thread(target=pipe.write_bytes, args=(b"x,y\n1.5,a\n2.5,b\n3.5,a\n",))
+    feeder.start()
+    result = run("generate", pipe, "--input-format", "csv", "-o", tmp_path / "o.csv", "--seed", 1)
+    feeder.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert list(pd.read_csv(tmp_path / "o.csv").columns) == ["x", "y"]
+
+
+def test_output_to_a_device_or_a_pipe_is_written_into_it(tmp_path, small_csv) -> None:
+    result = run("generate", small_csv, "-o", os.devnull, "--format", "csv", "--seed", 1)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # still the device, not a file
+    pipe = tmp_path / "out.csv"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    result = run("generate", small_csv, "-o", pipe, "--seed", 1)
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert received and received[0].startswith(b'"x","k","g"\n')
+    assert_no_temporary_files(tmp_path)
 
 
 def test_unknown_encoding(tmp_path) -> None:
