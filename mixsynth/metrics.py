@@ -972,8 +972,9 @@ class GenerationTrajectory:
     """The report of ``generate --report``: every generation against the REAL input.
 
     ``add`` measures one generation as it is made; the predicted variance ratio is the
-    product of the generations' rho (rho^g). A resumed run starts after ``start``
-    generations it did not see, assumed made with the same rho as its first new one.
+    product of the generations' expected sample-variance factors (rho^g, with the
+    finite-sample terms). A resumed run starts after ``start`` generations it did not
+    see, assumed made with the same factor as its first new one.
     """
 
     def __init__(
@@ -998,10 +999,10 @@ class GenerationTrajectory:
         self.last: pd.DataFrame | None = None
 
     def add(self, generation: Generation) -> dict:
-        rho = generation.weights.theory().rho
+        factor = generation.expected_variance_factor()
         if not self.entries:
-            self.predicted = rho**self.start
-        self.predicted *= rho
+            self.predicted = factor**self.start
+        self.predicted *= factor
         self.weights, self.last = generation.weights, generation.frame
         entry = generation_entry(
             self.real,

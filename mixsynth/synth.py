@@ -41,6 +41,7 @@ from mixsynth.weights import (
     DEFAULT_MIX_STRENGTH,
     WeightDistribution,
     finite_sample_target,
+    sample_variance_factor,
     solve_epbeta,
     vanilla_default,
 )
@@ -123,6 +124,18 @@ class Generation:
     frame: pd.DataFrame
     weights: WeightDistribution  #: weights of the largest group (all rows without --by)
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
+    source_rows: int = 0  #: rows of the table it was made from
+    balanced: bool = True  #: anchors drawn as a balanced tiling
+
+    def expected_variance_factor(self) -> float:
+        """The theory's E[s^2 this generation] / s^2 its source (ddof=1), finite n included.
+
+        rho alone is the factor on the n-divided variance; this adds the resampling
+        terms (README, "The finite-sample target"). Without --by it is exact.
+        """
+        return sample_variance_factor(
+            self.weights.theory(), self.source_rows, len(self.frame), self.balanced
+        )
 
 
 def mixup_kernel(
@@ -396,7 +409,14 @@ def synthesize(
             columns[name] = donors[name]
     # copy=False: no consolidation of the columns into one block (a full copy).
     result = pd.DataFrame({s.name: columns[s.name] for s in reference.schema}, copy=False)
-    return Generation(index=index, frame=result, weights=weights, out_of_range=out_of_range)
+    return Generation(
+        index=index,
+        frame=result,
+        weights=weights,
+        out_of_range=out_of_range,
+        source_rows=len(frame),
+        balanced=options.pairing is Pairing.BALANCED,
+    )
 
 
 def _finish_column(

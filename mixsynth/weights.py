@@ -225,11 +225,29 @@ def finite_sample_target(n_source: int, n_rows: int, anchor_weight: float, balan
     donor), N output rows and r = N mod n (derivation in the README); for N = n it
     is (n - k^2)/(n - 1).
     """
-    n, big_n = n_source, n_rows
-    if n < 2 or big_n < 2:
+    if n_source < 2 or n_rows < 2:
         return 1.0
+    return n_source / (n_source - 1) - _anchor_term(n_source, n_rows, anchor_weight, balanced)
+
+
+def _anchor_term(n: int, big_n: int, anchor_weight: float, balanced: bool) -> float:
+    """k^2 (1 - A/N) / (N - 1): what drawing anchors without replacement gives back."""
     if not balanced:
-        return n / (n - 1)
+        return 0.0
     r = big_n % n
     a = r * (n - r) / (n - 1)
-    return n / (n - 1) - anchor_weight**2 * (1 - a / big_n) / (big_n - 1)
+    return anchor_weight**2 * (1 - a / big_n) / (big_n - 1)
+
+
+def sample_variance_factor(
+    theory: WeightTheory, n_source: int, n_rows: int, balanced: bool
+) -> float:
+    """E[s^2 of the output] / s^2 of the source (both ddof=1) for one generation.
+
+    (n-1)/n * (rho + k^2 (1 - A/N)/(N-1)), the identity behind
+    :func:`finite_sample_target` (which makes it 1); with i.i.d. pairs (n-1)/n * rho.
+    """
+    if n_source < 2 or n_rows < 2:
+        return theory.rho
+    anchor = _anchor_term(n_source, n_rows, theory.kappa, balanced)
+    return (n_source - 1) / n_source * (theory.rho + anchor)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mixsynth.weights import solve_epbeta, vanilla_default
+from mixsynth.weights import sample_variance_factor, solve_epbeta, vanilla_default
 
 from .conftest import SAMPLE_DATA
 
@@ -23,11 +23,6 @@ def read(path) -> pd.DataFrame:
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
     return list(frame.select_dtypes("number").columns)
-
-
-def balanced_factor(rho: float, kappa: float, n: int) -> float:
-    """E[s^2 out / s^2 in] for one generation with balanced anchors and N = n rows."""
-    return ((n - 1) * rho + kappa**2) / n
 
 
 def run_seeds(run_cli, tmp_path, source, method: str) -> list[pd.DataFrame]:
@@ -58,7 +53,7 @@ def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
     n = len(real)
     vanilla = vanilla_default().theory()
     expected = {
-        "vanilla": balanced_factor(vanilla.rho, vanilla.kappa, n) ** GENERATIONS,
+        "vanilla": sample_variance_factor(vanilla, n, n, balanced=True) ** GENERATIONS,
         "generalized": 1.0,
     }
     real_corr = real[columns].corr().to_numpy()
@@ -79,7 +74,8 @@ def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
 
 def test_vanilla_really_collapses_and_generalized_does_not(run_cli, tmp_path) -> None:
     """The two expectations above are far apart, so the test can tell them apart."""
-    assert balanced_factor(0.857, 0.9, 344) ** GENERATIONS < 0.5
+    vanilla = vanilla_default().theory()
+    assert sample_variance_factor(vanilla, 344, 344, balanced=True) ** GENERATIONS < 0.5
     assert solve_epbeta().theory().rho == pytest.approx(1.0)
 
 

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from mixsynth.metrics import compare_tables
 from mixsynth.report import render_terminal, to_html, to_json, to_markdown
+from mixsynth.weights import sample_variance_factor, uniform
 
 from .conftest import SAMPLE_DATA
 
@@ -95,8 +96,11 @@ def test_generate_report_has_every_generation_against_the_real_input(generate_re
     assert [e["generation"] for e in entries] == [1, 2, 3, 4]
     rho = generate_report["weights"]["rho"]
     assert rho == pytest.approx(2 / 3)  # Uniform(0, 1)
+    n = generate_report["rows"]["real"]
+    factor = sample_variance_factor(uniform().theory(), n, n, balanced=True)
+    assert factor == pytest.approx(rho, abs=2 / n)  # rho with its finite-sample terms
     for entry in entries:
-        assert entry["predicted_variance_ratio"] == pytest.approx(rho ** entry["generation"])
+        assert entry["predicted_variance_ratio"] == pytest.approx(factor ** entry["generation"])
         column = entry["columns"]["bill_length_mm"]
         assert column["predicted_variance_ratio"] == entry["predicted_variance_ratio"]
         for key in ("variance_ratio", "ks_statistic", "wasserstein"):

@@ -18,7 +18,7 @@ from mixsynth.synth import (
     run_generations,
     synthesize,
 )
-from mixsynth.weights import WeightDistribution, solve_epbeta
+from mixsynth.weights import WeightDistribution, sample_variance_factor, solve_epbeta
 
 
 def normal_frame(n: int, seed: int, p: int = 3) -> pd.DataFrame:
@@ -80,9 +80,11 @@ def test_without_the_target_the_bootstrap_shrinks_the_variance() -> None:
 def test_balanced_pairing_shrinks_less_and_as_predicted() -> None:
     """Balanced anchors: E[ratio] = ((n - 1) rho + kappa^2) / n with rho = 1."""
     options = SynthesisOptions(finite_sample=False)
-    kappa = solve_epbeta().theory().kappa
+    theory = solve_epbeta().theory()
+    predicted = sample_variance_factor(theory, N_SMALL, N_SMALL, balanced=True)
+    assert predicted == pytest.approx(((N_SMALL - 1) + theory.kappa**2) / N_SMALL)
     mean, se = variance_factor(options, N_SMALL, REPS)
-    assert abs(mean - ((N_SMALL - 1) + kappa**2) / N_SMALL) < 4.5 * se
+    assert abs(mean - predicted) < 4.5 * se
 
 
 def test_vanilla_shrinks_by_rho_each_generation() -> None:
