@@ -56,25 +56,43 @@ class MixsynthGroup(TyperGroup):
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
         extra.pop("standalone_mode", None)
+        # Library warnings are held back: shown as 'Warning:' lines after a success, and
+        # dropped after an error, which stays the one line on stderr.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MixsynthWarning)
+            result = self._run(args, prog_name, **extra)
+        code = result if isinstance(result, int) else 0  # a command returns None on success
+        for warning in caught:
+            if not issubclass(warning.category, MixsynthWarning):
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+        if code in (0, 1):
+            ours = [w for w in caught if issubclass(w.category, MixsynthWarning)]
+            for message in dict.fromkeys(one_line(str(w.message)) for w in ours):
+                _say(f"Warning: {message}")
+        sys.exit(code)
+
+    def _run(self, args: Sequence[str] | None, prog_name: str | None, **extra: Any) -> Any:
+        """The command's exit status, every failure turned into one line on stderr."""
         try:
-            code = super().main(args, prog_name or "mixsynth", standalone_mode=False, **extra)
+            return super().main(args, prog_name or "mixsynth", standalone_mode=False, **extra)
         except MixsynthError as error:
             _say(f"Error: {error}")
-            code = 2
+            return 2
         except typer.Abort:
             _say("Aborted.")
-            code = 130
+            return 130
         except typer.TyperException as error:  # Click's usage errors
             message = error.format_message() if hasattr(error, "format_message") else str(error)
             command = getattr(getattr(error, "ctx", None), "command_path", "mixsynth")
             _say(f"Error: {message} (see '{command} --help')")
-            code = getattr(error, "exit_code", 2)
+            return getattr(error, "exit_code", 2)
         except BrokenPipeError:
-            code = 1
+            return 1
         except MemoryError:
             _say("Error: out of memory (give a smaller table, or fewer --rows)")
-            code = 2
-        sys.exit(code if isinstance(code, int) else 0)
+            return 2
 
 
 app = typer.Typer(

@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from mixsynth.choices import STDIO, TableFormat, format_from_suffix
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.schema import check_columns
 
 PARQUET_MAGIC = b"PAR1"
@@ -174,10 +175,27 @@ def read_table(
         )
     if fmt is TableFormat.CSV and schema is None:
         arrow = _integers_beyond_int64_as_text(data, encoding, arrow)
+        _warn_if_another_delimiter(name, arrow.column_names)
     stored_schema = arrow.schema  # arrow_to_frame consumes the table (self_destruct)
     frame = arrow_to_frame(arrow)
     check_columns(frame)
     return Table(frame=frame, arrow_schema=stored_schema, format=fmt)
+
+
+def _warn_if_another_delimiter(name: str, columns: list[str]) -> None:
+    """One column whose name holds ';', a tab or '|' is most likely another delimiter."""
+    if len(columns) != 1:
+        return
+    for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+        if delimiter in columns[0]:
+            warnings.warn(
+                f"{name} has a single column, named {columns[0]!r}: if its fields are "
+                f"separated by {label}, convert them to commas (as it is, the whole line "
+                "is one text value, copied from donor rows)",
+                MixsynthWarning,
+                stacklevel=3,
+            )
+            return
 
 
 def _first_line(error: BaseException, limit: int = 200) -> str:
@@ -556,11 +574,6 @@ def write_table(
         sys.stdout.buffer.flush()
         return
     try:
-        if Path(dest).exists() and not Path(dest).is_file():
-            # A device or a pipe cannot be replaced by a rename: write into it.
-            with open(dest, "wb") as handle:
-                _write_to(handle, table, fmt)
-            return
         with atomic_path(dest) as temporary:
             _write_to(temporary, table, fmt)
     except (OSError, pa.ArrowException) as error:
@@ -587,9 +600,13 @@ def atomic_path(dest: str) -> Iterator[str]:
     """A temporary path beside ``dest``; renamed onto it only if the block succeeds.
 
     On any failure, Ctrl-C included, the temporary file is removed and ``dest`` is
-    left as it was.
+    left as it was. A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is
+    written into directly: renaming over it would replace the device with a file.
     """
     target = Path(dest)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        yield dest
+        return
     descriptor, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )

@@ -199,7 +199,9 @@ def test_input_from_a_pipe_is_read_once(tmp_path) -> None:
     """bash's <(...) gives a pipe: it can be read only once, in order."""
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
-    feeder = threading.Thread(target=pipe.write_bytes, args=(b"x,y\n1.5,a\n2.5,b\n3.5,a\n",))
+    feeder = threading.Thread(
+        target=pipe.write_bytes, args=(b"x,y\n1.5,a\n2.5,b\n3.5,a\n",), daemon=True
+    )
     feeder.start()
     result = run("generate", pipe, "--input-format", "csv", "-o", tmp_path / "o.csv", "--seed", 1)
     feeder.join(timeout=10)
@@ -207,20 +209,47 @@ def test_input_from_a_pipe_is_read_once(tmp_path) -> None:
     assert list(pd.read_csv(tmp_path / "o.csv").columns) == ["x", "y"]
 
 
-def test_output_to_a_device_or_a_pipe_is_written_into_it(tmp_path, small_csv) -> None:
-    result = run("generate", small_csv, "-o", os.devnull, "--format", "csv", "--seed", 1)
-    assert result.exit_code == 0, result.stderr
-    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # still the device, not a file
+@pytest.mark.parametrize(
+    ("command", "start"),
+    [
+        (["generate", "{src}", "--seed", "1", "-o", "{out}"], b'"x","k","g"\n'),
+        (["compare", "{src}", "{src}", "-q", "--json", "{out}"], b"{"),
+    ],
+)
+def test_output_to_a_pipe_is_written_into_it(
+    tmp_path, small_csv, command: list[str], start: bytes
+) -> None:
+    """-o /dev/stdout, /dev/null or a FIFO: renaming a file over it would replace the
+    device (tested with a FIFO, which a failure cannot harm)."""
     pipe = tmp_path / "out.csv"
     os.mkfifo(pipe)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
     reader.start()
-    result = run("generate", small_csv, "-o", pipe, "--seed", 1)
-    reader.join(timeout=10)
+    result = run(*(a.format(src=small_csv, out=pipe) for a in command))
+    reader.join(timeout=30)
     assert result.exit_code == 0, result.stderr
-    assert received and received[0].startswith(b'"x","k","g"\n')
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)  # still the pipe, not a file
+    assert received and received[0].startswith(start)
     assert_no_temporary_files(tmp_path)
+
+
+@pytest.mark.parametrize("command", ["inspect", "generate", "compare"])
+def test_another_delimiter_is_pointed_out_once_and_never_beside_an_error(
+    tmp_path, command: str
+) -> None:
+    source = write_csv(tmp_path / "semicolons.csv", "a;b\n1;2\n3;4\n")
+    args = {
+        "inspect": ["inspect", source],
+        "generate": ["generate", source, "-o", tmp_path / "o.csv", "--seed", 1, "--force"],
+        "compare": ["compare", source, source, "-q"],
+    }[command]
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Warning:") and "semicolons" in lines[0]
+    # After an error, the error is the only line.
+    assert_one_error_line(run(*args, "--categorical", "nope"), "'nope'")
 
 
 def test_unknown_encoding(tmp_path) -> None:
