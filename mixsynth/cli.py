@@ -457,7 +457,7 @@ def inspect(
             "storage": str(field.type),
             "synthesis": "mixed" if spec.kind.is_mixed else "copied from donor",
             "missing": spec.missing,
-            "distinct": int(table.frame[spec.name].nunique(dropna=True)),
+            "distinct": _distinct(table.frame[spec.name]),
         }
         for spec, field in zip(specs, table.arrow_schema, strict=True)
     ]
@@ -582,6 +582,14 @@ def compare(
         _say(f"Threshold broken: {message}")
     if broken:
         raise typer.Exit(1)
+
+
+def _distinct(series: Any) -> int:
+    """Distinct non-missing values; lists and structs (from Parquet) counted by their text."""
+    try:
+        return int(series.nunique(dropna=True))
+    except TypeError:  # unhashable values
+        return int(series.dropna().map(repr).nunique())
 
 
 def main() -> None:

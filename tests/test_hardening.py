@@ -636,6 +636,23 @@ def test_integers_at_the_int64_ends_stay_representable(tmp_path) -> None:
         assert str(values.dtype) == "Int64" and values.isna().sum() == 1
 
 
+def test_nested_parquet_columns_are_copied_and_inspected(tmp_path) -> None:
+    lists = [[1], [2, 3], [], None, [4]]
+    structs = [{"k": 1}, {"k": 2}, None, {"k": 3}, {"k": 1}]
+    table = pa.table({"x": [0.5, 1.5, 2.5, 3.5, 4.5], "l": lists, "s": structs})
+    source = write_parquet(tmp_path / "nested.parquet", table)
+    shown = run("inspect", source, "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert [c["distinct"] for c in json.loads(shown.stdout)["columns"]] == [5, 4, 3]
+    out = tmp_path / "out.parquet"
+    result = run("generate", source, "-o", out, "--seed", 2, "-g", 2)
+    assert result.exit_code == 0, result.stderr
+    synth = pq.read_table(out)
+    assert synth.schema.types == table.schema.types
+    assert {str(v) for v in synth.column("l").to_pylist()} <= {str(v) for v in lists}
+    assert {str(v) for v in synth.column("s").to_pylist()} <= {str(v) for v in structs}
+
+
 def test_parquet_written_by_pandas_keeps_its_index_column(tmp_path) -> None:
     source = tmp_path / "indexed.parquet"
     pd.DataFrame({"x": [1.0, 2.0, 4.0]}, index=pd.Index(["r1", "r2", "r3"], name="id")).to_parquet(
