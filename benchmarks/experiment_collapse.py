@@ -7,10 +7,11 @@ keep rho^g of their variance and collapse onto the mean; the generalized weights
 sample_data/ and on the paper's bivariate normal (correlation 0.9, n = 1000), over
 several seeds, beside the theory.
 
-The theory column is rho_n^g with rho_n = rho - (rho - kappa^2) / n: the expected
-factor of the sample variance (ddof=1) per generation for n rows mixed into n rows with
-balanced anchors, mixsynth's default pairing (it differs from rho by O(1/n); the
-default generalized weights aim rho at the value that makes rho_n exactly 1).
+The theory column is rho_n^g, rho_n = ``Generation.expected_variance_factor()``: the
+expected factor of the sample variance (ddof=1) per generation, finite n included. For
+n rows mixed into n rows with balanced anchors (the default) it is
+rho - (rho - kappa^2) / n, within O(1/n) of rho; the default generalized weights aim
+rho at the value that makes it exactly 1.
 
 Run: ``make experiment`` (or ``.venv/bin/python benchmarks/experiment_collapse.py``).
 Writes benchmarks/results/experiment.csv, experiment.md, variance_by_generation.png
@@ -131,24 +132,23 @@ def run_one(table: str, method: str, seed: int, generations: int) -> list[dict]:
     real = load(table)
     columns = numeric_columns(real)
     label = LABELS.get(table)
-    n = len(real)
     records = []
+    expected = 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         chain = list(run_generations(real, METHODS[method], generations, seed))
     for generation in chain:
-        theory = generation.weights.theory()
-        rho_n = theory.rho - (theory.rho - theory.kappa**2) / n
+        expected *= generation.expected_variance_factor()
         ratios = variance_ratios(real, generation.frame, columns)
         records.append(
             {
                 "table": table,
                 "method": method,
                 "weights": generation.weights.label(),
-                "rho": theory.rho,
+                "rho": generation.weights.theory().rho,
                 "seed": seed,
                 "generation": generation.index,
-                "theory_var_ratio": rho_n**generation.index,
+                "theory_var_ratio": expected,
                 "var_ratio": float(ratios.median()),
                 "var_ratio_colmean": float(ratios.mean()),
                 "corr_diff": correlation_difference(real, generation.frame, columns),
