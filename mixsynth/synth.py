@@ -227,9 +227,20 @@ def draw_pairs(
     pairing: Pairing,
     weights_for_group,
 ) -> tuple[Pairs, WeightDistribution]:
-    """Anchors, partners and weights inside each group, then shuffled output order."""
-    order = np.argsort(codes, kind="stable")
+    """Anchors, partners and weights inside each group, in shuffled output order."""
     sizes = np.bincount(codes)
+    if len(sizes) == 1:  # no groups: draw straight in output order, no sort or shuffle
+        n = len(codes)
+        if pairing is Pairing.BALANCED:
+            anchor = balanced_anchors(rng, n, rows)
+            rng.shuffle(anchor)
+        else:
+            anchor = rng.integers(n, size=rows)
+        partner = rng.integers(n, size=rows)
+        weights = weights_for_group(n, rows)
+        w = dominant_weight(weights.sample(rng, rows))
+        return Pairs(dominant=anchor, other=partner, w=w, group_codes=codes), weights
+    order = np.argsort(codes, kind="stable")
     counts = allocate_rows(sizes, rows)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     anchors, partners, lams = [], [], []
@@ -248,14 +259,21 @@ def draw_pairs(
         if largest is None or n > largest[0]:
             largest = (n, weights)
     shuffle = rng.permutation(rows)
-    lam = np.concatenate(lams)[shuffle]
     pairs = Pairs(
         dominant=np.concatenate(anchors)[shuffle],
         other=np.concatenate(partners)[shuffle],
-        w=np.maximum(lam, 1 - lam),
+        w=dominant_weight(np.concatenate(lams)[shuffle]),
         group_codes=codes,
     )
     return pairs, largest[1]
+
+
+def dominant_weight(lam: np.ndarray) -> np.ndarray:
+    """max(lam, 1 - lam), in place as 1/2 + |lam - 1/2|."""
+    lam -= 0.5
+    np.abs(lam, out=lam)
+    lam += 0.5
+    return lam
 
 
 def repair_missing_partners(

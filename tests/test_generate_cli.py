@@ -56,18 +56,23 @@ def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
         "vanilla": sample_variance_factor(vanilla, n, n, balanced=True) ** GENERATIONS,
         "generalized": 1.0,
     }
-    real_corr = real[columns].corr().to_numpy()
-    upper = np.triu_indices(len(columns), 1)
     for method, target in expected.items():
+        # Stochastic rounding adds up to 1/4 unit^2 per generation, and its compensation
+        # needs a variance above that: an integer column expected below 1/2 unit^2 sits
+        # at the rounding floor instead (penguins' year under vanilla; README "Integer
+        # columns"). Such columns are left out of both checks.
+        kept = [
+            c
+            for c in columns
+            if not (pd.api.types.is_integer_dtype(real[c]) and real[c].var() * target < 0.5)
+        ]
         outputs = run_seeds(run_cli, tmp_path, source, method)
-        ratios = np.array([(o[columns].var() / real[columns].var()).to_numpy() for o in outputs])
-        for k, column in enumerate(columns):
-            if method == "vanilla" and real[column].var() * target < 1 and column == "year":
-                # An integer column cannot shrink below the rounding floor (~1/4 unit^2):
-                # penguins' year (3 values) reaches it; README "Integer columns".
-                continue
+        ratios = np.array([(o[kept].var() / real[kept].var()).to_numpy() for o in outputs])
+        for k, column in enumerate(kept):
             assert within_standard_error(ratios[:, k], target), (method, column, ratios[:, k])
-        diffs = np.array([(o[columns].corr().to_numpy() - real_corr)[upper] for o in outputs])
+        upper = np.triu_indices(len(kept), 1)
+        real_corr = real[kept].corr().to_numpy()
+        diffs = np.array([(o[kept].corr().to_numpy() - real_corr)[upper] for o in outputs])
         for k in range(diffs.shape[1]):
             assert within_standard_error(diffs[:, k], 0.0), (method, k, diffs[:, k])
 
