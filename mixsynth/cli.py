@@ -56,18 +56,18 @@ class MixsynthGroup(TyperGroup):
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
         extra.pop("standalone_mode", None)
-        # Library warnings are held back: shown as 'Warning:' lines after a success, and
-        # dropped after an error, which stays the one line on stderr.
+        # Warnings are held back: shown after a success (mixsynth's as one 'Warning:' line
+        # each), dropped after an error, which stays the one line on stderr.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", MixsynthWarning)
             result = self._run(args, prog_name, **extra)
         code = result if isinstance(result, int) else 0  # a command returns None on success
-        for warning in caught:
-            if not issubclass(warning.category, MixsynthWarning):
-                warnings.showwarning(
-                    warning.message, warning.category, warning.filename, warning.lineno
-                )
         if code in (0, 1):
+            for warning in caught:
+                if not issubclass(warning.category, MixsynthWarning):
+                    warnings.showwarning(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
             ours = [w for w in caught if issubclass(w.category, MixsynthWarning)]
             for message in dict.fromkeys(one_line(str(w.message)) for w in ours):
                 _say(f"Warning: {message}")

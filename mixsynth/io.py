@@ -178,6 +178,8 @@ def read_table(
         _warn_if_another_delimiter(name, arrow.column_names)
     stored_schema = arrow.schema  # arrow_to_frame consumes the table (self_destruct)
     frame = arrow_to_frame(arrow)
+    # The Arrow pool keeps the reader's freed buffers (about the table's size again).
+    pa.default_memory_pool().release_unused()
     check_columns(frame)
     return Table(frame=frame, arrow_schema=stored_schema, format=fmt)
 
@@ -227,12 +229,14 @@ def _read_csv_checked(
                 f"{name} is a binary file, not CSV text",
                 "give a CSV or Parquet table, or --encoding utf-16 if it is UTF-16 text",
             )
-        # The header line; a head cut inside a long header may end mid-character.
-        header = head.split(b"\n", 1)[0] if b"\n" in head or len(head) < HEAD_BYTES else head[:-3]
+        # The header: the first line that is not empty (pyarrow skips empty lines); a
+        # head cut inside a long header may end mid-character.
+        text = head.lstrip(b"\r\n")
+        header = text.split(b"\n", 1)[0] if b"\n" in text or len(head) < HEAD_BYTES else text[:-3]
         try:
             header.decode("utf-8")
         except UnicodeDecodeError:
-            raise _not_utf8(name, 1) from None
+            raise _not_utf8(name, head.count(b"\n", 0, len(head) - len(text)) + 1) from None
     try:
         try:
             arrow = _read_csv(data, encoding, schema)
@@ -249,6 +253,10 @@ def _read_csv_checked(
         ) from None
     except (pa.ArrowException, OSError) as error:
         raise _csv_error(data, name, error, encoding) from None
+    try:
+        arrow.schema.names  # noqa: B018 (pyarrow decodes the names here)
+    except UnicodeDecodeError:  # a header the check above could not see (a cut head)
+        raise _not_utf8(name, _first_invalid_utf8_line(_all_bytes(data))) from None
     if utf8 and any(pa.types.is_binary(field.type) for field in arrow.schema):
         raise _not_utf8(name, _first_invalid_utf8_line(_all_bytes(data)))
     return arrow

@@ -316,8 +316,12 @@ def apply_bounds(values: np.ndarray, lower: float, upper: float, bounds: Bounds)
         if width == 0:
             values[outside] = lower
         else:
-            folded = np.mod(values[outside] - lower, 2 * width)
-            values[outside] = lower + np.where(folded > width, 2 * width - folded, folded)
+            with np.errstate(over="ignore", invalid="ignore"):
+                folded = np.mod(values[outside] - lower, 2 * width)
+                reflected = lower + np.where(folded > width, 2 * width - folded, folded)
+            # Near float64's limits (a range of 1e308) the fold overflows: clip those.
+            clipped = np.clip(values[outside], lower, upper)
+            values[outside] = np.where(np.isfinite(reflected), reflected, clipped)
     return share
 
 

@@ -105,6 +105,7 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     add("garbage named parquet", "garbage.parquet", garbage, "not a Parquet file")
     add("latin-1", "latin1.csv", "name,v\nabc,1\ncafé,2\n".encode("latin-1"), "line 3")
     add("latin-1 header", "latin1_header.csv", "café,v\n1,2\n".encode("latin-1"), "line 1")
+    add("latin-1 header after blank lines", "blank_first.csv", b"\n\r\ncaf\xe9,v\n1,2\n", "line 3")
     add("utf-16", "utf16.csv", "a,b\n1,2\n".encode("utf-16"), "--encoding utf-16")
     add("utf-16 without bom", "utf16le.csv", "a,b\n1,2\n".encode("utf-16-le"), "utf-16")
     add("empty csv", "empty.csv", b"", "empty")
@@ -148,6 +149,7 @@ BAD_FILE_CASES = [
     "garbage named parquet",
     "latin-1",
     "latin-1 header",
+    "latin-1 header after blank lines",
     "utf-16",
     "utf-16 without bom",
     "empty csv",
@@ -602,6 +604,19 @@ def test_odd_but_valid_inputs_work(tmp_path, case: str) -> None:
     real, synth = generate_ok(source, tmp_path / "out.csv", "-g", 2)
     check(real, synth)
     assert len(synth) == len(real)
+
+
+@pytest.mark.parametrize("bounds", ["clip", "reflect"])
+def test_bounds_near_the_float_limits_never_make_nan(tmp_path, bounds: str) -> None:
+    """A range of about 1e308: reflecting (mod twice the width) overflows there, so such
+    values are clipped instead; small values mixed below the minimum are reflected."""
+    values = [1e308, *np.linspace(-12.5, 12.5, 39)]
+    source = write_csv(tmp_path / "wide.csv", "a\n" + "\n".join(map(str, values)) + "\n")
+    for seed in range(3):
+        out = tmp_path / f"out{seed}.csv"
+        real, synth = generate_ok(source, out, "--bounds", bounds, "--seed", seed, "-g", 3)
+        assert synth["a"].notna().all() and np.isfinite(synth["a"]).all()
+        assert synth["a"].between(real["a"].min(), real["a"].max()).all()
 
 
 @pytest.mark.parametrize("case", VALID_CASES)
