@@ -204,6 +204,13 @@ def markdown(summary: pd.DataFrame, generations: int, seeds: int, command: str) 
         "ρ_n = ρ - (ρ - κ²)/n (balanced anchors, n rows), the expectation of each "
         "column's ratio, so of their mean; the median sits a little lower, because "
         "each ratio is a product of g noisy factors (right-skewed).",
+        "- weights as used on the first table (the default's shapes move a little with n, "
+        "through the finite-sample target): "
+        + "; ".join(
+            f"{method} = `{label}`"
+            for method, label in summary.groupby("method", sort=False)["weights"].first().items()
+        )
+        + ".",
         "- max abs corr diff: largest |Δ| between the real and synthetic correlation matrices.",
         "- column shapes (mean KS / TV complement, 1 = same marginals), DCR median "
         "(median distance of a synthetic row to its closest real row), utility ratio "
