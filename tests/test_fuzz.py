@@ -194,6 +194,12 @@ def test_random_tables_through_the_cli(
         check_invariants(
             source, out, 7 if variant == "rows" else None, variant not in ("rows", "iid")
         )
+        if variant == "default":  # and the pair through compare: a report, never a crash
+            compared = CliRunner().invoke(app, ["compare", str(source), str(out), "-q"])
+            assert compared.exception is None or isinstance(compared.exception, SystemExit)
+            assert compared.exit_code in (0, 2), compared.stderr
+            if compared.exit_code == 2:  # only when no column can be compared
+                assert "no column in common" in compared.stderr, compared.stderr
 
 
 # --------------------------------------------------------------------------- malformed bytes
