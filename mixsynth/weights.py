@@ -27,7 +27,7 @@ from mixsynth.errors import MixsynthError
 #: Default vanilla weights: Beta(0.2, 0.2), the common choice in the mixup literature.
 DEFAULT_VANILLA_ALPHA = 0.2
 #: Default expansion eps0 = eps1 of the generalized weights (see README, "Defaults").
-DEFAULT_EPS = 0.1
+DEFAULT_EPS = 0.05
 #: Default mixing strength 1 - E[lam] of the generalized weights (see README, "Defaults").
 DEFAULT_MIX_STRENGTH = 0.5
 

@@ -57,14 +57,16 @@ def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
         "generalized": 1.0,
     }
     for method, target in expected.items():
-        # Stochastic rounding adds up to 1/4 unit^2 per generation, and its compensation
-        # needs a variance above that: an integer column expected below 1/2 unit^2 sits
-        # at the rounding floor instead (penguins' year under vanilla; README "Integer
-        # columns"). Such columns are left out of both checks.
+        # Rounding adds noise of up to 1/4 unit^2 per generation: compensated in the
+        # variance, it still scales the column's covariances by sqrt(1 - noise/Var)
+        # per generation and sets a floor under its variance (README "Integer
+        # columns"). Over 5 generations that is measurable unless the variance is
+        # large: integer columns expected below 25 unit^2 (penguins' year, 3 values)
+        # are left out of both checks; tests/test_synth.py checks their mean and variance.
         kept = [
             c
             for c in columns
-            if not (pd.api.types.is_integer_dtype(real[c]) and real[c].var() * target < 0.5)
+            if not (pd.api.types.is_integer_dtype(real[c]) and real[c].var() * target < 25)
         ]
         outputs = run_seeds(run_cli, tmp_path, source, method)
         ratios = np.array([(o[kept].var() / real[kept].var()).to_numpy() for o in outputs])

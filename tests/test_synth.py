@@ -168,17 +168,24 @@ def test_non_finite_results_fall_back_to_the_dominant_donor() -> None:
 
 
 def test_bounds_use_the_original_range() -> None:
-    frame = normal_frame(300, 3, p=1)
+    """Uniform data (many rows near the edges) and wide weights (eps 0.3) leave the
+    range often; clip and reflect keep it."""
+    frame = pd.DataFrame({"x0": np.random.default_rng(3).uniform(size=300)})
     lo, hi = frame["x0"].min(), frame["x0"].max()
-    options = SynthesisOptions(bounds=Bounds.CLIP)
+    wide = {"eps": (0.3, 0.3)}
+    options = SynthesisOptions(bounds=Bounds.CLIP, **wide)
     reference = Reference.of(frame)
     gens = list(run_generations(frame, options, 4, seed=1, reference=reference))
+    assert gens[0].out_of_range["x0"] > 0  # there was something to clip
     for generation in gens:
         assert generation.frame["x0"].between(lo, hi).all()
-    reflect = synthesize(frame, SynthesisOptions(bounds=Bounds.REFLECT), np.random.default_rng(1))
+    reflect = synthesize(
+        frame, SynthesisOptions(bounds=Bounds.REFLECT, **wide), np.random.default_rng(1)
+    )
     assert reflect.frame["x0"].between(lo, hi).all()
-    free = synthesize(frame, SynthesisOptions(), np.random.default_rng(1))
+    free = synthesize(frame, SynthesisOptions(**wide), np.random.default_rng(1))
     assert free.out_of_range["x0"] > 0  # extrapolation really leaves the range
+    assert not free.frame["x0"].between(lo, hi).all()
 
 
 def test_integer_rounding_keeps_mean_and_variance() -> None:
