@@ -6,11 +6,12 @@ from the CLI so that Python users can run the same job.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,25 @@ RUN_RECORD = "mixsynth-run.json"
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
     return out_dir / f"gen-{index:03d}.{fmt.value}"
+
+
+@contextlib.contextmanager
+def _removed_if_refused(out_dir: Path | None) -> Iterator[None]:
+    """Folders made for --out-dir are removed again if the run is refused before it
+    writes anything, so that a bad option leaves no trace."""
+    missing = []
+    if out_dir is not None:
+        folder = out_dir.absolute()
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+    try:
+        yield
+    except MixsynthError:
+        for folder in missing:  # deepest first; only if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def check_memory(rows: int, columns: int) -> None:
@@ -99,16 +119,17 @@ class GenerateJob:
         check_memory(self.options.rows or len(source.frame), source.frame.shape[1])
         reference = Reference.of(source.frame, self.options.categorical)
         group_codes(source.frame, self.options.by)  # a bad --by fails before any output
-        start, frame = self._starting_point(source, fmt)
-        report_kind = None
-        if self.report is not None:  # checked after --out-dir exists: the report may go there
-            from mixsynth.report import check_report_output
+        with _removed_if_refused(self.out_dir):
+            start, frame = self._starting_point(source, fmt)
+            report_kind = None
+            if self.report is not None:  # checked after --out-dir exists: it may go there
+                from mixsynth.report import check_report_output
 
-            if self.report == STDIO and self.output == STDIO:
-                raise MixsynthError(
-                    "-o - and --report - both ask for stdout", "write one of them to a file"
-                )
-            report_kind = check_report_output(self.report, self.force, (self.input,))
+                if self.report == STDIO and self.output == STDIO:
+                    raise MixsynthError(
+                        "-o - and --report - both ask for stdout", "write one of them to a file"
+                    )
+                report_kind = check_report_output(self.report, self.force, (self.input,))
         chosen_seed = self.seed is None
         if chosen_seed:
             self.seed = int(np.random.SeedSequence().entropy % 2**32)

@@ -383,6 +383,10 @@ def output_cases(tmp_path: Path, small_csv: Path) -> dict[str, tuple[Path, list,
         "output folder is a file": (["-o", tmp_path / "plain_file" / "o.csv"], "not a folder"),
         "out-dir is a file": (["--out-dir", tmp_path / "plain_file"], "--out-dir"),
         "no output at all": ([], "-o"),
+        "bad report beside a new out-dir": (
+            ["--out-dir", tmp_path / "new" / "runs", "--report", tmp_path / "r.xyz"],
+            "report",
+        ),
     }
     refused = {case: (small_csv, *args) for case, args in cases.items()}
     refused["nested column to csv"] = (nested, ["-o", tmp_path / "o.csv"], "CSV cannot hold")
@@ -403,6 +407,7 @@ def output_cases(tmp_path: Path, small_csv: Path) -> dict[str, tuple[Path, list,
         "output folder is a file",
         "out-dir is a file",
         "no output at all",
+        "bad report beside a new out-dir",
         "nested column to csv",
     ],
 )
