@@ -163,8 +163,10 @@ def decode_numeric(
         ints[missing] = np.iinfo(np.int64).min
         if isinstance(like.dtype, pd.DatetimeTZDtype):
             naive = ints.view(f"datetime64[{like.dtype.unit}]")
-            return pd.Series(naive).dt.tz_localize("UTC").dt.tz_convert(like.dtype.tz)
-        return pd.Series(ints.view(like.dtype))
+            return pd.Series(naive, copy=False).dt.tz_localize("UTC").dt.tz_convert(like.dtype.tz)
+        return pd.Series(ints.view(like.dtype), copy=False)
     if kind is ColumnKind.INTEGER and not missing.any() and isinstance(like.dtype, np.dtype):
-        return pd.Series(values.astype(like.dtype))
-    return pd.Series(values).astype(like.dtype)
+        return pd.Series(values.astype(like.dtype), copy=False)
+    # copy=False: a float64 column is handed over as it is (no second full-size copy).
+    series = pd.Series(values, copy=False)
+    return series if series.dtype == like.dtype else series.astype(like.dtype)

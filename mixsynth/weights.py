@@ -129,6 +129,19 @@ class WeightDistribution:
             raw *= (self.alpha + r) / (self.alpha + self.beta + r)
         return total
 
+    def kappa(self) -> float:
+        """E[max(lam, 1 - lam)], without importing scipy when the law is symmetric.
+
+        For EpBeta(a, a; e, e): kappa = 1/2 + (1 + 2e) E|B - 1/2| with
+        E|B - 1/2| = 1 / (a 4^a B(a, a)). The generate path needs only kappa (for the
+        finite-sample target), and this spares it the 0.2 s import of scipy.special.
+        """
+        if self.alpha == self.beta and self.eps0 == self.eps1:
+            a = self.alpha
+            log_beta = 2 * math.lgamma(a) - math.lgamma(2 * a)
+            return 0.5 + self.scale * math.exp(-math.log(a) - a * math.log(4) - log_beta)
+        return self.theory().kappa
+
     def theory(self) -> WeightTheory:
         """Closed-form figures from the moments of lam and u = lam(1 - lam)."""
         m1, m2, m3, m4 = (self.moment(k) for k in (1, 2, 3, 4))

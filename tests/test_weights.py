@@ -133,3 +133,11 @@ def test_finite_sample_target_closed_forms() -> None:
     # Whole tilings (N a multiple of n) have A = 0.
     assert finite_sample_target(10, 30, 0.9, balanced=True) == pytest.approx(10 / 9 - 0.81 / 29)
     assert finite_sample_target(1, 5, 0.9, balanced=True) == 1.0
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [WeightDistribution(0.105, 0.105, 0.05, 0.05), WeightDistribution(0.2, 0.2), uniform(), PAPER],
+)
+def test_kappa_shortcut_equals_the_general_formula(weights: WeightDistribution) -> None:
+    assert weights.kappa() == pytest.approx(weights.theory().kappa, rel=1e-12)
