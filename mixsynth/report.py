@@ -524,24 +524,16 @@ def plot_columns(report: dict) -> str | None:
             h = c["histogram"]
             edges = h["edges"]
             widths = [b - a for a, b in itertools.pairwise(edges)]
-            axis.bar(
-                edges[:-1],
-                h["real"],
-                width=widths,
-                align="edge",
-                alpha=0.5,
-                label="real",
-                color="#1f77b4",
-            )
-            axis.bar(
-                edges[:-1],
-                h["synthetic"],
-                width=widths,
-                align="edge",
-                alpha=0.5,
-                label="synthetic",
-                color="#ff7f0e",
-            )
+            for side, color in (("real", "#1f77b4"), ("synthetic", "#ff7f0e")):
+                axis.bar(
+                    edges[:-1],
+                    h[side],
+                    width=widths,
+                    align="edge",
+                    alpha=0.5,
+                    label=side,
+                    color=color,
+                )
             subtitle = (
                 f"KS {fmt(c['ks_statistic'], 2)}, var ratio {fmt(c.get('variance_ratio'), 2)}"
             )
