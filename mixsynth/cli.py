@@ -107,16 +107,12 @@ app = typer.Typer(
 
 
 @contextmanager
-def reported_warnings(quiet: bool):
-    """Print each distinct library warning once, as one 'Warning:' line."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MixsynthWarning)
+def quiet_warnings(quiet: bool):
+    """With --quiet, drop mixsynth's warnings (MixsynthGroup prints the others' after)."""
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", MixsynthWarning)
         yield
-    if not quiet:
-        for message in dict.fromkeys(
-            str(w.message) for w in caught if w.category is MixsynthWarning
-        ):
-            _say(f"Warning: {message}")
 
 
 def parse_eps(text: str) -> tuple[float, float]:
@@ -334,7 +330,7 @@ def generate(
         force=force,
         say=(lambda line: None) if quiet else _say,
     )
-    with reported_warnings(quiet), generation_progress(generations, quiet) as advance:
+    with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
         job.run(on_generation=advance)
 
 
