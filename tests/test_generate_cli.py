@@ -246,3 +246,19 @@ def test_bad_input_is_one_line_and_exit_2(run_cli, tmp_path, case: str) -> None:
     after = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     assert after == before  # nothing created, nothing changed
     assert (SAMPLE_DATA / "penguins.csv").read_bytes() == source_bytes
+
+
+def test_warnings_are_one_line_after_success_and_quiet_drops_them(tmp_path) -> None:
+    """A single-row --by group warns once on stderr; --quiet silences it."""
+    source = tmp_path / "groups.csv"
+    source.write_text("g,x\na,1.0\na,2.0\nb,3.0\n")
+    base = [sys.executable, "-m", "mixsynth", "generate", str(source), "--by", "g", "--seed", "1"]
+    loud = subprocess.run([*base, "-o", str(tmp_path / "a.csv")], capture_output=True, text=True)
+    assert loud.returncode == 0
+    assert loud.stderr.splitlines() == [
+        "Warning: 1 --by group(s) have a single row; their synthetic rows are copies of it"
+    ]
+    quiet = subprocess.run(
+        [*base, "-o", str(tmp_path / "b.csv"), "--quiet"], capture_output=True, text=True
+    )
+    assert quiet.returncode == 0 and quiet.stderr == ""
