@@ -23,7 +23,6 @@ import pyarrow as pa
 
 from mixsynth.choices import STDIO, TableFormat, format_from_suffix
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.schema import check_columns
 
 PARQUET_MAGIC = b"PAR1"
 #: How much of an input is sniffed for magic numbers, byte-order marks and binary data.
@@ -180,7 +179,6 @@ def read_table(
     frame = arrow_to_frame(arrow)
     # The Arrow pool keeps the reader's freed buffers (about the table's size again).
     pa.default_memory_pool().release_unused()
-    check_columns(frame)
     return Table(frame=frame, arrow_schema=stored_schema, format=fmt)
 
 
