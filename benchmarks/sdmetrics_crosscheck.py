@@ -25,7 +25,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mixsynth.metrics import compare_tables
-from mixsynth.schema import ColumnKind, column_kind
+from mixsynth.kinds import ColumnKind
+from mixsynth.schema import column_kind
 
 SDTYPE = {
     ColumnKind.CONTINUOUS: "numerical",

@@ -6,6 +6,7 @@ must not pull in pandas or pyarrow (about 0.6 s of start-up).
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from pathlib import Path
 
@@ -47,3 +48,8 @@ def format_from_suffix(path: str, option: str) -> TableFormat:
         f"cannot tell the format of {path!r} from its suffix {suffix or '(none)'!r}",
         f"name it .csv or .parquet, or give {option} csv|parquet",
     )
+
+
+#: Threads mixsynth works with at once (mixing column groups, formatting CSV slices):
+#: numpy and pyarrow release the GIL in that work. Two, as on the machine it is tuned on.
+THREADS = min(2, os.cpu_count() or 1)

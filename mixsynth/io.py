@@ -10,21 +10,27 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import secrets
 import sys
-import tempfile
 import warnings
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
-from mixsynth.choices import STDIO, TableFormat, format_from_suffix
+from mixsynth.choices import STDIO, THREADS, TableFormat, format_from_suffix
 from mixsynth.errors import MixsynthError, MixsynthWarning
 
+if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
+    import pandas as pd
+
 PARQUET_MAGIC = b"PAR1"
+#: Rows per slice when CSV is formatted on several threads (a few MiB of text each).
+CSV_SLICE_ROWS = 1 << 14
 #: How much of an input is sniffed for magic numbers, byte-order marks and binary data.
 HEAD_BYTES = 1 << 16
 #: Byte-order marks of text that is not UTF-8 (UTF-32 first: its LE mark starts like UTF-16's).
@@ -42,6 +48,14 @@ class Table:
 
     frame: pd.DataFrame
     arrow_schema: pa.Schema
+    format: TableFormat
+
+
+@dataclass
+class ArrowTable:
+    """A table read from a file as Arrow, and the format it was stored in."""
+
+    table: pa.Table
     format: TableFormat
 
 
@@ -126,7 +140,22 @@ def read_table(
     encoding: str = "utf-8",
     schema: pa.Schema | None = None,
 ) -> Table:
-    """Read CSV or Parquet (``-`` = stdin, CSV unless ``fmt`` says otherwise).
+    """Read CSV or Parquet into a pandas DataFrame (see :func:`read_arrow`)."""
+    read = read_arrow(source, fmt, encoding, schema)
+    stored_schema = read.table.schema  # arrow_to_frame consumes the table (self_destruct)
+    frame = arrow_to_frame(read.table, consume=True)
+    # The Arrow pool keeps the reader's freed buffers (about the table's size again).
+    pa.default_memory_pool().release_unused()
+    return Table(frame=frame, arrow_schema=stored_schema, format=read.format)
+
+
+def read_arrow(
+    source: str,
+    fmt: TableFormat | None = None,
+    encoding: str = "utf-8",
+    schema: pa.Schema | None = None,
+) -> ArrowTable:
+    """Read CSV or Parquet (``-`` = stdin, CSV unless ``fmt`` says otherwise) as Arrow.
 
     ``schema`` fixes the CSV column types instead of inferring them (used to re-read
     mixsynth's own output exactly as it was written). Every problem with the file is
@@ -165,9 +194,9 @@ def read_table(
         raise MixsynthError(f"{name} has no columns", "give a table with a header row")
     if arrow.num_rows == 0:
         raise MixsynthError(f"{name} has a header but no rows", "give at least one data row")
-    names = pd.Index(arrow.column_names)
-    if names.has_duplicates:
-        duplicates = ", ".join(repr(n) for n in dict.fromkeys(names[names.duplicated()]))
+    counts = Counter(arrow.column_names)
+    if any(count > 1 for count in counts.values()):
+        duplicates = ", ".join(repr(n) for n, count in counts.items() if count > 1)
         raise MixsynthError(
             f"{name} has duplicate column names: {duplicates}",
             "rename the columns so that each name is unique",
@@ -175,11 +204,7 @@ def read_table(
     if fmt is TableFormat.CSV and schema is None:
         arrow = _integers_beyond_int64_as_text(data, encoding, arrow)
         _warn_if_another_delimiter(name, arrow.column_names)
-    stored_schema = arrow.schema  # arrow_to_frame consumes the table (self_destruct)
-    frame = arrow_to_frame(arrow)
-    # The Arrow pool keeps the reader's freed buffers (about the table's size again).
-    pa.default_memory_pool().release_unused()
-    return Table(frame=frame, arrow_schema=stored_schema, format=fmt)
+    return ArrowTable(table=arrow, format=fmt)
 
 
 def _warn_if_another_delimiter(name: str, columns: list[str]) -> None:
@@ -417,11 +442,13 @@ def _integers_beyond_int64_as_text(
     return arrow
 
 
-def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
+def arrow_to_frame(arrow: pa.Table, consume: bool = False) -> pd.DataFrame:
     """pandas view of an Arrow table; integers with missing values become nullable integers.
 
     Those are converted straight from Arrow (Int64, UInt8, ...), not through the float64
-    pandas would make of them, which cannot hold values near 2**63 exactly.
+    pandas would make of them, which cannot hold values near 2**63 exactly. With
+    ``consume``, the Arrow table is freed column by column as it is converted (the
+    caller must not use it again).
     """
     arrow = _index_as_columns(arrow)
     nullable = {
@@ -429,8 +456,8 @@ def arrow_to_frame(arrow: pa.Table) -> pd.DataFrame:
         for position, field in enumerate(arrow.schema)
         if pa.types.is_integer(field.type) and arrow.column(position).null_count
     }
-    # split_blocks + self_destruct: columns are handed over, not copied into one block.
-    frame = arrow.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    # split_blocks (+ self_destruct): columns are handed over, not copied into one block.
+    frame = arrow.to_pandas(date_as_object=False, split_blocks=True, self_destruct=consume)
     for position, series in nullable.items():
         frame.isetitem(position, series)
     return frame
@@ -440,6 +467,8 @@ def _nullable_integer(data_type: pa.DataType):
     """pandas' nullable dtype for an Arrow integer type: int64 -> Int64, uint8 -> UInt8."""
     if not pa.types.is_integer(data_type):
         return None
+    import pandas as pd
+
     name = str(data_type)
     return pd.api.types.pandas_dtype(
         "U" + name[1:].capitalize() if name.startswith("u") else name.capitalize()
@@ -467,10 +496,13 @@ def _index_as_columns(arrow: pa.Table) -> pa.Table:
     )
 
 
-def frame_to_arrow(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
-    """Arrow table of a DataFrame, with the input's exact column types when known."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    if schema is None:
+def frame_to_arrow(frame: pd.DataFrame | pa.Table, schema: pa.Schema | None = None) -> pa.Table:
+    """Arrow table of a DataFrame (or an Arrow table as it is), with the input's exact
+    column types when known."""
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
+    if schema is None or table.schema == schema:
         return table
     columns = []
     for column, field in zip(table.columns, schema, strict=True):
@@ -513,13 +545,38 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 
 def _write_to(handle: IO[bytes] | str, table: pa.Table, fmt: TableFormat) -> None:
     if fmt is TableFormat.CSV:
-        from pyarrow import csv
-
-        csv.write_csv(_csv_ready(table), handle, csv.WriteOptions(quoting_style="needed"))
+        _write_csv(_csv_ready(table), handle)
     else:
         from pyarrow import parquet
 
         parquet.write_table(table, handle)
+
+
+def _write_csv(table: pa.Table, handle: IO[bytes] | str) -> None:
+    """pyarrow's CSV writer, on every core: it formats on one thread, so slices of rows
+    are formatted at once and written in order (the same bytes as one call). A few
+    slices are in flight at a time, so memory stays bounded."""
+    from pyarrow import csv
+
+    def text(start: int) -> pa.Buffer:
+        sink = pa.BufferOutputStream()
+        options = csv.WriteOptions(include_header=start == 0, quoting_style="needed")
+        csv.write_csv(table.slice(start, CSV_SLICE_ROWS), sink, options)
+        return sink.getvalue()
+
+    if table.num_rows <= CSV_SLICE_ROWS or THREADS == 1:
+        csv.write_csv(table, handle, csv.WriteOptions(quoting_style="needed"))
+        return
+    with contextlib.ExitStack() as stack:
+        out = handle if not isinstance(handle, str) else stack.enter_context(open(handle, "wb"))
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=THREADS))
+        pending: deque = deque()
+        for start in range(0, table.num_rows, CSV_SLICE_ROWS):
+            pending.append(pool.submit(text, start))
+            if len(pending) > 2 * THREADS:
+                out.write(pending.popleft().result())
+        while pending:
+            out.write(pending.popleft().result())
 
 
 def check_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> None:
@@ -571,9 +628,10 @@ def check_writable(schema: pa.Schema, fmt: TableFormat) -> None:
 
 
 def write_table(
-    frame: pd.DataFrame, dest: str, fmt: TableFormat, schema: pa.Schema | None = None
+    frame: pd.DataFrame | pa.Table, dest: str, fmt: TableFormat, schema: pa.Schema | None = None
 ) -> None:
-    """Write atomically: to a temporary file beside ``dest``, renamed when complete."""
+    """Write a DataFrame or an Arrow table atomically: to a temporary file beside
+    ``dest``, renamed when complete."""
     table = frame_to_arrow(frame, schema)
     if dest == STDIO:
         _write_to(sys.stdout.buffer, table, fmt)
@@ -613,15 +671,12 @@ def atomic_path(dest: str) -> Iterator[str]:
     if target.exists() and not target.is_file() and not target.is_dir():
         yield dest
         return
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    os.close(descriptor)
+    # The name is chosen before the file exists, and the file made inside the try: a
+    # Ctrl-C at any point leaves nothing behind (mkstemp's file could be orphaned).
+    temporary = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         yield temporary
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600 files
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from mixsynth.errors import MixsynthError
-from mixsynth.schema import ColumnKind, check_columns, column_kind
+from mixsynth.kinds import ColumnKind
+from mixsynth.schema import check_columns, column_kind
 
 if TYPE_CHECKING:
     from mixsynth.synth import Generation

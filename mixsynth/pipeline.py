@@ -20,21 +20,16 @@ import numpy as np
 from mixsynth.errors import MixsynthError, RunInterrupted
 from mixsynth.io import (
     STDIO,
-    Table,
+    ArrowTable,
     TableFormat,
     atomic_path,
     check_output,
     check_writable,
-    read_table,
+    read_arrow,
     write_table,
 )
-from mixsynth.synth import (
-    Generation,
-    Reference,
-    SynthesisOptions,
-    group_codes,
-    run_generations,
-)
+from mixsynth.kinds import group_codes
+from mixsynth.synth import Generation, Reference, SynthesisOptions, run_generations
 
 #: The run record in --out-dir: what --resume checks and continues.
 RUN_RECORD = "mixsynth-run.json"
@@ -95,7 +90,11 @@ def input_fingerprint(source: str) -> str | None:
 
 @dataclass(kw_only=True)
 class GenerateJob:
-    """Everything ``mixsynth generate`` does, as one object (no printing of its own)."""
+    """Everything ``mixsynth generate`` does, as one object (no printing of its own).
+
+    Tables stay Arrow from reading to writing (no pandas import, no conversion); only
+    ``--report`` turns them into DataFrames, for the metrics.
+    """
 
     input: str
     options: SynthesisOptions
@@ -112,13 +111,17 @@ class GenerateJob:
     say: Callable[[str], None] = field(default=lambda line: None)
 
     def run(self, on_generation: Callable[[Generation], None] = lambda g: None) -> list[dict]:
-        """Run the job; returns the per-generation report entries (empty without a report)."""
-        source = read_table(self.input, self.input_format, self.encoding)
+        """Run the job; returns the per-generation report entries (empty without a report).
+
+        ``on_generation`` sees each generation (its table is a pyarrow Table).
+        """
+        source = read_arrow(self.input, self.input_format, self.encoding)
+        schema = source.table.schema
         fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
-        check_writable(source.arrow_schema, fmt)  # e.g. nested Parquet columns to CSV
-        check_memory(self.options.rows or len(source.frame), source.frame.shape[1])
-        reference = Reference.of(source.frame, self.options.categorical)
-        group_codes(source.frame, self.options.by)  # a bad --by fails before any output
+        check_writable(schema, fmt)  # e.g. nested Parquet columns to CSV
+        check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
+        reference = Reference.of(source.table, self.options.categorical)
+        group_codes(source.table, self.options.by)  # a bad --by fails before any output
         with _removed_if_refused(self.out_dir):
             start, frame = self._starting_point(source, fmt)
             report_kind = None
@@ -138,7 +141,10 @@ class GenerateJob:
             from mixsynth.metrics import GenerationTrajectory
 
             trajectory = GenerationTrajectory(
-                source.frame, start=start, categorical=self.options.categorical, seed=self.seed
+                _frame(source.table),
+                start=start,
+                categorical=self.options.categorical,
+                seed=self.seed,
             )
         if self.out_dir is not None:
             self._write_record(fmt, start)
@@ -152,14 +158,14 @@ class GenerateJob:
                         generation.frame,
                         str(generation_file(self.out_dir, generation.index, fmt)),
                         fmt,
-                        source.arrow_schema,
+                        schema,
                     )
                     self._write_record(fmt, generation.index)
                 if generation.index == self.generations and self.output is not None:
-                    write_table(generation.frame, self.output, fmt, source.arrow_schema)
+                    write_table(generation.frame, self.output, fmt, schema)
                 done = generation.index
-                if trajectory is not None:
-                    trajectory.add(generation)  # against the real input, not the previous one
+                if trajectory is not None:  # against the real input, not the previous one
+                    trajectory.add(dataclasses.replace(generation, frame=_frame(generation.frame)))
                 on_generation(generation)
         except KeyboardInterrupt:
             raise RunInterrupted(self._how_far(done, fmt)) from None
@@ -171,7 +177,7 @@ class GenerateJob:
             ) from None
         if start >= self.generations and self.output is not None:
             # Resumed a run that had already finished: -o still gets the last generation.
-            write_table(frame, self.output, fmt, source.arrow_schema)
+            write_table(frame, self.output, fmt, schema)
         if chosen_seed:
             # Said at the end, so that a failure stays one line (--out-dir records it).
             self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
@@ -181,7 +187,7 @@ class GenerateJob:
 
         run = {"input": self.input, "seed": self.seed}
         run["options"] = {"synthesis": self.options, "generations": self.generations}
-        report = trajectory.report(frame, run)
+        report = trajectory.report(_frame(frame), run)
         write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
         return trajectory.entries
 
@@ -272,10 +278,10 @@ class GenerateJob:
                 )
         return completed
 
-    def _starting_point(self, source: Table, fmt: TableFormat):
+    def _starting_point(self, source: ArrowTable, fmt: TableFormat):
         """Generation to start after, and its table: 0 and the input, or where a run stopped."""
         if self.out_dir is None:
-            return 0, source.frame
+            return 0, source.table
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -294,12 +300,19 @@ class GenerateJob:
             # ever writes over its input (e.g. an input that is itself runs/gen-001.csv).
             check_output(str(existing), self.force or self.resume, (self.input,))
         if not self.resume:
-            return 0, source.frame
+            return 0, source.table
         done = min(self._resume_point(fmt), self.generations)
         if done == 0:
-            return 0, source.frame
+            return 0, source.table
         self.say(f"resuming after generation {done} of {self.generations}")
-        last = read_table(
-            str(generation_file(self.out_dir, done, fmt)), fmt, schema=source.arrow_schema
+        last = read_arrow(
+            str(generation_file(self.out_dir, done, fmt)), fmt, schema=source.table.schema
         )
-        return done, last.frame
+        return done, last.table
+
+
+def _frame(table):
+    """A DataFrame of an Arrow table, for the metrics (which are pandas)."""
+    from mixsynth.io import arrow_to_frame
+
+    return arrow_to_frame(table)

@@ -1,50 +1,26 @@
-"""Column kinds, and the round trip between a DataFrame column and a float vector.
+"""The pandas back end: column kinds of a DataFrame and its float64 round trip.
 
-Mixup needs real numbers. Continuous, integer and datetime/duration columns are
-*mixed*: encoded as float64 (missing = NaN), mixed, and decoded back to the exact
-dtype they came from. Every other column (boolean, categorical, string, object) is
-*copied* from the dominant donor row, so its values only ever come from the source.
+What synthesis needs from a table is :class:`mixsynth.kinds.TableColumns`; this is its
+pandas implementation, for Python users who hand over DataFrames. The CLI works on
+Arrow tables instead (:mod:`mixsynth.arrow_columns`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError
-
-
-class ColumnKind(str, Enum):
-    """How a column is synthesized (THEORY.md §6)."""
-
-    CONTINUOUS = "continuous"  #: floats: mixed
-    INTEGER = "integer"  #: integers: mixed, then stochastically rounded
-    DATETIME = "datetime"  #: datetimes and durations: mixed as integer time units
-    BOOLEAN = "boolean"  #: copied from the dominant donor
-    CATEGORICAL = "categorical"  #: strings, categories, anything else: copied
-
-    @property
-    def is_mixed(self) -> bool:
-        return self in (ColumnKind.CONTINUOUS, ColumnKind.INTEGER, ColumnKind.DATETIME)
-
-    @property
-    def is_integral(self) -> bool:
-        """Mixed values must be rounded back to whole units."""
-        return self in (ColumnKind.INTEGER, ColumnKind.DATETIME)
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """One column of a table as mixsynth sees it."""
-
-    name: str
-    kind: ColumnKind
-    dtype: str
-    missing: int
+from mixsynth.kinds import (
+    ColumnKind,
+    NumericEncoding,
+    check_column_names,
+    decode_times,
+    encode_times,
+    number_encoding,
+    time_encoding,
+)
 
 
 def column_kind(series: pd.Series) -> ColumnKind:
@@ -65,40 +41,7 @@ def column_kind(series: pd.Series) -> ColumnKind:
 
 def check_columns(frame: pd.DataFrame) -> None:
     """Refuse tables mixsynth cannot represent faithfully."""
-    if frame.shape[1] == 0:
-        raise MixsynthError("the table has no columns", "give a table with a header row")
-    names = pd.Index(frame.columns)
-    if names.has_duplicates:
-        dups = sorted({str(n) for n in names[names.duplicated()]})
-        raise MixsynthError(
-            f"duplicate column names: {', '.join(repr(d) for d in dups)}",
-            "rename the columns so that each name is unique",
-        )
-
-
-def infer_schema(frame: pd.DataFrame, categorical: Iterable[str] = ()) -> list[ColumnSpec]:
-    """Kinds of every column, in order; names in ``categorical`` are forced to be copied."""
-    check_columns(frame)
-    forced = set(categorical)
-    unknown = forced - {str(c) for c in frame.columns}
-    if unknown:
-        raise MixsynthError(
-            f"--categorical column {sorted(unknown)[0]!r} is not in the table",
-            f"columns are: {', '.join(map(str, frame.columns))}",
-        )
-    specs = []
-    for name in frame.columns:
-        series = frame[name]
-        kind = ColumnKind.CATEGORICAL if str(name) in forced else column_kind(series)
-        specs.append(
-            ColumnSpec(
-                name=name,
-                kind=kind,
-                dtype=str(series.dtype),
-                missing=int(series.isna().sum()),
-            )
-        )
-    return specs
+    check_column_names(list(frame.columns))
 
 
 def _time_ints(series: pd.Series) -> np.ndarray:
@@ -109,64 +52,62 @@ def _time_ints(series: pd.Series) -> np.ndarray:
     return values.to_numpy().view("int64")
 
 
-@dataclass(frozen=True)
-class NumericEncoding:
-    """How a mixed column maps to float64: ``float = native - offset``.
+class FrameColumns:
+    """:class:`mixsynth.kinds.TableColumns` for a pandas DataFrame."""
 
-    The offset (the first observed value, for time columns) keeps float64 precise for
-    datetimes, whose raw nanosecond counts exceed 2**53.
-    """
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.table = frame
+        self.names = list(frame.columns)
+        self.rows = len(frame)
 
-    offset: int
-    lower: float  #: smallest representable encoded value
-    upper: float  #: largest representable encoded value
+    def kind(self, name) -> ColumnKind:
+        return column_kind(self.table[name])
 
+    def dtype(self, name) -> str:
+        return str(self.table[name].dtype)
 
-def numeric_encoding(series: pd.Series, kind: ColumnKind) -> NumericEncoding:
-    """The encoding of a mixed column, fixed once from the original input."""
-    if kind is ColumnKind.DATETIME:
-        ints = _time_ints(series)
-        observed = ints[ints != np.iinfo(np.int64).min]
-        offset = int(observed[0]) if observed.size else 0
-        info = np.iinfo(np.int64)
-        # Keep a margin: float64 cannot represent int64's ends exactly.
-        return NumericEncoding(offset, info.min + 1024 - offset, info.max - 1024 - offset)
-    dtype = getattr(series.dtype, "numpy_dtype", series.dtype)
-    try:
-        info = np.iinfo(dtype) if kind is ColumnKind.INTEGER else np.finfo(dtype)
-        lower, upper = float(info.min), float(info.max)
-    except (TypeError, ValueError):
-        lower, upper = -np.inf, np.inf
-    if kind is ColumnKind.INTEGER:
-        # float64 rounds 2**63 - 1 up to 2**63, which int64 cannot hold.
-        lower, upper = float(np.nextafter(lower, 0)), float(np.nextafter(upper, 0))
-    return NumericEncoding(0, lower, upper)
+    def missing(self, name) -> int:
+        return int(self.table[name].isna().sum())
 
+    def encoding(self, name, kind: ColumnKind) -> NumericEncoding:
+        series = self.table[name]
+        if kind is ColumnKind.DATETIME:
+            return time_encoding(_time_ints(series))
+        return number_encoding(getattr(series.dtype, "numpy_dtype", series.dtype), kind)
 
-def encode_numeric(series: pd.Series, kind: ColumnKind, encoding: NumericEncoding) -> np.ndarray:
-    """float64 vector of a mixed column, missing values as NaN."""
-    if kind is ColumnKind.DATETIME:
-        ints = _time_ints(series)
-        values = (ints - encoding.offset).astype(np.float64)
-        values[ints == np.iinfo(np.int64).min] = np.nan
-        return values
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    def encode(self, name, kind: ColumnKind, encoding: NumericEncoding) -> np.ndarray:
+        series = self.table[name]
+        if kind is ColumnKind.DATETIME:
+            return encode_times(_time_ints(series), encoding)
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
+    def decode(
+        self, values: np.ndarray, name, kind: ColumnKind, encoding: NumericEncoding
+    ) -> pd.Series:
+        """Back from float64 to the column's exact dtype (values already rounded if integral)."""
+        like = self.table[name]
+        missing = np.isnan(values)
+        if kind is ColumnKind.DATETIME:
+            ints = decode_times(values, missing, encoding)
+            if isinstance(like.dtype, pd.DatetimeTZDtype):
+                naive = ints.view(f"datetime64[{like.dtype.unit}]")
+                series = pd.Series(naive, copy=False).dt.tz_localize("UTC")
+                return series.dt.tz_convert(like.dtype.tz)
+            return pd.Series(ints.view(like.dtype), copy=False)
+        if kind is ColumnKind.INTEGER and not missing.any() and isinstance(like.dtype, np.dtype):
+            return pd.Series(values.astype(like.dtype), copy=False)
+        # copy=False: a float64 column is handed over as it is (no second full-size copy).
+        series = pd.Series(values, copy=False)
+        return series if series.dtype == like.dtype else series.astype(like.dtype)
 
-def decode_numeric(
-    values: np.ndarray, like: pd.Series, kind: ColumnKind, encoding: NumericEncoding
-) -> pd.Series:
-    """Back from float64 to ``like``'s exact dtype (values already rounded if integral)."""
-    missing = np.isnan(values)
-    if kind is ColumnKind.DATETIME:
-        ints = np.where(missing, 0, values).astype(np.int64) + encoding.offset
-        ints[missing] = np.iinfo(np.int64).min
-        if isinstance(like.dtype, pd.DatetimeTZDtype):
-            naive = ints.view(f"datetime64[{like.dtype.unit}]")
-            return pd.Series(naive, copy=False).dt.tz_localize("UTC").dt.tz_convert(like.dtype.tz)
-        return pd.Series(ints.view(like.dtype), copy=False)
-    if kind is ColumnKind.INTEGER and not missing.any() and isinstance(like.dtype, np.dtype):
-        return pd.Series(values.astype(like.dtype), copy=False)
-    # copy=False: a float64 column is handed over as it is (no second full-size copy).
-    series = pd.Series(values, copy=False)
-    return series if series.dtype == like.dtype else series.astype(like.dtype)
+    def take(self, names: list, rows: np.ndarray) -> dict:
+        donors = self.table[names].take(rows).reset_index(drop=True)
+        return {name: donors[name] for name in names}
+
+    def group_keys(self, by: Sequence[str]) -> np.ndarray:
+        grouped = self.table.groupby(list(by), dropna=False, sort=False, observed=True)
+        return grouped.ngroup().to_numpy()
+
+    def build(self, columns: dict) -> pd.DataFrame:
+        # copy=False: no consolidation of the columns into one block (a full copy).
+        return pd.DataFrame({name: columns[name] for name in self.names}, copy=False)

@@ -14,27 +14,29 @@ often. Copied columns (categories, booleans, strings) and missingness come from 
 dominant donor, so with as many rows as the source they are reproduced exactly.
 
 The kernel is a pure function of arrays, indices and weights, so that a streaming or
-partitioned engine can call it on chunks.
+partitioned engine can call it on chunks. Tables may be pandas DataFrames or pyarrow
+Tables (:mod:`mixsynth.kinds`): a generation has the type of its source.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.choices import THREADS, Bounds, Method, Pairing
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.schema import (
+from mixsynth.kinds import (
     ColumnSpec,
     NumericEncoding,
-    decode_numeric,
-    encode_numeric,
+    TableColumns,
+    columns_of,
+    group_codes,
     infer_schema,
-    numeric_encoding,
 )
 from mixsynth.weights import (
     DEFAULT_EPS,
@@ -124,7 +126,7 @@ class Generation:
     """One synthesized table and what happened while making it."""
 
     index: int  #: 1 for the first generation
-    frame: pd.DataFrame
+    frame: Any  #: a DataFrame or a pyarrow Table, the type of its source
     weights: WeightDistribution  #: weights of the largest group (all rows without --by)
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
@@ -216,19 +218,6 @@ class Pairs:
     group_codes: np.ndarray  #: group of each *source* row
 
 
-def group_codes(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
-    """Integer group code of each row (0 everywhere without ``by``); NaN keys form a group."""
-    if not by:
-        return np.zeros(len(frame), dtype=np.int64)
-    missing = [c for c in by if c not in frame.columns]
-    if missing:
-        raise MixsynthError(
-            f"--by column {missing[0]!r} is not in the table",
-            f"columns are: {', '.join(map(str, frame.columns))}",
-        )
-    return frame.groupby(list(by), dropna=False, sort=False, observed=True).ngroup().to_numpy()
-
-
 def draw_pairs(
     rng: np.random.Generator,
     codes: np.ndarray,
@@ -295,13 +284,19 @@ def repair_missing_partners(
     from the dominant donor).
     """
     observed = ~np.isnan(x)
-    need = observed[pairs.dominant] & ~observed[pairs.other]
-    if not need.any():
+    # A missing donor makes the mixed value NaN, so only those rows need a look.
+    candidates = np.flatnonzero(np.isnan(out))
+    dominant, other = pairs.dominant[candidates], pairs.other[candidates]
+    need = candidates[observed[dominant] & ~observed[other]]
+    if need.size == 0:
         return
     observed_rows = np.flatnonzero(observed)
     codes = pairs.group_codes[observed_rows]
-    sorted_rows = observed_rows[np.argsort(codes, kind="stable")]
-    counts = np.bincount(codes, minlength=pairs.group_codes.max() + 1)
+    counts = np.bincount(codes)
+    # Observed rows sorted by group (already so with a single group).
+    sorted_rows = (
+        observed_rows if len(counts) == 1 else observed_rows[np.argsort(codes, kind="stable")]
+    )
     starts = np.cumsum(counts) - counts
     dominant = pairs.dominant[need]
     group = pairs.group_codes[dominant]
@@ -368,37 +363,49 @@ class Reference:
     ranges: dict[str, tuple[float, float]]
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, categorical: Sequence[str] = ()) -> Reference:
-        if len(frame) == 0:
+    def of(cls, table: Any, categorical: Sequence[str] = ()) -> Reference:
+        """The reference of a DataFrame or a pyarrow Table."""
+        if len(table) == 0:
             raise MixsynthError("the table has no rows", "give a table with at least one row")
-        schema = infer_schema(frame, categorical)
+        schema = infer_schema(table, categorical)
+        columns = columns_of(table)
         encodings, ranges = {}, {}
         for spec in schema:
             if spec.kind.is_mixed:
-                encoding = numeric_encoding(frame[spec.name], spec.kind)
-                values = encode_numeric(frame[spec.name], spec.kind, encoding)
-                finite = values[np.isfinite(values)]
+                encoding = columns.encoding(spec.name, spec.kind)
                 encodings[spec.name] = encoding
-                ranges[spec.name] = (
-                    (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
-                )
+                ranges[spec.name] = finite_range(columns.encode(spec.name, spec.kind, encoding))
         return cls(schema, encodings, ranges)
 
 
+def finite_range(values: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values, (NaN, NaN) if there are none."""
+    # fmin/fmax skip NaN; only an inf needs the masked copy below.
+    low, high = np.fmin.reduce(values, initial=np.inf), np.fmax.reduce(values, initial=-np.inf)
+    if np.isfinite(low) and np.isfinite(high):
+        return float(low), float(high)
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
+
+
 def synthesize(
-    frame: pd.DataFrame,
+    table: Any,
     options: SynthesisOptions,
     rng: np.random.Generator,
     reference: Reference | None = None,
     index: int = 1,
 ) -> Generation:
-    """One generation: ``options.rows`` (default ``len(frame)``) rows mixed from ``frame``."""
+    """One generation: ``options.rows`` (default all) rows mixed from ``table``.
+
+    ``table`` is a pandas DataFrame or a pyarrow Table; the generation is of the same type.
+    """
     options.check()
-    reference = reference or Reference.of(frame, options.categorical)
-    rows = options.rows or len(frame)
-    codes = group_codes(frame, options.by)
+    reference = reference or Reference.of(table, options.categorical)
+    source = columns_of(table)
+    rows = options.rows or source.rows
+    codes = group_codes(table, options.by)
     sizes = np.bincount(codes)
-    if len(frame) == 1:
+    if source.rows == 1:
         warnings.warn(
             "the table has a single row; every synthetic row is a copy of it",
             MixsynthWarning,
@@ -415,46 +422,63 @@ def synthesize(
         rng, codes, rows, options.pairing, lambda n, size: options.weights_for(n, size)
     )
     mixed = [s for s in reference.schema if s.kind.is_mixed]
+    copied = [s.name for s in reference.schema if not s.kind.is_mixed]
+    # Each mixed column draws from its own stream, so the columns are independent work:
+    # a few columns at a time on each core, the copied ones gathered alongside.
+    column_rngs = dict(zip([s.name for s in mixed], rng.spawn(len(mixed)), strict=True))
+    groups = [
+        mixed[first : first + KERNEL_GROUP_COLUMNS]
+        for first in range(0, len(mixed), KERNEL_GROUP_COLUMNS)
+    ]
     columns: dict = {}
     out_of_range: dict[str, float] = {}
-    if mixed:
-        sources = [
-            encode_numeric(frame[s.name], s.kind, reference.encodings[s.name]) for s in mixed
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        mixing = [
+            pool.submit(_mix_group, column_rngs, source, group, pairs, reference, options)
+            for group in groups
         ]
-        # Overflow and inf - inf are expected here: _finish_column replaces them.
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = np.empty((len(pairs.w), len(mixed)), dtype=np.float64, order="F")
-            # A few columns at a time: the row-major copy the kernel gathers from is then
-            # a fraction of the table, not a second copy of it, for the same speed.
-            for first in range(0, len(mixed), KERNEL_GROUP_COLUMNS):
-                group = slice(first, first + KERNEL_GROUP_COLUMNS)
-                mixup_kernel(
-                    row_major(sources[group]), pairs.dominant, pairs.other, pairs.w, out[:, group]
-                )
-            for c, spec in enumerate(mixed):
-                values, source = out[:, c], sources[c]
-                if np.isnan(source).any():
-                    repair_missing_partners(rng, source, values, pairs)
-                out_of_range[str(spec.name)] = _finish_column(
-                    rng, values, source, pairs, spec, reference, options.bounds
-                )
-                encoding = reference.encodings[spec.name]
-                columns[spec.name] = decode_numeric(values, frame[spec.name], spec.kind, encoding)
-    copied = [s.name for s in reference.schema if not s.kind.is_mixed]
-    if copied:
-        donors = frame[copied].take(pairs.dominant).reset_index(drop=True)
-        for name in copied:
-            columns[name] = donors[name]
-    # copy=False: no consolidation of the columns into one block (a full copy).
-    result = pd.DataFrame({s.name: columns[s.name] for s in reference.schema}, copy=False)
+        copying = pool.submit(source.take, copied, pairs.dominant) if copied else None
+        for task in mixing:
+            group_columns, group_out_of_range = task.result()
+            columns.update(group_columns)
+            out_of_range.update(group_out_of_range)
+        if copying is not None:
+            columns.update(copying.result())
     return Generation(
         index=index,
-        frame=result,
+        frame=source.build(columns),
         weights=weights,
         out_of_range=out_of_range,
-        source_rows=len(frame),
+        source_rows=source.rows,
         balanced=options.pairing is Pairing.BALANCED,
     )
+
+
+def _mix_group(
+    rngs: dict[str, np.random.Generator],
+    source: TableColumns,
+    group: list[ColumnSpec],
+    pairs: Pairs,
+    reference: Reference,
+    options: SynthesisOptions,
+) -> tuple[dict, dict[str, float]]:
+    """One group of mixed columns: mixed, finished and decoded; and the share of each
+    that fell outside the original range."""
+    encoded = [source.encode(s.name, s.kind, reference.encodings[s.name]) for s in group]
+    # Overflow and inf - inf are expected here: _finish_column replaces them.
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = mixup_kernel(row_major(encoded), pairs.dominant, pairs.other, pairs.w)
+        columns, out_of_range = {}, {}
+        for c, spec in enumerate(group):
+            values, values_source, rng = out[:, c], encoded[c], rngs[spec.name]
+            if np.isnan(values_source).any():
+                repair_missing_partners(rng, values_source, values, pairs)
+            out_of_range[str(spec.name)] = _finish_column(
+                rng, values, values_source, pairs, spec, reference, options.bounds
+            )
+            encoding = reference.encodings[spec.name]
+            columns[spec.name] = source.decode(values, spec.name, spec.kind, encoding)
+    return columns, out_of_range
 
 
 def _finish_column(
@@ -492,7 +516,7 @@ def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:
 
 
 def run_generations(
-    frame: pd.DataFrame,
+    frame: Any,
     options: SynthesisOptions,
     generations: int,
     seed: int,
@@ -501,8 +525,9 @@ def run_generations(
 ) -> Iterator[Generation]:
     """Generations ``start + 1 .. generations``, each made only from the previous one.
 
-    ``frame`` is generation ``start`` (the real data when ``start`` is 0) and
-    ``reference`` the original input's (computed from ``frame`` if not given).
+    ``frame`` (a DataFrame or a pyarrow Table) is generation ``start`` (the real data
+    when ``start`` is 0) and ``reference`` the original input's (computed from
+    ``frame`` if not given).
     """
     options.check()
     reference = reference or Reference.of(frame, options.categorical)

@@ -771,12 +771,14 @@ def test_running_out_of_memory_is_one_line(tmp_path, small_csv, monkeypatch) -> 
 
 
 def test_no_permission_for_the_temporary_file(tmp_path, small_csv, monkeypatch) -> None:
-    import tempfile
+    real_open = os.open
 
-    def refuse(*args, **kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied")
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".tmp"):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert_one_error_line(run("generate", small_csv, "-o", tmp_path / "o.csv"), "permissions")
     assert not (tmp_path / "o.csv").exists()
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mixsynth.io import TableFormat, read_table, write_table
-from mixsynth.schema import ColumnKind, infer_schema
+from mixsynth.kinds import ColumnKind, infer_schema
 from mixsynth.synth import SynthesisOptions, synthesize
 
 from .conftest import assert_values_from_source

@@ -1,0 +1,199 @@
+"""Column kinds and float64 encodings, shared by both table back ends.
+
+Mixup needs real numbers. Continuous, integer and datetime/duration columns are
+*mixed*: encoded as float64 (missing = NaN), mixed, and decoded back to the exact type
+they came from. Every other column (boolean, categorical, string, ...) is *copied*
+from the dominant donor row, so its values only ever come from the source.
+
+Synthesis works on a pandas DataFrame (:mod:`mixsynth.schema`) or on a pyarrow Table
+(:mod:`mixsynth.arrow_columns`, what the CLI uses: no pandas import, no conversion).
+Both implement :class:`TableColumns`; this module holds what they share and imports
+neither pandas nor pyarrow.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+import numpy as np
+
+from mixsynth.errors import MixsynthError
+
+#: How missing timestamps are held while a time column is an int64 vector (pandas' NaT).
+MISSING_TIME = np.iinfo(np.int64).min
+
+
+class ColumnKind(str, Enum):
+    """How a column is synthesized (THEORY.md §6)."""
+
+    CONTINUOUS = "continuous"  #: floats: mixed
+    INTEGER = "integer"  #: integers: mixed, then stochastically rounded
+    DATETIME = "datetime"  #: datetimes, dates and durations: mixed as integer time units
+    BOOLEAN = "boolean"  #: copied from the dominant donor
+    CATEGORICAL = "categorical"  #: strings, categories, anything else: copied
+
+    @property
+    def is_mixed(self) -> bool:
+        return self in (ColumnKind.CONTINUOUS, ColumnKind.INTEGER, ColumnKind.DATETIME)
+
+    @property
+    def is_integral(self) -> bool:
+        """Mixed values must be rounded back to whole units."""
+        return self in (ColumnKind.INTEGER, ColumnKind.DATETIME)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a table as mixsynth sees it."""
+
+    name: str
+    kind: ColumnKind
+    dtype: str
+    missing: int
+
+
+@dataclass(frozen=True)
+class NumericEncoding:
+    """How a mixed column maps to float64: ``float = native - offset``.
+
+    The offset (the first observed value, for time columns) keeps float64 precise for
+    datetimes, whose raw nanosecond counts exceed 2**53.
+    """
+
+    offset: int
+    lower: float  #: smallest representable encoded value
+    upper: float  #: largest representable encoded value
+
+
+def time_encoding(ints: np.ndarray) -> NumericEncoding:
+    """Encoding of a time column given as int64 units, missing = :data:`MISSING_TIME`."""
+    observed = ints[ints != MISSING_TIME]
+    offset = int(observed[0]) if observed.size else 0
+    info = np.iinfo(np.int64)
+    # Keep a margin: float64 cannot represent int64's ends exactly.
+    return NumericEncoding(offset, info.min + 1024 - offset, info.max - 1024 - offset)
+
+
+def number_encoding(dtype: Any, kind: ColumnKind) -> NumericEncoding:
+    """Encoding of an integer or float column stored as numpy ``dtype``."""
+    try:
+        info = np.iinfo(dtype) if kind is ColumnKind.INTEGER else np.finfo(dtype)
+        lower, upper = float(info.min), float(info.max)
+    except (TypeError, ValueError):
+        lower, upper = -np.inf, np.inf
+    if kind is ColumnKind.INTEGER:
+        # float64 rounds 2**63 - 1 up to 2**63, which int64 cannot hold.
+        lower, upper = float(np.nextafter(lower, 0)), float(np.nextafter(upper, 0))
+    return NumericEncoding(0, lower, upper)
+
+
+def encode_times(ints: np.ndarray, encoding: NumericEncoding) -> np.ndarray:
+    """float64 of int64 time units relative to the encoding's offset (missing = NaN)."""
+    values = (ints - encoding.offset).astype(np.float64)
+    values[ints == MISSING_TIME] = np.nan
+    return values
+
+
+def decode_times(values: np.ndarray, missing: np.ndarray, encoding: NumericEncoding) -> np.ndarray:
+    """int64 time units back from rounded float64 values (missing = :data:`MISSING_TIME`)."""
+    ints = np.where(missing, 0, values).astype(np.int64) + encoding.offset
+    ints[missing] = MISSING_TIME
+    return ints
+
+
+def check_column_names(names: Sequence[Any]) -> None:
+    """Refuse tables mixsynth cannot represent faithfully: no columns, duplicate names."""
+    if len(names) == 0:
+        raise MixsynthError("the table has no columns", "give a table with a header row")
+    counts = Counter(names)
+    dups = sorted({str(name) for name, count in counts.items() if count > 1})
+    if dups:
+        raise MixsynthError(
+            f"duplicate column names: {', '.join(repr(d) for d in dups)}",
+            "rename the columns so that each name is unique",
+        )
+
+
+def first_appearance_codes(keys: np.ndarray) -> np.ndarray:
+    """Relabel integer keys 0, 1, 2, ... in the order they first appear (pandas' ngroup)."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()]
+
+
+class TableColumns(Protocol):
+    """The column operations synthesis needs from a table, for one back end."""
+
+    table: Any  #: the DataFrame or pyarrow Table itself
+    names: list  #: column names, in order
+    rows: int
+
+    def kind(self, name: Any) -> ColumnKind: ...
+    def dtype(self, name: Any) -> str: ...
+    def missing(self, name: Any) -> int: ...
+    def encoding(self, name: Any, kind: ColumnKind) -> NumericEncoding: ...
+    def encode(self, name: Any, kind: ColumnKind, encoding: NumericEncoding) -> np.ndarray: ...
+    def decode(
+        self, values: np.ndarray, name: Any, kind: ColumnKind, encoding: NumericEncoding
+    ) -> Any: ...
+    def take(self, names: list, rows: np.ndarray) -> dict: ...
+    def group_keys(self, by: Sequence[str]) -> np.ndarray: ...
+    def build(self, columns: dict) -> Any: ...
+
+
+def columns_of(table: Any) -> TableColumns:
+    """The back end for ``table``: pyarrow Tables stay Arrow, anything else is pandas."""
+    import pyarrow as pa
+
+    if isinstance(table, pa.Table):
+        from mixsynth.arrow_columns import ArrowColumns
+
+        return ArrowColumns(table)
+    from mixsynth.schema import FrameColumns
+
+    return FrameColumns(table)
+
+
+def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec]:
+    """Kinds of every column, in order; names in ``categorical`` are forced to be copied.
+
+    ``table`` is a pandas DataFrame or a pyarrow Table.
+    """
+    columns = columns_of(table)
+    check_column_names(columns.names)
+    forced = set(categorical)
+    unknown = forced - {str(c) for c in columns.names}
+    if unknown:
+        raise MixsynthError(
+            f"--categorical column {sorted(unknown)[0]!r} is not in the table",
+            f"columns are: {', '.join(map(str, columns.names))}",
+        )
+    return [
+        ColumnSpec(
+            name=name,
+            kind=ColumnKind.CATEGORICAL if str(name) in forced else columns.kind(name),
+            dtype=columns.dtype(name),
+            missing=columns.missing(name),
+        )
+        for name in columns.names
+    ]
+
+
+def group_codes(table: Any, by: Sequence[str]) -> np.ndarray:
+    """Integer group of each row, numbered by first appearance (0 everywhere without
+    ``by``); missing keys form a group of their own."""
+    columns = columns_of(table)
+    if not by:
+        return np.zeros(columns.rows, dtype=np.int64)
+    missing = [c for c in by if c not in columns.names]
+    if missing:
+        raise MixsynthError(
+            f"--by column {missing[0]!r} is not in the table",
+            f"columns are: {', '.join(map(str, columns.names))}",
+        )
+    return first_appearance_codes(columns.group_keys(by))
