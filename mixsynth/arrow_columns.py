@@ -24,6 +24,7 @@ from mixsynth.kinds import (
     NumericEncoding,
     decode_times,
     encode_times,
+    finite_range,
     first_appearance_codes,
     number_encoding,
     time_encoding,
@@ -119,13 +120,27 @@ class ArrowColumns:
             nans = pc.sum(pc.is_nan(column)).as_py() or 0
         return column.null_count + nans
 
-    def _time_ints(self, name) -> np.ndarray:
-        """int64 units of a time column (days for dates), missing = MISSING_TIME."""
+    def _time_units(self, name) -> pa.ChunkedArray:
+        """A time column as int64 counts of its unit (days for dates)."""
         column = self.table.column(name)
         if pa.types.is_date64(column.type):
             column = column.cast(pa.date32())
-        ints = column.cast(_time_storage(column.type)).cast(pa.int64())
-        return to_numpy(ints, MISSING_TIME)
+        return column.cast(_time_storage(column.type)).cast(pa.int64())
+
+    def _time_ints(self, name) -> np.ndarray:
+        """int64 units of a time column (days for dates), missing = MISSING_TIME."""
+        return to_numpy(self._time_units(name), MISSING_TIME)
+
+    def value_range(self, name, kind: ColumnKind, encoding: NumericEncoding) -> tuple[float, float]:
+        """(min, max) of the encoded finite values, from Arrow's min_max (no float copy)."""
+        column = self._time_units(name) if kind is ColumnKind.DATETIME else self.table.column(name)
+        extremes = pc.min_max(column)
+        low, high = extremes["min"].as_py(), extremes["max"].as_py()
+        if low is not None and kind.is_integral:  # exact integers, then as encode does
+            return float(low - encoding.offset), float(high - encoding.offset)
+        if low is not None and np.isfinite(low) and np.isfinite(high):  # NaN is skipped
+            return float(low), float(high)
+        return finite_range(self.encode(name, kind, encoding))  # inf, or nothing observed
 
     def encoding(self, name, kind: ColumnKind) -> NumericEncoding:
         if kind is ColumnKind.DATETIME:
@@ -185,3 +200,6 @@ class ArrowColumns:
         return pa.Table.from_arrays(
             [columns[name] for name in self.names], schema=self.table.schema
         )
+
+    def concat(self, parts: list[pa.Table]) -> pa.Table:
+        return parts[0] if len(parts) == 1 else pa.concat_tables(parts)

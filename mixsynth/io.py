@@ -14,7 +14,7 @@ import secrets
 import sys
 import warnings
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +204,23 @@ def read_arrow(
     if fmt is TableFormat.CSV and schema is None:
         arrow = _integers_beyond_int64_as_text(data, encoding, arrow)
         _warn_if_another_delimiter(name, arrow.column_names)
-    return ArrowTable(table=arrow, format=fmt)
+    columns, arrow_schema = arrow.columns, arrow.schema
+    del arrow  # from here on, each column's old chunks are freed as soon as it is joined
+    for position, column in enumerate(columns):
+        if column.num_chunks > 1 and _is_numeric(column.type):
+            # The CSV reader makes a chunk per block of about 1 MiB; one chunk lets the
+            # kernel read float64 columns without copying them.
+            columns[position] = pa.chunked_array([column.combine_chunks()])
+    return ArrowTable(table=pa.Table.from_arrays(columns, schema=arrow_schema), format=fmt)
+
+
+def _is_numeric(data_type: pa.DataType) -> bool:
+    """Types synthesis reads as numbers (the others are copied, chunks and all)."""
+    return (
+        pa.types.is_integer(data_type)
+        or pa.types.is_floating(data_type)
+        or pa.types.is_temporal(data_type)
+    )
 
 
 def _warn_if_another_delimiter(name: str, columns: list[str]) -> None:
@@ -543,16 +559,7 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     return table
 
 
-def _write_to(handle: IO[bytes] | str, table: pa.Table, fmt: TableFormat) -> None:
-    if fmt is TableFormat.CSV:
-        _write_csv(_csv_ready(table), handle)
-    else:
-        from pyarrow import parquet
-
-        parquet.write_table(table, handle)
-
-
-def _write_csv(table: pa.Table, handle: IO[bytes] | str) -> None:
+def _write_csv(table: pa.Table, handle: IO[bytes], header: bool) -> None:
     """pyarrow's CSV writer, on every core: it formats on one thread, so slices of rows
     are formatted at once and written in order (the same bytes as one call). A few
     slices are in flight at a time, so memory stays bounded."""
@@ -560,23 +567,22 @@ def _write_csv(table: pa.Table, handle: IO[bytes] | str) -> None:
 
     def text(start: int) -> pa.Buffer:
         sink = pa.BufferOutputStream()
-        options = csv.WriteOptions(include_header=start == 0, quoting_style="needed")
+        options = csv.WriteOptions(include_header=header and start == 0, quoting_style="needed")
         csv.write_csv(table.slice(start, CSV_SLICE_ROWS), sink, options)
         return sink.getvalue()
 
     if table.num_rows <= CSV_SLICE_ROWS or THREADS == 1:
-        csv.write_csv(table, handle, csv.WriteOptions(quoting_style="needed"))
+        options = csv.WriteOptions(include_header=header, quoting_style="needed")
+        csv.write_csv(table, handle, options)
         return
-    with contextlib.ExitStack() as stack:
-        out = handle if not isinstance(handle, str) else stack.enter_context(open(handle, "wb"))
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=THREADS))
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
         pending: deque = deque()
         for start in range(0, table.num_rows, CSV_SLICE_ROWS):
             pending.append(pool.submit(text, start))
             if len(pending) > 2 * THREADS:
-                out.write(pending.popleft().result())
+                handle.write(pending.popleft().result())
         while pending:
-            out.write(pending.popleft().result())
+            handle.write(pending.popleft().result())
 
 
 def check_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> None:
@@ -632,16 +638,57 @@ def write_table(
 ) -> None:
     """Write a DataFrame or an Arrow table atomically: to a temporary file beside
     ``dest``, renamed when complete."""
-    table = frame_to_arrow(frame, schema)
-    if dest == STDIO:
-        _write_to(sys.stdout.buffer, table, fmt)
-        sys.stdout.buffer.flush()
-        return
+    with table_writer(dest, fmt, schema) as write:
+        write(frame)
+
+
+@contextlib.contextmanager
+def table_writer(
+    dest: str, fmt: TableFormat, schema: pa.Schema | None = None
+) -> Iterator[Callable[[pd.DataFrame | pa.Table], None]]:
+    """A function that appends parts of a table (DataFrames or Arrow tables, in order) to
+    ``dest`` (``-`` = stdout). The file appears, complete, when the block ends without
+    an error, and not at all otherwise; any previous file is left as it was."""
+    caller_failed = False
     try:
-        with atomic_path(dest) as temporary:
-            _write_to(temporary, table, fmt)
+        with contextlib.ExitStack() as stack:
+            target = sys.stdout.buffer if dest == STDIO else stack.enter_context(atomic_path(dest))
+            if fmt is TableFormat.PARQUET:
+                from pyarrow import parquet
+
+                parquet_writer = None
+
+                def store(table: pa.Table) -> None:
+                    nonlocal parquet_writer
+                    if parquet_writer is None:  # the first part's schema (e.g. inferred)
+                        parquet_writer = parquet.ParquetWriter(target, table.schema)
+                        stack.callback(parquet_writer.close)
+                    parquet_writer.write_table(table)
+            else:
+                handle = target if dest == STDIO else stack.enter_context(open(target, "wb"))
+                header = [True]
+
+                def store(table: pa.Table) -> None:
+                    _write_csv(_csv_ready(table), handle, header[0])
+                    header[0] = False
+
+            def write(part: pd.DataFrame | pa.Table) -> None:
+                try:
+                    store(frame_to_arrow(part, schema))
+                except (OSError, pa.ArrowException) as error:
+                    raise _write_error(dest, error) from None
+
+            try:
+                yield write
+            except BaseException:
+                caller_failed = True
+                raise
+        if dest == STDIO:
+            sys.stdout.buffer.flush()
     except (OSError, pa.ArrowException) as error:
-        raise _write_error(dest, error) from None
+        if caller_failed:  # not ours to describe
+            raise
+        raise _write_error(dest, error) from None  # opening, closing, renaming
 
 
 def _write_error(dest: str, error: BaseException) -> MixsynthError:

@@ -105,6 +105,16 @@ def decode_times(values: np.ndarray, missing: np.ndarray, encoding: NumericEncod
     return ints
 
 
+def finite_range(values: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values, (NaN, NaN) if there are none."""
+    # fmin/fmax skip NaN; only an inf needs the masked copy below.
+    low, high = np.fmin.reduce(values, initial=np.inf), np.fmax.reduce(values, initial=-np.inf)
+    if np.isfinite(low) and np.isfinite(high):
+        return float(low), float(high)
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
+
+
 def check_column_names(names: Sequence[Any]) -> None:
     """Refuse tables mixsynth cannot represent faithfully: no columns, duplicate names."""
     if len(names) == 0:
@@ -138,12 +148,16 @@ class TableColumns(Protocol):
     def missing(self, name: Any) -> int: ...
     def encoding(self, name: Any, kind: ColumnKind) -> NumericEncoding: ...
     def encode(self, name: Any, kind: ColumnKind, encoding: NumericEncoding) -> np.ndarray: ...
+    def value_range(
+        self, name: Any, kind: ColumnKind, encoding: NumericEncoding
+    ) -> tuple[float, float]: ...
     def decode(
         self, values: np.ndarray, name: Any, kind: ColumnKind, encoding: NumericEncoding
     ) -> Any: ...
     def take(self, names: list, rows: np.ndarray) -> dict: ...
     def group_keys(self, by: Sequence[str]) -> np.ndarray: ...
     def build(self, columns: dict) -> Any: ...
+    def concat(self, parts: list) -> Any: ...
 
 
 def columns_of(table: Any) -> TableColumns:

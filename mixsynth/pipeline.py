@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +27,17 @@ from mixsynth.io import (
     check_output,
     check_writable,
     read_arrow,
+    table_writer,
     write_table,
 )
 from mixsynth.kinds import group_codes
-from mixsynth.synth import Generation, Reference, SynthesisOptions, run_generations
+from mixsynth.synth import (
+    Generation,
+    GenerationStream,
+    Reference,
+    SynthesisOptions,
+    generation_rngs,
+)
 
 #: The run record in --out-dir: what --resume checks and continues.
 RUN_RECORD = "mixsynth-run.json"
@@ -149,21 +157,17 @@ class GenerateJob:
         if self.out_dir is not None:
             self._write_record(fmt, start)
         done = start
+        rngs = generation_rngs(self.seed, self.generations)
         try:
-            for generation in run_generations(
-                frame, self.options, self.generations, self.seed, reference, start
-            ):
+            for index in range(start + 1, self.generations + 1):
+                generation = self._generation(
+                    GenerationStream(frame, self.options, rngs[index - 1], reference, index),
+                    fmt,
+                    keep=index < self.generations or trajectory is not None,
+                )
                 if self.out_dir is not None:
-                    write_table(
-                        generation.frame,
-                        str(generation_file(self.out_dir, generation.index, fmt)),
-                        fmt,
-                        schema,
-                    )
-                    self._write_record(fmt, generation.index)
-                if generation.index == self.generations and self.output is not None:
-                    write_table(generation.frame, self.output, fmt, schema)
-                done = generation.index
+                    self._write_record(fmt, index)
+                done, frame = index, generation.frame
                 if trajectory is not None:  # against the real input, not the previous one
                     trajectory.add(dataclasses.replace(generation, frame=_frame(generation.frame)))
                 on_generation(generation)
@@ -190,6 +194,33 @@ class GenerateJob:
         report = trajectory.report(_frame(frame), run)
         write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
         return trajectory.entries
+
+    def _generation(self, stream: GenerationStream, fmt: TableFormat, keep: bool) -> Generation:
+        """Make one generation and write it where it goes, a slice at a time: each slice
+        is stored (on another thread) while the next is made. The whole table is kept
+        only if ``keep`` (for the next generation or the report); its frame is else None.
+        """
+        paths = []
+        if self.out_dir is not None:
+            paths.append(str(generation_file(self.out_dir, stream.index, fmt)))
+        if stream.index == self.generations and self.output is not None:
+            paths.append(self.output)
+        parts = []
+        with contextlib.ExitStack() as stack:
+            writers = [
+                stack.enter_context(table_writer(p, fmt, stream.source.table.schema)) for p in paths
+            ]
+            storing = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            stored = None
+            for part in stream:
+                if stored is not None:
+                    stored.result()  # at most one slice waits to be stored
+                stored = storing.submit(lambda part=part: [write(part) for write in writers])
+                if keep:
+                    parts.append(part)
+            if stored is not None:
+                stored.result()
+        return stream.finish(stream.source.concat(parts) if keep else None)
 
     def _how_far(self, done: int, fmt: TableFormat) -> str:
         """Where a run stopped, and how to finish it (for the one-line message)."""

@@ -18,6 +18,7 @@ from mixsynth.kinds import (
     check_column_names,
     decode_times,
     encode_times,
+    finite_range,
     number_encoding,
     time_encoding,
 )
@@ -81,6 +82,9 @@ class FrameColumns:
             return encode_times(_time_ints(series), encoding)
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
+    def value_range(self, name, kind: ColumnKind, encoding: NumericEncoding) -> tuple[float, float]:
+        return finite_range(self.encode(name, kind, encoding))
+
     def decode(
         self, values: np.ndarray, name, kind: ColumnKind, encoding: NumericEncoding
     ) -> pd.Series:
@@ -111,3 +115,6 @@ class FrameColumns:
     def build(self, columns: dict) -> pd.DataFrame:
         # copy=False: no consolidation of the columns into one block (a full copy).
         return pd.DataFrame({name: columns[name] for name in self.names}, copy=False)
+
+    def concat(self, parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)

@@ -33,7 +33,6 @@ from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.kinds import (
     ColumnSpec,
     NumericEncoding,
-    TableColumns,
     columns_of,
     group_codes,
     infer_schema,
@@ -53,6 +52,10 @@ KERNEL_BLOCK_ROWS = 4096
 #: Columns mixed per kernel call in ``synthesize`` (measured on 1M x 20: 2 to 10 columns
 #: cost the same time, within 10%, as all 20 at once).
 KERNEL_GROUP_COLUMNS = 4
+#: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
+#: enough that per-slice overheads vanish and that integer rounding's variance
+#: compensation, estimated per slice, is precise.
+SLICE_ROWS = 1 << 17
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,6 +220,10 @@ class Pairs:
     w: np.ndarray  #: max(lam, 1 - lam) of each row
     group_codes: np.ndarray  #: group of each *source* row
 
+    def rows(self, rows: slice) -> Pairs:
+        """The pairs of a slice of output rows."""
+        return Pairs(self.dominant[rows], self.other[rows], self.w[rows], self.group_codes)
+
 
 def draw_pairs(
     rng: np.random.Generator,
@@ -274,8 +281,29 @@ def dominant_weight(lam: np.ndarray) -> np.ndarray:
     return lam
 
 
+@dataclass(frozen=True)
+class ObservedRows:
+    """The observed rows of a column with missing values, sorted by group: where
+    :func:`repair_missing_partners` draws replacement partners from."""
+
+    observed: np.ndarray  #: True where the column has a value
+    sorted_rows: np.ndarray  #: observed row numbers, group by group
+    counts: np.ndarray  #: observed rows per group
+    starts: np.ndarray  #: where each group begins in ``sorted_rows``
+
+    @classmethod
+    def of(cls, x: np.ndarray, group_codes: np.ndarray) -> ObservedRows:
+        observed = ~np.isnan(x)
+        rows = np.flatnonzero(observed)
+        codes = group_codes[rows]
+        counts = np.bincount(codes)
+        if len(counts) > 1:  # a single group is already in order
+            rows = rows[np.argsort(codes, kind="stable")]
+        return cls(observed, rows, counts, np.cumsum(counts) - counts)
+
+
 def repair_missing_partners(
-    rng: np.random.Generator, x: np.ndarray, out: np.ndarray, pairs: Pairs
+    rng: np.random.Generator, x: np.ndarray, out: np.ndarray, pairs: Pairs, rows: ObservedRows
 ) -> None:
     """Where the other donor is missing but the dominant is not, mix with another row.
 
@@ -283,36 +311,28 @@ def repair_missing_partners(
     group, so the observed values still follow the theory (missingness itself comes
     from the dominant donor).
     """
-    observed = ~np.isnan(x)
     # A missing donor makes the mixed value NaN, so only those rows need a look.
     candidates = np.flatnonzero(np.isnan(out))
     dominant, other = pairs.dominant[candidates], pairs.other[candidates]
-    need = candidates[observed[dominant] & ~observed[other]]
+    need = candidates[rows.observed[dominant] & ~rows.observed[other]]
     if need.size == 0:
         return
-    observed_rows = np.flatnonzero(observed)
-    codes = pairs.group_codes[observed_rows]
-    counts = np.bincount(codes)
-    # Observed rows sorted by group (already so with a single group).
-    sorted_rows = (
-        observed_rows if len(counts) == 1 else observed_rows[np.argsort(codes, kind="stable")]
-    )
-    starts = np.cumsum(counts) - counts
     dominant = pairs.dominant[need]
     group = pairs.group_codes[dominant]
-    pick = starts[group] + np.floor(rng.random(len(dominant)) * counts[group]).astype(np.int64)
-    partner = x[sorted_rows[pick]]
+    draw = np.floor(rng.random(len(dominant)) * rows.counts[group]).astype(np.int64)
+    partner = x[rows.sorted_rows[rows.starts[group] + draw]]
     out[need] = partner + pairs.w[need] * (x[dominant] - partner)
 
 
-def apply_bounds(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> float:
-    """Keep values inside [lower, upper] in place; return the share that was outside."""
+def apply_bounds(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> tuple[int, int]:
+    """Keep values inside [lower, upper] in place; return how many finite values were
+    outside, and how many finite values there are."""
     finite = np.isfinite(values)
     n_finite = int(finite.sum())
     if n_finite == 0 or not (np.isfinite(lower) and np.isfinite(upper)):
-        return 0.0
+        return 0, n_finite
     outside = finite & ((values < lower) | (values > upper))
-    share = float(outside.sum()) / n_finite
+    n_outside = int(outside.sum())
     if bounds is Bounds.CLIP:
         np.clip(values, lower, upper, out=values, where=finite)
     elif bounds is Bounds.REFLECT and outside.any():
@@ -326,7 +346,7 @@ def apply_bounds(values: np.ndarray, lower: float, upper: float, bounds: Bounds)
             # Near float64's limits (a range of 1e308) the fold overflows: clip those.
             clipped = np.clip(values[outside], lower, upper)
             values[outside] = np.where(np.isfinite(reflected), reflected, clipped)
-    return share
+    return n_outside, n_finite
 
 
 def stochastic_round(rng: np.random.Generator, values: np.ndarray) -> None:
@@ -374,18 +394,8 @@ class Reference:
             if spec.kind.is_mixed:
                 encoding = columns.encoding(spec.name, spec.kind)
                 encodings[spec.name] = encoding
-                ranges[spec.name] = finite_range(columns.encode(spec.name, spec.kind, encoding))
+                ranges[spec.name] = columns.value_range(spec.name, spec.kind, encoding)
         return cls(schema, encodings, ranges)
-
-
-def finite_range(values: np.ndarray) -> tuple[float, float]:
-    """(min, max) of the finite values, (NaN, NaN) if there are none."""
-    # fmin/fmax skip NaN; only an inf needs the masked copy below.
-    low, high = np.fmin.reduce(values, initial=np.inf), np.fmax.reduce(values, initial=-np.inf)
-    if np.isfinite(low) and np.isfinite(high):
-        return float(low), float(high)
-    finite = values[np.isfinite(values)]
-    return (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
 
 
 def synthesize(
@@ -399,86 +409,123 @@ def synthesize(
 
     ``table`` is a pandas DataFrame or a pyarrow Table; the generation is of the same type.
     """
-    options.check()
-    reference = reference or Reference.of(table, options.categorical)
-    source = columns_of(table)
-    rows = options.rows or source.rows
-    codes = group_codes(table, options.by)
-    sizes = np.bincount(codes)
-    if source.rows == 1:
-        warnings.warn(
-            "the table has a single row; every synthetic row is a copy of it",
-            MixsynthWarning,
-            stacklevel=2,
-        )
-    elif options.by and (sizes == 1).any():
-        warnings.warn(
-            f"{int((sizes == 1).sum())} --by group(s) have a single row; "
-            "their synthetic rows are copies of it",
-            MixsynthWarning,
-            stacklevel=2,
-        )
-    pairs, weights = draw_pairs(
-        rng, codes, rows, options.pairing, lambda n, size: options.weights_for(n, size)
-    )
-    mixed = [s for s in reference.schema if s.kind.is_mixed]
-    copied = [s.name for s in reference.schema if not s.kind.is_mixed]
-    # Each mixed column draws from its own stream, so the columns are independent work:
-    # a few columns at a time on each core, the copied ones gathered alongside.
-    column_rngs = dict(zip([s.name for s in mixed], rng.spawn(len(mixed)), strict=True))
-    groups = [
-        mixed[first : first + KERNEL_GROUP_COLUMNS]
-        for first in range(0, len(mixed), KERNEL_GROUP_COLUMNS)
-    ]
-    columns: dict = {}
-    out_of_range: dict[str, float] = {}
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        mixing = [
-            pool.submit(_mix_group, column_rngs, source, group, pairs, reference, options)
-            for group in groups
-        ]
-        copying = pool.submit(source.take, copied, pairs.dominant) if copied else None
-        for task in mixing:
-            group_columns, group_out_of_range = task.result()
-            columns.update(group_columns)
-            out_of_range.update(group_out_of_range)
-        if copying is not None:
-            columns.update(copying.result())
-    return Generation(
-        index=index,
-        frame=source.build(columns),
-        weights=weights,
-        out_of_range=out_of_range,
-        source_rows=source.rows,
-        balanced=options.pairing is Pairing.BALANCED,
-    )
+    stream = GenerationStream(table, options, rng, reference, index)
+    return stream.finish(stream.source.concat(list(stream)))
 
 
-def _mix_group(
-    rngs: dict[str, np.random.Generator],
-    source: TableColumns,
-    group: list[ColumnSpec],
-    pairs: Pairs,
-    reference: Reference,
-    options: SynthesisOptions,
-) -> tuple[dict, dict[str, float]]:
-    """One group of mixed columns: mixed, finished and decoded; and the share of each
-    that fell outside the original range."""
-    encoded = [source.encode(s.name, s.kind, reference.encodings[s.name]) for s in group]
-    # Overflow and inf - inf are expected here: _finish_column replaces them.
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = mixup_kernel(row_major(encoded), pairs.dominant, pairs.other, pairs.w)
-        columns, out_of_range = {}, {}
-        for c, spec in enumerate(group):
-            values, values_source, rng = out[:, c], encoded[c], rngs[spec.name]
-            if np.isnan(values_source).any():
-                repair_missing_partners(rng, values_source, values, pairs)
-            out_of_range[str(spec.name)] = _finish_column(
-                rng, values, values_source, pairs, spec, reference, options.bounds
+class GenerationStream:
+    """One generation, made slice by slice: iterating yields its rows in order, as
+    tables of the source's type, and :meth:`finish` then describes the whole.
+
+    All pairs and weights are drawn first; then each slice of ``SLICE_ROWS`` rows is
+    mixed on :data:`THREADS` threads, a few columns per task, each mixed column from its
+    own random stream. A writer can so store a slice while the next one is made, and
+    the temporary arrays stay the size of a slice, not of the table.
+    """
+
+    def __init__(
+        self,
+        table: Any,
+        options: SynthesisOptions,
+        rng: np.random.Generator,
+        reference: Reference | None = None,
+        index: int = 1,
+    ) -> None:
+        options.check()
+        self.options, self.index = options, index
+        self.reference = reference or Reference.of(table, options.categorical)
+        self.source = columns_of(table)
+        codes = group_codes(table, options.by)
+        sizes = np.bincount(codes)
+        if self.source.rows == 1:
+            warnings.warn(
+                "the table has a single row; every synthetic row is a copy of it",
+                MixsynthWarning,
+                stacklevel=3,
             )
-            encoding = reference.encodings[spec.name]
-            columns[spec.name] = source.decode(values, spec.name, spec.kind, encoding)
-    return columns, out_of_range
+        elif options.by and (sizes == 1).any():
+            warnings.warn(
+                f"{int((sizes == 1).sum())} --by group(s) have a single row; "
+                "their synthetic rows are copies of it",
+                MixsynthWarning,
+                stacklevel=3,
+            )
+        self.rows = options.rows or self.source.rows
+        self.pairs, self.weights = draw_pairs(
+            rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
+        )
+        mixed = [s for s in self.reference.schema if s.kind.is_mixed]
+        self.copied = [s.name for s in self.reference.schema if not s.kind.is_mixed]
+        self.groups = [
+            mixed[first : first + KERNEL_GROUP_COLUMNS]
+            for first in range(0, len(mixed), KERNEL_GROUP_COLUMNS)
+        ]
+        self.rngs = dict(zip([s.name for s in mixed], rng.spawn(len(mixed)), strict=True))
+        self.outside = {str(s.name): [0, 0] for s in mixed}  #: [outside range, observed]
+        self._sources: dict[tuple[str, ...], tuple[np.ndarray, list]] = {}
+
+    def __iter__(self) -> Iterator[Any]:
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            for start in range(0, self.rows, SLICE_ROWS):
+                yield self._slice(pool, slice(start, min(start + SLICE_ROWS, self.rows)))
+        self._sources.clear()
+
+    def _slice(self, pool: ThreadPoolExecutor, rows: slice) -> Any:
+        pairs = self.pairs.rows(rows)
+        mixing = [pool.submit(self._mix_group, group, pairs) for group in self.groups]
+        copying = pool.submit(self.source.take, self.copied, pairs.dominant)
+        columns = copying.result()
+        for task in mixing:
+            columns.update(task.result())
+        return self.source.build(columns)
+
+    def _mix_group(self, group: list[ColumnSpec], pairs: Pairs) -> dict:
+        """One group of mixed columns over one slice: mixed, finished and decoded."""
+        matrix, missing = self._group_source(group)
+        # Overflow and inf - inf are expected here: _finish_column replaces them.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = mixup_kernel(matrix, pairs.dominant, pairs.other, pairs.w)
+            columns = {}
+            for c, spec in enumerate(group):
+                values, values_source, rng = out[:, c], matrix[:, c], self.rngs[spec.name]
+                if missing[c] is not None:
+                    repair_missing_partners(rng, values_source, values, pairs, missing[c])
+                outside, observed = _finish_column(
+                    rng, values, values_source, pairs, spec, self.reference, self.options.bounds
+                )
+                self.outside[str(spec.name)][0] += outside
+                self.outside[str(spec.name)][1] += observed
+                encoding = self.reference.encodings[spec.name]
+                columns[spec.name] = self.source.decode(values, spec.name, spec.kind, encoding)
+        return columns
+
+    def _group_source(self, group: list[ColumnSpec]) -> tuple[np.ndarray, list]:
+        """The group's source columns as the kernel's row-major matrix, and where each
+        column's values are observed; made by the group's first slice, kept for the rest."""
+        key = tuple(str(s.name) for s in group)
+        if key not in self._sources:
+            encodings = self.reference.encodings
+            encoded = [self.source.encode(s.name, s.kind, encodings[s.name]) for s in group]
+            missing = [
+                ObservedRows.of(x, self.pairs.group_codes) if np.isnan(x).any() else None
+                for x in encoded
+            ]
+            self._sources[key] = (row_major(encoded), missing)
+        return self._sources[key]
+
+    def finish(self, table: Any) -> Generation:
+        """The generation, once iterated; ``table`` is its rows (e.g. the slices joined)."""
+        return Generation(
+            index=self.index,
+            frame=table,
+            weights=self.weights,
+            out_of_range={
+                name: outside / observed if observed else 0.0
+                for name, (outside, observed) in self.outside.items()
+            },
+            source_rows=self.source.rows,
+            balanced=self.options.pairing is Pairing.BALANCED,
+        )
 
 
 def _finish_column(
@@ -489,15 +536,16 @@ def _finish_column(
     spec: ColumnSpec,
     reference: Reference,
     bounds: Bounds,
-) -> float:
+) -> tuple[int, int]:
     """Non-finite fallback, bounds, rounding and representability, in place.
 
-    Returns the share of values outside the original input's range before bounds.
+    Returns how many values were outside the original input's range before bounds,
+    out of how many observed ones.
     """
     bad = ~np.isfinite(values)
     if bad.any():
         values[bad] = source[pairs.dominant[bad]]
-    share = apply_bounds(values, *reference.ranges[spec.name], bounds)
+    counts = apply_bounds(values, *reference.ranges[spec.name], bounds)
     if spec.kind.is_integral:
         stochastic_round(rng, values)
     encoding = reference.encodings[spec.name]
@@ -507,7 +555,7 @@ def _finish_column(
         if spec.kind.is_integral:
             # float64 rounds a donor at int64's very ends (2**63 - 1) past them.
             np.clip(values, encoding.lower, encoding.upper, out=values)
-    return share
+    return counts
 
 
 def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:

@@ -704,15 +704,20 @@ def test_stdin_problems_are_clean(tmp_path) -> None:
 
 
 def make_writer_fail(monkeypatch, module, name: str, after_calls: int, error: BaseException):
-    """Make ``module.name`` write half a file and raise on call number ``after_calls + 1``."""
+    """Make ``module.name`` (a writer function, or a writer class's method) write half a
+    file where it can and raise on call number ``after_calls + 1``."""
     real = getattr(module, name)
     calls = {"n": 0}
 
-    def failing(table, where, *args, **kwargs):
+    def failing(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] <= after_calls:
-            return real(table, where, *args, **kwargs)
-        Path(where).write_bytes(b"half a file")
+            return real(*args, **kwargs)
+        where = args[1]  # write_csv(table, where) or ParquetWriter.write_table(self, table)
+        if hasattr(where, "write"):
+            where.write(b"half a file")
+        elif isinstance(where, (str, Path)):
+            Path(where).write_bytes(b"half a file")
         raise error
 
     monkeypatch.setattr(module, name, failing)
@@ -725,7 +730,7 @@ def test_a_failing_writer_leaves_the_previous_file_intact(
 ) -> None:
     out = tmp_path / f"out{suffix}"
     out.write_bytes(b"previous result\n")
-    module, name = (pa.csv, "write_csv") if suffix == ".csv" else (pq, "write_table")
+    module, name = (pa.csv, "write_csv") if suffix == ".csv" else (pq.ParquetWriter, "write_table")
     make_writer_fail(monkeypatch, module, name, 0, OSError(errno.ENOSPC, "No space left on device"))
     line = assert_one_error_line(
         run("generate", small_csv, "-o", out, "--force", "--seed", 1), "No space left"
@@ -765,7 +770,7 @@ def test_running_out_of_memory_is_one_line(tmp_path, small_csv, monkeypatch) -> 
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(mixsynth.pipeline, "run_generations", exhausted)
+    monkeypatch.setattr(mixsynth.pipeline, "GenerationStream", exhausted)
     assert_one_error_line(run("generate", small_csv, "-o", tmp_path / "o.csv"), "out of memory")
     assert not (tmp_path / "o.csv").exists()
 
