@@ -89,6 +89,7 @@ def to_numpy(column: pa.ChunkedArray, fill: float | int) -> np.ndarray:
             values[~bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)] = fill
         parts.append(values)
     if len(parts) == 1:
+        parts[0].flags.writeable = False  # the Arrow table's own memory, maybe the caller's
         return parts[0]
     return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
@@ -134,6 +135,8 @@ class ArrowColumns:
     def value_range(self, name, kind: ColumnKind, encoding: NumericEncoding) -> tuple[float, float]:
         """(min, max) of the encoded finite values, from Arrow's min_max (no float copy)."""
         column = self._time_units(name) if kind is ColumnKind.DATETIME else self.table.column(name)
+        if pa.types.is_float16(column.type):  # Arrow has no min_max for half floats
+            return finite_range(self.encode(name, kind, encoding))
         extremes = pc.min_max(column)
         low, high = extremes["min"].as_py(), extremes["max"].as_py()
         if low is not None and kind.is_integral:  # exact integers, then as encode does
