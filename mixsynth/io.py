@@ -204,23 +204,7 @@ def read_arrow(
     if fmt is TableFormat.CSV and schema is None:
         arrow = _integers_beyond_int64_as_text(data, encoding, arrow)
         _warn_if_another_delimiter(name, arrow.column_names)
-    columns, arrow_schema = arrow.columns, arrow.schema
-    del arrow  # from here on, each column's old chunks are freed as soon as it is joined
-    for position, column in enumerate(columns):
-        if column.num_chunks > 1 and _is_numeric(column.type):
-            # The CSV reader makes a chunk per block of about 1 MiB; one chunk lets the
-            # kernel read float64 columns without copying them.
-            columns[position] = pa.chunked_array([column.combine_chunks()])
-    return ArrowTable(table=pa.Table.from_arrays(columns, schema=arrow_schema), format=fmt)
-
-
-def _is_numeric(data_type: pa.DataType) -> bool:
-    """Types synthesis reads as numbers (the others are copied, chunks and all)."""
-    return (
-        pa.types.is_integer(data_type)
-        or pa.types.is_floating(data_type)
-        or pa.types.is_temporal(data_type)
-    )
+    return ArrowTable(table=arrow, format=fmt)
 
 
 def _warn_if_another_delimiter(name: str, columns: list[str]) -> None:
@@ -440,8 +424,9 @@ def _integers_beyond_int64_as_text(
         if not pa.types.is_floating(field.type):
             continue
         column = arrow.column(position)
-        largest = pc.max(pc.abs(column)).as_py()
-        if largest is None or not (2.0**63 <= largest < float("inf")):
+        extremes = pc.min_max(column)  # NaN is skipped
+        low, high = extremes["min"].as_py(), extremes["max"].as_py()
+        if low is None or not (2.0**63 <= max(-low, high) < float("inf")):
             continue
         text = csv.read_csv(
             data,
@@ -543,12 +528,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
         if not pa.types.is_floating(field.type):
             continue
         column = table.column(position)
-        finite = pc.is_finite(column)
-        whole = pc.equal(pc.floor(column), column)
-        if not pc.all(pc.or_kleene(pc.invert(finite), whole)).as_py():
+        if not (_all_whole(column.slice(0, 1024)) and _all_whole(column)):  # fails fast
             continue
         text = pc.cast(column, pa.string())
-        plain = pc.and_(finite, pc.invert(pc.match_substring_regex(text, r"[.eE]")))
+        plain = pc.and_(pc.is_finite(column), pc.invert(pc.match_substring_regex(text, r"[.eE]")))
         text = pc.if_else(plain, pc.binary_join_element_wise(text, ".0", ""), text)
         table = table.set_column(position, field.name, text)
     if table.num_columns == 1 and table.column(0).null_count:
@@ -557,6 +540,14 @@ def _csv_ready(table: pa.Table) -> pa.Table:
         text = pc.fill_null(pc.cast(table.column(0), pa.string()), "")
         table = table.set_column(0, table.schema[0].name, text)
     return table
+
+
+def _all_whole(column: pa.ChunkedArray) -> bool:
+    """Every finite value of a float column is a whole number."""
+    import pyarrow.compute as pc
+
+    whole = pc.equal(pc.floor(column), column)
+    return pc.all(pc.or_kleene(pc.invert(pc.is_finite(column)), whole)).as_py()
 
 
 def _write_csv(table: pa.Table, handle: IO[bytes], header: bool) -> None:
@@ -661,7 +652,9 @@ def table_writer(
                 def store(table: pa.Table) -> None:
                     nonlocal parquet_writer
                     if parquet_writer is None:  # the first part's schema (e.g. inferred)
-                        parquet_writer = parquet.ParquetWriter(target, table.schema)
+                        parquet_writer = parquet.ParquetWriter(
+                            target, table.schema, use_dictionary=_dictionary_columns(table.schema)
+                        )
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
             else:
@@ -689,6 +682,18 @@ def table_writer(
         if caller_failed:  # not ours to describe
             raise
         raise _write_error(dest, error) from None  # opening, closing, renaming
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str] | bool:
+    """Columns worth Parquet's dictionary encoding: all but floating-point ones.
+
+    Mixed floats are almost all distinct, so the encoder would fill a dictionary page
+    for nothing in every row group (measured: writing 1M x 20 floats in row groups of
+    131,072 rows took 1.7 s with it, 0.24 s without, and the file came out 3% smaller).
+    """
+    if any(pa.types.is_nested(field.type) for field in schema):
+        return True  # the option wants leaf paths there; keep pyarrow's default
+    return [field.name for field in schema if not pa.types.is_floating(field.type)]
 
 
 def _write_error(dest: str, error: BaseException) -> MixsynthError:

@@ -292,13 +292,14 @@ class ObservedRows:
     starts: np.ndarray  #: where each group begins in ``sorted_rows``
 
     @classmethod
-    def of(cls, x: np.ndarray, group_codes: np.ndarray) -> ObservedRows:
+    def of(cls, x: np.ndarray, group_codes: np.ndarray, groups: int) -> ObservedRows:
         observed = ~np.isnan(x)
         rows = np.flatnonzero(observed)
+        if groups == 1:  # already in order
+            return cls(observed, rows, np.array([rows.size]), np.zeros(1, dtype=np.int64))
         codes = group_codes[rows]
         counts = np.bincount(codes)
-        if len(counts) > 1:  # a single group is already in order
-            rows = rows[np.argsort(codes, kind="stable")]
+        rows = rows[np.argsort(codes, kind="stable")]
         return cls(observed, rows, counts, np.cumsum(counts) - counts)
 
 
@@ -437,6 +438,7 @@ class GenerationStream:
         self.source = columns_of(table)
         codes = group_codes(table, options.by)
         sizes = np.bincount(codes)
+        self.groups_count = len(sizes)
         if self.source.rows == 1:
             warnings.warn(
                 "the table has a single row; every synthetic row is a copy of it",
@@ -507,7 +509,9 @@ class GenerationStream:
             encodings = self.reference.encodings
             encoded = [self.source.encode(s.name, s.kind, encodings[s.name]) for s in group]
             missing = [
-                ObservedRows.of(x, self.pairs.group_codes) if np.isnan(x).any() else None
+                ObservedRows.of(x, self.pairs.group_codes, self.groups_count)
+                if np.isnan(x).any()
+                else None
                 for x in encoded
             ]
             self._sources[key] = (row_major(encoded), missing)
