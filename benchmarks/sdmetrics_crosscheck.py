@@ -24,8 +24,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mixsynth.metrics import compare_tables
 from mixsynth.kinds import ColumnKind
+from mixsynth.metrics import compare_tables
 from mixsynth.schema import column_kind
 
 SDTYPE = {
