@@ -107,6 +107,7 @@ class ArrowColumns:
         self.names = table.column_names
         self.rows = table.num_rows
         self._types = {field.name: field.type for field in table.schema}
+        self._joined_columns: dict = {}
 
     def kind(self, name) -> ColumnKind:
         return arrow_kind(self._types[name])
@@ -180,7 +181,17 @@ class ArrowColumns:
 
     def take(self, names: list, rows: np.ndarray) -> dict:
         indices = to_arrow(rows, pa.int64(), None)
-        return {name: self.table.column(name).take(indices) for name in names}
+        return {name: self._joined(name).take(indices) for name in names}
+
+    def _joined(self, name) -> pa.ChunkedArray:
+        """A column in one chunk, joined once (a CSV read has a chunk per ~1 MiB block):
+        every slice's take then skips finding each row's chunk."""
+        if name not in self._joined_columns:
+            column = self.table.column(name)
+            if column.num_chunks > 1:
+                column = pa.chunked_array([column.combine_chunks()])
+            self._joined_columns[name] = column
+        return self._joined_columns[name]
 
     def group_keys(self, by: Sequence[str]) -> np.ndarray:
         """One integer per distinct combination of the ``by`` values (null is a value;
