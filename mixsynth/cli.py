@@ -441,30 +441,31 @@ def inspect(
 
     Example: mixsynth inspect sample_data/penguins.csv
     """
-    from mixsynth.io import read_table
+    from mixsynth.io import arrow_to_frame, read_arrow
     from mixsynth.kinds import infer_schema
 
-    table = read_table(input, input_format, encoding)
-    specs = infer_schema(table.frame, categorical or ())
+    arrow = read_arrow(input, input_format, encoding).table
+    specs = infer_schema(arrow, categorical or ())  # as generate sees the table
+    frame = arrow_to_frame(arrow)
     rows = [
         {
             "name": str(spec.name),
             "kind": spec.kind.value,
-            "dtype": spec.dtype,
-            "storage": str(field.type),
+            "dtype": str(frame[spec.name].dtype),
+            "storage": spec.dtype,
             "synthesis": "mixed" if spec.kind.is_mixed else "copied from donor",
             "missing": spec.missing,
-            "distinct": _distinct(table.frame[spec.name]),
+            "distinct": _distinct(frame[spec.name]),
         }
-        for spec, field in zip(specs, table.arrow_schema, strict=True)
+        for spec in specs
     ]
     if as_json:
-        typer.echo(json.dumps({"rows": len(table.frame), "columns": rows}, indent=2))
+        typer.echo(json.dumps({"rows": len(frame), "columns": rows}, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    view = Table(title=f"{input}: {len(table.frame)} rows x {len(rows)} columns")
+    view = Table(title=f"{input}: {len(frame)} rows x {len(rows)} columns")
     for key in rows[0]:
         view.add_column(key, justify="right" if key in ("missing", "distinct") else "left")
     for row in rows:
