@@ -277,6 +277,8 @@ class ObservedRows:
     def of(cls, x: np.ndarray, group_codes: np.ndarray, groups: int) -> ObservedRows:
         observed = ~np.isnan(x)
         rows = np.flatnonzero(observed)
+        if len(x) < 2**31:  # half the memory, kept for a whole generation
+            rows = rows.astype(np.int32)
         if groups == 1:  # already in order
             return cls(observed, rows, np.array([rows.size]), np.zeros(1, dtype=np.int64))
         codes = group_codes[rows]
