@@ -121,7 +121,8 @@ class GenerateJob:
     def run(self, on_generation: Callable[[Generation], None] = lambda g: None) -> list[dict]:
         """Run the job; returns the per-generation report entries (empty without a report).
 
-        ``on_generation`` sees each generation (its table is a pyarrow Table).
+        ``on_generation`` sees each generation: its frame is a pyarrow Table, or None for
+        the last one when no report needs it (it was written slice by slice, never held).
         """
         source = read_arrow(self.input, self.input_format, self.encoding)
         schema = source.table.schema
