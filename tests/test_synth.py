@@ -26,9 +26,10 @@ def normal_frame(n: int, seed: int, p: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rng.normal(size=(n, p)), columns=[f"x{i}" for i in range(p)])
 
 
-def test_kernel_is_the_mixup_formula() -> None:
+@pytest.mark.parametrize("columns", [1, 4])  # one column takes the unblocked path
+def test_kernel_is_the_mixup_formula(columns: int) -> None:
     rng = np.random.default_rng(0)
-    x = np.asfortranarray(rng.normal(size=(50, 4)))
+    x = np.ascontiguousarray(rng.normal(size=(50, columns)))
     d, o = rng.integers(50, size=20_000), rng.integers(50, size=20_000)
     w = rng.uniform(0.5, 1.2, size=20_000)
     expected = w[:, None] * x[d] + (1 - w[:, None]) * x[o]
