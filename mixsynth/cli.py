@@ -13,7 +13,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -90,6 +90,11 @@ class MixsynthGroup(TyperGroup):
             _say(f"Error: {message} (see '{command} --help')")
             return getattr(error, "exit_code", 2)
         except BrokenPipeError:
+            # The reader of stdout stopped early (e.g. `| head`): end quietly, as Python's
+            # documentation advises, with stdout pointed at /dev/null so that the final
+            # flush cannot fail again.
+            with suppress(OSError, ValueError):  # e.g. no real stdout in tests
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
         except MemoryError:
             _say("Error: out of memory (give a smaller table, or fewer --rows)")

@@ -670,6 +670,8 @@ def table_writer(
             def write(part: pd.DataFrame | pa.Table) -> None:
                 try:
                     store(frame_to_arrow(part, schema))
+                except BrokenPipeError:  # the reader of stdout stopped (e.g. head): not ours
+                    raise
                 except (OSError, pa.ArrowException) as error:
                     raise _write_error(dest, error) from None
 
@@ -681,7 +683,7 @@ def table_writer(
         if dest == STDIO:
             sys.stdout.buffer.flush()
     except (OSError, pa.ArrowException) as error:
-        if caller_failed:  # not ours to describe
+        if caller_failed or isinstance(error, BrokenPipeError):  # not ours to describe
             raise
         raise _write_error(dest, error) from None  # opening, closing, renaming
 

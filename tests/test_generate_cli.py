@@ -162,6 +162,24 @@ def test_pipes_stdin_to_stdout() -> None:
     assert len(synth) == 344
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path, fmt: str) -> None:
+    """`mixsynth generate big.csv -o - | head`: when the reader of stdout goes away, the
+    run stops with status 1 and says nothing (no error line, no traceback)."""
+    rows = 400_000  # several slices, far more than a pipe buffer holds
+    source = tmp_path / "big.csv"
+    pd.DataFrame({"x": np.arange(rows) * 0.5, "k": np.arange(rows) % 7}).to_csv(source, index=False)
+    command = [sys.executable, "-m", "mixsynth", "generate", str(source), "-o", "-"]
+    process = subprocess.Popen(
+        [*command, "--format", fmt, "--seed", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout.read(100)  # a little, then the reader goes away
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert stderr == b""
+
+
 def test_group_wise_from_the_cli(run_cli, tmp_path) -> None:
     out = tmp_path / "g.csv"
     source = SAMPLE_DATA / "penguins.csv"
