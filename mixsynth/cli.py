@@ -337,21 +337,22 @@ def generate(
         say=(lambda line: None) if quiet else _say,
     )
     with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
-        job.run(on_generation=advance)
+        job.run(on_progress=advance)
 
 
 @contextmanager
 def generation_progress(total: int, quiet: bool):
-    """A progress bar over generations on a terminal's stderr; nothing otherwise."""
+    """A progress bar over generations (moving slice by slice within each) on a
+    terminal's stderr; nothing otherwise."""
     if quiet or not sys.stderr.isatty():
-        yield lambda generation: None
+        yield lambda done: None
         return
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("generations", total=total)
-        yield lambda generation: progress.update(task, completed=generation.index)
+        yield lambda done: progress.update(task, completed=done)
 
 
 @app.command("weights")

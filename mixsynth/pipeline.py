@@ -118,11 +118,17 @@ class GenerateJob:
     force: bool = False
     say: Callable[[str], None] = field(default=lambda line: None)
 
-    def run(self, on_generation: Callable[[Generation], None] = lambda g: None) -> list[dict]:
+    def run(
+        self,
+        on_generation: Callable[[Generation], None] = lambda g: None,
+        on_progress: Callable[[float], None] = lambda done: None,
+    ) -> list[dict]:
         """Run the job; returns the per-generation report entries (empty without a report).
 
         ``on_generation`` sees each generation: its frame is a pyarrow Table, or None for
         the last one when no report needs it (it was written slice by slice, never held).
+        ``on_progress`` hears, after each slice, how many generations are done (2.5 =
+        half of the third), for a progress bar.
         """
         source = read_arrow(self.input, self.input_format, self.encoding)
         schema = source.table.schema
@@ -165,6 +171,7 @@ class GenerateJob:
                     GenerationStream(frame, self.options, rngs[index - 1], reference, index),
                     fmt,
                     keep=index < self.generations or trajectory is not None,
+                    on_progress=on_progress,
                 )
                 if self.out_dir is not None:
                     self._write_record(fmt, index)
@@ -196,7 +203,13 @@ class GenerateJob:
         write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
         return trajectory.entries
 
-    def _generation(self, stream: GenerationStream, fmt: TableFormat, keep: bool) -> Generation:
+    def _generation(
+        self,
+        stream: GenerationStream,
+        fmt: TableFormat,
+        keep: bool,
+        on_progress: Callable[[float], None],
+    ) -> Generation:
         """Make one generation and write it where it goes, a slice at a time: each slice
         is stored (on another thread) while the next is made. The whole table is kept
         only if ``keep`` (for the next generation or the report); its frame is else None.
@@ -212,13 +225,15 @@ class GenerateJob:
                 stack.enter_context(table_writer(p, fmt, stream.source.table.schema)) for p in paths
             ]
             storing = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-            stored = None
+            stored, made = None, 0
             for part in stream:
                 if stored is not None:
                     stored.result()  # at most one slice waits to be stored
                 stored = storing.submit(lambda part=part: [write(part) for write in writers])
                 if keep:
                     parts.append(part)
+                made += len(part)
+                on_progress(stream.index - 1 + made / stream.rows)
             if stored is not None:
                 stored.result()
         return stream.finish(stream.source.concat(parts) if keep else None)

@@ -280,3 +280,26 @@ def test_warnings_are_one_line_after_success_and_quiet_drops_them(tmp_path) -> N
         [*base, "-o", str(tmp_path / "b.csv"), "--quiet"], capture_output=True, text=True
     )
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_progress_moves_slice_by_slice(tmp_path) -> None:
+    """The progress bar hears after every slice of every generation how far the run is:
+    increasing, in fractions of a generation, ending at the number of generations."""
+    from mixsynth.pipeline import GenerateJob
+    from mixsynth.synth import SLICE_ROWS, SynthesisOptions
+
+    source = tmp_path / "big.csv"
+    rows = 2 * SLICE_ROWS + 5  # three slices per generation
+    pd.DataFrame({"x": np.arange(rows) * 0.5}).to_csv(source, index=False)
+    heard: list[float] = []
+    job = GenerateJob(
+        input=str(source),
+        options=SynthesisOptions(),
+        generations=2,
+        output=str(tmp_path / "out.csv"),
+        seed=1,
+    )
+    job.run(on_progress=heard.append)
+    assert len(heard) == 6
+    assert heard == sorted(heard) and heard[-1] == 2
+    assert heard[0] == pytest.approx(SLICE_ROWS / rows) and heard[2] == 1
