@@ -79,6 +79,8 @@ def to_numpy(column: pa.ChunkedArray, fill: float | int) -> np.ndarray:
     dtype = numpy_dtype(column.type)
     parts = []
     for chunk in column.chunks:
+        if not len(chunk):  # an empty chunk may have no data buffer at all
+            continue
         validity, data = chunk.buffers()[:2]
         values = np.frombuffer(
             data, dtype=dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize
