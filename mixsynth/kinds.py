@@ -204,10 +204,15 @@ def group_codes(table: Any, by: Sequence[str]) -> np.ndarray:
     columns = columns_of(table)
     if not by:
         return np.zeros(columns.rows, dtype=np.int64)
-    missing = [c for c in by if c not in columns.names]
+    check_by(columns.names, by)
+    return first_appearance_codes(columns.group_keys(by))
+
+
+def check_by(names: Sequence[Any], by: Sequence[str]) -> None:
+    """Refuse ``--by`` columns the table does not have."""
+    missing = [c for c in by if c not in names]
     if missing:
         raise MixsynthError(
             f"--by column {missing[0]!r} is not in the table",
-            f"columns are: {', '.join(map(str, columns.names))}",
+            f"columns are: {', '.join(map(str, names))}",
         )
-    return first_appearance_codes(columns.group_keys(by))

@@ -30,7 +30,7 @@ from mixsynth.io import (
     table_writer,
     write_table,
 )
-from mixsynth.kinds import group_codes
+from mixsynth.kinds import check_by
 from mixsynth.synth import (
     Generation,
     GenerationStream,
@@ -136,7 +136,7 @@ class GenerateJob:
         check_writable(schema, fmt)  # e.g. nested Parquet columns to CSV
         check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
         reference = Reference.of(source.table, self.options.categorical)
-        group_codes(source.table, self.options.by)  # a bad --by fails before any output
+        check_by(source.table.column_names, self.options.by)  # fails before any output
         with _removed_if_refused(self.out_dir):
             start, frame = self._starting_point(source, fmt)
             report_kind = None
