@@ -152,15 +152,16 @@ def mixup_kernel(
 ) -> np.ndarray:
     """``x[other] + w * (x[dominant] - x[other])`` for every column of ``x`` (n x p).
 
-    ``x`` is row-major, so each gather fetches whole rows (a few cache lines) rather
-    than p scattered values. Rows are done in blocks whose two buffers stay in cache:
-    two gathers and three in-place passes per block, no full-size temporaries. The
-    result is column-major, ready to be handed out column by column; ``out`` may be
-    given (e.g. a slice of columns of a larger result).
+    ``x`` and the result are row-major, so each gather fetches whole rows (a few cache
+    lines) rather than p scattered values, and writes them in order. Rows are done in
+    blocks: the dominant rows are gathered straight into the result, the other rows
+    into one buffer that stays in cache, then three in-place passes; no full-size
+    temporaries. ``out`` (row-major, rows x p) may be given. A column-major result
+    would cost a transposing store per block: 2.4 ms against 1.0 ms at 10^4 x 20.
     """
     rows, n_cols = len(dominant), x.shape[1]
     if out is None:
-        out = np.empty((rows, n_cols), dtype=np.float64, order="F")
+        out = np.empty((rows, n_cols), dtype=np.float64)
     if n_cols == 1:
         # One column: its gathers already write in order, so whole-length passes beat
         # blocks (131,072 rows of 10^6: 1.6 ms against 2.2 ms).
@@ -172,17 +173,15 @@ def mixup_kernel(
         mixed += partner
         return out
     block = min(KERNEL_BLOCK_ROWS, max(rows, 1))
-    first = np.empty((block, n_cols), dtype=np.float64)
-    second = np.empty((block, n_cols), dtype=np.float64)
+    buffer = np.empty((block, n_cols), dtype=np.float64)
     for start in range(0, rows, block):
         stop = min(start + block, rows)
-        mixed, partner = first[: stop - start], second[: stop - start]
+        mixed, partner = out[start:stop], buffer[: stop - start]
         np.take(x, dominant[start:stop], axis=0, out=mixed)
         np.take(x, other[start:stop], axis=0, out=partner)
         mixed -= partner
         mixed *= w[start:stop, None]
         mixed += partner
-        out[start:stop] = mixed
     return out
 
 
