@@ -13,7 +13,7 @@ import os
 import secrets
 import sys
 import warnings
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from mixsynth.choices import STDIO, THREADS, TableFormat, format_from_suffix
 from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.kinds import duplicated_names
 
 if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
     import pandas as pd
@@ -193,11 +194,10 @@ def read_arrow(
         raise MixsynthError(f"{name} has no columns", "give a table with a header row")
     if arrow.num_rows == 0:
         raise MixsynthError(f"{name} has a header but no rows", "give at least one data row")
-    counts = Counter(arrow.column_names)
-    if any(count > 1 for count in counts.values()):
-        duplicates = ", ".join(repr(n) for n, count in counts.items() if count > 1)
+    duplicates = duplicated_names(arrow.column_names)
+    if duplicates:
         raise MixsynthError(
-            f"{name} has duplicate column names: {duplicates}",
+            f"{name} has duplicate column names: {', '.join(repr(n) for n in duplicates)}",
             "rename the columns so that each name is unique",
         )
     if fmt is TableFormat.CSV and schema is None:

@@ -115,12 +115,16 @@ def finite_range(values: np.ndarray) -> tuple[float, float]:
     return (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
 
 
+def duplicated_names(names: Sequence[Any]) -> list:
+    """Names that occur more than once, each once, in order of first appearance."""
+    return [name for name, count in Counter(names).items() if count > 1]
+
+
 def check_column_names(names: Sequence[Any]) -> None:
     """Refuse tables mixsynth cannot represent faithfully: no columns, duplicate names."""
     if len(names) == 0:
         raise MixsynthError("the table has no columns", "give a table with a header row")
-    counts = Counter(names)
-    dups = sorted({str(name) for name, count in counts.items() if count > 1})
+    dups = sorted({str(name) for name in duplicated_names(names)})
     if dups:
         raise MixsynthError(
             f"duplicate column names: {', '.join(repr(d) for d in dups)}",

@@ -23,6 +23,7 @@ from mixsynth.io import (
     STDIO,
     ArrowTable,
     TableFormat,
+    arrow_to_frame,
     atomic_path,
     check_output,
     check_writable,
@@ -156,7 +157,7 @@ class GenerateJob:
             from mixsynth.metrics import GenerationTrajectory
 
             trajectory = GenerationTrajectory(
-                _frame(source.table),
+                arrow_to_frame(source.table),
                 start=start,
                 categorical=self.options.categorical,
                 seed=self.seed,
@@ -177,7 +178,9 @@ class GenerateJob:
                     self._write_record(fmt, index)
                 done, frame = index, generation.frame
                 if trajectory is not None:  # against the real input, not the previous one
-                    trajectory.add(dataclasses.replace(generation, frame=_frame(generation.frame)))
+                    trajectory.add(
+                        dataclasses.replace(generation, frame=arrow_to_frame(generation.frame))
+                    )
                 on_generation(generation)
         except KeyboardInterrupt:
             raise RunInterrupted(self._how_far(done, fmt)) from None
@@ -199,7 +202,7 @@ class GenerateJob:
 
         run = {"input": self.input, "seed": self.seed}
         run["options"] = {"synthesis": self.options, "generations": self.generations}
-        report = trajectory.report(_frame(frame), run)
+        report = trajectory.report(arrow_to_frame(frame), run)
         write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
         return trajectory.entries
 
@@ -356,10 +359,3 @@ class GenerateJob:
             str(generation_file(self.out_dir, done, fmt)), fmt, schema=source.table.schema
         )
         return done, last.table
-
-
-def _frame(table):
-    """A DataFrame of an Arrow table, for the metrics (which are pandas)."""
-    from mixsynth.io import arrow_to_frame
-
-    return arrow_to_frame(table)
