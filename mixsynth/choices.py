@@ -50,6 +50,6 @@ def format_from_suffix(path: str, option: str) -> TableFormat:
     )
 
 
-#: Threads mixsynth works with at once (mixing column groups, formatting CSV slices):
+#: Threads mixsynth works with at once (mixing columns, formatting CSV slices):
 #: numpy and pyarrow release the GIL in that work. Two, as on the machine it is tuned on.
 THREADS = min(2, os.cpu_count() or 1)

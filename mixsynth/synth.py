@@ -47,7 +47,7 @@ from mixsynth.weights import (
     vanilla_default,
 )
 
-#: Rows per block in the kernel: small enough for its two buffers to stay in cache.
+#: Rows per block in the kernel: small enough for a block and its buffer to stay in cache.
 KERNEL_BLOCK_ROWS = 4096
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
 #: enough that per-slice overheads vanish and that integer rounding's variance
