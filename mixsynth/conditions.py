@@ -67,11 +67,10 @@ def matching_rows(
             )
         if kinds[column].is_mixed:
             raise MixsynthError(
-                f"cannot condition on {column!r}: it is a {kinds[column].value} column, "
-                "whose synthetic values are new numbers mixed from two rows, so an exact "
-                "value cannot be kept",
-                f"condition on categorical or boolean columns, or declare {column!r} "
-                "categorical (categorical=[...], --categorical) to copy it from donors",
+                f"cannot condition on {column!r}: its values ({kinds[column].value}) are "
+                "mixed from two rows into new numbers, so no exact value can be kept",
+                "condition on categorical or boolean columns, or have this column copied "
+                f"from donors: --categorical {column} (categorical=[{column!r}] in Python)",
             )
     mask = np.ones(len(table), dtype=bool)
     for column, value in conditions.items():
@@ -106,21 +105,46 @@ def column_equals(table: Any, column: str, value: Any, kind: ColumnKind) -> np.n
     if pa.types.is_dictionary(array.type):
         array = array.cast(array.type.value_type)
     if value is None:
-        return np.asarray(pc.is_null(array, nan_is_null=True), dtype=bool)
+        return _as_numpy(pc.is_null(array, nan_is_null=True))
     scalar = _as_scalar(value, array.type, column, kind)
-    return np.asarray(pc.fill_null(pc.equal(array, scalar), False), dtype=bool)
+    # Kleene "and" with validity: a missing value is no match (not a null), no Python
+    # scalar needed (pc.fill_null would make one, and that imports pandas).
+    return _as_numpy(pc.and_kleene(pc.equal(array, scalar), pc.is_valid(array)))
+
+
+def _as_numpy(mask: Any) -> np.ndarray:
+    """An Arrow boolean array without nulls as numpy, read from its buffers (numpy
+    conversion of Arrow arrays imports pandas)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from mixsynth.arrow_columns import to_numpy
+
+    if isinstance(mask, pa.Array):
+        mask = pa.chunked_array([mask])
+    return to_numpy(pc.cast(mask, pa.int8()), 0).astype(bool)
 
 
 def _as_scalar(value: Any, data_type: Any, column: str, kind: ColumnKind) -> Any:
-    """``value`` as an Arrow scalar of the column's type, or a clear error."""
-    import pyarrow as pa
+    """``value`` as an Arrow scalar of the column's type, or a clear error.
 
-    if isinstance(value, str) and pa.types.is_boolean(data_type):
-        word = value.strip().lower()
-        if word in TRUE_WORDS | FALSE_WORDS:
-            return pa.scalar(word in TRUE_WORDS)
+    Text (all the CLI has) is parsed by Arrow's own cast, from an array built on raw
+    buffers: converting a Python object would import pandas (through pyarrow), which
+    ``generate`` must not.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
-        return pa.scalar(value).cast(data_type)
+        if not isinstance(value, str):
+            return pa.scalar(value).cast(data_type)
+        if pa.types.is_boolean(data_type):
+            word = value.strip().lower()
+            value = "true" if word in TRUE_WORDS else "false" if word in FALSE_WORDS else value
+        data = np.frombuffer(value.encode("utf-8"), dtype=np.uint8)
+        offsets = np.array([0, data.size], dtype=np.int32)
+        text = pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data))
+        return pc.cast(text, data_type)[0]
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         raise MixsynthError(
             f"cannot compare {kind.value} column {column!r} ({data_type}) with {value!r}",
