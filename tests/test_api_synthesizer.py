@@ -24,6 +24,7 @@ import pytest
 from mixsynth import Condition, MixupSynthesizer
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.io import read_arrow
+from mixsynth.semantics import SemanticType, TableMetadata
 from mixsynth.synth import SynthesisOptions, run_generations, synthesize
 from tests.conftest import SAMPLE_DATA
 
@@ -176,12 +177,24 @@ def test_save_warns_and_load_continues_the_same_stream(
 
 def test_metadata_round_trip_copies_declared_columns(penguins: pd.DataFrame) -> None:
     metadata = MixupSynthesizer().fit(penguins).get_metadata()
-    assert metadata["columns"]["year"] == {"kind": "integer", "synthesis": "mixed"}
-    metadata["columns"]["year"]["kind"] = "categorical"
-    synthesizer = MixupSynthesizer(metadata=metadata, seed=0).fit(penguins)
-    assert synthesizer.get_metadata()["columns"]["year"]["synthesis"] == "copied"
-    synthetic = synthesizer.sample(500, conditions={"year": "2008"})
-    assert (synthetic["year"] == 2008).all()
+    assert metadata["year"].sdtype is SemanticType.NUMERICAL
+    assert metadata["species"].sdtype is SemanticType.CATEGORICAL
+    as_dict = metadata.to_dict()
+    as_dict["columns"]["year"]["sdtype"] = "categorical"
+    for given in (
+        as_dict,
+        TableMetadata(
+            {**metadata.columns, "year": metadata["year"].with_(sdtype=SemanticType.CATEGORICAL)}
+        ),
+    ):
+        synthesizer = MixupSynthesizer(metadata=given, seed=0).fit(penguins)
+        assert synthesizer.get_metadata()["year"].sdtype is SemanticType.CATEGORICAL
+        synthetic = synthesizer.sample(500, conditions={"year": "2008"})
+        assert (synthetic["year"] == 2008).all()
+    with pytest.raises(MixsynthError, match="does not synthesize yet"):
+        MixupSynthesizer(metadata={"columns": {"sex": {"sdtype": "pii"}}})
+    with pytest.raises(MixsynthError, match="sdtype 'number'"):
+        MixupSynthesizer(metadata={"columns": {"sex": {"sdtype": "number"}}})
 
 
 def test_bad_parameters_and_calls(penguins: pd.DataFrame) -> None:

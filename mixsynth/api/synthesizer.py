@@ -20,7 +20,8 @@ from mixsynth.api.options import DEFAULTS, synthesis_options
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.conditions import Condition, matching_rows, take_rows
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.kinds import check_by, columns_of
+from mixsynth.kinds import ColumnKind, check_by, columns_of
+from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
 from mixsynth.synth import Generation, Reference, run_generations, synthesize
 from mixsynth.weights import WeightDistribution
 
@@ -40,9 +41,10 @@ class MixupSynthesizer:
     (columns copied from donors instead of mixed), ``pairing`` and ``seed`` (the
     synthesizer's own random generator, used whenever ``sample`` gets no seed).
 
-    ``metadata`` takes what :meth:`get_metadata` returns, e.g.
-    ``{"columns": {"code": {"kind": "categorical"}}}``: columns declared categorical
-    or boolean are copied from donors; the kinds of the others are inferred.
+    ``metadata`` takes what :meth:`get_metadata` returns (a
+    :class:`~mixsynth.semantics.TableMetadata`) or its ``to_dict()`` form, e.g.
+    ``{"columns": {"code": {"sdtype": "categorical"}}}``: columns declared
+    categorical, ordinal or boolean are copied from donors; the others are inferred.
 
     Example::
 
@@ -52,7 +54,7 @@ class MixupSynthesizer:
 
     def __init__(
         self,
-        metadata: Mapping[str, Any] | None = None,
+        metadata: TableMetadata | Mapping[str, Any] | None = None,
         *,
         method: Method | str | None = None,
         weights: WeightDistribution | str | None = None,
@@ -159,19 +161,20 @@ class MixupSynthesizer:
 
     # Description ------------------------------------------------------------------
 
-    def get_metadata(self) -> dict[str, Any]:
-        """The columns as the synthesizer sees them: kind, and whether they are mixed or
-        copied from donors. It can be edited and given back as ``metadata=``."""
+    def get_metadata(self) -> TableMetadata:
+        """The columns as the synthesizer treats them, in SDV's ``sdtype`` names:
+        numerical and datetime columns are mixed; categorical and boolean ones copied
+        from donors. It can be edited and given back as ``metadata=``."""
         self._check_fitted()
-        return {
-            "columns": {
-                str(spec.name): {
-                    "kind": spec.kind.value,
-                    "synthesis": "mixed" if spec.kind.is_mixed else "copied",
-                }
-                for spec in self._reference.schema
-            }
+        columns = {
+            str(spec.name): ColumnSemantics(
+                name=str(spec.name),
+                sdtype=_SDTYPES[spec.kind],
+                reason="declared" if str(spec.name) in self.options.categorical else "inferred",
+            )
+            for spec in self._reference.schema
         }
+        return TableMetadata(columns)
 
     def __repr__(self) -> str:
         state = f"fitted on {len(self._data)} rows" if self.fitted else "not fitted"
@@ -257,24 +260,50 @@ def _listed(columns: Sequence[str] | str) -> tuple[str, ...]:
     return (columns,) if isinstance(columns, str) else tuple(columns)
 
 
-def _copied_by_metadata(metadata: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """Columns the metadata declares categorical or boolean (copied from donors)."""
+def _copied_by_metadata(metadata: TableMetadata | Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Columns the metadata declares copied (categorical, ordinal, boolean).
+
+    ``metadata`` is a TableMetadata or its ``to_dict()`` form,
+    ``{"columns": {"code": {"sdtype": "categorical"}}}``.
+    """
     if metadata is None:
         return ()
-    columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
+    columns = metadata.columns if isinstance(metadata, TableMetadata) else None
+    if columns is None and isinstance(metadata, Mapping):
+        columns = metadata.get("columns")
     if not isinstance(columns, Mapping):
         raise MixsynthError(
-            "metadata must be a dict with a 'columns' dict",
-            'e.g. {"columns": {"code": {"kind": "categorical"}}} (see get_metadata())',
+            "metadata must be a TableMetadata or a dict with a 'columns' dict",
+            'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
         )
     copied = []
     for name, column in columns.items():
-        kind = column.get("kind") if isinstance(column, Mapping) else None
-        if kind in ("categorical", "boolean"):
-            copied.append(name)
-        elif kind not in ("continuous", "integer", "datetime"):
+        sdtype = column.sdtype if isinstance(column, ColumnSemantics) else None
+        if sdtype is None and isinstance(column, Mapping):
+            sdtype = column.get("sdtype")
+        try:
+            sdtype = SemanticType(sdtype)
+        except ValueError:
             raise MixsynthError(
-                f"metadata gives column {name!r} the kind {kind!r}",
-                "kinds are continuous, integer, datetime, boolean and categorical",
+                f"metadata gives column {name!r} the sdtype {sdtype!r}",
+                f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
+            ) from None
+        if sdtype.is_generated:
+            raise MixsynthError(
+                f"metadata declares column {name!r} {sdtype.value}, which this version "
+                "does not synthesize yet",
+                "declare it categorical (values copied from real rows) or drop the column",
             )
+        if sdtype.is_copied:
+            copied.append(name)
     return tuple(copied)
+
+
+#: The sdtype each storage kind is synthesized as, without metadata.
+_SDTYPES = {
+    ColumnKind.CONTINUOUS: SemanticType.NUMERICAL,
+    ColumnKind.INTEGER: SemanticType.NUMERICAL,
+    ColumnKind.DATETIME: SemanticType.DATETIME,
+    ColumnKind.BOOLEAN: SemanticType.BOOLEAN,
+    ColumnKind.CATEGORICAL: SemanticType.CATEGORICAL,
+}
