@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check test lint format bench experiment clean
+.PHONY: install demo report-check test lint format bench bench-balance experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_speed.py
+
+# Class balancing against random over-sampling and SMOTE (5 tables, 5 folds, 2 models).
+bench-balance: install
+	$(BIN)/python benchmarks/bench_balance.py
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py
