@@ -182,6 +182,47 @@ def evaluate(X: np.ndarray, y: np.ndarray, folds: int, seed: int) -> list[dict]:
 FIGURES = ("balanced_accuracy", "minority_f1", "pr_auc", "minority_variance_ratio")
 
 
+#: Short method names for the summary's columns.
+SHORT = {
+    "none": "none",
+    "random over-sampling": "random",
+    "SMOTE (k=5)": "SMOTE",
+    "mixup vanilla Beta(0.2,0.2)": "mixup vanilla",
+    "mixup generalized": "mixup generalized",
+    "mixup generalized, local (k=5)": "mixup local k=5",
+}
+
+
+def summary_tables(results: pd.DataFrame) -> str:
+    """One table per figure: a row per (table, classifier), a column per method, the
+    best mean in bold (ties too); the variance ratio once per table (no classifier)."""
+    lines = []
+    for figure in FIGURES:
+        data, keys = results, ["table", "classifier"]
+        if figure == "minority_variance_ratio":  # the same for both classifiers
+            data, keys = results[results["classifier"] == results["classifier"].iloc[0]], ["table"]
+        stats = data.groupby([*keys, "method"], sort=False)[figure].agg(["mean", "std"])
+        lines += [
+            "",
+            f"**{figure.replace('_', ' ').replace('pr auc', 'PR-AUC')}**",
+            "",
+            "| " + " | ".join(keys) + " | " + " | ".join(SHORT[m] for m in SAMPLERS) + " |",
+            "|" + "---|" * len(keys) + "---:|" * len(SAMPLERS),
+        ]
+        for key, group in stats.groupby(level=list(range(len(keys))), sort=False):
+            group = group.droplevel(list(range(len(keys))))
+            best = group["mean"].max()
+            cells = []
+            for method in SAMPLERS:
+                mean, std = group.loc[method, "mean"], group.loc[method, "std"]
+                cell = f"{mean:.3f} ± {std:.3f}"
+                bold = figure != "minority_variance_ratio" and np.isclose(mean, best)
+                cells.append(f"**{cell}**" if bold else cell)
+            key = key if isinstance(key, tuple) else (key,)
+            lines.append("| " + " | ".join(key) + " | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def markdown(results: pd.DataFrame, recipes: dict[str, str], folds: int, seconds: float) -> str:
     """Per classifier, one row per table and method: mean ± sd over folds; then the
     wins: how often each method has the best mean of a figure."""
@@ -199,6 +240,9 @@ def markdown(results: pd.DataFrame, recipes: dict[str, str], folds: int, seconds
         "Tables (minority = class 1):",
         "",
         *[f"- **{name}**: {recipe}" for name, recipe in recipes.items()],
+        "",
+        "## Summary (best mean in bold)",
+        summary_tables(results),
     ]
     for classifier in results["classifier"].unique():
         lines += [
