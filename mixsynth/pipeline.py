@@ -322,6 +322,8 @@ class GenerateJob:
     def _settings(self, fmt: TableFormat) -> dict:
         """What a resumed run must share with the interrupted one to continue its files."""
         options = json.loads(json.dumps(dataclasses.asdict(self.options)))
+        if self.where:  # the rows it mixes from are part of what it continues
+            options["where"] = self.where
         return {"input": input_fingerprint(self.input), "format": fmt.value, "options": options}
 
     def _write_record(self, fmt: TableFormat, completed: int) -> None:

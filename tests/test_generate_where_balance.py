@@ -116,3 +116,15 @@ def test_where_and_balance_do_not_import_pandas(tmp_path: Path, extra: tuple[str
     output = tmp_path / "out.csv"
     assert not run_generate(tmp_path, str(source), "-o", str(output), "--seed", "1", *extra)
     assert output.exists()
+
+
+def test_resume_checks_the_where_conditions(run_cli, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    first = ["generate", PENGUINS, "--out-dir", runs, "--where", "species=Gentoo", "--seed", 1]
+    assert run_cli(*first, "-g", 2).exit_code == 0
+    other = run_cli(*first[:-4], "--where", "species=Adelie", "-g", 3, "--resume")
+    assert other.exit_code == 2 and "--where" in other.stderr
+    assert not (runs / "gen-003.csv").exists()
+    same = run_cli(*first[:-2], "-g", 3, "--resume")
+    assert same.exit_code == 0, same.stderr
+    assert set(pd.read_csv(runs / "gen-003.csv")["species"]) == {"Gentoo"}
