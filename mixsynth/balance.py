@@ -129,7 +129,7 @@ def oversample(
 ) -> Any:
     """The new rows only: ``new_rows[c]`` rows mixed inside the rows of class code ``c``,
     class after class, as a table of ``table``'s type (None when no row is asked for)."""
-    reference = reference or Reference.of(table, options.categorical)
+    reference = reference or Reference.of(table, options)
     parts = []
     for code in np.flatnonzero(new_rows):
         members = take_rows(table, np.flatnonzero(class_codes == code))

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mixsynth.errors import MixsynthError
-from mixsynth.kinds import ColumnKind, ColumnSpec, columns_of
+from mixsynth.kinds import ColumnKind, columns_of
+
+if TYPE_CHECKING:
+    from mixsynth.synth import Reference
 
 #: Spellings of true and false accepted for a boolean column (e.g. from ``--where``).
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
@@ -50,20 +53,26 @@ def parse_where(texts: list[str] | tuple[str, ...]) -> dict[str, str]:
     return conditions
 
 
-def matching_rows(
-    table: Any, conditions: Mapping[str, Any], schema: list[ColumnSpec]
-) -> np.ndarray:
+def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Reference) -> np.ndarray:
     """Row numbers of ``table`` where every condition holds (``None`` matches missing).
 
-    Refuses unknown columns, mixed (numeric, date) columns and conditions that no row
-    satisfies, each with a hint.
+    Refuses unknown columns, mixed (numeric, date) columns, made-up columns (keys,
+    personal data, free text) and conditions that no row satisfies, each with a hint.
     """
-    kinds = {spec.name: spec.kind for spec in schema}
+    kinds = {spec.name: spec.kind for spec in reference.schema}
     for column in conditions:
         if column not in kinds:
             raise MixsynthError(
                 f"condition on {column!r}, which is not a column of the table",
                 f"columns are: {', '.join(map(str, kinds))}",
+            )
+        if column in reference.real_values:  # a made-up column (without keep_pii)
+            meaning = reference.semantics.columns[str(column)]
+            raise MixsynthError(
+                f"cannot condition on {column!r}: it is {meaning.describe()}, whose "
+                "synthetic values are made up, never a real one",
+                "condition on categorical or boolean columns, or give that column another "
+                "sdtype in the metadata",
             )
         if kinds[column].is_mixed:
             raise MixsynthError(

@@ -150,7 +150,7 @@ class GenerateJob:
         check_by(source.table.column_names, self.options.by)  # fails before any output
         real = source.table
         if self.where:  # before any output exists, so a condition nothing meets writes nothing
-            real = take_rows(real, matching_rows(real, self.where, reference.schema))
+            real = take_rows(real, matching_rows(real, self.where, reference))
         with _removed_if_refused(self.out_dir):
             start, frame = self._starting_point(source, fmt)
             frame = real if start == 0 else frame

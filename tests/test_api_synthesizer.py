@@ -25,7 +25,8 @@ from mixsynth import Condition, MixupSynthesizer
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.io import read_arrow
 from mixsynth.semantics import SemanticType, TableMetadata
-from mixsynth.synth import SynthesisOptions, run_generations, synthesize
+from mixsynth.semantics.metadata import save_metadata
+from mixsynth.synth import Reference, SynthesisOptions, run_generations, synthesize
 from tests.conftest import SAMPLE_DATA
 
 PENGUINS = SAMPLE_DATA / "penguins.csv"
@@ -175,26 +176,40 @@ def test_save_warns_and_load_continues_the_same_stream(
         MixupSynthesizer.load(tmp_path / "missing.pkl")
 
 
-def test_metadata_round_trip_copies_declared_columns(penguins: pd.DataFrame) -> None:
-    metadata = MixupSynthesizer().fit(penguins).get_metadata()
-    assert metadata["year"].sdtype is SemanticType.NUMERICAL
-    assert metadata["species"].sdtype is SemanticType.CATEGORICAL
-    as_dict = metadata.to_dict()
-    as_dict["columns"]["year"]["sdtype"] = "categorical"
+def test_metadata_is_the_engines_semantics_and_overrides_them(
+    tmp_path: Path, penguins: pd.DataFrame
+) -> None:
+    inferred = MixupSynthesizer().fit(penguins).get_metadata()
+    assert inferred == Reference.of(penguins, SynthesisOptions()).semantics
+    assert inferred["year"].sdtype is SemanticType.CATEGORICAL  # 3 values: a code, copied
+    assert inferred["body_mass_g"].sdtype is SemanticType.NUMERICAL
+    synthetic = MixupSynthesizer(seed=0).fit(penguins).sample(300, conditions={"year": 2008})
+    assert (synthetic["year"] == 2008).all()
+
+    # The same override three ways: a dict, a TableMetadata, a metadata file.
+    as_numbers = inferred["year"].with_(sdtype=SemanticType.NUMERICAL, reason="edited")
+    path = tmp_path / "meta.json"
+    save_metadata(TableMetadata({"year": as_numbers}), path)
     for given in (
-        as_dict,
-        TableMetadata(
-            {**metadata.columns, "year": metadata["year"].with_(sdtype=SemanticType.CATEGORICAL)}
-        ),
+        {"columns": {"year": {"sdtype": "numerical"}}},
+        TableMetadata({"year": as_numbers}),
+        path,
     ):
         synthesizer = MixupSynthesizer(metadata=given, seed=0).fit(penguins)
-        assert synthesizer.get_metadata()["year"].sdtype is SemanticType.CATEGORICAL
-        synthetic = synthesizer.sample(500, conditions={"year": "2008"})
-        assert (synthetic["year"] == 2008).all()
-    with pytest.raises(MixsynthError, match="does not synthesize yet"):
-        MixupSynthesizer(metadata={"columns": {"sex": {"sdtype": "pii"}}})
-    with pytest.raises(MixsynthError, match="sdtype 'number'"):
+        assert synthesizer.get_metadata()["year"].sdtype is SemanticType.NUMERICAL
+        assert synthesizer.get_metadata()["species"] == inferred["species"]
+        with pytest.raises(MixsynthError, match="cannot condition on 'year'"):
+            synthesizer.sample(5, conditions={"year": 2008})
+
+    with pytest.warns(MixsynthWarning, match="made up"):
+        made_up = MixupSynthesizer(metadata={"columns": {"sex": {"sdtype": "text"}}}).fit(penguins)
+    assert not set(made_up.sample(50, seed=1)["sex"].dropna()) & {"male", "female"}
+    with pytest.raises(MixsynthError, match=r"cannot condition on 'sex'.*made up"):
+        made_up.sample(5, conditions={"sex": "male"})
+    with pytest.raises(MixsynthError, match="no known sdtype"):
         MixupSynthesizer(metadata={"columns": {"sex": {"sdtype": "number"}}})
+    with pytest.raises(MixsynthError, match="unknown keys: colour"):
+        MixupSynthesizer(metadata={"columns": {"sex": {"sdtype": "categorical", "colour": 1}}})
 
 
 def test_bad_parameters_and_calls(penguins: pd.DataFrame) -> None:

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.errors import MixsynthError
+from mixsynth.semantics import TableMetadata
 from mixsynth.synth import SynthesisOptions
 from mixsynth.weights import WeightDistribution, parse_weights
 
@@ -42,6 +43,11 @@ def synthesis_options(
     pairing: Pairing | str = DEFAULTS.pairing,
     bounds: Bounds | str = DEFAULTS.bounds,
     rows: int | None = None,
+    metadata: TableMetadata | None = DEFAULTS.metadata,
+    semantics: bool = DEFAULTS.semantics,
+    keep_pii: bool = DEFAULTS.keep_pii,
+    locale: str = DEFAULTS.locale,
+    round_decimals: bool = DEFAULTS.round_decimals,
 ) -> SynthesisOptions:
     """Checked options; ``method=None`` is generalized unless ``weights`` lie in [0, 1]."""
     distribution = parse_weights(weights) if isinstance(weights, str) else weights
@@ -60,6 +66,11 @@ def synthesis_options(
         categorical=(categorical,) if isinstance(categorical, str) else tuple(categorical),
         pairing=choice(Pairing, pairing, "pairing"),
         bounds=choice(Bounds, bounds, "bounds"),
+        metadata=metadata,
+        semantics=bool(semantics),
+        keep_pii=bool(keep_pii),
+        locale=str(locale),
+        round_decimals=bool(round_decimals),
     )
     options.check()
     return options

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 
 from mixsynth.api.options import DEFAULTS, synthesis_options
 from mixsynth.balance import SamplingStrategy, new_rows_per_class, oversample
-from mixsynth.choices import Method
+from mixsynth.choices import Bounds, Method
 from mixsynth.errors import MixsynthError
 from mixsynth.weights import WeightDistribution
 
@@ -93,12 +93,18 @@ class MixupOverSampler(BaseEstimator):
         self.sampling_strategy_ = {
             label: int(count) for label, count in zip(classes.tolist(), new, strict=True)
         }
+        # Features are taken by their storage type, as SMOTE takes them: numbers are
+        # mixed (no semantic inference, no rounding to decimals, no range folding);
+        # categories, booleans and text are copied from the dominant donor.
         options = synthesis_options(
             method=self.method,
             weights=self.weights,
             mix_strength=DEFAULTS.mix_strength,
             eps=DEFAULTS.eps,
             finite_sample=DEFAULTS.finite_sample,
+            bounds=Bounds.NONE,
+            semantics=False,
+            round_decimals=False,
         )
         made = oversample(
             frame, codes.ravel(), new, options, _generator(self.random_state), None, self._k()

@@ -20,7 +20,7 @@ from mixsynth.api.options import DEFAULTS, synthesis_options
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.conditions import Condition, matching_rows, take_rows
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.kinds import ColumnKind, check_by, columns_of
+from mixsynth.kinds import check_by, columns_of
 from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
 from mixsynth.synth import Generation, Reference, run_generations, synthesize
 from mixsynth.weights import WeightDistribution
@@ -41,10 +41,13 @@ class MixupSynthesizer:
     (columns copied from donors instead of mixed), ``pairing`` and ``seed`` (the
     synthesizer's own random generator, used whenever ``sample`` gets no seed).
 
-    ``metadata`` takes what :meth:`get_metadata` returns (a
-    :class:`~mixsynth.semantics.TableMetadata`) or its ``to_dict()`` form, e.g.
-    ``{"columns": {"code": {"sdtype": "categorical"}}}``: columns declared
-    categorical, ordinal or boolean are copied from donors; the others are inferred.
+    Column semantics (ids and personal data made up, codes copied, decimals and point
+    masses kept: docs/semantics.md) are inferred as by ``generate``; ``metadata``
+    overrides them column by column: a :class:`~mixsynth.semantics.TableMetadata`
+    (what :meth:`get_metadata` returns), the path of a metadata JSON file (mixsynth's
+    or SDV's), or a dict such as ``{"columns": {"code": {"sdtype": "categorical"}}}``.
+    ``semantics``, ``keep_pii``, ``locale`` and ``round_decimals`` are generate's
+    options of the same names.
 
     Example::
 
@@ -54,7 +57,7 @@ class MixupSynthesizer:
 
     def __init__(
         self,
-        metadata: TableMetadata | Mapping[str, Any] | None = None,
+        metadata: TableMetadata | Mapping[str, Any] | str | Path | None = None,
         *,
         method: Method | str | None = None,
         weights: WeightDistribution | str | None = None,
@@ -65,9 +68,12 @@ class MixupSynthesizer:
         by: Sequence[str] | str = DEFAULTS.by,
         categorical: Sequence[str] | str = DEFAULTS.categorical,
         pairing: Pairing | str = DEFAULTS.pairing,
+        semantics: bool = DEFAULTS.semantics,
+        keep_pii: bool = DEFAULTS.keep_pii,
+        locale: str = DEFAULTS.locale,
+        round_decimals: bool = DEFAULTS.round_decimals,
         seed: int | None = None,
     ) -> None:
-        self.metadata = metadata
         self.options = synthesis_options(
             method=method,
             weights=weights,
@@ -76,8 +82,13 @@ class MixupSynthesizer:
             finite_sample=finite_sample,
             bounds=bounds,
             by=by,
-            categorical=(*_listed(categorical), *_copied_by_metadata(metadata)),
+            categorical=categorical,
             pairing=pairing,
+            metadata=_as_metadata(metadata),
+            semantics=semantics,
+            keep_pii=keep_pii,
+            locale=locale,
+            round_decimals=round_decimals,
         )
         self.seed = seed
         self._rng = np.random.default_rng(seed)
@@ -95,7 +106,7 @@ class MixupSynthesizer:
         The real rows are kept: every synthetic row is made from two of them.
         """
         data = _as_table(data)
-        self._reference = Reference.of(data, self.options.categorical)
+        self._reference = Reference.of(data, self.options)
         check_by(columns_of(data).names, self.options.by)
         self._data = data
         self.weights_ = self.options.weights_for(len(data), len(data))
@@ -148,7 +159,7 @@ class MixupSynthesizer:
         self._check_fitted()
         source = self._data
         if conditions:
-            source = take_rows(source, matching_rows(source, conditions, self._reference.schema))
+            source = take_rows(source, matching_rows(source, conditions, self._reference))
         options = dataclasses.replace(self.options, rows=_row_count(num_rows))
         return synthesize(source, options, rng, self._reference).frame
 
@@ -162,19 +173,12 @@ class MixupSynthesizer:
     # Description ------------------------------------------------------------------
 
     def get_metadata(self) -> TableMetadata:
-        """The columns as the synthesizer treats them, in SDV's ``sdtype`` names:
-        numerical and datetime columns are mixed; categorical and boolean ones copied
-        from donors. It can be edited and given back as ``metadata=``."""
+        """What each column means and gets, as the synthesizer treats it (inferred,
+        then the ``metadata`` given): SDV's ``sdtype`` names, each with the reason.
+        Edit it and give it back as ``metadata=``, or save it with
+        :func:`mixsynth.semantics.metadata.save_metadata` for ``generate --metadata``."""
         self._check_fitted()
-        columns = {
-            str(spec.name): ColumnSemantics(
-                name=str(spec.name),
-                sdtype=_SDTYPES[spec.kind],
-                reason="declared" if str(spec.name) in self.options.categorical else "inferred",
-            )
-            for spec in self._reference.schema
-        }
-        return TableMetadata(columns)
+        return self._reference.semantics
 
     def __repr__(self) -> str:
         state = f"fitted on {len(self._data)} rows" if self.fitted else "not fitted"
@@ -256,54 +260,38 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     return int(num_rows)
 
 
-def _listed(columns: Sequence[str] | str) -> tuple[str, ...]:
-    return (columns,) if isinstance(columns, str) else tuple(columns)
+def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None):
+    """TableMetadata from itself, a metadata JSON file (mixsynth's or SDV's), or a dict
+    in ``TableMetadata.to_dict()``'s form (only the columns to override)."""
+    if metadata is None or isinstance(metadata, TableMetadata):
+        return metadata
+    if isinstance(metadata, str | Path):
+        from mixsynth.semantics.metadata import load_metadata
 
-
-def _copied_by_metadata(metadata: TableMetadata | Mapping[str, Any] | None) -> tuple[str, ...]:
-    """Columns the metadata declares copied (categorical, ordinal, boolean).
-
-    ``metadata`` is a TableMetadata or its ``to_dict()`` form,
-    ``{"columns": {"code": {"sdtype": "categorical"}}}``.
-    """
-    if metadata is None:
-        return ()
-    columns = metadata.columns if isinstance(metadata, TableMetadata) else None
-    if columns is None and isinstance(metadata, Mapping):
-        columns = metadata.get("columns")
+        return load_metadata(metadata)
+    columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
     if not isinstance(columns, Mapping):
         raise MixsynthError(
-            "metadata must be a TableMetadata or a dict with a 'columns' dict",
+            "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
             'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
         )
-    copied = []
-    for name, column in columns.items():
-        sdtype = column.sdtype if isinstance(column, ColumnSemantics) else None
-        if sdtype is None and isinstance(column, Mapping):
-            sdtype = column.get("sdtype")
+    facts = {f.name for f in dataclasses.fields(ColumnSemantics)} - {"name", "sdtype"}
+    built = {}
+    for name, entry in columns.items():
+        entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
+        unknown = sorted(set(entry) - facts - {"sdtype"})
+        if unknown:
+            raise MixsynthError(
+                f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
+                f"keys are: sdtype, {', '.join(sorted(facts))}",
+            )
         try:
-            sdtype = SemanticType(sdtype)
+            sdtype = SemanticType(entry.pop("sdtype", None))
         except ValueError:
             raise MixsynthError(
-                f"metadata gives column {name!r} the sdtype {sdtype!r}",
+                f"metadata gives column {name!r} no known sdtype",
                 f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
             ) from None
-        if sdtype.is_generated:
-            raise MixsynthError(
-                f"metadata declares column {name!r} {sdtype.value}, which this version "
-                "does not synthesize yet",
-                "declare it categorical (values copied from real rows) or drop the column",
-            )
-        if sdtype.is_copied:
-            copied.append(name)
-    return tuple(copied)
-
-
-#: The sdtype each storage kind is synthesized as, without metadata.
-_SDTYPES = {
-    ColumnKind.CONTINUOUS: SemanticType.NUMERICAL,
-    ColumnKind.INTEGER: SemanticType.NUMERICAL,
-    ColumnKind.DATETIME: SemanticType.DATETIME,
-    ColumnKind.BOOLEAN: SemanticType.BOOLEAN,
-    ColumnKind.CATEGORICAL: SemanticType.CATEGORICAL,
-}
+        entry.setdefault("reason", "from metadata")
+        built[str(name)] = ColumnSemantics(name=str(name), sdtype=sdtype, **entry)
+    return TableMetadata(built, metadata.get("primary_key"))
