@@ -25,12 +25,22 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
     return list(frame.select_dtypes("number").columns)
 
 
-def run_seeds(run_cli, tmp_path, source, method: str) -> list[pd.DataFrame]:
+def run_seeds(run_cli, tmp_path, source, method: str, *options) -> list[pd.DataFrame]:
     outputs = []
     for seed in SEEDS:
         out = tmp_path / f"{method}-{seed}{source.suffix}"
         result = run_cli(
-            "generate", source, "-o", out, "--method", method, "-g", GENERATIONS, "--seed", seed
+            "generate",
+            source,
+            "-o",
+            out,
+            "--method",
+            method,
+            "-g",
+            GENERATIONS,
+            "--seed",
+            seed,
+            *options,
         )
         assert result.exit_code == 0, result.stderr
         outputs.append(read(out))
@@ -46,7 +56,9 @@ def within_standard_error(values: np.ndarray, expected: float, z: float = 4.5) -
 @pytest.mark.parametrize("name", ["penguins.csv", "wine.parquet"])
 def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
     """Variance ratio after 5 generations: rho^5 for vanilla, 1 for generalized;
-    correlations kept by both."""
+    correlations kept by both. This is the theory of plain mixup, so values may leave
+    the range (--bounds none): folding them back bends a few pairs' correlations by a
+    few hundredths over 5 generations (docs/semantics.md), which this test would see."""
     source = SAMPLE_DATA / name
     real = read(source)
     columns = numeric_columns(real)
@@ -68,7 +80,7 @@ def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
             for c in columns
             if not (pd.api.types.is_integer_dtype(real[c]) and real[c].var() * target < 25)
         ]
-        outputs = run_seeds(run_cli, tmp_path, source, method)
+        outputs = run_seeds(run_cli, tmp_path, source, method, "--bounds", "none")
         ratios = np.array([(o[kept].var() / real[kept].var()).to_numpy() for o in outputs])
         for k, column in enumerate(kept):
             assert within_standard_error(ratios[:, k], target), (method, column, ratios[:, k])

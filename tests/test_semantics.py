@@ -118,7 +118,8 @@ def test_point_mass_must_sit_at_an_edge() -> None:
 def test_decimal_places() -> None:
     assert decimal_places(np.array([1.25, 3.5, 2.0])) == 2
     assert decimal_places(np.array([1.0, 3.0])) == 0
-    assert decimal_places(np.array([0.1 + 0.2])) is None  # 0.30000000000000004
+    assert decimal_places(np.array([0.1 + 0.2])) == 1  # float noise is not a decimal
+    assert decimal_places(np.array([0.1234567])) is None  # more than 6: full precision
     assert decimal_places(np.array([np.pi])) is None
 
 
@@ -486,3 +487,58 @@ def test_metadata_naming_a_missing_column_is_exit_2(tmp_path: Path) -> None:
     assert done.stderr.startswith("Error:") and "Email" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.csv").exists()
+
+
+def _release_problems(path: Path, real: pd.DataFrame) -> dict[str, float]:
+    """Shares of synthetic rows with each problem of a data release (docs/semantics.md)."""
+    synth = pd.read_csv(path, dtype={"zip_code": str})
+    outside = np.zeros(len(synth), dtype=bool)
+    for name in ("tenure_months", "n_orders", "monthly_spend", "age", "income"):
+        outside |= (synth[name] < real[name].min()) | (synth[name] > real[name].max())
+    free = synth["plan"] == "free"
+    spend_text = [line.split(",")[10] for line in path.read_text().splitlines()[1:]]
+    return {
+        "real e-mails": synth["email"].isin(real["email"]).mean(),
+        "real names": synth["full_name"].isin(real["full_name"]).mean(),
+        "duplicated or real customer_id": (
+            synth["customer_id"].duplicated(keep=False)
+            | synth["customer_id"].isin(real["customer_id"])
+        ).mean(),
+        "rating not 1..5": (~synth["rating"].isin([1, 2, 3, 4, 5])).mean(),
+        "unreal signup_year": (~synth["signup_year"].isin(real["signup_year"].unique())).mean(),
+        "number outside its real range": outside.mean(),
+        "free plan with non-zero spend": (free & (synth["monthly_spend"] != 0)).sum() / free.sum(),
+        "spend with more than 2 decimals": np.mean(
+            ["." in v and len(v.split(".")[1]) > 2 for v in spend_text]
+        ),
+    }
+
+
+def test_before_and_after_on_the_customer_table(tmp_path: Path) -> None:
+    """The table of docs/semantics.md: plain mixup has every problem, the defaults none."""
+    real = pd.read_csv(CUSTOMERS, dtype={"zip_code": str})
+    before, after = tmp_path / "before.csv", tmp_path / "after.csv"
+    plain = ["--no-semantics", "--bounds", "none", "--no-round-decimals"]
+    for out, options in ((before, plain), (after, [])):
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mixsynth",
+                "generate",
+                str(CUSTOMERS),
+                "-o",
+                str(out),
+                "--seed",
+                "1",
+                "-q",
+                *options,
+            ],
+            check=True,
+        )
+    problems_before, problems_after = (
+        _release_problems(before, real),
+        _release_problems(after, real),
+    )
+    assert all(share > 0 for share in problems_before.values()), problems_before
+    assert all(share == 0 for share in problems_after.values()), problems_after

@@ -22,6 +22,8 @@ Rules, in the order they are tried (the reason of each says which one fired):
     values (a ``name`` column of 5 products is a category): ``pii``;
   - all values distinct and a key name word (also ``code``, ``number``, ``ref``), or
     every value of one shape with a digit in it (``AC-00123``): ``id``;
+  - the two weaker rules (a name word, one shape) need :data:`MIN_VALUES_FOR_SHAPES`
+    values; a handful of rows is not evidence;
   - mostly distinct, long values with spaces: free ``text``;
   - anything else: ``categorical``.
 
@@ -53,6 +55,9 @@ SAMPLE_VALUES = 10_000
 PATTERN_SHARE = 0.9
 #: Distinct share above which a text column is "mostly distinct" (names, addresses).
 MOSTLY_DISTINCT = 0.5
+#: Values needed before weaker evidence (a name word, one shape) makes text a key or
+#: personal data; below it only e-mail-like patterns and key names do.
+MIN_VALUES_FOR_SHAPES = 20
 
 KEY_WORDS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier"}
 TEXT_KEY_WORDS = KEY_WORDS | {"code", "number", "no", "num", "nr", "ref", "reference"}
@@ -261,7 +266,7 @@ def _text(name: str, present: Any, observed: int, distinct: int) -> ColumnSemant
             return ColumnSemantics(
                 name, SemanticType.PII, f"{share:.0%} of values look like {what}", pii=subtype
             )
-    if mostly_distinct:
+    if mostly_distinct and observed >= MIN_VALUES_FOR_SHAPES:
         pii = _pii_by_name(words, sample)
         if pii is not None:
             return ColumnSemantics(
@@ -271,7 +276,12 @@ def _text(name: str, present: Any, observed: int, distinct: int) -> ColumnSemant
         if words & TEXT_KEY_WORDS:
             return ColumnSemantics(name, SemanticType.ID, f"{counts}, name says key ({name!r})")
         shapes = {_shape(v) for v in sample}
-        if len(shapes) == 1 and re.search(r"9", next(iter(shapes))) and " " not in sample[0]:
+        if (
+            observed >= MIN_VALUES_FOR_SHAPES
+            and len(shapes) == 1
+            and re.search(r"9", next(iter(shapes)))
+            and " " not in sample[0]
+        ):
             return ColumnSemantics(
                 name, SemanticType.ID, f"{counts}, all of the shape {next(iter(shapes))}"
             )
@@ -340,7 +350,10 @@ def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
     for name in semantics.of_type(
         SemanticType.CATEGORICAL, SemanticType.BOOLEAN, SemanticType.ORDINAL
     ):
-        codes, levels = pd.factorize(frame[name])
+        try:
+            codes, levels = pd.factorize(frame[name])
+        except TypeError:  # lists or structs (Parquet): not a grouping key
+            continue
         sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0)
         if len(levels) < 2 or sizes.min() < SUGGEST_BY_MIN_GROUP:
             continue
