@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mixsynth.choices import Bounds
 from mixsynth.io import read_table
 from mixsynth.metrics import compare_tables
-from mixsynth.choices import Bounds
 from mixsynth.semantics import SemanticType
 from mixsynth.synth import Method, Reference, SynthesisOptions, run_generations
 from mixsynth.weights import WeightDistribution, parse_weights, uniform
