@@ -93,11 +93,27 @@ def _source_bytes(source: str) -> pa.Buffer | str:
     """The input for pyarrow: a path, or the bytes of stdin and of anything that is not
     a regular file (a pipe such as bash's ``<(...)`` can be read only once, in order)."""
     if source == STDIO:
-        return pa.py_buffer(sys.stdin.buffer.read())
+        return pa.py_buffer(stdin_bytes())
     if not Path(source).is_file():
         with open(source, "rb") as handle:
             return pa.py_buffer(handle.read())
     return source
+
+
+def stdin_bytes() -> bytes:
+    """All of stdin; a closed stdin (``<&-``) is a bad input, not a crash."""
+    if sys.stdin is None:
+        raise MixsynthError("stdin is closed", "pipe a table in, or give a file path")
+    return sys.stdin.buffer.read()
+
+
+def stdout_buffer() -> IO[bytes]:
+    """stdout as bytes; a closed stdout (``>&-``) is a bad usage, not a crash."""
+    if sys.stdout is None:
+        raise MixsynthError(
+            "stdout is closed, so nothing can be written to it", "give a file path instead of -"
+        )
+    return sys.stdout.buffer
 
 
 def _compressed(head: bytes) -> MixsynthError | None:
@@ -579,29 +595,14 @@ def _write_csv(table: pa.Table, handle: IO[bytes], header: bool) -> None:
 
 
 def check_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> None:
-    """Refuse to overwrite an existing file without ``force``, or any input ever."""
-    if dest == STDIO:
-        return
-    path = Path(dest)
-    for source in inputs:
-        if source != STDIO and Path(source).exists() and path.exists() and path.samefile(source):
-            raise MixsynthError(
-                f"output {dest!r} is the input file", "write the output to another path"
-            )
-    if path.is_dir():
-        raise MixsynthError(f"output {dest!r} is a directory", "give a file name")
-    if path.exists() and not path.is_file():
-        return  # a device or a pipe (/dev/null, /dev/stdout, a FIFO): written straight into
-    if path.exists() and not force:
-        raise MixsynthError(f"output {dest!r} already exists", "give --force to overwrite it")
-    if not path.parent.exists():
-        raise MixsynthError(f"the folder of output {dest!r} does not exist", "create it first")
-    if not path.parent.is_dir():
-        raise MixsynthError(f"the folder of output {dest!r} is not a folder", "check the path")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise MixsynthError(
-            f"cannot write in the folder of output {dest!r}", "check its permissions"
-        )
+    """Refuse to overwrite an existing file without ``force``, or any input ever.
+
+    Links, special files and descriptors follow :mod:`mixsynth.outputs`' rules.
+    """
+    from mixsynth.outputs import check_distinct, check_target
+
+    check_distinct([("output", dest)], inputs)
+    check_target(dest, force)
 
 
 def _csv_cannot_hold(data_type: pa.DataType) -> bool:
@@ -645,7 +646,9 @@ def table_writer(
     caller_failed = False
     try:
         with contextlib.ExitStack() as stack:
-            target = sys.stdout.buffer if dest == STDIO else stack.enter_context(atomic_path(dest))
+            target = stack.enter_context(
+                output_stream(dest) if _written_into(dest) else atomic_path(dest)
+            )
             if fmt is TableFormat.PARQUET:
                 from pyarrow import parquet
 
@@ -660,7 +663,7 @@ def table_writer(
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
             else:
-                handle = target if dest == STDIO else stack.enter_context(open(target, "wb"))
+                handle = target if _written_into(dest) else stack.enter_context(open(target, "wb"))
                 header = [True]
 
                 def store(table: pa.Table) -> None:
@@ -681,11 +684,18 @@ def table_writer(
                 caller_failed = True
                 raise
         if dest == STDIO:
-            sys.stdout.buffer.flush()
+            stdout_buffer().flush()
     except (OSError, pa.ArrowException) as error:
         if caller_failed or isinstance(error, BrokenPipeError):  # not ours to describe
             raise
         raise _write_error(dest, error) from None  # opening, closing, renaming
+
+
+def _written_into(dest: str) -> bool:
+    """stdout, a descriptor, a device or a pipe: written as a stream, not a file path."""
+    from mixsynth.outputs import resolve
+
+    return dest == STDIO or resolve(dest).direct
 
 
 def _dictionary_columns(schema: pa.Schema) -> list[str] | bool:
@@ -717,24 +727,58 @@ def _write_error(dest: str, error: BaseException) -> MixsynthError:
 
 @contextlib.contextmanager
 def atomic_path(dest: str) -> Iterator[str]:
-    """A temporary path beside ``dest``; renamed onto it only if the block succeeds.
+    """A temporary path beside the file ``dest`` names; renamed onto it only if the
+    block succeeds.
 
     On any failure, Ctrl-C included, the temporary file is removed and ``dest`` is
-    left as it was. A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is
-    written into directly: renaming over it would replace the device with a file.
+    left as it was. A device, a pipe or a descriptor (``/dev/null``, ``/dev/stdout``, a
+    FIFO) is written into directly: renaming over it would replace it with a file. A
+    symbolic link means its target: the temporary file is made in the target's folder
+    and renamed onto the target, and the link stays (docs/safety.md).
     """
-    target = Path(dest)
-    if target.exists() and not target.is_file() and not target.is_dir():
+    from mixsynth.outputs import resolve
+
+    target = resolve(dest)
+    if target.direct:
         yield dest
         return
+    real = Path(target.real)
     # The name is chosen before the file exists, and the file made inside the try: a
     # Ctrl-C at any point leaves nothing behind (mkstemp's file could be orphaned).
-    temporary = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+    temporary = str(real.parent / f".{real.name}.{secrets.token_hex(6)}.tmp")
     try:
         os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         yield temporary
-        os.replace(temporary, target)
+        os.replace(temporary, real)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def output_stream(dest: str) -> Iterator[IO[bytes]]:
+    """A binary stream onto ``dest``: stdout for ``-``, this process's descriptor for
+    ``/dev/stdout`` and the like (duplicated, so the shell's ``>>`` still appends), the
+    device or pipe itself, or else a temporary file renamed into place on success."""
+    from mixsynth.outputs import resolve
+
+    if dest == STDIO:
+        yield stdout_buffer()
+        return
+    target = resolve(dest)
+    if target.descriptor is not None:
+        if target.descriptor == 1:
+            stdout_buffer().flush()
+        with os.fdopen(os.dup(target.descriptor), "wb") as handle:
+            yield handle
+        return
+    with atomic_path(dest) as path, open(path, "wb") as handle:
+        yield handle
+
+
+def write_text(dest: str, text: str) -> None:
+    """Write UTF-8 text atomically (``-`` = stdout), as :func:`output_stream` does."""
+    with output_stream(dest) as handle:
+        handle.write(text.encode("utf-8"))
+        handle.flush()
