@@ -113,9 +113,10 @@ class MixsynthGroup(TyperGroup):
         except MemoryError:
             _say(f"Error: {OUT_OF_MEMORY}")
             return 2
-        except RuntimeError as error:
-            # A thread that cannot start (no memory for its stack) is out of memory too.
-            if "can't start new thread" not in str(error):
+        except (RuntimeError, ImportError) as error:
+            # A thread that cannot start (no memory for its stack), or a library that
+            # cannot be mapped into memory: out of memory too.
+            if not any(s in str(error) for s in ("can't start new thread", "map segment")):
                 raise
             _say(f"Error: {OUT_OF_MEMORY}")
             return 2
@@ -472,7 +473,8 @@ def weights_command(
         "kappa": theory.kappa,
         "novelty": theory.novelty,
     }
-    if as_json:
+    if as_json:  # a ratio beyond float64 (rho > 1 over many generations) is null
+        figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
     from rich.table import Table

@@ -181,8 +181,9 @@ def read_arrow(
     data = _source_bytes(source)
     name = "stdin" if source == STDIO else repr(source)
     head = _head(data)
-    if not head:
-        raise MixsynthError(f"{name} is empty", "give a table with a header row and data rows")
+    if not head or (fmt is TableFormat.CSV and _blank(data, head)):
+        what = "is empty" if not head else "is empty (nothing but blank lines and spaces)"
+        raise MixsynthError(f"{name} {what}", "give a table with a header row and data rows")
     compressed = _compressed(head)
     if compressed is not None:
         raise MixsynthError(f"{name} is {compressed.message}", compressed.hint)
@@ -202,6 +203,7 @@ def read_arrow(
         try:
             arrow = _read_parquet(data)
         except (pa.ArrowException, OSError) as error:
+            _raise_if_out_of_memory(error)
             raise MixsynthError(
                 f"{name} is not a readable Parquet file: {_first_line(error)}",
                 "it may be truncated or corrupted; write it again",
@@ -241,6 +243,13 @@ def _warn_if_another_delimiter(name: str, columns: list[str]) -> None:
             return
 
 
+def _raise_if_out_of_memory(error: BaseException) -> None:
+    """Arrow's ways of saying it ran out of memory (an allocation, a worker thread that
+    could not start) are MemoryError, which the CLI reports as one line like any other."""
+    if isinstance(error, pa.ArrowMemoryError) or "Failed to launch worker thread" in str(error):
+        raise MemoryError(str(error)) from None
+
+
 def _first_line(error: BaseException, limit: int = 200) -> str:
     """An exception's text as one short line."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -253,12 +262,7 @@ def _read_csv_checked(
     """pyarrow's CSV reader, with every way it can fail or silently mangle turned into
     a clear error: unknown encodings, UTF-16 and binary files, invalid UTF-8 (which
     pyarrow would read as a binary column), bad rows (with their line number)."""
-    try:
-        utf8 = codecs.lookup(encoding).name == "utf-8"
-    except LookupError:
-        raise MixsynthError(
-            f"unknown encoding {encoding!r}", "give e.g. --encoding utf-8, latin-1 or cp1252"
-        ) from None
+    utf8 = check_encoding(encoding) == "utf-8"
     if utf8:
         for bom, codec in TEXT_BOMS.items():
             if head.startswith(bom):
@@ -293,6 +297,7 @@ def _read_csv_checked(
             "give the file's encoding with --encoding",
         ) from None
     except (pa.ArrowException, OSError) as error:
+        _raise_if_out_of_memory(error)
         raise _csv_error(data, name, error, encoding) from None
     try:
         arrow.schema.names  # noqa: B018 (pyarrow decodes the names here)
@@ -301,6 +306,35 @@ def _read_csv_checked(
     if utf8 and any(pa.types.is_binary(field.type) for field in arrow.schema):
         raise _not_utf8(name, _first_invalid_utf8_line(_all_bytes(data)))
     return arrow
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec's name, after refusing unknown codecs and those that are not text
+    encodings (``rot13``, ``hex``, ``zlib``: bytes to bytes or str to str)."""
+    hint = "give e.g. --encoding utf-8, latin-1 or cp1252"
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):  # ValueError: a name holding NUL
+        raise MixsynthError(f"unknown encoding {encoding!r}", hint) from None
+    if not getattr(info, "_is_text_encoding", True):  # as str.encode and open() check
+        raise MixsynthError(f"{encoding!r} is not a text encoding", hint)
+    return info.name
+
+
+def _blank(data: pa.Buffer | str, head: bytes) -> bool:
+    """Nothing but spaces and line breaks: no header, no rows, whatever a reader makes
+    of it (pyarrow reads a one-row table with a column named '   ')."""
+    if head.strip():
+        return False
+    if len(head) < HEAD_BYTES:
+        return True
+    if isinstance(data, pa.Buffer):
+        return not data.to_pybytes().strip()
+    with open(data, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if chunk.strip():
+                return False
+    return True
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -538,7 +572,8 @@ def frame_to_arrow(frame: pd.DataFrame | pa.Table, schema: pa.Schema | None = No
 def _csv_ready(table: pa.Table) -> pa.Table:
     """Text fixes so that a CSV reader gets back what was written.
 
-    Whole-valued float columns print as '3.0', not '3', so they stay floats.
+    Whole-valued float columns print as '3.0', not '3', so they stay floats; half
+    floats (float16, from Parquet) are written as the float64 of the same value.
     """
     import pyarrow.compute as pc
 
@@ -546,6 +581,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
         if not pa.types.is_floating(field.type):
             continue
         column = table.column(position)
+        if pa.types.is_float16(field.type):
+            # Arrow cannot format (or floor) half floats; float64 holds them exactly.
+            column = column.cast(pa.float64())
+            table = table.set_column(position, field.name, column)
         if not (_all_whole(column.slice(0, 1024)) and _all_whole(column)):  # fails fast
             continue
         text = pc.cast(column, pa.string())
@@ -676,6 +715,7 @@ def table_writer(
                 except BrokenPipeError:  # the reader of stdout stopped (e.g. head): not ours
                     raise
                 except (OSError, pa.ArrowException) as error:
+                    _raise_if_out_of_memory(error)
                     raise _write_error(dest, error) from None
 
             try:
@@ -686,6 +726,7 @@ def table_writer(
         if dest == STDIO:
             stdout_buffer().flush()
     except (OSError, pa.ArrowException) as error:
+        _raise_if_out_of_memory(error)
         if caller_failed or isinstance(error, BrokenPipeError):  # not ours to describe
             raise
         raise _write_error(dest, error) from None  # opening, closing, renaming

@@ -549,8 +549,12 @@ def compare_pairs(columns: Sequence[Column], seed: int = 0) -> dict:
         x_s = np.column_stack([c.synthetic for c in numeric])
         corr_r, corr_s = correlation_matrix(x_r), correlation_matrix(x_s)
         diff = corr_s - corr_r
-        upper = np.abs(diff[np.triu_indices(len(numeric), k=1)])
+        pairs = np.triu_indices(len(numeric), k=1)
+        upper = np.abs(diff[pairs])
         upper = upper[~np.isnan(upper)]
+        # Defined in the real table, undefined in the synthetic one: a threshold on the
+        # correlations must count these as broken, not skip them.
+        undefined = int(np.count_nonzero(~np.isnan(corr_r[pairs]) & np.isnan(corr_s[pairs])))
         figures.update(
             correlation={
                 "columns": [c.name for c in numeric],
@@ -560,6 +564,7 @@ def compare_pairs(columns: Sequence[Column], seed: int = 0) -> dict:
             },
             correlation_max_abs_diff=float(upper.max()) if upper.size else math.nan,
             correlation_mean_abs_diff=float(upper.mean()) if upper.size else math.nan,
+            correlation_undefined_in_synthetic=undefined,
             **covariance_figures(x_r, x_s),
         )
     rng = np.random.default_rng(seed)
@@ -1054,18 +1059,29 @@ def check_thresholds(
     max_exact_copy_share: float | None = None,
     max_correlation_diff: float | None = None,
 ) -> list[str]:
-    """One message per broken threshold (empty: all kept). An undefined figure (a
-    constant real column, no numeric pair) cannot break its threshold."""
+    """One message per broken threshold (empty: all kept).
+
+    A figure left undefined by the real table (a constant real column, no numeric
+    pair) cannot break its threshold; one left undefined by the synthetic table (fewer
+    than two values, all missing, a constant column where the real one varies) does:
+    a synthetic table must not pass a gate by having nothing to measure.
+    """
     broken = []
     if max_variance_drift is not None:
         for name, figures in report["columns"].items():
             if "ks_statistic" not in figures:
                 continue
             ratio = figures.get("variance_ratio")
-            if ratio is not None and abs(ratio - 1) > max_variance_drift:
+            if _defined(ratio) and abs(ratio - 1) > max_variance_drift:
                 broken.append(
                     f"variance ratio of {name!r} is {ratio:.4g}, outside 1 ± {max_variance_drift:g} "
                     "(--max-variance-drift)"
+                )
+            elif not _defined(ratio) and _varies(figures["real"]):
+                present = figures["synthetic"].get("count", 0)
+                broken.append(
+                    f"variance ratio of {name!r} is undefined: the synthetic column has "
+                    f"{present} present value{'s' * (present != 1)} (--max-variance-drift)"
                 )
     checks = (
         (
@@ -1091,7 +1107,29 @@ def check_thresholds(
         ),
     )
     for limit, value, label, option, sign in checks:
-        if limit is not None and value is not None and sign * (value - limit) > 0:
+        if limit is not None and _defined(value) and sign * (value - limit) > 0:
             relation = "above the maximum" if sign > 0 else "below the minimum"
             broken.append(f"{label} is {value:.4g}, {relation} {limit:g} ({option})")
+    real_values = any(c["real"].get("count", 0) > 0 for c in report["columns"].values())
+    if min_overall_score is not None and not _defined(report["scores"]["overall"]) and real_values:
+        broken.append(
+            "overall score is undefined: the synthetic table has no values to score "
+            "(--min-overall-score)"
+        )
+    undefined = report["pairs"].get("correlation_undefined_in_synthetic") or 0
+    if max_correlation_diff is not None and undefined:
+        broken.append(
+            f"{undefined} correlation{'s are' if undefined > 1 else ' is'} undefined in the "
+            "synthetic table but defined in the real one (--max-correlation-diff)"
+        )
     return broken
+
+
+def _defined(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _varies(side: dict) -> bool:
+    """A numeric column's side has a variance to compare with: >= 2 values, not constant."""
+    std = side.get("std")
+    return side.get("count", 0) >= 2 and _defined(std) and std > 0

@@ -259,7 +259,9 @@ class RunLock:
             raise MixsynthError(f"cannot lock {self.what}", "run again")
         started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"pid {os.getpid()} on {socket.gethostname()} since {started}\n".encode())
+        os.write(
+            descriptor, f"pid {os.getpid()} on {socket.gethostname()} since {started}\n".encode()
+        )
         self._descriptor = descriptor
 
     def release(self) -> None:

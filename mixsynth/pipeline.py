@@ -392,7 +392,7 @@ class GenerateJob:
             raise MixsynthError(
                 f"cannot resume: {str(self.out_dir)!r} has no {RUN_RECORD}, so there is no "
                 "run to resume (or its seed and options are unknown)",
-                "run without --resume to start a new run (with --force over existing files)",
+                "run without --resume to start a new run; --force replaces files already there",
             )
         record = _read_record(record_path)
         recorded_seed, completed = record["seed"], record["completed"]
