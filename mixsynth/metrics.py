@@ -159,6 +159,12 @@ def align(
             continue
         r, s = real[name], synthetic[synth_names[key]]
         kind_r, kind_s = real_kinds[key], synth_kinds[key]
+        # An entirely missing column (read as text from CSV) has no values to disagree
+        # with: it is compared as the other side's kind, so its emptiness is measured.
+        if s.isna().all() and key not in forced:
+            kind_s = kind_r
+        elif r.isna().all() and key not in forced:
+            kind_r = kind_s
         entry = {
             "column": key,
             "real": str(r.dtype),

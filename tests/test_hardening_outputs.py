@@ -20,7 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from mixsynth.cli import app
 from mixsynth.outputs import RunLock
 
 from .test_hardening import assert_no_temporary_files, assert_one_error_line, run, snapshot
@@ -168,6 +170,7 @@ def test_a_link_loop_is_one_line(tmp_path, source) -> None:
 
 def collision_cases(tmp_path: Path, source: Path) -> dict[str, tuple[list, str]]:
     runs = tmp_path / "runs"
+    runs.mkdir()
     hard = tmp_path / "hard.csv"
     os.link(source, hard)
     soft = tmp_path / "soft.csv"
@@ -175,7 +178,15 @@ def collision_cases(tmp_path: Path, source: Path) -> dict[str, tuple[list, str]]
     generate = ["generate", source, "--seed", 1]
     return {
         "table and report": (
-            [*generate, "-o", tmp_path / "x.json", "--format", "csv", "--report", tmp_path / "x.json"],
+            [
+                *generate,
+                "-o",
+                tmp_path / "x.json",
+                "--format",
+                "csv",
+                "--report",
+                tmp_path / "x.json",
+            ],
             "same file as -o",
         ),
         "report onto the run record": (
@@ -235,7 +246,7 @@ def test_outputs_that_collide_are_refused_before_any_work(tmp_path, source, case
     args, fragment = collision_cases(tmp_path, source)[case]
     before = snapshot(tmp_path)
     assert_one_error_line(run(*args), fragment)
-    assert snapshot(tmp_path) == before  # not even --out-dir was made
+    assert snapshot(tmp_path) == before  # not even a lock file is left
 
 
 # --------------------------------------------------------------------------- locks
@@ -287,7 +298,7 @@ def test_two_runs_started_together_do_not_share_an_out_dir(tmp_path) -> None:
     folder = tmp_path / "runs"
     command = [sys.executable, "-m", "mixsynth", "generate", str(source), "--out-dir", str(folder)]
     processes = [
-        subprocess.Popen([*command, "-g", 8, "--seed", str(seed)], stderr=subprocess.PIPE)
+        subprocess.Popen([*command, "-g", "8", "--seed", str(seed)], stderr=subprocess.PIPE)
         for seed in (1, 2)
     ]
     codes = [p.wait(timeout=300) for p in processes]
@@ -299,7 +310,9 @@ def test_two_runs_started_together_do_not_share_an_out_dir(tmp_path) -> None:
     record = json.loads((folder / "mixsynth-run.json").read_text())
     assert record["seed"] == winner_seed and record["completed"] == 8
     alone = tmp_path / "alone"
-    assert run("generate", source, "--out-dir", alone, "-g", 8, "--seed", winner_seed).exit_code == 0
+    assert (
+        run("generate", source, "--out-dir", alone, "-g", 8, "--seed", winner_seed).exit_code == 0
+    )
     for index in range(1, 9):
         name = f"gen-{index:03d}.csv"
         assert (folder / name).read_bytes() == (alone / name).read_bytes()
@@ -447,25 +460,33 @@ def test_a_closed_pipe_is_status_141_not_a_broken_threshold() -> None:
 def test_inspect_escapes_control_characters_and_markup_in_names(tmp_path) -> None:
     path = tmp_path / "odd.csv"
     path.write_bytes(b'"\x1b[31mred\x1b[0m","[bold]b[/bold]","bell\x07"\n1.5,2,x\n2.5,3,y\n')
-    result = run("inspect", path)
+    result = CliRunner().invoke(app, ["inspect", str(path)], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\\x1b[31mred\\x1b[0m" in result.stdout
     assert "[bold]b[/bold]" in result.stdout and "bell\\x07" in result.stdout
     listed = json.loads(run("inspect", path, "--json").stdout)
-    assert [c["name"] for c in listed["columns"]] == ["\x1b[31mred\x1b[0m", "[bold]b[/bold]", "bell\x07"]
+    assert [c["name"] for c in listed["columns"]] == [
+        "\x1b[31mred\x1b[0m",
+        "[bold]b[/bold]",
+        "bell\x07",
+    ]
 
 
 # --------------------------------------------------------------------------- values
 
 
-@pytest.mark.parametrize("spec", ["epbeta:1,1,1e200,1e200", "epbeta:1,1,0.1,11", "epbeta:1,1,inf,0"])
+@pytest.mark.parametrize(
+    "spec", ["epbeta:1,1,1e200,1e200", "epbeta:1,1,0.1,11", "epbeta:1,1,inf,0"]
+)
 def test_absurd_supports_are_refused_with_the_limit(tmp_path, source, spec: str) -> None:
     line = assert_one_error_line(run("weights", "-w", spec), "from 0 to 10")
     assert "[-10, 11]" in line
     out = tmp_path / "o.csv"
     for extra in ([], ["--report", tmp_path / "r.json"]):
-        assert_one_error_line(run("generate", source, "-o", out, "-w", spec, *extra), "from 0 to 10")
+        assert_one_error_line(
+            run("generate", source, "-o", out, "-w", spec, *extra), "from 0 to 10"
+        )
     assert not out.exists()
 
 
