@@ -81,6 +81,17 @@ def clean(value: Any) -> Any:
     return value
 
 
+def _quietly(function: Callable) -> Callable:
+    """``function`` under ``np.errstate(all="ignore")`` in whatever thread runs it (the
+    error state is per thread): undefined figures become None without warnings."""
+
+    def run(*args: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return function(*args)
+
+    return run
+
+
 def _ratio(a: float, b: float) -> float:
     return a / b if b != 0 and math.isfinite(b) else math.nan
 
@@ -463,8 +474,9 @@ class Centred:
             n = ma.T @ mb
             sx, sy = za.T @ mb, ma.T @ zb  # sx[i, j]: sum of i where j is present
             sxx, syy = (za * za).T @ mb, ma.T @ (zb * zb)
-        cov = za.T @ zb - sx * sy / n
-        corr = cov / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
+        with np.errstate(invalid="ignore", divide="ignore"):  # undefined: NaN, set below
+            cov = za.T @ zb - sx * sy / n
+            corr = cov / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
         corr[(n < 2) | ~np.isfinite(corr)] = np.nan
         np.clip(corr, -1.0, 1.0, out=corr)
         return corr
@@ -907,7 +919,7 @@ def privacy(columns: Sequence[Column], sample: Sample) -> dict:
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # cdist releases the GIL
         synthetic, holdout = pool.map(
-            lambda queries: _dcr_figures(_nearest(reference, queries, len(columns))),
+            _quietly(lambda queries: _dcr_figures(_nearest(reference, queries, len(columns)))),
             (points_s, held),
         )
     hashes_r, hashes_s = _row_hashes(columns, "real"), _row_hashes(columns, "synthetic")
@@ -1119,7 +1131,7 @@ def _compare(
 
     # numpy releases the GIL in the sorts and sums: the columns are shared by threads.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        figures = pool.map(compare_column, columns)
+        figures = pool.map(_quietly(compare_column), columns)
         column_figures = dict(zip([c.name for c in columns], figures, strict=True))
     pairs = compare_pairs(columns, seed)
     sample = Sample.draw(len(real), len(synthetic), sample_rows, seed)
