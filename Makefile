@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check test lint format bench experiment clean
+.PHONY: install demo report-check test lint format bench bench-wide experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_speed.py
+
+bench-wide: install
+	$(BIN)/python benchmarks/bench_wide.py
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py

@@ -2,7 +2,7 @@
 
 It parses options, calls :mod:`mixsynth.synth` and friends, and maps failures to exit
 statuses: 0 success, 1 a comparison threshold broken, 2 bad input or usage (one line
-on stderr, no traceback), 130 interrupted.
+on stderr, no traceback), 130 interrupted, 141 stdout's reader went away (docs/safety.md).
 """
 
 from __future__ import annotations
@@ -34,8 +34,16 @@ if TYPE_CHECKING:
     from mixsynth.synth import SynthesisOptions
 
 
+#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+#: shell reports for a tool killed by that signal; not 1 (a broken threshold) nor 2.
+CLOSED_PIPE = 128 + 13
+
+
 def _say(line: str) -> None:
-    """One plain line on stderr (never wrapped or styled, so pipelines can grep it)."""
+    """One plain line on stderr (never wrapped or styled, so pipelines can grep it);
+    nothing when stderr is closed (``2>&-``)."""
+    if sys.stderr is None:
+        return
     sys.stderr.write(line.rstrip("\n") + "\n")
     sys.stderr.flush()
 
@@ -54,6 +62,11 @@ class MixsynthGroup(TyperGroup):
                 else "Interrupted: stopped before finishing; no output file was written or changed."
             )
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader of stdout stopped early (`| head`): caught here, before Click
+            # turns it into status 1, the status of a broken threshold.
+            _silence_stdout()
+            raise typer.Exit(CLOSED_PIPE) from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
         extra.pop("standalone_mode", None)
@@ -63,6 +76,8 @@ class MixsynthGroup(TyperGroup):
             warnings.simplefilter("always", MixsynthWarning)
             result = self._run(args, prog_name, **extra)
         code = result if isinstance(result, int) else 0  # a command returns None on success
+        if _stdout_flushed_or_gone():
+            code = CLOSED_PIPE
         if code in (0, 1):
             for warning in caught:
                 if not issubclass(warning.category, MixsynthWarning):
@@ -93,12 +108,62 @@ class MixsynthGroup(TyperGroup):
             # The reader of stdout stopped early (e.g. `| head`): end quietly, as Python's
             # documentation advises, with stdout pointed at /dev/null so that the final
             # flush cannot fail again.
-            with suppress(OSError, ValueError):  # e.g. no real stdout in tests
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 1
+            _silence_stdout()
+            return CLOSED_PIPE
         except MemoryError:
-            _say("Error: out of memory (give a smaller table, or fewer --rows)")
+            _say(f"Error: {OUT_OF_MEMORY}")
             return 2
+        except (RuntimeError, ImportError) as error:
+            # A thread that cannot start (no memory for its stack), or a library that
+            # cannot be mapped into memory: out of memory too.
+            if not any(s in str(error) for s in ("can't start new thread", "map segment")):
+                raise
+            _say(f"Error: {OUT_OF_MEMORY}")
+            return 2
+
+
+OUT_OF_MEMORY = "out of memory (give a smaller table, or fewer --rows)"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that no later flush fails on a closed pipe."""
+    with suppress(OSError, ValueError, AttributeError):  # e.g. no real stdout in tests
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _stdout_flushed_or_gone() -> bool:
+    """Flush stdout before exiting; True if its reader had gone (then it is silenced)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return True
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def _stdout_console() -> Any:
+    """A rich console on stdout that leaves a closed pipe to :class:`MixsynthGroup`
+    (rich's own handling would exit with status 1, the status of a broken threshold)."""
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return PipeConsole()
+
+
+def _require_stdout() -> None:
+    """Refuse, before any work, a command whose result goes to a closed stdout (``>&-``)."""
+    if sys.stdout is None:
+        raise MixsynthError(
+            "stdout is closed, so the result cannot be shown",
+            "run the command with stdout open (or write the result to a file)",
+        )
 
 
 app = typer.Typer(
@@ -396,7 +461,7 @@ def generate(
 def generation_progress(total: int, quiet: bool):
     """A progress bar over generations (moving slice by slice within each) on a
     terminal's stderr; nothing otherwise."""
-    if quiet or not sys.stderr.isatty():
+    if quiet or sys.stderr is None or not sys.stderr.isatty():
         yield lambda done: None
         return
     from rich.console import Console
@@ -434,6 +499,7 @@ def weights_command(
 
     Example: mixsynth weights --method vanilla --weights beta:0.2,0.2 -g 10
     """
+    _require_stdout()
     if generations < 1:
         raise MixsynthError(f"--generations must be at least 1, got {generations}")
     if rows is not None and rows < 1:
@@ -459,10 +525,10 @@ def weights_command(
         "kappa": theory.kappa,
         "novelty": theory.novelty,
     }
-    if as_json:
+    if as_json:  # a ratio beyond float64 (rho > 1 over many generations) is null
+        figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(
@@ -482,7 +548,7 @@ def weights_command(
     table.add_row("delta = E(u^2), u = lam(1-lam) (shape distortion)", f"{theory.delta:.6g}")
     table.add_row("kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}")
     table.add_row("novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}")
-    Console().print(table)
+    _stdout_console().print(table)
 
 
 @app.command()
@@ -512,6 +578,7 @@ def inspect(
     from mixsynth.semantics.inference import suggest_by
     from mixsynth.synth import Reference, SynthesisOptions
 
+    _require_stdout()
     if metadata is not None:
         check_output(metadata, force, (input,))
     arrow = read_arrow(input, input_format, encoding).table
@@ -542,11 +609,13 @@ def inspect(
         document = {"rows": len(frame), "columns": rows, "suggestions": suggestions}
         typer.echo(json.dumps(document, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console()
-    view = Table(title=f"{input}: {len(frame)} rows x {len(rows)} columns")
+    console = _stdout_console()
+    # Names and text from the data are shown escaped, as in error messages, and as plain
+    # text (Text, not markup): no terminal escape code or rich markup in them acts.
+    view = Table(title=Text(one_line(f"{input}: {len(frame)} rows x {len(rows)} columns")))
     shown = ("name", "type", "synthesis", "storage", "missing", "distinct")
     for key in shown:
         view.add_column(
@@ -554,16 +623,20 @@ def inspect(
         )
     for row in rows:
         kind = f"{row['type']} ({row['pii']})" if row["pii"] else row["type"]
-        view.add_row(*(kind if key == "type" else str(row[key]) for key in shown))
+        view.add_row(*(Text(one_line(kind if key == "type" else str(row[key]))) for key in shown))
     console.print(view)
     console.print("Why:", highlight=False)
     for row in rows:
-        console.print(f"  {row['name']}: {row['reason']}", highlight=False, markup=False)
+        console.print(
+            one_line(f"  {row['name']}: {row['reason']}"), highlight=False, markup=False
+        )
     for hint in suggestions:
         console.print(
-            f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
-            f"variance of {hint['explains']}; {hint['groups']} groups of at least "
-            f"{hint['smallest_group']} rows): mixing inside its groups keeps that link.",
+            one_line(
+                f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
+                f"variance of {hint['explains']}; {hint['groups']} groups of at least "
+                f"{hint['smallest_group']} rows): mixing inside its groups keeps that link."
+            ),
             highlight=False,
             markup=False,
         )
@@ -638,12 +711,19 @@ def compare(
     """
     from mixsynth.io import check_output, read_table
     from mixsynth.metrics import check_thresholds, compare_tables
+    from mixsynth.outputs import check_distinct
     from mixsynth.report import render_terminal, write_report
 
     outputs = {"json": json_path, "markdown": markdown_path, "html": html_path}
     to_stdout = [f"--{kind}" for kind, path in outputs.items() if path == STDIO]
     if len(to_stdout) > 1:
         raise MixsynthError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
+    if to_stdout or not quiet:
+        _require_stdout()
+    check_distinct(
+        [(f"--{kind}", path) for kind, path in outputs.items() if path is not None],
+        (real, synthetic),
+    )
     if real == STDIO and synthetic == STDIO:
         raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
     for option, value, low, high in (
@@ -676,9 +756,7 @@ def compare(
         if path is not None:
             write_report(report, path, kind, title)
     if not quiet and not to_stdout:
-        from rich.console import Console
-
-        render_terminal(report, Console(), title)
+        render_terminal(report, _stdout_console(), title)
     broken = check_thresholds(
         report,
         max_variance_drift=max_variance_drift,
@@ -701,11 +779,30 @@ def _distinct(series: Any) -> int:
         return int(series.dropna().map(repr).nunique())
 
 
+def _occupy_closed_descriptors() -> None:
+    """Open /dev/null on stdin, stdout or stderr if the shell closed them (``<&-``).
+
+    Python then sets ``sys.stdin`` (...) to None, which mixsynth checks where it uses
+    them; the descriptor itself must still be taken, or the next file opened would get
+    its number and anything written to "stderr" by a library would land in it.
+    """
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            with suppress(OSError):
+                opened = os.open(os.devnull, os.O_RDWR)
+                if opened != descriptor:
+                    os.dup2(opened, descriptor)
+                    os.close(opened)
+
+
 def main() -> None:
     # Arrow allocates with the C library's malloc, so the memory its readers free is
     # reused by numpy's arrays instead of being held in a pool of its own: measured on
     # 1M-row tables, less peak memory and less time (README, "Benchmarks").
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    _occupy_closed_descriptors()
     # SIGTERM (e.g. from `timeout` or a CI runner) stops a run as Ctrl-C does: temporary
     # files removed, previous files intact, one line saying how far it got, status 130.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

@@ -715,17 +715,9 @@ def render(report: dict, kind: str, title: str = "mixsynth report") -> str:
 
 def write_report(report: dict, dest: str, kind: str, title: str = "mixsynth report") -> None:
     """Write atomically (``-`` = stdout): a failed render never leaves a partial file."""
-    import sys
+    from mixsynth.io import write_text
 
-    from mixsynth.io import atomic_path
-
-    text = render(report, kind, title)
-    if dest == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    with atomic_path(dest) as temporary:
-        Path(temporary).write_text(text, encoding="utf-8")
+    write_text(dest, render(report, kind, title))  # stdout, a link, a device: as -o
 
 
 def check_report_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> str:
