@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check test lint format bench bench-wide experiment clean
+.PHONY: install demo report-check test lint format bench bench-wide bench-balance experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: install
 
 bench-wide: install
 	$(BIN)/python benchmarks/bench_wide.py
+
+# Class balancing against random over-sampling and SMOTE (5 tables, 5 folds, 2 models).
+bench-balance: install
+	$(BIN)/python benchmarks/bench_balance.py
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py

@@ -401,11 +401,33 @@ def generate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")
     ] = False,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            metavar="COL=VALUE",
+            help="Mix only inside the rows where a categorical or boolean column has this "
+            "value, so every synthetic row has it too (repeatable: all must hold).",
+        ),
+    ] = None,
+    balance: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COL[=STRATEGY]",
+            help="Balance the classes of COL: write the real rows, then new rows mixed inside "
+            "each class. STRATEGY as imbalanced-learn's: auto (default: every class up to the "
+            "largest), minority, not-minority, not-majority, all, or a ratio for two classes.",
+        ),
+    ] = None,
+    only_new: Annotated[
+        bool, typer.Option(help="With --balance: write only the new rows, not the real ones.")
+    ] = False,
 ) -> None:
     """Synthesize a table with mixup, for one or more generations.
 
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
+    from mixsynth.conditions import parse_where
     from mixsynth.io import check_input, check_output
     from mixsynth.pipeline import GenerateJob
 
@@ -452,9 +474,23 @@ def generate(
         resume=resume,
         force=force,
         say=(lambda line: None) if quiet else _say,
+        where=parse_where(where or []),
+        balance=parse_balance(balance) if balance is not None else None,
+        only_new=only_new,
     )
     with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
         job.run(on_progress=advance)
+
+
+def parse_balance(text: str) -> tuple[str, str | float]:
+    """'label' or 'label=minority' (or 'label=0.5', a ratio) as (column, strategy)."""
+    column, _, strategy = text.rpartition("=") if "=" in text else (text, "", "auto")
+    if not column:
+        raise MixsynthError(f"cannot read --balance {text!r}", "give COLUMN or COLUMN=STRATEGY")
+    try:
+        return column, float(strategy)
+    except ValueError:
+        return column, strategy
 
 
 @contextmanager

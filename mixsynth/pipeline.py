@@ -16,9 +16,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from mixsynth.balance import new_rows_per_class, oversample
+from mixsynth.conditions import matching_rows, take_rows
 from mixsynth.errors import MixsynthError, RunInterrupted
 from mixsynth.io import (
     STDIO,
@@ -33,7 +36,7 @@ from mixsynth.io import (
     table_writer,
     write_table,
 )
-from mixsynth.kinds import check_by
+from mixsynth.kinds import check_by, group_codes
 from mixsynth.outputs import (
     RunLock,
     check_distinct,
@@ -166,6 +169,12 @@ class GenerateJob:
     resume: bool = False
     force: bool = False
     say: Callable[[str], None] = field(default=lambda line: None)
+    #: ``--where``: mix only inside the rows where each column has the given value.
+    where: dict[str, str] = field(default_factory=dict)
+    #: ``--balance COL[=STRATEGY]``: class column and imbalanced-learn strategy name.
+    balance: tuple[str, str | float] | None = None
+    #: ``--only-new``: with ``balance``, write the new rows without the real ones.
+    only_new: bool = False
 
     def run(
         self,
@@ -179,6 +188,7 @@ class GenerateJob:
         ``on_progress`` hears, after each slice, how many generations are done (2.5 =
         half of the third), for a progress bar.
         """
+        self._check_balance()
         planned = self.output_format or (
             TableFormat.CSV if self.output == STDIO else check_input(self.input, self.input_format)
         )
@@ -199,7 +209,11 @@ class GenerateJob:
         check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
         reference = Reference.of(source.table, self.options)
         check_by(source.table.column_names, self.options.by)  # fails before any output
+        real = source.table
+        if self.where:  # before any output exists, so a condition nothing meets writes nothing
+            real = take_rows(real, matching_rows(real, self.where, reference))
         start, frame = self._starting_point(source, fmt)
+        frame = real if start == 0 else frame
         report_kind = None
         if self.report is not None:
             from mixsynth.report import check_report_output
@@ -208,12 +222,17 @@ class GenerateJob:
         chosen_seed = self.seed is None
         if chosen_seed:
             self.seed = int(np.random.SeedSequence().entropy % 2**32)
+        if self.balance is not None:
+            self._write_balanced(real, reference, fmt)
+            if chosen_seed:
+                self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
+            return []
         trajectory = None
         if report_kind is not None:
             from mixsynth.metrics import GenerationTrajectory
 
             trajectory = GenerationTrajectory(
-                arrow_to_frame(source.table),
+                arrow_to_frame(real),
                 start=start,
                 categorical=self.options.categorical,
                 seed=self.seed,
@@ -350,6 +369,53 @@ class GenerateJob:
                 stored.result()
         return stream.finish(stream.source.concat(parts) if keep else None)
 
+    def _check_balance(self) -> None:
+        """--balance makes one table (real rows + new ones); refuse what does not fit."""
+        if self.balance is None:
+            if self.only_new:
+                raise MixsynthError("--only-new needs --balance", "give --balance COLUMN")
+            return
+        clashes = {
+            "--generations": self.generations > 1,
+            "--out-dir": self.out_dir is not None,
+            "--rows": self.options.rows is not None,
+            "--report": self.report is not None,
+        }
+        for option, clash in clashes.items():
+            if clash:
+                raise MixsynthError(
+                    f"--balance cannot be combined with {option}",
+                    "--balance writes one table: the real rows and the new ones of each class",
+                )
+        if self.output is None:
+            raise MixsynthError("--balance needs -o OUTPUT", "give -o OUTPUT (- for stdout)")
+
+    def _write_balanced(self, table: Any, reference: Reference, fmt: TableFormat) -> None:
+        """The real rows (unless --only-new), then each class's new rows, mixed inside it."""
+        column, strategy = self.balance
+        spec = next((s for s in reference.schema if s.name == column), None)
+        if spec is None:
+            raise MixsynthError(
+                f"--balance column {column!r} is not in the table",
+                f"columns are: {', '.join(s.name for s in reference.schema)}",
+            )
+        if spec.missing:
+            raise MixsynthError(
+                f"--balance column {column!r} has {spec.missing} missing value(s)",
+                "every row needs a class: drop or fill those rows first",
+            )
+        codes = group_codes(table, (column,))
+        counts = np.bincount(codes)
+        new = new_rows_per_class(np.arange(len(counts)), counts, strategy)
+        made = oversample(
+            table, codes, new, self.options, generation_rngs(self.seed, 1)[0], reference
+        )
+        parts = [] if self.only_new else [table]
+        parts += [] if made is None else [made]
+        with table_writer(self.output, fmt, table.schema) as write:
+            for part in parts or [table.slice(0, 0)]:
+                write(part)
+
     def _how_far(self, done: int, fmt: TableFormat) -> str:
         """Where a run stopped, and how to finish it (for the one-line message)."""
         where = f"stopped after generation {done} of {self.generations}"
@@ -365,6 +431,8 @@ class GenerateJob:
     def _settings(self, fmt: TableFormat) -> dict:
         """What a resumed run must share with the interrupted one to continue its files."""
         options = json.loads(json.dumps(dataclasses.asdict(self.options)))
+        if self.where:  # the rows it mixes from are part of what it continues
+            options["where"] = self.where
         return {"input": input_fingerprint(self.input), "format": fmt.value, "options": options}
 
     def _write_record(self, fmt: TableFormat, completed: int) -> None:
