@@ -14,13 +14,22 @@ import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from mixsynth.choices import STDIO, Bounds, Method, Pairing, TableFormat, format_from_suffix
+from mixsynth.choices import (
+    STDIO,
+    Bounds,
+    Engine,
+    Method,
+    Pairing,
+    TableFormat,
+    format_from_suffix,
+)
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
 from mixsynth.weights import (
     DEFAULT_EPS,
@@ -205,6 +214,30 @@ InputFormatOption = Annotated[
 EncodingOption = Annotated[
     str, typer.Option(help="Text encoding of CSV input, e.g. latin-1 or cp1252.")
 ]
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        help="memory: the table in this process. dask: partitions on a Dask cluster, for "
+        "tables past memory (pip install 'mixsynth[dask]'; see docs/scale.md).",
+        case_sensitive=False,
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Dask: a running scheduler, e.g. tcp://HOST:8786 (default: a local cluster)."
+    ),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Dask: local workers (default: one per core).")
+]
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option(help="Dask: memory per local worker, e.g. 2GiB; workers spill to disk near it."),
+]
+DashboardOption = Annotated[
+    bool, typer.Option(help="Dask: print the address of the cluster's dashboard.")
+]
 CategoricalOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -289,6 +322,23 @@ def generate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")
     ] = False,
+    engine: EngineOption = Engine.MEMORY,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    memory_limit: MemoryLimitOption = None,
+    dashboard: DashboardOption = False,
+    shuffle: Annotated[
+        bool | None,
+        typer.Option(
+            "--shuffle/--no-shuffle",
+            help="Dask: spread rows over partitions at random (seeded) before mixing "
+            "(default), or mix inside the partitions as they are (faster; see docs/scale.md).",
+        ),
+    ] = None,
+    partition_rows: Annotated[
+        int | None,
+        typer.Option(help="Dask: rows per partition after the shuffle (default: ~128 MiB)."),
+    ] = None,
 ) -> None:
     """Synthesize a table with mixup, for one or more generations.
 
@@ -296,6 +346,57 @@ def generate(
     """
     from mixsynth.io import check_input, check_output
     from mixsynth.pipeline import GenerateJob
+
+    dask_options = {
+        "--scheduler": scheduler is not None,
+        "--workers": workers is not None,
+        "--memory-limit": memory_limit is not None,
+        "--dashboard": dashboard,
+        "--shuffle/--no-shuffle": shuffle is not None,
+        "--partition-rows": partition_rows is not None,
+    }
+    if engine is Engine.DASK:
+        refused = {
+            "--report": (report is not None, "run 'mixsynth compare --engine dask' on the output"),
+            "--resume": (resume, "run again with --force: the same --seed gives the same files"),
+            "--format csv": (
+                format is TableFormat.CSV,
+                "the Dask engine writes Parquet datasets; convert a part file if needed",
+            ),
+            "-o -": (output == STDIO, "give -o FOLDER: a dataset of part files"),
+        }
+        for option, (given, hint) in refused.items():
+            if given:
+                raise MixsynthError(f"{option} cannot be used with --engine dask", hint)
+        options = build_options(
+            method,
+            weights,
+            mix_strength,
+            eps,
+            finite_sample,
+            rows,
+            by or (),
+            categorical or (),
+            pairing,
+            bounds,
+        )
+        _generate_dask(
+            DaskSettings(scheduler, workers, memory_limit, dashboard),
+            quiet,
+            input=input,
+            options=options,
+            generations=generations,
+            output=output,
+            out_dir=out_dir,
+            seed=seed,
+            input_format=input_format,
+            encoding=encoding,
+            shuffle=shuffle is not False,
+            partition_rows=partition_rows,
+            force=force,
+        )
+        return
+    _refuse_dask_only(dask_options)
 
     if generations < 1:
         raise MixsynthError(f"--generations must be at least 1, got {generations}")
@@ -338,6 +439,68 @@ def generate(
     )
     with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
         job.run(on_progress=advance)
+
+
+@dataclass(frozen=True)
+class DaskSettings:
+    """Where the Dask engine runs: a scheduler's address, or a local cluster's size."""
+
+    scheduler: str | None
+    workers: int | None
+    memory_limit: str | None
+    dashboard: bool
+
+    def check(self) -> None:
+        from mixsynth.engine.dask_driver import check_cluster_options
+
+        check_cluster_options(self.scheduler, self.workers, self.memory_limit, self.dashboard)
+
+    @contextmanager
+    def client(self):
+        """A Dask client for the command; the dashboard's address said when asked."""
+        from mixsynth.engine.dask_driver import dask_client
+
+        with dask_client(
+            self.scheduler, self.workers, self.memory_limit, dashboard=self.dashboard
+        ) as client:
+            if self.dashboard:
+                _say(f"dashboard: {client.dashboard_link}")
+            yield client
+
+
+def _refuse_dask_only(given: dict[str, bool]) -> None:
+    """Options of the Dask engine are refused without --engine dask (they would be ignored)."""
+    for option, is_given in given.items():
+        if is_given:
+            raise MixsynthError(
+                f"{option} needs --engine dask", "add --engine dask or leave it out"
+            )
+
+
+def _generate_dask(settings: DaskSettings, quiet: bool, **job: Any) -> None:
+    """generate --engine dask: everything checked before the cluster starts."""
+    from mixsynth.engine.dask_driver import DaskGenerateJob
+
+    settings.check()
+    dask_job = DaskGenerateJob(**job, say=(lambda line: None) if quiet else _say)
+    dask_job.check()
+    with quiet_warnings(quiet), settings.client() as client, task_progress(quiet) as advance:
+        dask_job.run(client, on_progress=advance)
+
+
+@contextmanager
+def task_progress(quiet: bool):
+    """One progress bar over the Dask tasks (partitions x generations) on a terminal's
+    stderr; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("partitions", total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 @contextmanager
