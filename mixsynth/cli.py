@@ -488,6 +488,34 @@ def _generate_dask(settings: DaskSettings, quiet: bool, **job: Any) -> None:
         dask_job.run(client, on_progress=advance)
 
 
+def _compare_dask(
+    settings: DaskSettings,
+    quiet: bool,
+    real: str,
+    synthetic: str,
+    input_format: TableFormat | None,
+    encoding: str,
+    options: dict[str, Any],
+) -> dict:
+    """compare --engine dask: exact moments over every row, the rest on samples."""
+    from mixsynth.engine.dask_compare import compare_dask
+    from mixsynth.engine.dask_driver import find_source
+
+    settings.check()
+    for source in (real, synthetic):
+        find_source(source, input_format)  # refused before the cluster starts
+    with settings.client() as client, task_progress(quiet) as advance:
+        return compare_dask(
+            client,
+            real,
+            synthetic,
+            input_format=input_format,
+            encoding=encoding,
+            on_progress=advance,
+            **options,
+        )
+
+
 @contextmanager
 def task_progress(quiet: bool):
     """One progress bar over the Dask tasks (partitions x generations) on a terminal's
@@ -694,6 +722,11 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary on the terminal; exit status only.")
     ] = False,
+    engine: EngineOption = Engine.MEMORY,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    memory_limit: MemoryLimitOption = None,
+    dashboard: DashboardOption = False,
 ) -> None:
     """Compare a real and a synthetic table: shapes, pairs, privacy, utility, scores.
 
@@ -725,11 +758,19 @@ def compare(
     options: dict[str, Any] = {"target": target, "seed": seed, "categorical": categorical or ()}
     if sample_rows is not None:
         options["sample_rows"] = sample_rows
-    report = compare_tables(
-        read_table(real, input_format, encoding).frame,
-        read_table(synthetic, input_format, encoding).frame,
-        **options,
-    )
+    settings = DaskSettings(scheduler, workers, memory_limit, dashboard)
+    if engine is Engine.DASK:
+        report = _compare_dask(settings, quiet, real, synthetic, input_format, encoding, options)
+    else:
+        _refuse_dask_only(
+            {"--scheduler": scheduler is not None, "--workers": workers is not None}
+            | {"--memory-limit": memory_limit is not None, "--dashboard": dashboard}
+        )
+        report = compare_tables(
+            read_table(real, input_format, encoding).frame,
+            read_table(synthetic, input_format, encoding).frame,
+            **options,
+        )
     title = f"mixsynth compare: {real} vs {synthetic}"
     for kind, path in outputs.items():
         if path is not None:

@@ -595,8 +595,10 @@ def check_dataset_output(dest: Path, force: bool, source: Source) -> None:
             f"output {str(dest)!r} is not a folder", "give a folder name for the dataset"
         )
     parent = target.parent
+    while not parent.exists():  # --out-dir is created, as the in-memory engine does
+        parent = parent.parent
     if not parent.is_dir():
-        raise MixsynthError(f"the folder of output {str(dest)!r} does not exist", "create it first")
+        raise MixsynthError(f"the folder of output {str(dest)!r} is not a folder", "check the path")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise MixsynthError(
             f"cannot write in the folder of output {str(dest)!r}", "check its permissions"
