@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check test lint format bench experiment clean
+.PHONY: install demo report-check test lint format bench bench-scale experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_speed.py
+
+# The in-memory and Dask engines on 10M and 50M rows x 20 columns (about 10 GB of
+# seeded Parquet in benchmarks/data/, 20-40 minutes); niced: the machine may be shared.
+bench-scale: install
+	nice -n 10 $(BIN)/python benchmarks/bench_scale.py
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py
