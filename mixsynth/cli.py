@@ -426,6 +426,11 @@ def generate(
             categorical or (),
             pairing,
             bounds,
+            metadata=read_metadata_option(metadata),
+            semantics=semantics,
+            keep_pii=keep_pii,
+            locale=locale,
+            round_decimals=round_decimals,
         )
         _generate_dask(
             DaskSettings(scheduler, workers, memory_limit, dashboard),

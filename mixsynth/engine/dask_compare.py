@@ -221,6 +221,7 @@ def compare_dask(
     sample_rows: int = 10_000,
     seed: int = 0,
     categorical: Sequence[str] = (),
+    metadata: Any = None,
     input_format: TableFormat | None = None,
     encoding: str = "utf-8",
     on_progress=lambda done, total: None,
@@ -247,6 +248,7 @@ def compare_dask(
         sample_rows=sample_rows,
         seed=seed,
         categorical=categorical,
+        metadata=metadata,
     )
     with np.errstate(all="ignore"):
         _exact_figures(report, real_stats, synth_stats)
@@ -265,7 +267,8 @@ def _exact_figures(report: dict, real: TableStatistics, synthetic: TableStatisti
         "sample_rows": sampled,
         "exact_figures": EXACT_FIGURES,
         "sampled_figures": "every other figure (quantiles, skew, kurtosis, KS, Wasserstein, "
-        "histograms, categories, contingency, privacy, utility, column shapes score)",
+        "histograms, categories, contingency, privacy, utility, column shapes score); "
+        "the unique-value leak counts values unique in the real sample, not the table",
         # A KS statistic below this is within what two samples of these sizes from the
         # same table show 95% of the time (the asymptotic two-sample critical value).
         "ks_critical_95": 1.358 * math.sqrt((a + b) / (a * b)),

@@ -190,22 +190,30 @@ class PartSummary:
     meta: Any = None  #: the partition with no rows (its pandas dtypes)
 
 
-def summarize_part(frame: Any, categorical: Sequence[str], by: Sequence[str]) -> PartSummary:
-    """A worker task: the partition's rows and its own reference."""
+def summarize_part(frame: Any, options: SynthesisOptions) -> PartSummary:
+    """A worker task: the partition's rows and its own reference (semantics inferred
+    on the partition; :func:`whole_reference` checks that the partitions agree)."""
     table = to_arrow(frame)
-    check_by(table.column_names, by)
+    check_by(table.column_names, options.by)
     meta = table.schema.empty_table().to_pandas()  # the dtypes the shuffle will see
     if table.num_rows == 0:
         return PartSummary(0, None, meta)
-    return PartSummary(table.num_rows, Reference.of(table, categorical), meta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MixsynthWarning)  # the driver says it once
+        reference = Reference.of(table, options)
+    return PartSummary(table.num_rows, reference, meta)
 
 
-def whole_reference(parts: Sequence[PartSummary], where: str) -> Reference:
+def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = False) -> Reference:
     """The Reference ``Reference.of`` would give for all the rows at once.
 
     Missing counts add up; a time column's offset is its first observed value (the
     first partition's that has one); ranges are the extremes over every partition,
-    re-expressed against that offset, exactly for integral kinds.
+    re-expressed against that offset, exactly for integral kinds. Column semantics
+    must agree between partitions (the same type and point mass; decimals: the most
+    places any partition has), or the run is refused: a column must mean one thing.
+    Keys, personal data and free text are refused unless ``keep_pii`` (see
+    :func:`refuse_made_up`).
     """
     present = [p.reference for p in parts if p.reference is not None]
     if not present:
@@ -223,6 +231,9 @@ def whole_reference(parts: Sequence[PartSummary], where: str) -> Reference:
         dataclasses.replace(spec, missing=sum(r.schema[i].missing for r in present))
         for i, spec in enumerate(first.schema)
     ]
+    semantics = merge_semantics([r.semantics for r in present], where)
+    if not keep_pii:
+        refuse_made_up(semantics)
     encodings, ranges = {}, {}
     for name, encoding in first.encodings.items():
         kind = next(s.kind for s in schema if s.name == name)
@@ -243,7 +254,47 @@ def whole_reference(parts: Sequence[PartSummary], where: str) -> Reference:
                 lows.append(low)
                 highs.append(high)
         ranges[name] = (min(lows), max(highs)) if lows else (math.nan, math.nan)
-    return Reference(schema, encodings, ranges)
+    return Reference(schema, encodings, ranges, semantics)
+
+
+def merge_semantics(parts: Sequence[Any], where: str) -> Any:
+    """One TableMetadata from every partition's inferred semantics, which must agree."""
+    first = parts[0]
+    columns = {}
+    for name, meaning in first.columns.items():
+        others = [p.columns[name] for p in parts]
+        for other in others:
+            if (other.sdtype, other.pii, other.point_mass) != (
+                meaning.sdtype,
+                meaning.pii,
+                meaning.point_mass,
+            ):
+                raise MixsynthError(
+                    f"the partitions of {where!r} disagree on what column {name!r} means "
+                    f"({meaning.describe()}: {meaning.reason}; elsewhere "
+                    f"{other.describe()}: {other.reason})",
+                    "say what it is in a --metadata file (mixsynth inspect --metadata "
+                    "writes one to edit), or give --no-semantics",
+                )
+        places = [o.decimals for o in others]
+        decimals = None if None in places else max(places)
+        columns[name] = meaning.with_(decimals=decimals)
+    return dataclasses.replace(first, columns=columns)
+
+
+def refuse_made_up(semantics: Any) -> None:
+    """Keys, personal data and free text are made up in memory from every real value
+    (fresh keys after the largest, fakes that avoid the real ones); across partitions
+    the keys would collide and each partition would see only its own real values, so
+    the Dask engine refuses them rather than mean something else."""
+    names = semantics.generated()
+    if names:
+        described = ", ".join(f"{n} ({semantics[n].describe()})" for n in names)
+        raise MixsynthError(
+            f"the Dask engine cannot make up keys or personal data yet: {described}",
+            "give --keep-pii to copy them from donor rows, mark them categorical in a "
+            "--metadata file, or use --engine memory",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -442,10 +493,10 @@ class DaskGenerateJob:
         parts = read_partitions(source, self.encoding)
         summaries = tracker.run(
             client,
-            [delayed(summarize_part)(p, self.options.categorical, self.options.by) for p in parts],
+            [delayed(summarize_part)(p, self.options) for p in parts],
             more=len(parts) * self.generations,
         )
-        reference = whole_reference(summaries, self.input)
+        reference = whole_reference(summaries, self.input, self.options.keep_pii)
         sizes = [s.rows for s in summaries]
         meta = summaries[0].meta
         row_bytes = _row_bytes(reference)
