@@ -100,21 +100,22 @@ def find_source(source: str, input_format: TableFormat | None = None) -> Source:
     return Source(source, files, formats.pop())
 
 
-def read_partitions(source: Source, encoding: str = "utf-8") -> list[Any]:
+def read_partitions(source: Source, encoding: str = "utf-8", schema: Any = None) -> list[Any]:
     """The input's partitions as Dask delayed tables, in row order.
 
     Parquet is read as Arrow, straight from runs of row groups of about
     :data:`PARTITION_BYTES` each (no pandas round trip: the in-memory engine's fast
-    path); CSV by ``dask.dataframe.read_csv``, in blocks.
+    path). A CSV file is one partition, read by the in-memory engine's reader, so that
+    its columns get the same types (dates, leading zeros, encodings) as in memory:
+    a CSV larger than a worker's memory must be split into files, or made Parquet.
+    ``schema`` fixes the CSV column types (see :func:`common_schema`).
     """
     from dask import delayed
 
     try:
         if source.format is TableFormat.PARQUET:
             return [delayed(read_row_groups)(f, groups) for f, groups in row_group_runs(source)]
-        import dask.dataframe as dd
-
-        return list(dd.read_csv(source.files, encoding=encoding).to_delayed())
+        return [delayed(read_csv_file)(f, encoding, schema) for f in source.files]
     except (OSError, ValueError) as error:
         raise MixsynthError(
             f"cannot read {source.path!r}: {_first_line(error)}",
@@ -153,6 +154,35 @@ def row_group_runs(source: Source) -> list[tuple[str, list[int]]]:
     return runs
 
 
+def read_csv_file(path: str, encoding: str, schema: Any = None) -> Any:
+    """A worker task: one CSV file as Arrow, typed as the in-memory engine types it
+    (or as ``schema`` says)."""
+    from mixsynth.io import read_arrow
+
+    return read_arrow(path, TableFormat.CSV, encoding, schema).table
+
+
+def common_schema(schemas: Sequence[Any]) -> Any:
+    """One schema for CSV files whose inferred types differ (a zip code column with
+    leading zeros in one file only): integers and floats meet as float64, anything
+    else as text. None when they already agree."""
+    import pyarrow as pa
+
+    first = schemas[0]
+    if all(other.equals(first) for other in schemas[1:]):
+        return None
+    fields = []
+    for position, field_ in enumerate(first):
+        types = {other.field(position).type for other in schemas}
+        if len(types) == 1:
+            fields.append(field_)
+        elif all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in types):
+            fields.append(field_.with_type(pa.float64()))
+        else:
+            fields.append(field_.with_type(pa.string()))
+    return pa.schema(fields)
+
+
 def read_row_groups(path: str, groups: list[int]) -> Any:
     """A worker task: row groups of one Parquet file, as an Arrow table."""
     from pyarrow import parquet
@@ -166,6 +196,14 @@ def read_row_groups(path: str, groups: list[int]) -> Any:
 def _first_line(error: BaseException, limit: int = 200) -> str:
     text = one_line(str(error).strip().splitlines()[0] if str(error).strip() else repr(error))
     return text[:limit]
+
+
+def to_pandas(table: Any) -> Any:
+    """An Arrow table as pandas columns backed by Arrow (``pd.ArrowDtype``): through the
+    shuffle every column keeps its exact Arrow type (dates stay dates)."""
+    import pandas as pd
+
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def to_arrow(frame: Any) -> Any:
@@ -187,7 +225,7 @@ class PartSummary:
 
     rows: int
     reference: Reference | None  #: None for an empty partition
-    meta: Any = None  #: the partition with no rows (its pandas dtypes)
+    schema: Any = None  #: its Arrow schema
 
 
 def summarize_part(frame: Any, options: SynthesisOptions) -> PartSummary:
@@ -195,13 +233,12 @@ def summarize_part(frame: Any, options: SynthesisOptions) -> PartSummary:
     on the partition; :func:`whole_reference` checks that the partitions agree)."""
     table = to_arrow(frame)
     check_by(table.column_names, options.by)
-    meta = table.schema.empty_table().to_pandas()  # the dtypes the shuffle will see
     if table.num_rows == 0:
-        return PartSummary(0, None, meta)
+        return PartSummary(0, None, table.schema)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MixsynthWarning)  # the driver says it once
         reference = Reference.of(table, options)
-    return PartSummary(table.num_rows, reference, meta)
+    return PartSummary(table.num_rows, reference, table.schema)
 
 
 def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = False) -> Reference:
@@ -220,12 +257,17 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
         raise MixsynthError(f"{where!r} has no rows", "give a table with at least one row")
     first = present[0]
     for other in present[1:]:
+        if [s.name for s in first.schema] != [s.name for s in other.schema]:
+            raise MixsynthError(
+                f"the files of {where!r} do not all have the same columns in the same order",
+                "give files of one table",
+            )
         for a, b in zip(first.schema, other.schema, strict=True):
-            if (a.name, a.kind) != (b.name, b.kind):
+            if (a.kind, a.dtype) != (b.kind, b.dtype):
                 raise MixsynthError(
                     f"the partitions of {where!r} disagree on column {a.name!r} "
-                    f"({a.kind.value} in one, {b.name!r} {b.kind.value} in another)",
-                    "give files with the same columns and types",
+                    f"({a.dtype} in one, {b.dtype} in another)",
+                    "give files with the same column types",
                 )
     schema = [
         dataclasses.replace(spec, missing=sum(r.schema[i].missing for r in present))
@@ -321,7 +363,7 @@ def tag_part(frame: Any, seed: np.random.SeedSequence, parts: int, total: int, o
     """A worker task: each row's destination partition, seeded, as a sort key that
     also keeps the rows' original order inside their destination (deterministic)."""
     if not hasattr(frame, "assign"):  # an Arrow table: the shuffle moves pandas frames
-        frame = frame.to_pandas()
+        frame = to_pandas(frame)
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(len(frame), np.full(parts, 1 / parts))
     keys = np.repeat(np.arange(parts, dtype=np.int64), counts)
@@ -382,6 +424,7 @@ def generate_part(
     seed: np.random.SeedSequence,
     index: int,
     path: str,
+    schema: Any = None,
 ) -> PartResult:
     """A worker task: ``rows`` rows mixed from one partition, written to ``path``.
 
@@ -391,6 +434,10 @@ def generate_part(
     from mixsynth.io import table_writer
 
     table = to_arrow(frame)  # the shuffle's ORDER is the index: dropped here
+    if schema is not None:  # the input's types and pandas metadata, whatever the shuffle did
+        if not table.schema.equals(schema, check_metadata=False):
+            table = table.cast(schema)
+        table = table.replace_schema_metadata(schema.metadata)
     if rows == 0 or table.num_rows == 0:
         return PartResult(0, {}, None)
     with warnings.catch_warnings(record=True) as caught:
@@ -496,21 +543,30 @@ class DaskGenerateJob:
             [delayed(summarize_part)(p, self.options) for p in parts],
             more=len(parts) * self.generations,
         )
+        schema = common_schema([s.schema for s in summaries])
+        if source.format is TableFormat.CSV and schema is not None:
+            # The CSV files were typed differently: read every one with one schema.
+            parts = read_partitions(source, self.encoding, schema)
+            summaries = tracker.run(
+                client,
+                [delayed(summarize_part)(p, self.options) for p in parts],
+                more=len(parts) * self.generations,
+            )
         reference = whole_reference(summaries, self.input, self.options.keep_pii)
         sizes = [s.rows for s in summaries]
-        meta = summaries[0].meta
+        schema = summaries[0].schema  # every partition's, checked by whole_reference
         row_bytes = _row_bytes(reference)
         seeds = np.random.SeedSequence(self.seed).spawn(self.generations)
         results = []
         with self._workspace() as workspace:
             for index in range(1, self.generations + 1):
                 folder = self._folder(index, workspace)
-                parts, sizes, meta, summary = self._generation(
+                parts, sizes, summary = self._generation(
                     client,
                     tracker,
                     parts,
                     sizes,
-                    meta,
+                    schema,
                     reference,
                     seeds[index - 1],
                     index,
@@ -528,20 +584,21 @@ class DaskGenerateJob:
         tracker: _Tracker,
         parts: list,
         sizes: list[int],
-        meta: Any,
+        schema: Any,
         reference: Reference,
         seed: np.random.SeedSequence,
         index: int,
         folder: Path,
         row_bytes: int,
-    ) -> tuple[list, list[int], Any, GenerationSummary]:
-        """One generation from ``parts`` (delayed frames of ``sizes`` rows, dtypes as
-        ``meta``) into ``folder``; returns the same for the next generation."""
+    ) -> tuple[list, list[int], GenerationSummary]:
+        """One generation from ``parts`` (delayed tables of ``sizes`` rows, of the
+        input's Arrow ``schema``) into ``folder``; returns the next generation's parts."""
         from dask import delayed
 
         shuffle_seed, mix_seed = seed.spawn(2)
         total = sum(sizes)
         if self.shuffle:
+            meta = to_pandas(schema.empty_table())
             parts, sizes = self._shuffled(parts, sizes, meta, shuffle_seed, total, row_bytes)
         else:
             groups = merge_tiny(sizes)
@@ -556,7 +613,7 @@ class DaskGenerateJob:
             paths = [str(temporary / PART_NAME.format(k)) for k in range(len(parts))]
             tasks = [
                 delayed(generate_part)(
-                    part, rows[k], self.options, reference, part_seeds[k], index, paths[k]
+                    part, rows[k], self.options, reference, part_seeds[k], index, paths[k], schema
                 )
                 for k, part in enumerate(parts)
             ]
@@ -574,7 +631,7 @@ class DaskGenerateJob:
             out_of_range=_out_of_range([r for _, r in written]),
             weights=[r.weights for _, r in written],
         )
-        return next_parts, [r.rows for _, r in written], _file_meta(files[0]), summary
+        return next_parts, [r.rows for _, r in written], summary
 
     def _shuffled(
         self,
@@ -664,13 +721,6 @@ def _read_part(path: str) -> Any:
     from pyarrow import parquet
 
     return parquet.read_table(path)
-
-
-def _file_meta(path: str) -> Any:
-    """The pandas dtypes a part file reads back with (no rows read)."""
-    from pyarrow import parquet
-
-    return parquet.read_schema(path).empty_table().to_pandas()
 
 
 def _row_bytes(reference: Reference) -> int:
