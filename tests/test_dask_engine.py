@@ -32,9 +32,11 @@ from mixsynth.engine.dask_driver import (
     summarize_part,
     whole_reference,
 )
+from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
 from mixsynth.synth import Reference, SynthesisOptions, synthesize
 from mixsynth.weights import parse_weights
+from tests.conftest import SAMPLE_DATA
 
 ROWS = 20_000
 #: Correlated columns: corr(a, b) ~ 0.71, corr(b, c) ~ 0.2, corr(a, c) ~ 0.
@@ -574,3 +576,50 @@ def test_real_scheduler_and_workers(tmp_path) -> None:
     assert len(pd.read_parquet(tmp_path / "out")) == 3_000
     assert len(list((tmp_path / "out").iterdir())) == 3
     shutil.rmtree(tmp_path / "w", ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# Column semantics under Dask
+
+
+def test_semantics_mean_the_same_or_are_refused(client, tmp_path, run_cli) -> None:
+    """customers.csv in two files (a zip code with leading zeros in one file only):
+    made-up keys and personal data are refused; with --keep-pii the point mass, the
+    decimals, the text zip codes and the dates are kept as in memory."""
+    real = pd.read_csv(SAMPLE_DATA / "customers.csv", dtype={"zip_code": str})
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(real)), 2)):
+        real.iloc[rows].to_csv(folder / f"part{i}.csv", index=False)
+    args = ["generate", f"{folder}/*.csv", "--engine", "dask", "--seed", "1"]
+    args += ["--scheduler", client.scheduler.address, "-o", tmp_path / "out"]
+    refused = run_cli(*args)
+    assert refused.exit_code == 2 and "cannot make up keys or personal data" in refused.stderr
+    assert "customer_id (id)" in refused.stderr and "email (pii (email))" in refused.stderr
+    assert not (tmp_path / "out").exists()
+    kept = run_cli(*args, "--keep-pii")
+    assert kept.exit_code == 0, kept.stderr
+    out = pd.read_parquet(tmp_path / "out")
+    assert len(out) == len(real)
+    # Balanced anchors and the mass taken from the dominant donor: the share is exact.
+    assert (out["monthly_spend"] == 0).sum() == (real["monthly_spend"] == 0).sum()
+    cents = out["monthly_spend"] * 100
+    assert np.allclose(cents, cents.round(), atol=1e-6)  # the input's two decimals
+    assert out["zip_code"].str.len().eq(5).all() and out["zip_code"].str.startswith("0").any()
+    assert str(pq.read_schema(next((tmp_path / "out").iterdir())).field("signup_date").type) == (
+        "date32[day]"
+    )
+    assert set(out["email"]) <= set(real["email"])  # copied from donors, as asked
+
+
+def test_partitions_that_disagree_on_a_column_are_refused() -> None:
+    rng = np.random.default_rng(3)
+    flags = pd.DataFrame({"v": rng.integers(0, 2, 1000), "x": rng.normal(size=1000)})
+    counts = pd.DataFrame({"v": rng.integers(0, 500, 1000), "x": rng.normal(size=1000)})
+    options = SynthesisOptions()
+    summaries = [summarize_part(flags, options), summarize_part(counts, options)]
+    with pytest.raises(MixsynthError, match="disagree on what column 'v' means"):
+        whole_reference(summaries, "mixed.parquet")
+    plain = SynthesisOptions(semantics=False)  # storage types only: both integers
+    merged = whole_reference([summarize_part(f, plain) for f in (flags, counts)], "m")
+    assert merged.ranges["v"] == (0.0, float(counts["v"].max()))

@@ -262,6 +262,8 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                 f"the files of {where!r} do not all have the same columns in the same order",
                 "give files of one table",
             )
+    semantics = merge_semantics([r.semantics for r in present], where)
+    for other in present[1:]:
         for a, b in zip(first.schema, other.schema, strict=True):
             if (a.kind, a.dtype) != (b.kind, b.dtype):
                 raise MixsynthError(
@@ -269,13 +271,12 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                     f"({a.dtype} in one, {b.dtype} in another)",
                     "give files with the same column types",
                 )
+    if not keep_pii:
+        refuse_made_up(semantics)
     schema = [
         dataclasses.replace(spec, missing=sum(r.schema[i].missing for r in present))
         for i, spec in enumerate(first.schema)
     ]
-    semantics = merge_semantics([r.semantics for r in present], where)
-    if not keep_pii:
-        refuse_made_up(semantics)
     encodings, ranges = {}, {}
     for name, encoding in first.encodings.items():
         kind = next(s.kind for s in schema if s.name == name)
