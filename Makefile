@@ -4,12 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+<<<<<<< HEAD
 .PHONY: install demo report-check test lint format bench bench-wide bench-balance experiment clean
+=======
+.PHONY: install demo report-check test lint format bench bench-scale experiment clean
+>>>>>>> dask
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -44,12 +48,19 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/bench_speed.py
 
+<<<<<<< HEAD
 bench-wide: install
 	$(BIN)/python benchmarks/bench_wide.py
 
 # Class balancing against random over-sampling and SMOTE (5 tables, 5 folds, 2 models).
 bench-balance: install
 	$(BIN)/python benchmarks/bench_balance.py
+=======
+# The in-memory and Dask engines on 10M and 50M rows x 20 columns (about 10 GB of
+# seeded Parquet in benchmarks/data/, 20-40 minutes); niced: the machine may be shared.
+bench-scale: install
+	nice -n 10 $(BIN)/python benchmarks/bench_scale.py
+>>>>>>> dask
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py

@@ -14,13 +14,22 @@ import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from mixsynth.choices import STDIO, Bounds, Method, Pairing, TableFormat, format_from_suffix
+from mixsynth.choices import (
+    STDIO,
+    Bounds,
+    Engine,
+    Method,
+    Pairing,
+    TableFormat,
+    format_from_suffix,
+)
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
 from mixsynth.weights import (
     DEFAULT_EPS,
@@ -284,6 +293,30 @@ InputFormatOption = Annotated[
 EncodingOption = Annotated[
     str, typer.Option(help="Text encoding of CSV input, e.g. latin-1 or cp1252.")
 ]
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        help="memory: the table in this process. dask: partitions on a Dask cluster, for "
+        "tables past memory (pip install 'mixsynth[dask]'; see docs/scale.md).",
+        case_sensitive=False,
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Dask: a running scheduler, e.g. tcp://HOST:8786 (default: a local cluster)."
+    ),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Dask: local workers (default: one per core).")
+]
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option(help="Dask: memory per local worker, e.g. 2GiB; workers spill to disk near it."),
+]
+DashboardOption = Annotated[
+    bool, typer.Option(help="Dask: print the address of the cluster's dashboard.")
+]
 CategoricalOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -422,6 +455,23 @@ def generate(
     only_new: Annotated[
         bool, typer.Option(help="With --balance: write only the new rows, not the real ones.")
     ] = False,
+    engine: EngineOption = Engine.MEMORY,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    memory_limit: MemoryLimitOption = None,
+    dashboard: DashboardOption = False,
+    shuffle: Annotated[
+        bool | None,
+        typer.Option(
+            "--shuffle/--no-shuffle",
+            help="Dask: spread rows over partitions at random (seeded) before mixing "
+            "(default), or mix inside the partitions as they are (faster; see docs/scale.md).",
+        ),
+    ] = None,
+    partition_rows: Annotated[
+        int | None,
+        typer.Option(help="Dask: rows per partition after the shuffle (default: ~128 MiB)."),
+    ] = None,
 ) -> None:
     """Synthesize a table with mixup, for one or more generations.
 
@@ -431,12 +481,14 @@ def generate(
     from mixsynth.io import check_input, check_output
     from mixsynth.pipeline import GenerateJob
 
-    if generations < 1:
-        raise MixsynthError(f"--generations must be at least 1, got {generations}")
-    if output is None and out_dir is None:
-        raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
-    if resume and out_dir is None:
-        raise MixsynthError("--resume needs --out-dir", "give the --out-dir of the interrupted run")
+    dask_options = {
+        "--scheduler": scheduler is not None,
+        "--workers": workers is not None,
+        "--memory-limit": memory_limit is not None,
+        "--dashboard": dashboard,
+        "--shuffle/--no-shuffle": shuffle is not None,
+        "--partition-rows": partition_rows is not None,
+    }
     options = build_options(
         method,
         weights,
@@ -454,6 +506,46 @@ def generate(
         locale=locale,
         round_decimals=round_decimals,
     )
+    if engine is Engine.DASK:
+        refused = {
+            "--where": (bool(where), "filter the dataset first, e.g. with Dask or DuckDB"),
+            "--balance": (balance is not None, "balance a table that fits in memory"),
+            "--only-new": (only_new, "it goes with --balance, which needs the memory engine"),
+            "--report": (report is not None, "run 'mixsynth compare --engine dask' on the output"),
+            "--resume": (resume, "run again with --force: the same --seed gives the same files"),
+            "--format csv": (
+                format is TableFormat.CSV,
+                "the Dask engine writes Parquet datasets; convert a part file if needed",
+            ),
+            "-o -": (output == STDIO, "give -o FOLDER: a dataset of part files"),
+        }
+        for option, (given, hint) in refused.items():
+            if given:
+                raise MixsynthError(f"{option} cannot be used with --engine dask", hint)
+        _generate_dask(
+            DaskSettings(scheduler, workers, memory_limit, dashboard),
+            quiet,
+            input=input,
+            options=options,
+            generations=generations,
+            output=output,
+            out_dir=out_dir,
+            seed=seed,
+            input_format=input_format,
+            encoding=encoding,
+            shuffle=shuffle is not False,
+            partition_rows=partition_rows,
+            force=force,
+        )
+        return
+    _refuse_dask_only(dask_options)
+
+    if generations < 1:
+        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+    if output is None and out_dir is None:
+        raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
+    if resume and out_dir is None:
+        raise MixsynthError("--resume needs --out-dir", "give the --out-dir of the interrupted run")
     check_input(input, input_format)
     if output is not None:
         check_output(output, force, (input,))
@@ -491,6 +583,96 @@ def parse_balance(text: str) -> tuple[str, str | float]:
         return column, float(strategy)
     except ValueError:
         return column, strategy
+
+
+@dataclass(frozen=True)
+class DaskSettings:
+    """Where the Dask engine runs: a scheduler's address, or a local cluster's size."""
+
+    scheduler: str | None
+    workers: int | None
+    memory_limit: str | None
+    dashboard: bool
+
+    def check(self) -> None:
+        from mixsynth.engine.dask_driver import check_cluster_options
+
+        check_cluster_options(self.scheduler, self.workers, self.memory_limit, self.dashboard)
+
+    @contextmanager
+    def client(self):
+        """A Dask client for the command; the dashboard's address said when asked."""
+        from mixsynth.engine.dask_driver import dask_client
+
+        with dask_client(
+            self.scheduler, self.workers, self.memory_limit, dashboard=self.dashboard
+        ) as client:
+            if self.dashboard:
+                _say(f"dashboard: {client.dashboard_link}")
+            yield client
+
+
+def _refuse_dask_only(given: dict[str, bool]) -> None:
+    """Options of the Dask engine are refused without --engine dask (they would be ignored)."""
+    for option, is_given in given.items():
+        if is_given:
+            raise MixsynthError(
+                f"{option} needs --engine dask", "add --engine dask or leave it out"
+            )
+
+
+def _generate_dask(settings: DaskSettings, quiet: bool, **job: Any) -> None:
+    """generate --engine dask: everything checked before the cluster starts."""
+    from mixsynth.engine.dask_driver import DaskGenerateJob
+
+    settings.check()
+    dask_job = DaskGenerateJob(**job, say=(lambda line: None) if quiet else _say)
+    dask_job.check()
+    with quiet_warnings(quiet), settings.client() as client, task_progress(quiet) as advance:
+        dask_job.run(client, on_progress=advance)
+
+
+def _compare_dask(
+    settings: DaskSettings,
+    quiet: bool,
+    real: str,
+    synthetic: str,
+    input_format: TableFormat | None,
+    encoding: str,
+    options: dict[str, Any],
+) -> dict:
+    """compare --engine dask: exact moments over every row, the rest on samples."""
+    from mixsynth.engine.dask_compare import compare_dask
+    from mixsynth.engine.dask_driver import find_source
+
+    settings.check()
+    for source in (real, synthetic):
+        find_source(source, input_format)  # refused before the cluster starts
+    with settings.client() as client, task_progress(quiet) as advance:
+        return compare_dask(
+            client,
+            real,
+            synthetic,
+            input_format=input_format,
+            encoding=encoding,
+            on_progress=advance,
+            **options,
+        )
+
+
+@contextmanager
+def task_progress(quiet: bool):
+    """One progress bar over the Dask tasks (partitions x generations) on a terminal's
+    stderr; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("partitions", total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 @contextmanager
@@ -663,9 +845,7 @@ def inspect(
     console.print(view)
     console.print("Why:", highlight=False)
     for row in rows:
-        console.print(
-            one_line(f"  {row['name']}: {row['reason']}"), highlight=False, markup=False
-        )
+        console.print(one_line(f"  {row['name']}: {row['reason']}"), highlight=False, markup=False)
     for hint in suggestions:
         console.print(
             one_line(
@@ -738,6 +918,11 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary on the terminal; exit status only.")
     ] = False,
+    engine: EngineOption = Engine.MEMORY,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    memory_limit: MemoryLimitOption = None,
+    dashboard: DashboardOption = False,
 ) -> None:
     """Compare a real and a synthetic table: shapes, pairs, privacy, utility, scores.
 
@@ -782,11 +967,19 @@ def compare(
     }
     if sample_rows is not None:
         options["sample_rows"] = sample_rows
-    report = compare_tables(
-        read_table(real, input_format, encoding).frame,
-        read_table(synthetic, input_format, encoding).frame,
-        **options,
-    )
+    settings = DaskSettings(scheduler, workers, memory_limit, dashboard)
+    if engine is Engine.DASK:
+        report = _compare_dask(settings, quiet, real, synthetic, input_format, encoding, options)
+    else:
+        _refuse_dask_only(
+            {"--scheduler": scheduler is not None, "--workers": workers is not None}
+            | {"--memory-limit": memory_limit is not None, "--dashboard": dashboard}
+        )
+        report = compare_tables(
+            read_table(real, input_format, encoding).frame,
+            read_table(synthetic, input_format, encoding).frame,
+            **options,
+        )
     title = f"mixsynth compare: {real} vs {synthetic}"
     for kind, path in outputs.items():
         if path is not None:

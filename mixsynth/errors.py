@@ -15,6 +15,10 @@ class MixsynthError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self):
+        # Kept whole when a Dask worker's error travels back to the client.
+        return (type(self), (self.message, self.hint))
+
     def __str__(self) -> str:
         text = f"{self.message} ({self.hint})" if self.hint else self.message
         return one_line(text)
