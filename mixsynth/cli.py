@@ -511,36 +511,73 @@ def compare(
     ] = 0,
     input_format: InputFormatOption = None,
     encoding: EncodingOption = "utf-8",
-    categorical: CategoricalOption = None,
+    categorical: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--categorical",
+            help="Compare this column as categories (frequencies), not as numbers, e.g. "
+            "integer codes. Repeatable.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML file of thresholds ([thresholds] name = limit); options below win."
+        ),
+    ] = None,
     max_variance_drift: Annotated[
         float | None,
-        typer.Option(help="Exit 1 if a numeric column's variance ratio is outside 1 ± X."),
+        typer.Option(help="Fail if a numeric column's variance ratio is outside 1 ± X."),
+    ] = None,
+    min_column_shapes: Annotated[
+        float | None, typer.Option(help="Fail if the column shapes score is below X.")
     ] = None,
     min_overall_score: Annotated[
-        float | None, typer.Option(help="Exit 1 if the overall quality score is below X.")
+        float | None, typer.Option(help="Fail if the overall quality score is below X.")
     ] = None,
-    max_exact_copy_share: Annotated[
-        float | None,
-        typer.Option(help="Exit 1 if more than this share of synthetic rows copy a real row."),
+    min_pair_trends: Annotated[
+        float | None, typer.Option(help="Fail if the column pair trends score is below X.")
     ] = None,
     max_correlation_diff: Annotated[
         float | None,
-        typer.Option(help="Exit 1 if a pair's correlation differs by more than X."),
+        typer.Option(help="Fail if a pair's correlation differs by more than X."),
+    ] = None,
+    max_exact_copy_share: Annotated[
+        float | None,
+        typer.Option(help="Fail if more than this share of synthetic rows copy a real row."),
+    ] = None,
+    min_dcr_ratio: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail if the synthetic rows' 5th-percentile distance to the closest real "
+            "row is below X times the real holdout rows' (near-copies)."
+        ),
+    ] = None,
+    min_utility_ratio: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail if a model trained on synthetic rows scores below X times one "
+            "trained on real rows (needs --target)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing report files.")] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary on the terminal; exit status only.")
     ] = False,
 ) -> None:
-    """Compare a real and a synthetic table: shapes, pairs, privacy, utility, scores.
+    """Compare a real and a synthetic table: a verdict, then shapes, pairs, privacy, utility.
 
-    Exit status 1 when a --max-*/--min-* threshold is broken (one line each on stderr).
+    Every report opens with pass / warn / fail per area and the rule that decided it
+    (default rules: docs/report.md). Exit status 1 when a threshold you set (an option
+    below or --config) is broken, with one line each on stderr.
 
     Example: mixsynth compare real.csv synth.csv --html report.html --min-overall-score 0.8
     """
     from mixsynth.io import check_output, read_table
-    from mixsynth.metrics import check_thresholds, compare_tables
-    from mixsynth.report import render_terminal, write_report
+    from mixsynth.metrics import compare_tables
+    from mixsynth.provenance import provenance
+    from mixsynth.report import check_report_kind, render_terminal, write_report
+    from mixsynth.verdict import broken_user_limits, judge, load_config, thresholds_from
 
     outputs = {"json": json_path, "markdown": markdown_path, "html": html_path}
     to_stdout = [f"--{kind}" for kind, path in outputs.items() if path == STDIO]
@@ -548,16 +585,22 @@ def compare(
         raise MixsynthError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
     if real == STDIO and synthetic == STDIO:
         raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
-    for option, value, low, high in (
-        ("--max-variance-drift", max_variance_drift, 0.0, float("inf")),
-        ("--min-overall-score", min_overall_score, 0.0, 1.0),
-        ("--max-exact-copy-share", max_exact_copy_share, 0.0, 1.0),
-        ("--max-correlation-diff", max_correlation_diff, 0.0, 2.0),
-    ):
-        if value is not None and not low <= value <= high:  # NaN fails too
-            raise MixsynthError(f"{option} must lie in [{low:g}, {high:g}], got {value:g}")
-    for path in outputs.values():
+    thresholds = thresholds_from(
+        load_config(config) if config is not None else None,
+        {
+            "max_variance_drift": max_variance_drift,
+            "min_column_shapes": min_column_shapes,
+            "min_overall_score": min_overall_score,
+            "min_pair_trends": min_pair_trends,
+            "max_correlation_diff": max_correlation_diff,
+            "max_exact_copy_share": max_exact_copy_share,
+            "min_dcr_ratio": min_dcr_ratio,
+            "min_utility_ratio": min_utility_ratio,
+        },
+    )
+    for kind, path in outputs.items():
         if path is not None:
+            check_report_kind(path, kind)
             check_output(path, force, (real, synthetic))
     options: dict[str, Any] = {"target": target, "seed": seed, "categorical": categorical or ()}
     if sample_rows is not None:
@@ -567,6 +610,9 @@ def compare(
         read_table(synthetic, input_format, encoding).frame,
         **options,
     )
+    report = judge(report, thresholds) | {
+        "provenance": provenance({"real": real, "synthetic": synthetic}, report["options"])
+    }
     title = f"mixsynth compare: {real} vs {synthetic}"
     for kind, path in outputs.items():
         if path is not None:
@@ -575,15 +621,9 @@ def compare(
         from rich.console import Console
 
         render_terminal(report, Console(), title)
-    broken = check_thresholds(
-        report,
-        max_variance_drift=max_variance_drift,
-        min_overall_score=min_overall_score,
-        max_exact_copy_share=max_exact_copy_share,
-        max_correlation_diff=max_correlation_diff,
-    )
-    for message in broken:
-        _say(f"Threshold broken: {message}")
+    broken = broken_user_limits(report)
+    for check in broken:
+        _say(f"Threshold broken: {check['message']} ({check['source']})")
     if broken:
         raise typer.Exit(1)
 

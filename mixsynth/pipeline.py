@@ -203,6 +203,10 @@ class GenerateJob:
         run = {"input": self.input, "seed": self.seed}
         run["options"] = {"synthesis": self.options, "generations": self.generations}
         report = trajectory.report(arrow_to_frame(frame), run)
+        from mixsynth.provenance import provenance
+        from mixsynth.verdict import judge
+
+        report = judge(report) | {"provenance": provenance({"real": self.input}, report["options"])}
         write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
         return trajectory.entries
 

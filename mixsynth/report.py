@@ -77,15 +77,81 @@ def _worst_first(columns: dict) -> list[str]:
 
 
 def sections(report: dict) -> list[Section]:
-    """Every table of the report, summary tables first."""
-    result = [_overview(report), _scores(report)]
+    """Every table of the report, the verdict first, then the summary tables."""
+    if "verdict" not in report:  # a library user's dict: judged by the default rules
+        from mixsynth.verdict import judge
+
+        report = judge(report)
+    result = [_verdict(report), _overview(report), _scores(report)]
     if report.get("generations"):
         result.append(_trajectory(report))
     result += [_worst(report), _privacy(report)]
     if report.get("utility"):
         result.append(_utility(report["utility"]))
-    result += [_numeric(report), _categorical(report), _pairs(report), _schema(report)]
+    result += [
+        _numeric(report),
+        _categorical(report),
+        _pairs(report),
+        _schema(report),
+        _checks(report),
+        _provenance(report),
+    ]
     return [s for s in result if s.rows]
+
+
+def _verdict(report: dict) -> Section:
+    from mixsynth.verdict import AREA_TITLES
+
+    verdict = report["verdict"]
+    rows = [
+        [AREA_TITLES[area], found["status"], found["rule"]]
+        for area, found in verdict["areas"].items()
+    ]
+    return Section(
+        f"Verdict: {verdict['status']}",
+        ["area", "verdict", "rule that decided it"],
+        rows,
+        "Default rules and how to change them: docs/report.md; every check is listed "
+        "under 'Checks'.",
+        summary=True,
+    )
+
+
+def _checks(report: dict) -> Section:
+    rows = [
+        [
+            c["name"],
+            c["area"],
+            fmt(c["value"], 4),
+            fmt(c["limit"], 4),
+            fmt(c["warn_limit"], 4),
+            c["status"],
+            c["source"],
+        ]
+        for c in report["checks"]
+    ]
+    return Section(
+        "Checks",
+        ["check", "area", "value", "fail limit", "warn limit", "status", "set by"],
+        rows,
+        "max_* limits are maxima, min_* minima. Only limits you set (an option or "
+        "--config) change the exit status.",
+    )
+
+
+def _provenance(report: dict) -> Section:
+    found = report.get("provenance")
+    if not found:
+        return Section("Provenance", ["", ""], [])
+    rows = [
+        ["mixsynth version", found["mixsynth_version"]],
+        ["created (UTC)", found["created_utc"]],
+    ]
+    rows += [
+        [f"{role} input", f"{entry['path']} (sha256 {entry['sha256'] or 'not available'})"]
+        for role, entry in found["inputs"].items()
+    ]
+    return Section("Provenance", ["", ""], rows)
 
 
 def _overview(report: dict) -> Section:
@@ -414,48 +480,112 @@ def to_markdown(report: dict, title: str = "mixsynth report") -> str:
 
 
 def render_terminal(report: dict, console: Any = None, title: str = "mixsynth compare") -> None:
-    """The compact summary first (scores, trajectory, worst columns, privacy), then details.
+    """The verdict and the compact summary first, then the details; nothing is ever cut.
 
-    rich drops colour and styles by itself when the console is not a terminal.
+    On a terminal, a table wider than the screen wraps its last column, or folds each
+    row into ``label: value`` lines; piped, lines have no width limit (and no trailing
+    spaces), so they can be grepped. rich drops styles when not on a terminal.
     """
-    from rich import box
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     console = console or Console()
-    console.print(f"[bold]{escape(title)}[/bold]")
+    width = console.width if console.is_terminal else None
     all_sections = sections(report)
-    for section in [s for s in all_sections if s.summary] + [
-        s for s in all_sections if not s.summary
-    ]:
-        show_header = any(section.header)
-        table = Table(
-            title=escape(section.title),
-            title_justify="left",
-            show_header=show_header,
-            caption=escape(section.note) if section.note else None,
-            caption_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-        )
-        keep = [
-            i
-            for i, name in enumerate(section.header)
-            if section.terminal is None or name in section.terminal
+    ordered = [s for s in all_sections if s.summary] + [s for s in all_sections if not s.summary]
+    print_lines(console, [title], style="bold")
+    for section in ordered:
+        print_lines(console, ["", section.title], style="bold")
+        print_lines(console, text_table(section.header, section.rows, width))
+        if section.note:
+            print_lines(console, wrap(section.note, width))
+
+
+def print_lines(console: Any, lines: Sequence[str], style: str | None = None) -> None:
+    """Plain lines, never re-wrapped or cropped by rich (soft wrap), styled on a terminal."""
+    for line in lines:
+        console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def wrap(text: str, width: int | None, indent: str = "") -> list[str]:
+    """``text`` in lines of at most ``width`` (None: one line); long words are broken, not cut."""
+    if width is None:
+        return [indent + text]
+    import textwrap
+
+    lines = textwrap.wrap(
+        text,
+        max(width, len(indent) + 10),
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+    )
+    return lines or [indent]
+
+
+#: Space between table columns on a terminal.
+GAP = "  "
+
+
+def text_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int | None
+) -> list[str]:
+    """A plain-text table that fits ``width`` (None: unlimited) without losing a character.
+
+    Whole when it fits; else with its last column wrapped, when that leaves it at
+    least 24 characters; else each row folded into ``header: value`` lines.
+    """
+    count = len(header)
+    widths = [max([len(header[i])] + [len(row[i]) for row in rows]) for i in range(count)]
+    numeric = [i > 0 and all(_looks_numeric(row[i]) for row in rows) for i in range(count)]
+    shown_header = any(header)
+    total = sum(widths) + len(GAP) * (count - 1)
+    if width is None or total <= width:
+        return _aligned(header if shown_header else None, rows, widths, numeric)
+    before = sum(widths[:-1]) + len(GAP) * (count - 1)
+    if count > 1 and width - before >= 24:
+        widths[-1] = width - before
+        return _aligned(header if shown_header else None, rows, widths, numeric)
+    return _folded(header, rows, width)
+
+
+def _aligned(
+    header: Sequence[str] | None,
+    rows: Sequence[Sequence[str]],
+    widths: list[int],
+    numeric: list[bool],
+) -> list[str]:
+    import textwrap
+
+    lines = []
+    for row in ([header, ["-" * w for w in widths]] if header is not None else []) + list(rows):
+        last = row[-1]
+        tail = textwrap.wrap(last, widths[-1], break_on_hyphens=False) if last else [""]
+        cells = [
+            cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i])
+            for i, cell in enumerate(row[:-1])
         ]
-        for i in keep:
-            numeric = i > 0 and all(_looks_numeric(row[i]) for row in section.rows)
-            widest = max((len(row[i]) for row in section.rows), default=1)
-            table.add_column(
-                escape(section.header[i]),
-                justify="right" if numeric else "left",
-                min_width=widest if numeric else min(widest, 18),
-                overflow="fold",
-            )
-        for row in section.rows:
-            table.add_row(*(escape(row[i]) for i in keep))
-        console.print(table)
+        if numeric[-1] and len(tail) == 1:
+            tail = [tail[0].rjust(widths[-1])]
+        lines.append(GAP.join([*cells, tail[0]]).rstrip())
+        offset = sum(widths[:-1]) + len(GAP) * (len(widths) - 1)
+        lines += [(" " * offset + more).rstrip() for more in tail[1:]]
+    return lines
+
+
+def _folded(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[str]:
+    """Each row as its first cell, then ``header: value`` lines, indented."""
+    lines = []
+    for row in rows:
+        if not header[0] and len(row) == 2:  # a label: value table already
+            lines += wrap(f"{row[0]}: {row[1]}", width)
+            continue
+        lines += wrap(row[0], width)
+        for name, cell in zip(header[1:], row[1:], strict=True):
+            if len(cell) <= width // 2:  # short values stay on one line: '5.0% / 6.0%'
+                cell = cell.replace(" ", NBSP)
+            text = f"{name}: {cell}" if name else cell
+            lines += [line.replace(NBSP, " ") for line in wrap(text, width, "  ")]
+    return lines
 
 
 def _looks_numeric(text: str) -> bool:
@@ -464,6 +594,10 @@ def _looks_numeric(text: str) -> bool:
     except ValueError:
         return text == "-"
     return True
+
+
+#: Holds a short value's words together while wrapping (textwrap breaks only at ASCII space).
+NBSP = "\u00a0"
 
 
 # ---------------------------------------------------------------------------
@@ -731,6 +865,23 @@ def check_report_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) ->
         )
     check_output(dest, force, inputs)
     return kind
+
+
+def check_report_kind(dest: str, kind: str) -> None:
+    """Refuse a report whose file name promises another format (``--html r.json``)."""
+    from mixsynth.errors import MixsynthError
+
+    suffix_kind = kind_from_suffix(dest)
+    if dest != "-" and suffix_kind is not None and suffix_kind != kind:
+        option = {"markdown": "--markdown", "html": "--html", "json": "--json"}[kind]
+        raise MixsynthError(
+            f"{option} {dest!r}: the suffix says {suffix_kind}, not {kind}",
+            f"name the file {Path(dest).stem}{_SUFFIX[kind]}, or use --{_OPTION[suffix_kind]}",
+        )
+
+
+_SUFFIX = {"json": ".json", "markdown": ".md", "html": ".html"}
+_OPTION = {"json": "json", "markdown": "markdown", "html": "html"}
 
 
 def kind_from_suffix(path: str) -> str | None:
