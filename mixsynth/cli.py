@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from mixsynth.choices import STDIO, Bounds, Method, Pairing, TableFormat, format_from_suffix
@@ -57,6 +58,8 @@ class MixsynthGroup(TyperGroup):
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
         extra.pop("standalone_mode", None)
+        for command in self.commands.values():
+            _name_values(command)
         # Warnings are held back: shown after a success (mixsynth's as one 'Warning:' line
         # each), dropped after an error, which stays the one line on stderr.
         with warnings.catch_warnings(record=True) as caught:
@@ -78,6 +81,9 @@ class MixsynthGroup(TyperGroup):
         """The command's exit status, every failure turned into one line on stderr."""
         try:
             return super().main(args, prog_name or "mixsynth", standalone_mode=False, **extra)
+        except click_exceptions.NoArgsIsHelpError as shown:  # a bare `mixsynth`: help, no error
+            sys.stdout.write(shown.format_message().rstrip("\n") + "\n")
+            return 0
         except MixsynthError as error:
             _say(f"Error: {error}")
             return 2
@@ -101,15 +107,76 @@ class MixsynthGroup(TyperGroup):
             return 2
 
 
+#: Placeholders for option values in --help, where Typer would show Python types.
+METAVARS = {
+    "by": "COL",
+    "categorical": "COL",
+    "target": "COL",
+    "column": "COL",
+    "output": "PATH",
+    "json_path": "PATH",
+    "markdown_path": "PATH",
+    "html_path": "PATH",
+    "report": "PATH",
+    "config": "FILE",
+    "out_dir": "DIR",
+    "rows": "N",
+    "sample_rows": "N",
+    "generations": "G",
+    "weights": "SPEC",
+    "mix_strength": "S",
+    "eps": "E[,E1]",
+    "encoding": "ENC",
+}
+
+
+def _name_values(command: Any) -> None:
+    """Give every option a placeholder a user reads (``--rows ROWS``, ``--method
+    [vanilla|generalized]``) instead of Typer's internal type names (``<int>``, ``<bool>``)."""
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument):  # its name is the placeholder
+            param.display_type_rich = lambda ctx: None
+        if param.metavar is not None or getattr(param, "is_flag", False):
+            continue
+        shown = param.display_type(None).strip("<>")
+        if "|" in shown and "[" not in shown:
+            param.metavar = f"[{shown}]"
+        else:
+            threshold = param.name.startswith(("max_", "min_"))
+            param.metavar = "X" if threshold else METAVARS.get(param.name, param.name.upper())
+
+
+def _version(show: bool) -> None:
+    if show:
+        from mixsynth.provenance import version
+
+        typer.echo(f"mixsynth {version()}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     cls=MixsynthGroup,
     name="mixsynth",
     help="Synthesize tabular data with vanilla or variance-preserving mixup, "
     "over generations, and compare real and synthetic tables.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Synthesize tabular data with vanilla or variance-preserving mixup, over
+    generations, and compare real and synthetic tables. Documentation: docs/index.md."""
 
 
 @contextmanager
@@ -129,7 +196,20 @@ def parse_eps(text: str) -> tuple[float, float]:
         raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
     if len(values) not in (1, 2):
         raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
+    if max(values) > USEFUL_EPS:
+        warnings.warn(
+            f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
+            f"the theory's useful range (at most {USEFUL_EPS:g}; the default is {DEFAULT_EPS:g}): "
+            "synthetic rows extrapolate far beyond their donors and the shapes distort",
+            MixsynthWarning,
+            stacklevel=2,
+        )
     return values[0], values[-1]
+
+
+#: Past this, extrapolation dominates: the distortion delta and the random walk of the
+#: variance grow quickly (docs/theory.md, "The trade-off").
+USEFUL_EPS = 0.5
 
 
 def build_options(
@@ -338,6 +418,24 @@ def generate(
     )
     with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
         job.run(on_progress=advance)
+    if not quiet:
+        _say(_what_was_written(output, out_dir, generations, report))
+
+
+def _what_was_written(
+    output: str | None, out_dir: Path | None, generations: int, report: str | None
+) -> str:
+    """One line saying where generate put everything (stdout: '-')."""
+    where = {STDIO: "stdout"}
+    parts = []
+    if out_dir is not None:
+        files = "gen-001" if generations == 1 else f"gen-001 to gen-{generations:03d}"
+        parts.append(f"generations {files} in {str(out_dir)!r}")
+    if output is not None:
+        parts.append(f"the last generation to {where.get(output, repr(output))}")
+    if report is not None:
+        parts.append(f"the report to {where.get(report, repr(report))}")
+    return "wrote " + ", ".join(parts)
 
 
 @contextmanager
@@ -398,7 +496,7 @@ def weights_command(
         "beta": distribution.beta,
         "eps0": distribution.eps0,
         "eps1": distribution.eps1,
-        "support": [theory.lower, theory.upper],
+        "support": [theory.lower + 0.0, theory.upper + 0.0],  # no -0.0
         "mean": theory.mean,
         "rho": theory.rho,
         "generations": generations,
@@ -410,27 +508,35 @@ def weights_command(
     if as_json:
         typer.echo(json.dumps(figures, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    rows = [
+        [
+            "lam ~",
+            f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
+            f"eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
+        ],
+        ["support", f"[{theory.lower + 0.0:g}, {theory.upper + 0.0:g}]"],  # no '-0'
+        ["E(lam)", f"{theory.mean:.6g}"],
+        ["rho (variance factor per generation)", f"{theory.rho:.6g}"],
+        [
+            f"predicted variance after {generations} generation(s)",
+            f"{theory.variance_after(generations):.6g}",
+        ],
+        ["delta = E(u^2), u = lam(1-lam) (shape distortion)", f"{theory.delta:.6g}"],
+        ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
+        ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
+    ]
+    _print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)
 
-    table = Table(
-        title=f"{options.method.value} weights: {distribution.label()}", show_header=False
-    )
-    table.add_row(
-        "lam ~",
-        f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
-    )
-    table.add_row("support", f"[{theory.lower:g}, {theory.upper:g}]")
-    table.add_row("E(lam)", f"{theory.mean:.6g}")
-    table.add_row("rho (variance factor per generation)", f"{theory.rho:.6g}")
-    table.add_row(
-        f"predicted variance after {generations} generation(s)",
-        f"{theory.variance_after(generations):.6g}",
-    )
-    table.add_row("delta = E(u^2), u = lam(1-lam) (shape distortion)", f"{theory.delta:.6g}")
-    table.add_row("kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}")
-    table.add_row("novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}")
-    Console().print(table)
+
+def _print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    """A titled table on stdout, whole: folded to fit a terminal, unlimited when piped."""
+    from rich.console import Console
+
+    from mixsynth.report import print_lines, text_table
+
+    console = Console()
+    print_lines(console, [title], style="bold")
+    print_lines(console, text_table(header, rows, console.width if console.is_terminal else None))
 
 
 @app.command()
@@ -468,15 +574,11 @@ def inspect(
     if as_json:
         typer.echo(json.dumps({"rows": len(frame), "columns": rows}, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    view = Table(title=f"{input}: {len(frame)} rows x {len(rows)} columns")
-    for key in rows[0]:
-        view.add_column(key, justify="right" if key in ("missing", "distinct") else "left")
-    for row in rows:
-        view.add_row(*(str(v) for v in row.values()))
-    Console().print(view)
+    _print_table(
+        f"{input}: {len(frame)} rows x {len(rows)} columns",
+        list(rows[0]),
+        [[str(v) for v in row.values()] for row in rows],
+    )
 
 
 @app.command()

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import MixsynthError, column_hint
 from mixsynth.kinds import ColumnKind
 from mixsynth.schema import check_columns, column_kind
 
@@ -927,7 +927,7 @@ def _compare(
     if target is not None and target not in {c.name for c in columns}:
         raise MixsynthError(
             f"--target column {target!r} is not compared",
-            f"compared columns: {', '.join(c.name for c in columns)}",
+            column_hint(target, [c.name for c in columns]),
         )
     column_figures = {c.name: compare_column(c) for c in columns}
     pairs = compare_pairs(columns, seed)
