@@ -42,6 +42,8 @@ CONTINGENCY_BINS = 10
 CONTINGENCY_ROWS = 50_000
 #: Rows used by the costly figures (distance to closest record, utility).
 DEFAULT_SAMPLE_ROWS = 10_000
+#: A numeric column of at most this many distinct whole real values is plotted as bars.
+DISCRETE_VALUES = 20
 #: Bins of the real-versus-synthetic histogram stored per numeric column.
 HISTOGRAM_BINS = 30
 #: Categories listed per discrete column.
@@ -333,22 +335,45 @@ def compare_numeric(real: np.ndarray, synthetic: np.ndarray) -> dict:
 
 
 def histogram(real: np.ndarray, synthetic: np.ndarray) -> dict:
-    """Shares of both sides in the same equal-width bins over the real 0.5%-99.5% range
-    (for the HTML plots); values beyond it are counted in the end bins."""
-    low, high = _sorted_quantiles(real, (0.005, 0.995))
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        low, high = float(real[0]) - 0.5, float(real[-1]) + 0.5
+    """What the HTML plots draw, for sorted finite-or-not samples of both sides.
+
+    A column of few whole numbers (at most ``DISCRETE_VALUES`` distinct real values, e.g.
+    a year) gets the share of each value (``values``). Any other gets shares in equal-width
+    bins over the real [min, max] (``edges``); synthetic values outside that range are not
+    piled into the end bins but counted apart, as ``below`` and ``above`` shares.
+    """
+    real, synthetic = real[np.isfinite(real)], synthetic[np.isfinite(synthetic)]
+    real_values = np.unique(real)
+    if real_values.size <= DISCRETE_VALUES and np.all(real_values == np.round(real_values)):
+        values = np.union1d(real_values, np.unique(synthetic))
+        if values.size <= 2 * DISCRETE_VALUES:
+            return {
+                "values": values,
+                "real": _value_shares(real, values),
+                "synthetic": _value_shares(synthetic, values),
+            }
+    low, high = float(real[0]), float(real[-1])
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
     step = np.linspace(0.0, 1.0, HISTOGRAM_BINS + 1)
     edges = (1 - step) * low + step * high  # no overflow of high - low near ±1.8e308
-    shares = []
-    for values in (real, synthetic):
-        finite = values[np.isfinite(values)]
+    figures: dict = {"edges": edges}
+    for side, values in (("real", real), ("synthetic", synthetic)):
+        total = max(values.size, 1)
+        inside = values[(values >= low) & (values <= high)]
         counts = np.bincount(
-            np.clip(np.searchsorted(edges, finite, "right") - 1, 0, HISTOGRAM_BINS - 1),
+            np.clip(np.searchsorted(edges, inside, "right") - 1, 0, HISTOGRAM_BINS - 1),
             minlength=HISTOGRAM_BINS,
         )
-        shares.append(counts / max(finite.size, 1))
-    return {"edges": edges, "real": shares[0], "synthetic": shares[1]}
+        figures[side] = counts / total
+        figures[f"{side}_below"] = np.count_nonzero(values < low) / total
+        figures[f"{side}_above"] = np.count_nonzero(values > high) / total
+    return figures
+
+
+def _value_shares(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Share of ``values`` equal to each of the sorted ``levels`` (all of them appear)."""
+    return np.bincount(np.searchsorted(levels, values), minlength=levels.size) / max(values.size, 1)
 
 
 def compare_discrete(real: pd.Series, synthetic: pd.Series) -> dict:

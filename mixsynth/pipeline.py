@@ -207,7 +207,9 @@ class GenerateJob:
         from mixsynth.verdict import judge
 
         report = judge(report) | {"provenance": provenance({"real": self.input}, report["options"])}
-        write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
+        last = trajectory.last if trajectory.last is not None else arrow_to_frame(frame)
+        title = f"mixsynth generate: {self.input}"
+        write_report(report, self.report, report_kind, title, (trajectory.real, last))
         return trajectory.entries
 
     def _generation(

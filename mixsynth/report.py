@@ -8,12 +8,8 @@ matplotlib are imported only when used, to keep the CLI's start-up fast.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-import itertools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -605,171 +601,29 @@ NBSP = "\u00a0"
 
 
 STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
-       max-width: 1150px; color: #222; padding: 0 1rem; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem auto;
+       max-width: 1300px; color: #222; padding: 0 1rem; line-height: 1.4; }
+h1 { font-size: 1.5rem; overflow-wrap: anywhere; }
+h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.85rem; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #eee; text-align: right; }
 th:first-child, td:first-child, .text { text-align: left; }
 th { background: #f4f4f4; }
-p.note { color: #666; font-size: 0.8rem; max-width: 60rem; }
-img { max-width: 100%; }
+p.note { color: #555; font-size: 0.8rem; max-width: 60rem; }
+img { max-width: 100%; height: auto; }
+.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 0.8rem; }
+.plots.wide { grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
+figure { margin: 0; }
+.verdict { border-radius: 6px; padding: 0.6rem 1rem; margin: 1rem 0; border: 2px solid; }
+.verdict h2 { margin-top: 0.2rem; border: none; }
+.verdict ul { padding-left: 1.2rem; margin: 0.3rem 0; }
+.verdict li { margin: 0.3rem 0; }
+.pass { border-color: #2e7d32; } .warn { border-color: #e6a700; } .fail { border-color: #c62828; }
+.badge { font-weight: bold; padding: 0 0.4rem; border-radius: 3px; color: white; }
+.badge.pass { background: #2e7d32; } .badge.warn { background: #9a6b00; }
+.badge.fail { background: #c62828; }
 """
-
-
-def _figure_uri(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def plot_columns(report: dict) -> str | None:
-    """Real vs synthetic histograms (numeric) and bar charts (categorical), worst first."""
-    columns = report["columns"]
-    names = [
-        n
-        for n in _worst_first(columns)
-        if columns[n].get("histogram") or columns[n].get("frequencies")
-    ]
-    names = names[:MAX_PLOTTED_COLUMNS]
-    if not names:
-        return None
-    plt = _pyplot()
-    per_row = 4
-    rows = math.ceil(len(names) / per_row)
-    figure, axes = plt.subplots(rows, per_row, figsize=(3.2 * per_row, 2.5 * rows), squeeze=False)
-    for axis in axes.flat[len(names) :]:
-        axis.set_visible(False)
-    for axis, name in zip(axes.flat, names, strict=False):
-        c = columns[name]
-        if c.get("histogram"):
-            h = c["histogram"]
-            edges = h["edges"]
-            widths = [b - a for a, b in itertools.pairwise(edges)]
-            for side, color in (("real", "#1f77b4"), ("synthetic", "#ff7f0e")):
-                axis.bar(
-                    edges[:-1],
-                    h[side],
-                    width=widths,
-                    align="edge",
-                    alpha=0.5,
-                    label=side,
-                    color=color,
-                )
-            subtitle = (
-                f"KS {fmt(c['ks_statistic'], 2)}, var ratio {fmt(c.get('variance_ratio'), 2)}"
-            )
-        else:
-            freq = c["frequencies"][:10]
-            labels = [f["value"][:12] for f in freq]
-            positions = range(len(freq))
-            axis.bar(
-                [p - 0.2 for p in positions],
-                [f["real"] for f in freq],
-                width=0.4,
-                label="real",
-                color="#1f77b4",
-            )
-            axis.bar(
-                [p + 0.2 for p in positions],
-                [f["synthetic"] for f in freq],
-                width=0.4,
-                label="synthetic",
-                color="#ff7f0e",
-            )
-            axis.set_xticks(list(positions), labels, rotation=45, ha="right", fontsize=7)
-            subtitle = f"TV {fmt(c['tv_distance'], 2)}"
-        axis.set_title(f"{name[:28]}\n{subtitle}", fontsize=8)
-        axis.tick_params(labelsize=7)
-        axis.set_yticks([])
-    axes.flat[0].legend(fontsize=7)
-    figure.tight_layout()
-    return _figure_uri(figure)
-
-
-def plot_correlation_difference(report: dict) -> str | None:
-    """Heatmap of synthetic minus real Pearson correlations."""
-    correlation = report["pairs"].get("correlation")
-    if not correlation or len(correlation["columns"]) < 2:
-        return None
-    plt = _pyplot()
-    names = correlation["columns"]
-    diff = [[math.nan if v is None else v for v in row] for row in correlation["difference"]]
-    limit = max([abs(v) for row in diff for v in row if not math.isnan(v)] + [0.05])
-    size = min(max(4.0, 0.35 * len(names) + 2), 14)
-    figure, axis = plt.subplots(figsize=(size + 1, size))
-    image = axis.imshow(diff, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    axis.set_xticks(range(len(names)), [n[:20] for n in names], rotation=90, fontsize=7)
-    axis.set_yticks(range(len(names)), [n[:20] for n in names], fontsize=7)
-    axis.set_title("Correlation difference (synthetic - real)", fontsize=10)
-    figure.colorbar(image, ax=axis, shrink=0.8)
-    figure.tight_layout()
-    return _figure_uri(figure)
-
-
-def plot_generations(report: dict) -> str | None:
-    """Variance ratio per generation and column, the median, and the theory rho^g dashed."""
-    generations = report.get("generations")
-    if not generations:
-        return None
-    plt = _pyplot()
-    index = [e["generation"] for e in generations]
-    names = [n for n, c in generations[0]["columns"].items() if "variance_ratio" in c]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
-    for name in names:
-        ratios = [e["columns"].get(name, {}).get("variance_ratio") for e in generations]
-        ratios = [math.nan if r is None or r <= 0 else r for r in ratios]
-        left.plot(index, ratios, color="#999", linewidth=0.8, alpha=0.7)
-    medians = [
-        _median([c["variance_ratio"] for c in e["columns"].values() if c.get("variance_ratio")])
-        for e in generations
-    ]
-    left.plot(
-        index,
-        [math.nan if m is None else m for m in medians],
-        color="#1f77b4",
-        linewidth=2,
-        marker="o",
-        label="measured (median over columns)",
-    )
-    left.plot(
-        index,
-        [e["predicted_variance_ratio"] for e in generations],
-        "k--",
-        linewidth=1.5,
-        label="theory rho^g",
-    )
-    left.plot([], [], color="#999", linewidth=0.8, label="each numeric column")
-    left.set_yscale("log")
-    left.set_xlabel("generation")
-    left.set_ylabel("variance ratio, synthetic / real")
-    left.set_title("Variance ratio per generation (log scale)", fontsize=10)
-    left.legend(fontsize=8)
-    for key, label in (
-        ("overall", "overall"),
-        ("column_shapes", "column shapes"),
-        ("column_pair_trends", "column pair trends"),
-    ):
-        values = [e["scores"].get(key) for e in generations]
-        right.plot(index, [math.nan if v is None else v for v in values], marker="o", label=label)
-    right.set_ylim(0, 1.02)
-    right.set_xlabel("generation")
-    right.set_title("Quality scores per generation (against the real input)", fontsize=10)
-    right.legend(fontsize=8)
-    figure.tight_layout()
-    return _figure_uri(figure)
 
 
 def _html_table(section: Section) -> str:
@@ -790,60 +644,137 @@ def _html_table(section: Section) -> str:
     note = f'<p class="note">{html.escape(section.note)}</p>' if section.note else ""
     return (
         f"<h2>{html.escape(section.title)}</h2>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>{note}"
     )
 
 
-def to_html(report: dict, title: str = "mixsynth report") -> str:
-    """One self-contained HTML file: tables and inline PNG plots, no network access."""
+def _html_verdict(report: dict) -> str:
+    from mixsynth.verdict import AREA_TITLES
+
+    verdict = report["verdict"]
+    items = "".join(
+        f'<li><span class="badge {found["status"]}">{found["status"]}</span> '
+        f"<b>{html.escape(AREA_TITLES[area])}</b>: {html.escape(found['rule'])}</li>"
+        for area, found in verdict["areas"].items()
+    )
+    return (
+        f'<section class="verdict {verdict["status"]}"><h2>Verdict: {verdict["status"]}</h2>'
+        f"<ul>{items}</ul>"
+        '<p class="note">Default rules and how to change them: docs/report.md; every '
+        "check is listed under Checks.</p></section>"
+    )
+
+
+def _figures(heading: str, figures: list[tuple[str, Any]], wide: bool = False) -> str:
+    from mixsynth.plots import data_uri
+
+    shown = [(alt, f) for alt, f in figures if f is not None]
+    if not shown:
+        return ""
+    cells = "".join(
+        f'<figure><img alt="{html.escape(alt)}" src="{data_uri(f)}"></figure>' for alt, f in shown
+    )
+    kind = "plots wide" if wide else "plots"
+    return f'<h2>{html.escape(heading)}</h2><div class="{kind}">{cells}</div>'
+
+
+def to_html(
+    report: dict, title: str = "mixsynth report", frames: tuple[Any, Any] | None = None
+) -> str:
+    """One self-contained HTML file: verdict, tables and inline PNG plots, no network
+    access; a layout for any width from a phone's to a wide screen. With ``frames`` (the
+    real and synthetic DataFrames) it adds scatter plots of the most correlated pairs."""
+    from mixsynth import plots
+
+    if "verdict" not in report:
+        from mixsynth.verdict import judge
+
+        report = judge(report)
+    all_sections = sections(report)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
+        _html_verdict(report),
     ]
-    plots = {
-        "Generations": plot_generations(report),
-        "Columns: real vs synthetic": plot_columns(report),
-        "Correlations": plot_correlation_difference(report),
-    }
-    all_sections = sections(report)
-    summary = [s for s in all_sections if s.summary]
-    parts += [_html_table(s) for s in summary]
-    for heading, uri in plots.items():
-        if uri:
-            parts.append(
-                f'<h2>{html.escape(heading)}</h2><img alt="{html.escape(heading)}" src="{uri}">'
+    parts += [_html_table(s) for s in all_sections[1:] if s.summary]
+    parts.append(
+        _figures(
+            "Generations",
+            [
+                ("Variance ratio per generation", plots.variance_figure(report)),
+                ("Quality scores per generation", plots.scores_figure(report)),
+            ],
+            wide=True,
+        )
+    )
+    columns = report["columns"]
+    plotted = [
+        n
+        for n in _worst_first(columns)
+        if columns[n].get("histogram") or columns[n].get("frequencies")
+    ][:MAX_PLOTTED_COLUMNS]
+    parts.append(
+        _figures(
+            "Columns: real vs synthetic (worst first)",
+            [(f"{n}: real vs synthetic", plots.column_figure(n, columns[n])) for n in plotted],
+        )
+    )
+    if frames is not None:
+        real, synthetic = frames
+        seed = report.get("options", {}).get("seed") or 0
+        parts.append(
+            _figures(
+                "Most correlated pairs: real vs synthetic",
+                [
+                    (f"{' and '.join(p['columns'])}", plots.pair_figure(p, real, synthetic, seed))
+                    for p in plots.strongest_pairs(report)
+                ],
+                wide=True,
             )
+        )
+    parts.append(
+        _figures("Correlations", [("Correlation difference", plots.correlation_figure(report))])
+    )
     parts += [_html_table(s) for s in all_sections if not s.summary]
     parts.append(
         '<p class="note">Scores follow SDMetrics\' QualityReport definitions; '
         "every figure is in the JSON report (mixsynth compare --json).</p></body></html>"
     )
-    return "\n".join(parts) + "\n"
+    return "\n".join(p for p in parts if p) + "\n"
 
 
 # ---------------------------------------------------------------------------
 # Files
 
 
-def render(report: dict, kind: str, title: str = "mixsynth report") -> str:
-    """The report as text of one kind: json, markdown or html."""
+def render(
+    report: dict, kind: str, title: str = "mixsynth report", frames: tuple[Any, Any] | None = None
+) -> str:
+    """The report as text of one kind: json, markdown or html (``frames``: see to_html)."""
     if kind == "json":
         return to_json(report)
     if kind == "markdown":
         return to_markdown(report, title)
-    return to_html(report, title)
+    return to_html(report, title, frames)
 
 
-def write_report(report: dict, dest: str, kind: str, title: str = "mixsynth report") -> None:
+def write_report(
+    report: dict,
+    dest: str,
+    kind: str,
+    title: str = "mixsynth report",
+    frames: tuple[Any, Any] | None = None,
+) -> None:
     """Write atomically (``-`` = stdout): a failed render never leaves a partial file."""
     import sys
 
     from mixsynth.io import atomic_path
 
-    text = render(report, kind, title)
+    text = render(report, kind, title, frames)
     if dest == "-":
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -66,7 +66,7 @@ RULES: tuple[Rule, ...] = (
     Rule("max_exact_copy_share", "privacy", "exact-copy share",
          True, 0.5, 0.05, 0, 1, "real rows are released as they are"),
     Rule("min_dcr_ratio", "privacy",
-         "synthetic DCR p5 / real-holdout DCR p5", False, 0.1, 0.5,
+         "synthetic DCR p5 / real-holdout DCR p5", False, None, 0.5,
          why="near-copies of real rows"),
     Rule("min_utility_ratio", "utility", "utility ratio (synthetic-trained / real-trained)",
          False, 0.75, 0.90, why="a model learns less from synthetic rows"),
