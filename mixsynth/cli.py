@@ -136,6 +136,8 @@ def _name_values(command: Any) -> None:
     for param in command.params:
         if isinstance(param, typer.core.TyperArgument):  # its name is the placeholder
             param.display_type_rich = lambda ctx: None
+            param.metavar = param.metavar or param.name.upper()
+            param._usage_display_name = lambda name=param.metavar: name  # not {NAME}
         if param.metavar is not None or getattr(param, "is_flag", False):
             continue
         shown = param.display_type(None).strip("<>")
@@ -532,11 +534,12 @@ def _print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     """A titled table on stdout, whole: folded to fit a terminal, unlimited when piped."""
     from rich.console import Console
 
-    from mixsynth.report import print_lines, text_table
+    from mixsynth.report import print_lines, text_table, wrap
 
     console = Console()
-    print_lines(console, [title], style="bold")
-    print_lines(console, text_table(header, rows, console.width if console.is_terminal else None))
+    width = console.width if console.is_terminal else None
+    print_lines(console, wrap(title, width), style="bold")
+    print_lines(console, text_table(header, rows, width))
 
 
 @app.command()

@@ -488,9 +488,9 @@ def render_terminal(report: dict, console: Any = None, title: str = "mixsynth co
     width = console.width if console.is_terminal else None
     all_sections = sections(report)
     ordered = [s for s in all_sections if s.summary] + [s for s in all_sections if not s.summary]
-    print_lines(console, [title], style="bold")
+    print_lines(console, wrap(title, width), style="bold")
     for section in ordered:
-        print_lines(console, ["", section.title], style="bold")
+        print_lines(console, ["", *wrap(section.title, width)], style="bold")
         print_lines(console, text_table(section.header, section.rows, width))
         if section.note:
             print_lines(console, wrap(section.note, width))
