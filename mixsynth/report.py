@@ -642,10 +642,10 @@ def _html_table(section: Section) -> str:
         for row in section.rows
     )
     note = f'<p class="note">{html.escape(section.note)}</p>' if section.note else ""
+    thead = f"<thead><tr>{head}</tr></thead>" if any(section.header) else ""
     return (
         f"<h2>{html.escape(section.title)}</h2>"
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>{note}"
+        f'<div class="scroll"><table>{thead}<tbody>{body}</tbody></table></div>{note}'
     )
 
 
