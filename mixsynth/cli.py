@@ -782,7 +782,7 @@ def _distinct(series: Any) -> int:
 def main() -> None:
     # Arrow allocates with the C library's malloc, so the memory its readers free is
     # reused by numpy's arrays instead of being held in a pool of its own: measured on
-    # 1M-row tables, less peak memory and less time (README, "Benchmarks").
+    # 1M-row tables, less peak memory and less time (docs/benchmarks.md).
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     # SIGTERM (e.g. from `timeout` or a CI runner) stops a run as Ctrl-C does: temporary
     # files removed, previous files intact, one line saying how far it got, status 130.

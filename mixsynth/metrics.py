@@ -6,7 +6,7 @@ One engine for ``mixsynth compare`` and ``generate --report``: functions take
 library result. Nothing here prints.
 
 The quality scores use SDMetrics' QualityReport definitions (0.32) so that the
-numbers can be compared across tools; the README gives every formula. Linear-time
+numbers can be compared across tools; docs/report.md gives every formula. Linear-time
 figures use every row; distance to closest record and utility use a seeded subsample
 of ``sample_rows`` rows.
 """
@@ -933,7 +933,7 @@ def compare_tables(
     seed: int = 0,
     categorical: Sequence[str] = (),
 ) -> dict:
-    """Every figure of real against synthetic, as a JSON-ready dict (see the README)."""
+    """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md)."""
     if sample_rows < 2:
         raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise

@@ -463,7 +463,11 @@ def to_markdown(report: dict, title: str = "mixsynth report") -> str:
         lines += [f"## {section.title}", ""]
         header = [h or " " for h in section.header]
         lines.append("| " + " | ".join(map(_markdown_cell, header)) + " |")
-        lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+        numeric = [
+            i > 0 and all(_looks_numeric(row[i]) for row in section.rows)
+            for i in range(len(header))
+        ]
+        lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
         lines += ["| " + " | ".join(map(_markdown_cell, row)) + " |" for row in section.rows]
         if section.note:
             lines += ["", section.note]
