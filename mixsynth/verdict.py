@@ -68,6 +68,8 @@ RULES: tuple[Rule, ...] = (
     Rule("min_dcr_ratio", "privacy",
          "synthetic DCR p5 / real-holdout DCR p5", False, None, 0.5,
          why="near-copies of real rows"),
+    Rule("max_unique_value_leak", "privacy", "unique-value leak", True, 0.5, 0.05, 0, 1,
+         "synthetic rows carry values that identify one real row"),
     Rule("min_utility_ratio", "utility", "utility ratio (synthetic-trained / real-trained)",
          False, 0.75, 0.90, why="a model learns less from synthetic rows"),
     Rule("max_generation_drift", "drift",
@@ -185,7 +187,8 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
 @dataclass(frozen=True)
 class Reading:
     value: float | None
-    detail: str = ""  #: e.g. the worst column's name, or the baseline
+    detail: str = ""  #: e.g. the worst column's ratio, or the baseline
+    subject: str | None = None  #: the column the value is of, when it is one column's
 
 
 def _numeric_columns(report: dict) -> Iterator[tuple[str, dict]]:
@@ -213,6 +216,17 @@ def _dcr_ratio(report: dict) -> Reading:
     if synthetic is None or not baseline:  # duplicates in the real data: no baseline
         return Reading(None)
     return Reading(synthetic / baseline, f"DCR p5 {synthetic:.3g} vs real-holdout {baseline:.3g}")
+
+
+def _unique_value_leak(report: dict) -> Reading:
+    """The largest leak over the columns that are not mixed (semantics: docs/semantics.md)."""
+    leaks = {n: v for n, v in (report["privacy"].get("unique_value_leaks") or {}).items()
+             if v is not None}  # fmt: skip
+    if not leaks:
+        return Reading(None)
+    ordered = sorted(leaks, key=lambda n: -leaks[n])
+    others = ", ".join(f"{n!r} {leaks[n]:.3g}" for n in ordered[1:] if leaks[n] > 0)
+    return Reading(leaks[ordered[0]], f"then {others}" if others else "", ordered[0])
 
 
 def _utility_ratio(report: dict) -> Reading:
@@ -273,6 +287,7 @@ READERS: dict[str, Callable[[dict, Thresholds], Reading]] = {
     "max_correlation_diff": lambda r, t: Reading(r["pairs"].get("correlation_max_abs_diff")),
     "max_exact_copy_share": lambda r, t: Reading(r["privacy"]["exact_copy_share"]),
     "min_dcr_ratio": lambda r, t: _dcr_ratio(r),
+    "max_unique_value_leak": lambda r, t: _unique_value_leak(r),
     "min_utility_ratio": lambda r, t: _utility_ratio(r),
     "max_generation_drift": lambda r, t: _generation_drift(r),
     "max_score_drop": lambda r, t: _score_drop(r),
@@ -286,11 +301,17 @@ def _status(rule: Rule, value: float, limit: float | None) -> bool:
     return value <= limit if rule.upper else value >= limit
 
 
-def _sentence(rule: Rule, value: float, limit: float, detail: str) -> str:
+def _figure(rule: Rule, reading: Reading) -> str:
+    """'unique-value leak of 'email' is 1 (...)': the figure, its column, its value."""
+    of = f" of {reading.subject!r}" if reading.subject is not None else ""
+    where = f" ({reading.detail})" if reading.detail else ""
+    return f"{rule.figure}{of} is {reading.value:.3g}{where}"
+
+
+def _sentence(rule: Rule, reading: Reading, limit: float) -> str:
     relation = "above the maximum" if rule.upper else "below the minimum"
-    where = f" ({detail})" if detail else ""
     why = f": {rule.why}" if rule.why else ""
-    return f"{rule.figure} is {value:.3g}{where}, {relation} {limit:g}{why}"
+    return f"{_figure(rule, reading)}, {relation} {limit:g}{why}"
 
 
 def _check(
@@ -304,12 +325,11 @@ def _check(
         status = WARN
     broken = {FAIL: fail, WARN: warn}.get(status)
     if broken is not None:
-        message = _sentence(rule, value, broken, reading.detail)
+        message = _sentence(rule, reading, broken)
     else:
         kept = next(v for v in (warn, fail) if v is not None)
-        where = f" ({reading.detail})" if reading.detail else ""
         side = "at or below" if rule.upper else "at or above"
-        message = f"{rule.figure} is {value:.3g}{where}, {side} {kept:g}"
+        message = f"{_figure(rule, reading)}, {side} {kept:g}"
     return {
         "name": name or rule.name,
         "area": rule.area,

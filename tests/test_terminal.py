@@ -170,13 +170,5 @@ def test_inspect_piped_is_one_whole_table(run_cli, tmp_path):
     source.write_text(f"{name},categorical_column\n1.5,x\n2.5,y\n")
     result = run_cli("inspect", source)
     lines = result.stdout.splitlines()
-    assert lines[1].split() == [
-        "name",
-        "kind",
-        "dtype",
-        "storage",
-        "synthesis",
-        "missing",
-        "distinct",
-    ]
+    assert lines[1].split() == ["name", "type", "synthesis", "storage", "missing", "distinct"]
     assert lines[3].startswith(name + "  ")

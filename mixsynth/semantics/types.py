@@ -72,6 +72,11 @@ PII_SUBTYPES: dict[str, str] = {
     "license_plate": "license_plate",
 }
 
+#: The PII subtype for personal data of a kind Faker has no provider for (an SDV sdtype
+#: such as ``vin`` marked ``"pii": true``, or ``unknown``): faked as random strings of
+#: the real values' shape, never a real value.
+GENERIC_PII = "generic"
+
 
 @dataclass(frozen=True)
 class ColumnSemantics:
@@ -91,10 +96,24 @@ class ColumnSemantics:
     point_mass: float | None = None
     minimum: float | None = None  #: a range hint from metadata (encoded units)
     maximum: float | None = None
+    regex_format: str | None = None  #: an id's pattern from SDV metadata (kept, not used)
+    datetime_format: str | None = None  #: strftime format from SDV metadata
 
     def describe(self) -> str:
         """The type as shown to users, e.g. ``pii (email)``."""
         return f"{self.sdtype.value} ({self.pii})" if self.pii else self.sdtype.value
+
+    def treatment(self, keep_pii: bool = False) -> str:
+        """What ``generate`` does with the column, in a few words."""
+        if self.sdtype.is_generated and keep_pii:
+            return "copied (--keep-pii)"
+        if self.sdtype.is_mixed:
+            return "mixed, point mass kept" if self.point_mass is not None else "mixed"
+        return {
+            SemanticType.ID: "fresh keys",
+            SemanticType.PII: f"fake {(self.pii or 'values').replace('_', ' ')}",
+            SemanticType.TEXT: "fake text",
+        }.get(self.sdtype, "copied")
 
     def with_(self, **changes: Any) -> ColumnSemantics:
         return replace(self, **changes)
