@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import MixsynthError, column_hint
 
 #: How missing timestamps are held while a time column is an int64 vector (pandas' NaT).
 MISSING_TIME = np.iinfo(np.int64).min
@@ -242,7 +242,7 @@ def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec
     if unknown:
         raise MixsynthError(
             f"--categorical column {sorted(unknown)[0]!r} is not in the table",
-            f"columns are: {', '.join(map(str, columns.names))}",
+            column_hint(sorted(unknown)[0], columns.names),
         )
     return [
         ColumnSpec(
@@ -270,6 +270,5 @@ def check_by(names: Sequence[Any], by: Sequence[str]) -> None:
     missing = [c for c in by if c not in names]
     if missing:
         raise MixsynthError(
-            f"--by column {missing[0]!r} is not in the table",
-            f"columns are: {', '.join(map(str, names))}",
+            f"--by column {missing[0]!r} is not in the table", column_hint(missing[0], names)
         )

@@ -6,7 +6,7 @@ One engine for ``mixsynth compare`` and ``generate --report``: functions take
 library result. Nothing here prints.
 
 The quality scores use SDMetrics' QualityReport definitions (0.32) so that the
-numbers can be compared across tools; the README gives every formula. Linear-time
+numbers can be compared across tools; docs/report.md gives every formula. Linear-time
 figures use every row; distance to closest record and utility use a seeded subsample
 of ``sample_rows`` rows.
 """
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import MixsynthError, column_hint
 from mixsynth.kinds import ColumnKind
 from mixsynth.schema import check_columns, column_kind
 
@@ -42,6 +42,8 @@ CONTINGENCY_BINS = 10
 CONTINGENCY_ROWS = 50_000
 #: Rows used by the costly figures (distance to closest record, utility).
 DEFAULT_SAMPLE_ROWS = 10_000
+#: A numeric column of at most this many distinct whole real values is plotted as bars.
+DISCRETE_VALUES = 20
 #: Bins of the real-versus-synthetic histogram stored per numeric column.
 HISTOGRAM_BINS = 30
 #: Categories listed per discrete column.
@@ -356,22 +358,45 @@ def compare_numeric(real: np.ndarray, synthetic: np.ndarray) -> dict:
 
 
 def histogram(real: np.ndarray, synthetic: np.ndarray) -> dict:
-    """Shares of both sides in the same equal-width bins over the real 0.5%-99.5% range
-    (for the HTML plots); values beyond it are counted in the end bins."""
-    low, high = _sorted_quantiles(real, (0.005, 0.995))
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        low, high = float(real[0]) - 0.5, float(real[-1]) + 0.5
+    """What the HTML plots draw, for sorted finite-or-not samples of both sides.
+
+    A column of few whole numbers (at most ``DISCRETE_VALUES`` distinct real values, e.g.
+    a year) gets the share of each value (``values``). Any other gets shares in equal-width
+    bins over the real [min, max] (``edges``); synthetic values outside that range are not
+    piled into the end bins but counted apart, as ``below`` and ``above`` shares.
+    """
+    real, synthetic = real[np.isfinite(real)], synthetic[np.isfinite(synthetic)]
+    real_values = np.unique(real)
+    if real_values.size <= DISCRETE_VALUES and np.all(real_values == np.round(real_values)):
+        values = np.union1d(real_values, np.unique(synthetic))
+        if values.size <= 2 * DISCRETE_VALUES:
+            return {
+                "values": values,
+                "real": _value_shares(real, values),
+                "synthetic": _value_shares(synthetic, values),
+            }
+    low, high = float(real[0]), float(real[-1])
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
     step = np.linspace(0.0, 1.0, HISTOGRAM_BINS + 1)
     edges = (1 - step) * low + step * high  # no overflow of high - low near ±1.8e308
-    shares = []
-    for values in (real, synthetic):
-        finite = values[np.isfinite(values)]
+    figures: dict = {"edges": edges}
+    for side, values in (("real", real), ("synthetic", synthetic)):
+        total = max(values.size, 1)
+        inside = values[(values >= low) & (values <= high)]
         counts = np.bincount(
-            np.clip(np.searchsorted(edges, finite, "right") - 1, 0, HISTOGRAM_BINS - 1),
+            np.clip(np.searchsorted(edges, inside, "right") - 1, 0, HISTOGRAM_BINS - 1),
             minlength=HISTOGRAM_BINS,
         )
-        shares.append(counts / max(finite.size, 1))
-    return {"edges": edges, "real": shares[0], "synthetic": shares[1]}
+        figures[side] = counts / total
+        figures[f"{side}_below"] = np.count_nonzero(values < low) / total
+        figures[f"{side}_above"] = np.count_nonzero(values > high) / total
+    return figures
+
+
+def _value_shares(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Share of ``values`` equal to each of the sorted ``levels`` (all of them appear)."""
+    return np.bincount(np.searchsorted(levels, values), minlength=levels.size) / max(values.size, 1)
 
 
 def compare_discrete(real: pd.Series, synthetic: pd.Series) -> dict:
@@ -1139,7 +1164,7 @@ def compare_tables(
     categorical: Sequence[str] = (),
     metadata: Any = None,
 ) -> dict:
-    """Every figure of real against synthetic, as a JSON-ready dict (see the README).
+    """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
 
     ``metadata`` (a :class:`mixsynth.semantics.TableMetadata`) says which columns are
     not mixed numbers, for the unique-value leak figure; inferred without it.
@@ -1163,7 +1188,7 @@ def _compare(
     if target is not None and target not in {c.name for c in columns}:
         raise MixsynthError(
             f"--target column {target!r} is not compared",
-            f"compared columns: {', '.join(c.name for c in columns)}",
+            column_hint(target, [c.name for c in columns]),
         )
     check_compare_memory(len(real), len(synthetic), len(columns))
     from concurrent.futures import ThreadPoolExecutor
@@ -1302,95 +1327,3 @@ class GenerationTrajectory:
         return clean(
             final | run | {"options": options, "weights": weights, "generations": self.entries}
         )
-
-
-def check_thresholds(
-    report: dict,
-    *,
-    max_variance_drift: float | None = None,
-    min_overall_score: float | None = None,
-    max_exact_copy_share: float | None = None,
-    max_correlation_diff: float | None = None,
-    max_unique_value_leak: float | None = None,
-) -> list[str]:
-    """One message per broken threshold (empty: all kept).
-
-    A figure left undefined by the real table (a constant real column, no numeric
-    pair) cannot break its threshold; one left undefined by the synthetic table (fewer
-    than two values, all missing, a constant column where the real one varies) does:
-    a synthetic table must not pass a gate by having nothing to measure.
-    """
-    broken = []
-    if max_unique_value_leak is not None:
-        for name, leak in report["privacy"].get("unique_value_leaks", {}).items():
-            if leak is not None and leak > max_unique_value_leak:
-                broken.append(
-                    f"unique-value leak of {name!r} is {leak:.4g}, above the maximum "
-                    f"{max_unique_value_leak:g} (--max-unique-value-leak)"
-                )
-    if max_variance_drift is not None:
-        for name, figures in report["columns"].items():
-            if "ks_statistic" not in figures:
-                continue
-            ratio = figures.get("variance_ratio")
-            if _defined(ratio) and abs(ratio - 1) > max_variance_drift:
-                broken.append(
-                    f"variance ratio of {name!r} is {ratio:.4g}, outside 1 ± {max_variance_drift:g} "
-                    "(--max-variance-drift)"
-                )
-            elif not _defined(ratio) and _varies(figures["real"]):
-                present = figures["synthetic"].get("count", 0)
-                broken.append(
-                    f"variance ratio of {name!r} is undefined: the synthetic column has "
-                    f"{present} present value{'s' * (present != 1)} (--max-variance-drift)"
-                )
-    checks = (
-        (
-            min_overall_score,
-            report["scores"]["overall"],
-            "overall score",
-            "--min-overall-score",
-            -1,
-        ),
-        (
-            max_exact_copy_share,
-            report["privacy"]["exact_copy_share"],
-            "exact-copy share",
-            "--max-exact-copy-share",
-            1,
-        ),
-        (
-            max_correlation_diff,
-            report["pairs"].get("correlation_max_abs_diff"),
-            "largest correlation difference",
-            "--max-correlation-diff",
-            1,
-        ),
-    )
-    for limit, value, label, option, sign in checks:
-        if limit is not None and _defined(value) and sign * (value - limit) > 0:
-            relation = "above the maximum" if sign > 0 else "below the minimum"
-            broken.append(f"{label} is {value:.4g}, {relation} {limit:g} ({option})")
-    real_values = any(c["real"].get("count", 0) > 0 for c in report["columns"].values())
-    if min_overall_score is not None and not _defined(report["scores"]["overall"]) and real_values:
-        broken.append(
-            "overall score is undefined: the synthetic table has no values to score "
-            "(--min-overall-score)"
-        )
-    undefined = report["pairs"].get("correlation_undefined_in_synthetic") or 0
-    if max_correlation_diff is not None and undefined:
-        broken.append(
-            f"{undefined} correlation{'s are' if undefined > 1 else ' is'} undefined in the "
-            "synthetic table but defined in the real one (--max-correlation-diff)"
-        )
-    return broken
-
-
-def _defined(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
-
-
-def _varies(side: dict) -> bool:
-    """A numeric column's side has a variance to compare with: >= 2 values, not constant."""
-    std = side.get("std")
-    return side.get("count", 0) >= 2 and _defined(std) and std > 0

@@ -278,7 +278,13 @@ class GenerateJob:
         run = {"input": self.input, "seed": self.seed}
         run["options"] = {"synthesis": self.options, "generations": self.generations}
         report = trajectory.report(arrow_to_frame(frame), run)
-        write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
+        from mixsynth.provenance import provenance
+        from mixsynth.verdict import judge
+
+        report = judge(report) | {"provenance": provenance({"real": self.input}, report["options"])}
+        last = trajectory.last if trajectory.last is not None else arrow_to_frame(frame)
+        title = f"mixsynth generate: {self.input}"
+        write_report(report, self.report, report_kind, title, (trajectory.real, last))
         return trajectory.entries
 
     def _check_distinct(self, fmt: TableFormat) -> None:

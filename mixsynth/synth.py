@@ -157,7 +157,7 @@ class Generation:
         """The theory's E[s^2 this generation] / s^2 its source (ddof=1), finite n included.
 
         rho alone is the factor on the n-divided variance; this adds the resampling
-        terms (README, "The finite-sample target"). Without --by it is exact.
+        terms (docs/theory.md, "What mixsynth adds"). Without --by it is exact.
         """
         return sample_variance_factor(
             self.weights.theory(), self.source_rows, len(self.frame), self.balanced

@@ -26,9 +26,9 @@ from mixsynth.errors import MixsynthError
 
 #: Default vanilla weights: Beta(0.2, 0.2), the common choice in the mixup literature.
 DEFAULT_VANILLA_ALPHA = 0.2
-#: Default expansion eps0 = eps1 of the generalized weights (see README, "Defaults").
+#: Default expansion eps0 = eps1 of the generalized weights (docs/theory.md, "Defaults, and why").
 DEFAULT_EPS = 0.05
-#: Default mixing strength 1 - E[lam] of the generalized weights (see README, "Defaults").
+#: Default mixing strength 1 - E[lam] of the generalized weights (docs/theory.md, "Defaults, and why").
 DEFAULT_MIX_STRENGTH = 0.5
 
 #: Largest expansion eps0, eps1: weights in [-10, 11] already put a synthetic value ten
@@ -248,7 +248,7 @@ def finite_sample_target(n_source: int, n_rows: int, anchor_weight: float, balan
         rho* = n/(n-1) - k^2 (1 - A/N) / (N-1),   A = r (n - r) / (n - 1),
 
     with k = E[weight of the anchor] (kappa, as mixsynth's anchor is the dominant
-    donor), N output rows and r = N mod n (derivation in the README); for N = n it
+    donor), N output rows and r = N mod n (derivation in docs/theory.md); for N = n it
     is (n - k^2)/(n - 1).
     """
     if n_source < 2 or n_rows < 2:

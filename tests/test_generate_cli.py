@@ -166,7 +166,7 @@ def test_pipes_stdin_to_stdout() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr == b""
+    assert done.stderr == b"wrote the last generation to stdout\n"  # one line, never stdout
     from io import BytesIO
 
     synth = pd.read_csv(BytesIO(done.stdout))
@@ -286,7 +286,8 @@ def test_warnings_are_one_line_after_success_and_quiet_drops_them(tmp_path) -> N
     loud = subprocess.run([*base, "-o", str(tmp_path / "a.csv")], capture_output=True, text=True)
     assert loud.returncode == 0
     assert loud.stderr.splitlines() == [
-        "Warning: 1 --by group(s) have a single row; their synthetic rows are copies of it"
+        f"wrote the last generation to {str(tmp_path / 'a.csv')!r}",
+        "Warning: 1 --by group(s) have a single row; their synthetic rows are copies of it",
     ]
     quiet = subprocess.run(
         [*base, "-o", str(tmp_path / "b.csv"), "--quiet"], capture_output=True, text=True
