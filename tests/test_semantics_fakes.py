@@ -175,6 +175,20 @@ def test_missing_values_are_ignored_and_mixed_types_refused():
         fresh_ids(objects(["A1", 7]), 2, rng())
 
 
+def test_long_keys_with_an_enormous_shape_space():
+    """40 hex digits (a SHA-1): keys drawn position by position, still checked."""
+    generator = rng(8)
+    real = objects(["".join(generator.choice(list("0123456789abcdef"), 40)) for _ in range(300)])
+    new = quietly(fresh_ids, real, 500, rng())
+    assert_fresh(new, real, 500)
+    assert all(re.fullmatch(r"[0-9a-f]{40}", v) for v in new)
+
+
+def test_numpy_strings_in_an_object_array_are_text_keys():
+    new = fresh_ids(objects([np.str_("B-17"), "B-42", None]), 3, rng())
+    assert_fresh(new, ["B-17", "B-42"], 3)
+
+
 def test_no_real_text_keys_gives_random_keys():
     new = fresh_ids(objects([None]), 100, rng())
     assert_fresh(new, [], 100)

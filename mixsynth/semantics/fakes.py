@@ -29,11 +29,17 @@ FAKE_POOL = 50_000
 TEXT_POOL = 20_000
 #: Faker draws in a row without a new value after which a subtype counts as exhausted.
 _GIVE_UP = 2_000
-#: Above this many patterns, keys are drawn position by position instead of by rank.
+#: Above this many spellings, keys are drawn position by position instead of by rank.
 _RANKABLE = 2**62
 
 _UUID_DASHES = (8, 13, 18, 23)
-_HEX_CODES = np.frombuffer("0123456789abcdefABCDEF".encode("utf-32-le"), dtype=np.uint32)
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.array([ord(c) for c in text], dtype=np.uint32)
+
+
+_HEX_CODES = _code_points("0123456789abcdefABCDEF")
 
 # Character classes a varying position may hold, in order of preference: the first that
 # holds every character seen there is used.
@@ -48,7 +54,7 @@ _CLASSES = [
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
 ]
-_CLASS_CODES = [np.frombuffer(c.encode("utf-32-le"), dtype=np.uint32) for c in _CLASSES]
+_CLASS_CODES = [_code_points(c) for c in _CLASSES]
 
 
 # ---------------------------------------------------------------------------------
@@ -110,13 +116,14 @@ def _present_strings(real: np.ndarray) -> list[str]:
     strings = [v for v in values if v.__class__ is str]
     if len(strings) == len(values):  # the usual case, checked fast
         return strings
-    odd = next((v for v in _present(real) if not isinstance(v, str)), None)
+    present = _present(real)
+    odd = next((v for v in present if not isinstance(v, str)), None)
     if odd is not None:
         raise MixsynthError(
             f"an id column mixes text with {type(odd).__name__} values such as {odd!r}",
             "store the column as text only, or as integers only",
         )
-    return strings
+    return [str(v) for v in present]
 
 
 def _uuid_codes(strings: list[str]) -> np.ndarray | None:
