@@ -96,6 +96,35 @@ def to_numpy(column: pa.ChunkedArray, fill: float | int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
+def strings_to_arrow(values: np.ndarray, missing: np.ndarray | None) -> pa.Array:
+    """A string array from Python strings, built from buffers (``pa.array`` imports pandas)."""
+    encoded = [str(v).encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    validity = None if missing is None else pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.large_string(),
+        len(encoded),
+        [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))],
+        null_count=-1,
+    )
+
+
+def null_rows(column: pa.ChunkedArray) -> np.ndarray | None:
+    """Where a column is null, as a numpy mask (None if nowhere), read from the bitmaps."""
+    if not column.null_count:
+        return None
+    parts = []
+    for chunk in column.chunks:
+        validity = chunk.buffers()[0]
+        if validity is None:
+            parts.append(np.zeros(len(chunk), dtype=bool))
+            continue
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        parts.append(~bits[chunk.offset : chunk.offset + len(chunk)].astype(bool))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
 def _time_storage(data_type: pa.DataType) -> pa.DataType:
     """The integer type a time column is counted in: days for dates, else its own unit."""
     return pa.int32() if pa.types.is_date(data_type) else pa.int64()
@@ -193,6 +222,27 @@ class ArrowColumns:
     def take(self, names: list, rows: np.ndarray) -> dict:
         indices = to_arrow(rows, pa.int64(), None)
         return {name: self._joined(name).take(indices) for name in names}
+
+    def distinct_values(self, name) -> np.ndarray:
+        """The column's distinct non-null values: integers as numpy integers, else text."""
+        column = self.table.column(name)
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        unique = pc.unique(column.drop_null())
+        if pa.types.is_integer(column.type):
+            return to_numpy(pa.chunked_array([unique]), 0)
+        return np.array([str(v) for v in unique.to_pylist()], dtype=object)
+
+    def missing_rows(self, name) -> np.ndarray | None:
+        return null_rows(self.table.column(name))
+
+    def made_up(self, name, values: np.ndarray, missing: np.ndarray | None) -> pa.Array:
+        """Made-up values (fresh keys, fakes) in the column's own type."""
+        data_type = self._types[name]
+        if pa.types.is_integer(data_type):
+            return to_arrow(values.astype(numpy_dtype(data_type)), data_type, missing)
+        array = strings_to_arrow(values, missing)
+        return array if data_type == pa.large_string() else array.cast(data_type)
 
     def _joined(self, name) -> pa.ChunkedArray:
         """A column in one chunk, joined once (a CSV read has a chunk per ~1 MiB block):

@@ -142,9 +142,13 @@ def build_options(
     by: Sequence[str] = (),
     categorical: Sequence[str] = (),
     pairing: Pairing = Pairing.BALANCED,
-    bounds: Bounds = Bounds.NONE,
+    bounds: Bounds = Bounds.REFLECT,
+    **semantics: Any,
 ) -> SynthesisOptions:
-    """SynthesisOptions from CLI values; the method follows ``--weights`` when not given."""
+    """SynthesisOptions from CLI values; the method follows ``--weights`` when not given.
+
+    ``semantics`` are the column-semantics options (metadata, keep_pii, ...), as they are.
+    """
     from mixsynth.synth import SynthesisOptions
 
     distribution: WeightDistribution | None = parse_weights(weights) if weights else None
@@ -163,9 +167,19 @@ def build_options(
         categorical=tuple(categorical),
         pairing=pairing,
         bounds=bounds,
+        **semantics,
     )
     options.check()
     return options
+
+
+def read_metadata_option(path: str | None) -> Any:
+    """The --metadata file as TableMetadata (None without one)."""
+    if path is None:
+        return None
+    from mixsynth.semantics.metadata import load_metadata
+
+    return load_metadata(path)
 
 
 MethodOption = Annotated[
@@ -213,6 +227,14 @@ CategoricalOption = Annotated[
         "Repeatable.",
     ),
 ]
+MetadataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--metadata",
+        help="Column semantics from this JSON file (mixsynth's, or SDV's metadata JSON); "
+        "columns it leaves out are inferred.",
+    ),
+]
 
 
 @app.command()
@@ -255,10 +277,35 @@ def generate(
     bounds: Annotated[
         Bounds,
         typer.Option(
-            help="Keep mixed values inside the input's range: none, clip or reflect.",
+            help="Keep mixed values inside the input's range: reflect (default; the "
+            "variance it removes is restored), clip, or none (plain mixup).",
             case_sensitive=False,
         ),
-    ] = Bounds.NONE,
+    ] = Bounds.REFLECT,
+    metadata: MetadataOption = None,
+    semantics: Annotated[
+        bool,
+        typer.Option(
+            help="Infer column semantics (ids, personal data, codes, point masses, "
+            "decimals); --no-semantics: storage types only, as plain mixup.",
+        ),
+    ] = True,
+    keep_pii: Annotated[
+        bool,
+        typer.Option(
+            help="Copy ids, personal data and free text from real rows instead of "
+            "making them up (the output then holds real people's values).",
+        ),
+    ] = False,
+    locale: Annotated[
+        str, typer.Option(help="Faker locale of fake personal data, e.g. de_DE.")
+    ] = "en_US",
+    round_decimals: Annotated[
+        bool,
+        typer.Option(
+            help="Round float columns to the input's decimal places (variance kept).",
+        ),
+    ] = True,
     seed: Annotated[
         int | None,
         typer.Option(min=0, help="Random seed; the same seed gives byte-identical files."),
@@ -314,6 +361,11 @@ def generate(
         categorical or (),
         pairing,
         bounds,
+        metadata=read_metadata_option(metadata),
+        semantics=semantics,
+        keep_pii=keep_pii,
+        locale=locale,
+        round_decimals=round_decimals,
     )
     check_input(input, input_format)
     if output is not None:
@@ -441,42 +493,80 @@ def inspect(
     input_format: InputFormatOption = None,
     encoding: EncodingOption = "utf-8",
     categorical: CategoricalOption = None,
+    metadata: Annotated[
+        str | None,
+        typer.Option(
+            "--metadata",
+            help="Write the inferred column semantics to this JSON file, to edit and "
+            "give to generate/compare --metadata.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing --metadata file.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Show the schema mixsynth infers: each column's kind, dtype, missing values.
+    """Show what each column means to mixsynth, why, and what generate does with it.
 
-    Example: mixsynth inspect sample_data/penguins.csv
+    Example: mixsynth inspect sample_data/customers.csv --metadata meta.json
     """
-    from mixsynth.io import arrow_to_frame, read_arrow
-    from mixsynth.kinds import infer_schema
+    from mixsynth.io import arrow_to_frame, check_output, read_arrow
+    from mixsynth.semantics.inference import suggest_by
+    from mixsynth.synth import Reference, SynthesisOptions
 
+    if metadata is not None:
+        check_output(metadata, force, (input,))
     arrow = read_arrow(input, input_format, encoding).table
-    specs = infer_schema(arrow, categorical or ())  # as generate sees the table
+    reference = Reference.of(arrow, SynthesisOptions(categorical=tuple(categorical or ())))
     frame = arrow_to_frame(arrow)
     rows = [
         {
             "name": str(spec.name),
+            "type": reference.semantics[str(spec.name)].sdtype.value,
+            "pii": reference.semantics[str(spec.name)].pii,
+            "synthesis": reference.semantics[str(spec.name)].treatment(),
             "kind": spec.kind.value,
             "dtype": str(frame[spec.name].dtype),
             "storage": spec.dtype,
-            "synthesis": "mixed" if spec.kind.is_mixed else "copied from donor",
             "missing": spec.missing,
             "distinct": _distinct(frame[spec.name]),
+            "reason": reference.semantics[str(spec.name)].reason,
         }
-        for spec in specs
+        for spec in reference.schema
     ]
+    suggestions = suggest_by(frame, reference.semantics)
+    if metadata is not None:
+        from mixsynth.semantics.metadata import save_metadata
+
+        stem = "stdin" if input == STDIO else Path(input).stem
+        save_metadata(reference.semantics, metadata, stem)
     if as_json:
-        typer.echo(json.dumps({"rows": len(frame), "columns": rows}, indent=2))
+        document = {"rows": len(frame), "columns": rows, "suggestions": suggestions}
+        typer.echo(json.dumps(document, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
     view = Table(title=f"{input}: {len(frame)} rows x {len(rows)} columns")
-    for key in rows[0]:
-        view.add_column(key, justify="right" if key in ("missing", "distinct") else "left")
+    shown = ("name", "type", "synthesis", "storage", "missing", "distinct")
+    for key in shown:
+        view.add_column(
+            key, justify="right" if key in ("missing", "distinct") else "left", overflow="fold"
+        )
     for row in rows:
-        view.add_row(*(str(v) for v in row.values()))
-    Console().print(view)
+        kind = f"{row['type']} ({row['pii']})" if row["pii"] else row["type"]
+        view.add_row(*(kind if key == "type" else str(row[key]) for key in shown))
+    console.print(view)
+    console.print("Why:", highlight=False)
+    for row in rows:
+        console.print(f"  {row['name']}: {row['reason']}", highlight=False, markup=False)
+    for hint in suggestions:
+        console.print(
+            f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
+            f"variance of {hint['explains']}; {hint['groups']} groups of at least "
+            f"{hint['smallest_group']} rows): mixing inside its groups keeps that link.",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command()
@@ -527,6 +617,14 @@ def compare(
         float | None,
         typer.Option(help="Exit 1 if a pair's correlation differs by more than X."),
     ] = None,
+    max_unique_value_leak: Annotated[
+        float | None,
+        typer.Option(
+            help="Exit 1 if, in a column that is not mixed, more than this share of "
+            "synthetic rows carry a value that occurs once in the real table.",
+        ),
+    ] = None,
+    metadata: MetadataOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing report files.")] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary on the terminal; exit status only.")
@@ -553,13 +651,19 @@ def compare(
         ("--min-overall-score", min_overall_score, 0.0, 1.0),
         ("--max-exact-copy-share", max_exact_copy_share, 0.0, 1.0),
         ("--max-correlation-diff", max_correlation_diff, 0.0, 2.0),
+        ("--max-unique-value-leak", max_unique_value_leak, 0.0, 1.0),
     ):
         if value is not None and not low <= value <= high:  # NaN fails too
             raise MixsynthError(f"{option} must lie in [{low:g}, {high:g}], got {value:g}")
     for path in outputs.values():
         if path is not None:
             check_output(path, force, (real, synthetic))
-    options: dict[str, Any] = {"target": target, "seed": seed, "categorical": categorical or ()}
+    options: dict[str, Any] = {
+        "target": target,
+        "seed": seed,
+        "categorical": categorical or (),
+        "metadata": read_metadata_option(metadata),
+    }
     if sample_rows is not None:
         options["sample_rows"] = sample_rows
     report = compare_tables(
@@ -581,6 +685,7 @@ def compare(
         min_overall_score=min_overall_score,
         max_exact_copy_share=max_exact_copy_share,
         max_correlation_diff=max_correlation_diff,
+        max_unique_value_leak=max_unique_value_leak,
     )
     for message in broken:
         _say(f"Threshold broken: {message}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import secrets
 import sys
 import warnings
@@ -202,6 +203,7 @@ def read_arrow(
         )
     if fmt is TableFormat.CSV and schema is None:
         arrow = _integers_beyond_int64_as_text(data, encoding, arrow)
+        arrow = _leading_zeros_as_text(data, encoding, arrow)
         _warn_if_another_delimiter(name, arrow.column_names)
     # The reader's threads leave freed buffers in their allocator arenas (as much again
     # as the table, for CSV); given back now, they do not add to the peak of what follows.
@@ -442,6 +444,60 @@ def _integers_beyond_int64_as_text(
         ).column(0)
         if pc.all(pc.match_substring_regex(pc.utf8_trim_whitespace(text), r"^[+-]?\d+$")).as_py():
             arrow = arrow.set_column(position, pa.field(field.name, pa.string()), text)
+    return arrow
+
+
+#: How much of a CSV is looked at for digit strings with leading zeros (zip codes).
+LEADING_ZERO_SNIFF_BYTES = 1 << 22
+
+
+def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table) -> pa.Table:
+    """Columns read as integers whose text has leading zeros (zip codes such as 02139,
+    account numbers) are kept as their text, value for value: as numbers they would
+    lose the zero and be mixed into codes that do not exist.
+
+    The text of the integer columns is looked at in the first
+    :data:`LEADING_ZERO_SNIFF_BYTES` of the file (all of it for most tables); a column
+    found there is re-read whole as text.
+    """
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    integers = [f.name for f in arrow.schema if pa.types.is_integer(f.type)]
+    if not integers:
+        return arrow
+
+    def as_text(source: pa.Buffer | str, names: list[str]) -> pa.Table:
+        return csv.read_csv(
+            source,
+            read_options=csv.ReadOptions(encoding=encoding),
+            parse_options=csv.ParseOptions(newlines_in_values=True),
+            convert_options=csv.ConvertOptions(
+                include_columns=names,
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=True,
+            ),
+        )
+
+    head = _head(data, LEADING_ZERO_SNIFF_BYTES)
+    if len(head) == LEADING_ZERO_SNIFF_BYTES:  # cut after the last complete line
+        head = head[: head.rfind(b"\n") + 1]
+    try:
+        sample = as_text(pa.py_buffer(head), integers)
+    except (pa.ArrowException, OSError):  # a quoted newline cut in two: read it all
+        sample = as_text(data, integers)
+    zeros = re.compile(r"^\s*[+-]?0\d")
+    padded = [
+        name
+        for name in integers
+        if pc.any(pc.match_substring_regex(sample.column(name), zeros.pattern)).as_py()
+    ]
+    if not padded:
+        return arrow
+    text = as_text(data, padded) if sample.num_rows != arrow.num_rows else sample
+    for name in padded:
+        position = arrow.schema.get_field_index(name)
+        arrow = arrow.set_column(position, pa.field(name, pa.string()), text.column(name))
     return arrow
 
 

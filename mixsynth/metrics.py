@@ -779,6 +779,41 @@ def privacy(columns: Sequence[Column], sample: Sample) -> dict:
     }
 
 
+def unique_value_leaks(
+    real: pd.DataFrame, synthetic: pd.DataFrame, names: Sequence[str]
+) -> dict[str, float]:
+    """For each named column, the share of synthetic rows whose value occurs exactly
+    once in the real table: a unique real value (an e-mail, a rare code) identifies a
+    person, so a synthetic row that carries it discloses them. 0 is no leak; a column
+    of unique real values copied from donor rows scores 1."""
+    leaks = {}
+    for name in names:
+        real_values, synthetic_values = _hashable(real[name]), _hashable(synthetic[name])
+        counts = real_values.value_counts(dropna=True)
+        unique = counts.index[counts.to_numpy() == 1]
+        hits = synthetic_values.isin(unique) & synthetic_values.notna()
+        leaks[str(name)] = float(hits.mean()) if len(synthetic_values) else math.nan
+    return leaks
+
+
+def leak_columns(
+    real: pd.DataFrame, synthetic: pd.DataFrame, categorical: Sequence[str], metadata: Any = None
+) -> list[str]:
+    """Columns in both tables whose values are not mixed numbers (by the semantics
+    inferred on the real table, or the metadata): the ones a leak can be exact in."""
+    from mixsynth.kinds import infer_schema
+    from mixsynth.synth import SynthesisOptions, table_semantics
+
+    options = SynthesisOptions(categorical=tuple(categorical), metadata=metadata)
+    semantics = table_semantics(real, infer_schema(real, categorical), options)
+    in_both = {str(c) for c in synthetic.columns}
+    return [
+        name
+        for name, meaning in semantics.columns.items()
+        if not meaning.sdtype.is_mixed and name in in_both
+    ]
+
+
 # ---------------------------------------------------------------------------
 # Utility: train on synthetic, test on real
 
@@ -907,12 +942,17 @@ def compare_tables(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
+    metadata: Any = None,
 ) -> dict:
-    """Every figure of real against synthetic, as a JSON-ready dict (see the README)."""
+    """Every figure of real against synthetic, as a JSON-ready dict (see the README).
+
+    ``metadata`` (a :class:`mixsynth.semantics.TableMetadata`) says which columns are
+    not mixed numbers, for the unique-value leak figure; inferred without it.
+    """
     if sample_rows < 2:
         raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise
-        return _compare(real, synthetic, target, sample_rows, seed, categorical)
+        return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata)
 
 
 def _compare(
@@ -922,6 +962,7 @@ def _compare(
     sample_rows: int,
     seed: int,
     categorical: Sequence[str],
+    metadata: Any,
 ) -> dict:
     columns, schema = align(real, synthetic, categorical)
     if target is not None and target not in {c.name for c in columns}:
@@ -939,7 +980,12 @@ def _compare(
         "scores": quality_scores(column_figures, pairs),
         "columns": column_figures,
         "pairs": pairs,
-        "privacy": privacy(columns, sample),
+        "privacy": {
+            **privacy(columns, sample),
+            "unique_value_leaks": unique_value_leaks(
+                real, synthetic, leak_columns(real, synthetic, categorical, metadata)
+            ),
+        },
         "utility": utility(columns, target, sample, seed) if target is not None else None,
     }
     return clean(report)
@@ -1053,10 +1099,18 @@ def check_thresholds(
     min_overall_score: float | None = None,
     max_exact_copy_share: float | None = None,
     max_correlation_diff: float | None = None,
+    max_unique_value_leak: float | None = None,
 ) -> list[str]:
     """One message per broken threshold (empty: all kept). An undefined figure (a
     constant real column, no numeric pair) cannot break its threshold."""
     broken = []
+    if max_unique_value_leak is not None:
+        for name, leak in report["privacy"].get("unique_value_leaks", {}).items():
+            if leak is not None and leak > max_unique_value_leak:
+                broken.append(
+                    f"unique-value leak of {name!r} is {leak:.4g}, above the maximum "
+                    f"{max_unique_value_leak:g} (--max-unique-value-leak)"
+                )
     if max_variance_drift is not None:
         for name, figures in report["columns"].items():
             if "ks_statistic" not in figures:

@@ -136,7 +136,7 @@ class GenerateJob:
         fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
         check_writable(schema, fmt)  # e.g. nested Parquet columns to CSV
         check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
-        reference = Reference.of(source.table, self.options.categorical)
+        reference = Reference.of(source.table, self.options)
         check_by(source.table.column_names, self.options.by)  # fails before any output
         with _removed_if_refused(self.out_dir):
             start, frame = self._starting_point(source, fmt)

@@ -213,10 +213,20 @@ def _privacy(report: dict) -> Section:
             percent(p["holdout_exact_copy_share"]),
         ],
     ]
+    leaks = p.get("unique_value_leaks") or {}
+    rows += [
+        [f"rows carrying a unique real value of {name}", percent(share), ""]
+        for name, share in sorted(leaks.items(), key=lambda item: -(item[1] or 0))
+        if share
+    ]
+    if leaks and not any(leaks.values()):
+        rows.append(["rows carrying a unique real value", "0% in every copied column", ""])
     note = (
         f"Distance to closest record among {p['reference_rows']} real rows (mean per-column distance, 0-1); "
         f"{p['synthetic_rows']} synthetic rows against {p['holdout_rows']} real holdout rows. "
-        "Exact copies: every synthetic row, against every real row."
+        "Exact copies: every synthetic row, against every real row. A unique real value "
+        "(an e-mail, a rare code) identifies a person: the share of synthetic rows that "
+        "carry one, per column that is not mixed."
     )
     return Section(
         "Privacy (distance to closest record)",

@@ -108,6 +108,29 @@ class FrameColumns:
         donors = self.table[names].take(rows).reset_index(drop=True)
         return {name: donors[name] for name in names}
 
+    def distinct_values(self, name) -> np.ndarray:
+        """The column's distinct non-missing values: integers as numpy integers, else text."""
+        series = self.table[name].dropna()
+        if pd.api.types.is_integer_dtype(series.dtype):
+            return series.unique().astype(np.int64)
+        return np.array([str(v) for v in series.unique()], dtype=object)
+
+    def missing_rows(self, name) -> np.ndarray | None:
+        missing = self.table[name].isna().to_numpy()
+        return missing if missing.any() else None
+
+    def made_up(self, name, values: np.ndarray, missing: np.ndarray | None) -> pd.Series:
+        """Made-up values (fresh keys, fakes) in the column's own dtype."""
+        like = self.table[name]
+        series = pd.Series(values, copy=False)
+        if missing is not None:
+            series = series.where(~missing)
+        if isinstance(like.dtype, pd.CategoricalDtype):  # new values: a category of their own
+            return series.astype("category")
+        if missing is not None and isinstance(like.dtype, np.dtype) and like.dtype.kind in "iu":
+            return series.astype(pd.Int64Dtype())  # numpy integers cannot hold missing
+        return series.astype(like.dtype)
+
     def group_keys(self, by: Sequence[str]) -> np.ndarray:
         grouped = self.table.groupby(list(by), dropna=False, sort=False, observed=True)
         return grouped.ngroup().to_numpy()

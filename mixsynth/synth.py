@@ -20,8 +20,9 @@ Tables (:mod:`mixsynth.kinds`): a generation has the type of its source.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,12 +32,22 @@ import numpy as np
 from mixsynth.choices import THREADS, Bounds, Method, Pairing
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.kinds import (
+    ColumnKind,
     ColumnSpec,
     NumericEncoding,
     columns_of,
+    finite_range,
     group_codes,
     infer_schema,
 )
+from mixsynth.semantics.treatments import (
+    bound_keeping_variance,
+    made_up_values,
+    mass_rows,
+    round_to_decimals,
+    stochastic_round,
+)
+from mixsynth.semantics.types import SemanticType, TableMetadata
 from mixsynth.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
@@ -62,6 +73,11 @@ class SynthesisOptions:
     ``weights`` fixes the weight distribution; without it, vanilla uses Beta(0.2, 0.2)
     and generalized solves an EpBeta from ``mix_strength`` and ``eps`` whose variance
     factor is 1, or the finite-sample target when ``finite_sample`` is set.
+
+    The defaults make output that can be handed over (:mod:`mixsynth.semantics`):
+    ranges kept by reflection with the variance compensated, floats on the input's
+    decimal grid, keys and personal data made up. ``bounds=Bounds.NONE``,
+    ``semantics=False`` and ``round_decimals=False`` give plain mixup for research.
     """
 
     method: Method = Method.GENERALIZED
@@ -73,7 +89,12 @@ class SynthesisOptions:
     by: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
     pairing: Pairing = Pairing.BALANCED
-    bounds: Bounds = Bounds.NONE
+    bounds: Bounds = Bounds.REFLECT
+    metadata: TableMetadata | None = None  #: overrides the inferred column semantics
+    semantics: bool = True  #: infer semantics; False: storage kinds only (research runs)
+    keep_pii: bool = False  #: copy ids, personal data and free text from donors instead
+    locale: str = "en_US"  #: Faker locale of fake personal data
+    round_decimals: bool = True  #: floats to the input's decimal places
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
@@ -318,78 +339,100 @@ def repair_missing_partners(
     out[need] = partner + pairs.w[need] * (x[dominant] - partner)
 
 
-def apply_bounds(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> tuple[int, int]:
-    """Keep values inside [lower, upper] in place; return how many finite values were
-    outside, and how many finite values there are."""
-    finite = np.isfinite(values)
-    n_finite = int(finite.sum())
-    if n_finite == 0 or not (np.isfinite(lower) and np.isfinite(upper)):
-        return 0, n_finite
-    outside = finite & ((values < lower) | (values > upper))
-    n_outside = int(outside.sum())
-    if bounds is Bounds.CLIP:
-        np.clip(values, lower, upper, out=values, where=finite)
-    elif bounds is Bounds.REFLECT and outside.any():
-        width = upper - lower
-        if width == 0:
-            values[outside] = lower
-        else:
-            with np.errstate(over="ignore", invalid="ignore"):
-                folded = np.mod(values[outside] - lower, 2 * width)
-                reflected = lower + np.where(folded > width, 2 * width - folded, folded)
-            # Near float64's limits (a range of 1e308) the fold overflows: clip those.
-            clipped = np.clip(values[outside], lower, upper)
-            values[outside] = np.where(np.isfinite(reflected), reflected, clipped)
-    return n_outside, n_finite
-
-
-def stochastic_round(rng: np.random.Generator, values: np.ndarray) -> None:
-    """Round to integers in place, keeping the mean and the variance in expectation.
-
-    Stochastic rounding (up with probability equal to the fraction f) keeps the mean
-    but adds variance E[f(1 - f)], up to 1/4 unit^2 per generation, which matters for
-    columns of small integers. So the values are first shrunk towards their mean by
-    c = sqrt(1 - E[f(1-f)] / Var) (twice, as shrinking moves the fractions).
-    """
-    finite = np.isfinite(values)
-    body = values[finite]
-    if body.size > 1:
-        mean, variance = body.mean(), body.var()
-        shrunk = body
-        for _ in range(2):
-            fraction = shrunk - np.floor(shrunk)
-            noise = float(np.mean(fraction * (1 - fraction)))
-            scale = np.sqrt(max(0.0, 1 - noise / variance)) if variance > 0 else 1.0
-            shrunk = mean + scale * (body - mean)
-        body = shrunk
-    values[finite] = np.floor(body + rng.random(body.size))
-
-
 @dataclass(frozen=True)
 class Reference:
-    """What every generation is held to: the original input's schema, encodings, ranges.
+    """What every generation is held to: the original input's schema, semantics,
+    encodings and ranges, and the real values that made-up columns must avoid.
 
-    Bounds use the original range through all generations, never a generation's own.
+    Bounds use the original range through all generations, never a generation's own;
+    for a column with a point mass, the range of its other values.
     """
 
-    schema: list[ColumnSpec]
+    schema: list[ColumnSpec]  #: storage kinds, copied/made-up columns set to categorical
     encodings: dict[str, NumericEncoding]
     ranges: dict[str, tuple[float, float]]
+    semantics: TableMetadata = field(default_factory=TableMetadata)
+    real_values: dict[str, np.ndarray] = field(default_factory=dict)  #: of made-up columns
 
     @classmethod
-    def of(cls, table: Any, categorical: Sequence[str] = ()) -> Reference:
-        """The reference of a DataFrame or a pyarrow Table."""
+    def of(cls, table: Any, options: SynthesisOptions | None = None) -> Reference:
+        """The reference of a DataFrame or a pyarrow Table under ``options``."""
+        options = options or SynthesisOptions()
         if len(table) == 0:
             raise MixsynthError("the table has no rows", "give a table with at least one row")
-        schema = infer_schema(table, categorical)
+        storage = infer_schema(table, options.categorical)
+        semantics = table_semantics(table, storage, options)
         columns = columns_of(table)
-        encodings, ranges = {}, {}
-        for spec in schema:
-            if spec.kind.is_mixed:
-                encoding = columns.encoding(spec.name, spec.kind)
-                encodings[spec.name] = encoding
-                ranges[spec.name] = columns.value_range(spec.name, spec.kind, encoding)
-        return cls(schema, encodings, ranges)
+        schema, encodings, ranges, real_values = [], {}, {}, {}
+        for spec in storage:
+            meaning = semantics.columns[str(spec.name)]
+            if not meaning.sdtype.is_mixed and spec.kind.is_mixed:
+                spec = dataclasses.replace(spec, kind=ColumnKind.CATEGORICAL)
+            schema.append(spec)
+            if meaning.sdtype.is_generated and not options.keep_pii:
+                real_values[spec.name] = columns.distinct_values(spec.name)
+            if not spec.kind.is_mixed:
+                continue
+            encoding = columns.encoding(spec.name, spec.kind)
+            encodings[spec.name] = encoding
+            low, high = columns.value_range(spec.name, spec.kind, encoding)
+            if meaning.point_mass is not None:
+                values = columns.encode(spec.name, spec.kind, encoding)
+                low, high = finite_range(values[values != meaning.point_mass])
+            if meaning.minimum is not None:
+                low = meaning.minimum
+            if meaning.maximum is not None:
+                high = meaning.maximum
+            ranges[spec.name] = (low, high)
+        _say_what_is_made_up(semantics, options.keep_pii)
+        return cls(schema, encodings, ranges, semantics, real_values)
+
+
+def _say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
+    """One warning naming the key and personal-data columns and what they get."""
+    names = semantics.generated()
+    if not names:
+        return
+    if keep_pii:
+        message = (
+            f"--keep-pii: the output holds real values of {', '.join(names)} "
+            "(keys, personal data or free text), copied from donor rows"
+        )
+    else:
+        made = ", ".join(f"{n} ({semantics[n].treatment()})" for n in names)
+        message = f"made up, never copied from real rows: {made}; --keep-pii keeps real values"
+    warnings.warn(message, MixsynthWarning, stacklevel=3)
+
+
+def table_semantics(
+    table: Any, storage: list[ColumnSpec], options: SynthesisOptions
+) -> TableMetadata:
+    """The semantics synthesis uses: inferred (or storage kinds only without
+    ``options.semantics``), then the metadata file's, then --categorical, which wins."""
+    from mixsynth.semantics.inference import infer_semantics, storage_semantics
+
+    semantics = (infer_semantics if options.semantics else storage_semantics)(table, storage)
+    if options.metadata is not None:
+        from mixsynth.semantics.metadata import check_metadata_columns, merge_metadata
+
+        check_metadata_columns(options.metadata, [str(spec.name) for spec in storage])
+        semantics = merge_metadata(semantics, options.metadata)
+    forced = {
+        name: semantics.columns[name].with_(
+            sdtype=SemanticType.CATEGORICAL, reason="--categorical", decimals=None, point_mass=None
+        )
+        for name in map(str, options.categorical)
+    }
+    semantics = dataclasses.replace(semantics, columns={**semantics.columns, **forced})
+    for spec in storage:
+        meaning = semantics.columns[str(spec.name)]
+        if meaning.sdtype.is_mixed and not spec.kind.is_mixed:
+            raise MixsynthError(
+                f"column {str(spec.name)!r} is {meaning.sdtype.value} in the metadata but "
+                f"stored as {spec.dtype}, which cannot be mixed",
+                "store it as numbers or dates, or give it another sdtype in the metadata",
+            )
+    return semantics
 
 
 def synthesize(
@@ -429,7 +472,7 @@ class GenerationStream:
     ) -> None:
         options.check()
         self.options, self.index = options, index
-        self.reference = reference or Reference.of(table, options.categorical)
+        self.reference = reference or Reference.of(table, options)
         self.source = columns_of(table)
         codes = group_codes(table, options.by)
         sizes = np.bincount(codes)
@@ -452,11 +495,26 @@ class GenerationStream:
             rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
         )
         self.mixed = [s for s in self.reference.schema if s.kind.is_mixed]
-        self.copied = [s.name for s in self.reference.schema if not s.kind.is_mixed]
+        made_up = self.reference.real_values
+        self.copied = [
+            s.name for s in self.reference.schema if not s.kind.is_mixed and s.name not in made_up
+        ]
         names = [s.name for s in self.mixed]
         self.rngs = dict(zip(names, rng.spawn(len(names)), strict=True))
+        # Made-up columns draw after the mixed ones, so that these keep their streams.
+        self.made_up = {
+            name: made_up_values(
+                self.reference.semantics.columns[str(name)],
+                self.rows,
+                column_rng,
+                self.reference.real_values[name],
+                options.locale,
+            )
+            for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
+        }
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
+        self._missing: dict = {}
 
     def __iter__(self) -> Iterator[Any]:
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
@@ -470,11 +528,26 @@ class GenerationStream:
         copying = pool.submit(self.source.take, self.copied, pairs.dominant)
         columns = copying.result()
         columns.update({name: task.result() for name, task in mixing.items()})
+        for name, values in self.made_up.items():
+            # Missing where the dominant donor is missing, as for every other column.
+            missing = self._missing_rows(name)
+            columns[name] = self.source.made_up(
+                name, values[rows], None if missing is None else missing[pairs.dominant]
+            )
         return self.source.build(columns)
 
+    def _missing_rows(self, name: Any) -> np.ndarray | None:
+        if name not in self._missing:
+            self._missing[name] = self.source.missing_rows(name)
+        return self._missing[name]
+
     def _mix_column(self, spec: ColumnSpec, pairs: Pairs) -> Any:
-        """One mixed column over one slice: mixed, finished and decoded."""
-        source, observed_rows = self._column_source(spec)
+        """One mixed column over one slice: mixed, finished and decoded.
+
+        A point mass is held out like a missing value: rows whose dominant donor sits
+        on it get it back, and the other rows mix only among values off it.
+        """
+        source, observed_rows, at_mass = self._column_source(spec)
         rng = self.rngs[spec.name]
         # Overflow and inf - inf are expected here: _finish_column replaces them.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -482,23 +555,33 @@ class GenerationStream:
             if observed_rows is not None:
                 repair_missing_partners(rng, source, values, pairs, observed_rows)
             outside, observed = _finish_column(
-                rng, values, source, pairs, spec, self.reference, self.options.bounds
+                rng, values, source, pairs, spec, self.reference, self.options
             )
+        if at_mass is not None:
+            values[at_mass[pairs.dominant]] = self.reference.semantics.columns[
+                str(spec.name)
+            ].point_mass
         self.outside[str(spec.name)][0] += outside
         self.outside[str(spec.name)][1] += observed
         encoding = self.reference.encodings[spec.name]
         return self.source.decode(values, spec.name, spec.kind, encoding)
 
-    def _column_source(self, spec: ColumnSpec) -> tuple[np.ndarray, ObservedRows | None]:
-        """The column as float64 (a view of the table's memory where it can be), and
-        where its values are observed; made by its first slice, kept for the rest."""
+    def _column_source(
+        self, spec: ColumnSpec
+    ) -> tuple[np.ndarray, ObservedRows | None, np.ndarray | None]:
+        """The column as float64 (a view of the table's memory where it can be), where
+        its values are observed, and where it sits on its point mass (held out as NaN);
+        made by its first slice, kept for the rest."""
         if spec.name not in self._sources:
             encoding = self.reference.encodings[spec.name]
             source = np.ascontiguousarray(self.source.encode(spec.name, spec.kind, encoding))
+            at_mass = mass_rows(source, self.reference.semantics.columns[str(spec.name)].point_mass)
+            if at_mass is not None:
+                source = np.where(at_mass, np.nan, source)
             observed_rows = None
             if np.isnan(source).any():
                 observed_rows = ObservedRows.of(source, self.pairs.group_codes, self.groups_count)
-            self._sources[spec.name] = (source, observed_rows)
+            self._sources[spec.name] = (source, observed_rows, at_mass)
         return self._sources[spec.name]
 
     def finish(self, table: Any) -> Generation:
@@ -523,7 +606,7 @@ def _finish_column(
     pairs: Pairs,
     spec: ColumnSpec,
     reference: Reference,
-    bounds: Bounds,
+    options: SynthesisOptions,
 ) -> tuple[int, int]:
     """Non-finite fallback, bounds, rounding and representability, in place.
 
@@ -533,9 +616,12 @@ def _finish_column(
     bad = ~np.isfinite(values)
     if bad.any():
         values[bad] = source[pairs.dominant[bad]]
-    counts = apply_bounds(values, *reference.ranges[spec.name], bounds)
+    counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
+    decimals = reference.semantics.columns[str(spec.name)].decimals
     if spec.kind.is_integral:
         stochastic_round(rng, values)
+    elif decimals is not None and options.round_decimals:
+        round_to_decimals(rng, values, decimals)
     encoding = reference.encodings[spec.name]
     unrepresentable = (values < encoding.lower) | (values > encoding.upper)
     if unrepresentable.any():
@@ -566,7 +652,7 @@ def run_generations(
     ``frame`` if not given).
     """
     options.check()
-    reference = reference or Reference.of(frame, options.categorical)
+    reference = reference or Reference.of(frame, options)
     rngs = generation_rngs(seed, generations)
     for index in range(start + 1, generations + 1):
         generation = synthesize(frame, options, rngs[index - 1], reference, index)

@@ -103,6 +103,18 @@ class ColumnSemantics:
         """The type as shown to users, e.g. ``pii (email)``."""
         return f"{self.sdtype.value} ({self.pii})" if self.pii else self.sdtype.value
 
+    def treatment(self, keep_pii: bool = False) -> str:
+        """What ``generate`` does with the column, in a few words."""
+        if self.sdtype.is_generated and keep_pii:
+            return "copied (--keep-pii)"
+        if self.sdtype.is_mixed:
+            return "mixed, point mass kept" if self.point_mass is not None else "mixed"
+        return {
+            SemanticType.ID: "fresh keys",
+            SemanticType.PII: f"fake {(self.pii or 'values').replace('_', ' ')}",
+            SemanticType.TEXT: "fake text",
+        }.get(self.sdtype, "copied")
+
     def with_(self, **changes: Any) -> ColumnSemantics:
         return replace(self, **changes)
 
