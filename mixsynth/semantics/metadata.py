@@ -103,7 +103,11 @@ def check_metadata_columns(metadata: TableMetadata, names: list[str]) -> None:
         return
     listed = ", ".join(repr(column) for column in missing)
     close = difflib.get_close_matches(missing[0], [str(n) for n in names], n=1)
-    guess = f"; did you mean {close[0]!r} for {missing[0]!r}?" if close else ""
+    guess = ""
+    if close:
+        guess = f"; did you mean {close[0]!r}" + (
+            f" for {missing[0]!r}?" if len(missing) > 1 else "?"
+        )
     raise MixsynthError(
         f"the metadata names column{'s' if len(missing) > 1 else ''} {listed} "
         f"that the table does not have{guess}",
