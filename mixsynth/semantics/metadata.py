@@ -244,8 +244,8 @@ def _the_table(document: Any, name: str, notes: list[str]) -> tuple[dict, dict]:
         raise MixsynthError(
             f"metadata file {name} describes {len(tables)} tables ({names}); "
             "mixsynth synthesizes one table at a time",
-            'keep only the table to synthesize under "tables" (in SDV: '
-            "metadata.get_table_metadata('NAME').save_to_json('one.json'))",
+            'keep only the table to synthesize under "tables"; in SDV: '
+            "metadata.get_table_metadata('NAME').save_to_json('one.json')",
         )
     table = next(iter(tables.values()))
     if not isinstance(table, dict):
