@@ -979,16 +979,18 @@ def unique_value_leaks(
     return leaks
 
 
-def leak_columns(
-    real: pd.DataFrame, synthetic: pd.DataFrame, categorical: Sequence[str], metadata: Any = None
-) -> list[str]:
-    """Columns in both tables whose values are not mixed numbers (by the semantics
-    inferred on the real table, or the metadata): the ones a leak can be exact in."""
+def real_semantics(real: pd.DataFrame, categorical: Sequence[str], metadata: Any = None):
+    """The column semantics of the real table (inferred, or from the metadata)."""
     from mixsynth.kinds import infer_schema
     from mixsynth.synth import SynthesisOptions, table_semantics
 
     options = SynthesisOptions(categorical=tuple(categorical), metadata=metadata)
-    semantics = table_semantics(real, infer_schema(real, categorical), options)
+    return table_semantics(real, infer_schema(real, categorical), options)
+
+
+def leak_columns(semantics: Any, synthetic: pd.DataFrame) -> list[str]:
+    """Columns in both tables whose values are not mixed numbers: the ones a leak can
+    be exact in."""
     in_both = {str(c) for c in synthetic.columns}
     return [
         name
@@ -1184,7 +1186,10 @@ def _compare(
     categorical: Sequence[str],
     metadata: Any,
 ) -> dict:
+    from mixsynth.semantics.inference import suggest_by
+
     columns, schema = align(real, synthetic, categorical)
+    semantics = real_semantics(real, categorical, metadata)
     if target is not None and target not in {c.name for c in columns}:
         raise MixsynthError(
             f"--target column {target!r} is not compared",
@@ -1220,9 +1225,10 @@ def _compare(
             **privacy(columns, dcr_sample),
             "sample_rows_limit": dcr_rows,
             "unique_value_leaks": unique_value_leaks(
-                real, synthetic, leak_columns(real, synthetic, categorical, metadata)
+                real, synthetic, leak_columns(semantics, synthetic)
             ),
         },
+        "suggestions": suggest_by(real, semantics),
         "utility": utility(columns, target, sample, seed) if target is not None else None,
     }
     return clean(report)

@@ -84,6 +84,7 @@ def sections(report: dict) -> list[Section]:
     result += [_worst(report), _privacy(report)]
     if report.get("utility"):
         result.append(_utility(report["utility"]))
+    result.append(_suggestions(report))
     result += [
         _numeric(report),
         _categorical(report),
@@ -297,6 +298,23 @@ def _privacy(report: dict) -> Section:
         note,
         summary=True,
     )
+
+
+def _suggestions(report: dict) -> Section:
+    """--by columns worth giving: each explains a mixed column strongly (docs/semantics.md)."""
+    rows = [
+        [
+            f"--by {hint['by']}",
+            f"explains {percent(hint['eta_squared'])} of the variance of {hint['explains']}; "
+            f"{hint['groups']} groups of at least {hint['smallest_group']} rows",
+        ]
+        for hint in report.get("suggestions") or []
+    ]
+    note = (
+        "Mixing inside the groups of such a column keeps its link with the numbers, which "
+        "copying it from donor rows shrinks by kappa per generation."
+    )
+    return Section("Suggestions", ["option", "why"], rows, note, summary=True)
 
 
 def _utility(utility: dict) -> Section:
