@@ -544,3 +544,18 @@ def test_before_and_after_on_the_customer_table(tmp_path: Path) -> None:
     )
     assert all(share > 0 for share in problems_before.values()), problems_before
     assert all(share == 0 for share in problems_after.values()), problems_after
+
+
+def test_time_columns_stay_on_their_grid() -> None:
+    """Dates stored as timestamps stay dates; times to the second stay whole seconds."""
+    rng = np.random.default_rng(12)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, 500), unit="D")
+    seconds = pd.Timestamp("2021-06-01") + pd.to_timedelta(rng.integers(0, 10**7, 500), unit="s")
+    frame = pd.DataFrame({"day": days.as_unit("ms"), "at": seconds.as_unit("ns")})
+    out = synthesize(frame, SynthesisOptions(), np.random.default_rng(2)).frame
+    assert (out["day"] == out["day"].dt.normalize()).all()
+    assert (out["at"] == out["at"].dt.floor("s")).all()
+    assert out["day"].nunique() > 100  # mixed, not copied
+    # The whole-day rounding keeps the variance (stochastic, compensated).
+    ratio = out["day"].astype("int64").var() / frame["day"].astype("int64").var()
+    assert 0.85 < ratio < 1.15
