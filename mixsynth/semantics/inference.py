@@ -17,7 +17,8 @@ Rules, in the order they are tried (the reason of each says which one fired):
     at least :data:`POINT_MASS_SHARE` of the values; kept apart from mixing.
 - Text:
   - postal codes (name: zip, postcode, postal): ``categorical``, copied as text;
-  - e-mail addresses, SSNs, IPv4 addresses by their values (90% match): ``pii``;
+  - e-mail addresses, SSNs, IPv4 addresses, phone numbers written with separators or
+    a leading + by their values (90% match): ``pii``;
   - phone numbers, person names, addresses by a name word **and** mostly distinct
     values (a ``name`` column of 5 products is a category): ``pii``;
   - all values distinct and a key name word (also ``code``, ``number``, ``ref``), or
@@ -73,6 +74,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
 PHONE = re.compile(r"^\+?[\d\s().\-x]{7,}$")
+#: Phone numbers recognisable by their values alone: North American with separators,
+#: or international (E.164) with a leading +.
+PHONE_VALUES = re.compile(
+    r"^((\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\+\d{8,15})(\s?(x|ext\.?)\s?\d+)?$"
+)
 
 
 def name_words(name: str) -> list[str]:
@@ -260,6 +266,7 @@ def _text(name: str, present: Any, observed: int, distinct: int) -> ColumnSemant
         ("email", EMAIL, "e-mail addresses"),
         ("ssn", SSN, "social security numbers"),
         ("ipv4_address", IPV4, "IPv4 addresses"),
+        ("phone_number", PHONE_VALUES, "phone numbers"),
     ):
         share = _share(sample, pattern)
         if share >= PATTERN_SHARE:
