@@ -27,6 +27,12 @@ SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 CUSTOMERS = SAMPLE_DATA / "customers.csv"
 
 
+def mixsynth(*args: object, check: bool = False) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess, as a user runs it (text output captured)."""
+    command = [sys.executable, "-m", "mixsynth", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, check=check)
+
+
 def semantics_of(frame: pd.DataFrame):
     return infer_semantics(frame, infer_schema(frame))
 
@@ -233,41 +239,14 @@ def test_mixed_values_stay_in_range_on_grid_and_point_mass_follows_the_plan(
 
 def test_the_csv_writes_the_input_decimals(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(out),
-            "--seed",
-            "2",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    mixsynth("generate", str(CUSTOMERS), "-o", str(out), "--seed", "2", check=True)
     spend = [line.split(",")[10] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
     assert max(len(v.split(".")[1]) if "." in v else 0 for v in spend) <= 2
 
 
 def test_one_warning_line_names_the_made_up_columns(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(tmp_path / "o.csv"),
-            "--seed",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    done = mixsynth(
+        "generate", str(CUSTOMERS), "-o", str(tmp_path / "o.csv"), "--seed", "1", check=True
     )
     lines = [line for line in done.stderr.splitlines() if line.startswith("Warning: made up")]
     assert len(lines) == 1
@@ -371,38 +350,18 @@ def test_leak_figure_is_one_when_emails_are_copied_and_zero_by_default(customers
 
 def test_max_unique_value_leak_breaks_the_run(tmp_path: Path) -> None:
     copied = tmp_path / "copied.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(copied),
-            "--seed",
-            "1",
-            "--keep-pii",
-            "-q",
-        ],
-        check=True,
+    mixsynth(
+        "generate", str(CUSTOMERS), "-o", str(copied), "--seed", "1", "--keep-pii", "-q", check=True
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "compare",
-            str(CUSTOMERS),
-            str(copied),
-            "-q",
-            "--max-unique-value-leak",
-            "0.1",
-            "--sample-rows",
-            "300",
-        ],
-        capture_output=True,
-        text=True,
+    done = mixsynth(
+        "compare",
+        str(CUSTOMERS),
+        str(copied),
+        "-q",
+        "--max-unique-value-leak",
+        "0.1",
+        "--sample-rows",
+        "300",
     )
     assert done.returncode == 1
     # The worst column first (every unique column copied: the first of them), then the others.
@@ -415,21 +374,7 @@ def test_max_unique_value_leak_breaks_the_run(tmp_path: Path) -> None:
 
 def test_inspect_json_shows_types_reasons_and_writes_metadata(tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "inspect",
-            str(CUSTOMERS),
-            "--json",
-            "--metadata",
-            str(meta),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = mixsynth("inspect", str(CUSTOMERS), "--json", "--metadata", str(meta), check=True)
     document = json.loads(done.stdout)
     rows = {row["name"]: row for row in document["columns"]}
     assert rows["email"]["type"] == "pii" and rows["email"]["pii"] == "email"
@@ -441,30 +386,21 @@ def test_inspect_json_shows_types_reasons_and_writes_metadata(tmp_path: Path) ->
 
 def test_an_edited_metadata_file_changes_what_generate_does(tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
-    subprocess.run(
-        [sys.executable, "-m", "mixsynth", "inspect", str(CUSTOMERS), "--metadata", str(meta)],
-        check=True,
-        capture_output=True,
-    )
+    mixsynth("inspect", str(CUSTOMERS), "--metadata", str(meta), check=True)
     document = json.loads(meta.read_text(encoding="utf-8"))
     document["tables"]["customers"]["columns"]["rating"] = {"sdtype": "numerical"}
     meta.write_text(json.dumps(document), encoding="utf-8")
     out = tmp_path / "out.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(out),
-            "--seed",
-            "3",
-            "--metadata",
-            str(meta),
-            "-q",
-        ],
+    mixsynth(
+        "generate",
+        str(CUSTOMERS),
+        "-o",
+        str(out),
+        "--seed",
+        "3",
+        "--metadata",
+        str(meta),
+        "-q",
         check=True,
     )
     rating = pd.read_csv(out)["rating"]
@@ -480,20 +416,8 @@ def test_metadata_naming_a_missing_column_is_exit_2(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(tmp_path / "o.csv"),
-            "--metadata",
-            str(meta),
-        ],
-        capture_output=True,
-        text=True,
+    done = mixsynth(
+        "generate", str(CUSTOMERS), "-o", str(tmp_path / "o.csv"), "--metadata", str(meta)
     )
     assert done.returncode == 2
     assert done.stderr.startswith("Error:") and "Email" in done.stderr
@@ -532,21 +456,8 @@ def test_before_and_after_on_the_customer_table(tmp_path: Path) -> None:
     before, after = tmp_path / "before.csv", tmp_path / "after.csv"
     plain = ["--no-semantics", "--bounds", "none", "--no-round-decimals"]
     for out, options in ((before, plain), (after, [])):
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mixsynth",
-                "generate",
-                str(CUSTOMERS),
-                "-o",
-                str(out),
-                "--seed",
-                "1",
-                "-q",
-                *options,
-            ],
-            check=True,
+        mixsynth(
+            "generate", str(CUSTOMERS), "-o", str(out), "--seed", "1", "-q", *options, check=True
         )
     problems_before, problems_after = (
         _release_problems(before, real),
