@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import re
@@ -45,6 +44,7 @@ from mixsynth.outputs import (
     remove_leftovers,
     resolve,
 )
+from mixsynth.provenance import input_fingerprint
 from mixsynth.synth import (
     Generation,
     GenerationStream,
@@ -99,17 +99,6 @@ def check_memory(rows: int, columns: int) -> None:
             f"machine's {physical / 2**30:.3g} GiB",
             "give fewer --rows",
         )
-
-
-def input_fingerprint(source: str) -> str | None:
-    """SHA-256 of an input file, so that a resume can tell it is the same data (stdin: None)."""
-    if source == STDIO or not Path(source).is_file():  # a pipe cannot be read twice
-        return None
-    digest = hashlib.sha256()
-    with open(source, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_record(path: Path) -> dict:

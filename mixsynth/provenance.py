@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from mixsynth.choices import STDIO
 
 
 def version() -> str:
@@ -18,11 +22,20 @@ def version() -> str:
         return "unknown"
 
 
+def input_fingerprint(source: str) -> str | None:
+    """SHA-256 of an input file, so that a resume or a report reader can tell it is the same data (stdin: None)."""
+    if source == STDIO or not Path(source).is_file():  # a pipe cannot be read twice
+        return None
+    digest = hashlib.sha256()
+    with open(source, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def provenance(inputs: Mapping[str, str], options: Mapping[str, Any]) -> dict:
     """Version, time (UTC, ISO 8601), each input's path and SHA-256 (None for stdin or a
     pipe, which cannot be read twice) and the options."""
-    from mixsynth.pipeline import input_fingerprint
-
     return {
         "mixsynth_version": version(),
         "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
