@@ -31,6 +31,13 @@ class Bounds(str, Enum):
     REFLECT = "reflect"
 
 
+class Engine(str, Enum):
+    """Where generate and compare run: in this process's memory, or on Dask."""
+
+    MEMORY = "memory"
+    DASK = "dask"
+
+
 class TableFormat(str, Enum):
     CSV = "csv"
     PARQUET = "parquet"

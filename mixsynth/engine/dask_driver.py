@@ -1,0 +1,890 @@
+"""The Dask engine: ``generate`` over tables larger than memory, on a laptop or a cluster.
+
+THEORY.md §8: mixing inside a partition keeps that partition's mean and multiplies its
+covariance by rho, so by the law of total covariance the union of the partitions keeps
+the whole table's mean and covariance with generalized weights (each partition aiming
+at the finite-sample target of its own size, as ``--by`` groups do), however the table
+was cut, and no global pairing is needed. Vanilla weights shrink only the
+within-partition covariance: by rho + (1 - rho)/m when the rows were first spread over
+the partitions at random (the default, seeded), slower than rho^g when the partitions
+follow the data (``--no-shuffle``).
+
+Each partition is synthesized by the in-memory code (:class:`mixsynth.synth.
+GenerationStream`, on an Arrow table) against one :class:`~mixsynth.synth.Reference`
+of the whole input (schema, encodings, ranges: exact reductions over every row), with
+a random stream of its own spawned from the seed: the files are byte-identical
+whatever the number of workers and the order in which the tasks ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import glob
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mixsynth.choices import STDIO, SUFFIXES, TableFormat
+from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
+from mixsynth.kinds import ColumnKind, check_by
+from mixsynth.synth import GenerationStream, Reference, SynthesisOptions, allocate_rows
+from mixsynth.weights import WeightDistribution
+
+#: THEORY §8: each partition needs a few hundred rows for its own target; smaller
+#: partitions are merged with their neighbours before mixing.
+MIN_PARTITION_ROWS = 500
+#: In-memory size aimed at per partition when rows are shuffled (Dask's own default).
+PARTITION_BYTES = 128 * 2**20
+#: The column that carries each row's destination through the shuffle.
+ORDER = "__mixsynth_order__"
+#: Part files of an output dataset.
+PART_NAME = "part-{:05d}.parquet"
+
+Progress = Callable[[int, int], None]  #: (tasks done, tasks known so far)
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True)
+class Source:
+    """A partitioned input: where it is and in which format."""
+
+    path: str  #: a folder, a glob or one file, as given
+    files: list[str]  #: the files it stands for (the folder itself for a Parquet dataset)
+    format: TableFormat
+
+
+def find_source(source: str, input_format: TableFormat | None = None) -> Source:
+    """The files of ``source`` (a Parquet dataset folder, a glob or one file), checked."""
+    if source == STDIO:
+        raise MixsynthError(
+            "the Dask engine cannot read stdin (-): its workers read the files themselves",
+            "give a file, a glob such as 'data/*.parquet' or a Parquet dataset folder",
+        )
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+        formats = {SUFFIXES[Path(f).suffix.lower()] for f in files}
+        if formats != {TableFormat.PARQUET}:
+            raise MixsynthError(
+                f"folder {source!r} is not a Parquet dataset (only .parquet files)",
+                "give a folder of .parquet files, or a glob such as 'data/*.csv'",
+            )
+        return Source(source, [source], TableFormat.PARQUET)
+    files = sorted(glob.glob(source)) if glob.has_magic(source) else [source]
+    files = [f for f in files if Path(f).is_file()]
+    if not files:
+        raise MixsynthError(
+            f"input {source!r} matches no file", "check the path (quote a glob for the shell)"
+        )
+    if input_format is not None:
+        return Source(source, files, input_format)
+    formats = {SUFFIXES.get(Path(f).suffix.lower()) for f in files}
+    if len(formats) != 1 or None in formats:
+        raise MixsynthError(
+            f"input {source!r} mixes formats or has files that are neither .csv nor .parquet",
+            "match only .csv or only .parquet files, or give --input-format",
+        )
+    return Source(source, files, formats.pop())
+
+
+def read_partitions(source: Source, encoding: str = "utf-8", schema: Any = None) -> list[Any]:
+    """The input's partitions as Dask delayed tables, in row order.
+
+    Parquet is read as Arrow, straight from runs of row groups of about
+    :data:`PARTITION_BYTES` each (no pandas round trip: the in-memory engine's fast
+    path). A CSV file is one partition, read by the in-memory engine's reader, so that
+    its columns get the same types (dates, leading zeros, encodings) as in memory:
+    a CSV larger than a worker's memory must be split into files, or made Parquet.
+    ``schema`` fixes the CSV column types (see :func:`common_schema`).
+    """
+    from dask import delayed
+
+    try:
+        if source.format is TableFormat.PARQUET:
+            return [delayed(read_row_groups)(f, groups) for f, groups in row_group_runs(source)]
+        return [delayed(read_csv_file)(f, encoding, schema) for f in source.files]
+    except (OSError, ValueError) as error:
+        raise MixsynthError(
+            f"cannot read {source.path!r}: {_first_line(error)}",
+            "check that every file is a table of the same columns",
+        ) from None
+
+
+def parquet_files(source: Source) -> list[str]:
+    """The Parquet files of a source, a dataset folder's in path order."""
+    files = []
+    for entry in source.files:
+        if Path(entry).is_dir():
+            files += sorted(str(p) for p in Path(entry).rglob("*") if p.suffix.lower() in SUFFIXES)
+        else:
+            files.append(entry)
+    return files
+
+
+def row_group_runs(source: Source) -> list[tuple[str, list[int]]]:
+    """Each Parquet file cut into runs of row groups of about PARTITION_BYTES in memory."""
+    from pyarrow import parquet
+
+    runs = []
+    for file in parquet_files(source):
+        metadata = parquet.read_metadata(file)
+        run: list[int] = []
+        size = 0
+        for group in range(metadata.num_row_groups):
+            run.append(group)
+            size += metadata.row_group(group).total_byte_size
+            if size >= PARTITION_BYTES:
+                runs.append((file, run))
+                run, size = [], 0
+        if run or not runs or runs[-1][0] != file:
+            runs.append((file, run))
+    return runs
+
+
+def read_csv_file(path: str, encoding: str, schema: Any = None) -> Any:
+    """A worker task: one CSV file as Arrow, typed as the in-memory engine types it
+    (or as ``schema`` says)."""
+    from mixsynth.io import read_arrow
+
+    return read_arrow(path, TableFormat.CSV, encoding, schema).table
+
+
+def common_schema(schemas: Sequence[Any]) -> Any:
+    """One schema for CSV files whose inferred types differ (a zip code column with
+    leading zeros in one file only): integers and floats meet as float64, anything
+    else as text. None when they already agree."""
+    import pyarrow as pa
+
+    first = schemas[0]
+    if all(other.equals(first) for other in schemas[1:]):
+        return None
+    fields = []
+    for position, field_ in enumerate(first):
+        types = {other.field(position).type for other in schemas}
+        if len(types) == 1:
+            fields.append(field_)
+        elif all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in types):
+            fields.append(field_.with_type(pa.float64()))
+        else:
+            fields.append(field_.with_type(pa.string()))
+    return pa.schema(fields)
+
+
+def read_row_groups(path: str, groups: list[int]) -> Any:
+    """A worker task: row groups of one Parquet file, as an Arrow table."""
+    from pyarrow import parquet
+
+    handle = parquet.ParquetFile(path)
+    if not groups:  # a file without row groups: its empty table, with its schema
+        return handle.schema_arrow.empty_table()
+    return handle.read_row_groups(groups)
+
+
+def _first_line(error: BaseException, limit: int = 200) -> str:
+    text = one_line(str(error).strip().splitlines()[0] if str(error).strip() else repr(error))
+    return text[:limit]
+
+
+def to_pandas(table: Any) -> Any:
+    """An Arrow table as pandas columns backed by Arrow (``pd.ArrowDtype``): through the
+    shuffle every column keeps its exact Arrow type (dates stay dates)."""
+    import pandas as pd
+
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def to_arrow(frame: Any) -> Any:
+    """A partition as a pyarrow Table (the in-memory engine's fast back end), index dropped."""
+    import pyarrow as pa
+
+    if isinstance(frame, pa.Table):
+        return frame
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+# ---------------------------------------------------------------------------
+# The whole table's reference, from every partition's
+
+
+@dataclass(frozen=True)
+class PartSummary:
+    """What a partition contributes to the whole table's reference."""
+
+    rows: int
+    reference: Reference | None  #: None for an empty partition
+    schema: Any = None  #: its Arrow schema
+
+
+def summarize_part(frame: Any, options: SynthesisOptions) -> PartSummary:
+    """A worker task: the partition's rows and its own reference (semantics inferred
+    on the partition; :func:`whole_reference` checks that the partitions agree)."""
+    table = to_arrow(frame)
+    check_by(table.column_names, options.by)
+    if table.num_rows == 0:
+        return PartSummary(0, None, table.schema)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MixsynthWarning)  # the driver says it once
+        reference = Reference.of(table, options)
+    return PartSummary(table.num_rows, reference, table.schema)
+
+
+def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = False) -> Reference:
+    """The Reference ``Reference.of`` would give for all the rows at once.
+
+    Missing counts add up; a time column's offset is its first observed value (the
+    first partition's that has one); ranges are the extremes over every partition,
+    re-expressed against that offset, exactly for integral kinds. Column semantics
+    must agree between partitions (the same type and point mass; decimals: the most
+    places any partition has), or the run is refused: a column must mean one thing.
+    Keys, personal data and free text are refused unless ``keep_pii`` (see
+    :func:`refuse_made_up`).
+    """
+    present = [p.reference for p in parts if p.reference is not None]
+    if not present:
+        raise MixsynthError(f"{where!r} has no rows", "give a table with at least one row")
+    first = present[0]
+    for other in present[1:]:
+        if [s.name for s in first.schema] != [s.name for s in other.schema]:
+            raise MixsynthError(
+                f"the files of {where!r} do not all have the same columns in the same order",
+                "give files of one table",
+            )
+    semantics = merge_semantics([r.semantics for r in present], where)
+    for other in present[1:]:
+        for a, b in zip(first.schema, other.schema, strict=True):
+            if (a.kind, a.dtype) != (b.kind, b.dtype):
+                raise MixsynthError(
+                    f"the partitions of {where!r} disagree on column {a.name!r} "
+                    f"({a.dtype} in one, {b.dtype} in another)",
+                    "give files with the same column types",
+                )
+    if not keep_pii:
+        refuse_made_up(semantics)
+    schema = [
+        dataclasses.replace(spec, missing=sum(r.schema[i].missing for r in present))
+        for i, spec in enumerate(first.schema)
+    ]
+    encodings, ranges = {}, {}
+    for name, encoding in first.encodings.items():
+        kind = next(s.kind for s in schema if s.name == name)
+        if kind is ColumnKind.DATETIME:
+            observed = [r for r in present if np.isfinite(r.ranges[name][0])]
+            encoding = (observed[0] if observed else first).encodings[name]
+        encodings[name] = encoding
+        lows, highs = [], []
+        for r in present:
+            low, high = r.ranges[name]
+            if not np.isfinite(low):
+                continue
+            shift = r.encodings[name].offset - encoding.offset  # exact integers
+            if kind.is_integral:
+                lows.append(float(int(low) + shift))
+                highs.append(float(int(high) + shift))
+            else:
+                lows.append(low)
+                highs.append(high)
+        ranges[name] = (min(lows), max(highs)) if lows else (math.nan, math.nan)
+    return Reference(schema, encodings, ranges, semantics)
+
+
+def merge_semantics(parts: Sequence[Any], where: str) -> Any:
+    """One TableMetadata from every partition's inferred semantics, which must agree."""
+    first = parts[0]
+    columns = {}
+    for name, meaning in first.columns.items():
+        others = [p.columns[name] for p in parts]
+        for other in others:
+            if (other.sdtype, other.pii, other.point_mass) != (
+                meaning.sdtype,
+                meaning.pii,
+                meaning.point_mass,
+            ):
+                raise MixsynthError(
+                    f"the partitions of {where!r} disagree on what column {name!r} means "
+                    f"({meaning.describe()}: {meaning.reason}; elsewhere "
+                    f"{other.describe()}: {other.reason})",
+                    "say what it is in a --metadata file (mixsynth inspect --metadata "
+                    "writes one to edit), or give --no-semantics",
+                )
+        places = [o.decimals for o in others]
+        decimals = None if None in places else max(places)
+        columns[name] = meaning.with_(decimals=decimals)
+    return dataclasses.replace(first, columns=columns)
+
+
+def refuse_made_up(semantics: Any) -> None:
+    """Keys, personal data and free text are made up in memory from every real value
+    (fresh keys after the largest, fakes that avoid the real ones); across partitions
+    the keys would collide and each partition would see only its own real values, so
+    the Dask engine refuses them rather than mean something else."""
+    names = semantics.generated()
+    if names:
+        described = ", ".join(f"{n} ({semantics[n].describe()})" for n in names)
+        raise MixsynthError(
+            f"the Dask engine cannot make up keys or personal data yet: {described}",
+            "give --keep-pii to copy them from donor rows, mark them categorical in a "
+            "--metadata file, or use --engine memory",
+        )
+
+
+# ---------------------------------------------------------------------------
+# Partitioning: the seeded shuffle, or the partitions as they are
+
+
+def shuffle_partitions(total: int, row_bytes: int, partition_rows: int | None) -> int:
+    """How many partitions a shuffle spreads ``total`` rows over: about
+    :data:`PARTITION_BYTES` (or ``partition_rows`` rows) each, never fewer than
+    :data:`MIN_PARTITION_ROWS` rows on average."""
+    rows = partition_rows or max(PARTITION_BYTES // max(row_bytes, 1), MIN_PARTITION_ROWS)
+    count = math.ceil(total / rows)
+    return max(1, min(count, total // MIN_PARTITION_ROWS))
+
+
+def scatter_counts(seed: np.random.SeedSequence, rows: int, parts: int) -> np.ndarray:
+    """How many of a partition's ``rows`` rows go to each of ``parts`` partitions: a
+    multinomial draw, the first thing its stream makes (the driver repeats it to know
+    every partition's size before any data moves)."""
+    return np.random.default_rng(seed).multinomial(rows, np.full(parts, 1 / parts))
+
+
+def tag_part(frame: Any, seed: np.random.SeedSequence, parts: int, total: int, offset: int) -> Any:
+    """A worker task: each row's destination partition, seeded, as a sort key that
+    also keeps the rows' original order inside their destination (deterministic)."""
+    if not hasattr(frame, "assign"):  # an Arrow table: the shuffle moves pandas frames
+        frame = to_pandas(frame)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(len(frame), np.full(parts, 1 / parts))
+    keys = np.repeat(np.arange(parts, dtype=np.int64), counts)
+    rng.shuffle(keys)
+    order = keys * total + offset + np.arange(len(frame), dtype=np.int64)
+    return frame.assign(**{ORDER: order})
+
+
+def concat_parts(*frames: Any) -> Any:
+    """A worker task: neighbouring partitions joined (tiny ones merged before mixing)."""
+    import pyarrow as pa
+
+    tables = [to_arrow(frame) for frame in frames]
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+
+
+def merge_tiny(sizes: Sequence[int], minimum: int = MIN_PARTITION_ROWS) -> list[list[int]]:
+    """Runs of neighbouring partitions with at least ``minimum`` rows each (the last run
+    joins the one before it when it is short); empty partitions are dropped."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    rows = 0
+    for index, size in enumerate(sizes):
+        if size == 0:
+            continue
+        current.append(index)
+        rows += size
+        if rows >= minimum:
+            groups.append(current)
+            current, rows = [], 0
+    if current:
+        if groups:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
+    return groups
+
+
+# ---------------------------------------------------------------------------
+# Mixing one partition
+
+
+@dataclass
+class PartResult:
+    """What a worker made of one partition."""
+
+    rows: int
+    outside: dict[str, list[int]]  #: per mixed column: [outside the range, observed]
+    weights: WeightDistribution | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def generate_part(
+    frame: Any,
+    rows: int,
+    options: SynthesisOptions,
+    reference: Reference,
+    seed: np.random.SeedSequence,
+    index: int,
+    path: str,
+    schema: Any = None,
+) -> PartResult:
+    """A worker task: ``rows`` rows mixed from one partition, written to ``path``.
+
+    The in-memory engine's GenerationStream does the work, slice by slice, each slice
+    stored as a row group while the next is made: memory stays a few partitions.
+    """
+    from mixsynth.io import table_writer
+
+    table = to_arrow(frame)  # the shuffle's ORDER is the index: dropped here
+    if schema is not None:  # the input's types and pandas metadata, whatever the shuffle did
+        if not table.schema.equals(schema, check_metadata=False):
+            table = table.cast(schema)
+        table = table.replace_schema_metadata(schema.metadata)
+    if rows == 0 or table.num_rows == 0:
+        return PartResult(0, {}, None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MixsynthWarning)
+        stream = GenerationStream(
+            table,
+            dataclasses.replace(options, rows=rows),
+            np.random.default_rng(seed),
+            reference,
+            index,
+        )
+        # The in-memory engine's writer (no dictionary pages for floats: 7x faster); each
+        # slice is stored on another thread while the next one is mixed.
+        with (
+            table_writer(path, TableFormat.PARQUET, table.schema) as write,
+            ThreadPoolExecutor(max_workers=1) as storing,
+        ):
+            stored = None
+            for piece in stream:
+                if stored is not None:
+                    stored.result()
+                stored = storing.submit(write, piece)
+            if stored is not None:
+                stored.result()
+    messages = [str(w.message) for w in caught if issubclass(w.category, MixsynthWarning)]
+    return PartResult(rows, stream.outside, stream.weights, messages)
+
+
+# ---------------------------------------------------------------------------
+# The job
+
+
+@dataclass
+class GenerationSummary:
+    """One generation made by the Dask engine."""
+
+    index: int
+    rows: int
+    partitions: int
+    path: str  #: the dataset folder it was written to
+    out_of_range: dict[str, float]  #: share of observed values outside the input's range
+    weights: list[WeightDistribution]  #: each partition's weights, in partition order
+
+
+@dataclass(kw_only=True)
+class DaskGenerateJob:
+    """``mixsynth generate --engine dask``: every generation as a Parquet dataset.
+
+    Generation g + 1 is read back from generation g's files, so no generation is ever
+    held in memory whole. Without ``out_dir`` the intermediate generations live in a
+    hidden folder beside the output, removed at the end.
+    """
+
+    input: str
+    options: SynthesisOptions
+    generations: int = 1
+    output: str | None = None
+    out_dir: Path | None = None
+    seed: int | None = None
+    input_format: TableFormat | None = None
+    encoding: str = "utf-8"
+    shuffle: bool = True
+    partition_rows: int | None = None
+    force: bool = False
+    say: Callable[[str], None] = field(default=lambda line: None)
+
+    def check(self) -> Source:
+        """Everything that can be refused before any work: input, outputs, options."""
+        self.options.check()
+        if self.generations < 1:
+            raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
+        if self.output is None and self.out_dir is None:
+            raise MixsynthError("no output given", "give -o FOLDER or --out-dir DIR")
+        if self.partition_rows is not None and self.partition_rows < MIN_PARTITION_ROWS:
+            raise MixsynthError(
+                f"--partition-rows must be at least {MIN_PARTITION_ROWS}, got "
+                f"{self.partition_rows}",
+                "THEORY §8: each partition needs a few hundred rows for its own target",
+            )
+        source = find_source(self.input, self.input_format)
+        for dest in self._destinations():
+            check_dataset_output(dest, self.force, source)
+        return source
+
+    def _destinations(self) -> list[Path]:
+        paths = [Path(self.output)] if self.output is not None else []
+        if self.out_dir is not None:
+            paths += [self.out_dir / f"gen-{i:03d}" for i in range(1, self.generations + 1)]
+        return paths
+
+    def run(self, client: Any, on_progress: Progress = lambda done, total: None) -> list:
+        """Run every generation on ``client`` (a ``distributed.Client``)."""
+        from dask import delayed
+
+        source = self.check()
+        if self.seed is None:
+            self.seed = int(np.random.SeedSequence().entropy % 2**32)
+            self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
+        tracker = _Tracker(on_progress)
+        parts = read_partitions(source, self.encoding)
+        summaries = tracker.run(
+            client,
+            [delayed(summarize_part)(p, self.options) for p in parts],
+            more=len(parts) * self.generations,
+        )
+        schema = common_schema([s.schema for s in summaries])
+        if source.format is TableFormat.CSV and schema is not None:
+            # The CSV files were typed differently: read every one with one schema.
+            parts = read_partitions(source, self.encoding, schema)
+            summaries = tracker.run(
+                client,
+                [delayed(summarize_part)(p, self.options) for p in parts],
+                more=len(parts) * self.generations,
+            )
+        reference = whole_reference(summaries, self.input, self.options.keep_pii)
+        sizes = [s.rows for s in summaries]
+        schema = summaries[0].schema  # every partition's, checked by whole_reference
+        row_bytes = _row_bytes(reference)
+        seeds = np.random.SeedSequence(self.seed).spawn(self.generations)
+        results = []
+        with self._workspace() as workspace:
+            for index in range(1, self.generations + 1):
+                folder = self._folder(index, workspace)
+                parts, sizes, summary = self._generation(
+                    client,
+                    tracker,
+                    parts,
+                    sizes,
+                    schema,
+                    reference,
+                    seeds[index - 1],
+                    index,
+                    folder,
+                    row_bytes,
+                )
+                results.append(summary)
+            if self.output is not None and self.out_dir is not None:
+                publish_copy(results[-1].path, Path(self.output))
+        return results
+
+    def _generation(
+        self,
+        client: Any,
+        tracker: _Tracker,
+        parts: list,
+        sizes: list[int],
+        schema: Any,
+        reference: Reference,
+        seed: np.random.SeedSequence,
+        index: int,
+        folder: Path,
+        row_bytes: int,
+    ) -> tuple[list, list[int], GenerationSummary]:
+        """One generation from ``parts`` (delayed tables of ``sizes`` rows, of the
+        input's Arrow ``schema``) into ``folder``; returns the next generation's parts."""
+        from dask import delayed
+
+        shuffle_seed, mix_seed = seed.spawn(2)
+        total = sum(sizes)
+        if self.shuffle:
+            meta = to_pandas(schema.empty_table())
+            parts, sizes = self._shuffled(parts, sizes, meta, shuffle_seed, total, row_bytes)
+        else:
+            groups = merge_tiny(sizes)
+            parts = [
+                parts[g[0]] if len(g) == 1 else delayed(concat_parts)(*(parts[i] for i in g))
+                for g in groups
+            ]
+            sizes = [sum(sizes[i] for i in g) for g in groups]
+        rows = allocate_rows(np.array(sizes), self.options.rows or total).tolist()
+        part_seeds = mix_seed.spawn(len(parts))
+        with _temporary_folder(folder) as temporary:
+            paths = [str(temporary / PART_NAME.format(k)) for k in range(len(parts))]
+            tasks = [
+                delayed(generate_part)(
+                    part, rows[k], self.options, reference, part_seeds[k], index, paths[k], schema
+                )
+                for k, part in enumerate(parts)
+            ]
+            made = tracker.run(client, tasks, more=len(parts) * (self.generations - index))
+        for message in dict.fromkeys(m for r in made for m in r.warnings):
+            warnings.warn(message, MixsynthWarning, stacklevel=2)
+        written = [(k, r) for k, r in enumerate(made) if r.rows]
+        files = [str(folder / PART_NAME.format(k)) for k, _ in written]
+        next_parts = [delayed(_read_part)(f) for f in files]
+        summary = GenerationSummary(
+            index=index,
+            rows=sum(r.rows for _, r in written),
+            partitions=len(written),
+            path=str(folder),
+            out_of_range=_out_of_range([r for _, r in written]),
+            weights=[r.weights for _, r in written],
+        )
+        return next_parts, [r.rows for _, r in written], summary
+
+    def _shuffled(
+        self,
+        parts: list,
+        sizes: list[int],
+        meta: Any,
+        seed: np.random.SeedSequence,
+        total: int,
+        row_bytes: int,
+    ) -> tuple[list, list[int]]:
+        """The rows spread over new partitions at random (seeded), with their sizes."""
+        import dask.dataframe as dd
+        from dask import delayed
+
+        count = shuffle_partitions(total, row_bytes, self.partition_rows)
+        seeds = seed.spawn(len(parts))
+        counts = sum(scatter_counts(seeds[i], n, count) for i, n in enumerate(sizes))
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+        tagged = [
+            delayed(tag_part)(part, seeds[i], count, total, int(offsets[i]))
+            for i, part in enumerate(parts)
+        ]
+        meta = meta.assign(**{ORDER: np.zeros(0, dtype=np.int64)})
+        frame = dd.from_delayed(tagged, meta=meta, verify_meta=False)
+        divisions = [k * total for k in range(count)] + [count * total - 1]
+        shuffled = frame.set_index(ORDER, divisions=divisions)
+        return list(shuffled.to_delayed()), [int(c) for c in counts]
+
+    def _folder(self, index: int, workspace: Path | None) -> Path:
+        """Where generation ``index`` goes: --out-dir, the output, or the workspace."""
+        if self.out_dir is not None:
+            return self.out_dir / f"gen-{index:03d}"
+        if index == self.generations:
+            return Path(self.output)
+        assert workspace is not None
+        return workspace / f"gen-{index:03d}"
+
+    @contextlib.contextmanager
+    def _workspace(self) -> Iterator[Path | None]:
+        """A hidden folder beside the output for intermediate generations (if needed)."""
+        if self.out_dir is not None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            yield None
+            return
+        if self.generations == 1:
+            yield None
+            return
+        parent = Path(self.output).absolute().parent
+        workspace = Path(tempfile.mkdtemp(prefix=".mixsynth-generations-", dir=parent))
+        try:
+            yield workspace
+        finally:
+            shutil.rmtree(workspace, ignore_errors=True)
+
+
+class _Tracker:
+    """Runs batches of tasks on the cluster and reports progress over all of them."""
+
+    def __init__(self, on_progress: Progress) -> None:
+        self.on_progress, self.done, self.total = on_progress, 0, 0
+
+    def run(self, client: Any, tasks: list, more: int = 0) -> list:
+        """Results of ``tasks`` in order; ``more`` tasks are expected after these."""
+        from distributed import as_completed
+
+        self.total = self.done + len(tasks) + more
+        self.on_progress(self.done, self.total)
+        futures = client.compute(tasks)
+        try:
+            for _ in as_completed(futures):
+                self.done += 1
+                self.on_progress(self.done, self.total)
+            return client.gather(futures)
+        except MixsynthError:
+            raise
+        except (ValueError, TypeError, OSError, KeyError) as error:
+            raise MixsynthError(
+                f"a Dask task failed: {_first_line(error)}",
+                "check that every input file holds the same columns and types",
+            ) from None
+        finally:
+            client.cancel(futures)
+
+
+def _read_part(path: str) -> Any:
+    """A worker task: one part file of a generation, for the next generation."""
+    from pyarrow import parquet
+
+    return parquet.read_table(path)
+
+
+def _row_bytes(reference: Reference) -> int:
+    """Rough in-memory bytes per row: 8 per mixed column, 32 per copied one."""
+    return sum(8 if spec.kind.is_mixed else 32 for spec in reference.schema)
+
+
+def _out_of_range(results: Sequence[PartResult]) -> dict[str, float]:
+    totals: dict[str, list[int]] = {}
+    for result in results:
+        for name, (outside, observed) in result.outside.items():
+            entry = totals.setdefault(name, [0, 0])
+            entry[0] += outside
+            entry[1] += observed
+    return {name: (o / n if n else 0.0) for name, (o, n) in totals.items()}
+
+
+# ---------------------------------------------------------------------------
+# Dataset folders, written atomically
+
+
+def check_dataset_output(dest: Path, force: bool, source: Source) -> None:
+    """Refuse an output dataset that exists (without --force) or that holds the input."""
+    target = dest.absolute()
+    for file in source.files:
+        used = Path(file).absolute()
+        if target == used or target in used.parents or used in target.parents:
+            raise MixsynthError(
+                f"output {str(dest)!r} overlaps the input {file!r}",
+                "write the output to another folder",
+            )
+    if dest.exists() and not force:
+        raise MixsynthError(f"output {str(dest)!r} already exists", "give --force to overwrite it")
+    if dest.exists() and not dest.is_dir() and not dest.is_file():
+        raise MixsynthError(
+            f"output {str(dest)!r} is not a folder", "give a folder name for the dataset"
+        )
+    parent = target.parent
+    while not parent.exists():  # --out-dir is created, as the in-memory engine does
+        parent = parent.parent
+    if not parent.is_dir():
+        raise MixsynthError(f"the folder of output {str(dest)!r} is not a folder", "check the path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise MixsynthError(
+            f"cannot write in the folder of output {str(dest)!r}", "check its permissions"
+        )
+
+
+@contextlib.contextmanager
+def _temporary_folder(dest: Path) -> Iterator[Path]:
+    """A hidden folder beside ``dest``, put in its place when the block succeeds, and
+    removed otherwise: a dataset appears complete or not at all."""
+    dest.absolute().parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.absolute().parent))
+    try:
+        os.chmod(temporary, 0o777 & ~_umask())
+        yield temporary
+        _replace(temporary, dest)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def _replace(temporary: Path, dest: Path) -> None:
+    """Move ``temporary`` onto ``dest``; a previous dataset there is removed after."""
+    if dest.exists() or dest.is_symlink():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        os.replace(dest, old)
+        os.replace(temporary, dest)
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink()
+    else:
+        os.replace(temporary, dest)
+
+
+def publish_copy(folder: str, dest: Path) -> None:
+    """Copy a finished dataset to ``dest`` (-o beside --out-dir), atomically."""
+    with _temporary_folder(dest) as temporary:
+        for part in sorted(Path(folder).iterdir()):
+            shutil.copyfile(part, temporary / part.name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# ---------------------------------------------------------------------------
+# The cluster
+
+
+@contextlib.contextmanager
+def dask_client(
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    processes: bool = True,
+    dashboard: bool = False,
+) -> Iterator[Any]:
+    """A ``distributed.Client`` on the scheduler at ``scheduler``, or on a local cluster
+    of ``workers`` single-threaded workers (default: one per core) with
+    ``memory_limit`` each, which spill to disk as they approach it."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as error:
+            raise MixsynthError(
+                f"cannot reach the Dask scheduler at {scheduler!r}: {_first_line(error)}",
+                "start one (dask-scheduler, then dask-worker ADDRESS) or leave out --scheduler",
+            ) from None
+        with client:
+            yield client
+        return
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=processes,
+        memory_limit=memory_limit or "auto",
+        dashboard_address=":0" if dashboard else None,
+        silence_logs=50,
+    )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def check_cluster_options(
+    scheduler: str | None, workers: int | None, memory_limit: str | None, dashboard: bool
+) -> None:
+    """Refuse cluster options that cannot be honoured, before anything starts."""
+    if scheduler is not None and (workers is not None or memory_limit is not None):
+        raise MixsynthError(
+            "--workers and --memory-limit size a local cluster; with --scheduler the "
+            "cluster's workers were sized when they were started",
+            "leave them out, or leave out --scheduler",
+        )
+    if scheduler is not None and "://" not in scheduler:
+        raise MixsynthError(
+            f"--scheduler {scheduler!r} is not an address", "give e.g. tcp://127.0.0.1:8786"
+        )
+    if workers is not None and workers < 1:
+        raise MixsynthError(f"--workers must be at least 1, got {workers}")
+    if memory_limit is not None:
+        from dask.utils import parse_bytes
+
+        try:
+            limit = parse_bytes(memory_limit)
+        except (ValueError, TypeError):
+            limit = 0
+        if limit < 64 * 2**20:
+            raise MixsynthError(
+                f"cannot use --memory-limit {memory_limit!r}",
+                "give a size per worker of at least 64MiB, e.g. 2GiB",
+            )
+    if dashboard and scheduler is None:
+        import importlib.util
+
+        if importlib.util.find_spec("bokeh") is None:
+            raise MixsynthError(
+                "--dashboard needs the bokeh package, which is not installed",
+                "pip install 'bokeh>=3.1', or leave out --dashboard",
+            )

@@ -1,0 +1,625 @@
+"""The Dask engine (generate/compare --engine dask) against the in-memory engine and
+THEORY.md §8, on a local cluster of two in-process workers, and once on real
+dask-scheduler and dask-worker processes."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed import Client, LocalCluster
+
+from mixsynth.choices import Bounds, Method
+from mixsynth.engine.dask_compare import compare_dask
+from mixsynth.engine.dask_driver import (
+    MIN_PARTITION_ROWS,
+    DaskGenerateJob,
+    merge_tiny,
+    summarize_part,
+    whole_reference,
+)
+from mixsynth.errors import MixsynthError
+from mixsynth.metrics import compare_tables
+from mixsynth.synth import Reference, SynthesisOptions, synthesize
+from mixsynth.weights import parse_weights
+from tests.conftest import SAMPLE_DATA
+
+ROWS = 20_000
+#: Correlated columns: corr(a, b) ~ 0.71, corr(b, c) ~ 0.2, corr(a, c) ~ 0.
+MIXING = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 1.0]])
+
+
+def make_table(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 3)) @ MIXING
+    return pd.DataFrame(
+        {
+            "a": x[:, 0],
+            "b": x[:, 1] * 10 + 5,
+            "c": x[:, 2],
+            "k": rng.integers(0, 50, rows),
+            "s": rng.choice(["x", "y", "z"], rows),
+        }
+    )
+
+
+def write_files(frame: pd.DataFrame, folder: Path, parts: int) -> Path:
+    """``frame`` cut into ``parts`` Parquet files of consecutive rows: one dataset."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, piece in enumerate(np.array_split(np.arange(len(frame)), parts)):
+        pq.write_table(
+            pa.Table.from_pandas(frame.iloc[piece], preserve_index=False),
+            folder / f"part{i:02d}.parquet",
+        )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two single-threaded workers in this process, reachable over TCP (so that the CLI
+    can be pointed at them with --scheduler)."""
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> tuple[pd.DataFrame, Path]:
+    frame = make_table()
+    return frame, write_files(frame, tmp_path_factory.mktemp("input") / "data", 4)
+
+
+def run_job(client, source: Path, dest: Path, **settings) -> list:
+    settings.setdefault("options", SynthesisOptions())
+    settings.setdefault("seed", 3)
+    job = DaskGenerateJob(input=str(source), output=str(dest), **settings)
+    return job.run(client)
+
+
+def kurtosis(x: np.ndarray) -> float:
+    d = x - x.mean()
+    return float(np.mean(d**4) / np.mean(d**2) ** 2)
+
+
+def variance_ratio_se(synthetic: np.ndarray) -> float:
+    """Standard error of a sample variance relative to its expectation: sqrt((k - 1) / n)."""
+    return math.sqrt((kurtosis(synthetic) - 1) / len(synthetic))
+
+
+# ---------------------------------------------------------------------------
+# Statistics: as in memory, as THEORY §8 says
+
+
+def test_generalized_keeps_means_variances_correlations_as_in_memory(
+    client, dataset, tmp_path
+) -> None:
+    real, source = dataset
+    results = run_job(client, source, tmp_path / "out", partition_rows=2_000)
+    assert results[0].partitions >= 8  # the shuffle spread the rows over ~10 partitions
+    dask_out = pd.read_parquet(tmp_path / "out")
+    memory_out = synthesize(real, SynthesisOptions(), np.random.default_rng(3)).frame
+    assert len(dask_out) == len(real) == len(memory_out)
+    corr_real = real[["a", "b", "c"]].corr().to_numpy()
+    for synthetic in (dask_out, memory_out):
+        for column in ("a", "b", "c"):
+            r, s = real[column].to_numpy(), synthetic[column].to_numpy()
+            # The synthetic mean: resampling noise of at most two rows' worth per row.
+            assert abs(s.mean() - r.mean()) < 4 * r.std() * math.sqrt(2 / len(r))
+            assert abs(s.var(ddof=1) / r.var(ddof=1) - 1) < 4 * variance_ratio_se(s)
+        corr = synthetic[["a", "b", "c"]].corr().to_numpy()
+        upper = np.triu_indices(3, k=1)
+        bound = 4 * (1 - corr_real[upper] ** 2) / math.sqrt(len(real))
+        assert np.all(np.abs(corr[upper] - corr_real[upper]) < bound)
+    # Copied columns: the joint distribution of categories is resampled.
+    shares = dask_out["s"].value_counts(normalize=True)
+    expected = real["s"].value_counts(normalize=True)
+    assert np.all(np.abs(shares - expected) < 4 * math.sqrt(0.25 / len(real)))
+
+
+def test_vanilla_follows_rho_to_the_g_with_the_shuffle(client, dataset, tmp_path) -> None:
+    real, source = dataset
+    options = SynthesisOptions(method=Method.VANILLA, weights=parse_weights("beta:0.2,0.2"))
+    rho = options.weights.theory().rho
+    generations, parts = 3, 10
+    run_job(
+        client,
+        source,
+        tmp_path / "out",
+        options=options,
+        generations=generations,
+        partition_rows=ROWS // parts,
+    )
+    last = pd.read_parquet(tmp_path / "out")
+    # THEORY §8: random parts of m rows shrink by rho + (1 - rho)/m per generation.
+    factor = (rho + (1 - rho) / (ROWS / parts)) ** generations
+    for column in ("a", "b", "c"):
+        ratio = last[column].var(ddof=1) / real[column].var(ddof=1)
+        se = variance_ratio_se(last[column].to_numpy()) * math.sqrt(generations)
+        assert abs(ratio / factor - 1) < 4 * se, (column, ratio, factor)
+
+
+def test_no_shuffle_keeps_the_between_partition_structure(client, tmp_path) -> None:
+    """Parts that follow the data (sorted by a): vanilla shrinks only the within-part
+    variance, so Var_g = B + rho^g W (THEORY §8), well above rho^g Var_0."""
+    real = make_table().sort_values("a", ignore_index=True)
+    parts = 4
+    source = write_files(real, tmp_path / "sorted", parts)
+    options = SynthesisOptions(method=Method.VANILLA, weights=parse_weights("beta:0.2,0.2"))
+    rho, generations = options.weights.theory().rho, 2
+    results = run_job(
+        client, source, tmp_path / "out", options=options, generations=generations, shuffle=False
+    )
+    assert results[-1].partitions == parts
+    last = pd.read_parquet(tmp_path / "out")
+    a = real["a"].to_numpy()
+    pieces = np.array_split(a, parts)
+    within = sum(len(p) * p.var() for p in pieces) / len(a)
+    between = a.var() - within
+    predicted = (between + rho**generations * within) / a.var()
+    ratio = last["a"].var(ddof=0) / a.var()
+    se = variance_ratio_se(last["a"].to_numpy()) * math.sqrt(generations) * within / a.var()
+    assert abs(ratio - predicted) < 4 * se + 2 / len(a), (ratio, predicted)
+    assert ratio - rho**generations > 0.2  # far from the in-memory collapse
+
+
+def test_generations_rows_by_and_bounds(client, dataset, tmp_path) -> None:
+    real, source = dataset
+    options = SynthesisOptions(rows=5_000, by=("s",), bounds=Bounds.CLIP)
+    results = run_job(
+        client, source, tmp_path / "out", options=options, generations=2, partition_rows=2_000
+    )
+    assert [r.rows for r in results] == [5_000, 5_000]
+    out = pd.read_parquet(tmp_path / "out")
+    assert len(out) == 5_000
+    for column in ("a", "b", "c"):  # clipped into the input's range
+        assert out[column].between(real[column].min(), real[column].max()).all()
+    assert set(out["s"]) <= set(real["s"])
+
+
+def test_by_mixes_only_inside_groups(client, tmp_path) -> None:
+    rng = np.random.default_rng(1)
+    rows = 4_000
+    group = rng.choice(["low", "high"], rows)
+    frame = pd.DataFrame({"g": group, "v": np.where(group == "low", 0.0, 100.0) + rng.random(rows)})
+    source = write_files(frame, tmp_path / "in", 2)
+    run_job(client, source, tmp_path / "out", options=SynthesisOptions(by=("g",)))
+    out = pd.read_parquet(tmp_path / "out")
+    # EpBeta's support [-0.05, 1.05] moves values at most 5% of a pair's distance out.
+    assert (out.loc[out["g"] == "low", "v"] < 2).all()
+    assert (out.loc[out["g"] == "high", "v"] > 98).all()
+
+
+# ---------------------------------------------------------------------------
+# Reproducibility
+
+
+def test_byte_identical_with_one_and_two_workers(client, dataset, tmp_path) -> None:
+    _, source = dataset
+    settings = {"generations": 2, "partition_rows": 4_000}
+    run_job(client, source, tmp_path / "two", **settings)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as single,
+    ):
+        run_job(single, source, tmp_path / "one", **settings)
+    files = sorted(p.name for p in (tmp_path / "two").iterdir())
+    assert len(files) == 5 and files == sorted(p.name for p in (tmp_path / "one").iterdir())
+    for name in files:
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    run_job(client, source, tmp_path / "other", seed=4, **settings)
+    assert (tmp_path / "other" / files[0]).read_bytes() != (
+        tmp_path / "one" / files[0]
+    ).read_bytes()
+
+
+def test_whole_reference_equals_the_in_memory_reference() -> None:
+    """Missing counts, datetime offsets and ranges merged over parts equal Reference.of
+    on the whole table (integers and timestamps exactly)."""
+    rng = np.random.default_rng(2)
+    rows = 3_000
+    times = pd.Series(
+        pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 10**9, rows), "s")
+    )
+    times[:1500] = pd.NaT  # the first part has no observed time: the offset is the next's
+    frame = pd.DataFrame(
+        {
+            "t": times,
+            "i": pd.array(rng.integers(-(2**40), 2**40, rows), dtype="Int64"),
+            "f": np.where(rng.random(rows) < 0.1, np.nan, rng.normal(size=rows)),
+            "s": rng.choice(["p", "q"], rows),
+        }
+    )
+    frame.loc[5, "i"] = pd.NA
+    options = SynthesisOptions()
+    summaries = [
+        summarize_part(frame.iloc[piece], options) for piece in np.array_split(np.arange(rows), 3)
+    ]
+    merged = whole_reference(summaries, "t")
+    expected = Reference.of(pa.Table.from_pandas(frame, preserve_index=False), options)
+    assert (merged.schema, merged.encodings, merged.ranges) == (
+        expected.schema,
+        expected.encodings,
+        expected.ranges,
+    )
+    for name, meaning in expected.semantics.columns.items():  # reasons quote counts
+        assert merged.semantics[name].with_(reason="") == meaning.with_(reason="")
+
+
+def test_merge_tiny_partitions() -> None:
+    assert merge_tiny([100, 100, 400, 600, 0, 50]) == [[0, 1, 2], [3, 5]]
+    assert merge_tiny([10, 20]) == [[0, 1]]
+    assert merge_tiny([MIN_PARTITION_ROWS] * 3) == [[0], [1], [2]]
+
+
+def test_tiny_files_are_merged_before_mixing(client, tmp_path) -> None:
+    frame = make_table(2_000)
+    source = write_files(frame, tmp_path / "tiny", 20)  # 100 rows a file
+    results = run_job(client, source, tmp_path / "out", shuffle=False)
+    sizes = [pq.read_metadata(p).num_rows for p in sorted((tmp_path / "out").iterdir())]
+    assert sum(sizes) == 2_000 and min(sizes) >= MIN_PARTITION_ROWS
+    assert results[0].partitions == len(sizes) <= 4
+
+
+# ---------------------------------------------------------------------------
+# compare --engine dask
+
+
+def with_holes(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Missing values and a timestamp column, for the pairwise-complete moments."""
+    rng = np.random.default_rng(seed)
+    frame = frame.copy()
+    frame.loc[rng.random(len(frame)) < 0.1, "a"] = np.nan
+    frame.loc[rng.random(len(frame)) < 0.05, "c"] = np.nan
+    hours = rng.normal(size=len(frame)) + frame["c"].fillna(0)
+    frame["t"] = pd.to_datetime("2021-01-01") + pd.to_timedelta(hours * 3600, "s").round("s")
+    return frame
+
+
+def assert_close(dask: object, memory: object, path: str = "") -> None:
+    """The same report, up to floating-point rounding of the merged moments."""
+    if isinstance(memory, dict):
+        assert set(dask) >= set(memory), path
+        for key in memory:
+            assert_close(dask[key], memory[key], f"{path}.{key}")
+    elif isinstance(memory, list):
+        assert len(dask) == len(memory), path
+        for i, (d, m) in enumerate(zip(dask, memory, strict=True)):
+            assert_close(d, m, f"{path}[{i}]")
+    elif isinstance(memory, float):
+        assert dask == pytest.approx(memory, rel=1e-9, abs=1e-12), path
+    else:
+        assert dask == memory, path
+
+
+def test_compare_equals_the_in_memory_compare(client, tmp_path) -> None:
+    """With a sample as large as the tables, every figure equals the in-memory report;
+    with a small one, the exact figures still do."""
+    real = with_holes(make_table(3_000, seed=5), 6)
+    synthetic = with_holes(make_table(2_500, seed=7), 8)
+    real_path = write_files(real, tmp_path / "real", 3)
+    synth_path = write_files(synthetic, tmp_path / "synth", 2)
+    memory = compare_tables(real, synthetic, target="c", sample_rows=3_000, seed=1)
+    whole = compare_dask(
+        client, str(real_path), str(synth_path), target="c", sample_rows=3_000, seed=1
+    )
+    assert whole.pop("sampling")["sample_rows"] == {"real": 3_000, "synthetic": 2_500}
+    assert_close(whole, memory)
+    sampled = compare_dask(client, str(real_path), str(synth_path), sample_rows=500, seed=1)
+    assert sampled["sampling"]["sample_rows"] == {"real": 500, "synthetic": 500}
+    assert sampled["rows"] == memory["rows"]
+    assert_close(sampled["pairs"]["correlation"], memory["pairs"]["correlation"])
+    for figure in ("covariance_norm_ratio", "covariance_log_det_ratio"):
+        assert sampled["pairs"][figure] == pytest.approx(memory["pairs"][figure], rel=1e-9)
+    for name in ("a", "b", "c", "k", "t"):
+        for figure in ("variance_ratio", "mean_diff_std", "missing_rate_diff"):
+            assert sampled["columns"][name][figure] == pytest.approx(
+                memory["columns"][name][figure], rel=1e-9, abs=1e-12
+            )
+        for side in ("real", "synthetic"):
+            for figure in ("count", "mean", "std", "min", "max", "missing_rate"):
+                assert sampled["columns"][name][side][figure] == pytest.approx(
+                    memory["columns"][name][side][figure], rel=1e-9
+                )
+        # Sampled shapes: within the stated sampling error of the whole-table KS.
+        ks_error = sampled["sampling"]["ks_critical_95"]
+        assert (
+            abs(sampled["columns"][name]["ks_statistic"] - memory["columns"][name]["ks_statistic"])
+            < 2 * ks_error
+        )
+
+
+# ---------------------------------------------------------------------------
+# The command line
+
+
+def test_cli_generate_out_dir_and_output(client, dataset, tmp_path, run_cli) -> None:
+    _, source = dataset
+    address = client.scheduler.address
+    args = ["generate", source, "--engine", "dask", "--scheduler", address, "--seed", "1"]
+    result = run_cli(*args, "--out-dir", tmp_path / "runs", "-g", "2", "-o", tmp_path / "last")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["gen-001", "gen-002"]
+    last = sorted((tmp_path / "last").iterdir())
+    assert [p.read_bytes() for p in last] == [
+        p.read_bytes() for p in sorted((tmp_path / "runs" / "gen-002").iterdir())
+    ]
+    again = run_cli(*args, "-o", tmp_path / "last")
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    forced = run_cli(*args, "-o", tmp_path / "last", "--force", "-q")
+    assert forced.exit_code == 0 and forced.stderr == ""
+    # A glob of CSV files, output to a dataset folder.
+    csv_folder = tmp_path / "csv"
+    csv_folder.mkdir()
+    table = make_table(1_200)
+    for i, rows in enumerate(np.array_split(np.arange(len(table)), 2)):
+        table.iloc[rows].to_csv(csv_folder / f"p{i}.csv", index=False)
+    from_csv = run_cli(
+        "generate",
+        f"{csv_folder}/*.csv",
+        "--engine",
+        "dask",
+        "--scheduler",
+        address,
+        "-o",
+        tmp_path / "from_csv",
+        "--seed",
+        "2",
+    )
+    assert from_csv.exit_code == 0, from_csv.stderr
+    assert len(pd.read_parquet(tmp_path / "from_csv")) == 1_200
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--report", "r.json"], "--report cannot be used with --engine dask"),
+        (["--out-dir", "runs", "--resume"], "--resume cannot be used with --engine dask"),
+        (["--format", "csv"], "--format csv cannot be used with --engine dask"),
+        (["-o", "-"], "-o - cannot be used with --engine dask"),
+        (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--workers and --memory-limit"),
+        (["--scheduler", "localhost"], "is not an address"),
+        (["--memory-limit", "lots"], "cannot use --memory-limit"),
+        (["--workers", "0"], "--workers must be at least 1"),
+        (["--partition-rows", "10"], "--partition-rows must be at least"),
+        (["--generations", "0"], "--generations must be at least 1"),
+        (["--method", "vanilla", "--weights", "epbeta:4,1,0.3,0.3"], "--method vanilla"),
+    ],
+)
+def test_cli_refusals(dataset, tmp_path, run_cli, monkeypatch, args, message) -> None:
+    """Each refused before any work: exit 2, one line on stderr, nothing written."""
+    _, source = dataset
+    monkeypatch.chdir(tmp_path)
+    base = ["generate", source, "--engine", "dask", "--seed", "1"]
+    if "-o" not in args and "--out-dir" not in args:
+        base += ["-o", "out"]
+    result = run_cli(*base, *args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_refusals_of_inputs_and_engine(dataset, tmp_path, run_cli) -> None:
+    _, source = dataset
+    stdin = run_cli("generate", "-", "--engine", "dask", "-o", tmp_path / "o")
+    assert stdin.exit_code == 2 and "cannot read stdin" in stdin.stderr
+    nothing = run_cli(
+        "generate", tmp_path / "none*.parquet", "--engine", "dask", "-o", tmp_path / "o"
+    )
+    assert nothing.exit_code == 2 and "matches no file" in nothing.stderr
+    inside = run_cli("generate", source, "--engine", "dask", "-o", source / "out")
+    assert inside.exit_code == 2 and "overlaps the input" in inside.stderr
+    for option in (["--no-shuffle"], ["--workers", "2"], ["--scheduler", "tcp://h:1"]):
+        memory = run_cli("generate", source / "part00.parquet", "-o", tmp_path / "o.csv", *option)
+        assert memory.exit_code == 2 and "needs --engine dask" in memory.stderr
+    compare = run_cli(
+        "compare", source / "part00.parquet", source / "part01.parquet", "--dashboard"
+    )
+    assert compare.exit_code == 2 and "needs --engine dask" in compare.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_compare_dask(client, dataset, tmp_path, run_cli) -> None:
+    real, source = dataset
+    synth = write_files(make_table(seed=9), tmp_path / "synth", 2)
+    result = run_cli(
+        "compare",
+        source,
+        synth,
+        "--engine",
+        "dask",
+        "--scheduler",
+        client.scheduler.address,
+        "--json",
+        tmp_path / "r.json",
+        "--sample-rows",
+        "2000",
+        "--max-variance-drift",
+        "0.5",
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["rows"] == {"real": ROWS, "synthetic": ROWS}
+    assert report["sampling"]["sample_rows"] == {"real": 2000, "synthetic": 2000}
+    assert report["columns"]["a"]["real"]["mean"] == pytest.approx(real["a"].mean(), rel=1e-9)
+
+
+def test_dask_is_imported_only_by_the_dask_engine() -> None:
+    probe = "import sys, mixsynth.cli, mixsynth.pipeline; print('dask' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------
+# Real processes: a scheduler and workers (`dask scheduler`, `dask worker`) on 127.0.0.1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_real_scheduler_and_workers(tmp_path) -> None:
+    source = write_files(make_table(3_000), tmp_path / "in", 3)
+    bin_dir = Path(sys.executable).parent
+    address = f"tcp://127.0.0.1:{free_port()}"
+    started = [
+        subprocess.Popen(
+            [
+                bin_dir / "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                address.rsplit(":", 1)[1],
+                "--no-dashboard",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        started.append(
+            subprocess.Popen(
+                [
+                    bin_dir / "dask",
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--memory-limit",
+                    "1GiB",
+                    "--local-directory",
+                    tmp_path / "w",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        with Client(address, timeout="60s") as watcher:
+            watcher.wait_for_workers(2, timeout=120)
+        mixsynth = [str(bin_dir / "mixsynth")]
+        common = ["--engine", "dask", "--scheduler", address]
+        generate = subprocess.run(
+            [
+                *mixsynth,
+                "generate",
+                str(source),
+                *common,
+                "-o",
+                str(tmp_path / "out"),
+                "--seed",
+                "4",
+                "--partition-rows",
+                "1000",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert generate.returncode == 0, generate.stderr
+        assert generate.stderr == ""  # no TTY: no progress bar
+        compare = subprocess.run(
+            [
+                *mixsynth,
+                "compare",
+                str(source),
+                str(tmp_path / "out"),
+                *common,
+                "--json",
+                str(tmp_path / "r.json"),
+                "--max-variance-drift",
+                "0.1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert compare.returncode == 0, compare.stderr
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        deadline = time.monotonic() + 30
+        for process in reversed(started):
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert len(pd.read_parquet(tmp_path / "out")) == 3_000
+    assert len(list((tmp_path / "out").iterdir())) == 3
+    shutil.rmtree(tmp_path / "w", ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# Column semantics under Dask
+
+
+def test_semantics_mean_the_same_or_are_refused(client, tmp_path, run_cli) -> None:
+    """customers.csv in two files (a zip code with leading zeros in one file only):
+    made-up keys and personal data are refused; with --keep-pii the point mass, the
+    decimals, the text zip codes and the dates are kept as in memory."""
+    real = pd.read_csv(SAMPLE_DATA / "customers.csv", dtype={"zip_code": str})
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(real)), 2)):
+        real.iloc[rows].to_csv(folder / f"part{i}.csv", index=False)
+    args = ["generate", f"{folder}/*.csv", "--engine", "dask", "--seed", "1"]
+    args += ["--scheduler", client.scheduler.address, "-o", tmp_path / "out"]
+    refused = run_cli(*args)
+    assert refused.exit_code == 2 and "cannot make up keys or personal data" in refused.stderr
+    assert "customer_id (id)" in refused.stderr and "email (pii (email))" in refused.stderr
+    assert not (tmp_path / "out").exists()
+    kept = run_cli(*args, "--keep-pii")
+    assert kept.exit_code == 0, kept.stderr
+    out = pd.read_parquet(tmp_path / "out")
+    assert len(out) == len(real)
+    # Balanced anchors and the mass taken from the dominant donor: the share is exact.
+    assert (out["monthly_spend"] == 0).sum() == (real["monthly_spend"] == 0).sum()
+    cents = out["monthly_spend"] * 100
+    assert np.allclose(cents, cents.round(), atol=1e-6)  # the input's two decimals
+    assert out["zip_code"].str.len().eq(5).all() and out["zip_code"].str.startswith("0").any()
+    assert str(pq.read_schema(next((tmp_path / "out").iterdir())).field("signup_date").type) == (
+        "date32[day]"
+    )
+    assert set(out["email"]) <= set(real["email"])  # copied from donors, as asked
+
+
+def test_partitions_that_disagree_on_a_column_are_refused() -> None:
+    rng = np.random.default_rng(3)
+    flags = pd.DataFrame({"v": rng.integers(0, 2, 1000), "x": rng.normal(size=1000)})
+    counts = pd.DataFrame({"v": rng.integers(0, 500, 1000), "x": rng.normal(size=1000)})
+    options = SynthesisOptions()
+    summaries = [summarize_part(flags, options), summarize_part(counts, options)]
+    with pytest.raises(MixsynthError, match="disagree on what column 'v' means"):
+        whole_reference(summaries, "mixed.parquet")
+    plain = SynthesisOptions(semantics=False)  # storage types only: both integers
+    merged = whole_reference([summarize_part(f, plain) for f in (flags, counts)], "m")
+    assert merged.ranges["v"] == (0.0, float(counts["v"].max()))
