@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
-import re
 import secrets
 import sys
 import warnings
@@ -499,12 +498,16 @@ def _integers_beyond_int64_as_text(
 
 #: How much of a CSV is looked at for digit strings with leading zeros (zip codes).
 LEADING_ZERO_SNIFF_BYTES = 1 << 22
+#: Number-looking text that would lose information as a number: a leading zero
+#: (02139, 007.5) or an international phone number's + (+447700900123).
+DIGITS_AS_TEXT = r"^\s*([+-]?0\d|\+\d{7,}\s*$)"
 
 
 def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table) -> pa.Table:
-    """Columns read as integers whose text has leading zeros (zip codes such as 02139,
-    account numbers) are kept as their text, value for value: as numbers they would
-    lose the zero and be mixed into codes that do not exist.
+    """Columns read as numbers whose text has leading zeros (zip codes such as 02139,
+    account numbers) or is an international phone number (+447700900123) are kept as
+    their text, value for value: as numbers they would lose the zero or the + and be
+    mixed into codes that do not exist.
 
     The text of the integer columns is looked at in the first
     :data:`LEADING_ZERO_SNIFF_BYTES` of the file (all of it for most tables); a column
@@ -513,7 +516,9 @@ def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table
     import pyarrow.compute as pc
     from pyarrow import csv
 
-    integers = [f.name for f in arrow.schema if pa.types.is_integer(f.type)]
+    integers = [
+        f.name for f in arrow.schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+    ]
     if not integers:
         return arrow
 
@@ -536,11 +541,10 @@ def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table
         sample = as_text(pa.py_buffer(head), integers)
     except (pa.ArrowException, OSError):  # a quoted newline cut in two: read it all
         sample = as_text(data, integers)
-    zeros = re.compile(r"^\s*[+-]?0\d")
     padded = [
         name
         for name in integers
-        if pc.any(pc.match_substring_regex(sample.column(name), zeros.pattern)).as_py()
+        if pc.any(pc.match_substring_regex(sample.column(name), DIGITS_AS_TEXT)).as_py()
     ]
     if not padded:
         return arrow
