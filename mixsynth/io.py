@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from mixsynth.choices import STDIO, THREADS, TableFormat, format_from_suffix
@@ -629,6 +630,17 @@ def frame_to_arrow(frame: pd.DataFrame | pa.Table, schema: pa.Schema | None = No
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def _text_scalars(*texts: str) -> list[pa.Scalar]:
+    """Arrow string scalars made from buffers: ``pa.scalar`` and Python strings handed to
+    a compute function make pyarrow import pandas (a quarter second of start-up)."""
+    data = "".join(texts).encode("utf-8")
+    offsets = np.cumsum([0, *(len(t.encode("utf-8")) for t in texts)], dtype=np.int32)
+    array = pa.Array.from_buffers(
+        pa.string(), len(texts), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    return [array[i] for i in range(len(texts))]
+
+
 def _csv_ready(table: pa.Table) -> pa.Table:
     """Text fixes so that a CSV reader gets back what was written.
 
@@ -649,7 +661,8 @@ def _csv_ready(table: pa.Table) -> pa.Table:
             continue
         text = pc.cast(column, pa.string())
         plain = pc.and_(pc.is_finite(column), pc.invert(pc.match_substring_regex(text, r"[.eE]")))
-        text = pc.if_else(plain, pc.binary_join_element_wise(text, ".0", ""), text)
+        point_zero, nothing = _text_scalars(".0", "")
+        text = pc.if_else(plain, pc.binary_join_element_wise(text, point_zero, nothing), text)
         table = table.set_column(position, field.name, text)
     if table.num_columns == 1 and table.column(0).null_count:
         # A one-column row that is missing would be a blank line, which readers skip:

@@ -191,7 +191,9 @@ def _numeric(
     counts = f"{_plural(distinct, 'distinct value')} in {_plural(observed, 'row')}"
     if kind is ColumnKind.INTEGER and distinct == observed and observed > 1 and words & KEY_WORDS:
         return ColumnSemantics(name, SemanticType.ID, f"{counts}, name says key ({name!r})")
-    if distinct <= 2 and pc.all(pc.is_in(present, value_set=_zero_one(present.type))).as_py():
+    extremes = pc.min_max(present)
+    low, high = extremes["min"].as_py(), extremes["max"].as_py()
+    if distinct <= 2 and {low, high} <= {0, 1}:  # the values are exactly {low, high}
         return ColumnSemantics(
             name, SemanticType.BOOLEAN, f"only 0 and 1 ({observed} rows), copied"
         )
@@ -209,8 +211,7 @@ def _numeric(
     top = pc.mode(present, n=1)
     if len(top) and distinct >= 3:
         value, count = top[0]["mode"].as_py(), top[0]["count"].as_py()
-        extremes = pc.min_max(present)
-        at_edge = value in (extremes["min"].as_py(), extremes["max"].as_py())
+        at_edge = value in (low, high)
         if count >= POINT_MASS_SHARE * observed and at_edge:
             point_mass = float(value)
             reason.append(f"point mass at {value:g} holds {count / observed:.0%} of values")
@@ -222,12 +223,6 @@ def _numeric(
     return ColumnSemantics(
         name, SemanticType.NUMERICAL, "; ".join(reason), decimals=decimals, point_mass=point_mass
     )
-
-
-def _zero_one(data_type: Any):
-    import pyarrow as pa
-
-    return pa.array([0, 1]).cast(data_type)
 
 
 def decimal_places(values: np.ndarray) -> int | None:
