@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
-import re
 import secrets
 import sys
 import warnings
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 
 from mixsynth.choices import STDIO, THREADS, TableFormat, format_from_suffix
@@ -499,12 +499,16 @@ def _integers_beyond_int64_as_text(
 
 #: How much of a CSV is looked at for digit strings with leading zeros (zip codes).
 LEADING_ZERO_SNIFF_BYTES = 1 << 22
+#: Number-looking text that would lose information as a number: a leading zero
+#: (02139, 007.5) or an international phone number's + (+447700900123).
+DIGITS_AS_TEXT = r"^\s*([+-]?0\d|\+\d{7,}\s*$)"
 
 
 def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table) -> pa.Table:
-    """Columns read as integers whose text has leading zeros (zip codes such as 02139,
-    account numbers) are kept as their text, value for value: as numbers they would
-    lose the zero and be mixed into codes that do not exist.
+    """Columns read as numbers whose text has leading zeros (zip codes such as 02139,
+    account numbers) or is an international phone number (+447700900123) are kept as
+    their text, value for value: as numbers they would lose the zero or the + and be
+    mixed into codes that do not exist.
 
     The text of the integer columns is looked at in the first
     :data:`LEADING_ZERO_SNIFF_BYTES` of the file (all of it for most tables); a column
@@ -513,7 +517,9 @@ def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table
     import pyarrow.compute as pc
     from pyarrow import csv
 
-    integers = [f.name for f in arrow.schema if pa.types.is_integer(f.type)]
+    integers = [
+        f.name for f in arrow.schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+    ]
     if not integers:
         return arrow
 
@@ -536,11 +542,10 @@ def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table
         sample = as_text(pa.py_buffer(head), integers)
     except (pa.ArrowException, OSError):  # a quoted newline cut in two: read it all
         sample = as_text(data, integers)
-    zeros = re.compile(r"^\s*[+-]?0\d")
     padded = [
         name
         for name in integers
-        if pc.any(pc.match_substring_regex(sample.column(name), zeros.pattern)).as_py()
+        if pc.any(pc.match_substring_regex(sample.column(name), DIGITS_AS_TEXT)).as_py()
     ]
     if not padded:
         return arrow
@@ -625,6 +630,17 @@ def frame_to_arrow(frame: pd.DataFrame | pa.Table, schema: pa.Schema | None = No
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def _text_scalars(*texts: str) -> list[pa.Scalar]:
+    """Arrow string scalars made from buffers: ``pa.scalar`` and Python strings handed to
+    a compute function make pyarrow import pandas (a quarter second of start-up)."""
+    data = "".join(texts).encode("utf-8")
+    offsets = np.cumsum([0, *(len(t.encode("utf-8")) for t in texts)], dtype=np.int32)
+    array = pa.Array.from_buffers(
+        pa.string(), len(texts), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    return [array[i] for i in range(len(texts))]
+
+
 def _csv_ready(table: pa.Table) -> pa.Table:
     """Text fixes so that a CSV reader gets back what was written.
 
@@ -645,7 +661,8 @@ def _csv_ready(table: pa.Table) -> pa.Table:
             continue
         text = pc.cast(column, pa.string())
         plain = pc.and_(pc.is_finite(column), pc.invert(pc.match_substring_regex(text, r"[.eE]")))
-        text = pc.if_else(plain, pc.binary_join_element_wise(text, ".0", ""), text)
+        point_zero, nothing = _text_scalars(".0", "")
+        text = pc.if_else(plain, pc.binary_join_element_wise(text, point_zero, nothing), text)
         table = table.set_column(position, field.name, text)
     if table.num_columns == 1 and table.column(0).null_count:
         # A one-column row that is missing would be a blank line, which readers skip:

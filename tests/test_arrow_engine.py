@@ -302,6 +302,14 @@ def test_generate_does_not_import_pandas(tmp_path: Path, fmt: str, extra: tuple[
     assert written.num_rows == (70 if extra else 40)
 
 
+@pytest.mark.parametrize("name", ["customers.csv", "wine.parquet"])
+def test_generate_on_the_sample_tables_does_not_import_pandas(tmp_path: Path, name: str) -> None:
+    """Every column kind of the semantics (0/1 labels, codes, keys, fakes, point masses,
+    whole-valued floats written to CSV) stays on the Arrow path."""
+    source = REPO / "sample_data" / name
+    assert not run_generate(tmp_path, str(source), "-o", str(tmp_path / "out.csv"), "--seed", "1")
+
+
 def test_generate_imports_pandas_for_a_report(tmp_path: Path) -> None:
     source = small_input(tmp_path, "csv")
     args = [str(source), "-o", "out.csv", "--seed", "1", "--report", "report.json"]

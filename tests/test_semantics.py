@@ -177,6 +177,15 @@ def test_leading_zeros_stay_text_value_for_value(tmp_path: Path) -> None:
     assert pa.types.is_integer(table.column("n").type)
 
 
+def test_international_phone_numbers_stay_text(tmp_path: Path) -> None:
+    """+447700900123 read as a number would lose its + and be mixed."""
+    path = tmp_path / "phones.csv"
+    path.write_text("mobile,x\n+447700900123,1.5\n+447700900456,2.5\n", encoding="utf-8")
+    table = read_arrow(str(path)).table
+    assert table.column("mobile").to_pylist() == ["+447700900123", "+447700900456"]
+    assert pa.types.is_floating(table.column("x").type)
+
+
 def test_suggest_by_names_a_category_that_explains_a_number() -> None:
     frame = arrow_to_frame(read_arrow(str(SAMPLE_DATA / "penguins.csv")).table)
     semantics = semantics_of(frame)
