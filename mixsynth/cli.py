@@ -201,6 +201,7 @@ METAVARS = {
     "mix_strength": "S",
     "eps": "E[,E1]",
     "encoding": "ENC",
+    "metadata": "FILE",
 }
 
 
