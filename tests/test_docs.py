@@ -42,13 +42,7 @@ def test_every_page_is_linked_from_the_index_and_the_readme_links_the_index():
     assert "](docs/index.md)" in readme
 
 
-#: The pages this suite answers for (other pages are their authors').
-OWN = ["index", "usage", "cli", "report", "library", "theory", "formats-and-safety", "benchmarks"]
-
-
-@pytest.mark.parametrize(
-    "page", [ROOT / "README.md", *(DOCS / f"{name}.md" for name in OWN)], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("page", [ROOT / "README.md", *PAGES], ids=lambda p: p.name)
 def test_relative_links_and_images_exist(page):
     text = FENCE.sub("", page.read_text())
     for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
