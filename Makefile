@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check test lint format bench bench-scale experiment clean
+.PHONY: install demo report-check docs test lint format bench bench-wide bench-balance bench-scale experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,21 +14,41 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
+# The demo's files are real targets: `make demo` and `make report-check` do nothing
+# when neither the input nor the code changed. A failed recipe leaves no target behind
+# (.DELETE_ON_ERROR), so the next `make` runs it again instead of trusting a half file.
+.DELETE_ON_ERROR:
+DEMO_INPUTS := sample_data/penguins.csv $(wildcard mixsynth/*.py mixsynth/*/*.py) $(STAMP)
+
+demo: demo/report.html
+
+demo/report.html: $(DEMO_INPUTS)
 	mkdir -p demo
 	$(BIN)/mixsynth generate sample_data/penguins.csv --out-dir demo --generations 10 \
 		--seed 7 --force --report demo/report.html -o demo/synthetic.csv
-	@echo "Wrote demo/gen-001.csv .. demo/gen-010.csv, demo/synthetic.csv and demo/report.html"
 
 # Render the demo's HTML report in a real headless browser, offline (Debian: apt-get
 # install chromium), and save what it shows as demo/report.png.
 CHROMIUM ?= chromium
-report-check: demo
+report-check: demo/report.png
+
+demo/report.png: demo/report.html
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
-		--user-data-dir="$$(mktemp -d)" --screenshot=demo/report.png --window-size=1200,2400 \
-		"file://$(CURDIR)/demo/report.html"
-	@test -s demo/report.png && echo "Rendered demo/report.html to demo/report.png"
+		--hide-scrollbars --user-data-dir="$$(mktemp -d)" --screenshot=$@ \
+		--window-size=1300,2400 "file://$(CURDIR)/demo/report.html"
+	@test -s $@ && echo "Rendered demo/report.html to $@"
+
+# The README's picture: the top of the demo report (regenerate after changing the report).
+docs/report.png: demo/report.png
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--hide-scrollbars --user-data-dir="$$(mktemp -d)" --screenshot=$@ \
+		--window-size=1100,1500 "file://$(CURDIR)/demo/report.html"
+
+# The CLI reference, from the commands' own --help (a test keeps it in sync).
+docs: install
+	$(BIN)/python docs/make_cli_reference.py
 
 test: install
 	$(BIN)/python -m pytest
@@ -43,6 +63,13 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_speed.py
+
+bench-wide: install
+	$(BIN)/python benchmarks/bench_wide.py
+
+# Class balancing against random over-sampling and SMOTE (5 tables, 5 folds, 2 models).
+bench-balance: install
+	$(BIN)/python benchmarks/bench_balance.py
 
 # The in-memory and Dask engines on 10M and 50M rows x 20 columns (about 10 GB of
 # seeded Parquet in benchmarks/data/, 20-40 minutes); niced: the machine may be shared.

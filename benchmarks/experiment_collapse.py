@@ -31,9 +31,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mixsynth.choices import Bounds
 from mixsynth.io import read_table
 from mixsynth.metrics import compare_tables
-from mixsynth.synth import Method, SynthesisOptions, run_generations
+from mixsynth.semantics import SemanticType
+from mixsynth.synth import Method, Reference, SynthesisOptions, run_generations
 from mixsynth.weights import WeightDistribution, parse_weights, uniform
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +43,12 @@ SAMPLE_DATA = ROOT / "sample_data"
 RESULTS = Path(__file__).resolve().parent / "results"
 BIVARIATE = "bivariate_normal"
 #: Label columns of the sample tables: targets of the train-on-synthetic utility.
-LABELS = {"penguins": "species", "wine": "cultivar", "breast_cancer": "diagnosis"}
+LABELS = {
+    "penguins": "species",
+    "wine": "cultivar",
+    "breast_cancer": "diagnosis",
+    "customers": "churned",
+}
 METHODS: dict[str, SynthesisOptions] = {
     "vanilla Beta(0.1,0.1)": SynthesisOptions(
         method=Method.VANILLA, weights=parse_weights("beta:0.1,0.1")
@@ -54,6 +61,8 @@ METHODS: dict[str, SynthesisOptions] = {
         method=Method.GENERALIZED, weights=WeightDistribution(4.34, 1.33, 0.3, 0.3)
     ),
     "generalized default": SynthesisOptions(),
+    "generalized --bounds clip": SynthesisOptions(bounds=Bounds.CLIP),
+    "generalized --bounds none": SynthesisOptions(bounds=Bounds.NONE),
 }
 #: Methods drawn in the bivariate scatter plot, beside the original.
 SCATTER_METHODS = ("vanilla Beta(0.1,0.1)", "vanilla Uniform(0,1)", "generalized default")
@@ -85,8 +94,11 @@ def load(name: str) -> pd.DataFrame:
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns mixup mixes (integers and floats); labels and categories are copied."""
-    return list(frame.select_dtypes("number").columns)
+    """The columns mixup mixes (numerical by the column semantics); labels, codes, keys
+    and categories are copied or made up, so the variance theory is not theirs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Reference.of(frame).semantics.of_type(SemanticType.NUMERICAL)
 
 
 def variance_ratios(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str]) -> pd.Series:

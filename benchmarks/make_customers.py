@@ -42,7 +42,9 @@ def customers(rows: int = ROWS, seed: int = SEED) -> pd.DataFrame:
     year = rng.choice([2019, 2020, 2021, 2022, 2023], rows)
     day = rng.integers(0, 365, rows)
     date = pd.to_datetime([f"{y}-01-01" for y in year]) + pd.to_timedelta(day, unit="D")
-    churned = (rng.random(rows) < 1 / (1 + np.exp(1.5 + 0.04 * tenure - (plan == "free")))).astype(int)
+    churned = (rng.random(rows) < 1 / (1 + np.exp(1.5 + 0.04 * tenure - (plan == "free")))).astype(
+        int
+    )
     return pd.DataFrame(
         {
             "customer_id": 100_001 + rng.permutation(rows),

@@ -22,7 +22,9 @@ from mixsynth.kinds import (
     MISSING_TIME,
     ColumnKind,
     NumericEncoding,
+    decode_integers,
     decode_times,
+    encode_integers,
     encode_times,
     finite_range,
     first_appearance_codes,
@@ -189,15 +191,25 @@ class ArrowColumns:
     def encoding(self, name, kind: ColumnKind) -> NumericEncoding:
         if kind is ColumnKind.DATETIME:
             return time_encoding(self._time_ints(name))
-        return number_encoding(numpy_dtype(self._types[name]), kind)
+        low = high = None
+        if kind is ColumnKind.INTEGER:
+            extremes = pc.min_max(self.table.column(name))
+            low, high = extremes["min"].as_py(), extremes["max"].as_py()
+        return number_encoding(numpy_dtype(self._types[name]), kind, low, high)
 
     def encode(self, name, kind: ColumnKind, encoding: NumericEncoding) -> np.ndarray:
         """float64 vector, missing as NaN; float64 without missing values is not copied."""
         if kind is ColumnKind.DATETIME:
             return encode_times(self._time_ints(name), encoding)
         column = self.table.column(name)
+        if encoding.offset:  # integers beyond 2**53, mixed from the middle of their range
+            values = encode_integers(to_numpy(column, encoding.offset), encoding)
+            missing = null_rows(column)
+            if missing is not None:
+                values[missing] = np.nan
+            return values
         if column.type != pa.float64():
-            column = column.cast(pa.float64(), safe=False)  # int64 beyond 2**53 rounds
+            column = column.cast(pa.float64(), safe=False)
         return to_numpy(column, np.nan)
 
     def decode(
@@ -214,6 +226,9 @@ class ArrowColumns:
                 return to_arrow(ints, pa.date32(), mask).cast(data_type)
             return to_arrow(ints, data_type, mask)
         if kind is ColumnKind.INTEGER:
+            if encoding.offset:
+                ints = decode_integers(values, numpy_dtype(data_type), encoding)
+                return to_arrow(ints, data_type, mask)
             whole = values if mask is None else np.where(missing, 0, values)
             return to_arrow(whole.astype(numpy_dtype(data_type)), data_type, mask)
         array = to_arrow(values, pa.float64(), mask)  # no copy of the values

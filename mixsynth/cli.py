@@ -2,7 +2,7 @@
 
 It parses options, calls :mod:`mixsynth.synth` and friends, and maps failures to exit
 statuses: 0 success, 1 a comparison threshold broken, 2 bad input or usage (one line
-on stderr, no traceback), 130 interrupted.
+on stderr, no traceback), 130 interrupted, 141 stdout's reader went away (docs/safety.md).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from mixsynth.choices import (
@@ -43,8 +44,16 @@ if TYPE_CHECKING:
     from mixsynth.synth import SynthesisOptions
 
 
+#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+#: shell reports for a tool killed by that signal; not 1 (a broken threshold) nor 2.
+CLOSED_PIPE = 128 + 13
+
+
 def _say(line: str) -> None:
-    """One plain line on stderr (never wrapped or styled, so pipelines can grep it)."""
+    """One plain line on stderr (never wrapped or styled, so pipelines can grep it);
+    nothing when stderr is closed (``2>&-``)."""
+    if sys.stderr is None:
+        return
     sys.stderr.write(line.rstrip("\n") + "\n")
     sys.stderr.flush()
 
@@ -63,15 +72,24 @@ class MixsynthGroup(TyperGroup):
                 else "Interrupted: stopped before finishing; no output file was written or changed."
             )
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader of stdout stopped early (`| head`): caught here, before Click
+            # turns it into status 1, the status of a broken threshold.
+            _silence_stdout()
+            raise typer.Exit(CLOSED_PIPE) from None
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
         extra.pop("standalone_mode", None)
+        for command in self.commands.values():
+            _name_values(command)
         # Warnings are held back: shown after a success (mixsynth's as one 'Warning:' line
         # each), dropped after an error, which stays the one line on stderr.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", MixsynthWarning)
             result = self._run(args, prog_name, **extra)
         code = result if isinstance(result, int) else 0  # a command returns None on success
+        if _stdout_flushed_or_gone():
+            code = CLOSED_PIPE
         if code in (0, 1):
             for warning in caught:
                 if not issubclass(warning.category, MixsynthWarning):
@@ -87,6 +105,9 @@ class MixsynthGroup(TyperGroup):
         """The command's exit status, every failure turned into one line on stderr."""
         try:
             return super().main(args, prog_name or "mixsynth", standalone_mode=False, **extra)
+        except click_exceptions.NoArgsIsHelpError as shown:  # a bare `mixsynth`: help, no error
+            sys.stdout.write(shown.format_message().rstrip("\n") + "\n")
+            return 0
         except MixsynthError as error:
             _say(f"Error: {error}")
             return 2
@@ -102,12 +123,111 @@ class MixsynthGroup(TyperGroup):
             # The reader of stdout stopped early (e.g. `| head`): end quietly, as Python's
             # documentation advises, with stdout pointed at /dev/null so that the final
             # flush cannot fail again.
-            with suppress(OSError, ValueError):  # e.g. no real stdout in tests
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 1
+            _silence_stdout()
+            return CLOSED_PIPE
         except MemoryError:
-            _say("Error: out of memory (give a smaller table, or fewer --rows)")
+            _say(f"Error: {OUT_OF_MEMORY}")
             return 2
+        except (RuntimeError, ImportError) as error:
+            # A thread that cannot start (no memory for its stack), or a library that
+            # cannot be mapped into memory: out of memory too.
+            if not any(s in str(error) for s in ("can't start new thread", "map segment")):
+                raise
+            _say(f"Error: {OUT_OF_MEMORY}")
+            return 2
+
+
+OUT_OF_MEMORY = "out of memory (give a smaller table, or fewer --rows)"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that no later flush fails on a closed pipe."""
+    with suppress(OSError, ValueError, AttributeError):  # e.g. no real stdout in tests
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _stdout_flushed_or_gone() -> bool:
+    """Flush stdout before exiting; True if its reader had gone (then it is silenced)."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return True
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def _stdout_console() -> Any:
+    """A rich console on stdout that leaves a closed pipe to :class:`MixsynthGroup`
+    (rich's own handling would exit with status 1, the status of a broken threshold)."""
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return PipeConsole()
+
+
+def _require_stdout() -> None:
+    """Refuse, before any work, a command whose result goes to a closed stdout (``>&-``)."""
+    if sys.stdout is None:
+        raise MixsynthError(
+            "stdout is closed, so the result cannot be shown",
+            "run the command with stdout open (or write the result to a file)",
+        )
+
+
+#: Placeholders for option values in --help, where Typer would show Python types.
+METAVARS = {
+    "by": "COL",
+    "categorical": "COL",
+    "target": "COL",
+    "column": "COL",
+    "output": "PATH",
+    "json_path": "PATH",
+    "markdown_path": "PATH",
+    "html_path": "PATH",
+    "report": "PATH",
+    "config": "FILE",
+    "out_dir": "DIR",
+    "rows": "N",
+    "sample_rows": "N",
+    "generations": "G",
+    "weights": "SPEC",
+    "mix_strength": "S",
+    "eps": "E[,E1]",
+    "encoding": "ENC",
+}
+
+
+def _name_values(command: Any) -> None:
+    """Give every option a placeholder a user reads (``--rows ROWS``, ``--method
+    [vanilla|generalized]``) instead of Typer's internal type names (``<int>``, ``<bool>``)."""
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument):  # its name is the placeholder
+            param.display_type_rich = lambda ctx: None
+            param.metavar = param.metavar or param.name.upper()
+            param._usage_display_name = lambda name=param.metavar: name  # not {NAME}
+        if param.metavar is not None or getattr(param, "is_flag", False):
+            continue
+        shown = param.display_type(None).strip("<>")
+        if "|" in shown and "[" not in shown:
+            param.metavar = f"[{shown}]"
+        else:
+            threshold = param.name.startswith(("max_", "min_"))
+            param.metavar = "X" if threshold else METAVARS.get(param.name, param.name.upper())
+
+
+def _version(show: bool) -> None:
+    if show:
+        from mixsynth.provenance import version
+
+        typer.echo(f"mixsynth {version()}")
+        raise typer.Exit()
 
 
 app = typer.Typer(
@@ -116,9 +236,23 @@ app = typer.Typer(
     help="Synthesize tabular data with vanilla or variance-preserving mixup, "
     "over generations, and compare real and synthetic tables.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Synthesize tabular data with vanilla or variance-preserving mixup, over
+    generations, and compare real and synthetic tables. Documentation: docs/index.md."""
 
 
 @contextmanager
@@ -138,7 +272,20 @@ def parse_eps(text: str) -> tuple[float, float]:
         raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
     if len(values) not in (1, 2):
         raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
+    if max(values) > USEFUL_EPS:
+        warnings.warn(
+            f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
+            f"the theory's useful range (at most {USEFUL_EPS:g}; the default is {DEFAULT_EPS:g}): "
+            "synthetic rows extrapolate far beyond their donors and the shapes distort",
+            MixsynthWarning,
+            stacklevel=2,
+        )
     return values[0], values[-1]
+
+
+#: Past this, extrapolation dominates: the distortion delta and the random walk of the
+#: variance grow quickly (docs/theory.md, "The trade-off").
+USEFUL_EPS = 0.5
 
 
 def build_options(
@@ -369,6 +516,27 @@ def generate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")
     ] = False,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            metavar="COL=VALUE",
+            help="Mix only inside the rows where a categorical or boolean column has this "
+            "value, so every synthetic row has it too (repeatable: all must hold).",
+        ),
+    ] = None,
+    balance: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COL[=STRATEGY]",
+            help="Balance the classes of COL: write the real rows, then new rows mixed inside "
+            "each class. STRATEGY as imbalanced-learn's: auto (default: every class up to the "
+            "largest), minority, not-minority, not-majority, all, or a ratio for two classes.",
+        ),
+    ] = None,
+    only_new: Annotated[
+        bool, typer.Option(help="With --balance: write only the new rows, not the real ones.")
+    ] = False,
     engine: EngineOption = Engine.MEMORY,
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
@@ -391,6 +559,7 @@ def generate(
 
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
+    from mixsynth.conditions import parse_where
     from mixsynth.io import check_input, check_output
     from mixsynth.pipeline import GenerateJob
 
@@ -402,8 +571,28 @@ def generate(
         "--shuffle/--no-shuffle": shuffle is not None,
         "--partition-rows": partition_rows is not None,
     }
+    options = build_options(
+        method,
+        weights,
+        mix_strength,
+        eps,
+        finite_sample,
+        rows,
+        by or (),
+        categorical or (),
+        pairing,
+        bounds,
+        metadata=read_metadata_option(metadata),
+        semantics=semantics,
+        keep_pii=keep_pii,
+        locale=locale,
+        round_decimals=round_decimals,
+    )
     if engine is Engine.DASK:
         refused = {
+            "--where": (bool(where), "filter the dataset first, e.g. with Dask or DuckDB"),
+            "--balance": (balance is not None, "balance a table that fits in memory"),
+            "--only-new": (only_new, "it goes with --balance, which needs the memory engine"),
             "--report": (report is not None, "run 'mixsynth compare --engine dask' on the output"),
             "--resume": (resume, "run again with --force: the same --seed gives the same files"),
             "--format csv": (
@@ -415,23 +604,6 @@ def generate(
         for option, (given, hint) in refused.items():
             if given:
                 raise MixsynthError(f"{option} cannot be used with --engine dask", hint)
-        options = build_options(
-            method,
-            weights,
-            mix_strength,
-            eps,
-            finite_sample,
-            rows,
-            by or (),
-            categorical or (),
-            pairing,
-            bounds,
-            metadata=read_metadata_option(metadata),
-            semantics=semantics,
-            keep_pii=keep_pii,
-            locale=locale,
-            round_decimals=round_decimals,
-        )
         _generate_dask(
             DaskSettings(scheduler, workers, memory_limit, dashboard),
             quiet,
@@ -456,23 +628,6 @@ def generate(
         raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
     if resume and out_dir is None:
         raise MixsynthError("--resume needs --out-dir", "give the --out-dir of the interrupted run")
-    options = build_options(
-        method,
-        weights,
-        mix_strength,
-        eps,
-        finite_sample,
-        rows,
-        by or (),
-        categorical or (),
-        pairing,
-        bounds,
-        metadata=read_metadata_option(metadata),
-        semantics=semantics,
-        keep_pii=keep_pii,
-        locale=locale,
-        round_decimals=round_decimals,
-    )
     check_input(input, input_format)
     if output is not None:
         check_output(output, force, (input,))
@@ -493,9 +648,41 @@ def generate(
         resume=resume,
         force=force,
         say=(lambda line: None) if quiet else _say,
+        where=parse_where(where or []),
+        balance=parse_balance(balance) if balance is not None else None,
+        only_new=only_new,
     )
     with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
         job.run(on_progress=advance)
+    if not quiet:
+        _say(_what_was_written(output, out_dir, generations, report))
+
+
+def _what_was_written(
+    output: str | None, out_dir: Path | None, generations: int, report: str | None
+) -> str:
+    """One line saying where generate put everything (stdout: '-')."""
+    where = {STDIO: "stdout"}
+    parts = []
+    if out_dir is not None:
+        files = "gen-001" if generations == 1 else f"gen-001 to gen-{generations:03d}"
+        parts.append(f"generations {files} in {str(out_dir)!r}")
+    if output is not None:
+        parts.append(f"the last generation to {where.get(output, repr(output))}")
+    if report is not None:
+        parts.append(f"the report to {where.get(report, repr(report))}")
+    return "wrote " + ", ".join(parts)
+
+
+def parse_balance(text: str) -> tuple[str, str | float]:
+    """'label' or 'label=minority' (or 'label=0.5', a ratio) as (column, strategy)."""
+    column, _, strategy = text.rpartition("=") if "=" in text else (text, "", "auto")
+    if not column:
+        raise MixsynthError(f"cannot read --balance {text!r}", "give COLUMN or COLUMN=STRATEGY")
+    try:
+        return column, float(strategy)
+    except ValueError:
+        return column, strategy
 
 
 @dataclass(frozen=True)
@@ -592,7 +779,7 @@ def task_progress(quiet: bool):
 def generation_progress(total: int, quiet: bool):
     """A progress bar over generations (moving slice by slice within each) on a
     terminal's stderr; nothing otherwise."""
-    if quiet or not sys.stderr.isatty():
+    if quiet or sys.stderr is None or not sys.stderr.isatty():
         yield lambda done: None
         return
     from rich.console import Console
@@ -630,6 +817,7 @@ def weights_command(
 
     Example: mixsynth weights --method vanilla --weights beta:0.2,0.2 -g 10
     """
+    _require_stdout()
     if generations < 1:
         raise MixsynthError(f"--generations must be at least 1, got {generations}")
     if rows is not None and rows < 1:
@@ -646,7 +834,7 @@ def weights_command(
         "beta": distribution.beta,
         "eps0": distribution.eps0,
         "eps1": distribution.eps1,
-        "support": [theory.lower, theory.upper],
+        "support": [theory.lower + 0.0, theory.upper + 0.0],  # no -0.0
         "mean": theory.mean,
         "rho": theory.rho,
         "generations": generations,
@@ -655,30 +843,49 @@ def weights_command(
         "kappa": theory.kappa,
         "novelty": theory.novelty,
     }
-    if as_json:
+    if as_json:  # a ratio beyond float64 (rho > 1 over many generations) is null
+        figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    rows = [
+        [
+            "lam ~",
+            f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
+            f"eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
+        ],
+        ["support", f"[{theory.lower + 0.0:g}, {theory.upper + 0.0:g}]"],  # no '-0'
+        ["E(lam)", f"{theory.mean:.6g}"],
+        ["rho (variance factor per generation)", f"{theory.rho:.6g}"],
+        [
+            f"predicted variance after {generations} generation(s)",
+            f"{theory.variance_after(generations):.6g}",
+        ],
+        ["delta = E(u^2), u = lam(1-lam) (shape distortion)", f"{theory.delta:.6g}"],
+        ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
+        ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
+    ]
+    _print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)
 
-    table = Table(
-        title=f"{options.method.value} weights: {distribution.label()}", show_header=False
-    )
-    table.add_row(
-        "lam ~",
-        f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
-    )
-    table.add_row("support", f"[{theory.lower:g}, {theory.upper:g}]")
-    table.add_row("E(lam)", f"{theory.mean:.6g}")
-    table.add_row("rho (variance factor per generation)", f"{theory.rho:.6g}")
-    table.add_row(
-        f"predicted variance after {generations} generation(s)",
-        f"{theory.variance_after(generations):.6g}",
-    )
-    table.add_row("delta = E(u^2), u = lam(1-lam) (shape distortion)", f"{theory.delta:.6g}")
-    table.add_row("kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}")
-    table.add_row("novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}")
-    Console().print(table)
+
+def _print_notes(lines: list[str]) -> None:
+    """Plain lines on stdout, wrapped (indent kept) on a terminal, whole when piped."""
+    from mixsynth.report import print_lines, wrap
+
+    console = _stdout_console()
+    width = console.width if console.is_terminal else None
+    for line in lines:
+        indent = line[: len(line) - len(line.lstrip())]
+        print_lines(console, wrap(line.strip(), width, indent))
+
+
+def _print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    """A titled table on stdout, whole: folded to fit a terminal, unlimited when piped."""
+    from mixsynth.report import print_lines, text_table, wrap
+
+    console = _stdout_console()
+    width = console.width if console.is_terminal else None
+    print_lines(console, wrap(title, width), style="bold")
+    print_lines(console, text_table(header, rows, width))
 
 
 @app.command()
@@ -708,6 +915,7 @@ def inspect(
     from mixsynth.semantics.inference import suggest_by
     from mixsynth.synth import Reference, SynthesisOptions
 
+    _require_stdout()
     if metadata is not None:
         check_output(metadata, force, (input,))
     arrow = read_arrow(input, input_format, encoding).table
@@ -738,31 +946,30 @@ def inspect(
         document = {"rows": len(frame), "columns": rows, "suggestions": suggestions}
         typer.echo(json.dumps(document, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    view = Table(title=f"{input}: {len(frame)} rows x {len(rows)} columns")
     shown = ("name", "type", "synthesis", "storage", "missing", "distinct")
-    for key in shown:
-        view.add_column(
-            key, justify="right" if key in ("missing", "distinct") else "left", overflow="fold"
-        )
-    for row in rows:
-        kind = f"{row['type']} ({row['pii']})" if row["pii"] else row["type"]
-        view.add_row(*(kind if key == "type" else str(row[key]) for key in shown))
-    console.print(view)
-    console.print("Why:", highlight=False)
-    for row in rows:
-        console.print(f"  {row['name']}: {row['reason']}", highlight=False, markup=False)
-    for hint in suggestions:
-        console.print(
-            f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
-            f"variance of {hint['explains']}; {hint['groups']} groups of at least "
-            f"{hint['smallest_group']} rows): mixing inside its groups keeps that link.",
-            highlight=False,
-            markup=False,
-        )
+    # Names and text from the data are escaped, as in error messages: no terminal
+    # escape code in them acts.
+    _print_table(
+        one_line(f"{input}: {len(frame)} rows x {len(rows)} columns"),
+        list(shown),
+        [
+            [
+                (f"{row['type']} ({row['pii']})" if row["pii"] else row["type"])
+                if key == "type"
+                else one_line(str(row[key]))
+                for key in shown
+            ]
+            for row in rows
+        ],
+    )
+    notes = ["Why:"] + [one_line(f"  {row['name']}: {row['reason']}") for row in rows]
+    notes += [
+        f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
+        f"variance of {hint['explains']}; {hint['groups']} groups of at least "
+        f"{hint['smallest_group']} rows): mixing inside its groups keeps that link."
+        for hint in suggestions
+    ]
+    _print_notes(notes)
 
 
 @app.command()
@@ -797,26 +1004,59 @@ def compare(
     ] = 0,
     input_format: InputFormatOption = None,
     encoding: EncodingOption = "utf-8",
-    categorical: CategoricalOption = None,
+    categorical: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--categorical",
+            help="Compare this column as categories (frequencies), not as numbers, e.g. "
+            "integer codes. Repeatable.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML file of thresholds ([thresholds] name = limit); options below win."
+        ),
+    ] = None,
     max_variance_drift: Annotated[
         float | None,
-        typer.Option(help="Exit 1 if a numeric column's variance ratio is outside 1 ± X."),
+        typer.Option(help="Fail if a numeric column's variance ratio is outside 1 ± X."),
+    ] = None,
+    min_column_shapes: Annotated[
+        float | None, typer.Option(help="Fail if the column shapes score is below X.")
     ] = None,
     min_overall_score: Annotated[
-        float | None, typer.Option(help="Exit 1 if the overall quality score is below X.")
+        float | None, typer.Option(help="Fail if the overall quality score is below X.")
     ] = None,
-    max_exact_copy_share: Annotated[
-        float | None,
-        typer.Option(help="Exit 1 if more than this share of synthetic rows copy a real row."),
+    min_pair_trends: Annotated[
+        float | None, typer.Option(help="Fail if the column pair trends score is below X.")
     ] = None,
     max_correlation_diff: Annotated[
         float | None,
-        typer.Option(help="Exit 1 if a pair's correlation differs by more than X."),
+        typer.Option(help="Fail if a pair's correlation differs by more than X."),
+    ] = None,
+    max_exact_copy_share: Annotated[
+        float | None,
+        typer.Option(help="Fail if more than this share of synthetic rows copy a real row."),
+    ] = None,
+    min_dcr_ratio: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail if the synthetic rows' 5th-percentile distance to the closest real "
+            "row is below X times the real holdout rows' (near-copies)."
+        ),
+    ] = None,
+    min_utility_ratio: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail if a model trained on synthetic rows scores below X times one "
+            "trained on real rows (needs --target)."
+        ),
     ] = None,
     max_unique_value_leak: Annotated[
         float | None,
         typer.Option(
-            help="Exit 1 if, in a column that is not mixed, more than this share of "
+            help="Fail if, in a column that is not mixed, more than this share of "
             "synthetic rows carry a value that occurs once in the real table.",
         ),
     ] = None,
@@ -831,33 +1071,50 @@ def compare(
     memory_limit: MemoryLimitOption = None,
     dashboard: DashboardOption = False,
 ) -> None:
-    """Compare a real and a synthetic table: shapes, pairs, privacy, utility, scores.
+    """Compare a real and a synthetic table: a verdict, then shapes, pairs, privacy, utility.
 
-    Exit status 1 when a --max-*/--min-* threshold is broken (one line each on stderr).
+    Every report opens with pass / warn / fail per area and the rule that decided it
+    (default rules: docs/report.md). Exit status 1 when a threshold you set (an option
+    below or --config) is broken, with one line each on stderr.
 
     Example: mixsynth compare real.csv synth.csv --html report.html --min-overall-score 0.8
     """
     from mixsynth.io import check_output, read_table
-    from mixsynth.metrics import check_thresholds, compare_tables
-    from mixsynth.report import render_terminal, write_report
+    from mixsynth.metrics import compare_tables
+    from mixsynth.outputs import check_distinct
+    from mixsynth.provenance import provenance
+    from mixsynth.report import check_report_kind, render_terminal, write_report
+    from mixsynth.verdict import broken_user_limits, judge, load_config, thresholds_from
 
     outputs = {"json": json_path, "markdown": markdown_path, "html": html_path}
     to_stdout = [f"--{kind}" for kind, path in outputs.items() if path == STDIO]
     if len(to_stdout) > 1:
         raise MixsynthError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
+    if to_stdout or not quiet:
+        _require_stdout()
+    check_distinct(
+        [(f"--{kind}", path) for kind, path in outputs.items() if path is not None],
+        (real, synthetic),
+    )
     if real == STDIO and synthetic == STDIO:
         raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
-    for option, value, low, high in (
-        ("--max-variance-drift", max_variance_drift, 0.0, float("inf")),
-        ("--min-overall-score", min_overall_score, 0.0, 1.0),
-        ("--max-exact-copy-share", max_exact_copy_share, 0.0, 1.0),
-        ("--max-correlation-diff", max_correlation_diff, 0.0, 2.0),
-        ("--max-unique-value-leak", max_unique_value_leak, 0.0, 1.0),
-    ):
-        if value is not None and not low <= value <= high:  # NaN fails too
-            raise MixsynthError(f"{option} must lie in [{low:g}, {high:g}], got {value:g}")
-    for path in outputs.values():
+    thresholds = thresholds_from(
+        load_config(config) if config is not None else None,
+        {
+            "max_variance_drift": max_variance_drift,
+            "min_column_shapes": min_column_shapes,
+            "min_overall_score": min_overall_score,
+            "min_pair_trends": min_pair_trends,
+            "max_correlation_diff": max_correlation_diff,
+            "max_exact_copy_share": max_exact_copy_share,
+            "min_dcr_ratio": min_dcr_ratio,
+            "max_unique_value_leak": max_unique_value_leak,
+            "min_utility_ratio": min_utility_ratio,
+        },
+    )
+    for kind, path in outputs.items():
         if path is not None:
+            check_report_kind(path, kind)
             check_output(path, force, (real, synthetic))
     options: dict[str, Any] = {
         "target": target,
@@ -868,6 +1125,7 @@ def compare(
     if sample_rows is not None:
         options["sample_rows"] = sample_rows
     settings = DaskSettings(scheduler, workers, memory_limit, dashboard)
+    frames = None
     if engine is Engine.DASK:
         report = _compare_dask(settings, quiet, real, synthetic, input_format, encoding, options)
     else:
@@ -875,31 +1133,63 @@ def compare(
             {"--scheduler": scheduler is not None, "--workers": workers is not None}
             | {"--memory-limit": memory_limit is not None, "--dashboard": dashboard}
         )
-        report = compare_tables(
+        frames = (
             read_table(real, input_format, encoding).frame,
             read_table(synthetic, input_format, encoding).frame,
-            **options,
         )
+        report = compare_tables(*frames, **options)
+    report = judge(report, thresholds) | {
+        "provenance": provenance({"real": real, "synthetic": synthetic}, report["options"])
+    }
     title = f"mixsynth compare: {real} vs {synthetic}"
     for kind, path in outputs.items():
         if path is not None:
-            write_report(report, path, kind, title)
+            write_report(report, path, kind, title, frames)
     if not quiet and not to_stdout:
-        from rich.console import Console
-
-        render_terminal(report, Console(), title)
-    broken = check_thresholds(
-        report,
-        max_variance_drift=max_variance_drift,
-        min_overall_score=min_overall_score,
-        max_exact_copy_share=max_exact_copy_share,
-        max_correlation_diff=max_correlation_diff,
-        max_unique_value_leak=max_unique_value_leak,
-    )
-    for message in broken:
-        _say(f"Threshold broken: {message}")
+        render_terminal(report, _stdout_console(), title)
+    broken = broken_user_limits(report)
+    for check in broken:
+        _say(f"Threshold broken: {check['message']} ({check['source']})")
     if broken:
         raise typer.Exit(1)
+
+
+@app.command()
+def plot(
+    real: Annotated[str, typer.Argument(help="Real table (.csv or .parquet), or - for stdin.")],
+    synthetic: Annotated[
+        str, typer.Argument(help="Synthetic table (.csv or .parquet), or - for stdin.")
+    ],
+    column: Annotated[str, typer.Option("--column", "-c", help="The column to plot.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="PNG file to write.")],
+    input_format: InputFormatOption = None,
+    encoding: EncodingOption = "utf-8",
+    categorical: Annotated[
+        list[str] | None,
+        typer.Option("--categorical", help="Plot this column as categories. Repeatable."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing PNG.")] = False,
+) -> None:
+    """Plot one column, real against synthetic, as a PNG (as in the HTML report).
+
+    Example: mixsynth plot real.csv synth.csv --column body_mass_g -o body_mass_g.png
+    """
+    from mixsynth.io import atomic_path, check_output, read_table
+    from mixsynth.plots import plot_column
+
+    if Path(output).suffix.lower() != ".png":
+        raise MixsynthError(f"-o {output!r} must name a .png file", "e.g. -o column.png")
+    if real == STDIO and synthetic == STDIO:
+        raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
+    check_output(output, force, (real, synthetic))
+    png = plot_column(
+        read_table(real, input_format, encoding).frame,
+        read_table(synthetic, input_format, encoding).frame,
+        column,
+        categorical or (),
+    )
+    with atomic_path(output) as temporary:
+        Path(temporary).write_bytes(png)
 
 
 def _distinct(series: Any) -> int:
@@ -910,11 +1200,30 @@ def _distinct(series: Any) -> int:
         return int(series.dropna().map(repr).nunique())
 
 
+def _occupy_closed_descriptors() -> None:
+    """Open /dev/null on stdin, stdout or stderr if the shell closed them (``<&-``).
+
+    Python then sets ``sys.stdin`` (...) to None, which mixsynth checks where it uses
+    them; the descriptor itself must still be taken, or the next file opened would get
+    its number and anything written to "stderr" by a library would land in it.
+    """
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            with suppress(OSError):
+                opened = os.open(os.devnull, os.O_RDWR)
+                if opened != descriptor:
+                    os.dup2(opened, descriptor)
+                    os.close(opened)
+
+
 def main() -> None:
     # Arrow allocates with the C library's malloc, so the memory its readers free is
     # reused by numpy's arrays instead of being held in a pool of its own: measured on
-    # 1M-row tables, less peak memory and less time (README, "Benchmarks").
+    # 1M-row tables, less peak memory and less time (docs/benchmarks.md).
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    _occupy_closed_descriptors()
     # SIGTERM (e.g. from `timeout` or a CI runner) stops a run as Ctrl-C does: temporary
     # files removed, previous files intact, one line saying how far it got, status 130.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class MixsynthError(Exception):
     """A problem with the user's input or options: what is wrong and how to fix it.
@@ -33,6 +36,18 @@ def one_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def column_hint(name: str, names: Iterable[Any]) -> str:
+    """'did you mean ...?' for a mistyped column (case or a typo), then the columns there are."""
+    import difflib
+
+    names = [str(n) for n in names]
+    folded = {n.lower(): n for n in names}
+    close = [folded[name.lower()]] if name.lower() in folded else []
+    close = close or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    listed = f"columns are: {', '.join(names)}"
+    return f"did you mean {close[0]!r}? {listed}" if close else listed
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
-import re
 import secrets
 import sys
 import warnings
@@ -94,11 +93,27 @@ def _source_bytes(source: str) -> pa.Buffer | str:
     """The input for pyarrow: a path, or the bytes of stdin and of anything that is not
     a regular file (a pipe such as bash's ``<(...)`` can be read only once, in order)."""
     if source == STDIO:
-        return pa.py_buffer(sys.stdin.buffer.read())
+        return pa.py_buffer(stdin_bytes())
     if not Path(source).is_file():
         with open(source, "rb") as handle:
             return pa.py_buffer(handle.read())
     return source
+
+
+def stdin_bytes() -> bytes:
+    """All of stdin; a closed stdin (``<&-``) is a bad input, not a crash."""
+    if sys.stdin is None:
+        raise MixsynthError("stdin is closed", "pipe a table in, or give a file path")
+    return sys.stdin.buffer.read()
+
+
+def stdout_buffer() -> IO[bytes]:
+    """stdout as bytes; a closed stdout (``>&-``) is a bad usage, not a crash."""
+    if sys.stdout is None:
+        raise MixsynthError(
+            "stdout is closed, so nothing can be written to it", "give a file path instead of -"
+        )
+    return sys.stdout.buffer
 
 
 def _compressed(head: bytes) -> MixsynthError | None:
@@ -166,8 +181,9 @@ def read_arrow(
     data = _source_bytes(source)
     name = "stdin" if source == STDIO else repr(source)
     head = _head(data)
-    if not head:
-        raise MixsynthError(f"{name} is empty", "give a table with a header row and data rows")
+    if not head or (fmt is TableFormat.CSV and _blank(data, head)):
+        what = "is empty" if not head else "is empty (nothing but blank lines and spaces)"
+        raise MixsynthError(f"{name} {what}", "give a table with a header row and data rows")
     compressed = _compressed(head)
     if compressed is not None:
         raise MixsynthError(f"{name} is {compressed.message}", compressed.hint)
@@ -187,6 +203,7 @@ def read_arrow(
         try:
             arrow = _read_parquet(data)
         except (pa.ArrowException, OSError) as error:
+            _raise_if_out_of_memory(error)
             raise MixsynthError(
                 f"{name} is not a readable Parquet file: {_first_line(error)}",
                 "it may be truncated or corrupted; write it again",
@@ -227,6 +244,13 @@ def _warn_if_another_delimiter(name: str, columns: list[str]) -> None:
             return
 
 
+def _raise_if_out_of_memory(error: BaseException) -> None:
+    """Arrow's ways of saying it ran out of memory (an allocation, a worker thread that
+    could not start) are MemoryError, which the CLI reports as one line like any other."""
+    if isinstance(error, pa.ArrowMemoryError) or "Failed to launch worker thread" in str(error):
+        raise MemoryError(str(error)) from None
+
+
 def _first_line(error: BaseException, limit: int = 200) -> str:
     """An exception's text as one short line."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -239,12 +263,7 @@ def _read_csv_checked(
     """pyarrow's CSV reader, with every way it can fail or silently mangle turned into
     a clear error: unknown encodings, UTF-16 and binary files, invalid UTF-8 (which
     pyarrow would read as a binary column), bad rows (with their line number)."""
-    try:
-        utf8 = codecs.lookup(encoding).name == "utf-8"
-    except LookupError:
-        raise MixsynthError(
-            f"unknown encoding {encoding!r}", "give e.g. --encoding utf-8, latin-1 or cp1252"
-        ) from None
+    utf8 = check_encoding(encoding) == "utf-8"
     if utf8:
         for bom, codec in TEXT_BOMS.items():
             if head.startswith(bom):
@@ -279,6 +298,7 @@ def _read_csv_checked(
             "give the file's encoding with --encoding",
         ) from None
     except (pa.ArrowException, OSError) as error:
+        _raise_if_out_of_memory(error)
         raise _csv_error(data, name, error, encoding) from None
     try:
         arrow.schema.names  # noqa: B018 (pyarrow decodes the names here)
@@ -287,6 +307,35 @@ def _read_csv_checked(
     if utf8 and any(pa.types.is_binary(field.type) for field in arrow.schema):
         raise _not_utf8(name, _first_invalid_utf8_line(_all_bytes(data)))
     return arrow
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec's name, after refusing unknown codecs and those that are not text
+    encodings (``rot13``, ``hex``, ``zlib``: bytes to bytes or str to str)."""
+    hint = "give e.g. --encoding utf-8, latin-1 or cp1252"
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError):  # ValueError: a name holding NUL
+        raise MixsynthError(f"unknown encoding {encoding!r}", hint) from None
+    if not getattr(info, "_is_text_encoding", True):  # as str.encode and open() check
+        raise MixsynthError(f"{encoding!r} is not a text encoding", hint)
+    return info.name
+
+
+def _blank(data: pa.Buffer | str, head: bytes) -> bool:
+    """Nothing but spaces and line breaks: no header, no rows, whatever a reader makes
+    of it (pyarrow reads a one-row table with a column named '   ')."""
+    if head.strip():
+        return False
+    if len(head) < HEAD_BYTES:
+        return True
+    if isinstance(data, pa.Buffer):
+        return not data.to_pybytes().strip()
+    with open(data, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if chunk.strip():
+                return False
+    return True
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -449,12 +498,16 @@ def _integers_beyond_int64_as_text(
 
 #: How much of a CSV is looked at for digit strings with leading zeros (zip codes).
 LEADING_ZERO_SNIFF_BYTES = 1 << 22
+#: Number-looking text that would lose information as a number: a leading zero
+#: (02139, 007.5) or an international phone number's + (+447700900123).
+DIGITS_AS_TEXT = r"^\s*([+-]?0\d|\+\d{7,}\s*$)"
 
 
 def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table) -> pa.Table:
-    """Columns read as integers whose text has leading zeros (zip codes such as 02139,
-    account numbers) are kept as their text, value for value: as numbers they would
-    lose the zero and be mixed into codes that do not exist.
+    """Columns read as numbers whose text has leading zeros (zip codes such as 02139,
+    account numbers) or is an international phone number (+447700900123) are kept as
+    their text, value for value: as numbers they would lose the zero or the + and be
+    mixed into codes that do not exist.
 
     The text of the integer columns is looked at in the first
     :data:`LEADING_ZERO_SNIFF_BYTES` of the file (all of it for most tables); a column
@@ -463,7 +516,9 @@ def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table
     import pyarrow.compute as pc
     from pyarrow import csv
 
-    integers = [f.name for f in arrow.schema if pa.types.is_integer(f.type)]
+    integers = [
+        f.name for f in arrow.schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+    ]
     if not integers:
         return arrow
 
@@ -486,11 +541,10 @@ def _leading_zeros_as_text(data: pa.Buffer | str, encoding: str, arrow: pa.Table
         sample = as_text(pa.py_buffer(head), integers)
     except (pa.ArrowException, OSError):  # a quoted newline cut in two: read it all
         sample = as_text(data, integers)
-    zeros = re.compile(r"^\s*[+-]?0\d")
     padded = [
         name
         for name in integers
-        if pc.any(pc.match_substring_regex(sample.column(name), zeros.pattern)).as_py()
+        if pc.any(pc.match_substring_regex(sample.column(name), DIGITS_AS_TEXT)).as_py()
     ]
     if not padded:
         return arrow
@@ -578,7 +632,8 @@ def frame_to_arrow(frame: pd.DataFrame | pa.Table, schema: pa.Schema | None = No
 def _csv_ready(table: pa.Table) -> pa.Table:
     """Text fixes so that a CSV reader gets back what was written.
 
-    Whole-valued float columns print as '3.0', not '3', so they stay floats.
+    Whole-valued float columns print as '3.0', not '3', so they stay floats; half
+    floats (float16, from Parquet) are written as the float64 of the same value.
     """
     import pyarrow.compute as pc
 
@@ -586,6 +641,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
         if not pa.types.is_floating(field.type):
             continue
         column = table.column(position)
+        if pa.types.is_float16(field.type):
+            # Arrow cannot format (or floor) half floats; float64 holds them exactly.
+            column = column.cast(pa.float64())
+            table = table.set_column(position, field.name, column)
         if not (_all_whole(column.slice(0, 1024)) and _all_whole(column)):  # fails fast
             continue
         text = pc.cast(column, pa.string())
@@ -635,29 +694,14 @@ def _write_csv(table: pa.Table, handle: IO[bytes], header: bool) -> None:
 
 
 def check_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> None:
-    """Refuse to overwrite an existing file without ``force``, or any input ever."""
-    if dest == STDIO:
-        return
-    path = Path(dest)
-    for source in inputs:
-        if source != STDIO and Path(source).exists() and path.exists() and path.samefile(source):
-            raise MixsynthError(
-                f"output {dest!r} is the input file", "write the output to another path"
-            )
-    if path.is_dir():
-        raise MixsynthError(f"output {dest!r} is a directory", "give a file name")
-    if path.exists() and not path.is_file():
-        return  # a device or a pipe (/dev/null, /dev/stdout, a FIFO): written straight into
-    if path.exists() and not force:
-        raise MixsynthError(f"output {dest!r} already exists", "give --force to overwrite it")
-    if not path.parent.exists():
-        raise MixsynthError(f"the folder of output {dest!r} does not exist", "create it first")
-    if not path.parent.is_dir():
-        raise MixsynthError(f"the folder of output {dest!r} is not a folder", "check the path")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise MixsynthError(
-            f"cannot write in the folder of output {dest!r}", "check its permissions"
-        )
+    """Refuse to overwrite an existing file without ``force``, or any input ever.
+
+    Links, special files and descriptors follow :mod:`mixsynth.outputs`' rules.
+    """
+    from mixsynth.outputs import check_distinct, check_target
+
+    check_distinct([("output", dest)], inputs)
+    check_target(dest, force)
 
 
 def _csv_cannot_hold(data_type: pa.DataType) -> bool:
@@ -701,7 +745,9 @@ def table_writer(
     caller_failed = False
     try:
         with contextlib.ExitStack() as stack:
-            target = sys.stdout.buffer if dest == STDIO else stack.enter_context(atomic_path(dest))
+            target = stack.enter_context(
+                output_stream(dest) if _written_into(dest) else atomic_path(dest)
+            )
             if fmt is TableFormat.PARQUET:
                 from pyarrow import parquet
 
@@ -716,7 +762,7 @@ def table_writer(
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
             else:
-                handle = target if dest == STDIO else stack.enter_context(open(target, "wb"))
+                handle = target if _written_into(dest) else stack.enter_context(open(target, "wb"))
                 header = [True]
 
                 def store(table: pa.Table) -> None:
@@ -729,6 +775,7 @@ def table_writer(
                 except BrokenPipeError:  # the reader of stdout stopped (e.g. head): not ours
                     raise
                 except (OSError, pa.ArrowException) as error:
+                    _raise_if_out_of_memory(error)
                     raise _write_error(dest, error) from None
 
             try:
@@ -737,11 +784,19 @@ def table_writer(
                 caller_failed = True
                 raise
         if dest == STDIO:
-            sys.stdout.buffer.flush()
+            stdout_buffer().flush()
     except (OSError, pa.ArrowException) as error:
+        _raise_if_out_of_memory(error)
         if caller_failed or isinstance(error, BrokenPipeError):  # not ours to describe
             raise
         raise _write_error(dest, error) from None  # opening, closing, renaming
+
+
+def _written_into(dest: str) -> bool:
+    """stdout, a descriptor, a device or a pipe: written as a stream, not a file path."""
+    from mixsynth.outputs import resolve
+
+    return dest == STDIO or resolve(dest).direct
 
 
 def _dictionary_columns(schema: pa.Schema) -> list[str] | bool:
@@ -773,24 +828,58 @@ def _write_error(dest: str, error: BaseException) -> MixsynthError:
 
 @contextlib.contextmanager
 def atomic_path(dest: str) -> Iterator[str]:
-    """A temporary path beside ``dest``; renamed onto it only if the block succeeds.
+    """A temporary path beside the file ``dest`` names; renamed onto it only if the
+    block succeeds.
 
     On any failure, Ctrl-C included, the temporary file is removed and ``dest`` is
-    left as it was. A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is
-    written into directly: renaming over it would replace the device with a file.
+    left as it was. A device, a pipe or a descriptor (``/dev/null``, ``/dev/stdout``, a
+    FIFO) is written into directly: renaming over it would replace it with a file. A
+    symbolic link means its target: the temporary file is made in the target's folder
+    and renamed onto the target, and the link stays (docs/safety.md).
     """
-    target = Path(dest)
-    if target.exists() and not target.is_file() and not target.is_dir():
+    from mixsynth.outputs import resolve
+
+    target = resolve(dest)
+    if target.direct:
         yield dest
         return
+    real = Path(target.real)
     # The name is chosen before the file exists, and the file made inside the try: a
     # Ctrl-C at any point leaves nothing behind (mkstemp's file could be orphaned).
-    temporary = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+    temporary = str(real.parent / f".{real.name}.{secrets.token_hex(6)}.tmp")
     try:
         os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         yield temporary
-        os.replace(temporary, target)
+        os.replace(temporary, real)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def output_stream(dest: str) -> Iterator[IO[bytes]]:
+    """A binary stream onto ``dest``: stdout for ``-``, this process's descriptor for
+    ``/dev/stdout`` and the like (duplicated, so the shell's ``>>`` still appends), the
+    device or pipe itself, or else a temporary file renamed into place on success."""
+    from mixsynth.outputs import resolve
+
+    if dest == STDIO:
+        yield stdout_buffer()
+        return
+    target = resolve(dest)
+    if target.descriptor is not None:
+        if target.descriptor == 1:
+            stdout_buffer().flush()
+        with os.fdopen(os.dup(target.descriptor), "wb") as handle:
+            yield handle
+        return
+    with atomic_path(dest) as path, open(path, "wb") as handle:
+        yield handle
+
+
+def write_text(dest: str, text: str) -> None:
+    """Write UTF-8 text atomically (``-`` = stdout), as :func:`output_stream` does."""
+    with output_stream(dest) as handle:
+        handle.write(text.encode("utf-8"))
+        handle.flush()

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import MixsynthError, column_hint
 
 #: How missing timestamps are held while a time column is an int64 vector (pandas' NaT).
 MISSING_TIME = np.iinfo(np.int64).min
@@ -78,17 +78,67 @@ def time_encoding(ints: np.ndarray) -> NumericEncoding:
     return NumericEncoding(offset, info.min + 1024 - offset, info.max - 1024 - offset)
 
 
-def number_encoding(dtype: Any, kind: ColumnKind) -> NumericEncoding:
-    """Encoding of an integer or float column stored as numpy ``dtype``."""
+#: Integers up to this magnitude are exact in float64; beyond, a column is mixed
+#: relative to the middle of its range (see :func:`number_encoding`).
+EXACT_IN_FLOAT = 2**53
+#: Largest encoded magnitude of such a column: its differences stay exact in int64.
+_OFFSET_SPAN = 2**62
+
+
+def number_encoding(
+    dtype: Any, kind: ColumnKind, low: int | None = None, high: int | None = None
+) -> NumericEncoding:
+    """Encoding of an integer or float column stored as numpy ``dtype``.
+
+    An integer column with values beyond 2**53 but a narrower range (``low`` to
+    ``high``, its observed extremes) is mixed as differences from the middle of that
+    range, as datetimes are: float64 then holds them exactly, so values near int64's or
+    uint64's ends stay distinct and inside the dtype, instead of rounding to a few
+    multiples of 2048.
+    """
     try:
         info = np.iinfo(dtype) if kind is ColumnKind.INTEGER else np.finfo(dtype)
         lower, upper = float(info.min), float(info.max)
     except (TypeError, ValueError):
         lower, upper = -np.inf, np.inf
-    if kind is ColumnKind.INTEGER:
-        # float64 rounds 2**63 - 1 up to 2**63, which int64 cannot hold.
-        lower, upper = float(np.nextafter(lower, 0)), float(np.nextafter(upper, 0))
-    return NumericEncoding(0, lower, upper)
+    if kind is not ColumnKind.INTEGER:
+        return NumericEncoding(0, lower, upper)
+    if (
+        low is not None
+        and high is not None
+        and max(-low, high) > EXACT_IN_FLOAT
+        and high - low < _OFFSET_SPAN
+    ):
+        offset = (low + high) // 2
+        first = max(int(info.min) - offset, -_OFFSET_SPAN)
+        last = min(int(info.max) - offset, _OFFSET_SPAN)
+        return NumericEncoding(offset, _inward(first), _inward(last))
+    # float64 rounds 2**63 - 1 up to 2**63, which int64 cannot hold.
+    return NumericEncoding(0, _inward(lower), _inward(upper))
+
+
+def _inward(value: float) -> float:
+    """``value`` as a float64 that does not round away from zero past it."""
+    as_float = float(value)
+    return float(np.nextafter(as_float, 0)) if abs(as_float) > EXACT_IN_FLOAT else as_float
+
+
+def encode_integers(ints: np.ndarray, encoding: NumericEncoding) -> np.ndarray:
+    """float64 differences of a 64-bit integer column from the encoding's offset,
+    computed exactly (modular arithmetic in the column's own width)."""
+    if ints.dtype.kind == "u":
+        differences = (ints - np.uint64(encoding.offset)).view(np.int64)
+    else:
+        differences = ints - np.int64(encoding.offset)
+    return differences.astype(np.float64)
+
+
+def decode_integers(values: np.ndarray, dtype: Any, encoding: NumericEncoding) -> np.ndarray:
+    """Integers of ``dtype`` back from rounded float64 differences (missing as 0)."""
+    differences = np.where(np.isnan(values), 0, values).astype(np.int64)
+    if np.dtype(dtype).kind == "u":
+        return differences.view(np.uint64) + np.uint64(encoding.offset)
+    return differences + np.int64(encoding.offset)
 
 
 def encode_times(ints: np.ndarray, encoding: NumericEncoding) -> np.ndarray:
@@ -192,7 +242,7 @@ def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec
     if unknown:
         raise MixsynthError(
             f"--categorical column {sorted(unknown)[0]!r} is not in the table",
-            f"columns are: {', '.join(map(str, columns.names))}",
+            column_hint(sorted(unknown)[0], columns.names),
         )
     return [
         ColumnSpec(
@@ -220,6 +270,5 @@ def check_by(names: Sequence[Any], by: Sequence[str]) -> None:
     missing = [c for c in by if c not in names]
     if missing:
         raise MixsynthError(
-            f"--by column {missing[0]!r} is not in the table",
-            f"columns are: {', '.join(map(str, names))}",
+            f"--by column {missing[0]!r} is not in the table", column_hint(missing[0], names)
         )

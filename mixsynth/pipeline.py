@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from mixsynth.balance import new_rows_per_class, oversample
+from mixsynth.conditions import matching_rows, take_rows
 from mixsynth.errors import MixsynthError, RunInterrupted
 from mixsynth.io import (
     STDIO,
@@ -25,13 +28,23 @@ from mixsynth.io import (
     TableFormat,
     arrow_to_frame,
     atomic_path,
+    check_input,
     check_output,
     check_writable,
     read_arrow,
     table_writer,
     write_table,
 )
-from mixsynth.kinds import check_by
+from mixsynth.kinds import check_by, group_codes
+from mixsynth.outputs import (
+    RunLock,
+    check_distinct,
+    file_lock,
+    locked,
+    remove_leftovers,
+    resolve,
+)
+from mixsynth.provenance import input_fingerprint
 from mixsynth.synth import (
     Generation,
     GenerationStream,
@@ -42,6 +55,8 @@ from mixsynth.synth import (
 
 #: The run record in --out-dir: what --resume checks and continues.
 RUN_RECORD = "mixsynth-run.json"
+#: The lock file a run holds in --out-dir (docs/safety.md).
+LOCK_FILE = ".mixsynth-run.lock"
 
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
@@ -86,15 +101,40 @@ def check_memory(rows: int, columns: int) -> None:
         )
 
 
-def input_fingerprint(source: str) -> str | None:
-    """SHA-256 of an input file, so that a resume can tell it is the same data (stdin: None)."""
-    if source == STDIO or not Path(source).is_file():  # a pipe cannot be read twice
-        return None
-    digest = hashlib.sha256()
-    with open(source, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _read_record(path: Path) -> dict:
+    """The run record, checked field by field: a damaged or hand-edited record is one
+    clear refusal, not a crash half-way through a resume."""
+
+    def damaged(what: str) -> MixsynthError:
+        return MixsynthError(
+            f"cannot resume: {str(path)!r} is damaged ({what})",
+            "start again with --force (without --resume)",
+        )
+
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise damaged("not readable JSON") from None
+    if not isinstance(record, dict) or record.get("mixsynth_run") != 1:
+        raise damaged("not a mixsynth run record")
+
+    def whole(key: str, low: int, high: float = float("inf")) -> int:
+        value = record.get(key)
+        if type(value) is not int or not low <= value <= high:
+            shown = "missing" if value is None else json.dumps(value)
+            bounds = f"from {low} to {int(high)}" if high != float("inf") else f">= {low}"
+            raise damaged(f"{key!r} must be a whole number {bounds}, got {shown}")
+        return value
+
+    whole("seed", 0)
+    whole("completed", 0, whole("generations", 1))
+    if record.get("format") not in [f.value for f in TableFormat]:
+        raise damaged(f"'format' must be csv or parquet, got {json.dumps(record.get('format'))}")
+    if not isinstance(record.get("options"), dict):
+        raise damaged("'options' must be an object")
+    if not (record.get("input") is None or isinstance(record.get("input"), str)):
+        raise damaged("'input' must be a SHA-256 or null")
+    return record
 
 
 @dataclass(kw_only=True)
@@ -118,6 +158,12 @@ class GenerateJob:
     resume: bool = False
     force: bool = False
     say: Callable[[str], None] = field(default=lambda line: None)
+    #: ``--where``: mix only inside the rows where each column has the given value.
+    where: dict[str, str] = field(default_factory=dict)
+    #: ``--balance COL[=STRATEGY]``: class column and imbalanced-learn strategy name.
+    balance: tuple[str, str | float] | None = None
+    #: ``--only-new``: with ``balance``, write the new rows without the real ones.
+    only_new: bool = False
 
     def run(
         self,
@@ -131,6 +177,20 @@ class GenerateJob:
         ``on_progress`` hears, after each slice, how many generations are done (2.5 =
         half of the third), for a progress bar.
         """
+        self._check_balance()
+        planned = self.output_format or (
+            TableFormat.CSV if self.output == STDIO else check_input(self.input, self.input_format)
+        )
+        self._check_distinct(planned)  # before anything is read, made or written
+        with _removed_if_refused(self.out_dir):
+            self._make_out_dir()
+            with locked(self._locks(planned)):
+                return self._run(on_generation, on_progress)
+
+    def _run(
+        self, on_generation: Callable[[Generation], None], on_progress: Callable[[float], None]
+    ) -> list[dict]:
+        """The run itself, once its outputs are checked and locked."""
         source = read_arrow(self.input, self.input_format, self.encoding)
         schema = source.table.schema
         fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
@@ -138,26 +198,30 @@ class GenerateJob:
         check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
         reference = Reference.of(source.table, self.options)
         check_by(source.table.column_names, self.options.by)  # fails before any output
-        with _removed_if_refused(self.out_dir):
-            start, frame = self._starting_point(source, fmt)
-            report_kind = None
-            if self.report is not None:  # checked after --out-dir exists: it may go there
-                from mixsynth.report import check_report_output
+        real = source.table
+        if self.where:  # before any output exists, so a condition nothing meets writes nothing
+            real = take_rows(real, matching_rows(real, self.where, reference))
+        start, frame = self._starting_point(source, fmt)
+        frame = real if start == 0 else frame
+        report_kind = None
+        if self.report is not None:
+            from mixsynth.report import check_report_output
 
-                if self.report == STDIO and self.output == STDIO:
-                    raise MixsynthError(
-                        "-o - and --report - both ask for stdout", "write one of them to a file"
-                    )
-                report_kind = check_report_output(self.report, self.force, (self.input,))
+            report_kind = check_report_output(self.report, self.force, (self.input,))
         chosen_seed = self.seed is None
         if chosen_seed:
             self.seed = int(np.random.SeedSequence().entropy % 2**32)
+        if self.balance is not None:
+            self._write_balanced(real, reference, fmt)
+            if chosen_seed:
+                self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
+            return []
         trajectory = None
         if report_kind is not None:
             from mixsynth.metrics import GenerationTrajectory
 
             trajectory = GenerationTrajectory(
-                arrow_to_frame(source.table),
+                arrow_to_frame(real),
                 start=start,
                 categorical=self.options.categorical,
                 seed=self.seed,
@@ -203,8 +267,67 @@ class GenerateJob:
         run = {"input": self.input, "seed": self.seed}
         run["options"] = {"synthesis": self.options, "generations": self.generations}
         report = trajectory.report(arrow_to_frame(frame), run)
-        write_report(report, self.report, report_kind, f"mixsynth generate: {self.input}")
+        from mixsynth.provenance import provenance
+        from mixsynth.verdict import judge
+
+        report = judge(report) | {"provenance": provenance({"real": self.input}, report["options"])}
+        last = trajectory.last if trajectory.last is not None else arrow_to_frame(frame)
+        title = f"mixsynth generate: {self.input}"
+        write_report(report, self.report, report_kind, title, (trajectory.real, last))
         return trajectory.entries
+
+    def _check_distinct(self, fmt: TableFormat) -> None:
+        """Every output of the run is its own file, and none is the input."""
+        if STDIO == self.report == self.output:
+            raise MixsynthError(
+                "-o - and --report - both ask for stdout", "write one of them to a file"
+            )
+        outputs = [("-o", self.output), ("--report", self.report)]
+        check_distinct([(o, p) for o, p in outputs if p is not None], (self.input,))
+        if self.out_dir is None:
+            return
+        folder = os.path.realpath(self.out_dir)
+        run_files = re.compile(rf"gen-\d{{3,}}\.{fmt.value}|{re.escape(RUN_RECORD)}")
+        for option, path in outputs:
+            if path is None or path == STDIO:
+                continue
+            real = os.path.realpath(path)
+            if os.path.dirname(real) == folder and run_files.fullmatch(os.path.basename(real)):
+                raise MixsynthError(
+                    f"{option} {path!r} is one of the files the run writes in --out-dir "
+                    f"{str(self.out_dir)!r}",
+                    "give it a path outside that folder, or another name",
+                )
+
+    def _make_out_dir(self) -> None:
+        if self.out_dir is None:
+            return
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise MixsynthError(
+                f"cannot create --out-dir {str(self.out_dir)!r}: {error.strerror or error}",
+                "give a folder path that can be created",
+            ) from None
+        if not os.access(self.out_dir, os.W_OK | os.X_OK):
+            raise MixsynthError(
+                f"cannot write in --out-dir {str(self.out_dir)!r}", "check its permissions"
+            )
+
+    def _locks(self, fmt: TableFormat) -> Iterator[RunLock]:
+        """The run's locks, each taken in turn; leftovers of a killed run that held the
+        same lock are removed once it is taken (no living process owns them)."""
+        if self.out_dir is not None:
+            yield RunLock(self.out_dir / LOCK_FILE, f"--out-dir {str(self.out_dir)!r}")
+            remove_leftovers(self.out_dir, rf"gen-\d{{3,}}\.{fmt.value}|{re.escape(RUN_RECORD)}")
+        for option, path in (("-o", self.output), ("--report", self.report)):
+            if path is None:
+                continue
+            target = resolve(path)
+            if not target.direct and Path(target.real).parent.is_dir():
+                yield file_lock(target, f"{option} {path!r}")
+                real = Path(target.real)
+                remove_leftovers(real.parent, re.escape(real.name))
 
     def _generation(
         self,
@@ -241,6 +364,53 @@ class GenerateJob:
                 stored.result()
         return stream.finish(stream.source.concat(parts) if keep else None)
 
+    def _check_balance(self) -> None:
+        """--balance makes one table (real rows + new ones); refuse what does not fit."""
+        if self.balance is None:
+            if self.only_new:
+                raise MixsynthError("--only-new needs --balance", "give --balance COLUMN")
+            return
+        clashes = {
+            "--generations": self.generations > 1,
+            "--out-dir": self.out_dir is not None,
+            "--rows": self.options.rows is not None,
+            "--report": self.report is not None,
+        }
+        for option, clash in clashes.items():
+            if clash:
+                raise MixsynthError(
+                    f"--balance cannot be combined with {option}",
+                    "--balance writes one table: the real rows and the new ones of each class",
+                )
+        if self.output is None:
+            raise MixsynthError("--balance needs -o OUTPUT", "give -o OUTPUT (- for stdout)")
+
+    def _write_balanced(self, table: Any, reference: Reference, fmt: TableFormat) -> None:
+        """The real rows (unless --only-new), then each class's new rows, mixed inside it."""
+        column, strategy = self.balance
+        spec = next((s for s in reference.schema if s.name == column), None)
+        if spec is None:
+            raise MixsynthError(
+                f"--balance column {column!r} is not in the table",
+                f"columns are: {', '.join(s.name for s in reference.schema)}",
+            )
+        if spec.missing:
+            raise MixsynthError(
+                f"--balance column {column!r} has {spec.missing} missing value(s)",
+                "every row needs a class: drop or fill those rows first",
+            )
+        codes = group_codes(table, (column,))
+        counts = np.bincount(codes)
+        new = new_rows_per_class(np.arange(len(counts)), counts, strategy)
+        made = oversample(
+            table, codes, new, self.options, generation_rngs(self.seed, 1)[0], reference
+        )
+        parts = [] if self.only_new else [table]
+        parts += [] if made is None else [made]
+        with table_writer(self.output, fmt, table.schema) as write:
+            for part in parts or [table.slice(0, 0)]:
+                write(part)
+
     def _how_far(self, done: int, fmt: TableFormat) -> str:
         """Where a run stopped, and how to finish it (for the one-line message)."""
         where = f"stopped after generation {done} of {self.generations}"
@@ -256,6 +426,8 @@ class GenerateJob:
     def _settings(self, fmt: TableFormat) -> dict:
         """What a resumed run must share with the interrupted one to continue its files."""
         options = json.loads(json.dumps(dataclasses.asdict(self.options)))
+        if self.where:  # the rows it mixes from are part of what it continues
+            options["where"] = self.where
         return {"input": input_fingerprint(self.input), "format": fmt.value, "options": options}
 
     def _write_record(self, fmt: TableFormat, completed: int) -> None:
@@ -280,21 +452,13 @@ class GenerateJob:
         assert self.out_dir is not None
         record_path = self.out_dir / RUN_RECORD
         if not record_path.exists():
-            if generation_file(self.out_dir, 1, fmt).exists():
-                raise MixsynthError(
-                    f"cannot resume: {str(self.out_dir)!r} has no {RUN_RECORD}, so its seed "
-                    "and options are unknown",
-                    "start again with --force (without --resume)",
-                )
-            return 0
-        try:
-            record = json.loads(record_path.read_text(encoding="utf-8"))
-            recorded_seed, completed = int(record["seed"]), int(record["completed"])
-        except (OSError, ValueError, KeyError, TypeError):
             raise MixsynthError(
-                f"cannot resume: {str(record_path)!r} is unreadable or damaged",
-                "start again with --force (without --resume)",
-            ) from None
+                f"cannot resume: {str(self.out_dir)!r} has no {RUN_RECORD}, so there is no "
+                "run to resume (or its seed and options are unknown)",
+                "run without --resume to start a new run; --force replaces files already there",
+            )
+        record = _read_record(record_path)
+        recorded_seed, completed = record["seed"], record["completed"]
         if self.seed is not None and self.seed != recorded_seed:
             raise MixsynthError(
                 f"cannot resume: --seed {self.seed} differs from the interrupted run's "
@@ -332,13 +496,6 @@ class GenerateJob:
         """Generation to start after, and its table: 0 and the input, or where a run stopped."""
         if self.out_dir is None:
             return 0, source.table
-        try:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise MixsynthError(
-                f"cannot create --out-dir {str(self.out_dir)!r}: {error.strerror or error}",
-                "give a folder path that can be created",
-            ) from None
         for index in range(1, self.generations + 1):
             existing = generation_file(self.out_dir, index, fmt)
             if existing.exists() and not (self.force or self.resume):

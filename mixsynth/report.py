@@ -8,12 +8,8 @@ matplotlib are imported only when used, to keep the CLI's start-up fast.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-import itertools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,15 +73,82 @@ def _worst_first(columns: dict) -> list[str]:
 
 
 def sections(report: dict) -> list[Section]:
-    """Every table of the report, summary tables first."""
-    result = [_overview(report), _scores(report)]
+    """Every table of the report, the verdict first, then the summary tables."""
+    if "verdict" not in report:  # a library user's dict: judged by the default rules
+        from mixsynth.verdict import judge
+
+        report = judge(report)
+    result = [_verdict(report), _overview(report), _scores(report)]
     if report.get("generations"):
         result.append(_trajectory(report))
     result += [_worst(report), _privacy(report)]
     if report.get("utility"):
         result.append(_utility(report["utility"]))
-    result += [_numeric(report), _categorical(report), _pairs(report), _schema(report)]
+    result.append(_suggestions(report))
+    result += [
+        _numeric(report),
+        _categorical(report),
+        _pairs(report),
+        _schema(report),
+        _checks(report),
+        _provenance(report),
+    ]
     return [s for s in result if s.rows]
+
+
+def _verdict(report: dict) -> Section:
+    from mixsynth.verdict import AREA_TITLES
+
+    verdict = report["verdict"]
+    rows = [
+        [AREA_TITLES[area], found["status"], found["rule"]]
+        for area, found in verdict["areas"].items()
+    ]
+    return Section(
+        f"Verdict: {verdict['status']}",
+        ["area", "verdict", "rule that decided it"],
+        rows,
+        "Default rules and how to change them: docs/report.md; every check is listed "
+        "under 'Checks'.",
+        summary=True,
+    )
+
+
+def _checks(report: dict) -> Section:
+    rows = [
+        [
+            c["name"],
+            c["area"],
+            fmt(c["value"], 4),
+            fmt(c["limit"], 4),
+            fmt(c["warn_limit"], 4),
+            c["status"],
+            c["source"],
+        ]
+        for c in report["checks"]
+    ]
+    return Section(
+        "Checks",
+        ["check", "area", "value", "fail limit", "warn limit", "status", "set by"],
+        rows,
+        "max_* limits are maxima, min_* minima. Only limits you set (an option or "
+        "--config) change the exit status.",
+    )
+
+
+def _provenance(report: dict) -> Section:
+    found = report.get("provenance")
+    if not found:
+        return Section("Provenance", ["", ""], [])
+    rows = [
+        ["mixsynth version", found["mixsynth_version"]],
+        ["created (UTC)", found["created_utc"]],
+    ]
+    rows += [
+        [f"{role} input", f"{entry['path']} (sha256 {entry['sha256'] or 'not available'})"]
+        for role, entry in found["inputs"].items()
+    ]
+    return Section("Provenance", ["", ""], rows)
 
 
 def _overview(report: dict) -> Section:
@@ -235,6 +298,23 @@ def _privacy(report: dict) -> Section:
         note,
         summary=True,
     )
+
+
+def _suggestions(report: dict) -> Section:
+    """--by columns worth giving: each explains a mixed column strongly (docs/semantics.md)."""
+    rows = [
+        [
+            f"--by {hint['by']}",
+            f"explains {percent(hint['eta_squared'])} of the variance of {hint['explains']}; "
+            f"{hint['groups']} groups of at least {hint['smallest_group']} rows",
+        ]
+        for hint in report.get("suggestions") or []
+    ]
+    note = (
+        "Mixing inside the groups of such a column keeps its link with the numbers, which "
+        "copying it from donor rows shrinks by kappa per generation."
+    )
+    return Section("Suggestions", ["option", "why"], rows, note, summary=True)
 
 
 def _utility(utility: dict) -> Section:
@@ -411,7 +491,11 @@ def to_markdown(report: dict, title: str = "mixsynth report") -> str:
         lines += [f"## {section.title}", ""]
         header = [h or " " for h in section.header]
         lines.append("| " + " | ".join(map(_markdown_cell, header)) + " |")
-        lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+        numeric = [
+            i > 0 and all(_looks_numeric(row[i]) for row in section.rows)
+            for i in range(len(header))
+        ]
+        lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
         lines += ["| " + " | ".join(map(_markdown_cell, row)) + " |" for row in section.rows]
         if section.note:
             lines += ["", section.note]
@@ -424,48 +508,112 @@ def to_markdown(report: dict, title: str = "mixsynth report") -> str:
 
 
 def render_terminal(report: dict, console: Any = None, title: str = "mixsynth compare") -> None:
-    """The compact summary first (scores, trajectory, worst columns, privacy), then details.
+    """The verdict and the compact summary first, then the details; nothing is ever cut.
 
-    rich drops colour and styles by itself when the console is not a terminal.
+    On a terminal, a table wider than the screen wraps its last column, or folds each
+    row into ``label: value`` lines; piped, lines have no width limit (and no trailing
+    spaces), so they can be grepped. rich drops styles when not on a terminal.
     """
-    from rich import box
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     console = console or Console()
-    console.print(f"[bold]{escape(title)}[/bold]")
+    width = console.width if console.is_terminal else None
     all_sections = sections(report)
-    for section in [s for s in all_sections if s.summary] + [
-        s for s in all_sections if not s.summary
-    ]:
-        show_header = any(section.header)
-        table = Table(
-            title=escape(section.title),
-            title_justify="left",
-            show_header=show_header,
-            caption=escape(section.note) if section.note else None,
-            caption_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-        )
-        keep = [
-            i
-            for i, name in enumerate(section.header)
-            if section.terminal is None or name in section.terminal
+    ordered = [s for s in all_sections if s.summary] + [s for s in all_sections if not s.summary]
+    print_lines(console, wrap(title, width), style="bold")
+    for section in ordered:
+        print_lines(console, ["", *wrap(section.title, width)], style="bold")
+        print_lines(console, text_table(section.header, section.rows, width))
+        if section.note:
+            print_lines(console, wrap(section.note, width))
+
+
+def print_lines(console: Any, lines: Sequence[str], style: str | None = None) -> None:
+    """Plain lines, never re-wrapped or cropped by rich (soft wrap), styled on a terminal."""
+    for line in lines:
+        console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def wrap(text: str, width: int | None, indent: str = "") -> list[str]:
+    """``text`` in lines of at most ``width`` (None: one line); long words are broken, not cut."""
+    if width is None:
+        return [indent + text]
+    import textwrap
+
+    lines = textwrap.wrap(
+        text,
+        max(width, len(indent) + 10),
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+    )
+    return lines or [indent]
+
+
+#: Space between table columns on a terminal.
+GAP = "  "
+
+
+def text_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int | None
+) -> list[str]:
+    """A plain-text table that fits ``width`` (None: unlimited) without losing a character.
+
+    Whole when it fits; else with its last column wrapped, when that leaves it at
+    least 24 characters; else each row folded into ``header: value`` lines.
+    """
+    count = len(header)
+    widths = [max([len(header[i])] + [len(row[i]) for row in rows]) for i in range(count)]
+    numeric = [i > 0 and all(_looks_numeric(row[i]) for row in rows) for i in range(count)]
+    shown_header = any(header)
+    total = sum(widths) + len(GAP) * (count - 1)
+    if width is None or total <= width:
+        return _aligned(header if shown_header else None, rows, widths, numeric)
+    before = sum(widths[:-1]) + len(GAP) * (count - 1)
+    if count > 1 and width - before >= 24:
+        widths[-1] = width - before
+        return _aligned(header if shown_header else None, rows, widths, numeric)
+    return _folded(header, rows, width)
+
+
+def _aligned(
+    header: Sequence[str] | None,
+    rows: Sequence[Sequence[str]],
+    widths: list[int],
+    numeric: list[bool],
+) -> list[str]:
+    import textwrap
+
+    lines = []
+    for row in ([header, ["-" * w for w in widths]] if header is not None else []) + list(rows):
+        last = row[-1]
+        tail = textwrap.wrap(last, widths[-1], break_on_hyphens=False) if last else [""]
+        cells = [
+            cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i])
+            for i, cell in enumerate(row[:-1])
         ]
-        for i in keep:
-            numeric = i > 0 and all(_looks_numeric(row[i]) for row in section.rows)
-            widest = max((len(row[i]) for row in section.rows), default=1)
-            table.add_column(
-                escape(section.header[i]),
-                justify="right" if numeric else "left",
-                min_width=widest if numeric else min(widest, 18),
-                overflow="fold",
-            )
-        for row in section.rows:
-            table.add_row(*(escape(row[i]) for i in keep))
-        console.print(table)
+        if numeric[-1] and len(tail) == 1:
+            tail = [tail[0].rjust(widths[-1])]
+        lines.append(GAP.join([*cells, tail[0]]).rstrip())
+        offset = sum(widths[:-1]) + len(GAP) * (len(widths) - 1)
+        lines += [(" " * offset + more).rstrip() for more in tail[1:]]
+    return lines
+
+
+def _folded(header: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[str]:
+    """Each row as its first cell, then ``header: value`` lines, indented."""
+    lines = []
+    for row in rows:
+        if not header[0] and len(row) == 2:  # a label: value table already
+            lines += wrap(f"{row[0]}: {row[1]}", width)
+            continue
+        lines += wrap(row[0], width)
+        for name, cell in zip(header[1:], row[1:], strict=True):
+            if len(cell) <= width // 2:  # short values stay on one line: '5.0% / 6.0%'
+                cell = cell.replace(" ", NBSP)
+            text = f"{name}: {cell}" if name else cell
+            lines += [line.replace(NBSP, " ") for line in wrap(text, width, "  ")]
+    return lines
 
 
 def _looks_numeric(text: str) -> bool:
@@ -476,176 +624,38 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
+#: Holds a short value's words together while wrapping (textwrap breaks only at ASCII space).
+NBSP = "\u00a0"
+
+
 # ---------------------------------------------------------------------------
 # HTML
 
 
 STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
-       max-width: 1150px; color: #222; padding: 0 1rem; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem auto;
+       max-width: 1300px; color: #222; padding: 0 1rem; line-height: 1.4; }
+h1 { font-size: 1.5rem; overflow-wrap: anywhere; }
+h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.85rem; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #eee; text-align: right; }
 th:first-child, td:first-child, .text { text-align: left; }
 th { background: #f4f4f4; }
-p.note { color: #666; font-size: 0.8rem; max-width: 60rem; }
-img { max-width: 100%; }
+p.note { color: #555; font-size: 0.8rem; max-width: 60rem; }
+img { max-width: 100%; height: auto; }
+.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 0.8rem; }
+.plots.wide { grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
+figure { margin: 0; }
+.verdict { border-radius: 6px; padding: 0.6rem 1rem; margin: 1rem 0; border: 2px solid; }
+.verdict h2 { margin-top: 0.2rem; border: none; }
+.verdict ul { padding-left: 1.2rem; margin: 0.3rem 0; }
+.verdict li { margin: 0.3rem 0; }
+.pass { border-color: #2e7d32; } .warn { border-color: #e6a700; } .fail { border-color: #c62828; }
+.badge { font-weight: bold; padding: 0 0.4rem; border-radius: 3px; color: white; }
+.badge.pass { background: #2e7d32; } .badge.warn { background: #9a6b00; }
+.badge.fail { background: #c62828; }
 """
-
-
-def _figure_uri(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def plot_columns(report: dict) -> str | None:
-    """Real vs synthetic histograms (numeric) and bar charts (categorical), worst first."""
-    columns = report["columns"]
-    names = [
-        n
-        for n in _worst_first(columns)
-        if columns[n].get("histogram") or columns[n].get("frequencies")
-    ]
-    names = names[:MAX_PLOTTED_COLUMNS]
-    if not names:
-        return None
-    plt = _pyplot()
-    per_row = 4
-    rows = math.ceil(len(names) / per_row)
-    figure, axes = plt.subplots(rows, per_row, figsize=(3.2 * per_row, 2.5 * rows), squeeze=False)
-    for axis in axes.flat[len(names) :]:
-        axis.set_visible(False)
-    for axis, name in zip(axes.flat, names, strict=False):
-        c = columns[name]
-        if c.get("histogram"):
-            h = c["histogram"]
-            edges = h["edges"]
-            widths = [b - a for a, b in itertools.pairwise(edges)]
-            for side, color in (("real", "#1f77b4"), ("synthetic", "#ff7f0e")):
-                axis.bar(
-                    edges[:-1],
-                    h[side],
-                    width=widths,
-                    align="edge",
-                    alpha=0.5,
-                    label=side,
-                    color=color,
-                )
-            subtitle = (
-                f"KS {fmt(c['ks_statistic'], 2)}, var ratio {fmt(c.get('variance_ratio'), 2)}"
-            )
-        else:
-            freq = c["frequencies"][:10]
-            labels = [f["value"][:12] for f in freq]
-            positions = range(len(freq))
-            axis.bar(
-                [p - 0.2 for p in positions],
-                [f["real"] for f in freq],
-                width=0.4,
-                label="real",
-                color="#1f77b4",
-            )
-            axis.bar(
-                [p + 0.2 for p in positions],
-                [f["synthetic"] for f in freq],
-                width=0.4,
-                label="synthetic",
-                color="#ff7f0e",
-            )
-            axis.set_xticks(list(positions), labels, rotation=45, ha="right", fontsize=7)
-            subtitle = f"TV {fmt(c['tv_distance'], 2)}"
-        axis.set_title(f"{name[:28]}\n{subtitle}", fontsize=8)
-        axis.tick_params(labelsize=7)
-        axis.set_yticks([])
-    axes.flat[0].legend(fontsize=7)
-    figure.tight_layout()
-    return _figure_uri(figure)
-
-
-def plot_correlation_difference(report: dict) -> str | None:
-    """Heatmap of synthetic minus real Pearson correlations."""
-    correlation = report["pairs"].get("correlation")
-    if not correlation or len(correlation["columns"]) < 2:
-        return None
-    plt = _pyplot()
-    names = correlation["columns"]
-    diff = [[math.nan if v is None else v for v in row] for row in correlation["difference"]]
-    limit = max([abs(v) for row in diff for v in row if not math.isnan(v)] + [0.05])
-    size = min(max(4.0, 0.35 * len(names) + 2), 14)
-    figure, axis = plt.subplots(figsize=(size + 1, size))
-    image = axis.imshow(diff, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    axis.set_xticks(range(len(names)), [n[:20] for n in names], rotation=90, fontsize=7)
-    axis.set_yticks(range(len(names)), [n[:20] for n in names], fontsize=7)
-    axis.set_title("Correlation difference (synthetic - real)", fontsize=10)
-    figure.colorbar(image, ax=axis, shrink=0.8)
-    figure.tight_layout()
-    return _figure_uri(figure)
-
-
-def plot_generations(report: dict) -> str | None:
-    """Variance ratio per generation and column, the median, and the theory rho^g dashed."""
-    generations = report.get("generations")
-    if not generations:
-        return None
-    plt = _pyplot()
-    index = [e["generation"] for e in generations]
-    names = [n for n, c in generations[0]["columns"].items() if "variance_ratio" in c]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
-    for name in names:
-        ratios = [e["columns"].get(name, {}).get("variance_ratio") for e in generations]
-        ratios = [math.nan if r is None or r <= 0 else r for r in ratios]
-        left.plot(index, ratios, color="#999", linewidth=0.8, alpha=0.7)
-    medians = [
-        _median([c["variance_ratio"] for c in e["columns"].values() if c.get("variance_ratio")])
-        for e in generations
-    ]
-    left.plot(
-        index,
-        [math.nan if m is None else m for m in medians],
-        color="#1f77b4",
-        linewidth=2,
-        marker="o",
-        label="measured (median over columns)",
-    )
-    left.plot(
-        index,
-        [e["predicted_variance_ratio"] for e in generations],
-        "k--",
-        linewidth=1.5,
-        label="theory rho^g",
-    )
-    left.plot([], [], color="#999", linewidth=0.8, label="each numeric column")
-    left.set_yscale("log")
-    left.set_xlabel("generation")
-    left.set_ylabel("variance ratio, synthetic / real")
-    left.set_title("Variance ratio per generation (log scale)", fontsize=10)
-    left.legend(fontsize=8)
-    for key, label in (
-        ("overall", "overall"),
-        ("column_shapes", "column shapes"),
-        ("column_pair_trends", "column pair trends"),
-    ):
-        values = [e["scores"].get(key) for e in generations]
-        right.plot(index, [math.nan if v is None else v for v in values], marker="o", label=label)
-    right.set_ylim(0, 1.02)
-    right.set_xlabel("generation")
-    right.set_title("Quality scores per generation (against the real input)", fontsize=10)
-    right.legend(fontsize=8)
-    figure.tight_layout()
-    return _figure_uri(figure)
 
 
 def _html_table(section: Section) -> str:
@@ -664,68 +674,137 @@ def _html_table(section: Section) -> str:
         for row in section.rows
     )
     note = f'<p class="note">{html.escape(section.note)}</p>' if section.note else ""
+    thead = f"<thead><tr>{head}</tr></thead>" if any(section.header) else ""
     return (
         f"<h2>{html.escape(section.title)}</h2>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+        f'<div class="scroll"><table>{thead}<tbody>{body}</tbody></table></div>{note}'
     )
 
 
-def to_html(report: dict, title: str = "mixsynth report") -> str:
-    """One self-contained HTML file: tables and inline PNG plots, no network access."""
+def _html_verdict(report: dict) -> str:
+    from mixsynth.verdict import AREA_TITLES
+
+    verdict = report["verdict"]
+    items = "".join(
+        f'<li><span class="badge {found["status"]}">{found["status"]}</span> '
+        f"<b>{html.escape(AREA_TITLES[area])}</b>: {html.escape(found['rule'])}</li>"
+        for area, found in verdict["areas"].items()
+    )
+    return (
+        f'<section class="verdict {verdict["status"]}"><h2>Verdict: {verdict["status"]}</h2>'
+        f"<ul>{items}</ul>"
+        '<p class="note">Default rules and how to change them: docs/report.md; every '
+        "check is listed under Checks.</p></section>"
+    )
+
+
+def _figures(heading: str, figures: list[tuple[str, Any]], wide: bool = False) -> str:
+    from mixsynth.plots import data_uri
+
+    shown = [(alt, f) for alt, f in figures if f is not None]
+    if not shown:
+        return ""
+    cells = "".join(
+        f'<figure><img alt="{html.escape(alt)}" src="{data_uri(f)}"></figure>' for alt, f in shown
+    )
+    kind = "plots wide" if wide else "plots"
+    return f'<h2>{html.escape(heading)}</h2><div class="{kind}">{cells}</div>'
+
+
+def to_html(
+    report: dict, title: str = "mixsynth report", frames: tuple[Any, Any] | None = None
+) -> str:
+    """One self-contained HTML file: verdict, tables and inline PNG plots, no network
+    access; a layout for any width from a phone's to a wide screen. With ``frames`` (the
+    real and synthetic DataFrames) it adds scatter plots of the most correlated pairs."""
+    from mixsynth import plots
+
+    if "verdict" not in report:
+        from mixsynth.verdict import judge
+
+        report = judge(report)
+    all_sections = sections(report)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
+        _html_verdict(report),
     ]
-    plots = {
-        "Generations": plot_generations(report),
-        "Columns: real vs synthetic": plot_columns(report),
-        "Correlations": plot_correlation_difference(report),
-    }
-    all_sections = sections(report)
-    summary = [s for s in all_sections if s.summary]
-    parts += [_html_table(s) for s in summary]
-    for heading, uri in plots.items():
-        if uri:
-            parts.append(
-                f'<h2>{html.escape(heading)}</h2><img alt="{html.escape(heading)}" src="{uri}">'
+    parts += [_html_table(s) for s in all_sections[1:] if s.summary]
+    parts.append(
+        _figures(
+            "Generations",
+            [
+                ("Variance ratio per generation", plots.variance_figure(report)),
+                ("Quality scores per generation", plots.scores_figure(report)),
+            ],
+            wide=True,
+        )
+    )
+    columns = report["columns"]
+    plotted = [
+        n
+        for n in _worst_first(columns)
+        if columns[n].get("histogram") or columns[n].get("frequencies")
+    ][:MAX_PLOTTED_COLUMNS]
+    parts.append(
+        _figures(
+            "Columns: real vs synthetic (worst first)",
+            [(f"{n}: real vs synthetic", plots.column_figure(n, columns[n])) for n in plotted],
+        )
+    )
+    if frames is not None:
+        real, synthetic = frames
+        seed = report.get("options", {}).get("seed") or 0
+        parts.append(
+            _figures(
+                "Most correlated pairs: real vs synthetic",
+                [
+                    (f"{' and '.join(p['columns'])}", plots.pair_figure(p, real, synthetic, seed))
+                    for p in plots.strongest_pairs(report)
+                ],
+                wide=True,
             )
+        )
+    parts.append(
+        _figures("Correlations", [("Correlation difference", plots.correlation_figure(report))])
+    )
     parts += [_html_table(s) for s in all_sections if not s.summary]
     parts.append(
         '<p class="note">Scores follow SDMetrics\' QualityReport definitions; '
         "every figure is in the JSON report (mixsynth compare --json).</p></body></html>"
     )
-    return "\n".join(parts) + "\n"
+    return "\n".join(p for p in parts if p) + "\n"
 
 
 # ---------------------------------------------------------------------------
 # Files
 
 
-def render(report: dict, kind: str, title: str = "mixsynth report") -> str:
-    """The report as text of one kind: json, markdown or html."""
+def render(
+    report: dict, kind: str, title: str = "mixsynth report", frames: tuple[Any, Any] | None = None
+) -> str:
+    """The report as text of one kind: json, markdown or html (``frames``: see to_html)."""
     if kind == "json":
         return to_json(report)
     if kind == "markdown":
         return to_markdown(report, title)
-    return to_html(report, title)
+    return to_html(report, title, frames)
 
 
-def write_report(report: dict, dest: str, kind: str, title: str = "mixsynth report") -> None:
+def write_report(
+    report: dict,
+    dest: str,
+    kind: str,
+    title: str = "mixsynth report",
+    frames: tuple[Any, Any] | None = None,
+) -> None:
     """Write atomically (``-`` = stdout): a failed render never leaves a partial file."""
-    import sys
+    from mixsynth.io import write_text
 
-    from mixsynth.io import atomic_path
-
-    text = render(report, kind, title)
-    if dest == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    with atomic_path(dest) as temporary:
-        Path(temporary).write_text(text, encoding="utf-8")
+    write_text(dest, render(report, kind, title, frames))  # stdout, a link, a device: as -o
 
 
 def check_report_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> str:
@@ -741,6 +820,23 @@ def check_report_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) ->
         )
     check_output(dest, force, inputs)
     return kind
+
+
+def check_report_kind(dest: str, kind: str) -> None:
+    """Refuse a report whose file name promises another format (``--html r.json``)."""
+    from mixsynth.errors import MixsynthError
+
+    suffix_kind = kind_from_suffix(dest)
+    if dest != "-" and suffix_kind is not None and suffix_kind != kind:
+        option = {"markdown": "--markdown", "html": "--html", "json": "--json"}[kind]
+        raise MixsynthError(
+            f"{option} {dest!r}: the suffix says {suffix_kind}, not {kind}",
+            f"name the file {Path(dest).stem}{_SUFFIX[kind]}, or use --{_OPTION[suffix_kind]}",
+        )
+
+
+_SUFFIX = {"json": ".json", "markdown": ".md", "html": ".html"}
+_OPTION = {"json": "json", "markdown": "markdown", "html": "html"}
 
 
 def kind_from_suffix(path: str) -> str | None:

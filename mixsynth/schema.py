@@ -16,7 +16,9 @@ from mixsynth.kinds import (
     ColumnKind,
     NumericEncoding,
     check_column_names,
+    decode_integers,
     decode_times,
+    encode_integers,
     encode_times,
     finite_range,
     number_encoding,
@@ -74,12 +76,23 @@ class FrameColumns:
         series = self.table[name]
         if kind is ColumnKind.DATETIME:
             return time_encoding(_time_ints(series))
-        return number_encoding(getattr(series.dtype, "numpy_dtype", series.dtype), kind)
+        dtype = getattr(series.dtype, "numpy_dtype", series.dtype)
+        low = high = None
+        if kind is ColumnKind.INTEGER and series.notna().any():
+            low, high = int(series.min()), int(series.max())
+        return number_encoding(dtype, kind, low, high)
 
     def encode(self, name, kind: ColumnKind, encoding: NumericEncoding) -> np.ndarray:
         series = self.table[name]
         if kind is ColumnKind.DATETIME:
             return encode_times(_time_ints(series), encoding)
+        if encoding.offset:  # integers beyond 2**53, mixed from the middle of their range
+            dtype = getattr(series.dtype, "numpy_dtype", series.dtype)
+            values = encode_integers(
+                series.to_numpy(dtype=dtype, na_value=encoding.offset), encoding
+            )
+            values[series.isna().to_numpy()] = np.nan
+            return values
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def value_range(self, name, kind: ColumnKind, encoding: NumericEncoding) -> tuple[float, float]:
@@ -98,6 +111,11 @@ class FrameColumns:
                 series = pd.Series(naive, copy=False).dt.tz_localize("UTC")
                 return series.dt.tz_convert(like.dtype.tz)
             return pd.Series(ints.view(like.dtype), copy=False)
+        if kind is ColumnKind.INTEGER and encoding.offset:
+            ints = decode_integers(values, getattr(like.dtype, "numpy_dtype", like.dtype), encoding)
+            if isinstance(like.dtype, np.dtype):
+                return pd.Series(ints, copy=False)
+            return pd.Series(pd.array(ints, dtype=like.dtype)).mask(missing)
         if kind is ColumnKind.INTEGER and not missing.any() and isinstance(like.dtype, np.dtype):
             return pd.Series(values.astype(like.dtype), copy=False)
         # copy=False: a float64 column is handed over as it is (no second full-size copy).

@@ -157,7 +157,7 @@ class Generation:
         """The theory's E[s^2 this generation] / s^2 its source (ddof=1), finite n included.
 
         rho alone is the factor on the n-divided variance; this adds the resampling
-        terms (README, "The finite-sample target"). Without --by it is exact.
+        terms (docs/theory.md, "What mixsynth adds"). Without --by it is exact.
         """
         return sample_variance_factor(
             self.weights.theory(), self.source_rows, len(self.frame), self.balanced
@@ -353,6 +353,7 @@ class Reference:
     ranges: dict[str, tuple[float, float]]
     semantics: TableMetadata = field(default_factory=TableMetadata)
     real_values: dict[str, np.ndarray] = field(default_factory=dict)  #: of made-up columns
+    time_grids: dict[str, int] = field(default_factory=dict)  #: time columns' steps, in units
 
     @classmethod
     def of(cls, table: Any, options: SynthesisOptions | None = None) -> Reference:
@@ -363,7 +364,7 @@ class Reference:
         storage = infer_schema(table, options.categorical)
         semantics = table_semantics(table, storage, options)
         columns = columns_of(table)
-        schema, encodings, ranges, real_values = [], {}, {}, {}
+        schema, encodings, ranges, real_values, time_grids = [], {}, {}, {}, {}
         for spec in storage:
             meaning = semantics.columns[str(spec.name)]
             if not meaning.sdtype.is_mixed and spec.kind.is_mixed:
@@ -384,8 +385,47 @@ class Reference:
             if meaning.maximum is not None:
                 high = meaning.maximum
             ranges[spec.name] = (low, high)
+            if spec.kind is ColumnKind.DATETIME and options.round_decimals:
+                grid = time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
+                if grid > 1:
+                    time_grids[spec.name] = grid
         _say_what_is_made_up(semantics, options.keep_pii)
-        return cls(schema, encodings, ranges, semantics, real_values)
+        return cls(schema, encodings, ranges, semantics, real_values, time_grids)
+
+
+#: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
+UNIT_NANOSECONDS = {
+    "ns": 1,
+    "us": 10**3,
+    "ms": 10**6,
+    "s": 10**9,
+    "day": 86_400 * 10**9,
+    "D": 86_400 * 10**9,
+}
+#: Steps a time column's values may all sit on, coarsest first: day, hour, minute, second, ms.
+TIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
+
+
+def time_grid(encoded: np.ndarray, dtype: str) -> int:
+    """The coarsest step (in the column's own units) that every value sits on: a day for
+    dates stored as timestamps, a second for times written to the second. Mixed values
+    are rounded back onto it, so a date column never gets a time of day."""
+    import re
+
+    match = re.search(r"\[(ns|us|ms|s|day|D)\b", dtype)
+    observed = encoded[np.isfinite(encoded)]
+    if match is None or observed.size == 0:
+        return 1
+    unit = UNIT_NANOSECONDS[match.group(1)]
+    # Offsets from the first value (the encoding's), so a step is a whole number of units.
+    whole = np.round(observed).astype(np.int64)
+    for step_ns in TIME_STEPS_NS:
+        if step_ns % unit or step_ns <= unit:
+            continue
+        step = step_ns // unit
+        if not np.any(whole % step):
+            return int(step)
+    return 1
 
 
 def _say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
@@ -618,7 +658,12 @@ def _finish_column(
         values[bad] = source[pairs.dominant[bad]]
     counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
     decimals = reference.semantics.columns[str(spec.name)].decimals
-    if spec.kind.is_integral:
+    grid = reference.time_grids.get(spec.name)
+    if grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
+        values /= grid
+        stochastic_round(rng, values)
+        values *= grid
+    elif spec.kind.is_integral:
         stochastic_round(rng, values)
     elif decimals is not None and options.round_decimals:
         round_to_decimals(rng, values, decimals)

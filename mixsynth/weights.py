@@ -26,10 +26,15 @@ from mixsynth.errors import MixsynthError
 
 #: Default vanilla weights: Beta(0.2, 0.2), the common choice in the mixup literature.
 DEFAULT_VANILLA_ALPHA = 0.2
-#: Default expansion eps0 = eps1 of the generalized weights (see README, "Defaults").
+#: Default expansion eps0 = eps1 of the generalized weights (docs/theory.md, "Defaults, and why").
 DEFAULT_EPS = 0.05
-#: Default mixing strength 1 - E[lam] of the generalized weights (see README, "Defaults").
+#: Default mixing strength 1 - E[lam] of the generalized weights (docs/theory.md, "Defaults, and why").
 DEFAULT_MIX_STRENGTH = 0.5
+
+#: Largest expansion eps0, eps1: weights in [-10, 11] already put a synthetic value ten
+#: donor distances beyond its donors; beyond, every figure is noise (and near 1e200
+#: the moments overflow float64).
+MAX_EPS = 10.0
 
 SPEC_HELP = "use e.g. 'beta:0.2,0.2', 'beta:0.2', 'uniform' or 'epbeta:4.34,1.33,0.3,0.3'"
 
@@ -49,8 +54,12 @@ class WeightTheory:
     upper: float  #: upper end of the support
 
     def variance_after(self, generations: int) -> float:
-        """Predicted variance ratio after ``generations`` generations: rho ** g."""
-        return self.rho**generations
+        """Predicted variance ratio after ``generations`` generations: rho ** g
+        (infinite when that overflows float64)."""
+        try:
+            return math.pow(float(self.rho), generations)
+        except OverflowError:
+            return math.inf
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,7 @@ class WeightDistribution:
                     SPEC_HELP,
                 )
         for name in ("eps0", "eps1"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise MixsynthError(
-                    f"weight expansion {name} must be a finite number >= 0, got {value!r}",
-                    "epsilon widens the support to [-eps0, 1 + eps1]",
-                )
+            _check_eps(name, getattr(self, name))
 
     @property
     def loc(self) -> float:
@@ -158,6 +162,16 @@ class WeightDistribution:
         )
 
 
+def _check_eps(name: str, value: float) -> None:
+    """An expansion is a finite number from 0 to MAX_EPS."""
+    if not (math.isfinite(value) and 0 <= value <= MAX_EPS):
+        raise MixsynthError(
+            f"weight expansion {name} must be a number from 0 to {MAX_EPS:g}, got {value!r}",
+            f"epsilon widens the support to [-eps0, 1 + eps1], at most [-{MAX_EPS:g}, "
+            f"{1 + MAX_EPS:g}]",
+        )
+
+
 def uniform() -> WeightDistribution:
     return WeightDistribution(1.0, 1.0)
 
@@ -203,8 +217,7 @@ def solve_epbeta(
     if not (math.isfinite(target_rho) and target_rho > 0):
         raise MixsynthError(f"target variance factor must be > 0, got {target_rho!r}")
     for name, eps in (("eps0", eps0), ("eps1", eps1)):
-        if not (math.isfinite(eps) and eps >= 0):
-            raise MixsynthError(f"{name} must be a finite number >= 0, got {eps!r}")
+        _check_eps(name, eps)
     if eps0 == 0 and eps1 == 0 and target_rho >= 1:
         raise MixsynthError(
             "variance cannot be preserved with weights inside [0, 1]",
@@ -235,7 +248,7 @@ def finite_sample_target(n_source: int, n_rows: int, anchor_weight: float, balan
         rho* = n/(n-1) - k^2 (1 - A/N) / (N-1),   A = r (n - r) / (n - 1),
 
     with k = E[weight of the anchor] (kappa, as mixsynth's anchor is the dominant
-    donor), N output rows and r = N mod n (derivation in the README); for N = n it
+    donor), N output rows and r = N mod n (derivation in docs/theory.md); for N = n it
     is (n - k^2)/(n - 1).
     """
     if n_source < 2 or n_rows < 2:

@@ -66,7 +66,7 @@ def test_markdown_to_stdout(run_cli, synthetic_csv):
 @pytest.mark.parametrize(
     ("option", "value", "words"),
     [
-        ("--max-variance-drift", "0.1", "variance ratio of 'bill_length_mm'"),
+        ("--max-variance-drift", "0.1", "'bill_length_mm': variance ratio 2.25"),
         ("--min-overall-score", "0.99", "overall score"),
         ("--max-exact-copy-share", "0.01", "exact-copy share"),
         ("--max-correlation-diff", "0.001", "correlation difference"),

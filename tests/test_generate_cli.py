@@ -25,12 +25,22 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
     return list(frame.select_dtypes("number").columns)
 
 
-def run_seeds(run_cli, tmp_path, source, method: str) -> list[pd.DataFrame]:
+def run_seeds(run_cli, tmp_path, source, method: str, *options) -> list[pd.DataFrame]:
     outputs = []
     for seed in SEEDS:
         out = tmp_path / f"{method}-{seed}{source.suffix}"
         result = run_cli(
-            "generate", source, "-o", out, "--method", method, "-g", GENERATIONS, "--seed", seed
+            "generate",
+            source,
+            "-o",
+            out,
+            "--method",
+            method,
+            "-g",
+            GENERATIONS,
+            "--seed",
+            seed,
+            *options,
         )
         assert result.exit_code == 0, result.stderr
         outputs.append(read(out))
@@ -46,7 +56,9 @@ def within_standard_error(values: np.ndarray, expected: float, z: float = 4.5) -
 @pytest.mark.parametrize("name", ["penguins.csv", "wine.parquet"])
 def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
     """Variance ratio after 5 generations: rho^5 for vanilla, 1 for generalized;
-    correlations kept by both."""
+    correlations kept by both. This is the theory of plain mixup, so values may leave
+    the range (--bounds none): folding them back bends a few pairs' correlations by a
+    few hundredths over 5 generations (docs/semantics.md), which this test would see."""
     source = SAMPLE_DATA / name
     real = read(source)
     columns = numeric_columns(real)
@@ -68,7 +80,7 @@ def test_generations_follow_the_theory(run_cli, tmp_path, name: str) -> None:
             for c in columns
             if not (pd.api.types.is_integer_dtype(real[c]) and real[c].var() * target < 25)
         ]
-        outputs = run_seeds(run_cli, tmp_path, source, method)
+        outputs = run_seeds(run_cli, tmp_path, source, method, "--bounds", "none")
         ratios = np.array([(o[kept].var() / real[kept].var()).to_numpy() for o in outputs])
         for k, column in enumerate(kept):
             assert within_standard_error(ratios[:, k], target), (method, column, ratios[:, k])
@@ -154,7 +166,7 @@ def test_pipes_stdin_to_stdout() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr == b""
+    assert done.stderr == b"wrote the last generation to stdout\n"  # one line, never stdout
     from io import BytesIO
 
     synth = pd.read_csv(BytesIO(done.stdout))
@@ -165,7 +177,7 @@ def test_pipes_stdin_to_stdout() -> None:
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path, fmt: str) -> None:
     """`mixsynth generate big.csv -o - | head`: when the reader of stdout goes away, the
-    run stops with status 1 and says nothing (no error line, no traceback)."""
+    run stops with status 141 (128 + SIGPIPE, see docs/safety.md) and says nothing."""
     rows = 400_000  # several slices, far more than a pipe buffer holds
     source = tmp_path / "big.csv"
     pd.DataFrame({"x": np.arange(rows) * 0.5, "k": np.arange(rows) % 7}).to_csv(source, index=False)
@@ -176,7 +188,7 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path, fmt: str) -> N
     assert process.stdout.read(100)  # a little, then the reader goes away
     process.stdout.close()
     stderr = process.stderr.read()
-    assert process.wait(timeout=60) == 1
+    assert process.wait(timeout=60) == 141
     assert stderr == b""
 
 
@@ -274,7 +286,8 @@ def test_warnings_are_one_line_after_success_and_quiet_drops_them(tmp_path) -> N
     loud = subprocess.run([*base, "-o", str(tmp_path / "a.csv")], capture_output=True, text=True)
     assert loud.returncode == 0
     assert loud.stderr.splitlines() == [
-        "Warning: 1 --by group(s) have a single row; their synthetic rows are copies of it"
+        f"wrote the last generation to {str(tmp_path / 'a.csv')!r}",
+        "Warning: 1 --by group(s) have a single row; their synthetic rows are copies of it",
     ]
     quiet = subprocess.run(
         [*base, "-o", str(tmp_path / "b.csv"), "--quiet"], capture_output=True, text=True

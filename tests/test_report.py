@@ -130,39 +130,120 @@ def test_generate_report_to_stdout_and_bad_suffix(run_cli, tmp_path):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+#: Injected first into the report's <head>: records console errors, script errors and
+#: resources that fail to load (an image included).
+RECORDER = """<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(
+  String(e.message || (e.target && (e.target.src || e.target.href)) || e)), true);
+const shown = console.error;
+console.error = (...a) => { window.__errors.push(a.join(" ")); shown(...a); };
+</script>"""
+#: The report in an iframe of the width under test (headless Chromium will not make its
+#: own window narrower than 500 px); on load, what the page showed is written into the DOM.
+PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" style="border:0;width:WIDTHpx;height:900px"></iframe>
+<script>
+const frame = document.getElementById("page");
+frame.addEventListener("load", () => {
+  const inner = frame.contentWindow, doc = frame.contentDocument;
+  const images = [...doc.images];
+  const result = {errors: inner.__errors, images: images.length,
+    broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt),
+    height: doc.documentElement.scrollHeight, width: doc.documentElement.scrollWidth,
+    viewport: inner.innerWidth};
+  const out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+});
+frame.srcdoc = SOURCE;
+</script></body></html>"""
+
+
+def browser(*args: str, profile: str) -> str:
+    done = subprocess.run(
+        [CHROMIUM, *BROWSER_FLAGS, f"--user-data-dir={profile}", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def generate_html(tmp_path_factory) -> str:
+    """The demo's report: 10 generations of the default synthesizer on the penguins."""
+    from typer.testing import CliRunner
+
+    from mixsynth.cli import app
+
+    folder = tmp_path_factory.mktemp("html")
+    page = folder / "report.html"
+    args = ["generate", str(SAMPLE_DATA / "penguins.csv"), "-o", str(folder / "s.csv"),
+            "-g", "10", "--seed", "7", "--report", str(page), "-q"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    return page.read_text()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
-def test_html_renders_in_a_headless_browser_offline(generate_report, tmp_path):
+@pytest.mark.parametrize("width", [420, 1300])
+def test_html_renders_whole_in_a_headless_browser(generate_html, tmp_path, width):
+    """At a phone's width and a wide screen's: no console error, every image loads, no
+    sideways scrolling of the page, and the full-height screenshot shows content to the end."""
+    recorded = generate_html.replace("<head>", "<head>" + RECORDER, 1)
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        PROBE.replace("WIDTH", str(width)).replace(
+            "SOURCE",
+            json.dumps(recorded).replace("</", "<\\/"),  # no '</script>' inside
+        ),
+        encoding="utf-8",
+    )
+    with tempfile.TemporaryDirectory() as profile:
+        dom = browser(
+            "--window-size=1400,1000",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            probe.as_uri(),
+            profile=profile,
+        )
+    found = json.loads(re.search(r'<pre id="probe">(.*?)</pre>', dom).group(1))
+    assert found["errors"] == []
+    assert found["viewport"] == width
+    # Verdict, 2 generation plots, 8 columns, 4 pairs, the correlation heatmap.
+    assert found["images"] == 15 and found["broken"] == []
+    assert found["width"] <= width  # wide tables scroll inside their own box
+    # The whole page, full height, at that width (a screenshot window may be narrow).
     page = tmp_path / "report.html"
-    page.write_text(to_html(generate_report))
+    page.write_text(generate_html, encoding="utf-8")
     shot = tmp_path / "shot.png"
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                f"--screenshot={shot}",
-                "--window-size=1200,2000",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
+        browser(
+            f"--window-size={width},{found['height']}",
+            f"--screenshot={shot}",
+            page.as_uri(),
+            profile=profile,
         )
-    png = shot.read_bytes()
-    assert png.startswith(b"\x89PNG")
-    # A rendered page with plots is far from blank: many distinct colours.
     import matplotlib.image
 
     pixels = matplotlib.image.imread(str(shot))
+    assert pixels.shape[:2] == (found["height"], width)
+    # Content to the end: the last tenth of the page (provenance, footnote) is not blank.
+    tail = pixels[-pixels.shape[0] // 10 :, :, :3]
+    assert (tail < 0.5).any(axis=2).mean() > 0.001
     colours = {tuple(p) for p in pixels.reshape(-1, pixels.shape[-1])[::97].round(2).tolist()}
     assert len(colours) > 50

@@ -27,6 +27,12 @@ SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 CUSTOMERS = SAMPLE_DATA / "customers.csv"
 
 
+def mixsynth(*args: object, check: bool = False) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess, as a user runs it (text output captured)."""
+    command = [sys.executable, "-m", "mixsynth", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, check=check)
+
+
 def semantics_of(frame: pd.DataFrame):
     return infer_semantics(frame, infer_schema(frame))
 
@@ -118,7 +124,8 @@ def test_point_mass_must_sit_at_an_edge() -> None:
 def test_decimal_places() -> None:
     assert decimal_places(np.array([1.25, 3.5, 2.0])) == 2
     assert decimal_places(np.array([1.0, 3.0])) == 0
-    assert decimal_places(np.array([0.1 + 0.2])) is None  # 0.30000000000000004
+    assert decimal_places(np.array([0.1 + 0.2])) == 1  # float noise is not a decimal
+    assert decimal_places(np.array([0.1234567])) is None  # more than 6: full precision
     assert decimal_places(np.array([np.pi])) is None
 
 
@@ -152,12 +159,31 @@ def test_text_rules() -> None:
     assert semantics["tel"].pii == "phone_number"
 
 
+def test_phone_numbers_are_found_by_their_values() -> None:
+    rng = np.random.default_rng(13)
+    area, exchange, line = (rng.integers(200, 999, 100) for _ in range(3))
+    numbers = [f"({a}) {b}-{c:04d}" for a, b, c in zip(area, exchange, line, strict=True)]
+    plus = [f"+49151{v:07d}" for v in rng.choice(10**7, 100, replace=False)]
+    semantics = semantics_of(pd.DataFrame({"contact": numbers, "mobil": plus}))
+    assert semantics["contact"].pii == "phone_number"
+    assert semantics["mobil"].pii == "phone_number"
+
+
 def test_leading_zeros_stay_text_value_for_value(tmp_path: Path) -> None:
     path = tmp_path / "zips.csv"
     path.write_text("zip,n\n02139,1\n10001,2\n00501,3\n", encoding="utf-8")
     table = read_arrow(str(path)).table
     assert table.column("zip").to_pylist() == ["02139", "10001", "00501"]
     assert pa.types.is_integer(table.column("n").type)
+
+
+def test_international_phone_numbers_stay_text(tmp_path: Path) -> None:
+    """+447700900123 read as a number would lose its + and be mixed."""
+    path = tmp_path / "phones.csv"
+    path.write_text("mobile,x\n+447700900123,1.5\n+447700900456,2.5\n", encoding="utf-8")
+    table = read_arrow(str(path)).table
+    assert table.column("mobile").to_pylist() == ["+447700900123", "+447700900456"]
+    assert pa.types.is_floating(table.column("x").type)
 
 
 def test_suggest_by_names_a_category_that_explains_a_number() -> None:
@@ -222,41 +248,14 @@ def test_mixed_values_stay_in_range_on_grid_and_point_mass_follows_the_plan(
 
 def test_the_csv_writes_the_input_decimals(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(out),
-            "--seed",
-            "2",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    mixsynth("generate", str(CUSTOMERS), "-o", str(out), "--seed", "2", check=True)
     spend = [line.split(",")[10] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
     assert max(len(v.split(".")[1]) if "." in v else 0 for v in spend) <= 2
 
 
 def test_one_warning_line_names_the_made_up_columns(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(tmp_path / "o.csv"),
-            "--seed",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    done = mixsynth(
+        "generate", str(CUSTOMERS), "-o", str(tmp_path / "o.csv"), "--seed", "1", check=True
     )
     lines = [line for line in done.stderr.splitlines() if line.startswith("Warning: made up")]
     assert len(lines) == 1
@@ -360,41 +359,23 @@ def test_leak_figure_is_one_when_emails_are_copied_and_zero_by_default(customers
 
 def test_max_unique_value_leak_breaks_the_run(tmp_path: Path) -> None:
     copied = tmp_path / "copied.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(copied),
-            "--seed",
-            "1",
-            "--keep-pii",
-            "-q",
-        ],
-        check=True,
+    mixsynth(
+        "generate", str(CUSTOMERS), "-o", str(copied), "--seed", "1", "--keep-pii", "-q", check=True
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "compare",
-            str(CUSTOMERS),
-            str(copied),
-            "-q",
-            "--max-unique-value-leak",
-            "0.1",
-            "--sample-rows",
-            "300",
-        ],
-        capture_output=True,
-        text=True,
+    done = mixsynth(
+        "compare",
+        str(CUSTOMERS),
+        str(copied),
+        "-q",
+        "--max-unique-value-leak",
+        "0.1",
+        "--sample-rows",
+        "300",
     )
     assert done.returncode == 1
-    assert "unique-value leak of 'email' is 1" in done.stderr
+    # The worst column first (every unique column copied: the first of them), then the others.
+    assert "unique-value leak of 'customer_id' is 1 (then " in done.stderr
+    assert "'email' 1" in done.stderr
 
 
 # --- inspect and the metadata file ---------------------------------------------------
@@ -402,21 +383,7 @@ def test_max_unique_value_leak_breaks_the_run(tmp_path: Path) -> None:
 
 def test_inspect_json_shows_types_reasons_and_writes_metadata(tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "inspect",
-            str(CUSTOMERS),
-            "--json",
-            "--metadata",
-            str(meta),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = mixsynth("inspect", str(CUSTOMERS), "--json", "--metadata", str(meta), check=True)
     document = json.loads(done.stdout)
     rows = {row["name"]: row for row in document["columns"]}
     assert rows["email"]["type"] == "pii" and rows["email"]["pii"] == "email"
@@ -428,30 +395,21 @@ def test_inspect_json_shows_types_reasons_and_writes_metadata(tmp_path: Path) ->
 
 def test_an_edited_metadata_file_changes_what_generate_does(tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
-    subprocess.run(
-        [sys.executable, "-m", "mixsynth", "inspect", str(CUSTOMERS), "--metadata", str(meta)],
-        check=True,
-        capture_output=True,
-    )
+    mixsynth("inspect", str(CUSTOMERS), "--metadata", str(meta), check=True)
     document = json.loads(meta.read_text(encoding="utf-8"))
     document["tables"]["customers"]["columns"]["rating"] = {"sdtype": "numerical"}
     meta.write_text(json.dumps(document), encoding="utf-8")
     out = tmp_path / "out.csv"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(out),
-            "--seed",
-            "3",
-            "--metadata",
-            str(meta),
-            "-q",
-        ],
+    mixsynth(
+        "generate",
+        str(CUSTOMERS),
+        "-o",
+        str(out),
+        "--seed",
+        "3",
+        "--metadata",
+        str(meta),
+        "-q",
         check=True,
     )
     rating = pd.read_csv(out)["rating"]
@@ -467,22 +425,67 @@ def test_metadata_naming_a_missing_column_is_exit_2(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mixsynth",
-            "generate",
-            str(CUSTOMERS),
-            "-o",
-            str(tmp_path / "o.csv"),
-            "--metadata",
-            str(meta),
-        ],
-        capture_output=True,
-        text=True,
+    done = mixsynth(
+        "generate", str(CUSTOMERS), "-o", str(tmp_path / "o.csv"), "--metadata", str(meta)
     )
     assert done.returncode == 2
     assert done.stderr.startswith("Error:") and "Email" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.csv").exists()
+
+
+def _release_problems(path: Path, real: pd.DataFrame) -> dict[str, float]:
+    """Shares of synthetic rows with each problem of a data release (docs/semantics.md)."""
+    synth = pd.read_csv(path, dtype={"zip_code": str})
+    outside = np.zeros(len(synth), dtype=bool)
+    for name in ("tenure_months", "n_orders", "monthly_spend", "age", "income"):
+        outside |= (synth[name] < real[name].min()) | (synth[name] > real[name].max())
+    free = synth["plan"] == "free"
+    spend_text = [line.split(",")[10] for line in path.read_text().splitlines()[1:]]
+    return {
+        "real e-mails": synth["email"].isin(real["email"]).mean(),
+        "real names": synth["full_name"].isin(real["full_name"]).mean(),
+        "duplicated or real customer_id": (
+            synth["customer_id"].duplicated(keep=False)
+            | synth["customer_id"].isin(real["customer_id"])
+        ).mean(),
+        "rating not 1..5": (~synth["rating"].isin([1, 2, 3, 4, 5])).mean(),
+        "unreal signup_year": (~synth["signup_year"].isin(real["signup_year"].unique())).mean(),
+        "number outside its real range": outside.mean(),
+        "free plan with non-zero spend": (free & (synth["monthly_spend"] != 0)).sum() / free.sum(),
+        "spend with more than 2 decimals": np.mean(
+            ["." in v and len(v.split(".")[1]) > 2 for v in spend_text]
+        ),
+    }
+
+
+def test_before_and_after_on_the_customer_table(tmp_path: Path) -> None:
+    """The table of docs/semantics.md: plain mixup has every problem, the defaults none."""
+    real = pd.read_csv(CUSTOMERS, dtype={"zip_code": str})
+    before, after = tmp_path / "before.csv", tmp_path / "after.csv"
+    plain = ["--no-semantics", "--bounds", "none", "--no-round-decimals"]
+    for out, options in ((before, plain), (after, [])):
+        mixsynth(
+            "generate", str(CUSTOMERS), "-o", str(out), "--seed", "1", "-q", *options, check=True
+        )
+    problems_before, problems_after = (
+        _release_problems(before, real),
+        _release_problems(after, real),
+    )
+    assert all(share > 0 for share in problems_before.values()), problems_before
+    assert all(share == 0 for share in problems_after.values()), problems_after
+
+
+def test_time_columns_stay_on_their_grid() -> None:
+    """Dates stored as timestamps stay dates; times to the second stay whole seconds."""
+    rng = np.random.default_rng(12)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, 500), unit="D")
+    seconds = pd.Timestamp("2021-06-01") + pd.to_timedelta(rng.integers(0, 10**7, 500), unit="s")
+    frame = pd.DataFrame({"day": days.as_unit("ms"), "at": seconds.as_unit("ns")})
+    out = synthesize(frame, SynthesisOptions(), np.random.default_rng(2)).frame
+    assert (out["day"] == out["day"].dt.normalize()).all()
+    assert (out["at"] == out["at"].dt.floor("s")).all()
+    assert out["day"].nunique() > 100  # mixed, not copied
+    # The whole-day rounding keeps the variance (stochastic, compensated).
+    ratio = out["day"].astype("int64").var() / frame["day"].astype("int64").var()
+    assert 0.85 < ratio < 1.15

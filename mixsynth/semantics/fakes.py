@@ -13,7 +13,6 @@ Faker is imported inside the functions: only runs that fake something pay for it
 from __future__ import annotations
 
 import difflib
-import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,10 +29,17 @@ FAKE_POOL = 50_000
 TEXT_POOL = 20_000
 #: Faker draws in a row without a new value after which a subtype counts as exhausted.
 _GIVE_UP = 2_000
-#: Above this many patterns, keys are drawn position by position instead of by rank.
+#: Above this many spellings, keys are drawn position by position instead of by rank.
 _RANKABLE = 2**62
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_UUID_DASHES = (8, 13, 18, 23)
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.array([ord(c) for c in text], dtype=np.uint32)
+
+
+_HEX_CODES = _code_points("0123456789abcdefABCDEF")
 
 # Character classes a varying position may hold, in order of preference: the first that
 # holds every character seen there is used.
@@ -48,7 +54,7 @@ _CLASSES = [
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
 ]
-_CLASS_CODES = [np.frombuffer(c.encode("utf-32-le"), dtype=np.uint32) for c in _CLASSES]
+_CLASS_CODES = [_code_points(c) for c in _CLASSES]
 
 
 # ---------------------------------------------------------------------------------
@@ -78,8 +84,9 @@ def fresh_ids(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndar
             "treat the column as numerical, or make it text",
         )
     strings = _present_strings(real)
-    if _is_uuid_like(strings):
-        return _fresh_uuids(strings, count, rng)
+    uuids = _uuid_codes(strings)
+    if uuids is not None:
+        return _fresh_uuids(uuids, count, rng)
     return _fresh_text_ids(strings, count, rng)
 
 
@@ -100,49 +107,88 @@ def _fresh_integers(real: np.ndarray, count: int) -> np.ndarray:
 
 def _present(real: np.ndarray) -> list:
     """The values of an array that are not missing (None, NaN)."""
-    values = real.tolist()
-    strings = [v for v in values if v.__class__ is str]
-    if len(strings) == len(values):  # the usual case, checked fast
-        return strings
-    return [v for v in values if v is not None and not (isinstance(v, float) and v != v)]
+    return [v for v in real.tolist() if v is not None and not (isinstance(v, float) and v != v)]
 
 
 def _present_strings(real: np.ndarray) -> list[str]:
     """The non-missing values of an id column, checked to be text."""
-    values = _present(real)
-    if all(v.__class__ is str for v in values):
-        return values
-    odd = next(v for v in values if not isinstance(v, str))
-    raise MixsynthError(
-        f"an id column mixes text with {type(odd).__name__} values such as {odd!r}",
-        "store the column as text only, or as integers only",
-    )
+    values = real.tolist()
+    strings = [v for v in values if v.__class__ is str]
+    if len(strings) == len(values):  # the usual case, checked fast
+        return strings
+    present = _present(real)
+    odd = next((v for v in present if not isinstance(v, str)), None)
+    if odd is not None:
+        raise MixsynthError(
+            f"an id column mixes text with {type(odd).__name__} values such as {odd!r}",
+            "store the column as text only, or as integers only",
+        )
+    return [str(v) for v in present]
 
 
-def _is_uuid_like(strings: list[str]) -> bool:
-    return bool(strings) and all(_UUID.match(s) for s in strings)
+def _uuid_codes(strings: list[str]) -> np.ndarray | None:
+    """The keys as rows of 36 ASCII codes if every key is shaped like a UUID (hex
+    digits, dashes at 8, 13, 18 and 23), else None."""
+    if not strings or set(map(len, strings)) != {36}:
+        return None
+    codes = np.asarray(strings, dtype="U36").view(np.uint32).reshape(len(strings), 36)
+    if codes.max() >= 128:
+        return None
+    allowed = np.zeros((36, 128), dtype=bool)  # position, ASCII code -> allowed there
+    allowed[:, _HEX_CODES] = True
+    allowed[list(_UUID_DASHES)] = False
+    allowed[list(_UUID_DASHES), ord("-")] = True
+    return codes if allowed[np.arange(36), codes].all() else None
 
 
-def _fresh_uuids(real: list[str], count: int, rng: np.random.Generator) -> np.ndarray:
-    """Random version-4 UUIDs in the real ones' letter case, none a real one."""
-    upper = any(c in "ABCDEF" for s in real[:1000] for c in s)
+def _fresh_uuids(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Random version-4 UUIDs in the real ones' letter case, none a real one.
+
+    Keys are compared by their first 64 bits (60 of them random): a new key whose
+    first half equals any other key's, real or new, is redrawn. That is stricter than
+    needed and cheap (one sort), and rare (for a million keys, in about one run in
+    500,000).
+    """
+    hex_places = np.array([i for i in range(36) if i not in _UUID_DASHES])
+    upper = bool(np.isin(real[:1000, hex_places], _HEX_CODES[16:]).any())
     digits = np.frombuffer(("0123456789ABCDEF" if upper else "0123456789abcdef").encode(), np.uint8)
-    taken = set(real)
-    out: list[str] = []
-    while len(out) < count:
-        need = count - len(out)
-        raw = rng.integers(0, 256, size=(need, 16), dtype=np.uint8)
-        raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
-        raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
-        nibbles = np.empty((need, 32), dtype=np.uint8)
-        nibbles[:, 0::2], nibbles[:, 1::2] = raw >> 4, raw & 0x0F
-        text = np.full((need, 36), ord("-"), dtype=np.uint8)
-        text[:, [i for i in range(36) if i not in (8, 13, 18, 23)]] = digits[nibbles]
-        for value in text.view("S36").ravel().astype("U36").tolist():
-            if value not in taken:
-                taken.add(value)
-                out.append(value)
-    return _objects(out)
+    value = np.zeros(128, dtype=np.uint64)  # ASCII hex digit -> its value
+    value[_HEX_CODES] = [*range(16), *range(10, 16)]
+    real_high = (value[real[:, hex_places[:16]]] << np.arange(60, -4, -4, dtype=np.uint64)).sum(
+        axis=1, dtype=np.uint64
+    )
+    raw = np.empty((count, 16), dtype=np.uint8)
+    again = np.arange(count)
+    while len(again):
+        raw[again] = _uuid4_bytes(len(again), rng)
+        high = np.ascontiguousarray(raw[:, :8]).view(">u8").ravel().astype(np.uint64)
+        again = _repeated(real_high, high)
+    hexchars = digits[np.stack([raw >> 4, raw & 0x0F], axis=2).reshape(count, 32)]
+    text = np.empty((count, 36), dtype=np.uint8)
+    for start, stop, source in ((0, 8, 0), (9, 13, 8), (14, 18, 12), (19, 23, 16), (24, 36, 20)):
+        text[:, start:stop] = hexchars[:, source : source + stop - start]
+    text[:, list(_UUID_DASHES)] = ord("-")
+    return _objects(text.view("S36").ravel().astype("U36").tolist())
+
+
+def _repeated(taken: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Positions in ``new`` of values that occur more than once in ``taken`` + ``new``."""
+    every = np.concatenate([taken, new])
+    ordered = np.sort(every)
+    if not (ordered[1:] == ordered[:-1]).any():  # the usual case, found by one sort
+        return np.array([], dtype=np.int64)
+    order = np.argsort(every, kind="stable")
+    equal = every[order[1:]] == every[order[:-1]]
+    repeat = np.zeros(len(every), dtype=bool)
+    repeat[order[1:][equal]] = repeat[order[:-1][equal]] = True
+    return np.flatnonzero(repeat[len(taken) :])
+
+
+def _uuid4_bytes(count: int, rng: np.random.Generator) -> np.ndarray:
+    raw = rng.integers(0, 256, size=(count, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,14 @@ Rules, in the order they are tried (the reason of each says which one fired):
     at least :data:`POINT_MASS_SHARE` of the values; kept apart from mixing.
 - Text:
   - postal codes (name: zip, postcode, postal): ``categorical``, copied as text;
-  - e-mail addresses, SSNs, IPv4 addresses by their values (90% match): ``pii``;
+  - e-mail addresses, SSNs, IPv4 addresses, phone numbers written with separators or
+    a leading + by their values (90% match): ``pii``;
   - phone numbers, person names, addresses by a name word **and** mostly distinct
     values (a ``name`` column of 5 products is a category): ``pii``;
   - all values distinct and a key name word (also ``code``, ``number``, ``ref``), or
     every value of one shape with a digit in it (``AC-00123``): ``id``;
+  - the two weaker rules (a name word, one shape) need :data:`MIN_VALUES_FOR_SHAPES`
+    values; a handful of rows is not evidence;
   - mostly distinct, long values with spaces: free ``text``;
   - anything else: ``categorical``.
 
@@ -53,6 +56,9 @@ SAMPLE_VALUES = 10_000
 PATTERN_SHARE = 0.9
 #: Distinct share above which a text column is "mostly distinct" (names, addresses).
 MOSTLY_DISTINCT = 0.5
+#: Values needed before weaker evidence (a name word, one shape) makes text a key or
+#: personal data; below it only e-mail-like patterns and key names do.
+MIN_VALUES_FOR_SHAPES = 20
 
 KEY_WORDS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier"}
 TEXT_KEY_WORDS = KEY_WORDS | {"code", "number", "no", "num", "nr", "ref", "reference"}
@@ -68,6 +74,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
 PHONE = re.compile(r"^\+?[\d\s().\-x]{7,}$")
+#: Phone numbers recognisable by their values alone: North American with separators,
+#: or international (E.164) with a leading +.
+PHONE_VALUES = re.compile(
+    r"^((\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\+\d{8,15})(\s?(x|ext\.?)\s?\d+)?$"
+)
 
 
 def name_words(name: str) -> list[str]:
@@ -255,13 +266,14 @@ def _text(name: str, present: Any, observed: int, distinct: int) -> ColumnSemant
         ("email", EMAIL, "e-mail addresses"),
         ("ssn", SSN, "social security numbers"),
         ("ipv4_address", IPV4, "IPv4 addresses"),
+        ("phone_number", PHONE_VALUES, "phone numbers"),
     ):
         share = _share(sample, pattern)
         if share >= PATTERN_SHARE:
             return ColumnSemantics(
                 name, SemanticType.PII, f"{share:.0%} of values look like {what}", pii=subtype
             )
-    if mostly_distinct:
+    if mostly_distinct and observed >= MIN_VALUES_FOR_SHAPES:
         pii = _pii_by_name(words, sample)
         if pii is not None:
             return ColumnSemantics(
@@ -271,7 +283,12 @@ def _text(name: str, present: Any, observed: int, distinct: int) -> ColumnSemant
         if words & TEXT_KEY_WORDS:
             return ColumnSemantics(name, SemanticType.ID, f"{counts}, name says key ({name!r})")
         shapes = {_shape(v) for v in sample}
-        if len(shapes) == 1 and re.search(r"9", next(iter(shapes))) and " " not in sample[0]:
+        if (
+            observed >= MIN_VALUES_FOR_SHAPES
+            and len(shapes) == 1
+            and re.search(r"9", next(iter(shapes)))
+            and " " not in sample[0]
+        ):
             return ColumnSemantics(
                 name, SemanticType.ID, f"{counts}, all of the shape {next(iter(shapes))}"
             )
@@ -340,7 +357,10 @@ def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
     for name in semantics.of_type(
         SemanticType.CATEGORICAL, SemanticType.BOOLEAN, SemanticType.ORDINAL
     ):
-        codes, levels = pd.factorize(frame[name])
+        try:
+            codes, levels = pd.factorize(frame[name])
+        except TypeError:  # lists or structs (Parquet): not a grouping key
+            continue
         sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0)
         if len(levels) < 2 or sizes.min() < SUGGEST_BY_MIN_GROUP:
             continue

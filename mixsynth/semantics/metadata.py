@@ -103,7 +103,11 @@ def check_metadata_columns(metadata: TableMetadata, names: list[str]) -> None:
         return
     listed = ", ".join(repr(column) for column in missing)
     close = difflib.get_close_matches(missing[0], [str(n) for n in names], n=1)
-    guess = f"; did you mean {close[0]!r} for {missing[0]!r}?" if close else ""
+    guess = ""
+    if close:
+        guess = f"; did you mean {close[0]!r}" + (
+            f" for {missing[0]!r}?" if len(missing) > 1 else "?"
+        )
     raise MixsynthError(
         f"the metadata names column{'s' if len(missing) > 1 else ''} {listed} "
         f"that the table does not have{guess}",
@@ -240,8 +244,8 @@ def _the_table(document: Any, name: str, notes: list[str]) -> tuple[dict, dict]:
         raise MixsynthError(
             f"metadata file {name} describes {len(tables)} tables ({names}); "
             "mixsynth synthesizes one table at a time",
-            'keep only the table to synthesize under "tables" (in SDV: '
-            "metadata.get_table_metadata('NAME').save_to_json('one.json'))",
+            'keep only the table to synthesize under "tables"; in SDV: '
+            "metadata.get_table_metadata('NAME').save_to_json('one.json')",
         )
     table = next(iter(tables.values()))
     if not isinstance(table, dict):

@@ -58,16 +58,21 @@ def bound_keeping_variance(
     outside = int(((body < lower) | (body > upper)).sum())
     if outside == 0 or bounds is Bounds.NONE:
         return outside, n_finite
-    mean, variance = body.mean(), body.var()
-    fold_into(body, lower, upper, bounds)
-    for _ in range(BOUND_ROUNDS):
-        spread = body.var()
-        if spread <= 0 or variance <= 0:
-            break
-        body = mean + np.sqrt(variance / spread) * (body - body.mean())
-        if not ((body < lower) | (body > upper)).any():
-            break
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, variance = body.mean(), body.var()
         fold_into(body, lower, upper, bounds)
+        for _ in range(BOUND_ROUNDS):
+            spread = body.var()
+            # Near float64's limits the moments overflow: folding alone must do there.
+            if not (np.isfinite(variance) and np.isfinite(spread) and spread > 0):
+                break
+            spread_out = mean + np.sqrt(variance / spread) * (body - body.mean())
+            if not np.isfinite(spread_out).all():
+                break
+            body = spread_out
+            if not ((body < lower) | (body > upper)).any():
+                break
+            fold_into(body, lower, upper, bounds)
     values[finite] = body
     return outside, n_finite
 

@@ -1,0 +1,297 @@
+"""MixupSynthesizer: fit once on a real table, sample as often as needed (SDV's habits).
+
+A thin layer over :mod:`mixsynth.synth`: ``fit`` builds the
+:class:`~mixsynth.synth.Reference` (column kinds, encodings, ranges) and solves the
+weights; ``sample`` runs one generation of ``num_rows`` rows from the real rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mixsynth.api.options import DEFAULTS, synthesis_options
+from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.conditions import Condition, matching_rows, take_rows
+from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.kinds import check_by, columns_of
+from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
+from mixsynth.synth import Generation, Reference, run_generations, synthesize
+from mixsynth.weights import WeightDistribution
+
+#: Bumped when the saved layout changes, so that an old file is refused clearly.
+SAVE_FORMAT = 1
+
+
+class MixupSynthesizer:
+    """A mixup synthesizer for one table: ``fit(data)``, then ``sample(num_rows)``.
+
+    Parameters are those of ``mixsynth generate`` with its defaults: ``method``
+    (``"generalized"`` or ``"vanilla"``; ``None`` = generalized unless ``weights`` lie
+    inside [0, 1]), ``weights`` (a spec such as ``"beta:0.2,0.2"`` or
+    ``"epbeta:4.34,1.33,0.3,0.3"``, or a WeightDistribution), ``mix_strength`` and
+    ``eps`` (the generalized solver's inputs), ``finite_sample``, ``bounds``
+    (``"none"``, ``"clip"``, ``"reflect"``), ``by`` (group-wise mixup), ``categorical``
+    (columns copied from donors instead of mixed), ``pairing`` and ``seed`` (the
+    synthesizer's own random generator, used whenever ``sample`` gets no seed).
+
+    Column semantics (ids and personal data made up, codes copied, decimals and point
+    masses kept: docs/semantics.md) are inferred as by ``generate``; ``metadata``
+    overrides them column by column: a :class:`~mixsynth.semantics.TableMetadata`
+    (what :meth:`get_metadata` returns), the path of a metadata JSON file (mixsynth's
+    or SDV's), or a dict such as ``{"columns": {"code": {"sdtype": "categorical"}}}``.
+    ``semantics``, ``keep_pii``, ``locale`` and ``round_decimals`` are generate's
+    options of the same names.
+
+    Example::
+
+        synthesizer = MixupSynthesizer(seed=0).fit(frame)
+        synthetic = synthesizer.sample(1000)
+    """
+
+    def __init__(
+        self,
+        metadata: TableMetadata | Mapping[str, Any] | str | Path | None = None,
+        *,
+        method: Method | str | None = None,
+        weights: WeightDistribution | str | None = None,
+        mix_strength: float = DEFAULTS.mix_strength,
+        eps: float | tuple[float, float] = DEFAULTS.eps,
+        finite_sample: bool = DEFAULTS.finite_sample,
+        bounds: Bounds | str = DEFAULTS.bounds,
+        by: Sequence[str] | str = DEFAULTS.by,
+        categorical: Sequence[str] | str = DEFAULTS.categorical,
+        pairing: Pairing | str = DEFAULTS.pairing,
+        semantics: bool = DEFAULTS.semantics,
+        keep_pii: bool = DEFAULTS.keep_pii,
+        locale: str = DEFAULTS.locale,
+        round_decimals: bool = DEFAULTS.round_decimals,
+        seed: int | None = None,
+    ) -> None:
+        self.options = synthesis_options(
+            method=method,
+            weights=weights,
+            mix_strength=mix_strength,
+            eps=eps,
+            finite_sample=finite_sample,
+            bounds=bounds,
+            by=by,
+            categorical=categorical,
+            pairing=pairing,
+            metadata=_as_metadata(metadata),
+            semantics=semantics,
+            keep_pii=keep_pii,
+            locale=locale,
+            round_decimals=round_decimals,
+        )
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._data: Any = None
+        self._reference: Reference | None = None
+        #: The solved weights for sampling as many rows as the fitted table (after fit).
+        self.weights_: WeightDistribution | None = None
+
+    # Fitting ----------------------------------------------------------------------
+
+    def fit(self, data: Any) -> MixupSynthesizer:
+        """Learn the table: a pandas DataFrame, a pyarrow Table, or a path to a CSV or
+        Parquet file (read as a DataFrame). Returns the synthesizer, for chaining.
+
+        The real rows are kept: every synthetic row is made from two of them.
+        """
+        data = _as_table(data)
+        self._reference = Reference.of(data, self.options)
+        check_by(columns_of(data).names, self.options.by)
+        self._data = data
+        self.weights_ = self.options.weights_for(len(data), len(data))
+        return self
+
+    @property
+    def fitted(self) -> bool:
+        return self._data is not None
+
+    # Sampling ---------------------------------------------------------------------
+
+    def sample(
+        self,
+        num_rows: int,
+        seed: int | None = None,
+        conditions: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``num_rows`` synthetic rows, of the type the synthesizer was fitted on.
+
+        ``seed`` makes the call reproducible on its own; without it the synthesizer's
+        generator is used (and advanced). ``conditions`` (``{"species": "Adelie"}``) on
+        categorical or boolean columns mixes only inside the rows that satisfy them, so
+        every synthetic row satisfies them too.
+        """
+        return self._sample(num_rows, self._generator(seed), conditions)
+
+    def sample_from_conditions(
+        self, conditions: Iterable[Condition], seed: int | None = None
+    ) -> Any:
+        """The rows of every :class:`Condition` (``num_rows`` each), one after another."""
+        rng = self._generator(seed)
+        parts = [self._sample(c.num_rows, rng, c.column_values) for c in conditions]
+        if not parts:
+            raise MixsynthError("no conditions given", "give a list of Condition(...)")
+        return columns_of(parts[0]).concat(parts)
+
+    def generations(
+        self, generations: int, num_rows: int | None = None, seed: int | None = None
+    ) -> Iterator[Generation]:
+        """Generations 1..``generations``, each made only from the previous one (the
+        model-collapse experiment); each :class:`Generation` holds its table as ``.frame``."""
+        self._check_fitted()
+        if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
+            raise MixsynthError(f"generations must be an integer >= 1, got {generations!r}")
+        options = dataclasses.replace(self.options, rows=_row_count(num_rows, len(self._data)))
+        start = int(self._rng.integers(2**63)) if seed is None else seed
+        return run_generations(self._data, options, generations, start, self._reference)
+
+    def _sample(self, num_rows: int, rng: np.random.Generator, conditions: Any) -> Any:
+        self._check_fitted()
+        source = self._data
+        if conditions:
+            source = take_rows(source, matching_rows(source, conditions, self._reference))
+        options = dataclasses.replace(self.options, rows=_row_count(num_rows))
+        return synthesize(source, options, rng, self._reference).frame
+
+    def _generator(self, seed: int | None) -> np.random.Generator:
+        return self._rng if seed is None else np.random.default_rng(seed)
+
+    def _check_fitted(self) -> None:
+        if self._data is None:
+            raise MixsynthError("the synthesizer is not fitted yet", "call .fit(data) first")
+
+    # Description ------------------------------------------------------------------
+
+    def get_metadata(self) -> TableMetadata:
+        """What each column means and gets, as the synthesizer treats it (inferred,
+        then the ``metadata`` given): SDV's ``sdtype`` names, each with the reason.
+        Edit it and give it back as ``metadata=``, or save it with
+        :func:`mixsynth.semantics.metadata.save_metadata` for ``generate --metadata``."""
+        self._check_fitted()
+        return self._reference.semantics
+
+    def __repr__(self) -> str:
+        state = f"fitted on {len(self._data)} rows" if self.fitted else "not fitted"
+        return f"MixupSynthesizer(method={self.options.method.value!r}, {state})"
+
+    # Saving -----------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Save the synthesizer to a file with :mod:`pickle`, atomically.
+
+        The file holds the **real rows** it was fitted on (it needs them to sample), so
+        store and share it as you would the real data: a MixsynthWarning says so.
+        """
+        from mixsynth.io import atomic_path
+
+        if self.fitted:
+            warnings.warn(
+                f"{str(path)!r} holds the {len(self._data)} real rows the synthesizer was "
+                "fitted on; keep it as private as the real data",
+                MixsynthWarning,
+                stacklevel=2,
+            )
+        with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
+            pickle.dump({"mixsynth_synthesizer": SAVE_FORMAT, "synthesizer": self}, handle)
+
+    @classmethod
+    def load(cls, path: str | Path) -> MixupSynthesizer:
+        """A synthesizer saved by :meth:`save`. Loading runs pickle: load only files
+        you trust (e.g. ones you saved yourself)."""
+        try:
+            with open(path, "rb") as handle:
+                saved = pickle.load(handle)
+        except OSError as error:
+            raise MixsynthError(
+                f"cannot read {str(path)!r}: {error.strerror or error}",
+                "give the path of a file written by MixupSynthesizer.save",
+            ) from None
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            saved = None
+        if not (isinstance(saved, dict) and isinstance(saved.get("synthesizer"), cls)):
+            raise MixsynthError(
+                f"{str(path)!r} is not a saved MixupSynthesizer",
+                "give the path of a file written by MixupSynthesizer.save",
+            )
+        if saved.get("mixsynth_synthesizer") != SAVE_FORMAT:
+            raise MixsynthError(
+                f"{str(path)!r} was saved by another version of mixsynth",
+                "fit the synthesizer again with this version and save it anew",
+            )
+        return saved["synthesizer"]
+
+
+def _as_table(data: Any) -> Any:
+    """A DataFrame or pyarrow Table as given; a path read into a DataFrame."""
+    if isinstance(data, str | Path):
+        from mixsynth.io import read_table
+
+        return read_table(str(data)).frame
+    import pyarrow as pa
+
+    if isinstance(data, pa.Table):
+        return data
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return data.copy()  # later edits to the caller's frame must not change the fit
+    raise MixsynthError(
+        f"cannot fit on a {type(data).__name__}",
+        "give a pandas DataFrame, a pyarrow Table or the path of a CSV or Parquet file",
+    )
+
+
+def _row_count(num_rows: int | None, default: int | None = None) -> int:
+    """A checked row count (``None`` = ``default``)."""
+    if num_rows is None and default is not None:
+        return default
+    if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
+        raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
+    return int(num_rows)
+
+
+def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None):
+    """TableMetadata from itself, a metadata JSON file (mixsynth's or SDV's), or a dict
+    in ``TableMetadata.to_dict()``'s form (only the columns to override)."""
+    if metadata is None or isinstance(metadata, TableMetadata):
+        return metadata
+    if isinstance(metadata, str | Path):
+        from mixsynth.semantics.metadata import load_metadata
+
+        return load_metadata(metadata)
+    columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
+    if not isinstance(columns, Mapping):
+        raise MixsynthError(
+            "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
+            'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
+        )
+    facts = {f.name for f in dataclasses.fields(ColumnSemantics)} - {"name", "sdtype"}
+    built = {}
+    for name, entry in columns.items():
+        entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
+        unknown = sorted(set(entry) - facts - {"sdtype"})
+        if unknown:
+            raise MixsynthError(
+                f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
+                f"keys are: sdtype, {', '.join(sorted(facts))}",
+            )
+        try:
+            sdtype = SemanticType(entry.pop("sdtype", None))
+        except ValueError:
+            raise MixsynthError(
+                f"metadata gives column {name!r} no known sdtype",
+                f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
+            ) from None
+        entry.setdefault("reason", "from metadata")
+        built[str(name)] = ColumnSemantics(name=str(name), sdtype=sdtype, **entry)
+    return TableMetadata(built, metadata.get("primary_key"))

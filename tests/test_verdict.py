@@ -1,0 +1,226 @@
+"""The verdict: pass / warn / fail per area with the deciding rule, checks in every format,
+thresholds from options and a TOML --config, and the provenance a pipeline needs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.metadata import version
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixsynth.errors import MixsynthError
+from mixsynth.metrics import compare_tables
+from mixsynth.report import to_html, to_markdown
+from mixsynth.verdict import RULES, Thresholds, judge, thresholds_from
+
+from .conftest import SAMPLE_DATA
+
+PENGUINS = SAMPLE_DATA / "penguins.csv"
+
+
+def fresh_sample(rows: int, seed: int) -> pd.DataFrame:
+    """Rows of one fixed distribution: correlated normals and a class that depends on them."""
+    rng = np.random.default_rng(seed)
+    x = rng.multivariate_normal([0, 0, 0], [[1, 0.8, 0.3], [0.8, 1, 0.5], [0.3, 0.5, 1]], rows)
+    label = np.where(x[:, 0] + rng.normal(0, 0.5, rows) > 0, "high", "low")
+    return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "label": label})
+
+
+@pytest.fixture(scope="module")
+def good() -> dict:
+    """A second, independent sample of the real table's distribution: what a perfect
+    synthesizer would give. Every default rule passes (limits far from its figures)."""
+    return compare_tables(fresh_sample(2000, 0), fresh_sample(2000, 1), target="label")
+
+
+def test_every_check_is_listed_with_its_limit_also_when_all_pass(good):
+    judged = judge(good)
+    names = {c["name"] for c in judged["checks"]}
+    # Every rule with a default limit whose figure exists (no generations: no drift).
+    assert names == {
+        "min_column_shapes",
+        "max_variance_drift",
+        "min_pair_trends",
+        "max_correlation_diff",
+        "max_exact_copy_share",
+        "min_dcr_ratio",
+        "max_unique_value_leak",  # the label column is copied, not mixed
+        "min_utility_ratio",
+    }
+    for check in judged["checks"]:
+        assert {"name", "value", "limit", "passed", "status", "message"} <= set(check)
+    assert judged["verdict"]["status"] == "pass", judged["verdict"]
+    assert list(judged["verdict"]["areas"]) == ["fidelity", "pairs", "privacy", "utility"]
+    dcr = next(c for c in judged["checks"] if c["name"] == "min_dcr_ratio")
+    assert dcr["value"] == pytest.approx(1, abs=0.5)  # a fresh sample is as far as the holdout
+    shapes = next(c for c in judged["checks"] if c["name"] == "min_column_shapes")
+    assert shapes["value"] == good["scores"]["column_shapes"] and shapes["limit"] == 0.70
+
+
+def test_each_area_is_decided_by_its_worst_check_and_says_which_rule(good):
+    strict = thresholds_from(None, {"min_column_shapes": 0.999})
+    judged = judge(good, strict)
+    fidelity = judged["verdict"]["areas"]["fidelity"]
+    assert fidelity["status"] == "fail" and fidelity["check"] == "min_column_shapes"
+    value = good["scores"]["column_shapes"]
+    assert fidelity["rule"] == (
+        f"column shapes score is {value:.3g}, below the minimum 0.999: "
+        "marginal distributions differ"
+    )
+    assert judged["verdict"]["status"] == "fail"
+    # The user's limit is the fail limit; the default warn limit (0.85) is weaker, dropped.
+    check = next(c for c in judged["checks"] if c["name"] == "min_column_shapes")
+    assert (check["limit"], check["warn_limit"], check["source"]) == (
+        0.999,
+        None,
+        "--min-column-shapes",
+    )
+
+
+def test_near_copies_warn_against_the_holdout_baseline():
+    real = pd.read_csv(PENGUINS)
+    """Rows moved by a hair: DCR far below what fresh real rows show, no exact copy."""
+    synthetic = real.copy()
+    for column in ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"):
+        synthetic[column] = synthetic[column].astype(float) + 1e-6
+    report = judge(compare_tables(real, synthetic))
+    privacy = report["verdict"]["areas"]["privacy"]
+    dcr = next(c for c in report["checks"] if c["name"] == "min_dcr_ratio")
+    p = report["privacy"]
+    assert p["exact_copy_share"] < 0.05  # only rows missing every numeric value
+    assert dcr["value"] == pytest.approx(p["dcr_p5"] / p["holdout_dcr_p5"])
+    assert dcr["value"] < 0.01 and dcr["status"] == "warn"
+    assert privacy["status"] == "warn" and "near-copies" in privacy["rule"]
+    assert "real-holdout" in privacy["rule"]
+
+
+def test_warn_between_the_two_limits(good):
+    drift = max(
+        abs(c["variance_ratio"] - 1) for c in good["columns"].values() if c.get("variance_ratio")
+    )
+    thresholds = Thresholds.default()
+    thresholds.limits["max_variance_drift"] = {"fail": 1.0, "warn": drift / 2, "source": "test"}
+    judged = judge(good, thresholds)
+    check = next(c for c in judged["checks"] if c["name"] == "max_variance_drift")
+    assert check["status"] == "warn" and check["passed"] is True
+    assert judged["verdict"]["areas"]["fidelity"]["status"] == "warn"
+
+
+def test_config_file_sets_limits_and_options_win(run_cli, tmp_path):
+    config = tmp_path / "gate.toml"
+    config.write_text(
+        "[thresholds]\n"
+        "min_column_shapes = 0.99\n"
+        "max_correlation_diff = { fail = 0.5, warn = 0.01 }\n"
+        '[columns."bill_length_mm"]\n'
+        "max_variance_drift = 0.0\n"
+    )
+    synthetic = tmp_path / "s.csv"
+    frame = pd.read_csv(PENGUINS)
+    frame["bill_length_mm"] *= 1.1
+    frame.to_csv(synthetic, index=False)
+    result = run_cli("compare", PENGUINS, synthetic, "--config", config, "--json", "-")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["max_variance_drift[bill_length_mm]"]["status"] == "fail"
+    assert by_name["max_variance_drift[bill_length_mm]"]["value"] == pytest.approx(0.21)
+    assert by_name["max_correlation_diff"]["limit"] == 0.5
+    assert by_name["max_correlation_diff"]["warn_limit"] == 0.01
+    broken = result.stderr.splitlines()
+    assert all(line.startswith("Threshold broken:") for line in broken)
+    assert any("'bill_length_mm'" in line and "(--config)" in line for line in broken)
+    # An option overrides the config's limit.
+    shapes_only = tmp_path / "shapes.toml"
+    shapes_only.write_text("[thresholds]\nmin_column_shapes = 0.99\n")
+    from_config = run_cli("compare", PENGUINS, synthetic, "--config", shapes_only, "-q")
+    assert from_config.exit_code == 1
+    assert "column shapes score" in from_config.stderr and "(--config)" in from_config.stderr
+    overridden = run_cli(
+        "compare", PENGUINS, synthetic, "--config", shapes_only, "--min-column-shapes", "0.5", "-q"
+    )
+    assert overridden.exit_code == 0, overridden.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[thresholds]\nmin_colum_shapes = 0.9\n", "unknown threshold 'min_colum_shapes'"),
+        ("[thresholds]\nmin_column_shapes = 2\n", "must be a number in [0, 1]"),
+        ("[limits]\n", "unknown table [limits]"),
+        ("[thresholds\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_error_line(run_cli, tmp_path, text, fragment):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    result = run_cli(
+        "compare", PENGUINS, PENGUINS, "--config", config, "--json", tmp_path / "r.json"
+    )
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert fragment in result.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_default_rules_alone_never_change_the_exit_status(run_cli):
+    # Comparing a table with itself copies every row: privacy fails by the default rule,
+    # yet no limit was asked for, so the pipeline is not stopped.
+    result = run_cli("compare", PENGUINS, PENGUINS, "--json", "-")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["verdict"]["areas"]["privacy"]["status"] == "fail"
+
+
+def test_json_carries_version_inputs_sha256_options_and_time(run_cli, tmp_path):
+    result = run_cli("compare", PENGUINS, PENGUINS, "--json", "-", "--seed", "4")
+    provenance = json.loads(result.stdout)["provenance"]
+    assert provenance["mixsynth_version"] == version("mixsynth")
+    digest = hashlib.sha256(PENGUINS.read_bytes()).hexdigest()
+    assert provenance["inputs"]["real"] == {"path": str(PENGUINS), "sha256": digest}
+    assert provenance["inputs"]["synthetic"]["sha256"] == digest
+    assert provenance["options"]["seed"] == 4
+    assert provenance["created_utc"].endswith("+00:00")
+
+
+def test_verdict_and_checks_open_every_format(good):
+    judged = judge(good)
+    markdown = to_markdown(judged)
+    first_section = markdown.split("\n## ")[1]
+    assert first_section.startswith("Verdict: pass")
+    for area in ("fidelity", "pair structure", "privacy", "utility"):
+        assert f"| {area} | pass |" in first_section
+    assert 'class="verdict pass"' in to_html(judged)
+    assert "## Checks" in markdown and "| min_dcr_ratio | privacy |" in markdown
+    page = to_html(judged)
+    assert page.index("Verdict: pass") < page.index("Scores")
+
+
+def test_generate_report_judges_drift_over_generations(run_cli, tmp_path):
+    result = run_cli(
+        "generate", PENGUINS, "-o", tmp_path / "s.csv", "--method", "vanilla", "--weights",
+        "uniform", "-g", "3", "--seed", "2", "--report", tmp_path / "r.json", "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    drift = report["verdict"]["areas"]["drift"]
+    # Uniform weights keep 2/3 of the variance per generation: after 3 generations the
+    # median ratio has moved by about 1 - (2/3)^2 = 0.56 from the first: a fail.
+    assert drift["status"] == "fail" and drift["check"] == "max_generation_drift"
+    check = next(c for c in report["checks"] if c["name"] == "max_generation_drift")
+    assert check["value"] == pytest.approx(1 - (2 / 3) ** 2, abs=0.15)
+    assert report["provenance"]["inputs"]["real"]["path"] == str(PENGUINS)
+
+
+def test_every_rule_is_documented():
+    text = (SAMPLE_DATA.parent / "docs" / "report.md").read_text()
+    for rule in RULES:
+        assert f"`{rule.name}`" in text, rule.name
+
+
+def test_a_limit_out_of_range_is_refused():
+    with pytest.raises(MixsynthError, match="min_column_shapes"):
+        thresholds_from({"thresholds": {"min_column_shapes": -1}}, {})
