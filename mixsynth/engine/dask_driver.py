@@ -697,6 +697,7 @@ class _Tracker:
     def run(self, client: Any, tasks: list, more: int = 0) -> list:
         """Results of ``tasks`` in order; ``more`` tasks are expected after these."""
         from distributed import as_completed
+        from distributed.scheduler import KilledWorker
 
         self.total = self.done + len(tasks) + more
         self.on_progress(self.done, self.total)
@@ -708,6 +709,12 @@ class _Tracker:
             return client.gather(futures)
         except MixsynthError:
             raise
+        except KilledWorker:
+            raise MixsynthError(
+                "Dask workers died running the job, most likely past their memory limit",
+                "give each worker more --memory-limit, fewer --workers, or a smaller "
+                "--partition-rows",
+            ) from None
         except (ValueError, TypeError, OSError, KeyError) as error:
             raise MixsynthError(
                 f"a Dask task failed: {_first_line(error)}",
