@@ -171,6 +171,8 @@ def common_schema(schemas: Sequence[Any]) -> Any:
     first = schemas[0]
     if all(other.equals(first) for other in schemas[1:]):
         return None
+    if any(other.names != first.names for other in schemas[1:]):
+        return None  # other columns: whole_reference says so
     fields = []
     for position, field_ in enumerate(first):
         types = {other.field(position).type for other in schemas}
