@@ -4,6 +4,7 @@ dask-scheduler and dask-worker processes."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import shutil
@@ -623,3 +624,26 @@ def test_partitions_that_disagree_on_a_column_are_refused() -> None:
     plain = SynthesisOptions(semantics=False)  # storage types only: both integers
     merged = whole_reference([summarize_part(f, plain) for f in (flags, counts)], "m")
     assert merged.ranges["v"] == (0.0, float(counts["v"].max()))
+
+
+def test_files_of_different_tables_are_refused(client, tmp_path, run_cli) -> None:
+    """Found by the workers: the error travels back whole, nothing is written."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    make_table(600).to_csv(folder / "a.csv", index=False)
+    make_table(600).drop(columns="c").to_csv(folder / "b.csv", index=False)
+    result = run_cli(
+        "generate", f"{folder}/*.csv", "--engine", "dask", "--scheduler",
+        client.scheduler.address, "-o", tmp_path / "out",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "do not all have the same columns" in result.stderr
+    assert "(give files of one table)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bokeh") is not None, reason="bokeh is installed")
+def test_dashboard_without_bokeh_is_refused(dataset, tmp_path, run_cli) -> None:
+    _, source = dataset
+    result = run_cli("generate", source, "--engine", "dask", "-o", tmp_path / "o", "--dashboard")
+    assert result.exit_code == 2 and "--dashboard needs the bokeh package" in result.stderr

@@ -171,6 +171,8 @@ def common_schema(schemas: Sequence[Any]) -> Any:
     first = schemas[0]
     if all(other.equals(first) for other in schemas[1:]):
         return None
+    if any(other.names != first.names for other in schemas[1:]):
+        return None  # other columns: whole_reference says so
     fields = []
     for position, field_ in enumerate(first):
         types = {other.field(position).type for other in schemas}
@@ -697,6 +699,7 @@ class _Tracker:
     def run(self, client: Any, tasks: list, more: int = 0) -> list:
         """Results of ``tasks`` in order; ``more`` tasks are expected after these."""
         from distributed import as_completed
+        from distributed.scheduler import KilledWorker
 
         self.total = self.done + len(tasks) + more
         self.on_progress(self.done, self.total)
@@ -708,6 +711,12 @@ class _Tracker:
             return client.gather(futures)
         except MixsynthError:
             raise
+        except KilledWorker:
+            raise MixsynthError(
+                "Dask workers died running the job, most likely past their memory limit",
+                "give each worker more --memory-limit, fewer --workers, or a smaller "
+                "--partition-rows",
+            ) from None
         except (ValueError, TypeError, OSError, KeyError) as error:
             raise MixsynthError(
                 f"a Dask task failed: {_first_line(error)}",
