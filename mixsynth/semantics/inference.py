@@ -402,31 +402,39 @@ def eta_squared(values: np.ndarray, codes: np.ndarray) -> float:
 SUGGEST_BY_ETA2 = 0.5
 #: ... and is worth mixing inside when every group has at least this many rows.
 SUGGEST_BY_MIN_GROUP = 20
+#: Candidates looked at on each side (categorical, numerical) for a suggestion.
+SUGGEST_BY_MAX_COLUMNS = 50
 
 
 def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
     """Categorical columns worth giving as ``--by``: each explains a numerical column
     strongly (eta^2 >= SUGGEST_BY_ETA2) and its groups are all large enough to mix in.
     Mixing inside its groups keeps that association, which copying from donors would
-    shrink by kappa per generation (THEORY.md section 6). Strongest first."""
+    shrink by kappa per generation (THEORY.md section 6). Strongest first.
+
+    On wide tables only the first :data:`SUGGEST_BY_MAX_COLUMNS` candidates of each side
+    are looked at (the work grows with their product)."""
     import pandas as pd
 
-    numeric = semantics.of_type(SemanticType.NUMERICAL)
-    suggestions = []
-    for name in semantics.of_type(
+    numeric = {
+        column: pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+        for column in semantics.of_type(SemanticType.NUMERICAL)[:SUGGEST_BY_MAX_COLUMNS]
+    }
+    categorical = semantics.of_type(
         SemanticType.CATEGORICAL, SemanticType.BOOLEAN, SemanticType.ORDINAL
-    ):
+    )[:SUGGEST_BY_MAX_COLUMNS]
+    suggestions = []
+    for name in categorical:
         try:
             codes, levels = pd.factorize(frame[name])
         except TypeError:  # lists or structs (Parquet): not a grouping key
             continue
-        sizes = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0)
+        known = codes >= 0
+        sizes = np.bincount(codes[known]) if known.any() else np.zeros(0, dtype=np.int64)
         if len(levels) < 2 or sizes.min() < SUGGEST_BY_MIN_GROUP:
             continue
-        known = codes >= 0
         best = None
-        for column in numeric:
-            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+        for column, values in numeric.items():
             eta2 = eta_squared(values[known], codes[known])
             if np.isfinite(eta2) and (best is None or eta2 > best[1]):
                 best = (column, eta2)
