@@ -988,6 +988,11 @@ def real_semantics(real: pd.DataFrame, categorical: Sequence[str], metadata: Any
     return table_semantics(real, infer_schema(real, categorical), options)
 
 
+def _made_up(semantics: Any, name: str) -> bool:
+    meaning = semantics.columns.get(name)
+    return meaning is not None and meaning.sdtype.is_generated
+
+
 def leak_columns(semantics: Any, synthetic: pd.DataFrame) -> list[str]:
     """Columns in both tables whose values are not mixed numbers: the ones a leak can
     be exact in."""
@@ -1190,6 +1195,13 @@ def _compare(
 
     columns, schema = align(real, synthetic, categorical)
     semantics = real_semantics(real, categorical, metadata)
+    # Keys, personal data and free text are made up by design: their real values never
+    # reappear, so they say nothing about fidelity or closeness, as SDMetrics leaves id
+    # and PII columns out of its quality report. Their leak is measured on its own.
+    made_up = [c.name for c in columns if _made_up(semantics, c.name)]
+    if made_up and len(made_up) < len(columns):
+        columns = [c for c in columns if c.name not in made_up]
+        schema["made_up"] = made_up
     if target is not None and target not in {c.name for c in columns}:
         raise MixsynthError(
             f"--target column {target!r} is not compared",
