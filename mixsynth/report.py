@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mixsynth.verdict import median
+
 #: Columns plotted as histograms / bar charts in the HTML report (the worst first).
 MAX_PLOTTED_COLUMNS = 24
 #: Columns listed in the terminal's "worst columns" table.
@@ -208,7 +210,7 @@ def _trajectory(report: dict) -> Section:
             [
                 str(entry["generation"]),
                 fmt(entry["predicted_variance_ratio"], 4),
-                fmt(_median(ratios), 4),
+                fmt(median(ratios), 4),
                 fmt(min(ratios) if ratios else None, 4),
                 fmt(max(ratios) if ratios else None, 4),
                 fmt(entry["scores"]["overall"]),
@@ -231,14 +233,6 @@ def _trajectory(report: dict) -> Section:
         rows,
         summary=True,
     )
-
-
-def _median(values: Sequence[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _worst(report: dict) -> Section:

@@ -13,7 +13,7 @@ Pure data in, pure data out: no printing, no pandas.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,7 +237,8 @@ def _utility_ratio(report: dict) -> Reading:
     return Reading(value, f"{key} ratio" if value is not None else "")
 
 
-def _median(values: list[float]) -> float | None:
+def median(values: Sequence[float]) -> float | None:
+    """The median, None for no values (the report's tables share it)."""
     if not values:
         return None
     ordered = sorted(values)
@@ -246,7 +247,7 @@ def _median(values: list[float]) -> float | None:
 
 
 def median_variance_ratio(entry: dict) -> float | None:
-    return _median(
+    return median(
         [c["variance_ratio"] for _, c in _numeric_columns(entry) if c.get("variance_ratio")]
     )
 
