@@ -1180,3 +1180,35 @@ def test_compare_handles_extreme_values(tmp_path, case: str) -> None:
         source, _ = valid_cases(tmp_path)[case]
     report = compare_json(tmp_path, source, source)
     assert set(report["columns"]) == {str(c) for c in read_back(source).columns}
+
+
+@pytest.mark.parametrize("late", ["2.5", "", "text"])
+def test_a_csv_column_whose_type_changes_after_the_first_block_is_read_whole(
+    tmp_path: Path, late: str
+) -> None:
+    """The streaming reader fixes types on its first block (1 MiB); a later value that
+    does not fit (a decimal, a gap, a word) must not fail the read nor be lost: the
+    whole file is typed as pandas and read_csv would type it."""
+    from mixsynth.io import read_arrow
+
+    rows = 200_000  # about 2 MiB: the odd value sits in a later block
+    path = tmp_path / "late.csv"
+    path.write_text("n,k\n" + "".join(f"{i},{i % 7}\n" for i in range(rows)) + f"{late},1\n")
+    table = read_arrow(str(path)).table
+    expected = pyarrow.csv.read_csv(path)
+    assert table.num_rows == rows + 1
+    assert table.schema == expected.schema
+    assert table.column("n").to_pylist()[-3:] == expected.column("n").to_pylist()[-3:]
+
+
+def test_a_wide_csv_is_read_in_few_chunks(tmp_path: Path) -> None:
+    """Wide rows are long: blocks grow with the columns, so 1,000 columns are not cut
+    into a chunk per 55 rows (every chunk of every column costs memory and time)."""
+    from mixsynth.io import read_arrow
+
+    table = pa.table({f"c{j}": np.arange(5_000, dtype=np.float64) / 7 for j in range(1_000)})
+    path = tmp_path / "wide.csv"
+    pyarrow.csv.write_csv(table, path)
+    read = read_arrow(str(path)).table
+    assert read.equals(pyarrow.csv.read_csv(path))
+    assert read.column(0).num_chunks <= path.stat().st_size / (4 << 20) + 1

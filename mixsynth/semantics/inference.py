@@ -149,7 +149,13 @@ class _Values:
         step = max(1, self.observed // SAMPLE_VALUES)
         indices = np.arange(0, self.observed, step)[:SAMPLE_VALUES]
         self.sample = present if step == 1 else present.take(indices)
-        self.sample_distinct = pc.count_distinct(self.sample).as_py()
+        self.mode: Any = None  # the most common sampled number (the smallest on ties)
+        if _is_number(self.sample.type):  # one numpy sort: 4x Arrow's count_distinct + mode
+            distinct, counts = np.unique(self.numbers(), return_counts=True)
+            self.sample_distinct = len(distinct)
+            self.mode = distinct[np.argmax(counts)].item() if len(distinct) else None
+        else:
+            self.sample_distinct = pc.count_distinct(self.sample).as_py()
         self._distinct = self.sample_distinct if step == 1 else None
 
     @property
@@ -176,9 +182,41 @@ class _Values:
             )
         return f"{_plural(self._distinct, 'distinct value')} in {_plural(self.observed, 'row')}"
 
-    def python(self) -> np.ndarray:
-        """The sample as Python values in a numpy object array."""
-        return np.asarray(self.sample.to_pylist(), dtype=object)
+    def numbers(self) -> np.ndarray:
+        """The sample of a numeric column as numpy (no nulls: they were dropped)."""
+        return _numbers(self.sample)
+
+    def distinct_texts(self) -> _Texts:
+        """The sample's distinct strings with their counts: the text rules look at each
+        distinct value once (a 4-level category is 4 regex matches, not 10,000)."""
+        import pyarrow.compute as pc
+
+        counted = pc.value_counts(self.sample)
+        return _Texts(
+            np.asarray(counted.field("values").to_pylist(), dtype=object),
+            np.asarray(counted.field("counts").to_pylist(), dtype=np.float64),
+        )
+
+
+class _Texts:
+    """Distinct sampled strings and how often each occurs: shares are count-weighted."""
+
+    def __init__(self, values: np.ndarray, counts: np.ndarray) -> None:
+        self.values, self.counts = values, counts
+
+    def share(self, test: Any) -> float:
+        """Share of the sampled values for which ``test(value)`` is true."""
+        if not len(self.values):
+            return 0.0
+        hits = np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values))
+        return float(self.counts[hits].sum() / self.counts.sum())
+
+    def matching(self, pattern: re.Pattern) -> float:
+        return self.share(lambda v: pattern.match(v.strip()))
+
+    def mean_length(self) -> float:
+        lengths = np.fromiter((len(v) for v in self.values), np.float64, len(self.values))
+        return float((lengths * self.counts).sum() / self.counts.sum())
 
 
 def _infer_values(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
@@ -224,16 +262,25 @@ def storage_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata
     )
 
 
+def _is_number(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+
+
+def _numbers(column: Any) -> np.ndarray:
+    from mixsynth.arrow_columns import to_numpy
+
+    return to_numpy(column, 0)
+
+
 def _extremes(present: Any) -> tuple[float, float]:
     """Smallest and largest value, by numpy on Arrow's memory for numbers (Arrow's
     min_max takes 20 ms on a million floats, numpy 1 ms); dates by Arrow."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_integer(present.type) or pa.types.is_floating(present.type):
-        from mixsynth.arrow_columns import to_numpy
-
-        numbers = to_numpy(present, 0)
+    if _is_number(present.type):
+        numbers = _numbers(present)
         return numbers.min().item(), numbers.max().item()
     extremes = pc.min_max(present)
     return extremes["min"].as_py(), extremes["max"].as_py()
@@ -270,16 +317,15 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
         )
     reason = [f"{values.counts()}, mixed"]
     point_mass = None
-    top = pc.mode(values.sample, n=1)
-    if len(top) and values.sample_distinct >= 3 and top[0]["mode"].as_py() in (low, high):
-        value = top[0]["mode"].as_py()
-        count = pc.sum(pc.equal(values.present, top[0]["mode"])).as_py()  # exact share
+    if values.sample_distinct >= 3 and values.mode in (low, high):
+        value = values.mode
+        count = int(np.count_nonzero(_numbers(values.present) == value))  # exact share
         if count >= POINT_MASS_SHARE * observed:
             point_mass = float(value)
             reason.append(f"point mass at {value:g} holds {count / observed:.0%} of values")
     decimals = None
     if kind is ColumnKind.CONTINUOUS:
-        decimals = decimal_places(np.asarray(values.python(), dtype=np.float64))
+        decimals = decimal_places(values.numbers().astype(np.float64, copy=False))
         if decimals is not None:
             reason.append(f"{_plural(decimals, 'decimal place')}")
     return ColumnSemantics(
@@ -292,17 +338,18 @@ def decimal_places(values: np.ndarray) -> int | None:
     values = values[np.isfinite(values)]
     if values.size == 0:
         return None
-    for places in range(MAX_DECIMALS + 1):
+    start = 0
+    if values.size > 64:  # a few values give a lower bound cheaply (None for most floats)
+        start = decimal_places(values[:64])
+        if start is None:
+            return None
+    for places in range(start, MAX_DECIMALS + 1):
         scaled = values * 10.0**places
         if np.abs(scaled).max() >= 2**52:  # beyond float64's whole numbers: no grid
             return None
         if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
             return places
     return None
-
-
-def _share(values: np.ndarray, pattern: re.Pattern) -> float:
-    return float(np.mean([bool(pattern.match(v.strip())) for v in values])) if len(values) else 0.0
 
 
 def _shape(value: str) -> str:
@@ -312,9 +359,10 @@ def _shape(value: str) -> str:
 
 def _text(name: str, values: _Values) -> ColumnSemantics:
     words = set(name_words(name))
-    sample, observed = values.python(), values.observed
+    texts, observed = values.distinct_texts(), values.observed
     mostly_distinct = (
-        values.sample_distinct >= MOSTLY_DISTINCT * len(sample) and values.sample_distinct > 1
+        values.sample_distinct >= MOSTLY_DISTINCT * len(values.sample)
+        and values.sample_distinct > 1
     )
     if words & POSTCODE_WORDS:
         return ColumnSemantics(
@@ -326,13 +374,13 @@ def _text(name: str, values: _Values) -> ColumnSemantics:
         ("ipv4_address", IPV4, "IPv4 addresses"),
         ("phone_number", PHONE_VALUES, "phone numbers"),
     ):
-        share = _share(sample, pattern)
+        share = texts.matching(pattern)
         if share >= PATTERN_SHARE:
             return ColumnSemantics(
                 name, SemanticType.PII, f"{share:.0%} of values look like {what}", pii=subtype
             )
     if mostly_distinct and observed >= MIN_VALUES_FOR_SHAPES:
-        pii = _pii_by_name(words, sample)
+        pii = _pii_by_name(words, texts)
         if pii is not None:
             return ColumnSemantics(
                 name, SemanticType.PII, f"name says {pii[1]}, {values.counts()}", pii=pii[0]
@@ -341,23 +389,22 @@ def _text(name: str, values: _Values) -> ColumnSemantics:
         counts = values.counts()
         if words & TEXT_KEY_WORDS:
             return ColumnSemantics(name, SemanticType.ID, f"{counts}, name says key ({name!r})")
-        shapes = {_shape(v) for v in sample}
+        shapes = {_shape(v) for v in texts.values}
         if (
             observed >= MIN_VALUES_FOR_SHAPES
             and len(shapes) == 1
             and re.search(r"9", next(iter(shapes)))
-            and " " not in sample[0]
+            and " " not in texts.values[0]
         ):
             return ColumnSemantics(
                 name, SemanticType.ID, f"{counts}, all of the shape {next(iter(shapes))}"
             )
-    lengths = np.array([len(v) for v in sample])
-    spaced = np.mean([" " in v.strip() for v in sample])
-    if mostly_distinct and lengths.mean() >= 25 and spaced >= 0.5:
+    mean_length = texts.mean_length()
+    if mostly_distinct and mean_length >= 25 and texts.share(lambda v: " " in v.strip()) >= 0.5:
         return ColumnSemantics(
             name,
             SemanticType.TEXT,
-            f"free text: {values.counts()}, {lengths.mean():.0f} characters on average",
+            f"free text: {values.counts()}, {mean_length:.0f} characters on average",
         )
     note = ", copied"
     if mostly_distinct:
@@ -365,9 +412,9 @@ def _text(name: str, values: _Values) -> ColumnSemantics:
     return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}{note}")
 
 
-def _pii_by_name(words: set[str], sample: np.ndarray) -> tuple[str, str] | None:
+def _pii_by_name(words: set[str], texts: _Texts) -> tuple[str, str] | None:
     """PII subtype and what the name said, for mostly-distinct text columns."""
-    if words & PHONE_WORDS and _share(sample, PHONE) >= PATTERN_SHARE:
+    if words & PHONE_WORDS and texts.matching(PHONE) >= PATTERN_SHARE:
         return "phone_number", "phone number"
     if words & ADDRESS_WORDS:
         return ("street_address", "street address") if "street" in words else ("address", "address")
