@@ -399,7 +399,51 @@ class Reference:
         associations = ()
         if options.keep_associations:
             associations = _association_columns(table, columns, schema, semantics, encodings)
+            _say_associations(associations)
+        if options.match_moments:
+            _say_moments_matched_one_by_one(columns, schema, semantics)
         return cls(schema, encodings, ranges, semantics, real_values, time_grids, associations)
+
+
+def _say_associations(associations: tuple) -> None:
+    from mixsynth.associations import ASSOCIATION_ETA2, ASSOCIATION_MIN_GROUP
+
+    if associations:
+        message = (
+            f"--keep-associations: partners are drawn within the groups of "
+            f"{', '.join(map(str, associations))} (groups under "
+            f"{ASSOCIATION_MIN_GROUP} rows mix together)"
+        )
+    else:
+        message = (
+            "--keep-associations: no categorical column explains a numerical one "
+            f"(eta^2 >= {ASSOCIATION_ETA2:g} with groups large enough); rows mix as without it"
+        )
+    warnings.warn(message, MixsynthWarning, stacklevel=4)
+
+
+def _say_moments_matched_one_by_one(
+    columns: Any, schema: list[ColumnSpec], semantics: TableMetadata
+) -> None:
+    """Columns with many missing values or a point mass get their mean and variance
+    matched, not their covariances with the others: say which."""
+    from mixsynth.moments import JOINT_MAX_GAP_SHARE
+
+    def apart(spec: ColumnSpec) -> bool:
+        if semantics.columns[str(spec.name)].point_mass is not None:
+            return True
+        missing = columns.missing_rows(spec.name)
+        return missing is not None and missing.mean() > JOINT_MAX_GAP_SHARE
+
+    names = [str(spec.name) for spec in schema if spec.kind.is_mixed and apart(spec)]
+    if names:
+        warnings.warn(
+            f"--match-moments: {', '.join(names)} {'has' if len(names) == 1 else 'have'} a point mass or over "
+            f"{JOINT_MAX_GAP_SHARE:.0%} missing values; their means and variances are "
+            "matched exactly, their covariances with other columns are not",
+            MixsynthWarning,
+            stacklevel=4,
+        )
 
 
 def _association_columns(
