@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 
 from mixsynth.choices import STDIO, THREADS, TableFormat, format_from_suffix
+from mixsynth.columns import duplicated_names
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.kinds import duplicated_names
 
 if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
     import pandas as pd
