@@ -487,6 +487,20 @@ def generate(
             help="Round float columns to the input's decimal places (variance kept).",
         ),
     ] = True,
+    match_moments: Annotated[
+        bool,
+        typer.Option(
+            help="Correct each generation so its numeric means and covariances equal its "
+            "source's exactly (no random walk of the first two moments; docs/structure.md).",
+        ),
+    ] = False,
+    keep_associations: Annotated[
+        bool,
+        typer.Option(
+            help="Draw partners within the categories that explain numeric columns, so "
+            "those associations do not fade over generations (docs/structure.md).",
+        ),
+    ] = False,
     seed: Annotated[
         int | None,
         typer.Option(min=0, help="Random seed; the same seed gives byte-identical files."),
@@ -588,6 +602,8 @@ def generate(
         keep_pii=keep_pii,
         locale=locale,
         round_decimals=round_decimals,
+        match_moments=match_moments,
+        keep_associations=keep_associations,
     )
     if engine is Engine.DASK:
         refused = {
@@ -601,6 +617,10 @@ def generate(
                 "the Dask engine writes Parquet datasets; convert a part file if needed",
             ),
             "-o -": (output == STDIO, "give -o FOLDER: a dataset of part files"),
+            "--keep-associations": (
+                keep_associations,
+                "give the explaining columns with --by, which the Dask engine mixes inside",
+            ),
         }
         for option, (given, hint) in refused.items():
             if given:
