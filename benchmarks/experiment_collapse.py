@@ -30,7 +30,6 @@ bivariate_scatter.png; and docs/structure.png (every figure per generation).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import math
 import os
@@ -116,19 +115,16 @@ NOISE_SE = 2.0
 
 
 def variants(extra: bool = False) -> dict[str, SynthesisOptions]:
-    """The compared variants by name. Until the options of issue 14 exist in
-    ``SynthesisOptions``, their variants are left out."""
-    have = {field.name for field in dataclasses.fields(SynthesisOptions)}
-    found = {DEFAULT: SynthesisOptions()}
-    for option, name in OPTIONS.items():
-        if option in have:
-            found[name] = SynthesisOptions(**{option: True})
-    if set(OPTIONS) <= have:
-        found[BOTH] = SynthesisOptions(**dict.fromkeys(OPTIONS, True))
-    found[VANILLA] = SynthesisOptions(method=Method.VANILLA, weights=parse_weights("beta:0.2,0.2"))
-    found[PAPER] = SynthesisOptions(
-        method=Method.GENERALIZED, weights=WeightDistribution(4.34, 1.33, 0.3, 0.3)
-    )
+    """The compared variants by name (with ``extra``, the earlier runs' too)."""
+    found = {
+        DEFAULT: SynthesisOptions(),
+        **{name: SynthesisOptions(**{option: True}) for option, name in OPTIONS.items()},
+        BOTH: SynthesisOptions(**dict.fromkeys(OPTIONS, True)),
+        VANILLA: SynthesisOptions(method=Method.VANILLA, weights=parse_weights("beta:0.2,0.2")),
+        PAPER: SynthesisOptions(
+            method=Method.GENERALIZED, weights=WeightDistribution(4.34, 1.33, 0.3, 0.3)
+        ),
+    }
     return found | (EXTRA_VARIANTS if extra else {})
 
 
@@ -181,6 +177,7 @@ def run_one(
     label_kind = (label,) if label in categorical else ()
     records = []
     expected = 1.0
+    real_scores = None  # the train-on-train model is the same in every generation
     for generation in chain:
         frame = generation.frame
         expected *= generation.expected_variance_factor()
@@ -189,8 +186,15 @@ def run_one(
             warnings.simplefilter("ignore")
             compared = compare_tables(train, frame, seed=seed)
             held = holdout_figures(
-                train, holdout, frame, target=label, seed=seed, categorical=label_kind
+                train,
+                holdout,
+                frame,
+                target=label,
+                seed=seed,
+                categorical=label_kind,
+                real_scores=real_scores,
             )
+        real_scores = (held["utility"] or {}).get("real")
         records.append(
             {
                 "table": table,
@@ -603,6 +607,8 @@ def plot_structure(middle: pd.DataFrame, path: Path) -> None:
                     color=colors[variant],
                     label=variant,
                 )
+            if middle.loc[middle["table"] == table, metric].isna().all():
+                ax.text(0.5, 0.5, "not defined here", ha="center", transform=ax.transAxes)
             if metric in goals:
                 ax.axhline(goals[metric], color="grey", linestyle="--", linewidth=0.8)
             ax.grid(True, alpha=0.3)
@@ -744,9 +750,7 @@ def main() -> None:
         variance_markdown(summary, args.generations, args.seeds, command)
     )
     plot_variance(summary, RESULTS / "variance_by_generation.png")
-    scatter = {
-        v: chosen[v] for v in (VANILLA, PAPER, DEFAULT, OPTIONS["match_moments"]) if v in chosen
-    }
+    scatter = {v: chosen[v] for v in (VANILLA, PAPER, DEFAULT, OPTIONS["match_moments"])}
     plot_bivariate(scatter, args.generations, 0, RESULTS / "bivariate_scatter.png")
     print(structure)
     print(f"({len(jobs)} chains in {time.perf_counter() - started:.0f} s)")

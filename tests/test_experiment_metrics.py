@@ -105,3 +105,20 @@ def test_holdout_figures_of_the_holdout_rows_are_the_baseline(penguins_split):
     found = holdout_figures(train, holdout, holdout, seed=0)
     assert found["privacy"]["dcr_ratio"] == 1.0
     assert found["utility"] is None
+
+
+def test_holdout_figures_reuse_the_real_models_scores(penguins_split):
+    """Given the train-on-train scores of an earlier call, the same figures come out
+    without fitting that model again; and the given scores are the ones used."""
+    train, holdout = penguins_split
+    synthetic = train.sample(frac=1.0, replace=True, random_state=1)
+    fresh = holdout_figures(train, holdout, synthetic, target="species", seed=0)
+    reused = holdout_figures(
+        train, holdout, synthetic, target="species", seed=0, real_scores=fresh["utility"]["real"]
+    )
+    assert reused == fresh
+    halved = holdout_figures(
+        train, holdout, synthetic, target="species", seed=0, real_scores={"accuracy": 0.5}
+    )
+    accuracy = fresh["utility"]["synthetic"]["accuracy"]
+    assert halved["utility"]["ratio"] == {"accuracy": pytest.approx(accuracy / 0.5)}
