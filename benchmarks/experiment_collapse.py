@@ -199,8 +199,6 @@ def run_one(
             {
                 "table": table,
                 "variant": variant,
-                "weights": generation.weights.label(),
-                "rho": generation.weights.theory().rho,
                 "seed": seed,
                 "generation": generation.index,
                 "var_ratio": float(ratios.median()),
@@ -217,6 +215,20 @@ def run_one(
             }
         )
     return records
+
+
+def weight_labels(chosen: dict[str, SynthesisOptions]) -> dict[str, str]:
+    """Each variant's weights on the bivariate normal's train part (n rows from n)."""
+    rows = len(load(BIVARIATE)) - round(len(load(BIVARIATE)) * HOLDOUT_SHARE)
+    return {name: options.weights_for(rows, rows).label() for name, options in chosen.items()}
+
+
+def read_records(path: Path) -> pd.DataFrame:
+    """The records of an earlier run, back from its long CSV."""
+    long = pd.read_csv(path)
+    wide = long.pivot(index=["table", "variant", "seed", "generation"], columns="metric")["value"]
+    wide.columns.name = None
+    return wide.reset_index()
 
 
 def long_format(records: pd.DataFrame) -> pd.DataFrame:
@@ -245,11 +257,7 @@ SPREAD_FIGURES = (
 def summarize(records: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread (standard deviation, min, max) over seeds of every figure."""
     grouped = records.groupby(["table", "variant", "generation"], sort=False)
-    parts = [
-        grouped["weights"].first(),
-        grouped["rho"].first(),
-        grouped["seed"].nunique().rename("seeds"),
-    ]
+    parts = [grouped["seed"].nunique().rename("seeds")]
     for figure in SPREAD_FIGURES:
         stats = grouped[figure].agg(["mean", "std", "min", "max"])
         parts.append(stats.add_prefix(f"{figure}_"))
@@ -264,7 +272,9 @@ def cell(row: pd.Series, figure: str, digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {row[f'{figure}_std']:.{digits}f}"
 
 
-def variance_markdown(summary: pd.DataFrame, generations: int, seeds: int, command: str) -> str:
+def variance_markdown(
+    summary: pd.DataFrame, weights: dict[str, str], generations: int, seeds: int, command: str
+) -> str:
     """The variance table after the last generation, then every table at generations 1,
     5, G (mean ± sd over seeds)."""
     header = (
@@ -281,12 +291,11 @@ def variance_markdown(summary: pd.DataFrame, generations: int, seeds: int, comma
             f"{cell(row, 'dcr_median')} | {cell(row, 'utility_ratio')} |"
         )
 
-    weights = summary.groupby("variant", sort=False)["weights"].first()
     baseline = summary.groupby("table", sort=False)["holdout_dcr_median_mean"].first()
     lines = [
         "# The model-collapse experiment",
         "",
-        f"- Command: `{command}`",
+        f"- Command: {command}",
         f"- {generations} generations, each made only from the previous one, generation 0 "
         f"being a seeded {1 - HOLDOUT_SHARE:.0%} train part of the real rows; {seeds} seeds; "
         "figures are mean ± standard deviation over seeds. The structure figures "
@@ -296,8 +305,8 @@ def variance_markdown(summary: pd.DataFrame, generations: int, seeds: int, comma
         "ρ_n = ρ - (ρ - κ²)/n (balanced anchors, n rows), the expectation of each "
         "column's ratio, so of their mean; the median sits a little lower, because "
         "each ratio is a product of g noisy factors (right-skewed).",
-        "- weights as used on the first table (the default's shapes move a little with n, "
-        "through the finite-sample target): "
+        "- weights as used on the bivariate normal's train part (the default's shapes move "
+        "a little with n, through the finite-sample target): "
         + "; ".join(f"{variant} = `{label}`" for variant, label in weights.items())
         + ".",
         "- max abs corr diff: largest |Δ| between the train and synthetic Pearson "
@@ -541,7 +550,7 @@ def structure_markdown(
     lines = [
         "# Structure kept over generations (issue 14)",
         "",
-        f"- Command: `{command}`",
+        f"- Command: {command}",
         f"- Each seed splits the real rows {1 - HOLDOUT_SHARE:.0%}/{HOLDOUT_SHARE:.0%} into "
         "train and holdout before synthesis; generation 0 is the train part, each "
         f"generation is made only from the previous one, {generations} generations, "
@@ -703,7 +712,12 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=10, help="G, generations per chain")
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
-    parser.add_argument("--tables", nargs="*", help="only these tables (default: all)")
+    parser.add_argument(
+        "--tables",
+        nargs="*",
+        help="run only these tables; the others' figures are kept from the last run's "
+        "experiment_structure.csv (same seeds and generations) and every output rebuilt",
+    )
     parser.add_argument(
         "--extra-variants",
         action="store_true",
@@ -727,16 +741,25 @@ def main() -> None:
     with ProcessPoolExecutor(args.jobs) as pool:
         chains = list(pool.map(run_one, *zip(*jobs, strict=True)))
     records = pd.DataFrame([record for chain in chains for record in chain])
+    if args.tables:
+        kept = read_records(RESULTS / "experiment_structure.csv")
+        records = pd.concat([kept[~kept["table"].isin(args.tables)], records])
     # Tables and variants in their listed order (the summaries group without sorting).
-    for column, names in (("table", list(table_sources())), ("variant", list(chosen))):
+    listed = (("table", list(table_sources())), ("variant", [*chosen, *EXTRA_VARIANTS]))
+    for column, names in listed:
         records[column] = pd.Categorical(records[column], categories=names, ordered=True)
     records = records.sort_values(["table", "variant", "seed", "generation"])
     records[["table", "variant"]] = records[["table", "variant"]].astype(str)
     RESULTS.mkdir(exist_ok=True)
-    command = (
-        "make experiment  # = python benchmarks/experiment_collapse.py "
-        f"--generations {args.generations} --seeds {args.seeds}"
-    )
+    # The command, as Markdown.
+    command = f"--generations {args.generations} --seeds {args.seeds}"
+    if args.tables:
+        command = (
+            f"`python benchmarks/experiment_collapse.py {command} --tables "
+            f"{' '.join(args.tables)}`, the other tables from the run before"
+        )
+    else:
+        command = f"`make experiment  # = python benchmarks/experiment_collapse.py {command}`"
     long_format(records).to_csv(
         RESULTS / "experiment_structure.csv", index=False, float_format="%.6g"
     )
@@ -747,7 +770,7 @@ def main() -> None:
     summary = summarize(records)
     summary.to_csv(RESULTS / "experiment.csv", index=False, float_format="%.6g")
     (RESULTS / "experiment.md").write_text(
-        variance_markdown(summary, args.generations, args.seeds, command)
+        variance_markdown(summary, weight_labels(chosen), args.generations, args.seeds, command)
     )
     plot_variance(summary, RESULTS / "variance_by_generation.png")
     scatter = {v: chosen[v] for v in (VANILLA, PAPER, DEFAULT, OPTIONS["match_moments"])}
