@@ -486,6 +486,15 @@ def direction(mean: float, error: float) -> str:
     return "same"
 
 
+def same_figures(records: pd.DataFrame, table: str, variant: str) -> bool:
+    """Whether a variant gave the default's figures exactly, seed by seed and generation
+    by generation: the option did nothing on that table."""
+    chosen = records[records["table"] == table].set_index(["seed", "generation"])
+    ours = chosen.loc[chosen["variant"] == variant, list(METRICS)].sort_index()
+    default = chosen.loc[chosen["variant"] == DEFAULT, list(METRICS)].sort_index()
+    return ours.shape == default.shape and ours.equals(default)
+
+
 def decision(records: pd.DataFrame, generations: int) -> pd.DataFrame:
     """For each option of issue 14 and table: does it raise generation G's quality and
     utility without lowering generation 1's, against the default, seed by seed?"""
@@ -503,6 +512,7 @@ def decision(records: pd.DataFrame, generations: int) -> pd.DataFrame:
             raised = all(row[f"{m}_{generations}"][2] == "up" for m in ("quality", "utility_ratio"))
             kept = all(row[f"{m}_1"][2] in ("up", "same") for m in ("quality", "utility_ratio"))
             row["default_on"] = raised and kept
+            row["no_op"] = same_figures(records, table, variant)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -531,7 +541,8 @@ def decision_lines(table: pd.DataFrame, generations: int, seeds: int) -> list[st
             f"| {row['option']} | {row['table']} | {change(row['quality_1'])} | "
             f"{change(row['utility_ratio_1'])} | {change(row[f'quality_{generations}'])} | "
             f"{change(row[f'utility_ratio_{generations}'])} | "
-            f"{'yes' if row['default_on'] else 'no'} |"
+            f"{'yes' if row['default_on'] else 'no'}"
+            f"{' (does nothing here)' if row['no_op'] else ''} |"
         )
     if len(table):
         lines.append("")
