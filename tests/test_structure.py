@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from mixsynth.associations import (
+from mixsynth.choices import Bounds
+from mixsynth.cli import app
+from mixsynth.engine.associations import (
     ASSOCIATION_MIN_GROUP,
     pooled_group_codes,
 )
-from mixsynth.choices import Bounds
-from mixsynth.cli import app
+from mixsynth.engine.moments import match_moments, optimal_transport_map
 from mixsynth.io import read_table
-from mixsynth.moments import match_moments, optimal_transport_map
 from mixsynth.semantics.inference import eta_squared
 from mixsynth.synth import Method, Reference, SynthesisOptions, run_generations
 

@@ -18,9 +18,9 @@ import numpy as np
 
 from mixsynth.api.options import DEFAULTS, synthesis_options
 from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.columns import check_by, columns_of
 from mixsynth.conditions import Condition, matching_rows, take_rows
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.kinds import check_by, columns_of
 from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
 from mixsynth.synth import Generation, Reference, run_generations, synthesize
 from mixsynth.weights import WeightDistribution

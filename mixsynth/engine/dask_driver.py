@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
+from mixsynth.columns import ColumnKind, check_by
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
-from mixsynth.kinds import ColumnKind, check_by
 from mixsynth.synth import GenerationStream, Reference, SynthesisOptions, allocate_rows
 from mixsynth.weights import WeightDistribution
 
