@@ -512,6 +512,12 @@ def decision(records: pd.DataFrame, generations: int) -> pd.DataFrame:
             raised = all(row[f"{m}_{generations}"][2] == "up" for m in ("quality", "utility_ratio"))
             kept = all(row[f"{m}_1"][2] in ("up", "same") for m in ("quality", "utility_ratio"))
             row["default_on"] = raised and kept
+            changes = [
+                row[f"{m}_{g}"][2] for m in ("quality", "utility_ratio") for g in (1, generations)
+            ]
+            row["quality_up_none_down"] = row[f"quality_{generations}"][2] == "up" and (
+                "down" not in changes
+            )
             row["no_op"] = same_figures(records, table, variant)
             rows.append(row)
     return pd.DataFrame(rows)
@@ -533,8 +539,9 @@ def decision_lines(table: pd.DataFrame, generations: int, seeds: int) -> list[st
         f"{generations}'s quality and utility rise and generation 1's do not fall.",
         "",
         f"| option | table | quality g1 | utility g1 | quality g{generations} | "
-        f"utility g{generations} | raises g{generations}, keeps g1 |",
-        "|---|---|---:|---:|---:|---:|---|",
+        f"utility g{generations} | raises g{generations}, keeps g1 | quality g{generations} ↑, "
+        "nothing ↓ |",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for _, row in table.iterrows():
         lines.append(
@@ -542,14 +549,19 @@ def decision_lines(table: pd.DataFrame, generations: int, seeds: int) -> list[st
             f"{change(row['utility_ratio_1'])} | {change(row[f'quality_{generations}'])} | "
             f"{change(row[f'utility_ratio_{generations}'])} | "
             f"{'yes' if row['default_on'] else 'no'}"
-            f"{' (does nothing here)' if row['no_op'] else ''} |"
+            f"{' (does nothing here)' if row['no_op'] else ''} | "
+            f"{'yes' if row['quality_up_none_down'] else 'no'} |"
         )
     if len(table):
         lines.append("")
         for option, rows in table.groupby("option", sort=False):
             verdict = "on by default" if rows["default_on"].all() else "an option"
             yes = ", ".join(rows.loc[rows["default_on"], "table"]) or "none"
-            lines.append(f"- {option}: {verdict} by the rule (yes on: {yes}).")
+            softer = ", ".join(rows.loc[rows["quality_up_none_down"], "table"]) or "none"
+            lines.append(
+                f"- {option}: {verdict} by the rule (yes on: {yes}). Raises generation "
+                f"{generations}'s quality and lowers no figure on: {softer}."
+            )
     return lines
 
 
@@ -734,10 +746,15 @@ def main() -> None:
         action="store_true",
         help="also the earlier runs' variants: vanilla Beta(0.1,0.1) and Uniform, bounds clip and none",
     )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="run nothing: rebuild every output from the last run's experiment_structure.csv",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     chosen = variants(args.extra_variants)
-    tables = args.tables or list(table_sources())
+    tables = [] if args.rebuild else args.tables or list(table_sources())
     # The costliest tables first, so that the two workers finish together.
     tables.sort(key=lambda name: -load(name).size)
     jobs = [
@@ -750,11 +767,11 @@ def main() -> None:
     # that oversubscribe the cores (measured 10-30x slower utility fits on 2 cores).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(args.jobs) as pool:
-        chains = list(pool.map(run_one, *zip(*jobs, strict=True)))
+        chains = list(pool.map(run_one, *zip(*jobs, strict=True))) if jobs else []
     records = pd.DataFrame([record for chain in chains for record in chain])
-    if args.tables:
+    if args.tables or args.rebuild:
         kept = read_records(RESULTS / "experiment_structure.csv")
-        records = pd.concat([kept[~kept["table"].isin(args.tables)], records])
+        records = pd.concat([kept[~kept["table"].isin(tables)], records])
     # Tables and variants in their listed order (the summaries group without sorting).
     listed = (("table", list(table_sources())), ("variant", [*chosen, *EXTRA_VARIANTS]))
     for column, names in listed:
@@ -764,7 +781,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     # The command, as Markdown.
     command = f"--generations {args.generations} --seeds {args.seeds}"
-    if args.tables:
+    if args.tables and not args.rebuild:
         command = (
             f"`python benchmarks/experiment_collapse.py {command} --tables "
             f"{' '.join(args.tables)}`, the other tables from the run before"
