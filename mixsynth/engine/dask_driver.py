@@ -45,8 +45,6 @@ from mixsynth.weights import WeightDistribution
 MIN_PARTITION_ROWS = 500
 #: In-memory size aimed at per partition when rows are shuffled (Dask's own default).
 PARTITION_BYTES = 128 * 2**20
-#: The column that carries each row's destination through the shuffle.
-ORDER = "__mixsynth_order__"
 #: Part files of an output dataset.
 PART_NAME = "part-{:05d}.parquet"
 
@@ -198,14 +196,6 @@ def read_row_groups(path: str, groups: list[int]) -> Any:
 def _first_line(error: BaseException, limit: int = 200) -> str:
     text = one_line(str(error).strip().splitlines()[0] if str(error).strip() else repr(error))
     return text[:limit]
-
-
-def to_pandas(table: Any) -> Any:
-    """An Arrow table as pandas columns backed by Arrow (``pd.ArrowDtype``): through the
-    shuffle every column keeps its exact Arrow type (dates stay dates)."""
-    import pandas as pd
-
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def to_arrow(frame: Any) -> Any:
@@ -362,17 +352,50 @@ def scatter_counts(seed: np.random.SeedSequence, rows: int, parts: int) -> np.nd
     return np.random.default_rng(seed).multinomial(rows, np.full(parts, 1 / parts))
 
 
-def tag_part(frame: Any, seed: np.random.SeedSequence, parts: int, total: int, offset: int) -> Any:
-    """A worker task: each row's destination partition, seeded, as a sort key that
-    also keeps the rows' original order inside their destination (deterministic)."""
-    if not hasattr(frame, "assign"):  # an Arrow table: the shuffle moves pandas frames
-        frame = to_pandas(frame)
+def scatter_part(frame: Any, seed: np.random.SeedSequence, parts: int, path: str) -> int:
+    """A worker task, the shuffle's first stage: each row of the partition gets a
+    destination drawn from the partition's own stream, and the rows are written to
+    ``path`` grouped by destination, one row group per non-empty destination in
+    destination order, each keeping the rows' order (so the result is deterministic).
+
+    Only this partition and one destination's rows are in memory at a time; the
+    shuffled data waits on disk, not in the workers' memory (a worker's limit then
+    bounds a partition, not the table). Returns the rows written.
+    """
+    from pyarrow import parquet
+
+    table = to_arrow(frame)
     rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(frame), np.full(parts, 1 / parts))
-    keys = np.repeat(np.arange(parts, dtype=np.int64), counts)
+    counts = rng.multinomial(table.num_rows, np.full(parts, 1 / parts))
+    keys = np.repeat(np.arange(parts, dtype=np.int32), counts)
     rng.shuffle(keys)
-    order = keys * total + offset + np.arange(len(frame), dtype=np.int64)
-    return frame.assign(**{ORDER: order})
+    order = np.argsort(keys, kind="stable")
+    ends = np.cumsum(counts)
+    with parquet.ParquetWriter(path, table.schema, compression="none") as writer:
+        for stop, count in zip(ends.tolist(), counts.tolist(), strict=True):
+            if count:  # one row group each (fewer rows than the writer's group size)
+                writer.write_table(table.take(order[stop - count : stop]))
+    return table.num_rows
+
+
+def scatter_groups(counts: Sequence[np.ndarray], destination: int) -> list[int | None]:
+    """For each scattered file, the row group that holds ``destination``'s rows (None
+    when it sent none there): row groups follow the non-empty destinations in order."""
+    return [int(np.count_nonzero(c[:destination])) if c[destination] else None for c in counts]
+
+
+def gather_part(files: Sequence[str], groups: Sequence[int | None], schema: Any) -> Any:
+    """A worker task, the shuffle's second stage: one destination's rows from every
+    scattered file, in file order, as one Arrow table."""
+    import pyarrow as pa
+    from pyarrow import parquet
+
+    tables = [
+        parquet.ParquetFile(f).read_row_group(g)
+        for f, g in zip(files, groups, strict=True)
+        if g is not None
+    ]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def concat_parts(*frames: Any) -> Any:
@@ -436,8 +459,8 @@ def generate_part(
     """
     from mixsynth.io import table_writer
 
-    table = to_arrow(frame)  # the shuffle's ORDER is the index: dropped here
-    if schema is not None:  # the input's types and pandas metadata, whatever the shuffle did
+    table = to_arrow(frame)
+    if schema is not None:  # the input's types and pandas metadata, whatever the reader did
         if not table.schema.equals(schema, check_metadata=False):
             table = table.cast(schema)
         table = table.replace_schema_metadata(schema.metadata)
@@ -596,14 +619,34 @@ class DaskGenerateJob:
     ) -> tuple[list, list[int], GenerationSummary]:
         """One generation from ``parts`` (delayed tables of ``sizes`` rows, of the
         input's Arrow ``schema``) into ``folder``; returns the next generation's parts."""
+        shuffle_seed, mix_seed = seed.spawn(2)
+        with contextlib.ExitStack() as stack:
+            if self.shuffle:
+                scratch = stack.enter_context(_scratch_folder(folder))
+                parts, sizes = self._shuffled(
+                    client, tracker, parts, sizes, schema, shuffle_seed, row_bytes, scratch, index
+                )
+            return self._mix(
+                client, tracker, parts, sizes, schema, reference, mix_seed, index, folder
+            )
+
+    def _mix(
+        self,
+        client: Any,
+        tracker: _Tracker,
+        parts: list,
+        sizes: list[int],
+        schema: Any,
+        reference: Reference,
+        mix_seed: np.random.SeedSequence,
+        index: int,
+        folder: Path,
+    ) -> tuple[list, list[int], GenerationSummary]:
+        """Mix every partition into its part file of ``folder``."""
         from dask import delayed
 
-        shuffle_seed, mix_seed = seed.spawn(2)
         total = sum(sizes)
-        if self.shuffle:
-            meta = to_pandas(schema.empty_table())
-            parts, sizes = self._shuffled(parts, sizes, meta, shuffle_seed, total, row_bytes)
-        else:
+        if not self.shuffle:
             groups = merge_tiny(sizes)
             parts = [
                 parts[g[0]] if len(g) == 1 else delayed(concat_parts)(*(parts[i] for i in g))
@@ -638,30 +681,40 @@ class DaskGenerateJob:
 
     def _shuffled(
         self,
+        client: Any,
+        tracker: _Tracker,
         parts: list,
         sizes: list[int],
-        meta: Any,
+        schema: Any,
         seed: np.random.SeedSequence,
-        total: int,
         row_bytes: int,
+        scratch: Path,
+        index: int,
     ) -> tuple[list, list[int]]:
-        """The rows spread over new partitions at random (seeded), with their sizes."""
-        import dask.dataframe as dd
+        """The rows spread over new partitions at random (seeded), with their sizes.
+
+        Two stages through Parquet files in ``scratch``: every partition writes its
+        rows grouped by drawn destination (:func:`scatter_part`), then each new
+        partition reads its row group from every file (:func:`gather_part`, run as
+        the mixing task's input). Dask's own shuffles (tasks or p2p) held several
+        copies of 160 MB partitions per worker and were killed at 1.5 GiB per worker
+        on 10M rows x 20 (docs/scale.md); here a worker holds one partition.
+        """
         from dask import delayed
 
+        total = sum(sizes)
         count = shuffle_partitions(total, row_bytes, self.partition_rows)
         seeds = seed.spawn(len(parts))
-        counts = sum(scatter_counts(seeds[i], n, count) for i, n in enumerate(sizes))
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
-        tagged = [
-            delayed(tag_part)(part, seeds[i], count, total, int(offsets[i]))
-            for i, part in enumerate(parts)
+        counts = [scatter_counts(seeds[i], n, count) for i, n in enumerate(sizes)]
+        files = [str(scratch / PART_NAME.format(i)) for i in range(len(parts))]
+        tasks = [
+            delayed(scatter_part)(part, seeds[i], count, files[i]) for i, part in enumerate(parts)
         ]
-        meta = meta.assign(**{ORDER: np.zeros(0, dtype=np.int64)})
-        frame = dd.from_delayed(tagged, meta=meta, verify_meta=False)
-        divisions = [k * total for k in range(count)] + [count * total - 1]
-        shuffled = frame.set_index(ORDER, divisions=divisions)
-        return list(shuffled.to_delayed()), [int(c) for c in counts]
+        tracker.run(client, tasks, more=count * (self.generations - index + 1))
+        shuffled = [
+            delayed(gather_part)(files, scatter_groups(counts, k), schema) for k in range(count)
+        ]
+        return shuffled, [int(c) for c in sum(counts)]
 
     def _folder(self, index: int, workspace: Path | None) -> Path:
         """Where generation ``index`` goes: --out-dir, the output, or the workspace."""
@@ -777,6 +830,18 @@ def check_dataset_output(dest: Path, force: bool, source: Source) -> None:
         raise MixsynthError(
             f"cannot write in the folder of output {str(dest)!r}", "check its permissions"
         )
+
+
+@contextlib.contextmanager
+def _scratch_folder(dest: Path) -> Iterator[Path]:
+    """A hidden folder beside ``dest`` for the shuffle's files (where every worker can
+    write, as it can write the output), removed when the block ends."""
+    dest.absolute().parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.shuffle-", dir=dest.absolute().parent))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager
