@@ -77,6 +77,11 @@ class Run:
     status: int
     variance_ratio: float | None
     note: str
+    load: float  #: the machine's 1-minute load average, mean over the run
+
+    @property
+    def microseconds_per_row(self) -> float:
+        return 1e6 * self.seconds / self.rows if self.status == 0 else float("nan")
 
     @property
     def rows_per_second(self) -> float:
@@ -92,8 +97,11 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def measure(command: list[str], address_limit: int | None = None) -> tuple[float, int, int, str]:
-    """Wall time, peak tree RSS, exit status and the last stderr line of ``command``."""
+def measure(
+    command: list[str], address_limit: int | None = None
+) -> tuple[float, int, int, str, float]:
+    """Wall time, peak tree RSS, exit status, the last stderr line of ``command`` and
+    the mean load average while it ran (other users of the machine show there)."""
 
     def limit() -> None:
         if address_limit is not None:
@@ -103,12 +111,15 @@ def measure(command: list[str], address_limit: int | None = None) -> tuple[float
     child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=limit)
     watched = psutil.Process(child.pid)
     peak = 0
+    loads = []
     while child.poll() is None:
         peak = max(peak, tree_rss(watched))
+        loads.append(os.getloadavg()[0])
         time.sleep(0.2)
     seconds = time.perf_counter() - start
     lines = child.stderr.read().strip().splitlines()
-    return seconds, peak, child.returncode, lines[-1] if lines else ""
+    load = float(np.mean(loads)) if loads else os.getloadavg()[0]
+    return seconds, peak, child.returncode, lines[-1] if lines else "", load
 
 
 def variance_ratio(source: Path, output: Path) -> float:
@@ -138,7 +149,7 @@ def run(engine: str, rows: int, work: Path) -> Run:
         if engine == "dask-no-shuffle":
             command.append("--no-shuffle")
     print(f"running {engine} at {rows:,} rows ...", file=sys.stderr, flush=True)
-    seconds, peak, status, last = measure(command, limit)
+    seconds, peak, status, last, load = measure(command, limit)
     written = output.with_suffix(".parquet") if engine == "memory" else output
     ratio = variance_ratio(source, written) if status == 0 else None
     if status != 0:
@@ -146,20 +157,22 @@ def run(engine: str, rows: int, work: Path) -> Run:
     shutil.rmtree(output, ignore_errors=True)
     if output.with_suffix(".parquet").exists():
         output.with_suffix(".parquet").unlink()
-    return Run(engine, rows, seconds, peak, status, ratio, note)
+    return Run(engine, rows, seconds, peak, status, ratio, note, load)
 
 
 def markdown(runs: list[Run]) -> str:
     lines = [
-        "| engine | rows | wall time | rows/s | peak RSS (all processes) | variance ratio | note |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| engine | rows | wall time | rows/s | µs per row | peak RSS (all processes) "
+        "| variance ratio | load average | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
-        speed = f"{r.rows_per_second / 1e6:.2f}M" if r.status == 0 else "-"
+        speed = f"{r.rows_per_second / 1e6:.3f}M" if r.status == 0 else "-"
+        per_row = f"{r.microseconds_per_row:.1f}" if r.status == 0 else "-"
         ratio = f"{r.variance_ratio:.4f}" if r.variance_ratio is not None else "-"
         lines.append(
-            f"| {r.engine} | {r.rows / 1e6:.0f}M | {r.seconds:.0f} s | {speed} | "
-            f"{r.peak_rss / GIB:.2f} GiB | {ratio} | {r.note} |"
+            f"| {r.engine} | {r.rows / 1e6:.0f}M | {r.seconds:.0f} s | {speed} | {per_row} | "
+            f"{r.peak_rss / GIB:.2f} GiB | {ratio} | {r.load:.1f} | {r.note} |"
         )
     return "\n".join(lines)
 
@@ -226,12 +239,35 @@ def save(runs: list[Run]) -> None:
                     "python": platform.python_version(),
                     "load_average_at_end": os.getloadavg(),
                 },
-                "runs": [asdict(r) | {"rows_per_second": r.rows_per_second} for r in runs],
+                "commit": commit(),
+                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "runs": [
+                    asdict(r)
+                    | {
+                        "rows_per_second": r.rows_per_second,
+                        "microseconds_per_row": r.microseconds_per_row,
+                    }
+                    for r in runs
+                ],
             },
             indent=2,
         )
         + "\n"
     )
+
+
+def commit() -> str:
+    """The code's commit (and whether the work tree differs from it)."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"{head}{' (modified)' if dirty else ''}"
 
 
 if __name__ == "__main__":
