@@ -64,6 +64,8 @@ KERNEL_BLOCK_ROWS = 4096
 #: enough that per-slice overheads vanish and that integer rounding's variance
 #: compensation, estimated per slice, is precise.
 SLICE_ROWS = 1 << 17
+#: Rounds of moment correction then bounds with ``match_moments`` (bounds last).
+MATCH_ROUNDS = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +97,8 @@ class SynthesisOptions:
     keep_pii: bool = False  #: copy ids, personal data and free text from donors instead
     locale: str = "en_US"  #: Faker locale of fake personal data
     round_decimals: bool = True  #: floats to the input's decimal places
+    match_moments: bool = False  #: mixed columns' mean and covariance made exact (moments.py)
+    keep_associations: bool = False  #: partners share explaining categories (associations.py)
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
@@ -354,6 +358,8 @@ class Reference:
     semantics: TableMetadata = field(default_factory=TableMetadata)
     real_values: dict[str, np.ndarray] = field(default_factory=dict)  #: of made-up columns
     time_grids: dict[str, int] = field(default_factory=dict)  #: time columns' steps, in units
+    #: Categorical columns partners must share (``keep_associations``), chosen on the input.
+    association_columns: tuple = ()
 
     @classmethod
     def of(cls, table: Any, options: SynthesisOptions | None = None) -> Reference:
@@ -390,7 +396,32 @@ class Reference:
                 if grid > 1:
                     time_grids[spec.name] = grid
         _say_what_is_made_up(semantics, options.keep_pii)
-        return cls(schema, encodings, ranges, semantics, real_values, time_grids)
+        associations = ()
+        if options.keep_associations:
+            associations = _association_columns(table, columns, schema, semantics, encodings)
+        return cls(schema, encodings, ranges, semantics, real_values, time_grids, associations)
+
+
+def _association_columns(
+    table: Any,
+    columns: Any,
+    schema: list[ColumnSpec],
+    semantics: TableMetadata,
+    encodings: dict[str, NumericEncoding],
+) -> tuple:
+    """The categories that explain numerical columns, for ``keep_associations``."""
+    from mixsynth.associations import association_columns
+
+    kinds = (SemanticType.CATEGORICAL, SemanticType.BOOLEAN, SemanticType.ORDINAL)
+    categorical = [s.name for s in schema if semantics.columns[str(s.name)].sdtype in kinds]
+    numeric = {}
+    for spec in schema:
+        meaning = semantics.columns[str(spec.name)]
+        if spec.kind.is_mixed and meaning.sdtype is SemanticType.NUMERICAL:
+            values = np.array(columns.encode(spec.name, spec.kind, encodings[spec.name]))
+            at_mass = mass_rows(values, meaning.point_mass)
+            numeric[spec.name] = values if at_mass is None else np.where(at_mass, np.nan, values)
+    return association_columns(table, categorical, numeric)
 
 
 #: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
@@ -514,7 +545,12 @@ class GenerationStream:
         self.options, self.index = options, index
         self.reference = reference or Reference.of(table, options)
         self.source = columns_of(table)
-        codes = group_codes(table, options.by)
+        if self.reference.association_columns:
+            from mixsynth.associations import pooled_group_codes
+
+            codes = pooled_group_codes(table, options.by, self.reference.association_columns)
+        else:
+            codes = group_codes(table, options.by)
         sizes = np.bincount(codes)
         self.groups_count = len(sizes)
         if self.source.rows == 1:
@@ -555,16 +591,23 @@ class GenerationStream:
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
         self._missing: dict = {}
+        self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_moments)
+        self.moment_match = None  #: how the moments were matched, once iterated
 
     def __iter__(self) -> Iterator[Any]:
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            if self.options.match_moments:
+                self._match_moments(pool)
             for start in range(0, self.rows, SLICE_ROWS):
                 yield self._slice(pool, slice(start, min(start + SLICE_ROWS, self.rows)))
         self._sources.clear()
+        self._matched.clear()
 
     def _slice(self, pool: ThreadPoolExecutor, rows: slice) -> Any:
         pairs = self.pairs.rows(rows)
-        mixing = {spec.name: pool.submit(self._mix_column, spec, pairs) for spec in self.mixed}
+        mixing = {
+            spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
+        }
         copying = pool.submit(self.source.take, self.copied, pairs.dominant)
         columns = copying.result()
         columns.update({name: task.result() for name, task in mixing.items()})
@@ -581,21 +624,67 @@ class GenerationStream:
             self._missing[name] = self.source.missing_rows(name)
         return self._missing[name]
 
-    def _mix_column(self, spec: ColumnSpec, pairs: Pairs) -> Any:
-        """One mixed column over one slice: mixed, finished and decoded.
+    def _mixed_values(self, spec: ColumnSpec, pairs: Pairs) -> np.ndarray:
+        """The column mixed for ``pairs``, before bounds and rounding; NaN where the
+        dominant donor is missing or on the point mass."""
+        source, observed_rows, _ = self._column_source(spec)
+        values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
+        if observed_rows is not None:
+            repair_missing_partners(self.rngs[spec.name], source, values, pairs, observed_rows)
+        return values
+
+    def _match_moments(self, pool: ThreadPoolExecutor) -> None:
+        """Every mixed column of the whole generation, corrected to the source's mean
+        vector and covariance (:mod:`mixsynth.moments`) and kept in range: correction
+        and bounds alternate :data:`MATCH_ROUNDS` times, bounds last, as folding bends
+        the moments a little and the next correction is then a smaller move. The
+        slices take their rows from here. Holds the mixed columns in memory."""
+        from mixsynth.moments import match_moments
+
+        def mixed(spec: ColumnSpec) -> np.ndarray:
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = self._mixed_values(spec, self.pairs)
+                _replace_non_finite(values, self._column_source(spec)[0], self.pairs)
+            return values
+
+        tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
+        self._matched = {name: task.result() for name, task in tasks.items()}
+        sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
+        for round_ in range(MATCH_ROUNDS):
+            self.moment_match = match_moments(sources, self._matched)
+            for spec in self.mixed:
+                counts = bound_keeping_variance(
+                    self._matched[spec.name],
+                    *self.reference.ranges[spec.name],
+                    self.options.bounds,
+                )
+                if round_ == 0:
+                    self.outside[str(spec.name)] = list(counts)
+
+    def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
+        """One mixed column over one slice: mixed (or taken from the moment-matched
+        columns), finished and decoded.
 
         A point mass is held out like a missing value: rows whose dominant donor sits
         on it get it back, and the other rows mix only among values off it.
         """
-        source, observed_rows, at_mass = self._column_source(spec)
+        source, _, at_mass = self._column_source(spec)
         rng = self.rngs[spec.name]
         # Overflow and inf - inf are expected here: _finish_column replaces them.
         with np.errstate(over="ignore", invalid="ignore"):
-            values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
-            if observed_rows is not None:
-                repair_missing_partners(rng, source, values, pairs, observed_rows)
+            if spec.name in self._matched:
+                values = self._matched[spec.name][rows].copy()
+            else:
+                values = self._mixed_values(spec, pairs)
             outside, observed = _finish_column(
-                rng, values, source, pairs, spec, self.reference, self.options
+                rng,
+                values,
+                source,
+                pairs,
+                spec,
+                self.reference,
+                self.options,
+                bounded=bool(self._matched),
             )
         if at_mass is not None:
             values[at_mass[pairs.dominant]] = self.reference.semantics.columns[
@@ -647,16 +736,18 @@ def _finish_column(
     spec: ColumnSpec,
     reference: Reference,
     options: SynthesisOptions,
+    bounded: bool = False,
 ) -> tuple[int, int]:
     """Non-finite fallback, bounds, rounding and representability, in place.
 
     Returns how many values were outside the original input's range before bounds,
-    out of how many observed ones.
+    out of how many observed ones (0, 0 when ``bounded``: the values were already
+    kept in range, and counted, by the moment matching).
     """
-    bad = ~np.isfinite(values)
-    if bad.any():
-        values[bad] = source[pairs.dominant[bad]]
-    counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
+    counts = (0, 0)
+    if not bounded:
+        _replace_non_finite(values, source, pairs)
+        counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
     if grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
@@ -675,6 +766,14 @@ def _finish_column(
             # float64 rounds a donor at int64's very ends (2**63 - 1) past them.
             np.clip(values, encoding.lower, encoding.upper, out=values)
     return counts
+
+
+def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) -> None:
+    """An overflow (inf, or inf - inf) takes the dominant donor's value; NaN where the
+    dominant donor is missing stays (the donor's own NaN)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        values[bad] = source[pairs.dominant[bad]]
 
 
 def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:

@@ -1,0 +1,126 @@
+"""Exact moment matching (``--match-moments``): an affine correction of the mixed
+columns after mixing, so that the output's sample mean vector and covariance matrix
+(ddof=1) equal those of the table it was made from.
+
+Mixup keeps the first two moments only in expectation; every generation adds its own
+sampling error, and over generations those errors add up to a random walk (THEORY.md
+section 4). The correction removes that walk for the first two moments. Of all affine
+maps that give the source's moments, it uses the one that moves the rows least (in
+mean squared distance, the columns measured in the source's standard deviations):
+the optimal-transport map between two normal distributions with those moments,
+
+    y = mu_s + D A D^-1 (x - mu_x),   A = Cx^-1/2 (Cx^1/2 Cs Cx^1/2)^1/2 Cx^-1/2,
+
+where Cs and Cx are the correlation-scale covariances of the source and the output
+and D the source's standard deviations. A is symmetric; linear relations between
+columns (an exact total of other columns), which mixup keeps, are kept: the inverse
+square root is taken on the subspace the output spans.
+
+Columns with missing values or a point mass (their observed values differ row by
+row) are matched one by one instead: mean and variance of their observed values
+exact, their covariances with other columns left as mixed. Bounds and rounding run
+after the correction and add their own small error (see docs/structure.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Eigenvalues below this share of the largest count as zero (a linear relation).
+RANK_TOLERANCE = 1e-10
+
+
+@dataclass
+class MomentMatch:
+    """Which columns were matched how (for the notes and the tests)."""
+
+    jointly: list[str] = field(default_factory=list)  #: mean vector and covariance
+    one_by_one: list[str] = field(default_factory=list)  #: mean and variance each
+    untouched: list[str] = field(default_factory=list)  #: constant, or fewer than 2 values
+
+
+def match_moments(sources: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> MomentMatch:
+    """Correct ``outputs`` in place so their moments equal ``sources``' (same names).
+
+    NaN marks a value that is not mixed (missing, or a point mass held out); a
+    non-finite output value (an overflow the finishing replaces) counts as one too.
+    """
+    result = MomentMatch()
+    joint = []
+    for name, output in outputs.items():
+        source = sources[name]
+        if not (np.isfinite(source).all() and np.isfinite(output).all()):
+            _match_one(name, source, output, result)
+        elif source.size > 1 and output.size > 1 and np.ptp(source) > 0 and np.ptp(output) > 0:
+            joint.append(name)
+        else:
+            _match_one(name, source, output, result)
+    if joint:
+        _match_jointly([sources[n] for n in joint], [outputs[n] for n in joint])
+        result.jointly = joint
+    return result
+
+
+def _match_one(name: str, source: np.ndarray, output: np.ndarray, result: MomentMatch) -> None:
+    """Mean and variance of the observed values, exact: a shift and a scale."""
+    seen_source = source[np.isfinite(source)]
+    finite = np.isfinite(output)
+    seen_output = output[finite]
+    if seen_source.size < 2 or seen_output.size < 2:
+        result.untouched.append(name)
+        return
+    spread_source, spread_output = seen_source.std(ddof=1), seen_output.std(ddof=1)
+    scale = spread_source / spread_output if spread_output > 0 else 1.0
+    output[finite] = (seen_output - seen_output.mean()) * scale + seen_source.mean()
+    (result.one_by_one if spread_output > 0 else result.untouched).append(name)
+
+
+def _match_jointly(sources: list[np.ndarray], outputs: list[np.ndarray]) -> None:
+    source_mean = np.array([s.mean() for s in sources])
+    source_sd = np.array([s.std(ddof=1) for s in sources])
+    output_mean = np.array([o.mean() for o in outputs])
+    source_cov = _covariance(sources, source_mean, source_sd)
+    output_cov = _covariance(outputs, output_mean, source_sd)
+    transport = optimal_transport_map(output_cov, source_cov)
+    # One row-major block at a time keeps the temporaries small on long tables.
+    rows = len(outputs[0])
+    block = max(1, (1 << 22) // max(1, len(outputs)))
+    for start in range(0, rows, block):
+        stop = min(start + block, rows)
+        standard = np.column_stack(
+            [
+                (o[start:stop] - m) / d
+                for o, m, d in zip(outputs, output_mean, source_sd, strict=True)
+            ]
+        )
+        moved = standard @ transport  # transport is symmetric
+        for j, output in enumerate(outputs):
+            output[start:stop] = moved[:, j] * source_sd[j] + source_mean[j]
+
+
+def _covariance(columns: list[np.ndarray], means: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Covariance (ddof=1) of the columns, each divided by its scale."""
+    standard = np.column_stack(
+        [(c - m) / s for c, m, s in zip(columns, means, scales, strict=True)]
+    )
+    return standard.T @ standard / (len(standard) - 1)
+
+
+def optimal_transport_map(output_cov: np.ndarray, source_cov: np.ndarray) -> np.ndarray:
+    """Symmetric A with A Cx A = Cs that moves points least: the Gaussian optimal
+    transport map. Directions where Cx is (numerically) zero are left at zero."""
+    root, inverse_root = _square_roots(output_cov)
+    middle, _ = _square_roots(root @ source_cov @ root)
+    transport = inverse_root @ middle @ inverse_root
+    return (transport + transport.T) / 2
+
+
+def _square_roots(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric square root and pseudo-inverse square root of a covariance."""
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    keep = values > RANK_TOLERANCE * max(values.max(), 0.0)
+    roots = np.where(keep, np.sqrt(np.where(keep, values, 0.0)), 0.0)
+    inverse = np.where(keep, 1.0 / np.where(keep, roots, 1.0), 0.0)
+    return (vectors * roots) @ vectors.T, (vectors * inverse) @ vectors.T
