@@ -37,7 +37,14 @@ import numpy as np
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
 from mixsynth.kinds import ColumnKind, check_by
-from mixsynth.synth import GenerationStream, Reference, SynthesisOptions, allocate_rows
+from mixsynth.semantics.fakes import KeyShare
+from mixsynth.synth import (
+    GenerationStream,
+    Reference,
+    SynthesisOptions,
+    _say_what_is_made_up,
+    allocate_rows,
+)
 from mixsynth.weights import WeightDistribution
 
 #: THEORY §8: each partition needs a few hundred rows for its own target; smaller
@@ -241,8 +248,8 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     re-expressed against that offset, exactly for integral kinds. Column semantics
     must agree between partitions (the same type and point mass; decimals: the most
     places any partition has), or the run is refused: a column must mean one thing.
-    Keys, personal data and free text are refused unless ``keep_pii`` (see
-    :func:`refuse_made_up`).
+    The real values that made-up columns (keys, personal data, free text) must avoid
+    are every partition's (:func:`merge_real_values`).
     """
     present = [p.reference for p in parts if p.reference is not None]
     if not present:
@@ -263,8 +270,6 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                     f"({a.dtype} in one, {b.dtype} in another)",
                     "give files with the same column types",
                 )
-    if not keep_pii:
-        refuse_made_up(semantics)
     schema = [
         dataclasses.replace(spec, missing=sum(r.schema[i].missing for r in present))
         for i, spec in enumerate(first.schema)
@@ -289,7 +294,27 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                 lows.append(low)
                 highs.append(high)
         ranges[name] = (min(lows), max(highs)) if lows else (math.nan, math.nan)
-    return Reference(schema, encodings, ranges, semantics)
+    real_values = {
+        name: merge_real_values([r.real_values[name] for r in present])
+        for name in first.real_values
+    }
+    _say_what_is_made_up(semantics, keep_pii)
+    return Reference(schema, encodings, ranges, semantics, real_values)
+
+
+def merge_real_values(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """The distinct real values of a made-up column over every partition, in order of
+    first appearance; for integer keys only the largest (fresh integer keys continue
+    after it, so no worker needs all of them)."""
+    if all(p.dtype.kind in "iu" for p in parts):
+        present = [p for p in parts if p.size]
+        if not present:
+            return parts[0]
+        return np.array([max(p.max() for p in present)], dtype=present[0].dtype)
+    distinct = list(dict.fromkeys(v for p in parts for v in p.tolist()))
+    values = np.empty(len(distinct), dtype=object)
+    values[:] = distinct
+    return values
 
 
 def merge_semantics(parts: Sequence[Any], where: str) -> Any:
@@ -315,21 +340,6 @@ def merge_semantics(parts: Sequence[Any], where: str) -> Any:
         decimals = None if None in places else max(places)
         columns[name] = meaning.with_(decimals=decimals)
     return dataclasses.replace(first, columns=columns)
-
-
-def refuse_made_up(semantics: Any) -> None:
-    """Keys, personal data and free text are made up in memory from every real value
-    (fresh keys after the largest, fakes that avoid the real ones); across partitions
-    the keys would collide and each partition would see only its own real values, so
-    the Dask engine refuses them rather than mean something else."""
-    names = semantics.generated()
-    if names:
-        described = ", ".join(f"{n} ({semantics[n].describe()})" for n in names)
-        raise MixsynthError(
-            f"the Dask engine cannot make up keys or personal data yet: {described}",
-            "give --keep-pii to copy them from donor rows, mark them categorical in a "
-            "--metadata file, or use --engine memory",
-        )
 
 
 # ---------------------------------------------------------------------------
@@ -457,11 +467,16 @@ def generate_part(
     index: int,
     path: str,
     schema: Any = None,
+    share: KeyShare | None = None,
+    made_seed: np.random.SeedSequence | None = None,
 ) -> PartResult:
     """A worker task: ``rows`` rows mixed from one partition, written to ``path``.
 
     The in-memory engine's GenerationStream does the work, slice by slice, each slice
     stored as a row group while the next is made: memory stays a few partitions.
+    Made-up columns (keys, personal data, free text) are made here instead, from
+    ``made_seed``, as this partition's ``share`` of the table's (fresh keys apart from
+    every other partition's), where the stream would copy donors' values.
     """
     from mixsynth.io import table_writer
 
@@ -474,11 +489,12 @@ def generate_part(
         return PartResult(0, {}, None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MixsynthWarning)
+        made_up = MadeUp(table, reference, rows, options.locale, share, made_seed)
         stream = GenerationStream(
             table,
             dataclasses.replace(options, rows=rows),
             np.random.default_rng(seed),
-            reference,
+            dataclasses.replace(reference, real_values={}),  # made up by MadeUp instead
             index,
         )
         # The in-memory engine's writer (no dictionary pages for floats: 7x faster); each
@@ -489,6 +505,7 @@ def generate_part(
         ):
             stored = None
             for piece in stream:
+                piece = made_up.put_into(piece)
                 if stored is not None:
                     stored.result()
                 stored = storing.submit(write, piece)
@@ -496,6 +513,52 @@ def generate_part(
                 stored.result()
     messages = [str(w.message) for w in caught if issubclass(w.category, MixsynthWarning)]
     return PartResult(rows, stream.outside, stream.weights, messages)
+
+
+class MadeUp:
+    """A partition's made-up columns: every value made at once (as in memory), then put
+    into the stream's slices in order, where the dominant donor has a value (a missing
+    donor gives a missing value, as in memory)."""
+
+    def __init__(
+        self,
+        table: Any,
+        reference: Reference,
+        rows: int,
+        locale: str,
+        share: KeyShare | None,
+        seed: np.random.SeedSequence | None,
+    ) -> None:
+        from mixsynth.kinds import columns_of
+        from mixsynth.semantics.treatments import made_up_values
+
+        names = list(reference.real_values)
+        self.source, self.done, self.values = columns_of(table), 0, {}
+        if names and seed is None:
+            raise ValueError("made-up columns need a seed")  # the driver always gives one
+        for position, name in enumerate(names):
+            # One stream per column, spawned from the partition's (explicitly: the
+            # SeedSequence object may be shared by tasks run in one process).
+            child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, position))
+            self.values[name] = made_up_values(
+                reference.semantics.columns[str(name)],
+                rows,
+                np.random.default_rng(child),
+                reference.real_values[name],
+                locale,
+                share,
+            )
+
+    def put_into(self, piece: Any) -> Any:
+        """The stream's next slice with its made-up columns in place of the copied ones."""
+        start, self.done = self.done, self.done + piece.num_rows
+        for name, values in self.values.items():
+            at = piece.schema.get_field_index(name)
+            column = piece.column(at)
+            missing = column.is_null().to_numpy(zero_copy_only=False) if column.null_count else None
+            made = self.source.made_up(name, values[start : self.done], missing)
+            piece = piece.set_column(at, piece.schema.field(at), made)
+        return piece
 
 
 # ---------------------------------------------------------------------------
@@ -539,6 +602,12 @@ class DaskGenerateJob:
     def check(self) -> Source:
         """Everything that can be refused before any work: input, outputs, options."""
         self.options.check()
+        if self.options.keep_associations:
+            raise MixsynthError(
+                "the Dask engine cannot keep associations: the categories that explain "
+                "the numerical columns are chosen on the whole table at once",
+                "leave the option out, or use --engine memory",
+            )
         if self.generations < 1:
             raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
         if self.output is None and self.out_dir is None:
@@ -625,7 +694,7 @@ class DaskGenerateJob:
     ) -> tuple[list, list[int], GenerationSummary]:
         """One generation from ``parts`` (delayed tables of ``sizes`` rows, of the
         input's Arrow ``schema``) into ``folder``; returns the next generation's parts."""
-        shuffle_seed, mix_seed = seed.spawn(2)
+        shuffle_seed, mix_seed, made_seed = seed.spawn(3)
         with contextlib.ExitStack() as stack:
             if self.shuffle:
                 scratch = stack.enter_context(_scratch_folder(folder))
@@ -633,7 +702,15 @@ class DaskGenerateJob:
                     client, tracker, parts, sizes, schema, shuffle_seed, row_bytes, scratch, index
                 )
             return self._mix(
-                client, tracker, parts, sizes, schema, reference, mix_seed, index, folder
+                client,
+                tracker,
+                parts,
+                sizes,
+                schema,
+                reference,
+                (mix_seed, made_seed),
+                index,
+                folder,
             )
 
     def _mix(
@@ -644,11 +721,12 @@ class DaskGenerateJob:
         sizes: list[int],
         schema: Any,
         reference: Reference,
-        mix_seed: np.random.SeedSequence,
+        seeds: tuple[np.random.SeedSequence, np.random.SeedSequence],
         index: int,
         folder: Path,
     ) -> tuple[list, list[int], GenerationSummary]:
-        """Mix every partition into its part file of ``folder``."""
+        """Mix every partition into its part file of ``folder`` (``seeds``: of the
+        mixing and of the made-up columns)."""
         from dask import delayed
 
         total = sum(sizes)
@@ -660,12 +738,23 @@ class DaskGenerateJob:
             ]
             sizes = [sum(sizes[i] for i in g) for g in groups]
         rows = allocate_rows(np.array(sizes), self.options.rows or total).tolist()
-        part_seeds = mix_seed.spawn(len(parts))
+        part_seeds, made_seeds = (s.spawn(len(parts)) for s in seeds)
+        before = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
+        shares = [KeyShare(k, len(parts), before[k], max(rows)) for k in range(len(parts))]
         with _temporary_folder(folder) as temporary:
             paths = [str(temporary / PART_NAME.format(k)) for k in range(len(parts))]
             tasks = [
                 delayed(generate_part)(
-                    part, rows[k], self.options, reference, part_seeds[k], index, paths[k], schema
+                    part,
+                    rows[k],
+                    self.options,
+                    reference,
+                    part_seeds[k],
+                    index,
+                    paths[k],
+                    schema,
+                    shares[k],
+                    made_seeds[k],
                 )
                 for k, part in enumerate(parts)
             ]
