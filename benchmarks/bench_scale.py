@@ -78,6 +78,7 @@ class Run:
     variance_ratio: float | None
     note: str
     load: float  #: the machine's 1-minute load average, mean over the run
+    cpu_seconds: float  #: user + system time of the whole process tree
 
     @property
     def microseconds_per_row(self) -> float:
@@ -99,14 +100,17 @@ def tree_rss(process: psutil.Process) -> int:
 
 def measure(
     command: list[str], address_limit: int | None = None
-) -> tuple[float, int, int, str, float]:
-    """Wall time, peak tree RSS, exit status, the last stderr line of ``command`` and
-    the mean load average while it ran (other users of the machine show there)."""
+) -> tuple[float, int, int, str, float, float]:
+    """Wall time, peak tree RSS, exit status, the last stderr line of ``command``, the
+    mean load average while it ran (other users of the machine show there) and the CPU
+    time of its process tree (each process's, added to its parent's when it is reaped:
+    the work done, whatever the other users took)."""
 
     def limit() -> None:
         if address_limit is not None:
             resource.setrlimit(resource.RLIMIT_AS, (address_limit, address_limit))
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=limit)
     watched = psutil.Process(child.pid)
@@ -119,7 +123,9 @@ def measure(
     seconds = time.perf_counter() - start
     lines = child.stderr.read().strip().splitlines()
     load = float(np.mean(loads)) if loads else os.getloadavg()[0]
-    return seconds, peak, child.returncode, lines[-1] if lines else "", load
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, peak, child.returncode, lines[-1] if lines else "", load, cpu
 
 
 def variance_ratio(source: Path, output: Path) -> float:
@@ -149,7 +155,7 @@ def run(engine: str, rows: int, work: Path) -> Run:
         if engine == "dask-no-shuffle":
             command.append("--no-shuffle")
     print(f"running {engine} at {rows:,} rows ...", file=sys.stderr, flush=True)
-    seconds, peak, status, last, load = measure(command, limit)
+    seconds, peak, status, last, load, cpu = measure(command, limit)
     written = output.with_suffix(".parquet") if engine == "memory" else output
     ratio = variance_ratio(source, written) if status == 0 else None
     if status != 0:
@@ -157,14 +163,14 @@ def run(engine: str, rows: int, work: Path) -> Run:
     shutil.rmtree(output, ignore_errors=True)
     if output.with_suffix(".parquet").exists():
         output.with_suffix(".parquet").unlink()
-    return Run(engine, rows, seconds, peak, status, ratio, note, load)
+    return Run(engine, rows, seconds, peak, status, ratio, note, load, cpu)
 
 
 def markdown(runs: list[Run]) -> str:
     lines = [
-        "| engine | rows | wall time | rows/s | µs per row | peak RSS (all processes) "
-        "| variance ratio | load average | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| engine | rows | wall time | rows/s | µs per row | CPU time | peak RSS (all "
+        "processes) | variance ratio | load average | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         speed = f"{r.rows_per_second / 1e6:.3f}M" if r.status == 0 else "-"
@@ -172,6 +178,7 @@ def markdown(runs: list[Run]) -> str:
         ratio = f"{r.variance_ratio:.4f}" if r.variance_ratio is not None else "-"
         lines.append(
             f"| {r.engine} | {r.rows / 1e6:.0f}M | {r.seconds:.0f} s | {speed} | {per_row} | "
+            f"{r.cpu_seconds:.0f} s | "
             f"{r.peak_rss / GIB:.2f} GiB | {ratio} | {r.load:.1f} | {r.note} |"
         )
     return "\n".join(lines)
@@ -253,7 +260,8 @@ def summary(runs: list[Run]) -> str:
             f"- rows per second at {sizes[0] / 1e6:.0f}M: in-memory "
             f"{memory.rows_per_second:,.0f}, Dask {dask.rows_per_second:,.0f}: "
             f"the in-memory engine is {memory.rows_per_second / dask.rows_per_second:.2f}x "
-            "as fast (target: at most 3x)"
+            "as fast (target: at most 3x); CPU time of all processes: in-memory "
+            f"{memory.cpu_seconds:.0f} s, Dask {dask.cpu_seconds:.0f} s"
         )
     timed = [(rows, best(runs, "dask", rows)) for rows in sizes]
     timed = [(rows, r) for rows, r in timed if r is not None]
