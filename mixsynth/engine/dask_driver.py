@@ -1009,14 +1009,22 @@ def dask_client(
         with client:
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=processes,
-        memory_limit=memory_limit or "auto",
-        dashboard_address=":0" if dashboard else None,
-        silence_logs=50,
-    )
+    import dask
+
+    # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which turns off
+    # glibc's adaptive mmap threshold: every array over 128 KiB is then mapped afresh
+    # and faulted in page by page. Mixing 1M x 20 rows took 353,000 page faults and
+    # 1.4 s of system time that way, against 16,500 and 0.09 s without (2.4x the wall
+    # time): the workers keep glibc's defaults, as the in-memory engine runs.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=processes,
+            memory_limit=memory_limit or "auto",
+            dashboard_address=":0" if dashboard else None,
+            silence_logs=50,
+        )
     with cluster, Client(cluster) as client:
         yield client
 
