@@ -657,6 +657,9 @@ class DaskGenerateJob:
         sizes = [s.rows for s in summaries]
         schema = summaries[0].schema  # every partition's, checked by whole_reference
         row_bytes = _row_bytes(reference)
+        # Sent to every worker once, not inside every task: made-up columns' real values
+        # (which fakes must avoid) can be large.
+        shared = client.scatter(reference, broadcast=True, hash=False)
         seeds = np.random.SeedSequence(self.seed).spawn(self.generations)
         results = []
         with self._workspace() as workspace:
@@ -668,7 +671,7 @@ class DaskGenerateJob:
                     parts,
                     sizes,
                     schema,
-                    reference,
+                    shared,
                     seeds[index - 1],
                     index,
                     folder,
@@ -686,7 +689,7 @@ class DaskGenerateJob:
         parts: list,
         sizes: list[int],
         schema: Any,
-        reference: Reference,
+        reference: Any,  #: the input's Reference, a Future held by every worker
         seed: np.random.SeedSequence,
         index: int,
         folder: Path,
@@ -720,7 +723,7 @@ class DaskGenerateJob:
         parts: list,
         sizes: list[int],
         schema: Any,
-        reference: Reference,
+        reference: Any,  #: the input's Reference, a Future held by every worker
         seeds: tuple[np.random.SeedSequence, np.random.SeedSequence],
         index: int,
         folder: Path,
