@@ -6,10 +6,10 @@ against a bare pyarrow read + write of the same table, and the mixup kernel agai
 two plain row gathers. Each command runs in a fresh subprocess under
 ``/usr/bin/time`` (peak RSS of that process); floor and mixsynth runs alternate.
 
-Memory allocator: the ``mixsynth`` CLI sets ``ARROW_DEFAULT_MEMORY_POOL=system``
-before pyarrow is imported (unless the user set it), so Arrow allocates with malloc.
-The I/O floor keeps pyarrow's default pool, as the issue defines it; the same floor
-with the system allocator is measured beside it for information. The variable is
+Memory allocator: ``mixsynth`` and the I/O floor both use pyarrow's default pool
+(mimalloc; the CLI used malloc until the CSV reader went block by block, whose many
+blocks fragment malloc's heap); the same floor with the system allocator is measured
+beside it for information. The variable is
 removed from every subprocess's environment and set only where stated, so a value in
 the caller's shell changes nothing.
 
@@ -78,7 +78,7 @@ print(json.dumps({"read": middle - start, "write": time.perf_counter() - middle}
 #: the time above the floor goes (the rest of the wall time is start-up and exit). The
 #: steps are the CLI's: ``read_arrow``, ``Reference.of``, ``synthesize`` on the Arrow
 #: table (with the first generation's generator of ``--seed 1``), ``write_table``; run
-#: with ``ARROW_DEFAULT_MEMORY_POOL=system`` like the CLI. Each step also reports its RSS
+#: with pyarrow's default pool like the CLI. Each step also reports its RSS
 #: high-water mark above its own start (Linux: writing 5 to /proc/self/clear_refs resets
 #: the mark), i.e. the memory that step itself adds.
 STAGES = """
@@ -279,7 +279,7 @@ def end_to_end(paths: dict[str, dict[str, Path]], repeats: int, scratch: Path) -
                 floors.append(run(floor_cmd, env=environment()))
                 system_floors.append(run(floor_cmd, env=environment("system")))
                 tools.append(run(mixsynth_cmd, env=environment()))
-            staged = run([PYTHON, "-c", STAGES, str(source), str(dest)], env=environment("system"))
+            staged = run([PYTHON, "-c", STAGES, str(source), str(dest)], env=environment())
             floor_s = statistics.median(r.seconds for r in floors)
             system_s = statistics.median(r.seconds for r in system_floors)
             system_mib = statistics.median(r.peak_mib for r in system_floors)
@@ -366,7 +366,7 @@ def kernel_scaling(sizes: list[int], repeats: int) -> list[dict]:
 def generations_run(source: Path, generations: int, repeats: int) -> tuple[list[float], float]:
     """(c): median seconds of each generation of ``run_generations`` on the mixed table."""
     command = [PYTHON, "-c", GENERATIONS, str(source), str(generations), str(repeats)]
-    result = run(command, env=environment("system"))
+    result = run(command, env=environment())
     runs = json.loads(result.stdout)
     return [statistics.median(times) for times in zip(*runs, strict=True)], result.peak_mib
 
@@ -454,8 +454,7 @@ def markdown(
         "",
         "Floor (what the targets are judged against): a subprocess doing only pyarrow's "
         "read of the input and write of the same table, default options and pyarrow's "
-        f"default memory pool ({pool}). `mixsynth` runs with `{POOL}=system`, which the CLI "
-        "sets itself. For information only, the same floor with the system allocator "
+        f"default memory pool ({pool}), as `mixsynth` does. For information only, the same floor with the system allocator "
         f"(`{POOL}=system`), run in the same alternating loop, and mixsynth's ratio against "
         "it: the difference between the two ratios is what the allocator choice alone "
         "accounts for. Median wall time of the runs.",
@@ -474,7 +473,7 @@ def markdown(
         "",
         "Where the time goes: the floor's own read and write (medians), and one run of "
         "the same job through the library, step by step, as the CLI does it and with its "
-        f"allocator (`{POOL}=system`): `read_arrow`, `Reference.of`, `synthesize` on the "
+        "allocator (pyarrow's default): `read_arrow`, `Reference.of`, `synthesize` on the "
         "Arrow table, `write_table` (start-up = wall time minus the steps: interpreter, "
         "imports, exit).",
         "",
@@ -541,7 +540,7 @@ def markdown(
         "",
         f"## {len(generation_times)} generations of the mixed 1M-row table (library, in memory)",
         "",
-        f"`run_generations` on the Arrow table from `read_arrow`, with `{POOL}=system`, "
+        "`run_generations` on the Arrow table from `read_arrow`, with pyarrow's default pool, "
         "as the CLI runs it.",
         "",
         f"- Seconds per generation (median of the runs): {times}",

@@ -24,9 +24,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mixsynth.kinds import ColumnKind
+from mixsynth.columns import ColumnKind
+from mixsynth.columns.frame import column_kind
 from mixsynth.metrics import compare_tables
-from mixsynth.schema import column_kind
 
 SDTYPE = {
     ColumnKind.CONTINUOUS: "numerical",

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from mixsynth.columns import columns_of
 from mixsynth.conditions import take_rows
 from mixsynth.errors import MixsynthError
-from mixsynth.kinds import columns_of
 from mixsynth.synth import GenerationStream, Reference, SynthesisOptions
 
 #: imbalanced-learn's names; '-' and '_' are read as spaces (``not-minority`` on a CLI).

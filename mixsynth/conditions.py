@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mixsynth.columns import ColumnKind, columns_of
 from mixsynth.errors import MixsynthError
-from mixsynth.kinds import ColumnKind, columns_of
 
 if TYPE_CHECKING:
     from mixsynth.synth import Reference
@@ -127,7 +127,7 @@ def _as_numpy(mask: Any) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from mixsynth.arrow_columns import to_numpy
+    from mixsynth.columns.arrow import to_numpy
 
     if isinstance(mask, pa.Array):
         mask = pa.chunked_array([mask])

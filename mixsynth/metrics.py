@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mixsynth.columns import ColumnKind
+from mixsynth.columns.frame import check_columns, column_kind
 from mixsynth.errors import MixsynthError, column_hint
-from mixsynth.kinds import ColumnKind
-from mixsynth.schema import check_columns, column_kind
 
 if TYPE_CHECKING:
     from mixsynth.synth import Generation
@@ -981,7 +981,7 @@ def unique_value_leaks(
 
 def real_semantics(real: pd.DataFrame, categorical: Sequence[str], metadata: Any = None):
     """The column semantics of the real table (inferred, or from the metadata)."""
-    from mixsynth.kinds import infer_schema
+    from mixsynth.columns import infer_schema
     from mixsynth.synth import SynthesisOptions, table_semantics
 
     options = SynthesisOptions(categorical=tuple(categorical), metadata=metadata)

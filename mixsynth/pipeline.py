@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.balance import new_rows_per_class, oversample
+from mixsynth.columns import check_by, group_codes
 from mixsynth.conditions import matching_rows, take_rows
 from mixsynth.errors import MixsynthError, RunInterrupted
 from mixsynth.io import (
@@ -35,7 +36,6 @@ from mixsynth.io import (
     table_writer,
     write_table,
 )
-from mixsynth.kinds import check_by, group_codes
 from mixsynth.outputs import (
     RunLock,
     check_distinct,

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixsynth.cli import app
-from mixsynth.schema import column_kind
+from mixsynth.columns.frame import column_kind
 
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 

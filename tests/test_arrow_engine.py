@@ -2,8 +2,8 @@
 
 What this guards:
 
-1. the Arrow back end (:class:`mixsynth.arrow_columns.ArrowColumns`) and the pandas one
-   (:class:`mixsynth.schema.FrameColumns`) run the same algorithm: same seed, same
+1. the Arrow back end (:class:`mixsynth.columns.arrow.ArrowColumns`) and the pandas one
+   (:class:`mixsynth.columns.frame.FrameColumns`) run the same algorithm: same seed, same
    options, identical synthetic values and dtypes;
 2. date32 columns, which only the Arrow path has, stay date32 and keep their missing
    count, mean and variance;
@@ -32,10 +32,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from mixsynth.arrow_columns import ArrowColumns
 from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.columns import ColumnKind, group_codes
+from mixsynth.columns.arrow import ArrowColumns
 from mixsynth.io import arrow_to_frame
-from mixsynth.kinds import ColumnKind, group_codes
 from mixsynth.synth import Generation, SynthesisOptions, run_generations, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -487,7 +487,7 @@ def test_to_numpy_reads_sliced_empty_and_null_chunks() -> None:
     """The buffer reader behind every encode: chunk offsets (a sliced array's validity
     bits and values start mid-buffer), empty chunks and nulls, against pyarrow's own
     conversion (which imports pandas, hence not used by mixsynth)."""
-    from mixsynth.arrow_columns import to_numpy
+    from mixsynth.columns.arrow import to_numpy
 
     rng = np.random.default_rng(12)
     base = with_nulls(rng, rng.normal(size=50), 0.3)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mixsynth.columns import ColumnKind, infer_schema
 from mixsynth.io import TableFormat, read_table, write_table
-from mixsynth.kinds import ColumnKind, infer_schema
 from mixsynth.synth import SynthesisOptions, synthesize
 
 from .conftest import assert_values_from_source

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pytest
 
 from mixsynth.choices import Bounds, Method
+from mixsynth.columns import infer_schema
 from mixsynth.io import arrow_to_frame, read_arrow
-from mixsynth.kinds import infer_schema
 from mixsynth.metrics import compare_tables
 from mixsynth.semantics.inference import decimal_places, infer_semantics, name_words, suggest_by
 from mixsynth.semantics.types import SemanticType

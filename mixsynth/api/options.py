@@ -48,6 +48,8 @@ def synthesis_options(
     keep_pii: bool = DEFAULTS.keep_pii,
     locale: str = DEFAULTS.locale,
     round_decimals: bool = DEFAULTS.round_decimals,
+    match_moments: bool = DEFAULTS.match_moments,
+    keep_associations: bool = DEFAULTS.keep_associations,
 ) -> SynthesisOptions:
     """Checked options; ``method=None`` is generalized unless ``weights`` lie in [0, 1]."""
     distribution = parse_weights(weights) if isinstance(weights, str) else weights
@@ -71,6 +73,8 @@ def synthesis_options(
         keep_pii=bool(keep_pii),
         locale=str(locale),
         round_decimals=bool(round_decimals),
+        match_moments=bool(match_moments),
+        keep_associations=bool(keep_associations),
     )
     options.check()
     return options

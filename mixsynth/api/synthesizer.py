@@ -18,9 +18,9 @@ import numpy as np
 
 from mixsynth.api.options import DEFAULTS, synthesis_options
 from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.columns import check_by, columns_of
 from mixsynth.conditions import Condition, matching_rows, take_rows
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.kinds import check_by, columns_of
 from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
 from mixsynth.synth import Generation, Reference, run_generations, synthesize
 from mixsynth.weights import WeightDistribution
@@ -46,8 +46,8 @@ class MixupSynthesizer:
     overrides them column by column: a :class:`~mixsynth.semantics.TableMetadata`
     (what :meth:`get_metadata` returns), the path of a metadata JSON file (mixsynth's
     or SDV's), or a dict such as ``{"columns": {"code": {"sdtype": "categorical"}}}``.
-    ``semantics``, ``keep_pii``, ``locale`` and ``round_decimals`` are generate's
-    options of the same names.
+    ``semantics``, ``keep_pii``, ``locale``, ``round_decimals``, ``match_moments`` and
+    ``keep_associations`` are generate's options of the same names.
 
     Example::
 
@@ -72,6 +72,8 @@ class MixupSynthesizer:
         keep_pii: bool = DEFAULTS.keep_pii,
         locale: str = DEFAULTS.locale,
         round_decimals: bool = DEFAULTS.round_decimals,
+        match_moments: bool = DEFAULTS.match_moments,
+        keep_associations: bool = DEFAULTS.keep_associations,
         seed: int | None = None,
     ) -> None:
         self.options = synthesis_options(
@@ -89,6 +91,8 @@ class MixupSynthesizer:
             keep_pii=keep_pii,
             locale=locale,
             round_decimals=round_decimals,
+            match_moments=match_moments,
+            keep_associations=keep_associations,
         )
         self.seed = seed
         self._rng = np.random.default_rng(seed)

@@ -131,9 +131,9 @@ def part_statistics(
     rows with the smallest keys over all partitions: a simple random sample of the
     table, the same whatever the number of workers.
     """
+    from mixsynth.columns.frame import column_kind
     from mixsynth.io import arrow_to_frame
     from mixsynth.metrics import numeric_values
-    from mixsynth.schema import column_kind
 
     if not hasattr(frame, "iloc"):  # Arrow, as the in-memory compare converts it
         frame = arrow_to_frame(frame)

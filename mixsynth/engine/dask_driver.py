@@ -36,16 +36,11 @@ from typing import Any
 import numpy as np
 
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
+from mixsynth.columns import ColumnKind, check_by
+from mixsynth.engine.reference import _say_what_is_made_up
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
-from mixsynth.kinds import ColumnKind, check_by
 from mixsynth.semantics.fakes import KeyShare
-from mixsynth.synth import (
-    GenerationStream,
-    Reference,
-    SynthesisOptions,
-    _say_what_is_made_up,
-    allocate_rows,
-)
+from mixsynth.synth import GenerationStream, Reference, SynthesisOptions, allocate_rows
 from mixsynth.weights import WeightDistribution
 
 #: THEORY §8: each partition needs a few hundred rows for its own target; smaller
@@ -563,7 +558,7 @@ class MadeUp:
         share: KeyShare | None,
         seed: np.random.SeedSequence | None,
     ) -> None:
-        from mixsynth.kinds import columns_of
+        from mixsynth.columns import columns_of
         from mixsynth.semantics.treatments import made_up_values
 
         names = list(reference.real_values)

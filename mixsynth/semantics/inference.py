@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.kinds import ColumnKind, ColumnSpec
+from mixsynth.columns import ColumnKind, ColumnSpec
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
 
 #: A numeric column with at most this many distinct values is a code, copied.
@@ -225,7 +225,7 @@ def _infer_values(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
 
     present = column.drop_null() if column.null_count else column
     if pa.types.is_floating(column.type) and not pa.types.is_float16(column.type):
-        from mixsynth.arrow_columns import to_arrow, to_numpy
+        from mixsynth.columns.arrow import to_arrow, to_numpy
 
         numbers = to_numpy(present, np.nan)  # numpy on Arrow's memory: 4x Arrow's speed
         nan = np.isnan(numbers)
@@ -269,7 +269,7 @@ def _is_number(arrow_type: Any) -> bool:
 
 
 def _numbers(column: Any) -> np.ndarray:
-    from mixsynth.arrow_columns import to_numpy
+    from mixsynth.columns.arrow import to_numpy
 
     return to_numpy(column, 0)
 

@@ -1,4 +1,4 @@
-"""What a column *means*, as opposed to how it is stored (:mod:`mixsynth.kinds`).
+"""What a column *means*, as opposed to how it is stored (:mod:`mixsynth.columns`).
 
 The storage kind says whether a column can be mixed; the semantic type says whether
 it should be, and what a data release needs instead:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.kinds import columns_of, first_appearance_codes, group_codes
+from mixsynth.columns import columns_of, first_appearance_codes, group_codes
 from mixsynth.semantics.inference import eta_squared
 
 #: A category is grouped by when it explains this share of a numerical column's variance.

@@ -1,8 +1,8 @@
 """The pandas back end: column kinds of a DataFrame and its float64 round trip.
 
-What synthesis needs from a table is :class:`mixsynth.kinds.TableColumns`; this is its
+What synthesis needs from a table is :class:`mixsynth.columns.TableColumns`; this is its
 pandas implementation, for Python users who hand over DataFrames. The CLI works on
-Arrow tables instead (:mod:`mixsynth.arrow_columns`).
+Arrow tables instead (:mod:`mixsynth.columns.arrow`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from mixsynth.kinds import (
+from mixsynth.columns.kinds import (
     ColumnKind,
     NumericEncoding,
     check_column_names,
@@ -56,7 +56,7 @@ def _time_ints(series: pd.Series) -> np.ndarray:
 
 
 class FrameColumns:
-    """:class:`mixsynth.kinds.TableColumns` for a pandas DataFrame."""
+    """:class:`mixsynth.columns.TableColumns` for a pandas DataFrame."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.table = frame

@@ -16,10 +16,14 @@ and D the source's standard deviations. A is symmetric; linear relations between
 columns (an exact total of other columns), which mixup keeps, are kept: the inverse
 square root is taken on the subspace the output spans.
 
-Columns with missing values or a point mass (their observed values differ row by
-row) are matched one by one instead: mean and variance of their observed values
-exact, their covariances with other columns left as mixed. Bounds and rounding run
-after the correction and add their own small error (see docs/structure.md).
+Columns with a few missing values (at most :data:`JOINT_MAX_GAP_SHARE` of either
+side) are matched with the others on the rows where all of them are observed (the
+moments of those rows exact); a row with a gap gets the same map with the gap held at
+the mean, so its observed values move as a complete row's would. Columns with more
+gaps, or a point mass (held out as gaps), are matched one by one: the mean and
+variance of their observed values exact, their covariances with other columns left
+as mixed. Bounds and rounding run after the correction and add their own small error
+(docs/structure.md).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import numpy as np
 
 #: Eigenvalues below this share of the largest count as zero (a linear relation).
 RANK_TOLERANCE = 1e-10
+#: Columns with at most this share of gaps (NaN) on each side are matched jointly.
+JOINT_MAX_GAP_SHARE = 0.05
 
 
 @dataclass
@@ -51,16 +57,34 @@ def match_moments(sources: dict[str, np.ndarray], outputs: dict[str, np.ndarray]
     joint = []
     for name, output in outputs.items():
         source = sources[name]
-        if not (np.isfinite(source).all() and np.isfinite(output).all()):
-            _match_one(name, source, output, result)
-        elif source.size > 1 and output.size > 1 and np.ptp(source) > 0 and np.ptp(output) > 0:
+        if _joinable(source) and _joinable(output):
             joint.append(name)
         else:
             _match_one(name, source, output, result)
-    if joint:
+    complete = (
+        min(
+            _complete_rows([sources[n] for n in joint]).sum(),
+            _complete_rows([outputs[n] for n in joint]).sum(),
+        )
+        if joint
+        else 0
+    )
+    if len(joint) == 1 or complete < max(3, len(outputs[joint[0]]) // 2 if joint else 0):
+        for name in joint:  # too few rows without a gap to estimate a covariance on
+            _match_one(name, sources[name], outputs[name], result)
+    elif joint:
         _match_jointly([sources[n] for n in joint], [outputs[n] for n in joint])
         result.jointly = joint
     return result
+
+
+def _joinable(values: np.ndarray) -> bool:
+    """Few enough gaps, and at least two distinct observed values."""
+    finite = np.isfinite(values)
+    if values.size < 3 or finite.sum() < (1 - JOINT_MAX_GAP_SHARE) * values.size:
+        return False
+    observed = values[finite] if not finite.all() else values
+    return bool(np.ptp(observed) > 0)
 
 
 def _match_one(name: str, source: np.ndarray, output: np.ndarray, result: MomentMatch) -> None:
@@ -78,26 +102,37 @@ def _match_one(name: str, source: np.ndarray, output: np.ndarray, result: Moment
 
 
 def _match_jointly(sources: list[np.ndarray], outputs: list[np.ndarray]) -> None:
-    source_mean = np.array([s.mean() for s in sources])
-    source_sd = np.array([s.std(ddof=1) for s in sources])
-    output_mean = np.array([o.mean() for o in outputs])
-    source_cov = _covariance(sources, source_mean, source_sd)
-    output_cov = _covariance(outputs, output_mean, source_sd)
+    source_complete = _complete_rows(sources)
+    output_complete = _complete_rows(outputs)
+    source_mean = np.array([s[source_complete].mean() for s in sources])
+    source_sd = np.array([s[source_complete].std(ddof=1) for s in sources])
+    output_mean = np.array([o[output_complete].mean() for o in outputs])
+    source_cov = _covariance([s[source_complete] for s in sources], source_mean, source_sd)
+    output_cov = _covariance([o[output_complete] for o in outputs], output_mean, source_sd)
     transport = optimal_transport_map(output_cov, source_cov)
     # One row-major block at a time keeps the temporaries small on long tables.
     rows = len(outputs[0])
     block = max(1, (1 << 22) // max(1, len(outputs)))
     for start in range(0, rows, block):
         stop = min(start + block, rows)
+        parts = [o[start:stop] for o in outputs]
         standard = np.column_stack(
-            [
-                (o[start:stop] - m) / d
-                for o, m, d in zip(outputs, output_mean, source_sd, strict=True)
-            ]
+            [(o - m) / d for o, m, d in zip(parts, output_mean, source_sd, strict=True)]
         )
+        gaps = ~np.isfinite(standard)
+        standard[gaps] = 0.0  # a gap at the mean: the map moves the rest as usual
         moved = standard @ transport  # transport is symmetric
-        for j, output in enumerate(outputs):
-            output[start:stop] = moved[:, j] * source_sd[j] + source_mean[j]
+        moved[gaps] = np.nan
+        for j, part in enumerate(parts):
+            finite = ~gaps[:, j]
+            part[finite] = moved[finite, j] * source_sd[j] + source_mean[j]
+
+
+def _complete_rows(columns: list[np.ndarray]) -> np.ndarray:
+    complete = np.ones(len(columns[0]), dtype=bool)
+    for column in columns:
+        complete &= np.isfinite(column)
+    return complete
 
 
 def _covariance(columns: list[np.ndarray], means: np.ndarray, scales: np.ndarray) -> np.ndarray:

@@ -5,23 +5,23 @@ Mixup needs real numbers. Continuous, integer and datetime/duration columns are
 they came from. Every other column (boolean, categorical, string, ...) is *copied*
 from the dominant donor row, so its values only ever come from the source.
 
-Synthesis works on a pandas DataFrame (:mod:`mixsynth.schema`) or on a pyarrow Table
-(:mod:`mixsynth.arrow_columns`, what the CLI uses: no pandas import, no conversion).
-Both implement :class:`TableColumns`; this module holds what they share and imports
-neither pandas nor pyarrow.
+Synthesis works on a pandas DataFrame (:mod:`mixsynth.columns.frame`) or on a pyarrow
+Table (:mod:`mixsynth.columns.arrow`, what the CLI uses: no pandas import, no
+conversion). Both implement :class:`TableColumns`; this module holds what they share
+and imports neither pandas nor pyarrow.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import MixsynthError
 
 #: How missing timestamps are held while a time column is an int64 vector (pandas' NaT).
 MISSING_TIME = np.iinfo(np.int64).min
@@ -215,60 +215,3 @@ class TableColumns(Protocol):
     def group_keys(self, by: Sequence[str]) -> np.ndarray: ...
     def build(self, columns: dict) -> Any: ...
     def concat(self, parts: list) -> Any: ...
-
-
-def columns_of(table: Any) -> TableColumns:
-    """The back end for ``table``: pyarrow Tables stay Arrow, anything else is pandas."""
-    import pyarrow as pa
-
-    if isinstance(table, pa.Table):
-        from mixsynth.arrow_columns import ArrowColumns
-
-        return ArrowColumns(table)
-    from mixsynth.schema import FrameColumns
-
-    return FrameColumns(table)
-
-
-def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec]:
-    """Kinds of every column, in order; names in ``categorical`` are forced to be copied.
-
-    ``table`` is a pandas DataFrame or a pyarrow Table.
-    """
-    columns = columns_of(table)
-    check_column_names(columns.names)
-    forced = set(categorical)
-    unknown = forced - {str(c) for c in columns.names}
-    if unknown:
-        raise MixsynthError(
-            f"--categorical column {sorted(unknown)[0]!r} is not in the table",
-            column_hint(sorted(unknown)[0], columns.names),
-        )
-    return [
-        ColumnSpec(
-            name=name,
-            kind=ColumnKind.CATEGORICAL if str(name) in forced else columns.kind(name),
-            dtype=columns.dtype(name),
-            missing=columns.missing(name),
-        )
-        for name in columns.names
-    ]
-
-
-def group_codes(table: Any, by: Sequence[str]) -> np.ndarray:
-    """Integer group of each row, numbered by first appearance (0 everywhere without
-    ``by``); missing keys form a group of their own."""
-    columns = columns_of(table)
-    if not by:
-        return np.zeros(columns.rows, dtype=np.int64)
-    check_by(columns.names, by)
-    return first_appearance_codes(columns.group_keys(by))
-
-
-def check_by(names: Sequence[Any], by: Sequence[str]) -> None:
-    """Refuse ``--by`` columns the table does not have."""
-    missing = [c for c in by if c not in names]
-    if missing:
-        raise MixsynthError(
-            f"--by column {missing[0]!r} is not in the table", column_hint(missing[0], names)
-        )

@@ -5,7 +5,7 @@ of a second of start-up), no conversion to a DataFrame and back, and copied colu
 are gathered by ``pyarrow.compute.take``. Float64 columns without missing values are
 handed to the kernel without a copy, and mixed results are handed back the same way.
 
-It makes the same choices as the pandas back end (:mod:`mixsynth.schema`), so a table
+It makes the same choices as the pandas back end (:mod:`mixsynth.columns.frame`), so a table
 gives the same synthetic values either way; dates are the one addition: Arrow dates
 are mixed in whole days.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mixsynth.kinds import (
+from mixsynth.columns.kinds import (
     MISSING_TIME,
     ColumnKind,
     NumericEncoding,
@@ -133,7 +133,7 @@ def _time_storage(data_type: pa.DataType) -> pa.DataType:
 
 
 class ArrowColumns:
-    """:class:`mixsynth.kinds.TableColumns` for a pyarrow Table."""
+    """:class:`mixsynth.columns.TableColumns` for a pyarrow Table."""
 
     def __init__(self, table: pa.Table) -> None:
         self.table = table

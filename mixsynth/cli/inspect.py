@@ -1,0 +1,113 @@
+"""``mixsynth inspect``: the columns, their kinds and semantics, as generate sees them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mixsynth.choices import (
+    STDIO,
+)
+from mixsynth.cli.app import app, require_stdout
+from mixsynth.cli.common import (
+    CategoricalOption,
+    EncodingOption,
+    InputFormatOption,
+    distinct_count,
+    print_notes,
+    print_table,
+)
+from mixsynth.errors import one_line
+
+if TYPE_CHECKING:
+    pass
+
+
+#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+
+
+@app.command()
+def inspect(
+    input: Annotated[
+        str, typer.Argument(help="Table to inspect (.csv or .parquet), or - for stdin.")
+    ],
+    input_format: InputFormatOption = None,
+    encoding: EncodingOption = "utf-8",
+    categorical: CategoricalOption = None,
+    metadata: Annotated[
+        str | None,
+        typer.Option(
+            "--metadata",
+            help="Write the inferred column semantics to this JSON file, to edit and "
+            "give to generate/compare --metadata.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing --metadata file.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show what each column means to mixsynth, why, and what generate does with it.
+
+    Example: mixsynth inspect sample_data/customers.csv --metadata meta.json
+    """
+    from mixsynth.io import arrow_to_frame, check_output, read_arrow
+    from mixsynth.semantics.inference import suggest_by
+    from mixsynth.synth import Reference, SynthesisOptions
+
+    require_stdout()
+    if metadata is not None:
+        check_output(metadata, force, (input,))
+    arrow = read_arrow(input, input_format, encoding).table
+    reference = Reference.of(arrow, SynthesisOptions(categorical=tuple(categorical or ())))
+    frame = arrow_to_frame(arrow)
+    rows = [
+        {
+            "name": str(spec.name),
+            "type": reference.semantics[str(spec.name)].sdtype.value,
+            "pii": reference.semantics[str(spec.name)].pii,
+            "synthesis": reference.semantics[str(spec.name)].treatment(),
+            "kind": spec.kind.value,
+            "dtype": str(frame[spec.name].dtype),
+            "storage": spec.dtype,
+            "missing": spec.missing,
+            "distinct": distinct_count(frame[spec.name]),
+            "reason": reference.semantics[str(spec.name)].reason,
+        }
+        for spec in reference.schema
+    ]
+    suggestions = suggest_by(frame, reference.semantics)
+    if metadata is not None:
+        from mixsynth.semantics.metadata import save_metadata
+
+        stem = "stdin" if input == STDIO else Path(input).stem
+        save_metadata(reference.semantics, metadata, stem)
+    if as_json:
+        document = {"rows": len(frame), "columns": rows, "suggestions": suggestions}
+        typer.echo(json.dumps(document, indent=2))
+        return
+    shown = ("name", "type", "synthesis", "storage", "missing", "distinct")
+    # Names and text from the data are escaped, as in error messages: no terminal
+    # escape code in them acts.
+    print_table(
+        one_line(f"{input}: {len(frame)} rows x {len(rows)} columns"),
+        list(shown),
+        [
+            [
+                (f"{row['type']} ({row['pii']})" if row["pii"] else row["type"])
+                if key == "type"
+                else one_line(str(row[key]))
+                for key in shown
+            ]
+            for row in rows
+        ],
+    )
+    notes = ["Why:"] + [one_line(f"  {row['name']}: {row['reason']}") for row in rows]
+    notes += [
+        f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
+        f"variance of {hint['explains']}; {hint['groups']} groups of at least "
+        f"{hint['smallest_group']} rows): mixing inside its groups keeps that link."
+        for hint in suggestions
+    ]
+    print_notes(notes)

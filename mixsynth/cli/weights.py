@@ -1,0 +1,110 @@
+"""``mixsynth weights``: what a weight distribution does to the variance."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mixsynth.choices import (
+    Pairing,
+)
+from mixsynth.cli.app import app, require_stdout
+from mixsynth.cli.common import (
+    EpsOption,
+    FiniteSampleOption,
+    MethodOption,
+    MixStrengthOption,
+    WeightsOption,
+    build_options,
+    print_table,
+)
+from mixsynth.errors import MixsynthError
+from mixsynth.weights import (
+    DEFAULT_EPS,
+    DEFAULT_MIX_STRENGTH,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+
+
+@app.command("weights")
+def weights_command(
+    method: MethodOption = None,
+    weights: WeightsOption = None,
+    mix_strength: MixStrengthOption = DEFAULT_MIX_STRENGTH,
+    eps: EpsOption = f"{DEFAULT_EPS:g}",
+    finite_sample: FiniteSampleOption = True,
+    rows: Annotated[
+        int | None,
+        typer.Option(help="Table size n, for the finite-sample target (default: none, factor 1)."),
+    ] = None,
+    pairing: Annotated[
+        Pairing,
+        typer.Option(case_sensitive=False, help="Pairing the finite-sample target assumes."),
+    ] = Pairing.BALANCED,
+    generations: Annotated[
+        int,
+        typer.Option(
+            "--generations", "-g", help="Show the predicted variance after this many generations."
+        ),
+    ] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show a weight distribution's parameters and what the theory predicts for it.
+
+    Example: mixsynth weights --method vanilla --weights beta:0.2,0.2 -g 10
+    """
+    require_stdout()
+    if generations < 1:
+        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+    if rows is not None and rows < 1:
+        raise MixsynthError(f"--rows must be at least 1, got {rows}")
+    options = build_options(
+        method, weights, mix_strength, eps, finite_sample and rows is not None, pairing=pairing
+    )
+    distribution = options.weights_for(rows or 0, rows or 0)
+    theory = distribution.theory()
+    figures = {
+        "method": options.method.value,
+        "weights": distribution.label(),
+        "alpha": distribution.alpha,
+        "beta": distribution.beta,
+        "eps0": distribution.eps0,
+        "eps1": distribution.eps1,
+        "support": [theory.lower + 0.0, theory.upper + 0.0],  # no -0.0
+        "mean": theory.mean,
+        "rho": theory.rho,
+        "generations": generations,
+        "predicted_variance_ratio": theory.variance_after(generations),
+        "delta": theory.delta,
+        "kappa": theory.kappa,
+        "novelty": theory.novelty,
+    }
+    if as_json:  # a ratio beyond float64 (rho > 1 over many generations) is null
+        figures = {k: None if v == float("inf") else v for k, v in figures.items()}
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    rows = [
+        [
+            "lam ~",
+            f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
+            f"eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
+        ],
+        ["support", f"[{theory.lower + 0.0:g}, {theory.upper + 0.0:g}]"],  # no '-0'
+        ["E(lam)", f"{theory.mean:.6g}"],
+        ["rho (variance factor per generation)", f"{theory.rho:.6g}"],
+        [
+            f"predicted variance after {generations} generation(s)",
+            f"{theory.variance_after(generations):.6g}",
+        ],
+        ["delta = E(u^2), u = lam(1-lam) (shape distortion)", f"{theory.delta:.6g}"],
+        ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
+        ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
+    ]
+    print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)

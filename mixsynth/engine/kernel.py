@@ -1,0 +1,208 @@
+r"""The mixup kernel and the pairing schemes: who mixes with whom, with what weight.
+
+One synthetic row is
+
+.. math:: \tilde x = \lambda x_i + (1 - \lambda) x_j = x_o + w (x_d - x_o),
+
+with one weight :math:`\lambda` per row shared by every mixed column,
+:math:`w = \max(\lambda, 1 - \lambda)`, :math:`d` the dominant donor and :math:`o`
+the other one. mixsynth makes the *anchor* (drawn by the pairing scheme) the dominant
+donor and the uniformly drawn *partner* the other: since the two rows of a pair are
+exchangeable and independent of :math:`\lambda`, this is the same law as THEORY.md's
+(i, j) pair, and with balanced anchors every source row is the dominant donor equally
+often. Copied columns (categories, booleans, strings) and missingness come from the
+dominant donor, so with as many rows as the source they are reproduced exactly.
+
+The kernel is a pure function of arrays, indices and weights, so that a streaming or
+partitioned engine can call it on chunks. Tables may be pandas DataFrames or pyarrow
+Tables (:mod:`mixsynth.columns`): a generation has the type of its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mixsynth.choices import Pairing
+from mixsynth.weights import (
+    WeightDistribution,
+)
+
+#: Rows per block in the kernel: small enough for a block and its buffer to stay in cache.
+KERNEL_BLOCK_ROWS = 4096
+
+
+def mixup_kernel(
+    x: np.ndarray,
+    dominant: np.ndarray,
+    other: np.ndarray,
+    w: np.ndarray,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``x[other] + w * (x[dominant] - x[other])`` for every column of ``x`` (n x p).
+
+    ``x`` and the result are row-major, so each gather fetches whole rows (a few cache
+    lines) rather than p scattered values, and writes them in order. Rows are done in
+    blocks: the dominant rows are gathered straight into the result, the other rows
+    into one buffer that stays in cache, then three in-place passes; no full-size
+    temporaries. ``out`` (row-major, rows x p) may be given. A column-major result
+    would cost a transposing store per block: 2.4 ms against 1.0 ms at 10^4 x 20.
+    """
+    rows, n_cols = len(dominant), x.shape[1]
+    if out is None:
+        out = np.empty((rows, n_cols), dtype=np.float64)
+    if n_cols == 1:
+        # One column: its gathers already write in order, so whole-length passes beat
+        # blocks (131,072 rows of 10^6: 1.6 ms against 2.2 ms).
+        column, mixed = x[:, 0], out[:, 0]
+        partner = column.take(other)
+        np.take(column, dominant, out=mixed)
+        mixed -= partner
+        mixed *= w
+        mixed += partner
+        return out
+    block = min(KERNEL_BLOCK_ROWS, max(rows, 1))
+    buffer = np.empty((block, n_cols), dtype=np.float64)
+    for start in range(0, rows, block):
+        stop = min(start + block, rows)
+        mixed, partner = out[start:stop], buffer[: stop - start]
+        np.take(x, dominant[start:stop], axis=0, out=mixed)
+        np.take(x, other[start:stop], axis=0, out=partner)
+        mixed -= partner
+        mixed *= w[start:stop, None]
+        mixed += partner
+    return out
+
+
+def balanced_anchors(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """A tiling of 0..n-1: every row an anchor floor(size/n) times, the rest at random."""
+    full, rest = divmod(size, n)
+    tiles = np.tile(np.arange(n), full)
+    return np.concatenate([tiles, rng.choice(n, rest, replace=False)]) if rest else tiles
+
+
+def allocate_rows(sizes: np.ndarray, total: int) -> np.ndarray:
+    """Split ``total`` rows over groups proportionally to ``sizes`` (largest remainder)."""
+    quota = sizes * (total / sizes.sum())
+    counts = np.floor(quota).astype(np.int64)
+    short = total - counts.sum()
+    if short:
+        counts[np.argsort(-(quota - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Who mixes with whom for every output row."""
+
+    dominant: np.ndarray
+    other: np.ndarray
+    w: np.ndarray  #: max(lam, 1 - lam) of each row
+    group_codes: np.ndarray  #: group of each *source* row
+
+    def rows(self, rows: slice) -> Pairs:
+        """The pairs of a slice of output rows."""
+        return Pairs(self.dominant[rows], self.other[rows], self.w[rows], self.group_codes)
+
+
+def draw_pairs(
+    rng: np.random.Generator,
+    codes: np.ndarray,
+    rows: int,
+    pairing: Pairing,
+    weights_for_group,
+) -> tuple[Pairs, WeightDistribution]:
+    """Anchors, partners and weights inside each group, in shuffled output order."""
+    sizes = np.bincount(codes)
+    if len(sizes) == 1:  # no groups: draw straight in output order, no sort or shuffle
+        n = len(codes)
+        if pairing is Pairing.BALANCED:
+            anchor = balanced_anchors(rng, n, rows)
+            rng.shuffle(anchor)
+        else:
+            anchor = rng.integers(n, size=rows)
+        partner = rng.integers(n, size=rows)
+        weights = weights_for_group(n, rows)
+        w = dominant_weight(weights.sample(rng, rows))
+        return Pairs(dominant=anchor, other=partner, w=w, group_codes=codes), weights
+    order = np.argsort(codes, kind="stable")
+    counts = allocate_rows(sizes, rows)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    anchors, partners, lams = [], [], []
+    largest = None
+    for group in np.flatnonzero(counts):
+        members = order[starts[group] : starts[group] + sizes[group]]
+        n, size = sizes[group], counts[group]
+        if pairing is Pairing.BALANCED:
+            anchor = balanced_anchors(rng, n, size)
+        else:
+            anchor = rng.integers(n, size=size)
+        anchors.append(members[anchor])
+        partners.append(members[rng.integers(n, size=size)])
+        weights = weights_for_group(int(n), int(size))
+        lams.append(weights.sample(rng, int(size)))
+        if largest is None or n > largest[0]:
+            largest = (n, weights)
+    shuffle = rng.permutation(rows)
+    pairs = Pairs(
+        dominant=np.concatenate(anchors)[shuffle],
+        other=np.concatenate(partners)[shuffle],
+        w=dominant_weight(np.concatenate(lams)[shuffle]),
+        group_codes=codes,
+    )
+    return pairs, largest[1]
+
+
+def dominant_weight(lam: np.ndarray) -> np.ndarray:
+    """max(lam, 1 - lam), in place as 1/2 + |lam - 1/2|."""
+    lam -= 0.5
+    np.abs(lam, out=lam)
+    lam += 0.5
+    return lam
+
+
+@dataclass(frozen=True)
+class ObservedRows:
+    """The observed rows of a column with missing values, sorted by group: where
+    :func:`repair_missing_partners` draws replacement partners from."""
+
+    observed: np.ndarray  #: True where the column has a value
+    sorted_rows: np.ndarray  #: observed row numbers, group by group
+    counts: np.ndarray  #: observed rows per group
+    starts: np.ndarray  #: where each group begins in ``sorted_rows``
+
+    @classmethod
+    def of(cls, x: np.ndarray, group_codes: np.ndarray, groups: int) -> ObservedRows:
+        observed = ~np.isnan(x)
+        rows = np.flatnonzero(observed)
+        if len(x) < 2**31:  # half the memory, kept for a whole generation
+            rows = rows.astype(np.int32)
+        if groups == 1:  # already in order
+            return cls(observed, rows, np.array([rows.size]), np.zeros(1, dtype=np.int64))
+        codes = group_codes[rows]
+        counts = np.bincount(codes)
+        rows = rows[np.argsort(codes, kind="stable")]
+        return cls(observed, rows, counts, np.cumsum(counts) - counts)
+
+
+def repair_missing_partners(
+    rng: np.random.Generator, x: np.ndarray, out: np.ndarray, pairs: Pairs, rows: ObservedRows
+) -> None:
+    """Where the other donor is missing but the dominant is not, mix with another row.
+
+    The replacement partner is drawn uniformly among the observed rows of the same
+    group, so the observed values still follow the theory (missingness itself comes
+    from the dominant donor).
+    """
+    # A missing donor makes the mixed value NaN, so only those rows need a look.
+    candidates = np.flatnonzero(np.isnan(out))
+    dominant, other = pairs.dominant[candidates], pairs.other[candidates]
+    need = candidates[rows.observed[dominant] & ~rows.observed[other]]
+    if need.size == 0:
+        return
+    dominant = pairs.dominant[need]
+    group = pairs.group_codes[dominant]
+    draw = np.floor(rng.random(len(dominant)) * rows.counts[group]).astype(np.int64)
+    partner = x[rows.sorted_rows[rows.starts[group] + draw]]
+    out[need] = partner + pairs.w[need] * (x[dominant] - partner)

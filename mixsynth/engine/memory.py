@@ -1,0 +1,340 @@
+"""The in-memory engine: one generation made slice by slice
+(:class:`GenerationStream`), and the generations loop (:func:`run_generations`)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from mixsynth.choices import THREADS, Pairing
+from mixsynth.columns import (
+    ColumnSpec,
+    columns_of,
+    group_codes,
+)
+from mixsynth.engine.kernel import (
+    ObservedRows,
+    Pairs,
+    draw_pairs,
+    mixup_kernel,
+    repair_missing_partners,
+)
+from mixsynth.engine.options import Generation, SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.errors import MixsynthWarning
+from mixsynth.semantics.treatments import (
+    bound_keeping_variance,
+    made_up_values,
+    mass_rows,
+    round_to_decimals,
+    stochastic_round,
+)
+
+#: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
+#: enough that per-slice overheads vanish and that integer rounding's variance
+#: compensation, estimated per slice, is precise.
+SLICE_ROWS = 1 << 17
+#: Rounds of moment correction then bounds with ``match_moments`` (bounds last).
+MATCH_ROUNDS = 3
+
+
+def synthesize(
+    table: Any,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+    reference: Reference | None = None,
+    index: int = 1,
+) -> Generation:
+    """One generation: ``options.rows`` (default all) rows mixed from ``table``.
+
+    ``table`` is a pandas DataFrame or a pyarrow Table; the generation is of the same type.
+    """
+    stream = GenerationStream(table, options, rng, reference, index)
+    return stream.finish(stream.source.concat(list(stream)))
+
+
+class GenerationStream:
+    """One generation, made slice by slice: iterating yields its rows in order, as
+    tables of the source's type, and :meth:`finish` then describes the whole.
+
+    All pairs and weights are drawn first; then each slice of ``SLICE_ROWS`` rows is
+    mixed on :data:`THREADS` threads, a column per task, each mixed column from its own
+    random stream. A writer can so store a slice while the next one is made, and the
+    temporary arrays stay the size of a slice, not of the table. Each column is
+    gathered from its own float64 vector, not a row-major copy of the table: the same
+    speed on 1M x 20 (0.45 s either way), and 80 MiB less memory.
+    """
+
+    def __init__(
+        self,
+        table: Any,
+        options: SynthesisOptions,
+        rng: np.random.Generator,
+        reference: Reference | None = None,
+        index: int = 1,
+    ) -> None:
+        options.check()
+        self.options, self.index = options, index
+        self.reference = reference or Reference.of(table, options)
+        self.source = columns_of(table)
+        if self.reference.association_columns:
+            from mixsynth.engine.associations import pooled_group_codes
+
+            codes = pooled_group_codes(table, options.by, self.reference.association_columns)
+        else:
+            codes = group_codes(table, options.by)
+        sizes = np.bincount(codes)
+        self.groups_count = len(sizes)
+        if self.source.rows == 1:
+            warnings.warn(
+                "the table has a single row; every synthetic row is a copy of it",
+                MixsynthWarning,
+                stacklevel=3,
+            )
+        elif options.by and (sizes == 1).any():
+            warnings.warn(
+                f"{int((sizes == 1).sum())} --by group(s) have a single row; "
+                "their synthetic rows are copies of it",
+                MixsynthWarning,
+                stacklevel=3,
+            )
+        self.rows = options.rows or self.source.rows
+        self.pairs, self.weights = draw_pairs(
+            rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
+        )
+        self.mixed = [s for s in self.reference.schema if s.kind.is_mixed]
+        made_up = self.reference.real_values
+        self.copied = [
+            s.name for s in self.reference.schema if not s.kind.is_mixed and s.name not in made_up
+        ]
+        names = [s.name for s in self.mixed]
+        self.rngs = dict(zip(names, rng.spawn(len(names)), strict=True))
+        # Made-up columns draw after the mixed ones, so that these keep their streams.
+        self.made_up = {
+            name: made_up_values(
+                self.reference.semantics.columns[str(name)],
+                self.rows,
+                column_rng,
+                self.reference.real_values[name],
+                options.locale,
+            )
+            for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
+        }
+        self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
+        self._sources: dict = {}
+        self._missing: dict = {}
+        self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_moments)
+        self.moment_match = None  #: how the moments were matched, once iterated
+
+    def __iter__(self) -> Iterator[Any]:
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            if self.options.match_moments:
+                self._match_moments(pool)
+            for start in range(0, self.rows, SLICE_ROWS):
+                yield self._slice(pool, slice(start, min(start + SLICE_ROWS, self.rows)))
+        self._sources.clear()
+        self._matched.clear()
+
+    def _slice(self, pool: ThreadPoolExecutor, rows: slice) -> Any:
+        pairs = self.pairs.rows(rows)
+        mixing = {
+            spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
+        }
+        copying = pool.submit(self.source.take, self.copied, pairs.dominant)
+        columns = copying.result()
+        columns.update({name: task.result() for name, task in mixing.items()})
+        for name, values in self.made_up.items():
+            # Missing where the dominant donor is missing, as for every other column.
+            missing = self._missing_rows(name)
+            columns[name] = self.source.made_up(
+                name, values[rows], None if missing is None else missing[pairs.dominant]
+            )
+        return self.source.build(columns)
+
+    def _missing_rows(self, name: Any) -> np.ndarray | None:
+        if name not in self._missing:
+            self._missing[name] = self.source.missing_rows(name)
+        return self._missing[name]
+
+    def _mixed_values(self, spec: ColumnSpec, pairs: Pairs) -> np.ndarray:
+        """The column mixed for ``pairs``, before bounds and rounding; NaN where the
+        dominant donor is missing or on the point mass."""
+        source, observed_rows, _ = self._column_source(spec)
+        values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
+        if observed_rows is not None:
+            repair_missing_partners(self.rngs[spec.name], source, values, pairs, observed_rows)
+        return values
+
+    def _match_moments(self, pool: ThreadPoolExecutor) -> None:
+        """Every mixed column of the whole generation, corrected to the source's mean
+        vector and covariance (:mod:`mixsynth.moments`) and kept in range: correction
+        and bounds alternate :data:`MATCH_ROUNDS` times, bounds last, as folding bends
+        the moments a little and the next correction is then a smaller move. The
+        slices take their rows from here. Holds the mixed columns in memory."""
+        from mixsynth.engine.moments import match_moments
+
+        def mixed(spec: ColumnSpec) -> np.ndarray:
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = self._mixed_values(spec, self.pairs)
+                _replace_non_finite(values, self._column_source(spec)[0], self.pairs)
+            return values
+
+        tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
+        self._matched = {name: task.result() for name, task in tasks.items()}
+        sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
+        for round_ in range(MATCH_ROUNDS):
+            self.moment_match = match_moments(sources, self._matched)
+            for spec in self.mixed:
+                counts = bound_keeping_variance(
+                    self._matched[spec.name],
+                    *self.reference.ranges[spec.name],
+                    self.options.bounds,
+                )
+                if round_ == 0:
+                    self.outside[str(spec.name)] = list(counts)
+
+    def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
+        """One mixed column over one slice: mixed (or taken from the moment-matched
+        columns), finished and decoded.
+
+        A point mass is held out like a missing value: rows whose dominant donor sits
+        on it get it back, and the other rows mix only among values off it.
+        """
+        source, _, at_mass = self._column_source(spec)
+        rng = self.rngs[spec.name]
+        # Overflow and inf - inf are expected here: _finish_column replaces them.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if spec.name in self._matched:
+                values = self._matched[spec.name][rows].copy()
+            else:
+                values = self._mixed_values(spec, pairs)
+            outside, observed = _finish_column(
+                rng,
+                values,
+                source,
+                pairs,
+                spec,
+                self.reference,
+                self.options,
+                bounded=bool(self._matched),
+            )
+        if at_mass is not None:
+            values[at_mass[pairs.dominant]] = self.reference.semantics.columns[
+                str(spec.name)
+            ].point_mass
+        self.outside[str(spec.name)][0] += outside
+        self.outside[str(spec.name)][1] += observed
+        encoding = self.reference.encodings[spec.name]
+        return self.source.decode(values, spec.name, spec.kind, encoding)
+
+    def _column_source(
+        self, spec: ColumnSpec
+    ) -> tuple[np.ndarray, ObservedRows | None, np.ndarray | None]:
+        """The column as float64 (a view of the table's memory where it can be), where
+        its values are observed, and where it sits on its point mass (held out as NaN);
+        made by its first slice, kept for the rest."""
+        if spec.name not in self._sources:
+            encoding = self.reference.encodings[spec.name]
+            source = np.ascontiguousarray(self.source.encode(spec.name, spec.kind, encoding))
+            at_mass = mass_rows(source, self.reference.semantics.columns[str(spec.name)].point_mass)
+            if at_mass is not None:
+                source = np.where(at_mass, np.nan, source)
+            observed_rows = None
+            if np.isnan(source).any():
+                observed_rows = ObservedRows.of(source, self.pairs.group_codes, self.groups_count)
+            self._sources[spec.name] = (source, observed_rows, at_mass)
+        return self._sources[spec.name]
+
+    def finish(self, table: Any) -> Generation:
+        """The generation, once iterated; ``table`` is its rows (e.g. the slices joined)."""
+        return Generation(
+            index=self.index,
+            frame=table,
+            weights=self.weights,
+            out_of_range={
+                name: outside / observed if observed else 0.0
+                for name, (outside, observed) in self.outside.items()
+            },
+            source_rows=self.source.rows,
+            balanced=self.options.pairing is Pairing.BALANCED,
+        )
+
+
+def _finish_column(
+    rng: np.random.Generator,
+    values: np.ndarray,
+    source: np.ndarray,
+    pairs: Pairs,
+    spec: ColumnSpec,
+    reference: Reference,
+    options: SynthesisOptions,
+    bounded: bool = False,
+) -> tuple[int, int]:
+    """Non-finite fallback, bounds, rounding and representability, in place.
+
+    Returns how many values were outside the original input's range before bounds,
+    out of how many observed ones (0, 0 when ``bounded``: the values were already
+    kept in range, and counted, by the moment matching).
+    """
+    counts = (0, 0)
+    if not bounded:
+        _replace_non_finite(values, source, pairs)
+        counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
+    decimals = reference.semantics.columns[str(spec.name)].decimals
+    grid = reference.time_grids.get(spec.name)
+    if grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
+        values /= grid
+        stochastic_round(rng, values)
+        values *= grid
+    elif spec.kind.is_integral:
+        stochastic_round(rng, values)
+    elif decimals is not None and options.round_decimals:
+        round_to_decimals(rng, values, decimals)
+    encoding = reference.encodings[spec.name]
+    unrepresentable = (values < encoding.lower) | (values > encoding.upper)
+    if unrepresentable.any():
+        values[unrepresentable] = source[pairs.dominant[unrepresentable]]
+        if spec.kind.is_integral:
+            # float64 rounds a donor at int64's very ends (2**63 - 1) past them.
+            np.clip(values, encoding.lower, encoding.upper, out=values)
+    return counts
+
+
+def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) -> None:
+    """An overflow (inf, or inf - inf) takes the dominant donor's value; NaN where the
+    dominant donor is missing stays (the donor's own NaN)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        values[bad] = source[pairs.dominant[bad]]
+
+
+def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:
+    """One independent generator per generation, so a run can resume at any generation."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(generations)]
+
+
+def run_generations(
+    frame: Any,
+    options: SynthesisOptions,
+    generations: int,
+    seed: int,
+    reference: Reference | None = None,
+    start: int = 0,
+) -> Iterator[Generation]:
+    """Generations ``start + 1 .. generations``, each made only from the previous one.
+
+    ``frame`` (a DataFrame or a pyarrow Table) is generation ``start`` (the real data
+    when ``start`` is 0) and ``reference`` the original input's (computed from
+    ``frame`` if not given).
+    """
+    options.check()
+    reference = reference or Reference.of(frame, options)
+    rngs = generation_rngs(seed, generations)
+    for index in range(start + 1, generations + 1):
+        generation = synthesize(frame, options, rngs[index - 1], reference, index)
+        frame = generation.frame
+        yield generation

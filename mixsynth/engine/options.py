@@ -1,0 +1,121 @@
+"""What decides how one table is synthesized (:class:`SynthesisOptions`), and what a
+generation is (:class:`Generation`): the vocabulary every engine shares."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.semantics.types import TableMetadata
+from mixsynth.weights import (
+    DEFAULT_EPS,
+    DEFAULT_MIX_STRENGTH,
+    WeightDistribution,
+    finite_sample_target,
+    sample_variance_factor,
+    solve_epbeta,
+    vanilla_default,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynthesisOptions:
+    """Everything that decides how one table is synthesized (stored, checked at use).
+
+    ``weights`` fixes the weight distribution; without it, vanilla uses Beta(0.2, 0.2)
+    and generalized solves an EpBeta from ``mix_strength`` and ``eps`` whose variance
+    factor is 1, or the finite-sample target when ``finite_sample`` is set.
+
+    The defaults make output that can be handed over (:mod:`mixsynth.semantics`):
+    ranges kept by reflection with the variance compensated, floats on the input's
+    decimal grid, keys and personal data made up. ``bounds=Bounds.NONE``,
+    ``semantics=False`` and ``round_decimals=False`` give plain mixup for research.
+    """
+
+    method: Method = Method.GENERALIZED
+    weights: WeightDistribution | None = None
+    mix_strength: float = DEFAULT_MIX_STRENGTH
+    eps: tuple[float, float] = (DEFAULT_EPS, DEFAULT_EPS)
+    finite_sample: bool = True
+    rows: int | None = None
+    by: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    pairing: Pairing = Pairing.BALANCED
+    bounds: Bounds = Bounds.REFLECT
+    metadata: TableMetadata | None = None  #: overrides the inferred column semantics
+    semantics: bool = True  #: infer semantics; False: storage kinds only (research runs)
+    keep_pii: bool = False  #: copy ids, personal data and free text from donors instead
+    locale: str = "en_US"  #: Faker locale of fake personal data
+    round_decimals: bool = True  #: floats to the input's decimal places
+    match_moments: bool = False  #: mixed columns' mean and covariance made exact (moments.py)
+    keep_associations: bool = False  #: partners share explaining categories (associations.py)
+
+    def check(self) -> None:
+        """Refuse contradictory options before any work is done."""
+        if self.rows is not None and self.rows < 1:
+            raise MixsynthError(f"--rows must be at least 1, got {self.rows}")
+        if self.weights is not None:
+            if self.method is Method.VANILLA and not self.weights.is_vanilla:
+                raise MixsynthError(
+                    f"--method vanilla takes weights inside [0, 1], got {self.weights.label()}",
+                    "use --method generalized for epbeta weights",
+                )
+            if self.method is Method.GENERALIZED and self.weights.is_vanilla:
+                raise MixsynthError(
+                    f"--method generalized needs weights that leave [0, 1], "
+                    f"got {self.weights.label()}",
+                    "use --method vanilla for beta/uniform weights",
+                )
+        elif self.method is Method.GENERALIZED:
+            solve_epbeta(self.mix_strength, *self.eps)
+
+    def weights_for(self, n_source: int, n_rows: int) -> WeightDistribution:
+        """The weights to use when ``n_rows`` rows are made from ``n_source`` rows."""
+        if self.weights is not None:
+            return self.weights
+        if self.method is Method.VANILLA:
+            return vanilla_default()
+        weights = solve_epbeta(self.mix_strength, *self.eps)
+        if not self.finite_sample:
+            return weights
+        try:
+            # The target depends on kappa, which barely moves with the target: iterate.
+            for _ in range(3):
+                target = finite_sample_target(
+                    n_source, n_rows, weights.kappa(), self.pairing is Pairing.BALANCED
+                )
+                weights = solve_epbeta(self.mix_strength, *self.eps, target_rho=target)
+            return weights
+        except MixsynthError:
+            warnings.warn(
+                f"the finite-sample correction is out of reach for a group of {n_source} "
+                "rows; using variance factor 1 there",
+                MixsynthWarning,
+                stacklevel=2,
+            )
+            return solve_epbeta(self.mix_strength, *self.eps)
+
+
+@dataclass
+class Generation:
+    """One synthesized table and what happened while making it."""
+
+    index: int  #: 1 for the first generation
+    frame: Any  #: a DataFrame or a pyarrow Table, the type of its source
+    weights: WeightDistribution  #: weights of the largest group (all rows without --by)
+    out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
+    source_rows: int = 0  #: rows of the table it was made from
+    balanced: bool = True  #: anchors drawn as a balanced tiling
+
+    def expected_variance_factor(self) -> float:
+        """The theory's E[s^2 this generation] / s^2 its source (ddof=1), finite n included.
+
+        rho alone is the factor on the n-divided variance; this adds the resampling
+        terms (docs/theory.md, "What mixsynth adds"). Without --by it is exact.
+        """
+        return sample_variance_factor(
+            self.weights.theory(), self.source_rows, len(self.frame), self.balanced
+        )

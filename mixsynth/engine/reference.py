@@ -1,0 +1,234 @@
+"""The reference every generation is held to: the original input's schema,
+semantics, encodings, ranges, time grids, the real values made-up columns must avoid,
+and the categories partners share under ``keep_associations``."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mixsynth.columns import (
+    ColumnKind,
+    ColumnSpec,
+    NumericEncoding,
+    columns_of,
+    finite_range,
+    infer_schema,
+)
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.semantics.treatments import (
+    mass_rows,
+)
+from mixsynth.semantics.types import SemanticType, TableMetadata
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What every generation is held to: the original input's schema, semantics,
+    encodings and ranges, and the real values that made-up columns must avoid.
+
+    Bounds use the original range through all generations, never a generation's own;
+    for a column with a point mass, the range of its other values.
+    """
+
+    schema: list[ColumnSpec]  #: storage kinds, copied/made-up columns set to categorical
+    encodings: dict[str, NumericEncoding]
+    ranges: dict[str, tuple[float, float]]
+    semantics: TableMetadata = field(default_factory=TableMetadata)
+    real_values: dict[str, np.ndarray] = field(default_factory=dict)  #: of made-up columns
+    time_grids: dict[str, int] = field(default_factory=dict)  #: time columns' steps, in units
+    #: Categorical columns partners must share (``keep_associations``), chosen on the input.
+    association_columns: tuple = ()
+
+    @classmethod
+    def of(cls, table: Any, options: SynthesisOptions | None = None) -> Reference:
+        """The reference of a DataFrame or a pyarrow Table under ``options``."""
+        options = options or SynthesisOptions()
+        if len(table) == 0:
+            raise MixsynthError("the table has no rows", "give a table with at least one row")
+        storage = infer_schema(table, options.categorical)
+        semantics = table_semantics(table, storage, options)
+        columns = columns_of(table)
+        schema, encodings, ranges, real_values, time_grids = [], {}, {}, {}, {}
+        for spec in storage:
+            meaning = semantics.columns[str(spec.name)]
+            if not meaning.sdtype.is_mixed and spec.kind.is_mixed:
+                spec = dataclasses.replace(spec, kind=ColumnKind.CATEGORICAL)
+            schema.append(spec)
+            if meaning.sdtype.is_generated and not options.keep_pii:
+                real_values[spec.name] = columns.distinct_values(spec.name)
+            if not spec.kind.is_mixed:
+                continue
+            encoding = columns.encoding(spec.name, spec.kind)
+            encodings[spec.name] = encoding
+            low, high = columns.value_range(spec.name, spec.kind, encoding)
+            if meaning.point_mass is not None:
+                values = columns.encode(spec.name, spec.kind, encoding)
+                low, high = finite_range(values[values != meaning.point_mass])
+            if meaning.minimum is not None:
+                low = meaning.minimum
+            if meaning.maximum is not None:
+                high = meaning.maximum
+            ranges[spec.name] = (low, high)
+            if spec.kind is ColumnKind.DATETIME and options.round_decimals:
+                grid = time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
+                if grid > 1:
+                    time_grids[spec.name] = grid
+        _say_what_is_made_up(semantics, options.keep_pii)
+        associations = ()
+        if options.keep_associations:
+            associations = _association_columns(table, columns, schema, semantics, encodings)
+            _say_associations(associations)
+        if options.match_moments:
+            _say_moments_matched_one_by_one(columns, schema, semantics)
+        return cls(schema, encodings, ranges, semantics, real_values, time_grids, associations)
+
+
+def _say_associations(associations: tuple) -> None:
+    from mixsynth.engine.associations import ASSOCIATION_ETA2, ASSOCIATION_MIN_GROUP
+
+    if associations:
+        message = (
+            f"--keep-associations: partners are drawn within the groups of "
+            f"{', '.join(map(str, associations))} (groups under "
+            f"{ASSOCIATION_MIN_GROUP} rows mix together)"
+        )
+    else:
+        message = (
+            "--keep-associations: no categorical column explains a numerical one "
+            f"(eta^2 >= {ASSOCIATION_ETA2:g} with groups large enough); rows mix as without it"
+        )
+    warnings.warn(message, MixsynthWarning, stacklevel=4)
+
+
+def _say_moments_matched_one_by_one(
+    columns: Any, schema: list[ColumnSpec], semantics: TableMetadata
+) -> None:
+    """Columns with many missing values or a point mass get their mean and variance
+    matched, not their covariances with the others: say which."""
+    from mixsynth.engine.moments import JOINT_MAX_GAP_SHARE
+
+    def apart(spec: ColumnSpec) -> bool:
+        if semantics.columns[str(spec.name)].point_mass is not None:
+            return True
+        missing = columns.missing_rows(spec.name)
+        return missing is not None and missing.mean() > JOINT_MAX_GAP_SHARE
+
+    names = [str(spec.name) for spec in schema if spec.kind.is_mixed and apart(spec)]
+    if names:
+        warnings.warn(
+            f"--match-moments: {', '.join(names)} {'has' if len(names) == 1 else 'have'} a point mass or over "
+            f"{JOINT_MAX_GAP_SHARE:.0%} missing values; their means and variances are "
+            "matched exactly, their covariances with other columns are not",
+            MixsynthWarning,
+            stacklevel=4,
+        )
+
+
+def _association_columns(
+    table: Any,
+    columns: Any,
+    schema: list[ColumnSpec],
+    semantics: TableMetadata,
+    encodings: dict[str, NumericEncoding],
+) -> tuple:
+    """The categories that explain numerical columns, for ``keep_associations``."""
+    from mixsynth.engine.associations import association_columns
+
+    kinds = (SemanticType.CATEGORICAL, SemanticType.BOOLEAN, SemanticType.ORDINAL)
+    categorical = [s.name for s in schema if semantics.columns[str(s.name)].sdtype in kinds]
+    numeric = {}
+    for spec in schema:
+        meaning = semantics.columns[str(spec.name)]
+        if spec.kind.is_mixed and meaning.sdtype is SemanticType.NUMERICAL:
+            values = np.array(columns.encode(spec.name, spec.kind, encodings[spec.name]))
+            at_mass = mass_rows(values, meaning.point_mass)
+            numeric[spec.name] = values if at_mass is None else np.where(at_mass, np.nan, values)
+    return association_columns(table, categorical, numeric)
+
+
+#: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
+UNIT_NANOSECONDS = {
+    "ns": 1,
+    "us": 10**3,
+    "ms": 10**6,
+    "s": 10**9,
+    "day": 86_400 * 10**9,
+    "D": 86_400 * 10**9,
+}
+#: Steps a time column's values may all sit on, coarsest first: day, hour, minute, second, ms.
+TIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
+
+
+def time_grid(encoded: np.ndarray, dtype: str) -> int:
+    """The coarsest step (in the column's own units) that every value sits on: a day for
+    dates stored as timestamps, a second for times written to the second. Mixed values
+    are rounded back onto it, so a date column never gets a time of day."""
+    import re
+
+    match = re.search(r"\[(ns|us|ms|s|day|D)\b", dtype)
+    observed = encoded[np.isfinite(encoded)]
+    if match is None or observed.size == 0:
+        return 1
+    unit = UNIT_NANOSECONDS[match.group(1)]
+    # Offsets from the first value (the encoding's), so a step is a whole number of units.
+    whole = np.round(observed).astype(np.int64)
+    for step_ns in TIME_STEPS_NS:
+        if step_ns % unit or step_ns <= unit:
+            continue
+        step = step_ns // unit
+        if not np.any(whole % step):
+            return int(step)
+    return 1
+
+
+def _say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
+    """One warning naming the key and personal-data columns and what they get."""
+    names = semantics.generated()
+    if not names:
+        return
+    if keep_pii:
+        message = (
+            f"--keep-pii: the output holds real values of {', '.join(names)} "
+            "(keys, personal data or free text), copied from donor rows"
+        )
+    else:
+        made = ", ".join(f"{n} ({semantics[n].treatment()})" for n in names)
+        message = f"made up, never copied from real rows: {made}; --keep-pii keeps real values"
+    warnings.warn(message, MixsynthWarning, stacklevel=3)
+
+
+def table_semantics(
+    table: Any, storage: list[ColumnSpec], options: SynthesisOptions
+) -> TableMetadata:
+    """The semantics synthesis uses: inferred (or storage kinds only without
+    ``options.semantics``), then the metadata file's, then --categorical, which wins."""
+    from mixsynth.semantics.inference import infer_semantics, storage_semantics
+
+    semantics = (infer_semantics if options.semantics else storage_semantics)(table, storage)
+    if options.metadata is not None:
+        from mixsynth.semantics.metadata import check_metadata_columns, merge_metadata
+
+        check_metadata_columns(options.metadata, [str(spec.name) for spec in storage])
+        semantics = merge_metadata(semantics, options.metadata)
+    forced = {
+        name: semantics.columns[name].with_(
+            sdtype=SemanticType.CATEGORICAL, reason="--categorical", decimals=None, point_mass=None
+        )
+        for name in map(str, options.categorical)
+    }
+    semantics = dataclasses.replace(semantics, columns={**semantics.columns, **forced})
+    for spec in storage:
+        meaning = semantics.columns[str(spec.name)]
+        if meaning.sdtype.is_mixed and not spec.kind.is_mixed:
+            raise MixsynthError(
+                f"column {str(spec.name)!r} is {meaning.sdtype.value} in the metadata but "
+                f"stored as {spec.dtype}, which cannot be mixed",
+                "store it as numbers or dates, or give it another sdtype in the metadata",
+            )
+    return semantics

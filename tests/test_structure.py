@@ -1,0 +1,266 @@
+"""Structure over generations: exact moment matching and kept associations (issue 14).
+
+Tolerances come from the closed-form theory (THEORY.md sections 4 and 6) and the
+standard errors of the estimates, with fixed seeds."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from mixsynth.choices import Bounds
+from mixsynth.cli import app
+from mixsynth.engine.associations import (
+    ASSOCIATION_MIN_GROUP,
+    pooled_group_codes,
+)
+from mixsynth.engine.moments import match_moments, optimal_transport_map
+from mixsynth.io import read_table
+from mixsynth.semantics.inference import eta_squared
+from mixsynth.synth import Method, Reference, SynthesisOptions, run_generations
+
+
+def correlated(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    cov = np.array([[1.0, 0.8, 0.3], [0.8, 2.0, 0.1], [0.3, 0.1, 9.0]])
+    x = rng.multivariate_normal([0.0, 10.0, 100.0], cov, size=n)
+    return np.column_stack([x, x[:, 0] + x[:, 1]])  # an exact total: rank 3 of 4
+
+
+def as_dict(matrix: np.ndarray) -> dict[str, np.ndarray]:
+    return {f"c{j}": matrix[:, j].copy() for j in range(matrix.shape[1])}
+
+
+def test_matched_moments_are_the_sources_and_linear_relations_stay() -> None:
+    source = correlated(300, 1)
+    rng = np.random.default_rng(2)
+    output = source[rng.integers(300, size=500)] + rng.normal(scale=0.5, size=(500, 4))
+    output[:, 3] = output[:, 0] + output[:, 1]
+    outputs = as_dict(output)
+    result = match_moments(as_dict(source), outputs)
+    matched = np.column_stack(list(outputs.values()))
+    assert result.jointly == ["c0", "c1", "c2", "c3"]
+    np.testing.assert_allclose(matched.mean(axis=0), source.mean(axis=0), atol=1e-9)
+    np.testing.assert_allclose(np.cov(matched.T), np.cov(source.T), atol=1e-9)
+    np.testing.assert_allclose(matched[:, 3], matched[:, 0] + matched[:, 1], atol=1e-9)
+
+
+def test_the_transport_map_moves_rows_less_than_another_map_with_the_same_moments() -> None:
+    """Any A with A Cx A' = Cs matches the moments; the optimal-transport one moves the
+    rows least. Against the Cholesky map Ls Lx^-1 on random covariances."""
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        a, b = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+        cx, cs = a @ a.T + 0.1 * np.eye(3), b @ b.T + 0.1 * np.eye(3)
+        transport = optimal_transport_map(cx, cs)
+        np.testing.assert_allclose(transport @ cx @ transport, cs, atol=1e-8)
+        cholesky = np.linalg.cholesky(cs) @ np.linalg.inv(np.linalg.cholesky(cx))
+        assert moved(transport, cx) <= moved(cholesky, cx) + 1e-9
+
+
+def moved(transform: np.ndarray, cov: np.ndarray) -> float:
+    """E||A x - x||^2 for x of covariance ``cov``: trace((A - I) C (A - I)')."""
+    shift = transform - np.eye(len(cov))
+    return float(np.trace(shift @ cov @ shift.T))
+
+
+def test_gaps_stay_gaps_and_gappy_columns_are_matched_one_by_one() -> None:
+    source = correlated(400, 4)
+    rng = np.random.default_rng(5)
+    output = source[rng.integers(400, size=400)] * 1.1 + 0.2
+    source[:5, 0] = np.nan  # few gaps: joint
+    output[:7, 0] = np.nan
+    source[:200, 2] = np.nan  # half missing (or a point mass): one by one
+    output[::2, 2] = np.nan
+    outputs = as_dict(output)
+    result = match_moments(as_dict(source), outputs)
+    assert result.jointly == ["c0", "c1", "c3"] and result.one_by_one == ["c2"]
+    assert np.isnan(outputs["c0"][:7]).all() and np.isnan(outputs["c2"][::2]).all()
+    seen = np.isfinite(source[:, 2])
+    got = outputs["c2"][np.isfinite(outputs["c2"])]
+    assert got.mean() == pytest.approx(source[seen, 2].mean(), abs=1e-9)
+    assert got.std(ddof=1) == pytest.approx(source[seen, 2].std(ddof=1), rel=1e-9)
+    complete = np.isfinite(outputs["c0"])
+    assert outputs["c1"][complete].mean() == pytest.approx(
+        source[np.isfinite(source[:, 0]), 1].mean(), abs=1e-9
+    )
+
+
+def wine() -> pd.DataFrame:
+    return read_table("sample_data/wine.parquet").frame
+
+
+def numerical(frame: pd.DataFrame) -> list[str]:
+    reference = Reference.of(frame, SynthesisOptions())
+    return reference.semantics.of_type(reference.semantics.columns["alcohol"].sdtype)
+
+
+@pytest.fixture(autouse=True)
+def _quiet() -> None:
+    warnings.simplefilter("ignore")
+
+
+def test_plain_matched_generations_keep_the_inputs_moments_exactly() -> None:
+    """Each generation's moments equal its source's, so after 10 generations they are
+    still the input's: no random walk at all (without bounds and rounding)."""
+    real = wine()
+    columns = numerical(real)
+    options = SynthesisOptions(match_moments=True, bounds=Bounds.NONE, round_decimals=False)
+    *_, last = run_generations(real, options, 10, seed=6)
+    synthetic = last.frame
+    np.testing.assert_allclose(
+        synthetic[columns].mean(), real[columns].mean(), rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_allclose(synthetic[columns].cov(), real[columns].cov(), rtol=1e-7, atol=1e-9)
+
+
+def test_bounds_and_rounding_leave_only_the_rounding_walk() -> None:
+    """With the defaults (reflect, input's decimals) a matched generation is off its
+    source's moments only by the rounding noise (stochastic rounding on a grid g adds
+    at most g^2/4 of variance per value) and what the last fold leaves. Over 10
+    generations a correlation walks by at most sqrt(10) times the per-generation
+    standard error of that noise, sqrt(2/n) * (g_x / 2 s_x + g_y / 2 s_y); 4 of them
+    allowed, plus 0.005 for folding (measured 1e-4 without rounding). Unmatched, the
+    same run drifts by the resampling walk of THEORY.md section 4 (0.14 on wine)."""
+    real = wine()
+    columns = numerical(real)
+    reference = Reference.of(real, SynthesisOptions())
+    grid = np.array([10.0 ** -(reference.semantics.columns[c].decimals or 6) for c in columns])
+    scaled = grid / (2 * real[columns].std().to_numpy())
+    n = len(real)
+    allowed = 4 * np.sqrt(10) * np.sqrt(2 / n) * (scaled[:, None] + scaled[None, :]) + 0.005
+    *_, last = run_generations(real, SynthesisOptions(match_moments=True), 10, seed=7)
+    drift = np.abs(last.frame[columns].corr().to_numpy() - real[columns].corr().to_numpy())
+    assert (drift <= allowed).all(), drift.max()
+    assert last.frame[columns].min().ge(real[columns].min()).all()
+    assert last.frame[columns].max().le(real[columns].max()).all()
+
+
+def test_match_moments_through_the_cli_says_which_columns_are_matched_one_by_one(
+    tmp_path,
+) -> None:
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(
+        app,
+        ["generate", "sample_data/customers.csv", "-o", str(out), "--match-moments", "--seed=1"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "--match-moments: monthly_spend has a point mass" in result.output
+    assert len(pd.read_csv(out)) == len(pd.read_csv("sample_data/customers.csv"))
+
+
+def grouped_table(n_per_group: int, seed: int) -> pd.DataFrame:
+    """Three groups whose means explain half of x's variance (eta^2 = 0.5), and a
+    label that explains nothing."""
+    rng = np.random.default_rng(seed)
+    group = np.repeat(["a", "b", "c"], n_per_group)
+    means = {"a": -1.0, "b": 0.0, "c": 1.0}
+    x = np.array([means[g] for g in group]) * np.sqrt(1.5) + rng.normal(size=group.size)
+    noise = rng.choice(["u", "v"], size=group.size)
+    return pd.DataFrame({"x": x, "y": rng.normal(size=group.size), "g": group, "noise": noise})
+
+
+def eta2(frame: pd.DataFrame) -> float:
+    return eta_squared(frame["x"].to_numpy(), pd.factorize(frame["g"])[0])
+
+
+def test_the_explaining_category_is_chosen_and_the_unrelated_one_is_not() -> None:
+    frame = grouped_table(400, 8)
+    reference = Reference.of(frame, SynthesisOptions(keep_associations=True))
+    assert reference.association_columns == ("g",)
+
+
+def test_small_groups_are_pooled_inside_their_by_group() -> None:
+    frame = pd.DataFrame(
+        {
+            "by": ["p"] * 50 + ["q"] * 50,
+            "c": ["big"] * 40 + ["s1"] * 5 + ["s2"] * 5 + ["big"] * 45 + ["s3"] * 5,
+        }
+    )
+    codes = pooled_group_codes(frame, ["by"], ["c"])
+    groups = pd.Series(codes).groupby([frame["by"], frame["c"]]).unique()
+    assert groups[("p", "s1")][0] == groups[("p", "s2")][0]  # pooled together ...
+    assert groups[("p", "s1")][0] != groups[("q", "s3")][0]  # ... but not across --by
+    assert groups[("p", "big")][0] != groups[("p", "s1")][0]
+    assert np.bincount(codes).min() >= min(ASSOCIATION_MIN_GROUP, 5)
+
+
+def test_an_association_shrinks_by_kappa_squared_per_generation_unless_kept() -> None:
+    """THEORY.md section 6: copying the category from the dominant donor scales the
+    between-group covariance by kappa per generation, so with the variance kept eta^2
+    becomes kappa^(2g) eta^2. Partners drawn inside the groups keep it.
+
+    Standard error: eta^2 of n rows has variance about 4 eta^2 (1 - eta^2)^2 / n, and
+    each generation resamples it once more, so after g generations a seed's eta^2 is
+    within sqrt(g) of that; the mean of 5 seeds has 1/sqrt(5) of it. 4 SE allowed
+    (4 sqrt(2) SE for the difference of two such means)."""
+    generations, seeds, n = 10, 5, 3 * 1200
+    start, kept, shrunk, kappa = [], [], [], None
+    for seed in range(seeds):
+        frame = grouped_table(1200, 100 + seed)
+        start.append(eta2(frame))
+        options = SynthesisOptions(keep_associations=True)
+        *_, last = run_generations(frame, options, generations, seed)
+        kept.append(eta2(last.frame))
+        *_, last = run_generations(frame, SynthesisOptions(), generations, seed)
+        shrunk.append(eta2(last.frame))
+        kappa = last.weights.kappa()
+    eta = np.mean(start)
+    error = np.sqrt(4 * eta * (1 - eta) ** 2 / n) * np.sqrt(generations) / np.sqrt(seeds)
+    assert np.mean(kept) == pytest.approx(eta, abs=4 * error)
+    assert np.mean(shrunk) == pytest.approx(kappa ** (2 * generations) * eta, abs=4 * error)
+    assert np.mean(kept) - np.mean(shrunk) > 4 * np.sqrt(2) * error  # not noise
+
+
+def test_kept_associations_keep_the_variance() -> None:
+    """Mixing inside groups keeps each group's mean and variance, hence the total
+    (law of total variance): the variance ratio after 5 generations is 1 within 4
+    standard errors of the resampling walk, 2 sqrt(g / n) for a normal column."""
+    ratios = []
+    for seed in range(5):
+        frame = grouped_table(400, 200 + seed)
+        *_, last = run_generations(frame, SynthesisOptions(keep_associations=True), 5, seed)
+        ratios.append(last.frame[["x", "y"]].var() / frame[["x", "y"]].var())
+    error = 4 * np.sqrt(2 * 5 / 1200) / np.sqrt(10)
+    assert np.mean(ratios) == pytest.approx(1.0, abs=error)
+
+
+def test_keep_associations_says_what_it_groups_by(tmp_path) -> None:
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(
+        app,
+        ["generate", "sample_data/wine.parquet", "-o", str(out), "--keep-associations", "--seed=1"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "partners are drawn within the groups of cultivar" in result.output
+
+
+def test_keep_associations_is_refused_by_the_dask_engine(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            "sample_data/wine.parquet",
+            "-o",
+            str(tmp_path / "o"),
+            "--engine=dask",
+            "--keep-associations",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--keep-associations cannot be used with --engine dask" in result.output
+
+
+def test_vanilla_with_matched_moments_does_not_collapse() -> None:
+    """Matching restores the variance vanilla mixup removes (rho per generation)."""
+    real = wine()
+    columns = numerical(real)
+    options = SynthesisOptions(
+        method=Method.VANILLA, match_moments=True, bounds=Bounds.NONE, round_decimals=False
+    )
+    *_, last = run_generations(real, options, 5, seed=9)
+    np.testing.assert_allclose(last.frame[columns].var(), real[columns].var(), rtol=1e-7)
