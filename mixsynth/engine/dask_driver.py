@@ -40,6 +40,7 @@ from mixsynth.columns import ColumnKind, check_by
 from mixsynth.engine.reference import _say_what_is_made_up
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
 from mixsynth.semantics.fakes import KeyShare
+from mixsynth.semantics.types import SemanticType
 from mixsynth.synth import GenerationStream, Reference, SynthesisOptions, allocate_rows
 from mixsynth.weights import WeightDistribution
 
@@ -322,18 +323,21 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                 highs.append(high)
         ranges[name] = (min(lows), max(highs)) if lows else (math.nan, math.nan)
     real_values = {
-        name: merge_real_values([r.real_values[name] for r in present])
+        name: merge_real_values(
+            [r.real_values[name] for r in present],
+            semantics[name].sdtype is SemanticType.ID,
+        )
         for name in first.real_values
     }
     _say_what_is_made_up(semantics, keep_pii)
     return Reference(schema, encodings, ranges, semantics, real_values)
 
 
-def merge_real_values(parts: Sequence[np.ndarray]) -> np.ndarray:
+def merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:
     """The distinct real values of a made-up column over every partition, in order of
-    first appearance; for integer keys only the largest (fresh integer keys continue
-    after it, so no worker needs all of them)."""
-    if all(p.dtype.kind in "iu" for p in parts):
+    first appearance; for integer keys (``key``) only the largest (fresh integer keys
+    continue after it, so no worker needs all of them)."""
+    if key and all(p.dtype.kind in "iu" for p in parts):
         present = [p for p in parts if p.size]
         if not present:
             return parts[0]
@@ -393,12 +397,12 @@ def scatter_counts(seed: np.random.SeedSequence, rows: int, parts: int) -> np.nd
 def scatter_part(frame: Any, seed: np.random.SeedSequence, parts: int, path: str) -> int:
     """A worker task, the shuffle's first stage: each row of the partition gets a
     destination drawn from the partition's own stream, and the rows are written to
-    ``path`` grouped by destination, one row group per non-empty destination in
+    ``path`` grouped by destination, in row groups of one destination each, in
     destination order, each keeping the rows' order (so the result is deterministic).
 
-    Only this partition and one destination's rows are in memory at a time; the
-    shuffled data waits on disk, not in the workers' memory (a worker's limit then
-    bounds a partition, not the table). Returns the rows written.
+    Only this partition (and its rows reordered) is in memory; the shuffled data waits
+    on disk, not in the workers' memory (a worker's limit then bounds a partition, not
+    the table). Returns the rows written.
     """
     from mixsynth.io import table_writer
 
