@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 
 from mixsynth import metrics
+from mixsynth.columns import ColumnKind
 from mixsynth.errors import MixsynthError
+from mixsynth.metrics import pairs
 
 
 def table_with_holes(rows: int, columns: int, seed: int) -> pd.DataFrame:
@@ -40,10 +42,10 @@ def test_block_correlations_equal_pandas_pairwise_complete_correlations() -> Non
 
 def test_pair_indices_are_every_pair_in_order_or_a_seeded_sample() -> None:
     rng = np.random.default_rng(0)
-    every = metrics._pair_indices(7, 100, rng)
+    every = pairs._pair_indices(7, 100, rng)
     assert [tuple(p) for p in every] == list(itertools.combinations(range(7), 2))
-    drawn = metrics._pair_indices(200, 500, np.random.default_rng(3))
-    again = metrics._pair_indices(200, 500, np.random.default_rng(3))
+    drawn = pairs._pair_indices(200, 500, np.random.default_rng(3))
+    again = pairs._pair_indices(200, 500, np.random.default_rng(3))
     assert np.array_equal(drawn, again) and len(drawn) == 500
     assert (drawn[:, 0] < drawn[:, 1]).all() and drawn.max() < 200
     assert len({tuple(p) for p in drawn}) == 500  # without replacement
@@ -57,9 +59,9 @@ def test_block_by_block_figures_equal_the_whole_matrices(monkeypatch) -> None:
     upper = np.triu_indices(11, k=1)
     diff = np.abs(corr_s - corr_r)[upper]
     wanted = np.array([(0, 5), (3, 10), (1, 2), (4, 9)])
-    monkeypatch.setattr(metrics, "BLOCK_COLUMNS", 3)
-    monkeypatch.setattr(metrics, "MATRIX_COLUMNS", 7)
-    figures, found = metrics._correlation_figures(real.to_numpy(), synthetic.to_numpy(), wanted)
+    monkeypatch.setattr(pairs, "BLOCK_COLUMNS", 3)
+    monkeypatch.setattr(pairs, "MATRIX_COLUMNS", 7)
+    figures, found = pairs._correlation_figures(real.to_numpy(), synthetic.to_numpy(), wanted)
     assert figures["correlation_max_abs_diff"] == pytest.approx(np.nanmax(diff), abs=1e-12)
     assert figures["correlation_mean_abs_diff"] == pytest.approx(np.nanmean(diff), abs=1e-12)
     undefined = np.count_nonzero(~np.isnan(corr_r[upper]) & np.isnan(corr_s[upper]))
@@ -94,7 +96,7 @@ def test_above_the_limit_a_seeded_sample_of_pairs_gets_the_same_details(monkeypa
         "sampled": False,
         "seed": 7,
     }
-    monkeypatch.setattr(metrics, "PAIR_LIMIT", 10)
+    monkeypatch.setattr(pairs, "PAIR_LIMIT", 10)
     sampled = metrics.compare_tables(real, synthetic, seed=7)
     details = sampled["pairs"]["details"]
     assert sampled["pairs"]["pair_sample"]["sampled"] and len(details) == 10
@@ -122,10 +124,10 @@ def test_the_covariance_of_more_columns_than_rows() -> None:
 
 
 def test_nearest_records_use_fewer_rows_on_wide_tables() -> None:
-    narrow = [metrics.Column(f"x{j}", metrics.ColumnKind.CONTINUOUS, None, None) for j in range(20)]
-    assert metrics._dcr_rows(narrow, 10_000) == 10_000
+    narrow = [metrics.Column(f"x{j}", ColumnKind.CONTINUOUS, None, None) for j in range(20)]
+    assert metrics.dcr_row_limit(narrow, 10_000) == 10_000
     wide = narrow * 50  # 1,000 numeric columns: 2,000 coordinates
-    rows = metrics._dcr_rows(wide, 10_000)
+    rows = metrics.dcr_row_limit(wide, 10_000)
     assert rows == int(math.sqrt(2 * metrics.DCR_BUDGET / 2000))
     assert (rows / 2) * (rows / 2) * 2 * 2000 <= metrics.DCR_BUDGET  # two query sets
     real, synthetic = table_with_holes(3000, 4, 8), table_with_holes(3000, 4, 9)

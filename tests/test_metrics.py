@@ -258,7 +258,8 @@ def test_constant_and_all_missing_columns_give_none_not_errors():
 
 def test_distance_to_closest_record_follows_its_definition():
     """Mean per-column distance: |a-b|/real range, 0/1 for categories, missing = 1."""
-    from mixsynth.metrics import _dcr_space, _nearest, align
+    from mixsynth.metrics import align
+    from mixsynth.metrics.privacy import _dcr_space, _nearest
 
     rng = np.random.default_rng(9)
 

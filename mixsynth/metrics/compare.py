@@ -1,0 +1,168 @@
+"""The whole comparison (:func:`compare_tables`): every figure of real against
+synthetic, its sample, its memory estimate, and one generation's entry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean, quietly
+from mixsynth.metrics.pairs import compare_pairs, quality_scores
+from mixsynth.metrics.privacy import (
+    dcr_row_limit,
+    is_made_up,
+    leak_columns,
+    privacy,
+    real_semantics,
+    unique_value_leaks,
+)
+from mixsynth.metrics.shapes import compare_column
+from mixsynth.metrics.utility import utility
+
+if TYPE_CHECKING:
+    pass
+
+
+def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> None:
+    """Refuse a comparison that cannot fit in memory, before it starts.
+
+    The figures hold a few float64 copies of each table's compared columns (values,
+    centred values, masks, bins): at least 4 x 8 bytes per cell, a lower bound, so
+    nothing feasible is refused; pair figures are computed in bounded blocks.
+    """
+    import os
+
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: cannot tell
+        return
+    needed = 32 * columns * (real_rows + synthetic_rows)
+    if needed > physical:
+        raise MixsynthError(
+            f"comparing {columns} columns of {real_rows} and {synthetic_rows} rows needs at "
+            f"least {needed / 2**30:.3g} GiB, more than this machine's {physical / 2**30:.3g} GiB",
+            "compare fewer columns or a sample of the rows",
+        )
+
+
+def compare_tables(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    target: str | None = None,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    seed: int = 0,
+    categorical: Sequence[str] = (),
+    metadata: Any = None,
+) -> dict:
+    """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
+
+    ``metadata`` (a :class:`mixsynth.semantics.TableMetadata`) says which columns are
+    not mixed numbers, for the unique-value leak figure; inferred without it.
+    """
+    if sample_rows < 2:
+        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+    with np.errstate(all="ignore"):  # undefined figures become None, without noise
+        return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata)
+
+
+def without_made_up(columns: list[Column], semantics: Any) -> tuple[list[Column], list[str]]:
+    """The columns without keys, personal data and free text, and those left out.
+
+    Those are made up by design: their real values never reappear, so they say nothing
+    about fidelity or closeness, as SDMetrics leaves id and PII columns out of its
+    quality report (their leak is measured on its own). A table of nothing else keeps
+    them, so that something is compared.
+    """
+    made_up = [c.name for c in columns if is_made_up(semantics, c.name)]
+    if not made_up or len(made_up) == len(columns):
+        return columns, []
+    return [c for c in columns if c.name not in made_up], made_up
+
+
+def _compare(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    target: str | None,
+    sample_rows: int,
+    seed: int,
+    categorical: Sequence[str],
+    metadata: Any,
+) -> dict:
+    from mixsynth.semantics.inference import suggest_by
+
+    columns, schema = align(real, synthetic, categorical)
+    semantics = real_semantics(real, categorical, metadata)
+    columns, made_up = without_made_up(columns, semantics)
+    if made_up:
+        schema["made_up"] = made_up
+    if target is not None and target not in {c.name for c in columns}:
+        raise MixsynthError(
+            f"--target column {target!r} is not compared",
+            column_hint(target, [c.name for c in columns]),
+        )
+    check_compare_memory(len(real), len(synthetic), len(columns))
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mixsynth.choices import THREADS
+
+    # numpy releases the GIL in the sorts and sums: the columns are shared by threads.
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        figures = pool.map(quietly(compare_column), columns)
+        column_figures = dict(zip([c.name for c in columns], figures, strict=True))
+    pairs = compare_pairs(columns, seed)
+    sample = Sample.draw(len(real), len(synthetic), sample_rows, seed)
+    # Nearest records cost reference x query rows x coordinates: on a wide table the
+    # rows are fewer, so that the cost stays that of DCR_BUDGET (privacy states them).
+    dcr_rows = dcr_row_limit(columns, sample_rows)
+    dcr_sample = (
+        sample
+        if dcr_rows >= sample_rows
+        else Sample.draw(len(real), len(synthetic), dcr_rows, seed)
+    )
+    report = {
+        "rows": {"real": len(real), "synthetic": len(synthetic)},
+        "schema": schema,
+        "options": {"sample_rows": sample_rows, "seed": seed, "target": target},
+        "scores": quality_scores(column_figures, pairs),
+        "columns": column_figures,
+        "pairs": pairs,
+        "privacy": {
+            **privacy(columns, dcr_sample),
+            "sample_rows_limit": dcr_rows,
+            "unique_value_leaks": unique_value_leaks(
+                real, synthetic, leak_columns(semantics, synthetic)
+            ),
+        },
+        "suggestions": suggest_by(real, semantics),
+        "utility": utility(columns, target, sample, seed) if target is not None else None,
+    }
+    return clean(report)
+
+
+def generation_entry(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    generation_index: int,
+    predicted_variance_ratio: float,
+    *,
+    out_of_range: dict[str, float] | None = None,
+    **options: Any,
+) -> dict:
+    """One generation against the REAL input: :func:`compare_tables` figures plus the
+    generation number and the theory's predicted variance ratio rho^g (also per numeric
+    column, beside the measured one, with the share out of range before bounds)."""
+    entry = compare_tables(real, synthetic, **options)
+    for name, figures in entry["columns"].items():
+        if "variance_ratio" in figures:
+            figures["predicted_variance_ratio"] = clean(predicted_variance_ratio)
+            if out_of_range and name in out_of_range:
+                figures["out_of_range_before_bounds"] = clean(out_of_range[name])
+    return {
+        "generation": generation_index,
+        "predicted_variance_ratio": clean(predicted_variance_ratio),
+    } | entry

@@ -1,0 +1,402 @@
+"""Pairs of columns: correlations, covariances, contingency tables and association
+strength, in bounded memory on wide tables; the overall quality score."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from mixsynth.metrics.core import (
+    ASSOCIATION_THRESHOLD,
+    CONTINGENCY_BINS,
+    CONTINGENCY_ROWS,
+    CORRELATION_THRESHOLD,
+    DISCRETE,
+    NUMERIC,
+    Column,
+    ratio,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class Centred:
+    """One table's numeric columns, prepared for correlations of any two column blocks.
+
+    ``z``: each column centred on its present values (so the sums stay accurate), 0
+    where missing, columns contiguous; ``mask``: 1.0 where present, only for columns
+    with missing values (``holes``), since a complete column needs no masked sums.
+    """
+
+    z: np.ndarray
+    mask: np.ndarray | None
+    holes: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> Centred:
+        present = ~np.isnan(x)
+        n_present = present.sum(axis=0)
+        z = np.asfortranarray(np.where(present, x, 0.0))
+        z -= z.sum(axis=0) / np.maximum(n_present, 1)
+        holes = n_present < x.shape[0]
+        mask = None
+        if holes.any():
+            np.copyto(z, 0.0, where=~present)  # missing values add nothing to any sum
+            mask = np.asfortranarray(present, dtype=np.float64)
+        return cls(z, mask, holes)
+
+    def correlations(self, a: slice, b: slice) -> np.ndarray:
+        """Pearson correlations of columns ``a`` against columns ``b``, each pair on the
+        rows where both are present (as ``DataFrame.corr``), from a few matrix products."""
+        za, zb = self.z[:, a], self.z[:, b]
+        sq_a, sq_b = np.einsum("ij,ij->j", za, za), np.einsum("ij,ij->j", zb, zb)
+        if self.mask is None or not (self.holes[a].any() or self.holes[b].any()):
+            rows = float(self.z.shape[0])
+            n = np.full((za.shape[1], zb.shape[1]), rows)
+            sx = np.repeat(za.sum(axis=0)[:, None], zb.shape[1], axis=1)
+            sy = np.repeat(zb.sum(axis=0)[None, :], za.shape[1], axis=0)
+            sxx, syy = sq_a[:, None], sq_b[None, :]
+        else:
+            ma, mb = self.mask[:, a], self.mask[:, b]
+            n = ma.T @ mb
+            sx, sy = za.T @ mb, ma.T @ zb  # sx[i, j]: sum of i where j is present
+            sxx, syy = (za * za).T @ mb, ma.T @ (zb * zb)
+        with np.errstate(invalid="ignore", divide="ignore"):  # undefined: NaN, set below
+            cov = za.T @ zb - sx * sy / n
+            corr = cov / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
+        corr[(n < 2) | ~np.isfinite(corr)] = np.nan
+        np.clip(corr, -1.0, 1.0, out=corr)
+        return corr
+
+
+def correlation_matrix(x: np.ndarray) -> np.ndarray:
+    """Pearson correlations over pairwise-complete rows, as ``DataFrame.corr``."""
+    every = slice(None)
+    return Centred.of(x).correlations(every, every)
+
+
+def _bins(values: np.ndarray) -> np.ndarray:
+    """SDMetrics' discretisation: 10 equal-width bins of this table's own range.
+
+    ``np.digitize`` puts the maximum and missing values in bin 11, as SDMetrics does.
+    """
+    present = values[~np.isnan(values)]
+    if present.size == 0:
+        return np.full(values.shape, CONTINGENCY_BINS + 1, dtype=np.int64)
+    try:
+        edges = np.histogram_bin_edges(present, bins=CONTINGENCY_BINS)
+    except ValueError:  # a range beyond float64 (values near ±1.8e308)
+        step = np.linspace(0.0, 1.0, CONTINGENCY_BINS + 1)
+        edges = (1 - step) * present.min() + step * present.max()
+    return np.digitize(values, edges).astype(np.int64)
+
+
+def shared_codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Shared integer codes of a discrete column on both sides, missing as a category."""
+    codes, _ = pd.factorize(pd.concat([real, synthetic], ignore_index=True), use_na_sentinel=False)
+    return codes[: len(real)].astype(np.int64), codes[len(real) :].astype(np.int64)
+
+
+def _joint(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
+    return np.bincount(a * width + b)
+
+
+def contingency_similarity(
+    real: tuple[np.ndarray, np.ndarray], synthetic: tuple[np.ndarray, np.ndarray]
+) -> tuple[float, float]:
+    """ContingencySimilarity = 1 - TVD of the joint frequencies, and the real Cramér's V."""
+    width = int(max(real[1].max(initial=0), synthetic[1].max(initial=0))) + 1
+    counts_r = _joint(*real, width)
+    counts_s = _joint(*synthetic, width)
+    size = max(counts_r.size, counts_s.size)
+    p_r = np.pad(counts_r, (0, size - counts_r.size)) / len(real[0])
+    p_s = np.pad(counts_s, (0, size - counts_s.size)) / len(synthetic[0])
+    score = 1 - 0.5 * float(np.abs(p_r - p_s).sum())
+    table = np.pad(counts_r, (0, -counts_r.size % width)).reshape(-1, width)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    return score, cramers_v(table)
+
+
+def cramers_v(table: np.ndarray) -> float:
+    """Cramér's V of a contingency table without empty rows or columns (no continuity
+    correction), as ``scipy.stats.contingency.association(table, method="cramer")``."""
+    if min(table.shape) < 2:
+        return math.nan
+    total = table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return math.sqrt(chi2 / (total * (min(table.shape) - 1)))
+
+
+def correlation_ratio(values: np.ndarray, codes: np.ndarray) -> float:
+    """η: share of a numeric column's spread explained by a category (sqrt of SS_b/SS_t)."""
+    present = ~np.isnan(values)
+    x, c = values[present], codes[present]
+    if x.size < 2:
+        return math.nan
+    total = float(((x - x.mean()) ** 2).sum())
+    if total == 0:
+        return math.nan
+    sums, counts = np.bincount(c, weights=x), np.bincount(c)
+    used = counts > 0
+    between = float((sums[used] ** 2 / counts[used]).sum() - x.sum() ** 2 / x.size)
+    return math.sqrt(min(max(between / total, 0.0), 1.0))
+
+
+def covariance_figures(real: np.ndarray, synthetic: np.ndarray) -> dict:
+    """‖Cov_s‖/‖Cov_r‖ (Frobenius) and log(det Cov_s / det Cov_r) on complete rows.
+
+    Columns are scaled by the real standard deviation first, so no column dominates
+    by its unit; under mixup theory both ratios are rho (and p·log rho). A table with
+    more columns than rows has a singular covariance (log det undefined), and its norm
+    comes from the rows' Gram matrix, which has the same Frobenius norm and is smaller.
+    """
+    r = real[~np.isnan(real).any(axis=1)]
+    s = synthetic[~np.isnan(synthetic).any(axis=1)]
+    if len(r) < 2 or len(s) < 2:
+        return {"covariance_norm_ratio": math.nan, "covariance_log_det_ratio": math.nan}
+    scale = r.std(axis=0, ddof=1)
+    scale = np.where(scale > 0, scale, 1.0)
+    norms, log_dets = [], []
+    for side in (r, s):
+        z = (side - side.mean(axis=0)) / scale
+        gram = z.T @ z if z.shape[1] <= z.shape[0] else z @ z.T
+        gram /= len(z) - 1
+        norms.append(float(np.linalg.norm(gram)))
+        sign, log_det = (0.0, 0.0) if z.shape[1] >= len(z) else np.linalg.slogdet(gram)
+        log_dets.append(log_det if sign > 0 else math.nan)
+    return {
+        "covariance_norm_ratio": ratio(norms[1], norms[0]),
+        "covariance_log_det_ratio": float(log_dets[1] - log_dets[0]),
+    }
+
+
+#: Pairs of columns given a detailed entry (and a pair score): all of them up to this
+#: number (100 columns make 4,950 pairs), else a sample of this many drawn with the seed.
+PAIR_LIMIT = 5_000
+#: Numeric columns shown in the correlation matrices of the report (the first ones).
+MATRIX_COLUMNS = 200
+#: Columns per block when correlations are computed block by block (bounded memory).
+BLOCK_COLUMNS = 512
+
+
+def _pair_indices(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
+    """Positions (i, j), i < j, of the pairs of ``count`` columns given details: every
+    pair in order up to ``limit`` pairs, else ``limit`` pairs drawn without replacement."""
+    total = count * (count - 1) // 2
+    if total <= limit:
+        picked = np.arange(total)
+    else:
+        picked = np.sort(rng.choice(total, size=limit, replace=False))
+    # Row i of the upper triangle starts at pair number i*count - i*(i+1)/2.
+    rows = np.arange(count, dtype=np.int64)
+    starts = rows * count - rows * (rows + 1) // 2
+    first = np.searchsorted(starts, picked, side="right") - 1
+    return np.column_stack([first, picked - starts[first] + first + 1])
+
+
+def _correlation_figures(
+    x_r: np.ndarray, x_s: np.ndarray, wanted: np.ndarray
+) -> tuple[dict, dict[tuple[int, int], tuple[float, float]]]:
+    """Correlation figures over every pair of numeric columns, block by block.
+
+    Memory stays bounded by the blocks (a 10,000-column matrix alone would take
+    800 MB): max and mean absolute difference and the pairs undefined only in the
+    synthetic table are gathered block by block, the matrices kept for the first
+    ``MATRIX_COLUMNS`` columns, and the two correlations returned for the ``wanted``
+    pairs (positions in ``x``'s columns).
+    """
+    count = x_r.shape[1]
+    sides = Centred.of(x_r), Centred.of(x_s)
+    shown = min(count, MATRIX_COLUMNS)
+    matrices = [np.full((shown, shown), np.nan) for _ in sides]
+    wanted_at: dict[tuple[int, int], tuple[float, float]] = {}
+    largest, total, defined, undefined = -np.inf, 0.0, 0, 0
+    for i0 in range(0, count, BLOCK_COLUMNS):
+        for j0 in range(i0, count, BLOCK_COLUMNS):
+            a, b = slice(i0, i0 + BLOCK_COLUMNS), slice(j0, j0 + BLOCK_COLUMNS)
+            real, synthetic = (side.correlations(a, b) for side in sides)
+            upper = np.ones(real.shape, dtype=bool)
+            if i0 == j0:
+                upper = np.triu(upper, k=1)
+            diff = np.abs(synthetic - real)[upper]
+            present = diff[~np.isnan(diff)]
+            if present.size:
+                largest = max(largest, float(present.max()))
+                total, defined = total + float(present.sum()), defined + present.size
+            undefined += int(np.count_nonzero(~np.isnan(real[upper]) & np.isnan(synthetic[upper])))
+            for matrix, block in zip(matrices, (real, synthetic), strict=True):
+                if i0 < shown and j0 < shown:
+                    rows, cols = min(shown - i0, block.shape[0]), min(shown - j0, block.shape[1])
+                    matrix[i0 : i0 + rows, j0 : j0 + cols] = block[:rows, :cols]
+                    matrix[j0 : j0 + cols, i0 : i0 + rows] = block[:rows, :cols].T
+            inside = (
+                (wanted[:, 0] >= i0)
+                & (wanted[:, 0] < a.stop)
+                & (wanted[:, 1] >= j0)
+                & (wanted[:, 1] < b.stop)
+            )
+            for first, second in wanted[inside]:
+                wanted_at[first, second] = (
+                    real[first - i0, second - j0],
+                    synthetic[first - i0, second - j0],
+                )
+    names_shown = slice(0, shown)
+    figures = {
+        "correlation": {"columns": names_shown, "real": matrices[0], "synthetic": matrices[1]},
+        "correlation_max_abs_diff": largest if defined else math.nan,
+        "correlation_mean_abs_diff": total / defined if defined else math.nan,
+        "correlation_undefined_in_synthetic": undefined,
+    }
+    return figures, wanted_at
+
+
+def compare_pairs(columns: Sequence[Column], seed: int = 0) -> dict:
+    """Correlations, covariance ratios, contingency similarity and η for pairs of columns.
+
+    Correlation figures cover every numeric pair, on every row, computed block by
+    block. Pair details (CorrelationSimilarity, ContingencySimilarity, η) cover every
+    pair up to ``PAIR_LIMIT`` pairs, else a sample of that many drawn with ``seed``
+    (``pair_sample`` says which); contingency tables and η use up to
+    ``CONTINGENCY_ROWS`` rows per side (bins are cut on the whole column first).
+    """
+    numeric = [c for c in columns if c.family == NUMERIC]
+    position = {c.name: i for i, c in enumerate(numeric)}
+    rng = np.random.default_rng(seed)
+    rows = [
+        np.sort(rng.permutation(n)[:CONTINGENCY_ROWS]) if n > CONTINGENCY_ROWS else slice(None)
+        for n in (len(columns[0].real), len(columns[0].synthetic))
+    ]
+    chosen = _pair_indices(len(columns), PAIR_LIMIT, rng)
+    total_pairs = len(columns) * (len(columns) - 1) // 2
+    figures: dict = {
+        "correlation": None,
+        "details": [],
+        "pair_sample": {
+            "pairs": total_pairs,
+            "detailed": len(chosen),
+            "limit": PAIR_LIMIT,
+            "sampled": len(chosen) < total_pairs,
+            "seed": seed,
+        },
+    }
+    wanted = np.array(
+        [
+            (position[columns[i].name], position[columns[j].name])
+            for i, j in chosen
+            if columns[i].family == NUMERIC and columns[j].family == NUMERIC
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    correlations: dict[tuple[int, int], tuple[float, float]] = {}
+    if numeric:
+        x_r = np.column_stack([c.real for c in numeric])
+        x_s = np.column_stack([c.synthetic for c in numeric])
+        found, correlations = _correlation_figures(x_r, x_s, wanted)
+        matrix = found["correlation"]
+        shown = [c.name for c in numeric[matrix["columns"]]]
+        matrix.update(columns=shown, difference=matrix["synthetic"] - matrix["real"])
+        figures.update(found, **covariance_figures(x_r, x_s))
+        del x_r, x_s
+
+    def sampled(pair: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return pair[0][rows[0]], pair[1][rows[1]]
+
+    sides = _PairSides(sampled)
+    details = figures["details"]
+    for i, j in chosen:
+        details.append(_pair(columns[i], columns[j], correlations, position, sides))
+    return figures
+
+
+class _PairSides:
+    """Codes, bins and values of the columns in contingency pairs, made when first
+    needed (a wide table's sampled pairs touch only some of its columns)."""
+
+    def __init__(self, sampled: Callable) -> None:
+        self.sampled = sampled
+        self.made: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(self, what: str, column: Column) -> tuple[np.ndarray, np.ndarray]:
+        key = (what, column.name)
+        if key not in self.made:
+            if what == "codes":
+                pair = shared_codes(column.real, column.synthetic)
+            elif what == "bins":
+                pair = (_bins(column.real), _bins(column.synthetic))
+            else:
+                pair = (column.real, column.synthetic)
+            self.made[key] = self.sampled(pair)
+        return self.made[key]
+
+
+def _pair(
+    first: Column,
+    second: Column,
+    correlations: dict[tuple[int, int], tuple[float, float]],
+    position: dict[str, int],
+    sides: _PairSides,
+) -> dict:
+    """One pair's SDMetrics score: CorrelationSimilarity or ContingencySimilarity."""
+    entry: dict = {"columns": [first.name, second.name]}
+    if first.family == NUMERIC and second.family == NUMERIC:
+        r, s = correlations[position[first.name], position[second.name]]
+        return entry | {
+            "metric": "CorrelationSimilarity",
+            "score": 1 - abs(r - s) / 2,
+            "real_correlation": r,
+            "synthetic_correlation": s,
+            "meets_threshold": bool(abs(r) > CORRELATION_THRESHOLD) if not np.isnan(r) else False,
+        }
+    pair = [sides.get("codes" if c.family == DISCRETE else "bins", c) for c in (first, second)]
+    score, cramer = contingency_similarity((pair[0][0], pair[1][0]), (pair[0][1], pair[1][1]))
+    entry |= {
+        "metric": "ContingencySimilarity",
+        "score": score,
+        "real_association": cramer,
+        "meets_threshold": bool(cramer > ASSOCIATION_THRESHOLD) if not np.isnan(cramer) else False,
+    }
+    if first.family != second.family:
+        num, cat = (first, second) if first.family == NUMERIC else (second, first)
+        values, codes = sides.get("values", num), sides.get("codes", cat)
+        entry["correlation_ratio_real"] = correlation_ratio(values[0], codes[0])
+        entry["correlation_ratio_synthetic"] = correlation_ratio(values[1], codes[1])
+    return entry
+
+
+# ---------------------------------------------------------------------------
+# Scores
+
+
+def _mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if v is not None and not np.isnan(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def quality_scores(columns: dict, pairs: dict) -> dict:
+    """SDMetrics QualityReport scores: column shapes, column pair trends, overall."""
+    shapes = _mean(
+        [c.get("ks_complement", c.get("tv_complement", math.nan)) for c in columns.values()]
+    )
+    details = pairs["details"]
+    trends = _mean([p["score"] for p in details if p["meets_threshold"]])
+    trends_all = _mean([p["score"] for p in details])
+    return {
+        "column_shapes": shapes,
+        "column_pair_trends": trends,
+        "column_pair_trends_all": trends_all,
+        "overall": _mean([shapes, trends]),
+        "pairs_meeting_threshold": sum(p["meets_threshold"] for p in details),
+        "pairs": len(details),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Privacy: distance to closest record

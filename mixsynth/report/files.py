@@ -1,0 +1,84 @@
+"""The report written to files, by kind (JSON, Markdown, HTML from the suffix)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mixsynth.report.html import to_html
+from mixsynth.report.markdown import to_markdown
+
+
+def to_json(report: dict) -> str:
+    """The report as JSON: exactly the library dict (``json.loads`` gives it back)."""
+    return json.dumps(report, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def render(
+    report: dict, kind: str, title: str = "mixsynth report", frames: tuple[Any, Any] | None = None
+) -> str:
+    """The report as text of one kind: json, markdown or html (``frames``: see to_html)."""
+    if kind == "json":
+        return to_json(report)
+    if kind == "markdown":
+        return to_markdown(report, title)
+    return to_html(report, title, frames)
+
+
+def write_report(
+    report: dict,
+    dest: str,
+    kind: str,
+    title: str = "mixsynth report",
+    frames: tuple[Any, Any] | None = None,
+) -> None:
+    """Write atomically (``-`` = stdout): a failed render never leaves a partial file."""
+    from mixsynth.io import write_text
+
+    write_text(dest, render(report, kind, title, frames))  # stdout, a link, a device: as -o
+
+
+def check_report_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> str:
+    """The kind of report a path asks for, after refusing a bad suffix or an existing file."""
+    from mixsynth.errors import MixsynthError
+    from mixsynth.io import check_output
+
+    kind = kind_from_suffix(dest)
+    if kind is None:
+        raise MixsynthError(
+            f"cannot tell the report format of {dest!r} from its suffix",
+            "name it .json, .md or .html (- writes JSON to stdout)",
+        )
+    check_output(dest, force, inputs)
+    return kind
+
+
+def check_report_kind(dest: str, kind: str) -> None:
+    """Refuse a report whose file name promises another format (``--html r.json``)."""
+    from mixsynth.errors import MixsynthError
+
+    suffix_kind = kind_from_suffix(dest)
+    if dest != "-" and suffix_kind is not None and suffix_kind != kind:
+        option = {"markdown": "--markdown", "html": "--html", "json": "--json"}[kind]
+        raise MixsynthError(
+            f"{option} {dest!r}: the suffix says {suffix_kind}, not {kind}",
+            f"name the file {Path(dest).stem}{_SUFFIX[kind]}, or use --{_OPTION[suffix_kind]}",
+        )
+
+
+_SUFFIX = {"json": ".json", "markdown": ".md", "html": ".html"}
+_OPTION = {"json": "json", "markdown": "markdown", "html": "html"}
+
+
+def kind_from_suffix(path: str) -> str | None:
+    """json / markdown / html from a report file name (``-`` is JSON)."""
+    if path == "-":
+        return "json"
+    return {
+        ".json": "json",
+        ".md": "markdown",
+        ".markdown": "markdown",
+        ".html": "html",
+        ".htm": "html",
+    }.get(Path(path).suffix.lower())
