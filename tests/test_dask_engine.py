@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ from mixsynth.engine.dask_driver import (
 )
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
+from mixsynth.semantics import fakes
 from mixsynth.synth import Reference, SynthesisOptions, synthesize
 from mixsynth.weights import parse_weights
 from tests.conftest import SAMPLE_DATA
@@ -583,21 +585,22 @@ def test_real_scheduler_and_workers(tmp_path) -> None:
 # Column semantics under Dask
 
 
-def test_semantics_mean_the_same_or_are_refused(client, tmp_path, run_cli) -> None:
-    """customers.csv in two files (a zip code with leading zeros in one file only):
-    made-up keys and personal data are refused; with --keep-pii the point mass, the
-    decimals, the text zip codes and the dates are kept as in memory."""
+def customers_in_files(folder: Path, parts: int) -> pd.DataFrame:
+    """sample_data/customers.csv cut into ``parts`` CSV files (a zip code with leading
+    zeros in some files only); returns the whole table."""
     real = pd.read_csv(SAMPLE_DATA / "customers.csv", dtype={"zip_code": str})
-    folder = tmp_path / "customers"
     folder.mkdir()
-    for i, rows in enumerate(np.array_split(np.arange(len(real)), 2)):
+    for i, rows in enumerate(np.array_split(np.arange(len(real)), parts)):
         real.iloc[rows].to_csv(folder / f"part{i}.csv", index=False)
-    args = ["generate", f"{folder}/*.csv", "--engine", "dask", "--seed", "1"]
+    return real
+
+
+def test_semantics_mean_the_same_as_in_memory(client, tmp_path, run_cli) -> None:
+    """customers.csv in two files, with --keep-pii: the point mass, the decimals, the
+    text zip codes and the dates are kept as in memory, personal data copied."""
+    real = customers_in_files(tmp_path / "customers", 2)
+    args = ["generate", f"{tmp_path}/customers/*.csv", "--engine", "dask", "--seed", "1"]
     args += ["--scheduler", client.scheduler.address, "-o", tmp_path / "out"]
-    refused = run_cli(*args)
-    assert refused.exit_code == 2 and "cannot make up keys or personal data" in refused.stderr
-    assert "customer_id (id)" in refused.stderr and "email (pii (email))" in refused.stderr
-    assert not (tmp_path / "out").exists()
     kept = run_cli(*args, "--keep-pii")
     assert kept.exit_code == 0, kept.stderr
     out = pd.read_parquet(tmp_path / "out")
@@ -611,6 +614,113 @@ def test_semantics_mean_the_same_or_are_refused(client, tmp_path, run_cli) -> No
         "date32[day]"
     )
     assert set(out["email"]) <= set(real["email"])  # copied from donors, as asked
+
+
+def test_keys_and_personal_data_are_made_up_across_partitions(client, tmp_path, run_cli) -> None:
+    """customers.csv in four files, shuffled into four partitions: fresh integer keys
+    continue after the real maximum without a gap or a repeat, fresh text keys keep
+    the AC-nnnnn shape, are all distinct and none real; no real name, email or phone
+    number appears; the same bytes with one worker."""
+    real = customers_in_files(tmp_path / "customers", 4)
+    args = ["generate", f"{tmp_path}/customers/*.csv", "--engine", "dask", "--seed", "1"]
+    args += ["--partition-rows", "500", "--force"]
+    made = run_cli(*args, "--scheduler", client.scheduler.address, "-o", tmp_path / "out")
+    assert made.exit_code == 0, made.stderr
+    assert "made up, never copied from real rows: customer_id (fresh keys)" in made.stderr
+    assert len(list((tmp_path / "out").iterdir())) == 4
+    out = pd.read_parquet(tmp_path / "out")
+    assert len(out) == len(real)
+    top = real["customer_id"].max()
+    assert sorted(out["customer_id"]) == list(range(top + 1, top + 1 + len(real)))
+    codes = out["account_code"]
+    assert codes.is_unique and not codes.isin(real["account_code"]).any()
+    assert codes.str.fullmatch(r"AC-\d{5}").all()
+    for column in ("full_name", "email", "phone"):
+        assert out[column].notna().all()
+        assert not out[column].isin(real[column]).any(), column
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as single,
+    ):
+        again = run_cli(*args, "--scheduler", single.scheduler.address, "-o", tmp_path / "one")
+    assert again.exit_code == 0, again.stderr
+    for part in sorted((tmp_path / "out").iterdir()):
+        assert part.read_bytes() == (tmp_path / "one" / part.name).read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["integers", "text", "dense text", "uuid", "long text"])
+def test_key_shares_are_disjoint(kind) -> None:
+    """Fresh keys made partition by partition (KeyShare) never meet: integers follow
+    each other, text keys and UUIDs fall in disjoint classes, even when the shape is
+    nearly full (dense) or must be lengthened, or too large to rank (long text)."""
+    rng = np.random.default_rng(5)
+    real = {
+        "integers": np.arange(10, 1_000, dtype=np.int64),
+        "text": np.array([f"K-{i:05d}" for i in rng.choice(100_000, 3_000, replace=False)]),
+        "dense text": np.array([f"Z{i:03d}" for i in range(900)]),  # 100 spellings left
+        "uuid": np.array([str(u) for u in fakes.fresh_ids(np.array([UUID]), 500, rng)]),
+        "long text": np.array(["".join(rng.choice(list("abcdefgh"), 24)) for _ in range(200)]),
+    }[kind].astype(object if kind != "integers" else np.int64)
+    sizes = [300, 0, 250, 400]
+    before = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    made = [
+        fakes.fresh_ids(
+            real, n, np.random.default_rng(k), fakes.KeyShare(k, len(sizes), int(b), max(sizes))
+        )
+        for k, (n, b) in enumerate(zip(sizes, before, strict=True))
+    ]
+    union = np.concatenate(made)
+    assert len(union) == sum(sizes) and len(set(union.tolist())) == len(union)
+    assert not set(union.tolist()) & set(real.tolist())
+    if kind == "integers":
+        assert sorted(union.tolist()) == list(range(1_000, 1_000 + sum(sizes)))
+    # Random keys rarely collide anyway: their classes show that they cannot.
+    classes = {
+        "uuid": lambda key: int(key[:8], 16) % len(sizes),
+        "long text": lambda key: zlib.crc32(key.encode()) % len(sizes),
+    }.get(kind)
+    if classes is not None:
+        for k, keys in enumerate(made):
+            assert {classes(key) for key in keys} <= {k}
+
+
+UUID = "6f1c2a3e-1b2c-4d5e-8f90-123456789abc"
+
+
+def test_match_moments_per_partition_matches_the_whole_table(client, tmp_path) -> None:
+    """THEORY §8 and the law of total covariance: each partition's mean and covariance
+    matched to its own source's, with output partitions as large as the input ones,
+    give the whole table's mean vector and covariance exactly (up to rounding)."""
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(6_000, 3)) @ MIXING
+    x[:3_000] += [5.0, -2.0, 1.0]  # partitions that differ: the between part matters
+    frame = pd.DataFrame(x, columns=["a", "b", "c"])
+    source = write_files(frame, tmp_path / "data", 3)
+    options = SynthesisOptions(match_moments=True, bounds=Bounds.NONE)
+    for shuffle in (True, False):
+        out = tmp_path / f"out-{shuffle}"
+        run_job(client, source, out, options=options, shuffle=shuffle, partition_rows=1_000)
+        synthetic = pd.read_parquet(out).to_numpy()
+        assert np.allclose(synthetic.mean(axis=0), x.mean(axis=0), rtol=0, atol=1e-9)
+        assert np.allclose(np.cov(synthetic.T), np.cov(x.T), rtol=1e-9, atol=1e-9)
+    # Without the matching the covariance is only kept within sampling error.
+    run_job(client, source, tmp_path / "plain", partition_rows=1_000)
+    plain = pd.read_parquet(tmp_path / "plain").to_numpy()
+    assert not np.allclose(np.cov(plain.T), np.cov(x.T), rtol=1e-6, atol=1e-6)
+
+
+def test_keep_associations_is_refused_before_any_work(tmp_path) -> None:
+    source = write_files(make_table(1_000), tmp_path / "data", 2)
+    job = DaskGenerateJob(
+        input=str(source),
+        output=str(tmp_path / "out"),
+        options=SynthesisOptions(keep_associations=True),
+    )
+    with pytest.raises(MixsynthError, match="cannot keep associations"):
+        job.check()
+    assert not (tmp_path / "out").exists()
 
 
 def test_partitions_that_disagree_on_a_column_are_refused() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import glob
 import math
 import os
@@ -36,7 +37,10 @@ import numpy as np
 
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
 from mixsynth.columns import ColumnKind, check_by
+from mixsynth.engine.reference import _say_what_is_made_up
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
+from mixsynth.semantics.fakes import KeyShare
+from mixsynth.semantics.types import SemanticType
 from mixsynth.synth import GenerationStream, Reference, SynthesisOptions, allocate_rows
 from mixsynth.weights import WeightDistribution
 
@@ -45,8 +49,6 @@ from mixsynth.weights import WeightDistribution
 MIN_PARTITION_ROWS = 500
 #: In-memory size aimed at per partition when rows are shuffled (Dask's own default).
 PARTITION_BYTES = 128 * 2**20
-#: The column that carries each row's destination through the shuffle.
-ORDER = "__mixsynth_order__"
 #: Part files of an output dataset.
 PART_NAME = "part-{:05d}.parquet"
 
@@ -200,14 +202,6 @@ def _first_line(error: BaseException, limit: int = 200) -> str:
     return text[:limit]
 
 
-def to_pandas(table: Any) -> Any:
-    """An Arrow table as pandas columns backed by Arrow (``pd.ArrowDtype``): through the
-    shuffle every column keeps its exact Arrow type (dates stay dates)."""
-    import pandas as pd
-
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
-
-
 def to_arrow(frame: Any) -> Any:
     """A partition as a pyarrow Table (the in-memory engine's fast back end), index dropped."""
     import pyarrow as pa
@@ -215,6 +209,36 @@ def to_arrow(frame: Any) -> Any:
     if isinstance(frame, pa.Table):
         return frame
     return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def releasing(task: Callable[..., Any]) -> Callable[..., Any]:
+    """A worker task that gives its freed memory back when it ends (:func:`release_memory`)."""
+
+    @functools.wraps(task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return task(*args, **kwargs)
+        finally:
+            release_memory()
+
+    return run
+
+
+def release_memory() -> None:
+    """Give the memory a worker task freed back to the system before the next task.
+
+    The workers keep glibc's adaptive malloc (see :func:`dask_client`), which keeps
+    freed blocks for reuse, in one arena per thread: without this, a worker's memory
+    grew task after task until Dask killed it at its limit (10M x 20, 1.5 GiB each).
+    Arrow's own pool (mimalloc) is asked to return its unused memory too.
+    """
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # ---------------------------------------------------------------------------
@@ -230,6 +254,7 @@ class PartSummary:
     schema: Any = None  #: its Arrow schema
 
 
+@releasing
 def summarize_part(frame: Any, options: SynthesisOptions) -> PartSummary:
     """A worker task: the partition's rows and its own reference (semantics inferred
     on the partition; :func:`whole_reference` checks that the partitions agree)."""
@@ -251,8 +276,8 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     re-expressed against that offset, exactly for integral kinds. Column semantics
     must agree between partitions (the same type and point mass; decimals: the most
     places any partition has), or the run is refused: a column must mean one thing.
-    Keys, personal data and free text are refused unless ``keep_pii`` (see
-    :func:`refuse_made_up`).
+    The real values that made-up columns (keys, personal data, free text) must avoid
+    are every partition's (:func:`merge_real_values`).
     """
     present = [p.reference for p in parts if p.reference is not None]
     if not present:
@@ -273,8 +298,6 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                     f"({a.dtype} in one, {b.dtype} in another)",
                     "give files with the same column types",
                 )
-    if not keep_pii:
-        refuse_made_up(semantics)
     schema = [
         dataclasses.replace(spec, missing=sum(r.schema[i].missing for r in present))
         for i, spec in enumerate(first.schema)
@@ -299,7 +322,30 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                 lows.append(low)
                 highs.append(high)
         ranges[name] = (min(lows), max(highs)) if lows else (math.nan, math.nan)
-    return Reference(schema, encodings, ranges, semantics)
+    real_values = {
+        name: merge_real_values(
+            [r.real_values[name] for r in present],
+            semantics[name].sdtype is SemanticType.ID,
+        )
+        for name in first.real_values
+    }
+    _say_what_is_made_up(semantics, keep_pii)
+    return Reference(schema, encodings, ranges, semantics, real_values)
+
+
+def merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:
+    """The distinct real values of a made-up column over every partition, in order of
+    first appearance; for integer keys (``key``) only the largest (fresh integer keys
+    continue after it, so no worker needs all of them)."""
+    if key and all(p.dtype.kind in "iu" for p in parts):
+        present = [p for p in parts if p.size]
+        if not present:
+            return parts[0]
+        return np.array([max(p.max() for p in present)], dtype=present[0].dtype)
+    distinct = list(dict.fromkeys(v for p in parts for v in p.tolist()))
+    values = np.empty(len(distinct), dtype=object)
+    values[:] = distinct
+    return values
 
 
 def merge_semantics(parts: Sequence[Any], where: str) -> Any:
@@ -327,21 +373,6 @@ def merge_semantics(parts: Sequence[Any], where: str) -> Any:
     return dataclasses.replace(first, columns=columns)
 
 
-def refuse_made_up(semantics: Any) -> None:
-    """Keys, personal data and free text are made up in memory from every real value
-    (fresh keys after the largest, fakes that avoid the real ones); across partitions
-    the keys would collide and each partition would see only its own real values, so
-    the Dask engine refuses them rather than mean something else."""
-    names = semantics.generated()
-    if names:
-        described = ", ".join(f"{n} ({semantics[n].describe()})" for n in names)
-        raise MixsynthError(
-            f"the Dask engine cannot make up keys or personal data yet: {described}",
-            "give --keep-pii to copy them from donor rows, mark them categorical in a "
-            "--metadata file, or use --engine memory",
-        )
-
-
 # ---------------------------------------------------------------------------
 # Partitioning: the seeded shuffle, or the partitions as they are
 
@@ -362,17 +393,57 @@ def scatter_counts(seed: np.random.SeedSequence, rows: int, parts: int) -> np.nd
     return np.random.default_rng(seed).multinomial(rows, np.full(parts, 1 / parts))
 
 
-def tag_part(frame: Any, seed: np.random.SeedSequence, parts: int, total: int, offset: int) -> Any:
-    """A worker task: each row's destination partition, seeded, as a sort key that
-    also keeps the rows' original order inside their destination (deterministic)."""
-    if not hasattr(frame, "assign"):  # an Arrow table: the shuffle moves pandas frames
-        frame = to_pandas(frame)
+@releasing
+def scatter_part(frame: Any, seed: np.random.SeedSequence, parts: int, path: str) -> int:
+    """A worker task, the shuffle's first stage: each row of the partition gets a
+    destination drawn from the partition's own stream, and the rows are written to
+    ``path`` grouped by destination, in row groups of one destination each, in
+    destination order, each keeping the rows' order (so the result is deterministic).
+
+    Only this partition (and its rows reordered) is in memory; the shuffled data waits
+    on disk, not in the workers' memory (a worker's limit then bounds a partition, not
+    the table). Returns the rows written.
+    """
+    from mixsynth.io import table_writer
+
+    table = to_arrow(frame)
     rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(frame), np.full(parts, 1 / parts))
-    keys = np.repeat(np.arange(parts, dtype=np.int64), counts)
+    counts = rng.multinomial(table.num_rows, np.full(parts, 1 / parts))
+    keys = np.repeat(np.arange(parts, dtype=np.int32), counts)
     rng.shuffle(keys)
-    order = keys * total + offset + np.arange(len(frame), dtype=np.int64)
-    return frame.assign(**{ORDER: order})
+    ordered = table.take(np.argsort(keys, kind="stable"))  # one take: 2x faster than one each
+    # The in-memory engine's writer: no dictionary pages for floats (7x faster here).
+    with table_writer(path, TableFormat.PARQUET, table.schema) as write:
+        for stop, count in zip(np.cumsum(counts).tolist(), counts.tolist(), strict=True):
+            if count:  # one row group each (fewer rows than the writer's group size)
+                write(ordered.slice(stop - count, count))
+    return table.num_rows
+
+
+def scatter_rows(counts: Sequence[np.ndarray], destination: int) -> list[tuple[int, int]]:
+    """For each scattered file, the rows [start, stop) it holds for ``destination``
+    (the destinations' rows follow each other in destination order)."""
+    return [(int(c[:destination].sum()), int(c[: destination + 1].sum())) for c in counts]
+
+
+def gather_part(files: Sequence[str], rows: Sequence[tuple[int, int]], schema: Any) -> Any:
+    """A worker task, the shuffle's second stage: one destination's rows from every
+    scattered file, in file order, as one Arrow table. Each destination was written
+    by its own call, so its rows are whole row groups (one, or more if it was long)."""
+    import pyarrow as pa
+    from pyarrow import parquet
+
+    tables = []
+    for file, (start, stop) in zip(files, rows, strict=True):
+        if start == stop:
+            continue
+        handle = parquet.ParquetFile(file)
+        ends = np.cumsum(
+            [handle.metadata.row_group(g).num_rows for g in range(handle.num_row_groups)]
+        )
+        first, last = np.searchsorted(ends, [start, stop], side="right")
+        tables.append(handle.read_row_groups(list(range(int(first), int(last)))))
+    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def concat_parts(*frames: Any) -> Any:
@@ -419,6 +490,7 @@ class PartResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@releasing
 def generate_part(
     frame: Any,
     rows: int,
@@ -428,16 +500,21 @@ def generate_part(
     index: int,
     path: str,
     schema: Any = None,
+    share: KeyShare | None = None,
+    made_seed: np.random.SeedSequence | None = None,
 ) -> PartResult:
     """A worker task: ``rows`` rows mixed from one partition, written to ``path``.
 
     The in-memory engine's GenerationStream does the work, slice by slice, each slice
     stored as a row group while the next is made: memory stays a few partitions.
+    Made-up columns (keys, personal data, free text) are made here instead, from
+    ``made_seed``, as this partition's ``share`` of the table's (fresh keys apart from
+    every other partition's), where the stream would copy donors' values.
     """
     from mixsynth.io import table_writer
 
-    table = to_arrow(frame)  # the shuffle's ORDER is the index: dropped here
-    if schema is not None:  # the input's types and pandas metadata, whatever the shuffle did
+    table = to_arrow(frame)
+    if schema is not None:  # the input's types and pandas metadata, whatever the reader did
         if not table.schema.equals(schema, check_metadata=False):
             table = table.cast(schema)
         table = table.replace_schema_metadata(schema.metadata)
@@ -445,11 +522,12 @@ def generate_part(
         return PartResult(0, {}, None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MixsynthWarning)
+        made_up = MadeUp(table, reference, rows, options.locale, share, made_seed)
         stream = GenerationStream(
             table,
             dataclasses.replace(options, rows=rows),
             np.random.default_rng(seed),
-            reference,
+            dataclasses.replace(reference, real_values={}),  # made up by MadeUp instead
             index,
         )
         # The in-memory engine's writer (no dictionary pages for floats: 7x faster); each
@@ -460,6 +538,7 @@ def generate_part(
         ):
             stored = None
             for piece in stream:
+                piece = made_up.put_into(piece)
                 if stored is not None:
                     stored.result()
                 stored = storing.submit(write, piece)
@@ -467,6 +546,52 @@ def generate_part(
                 stored.result()
     messages = [str(w.message) for w in caught if issubclass(w.category, MixsynthWarning)]
     return PartResult(rows, stream.outside, stream.weights, messages)
+
+
+class MadeUp:
+    """A partition's made-up columns: every value made at once (as in memory), then put
+    into the stream's slices in order, where the dominant donor has a value (a missing
+    donor gives a missing value, as in memory)."""
+
+    def __init__(
+        self,
+        table: Any,
+        reference: Reference,
+        rows: int,
+        locale: str,
+        share: KeyShare | None,
+        seed: np.random.SeedSequence | None,
+    ) -> None:
+        from mixsynth.columns import columns_of
+        from mixsynth.semantics.treatments import made_up_values
+
+        names = list(reference.real_values)
+        self.source, self.done, self.values = columns_of(table), 0, {}
+        if names and seed is None:
+            raise ValueError("made-up columns need a seed")  # the driver always gives one
+        for position, name in enumerate(names):
+            # One stream per column, spawned from the partition's (explicitly: the
+            # SeedSequence object may be shared by tasks run in one process).
+            child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, position))
+            self.values[name] = made_up_values(
+                reference.semantics.columns[str(name)],
+                rows,
+                np.random.default_rng(child),
+                reference.real_values[name],
+                locale,
+                share,
+            )
+
+    def put_into(self, piece: Any) -> Any:
+        """The stream's next slice with its made-up columns in place of the copied ones."""
+        start, self.done = self.done, self.done + piece.num_rows
+        for name, values in self.values.items():
+            at = piece.schema.get_field_index(name)
+            column = piece.column(at)
+            missing = column.is_null().to_numpy(zero_copy_only=False) if column.null_count else None
+            made = self.source.made_up(name, values[start : self.done], missing)
+            piece = piece.set_column(at, piece.schema.field(at), made)
+        return piece
 
 
 # ---------------------------------------------------------------------------
@@ -510,6 +635,12 @@ class DaskGenerateJob:
     def check(self) -> Source:
         """Everything that can be refused before any work: input, outputs, options."""
         self.options.check()
+        if self.options.keep_associations:
+            raise MixsynthError(
+                "the Dask engine cannot keep associations: the categories that explain "
+                "the numerical columns are chosen on the whole table at once",
+                "leave the option out, or use --engine memory",
+            )
         if self.generations < 1:
             raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
         if self.output is None and self.out_dir is None:
@@ -559,6 +690,9 @@ class DaskGenerateJob:
         sizes = [s.rows for s in summaries]
         schema = summaries[0].schema  # every partition's, checked by whole_reference
         row_bytes = _row_bytes(reference)
+        # Sent to every worker once, not inside every task: made-up columns' real values
+        # (which fakes must avoid) can be large.
+        shared = client.scatter(reference, broadcast=True, hash=False)
         seeds = np.random.SeedSequence(self.seed).spawn(self.generations)
         results = []
         with self._workspace() as workspace:
@@ -570,7 +704,7 @@ class DaskGenerateJob:
                     parts,
                     sizes,
                     schema,
-                    reference,
+                    shared,
                     seeds[index - 1],
                     index,
                     folder,
@@ -588,7 +722,7 @@ class DaskGenerateJob:
         parts: list,
         sizes: list[int],
         schema: Any,
-        reference: Reference,
+        reference: Any,  #: the input's Reference, a Future held by every worker
         seed: np.random.SeedSequence,
         index: int,
         folder: Path,
@@ -596,14 +730,43 @@ class DaskGenerateJob:
     ) -> tuple[list, list[int], GenerationSummary]:
         """One generation from ``parts`` (delayed tables of ``sizes`` rows, of the
         input's Arrow ``schema``) into ``folder``; returns the next generation's parts."""
+        shuffle_seed, mix_seed, made_seed = seed.spawn(3)
+        with contextlib.ExitStack() as stack:
+            if self.shuffle:
+                scratch = stack.enter_context(_scratch_folder(folder))
+                parts, sizes = self._shuffled(
+                    client, tracker, parts, sizes, schema, shuffle_seed, row_bytes, scratch, index
+                )
+            return self._mix(
+                client,
+                tracker,
+                parts,
+                sizes,
+                schema,
+                reference,
+                (mix_seed, made_seed),
+                index,
+                folder,
+            )
+
+    def _mix(
+        self,
+        client: Any,
+        tracker: _Tracker,
+        parts: list,
+        sizes: list[int],
+        schema: Any,
+        reference: Any,  #: the input's Reference, a Future held by every worker
+        seeds: tuple[np.random.SeedSequence, np.random.SeedSequence],
+        index: int,
+        folder: Path,
+    ) -> tuple[list, list[int], GenerationSummary]:
+        """Mix every partition into its part file of ``folder`` (``seeds``: of the
+        mixing and of the made-up columns)."""
         from dask import delayed
 
-        shuffle_seed, mix_seed = seed.spawn(2)
         total = sum(sizes)
-        if self.shuffle:
-            meta = to_pandas(schema.empty_table())
-            parts, sizes = self._shuffled(parts, sizes, meta, shuffle_seed, total, row_bytes)
-        else:
+        if not self.shuffle:
             groups = merge_tiny(sizes)
             parts = [
                 parts[g[0]] if len(g) == 1 else delayed(concat_parts)(*(parts[i] for i in g))
@@ -611,12 +774,23 @@ class DaskGenerateJob:
             ]
             sizes = [sum(sizes[i] for i in g) for g in groups]
         rows = allocate_rows(np.array(sizes), self.options.rows or total).tolist()
-        part_seeds = mix_seed.spawn(len(parts))
+        part_seeds, made_seeds = (s.spawn(len(parts)) for s in seeds)
+        before = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
+        shares = [KeyShare(k, len(parts), before[k], max(rows)) for k in range(len(parts))]
         with _temporary_folder(folder) as temporary:
             paths = [str(temporary / PART_NAME.format(k)) for k in range(len(parts))]
             tasks = [
                 delayed(generate_part)(
-                    part, rows[k], self.options, reference, part_seeds[k], index, paths[k], schema
+                    part,
+                    rows[k],
+                    self.options,
+                    reference,
+                    part_seeds[k],
+                    index,
+                    paths[k],
+                    schema,
+                    shares[k],
+                    made_seeds[k],
                 )
                 for k, part in enumerate(parts)
             ]
@@ -638,30 +812,40 @@ class DaskGenerateJob:
 
     def _shuffled(
         self,
+        client: Any,
+        tracker: _Tracker,
         parts: list,
         sizes: list[int],
-        meta: Any,
+        schema: Any,
         seed: np.random.SeedSequence,
-        total: int,
         row_bytes: int,
+        scratch: Path,
+        index: int,
     ) -> tuple[list, list[int]]:
-        """The rows spread over new partitions at random (seeded), with their sizes."""
-        import dask.dataframe as dd
+        """The rows spread over new partitions at random (seeded), with their sizes.
+
+        Two stages through Parquet files in ``scratch``: every partition writes its
+        rows grouped by drawn destination (:func:`scatter_part`), then each new
+        partition reads its row group from every file (:func:`gather_part`, run as
+        the mixing task's input). Dask's own shuffles (tasks or p2p) held several
+        copies of 160 MB partitions per worker and were killed at 1.5 GiB per worker
+        on 10M rows x 20 (docs/scale.md); here a worker holds one partition.
+        """
         from dask import delayed
 
+        total = sum(sizes)
         count = shuffle_partitions(total, row_bytes, self.partition_rows)
         seeds = seed.spawn(len(parts))
-        counts = sum(scatter_counts(seeds[i], n, count) for i, n in enumerate(sizes))
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
-        tagged = [
-            delayed(tag_part)(part, seeds[i], count, total, int(offsets[i]))
-            for i, part in enumerate(parts)
+        counts = [scatter_counts(seeds[i], n, count) for i, n in enumerate(sizes)]
+        files = [str(scratch / PART_NAME.format(i)) for i in range(len(parts))]
+        tasks = [
+            delayed(scatter_part)(part, seeds[i], count, files[i]) for i, part in enumerate(parts)
         ]
-        meta = meta.assign(**{ORDER: np.zeros(0, dtype=np.int64)})
-        frame = dd.from_delayed(tagged, meta=meta, verify_meta=False)
-        divisions = [k * total for k in range(count)] + [count * total - 1]
-        shuffled = frame.set_index(ORDER, divisions=divisions)
-        return list(shuffled.to_delayed()), [int(c) for c in counts]
+        tracker.run(client, tasks, more=count * (self.generations - index + 1))
+        shuffled = [
+            delayed(gather_part)(files, scatter_rows(counts, k), schema) for k in range(count)
+        ]
+        return shuffled, [int(c) for c in sum(counts)]
 
     def _folder(self, index: int, workspace: Path | None) -> Path:
         """Where generation ``index`` goes: --out-dir, the output, or the workspace."""
@@ -780,6 +964,18 @@ def check_dataset_output(dest: Path, force: bool, source: Source) -> None:
 
 
 @contextlib.contextmanager
+def _scratch_folder(dest: Path) -> Iterator[Path]:
+    """A hidden folder beside ``dest`` for the shuffle's files (where every worker can
+    write, as it can write the output), removed when the block ends."""
+    dest.absolute().parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.shuffle-", dir=dest.absolute().parent))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def _temporary_folder(dest: Path) -> Iterator[Path]:
     """A hidden folder beside ``dest``, put in its place when the block succeeds, and
     removed otherwise: a dataset appears complete or not at all."""
@@ -849,14 +1045,29 @@ def dask_client(
         with client:
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=processes,
-        memory_limit=memory_limit or "auto",
-        dashboard_address=":0" if dashboard else None,
-        silence_logs=50,
-    )
+    import dask
+
+    # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns
+    # off glibc's adaptive mmap threshold: every array over 128 KiB is then mapped
+    # afresh and faulted in page by page. Mixing 1M x 20 rows took 355,000 page faults
+    # and 1.4 s of system time that way, against 17,000 and 0.2 s with arrays under
+    # 4 MiB (a slice's) from the heap and the heap trimmed past 32 MiB free (measured:
+    # glibc's defaults alone kept so much freed memory that 1.5 GiB workers were
+    # killed on 10M rows).
+    environ = "distributed.nanny.pre-spawn-environ"
+    malloc = {
+        f"{environ}.MALLOC_MMAP_THRESHOLD_": 4 * 2**20,
+        f"{environ}.MALLOC_TRIM_THRESHOLD_": 32 * 2**20,
+    }
+    with dask.config.set(malloc):
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=processes,
+            memory_limit=memory_limit or "auto",
+            dashboard_address=":0" if dashboard else None,
+            silence_logs=50,
+        )
     with cluster, Client(cluster) as client:
         yield client
 

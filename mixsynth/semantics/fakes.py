@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -61,24 +62,42 @@ _CLASS_CODES = [_code_points(c) for c in _CLASSES]
 # Fresh keys
 
 
-def fresh_ids(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+@dataclass(frozen=True)
+class KeyShare:
+    """One partition's share of the fresh keys of a table made partition by partition
+    (the Dask engine), so that no two partitions make the same key without seeing
+    each other's: integer keys continue after the real maximum plus ``before`` (the
+    keys the partitions before this one make); text keys take only the ranks of their
+    shape that are ``index`` modulo ``parts``; UUIDs the first 32 bits that are."""
+
+    index: int  #: this partition's place, 0 .. parts - 1
+    parts: int  #: how many partitions make keys
+    before: int  #: keys made by the partitions before this one
+    most: int  #: the most keys any partition makes (lengthening is decided on it)
+
+
+def fresh_ids(
+    real: np.ndarray, count: int, rng: np.random.Generator, share: KeyShare | None = None
+) -> np.ndarray:
     """``count`` unique keys like the real ones, none of them a real key.
 
     Integer keys (an integer array, or whole floats) continue after the real maximum,
     in order: ``max+1, max+2, ...``, in the input's dtype (new rows get new numbers,
     as a database sequence would give them). Text keys (an object array of str) keep
     the shape of the real ones, see :func:`_fresh_text_ids`. Missing values (None,
-    NaN) in ``real`` are ignored.
+    NaN) in ``real`` are ignored. With ``share``, only that partition's share of the
+    keys (see :class:`KeyShare`): the union over the partitions is still unique.
     """
     real = np.asarray(real)
     if count < 0:
         raise MixsynthError(f"cannot make {count} ids", "ask for zero or more")
+    before = share.before if share is not None else 0
     if real.dtype.kind in "iu":
-        return _fresh_integers(real, count)
+        return _fresh_integers(real, count, before)
     if real.dtype.kind == "f":
         present = real[~np.isnan(real)]
         if np.all(present == np.round(present)):
-            return _fresh_integers(present, count)
+            return _fresh_integers(present, count, before)
         raise MixsynthError(
             "an id column holds numbers with decimals",
             "treat the column as numerical, or make it text",
@@ -86,18 +105,19 @@ def fresh_ids(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndar
     strings = _present_strings(real)
     uuids = _uuid_codes(strings)
     if uuids is not None:
-        return _fresh_uuids(uuids, count, rng)
-    return _fresh_text_ids(strings, count, rng)
+        return _fresh_uuids(uuids, count, rng, share)
+    return _fresh_text_ids(strings, count, rng, share)
 
 
-def _fresh_integers(real: np.ndarray, count: int) -> np.ndarray:
+def _fresh_integers(real: np.ndarray, count: int, before: int = 0) -> np.ndarray:
     dtype = real.dtype
-    start = int(real.max()) + 1 if real.size else 1
+    start = (int(real.max()) + 1 if real.size else 1) + before
     last = start + count - 1
     limit = np.iinfo(dtype).max if dtype.kind in "iu" else 2**53
     if count and last > limit:
         raise MixsynthError(
-            f"{count} new ids after the real maximum {start - 1} do not fit in {dtype}",
+            f"{before + count} new ids after the real maximum {start - before - 1} do not "
+            f"fit in {dtype}",
             "store the id column as text, or as a wider integer type",
         )
     if dtype.kind == "f":
@@ -141,8 +161,11 @@ def _uuid_codes(strings: list[str]) -> np.ndarray | None:
     return codes if allowed[np.arange(36), codes].all() else None
 
 
-def _fresh_uuids(real: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Random version-4 UUIDs in the real ones' letter case, none a real one.
+def _fresh_uuids(
+    real: np.ndarray, count: int, rng: np.random.Generator, share: KeyShare | None = None
+) -> np.ndarray:
+    """Random version-4 UUIDs in the real ones' letter case, none a real one (with
+    ``share``, first 32 bits equal to its index modulo its parts).
 
     Keys are compared by their first 64 bits (60 of them random): a new key whose
     first half equals any other key's, real or new, is redrawn. That is stricter than
@@ -160,7 +183,8 @@ def _fresh_uuids(real: np.ndarray, count: int, rng: np.random.Generator) -> np.n
     raw = np.empty((count, 16), dtype=np.uint8)
     again = np.arange(count)
     while len(again):
-        raw[again] = _uuid4_bytes(len(again), rng)
+        drawn = _uuid4_bytes(len(again), rng)
+        raw[again] = drawn if share is None else _take_residue(drawn, share)
         high = np.ascontiguousarray(raw[:, :8]).view(">u8").ravel().astype(np.uint64)
         again = _repeated(real_high, high)
     hexchars = digits[np.stack([raw >> 4, raw & 0x0F], axis=2).reshape(count, 32)]
@@ -182,6 +206,16 @@ def _repeated(taken: np.ndarray, new: np.ndarray) -> np.ndarray:
     repeat = np.zeros(len(every), dtype=bool)
     repeat[order[1:][equal]] = repeat[order[:-1][equal]] = True
     return np.flatnonzero(repeat[len(taken) :])
+
+
+def _take_residue(raw: np.ndarray, share: KeyShare) -> np.ndarray:
+    """UUID bytes (rows of 16) whose first 32 bits are moved to a value that is
+    ``share.index`` modulo ``share.parts`` (in place, and returned)."""
+    first = raw[:, :4].copy().view(">u4").ravel().astype(np.int64)
+    first += share.index - first % share.parts
+    first[first >= 2**32] -= share.parts
+    raw[:, :4] = first.astype(">u4").view(np.uint8).reshape(-1, 4)
+    return raw
 
 
 def _uuid4_bytes(count: int, rng: np.random.Generator) -> np.ndarray:
@@ -326,19 +360,24 @@ def _smallest_class(seen: np.ndarray) -> np.ndarray:
     return seen
 
 
-def _fresh_text_ids(real: list[str], count: int, rng: np.random.Generator) -> np.ndarray:
+def _fresh_text_ids(
+    real: list[str], count: int, rng: np.random.Generator, share: KeyShare | None = None
+) -> np.ndarray:
     """Fresh text keys: each takes a length drawn from the real keys' lengths, then
     a key of that length's pattern that is neither real nor already made.
 
     If a pattern cannot spell enough new keys, its varying part is lengthened (one
-    position at a time) and a :class:`MixsynthWarning` says so.
+    position at a time) and a :class:`MixsynthWarning` says so. With ``share`` the
+    patterns are chosen for the largest partition (:func:`_shared_patterns`), the same
+    in every partition, so that ranks modulo the partitions keep them apart.
     """
     if count == 0:
         return _objects([])
     if not real:  # nothing to imitate: 8 letters and digits
         pattern = _Pattern((_CLASS_CODES[-1],) * 8)
-        return _objects(_strings(_new_keys(pattern, count, _NO_CODES, rng)))
+        return _objects(_strings(_new_keys(pattern, count, _NO_CODES, rng, share)))
     shapes = _Shapes(real)
+    shared = _shared_patterns(shapes, share) if share is not None else None
     wanted = rng.choice(shapes.lengths, size=count, p=shapes.weights)
     made: dict[int, list[np.ndarray]] = {}
     out = np.empty(count, dtype=object)
@@ -347,15 +386,15 @@ def _fresh_text_ids(real: list[str], count: int, rng: np.random.Generator) -> np
         slots = np.flatnonzero(wanted == length)
         if not len(slots):
             continue
-        pattern = shapes.patterns[length]
+        pattern = shapes.patterns[length] if shared is None else shared[length]
         while True:
             taken = [shapes.blocks.get(pattern.length, _NO_CODES), *made.get(pattern.length, [])]
-            if pattern.size - sum(len(t) for t in taken) >= len(slots):
+            if shared is not None or pattern.size - sum(len(t) for t in taken) >= len(slots):
                 break
             pattern = pattern.widened(1)
         if pattern.length != length:
             widened.append((length, pattern.length))
-        keys = _new_keys(pattern, len(slots), np.concatenate(taken, axis=None), rng)
+        keys = _new_keys(pattern, len(slots), np.concatenate(taken, axis=None), rng, share)
         made.setdefault(pattern.length, []).append(keys)
         out[slots] = _strings(keys)
     if widened:
@@ -372,36 +411,68 @@ def _fresh_text_ids(real: list[str], count: int, rng: np.random.Generator) -> np
 _NO_CODES = np.empty((0, 0), dtype=np.uint32)
 
 
+def _shared_patterns(shapes: _Shapes, share: KeyShare) -> dict[int, _Pattern]:
+    """Each real length's pattern when keys are made partition by partition: one that
+    leaves every partition's share of free ranks room for the largest partition's
+    keys, lengthened when needed to a length no real key and no other pattern has, so
+    that keys of one length always come from one pattern (decided on the real keys
+    and ``share.most`` alone: the same in every partition)."""
+    patterns: dict[int, _Pattern] = {}
+    lengths = set(shapes.lengths)
+    for length in shapes.lengths:
+        pattern = shapes.patterns[length]
+        if pattern.size // share.parts - len(shapes.blocks[length]) < share.most:
+            extra = max(lengths) + 1 - length
+            while pattern.widened(extra).size // share.parts < share.most:
+                extra += 1
+            pattern = pattern.widened(extra)
+            lengths.add(pattern.length)
+        patterns[length] = pattern
+    return patterns
+
+
 def _new_keys(
-    pattern: _Pattern, count: int, taken: np.ndarray, rng: np.random.Generator
+    pattern: _Pattern,
+    count: int,
+    taken: np.ndarray,
+    rng: np.random.Generator,
+    share: KeyShare | None = None,
 ) -> np.ndarray:
     """``count`` distinct keys (rows of code points) of ``pattern``, none in ``taken``
-    (rows of the same length, fewer than the pattern's size minus ``count``)."""
+    (rows of the same length, fewer than the pattern's size minus ``count``). With
+    ``share``, only ranks that are its index modulo its parts (the CRC-32 of the key
+    for patterns too large to rank)."""
     taken = taken.reshape(-1, pattern.length)
+    parts, index = (share.parts, share.index) if share is not None else (1, 0)
     if pattern.size > _RANKABLE:
         # So many spellings that a collision is all but impossible; check all the same.
         seen = set(_strings(taken))
         keys: list[np.ndarray] = []
         while sum(len(k) for k in keys) < count:
-            drawn = pattern.draw(count - sum(len(k) for k in keys), rng)
+            drawn = pattern.draw((count - sum(len(k) for k in keys)) * parts, rng)
             fresh = []
             for row, key in enumerate(_strings(drawn)):
-                if key not in seen:
+                mine = parts == 1 or zlib.crc32(key.encode()) % parts == index
+                if mine and key not in seen and len(fresh) + sum(map(len, keys)) < count:
                     seen.add(key)
                     fresh.append(row)
             keys.append(drawn[fresh])
         return np.concatenate(keys)
     used = _sorted_distinct(pattern.ranks(taken))
-    if pattern.size - len(used) < 2 * count:
+    if pattern.size // parts - len(used) < 2 * count:
         # Dense: draw from the free ranks without replacement.
         pool = np.setdiff1d(np.arange(pattern.size, dtype=np.int64), used, assume_unique=True)
+        if parts > 1:
+            pool = pool[pool % parts == index]
         ranks = rng.choice(pool, size=count, replace=False)
     else:
         # Sparse: draw ranks, keep the distinct free ones, shuffle (a uniformly random
         # set of free ranks in random order, as drawing without replacement gives).
         ranks = np.array([], dtype=np.int64)
+        size = pattern.size // parts  # ranks r * parts + index, all below pattern.size
         while len(ranks) < count:
-            draws = np.concatenate([ranks, rng.integers(0, pattern.size, size=count + count // 8)])
+            drawn = rng.integers(0, size, size=count + count // 8) * parts + index
+            draws = np.concatenate([ranks, drawn])
             ranks = _sorted_distinct(draws)
             ranks = ranks[~np.isin(ranks, used)]
         ranks = rng.permutation(ranks)[:count]
