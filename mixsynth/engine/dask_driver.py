@@ -37,7 +37,7 @@ import numpy as np
 
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
 from mixsynth.columns import ColumnKind, check_by
-from mixsynth.engine.reference import _say_what_is_made_up
+from mixsynth.engine.reference import say_what_is_made_up
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
 from mixsynth.semantics.fakes import KeyShare
 from mixsynth.semantics.types import SemanticType
@@ -329,7 +329,7 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
         )
         for name in first.real_values
     }
-    _say_what_is_made_up(semantics, keep_pii)
+    say_what_is_made_up(semantics, keep_pii)
     return Reference(schema, encodings, ranges, semantics, real_values)
 
 

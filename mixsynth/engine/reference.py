@@ -79,7 +79,7 @@ class Reference:
                 grid = time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
                 if grid > 1:
                     time_grids[spec.name] = grid
-        _say_what_is_made_up(semantics, options.keep_pii)
+        say_what_is_made_up(semantics, options.keep_pii)
         associations = ()
         if options.keep_associations:
             associations = _association_columns(table, columns, schema, semantics, encodings)
@@ -187,7 +187,7 @@ def time_grid(encoded: np.ndarray, dtype: str) -> int:
     return 1
 
 
-def _say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
+def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
     """One warning naming the key and personal-data columns and what they get."""
     names = semantics.generated()
     if not names:
