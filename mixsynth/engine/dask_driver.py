@@ -1055,9 +1055,14 @@ def dask_client(
     # glibc's defaults alone kept so much freed memory that 1.5 GiB workers were
     # killed on 10M rows).
     environ = "distributed.nanny.pre-spawn-environ"
+    # The workers' Arrow allocates with that tuned malloc too, unless the user chose a
+    # pool: the set-up docs/scale.md measured (10M and 50M rows within 1.5 GiB).
     malloc = {
         f"{environ}.MALLOC_MMAP_THRESHOLD_": 4 * 2**20,
         f"{environ}.MALLOC_TRIM_THRESHOLD_": 32 * 2**20,
+        f"{environ}.ARROW_DEFAULT_MEMORY_POOL": os.environ.get(
+            "ARROW_DEFAULT_MEMORY_POOL", "system"
+        ),
     }
     with dask.config.set(malloc):
         cluster = LocalCluster(
