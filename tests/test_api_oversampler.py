@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from mixsynth import MixupOverSampler
-from mixsynth.api.options import synthesis_options
+from mixsynth.engine.options import synthesis_options
 from mixsynth.errors import MixsynthError
 from mixsynth.weights import sample_variance_factor
 

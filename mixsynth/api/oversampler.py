@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from mixsynth.api.options import DEFAULTS, synthesis_options
 from mixsynth.balance import SamplingStrategy, new_rows_per_class, oversample
 from mixsynth.choices import Bounds, Method
+from mixsynth.engine.options import DEFAULTS, synthesis_options
 from mixsynth.errors import MixsynthError
 from mixsynth.weights import WeightDistribution
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.api.options import DEFAULTS, synthesis_options
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.columns import check_by, columns_of
 from mixsynth.conditions import Condition, matching_rows, take_rows
+from mixsynth.engine.options import DEFAULTS, synthesis_options
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
 from mixsynth.synth import Generation, Reference, run_generations, synthesize

@@ -23,8 +23,6 @@ from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.weights import (
     DEFAULT_EPS,
     SPEC_HELP,
-    WeightDistribution,
-    parse_weights,
 )
 
 if TYPE_CHECKING:
@@ -80,20 +78,16 @@ def build_options(
     bounds: Bounds = Bounds.REFLECT,
     **semantics: Any,
 ) -> SynthesisOptions:
-    """SynthesisOptions from CLI values; the method follows ``--weights`` when not given.
+    """SynthesisOptions from CLI values (:func:`~mixsynth.engine.options.synthesis_options`,
+    which the Python API uses too): the method follows ``--weights`` when not given.
 
     ``semantics`` are the column-semantics options (metadata, keep_pii, ...), as they are.
     """
-    from mixsynth.synth import SynthesisOptions
+    from mixsynth.engine.options import synthesis_options
 
-    distribution: WeightDistribution | None = parse_weights(weights) if weights else None
-    if method is None:
-        method = Method.GENERALIZED
-        if distribution is not None and distribution.is_vanilla:
-            method = Method.VANILLA
-    options = SynthesisOptions(
+    return synthesis_options(
         method=method,
-        weights=distribution,
+        weights=weights or None,
         mix_strength=mix_strength,
         eps=parse_eps(eps),
         finite_sample=finite_sample,
@@ -104,8 +98,6 @@ def build_options(
         bounds=bounds,
         **semantics,
     )
-    options.check()
-    return options
 
 
 def read_metadata_option(path: str | None) -> Any:
