@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mixsynth.errors import MixsynthError, column_hint
-from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean, quietly
+from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean
 from mixsynth.metrics.pairs import compare_pairs, quality_scores
 from mixsynth.metrics.privacy import (
     dcr_row_limit,
@@ -20,7 +20,7 @@ from mixsynth.metrics.privacy import (
     real_semantics,
     unique_value_leaks,
 )
-from mixsynth.metrics.shapes import compare_column
+from mixsynth.metrics.shapes import compare_columns
 from mixsynth.metrics.utility import utility
 
 if TYPE_CHECKING:
@@ -106,14 +106,8 @@ def _compare(
             column_hint(target, [c.name for c in columns]),
         )
     check_compare_memory(len(real), len(synthetic), len(columns))
-    from concurrent.futures import ThreadPoolExecutor
-
-    from mixsynth.choices import THREADS
-
-    # numpy releases the GIL in the sorts and sums: the columns are shared by threads.
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        figures = pool.map(quietly(compare_column), columns)
-        column_figures = dict(zip([c.name for c in columns], figures, strict=True))
+    figures = compare_columns(columns)
+    column_figures = dict(zip([c.name for c in columns], figures, strict=True))
     pairs = compare_pairs(columns, seed)
     sample = Sample.draw(len(real), len(synthetic), sample_rows, seed)
     # Nearest records cost reference x query rows x coordinates: on a wide table the

@@ -55,13 +55,16 @@ class Centred:
     def correlations(self, a: slice, b: slice) -> np.ndarray:
         """Pearson correlations of columns ``a`` against columns ``b``, each pair on the
         rows where both are present (as ``DataFrame.corr``), from a few matrix products."""
+        return self.block(a, b)[0]
+
+    def block(self, a: slice, b: slice) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`correlations` and the co-deviation sums they come from: for each pair,
+        the sum of (x - mean x)(y - mean y) over the rows where both are present."""
         za, zb = self.z[:, a], self.z[:, b]
         sq_a, sq_b = np.einsum("ij,ij->j", za, za), np.einsum("ij,ij->j", zb, zb)
         if self.mask is None or not (self.holes[a].any() or self.holes[b].any()):
-            rows = float(self.z.shape[0])
-            n = np.full((za.shape[1], zb.shape[1]), rows)
-            sx = np.repeat(za.sum(axis=0)[:, None], zb.shape[1], axis=1)
-            sy = np.repeat(zb.sum(axis=0)[None, :], za.shape[1], axis=0)
+            n = float(self.z.shape[0])
+            sx, sy = za.sum(axis=0)[:, None], zb.sum(axis=0)[None, :]
             sxx, syy = sq_a[:, None], sq_b[None, :]
         else:
             ma, mb = self.mask[:, a], self.mask[:, b]
@@ -71,9 +74,9 @@ class Centred:
         with np.errstate(invalid="ignore", divide="ignore"):  # undefined: NaN, set below
             cov = za.T @ zb - sx * sy / n
             corr = cov / np.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
-        corr[(n < 2) | ~np.isfinite(corr)] = np.nan
+        corr[(np.broadcast_to(n, corr.shape) < 2) | ~np.isfinite(corr)] = np.nan
         np.clip(corr, -1.0, 1.0, out=corr)
-        return corr
+        return corr, cov
 
 
 def correlation_matrix(x: np.ndarray) -> np.ndarray:
@@ -178,6 +181,56 @@ def covariance_figures(real: np.ndarray, synthetic: np.ndarray) -> dict:
     }
 
 
+class _BlockCovariances:
+    """:func:`covariance_figures` from the co-deviation sums of the correlation blocks.
+
+    Without a missing value, the complete rows are every row and those sums are the
+    products the covariance needs: summed here block by block, they are not computed
+    a second time. The Frobenius norms add up over the blocks; the determinants need
+    the whole matrix, kept only where it is defined (fewer columns than rows).
+    """
+
+    def __init__(self, scale: np.ndarray, rows: tuple[int, int]) -> None:
+        self.scale = scale
+        self.rows = rows
+        count = scale.size
+        self.squares = [0.0, 0.0]
+        self.whole = [np.empty((count, count)) if count < n else None for n in rows]
+
+    @classmethod
+    def of(cls, x_r: np.ndarray, sides: tuple[Centred, Centred]) -> _BlockCovariances | None:
+        """The accumulator, or None when a side has missing values or fewer than 2 rows
+        (then :func:`covariance_figures` does the work on complete rows)."""
+        rows = (sides[0].z.shape[0], sides[1].z.shape[0])
+        if any(side.holes.any() for side in sides) or min(rows) < 2:
+            return None
+        scale = x_r.std(axis=0, ddof=1)
+        return cls(np.where(scale > 0, scale, 1.0), rows)
+
+    def add(self, a: slice, b: slice, sums: tuple[np.ndarray, np.ndarray]) -> None:
+        """One block (a, b) of each side, a before b: off the diagonal it stands for its
+        mirror image (b, a) too."""
+        mirrored = 1.0 if a.start == b.start else 2.0
+        outer = np.outer(self.scale[a], self.scale[b])
+        for side, (block, n) in enumerate(zip(sums, self.rows, strict=True)):
+            gram = block / (n - 1) / outer
+            self.squares[side] += mirrored * float(np.einsum("ij,ij->", gram, gram))
+            if self.whole[side] is not None:
+                self.whole[side][a, b] = gram
+                self.whole[side][b, a] = gram.T
+
+    def figures(self) -> dict:
+        norms = [math.sqrt(squares) for squares in self.squares]
+        log_dets = []
+        for whole in self.whole:
+            sign, log_det = (0.0, 0.0) if whole is None else np.linalg.slogdet(whole)
+            log_dets.append(log_det if sign > 0 else math.nan)
+        return {
+            "covariance_norm_ratio": ratio(norms[1], norms[0]),
+            "covariance_log_det_ratio": float(log_dets[1] - log_dets[0]),
+        }
+
+
 #: Pairs of columns given a detailed entry (and a pair score): all of them up to this
 #: number (100 columns make 4,950 pairs), else a sample of this many drawn with the seed.
 PAIR_LIMIT = 5_000
@@ -211,10 +264,12 @@ def _correlation_figures(
     800 MB): max and mean absolute difference and the pairs undefined only in the
     synthetic table are gathered block by block, the matrices kept for the first
     ``MATRIX_COLUMNS`` columns, and the two correlations returned for the ``wanted``
-    pairs (positions in ``x``'s columns).
+    pairs (positions in ``x``'s columns). Without missing values, the covariance
+    figures come from the same blocks (:class:`_BlockCovariances`).
     """
     count = x_r.shape[1]
     sides = Centred.of(x_r), Centred.of(x_s)
+    covariances = _BlockCovariances.of(x_r, sides)
     shown = min(count, MATRIX_COLUMNS)
     matrices = [np.full((shown, shown), np.nan) for _ in sides]
     wanted_at: dict[tuple[int, int], tuple[float, float]] = {}
@@ -222,7 +277,9 @@ def _correlation_figures(
     for i0 in range(0, count, BLOCK_COLUMNS):
         for j0 in range(i0, count, BLOCK_COLUMNS):
             a, b = slice(i0, i0 + BLOCK_COLUMNS), slice(j0, j0 + BLOCK_COLUMNS)
-            real, synthetic = (side.correlations(a, b) for side in sides)
+            (real, cov_r), (synthetic, cov_s) = (side.block(a, b) for side in sides)
+            if covariances is not None:
+                covariances.add(a, b, (cov_r, cov_s))
             upper = np.ones(real.shape, dtype=bool)
             if i0 == j0:
                 upper = np.triu(upper, k=1)
@@ -255,6 +312,8 @@ def _correlation_figures(
         "correlation_mean_abs_diff": total / defined if defined else math.nan,
         "correlation_undefined_in_synthetic": undefined,
     }
+    if covariances is not None:
+        figures.update(covariances.figures())
     return figures, wanted_at
 
 
@@ -297,13 +356,14 @@ def compare_pairs(columns: Sequence[Column], seed: int = 0) -> dict:
     ).reshape(-1, 2)
     correlations: dict[tuple[int, int], tuple[float, float]] = {}
     if numeric:
-        x_r = np.column_stack([c.real for c in numeric])
-        x_s = np.column_stack([c.synthetic for c in numeric])
+        x_r, x_s = (_stack([getattr(c, side) for c in numeric]) for side in ("real", "synthetic"))
         found, correlations = _correlation_figures(x_r, x_s, wanted)
         matrix = found["correlation"]
         shown = [c.name for c in numeric[matrix["columns"]]]
         matrix.update(columns=shown, difference=matrix["synthetic"] - matrix["real"])
-        figures.update(found, **covariance_figures(x_r, x_s))
+        if "covariance_norm_ratio" not in found:
+            found.update(covariance_figures(x_r, x_s))
+        figures.update(found)
         del x_r, x_s
 
     def sampled(pair: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -314,6 +374,14 @@ def compare_pairs(columns: Sequence[Column], seed: int = 0) -> dict:
     for i, j in chosen:
         details.append(_pair(columns[i], columns[j], correlations, position, sides))
     return figures
+
+
+def _stack(columns: list[np.ndarray]) -> np.ndarray:
+    """Columns side by side, each contiguous (Fortran order), as the blocks take them."""
+    stacked = np.empty((len(columns[0]), len(columns)), order="F")
+    for j, values in enumerate(columns):
+        stacked[:, j] = values
+    return stacked
 
 
 class _PairSides:

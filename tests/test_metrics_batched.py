@@ -1,0 +1,153 @@
+"""Figures computed for many columns at once equal those of each column alone, to the
+last bit, and the direct computations they replace (ties, missing values, constant,
+few-valued and extreme columns included). The speed is measured in
+benchmarks/bench_wide.py, not here."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from mixsynth.metrics import clean, covariance_figures, pairs
+from mixsynth.metrics.shapes import (
+    DISCRETE_VALUES,
+    HISTOGRAM_BINS,
+    _histograms,
+    compare_numeric,
+    compare_numeric_columns,
+    histogram,
+)
+
+
+def random_column(rng: np.random.Generator, rows: int, kind: int) -> np.ndarray:
+    """One of eight shapes of column; half of them miss a tenth of their values."""
+    values = [
+        lambda: rng.normal(size=rows),
+        lambda: rng.normal(size=rows).round(1),  # ties
+        lambda: rng.integers(0, 5, rows).astype(float),  # few whole values: bars
+        lambda: np.full(rows, 3.0),  # constant
+        lambda: rng.integers(0, 3 * DISCRETE_VALUES, rows).astype(float),
+        lambda: rng.normal(size=rows) * 1e300,  # near the float64 limit
+        lambda: 1 + rng.integers(0, 40, rows) * 2.2e-16,  # a range of a few ulps
+        lambda: rng.exponential(size=rows) ** 3,  # skewed
+    ][kind]()
+    if rng.random() < 0.5:
+        values[rng.random(rows) < 0.1] = np.nan
+    return values
+
+
+def random_sides(seed: int, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    sizes = [(60, 45), (1, 3), (2, 2), (5, 7), (0, 4), (300, 300)]
+    return [
+        (
+            random_column(rng, sizes[i % 6][0], i % 8),
+            random_column(rng, sizes[i % 6][1], (i * 7) % 8),
+        )
+        for i in range(count)
+    ]
+
+
+def as_text(figures: object) -> str:
+    return json.dumps(clean(figures))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_many_columns_at_once_equal_each_column_alone_to_the_last_bit(seed) -> None:
+    sides = random_sides(seed, 120)
+    sides.append((np.array([1.0, np.inf, 2.0, -np.inf]), np.array([0.5, 3.0, np.inf])))
+    with np.errstate(all="ignore"):
+        together = compare_numeric_columns(sides)
+        alone = [compare_numeric(r, s) for r, s in sides]
+    assert [as_text(f) for f in together] == [as_text(f) for f in alone]
+
+
+def test_batches_do_not_change_the_figures(monkeypatch) -> None:
+    sides = [(r, s) for r, s in random_sides(4, 60) if r.size == 300]
+    with np.errstate(all="ignore"):
+        whole = compare_numeric_columns(sides)
+        monkeypatch.setattr("mixsynth.metrics.shapes.BATCH_CELLS", 700)  # one column a batch
+        one_by_one = compare_numeric_columns(sides)
+    assert [as_text(f) for f in whole] == [as_text(f) for f in one_by_one]
+
+
+def test_batched_figures_equal_pandas_numpy_and_scipy() -> None:
+    rng = np.random.default_rng(5)
+    sides = [
+        (random_column(rng, 400, kind), random_column(rng, 350, kind)) for kind in (0, 1, 7) * 3
+    ]
+    for (real, synthetic), figures in zip(sides, compare_numeric_columns(sides), strict=True):
+        r, s = pd.Series(real).dropna(), pd.Series(synthetic).dropna()
+        summary = figures["real"]
+        assert summary["count"] == r.size
+        assert summary["missing_rate"] == pytest.approx(np.isnan(real).mean())
+        assert summary["mean"] == pytest.approx(r.mean(), rel=1e-12)
+        assert summary["std"] == pytest.approx(r.std(), rel=1e-12)
+        assert summary["skew"] == pytest.approx(r.skew(), rel=1e-9)
+        assert summary["kurtosis"] == pytest.approx(r.kurt(), rel=1e-9)
+        assert summary["min"] == r.min() and summary["max"] == r.max()
+        expected = np.quantile(r, [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99])
+        assert list(summary["quantiles"].values()) == pytest.approx(expected, rel=1e-12)
+        assert figures["ks_statistic"] == pytest.approx(stats.ks_2samp(r, s).statistic, abs=1e-15)
+        w1 = stats.wasserstein_distance(r, s) / r.std()
+        assert figures["wasserstein"] == pytest.approx(w1, rel=1e-9)
+        outside = np.count_nonzero((s < r.min()) | (s > r.max())) / s.size
+        assert figures["out_of_range_share"] == outside
+
+
+def test_binned_histograms_equal_binning_each_value() -> None:
+    """The bins counted by binary searches of the edges equal those of putting each
+    value in its bin (``histogram``), including values on the edges."""
+    rng = np.random.default_rng(6)
+    r = np.sort(rng.normal(size=(40, 500)).round(2), axis=1)  # many values on edges
+    s = np.sort(rng.normal(0.2, 1.3, size=(40, 450)).round(2), axis=1)
+    s[:, :3] = r[:, :1]  # synthetic values equal to the real minimum and maximum
+    s[:, -3:] = r[:, -1:]
+    s.sort(axis=1)
+    found = _histograms(r, s)
+    for i, figures in enumerate(found):
+        assert len(figures["real"]) == HISTOGRAM_BINS
+        assert as_text(figures) == as_text(histogram(r[i], s[i]))
+        assert figures["real"].sum() == pytest.approx(1.0)
+
+
+def mixed_missing_tables(rows: int, columns: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    factor = rng.normal(size=(rows, 1))
+    real = 0.6 * factor + rng.normal(size=(rows, columns)) * rng.uniform(0.1, 10, columns)
+    synthetic = 0.9 * (0.6 * factor + rng.normal(size=(rows, columns)))
+    return np.asfortranarray(real), np.asfortranarray(synthetic)
+
+
+@pytest.mark.parametrize(("rows", "columns", "block"), [(300, 12, 5), (40, 60, 16), (500, 9, 512)])
+def test_covariance_figures_from_the_correlation_blocks_equal_the_direct_ones(
+    monkeypatch, rows, columns, block
+) -> None:
+    """Without missing values the covariance figures come from the correlation blocks;
+    they equal covariance_figures' own products (to rounding), with more columns than
+    rows too (log det undefined)."""
+    real, synthetic = mixed_missing_tables(rows, columns, seed=rows)
+    monkeypatch.setattr(pairs, "BLOCK_COLUMNS", block)
+    found, _ = pairs._correlation_figures(real, synthetic, np.zeros((0, 2), dtype=np.int64))
+    direct = covariance_figures(real, synthetic)
+    assert found["covariance_norm_ratio"] == pytest.approx(
+        direct["covariance_norm_ratio"], rel=1e-12
+    )
+    if columns < rows:
+        assert found["covariance_log_det_ratio"] == pytest.approx(
+            direct["covariance_log_det_ratio"], rel=1e-10
+        )
+    else:
+        assert np.isnan(found["covariance_log_det_ratio"])
+        assert np.isnan(direct["covariance_log_det_ratio"])
+
+
+def test_with_missing_values_the_covariance_uses_complete_rows() -> None:
+    real, synthetic = mixed_missing_tables(200, 6, seed=7)
+    real[::5, 2] = np.nan
+    found, _ = pairs._correlation_figures(real, synthetic, np.zeros((0, 2), dtype=np.int64))
+    assert "covariance_norm_ratio" not in found  # left to covariance_figures
