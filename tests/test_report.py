@@ -63,6 +63,27 @@ def test_json_is_the_library_dict(report):
     assert json.loads(to_json(report)) == report
 
 
+def test_json_reads_one_key_or_one_element_a_line() -> None:
+    """The first levels one key a line, lists of objects one element a line, deeper
+    values on one line each; what json refuses (NaN) is still refused."""
+    report = {
+        "rows": {"real": 3},
+        "columns": {"x": {"real": {"mean": 1.5, "quantiles": {"p50": 1.0}}, "kind": "é"}},
+        "pairs": {"details": [{"columns": ["x", "y"]}, {"columns": ["x", "z"]}], "none": []},
+        "matrix": [[1.0, None], [None, 1.0]],
+    }
+    text = to_json(report)
+    assert json.loads(text) == report and text.endswith("}\n")
+    lines = text.splitlines()
+    assert '  "rows": {' in lines and '    "real": 3' in lines
+    assert '      "real": {"mean": 1.5, "quantiles": {"p50": 1.0}},' in lines
+    assert '      "kind": "é"' in lines  # not escaped
+    assert '      {"columns": ["x", "y"]},' in lines and '    "none": []' in lines
+    assert "    [1.0, null]," in lines
+    with pytest.raises(ValueError):
+        to_json({"x": float("nan")})
+
+
 def test_markdown_has_the_tables(report):
     text = to_markdown(report)
     assert "## Scores (0-1, SDMetrics QualityReport definitions)" in text

@@ -9,10 +9,35 @@ from typing import Any
 from mixsynth.report.html import to_html
 from mixsynth.report.markdown import to_markdown
 
+#: Levels of the report's objects written one key a line; deeper objects take one line.
+SPREAD_LEVELS = 3
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+
 
 def to_json(report: dict) -> str:
-    """The report as JSON: exactly the library dict (``json.loads`` gives it back)."""
-    return json.dumps(report, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    """The report as JSON: exactly the library dict (``json.loads`` gives it back).
+
+    Laid out to be read: the first ``SPREAD_LEVELS`` levels of objects one key a line,
+    lists of lists or objects (matrix rows, pair details) one element a line, each
+    deeper value on its line. Those lines come from json's C encoder: the indenting
+    one is pure Python and took 2 s of a 1,000-column comparison.
+    """
+    return _layout(report, 0) + "\n"
+
+
+def _layout(value: Any, depth: int) -> str:
+    pad, end = "  " * (depth + 1), "\n" + "  " * depth
+    if (
+        depth < SPREAD_LEVELS
+        and isinstance(value, dict)
+        and value
+        and all(isinstance(key, str) for key in value)
+    ):
+        lines = [f"{pad}{_ENCODER.encode(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(lines) + end + "}"
+    if isinstance(value, list) and value and all(isinstance(v, (list, dict)) for v in value):
+        return "[\n" + ",\n".join(pad + _ENCODER.encode(v) for v in value) + end + "]"
+    return _ENCODER.encode(value)
 
 
 def render(
