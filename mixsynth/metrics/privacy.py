@@ -37,9 +37,12 @@ def _dcr_space(
 ) -> tuple[Points, Points]:
     """The chosen rows, encoded so that the row distance is cheap and exact.
 
-    Numeric: |a - b| / real range is the L1 distance of the coordinates (v, 1 - v)/2; a
-    missing value, placed at (-1/4, -1/4), is then at distance exactly 1 from any value
-    within half a range of the real range, and 0 from another missing value.
+    Numeric: |a - b| / real range, the L1 distance of the coordinates v = a / range
+    (shifted). A column missing values among the chosen rows takes two coordinates
+    (v, 1 - v)/2 instead, whose L1 distance is the same: a missing value, placed at
+    (-1/4, -1/4), is then at distance exactly 1 from any value within half a range of
+    the real range, and 0 from another missing value. One coordinate where none is
+    missing halves the cost of the distances.
     Categorical: shared integer codes (missing is a category), compared for equality.
     """
     numeric_r, numeric_s, codes_r, codes_s = [], [], [], []
@@ -48,11 +51,13 @@ def _dcr_space(
             present = column.real[~np.isnan(column.real)]
             low, high = (present.min(), present.max()) if present.size else (0.0, 0.0)
             span = high - low if high > low and math.isfinite(high - low) else 1.0
-            for values, parts in (
-                (column.real[rows_real], numeric_r),
-                (column.synthetic[rows_synthetic], numeric_s),
-            ):
-                v = (values - (low if math.isfinite(low) else 0.0)) / span
+            chosen = column.real[rows_real], column.synthetic[rows_synthetic]
+            v_r, v_s = ((values - (low if math.isfinite(low) else 0.0)) / span for values in chosen)
+            if not (np.isnan(v_r).any() or np.isnan(v_s).any()):
+                numeric_r.append(v_r[:, None])
+                numeric_s.append(v_s[:, None])
+                continue
+            for v, parts in ((v_r, numeric_r), (v_s, numeric_s)):
                 block = np.column_stack([v / 2, (1 - v) / 2])
                 block[np.isnan(v)] = -0.25
                 parts.append(block)
