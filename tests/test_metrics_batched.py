@@ -16,7 +16,9 @@ from mixsynth.metrics import clean, covariance_figures, pairs
 from mixsynth.metrics.shapes import (
     DISCRETE_VALUES,
     HISTOGRAM_BINS,
+    MAX_CATEGORIES,
     _histograms,
+    compare_discrete,
     compare_numeric,
     compare_numeric_columns,
     histogram,
@@ -151,3 +153,42 @@ def test_with_missing_values_the_covariance_uses_complete_rows() -> None:
     real[::5, 2] = np.nan
     found, _ = pairs._correlation_figures(real, synthetic, np.zeros((0, 2), dtype=np.int64))
     assert "covariance_norm_ratio" not in found  # left to covariance_figures
+
+
+def pandas_discrete(real: pd.Series, synthetic: pd.Series) -> dict:
+    """The category figures computed with pandas' index operations, as before."""
+    counts_r, counts_s = real.value_counts(), synthetic.value_counts()
+    counts_r, counts_s = counts_r[counts_r > 0], counts_s[counts_s > 0]
+    p_r, p_s = counts_r / counts_r.sum(), counts_s / counts_s.sum()
+    both = p_r.index.union(p_s.index, sort=False)
+    p_r, p_s = p_r.reindex(both, fill_value=0.0), p_s.reindex(both, fill_value=0.0)
+    top = p_r.sort_values(ascending=False, kind="stable").index[:MAX_CATEGORIES]
+    return {
+        "tv_distance": 0.5 * float(np.abs(p_r.to_numpy() - p_s.to_numpy()).sum()),
+        "coverage": float(counts_r.index.isin(counts_s.index).mean()),
+        "unseen_share": float(p_s[~p_s.index.isin(counts_r.index)].sum()),
+        "frequencies": [
+            {"value": str(v), "real": float(p_r[v]), "synthetic": float(p_s[v])} for v in top
+        ],
+    }
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "category"])
+def test_category_figures_equal_pandas_index_operations(dtype) -> None:
+    """Ties in the counts (their order), missing values, unused categories and values
+    seen on one side only give what pandas' own index operations give."""
+    rng = np.random.default_rng(8)
+    for _ in range(40):
+        levels = list("abcdefghijklmnopqrstuvwxy")[: rng.integers(1, 25)]
+        sides = []
+        for rows in rng.integers(1, 80, 2):
+            values = rng.choice(levels, rows).astype(object)
+            values[rng.random(rows) < 0.1] = None
+            sides.append(pd.Series(values, dtype=dtype))
+        if dtype == "category":
+            categories = sorted(set(levels) | {"unused"})
+            sides = [s.cat.set_categories(categories) for s in sides]
+        found = compare_discrete(*sides)
+        expected = pandas_discrete(*sides)
+        assert {k: found[k] for k in expected} == expected
+        assert found["real"]["count"] == sides[0].notna().sum()
