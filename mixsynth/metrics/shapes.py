@@ -114,8 +114,9 @@ def _ecdf_rows(real: np.ndarray, synthetic: np.ndarray) -> tuple[np.ndarray, lis
     values = np.take_along_axis(values, order, axis=1)
     from_real = order < real.shape[1]
     del order
-    gap = np.cumsum(from_real, axis=1) / real.shape[1]
-    gap -= np.cumsum(~from_real, axis=1) / synthetic.shape[1]
+    taken = np.cumsum(from_real, axis=1)  # real values up to each place; the rest synthetic
+    gap = taken / real.shape[1]
+    gap -= (np.arange(1, values.shape[1] + 1) - taken) / synthetic.shape[1]
     np.abs(gap, out=gap)
     widths = np.diff(values, axis=1)
     # Between tied values the ECDFs are only complete at the last of the ties.
@@ -159,22 +160,33 @@ def compare_numeric_columns(sides: Sequence[tuple[np.ndarray, np.ndarray]]) -> l
 
     Columns with as many present values as each other (on a wide table, most) are
     stacked and computed row-wise in batches of ``BATCH_CELLS``: numpy then does
-    hundreds of columns per call instead of paying its per-call cost for each one.
+    hundreds of columns per call instead of paying its per-call cost for each one,
+    and releases the GIL long enough for the batches to share the cores.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mixsynth.choices import THREADS
+    from mixsynth.metrics.core import quietly
+
     present = [(_present(r), _present(s)) for r, s in sides]
     groups: dict[tuple[int, int], list[int]] = {}
     for i, (r, s) in enumerate(present):
         groups.setdefault((r.size, s.size), []).append(i)
-    figures: list[dict] = [{} for _ in sides]
+    batches = []
     for (n_r, n_s), members in groups.items():
-        batch = max(1, BATCH_CELLS // max(n_r + n_s, 1))
-        for start in range(0, len(members), batch):
-            chosen = members[start : start + batch]
-            r = np.sort(np.array([present[i][0] for i in chosen]).reshape(len(chosen), n_r))
-            s = np.sort(np.array([present[i][1] for i in chosen]).reshape(len(chosen), n_s))
-            totals = [(sides[i][0].size, sides[i][1].size) for i in chosen]
-            for i, found in zip(chosen, _compare_sorted(r, s, totals), strict=True):
-                figures[i] = found
+        size = max(1, BATCH_CELLS // max(n_r + n_s, 1))
+        batches.extend(members[start : start + size] for start in range(0, len(members), size))
+
+    def compare_batch(chosen: list[int]) -> list[dict]:
+        r = np.sort(np.stack([present[i][0] for i in chosen]))
+        s = np.sort(np.stack([present[i][1] for i in chosen]))
+        return _compare_sorted(r, s, [(sides[i][0].size, sides[i][1].size) for i in chosen])
+
+    figures: list[dict] = [{} for _ in sides]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        for chosen, found in zip(batches, pool.map(quietly(compare_batch), batches), strict=True):
+            for i, column in zip(chosen, found, strict=True):
+                figures[i] = column
     return figures
 
 
