@@ -192,3 +192,24 @@ def test_category_figures_equal_pandas_index_operations(dtype) -> None:
         expected = pandas_discrete(*sides)
         assert {k: found[k] for k in expected} == expected
         assert found["real"]["count"] == sides[0].notna().sum()
+
+
+def test_correlation_ratios_of_many_columns_equal_each_column_alone() -> None:
+    """eta^2 for --by suggestions: all columns at once, bit for bit those of each column
+    (missing and infinite values, constant columns, empty groups, few rows)."""
+    from mixsynth.semantics.inference import eta_squared, eta_squared_columns
+
+    rng = np.random.default_rng(9)
+    for case in range(60):
+        rows, columns, levels = int(rng.integers(0, 200)), int(rng.integers(1, 9)), 5
+        codes = rng.integers(0, levels, rows)
+        codes[codes == 3] = 4  # an empty group in the middle
+        values = rng.normal(size=(rows, columns)) + codes[:, None] * rng.normal(size=columns)
+        if rows and case % 3 == 0:
+            values[rng.random(rows) < 0.1, 0] = np.nan
+            values[0, -1] = np.inf
+        if case % 4 == 0:
+            values[:, columns // 2] = 1.5
+        found = eta_squared_columns(np.asfortranarray(values), codes)
+        alone = [eta_squared(values[:, j], codes) for j in range(columns)]
+        np.testing.assert_array_equal(found, alone)  # NaN where undefined, on both

@@ -452,6 +452,38 @@ def eta_squared(values: np.ndarray, codes: np.ndarray) -> float:
     return between / total
 
 
+def eta_squared_columns(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """:func:`eta_squared` of each column of ``values`` against the same ``codes``.
+
+    Columns of finite values are done together, with the same sums in the same order
+    (so the same figures to the last bit); the others one by one.
+    """
+    result = np.empty(values.shape[1])
+    finite = np.isfinite(values).all(axis=0)
+    for j in np.flatnonzero(~finite):
+        result[j] = eta_squared(values[:, j], codes)
+    if not finite.any():
+        return result
+    x = values if finite.all() else values[:, finite]
+    x = np.asfortranarray(x)  # each column contiguous: its sums pairwise, as alone
+    rows, count = x.shape
+    if rows < 2:
+        result[finite] = np.nan
+        return result
+    total = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+    counts = np.bincount(codes)
+    levels = counts.size
+    # One weighted count over every column: column j's codes are shifted by j * levels.
+    shifted = np.add.outer(levels * np.arange(count), codes).ravel()
+    sums = np.bincount(shifted, weights=x.ravel(order="F"), minlength=levels * count)
+    sums = sums.reshape(count, levels)
+    present = counts > 0
+    between = (sums[:, present] ** 2 / counts[present]).sum(axis=1) - x.sum(axis=0) ** 2 / rows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result[finite] = np.where(total == 0, np.nan, between / total)
+    return result
+
+
 #: A category explains a numeric column "strongly" from this correlation ratio up.
 SUGGEST_BY_ETA2 = 0.5
 #: ... and is worth mixing inside when every group has at least this many rows.
@@ -470,10 +502,10 @@ def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
     are looked at (the work grows with their product)."""
     import pandas as pd
 
-    numeric = {
-        column: pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
-        for column in semantics.of_type(SemanticType.NUMERICAL)[:SUGGEST_BY_MAX_COLUMNS]
-    }
+    numeric = semantics.of_type(SemanticType.NUMERICAL)[:SUGGEST_BY_MAX_COLUMNS]
+    values = np.empty((len(frame), len(numeric)), order="F")
+    for j, column in enumerate(numeric):
+        values[:, j] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
     categorical = semantics.of_type(
         SemanticType.CATEGORICAL, SemanticType.BOOLEAN, SemanticType.ORDINAL
     )[:SUGGEST_BY_MAX_COLUMNS]
@@ -488,8 +520,8 @@ def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
         if len(levels) < 2 or sizes.min() < SUGGEST_BY_MIN_GROUP:
             continue
         best = None
-        for column, values in numeric.items():
-            eta2 = eta_squared(values[known], codes[known])
+        rows = values if known.all() else values.T[:, known].T  # stays Fortran order
+        for column, eta2 in zip(numeric, eta_squared_columns(rows, codes[known]), strict=True):
             if np.isfinite(eta2) and (best is None or eta2 > best[1]):
                 best = (column, eta2)
         if best is not None and best[1] >= SUGGEST_BY_ETA2:
