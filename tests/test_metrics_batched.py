@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mixsynth.metrics import clean, covariance_figures, pairs
+from mixsynth.metrics import clean, compare_tables, covariance_figures, pairs
 from mixsynth.metrics.shapes import (
     DISCRETE_VALUES,
     HISTOGRAM_BINS,
@@ -213,3 +213,52 @@ def test_correlation_ratios_of_many_columns_equal_each_column_alone() -> None:
         found = eta_squared_columns(np.asfortranarray(values), codes)
         alone = [eta_squared(values[:, j], codes) for j in range(columns)]
         np.testing.assert_array_equal(found, alone)  # NaN where undefined, on both
+
+
+def test_contingency_bins_of_many_columns_equal_each_column_alone() -> None:
+    """Bins counted by comparisons with numpy's own edges equal digitize's, for columns
+    with missing values, values on the edges, a constant, all missing, and a range beyond
+    float64 (those two through the one-column path)."""
+    rng = np.random.default_rng(10)
+    columns = [rng.normal(size=500) for _ in range(6)]
+    columns[1] = np.round(columns[1] * 2) / 2  # many values exactly on edges
+    columns[1][:2] = [-2.0, 3.0]  # the range -2..3: edges every 0.5
+    columns[2][rng.random(500) < 0.2] = np.nan
+    columns[3][:] = 7.0
+    columns[4][:] = np.nan
+    columns[5][:2] = [-1.7e308, 1.7e308]
+    with np.errstate(all="ignore"):  # as in compare_tables: 1.7e308 - -1.7e308 overflows
+        found = pairs._bins_columns(columns)
+        for column, bins in zip(columns, found, strict=True):
+            np.testing.assert_array_equal(bins, pairs._bins(column))
+    assert set(np.unique(found[1])) <= set(range(1, 12))
+
+
+def test_pair_details_correlation_ratios_equal_the_one_pair_formula() -> None:
+    rng = np.random.default_rng(11)
+    rows = 400
+    group = rng.choice(["a", "b", "c"], rows)
+    frame = pd.DataFrame(
+        {
+            "g": group,
+            "x": rng.normal(size=rows) + (group == "a"),
+            "y": rng.normal(size=rows),
+            "h": rng.choice(["u", "v", None], rows),
+        }
+    )
+    frame.loc[rng.random(rows) < 0.1, "y"] = np.nan
+    synthetic = frame.sample(frac=1, random_state=1).reset_index(drop=True)
+    synthetic["x"] = rng.normal(size=rows)
+    report = compare_tables(frame, synthetic)
+    details = {tuple(p["columns"]): p for p in report["pairs"]["details"]}
+    for (first, second), entry in details.items():
+        if "correlation_ratio_real" not in entry:
+            continue
+        num, cat = (first, second) if first in ("x", "y") else (second, first)
+        codes = pairs.shared_codes(frame[cat], synthetic[cat])
+        for side, table, side_codes in (
+            ("real", frame, codes[0]),
+            ("synthetic", synthetic, codes[1]),
+        ):
+            expected = pairs.correlation_ratio(table[num].to_numpy(), side_codes)
+            assert entry[f"correlation_ratio_{side}"] == expected
