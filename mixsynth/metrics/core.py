@@ -129,10 +129,10 @@ class Column:
         return _family(self.kind)
 
 
-def _kinds(frame: pd.DataFrame, categorical: set[str]) -> dict[str, ColumnKind]:
+def _kinds(series: dict, categorical: set[str]) -> dict[str, ColumnKind]:
     return {
-        str(name): ColumnKind.CATEGORICAL if str(name) in categorical else column_kind(frame[name])
-        for name in frame.columns
+        str(name): ColumnKind.CATEGORICAL if str(name) in categorical else column_kind(column)
+        for name, column in series.items()
     }
 
 
@@ -156,7 +156,9 @@ def align(
             f"--categorical column {unknown[0]!r} is in neither table",
             f"columns are: {', '.join(map(str, real.columns))}",
         )
-    real_kinds, synth_kinds = _kinds(real, forced), _kinds(synthetic, forced)
+    # Each column looked up once, by position: by name costs tens of microseconds.
+    real_series, synth_series = dict(real.items()), dict(synthetic.items())
+    real_kinds, synth_kinds = _kinds(real_series, forced), _kinds(synth_series, forced)
     synth_names = {str(c): c for c in synthetic.columns}
     real_names = {str(c) for c in real.columns}
     schema: dict = {
@@ -170,13 +172,13 @@ def align(
         key = str(name)
         if key not in synth_names:
             continue
-        r, s = real[name], synthetic[synth_names[key]]
+        r, s = real_series[name], synth_series[synth_names[key]]
         kind_r, kind_s = real_kinds[key], synth_kinds[key]
         # An entirely missing column (read as text from CSV) has no values to disagree
         # with: it is compared as the other side's kind, so its emptiness is measured.
-        if s.isna().all() and key not in forced:
+        if s.count() == 0 and key not in forced:  # every value missing
             kind_s = kind_r
-        elif r.isna().all() and key not in forced:
+        elif r.count() == 0 and key not in forced:
             kind_r = kind_s
         entry = {
             "column": key,
