@@ -199,9 +199,9 @@ def leak_columns(semantics: Any, synthetic: pd.DataFrame) -> list[str]:
 
 
 #: Cost cap of the distance to closest record: reference rows x query rows x
-#: coordinates, over both query sets (a numeric column is two coordinates, a
-#: categorical one). Tables up to 40 coordinates keep the default 10,000 sampled rows;
-#: wider ones get fewer rows, so this part stays under a few seconds.
+#: coordinates, over both query sets (a numeric column counts two coordinates, the
+#: most it takes, a categorical one). Tables up to 40 coordinates keep the default
+#: 10,000 sampled rows; wider ones get fewer rows, so this part stays under a few seconds.
 DCR_BUDGET = 2e9
 
 
