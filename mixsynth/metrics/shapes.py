@@ -44,7 +44,8 @@ def _moment_sums(ordered: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, ...
     powers of huge values finite.
     """
     deviation = ordered - mean[:, None]
-    largest = np.abs(deviation).max(axis=1)
+    # Rows are sorted, so are their deviations: the largest is at one end.
+    largest = np.maximum(np.abs(deviation[:, 0]), np.abs(deviation[:, -1]))
     deviation /= np.where((largest > 0) & np.isfinite(largest), largest, 1.0)[:, None]
     squared = deviation * deviation
     return squared.sum(axis=1), (squared * deviation).sum(axis=1), (squared * squared).sum(axis=1)
@@ -123,11 +124,12 @@ def _ecdf_rows(real: np.ndarray, synthetic: np.ndarray) -> tuple[np.ndarray, lis
     ends = np.ones(gap.shape, dtype=bool)
     np.not_equal(widths, 0, out=ends[:, :-1])
     ks = np.max(gap, axis=1, where=ends, initial=0.0)
-    distances = gap[:, :-1].copy()
     # einsum, not a BLAS dot: BLAS threads for one vector cost more than the sum
     # (9 ms against 0.02 ms for 20,000 values when the cores are busy). Row by row, as
     # the sum of one row does not depend on the rows beside it.
-    wasserstein = [float(np.einsum("i,i->", d, w)) for d, w in zip(distances, widths, strict=True)]
+    wasserstein = [
+        float(np.einsum("i,i->", d, w)) for d, w in zip(gap[:, :-1], widths, strict=True)
+    ]
     return ks, wasserstein
 
 
@@ -146,7 +148,9 @@ def ecdf_distances(real: np.ndarray, synthetic: np.ndarray) -> tuple[float, floa
 
 def _round14(values: np.ndarray) -> np.ndarray:
     """Round to 14 decimals, as SDMetrics does, except where ``x * 1e14`` would overflow
-    (such values have no decimals left to round)."""
+    (such values have no decimals left to round). ``values``: sorted rows."""
+    if values.size and (np.abs(values[..., [0, -1]]) < 1e290).all():  # the usual case
+        return np.round(values, 14)
     return np.where(np.abs(values) < 1e290, np.round(values, 14), values)
 
 
