@@ -136,6 +136,13 @@ def generate(
             "those associations do not fade over generations (docs/structure.md).",
         ),
     ] = False,
+    match_shapes: Annotated[
+        bool,
+        typer.Option(
+            help="Give each numeric column its source's values in the order mixup ranked "
+            "the rows, so shapes do not drift over generations (docs/structure.md).",
+        ),
+    ] = False,
     seed: Annotated[
         int | None,
         typer.Option(min=0, help="Random seed; the same seed gives byte-identical files."),
@@ -239,6 +246,7 @@ def generate(
         round_decimals=round_decimals,
         match_moments=match_moments,
         keep_associations=keep_associations,
+        match_shapes=match_shapes,
     )
     if engine is Engine.DASK:
         refused = {
@@ -255,6 +263,10 @@ def generate(
             "--keep-associations": (
                 keep_associations,
                 "give the explaining columns with --by, which the Dask engine mixes inside",
+            ),
+            "--match-shapes": (
+                match_shapes,
+                "it needs each column's whole distribution; use --engine memory",
             ),
         }
         for option, (given, hint) in refused.items():
