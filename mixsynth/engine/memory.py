@@ -207,7 +207,7 @@ class GenerationStream:
         sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
         for round_ in range(MATCH_ROUNDS if self.options.match_moments else 1):
             if self.options.match_shapes:
-                self._match_shapes(sources)
+                self._match_shapes(sources, pool)
             if self.options.match_moments:
                 from mixsynth.engine.moments import match_moments
 
@@ -221,20 +221,27 @@ class GenerationStream:
                 if round_ == 0:
                     self.outside[str(spec.name)] = list(counts)
 
-    def _match_shapes(self, sources: dict[Any, np.ndarray]) -> None:
+    def _match_shapes(self, sources: dict[Any, np.ndarray], pool: Executor) -> None:
         """Each mixed column mapped by rank onto its source's values, within the
-        groups rows were paired in (an output row's group is its dominant donor's)."""
+        groups rows were paired in (an output row's group is its dominant donor's);
+        a column per task (numpy's sorts release the GIL)."""
         from mixsynth.engine.shapes import match_shapes
 
         codes = self.pairs.group_codes
-        for spec in self.mixed:
-            match_shapes(
+        output_codes = codes[self.pairs.dominant]
+        tasks = [
+            pool.submit(
+                match_shapes,
                 sources[spec.name],
                 self._matched[spec.name],
                 codes,
-                codes[self.pairs.dominant],
+                output_codes,
                 self.rngs[spec.name],
             )
+            for spec in self.mixed
+        ]
+        for task in tasks:
+            task.result()
 
     def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
         """One mixed column over one slice: mixed (or taken from the moment-matched

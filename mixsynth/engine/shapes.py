@@ -46,26 +46,49 @@ def match_shapes(
     ``source_groups`` and ``output_groups`` are the group code of each row (integers);
     NaN marks a value that is not mapped, and ``rng`` ranks ties. Returns how many
     values were mapped: a group without observed source values keeps its output.
+    One sort of each side by (group, value), then a slice per group.
     """
+    rows = np.flatnonzero(~np.isnan(output))
+    order = _group_value_order(output_groups[rows], output[rows], rng)
+    groups = output_groups[rows]
+    observed = ~np.isnan(source)
+    known, known_groups = source[observed], source_groups[observed]
+    if _one_group(known_groups):
+        known = np.sort(known)
+    else:
+        known_order = np.lexsort((known, known_groups))
+        known, known_groups = known[known_order], known_groups[known_order]
+    present, starts, counts = np.unique(groups[order], return_index=True, return_counts=True)
+    lows = np.searchsorted(known_groups, present, side="left")
+    highs = np.searchsorted(known_groups, present, side="right")
     mapped = 0
-    source_observed = ~np.isnan(source)
-    output_observed = ~np.isnan(output)
-    for group in np.unique(output_groups[output_observed]):
-        targets = np.flatnonzero(output_observed & (output_groups == group))
-        values = np.sort(source[source_observed & (source_groups == group)])
-        if len(values) == 0:
+    for start, m, low, high in zip(starts, counts, lows, highs, strict=True):
+        if high == low:
             continue
-        output[targets] = quantiles_at_ranks(values, output[targets], rng)
-        mapped += len(targets)
+        targets = rows[order[start : start + m]]
+        output[targets] = quantiles(known[low:high], m)
+        mapped += m
     return mapped
 
 
-def quantiles_at_ranks(
-    sorted_source: np.ndarray, output: np.ndarray, rng: np.random.Generator
+def _group_value_order(
+    groups: np.ndarray, values: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """The source's quantile at each output value's rank (ties ranked at random)."""
-    m, n = len(output), len(sorted_source)
-    order = np.lexsort((rng.random(m), output))
-    result = np.empty(m)
-    result[order] = np.interp((np.arange(m) + 0.5) / m, (np.arange(n) + 0.5) / n, sorted_source)
-    return result
+    """The order that sorts by group, then value, ties in the order of a seeded
+    permutation (not by position)."""
+    shuffled = rng.permutation(len(values))
+    order = shuffled[np.argsort(values[shuffled])]
+    if not _one_group(groups):
+        order = order[np.argsort(groups[order], kind="stable")]
+    return order
+
+
+def _one_group(groups: np.ndarray) -> bool:
+    return len(groups) == 0 or groups.min() == groups.max()
+
+
+def quantiles(sorted_source: np.ndarray, m: int) -> np.ndarray:
+    """The source's quantiles at (r - 1/2)/m, r = 1..m: its n values placed at
+    (i - 1/2)/n and joined linearly (exactly its values when m = n)."""
+    n = len(sorted_source)
+    return np.interp((np.arange(m) + 0.5) / m, (np.arange(n) + 0.5) / n, sorted_source)
