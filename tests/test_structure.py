@@ -355,25 +355,11 @@ def test_shapes_and_moments_together_end_with_exact_moments() -> None:
     np.testing.assert_allclose(last.frame[columns].cov(), real[columns].cov(), rtol=1e-7, atol=1e-9)
 
 
-def test_match_shapes_through_the_cli_and_refused_by_dask(tmp_path) -> None:
+def test_match_shapes_through_the_cli(tmp_path) -> None:
     out = tmp_path / "out.csv"
-    runner = CliRunner()
-    result = runner.invoke(
+    result = CliRunner().invoke(
         app, ["generate", "sample_data/penguins.csv", "-o", str(out), "--match-shapes", "--seed=1"]
     )
     assert result.exit_code == 0, result.output
     real, synthetic = pd.read_csv("sample_data/penguins.csv"), pd.read_csv(out)
     assert sorted(synthetic["body_mass_g"].dropna()) == sorted(real["body_mass_g"].dropna())
-    refused = runner.invoke(
-        app,
-        [
-            "generate",
-            "sample_data/penguins.csv",
-            "-o",
-            str(tmp_path / "d"),
-            "--engine=dask",
-            "--match-shapes",
-        ],
-    )
-    assert refused.exit_code == 2
-    assert "--match-shapes cannot be used with --engine dask" in refused.output

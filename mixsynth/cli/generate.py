@@ -264,10 +264,6 @@ def generate(
                 keep_associations,
                 "give the explaining columns with --by, which the Dask engine mixes inside",
             ),
-            "--match-shapes": (
-                match_shapes,
-                "it needs each column's whole distribution; use --engine memory",
-            ),
         }
         for option, (given, hint) in refused.items():
             if given:

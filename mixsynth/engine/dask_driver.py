@@ -641,12 +641,6 @@ class DaskGenerateJob:
                 "the numerical columns are chosen on the whole table at once",
                 "leave the option out, or use --engine memory",
             )
-        if self.options.match_shapes:
-            raise MixsynthError(
-                "the Dask engine cannot match shapes: each column's whole distribution "
-                "would be sorted at once",
-                "leave the option out, or use --engine memory",
-            )
         if self.generations < 1:
             raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
         if self.output is None and self.out_dir is None:
