@@ -130,8 +130,13 @@ def _match_jointly_on_one_thread(sources: list[np.ndarray], outputs: list[np.nda
             [(o - m) / d for o, m, d in zip(parts, output_mean, source_sd, strict=True)]
         )
         gaps = ~np.isfinite(standard)
+        if not gaps.any():  # the common case: no boolean indexing
+            moved = standard @ transport  # transport is symmetric
+            for j, part in enumerate(parts):
+                part[:] = moved[:, j] * source_sd[j] + source_mean[j]
+            continue
         standard[gaps] = 0.0  # a gap at the mean: the map moves the rest as usual
-        moved = standard @ transport  # transport is symmetric
+        moved = standard @ transport
         moved[gaps] = np.nan
         for j, part in enumerate(parts):
             finite = ~gaps[:, j]
