@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test lint format bench bench-wide bench-balance bench-scale experiment clean
+.PHONY: install demo report-check docs test lint format bench bench-wide bench-balance bench-scale bench-structure experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,10 @@ bench-scale: install
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py
+
+# What --match-moments, --match-shapes and --keep-associations cost on 1M rows.
+bench-structure: install
+	$(BIN)/python benchmarks/bench_structure.py
 
 clean:
 	rm -rf demo .pytest_cache

@@ -75,8 +75,10 @@ DEFAULT = "generalized default"
 OPTIONS = {
     "match_moments": "default + match_moments",
     "keep_associations": "default + keep_associations",
+    "match_shapes": "default + match_shapes",
 }
-BOTH = "default + both"
+BOTH = "default + both"  #: match_moments and keep_associations
+ALL = "default + all three"
 VANILLA = "vanilla Beta(0.2,0.2)"
 PAPER = "paper EpBeta(4.34,1.33;0.3,0.3)"
 #: Variants of the earlier runs, with --extra-variants only (docs/benchmarks.md and
@@ -119,7 +121,8 @@ def variants(extra: bool = False) -> dict[str, SynthesisOptions]:
     found = {
         DEFAULT: SynthesisOptions(),
         **{name: SynthesisOptions(**{option: True}) for option, name in OPTIONS.items()},
-        BOTH: SynthesisOptions(**dict.fromkeys(OPTIONS, True)),
+        BOTH: SynthesisOptions(match_moments=True, keep_associations=True),
+        ALL: SynthesisOptions(**dict.fromkeys(OPTIONS, True)),
         VANILLA: SynthesisOptions(method=Method.VANILLA, weights=parse_weights("beta:0.2,0.2")),
         PAPER: SynthesisOptions(
             method=Method.GENERALIZED, weights=WeightDistribution(4.34, 1.33, 0.3, 0.3)
@@ -392,9 +395,28 @@ def goal_checks(middle: pd.DataFrame, generations: int) -> pd.DataFrame:
     return checks.reset_index()
 
 
-def goal_lines(checks: pd.DataFrame, generations: int) -> list[str]:
-    """The goal table and, per table, the best variant (most goals met, then the
-    smallest quality drop)."""
+def holdout_quality(tables: list[str], seeds: int) -> dict[str, float]:
+    """Per table, the overall quality of the real held-out rows against the train
+    part (median over seeds): what real rows the synthesizer never saw score."""
+    found = {}
+    for table in tables:
+        scores = []
+        for seed in range(seeds):
+            train, holdout = split_holdout(load(table), HOLDOUT_SHARE, seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores.append(
+                    number(compare_tables(train, holdout, seed=seed)["scores"]["overall"])
+                )
+        found[table] = float(np.median(scores))
+    return found
+
+
+def goal_lines(
+    checks: pd.DataFrame, generations: int, holdout: dict[str, float], middle: pd.DataFrame
+) -> list[str]:
+    """The goal table, per table the best variant (most goals met, then the smallest
+    quality drop), and what unseen real rows score."""
     mark = {True: "✓", False: "✗"}
     lines = [
         f"## Goals after {generations} generations",
@@ -428,6 +450,25 @@ def goal_lines(checks: pd.DataFrame, generations: int) -> list[str]:
         lines.append(
             f"- {table}: {best['variant']}, {best['met']}/3 goals met"
             + (f" ({', '.join(met)})" if met else "")
+        )
+    lines += [
+        "",
+        "What real rows the synthesizer never saw score: the overall quality of the "
+        f"holdout ({HOLDOUT_SHARE:.0%} of the rows) against the train part, median over "
+        "seeds, beside the best variant's quality at generations 1 and "
+        f"{generations}. The holdout is smaller than a synthetic table (its sampling "
+        "noise costs it more), but a synthetic table scoring far above it is closer "
+        "to the train rows than new real rows are.",
+        "",
+        f"| table | real holdout rows | best variant, generation 1 | generation {generations} |",
+        "|---|---:|---:|---:|",
+    ]
+    at = middle.set_index(["table", "variant", "generation"])["quality"]
+    for table, rows in checks.groupby("table", sort=False):
+        best = rows.sort_values(["met", "quality_drop"], ascending=False).iloc[0]["variant"]
+        lines.append(
+            f"| {table} | {fmt(holdout.get(table, math.nan))} | "
+            f"{fmt(at[(table, best, 1)])} | {fmt(at[(table, best, generations)])} |"
         )
     return lines
 
@@ -566,7 +607,12 @@ def decision_lines(table: pd.DataFrame, generations: int, seeds: int) -> list[st
 
 
 def structure_markdown(
-    records: pd.DataFrame, generations: int, seeds: int, command: str, decided: pd.DataFrame
+    records: pd.DataFrame,
+    generations: int,
+    seeds: int,
+    command: str,
+    decided: pd.DataFrame,
+    holdout: dict[str, float],
 ) -> str:
     middle = medians(records)
     checks = goal_checks(middle, generations)
@@ -593,7 +639,7 @@ def structure_markdown(
     ]
     sections = (
         first_last_lines(middle, generations),
-        goal_lines(checks, generations),
+        goal_lines(checks, generations, holdout, middle),
         decision_lines(decided, generations, seeds),
         per_generation_lines(middle),
     )
@@ -742,6 +788,12 @@ def main() -> None:
         "experiment_structure.csv (same seeds and generations) and every output rebuilt",
     )
     parser.add_argument(
+        "--variants",
+        nargs="*",
+        help="run only these variants (by name); the others' figures are kept from the "
+        "last run's experiment_structure.csv and every output rebuilt",
+    )
+    parser.add_argument(
         "--extra-variants",
         action="store_true",
         help="also the earlier runs' variants: vanilla Beta(0.1,0.1) and Uniform, bounds clip and none",
@@ -757,10 +809,11 @@ def main() -> None:
     tables = [] if args.rebuild else args.tables or list(table_sources())
     # The costliest tables first, so that the two workers finish together.
     tables.sort(key=lambda name: -load(name).size)
+    running = {v: o for v, o in chosen.items() if not args.variants or v in args.variants}
     jobs = [
         (table, variant, options, seed, args.generations)
         for table in tables
-        for variant, options in chosen.items()
+        for variant, options in running.items()
         for seed in range(args.seeds)
     ]
     # One worker per core already: OpenMP threads inside scikit-learn's models on top of
@@ -769,9 +822,10 @@ def main() -> None:
     with ProcessPoolExecutor(args.jobs) as pool:
         chains = list(pool.map(run_one, *zip(*jobs, strict=True))) if jobs else []
     records = pd.DataFrame([record for chain in chains for record in chain])
-    if args.tables or args.rebuild:
+    if args.tables or args.variants or args.rebuild:
         kept = read_records(RESULTS / "experiment_structure.csv")
-        records = pd.concat([kept[~kept["table"].isin(tables)], records])
+        rerun = kept["table"].isin(tables) & kept["variant"].isin(running)
+        records = pd.concat([kept[~rerun], records])
     # Tables and variants in their listed order (the summaries group without sorting).
     listed = (("table", list(table_sources())), ("variant", [*chosen, *EXTRA_VARIANTS]))
     for column, names in listed:
@@ -781,10 +835,15 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     # The command, as Markdown.
     command = f"--generations {args.generations} --seeds {args.seeds}"
-    if args.tables and not args.rebuild:
+    if (args.tables or args.variants) and not args.rebuild:
+        subset = "".join(
+            f" --{flag} " + " ".join(f"'{name}'" for name in names)
+            for flag, names in (("tables", args.tables), ("variants", args.variants))
+            if names
+        )
         command = (
-            f"`python benchmarks/experiment_collapse.py {command} --tables "
-            f"{' '.join(args.tables)}`, the other tables from the run before"
+            f"`python benchmarks/experiment_collapse.py {command}{subset}`, the other "
+            "figures from the run before"
         )
     else:
         command = f"`make experiment  # = python benchmarks/experiment_collapse.py {command}`"
@@ -792,7 +851,8 @@ def main() -> None:
         RESULTS / "experiment_structure.csv", index=False, float_format="%.6g"
     )
     decided = decision(records, args.generations)
-    structure = structure_markdown(records, args.generations, args.seeds, command, decided)
+    holdout = holdout_quality(list(dict.fromkeys(records["table"])), args.seeds)
+    structure = structure_markdown(records, args.generations, args.seeds, command, decided, holdout)
     (RESULTS / "experiment_structure.md").write_text(structure)
     plot_structure(medians(records), DOCS / "structure.png")
     summary = summarize(records)

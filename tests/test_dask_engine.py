@@ -711,6 +711,23 @@ def test_match_moments_per_partition_matches_the_whole_table(client, tmp_path) -
     assert not np.allclose(np.cov(plain.T), np.cov(x.T), rtol=1e-6, atol=1e-6)
 
 
+def test_match_shapes_per_partition_keeps_the_whole_tables_values(client, tmp_path) -> None:
+    """Each output partition takes its source partition's values (as many rows), so the
+    whole output holds the whole input's values, with and without the shuffle."""
+    rng = np.random.default_rng(9)
+    x = rng.gamma(2.0, size=(6_000, 3)) @ MIXING
+    x[:3_000] += [5.0, -2.0, 1.0]
+    frame = pd.DataFrame(x, columns=["a", "b", "c"])
+    source = write_files(frame, tmp_path / "data", 3)
+    options = SynthesisOptions(match_shapes=True, round_decimals=False)
+    for shuffle in (True, False):
+        out = tmp_path / f"out-{shuffle}"
+        run_job(client, source, out, options=options, shuffle=shuffle, partition_rows=1_000)
+        synthetic = pd.read_parquet(out)
+        for name in frame:
+            np.testing.assert_array_equal(np.sort(synthetic[name]), np.sort(frame[name]))
+
+
 def test_keep_associations_is_refused_before_any_work(tmp_path) -> None:
     source = write_files(make_table(1_000), tmp_path / "data", 2)
     job = DaskGenerateJob(

@@ -46,8 +46,8 @@ class MixupSynthesizer:
     overrides them column by column: a :class:`~mixsynth.semantics.TableMetadata`
     (what :meth:`get_metadata` returns), the path of a metadata JSON file (mixsynth's
     or SDV's), or a dict such as ``{"columns": {"code": {"sdtype": "categorical"}}}``.
-    ``semantics``, ``keep_pii``, ``locale``, ``round_decimals``, ``match_moments`` and
-    ``keep_associations`` are generate's options of the same names.
+    ``semantics``, ``keep_pii``, ``locale``, ``round_decimals``, ``match_moments``,
+    ``keep_associations`` and ``match_shapes`` are generate's options of the same names.
 
     Example::
 
@@ -74,6 +74,7 @@ class MixupSynthesizer:
         round_decimals: bool = DEFAULTS.round_decimals,
         match_moments: bool = DEFAULTS.match_moments,
         keep_associations: bool = DEFAULTS.keep_associations,
+        match_shapes: bool = DEFAULTS.match_shapes,
         seed: int | None = None,
     ) -> None:
         self.options = synthesis_options(
@@ -93,6 +94,7 @@ class MixupSynthesizer:
             round_decimals=round_decimals,
             match_moments=match_moments,
             keep_associations=keep_associations,
+            match_shapes=match_shapes,
         )
         self.seed = seed
         self._rng = np.random.default_rng(seed)

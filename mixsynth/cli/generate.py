@@ -136,6 +136,13 @@ def generate(
             "those associations do not fade over generations (docs/structure.md).",
         ),
     ] = False,
+    match_shapes: Annotated[
+        bool,
+        typer.Option(
+            help="Give each numeric column its source's values in the order mixup ranked "
+            "the rows, so shapes do not drift over generations (docs/structure.md).",
+        ),
+    ] = False,
     seed: Annotated[
         int | None,
         typer.Option(min=0, help="Random seed; the same seed gives byte-identical files."),
@@ -239,6 +246,7 @@ def generate(
         round_decimals=round_decimals,
         match_moments=match_moments,
         keep_associations=keep_associations,
+        match_shapes=match_shapes,
     )
     if engine is Engine.DASK:
         refused = {

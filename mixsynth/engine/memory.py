@@ -38,7 +38,7 @@ from mixsynth.semantics.treatments import (
 #: enough that per-slice overheads vanish and that integer rounding's variance
 #: compensation, estimated per slice, is precise.
 SLICE_ROWS = 1 << 17
-#: Rounds of moment correction then bounds with ``match_moments`` (bounds last).
+#: Rounds of shape matching, moment correction and bounds with ``match_moments``.
 MATCH_ROUNDS = 3
 
 
@@ -144,14 +144,14 @@ class GenerationStream:
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
         self._missing: dict = {}
-        self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_moments)
+        self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
         self.moment_match = None  #: how the moments were matched, once iterated
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
         with InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
-            if self.options.match_moments:
-                self._match_moments(pool)
+            if self.options.match_moments or self.options.match_shapes:
+                self._match_whole_columns(pool)
             for start in range(0, self.rows, SLICE_ROWS):
                 yield self._slice(pool, slice(start, min(start + SLICE_ROWS, self.rows)))
         self._sources.clear()
@@ -187,13 +187,14 @@ class GenerationStream:
             repair_missing_partners(self.rngs[spec.name], source, values, pairs, observed_rows)
         return values
 
-    def _match_moments(self, pool: Executor) -> None:
-        """Every mixed column of the whole generation, corrected to the source's mean
-        vector and covariance (:mod:`mixsynth.moments`) and kept in range: correction
-        and bounds alternate :data:`MATCH_ROUNDS` times, bounds last, as folding bends
-        the moments a little and the next correction is then a smaller move. The
-        slices take their rows from here. Holds the mixed columns in memory."""
-        from mixsynth.engine.moments import match_moments
+    def _match_whole_columns(self, pool: Executor) -> None:
+        """Every mixed column of the whole generation, matched to the source: its
+        shape within the pairing groups (``match_shapes``, :mod:`.shapes`), then its
+        mean vector and covariance (``match_moments``, :mod:`.moments`), then kept in
+        range. With both, the three steps alternate :data:`MATCH_ROUNDS` times,
+        moments and bounds last: each step bends the others' result a little, and the
+        next round is a smaller move (measured: docs/structure.md). The slices take
+        their rows from here. Holds the mixed columns in memory."""
 
         def mixed(spec: ColumnSpec) -> np.ndarray:
             with np.errstate(over="ignore", invalid="ignore"):
@@ -204,8 +205,13 @@ class GenerationStream:
         tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
         self._matched = {name: task.result() for name, task in tasks.items()}
         sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
-        for round_ in range(MATCH_ROUNDS):
-            self.moment_match = match_moments(sources, self._matched)
+        for round_ in range(MATCH_ROUNDS if self.options.match_moments else 1):
+            if self.options.match_shapes:
+                self._match_shapes(sources, pool)
+            if self.options.match_moments:
+                from mixsynth.engine.moments import match_moments
+
+                self.moment_match = match_moments(sources, self._matched)
             for spec in self.mixed:
                 counts = bound_keeping_variance(
                     self._matched[spec.name],
@@ -214,6 +220,28 @@ class GenerationStream:
                 )
                 if round_ == 0:
                     self.outside[str(spec.name)] = list(counts)
+
+    def _match_shapes(self, sources: dict[Any, np.ndarray], pool: Executor) -> None:
+        """Each mixed column mapped by rank onto its source's values, within the
+        groups rows were paired in (an output row's group is its dominant donor's);
+        a column per task (numpy's sorts release the GIL)."""
+        from mixsynth.engine.shapes import match_shapes
+
+        codes = self.pairs.group_codes
+        output_codes = codes[self.pairs.dominant]
+        tasks = [
+            pool.submit(
+                match_shapes,
+                sources[spec.name],
+                self._matched[spec.name],
+                codes,
+                output_codes,
+                self.rngs[spec.name],
+            )
+            for spec in self.mixed
+        ]
+        for task in tasks:
+            task.result()
 
     def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
         """One mixed column over one slice: mixed (or taken from the moment-matched

@@ -102,6 +102,16 @@ def _match_one(name: str, source: np.ndarray, output: np.ndarray, result: Moment
 
 
 def _match_jointly(sources: list[np.ndarray], outputs: list[np.ndarray]) -> None:
+    """One OpenBLAS thread: its threads spin, and on a busy 2-core machine a product
+    of 1,000,000 x 20 took 0.4-3.5 s on two threads against 0.045 s on one (measured);
+    the engine already runs its columns on threads of its own."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        _match_jointly_on_one_thread(sources, outputs)
+
+
+def _match_jointly_on_one_thread(sources: list[np.ndarray], outputs: list[np.ndarray]) -> None:
     source_complete = _complete_rows(sources)
     output_complete = _complete_rows(outputs)
     source_mean = np.array([s[source_complete].mean() for s in sources])
@@ -120,8 +130,13 @@ def _match_jointly(sources: list[np.ndarray], outputs: list[np.ndarray]) -> None
             [(o - m) / d for o, m, d in zip(parts, output_mean, source_sd, strict=True)]
         )
         gaps = ~np.isfinite(standard)
+        if not gaps.any():  # the common case: no boolean indexing
+            moved = standard @ transport  # transport is symmetric
+            for j, part in enumerate(parts):
+                part[:] = moved[:, j] * source_sd[j] + source_mean[j]
+            continue
         standard[gaps] = 0.0  # a gap at the mean: the map moves the rest as usual
-        moved = standard @ transport  # transport is symmetric
+        moved = standard @ transport
         moved[gaps] = np.nan
         for j, part in enumerate(parts):
             finite = ~gaps[:, j]
@@ -136,11 +151,11 @@ def _complete_rows(columns: list[np.ndarray]) -> np.ndarray:
 
 
 def _covariance(columns: list[np.ndarray], means: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    """Covariance (ddof=1) of the columns, each divided by its scale."""
-    standard = np.column_stack(
-        [(c - m) / s for c, m, s in zip(columns, means, scales, strict=True)]
-    )
-    return standard.T @ standard / (len(standard) - 1)
+    """Covariance (ddof=1) of the columns, each divided by its scale (a row per
+    column: the layout OpenBLAS multiplies fastest, 0.07 s against 0.4 s for the
+    transpose on 200,000 x 20, measured)."""
+    standard = np.stack([(c - m) / s for c, m, s in zip(columns, means, scales, strict=True)])
+    return standard @ standard.T / (standard.shape[1] - 1)
 
 
 def optimal_transport_map(output_cov: np.ndarray, source_cov: np.ndarray) -> np.ndarray:

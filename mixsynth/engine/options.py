@@ -59,6 +59,7 @@ class SynthesisOptions:
     round_decimals: bool = True  #: floats to the input's decimal places
     match_moments: bool = False  #: mixed columns' mean and covariance made exact (moments.py)
     keep_associations: bool = False  #: partners share explaining categories (associations.py)
+    match_shapes: bool = False  #: mixed columns mapped by rank onto the source's (shapes.py)
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
@@ -162,6 +163,7 @@ def synthesis_options(
     round_decimals: bool = DEFAULTS.round_decimals,
     match_moments: bool = DEFAULTS.match_moments,
     keep_associations: bool = DEFAULTS.keep_associations,
+    match_shapes: bool = DEFAULTS.match_shapes,
 ) -> SynthesisOptions:
     """Checked options; ``method=None`` is generalized unless ``weights`` lie in [0, 1]."""
     distribution = parse_weights(weights) if isinstance(weights, str) else weights
@@ -187,6 +189,7 @@ def synthesis_options(
         round_decimals=bool(round_decimals),
         match_moments=bool(match_moments),
         keep_associations=bool(keep_associations),
+        match_shapes=bool(match_shapes),
     )
     options.check()
     return options
