@@ -40,12 +40,17 @@ class Centred:
     holes: np.ndarray
 
     @classmethod
-    def of(cls, x: np.ndarray) -> Centred:
+    def of(cls, x: np.ndarray, *, reuse: bool = False) -> Centred:
+        """``reuse``: ``x`` (Fortran order) is the caller's own copy, which it gives up:
+        without missing values it is centred in place (no second table in memory)."""
         present = ~np.isnan(x)
         n_present = present.sum(axis=0)
         holes = n_present < x.shape[0]
         if holes.any():
             z = np.asfortranarray(np.where(present, x, 0.0))
+            z -= z.sum(axis=0) / np.maximum(n_present, 1)
+        elif reuse and x.flags.f_contiguous:
+            z = x
             z -= z.sum(axis=0) / np.maximum(n_present, 1)
         else:  # nothing to set to 0: centred in one pass
             z = np.asfortranarray(x - x.sum(axis=0) / np.maximum(n_present, 1))
@@ -104,12 +109,24 @@ def _bins(values: np.ndarray) -> np.ndarray:
     return np.digitize(values, edges).astype(np.int64)
 
 
+#: Cells binned at once by :func:`_bins_columns` (arrays of about 8 MB).
+BIN_BATCH_CELLS = 2**20
+
+
 def _bins_columns(columns: list[np.ndarray]) -> list[np.ndarray]:
     """:func:`_bins` of each column, the same bins: where numpy's ``histogram_bin_edges``
-    takes its ordinary path, the edges are made the way it makes them, for all columns
+    takes its ordinary path, the edges are made the way it makes them, for many columns
     at once, and each value's bin is the count of edges at or below it (``digitize``)
     by 11 comparisons instead of a binary search per value. Other columns (all missing,
     constant, a range beyond float64) go through :func:`_bins`."""
+    size = max(1, BIN_BATCH_CELLS // max(len(columns[0]), 1))
+    found: list[np.ndarray] = []
+    for start in range(0, len(columns), size):
+        found.extend(_bins_batch(columns[start : start + size]))
+    return found
+
+
+def _bins_batch(columns: list[np.ndarray]) -> list[np.ndarray]:
     x = _stack(columns)
     first, last = np.fmin.reduce(x, axis=0), np.fmax.reduce(x, axis=0)  # NaN: all missing
     flat = first == last
@@ -233,18 +250,24 @@ class _BlockCovariances:
 
     @classmethod
     def of(cls, sides: tuple[Centred, Centred]) -> _BlockCovariances | None:
-        """The accumulator, or None when a side has missing values or fewer than 2 rows
-        (then :func:`covariance_figures` does the work on complete rows)."""
+        """The accumulator, or None when a side has missing values (then
+        :func:`covariance_figures` does the work on complete rows)."""
         rows = (sides[0].z.shape[0], sides[1].z.shape[0])
-        if any(side.holes.any() for side in sides) or min(rows) < 2:
+        if any(side.holes.any() for side in sides):
             return None
         z = sides[0].z  # the real columns, centred: their standard deviations
-        scale = np.sqrt(np.einsum("ij,ij->j", z, z) / (rows[0] - 1))
+        scale = np.sqrt(np.einsum("ij,ij->j", z, z) / max(rows[0] - 1, 1))
         return cls(np.where(scale > 0, scale, 1.0), rows)
+
+    @property
+    def defined(self) -> bool:
+        return min(self.rows) >= 2  # a covariance needs 2 rows on each side
 
     def add(self, a: slice, b: slice, sums: tuple[np.ndarray, np.ndarray]) -> None:
         """One block (a, b) of each side, a before b: off the diagonal it stands for its
         mirror image (b, a) too."""
+        if not self.defined:
+            return
         mirrored = 1.0 if a.start == b.start else 2.0
         outer = np.outer(self.scale[a], self.scale[b])
         for side, (block, n) in enumerate(zip(sums, self.rows, strict=True)):
@@ -255,6 +278,8 @@ class _BlockCovariances:
                 self.whole[side][b, a] = gram.T
 
     def figures(self) -> dict:
+        if not self.defined:
+            return {"covariance_norm_ratio": math.nan, "covariance_log_det_ratio": math.nan}
         norms = [math.sqrt(squares) for squares in self.squares]
         log_dets = []
         for whole in self.whole:
@@ -291,7 +316,7 @@ def _pair_indices(count: int, limit: int, rng: np.random.Generator) -> np.ndarra
 
 
 def _correlation_figures(
-    x_r: np.ndarray, x_s: np.ndarray, wanted: np.ndarray
+    x_r: np.ndarray, x_s: np.ndarray, wanted: np.ndarray, *, reuse: bool = False
 ) -> tuple[dict, dict[tuple[int, int], tuple[float, float]]]:
     """Correlation figures over every pair of numeric columns, block by block.
 
@@ -300,10 +325,11 @@ def _correlation_figures(
     synthetic table are gathered block by block, the matrices kept for the first
     ``MATRIX_COLUMNS`` columns, and the two correlations returned for the ``wanted``
     pairs (positions in ``x``'s columns). Without missing values, the covariance
-    figures come from the same blocks (:class:`_BlockCovariances`).
+    figures come from the same blocks (:class:`_BlockCovariances`). ``reuse``: see
+    :meth:`Centred.of`.
     """
     count = x_r.shape[1]
-    sides = Centred.of(x_r), Centred.of(x_s)
+    sides = Centred.of(x_r, reuse=reuse), Centred.of(x_s, reuse=reuse)
     covariances = _BlockCovariances.of(sides)
     shown = min(count, MATRIX_COLUMNS)
     matrices = [np.full((shown, shown), np.nan) for _ in sides]
@@ -392,7 +418,9 @@ def compare_pairs(columns: Sequence[Column], seed: int = 0) -> dict:
     correlations: dict[tuple[int, int], tuple[float, float]] = {}
     if numeric:
         x_r, x_s = (_stack([getattr(c, side) for c in numeric]) for side in _SIDES)
-        found, correlations = _correlation_figures(x_r, x_s, wanted)
+        # x_r, x_s are this function's own: centred in place when nothing is missing,
+        # in which case the covariance figures come with the correlations.
+        found, correlations = _correlation_figures(x_r, x_s, wanted, reuse=True)
         matrix = found["correlation"]
         shown = [c.name for c in numeric[matrix["columns"]]]
         matrix.update(columns=shown, difference=matrix["synthetic"] - matrix["real"])
