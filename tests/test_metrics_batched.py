@@ -134,8 +134,11 @@ def test_covariance_figures_from_the_correlation_blocks_equal_the_direct_ones(
     rows too (log det undefined)."""
     real, synthetic = mixed_missing_tables(rows, columns, seed=rows)
     monkeypatch.setattr(pairs, "BLOCK_COLUMNS", block)
-    found, _ = pairs._correlation_figures(real, synthetic, np.zeros((0, 2), dtype=np.int64))
     direct = covariance_figures(real, synthetic)
+    wanted = np.zeros((0, 2), dtype=np.int64)
+    found, _ = pairs._correlation_figures(real.copy(order="F"), synthetic, wanted)
+    again, _ = pairs._correlation_figures(real, synthetic.copy(order="F"), wanted, reuse=True)
+    assert as_text(again) == as_text(found)  # centred in place: the same figures
     assert found["covariance_norm_ratio"] == pytest.approx(
         direct["covariance_norm_ratio"], rel=1e-12
     )
@@ -262,3 +265,12 @@ def test_pair_details_correlation_ratios_equal_the_one_pair_formula() -> None:
         ):
             expected = pairs.correlation_ratio(table[num].to_numpy(), side_codes)
             assert entry[f"correlation_ratio_{side}"] == expected
+
+
+def test_one_row_gives_undefined_covariance_figures_as_before() -> None:
+    real, synthetic = mixed_missing_tables(30, 4, seed=12)
+    one = synthetic[:1].copy(order="F")
+    found, _ = pairs._correlation_figures(real, one, np.zeros((0, 2), dtype=np.int64))
+    direct = covariance_figures(real, one)
+    for key in ("covariance_norm_ratio", "covariance_log_det_ratio"):
+        assert np.isnan(found[key]) and np.isnan(direct[key])
