@@ -13,6 +13,7 @@ import pytest
 from scipy import stats
 
 from mixsynth.metrics import clean, compare_tables, covariance_figures, pairs
+from mixsynth.metrics.core import shared_codes
 from mixsynth.metrics.shapes import (
     DISCRETE_VALUES,
     HISTOGRAM_BINS,
@@ -261,7 +262,7 @@ def test_pair_details_correlation_ratios_equal_the_one_pair_formula() -> None:
         if "correlation_ratio_real" not in entry:
             continue
         num, cat = (first, second) if first in ("x", "y") else (second, first)
-        codes = pairs.shared_codes(frame[cat], synthetic[cat])
+        codes = shared_codes(frame[cat], synthetic[cat])
         for side, table, side_codes in (
             ("real", frame, codes[0]),
             ("synthetic", synthetic, codes[1]),

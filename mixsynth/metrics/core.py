@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -127,6 +128,18 @@ class Column:
     @property
     def family(self) -> str:
         return _family(self.kind)
+
+    @functools.cached_property
+    def codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`shared_codes` of a discrete column, made once for the pair figures and
+        the nearest records (a few milliseconds a column)."""
+        return shared_codes(self.real, self.synthetic)
+
+
+def shared_codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Shared integer codes of a discrete column on both sides, missing as a category."""
+    codes, _ = pd.factorize(pd.concat([real, synthetic], ignore_index=True), use_na_sentinel=False)
+    return codes[: len(real)].astype(np.int64), codes[len(real) :].astype(np.int64)
 
 
 def _kinds(series: dict, categorical: set[str]) -> dict[str, ColumnKind]:

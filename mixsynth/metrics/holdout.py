@@ -21,8 +21,9 @@ from mixsynth.metrics.core import (
     hashable,
     numeric_values,
     ratio,
+    shared_codes,
 )
-from mixsynth.metrics.pairs import correlation_matrix, correlation_ratio, shared_codes
+from mixsynth.metrics.pairs import correlation_matrix, correlation_ratio
 from mixsynth.metrics.privacy import dcr_row_limit, privacy, real_semantics
 from mixsynth.metrics.utility import utility
 

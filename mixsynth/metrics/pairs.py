@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from mixsynth.metrics.core import (
     ASSOCIATION_THRESHOLD,
@@ -150,12 +149,6 @@ def _bins_batch(columns: list[np.ndarray]) -> list[np.ndarray]:
         for k, j in enumerate(picked):
             found[j] = bins[:, k]
     return found
-
-
-def shared_codes(real: pd.Series, synthetic: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Shared integer codes of a discrete column on both sides, missing as a category."""
-    codes, _ = pd.factorize(pd.concat([real, synthetic], ignore_index=True), use_na_sentinel=False)
-    return codes[: len(real)].astype(np.int64), codes[len(real) :].astype(np.int64)
 
 
 def _joint(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
@@ -496,7 +489,7 @@ class _PairSides:
         key = (what, column.name)
         if key not in self.made:
             if what == "codes":
-                pair = shared_codes(column.real, column.synthetic)
+                pair = column.codes
             elif what == "bins":
                 pair = (_bins(column.real), _bins(column.synthetic))
             else:

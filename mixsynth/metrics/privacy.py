@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from mixsynth.metrics.core import NUMERIC, Column, Sample, hashable, quietly
-from mixsynth.metrics.pairs import shared_codes
 
 if TYPE_CHECKING:
     pass
@@ -62,7 +61,7 @@ def _dcr_space(
                 block[np.isnan(v)] = -0.25
                 parts.append(block)
         else:
-            code_r, code_s = shared_codes(column.real, column.synthetic)
+            code_r, code_s = column.codes
             codes_r.append(code_r[rows_real].astype(np.float64))
             codes_s.append(code_s[rows_synthetic].astype(np.float64))
 

@@ -9,7 +9,6 @@ import numpy as np
 
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics.core import DISCRETE, NUMERIC, Column, Sample, ratio
-from mixsynth.metrics.pairs import shared_codes
 
 if TYPE_CHECKING:
     pass
@@ -27,7 +26,7 @@ def _features(
             synthetic.append(column.synthetic[rows_synthetic])
             categorical.append(False)
         else:
-            code_r, code_s = shared_codes(column.real, column.synthetic)
+            code_r, code_s = column.codes
             real.append(code_r[rows_real].astype(np.float64))
             synthetic.append(code_s[rows_synthetic].astype(np.float64))
             categorical.append(bool(max(code_r.max(), code_s.max()) < 250))
@@ -59,7 +58,7 @@ def utility(
         raise MixsynthError(f"--target {target!r} is the only column compared; nothing to learn")
     classify = goal.family == DISCRETE
     if classify:
-        y_r, y_s = shared_codes(goal.real, goal.synthetic)
+        y_r, y_s = goal.codes
         missing_r = goal.real.isna().to_numpy()
         missing_s = goal.synthetic.isna().to_numpy()
     else:
