@@ -163,8 +163,13 @@ def unique_value_leaks(
         real_values, synthetic_values = hashable(real[name]), hashable(synthetic[name])
         counts = real_values.value_counts(dropna=True)
         unique = counts.index[counts.to_numpy() == 1]
-        hits = synthetic_values.isin(unique) & synthetic_values.notna()
-        leaks[str(name)] = float(hits.mean()) if len(synthetic_values) else math.nan
+        if not len(synthetic_values):
+            leaks[str(name)] = math.nan
+        elif not len(unique):  # no value occurs once (a category): nothing can leak
+            leaks[str(name)] = 0.0
+        else:
+            hits = synthetic_values.isin(unique) & synthetic_values.notna()
+            leaks[str(name)] = float(hits.mean())
     return leaks
 
 
