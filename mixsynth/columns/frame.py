@@ -78,7 +78,8 @@ class FrameColumns:
         return str(self._column(name).dtype)
 
     def missing(self, name) -> int:
-        return int(self._column(name).isna().sum())
+        series = self._column(name)
+        return len(series) - int(series.count())  # count: no Series of flags built
 
     def encoding(self, name, kind: ColumnKind) -> NumericEncoding:
         series = self.table[name]
