@@ -195,6 +195,7 @@ def compare_numeric_columns(sides: Sequence[tuple[np.ndarray, np.ndarray]]) -> l
 
 
 def _present(values: np.ndarray) -> np.ndarray:
+    """The values that are not missing (the array itself when none is)."""
     missing = np.isnan(values)
     return values[~missing] if missing.any() else values
 
@@ -202,9 +203,7 @@ def _present(values: np.ndarray) -> np.ndarray:
 def _compare_sorted(r: np.ndarray, s: np.ndarray, totals: list[tuple[int, int]]) -> list[dict]:
     """The figures of columns whose present values are the sorted rows of ``r`` and ``s``
     (``totals``: each column's rows, missing included)."""
-    by_total = {total: None for total in totals}
-    for total in by_total:
-        by_total[total] = (_summaries(r, total[0]), _summaries(s, total[1]))
+    by_total = {total: (_summaries(r, total[0]), _summaries(s, total[1])) for total in set(totals)}
     summaries = [
         {"real": by_total[t][0][i], "synthetic": by_total[t][1][i]} for i, t in enumerate(totals)
     ]
