@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mixsynth.metrics import clean, compare_tables, covariance_figures, pairs
+from mixsynth.metrics import clean, compare_tables, contingency, covariance_figures, pairs
 from mixsynth.metrics.core import shared_codes
 from mixsynth.metrics.shapes import (
     DISCRETE_VALUES,
@@ -235,9 +235,9 @@ def test_contingency_bins_of_many_columns_equal_each_column_alone() -> None:
     columns[4][:] = np.nan
     columns[5][:2] = [-1.7e308, 1.7e308]
     with np.errstate(all="ignore"):  # as in compare_tables: 1.7e308 - -1.7e308 overflows
-        found = pairs._bins_columns(columns)
+        found = contingency.bins_columns(columns)
         for column, bins in zip(columns, found, strict=True):
-            np.testing.assert_array_equal(bins, pairs._bins(column))
+            np.testing.assert_array_equal(bins, contingency.equal_width_bins(column))
     assert set(np.unique(found[1])) <= set(range(1, 12))
 
 
@@ -267,7 +267,7 @@ def test_pair_details_correlation_ratios_equal_the_one_pair_formula() -> None:
             ("real", frame, codes[0]),
             ("synthetic", synthetic, codes[1]),
         ):
-            expected = pairs.correlation_ratio(table[num].to_numpy(), side_codes)
+            expected = contingency.correlation_ratio(table[num].to_numpy(), side_codes)
             assert entry[f"correlation_ratio_{side}"] == expected
 
 

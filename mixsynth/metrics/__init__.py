@@ -13,6 +13,7 @@ of ``sample_rows`` rows.
 - :mod:`~mixsynth.metrics.core`: the tables aligned column by column, the sample;
 - :mod:`~mixsynth.metrics.shapes`: one column, real against synthetic;
 - :mod:`~mixsynth.metrics.pairs`: pairs of columns, the quality score;
+- :mod:`~mixsynth.metrics.contingency`: contingency tables of pairs (bins, Cramér's V);
 - :mod:`~mixsynth.metrics.privacy` and :mod:`~mixsynth.metrics.utility`;
 - :mod:`~mixsynth.metrics.compare`: the whole comparison (:func:`compare_tables`);
 - :mod:`~mixsynth.metrics.trajectory`: every generation of a run side by side;
@@ -20,6 +21,7 @@ of ``sample_rows`` rows.
 """
 
 from mixsynth.metrics.compare import check_compare_memory, compare_tables, generation_entry
+from mixsynth.metrics.contingency import cramers_v
 from mixsynth.metrics.core import (
     CORRELATION_THRESHOLD,
     Column,
@@ -40,7 +42,6 @@ from mixsynth.metrics.pairs import (
     compare_pairs,
     correlation_matrix,
     covariance_figures,
-    cramers_v,
     quality_scores,
 )
 from mixsynth.metrics.privacy import DCR_BUDGET, dcr_row_limit, privacy

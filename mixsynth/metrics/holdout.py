@@ -13,6 +13,7 @@ import pandas as pd
 
 from mixsynth.errors import MixsynthError, column_hint
 from mixsynth.metrics.compare import without_made_up
+from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
     DEFAULT_SAMPLE_ROWS,
     Sample,
@@ -23,7 +24,7 @@ from mixsynth.metrics.core import (
     ratio,
     shared_codes,
 )
-from mixsynth.metrics.pairs import correlation_matrix, correlation_ratio
+from mixsynth.metrics.pairs import correlation_matrix
 from mixsynth.metrics.privacy import dcr_row_limit, privacy, real_semantics
 from mixsynth.metrics.utility import utility
 
