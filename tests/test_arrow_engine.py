@@ -36,6 +36,7 @@ from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.columns import ColumnKind, group_codes
 from mixsynth.columns.arrow import ArrowColumns
 from mixsynth.io import arrow_to_frame
+from mixsynth.semantics.inference import SAMPLE_VALUES
 from mixsynth.synth import Generation, SynthesisOptions, run_generations, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -243,10 +244,15 @@ print("PROBE " + json.dumps({"code": code, "pandas": "pandas" in sys.modules}))
 """
 
 
-def small_input(folder: Path, fmt: str) -> Path:
-    """A small table with floats, integers, strings and dates, all with missing values."""
+#: More rows than semantic inference looks at (its sampling path imported pandas once).
+PROBE_ROWS = 3 * SAMPLE_VALUES
+
+
+def large_enough_input(folder: Path, fmt: str) -> Path:
+    """A table with floats, integers, strings and dates, all with missing values; more
+    rows than semantic inference looks at, so that its sampling runs too."""
     rng = np.random.default_rng(0)
-    rows = 40
+    rows = PROBE_ROWS
     table = pa.table(
         {
             "x": with_nulls(rng, rng.normal(size=rows), 0.1),
@@ -293,13 +299,13 @@ def run_generate(folder: Path, *args: str) -> bool:
     ids=["csv", "parquet", "csv-by-generations"],
 )
 def test_generate_does_not_import_pandas(tmp_path: Path, fmt: str, extra: tuple[str, ...]) -> None:
-    source = small_input(tmp_path, fmt)
+    source = large_enough_input(tmp_path, fmt)
     output = tmp_path / f"out.{fmt}"
     assert not run_generate(tmp_path, str(source), "-o", str(output), "--seed", "1", *extra)
     read = pacsv.read_csv if fmt == "csv" else pq.read_table
     written = read(output)
     assert written.column_names == ["x", "k", "s", "day"]
-    assert written.num_rows == (70 if extra else 40)
+    assert written.num_rows == (70 if extra else PROBE_ROWS)
 
 
 @pytest.mark.parametrize("name", ["customers.csv", "wine.parquet"])
@@ -311,7 +317,7 @@ def test_generate_on_the_sample_tables_does_not_import_pandas(tmp_path: Path, na
 
 
 def test_generate_imports_pandas_for_a_report(tmp_path: Path) -> None:
-    source = small_input(tmp_path, "csv")
+    source = large_enough_input(tmp_path, "csv")
     args = [str(source), "-o", "out.csv", "--seed", "1", "--report", "report.json"]
     assert run_generate(tmp_path, *args)
     assert json.loads((tmp_path / "report.json").read_text())
