@@ -223,9 +223,10 @@ class GenerationStream:
 
     def _match_shapes(self, sources: dict[Any, np.ndarray], pool: Executor) -> None:
         """Each mixed column mapped by rank onto its source's values, within the
-        groups rows were paired in (an output row's group is its dominant donor's);
-        a column per task (numpy's sorts release the GIL)."""
-        from mixsynth.engine.shapes import match_shapes
+        groups rows were paired in (an output row's group is its dominant donor's),
+        a column per task (numpy's sorts release the GIL); then no row left a copy of
+        its donor (:func:`~mixsynth.engine.shapes.break_copies`)."""
+        from mixsynth.engine.shapes import break_copies, match_shapes
 
         codes = self.pairs.group_codes
         output_codes = codes[self.pairs.dominant]
@@ -242,6 +243,13 @@ class GenerationStream:
         ]
         for task in tasks:
             task.result()
+        names = [spec.name for spec in self.mixed]
+        break_copies(
+            [self._matched[name] for name in names],
+            [sources[name] for name in names],
+            self.pairs.dominant,
+            output_codes,
+        )
 
     def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
         """One mixed column over one slice: mixed (or taken from the moment-matched

@@ -92,3 +92,57 @@ def quantiles(sorted_source: np.ndarray, m: int) -> np.ndarray:
     (i - 1/2)/n and joined linearly (exactly its values when m = n)."""
     n = len(sorted_source)
     return np.interp((np.arange(m) + 0.5) / m, (np.arange(n) + 0.5) / n, sorted_source)
+
+
+#: Passes over the columns that break up copied rows (a swap can hand a row that was
+#: broken up its donor's value back; a few passes leave none in practice).
+MAX_COPY_PASSES = 4
+
+
+def break_copies(
+    outputs: list[np.ndarray],
+    sources: list[np.ndarray],
+    dominant: np.ndarray,
+    output_groups: np.ndarray,
+) -> int:
+    """Rows whose every mapped value is their dominant donor's own (a real row copied:
+    a weight near 0 puts a row's ranks next to its donor's, and the map then hands it
+    the donor's values) swap their value with the row of the next distinct value of
+    their group, column after column, up to :data:`MAX_COPY_PASSES` passes: each column
+    keeps its values, and the row is no longer a real one. Returns how many rows were
+    copies."""
+
+    def copies() -> np.ndarray:
+        same = np.ones(len(dominant), dtype=bool)
+        for output, source in zip(outputs, sources, strict=True):
+            donor = source[dominant]
+            same &= (output == donor) | (np.isnan(output) & np.isnan(donor))
+        return np.flatnonzero(same)
+
+    found = copies() if outputs else np.empty(0, dtype=np.int64)
+    rows = found
+    for output in outputs * MAX_COPY_PASSES:
+        if rows.size == 0:
+            break
+        order = np.lexsort((output, output_groups))  # NaN last within each group
+        ranked, ranked_groups = output[order], output_groups[order]
+        touched: set[int] = set()  # a row swapped in this pass is not swapped back
+        for row in rows:
+            value = output[row]
+            if np.isnan(value) or row in touched:
+                continue
+            low = np.searchsorted(ranked_groups, output_groups[row], side="left")
+            high = np.searchsorted(ranked_groups, output_groups[row], side="right")
+            segment = ranked[low:high]
+            above = low + np.searchsorted(segment, value, side="right")
+            below = low + np.searchsorted(segment, value, side="left") - 1
+            if above < high and not np.isnan(ranked[above]) and order[above] not in touched:
+                other = order[above]
+            elif below >= low and order[below] not in touched:
+                other = order[below]
+            else:
+                continue
+            output[row], output[other] = output[other], output[row]
+            touched.update((int(row), int(other)))
+        rows = copies()
+    return len(found)
