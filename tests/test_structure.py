@@ -21,7 +21,7 @@ from mixsynth.engine.associations import (
     pooled_group_codes,
 )
 from mixsynth.engine.moments import match_moments, optimal_transport_map
-from mixsynth.engine.shapes import break_copies, match_shapes
+from mixsynth.engine.shapes import ShapeTarget, break_copies, match_shapes
 from mixsynth.io import read_table
 from mixsynth.semantics.inference import eta_squared
 from mixsynth.synth import Method, Reference, SynthesisOptions, run_generations
@@ -278,7 +278,7 @@ def test_shapes_are_the_sources_values_in_the_outputs_order_within_each_group() 
     output[[5, 150]] = np.nan
     output_groups = source_groups[rng.permutation(300)]  # each group keeps its size
     keep = output.copy()
-    mapped = match_shapes(source, output, source_groups, output_groups, rng)
+    mapped = match_shapes(ShapeTarget.of(source, source_groups), output, output_groups, rng)
     assert mapped == 298 and np.isnan(output[[5, 150]]).all()
     for group in range(3):
         seen = ~np.isnan(keep) & (output_groups == group)
@@ -298,7 +298,7 @@ def test_other_row_counts_are_within_one_step_of_the_sources_distribution() -> N
     for m in (50, 137, 1000):
         output = rng.normal(size=m)
         groups = np.zeros(m, dtype=np.int64)
-        match_shapes(source, output, np.zeros(137, dtype=np.int64), groups, rng)
+        match_shapes(ShapeTarget.of(source, np.zeros(137, dtype=np.int64)), output, groups, rng)
         distance = stats.ks_2samp(output, source).statistic
         assert distance <= 1 / m + 1 / 137 + 1e-12
         assert source.min() <= output.min() and output.max() <= source.max()

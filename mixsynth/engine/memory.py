@@ -205,9 +205,10 @@ class GenerationStream:
         tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
         self._matched = {name: task.result() for name, task in tasks.items()}
         sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
+        targets = self._shape_targets(sources, pool) if self.options.match_shapes else {}
         for round_ in range(MATCH_ROUNDS if self.options.match_moments else 1):
             if self.options.match_shapes:
-                self._match_shapes(sources, pool)
+                self._match_shapes(sources, targets, pool)
             if self.options.match_moments:
                 from mixsynth.engine.moments import match_moments
 
@@ -221,29 +222,35 @@ class GenerationStream:
                 if round_ == 0:
                     self.outside[str(spec.name)] = list(counts)
 
-    def _match_shapes(self, sources: dict[Any, np.ndarray], pool: Executor) -> None:
+    def _shape_targets(self, sources: dict[Any, np.ndarray], pool: Executor) -> dict[Any, Any]:
+        """Each source column sorted by pairing group and value, once for every round."""
+        from mixsynth.engine.shapes import ShapeTarget
+
+        codes = self.pairs.group_codes
+        tasks = {
+            name: pool.submit(ShapeTarget.of, source, codes) for name, source in sources.items()
+        }
+        return {name: task.result() for name, task in tasks.items()}
+
+    def _match_shapes(
+        self, sources: dict[Any, np.ndarray], targets: dict[Any, Any], pool: Executor
+    ) -> None:
         """Each mixed column mapped by rank onto its source's values, within the
         groups rows were paired in (an output row's group is its dominant donor's),
         a column per task (numpy's sorts release the GIL); then no row left a copy of
         its donor (:func:`~mixsynth.engine.shapes.break_copies`)."""
         from mixsynth.engine.shapes import break_copies, match_shapes
 
-        codes = self.pairs.group_codes
-        output_codes = codes[self.pairs.dominant]
+        output_codes = self.pairs.group_codes[self.pairs.dominant]
+        names = [spec.name for spec in self.mixed]
         tasks = [
             pool.submit(
-                match_shapes,
-                sources[spec.name],
-                self._matched[spec.name],
-                codes,
-                output_codes,
-                self.rngs[spec.name],
+                match_shapes, targets[name], self._matched[name], output_codes, self.rngs[name]
             )
-            for spec in self.mixed
+            for name in names
         ]
         for task in tasks:
             task.result()
-        names = [spec.name for spec in self.mixed]
         break_copies(
             [self._matched[name] for name in names],
             [sources[name] for name in names],

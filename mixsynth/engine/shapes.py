@@ -31,42 +31,55 @@ of the same group.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
+@dataclass(frozen=True)
+class ShapeTarget:
+    """A source column's observed values sorted by (group, value): what the outputs
+    made from it are mapped onto, sorted once however often they are."""
+
+    values: np.ndarray
+    groups: np.ndarray
+
+    @classmethod
+    def of(cls, source: np.ndarray, groups: np.ndarray) -> ShapeTarget:
+        """NaN (missing, or a point mass held out) is left out."""
+        observed = ~np.isnan(source)
+        values, value_groups = source[observed], groups[observed]
+        if _one_group(value_groups):
+            return cls(np.sort(values), value_groups)
+        order = np.lexsort((values, value_groups))
+        return cls(values[order], value_groups[order])
+
+
 def match_shapes(
-    source: np.ndarray,
+    target: ShapeTarget,
     output: np.ndarray,
-    source_groups: np.ndarray,
     output_groups: np.ndarray,
     rng: np.random.Generator,
 ) -> int:
-    """Map ``output`` in place onto ``source``'s values within each group.
+    """Map ``output`` in place onto ``target``'s values within each group.
 
-    ``source_groups`` and ``output_groups`` are the group code of each row (integers);
-    NaN marks a value that is not mapped, and ``rng`` ranks ties. Returns how many
-    values were mapped: a group without observed source values keeps its output.
-    One sort of each side by (group, value), then a slice per group.
+    ``output_groups`` is the group code of each output row; NaN marks a value that is
+    not mapped, and ``rng`` ranks ties. Returns how many values were mapped: a group
+    without observed source values keeps its output. One sort of the output by
+    (group, value), then a slice per group.
     """
     rows = np.flatnonzero(~np.isnan(output))
-    order = _group_value_order(output_groups[rows], output[rows], rng)
     groups = output_groups[rows]
-    observed = ~np.isnan(source)
-    known, known_groups = source[observed], source_groups[observed]
-    if _one_group(known_groups):
-        known = np.sort(known)
-    else:
-        known_order = np.lexsort((known, known_groups))
-        known, known_groups = known[known_order], known_groups[known_order]
+    order = _group_value_order(groups, output[rows], rng)
     present, starts, counts = np.unique(groups[order], return_index=True, return_counts=True)
-    lows = np.searchsorted(known_groups, present, side="left")
-    highs = np.searchsorted(known_groups, present, side="right")
+    lows = np.searchsorted(target.groups, present, side="left")
+    highs = np.searchsorted(target.groups, present, side="right")
     mapped = 0
     for start, m, low, high in zip(starts, counts, lows, highs, strict=True):
         if high == low:
             continue
         targets = rows[order[start : start + m]]
-        output[targets] = quantiles(known[low:high], m)
+        output[targets] = quantiles(target.values[low:high], m)
         mapped += m
     return mapped
 
@@ -112,10 +125,11 @@ def break_copies(
     keeps its values, and the row is no longer a real one. Returns how many rows were
     copies."""
 
+    donors = [source[dominant] for source in sources]
+
     def copies() -> np.ndarray:
         same = np.ones(len(dominant), dtype=bool)
-        for output, source in zip(outputs, sources, strict=True):
-            donor = source[dominant]
+        for output, donor in zip(outputs, donors, strict=True):
             same &= (output == donor) | (np.isnan(output) & np.isnan(donor))
         return np.flatnonzero(same)
 
