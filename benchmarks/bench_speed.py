@@ -86,7 +86,9 @@ import json, sys, time
 from pathlib import Path
 start = time.perf_counter()
 from mixsynth.io import read_arrow, write_table
-from mixsynth.synth import Reference, SynthesisOptions, generation_rngs, synthesize
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.memory import generation_rngs, synthesize
 times, added = {"imports": time.perf_counter() - start}, {}
 def status(key):
     line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith(key))
@@ -115,7 +117,9 @@ print(json.dumps({"seconds": times, "added_mib": added}))
 GENERATIONS = """
 import json, sys, time
 from mixsynth.io import read_arrow
-from mixsynth.synth import Reference, SynthesisOptions, run_generations
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.memory import run_generations
 table = read_arrow(sys.argv[1]).table
 generations, repeats = int(sys.argv[2]), int(sys.argv[3])
 reference = Reference.of(table)
@@ -316,7 +320,8 @@ def end_to_end(paths: dict[str, dict[str, Path]], repeats: int, scratch: Path) -
 def kernel_inputs(rows: int, rng: np.random.Generator):
     """A row-major (rows x 20) array, the layout ``synthesize`` hands the kernel, and
     the pairs and weights mixsynth would draw."""
-    from mixsynth.synth import SynthesisOptions, balanced_anchors
+    from mixsynth.engine.kernel import balanced_anchors
+    from mixsynth.engine.options import SynthesisOptions
 
     x = rng.standard_normal((rows, FLOAT_COLUMNS))
     dominant = rng.permutation(balanced_anchors(rng, rows, rows))
@@ -337,7 +342,7 @@ def best_of(function, repeats: int) -> float:
 
 def time_kernel(rows: int, runs: int) -> tuple[float, float]:
     """Median seconds of the kernel and of its floor on one (rows x 20) problem."""
-    from mixsynth.synth import mixup_kernel
+    from mixsynth.engine.kernel import mixup_kernel
 
     x, dominant, other, w = kernel_inputs(rows, np.random.default_rng(SEED))
     kernel_s = best_of(lambda: mixup_kernel(x, dominant, other, w), runs)

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from experiment_collapse import ALL, HOLDOUT_SHARE, RESULTS, load, variants
 
+from mixsynth.engine.memory import run_generations
 from mixsynth.metrics import compare_tables, split_holdout
-from mixsynth.synth import run_generations
 
 SEEDS = 5
 GENERATIONS = 10

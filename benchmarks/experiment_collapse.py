@@ -41,7 +41,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mixsynth.choices import Bounds
+from mixsynth.choices import Bounds, Method
+from mixsynth.engine.memory import run_generations
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.weights import WeightDistribution, parse_weights, uniform
 from mixsynth.io import read_table
 from mixsynth.metrics import (
     association_shift,
@@ -51,8 +55,6 @@ from mixsynth.metrics import (
     split_holdout,
 )
 from mixsynth.semantics import SemanticType
-from mixsynth.synth import Method, Reference, SynthesisOptions, run_generations
-from mixsynth.weights import WeightDistribution, parse_weights, uniform
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"

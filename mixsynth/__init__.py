@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mixsynth.api.oversampler import MixupOverSampler
     from mixsynth.api.synthesizer import MixupSynthesizer
-    from mixsynth.conditions import Condition
+    from mixsynth.engine.conditions import Condition
     from mixsynth.errors import MixsynthError, MixsynthWarning
 
 #: Public name -> module that defines it.
 _LAZY = {
     "MixupSynthesizer": "mixsynth.api.synthesizer",
     "MixupOverSampler": "mixsynth.api.oversampler",
-    "Condition": "mixsynth.conditions",
+    "Condition": "mixsynth.engine.conditions",
     "MixsynthError": "mixsynth.errors",
     "MixsynthWarning": "mixsynth.errors",
 }

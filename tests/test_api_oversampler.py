@@ -21,8 +21,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from mixsynth import MixupOverSampler
 from mixsynth.engine.options import synthesis_options
+from mixsynth.engine.weights import sample_variance_factor
 from mixsynth.errors import MixsynthError
-from mixsynth.weights import sample_variance_factor
 
 
 def imbalanced(counts: dict, features: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -22,11 +22,13 @@ import pyarrow as pa
 import pytest
 
 from mixsynth import Condition, MixupSynthesizer
+from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.io import read_arrow
 from mixsynth.semantics import SemanticType, TableMetadata
 from mixsynth.semantics.metadata import save_metadata
-from mixsynth.synth import Reference, SynthesisOptions, run_generations, synthesize
 from tests.conftest import SAMPLE_DATA
 
 PENGUINS = SAMPLE_DATA / "penguins.csv"

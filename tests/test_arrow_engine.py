@@ -35,9 +35,10 @@ import pytest
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.columns import ColumnKind, group_codes
 from mixsynth.columns.arrow import ArrowColumns
+from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.io import arrow_to_frame
 from mixsynth.semantics.inference import SAMPLE_VALUES
-from mixsynth.synth import Generation, SynthesisOptions, run_generations, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
 ROWS = 300
@@ -454,7 +455,7 @@ def test_a_table_of_several_slices_is_the_same_through_the_cli_and_the_library(
     file (CSV or Parquet, to a path or to stdout) must hold exactly the library's
     generation, made from the same table with the same seed: one header, every row,
     in order. Also pandas and Arrow agree across slices (joined with pd.concat)."""
-    from mixsynth.synth import SLICE_ROWS, generation_rngs
+    from mixsynth.engine.memory import SLICE_ROWS, generation_rngs
 
     rows = 2 * SLICE_ROWS + 1_000  # three slices, the last one short
     source = tmp_path / "big.parquet"

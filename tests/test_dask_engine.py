@@ -26,19 +26,21 @@ pytest.importorskip("distributed")
 from distributed import Client, LocalCluster
 
 from mixsynth.choices import Bounds, Method
-from mixsynth.engine.dask_compare import compare_dask
-from mixsynth.engine.dask_driver import (
+from mixsynth.engine.dask.driver import (
     MIN_PARTITION_ROWS,
     DaskGenerateJob,
     merge_tiny,
     summarize_part,
     whole_reference,
 )
+from mixsynth.engine.memory import synthesize
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.weights import parse_weights
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
+from mixsynth.metrics.dask_compare import compare_dask
 from mixsynth.semantics import fakes
-from mixsynth.synth import Reference, SynthesisOptions, synthesize
-from mixsynth.weights import parse_weights
 from tests.conftest import SAMPLE_DATA
 
 ROWS = 20_000
@@ -471,7 +473,7 @@ def test_cli_compare_dask(client, dataset, tmp_path, run_cli) -> None:
 
 
 def test_dask_is_imported_only_by_the_dask_engine() -> None:
-    probe = "import sys, mixsynth.cli, mixsynth.pipeline; print('dask' in sys.modules)"
+    probe = "import sys, mixsynth.cli, mixsynth.jobs.generate; print('dask' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mixsynth.weights import sample_variance_factor, solve_epbeta, vanilla_default
+from mixsynth.engine.weights import sample_variance_factor, solve_epbeta, vanilla_default
 
 from .conftest import SAMPLE_DATA
 
@@ -298,8 +298,9 @@ def test_warnings_are_one_line_after_success_and_quiet_drops_them(tmp_path) -> N
 def test_progress_moves_slice_by_slice(tmp_path) -> None:
     """The progress bar hears after every slice of every generation how far the run is:
     increasing, in fractions of a generation, ending at the number of generations."""
-    from mixsynth.pipeline import GenerateJob
-    from mixsynth.synth import SLICE_ROWS, SynthesisOptions
+    from mixsynth.engine.memory import SLICE_ROWS
+    from mixsynth.engine.options import SynthesisOptions
+    from mixsynth.jobs.generate import GenerateJob
 
     source = tmp_path / "big.csv"
     rows = 2 * SLICE_ROWS + 5  # three slices per generation

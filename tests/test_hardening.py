@@ -794,12 +794,12 @@ def test_outputs_get_the_usual_permissions_not_the_temporary_files_0600(
 
 
 def test_running_out_of_memory_is_one_line(tmp_path, small_csv, monkeypatch) -> None:
-    import mixsynth.pipeline
+    import mixsynth.jobs.generate
 
     def exhausted(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(mixsynth.pipeline, "GenerationStream", exhausted)
+    monkeypatch.setattr(mixsynth.jobs.generate, "GenerationStream", exhausted)
     assert_one_error_line(run("generate", small_csv, "-o", tmp_path / "o.csv"), "out of memory")
     assert not (tmp_path / "o.csv").exists()
 

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixsynth.cli import app
-from mixsynth.outputs import RunLock
+from mixsynth.io.outputs import RunLock
 
 from .test_hardening import assert_no_temporary_files, assert_one_error_line, run, snapshot
 
@@ -559,7 +559,9 @@ def test_64_bit_integers_near_their_limits_stay_in_range_and_distinct(tmp_path, 
 
 
 def test_64_bit_integers_near_their_limits_in_the_pandas_api() -> None:
-    from mixsynth.synth import Method, SynthesisOptions, synthesize
+    from mixsynth.choices import Method
+    from mixsynth.engine.memory import synthesize
+    from mixsynth.engine.options import SynthesisOptions
 
     frame = extreme_integers().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     options = SynthesisOptions(method=Method.VANILLA)

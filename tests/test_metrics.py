@@ -173,8 +173,10 @@ def test_cramers_v_equals_scipy():
 
 def test_mixup_shrinks_variance_by_the_closed_form(penguins):
     """Variance ratio of a vanilla generation is near rho = (a+1)/(2a+1) (sampling noise)."""
-    from mixsynth.synth import Method, SynthesisOptions, run_generations
-    from mixsynth.weights import uniform
+    from mixsynth.choices import Method
+    from mixsynth.engine.memory import run_generations
+    from mixsynth.engine.options import SynthesisOptions
+    from mixsynth.engine.weights import uniform
 
     options = SynthesisOptions(method=Method.VANILLA, weights=uniform(), rows=20_000)
     generation = next(iter(run_generations(penguins, options, 1, seed=11)))

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from mixsynth.engine.weights import sample_variance_factor, uniform
 from mixsynth.metrics import compare_tables
 from mixsynth.report import render_terminal, to_html, to_json, to_markdown
-from mixsynth.weights import sample_variance_factor, uniform
 
 from .conftest import SAMPLE_DATA
 

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mixsynth.columns import ColumnKind, infer_schema
+from mixsynth.engine.memory import synthesize
+from mixsynth.engine.options import SynthesisOptions
 from mixsynth.io import TableFormat, read_table, write_table
-from mixsynth.synth import SynthesisOptions, synthesize
 
 from .conftest import assert_values_from_source
 

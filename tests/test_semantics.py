@@ -17,11 +17,13 @@ import pytest
 
 from mixsynth.choices import Bounds, Method
 from mixsynth.columns import infer_schema
+from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
 from mixsynth.io import arrow_to_frame, read_arrow
 from mixsynth.metrics import compare_tables
 from mixsynth.semantics.inference import decimal_places, infer_semantics, name_words, suggest_by
 from mixsynth.semantics.types import SemanticType
-from mixsynth.synth import Reference, SynthesisOptions, run_generations, synthesize
 
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 CUSTOMERS = SAMPLE_DATA / "customers.csv"

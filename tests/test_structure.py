@@ -14,17 +14,19 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from mixsynth.choices import Bounds
+from mixsynth.choices import Bounds, Method
 from mixsynth.cli import app
 from mixsynth.engine.associations import (
     ASSOCIATION_MIN_GROUP,
     pooled_group_codes,
 )
+from mixsynth.engine.memory import run_generations
 from mixsynth.engine.moments import match_moments, optimal_transport_map
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
 from mixsynth.engine.shapes import ShapeTarget, break_copies, match_shapes
 from mixsynth.io import read_table
 from mixsynth.semantics.inference import eta_squared
-from mixsynth.synth import Method, Reference, SynthesisOptions, run_generations
 
 
 def correlated(n: int, seed: int) -> np.ndarray:

@@ -8,19 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mixsynth.synth import (
-    Bounds,
-    Method,
-    Pairing,
-    Reference,
-    SynthesisOptions,
-    allocate_rows,
-    balanced_anchors,
-    mixup_kernel,
-    run_generations,
-    synthesize,
-)
-from mixsynth.weights import WeightDistribution, sample_variance_factor, solve_epbeta
+from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.engine.kernel import allocate_rows, balanced_anchors, mixup_kernel
+from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.weights import WeightDistribution, sample_variance_factor, solve_epbeta
 
 
 def normal_frame(n: int, seed: int, p: int = 3) -> pd.DataFrame:

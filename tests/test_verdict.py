@@ -14,7 +14,7 @@ import pytest
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
 from mixsynth.report import to_html, to_markdown
-from mixsynth.verdict import RULES, Thresholds, judge, thresholds_from
+from mixsynth.report.verdict import RULES, Thresholds, judge, thresholds_from
 
 from .conftest import SAMPLE_DATA
 

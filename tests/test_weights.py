@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mixsynth.errors import MixsynthError
-from mixsynth.weights import (
+from mixsynth.engine.weights import (
     WeightDistribution,
     finite_sample_target,
     parse_weights,
     solve_epbeta,
     uniform,
 )
+from mixsynth.errors import MixsynthError
 
 DRAWS = 400_000
 

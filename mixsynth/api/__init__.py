@@ -3,6 +3,6 @@ imbalanced-learn's fit_resample."""
 
 from mixsynth.api.oversampler import MixupOverSampler
 from mixsynth.api.synthesizer import MixupSynthesizer
-from mixsynth.conditions import Condition
+from mixsynth.engine.conditions import Condition
 
 __all__ = ["Condition", "MixupOverSampler", "MixupSynthesizer"]

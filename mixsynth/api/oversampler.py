@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from mixsynth.balance import SamplingStrategy, new_rows_per_class, oversample
 from mixsynth.choices import Bounds, Method
+from mixsynth.engine.balance import SamplingStrategy, new_rows_per_class, oversample
 from mixsynth.engine.options import DEFAULTS, synthesis_options
+from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthError
-from mixsynth.weights import WeightDistribution
 
 
 class MixupOverSampler(BaseEstimator):

@@ -1,7 +1,7 @@
 """MixupSynthesizer: fit once on a real table, sample as often as needed (SDV's habits).
 
-A thin layer over :mod:`mixsynth.synth`: ``fit`` builds the
-:class:`~mixsynth.synth.Reference` (column kinds, encodings, ranges) and solves the
+A thin layer over :mod:`mixsynth.engine`: ``fit`` builds the
+:class:`~mixsynth.engine.reference.Reference` (column kinds, encodings, ranges) and solves the
 weights; ``sample`` runs one generation of ``num_rows`` rows from the real rows.
 """
 
@@ -18,12 +18,13 @@ import numpy as np
 
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.columns import check_by, columns_of
-from mixsynth.conditions import Condition, matching_rows, take_rows
-from mixsynth.engine.options import DEFAULTS, synthesis_options
+from mixsynth.engine.conditions import Condition, matching_rows, take_rows
+from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.options import DEFAULTS, Generation, synthesis_options
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
-from mixsynth.synth import Generation, Reference, run_generations, synthesize
-from mixsynth.weights import WeightDistribution
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
 SAVE_FORMAT = 1

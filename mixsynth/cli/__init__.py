@@ -1,6 +1,6 @@
 """The ``mixsynth`` command line: a thin shell over the library.
 
-It parses options, calls :mod:`mixsynth.synth` and friends, and maps failures to exit
+It parses options, calls the library jobs (:mod:`mixsynth.jobs`), and maps failures to exit
 statuses: 0 success, 1 a comparison threshold broken, 2 bad input or usage (one line
 on stderr, no traceback), 130 interrupted, 141 stdout's reader went away (docs/safety.md).
 

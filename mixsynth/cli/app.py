@@ -208,7 +208,7 @@ def _name_values(command: Any) -> None:
 
 def _version(show: bool) -> None:
     if show:
-        from mixsynth.provenance import version
+        from mixsynth.io.provenance import version
 
         typer.echo(f"mixsynth {version()}")
         raise typer.Exit()

@@ -19,14 +19,14 @@ from mixsynth.choices import (
     TableFormat,
 )
 from mixsynth.cli.app import say, stdout_console
-from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.weights import (
+from mixsynth.engine.weights import (
     DEFAULT_EPS,
     SPEC_HELP,
 )
+from mixsynth.errors import MixsynthError, MixsynthWarning
 
 if TYPE_CHECKING:
-    from mixsynth.synth import SynthesisOptions
+    from mixsynth.engine.options import SynthesisOptions
 
 
 #: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
@@ -209,14 +209,14 @@ class DaskSettings:
     dashboard: bool
 
     def check(self) -> None:
-        from mixsynth.engine.dask_driver import check_cluster_options
+        from mixsynth.engine.dask.driver import check_cluster_options
 
         check_cluster_options(self.scheduler, self.workers, self.memory_limit, self.dashboard)
 
     @contextmanager
     def client(self):
         """A Dask client for the command; the dashboard's address said when asked."""
-        from mixsynth.engine.dask_driver import dask_client
+        from mixsynth.engine.dask.driver import dask_client
 
         with dask_client(
             self.scheduler, self.workers, self.memory_limit, dashboard=self.dashboard

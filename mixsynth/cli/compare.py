@@ -144,11 +144,11 @@ def compare(
     Example: mixsynth compare real.csv synth.csv --html report.html --min-overall-score 0.8
     """
     from mixsynth.io import check_output, read_table
+    from mixsynth.io.outputs import check_distinct
+    from mixsynth.io.provenance import provenance
     from mixsynth.metrics import compare_tables
-    from mixsynth.outputs import check_distinct
-    from mixsynth.provenance import provenance
     from mixsynth.report import check_report_kind, render_terminal, write_report
-    from mixsynth.verdict import broken_user_limits, judge, load_config, thresholds_from
+    from mixsynth.report.verdict import broken_user_limits, judge, load_config, thresholds_from
 
     outputs = {"json": json_path, "markdown": markdown_path, "html": html_path}
     to_stdout = [f"--{kind}" for kind, path in outputs.items() if path == STDIO]
@@ -228,8 +228,8 @@ def _compare_dask(
     options: dict[str, Any],
 ) -> dict:
     """compare --engine dask: exact moments over every row, the rest on samples."""
-    from mixsynth.engine.dask_compare import compare_dask
-    from mixsynth.engine.dask_driver import find_source
+    from mixsynth.engine.dask.driver import find_source
+    from mixsynth.metrics.dask_compare import compare_dask
 
     settings.check()
     for source in (real, synthetic):

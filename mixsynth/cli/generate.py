@@ -40,11 +40,11 @@ from mixsynth.cli.common import (
     refuse_dask_only,
     task_progress,
 )
-from mixsynth.errors import MixsynthError
-from mixsynth.weights import (
+from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
 )
+from mixsynth.errors import MixsynthError
 
 if TYPE_CHECKING:
     pass
@@ -216,9 +216,9 @@ def generate(
 
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
-    from mixsynth.conditions import parse_where
+    from mixsynth.engine.conditions import parse_where
     from mixsynth.io import check_input, check_output
-    from mixsynth.pipeline import GenerateJob
+    from mixsynth.jobs.generate import GenerateJob
 
     dask_options = {
         "--scheduler": scheduler is not None,
@@ -340,7 +340,7 @@ def _what_was_written(
 
 def _generate_dask(settings: DaskSettings, quiet: bool, **job: Any) -> None:
     """generate --engine dask: everything checked before the cluster starts."""
-    from mixsynth.engine.dask_driver import DaskGenerateJob
+    from mixsynth.engine.dask.driver import DaskGenerateJob
 
     settings.check()
     dask_job = DaskGenerateJob(**job, say=(lambda line: None) if quiet else say)

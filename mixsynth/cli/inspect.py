@@ -52,9 +52,10 @@ def inspect(
 
     Example: mixsynth inspect sample_data/customers.csv --metadata meta.json
     """
+    from mixsynth.engine.options import SynthesisOptions
+    from mixsynth.engine.reference import Reference
     from mixsynth.io import arrow_to_frame, check_output, read_arrow
     from mixsynth.semantics.inference import suggest_by
-    from mixsynth.synth import Reference, SynthesisOptions
 
     require_stdout()
     if metadata is not None:

@@ -42,7 +42,7 @@ def plot(
     Example: mixsynth plot real.csv synth.csv --column body_mass_g -o body_mass_g.png
     """
     from mixsynth.io import atomic_path, check_output, read_table
-    from mixsynth.plots import plot_column
+    from mixsynth.report.plots import plot_column
 
     if Path(output).suffix.lower() != ".png":
         raise MixsynthError(f"-o {output!r} must name a .png file", "e.g. -o column.png")

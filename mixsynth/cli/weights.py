@@ -20,11 +20,11 @@ from mixsynth.cli.common import (
     build_options,
     print_table,
 )
-from mixsynth.errors import MixsynthError
-from mixsynth.weights import (
+from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
 )
+from mixsynth.errors import MixsynthError
 
 if TYPE_CHECKING:
     pass

@@ -1,15 +1,23 @@
-"""Engines that synthesize a whole table, and the parts they share.
+r"""The synthesis engine: weights, pairs, the mixup kernel and the drivers that run it.
 
+One synthetic row is
+
+.. math:: \tilde x = \lambda x_i + (1 - \lambda) x_j = x_o + w (x_d - x_o),
+
+with one weight :math:`\lambda` per row shared by every mixed column,
+:math:`w = \max(\lambda, 1 - \lambda)`, :math:`d` the dominant donor and :math:`o`
+the other one.
+
+- :mod:`~mixsynth.engine.weights`: weight distributions (vanilla Beta, EpBeta, the solver);
 - :mod:`~mixsynth.engine.options`: what decides a synthesis, what a generation is;
 - :mod:`~mixsynth.engine.kernel`: the mixup kernel and the pairing schemes;
 - :mod:`~mixsynth.engine.reference`: what every generation is held to (the input's);
 - :mod:`~mixsynth.engine.memory`: the in-memory engine, slice by slice, and the
-  generations loop (driven by :mod:`mixsynth.pipeline` for the CLI);
-- :mod:`~mixsynth.engine.moments` and :mod:`~mixsynth.engine.associations`: exact
-  moment matching and kept associations, structure over generations;
-- :mod:`~mixsynth.engine.dask_driver` and :mod:`~mixsynth.engine.dask_compare`: the
-  Dask engine (imported only by ``--engine dask``), the same per-table code on each
-  partition of a table too large for one machine.
-
-:mod:`mixsynth.synth` names the entry points callers use.
+  generations loop;
+- :mod:`~mixsynth.engine.moments`, :mod:`~mixsynth.engine.shapes` and
+  :mod:`~mixsynth.engine.associations`: structure kept over generations;
+- :mod:`~mixsynth.engine.conditions` and :mod:`~mixsynth.engine.balance`: rows that
+  match conditions, classes balanced;
+- :mod:`mixsynth.engine.dask`: the Dask engine (imported only by ``--engine dask``), the
+  same per-table code on each partition of a table too large for one machine.
 """

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixsynth.choices import Pairing
-from mixsynth.weights import (
+from mixsynth.engine.weights import (
     WeightDistribution,
 )
 

@@ -14,9 +14,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from mixsynth.choices import Bounds, Method, Pairing
-from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.semantics.types import TableMetadata
-from mixsynth.weights import (
+from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
     WeightDistribution,
@@ -26,6 +24,8 @@ from mixsynth.weights import (
     solve_epbeta,
     vanilla_default,
 )
+from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.semantics.types import TableMetadata
 
 
 @dataclass(frozen=True, kw_only=True)

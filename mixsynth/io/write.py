@@ -106,9 +106,9 @@ def _write_csv(table: pa.Table, handle: IO[bytes], header: bool) -> None:
 def check_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> None:
     """Refuse to overwrite an existing file without ``force``, or any input ever.
 
-    Links, special files and descriptors follow :mod:`mixsynth.outputs`' rules.
+    Links, special files and descriptors follow :mod:`mixsynth.io.outputs`' rules.
     """
-    from mixsynth.outputs import check_distinct, check_target
+    from mixsynth.io.outputs import check_distinct, check_target
 
     check_distinct([("output", dest)], inputs)
     check_target(dest, force)
@@ -204,7 +204,7 @@ def table_writer(
 
 def _written_into(dest: str) -> bool:
     """stdout, a descriptor, a device or a pipe: written as a stream, not a file path."""
-    from mixsynth.outputs import resolve
+    from mixsynth.io.outputs import resolve
 
     return dest == STDIO or resolve(dest).direct
 
@@ -247,7 +247,7 @@ def atomic_path(dest: str) -> Iterator[str]:
     symbolic link means its target: the temporary file is made in the target's folder
     and renamed onto the target, and the link stays (docs/safety.md).
     """
-    from mixsynth.outputs import resolve
+    from mixsynth.io.outputs import resolve
 
     target = resolve(dest)
     if target.direct:
@@ -272,7 +272,7 @@ def output_stream(dest: str) -> Iterator[IO[bytes]]:
     """A binary stream onto ``dest``: stdout for ``-``, this process's descriptor for
     ``/dev/stdout`` and the like (duplicated, so the shell's ``>>`` still appends), the
     device or pipe itself, or else a temporary file renamed into place on success."""
-    from mixsynth.outputs import resolve
+    from mixsynth.io.outputs import resolve
 
     if dest == STDIO:
         yield stdout_buffer()

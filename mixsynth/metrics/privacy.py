@@ -176,7 +176,8 @@ def unique_value_leaks(
 def real_semantics(real: pd.DataFrame, categorical: Sequence[str], metadata: Any = None):
     """The column semantics of the real table (inferred, or from the metadata)."""
     from mixsynth.columns import infer_schema
-    from mixsynth.synth import SynthesisOptions, table_semantics
+    from mixsynth.engine.options import SynthesisOptions
+    from mixsynth.engine.reference import table_semantics
 
     options = SynthesisOptions(categorical=tuple(categorical), metadata=metadata)
     return table_semantics(real, infer_schema(real, categorical), options)

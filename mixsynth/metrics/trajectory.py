@@ -11,7 +11,7 @@ from mixsynth.metrics.compare import compare_tables, generation_entry
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, clean
 
 if TYPE_CHECKING:
-    from mixsynth.synth import Generation
+    from mixsynth.engine.options import Generation
 
 
 class GenerationTrajectory:

@@ -67,7 +67,7 @@ def _html_table(section: Section) -> str:
 
 
 def _html_verdict(report: dict) -> str:
-    from mixsynth.verdict import AREA_TITLES
+    from mixsynth.report.verdict import AREA_TITLES
 
     verdict = report["verdict"]
     items = "".join(
@@ -84,7 +84,7 @@ def _html_verdict(report: dict) -> str:
 
 
 def _figures(heading: str, figures: list[tuple[str, Any]], wide: bool = False) -> str:
-    from mixsynth.plots import data_uri
+    from mixsynth.report.plots import data_uri
 
     shown = [(alt, f) for alt, f in figures if f is not None]
     if not shown:
@@ -102,10 +102,10 @@ def to_html(
     """One self-contained HTML file: verdict, tables and inline PNG plots, no network
     access; a layout for any width from a phone's to a wide screen. With ``frames`` (the
     real and synthetic DataFrames) it adds scatter plots of the most correlated pairs."""
-    from mixsynth import plots
+    from mixsynth.report import plots
 
     if "verdict" not in report:
-        from mixsynth.verdict import judge
+        from mixsynth.report.verdict import judge
 
         report = judge(report)
     all_sections = sections(report)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mixsynth.verdict import median
+from mixsynth.report.verdict import median
 
 #: Columns plotted as histograms / bar charts in the HTML report (the worst first).
 MAX_PLOTTED_COLUMNS = 24
@@ -63,7 +63,7 @@ def worst_first(columns: dict) -> list[str]:
 def sections(report: dict) -> list[Section]:
     """Every table of the report, the verdict first, then the summary tables."""
     if "verdict" not in report:  # a library user's dict: judged by the default rules
-        from mixsynth.verdict import judge
+        from mixsynth.report.verdict import judge
 
         report = judge(report)
     result = [_verdict(report), _overview(report), _scores(report)]
@@ -85,7 +85,7 @@ def sections(report: dict) -> list[Section]:
 
 
 def _verdict(report: dict) -> Section:
-    from mixsynth.verdict import AREA_TITLES
+    from mixsynth.report.verdict import AREA_TITLES
 
     verdict = report["verdict"]
     rows = [

@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 
 from mixsynth.columns import columns_of
-from mixsynth.conditions import take_rows
+from mixsynth.engine.conditions import take_rows
+from mixsynth.engine.memory import GenerationStream
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthError
-from mixsynth.synth import GenerationStream, Reference, SynthesisOptions
 
 #: imbalanced-learn's names; '-' and '_' are read as spaces (``not-minority`` on a CLI).
 STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")

@@ -22,7 +22,7 @@ from mixsynth.columns import ColumnKind, columns_of
 from mixsynth.errors import MixsynthError
 
 if TYPE_CHECKING:
-    from mixsynth.synth import Reference
+    from mixsynth.engine.reference import Reference
 
 #: Spellings of true and false accepted for a boolean column (e.g. from ``--where``).
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})

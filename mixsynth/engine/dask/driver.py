@@ -9,8 +9,8 @@ within-partition covariance: by rho + (1 - rho)/m when the rows were first sprea
 the partitions at random (the default, seeded), slower than rho^g when the partitions
 follow the data (``--no-shuffle``).
 
-Each partition is synthesized by the in-memory code (:class:`mixsynth.synth.
-GenerationStream`, on an Arrow table) against one :class:`~mixsynth.synth.Reference`
+Each partition is synthesized by the in-memory code (:class:`mixsynth.engine.memory.
+GenerationStream`, on an Arrow table) against one :class:`~mixsynth.engine.reference.Reference`
 of the whole input (schema, encodings, ranges: exact reductions over every row), with
 a random stream of its own spawned from the seed: the files are byte-identical
 whatever the number of workers and the order in which the tasks ran.
@@ -37,12 +37,14 @@ import numpy as np
 
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
 from mixsynth.columns import ColumnKind, check_by
-from mixsynth.engine.reference import say_what_is_made_up
+from mixsynth.engine.kernel import allocate_rows
+from mixsynth.engine.memory import GenerationStream
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference, say_what_is_made_up
+from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
 from mixsynth.semantics.fakes import KeyShare
 from mixsynth.semantics.types import SemanticType
-from mixsynth.synth import GenerationStream, Reference, SynthesisOptions, allocate_rows
-from mixsynth.weights import WeightDistribution
 
 #: THEORY §8: each partition needs a few hundred rows for its own target; smaller
 #: partitions are merged with their neighbours before mixing.

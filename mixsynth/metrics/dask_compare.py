@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.choices import TableFormat
-from mixsynth.engine.dask_driver import Source, _Tracker, find_source, read_partitions
+from mixsynth.engine.dask.driver import Source, _Tracker, find_source, read_partitions
 from mixsynth.errors import MixsynthError
 
 #: Figures computed over every row; everything else in the report is sampled.

@@ -19,9 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.balance import new_rows_per_class, oversample
 from mixsynth.columns import check_by, group_codes
-from mixsynth.conditions import matching_rows, take_rows
+from mixsynth.engine.balance import new_rows_per_class, oversample
+from mixsynth.engine.conditions import matching_rows, take_rows
+from mixsynth.engine.memory import GenerationStream, generation_rngs
+from mixsynth.engine.options import Generation, SynthesisOptions
+from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthError, RunInterrupted
 from mixsynth.io import (
     STDIO,
@@ -36,7 +39,7 @@ from mixsynth.io import (
     table_writer,
     write_table,
 )
-from mixsynth.outputs import (
+from mixsynth.io.outputs import (
     RunLock,
     check_distinct,
     file_lock,
@@ -44,14 +47,7 @@ from mixsynth.outputs import (
     remove_leftovers,
     resolve,
 )
-from mixsynth.provenance import input_fingerprint
-from mixsynth.synth import (
-    Generation,
-    GenerationStream,
-    Reference,
-    SynthesisOptions,
-    generation_rngs,
-)
+from mixsynth.io.provenance import input_fingerprint
 
 #: The run record in --out-dir: what --resume checks and continues.
 RUN_RECORD = "mixsynth-run.json"
@@ -267,8 +263,8 @@ class GenerateJob:
         run = {"input": self.input, "seed": self.seed}
         run["options"] = {"synthesis": self.options, "generations": self.generations}
         report = trajectory.report(arrow_to_frame(frame), run)
-        from mixsynth.provenance import provenance
-        from mixsynth.verdict import judge
+        from mixsynth.io.provenance import provenance
+        from mixsynth.report.verdict import judge
 
         report = judge(report) | {"provenance": provenance({"real": self.input}, report["options"])}
         last = trajectory.last if trajectory.last is not None else arrow_to_frame(frame)
