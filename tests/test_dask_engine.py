@@ -26,13 +26,9 @@ pytest.importorskip("distributed")
 from distributed import Client, LocalCluster
 
 from mixsynth.choices import Bounds, Method
-from mixsynth.engine.dask.driver import (
-    MIN_PARTITION_ROWS,
-    DaskGenerateJob,
-    merge_tiny,
-    summarize_part,
-    whole_reference,
-)
+from mixsynth.engine.dask import DaskGenerateJob
+from mixsynth.engine.dask.reference import summarize_part, whole_reference
+from mixsynth.engine.dask.shuffle import MIN_PARTITION_ROWS, merge_tiny
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
@@ -40,7 +36,7 @@ from mixsynth.engine.weights import parse_weights
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
 from mixsynth.metrics.dask_compare import compare_dask
-from mixsynth.semantics import fakes
+from mixsynth.semantics.keys import KeyShare, fresh_ids
 from tests.conftest import SAMPLE_DATA
 
 ROWS = 20_000
@@ -662,15 +658,13 @@ def test_key_shares_are_disjoint(kind) -> None:
         "integers": np.arange(10, 1_000, dtype=np.int64),
         "text": np.array([f"K-{i:05d}" for i in rng.choice(100_000, 3_000, replace=False)]),
         "dense text": np.array([f"Z{i:03d}" for i in range(900)]),  # 100 spellings left
-        "uuid": np.array([str(u) for u in fakes.fresh_ids(np.array([UUID]), 500, rng)]),
+        "uuid": np.array([str(u) for u in fresh_ids(np.array([UUID]), 500, rng)]),
         "long text": np.array(["".join(rng.choice(list("abcdefgh"), 24)) for _ in range(200)]),
     }[kind].astype(object if kind != "integers" else np.int64)
     sizes = [300, 0, 250, 400]
     before = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     made = [
-        fakes.fresh_ids(
-            real, n, np.random.default_rng(k), fakes.KeyShare(k, len(sizes), int(b), max(sizes))
-        )
+        fresh_ids(real, n, np.random.default_rng(k), KeyShare(k, len(sizes), int(b), max(sizes)))
         for k, (n, b) in enumerate(zip(sizes, before, strict=True))
     ]
     union = np.concatenate(made)

@@ -209,14 +209,14 @@ class DaskSettings:
     dashboard: bool
 
     def check(self) -> None:
-        from mixsynth.engine.dask.driver import check_cluster_options
+        from mixsynth.engine.dask import check_cluster_options
 
         check_cluster_options(self.scheduler, self.workers, self.memory_limit, self.dashboard)
 
     @contextmanager
     def client(self):
         """A Dask client for the command; the dashboard's address said when asked."""
-        from mixsynth.engine.dask.driver import dask_client
+        from mixsynth.engine.dask import dask_client
 
         with dask_client(
             self.scheduler, self.workers, self.memory_limit, dashboard=self.dashboard

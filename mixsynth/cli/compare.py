@@ -228,7 +228,7 @@ def _compare_dask(
     options: dict[str, Any],
 ) -> dict:
     """compare --engine dask: exact moments over every row, the rest on samples."""
-    from mixsynth.engine.dask.driver import find_source
+    from mixsynth.engine.dask import find_source
     from mixsynth.metrics.dask_compare import compare_dask
 
     settings.check()

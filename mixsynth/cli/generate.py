@@ -340,7 +340,7 @@ def _what_was_written(
 
 def _generate_dask(settings: DaskSettings, quiet: bool, **job: Any) -> None:
     """generate --engine dask: everything checked before the cluster starts."""
-    from mixsynth.engine.dask.driver import DaskGenerateJob
+    from mixsynth.engine.dask import DaskGenerateJob
 
     settings.check()
     dask_job = DaskGenerateJob(**job, say=(lambda line: None) if quiet else say)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.choices import TableFormat
-from mixsynth.engine.dask.driver import Source, _Tracker, find_source, read_partitions
+from mixsynth.engine.dask import Source, Tracker, find_source, read_partitions
 from mixsynth.errors import MixsynthError
 
 #: Figures computed over every row; everything else in the report is sampled.
@@ -168,7 +168,7 @@ class TableStatistics:
 
 def table_statistics(
     client: Any,
-    tracker: _Tracker,
+    tracker: Tracker,
     source: Source,
     encoding: str,
     sample_rows: int,
@@ -233,7 +233,7 @@ def compare_dask(
     if sample_rows < 2:
         raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
     sources = [find_source(real, input_format), find_source(synthetic, input_format)]
-    tracker = _Tracker(on_progress)
+    tracker = Tracker(on_progress)
     seeds = np.random.SeedSequence(seed).spawn(2)
     real_stats = table_statistics(
         client, tracker, sources[0], encoding, sample_rows, seeds[0], categorical, 1

@@ -16,7 +16,7 @@ from mixsynth.choices import Bounds
 from mixsynth.semantics.types import ColumnSemantics, SemanticType
 
 if TYPE_CHECKING:
-    from mixsynth.semantics.fakes import KeyShare
+    from mixsynth.semantics.keys import KeyShare
 
 #: Rescale-and-fold rounds in :func:`bound_keeping_variance`; each halves what is left.
 BOUND_ROUNDS = 4
@@ -135,11 +135,11 @@ def made_up_values(
     """``count`` values for a column whose real values must never appear: fresh keys
     for ids, Faker's fakes for personal data, fake sentences for free text. ``share``:
     a partition's share of a table's keys (the Dask engine), kept apart from the other
-    partitions' (see :class:`~mixsynth.semantics.fakes.KeyShare`)."""
-    from mixsynth.semantics import fakes
+    partitions' (see :class:`~mixsynth.semantics.keys.KeyShare`)."""
+    from mixsynth.semantics import fakes, keys
 
     if meaning.sdtype is SemanticType.ID:
-        return fakes.fresh_ids(real, count, rng, share)
+        return keys.fresh_ids(real, count, rng, share)
     if meaning.sdtype is SemanticType.TEXT:
         lengths = np.array([len(str(v)) for v in real[:10_000]])
         return fakes.fake_text(count, rng, locale, lengths, real)
