@@ -22,7 +22,7 @@ from mixsynth.choices import Bounds, Method
 from mixsynth.engine.balance import SamplingStrategy, new_rows_per_class, oversample
 from mixsynth.engine.options import DEFAULTS, synthesis_options
 from mixsynth.engine.weights import WeightDistribution
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 
 
 class MixupOverSampler(BaseEstimator):
@@ -128,7 +128,7 @@ class MixupOverSampler(BaseEstimator):
         if k is None:
             return None
         if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-            raise MixsynthError(f"k_neighbors must be None or an integer >= 1, got {k!r}")
+            raise OptionError(f"k_neighbors must be None or an integer >= 1, got {k!r}")
         return int(k)
 
 
@@ -137,14 +137,14 @@ def _checked(X: Any, y: Any) -> tuple[Any, np.ndarray]:
     import pandas as pd
 
     if hasattr(X, "toarray") or hasattr(X, "sparse"):
-        raise MixsynthError("sparse X is not supported", "give a dense array or a DataFrame")
+        raise InputError("sparse X is not supported", "give a dense array or a DataFrame")
     if isinstance(X, pd.DataFrame):
         frame = X.reset_index(drop=True)
         frame.columns = [str(c) for c in X.columns]
     else:
         array = np.asarray(X)
         if array.ndim != 2:
-            raise MixsynthError(
+            raise InputError(
                 f"X must be 2-D (rows x features), got {array.ndim} dimension(s)",
                 "reshape it, e.g. X.reshape(-1, 1) for one feature",
             )
@@ -153,14 +153,14 @@ def _checked(X: Any, y: Any) -> tuple[Any, np.ndarray]:
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels.ravel()
     if labels.ndim != 1:
-        raise MixsynthError("y must hold one label per row (1-D)", "give a 1-D array or a Series")
+        raise InputError("y must hold one label per row (1-D)", "give a 1-D array or a Series")
     if len(labels) != len(frame):
-        raise MixsynthError(
+        raise InputError(
             f"X has {len(frame)} rows but y has {len(labels)} labels",
             "give one label per row of X",
         )
     if pd.isna(labels).any():
-        raise MixsynthError("y has missing labels", "drop the rows without a label first")
+        raise InputError("y has missing labels", "drop the rows without a label first")
     return frame, labels
 
 
@@ -171,7 +171,7 @@ def _generator(random_state: Any) -> np.random.Generator:
     try:
         return np.random.default_rng(random_state)
     except (TypeError, ValueError):
-        raise MixsynthError(
+        raise OptionError(
             f"cannot use random_state {random_state!r}",
             "give None, an integer or a numpy Generator",
         ) from None

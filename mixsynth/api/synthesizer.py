@@ -23,7 +23,7 @@ from mixsynth.engine.memory import run_generations, synthesize
 from mixsynth.engine.options import DEFAULTS, Generation, synthesis_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError
 from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
@@ -147,7 +147,7 @@ class MixupSynthesizer:
         rng = self._generator(seed)
         parts = [self._sample(c.num_rows, rng, c.column_values) for c in conditions]
         if not parts:
-            raise MixsynthError("no conditions given", "give a list of Condition(...)")
+            raise OptionError("no conditions given", "give a list of Condition(...)")
         return columns_of(parts[0]).concat(parts)
 
     def generations(
@@ -157,7 +157,7 @@ class MixupSynthesizer:
         model-collapse experiment); each :class:`Generation` holds its table as ``.frame``."""
         self._check_fitted()
         if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
-            raise MixsynthError(f"generations must be an integer >= 1, got {generations!r}")
+            raise OptionError(f"generations must be an integer >= 1, got {generations!r}")
         options = dataclasses.replace(self.options, rows=_row_count(num_rows, len(self._data)))
         start = int(self._rng.integers(2**63)) if seed is None else seed
         return run_generations(self._data, options, generations, start, self._reference)
@@ -175,7 +175,7 @@ class MixupSynthesizer:
 
     def _check_fitted(self) -> None:
         if self._data is None:
-            raise MixsynthError("the synthesizer is not fitted yet", "call .fit(data) first")
+            raise NotFittedError("the synthesizer is not fitted yet", "call .fit(data) first")
 
     # Description ------------------------------------------------------------------
 
@@ -219,19 +219,19 @@ class MixupSynthesizer:
             with open(path, "rb") as handle:
                 saved = pickle.load(handle)
         except OSError as error:
-            raise MixsynthError(
+            raise InputError(
                 f"cannot read {str(path)!r}: {error.strerror or error}",
                 "give the path of a file written by MixupSynthesizer.save",
             ) from None
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             saved = None
         if not (isinstance(saved, dict) and isinstance(saved.get("synthesizer"), cls)):
-            raise MixsynthError(
+            raise InputError(
                 f"{str(path)!r} is not a saved MixupSynthesizer",
                 "give the path of a file written by MixupSynthesizer.save",
             )
         if saved.get("mixsynth_synthesizer") != SAVE_FORMAT:
-            raise MixsynthError(
+            raise InputError(
                 f"{str(path)!r} was saved by another version of mixsynth",
                 "fit the synthesizer again with this version and save it anew",
             )
@@ -252,7 +252,7 @@ def _as_table(data: Any) -> Any:
 
     if isinstance(data, pd.DataFrame):
         return data.copy()  # later edits to the caller's frame must not change the fit
-    raise MixsynthError(
+    raise InputError(
         f"cannot fit on a {type(data).__name__}",
         "give a pandas DataFrame, a pyarrow Table or the path of a CSV or Parquet file",
     )
@@ -263,7 +263,7 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     if num_rows is None and default is not None:
         return default
     if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
-        raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
+        raise OptionError(f"num_rows must be an integer >= 1, got {num_rows!r}")
     return int(num_rows)
 
 
@@ -278,7 +278,7 @@ def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None
         return load_metadata(metadata)
     columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
     if not isinstance(columns, Mapping):
-        raise MixsynthError(
+        raise OptionError(
             "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
             'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
         )
@@ -288,14 +288,14 @@ def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None
         entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
         unknown = sorted(set(entry) - facts - {"sdtype"})
         if unknown:
-            raise MixsynthError(
+            raise OptionError(
                 f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
                 f"keys are: sdtype, {', '.join(sorted(facts))}",
             )
         try:
             sdtype = SemanticType(entry.pop("sdtype", None))
         except ValueError:
-            raise MixsynthError(
+            raise OptionError(
                 f"metadata gives column {name!r} no known sdtype",
                 f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
             ) from None

@@ -19,7 +19,7 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
-from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
+from mixsynth.errors import MixsynthError, MixsynthWarning, OutputError, one_line
 
 if TYPE_CHECKING:
     pass
@@ -158,7 +158,7 @@ def stdout_console() -> Any:
 def require_stdout() -> None:
     """Refuse, before any work, a command whose result goes to a closed stdout (``>&-``)."""
     if sys.stdout is None:
-        raise MixsynthError(
+        raise OutputError(
             "stdout is closed, so the result cannot be shown",
             "run the command with stdout open (or write the result to a file)",
         )

@@ -23,7 +23,7 @@ from mixsynth.engine.weights import (
     DEFAULT_EPS,
     SPEC_HELP,
 )
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthWarning, OptionError
 
 if TYPE_CHECKING:
     from mixsynth.engine.options import SynthesisOptions
@@ -46,9 +46,9 @@ def parse_eps(text: str) -> tuple[float, float]:
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:
-        raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
+        raise OptionError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
     if len(values) not in (1, 2):
-        raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
+        raise OptionError(f"--eps takes one or two numbers, got {text!r}")
     if max(values) > USEFUL_EPS:
         warnings.warn(
             f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
@@ -192,7 +192,7 @@ def parse_balance(text: str) -> tuple[str, str | float]:
     """'label' or 'label=minority' (or 'label=0.5', a ratio) as (column, strategy)."""
     column, _, strategy = text.rpartition("=") if "=" in text else (text, "", "auto")
     if not column:
-        raise MixsynthError(f"cannot read --balance {text!r}", "give COLUMN or COLUMN=STRATEGY")
+        raise OptionError(f"cannot read --balance {text!r}", "give COLUMN or COLUMN=STRATEGY")
     try:
         return column, float(strategy)
     except ValueError:
@@ -230,9 +230,7 @@ def refuse_dask_only(given: dict[str, bool]) -> None:
     """Options of the Dask engine are refused without --engine dask (they would be ignored)."""
     for option, is_given in given.items():
         if is_given:
-            raise MixsynthError(
-                f"{option} needs --engine dask", "add --engine dask or leave it out"
-            )
+            raise OptionError(f"{option} needs --engine dask", "add --engine dask or leave it out")
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from mixsynth.choices import (
     Engine,
     TableFormat,
 )
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 if TYPE_CHECKING:
     pass
@@ -153,7 +153,7 @@ def compare(
     outputs = {"json": json_path, "markdown": markdown_path, "html": html_path}
     to_stdout = [f"--{kind}" for kind, path in outputs.items() if path == STDIO]
     if len(to_stdout) > 1:
-        raise MixsynthError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
+        raise OptionError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
     if to_stdout or not quiet:
         require_stdout()
     check_distinct(
@@ -161,7 +161,7 @@ def compare(
         (real, synthetic),
     )
     if real == STDIO and synthetic == STDIO:
-        raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
+        raise OptionError("only one of REAL and SYNTH can be - (stdin)")
     thresholds = thresholds_from(
         load_config(config) if config is not None else None,
         {

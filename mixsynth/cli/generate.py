@@ -44,7 +44,7 @@ from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
 )
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 if TYPE_CHECKING:
     pass
@@ -267,7 +267,7 @@ def generate(
         }
         for option, (given, hint) in refused.items():
             if given:
-                raise MixsynthError(f"{option} cannot be used with --engine dask", hint)
+                raise OptionError(f"{option} cannot be used with --engine dask", hint)
         _generate_dask(
             DaskSettings(scheduler, workers, memory_limit, dashboard),
             quiet,
@@ -287,11 +287,11 @@ def generate(
     refuse_dask_only(dask_options)
 
     if generations < 1:
-        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+        raise OptionError(f"--generations must be at least 1, got {generations}")
     if output is None and out_dir is None:
-        raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
+        raise OptionError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
     if resume and out_dir is None:
-        raise MixsynthError("--resume needs --out-dir", "give the --out-dir of the interrupted run")
+        raise OptionError("--resume needs --out-dir", "give the --out-dir of the interrupted run")
     check_input(input, input_format)
     if output is not None:
         check_output(output, force, (input,))

@@ -24,7 +24,7 @@ from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
 )
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 if TYPE_CHECKING:
     pass
@@ -62,9 +62,9 @@ def weights_command(
     """
     require_stdout()
     if generations < 1:
-        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+        raise OptionError(f"--generations must be at least 1, got {generations}")
     if rows is not None and rows < 1:
-        raise MixsynthError(f"--rows must be at least 1, got {rows}")
+        raise OptionError(f"--rows must be at least 1, got {rows}")
     options = build_options(
         method, weights, mix_strength, eps, finite_sample and rows is not None, pairing=pairing
     )

@@ -29,7 +29,7 @@ from mixsynth.columns.kinds import (
     number_encoding,
     time_encoding,
 )
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import OptionError, column_hint
 
 __all__ = [
     "MISSING_TIME",
@@ -77,7 +77,7 @@ def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec
     forced = set(categorical)
     unknown = forced - {str(c) for c in columns.names}
     if unknown:
-        raise MixsynthError(
+        raise OptionError(
             f"--categorical column {sorted(unknown)[0]!r} is not in the table",
             column_hint(sorted(unknown)[0], columns.names),
         )
@@ -106,6 +106,6 @@ def check_by(names: Sequence[Any], by: Sequence[str]) -> None:
     """Refuse ``--by`` columns the table does not have."""
     missing = [c for c in by if c not in names]
     if missing:
-        raise MixsynthError(
+        raise OptionError(
             f"--by column {missing[0]!r} is not in the table", column_hint(missing[0], names)
         )

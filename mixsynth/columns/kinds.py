@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError
 
 #: How missing timestamps are held while a time column is an int64 vector (pandas' NaT).
 MISSING_TIME = np.iinfo(np.int64).min
@@ -173,10 +173,10 @@ def duplicated_names(names: Sequence[Any]) -> list:
 def check_column_names(names: Sequence[Any]) -> None:
     """Refuse tables mixsynth cannot represent faithfully: no columns, duplicate names."""
     if len(names) == 0:
-        raise MixsynthError("the table has no columns", "give a table with a header row")
+        raise InputError("the table has no columns", "give a table with a header row")
     dups = sorted({str(name) for name in duplicated_names(names)})
     if dups:
-        raise MixsynthError(
+        raise InputError(
             f"duplicate column names: {', '.join(repr(d) for d in dups)}",
             "rename the columns so that each name is unique",
         )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, columns_of
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 if TYPE_CHECKING:
     from mixsynth.engine.reference import Reference
@@ -46,7 +46,7 @@ def parse_where(texts: list[str] | tuple[str, ...]) -> dict[str, str]:
     for text in texts:
         column, sep, value = text.partition("=")
         if not sep or not column:
-            raise MixsynthError(
+            raise OptionError(
                 f"cannot read --where {text!r}", "give COLUMN=VALUE, e.g. --where species=Adelie"
             )
         conditions[column] = value
@@ -62,20 +62,20 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
     kinds = {spec.name: spec.kind for spec in reference.schema}
     for column in conditions:
         if column not in kinds:
-            raise MixsynthError(
+            raise OptionError(
                 f"condition on {column!r}, which is not a column of the table",
                 f"columns are: {', '.join(map(str, kinds))}",
             )
         if column in reference.real_values:  # a made-up column (without keep_pii)
             meaning = reference.semantics.columns[str(column)]
-            raise MixsynthError(
+            raise OptionError(
                 f"cannot condition on {column!r}: it is {meaning.describe()}, whose "
                 "synthetic values are made up, never a real one",
                 "condition on categorical or boolean columns, or give that column another "
                 "sdtype in the metadata",
             )
         if kinds[column].is_mixed:
-            raise MixsynthError(
+            raise OptionError(
                 f"cannot condition on {column!r}: its values ({kinds[column].value}) are "
                 "mixed from two rows into new numbers, so no exact value can be kept",
                 "condition on categorical or boolean columns, or have this column copied "
@@ -85,7 +85,7 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
     for column, value in conditions.items():
         alone = column_equals(table, column, value, kinds[column])
         if not alone.any():
-            raise MixsynthError(
+            raise OptionError(
                 f"no row has {column} = {value!r}",
                 f"values of {column!r} include: {', '.join(_some_values(table, column))}",
             )
@@ -93,7 +93,7 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         wanted = ", ".join(f"{c} = {v!r}" for c, v in conditions.items())
-        raise MixsynthError(
+        raise OptionError(
             f"no row has all of {wanted}",
             "each condition alone matches rows, but no row matches them together; drop one of them",
         )
@@ -155,7 +155,7 @@ def _as_scalar(value: Any, data_type: Any, column: str, kind: ColumnKind) -> Any
         text = pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data))
         return pc.cast(text, data_type)[0]
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        raise MixsynthError(
+        raise OptionError(
             f"cannot compare {kind.value} column {column!r} ({data_type}) with {value!r}",
             "give a value of the column's type",
         ) from None

@@ -24,7 +24,7 @@ from mixsynth.engine.weights import (
     solve_epbeta,
     vanilla_default,
 )
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthError, MixsynthWarning, OptionError
 from mixsynth.semantics.types import TableMetadata
 
 
@@ -64,15 +64,15 @@ class SynthesisOptions:
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
         if self.rows is not None and self.rows < 1:
-            raise MixsynthError(f"--rows must be at least 1, got {self.rows}")
+            raise OptionError(f"--rows must be at least 1, got {self.rows}")
         if self.weights is not None:
             if self.method is Method.VANILLA and not self.weights.is_vanilla:
-                raise MixsynthError(
+                raise OptionError(
                     f"--method vanilla takes weights inside [0, 1], got {self.weights.label()}",
                     "use --method generalized for epbeta weights",
                 )
             if self.method is Method.GENERALIZED and self.weights.is_vanilla:
-                raise MixsynthError(
+                raise OptionError(
                     f"--method generalized needs weights that leave [0, 1], "
                     f"got {self.weights.label()}",
                     "use --method vanilla for beta/uniform weights",
@@ -136,12 +136,12 @@ E = TypeVar("E", bound=Enum)
 
 
 def choice(enum: type[E], value: E | str, name: str) -> E:
-    """An enum member from itself or its value, or a MixsynthError naming the choices."""
+    """An enum member from itself or its value, or an OptionError naming the choices."""
     try:
         return enum(value.lower() if isinstance(value, str) else value)
     except ValueError:
         choices = ", ".join(repr(member.value) for member in enum)
-        raise MixsynthError(f"unknown {name} {value!r}", f"give one of {choices}") from None
+        raise OptionError(f"unknown {name} {value!r}", f"give one of {choices}") from None
 
 
 def synthesis_options(

@@ -20,7 +20,7 @@ from mixsynth.columns import (
     infer_schema,
 )
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning
 from mixsynth.semantics.treatments import (
     mass_rows,
 )
@@ -50,7 +50,7 @@ class Reference:
         """The reference of a DataFrame or a pyarrow Table under ``options``."""
         options = options or SynthesisOptions()
         if len(table) == 0:
-            raise MixsynthError("the table has no rows", "give a table with at least one row")
+            raise InputError("the table has no rows", "give a table with at least one row")
         storage = infer_schema(table, options.categorical)
         semantics = table_semantics(table, storage, options)
         columns = columns_of(table)
@@ -226,7 +226,7 @@ def table_semantics(
     for spec in storage:
         meaning = semantics.columns[str(spec.name)]
         if meaning.sdtype.is_mixed and not spec.kind.is_mixed:
-            raise MixsynthError(
+            raise InputError(
                 f"column {str(spec.name)!r} is {meaning.sdtype.value} in the metadata but "
                 f"stored as {spec.dtype}, which cannot be mixed",
                 "store it as numbers or dates, or give it another sdtype in the metadata",

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING
 import pyarrow as pa
 
 from mixsynth.choices import STDIO
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OutputError
 
 if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
     pass
@@ -41,20 +41,20 @@ def source_bytes(source: str) -> pa.Buffer | str:
 def stdin_bytes() -> bytes:
     """All of stdin; a closed stdin (``<&-``) is a bad input, not a crash."""
     if sys.stdin is None:
-        raise MixsynthError("stdin is closed", "pipe a table in, or give a file path")
+        raise InputError("stdin is closed", "pipe a table in, or give a file path")
     return sys.stdin.buffer.read()
 
 
 def stdout_buffer() -> IO[bytes]:
     """stdout as bytes; a closed stdout (``>&-``) is a bad usage, not a crash."""
     if sys.stdout is None:
-        raise MixsynthError(
+        raise OutputError(
             "stdout is closed, so nothing can be written to it", "give a file path instead of -"
         )
     return sys.stdout.buffer
 
 
-def compressed_format(head: bytes) -> MixsynthError | None:
+def compressed_format(head: bytes) -> InputError | None:
     """A clear error for compressed files and archives, which look like binary garbage."""
     kinds = {
         b"\x1f\x8b": ("gzip-compressed", "decompress it first, e.g. gunzip -k FILE"),
@@ -66,7 +66,7 @@ def compressed_format(head: bytes) -> MixsynthError | None:
         kinds[head[:3]] = ("bzip2-compressed", "decompress it first, e.g. bunzip2 -k FILE")
     for magic, (what, hint) in kinds.items():
         if head.startswith(magic):
-            return MixsynthError(what, hint)
+            return InputError(what, hint)
     return None
 
 
@@ -78,7 +78,7 @@ def head_of(source: pa.Buffer | str, size: int = HEAD_BYTES) -> bytes:
         with open(source, "rb") as handle:
             return handle.read(size)
     except OSError as error:
-        raise MixsynthError(f"cannot read {source!r}: {error.strerror or error}") from None
+        raise InputError(f"cannot read {source!r}: {error.strerror or error}") from None
 
 
 def all_bytes(source: pa.Buffer | str) -> bytes:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from mixsynth.choices import STDIO, THREADS, TableFormat
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OutputError
 from mixsynth.io.convert import frame_to_arrow
 from mixsynth.io.source import first_line, raise_if_out_of_memory, stdout_buffer
 
@@ -130,7 +130,7 @@ def check_writable(schema: pa.Schema, fmt: TableFormat) -> None:
         return
     for field in schema:
         if _csv_cannot_hold(field.type):
-            raise MixsynthError(
+            raise OutputError(
                 f"column {field.name!r} holds {field.type} values, which CSV cannot hold",
                 "write Parquet instead: a .parquet output or --format parquet",
             )
@@ -221,7 +221,7 @@ def _dictionary_columns(schema: pa.Schema) -> list[str] | bool:
     return [field.name for field in schema if not pa.types.is_floating(field.type)]
 
 
-def _write_error(dest: str, error: BaseException) -> MixsynthError:
+def _write_error(dest: str, error: BaseException) -> OutputError:
     """A failed write, said plainly; the previous file (if any) is untouched by then."""
     import errno
 
@@ -233,7 +233,7 @@ def _write_error(dest: str, error: BaseException) -> MixsynthError:
         hint = "check the folder's permissions; any previous file is unchanged"
     else:
         hint = "any previous file is unchanged"
-    return MixsynthError(f"cannot write {dest!r}: {reason}", hint)
+    return OutputError(f"cannot write {dest!r}: {reason}", hint)
 
 
 @contextlib.contextmanager

@@ -25,7 +25,14 @@ from mixsynth.engine.conditions import matching_rows, take_rows
 from mixsynth.engine.memory import GenerationStream, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthError, RunInterrupted
+from mixsynth.errors import (
+    InputError,
+    MixsynthError,
+    OptionError,
+    OutputError,
+    ResumeError,
+    RunInterrupted,
+)
 from mixsynth.io import (
     STDIO,
     ArrowTable,
@@ -90,7 +97,7 @@ def check_memory(rows: int, columns: int) -> None:
         return
     needed = rows * (columns + 4) * 8
     if needed > physical:
-        raise MixsynthError(
+        raise OptionError(
             f"{rows} rows need at least {needed / 2**30:.3g} GiB, more than this "
             f"machine's {physical / 2**30:.3g} GiB",
             "give fewer --rows",
@@ -101,8 +108,8 @@ def _read_record(path: Path) -> dict:
     """The run record, checked field by field: a damaged or hand-edited record is one
     clear refusal, not a crash half-way through a resume."""
 
-    def damaged(what: str) -> MixsynthError:
-        return MixsynthError(
+    def damaged(what: str) -> ResumeError:
+        return ResumeError(
             f"cannot resume: {str(path)!r} is damaged ({what})",
             "start again with --force (without --resume)",
         )
@@ -247,9 +254,7 @@ class GenerateJob:
         except MixsynthError as error:
             if self.out_dir is None or done == 0:
                 raise
-            raise MixsynthError(
-                f"{error.message}; {self._how_far(done, fmt)}", error.hint
-            ) from None
+            raise type(error)(f"{error.message}; {self._how_far(done, fmt)}", error.hint) from None
         if start >= self.generations and self.output is not None:
             # Resumed a run that had already finished: -o still gets the last generation.
             write_table(frame, self.output, fmt, schema)
@@ -275,7 +280,7 @@ class GenerateJob:
     def _check_distinct(self, fmt: TableFormat) -> None:
         """Every output of the run is its own file, and none is the input."""
         if STDIO == self.report == self.output:
-            raise MixsynthError(
+            raise OptionError(
                 "-o - and --report - both ask for stdout", "write one of them to a file"
             )
         outputs = [("-o", self.output), ("--report", self.report)]
@@ -289,7 +294,7 @@ class GenerateJob:
                 continue
             real = os.path.realpath(path)
             if os.path.dirname(real) == folder and run_files.fullmatch(os.path.basename(real)):
-                raise MixsynthError(
+                raise OutputError(
                     f"{option} {path!r} is one of the files the run writes in --out-dir "
                     f"{str(self.out_dir)!r}",
                     "give it a path outside that folder, or another name",
@@ -301,12 +306,12 @@ class GenerateJob:
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise MixsynthError(
+            raise OutputError(
                 f"cannot create --out-dir {str(self.out_dir)!r}: {error.strerror or error}",
                 "give a folder path that can be created",
             ) from None
         if not os.access(self.out_dir, os.W_OK | os.X_OK):
-            raise MixsynthError(
+            raise OutputError(
                 f"cannot write in --out-dir {str(self.out_dir)!r}", "check its permissions"
             )
 
@@ -364,7 +369,7 @@ class GenerateJob:
         """--balance makes one table (real rows + new ones); refuse what does not fit."""
         if self.balance is None:
             if self.only_new:
-                raise MixsynthError("--only-new needs --balance", "give --balance COLUMN")
+                raise OptionError("--only-new needs --balance", "give --balance COLUMN")
             return
         clashes = {
             "--generations": self.generations > 1,
@@ -374,24 +379,24 @@ class GenerateJob:
         }
         for option, clash in clashes.items():
             if clash:
-                raise MixsynthError(
+                raise OptionError(
                     f"--balance cannot be combined with {option}",
                     "--balance writes one table: the real rows and the new ones of each class",
                 )
         if self.output is None:
-            raise MixsynthError("--balance needs -o OUTPUT", "give -o OUTPUT (- for stdout)")
+            raise OptionError("--balance needs -o OUTPUT", "give -o OUTPUT (- for stdout)")
 
     def _write_balanced(self, table: Any, reference: Reference, fmt: TableFormat) -> None:
         """The real rows (unless --only-new), then each class's new rows, mixed inside it."""
         column, strategy = self.balance
         spec = next((s for s in reference.schema if s.name == column), None)
         if spec is None:
-            raise MixsynthError(
+            raise OptionError(
                 f"--balance column {column!r} is not in the table",
                 f"columns are: {', '.join(s.name for s in reference.schema)}",
             )
         if spec.missing:
-            raise MixsynthError(
+            raise InputError(
                 f"--balance column {column!r} has {spec.missing} missing value(s)",
                 "every row needs a class: drop or fill those rows first",
             )
@@ -448,7 +453,7 @@ class GenerateJob:
         assert self.out_dir is not None
         record_path = self.out_dir / RUN_RECORD
         if not record_path.exists():
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: {str(self.out_dir)!r} has no {RUN_RECORD}, so there is no "
                 "run to resume (or its seed and options are unknown)",
                 "run without --resume to start a new run; --force replaces files already there",
@@ -456,7 +461,7 @@ class GenerateJob:
         record = _read_record(record_path)
         recorded_seed, completed = record["seed"], record["completed"]
         if self.seed is not None and self.seed != recorded_seed:
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: --seed {self.seed} differs from the interrupted run's "
                 f"seed {recorded_seed}",
                 f"give --seed {recorded_seed} or leave --seed out",
@@ -474,14 +479,14 @@ class GenerateJob:
         if record.get("input") != settings["input"]:
             differ.insert(0, "the input's content has changed")
         if differ:
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: this is not the run recorded in {str(record_path)!r} "
                 f"({'; '.join(differ)})",
                 "repeat the interrupted run's input and options, or start again with --force",
             )
         for index in range(1, completed + 1):
             if not generation_file(self.out_dir, index, fmt).exists():
-                raise MixsynthError(
+                raise ResumeError(
                     f"cannot resume: {generation_file(self.out_dir, index, fmt).name} of the "
                     f"interrupted run is missing from {str(self.out_dir)!r}",
                     "start again with --force (without --resume)",
@@ -495,7 +500,7 @@ class GenerateJob:
         for index in range(1, self.generations + 1):
             existing = generation_file(self.out_dir, index, fmt)
             if existing.exists() and not (self.force or self.resume):
-                raise MixsynthError(
+                raise OutputError(
                     f"output {str(existing)!r} already exists",
                     "give --resume to continue that run, or --force to overwrite it",
                 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import InputError, OptionError, column_hint
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean
 from mixsynth.metrics.pairs import compare_pairs, quality_scores
 from mixsynth.metrics.privacy import (
@@ -42,7 +42,7 @@ def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> N
         return
     needed = 32 * columns * (real_rows + synthetic_rows)
     if needed > physical:
-        raise MixsynthError(
+        raise InputError(
             f"comparing {columns} columns of {real_rows} and {synthetic_rows} rows needs at "
             f"least {needed / 2**30:.3g} GiB, more than this machine's {physical / 2**30:.3g} GiB",
             "compare fewer columns or a sample of the rows",
@@ -65,7 +65,7 @@ def compare_tables(
     not mixed numbers, for the unique-value leak figure; inferred without it.
     """
     if sample_rows < 2:
-        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+        raise OptionError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise
         return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata)
 
@@ -101,7 +101,7 @@ def _compare(
     if made_up:
         schema["made_up"] = made_up
     if target is not None and target not in {c.name for c in columns}:
-        raise MixsynthError(
+        raise OptionError(
             f"--target column {target!r} is not compared",
             column_hint(target, [c.name for c in columns]),
         )

@@ -16,7 +16,7 @@ import pandas as pd
 
 from mixsynth.columns import ColumnKind
 from mixsynth.columns.frame import check_columns, column_kind
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 
 if TYPE_CHECKING:
     pass
@@ -161,11 +161,11 @@ def align(
     for name, frame in (("real", real), ("synthetic", synthetic)):
         check_columns(frame)
         if len(frame) == 0:
-            raise MixsynthError(f"the {name} table has no rows", "give at least one data row")
+            raise InputError(f"the {name} table has no rows", "give at least one data row")
     forced = {str(c) for c in categorical}
     unknown = sorted(forced - {str(c) for c in [*real.columns, *synthetic.columns]})
     if unknown:
-        raise MixsynthError(
+        raise OptionError(
             f"--categorical column {unknown[0]!r} is in neither table",
             f"columns are: {', '.join(map(str, real.columns))}",
         )
@@ -216,7 +216,7 @@ def align(
             r, s = hashable(r.reset_index(drop=True)), hashable(s.reset_index(drop=True))
             columns.append(Column(key, kind_r, r, s))
     if not columns:
-        raise MixsynthError(
+        raise InputError(
             "no column in common between the real and synthetic tables "
             "(same name and a compatible kind)",
             f"real columns: {', '.join(map(str, real.columns))}; "

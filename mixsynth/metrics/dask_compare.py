@@ -20,7 +20,7 @@ import numpy as np
 
 from mixsynth.choices import TableFormat
 from mixsynth.engine.dask import Source, Tracker, find_source, read_partitions
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 
 #: Figures computed over every row; everything else in the report is sampled.
 EXACT_FIGURES = [
@@ -189,7 +189,7 @@ def table_statistics(
     results: list[PartStatistics] = tracker.run(client, tasks, more=more)
     rows = sum(r.rows for r in results)
     if rows == 0:
-        raise MixsynthError(f"{source.path!r} has no rows", "give a table with at least one row")
+        raise InputError(f"{source.path!r} has no rows", "give a table with at least one row")
     keys = np.concatenate([r.keys for r in results])
     chosen = np.zeros(len(keys), dtype=bool)
     chosen[np.argsort(keys, kind="stable")[:sample_rows]] = True
@@ -202,7 +202,7 @@ def table_statistics(
     moments = complete = None
     for r in results:
         if r.names != names:
-            raise MixsynthError(
+            raise InputError(
                 f"the partitions of {source.path!r} disagree on the numeric columns",
                 "give files with the same columns and types",
             )
@@ -231,7 +231,7 @@ def compare_dask(
     from mixsynth.metrics import clean, compare_tables
 
     if sample_rows < 2:
-        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+        raise OptionError(f"--sample-rows must be at least 2, got {sample_rows}")
     sources = [find_source(real, input_format), find_source(synthetic, input_format)]
     tracker = Tracker(on_progress)
     seeds = np.random.SeedSequence(seed).spawn(2)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import InputError, OptionError, column_hint
 from mixsynth.metrics.compare import without_made_up
 from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
@@ -42,10 +42,10 @@ def split_holdout(
     (:func:`holdout_figures`).
     """
     if not 0 < holdout_share < 1:
-        raise MixsynthError(f"the holdout share must be between 0 and 1, got {holdout_share}")
+        raise OptionError(f"the holdout share must be between 0 and 1, got {holdout_share}")
     held = round(len(frame) * holdout_share)
     if held < 1 or held >= len(frame):
-        raise MixsynthError(
+        raise InputError(
             f"a holdout share of {holdout_share} of {len(frame)} rows leaves one side empty",
             "give a table with more rows",
         )
@@ -128,7 +128,7 @@ def holdout_figures(
         columns, _ = align(real, synthetic, categorical)
         columns, _ = without_made_up(columns, real_semantics(train, categorical))
         if target is not None and target not in {c.name for c in columns}:
-            raise MixsynthError(
+            raise OptionError(
                 f"--target column {target!r} is not compared",
                 column_hint(target, [c.name for c in columns]),
             )

@@ -283,12 +283,12 @@ def pair_figure(pair: dict, real: Any, synthetic: Any, seed: int = 0) -> Any:
 
 def plot_column(real: Any, synthetic: Any, column: str, categorical: Sequence[str] = ()) -> bytes:
     """``mixsynth plot``: the PNG of one column, real against synthetic."""
-    from mixsynth.errors import MixsynthError, column_hint
+    from mixsynth.errors import OptionError, column_hint
     from mixsynth.metrics import align, clean, compare_column
 
     names = [str(c) for c in real.columns]
     if column not in names:
-        raise MixsynthError(
+        raise OptionError(
             f"--column {column!r} is not in the real table", column_hint(column, names)
         )
     same = synthetic.loc[:, synthetic.columns.astype(str) == column]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 _ORDER = {PASS: 0, WARN: 1, FAIL: 2}
@@ -113,7 +113,7 @@ class Thresholds:
 def check_limit(rule: Rule, limit: Any, source: str) -> None:
     ok = isinstance(limit, int | float) and not isinstance(limit, bool)
     if not ok or not rule.low <= limit <= rule.high:  # NaN fails too
-        raise MixsynthError(
+        raise OptionError(
             f"{rule.name} ({source}) must be a number in [{rule.low:g}, {rule.high:g}], "
             f"got {limit!r}"
         )
@@ -131,14 +131,14 @@ def load_config(path: str | Path) -> dict:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        raise MixsynthError(f"--config file {str(path)!r} does not exist") from None
+        raise OptionError(f"--config file {str(path)!r} does not exist") from None
     except OSError as error:
-        raise MixsynthError(f"cannot read --config file {str(path)!r}: {error.strerror}") from None
+        raise OptionError(f"cannot read --config file {str(path)!r}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
-        raise MixsynthError(f"--config file {str(path)!r} is not valid TOML: {error}") from None
+        raise OptionError(f"--config file {str(path)!r} is not valid TOML: {error}") from None
     unknown = set(data) - {"thresholds", "columns"}
     if unknown:
-        raise MixsynthError(
+        raise OptionError(
             f"--config file {str(path)!r} has an unknown table [{sorted(unknown)[0]}]",
             'it may hold [thresholds] and [columns."NAME"]',
         )
@@ -150,7 +150,7 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
     thresholds = Thresholds.default()
     for name, value in ((config or {}).get("thresholds") or {}).items():
         if name not in RULE_BY_NAME:
-            raise MixsynthError(
+            raise OptionError(
                 f"unknown threshold {name!r} in --config",
                 f"known: {', '.join(RULE_BY_NAME)}",
             )
@@ -158,7 +158,7 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
             rule = RULE_BY_NAME[name]
             for key in value:
                 if key not in ("fail", "warn"):
-                    raise MixsynthError(f"{name} in --config takes fail and warn, not {key!r}")
+                    raise OptionError(f"{name} in --config takes fail and warn, not {key!r}")
             for key in ("fail", "warn"):
                 if key in value:
                     check_limit(rule, value[key], "--config")
@@ -171,7 +171,7 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
             thresholds.set(name, value, "--config")
     for column, table in ((config or {}).get("columns") or {}).items():
         if not isinstance(table, Mapping) or set(table) != {"max_variance_drift"}:
-            raise MixsynthError(f"[columns.{column!r}] in --config takes max_variance_drift only")
+            raise OptionError(f"[columns.{column!r}] in --config takes max_variance_drift only")
         check_limit(RULE_BY_NAME["max_variance_drift"], table["max_variance_drift"], "--config")
         thresholds.columns[str(column)] = float(table["max_variance_drift"])
     for name, value in options.items():

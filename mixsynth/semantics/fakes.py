@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 from mixsynth.semantics.keys import object_array, present_values, shaped_strings
 from mixsynth.semantics.types import GENERIC_PII, PII_SUBTYPES
 
@@ -49,7 +49,7 @@ def fake_values(
     repeats allowed, never a real value.
     """
     if count < 0:
-        raise MixsynthError(f"cannot make {count} values", "ask for zero or more")
+        raise OptionError(f"cannot make {count} values", "ask for zero or more")
     check_locale(locale)
     taken = (
         {str(v) for v in present_values(np.asarray(real, dtype=object))}
@@ -60,7 +60,7 @@ def fake_values(
         return shaped_strings(sorted(taken), count, rng)
     provider = PII_SUBTYPES.get(subtype)
     if provider is None:
-        raise MixsynthError(
+        raise OptionError(
             f"unknown personal-data subtype {subtype!r}{_did_you_mean(subtype, PII_SUBTYPES)}",
             f"use one of: {', '.join([*PII_SUBTYPES, GENERIC_PII])}",
         )
@@ -79,7 +79,7 @@ def fake_values(
             pool[value] = None
             misses = 0
     if not pool:
-        raise MixsynthError(
+        raise InputError(
             f"every fake {subtype} Faker made is a real value of the column",
             "the column has few distinct values: treat it as categorical in the metadata",
         )
@@ -140,7 +140,7 @@ def check_locale(locale: str) -> None:
     from faker.config import AVAILABLE_LOCALES
 
     if locale not in AVAILABLE_LOCALES:
-        raise MixsynthError(
+        raise OptionError(
             f"unknown locale {locale!r}{_did_you_mean(locale, AVAILABLE_LOCALES)}",
             "use a Faker locale such as en_US, en_GB, de_DE, fr_FR, es_ES, it_IT, ja_JP",
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning, OptionError
 
 #: Above this many spellings, keys are drawn position by position instead of by rank.
 _RANKABLE = 2**62
@@ -73,7 +73,7 @@ def fresh_ids(
     """
     real = np.asarray(real)
     if count < 0:
-        raise MixsynthError(f"cannot make {count} ids", "ask for zero or more")
+        raise OptionError(f"cannot make {count} ids", "ask for zero or more")
     before = share.before if share is not None else 0
     if real.dtype.kind in "iu":
         return _fresh_integers(real, count, before)
@@ -81,7 +81,7 @@ def fresh_ids(
         present = real[~np.isnan(real)]
         if np.all(present == np.round(present)):
             return _fresh_integers(present, count, before)
-        raise MixsynthError(
+        raise InputError(
             "an id column holds numbers with decimals",
             "treat the column as numerical, or make it text",
         )
@@ -98,7 +98,7 @@ def _fresh_integers(real: np.ndarray, count: int, before: int = 0) -> np.ndarray
     last = start + count - 1
     limit = np.iinfo(dtype).max if dtype.kind in "iu" else 2**53
     if count and last > limit:
-        raise MixsynthError(
+        raise InputError(
             f"{before + count} new ids after the real maximum {start - before - 1} do not "
             f"fit in {dtype}",
             "store the id column as text, or as a wider integer type",
@@ -122,7 +122,7 @@ def _present_strings(real: np.ndarray) -> list[str]:
     present = present_values(real)
     odd = next((v for v in present if not isinstance(v, str)), None)
     if odd is not None:
-        raise MixsynthError(
+        raise InputError(
             f"an id column mixes text with {type(odd).__name__} values such as {odd!r}",
             "store the column as text only, or as integers only",
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mixsynth.engine.dask.tasks import first_line
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import ClusterError, OptionError
 
 
 @contextlib.contextmanager
@@ -28,7 +28,7 @@ def dask_client(
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as error:
-            raise MixsynthError(
+            raise ClusterError(
                 f"cannot reach the Dask scheduler at {scheduler!r}: {first_line(error)}",
                 "start one (dask-scheduler, then dask-worker ADDRESS) or leave out --scheduler",
             ) from None
@@ -72,17 +72,17 @@ def check_cluster_options(
 ) -> None:
     """Refuse cluster options that cannot be honoured, before anything starts."""
     if scheduler is not None and (workers is not None or memory_limit is not None):
-        raise MixsynthError(
+        raise OptionError(
             "--workers and --memory-limit size a local cluster; with --scheduler the "
             "cluster's workers were sized when they were started",
             "leave them out, or leave out --scheduler",
         )
     if scheduler is not None and "://" not in scheduler:
-        raise MixsynthError(
+        raise OptionError(
             f"--scheduler {scheduler!r} is not an address", "give e.g. tcp://127.0.0.1:8786"
         )
     if workers is not None and workers < 1:
-        raise MixsynthError(f"--workers must be at least 1, got {workers}")
+        raise OptionError(f"--workers must be at least 1, got {workers}")
     if memory_limit is not None:
         from dask.utils import parse_bytes
 
@@ -91,7 +91,7 @@ def check_cluster_options(
         except (ValueError, TypeError):
             limit = 0
         if limit < 64 * 2**20:
-            raise MixsynthError(
+            raise OptionError(
                 f"cannot use --memory-limit {memory_limit!r}",
                 "give a size per worker of at least 64MiB, e.g. 2GiB",
             )
@@ -99,7 +99,7 @@ def check_cluster_options(
         import importlib.util
 
         if importlib.util.find_spec("bokeh") is None:
-            raise MixsynthError(
+            raise ClusterError(
                 "--dashboard needs the bokeh package, which is not installed",
                 "pip install 'bokeh>=3.1', or leave out --dashboard",
             )

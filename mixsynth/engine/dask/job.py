@@ -44,7 +44,7 @@ from mixsynth.engine.kernel import allocate_rows
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthWarning, OptionError
 from mixsynth.semantics.keys import KeyShare
 
 
@@ -86,17 +86,17 @@ class DaskGenerateJob:
         """Everything that can be refused before any work: input, outputs, options."""
         self.options.check()
         if self.options.keep_associations:
-            raise MixsynthError(
+            raise OptionError(
                 "the Dask engine cannot keep associations: the categories that explain "
                 "the numerical columns are chosen on the whole table at once",
                 "leave the option out, or use --engine memory",
             )
         if self.generations < 1:
-            raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
+            raise OptionError(f"--generations must be at least 1, got {self.generations}")
         if self.output is None and self.out_dir is None:
-            raise MixsynthError("no output given", "give -o FOLDER or --out-dir DIR")
+            raise OptionError("no output given", "give -o FOLDER or --out-dir DIR")
         if self.partition_rows is not None and self.partition_rows < MIN_PARTITION_ROWS:
-            raise MixsynthError(
+            raise OptionError(
                 f"--partition-rows must be at least {MIN_PARTITION_ROWS}, got "
                 f"{self.partition_rows}",
                 "THEORY §8: each partition needs a few hundred rows for its own target",

@@ -12,7 +12,7 @@ from pathlib import Path
 from mixsynth.engine.dask.sources import (
     Source,
 )
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OutputError
 
 #: Part files of an output dataset.
 PART_NAME = "part-{:05d}.parquet"
@@ -24,23 +24,23 @@ def check_dataset_output(dest: Path, force: bool, source: Source) -> None:
     for file in source.files:
         used = Path(file).absolute()
         if target == used or target in used.parents or used in target.parents:
-            raise MixsynthError(
+            raise OutputError(
                 f"output {str(dest)!r} overlaps the input {file!r}",
                 "write the output to another folder",
             )
     if dest.exists() and not force:
-        raise MixsynthError(f"output {str(dest)!r} already exists", "give --force to overwrite it")
+        raise OutputError(f"output {str(dest)!r} already exists", "give --force to overwrite it")
     if dest.exists() and not dest.is_dir() and not dest.is_file():
-        raise MixsynthError(
+        raise OutputError(
             f"output {str(dest)!r} is not a folder", "give a folder name for the dataset"
         )
     parent = target.parent
     while not parent.exists():  # --out-dir is created, as the in-memory engine does
         parent = parent.parent
     if not parent.is_dir():
-        raise MixsynthError(f"the folder of output {str(dest)!r} is not a folder", "check the path")
+        raise OutputError(f"the folder of output {str(dest)!r} is not a folder", "check the path")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise MixsynthError(
+        raise OutputError(
             f"cannot write in the folder of output {str(dest)!r}", "check its permissions"
         )
 

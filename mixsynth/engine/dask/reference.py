@@ -18,7 +18,7 @@ from mixsynth.engine.dask.sources import (
 from mixsynth.engine.dask.workers import releasing
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference, say_what_is_made_up
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning
 from mixsynth.semantics.types import SemanticType
 
 
@@ -58,11 +58,11 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     """
     present = [p.reference for p in parts if p.reference is not None]
     if not present:
-        raise MixsynthError(f"{where!r} has no rows", "give a table with at least one row")
+        raise InputError(f"{where!r} has no rows", "give a table with at least one row")
     first = present[0]
     for other in present[1:]:
         if [s.name for s in first.schema] != [s.name for s in other.schema]:
-            raise MixsynthError(
+            raise InputError(
                 f"the files of {where!r} do not all have the same columns in the same order",
                 "give files of one table",
             )
@@ -70,7 +70,7 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     for other in present[1:]:
         for a, b in zip(first.schema, other.schema, strict=True):
             if (a.kind, a.dtype) != (b.kind, b.dtype):
-                raise MixsynthError(
+                raise InputError(
                     f"the partitions of {where!r} disagree on column {a.name!r} "
                     f"({a.dtype} in one, {b.dtype} in another)",
                     "give files with the same column types",
@@ -137,7 +137,7 @@ def merge_semantics(parts: Sequence[Any], where: str) -> Any:
                 meaning.pii,
                 meaning.point_mass,
             ):
-                raise MixsynthError(
+                raise InputError(
                     f"the partitions of {where!r} disagree on what column {name!r} means "
                     f"({meaning.describe()}: {meaning.reason}; elsewhere "
                     f"{other.describe()}: {other.reason})",

@@ -11,7 +11,7 @@ from typing import Any
 
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
 from mixsynth.engine.dask.tasks import first_line
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError
 
 #: In-memory size aimed at per partition when rows are shuffled (Dask's own default).
 PARTITION_BYTES = 128 * 2**20
@@ -29,7 +29,7 @@ class Source:
 def find_source(source: str, input_format: TableFormat | None = None) -> Source:
     """The files of ``source`` (a Parquet dataset folder, a glob or one file), checked."""
     if source == STDIO:
-        raise MixsynthError(
+        raise InputError(
             "the Dask engine cannot read stdin (-): its workers read the files themselves",
             "give a file, a glob such as 'data/*.parquet' or a Parquet dataset folder",
         )
@@ -38,7 +38,7 @@ def find_source(source: str, input_format: TableFormat | None = None) -> Source:
         files = sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
         formats = {SUFFIXES[Path(f).suffix.lower()] for f in files}
         if formats != {TableFormat.PARQUET}:
-            raise MixsynthError(
+            raise InputError(
                 f"folder {source!r} is not a Parquet dataset (only .parquet files)",
                 "give a folder of .parquet files, or a glob such as 'data/*.csv'",
             )
@@ -46,14 +46,14 @@ def find_source(source: str, input_format: TableFormat | None = None) -> Source:
     files = sorted(glob.glob(source)) if glob.has_magic(source) else [source]
     files = [f for f in files if Path(f).is_file()]
     if not files:
-        raise MixsynthError(
+        raise InputError(
             f"input {source!r} matches no file", "check the path (quote a glob for the shell)"
         )
     if input_format is not None:
         return Source(source, files, input_format)
     formats = {SUFFIXES.get(Path(f).suffix.lower()) for f in files}
     if len(formats) != 1 or None in formats:
-        raise MixsynthError(
+        raise InputError(
             f"input {source!r} mixes formats or has files that are neither .csv nor .parquet",
             "match only .csv or only .parquet files, or give --input-format",
         )
@@ -77,7 +77,7 @@ def read_partitions(source: Source, encoding: str = "utf-8", schema: Any = None)
             return [delayed(read_row_groups)(f, groups) for f, groups in row_group_runs(source)]
         return [delayed(read_csv_file)(f, encoding, schema) for f in source.files]
     except (OSError, ValueError) as error:
-        raise MixsynthError(
+        raise InputError(
             f"cannot read {source.path!r}: {first_line(error)}",
             "check that every file is a table of the same columns",
         ) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mixsynth.errors import MixsynthError, one_line
+from mixsynth.errors import ClusterError, InputError, MixsynthError, one_line
 
 Progress = Callable[[int, int], None]  #: (tasks done, tasks known so far)
 
@@ -33,13 +33,13 @@ class Tracker:
         except MixsynthError:
             raise
         except KilledWorker:
-            raise MixsynthError(
+            raise ClusterError(
                 "Dask workers died running the job, most likely past their memory limit",
                 "give each worker more --memory-limit, fewer --workers, or a smaller "
                 "--partition-rows",
             ) from None
         except (ValueError, TypeError, OSError, KeyError) as error:
-            raise MixsynthError(
+            raise InputError(
                 f"a Dask task failed: {first_line(error)}",
                 "check that every input file holds the same columns and types",
             ) from None
