@@ -1,5 +1,5 @@
 """The Dask engine (generate/compare --engine dask) against the in-memory engine and
-THEORY.md §8, on a local cluster of two in-process workers, and once on real
+docs/theory.md ("Tables in parts"), on a local cluster of two in-process workers, and once on real
 dask-scheduler and dask-worker processes."""
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def variance_ratio_se(synthetic: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------------------
-# Statistics: as in memory, as THEORY §8 says
+# Statistics: as in memory, as docs/theory.md says
 
 
 def test_generalized_keeps_means_variances_correlations_as_in_memory(
@@ -153,7 +153,7 @@ def test_vanilla_follows_rho_to_the_g_with_the_shuffle(client, dataset, tmp_path
         partition_rows=ROWS // parts,
     )
     last = pd.read_parquet(tmp_path / "out")
-    # THEORY §8: random parts of m rows shrink by rho + (1 - rho)/m per generation.
+    # docs/theory.md, "Tables in parts": random parts of m rows shrink by rho + (1 - rho)/m per generation.
     factor = (rho + (1 - rho) / (ROWS / parts)) ** generations
     for column in ("a", "b", "c"):
         ratio = last[column].var(ddof=1) / real[column].var(ddof=1)
@@ -163,7 +163,7 @@ def test_vanilla_follows_rho_to_the_g_with_the_shuffle(client, dataset, tmp_path
 
 def test_no_shuffle_keeps_the_between_partition_structure(client, tmp_path) -> None:
     """Parts that follow the data (sorted by a): vanilla shrinks only the within-part
-    variance, so Var_g = B + rho^g W (THEORY §8), well above rho^g Var_0."""
+    variance, so Var_g = B + rho^g W (docs/theory.md, "Tables in parts"), well above rho^g Var_0."""
     real = make_table().sort_values("a", ignore_index=True)
     parts = 4
     source = write_files(real, tmp_path / "sorted", parts)
@@ -686,7 +686,7 @@ UUID = "6f1c2a3e-1b2c-4d5e-8f90-123456789abc"
 
 
 def test_match_moments_per_partition_matches_the_whole_table(client, tmp_path) -> None:
-    """THEORY §8 and the law of total covariance: each partition's mean and covariance
+    """docs/theory.md ("Tables in parts") and the law of total covariance: each partition's mean and covariance
     matched to its own source's, with output partitions as large as the input ones,
     give the whole table's mean vector and covariance exactly (up to rounding)."""
     rng = np.random.default_rng(8)

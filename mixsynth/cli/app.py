@@ -13,21 +13,14 @@ import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from mixsynth.errors import MixsynthError, MixsynthWarning, OutputError, one_line
 
-if TYPE_CHECKING:
-    pass
-
-
 #: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
-
-
 #: shell reports for a tool killed by that signal; not 1 (a broken threshold) nor 2.
 CLOSED_PIPE = 128 + 13
 
@@ -86,11 +79,12 @@ class MixsynthGroup(TyperGroup):
 
     def _run(self, args: Sequence[str] | None, prog_name: str | None, **extra: Any) -> Any:
         """The command's exit status, every failure turned into one line on stderr."""
+        arguments = list(sys.argv[1:] if args is None else args)
         try:
-            return super().main(args, prog_name or "mixsynth", standalone_mode=False, **extra)
-        except click_exceptions.NoArgsIsHelpError as shown:  # a bare `mixsynth`: help, no error
-            sys.stdout.write(shown.format_message().rstrip("\n") + "\n")
-            return 0
+            # A bare `mixsynth` shows the help, as --help does: no error.
+            return super().main(
+                arguments or ["--help"], prog_name or "mixsynth", standalone_mode=False, **extra
+            )
         except MixsynthError as error:
             say(f"Error: {error}")
             return 2
@@ -195,7 +189,7 @@ def _name_values(command: Any) -> None:
         if isinstance(param, typer.core.TyperArgument):  # its name is the placeholder
             param.display_type_rich = lambda ctx: None
             param.metavar = param.metavar or param.name.upper()
-            param._usage_display_name = lambda name=param.metavar: name  # not {NAME}
+            param.get_usage_pieces = lambda ctx, name=param.metavar: [name]  # not {NAME}
         if param.metavar is not None or getattr(param, "is_flag", False):
             continue
         shown = param.display_type(None).strip("<>")
@@ -219,7 +213,6 @@ app = typer.Typer(
     name="mixsynth",
     help="Synthesize tabular data with vanilla or variance-preserving mixup, "
     "over generations, and compare real and synthetic tables.",
-    no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,

@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from mixsynth.engine.options import SynthesisOptions
 
 
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
-
-
 @contextmanager
 def quiet_warnings(quiet: bool):
     """With --quiet, drop mixsynth's warnings (MixsynthGroup prints the others' after)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,13 +12,6 @@ from mixsynth.choices import (
     Engine,
     TableFormat,
 )
-from mixsynth.errors import OptionError
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
 from mixsynth.cli.app import app, require_stdout, say, stdout_console
 from mixsynth.cli.common import (
     DashboardOption,
@@ -34,6 +27,7 @@ from mixsynth.cli.common import (
     refuse_dask_only,
     task_progress,
 )
+from mixsynth.errors import OptionError
 
 
 @app.command()

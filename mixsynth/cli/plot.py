@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -13,12 +13,6 @@ from mixsynth.choices import (
 from mixsynth.cli.app import app
 from mixsynth.cli.common import EncodingOption, InputFormatOption
 from mixsynth.errors import OptionError
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
 
 
 @app.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -25,12 +25,6 @@ from mixsynth.engine.weights import (
     DEFAULT_MIX_STRENGTH,
 )
 from mixsynth.errors import OptionError
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
 
 
 @app.command("weights")

@@ -28,7 +28,7 @@ MISSING_TIME = np.iinfo(np.int64).min
 
 
 class ColumnKind(str, Enum):
-    """How a column is synthesized (THEORY.md §6)."""
+    """How a column is synthesized (docs/theory.md, "Columns that are not real numbers")."""
 
     CONTINUOUS = "continuous"  #: floats: mixed
     INTEGER = "integer"  #: integers: mixed, then stochastically rounded

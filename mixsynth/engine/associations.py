@@ -2,7 +2,7 @@
 
 Copying a category from the dominant donor while its numbers are mixed with a partner
 from another category shrinks every numeric-category association by kappa =
-E[max(lam, 1 - lam)] per generation (THEORY.md section 6): after 10 generations of the
+E[max(lam, 1 - lam)] per generation (docs/theory.md, "Structure over generations"): after 10 generations of the
 default weights, eta keeps about kappa^10 of itself. Drawing the partner among the rows
 that share the anchor's category keeps it (kappa = 1 for that category), and by the
 law of total covariance every within-group mean and covariance, hence the whole

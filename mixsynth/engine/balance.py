@@ -3,7 +3,7 @@ r"""Class balancing by mixup: new rows for the smaller classes, each mixed insid
 How many rows each class gets follows imbalanced-learn's ``sampling_strategy`` for
 over-samplers exactly (``auto``, ``minority``, ``not minority``, ``not majority``,
 ``all``, a float for two classes, a dict of target counts), so that a SMOTE user
-reads it the same way. The rows themselves are group-wise mixup (THEORY.md §6) with
+reads it the same way. The rows themselves are group-wise mixup (docs/theory.md, "Columns that are not real numbers") with
 one group per class: with generalized weights each class's mean and covariance are
 kept in expectation, where SMOTE's interpolation between near neighbours shrinks the
 class's spread (``benchmarks/bench_balance.py`` measures it).

@@ -8,7 +8,7 @@ with one weight :math:`\lambda` per row shared by every mixed column,
 :math:`w = \max(\lambda, 1 - \lambda)`, :math:`d` the dominant donor and :math:`o`
 the other one. mixsynth makes the *anchor* (drawn by the pairing scheme) the dominant
 donor and the uniformly drawn *partner* the other: since the two rows of a pair are
-exchangeable and independent of :math:`\lambda`, this is the same law as THEORY.md's
+exchangeable and independent of :math:`\lambda`, this is the same law as docs/theory.md's
 (i, j) pair, and with balanced anchors every source row is the dominant donor equally
 often. Copied columns (categories, booleans, strings) and missingness come from the
 dominant donor, so with as many rows as the source they are reproduced exactly.

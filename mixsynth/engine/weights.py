@@ -1,7 +1,7 @@
 """Weight distributions for mixup: vanilla Beta/Uniform, the expanded Beta, the solver.
 
 A synthetic row is ``lam * x_i + (1 - lam) * x_j`` with one ``lam`` per row. Everything
-the theory predicts (THEORY.md §2-§6) follows from the moments of ``lam``, so each
+the theory predicts (docs/theory.md) follows from the moments of ``lam``, so each
 distribution here also reports its theory figures: mean, the variance factor ``rho``,
 the distortion index ``delta``, the donor-covariance factor ``kappa`` and the
 novelty (squared distance to the nearer donor).
@@ -205,7 +205,7 @@ def solve_epbeta(
 ) -> WeightDistribution:
     """The EpBeta with mean ``1 - mix_strength`` and variance factor ``target_rho``.
 
-    Closed form of THEORY.md §4: with c = 1 + eps0 + eps1, mu = (m + eps0) / c and the
+    Closed form of docs/theory.md, "Over generations: collapse, and its fix": with c = 1 + eps0 + eps1, mu = (m + eps0) / c and the
     required Var(lam) v = m(1 - m) - (1 - rho*)/2, the Beta shapes are mu*s and
     (1 - mu)*s with s = c^2 mu (1 - mu) / v - 1.
     """
@@ -240,7 +240,7 @@ def solve_epbeta(
 def finite_sample_target(n_source: int, n_rows: int, anchor_weight: float, balanced: bool) -> float:
     """The factor rho* that makes E[synthetic sample variance] equal the source's.
 
-    Both variances with ddof=1. With i.i.d. pairs this is n/(n-1) (THEORY.md §4).
+    Both variances with ddof=1. With i.i.d. pairs this is n/(n-1) (docs/theory.md, "Finite samples").
     With balanced anchors (a shuffled tiling: each source row an anchor equally often)
     the anchors are drawn without replacement, which removes part of the bootstrap
     shrinkage; the exact target is then

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import os
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -19,9 +18,6 @@ from mixsynth.io.source import (
     head_of,
     raise_if_out_of_memory,
 )
-
-if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
-    pass
 
 
 def read_csv_checked(

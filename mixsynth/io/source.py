@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import pyarrow as pa
 
 from mixsynth.choices import STDIO
 from mixsynth.errors import InputError, OutputError
-
-if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
-    pass
 
 PARQUET_MAGIC = b"PAR1"
 #: How much of an input is sniffed for magic numbers, byte-order marks and binary data.

@@ -4,7 +4,7 @@ synthetic, its sample, its memory estimate, and one generation's entry."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,9 +22,6 @@ from mixsynth.metrics.privacy import (
 )
 from mixsynth.metrics.shapes import compare_columns
 from mixsynth.metrics.utility import utility
-
-if TYPE_CHECKING:
-    pass
 
 
 def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> None:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,6 @@ import pandas as pd
 from mixsynth.columns import ColumnKind
 from mixsynth.columns.frame import check_columns, column_kind
 from mixsynth.errors import InputError, OptionError
-
-if TYPE_CHECKING:
-    pass
-
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 #: SDMetrics' QualityReport counts a numeric pair only if |r_real| exceeds this...

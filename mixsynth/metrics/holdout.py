@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,9 +26,6 @@ from mixsynth.metrics.core import (
 from mixsynth.metrics.pairs import correlation_matrix
 from mixsynth.metrics.privacy import dcr_row_limit, privacy, real_semantics
 from mixsynth.metrics.utility import utility
-
-if TYPE_CHECKING:
-    pass
 
 
 def split_holdout(
@@ -77,7 +73,7 @@ def association_shift(
     """Mean |Δη| (correlation ratio, not η²) over every numerical x categorical pair.
 
     Copying the categories from the dominant donor shrinks each such association by
-    kappa per generation (THEORY.md section 6); this is the figure that shows it. Pairs
+    kappa per generation (docs/theory.md, "Structure over generations"); this is the figure that shows it. Pairs
     whose η is undefined on either side are skipped; NaN when none is left.
     """
     shifts = []

@@ -6,15 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mixsynth.metrics.core import NUMERIC, Column, Sample, hashable, quietly
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

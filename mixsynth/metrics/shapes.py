@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,10 +18,6 @@ from mixsynth.metrics.core import (
     Column,
     ratio,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Cells (columns x rows of both sides) of numeric columns compared at once: every
 #: array of a batch is then about 8 MB, so memory stays bounded on any width.

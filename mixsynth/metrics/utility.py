@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mixsynth.errors import OptionError
 from mixsynth.metrics.core import DISCRETE, NUMERIC, Column, Sample, ratio
-
-if TYPE_CHECKING:
-    pass
 
 
 def _features(

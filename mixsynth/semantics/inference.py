@@ -501,7 +501,7 @@ def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
     """Categorical columns worth giving as ``--by``: each explains a numerical column
     strongly (eta^2 >= SUGGEST_BY_ETA2) and its groups are all large enough to mix in.
     Mixing inside its groups keeps that association, which copying from donors would
-    shrink by kappa per generation (THEORY.md section 6). Strongest first.
+    shrink by kappa per generation (docs/theory.md, "Structure over generations"). Strongest first.
 
     On wide tables only the first :data:`SUGGEST_BY_MAX_COLUMNS` candidates of each side
     are looked at (the work grows with their product)."""

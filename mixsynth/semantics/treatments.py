@@ -1,6 +1,6 @@
 """What each semantic type gets when a generation is made, beyond plain mixing.
 
-Every step here keeps the variance theory of THEORY.md: wherever a step would take
+Every step here keeps the variance theory of docs/theory.md: wherever a step would take
 variance away (folding values back into the real range, rounding to the input's
 decimal grid), the values are first spread about their mean by exactly what that step
 removes, as integer rounding does (:func:`stochastic_round`).

@@ -1,7 +1,7 @@
 """The Dask engine: ``generate`` over tables larger than memory, on a laptop or a cluster
 (imported only by ``--engine dask``).
 
-THEORY.md §8: mixing inside a partition keeps that partition's mean and multiplies its
+docs/theory.md, "Tables in parts": mixing inside a partition keeps that partition's mean and multiplies its
 covariance by rho, so by the law of total covariance the union of the partitions keeps
 the whole table's mean and covariance with generalized weights (each partition aiming
 at the finite-sample target of its own size, as ``--by`` groups do), however the table

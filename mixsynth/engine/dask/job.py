@@ -99,7 +99,8 @@ class DaskGenerateJob:
             raise OptionError(
                 f"--partition-rows must be at least {MIN_PARTITION_ROWS}, got "
                 f"{self.partition_rows}",
-                "THEORY §8: each partition needs a few hundred rows for its own target",
+                "each partition needs a few hundred rows for its own target (docs/theory.md, "
+                "Tables in parts)",
             )
         source = find_source(self.input, self.input_format)
         for dest in self._destinations():

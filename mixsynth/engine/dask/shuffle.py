@@ -16,7 +16,7 @@ from mixsynth.engine.dask.sources import (
 )
 from mixsynth.engine.dask.workers import releasing
 
-#: THEORY §8: each partition needs a few hundred rows for its own target; smaller
+#: docs/theory.md, "Tables in parts": each partition needs a few hundred rows for its own target; smaller
 #: partitions are merged with their neighbours before mixing.
 MIN_PARTITION_ROWS = 500
 
