@@ -53,9 +53,12 @@ docs: install
 test: install
 	$(BIN)/python -m pytest
 
+# Style, the layers (import-linter, contracts in pyproject.toml) and the types (mypy).
 lint: install
 	$(BIN)/ruff check mixsynth tests benchmarks
 	$(BIN)/ruff format --check mixsynth tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format mixsynth tests benchmarks

@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -54,7 +54,10 @@ class MixsynthGroup(TyperGroup):
             _silence_stdout()
             raise typer.Exit(CLOSED_PIPE) from None
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
+    # Click overloads main() on standalone_mode; this one always exits, whatever it is given.
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
         extra.pop("standalone_mode", None)
         for command in self.commands.values():
             _name_values(command)
@@ -187,9 +190,10 @@ def _name_values(command: Any) -> None:
     [vanilla|generalized]``) instead of Typer's internal type names (``<int>``, ``<bool>``)."""
     for param in command.params:
         if isinstance(param, typer.core.TyperArgument):  # its name is the placeholder
-            param.display_type_rich = lambda ctx: None
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
             param.metavar = param.metavar or param.name.upper()
-            param.get_usage_pieces = lambda ctx, name=param.metavar: [name]  # not {NAME}
+            # Shown as NAME in the usage line, not {NAME}.
+            param.get_usage_pieces = lambda ctx, name=param.metavar: [name]  # type: ignore[method-assign, misc]
         if param.metavar is not None or getattr(param, "is_flag", False):
             continue
         shown = param.display_type(None).strip("<>")

@@ -90,7 +90,7 @@ def inspect(
         list(shown),
         [
             [
-                (f"{row['type']} ({row['pii']})" if row["pii"] else row["type"])
+                (f"{row['type']} ({row['pii']})" if row["pii"] else str(row["type"]))
                 if key == "type"
                 else one_line(str(row[key]))
                 for key in shown

@@ -84,7 +84,7 @@ def weights_command(
         figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
-    rows = [
+    table = [
         [
             "lam ~",
             f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
@@ -101,4 +101,4 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
-    print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)
+    print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], table)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from mixsynth.semantics.treatments import (
     round_to_decimals,
     stochastic_round,
 )
+
+if TYPE_CHECKING:
+    from mixsynth.engine.moments import MomentMatch
 
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
 #: enough that per-slice overheads vanish and that integer rounding's variance
@@ -145,7 +148,7 @@ class GenerationStream:
         self._sources: dict = {}
         self._missing: dict = {}
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
-        self.moment_match = None  #: how the moments were matched, once iterated
+        self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
@@ -371,6 +374,13 @@ def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) ->
     bad = ~np.isfinite(values)
     if bad.any():
         values[bad] = source[pairs.dominant[bad]]
+
+
+def fresh_seed() -> int:
+    """A seed drawn from the system's entropy, short enough to type back as ``--seed``."""
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)  # drawn, not given
+    return entropy % 2**32
 
 
 def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:

@@ -148,7 +148,7 @@ def _read_csv(
     if block_size is None:
         table = _read_csv_streaming(data, encoding, options)
     if table is None:
-        read = {"encoding": encoding}
+        read: dict[str, str | int] = {"encoding": encoding}
         if block_size is not None:
             read["block_size"] = min(block_size, 2**31 - 1)
         table = csv.read_csv(data, read_options=csv.ReadOptions(**read), **options)

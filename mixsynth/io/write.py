@@ -155,9 +155,11 @@ def table_writer(
     caller_failed = False
     try:
         with contextlib.ExitStack() as stack:
-            target = stack.enter_context(
-                output_stream(dest) if _written_into(dest) else atomic_path(dest)
-            )
+            target: IO[bytes] | str
+            if _written_into(dest):
+                target = stack.enter_context(output_stream(dest))
+            else:
+                target = stack.enter_context(atomic_path(dest))
             if fmt is TableFormat.PARQUET:
                 from pyarrow import parquet
 
@@ -172,7 +174,9 @@ def table_writer(
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
             else:
-                handle = target if _written_into(dest) else stack.enter_context(open(target, "wb"))
+                handle = (
+                    stack.enter_context(open(target, "wb")) if isinstance(target, str) else target
+                )
                 header = [True]
 
                 def store(table: pa.Table) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 from mixsynth.columns import check_by, group_codes
 from mixsynth.engine.balance import new_rows_per_class, oversample
 from mixsynth.engine.conditions import matching_rows, take_rows
-from mixsynth.engine.memory import GenerationStream, generation_rngs
+from mixsynth.engine.memory import GenerationStream, fresh_seed, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import (
@@ -213,7 +213,7 @@ class GenerateJob:
             report_kind = check_report_output(self.report, self.force, (self.input,))
         chosen_seed = self.seed is None
         if chosen_seed:
-            self.seed = int(np.random.SeedSequence().entropy % 2**32)
+            self.seed = fresh_seed()
         if self.balance is not None:
             self._write_balanced(real, reference, fmt)
             if chosen_seed:
@@ -356,7 +356,7 @@ class GenerateJob:
             for part in stream:
                 if stored is not None:
                     stored.result()  # at most one slice waits to be stored
-                stored = storing.submit(lambda part=part: [write(part) for write in writers])
+                stored = storing.submit(lambda piece: [write(piece) for write in writers], part)
                 if keep:
                     parts.append(part)
                 made += len(part)

@@ -104,7 +104,8 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     ):
         times = series.to_numpy()
         unit, count = np.datetime_data(times.dtype)
-        per_second = np.timedelta64(1, "s") / np.timedelta64(count, unit)
+        # numpy types the unit as a literal, and datetime_data returns a str
+        per_second = np.timedelta64(1, "s") / np.timedelta64(count, unit)  # type: ignore[call-overload]
         values = times.view("int64").astype(np.float64) / per_second
         values[np.isnat(times)] = np.nan
         return values

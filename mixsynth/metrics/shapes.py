@@ -171,7 +171,7 @@ def compare_numeric_columns(sides: Sequence[tuple[np.ndarray, np.ndarray]]) -> l
     groups: dict[tuple[int, int], list[int]] = {}
     for i, (r, s) in enumerate(present):
         groups.setdefault((r.size, s.size), []).append(i)
-    batches = []
+    batches: list[list[int]] = []
     for (n_r, n_s), members in groups.items():
         size = max(1, BATCH_CELLS // max(n_r + n_s, 1))
         batches.extend(members[start : start + size] for start in range(0, len(members), size))

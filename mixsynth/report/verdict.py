@@ -13,6 +13,7 @@ Pure data in, pure data out: no printing, no pandas.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,9 +123,9 @@ def check_limit(rule: Rule, limit: Any, source: str) -> None:
 def load_config(path: str | Path) -> dict:
     """The thresholds of a TOML file: ``[thresholds]`` name = limit (or {fail, warn}),
     ``[columns."name"]`` max_variance_drift = limit."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
 
     try:

@@ -433,7 +433,7 @@ def _new_keys(
         keys: list[np.ndarray] = []
         while sum(len(k) for k in keys) < count:
             drawn = pattern.draw((count - sum(len(k) for k in keys)) * parts, rng)
-            fresh = []
+            fresh: list[int] = []
             for row, key in enumerate(_strings(drawn)):
                 mine = parts == 1 or zlib.crc32(key.encode()) % parts == index
                 if mine and key not in seen and len(fresh) + sum(map(len, keys)) < count:

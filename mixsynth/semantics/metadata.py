@@ -262,7 +262,7 @@ def _column(column: str, entry: Any, name: str, notes: list[str]) -> ColumnSeman
     if sdtype in _STANDARD:
         semantic, keys = _STANDARD[sdtype]
         notes += [f"{column}.{key}" for key in entry if key not in keys | {"sdtype"}]
-        formats = {
+        formats: dict[str, Any] = {
             key: _text(entry, key, column, name)
             for key in ("regex_format", "datetime_format")
             if key in keys

@@ -41,6 +41,7 @@ from mixsynth.engine.dask.sources import (
 )
 from mixsynth.engine.dask.tasks import Progress, Tracker
 from mixsynth.engine.kernel import allocate_rows
+from mixsynth.engine.memory import fresh_seed
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
@@ -119,7 +120,7 @@ class DaskGenerateJob:
 
         source = self.check()
         if self.seed is None:
-            self.seed = int(np.random.SeedSequence().entropy % 2**32)
+            self.seed = fresh_seed()
             self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
         tracker = Tracker(on_progress)
         parts = read_partitions(source, self.encoding)
@@ -296,7 +297,7 @@ class DaskGenerateJob:
         shuffled = [
             delayed(gather_part)(files, scatter_rows(counts, k), schema) for k in range(count)
         ]
-        return shuffled, [int(c) for c in sum(counts)]
+        return shuffled, [int(c) for c in np.sum(counts, axis=0)]
 
     def _folder(self, index: int, workspace: Path | None) -> Path:
         """Where generation ``index`` goes: --out-dir, the output, or the workspace."""
