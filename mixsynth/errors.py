@@ -13,6 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+__all__ = [
+    "ClusterError",
+    "InputError",
+    "LockError",
+    "MixsynthError",
+    "MixsynthWarning",
+    "NotFittedError",
+    "OptionError",
+    "OutputError",
+    "ResumeError",
+    "RunInterrupted",
+]
+
 
 class MixsynthError(Exception):
     """A problem with the user's input or options: what is wrong and how to fix it.

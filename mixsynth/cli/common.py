@@ -38,7 +38,7 @@ def quiet_warnings(quiet: bool):
         yield
 
 
-def parse_eps(text: str) -> tuple[float, float]:
+def _parse_eps(text: str) -> tuple[float, float]:
     """'0.1' means eps0 = eps1 = 0.1; '0.05,0.2' sets them apart."""
     try:
         values = [float(v) for v in text.split(",")]
@@ -86,7 +86,7 @@ def build_options(
         method=method,
         weights=weights or None,
         mix_strength=mix_strength,
-        eps=parse_eps(eps),
+        eps=_parse_eps(eps),
         finite_sample=finite_sample,
         rows=rows,
         by=tuple(by),

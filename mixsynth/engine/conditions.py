@@ -83,7 +83,7 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
             )
     mask = np.ones(len(table), dtype=bool)
     for column, value in conditions.items():
-        alone = column_equals(table, column, value, kinds[column])
+        alone = _column_equals(table, column, value, kinds[column])
         if not alone.any():
             raise OptionError(
                 f"no row has {column} = {value!r}",
@@ -100,7 +100,7 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
     return rows
 
 
-def column_equals(table: Any, column: str, value: Any, kind: ColumnKind) -> np.ndarray:
+def _column_equals(table: Any, column: str, value: Any, kind: ColumnKind) -> np.ndarray:
     """Where ``table[column] == value``, as a boolean array; text is read as the
     column's type (``"true"`` for a boolean column, ``"3"`` for integer codes)."""
     import pyarrow as pa

@@ -124,7 +124,7 @@ def draw_pairs(
             anchor = rng.integers(n, size=rows)
         partner = rng.integers(n, size=rows)
         weights = weights_for_group(n, rows)
-        w = dominant_weight(weights.sample(rng, rows))
+        w = _dominant_weight(weights.sample(rng, rows))
         return Pairs(dominant=anchor, other=partner, w=w, group_codes=codes), weights
     order = np.argsort(codes, kind="stable")
     counts = allocate_rows(sizes, rows)
@@ -148,13 +148,13 @@ def draw_pairs(
     pairs = Pairs(
         dominant=np.concatenate(anchors)[shuffle],
         other=np.concatenate(partners)[shuffle],
-        w=dominant_weight(np.concatenate(lams)[shuffle]),
+        w=_dominant_weight(np.concatenate(lams)[shuffle]),
         group_codes=codes,
     )
     return pairs, largest[1]
 
 
-def dominant_weight(lam: np.ndarray) -> np.ndarray:
+def _dominant_weight(lam: np.ndarray) -> np.ndarray:
     """max(lam, 1 - lam), in place as 1/2 + |lam - 1/2|."""
     lam -= 0.5
     np.abs(lam, out=lam)

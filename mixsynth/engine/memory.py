@@ -65,7 +65,7 @@ def synthesize(
 THREADED_VALUES = 1 << 15
 
 
-class InlineExecutor(Executor):
+class _InlineExecutor(Executor):
     """Runs each task at once on the calling thread (the executor of small tables)."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
@@ -152,7 +152,7 @@ class GenerationStream:
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
-        with InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
+        with _InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
             if self.options.match_moments or self.options.match_shapes:
                 self._match_whole_columns(pool)
             for start in range(0, self.rows, SLICE_ROWS):

@@ -76,7 +76,7 @@ class Reference:
                 high = meaning.maximum
             ranges[spec.name] = (low, high)
             if spec.kind is ColumnKind.DATETIME and options.round_decimals:
-                grid = time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
+                grid = _time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
                 if grid > 1:
                     time_grids[spec.name] = grid
         say_what_is_made_up(semantics, options.keep_pii)
@@ -165,7 +165,7 @@ UNIT_NANOSECONDS = {
 TIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
 
 
-def time_grid(encoded: np.ndarray, dtype: str) -> int:
+def _time_grid(encoded: np.ndarray, dtype: str) -> int:
     """The coarsest step (in the column's own units) that every value sits on: a day for
     dates stored as timestamps, a second for times written to the second. Mixed values
     are rounded back onto it, so a date column never gets a time of day."""

@@ -122,7 +122,7 @@ class PartStatistics:
     keys: np.ndarray  #: their uniform random keys
 
 
-def part_statistics(
+def _part_statistics(
     frame: Any, seed: np.random.SeedSequence, sample_rows: int, categorical: Sequence[str]
 ) -> PartStatistics:
     """A worker task: exact moments of the numeric columns, and a sample's candidates.
@@ -166,7 +166,7 @@ class TableStatistics:
     sample: Any
 
 
-def table_statistics(
+def _table_statistics(
     client: Any,
     tracker: Tracker,
     source: Source,
@@ -183,7 +183,7 @@ def table_statistics(
     parts = read_partitions(source, encoding)
     seeds = seed.spawn(len(parts))
     tasks = [
-        delayed(part_statistics)(p, seeds[i], sample_rows, tuple(categorical))
+        delayed(_part_statistics)(p, seeds[i], sample_rows, tuple(categorical))
         for i, p in enumerate(parts)
     ]
     results: list[PartStatistics] = tracker.run(client, tasks, more=more)
@@ -235,10 +235,10 @@ def compare_dask(
     sources = [find_source(real, input_format), find_source(synthetic, input_format)]
     tracker = Tracker(on_progress)
     seeds = np.random.SeedSequence(seed).spawn(2)
-    real_stats = table_statistics(
+    real_stats = _table_statistics(
         client, tracker, sources[0], encoding, sample_rows, seeds[0], categorical, 1
     )
-    synth_stats = table_statistics(
+    synth_stats = _table_statistics(
         client, tracker, sources[1], encoding, sample_rows, seeds[1], categorical, 0
     )
     report = compare_tables(
@@ -320,7 +320,7 @@ def _exact_figures(report: dict, real: TableStatistics, synthetic: TableStatisti
     pairs["correlation_max_abs_diff"] = float(upper.max()) if upper.size else math.nan
     pairs["correlation_mean_abs_diff"] = float(upper.mean()) if upper.size else math.nan
     pairs.update(
-        covariance_ratios(
+        _covariance_ratios(
             _covariance(real.complete, pick_r), _covariance(synthetic.complete, pick_s)
         )
     )
@@ -350,7 +350,7 @@ def _covariance(moments: Moments | None, pick: list[int]) -> np.ndarray | None:
     return moments.co[np.ix_(pick, pick)] / (n - 1)
 
 
-def covariance_ratios(cov_r: np.ndarray | None, cov_s: np.ndarray | None) -> dict:
+def _covariance_ratios(cov_r: np.ndarray | None, cov_s: np.ndarray | None) -> dict:
     """:func:`mixsynth.metrics.covariance_figures` from the two covariance matrices:
     both scaled by the real standard deviations, then the ratio of their Frobenius
     norms and the log of the ratio of their determinants."""

@@ -32,7 +32,7 @@ def pyplot() -> Any:
     return plt
 
 
-def png_bytes(figure: Any, dpi: int = 100) -> bytes:
+def _png_bytes(figure: Any, dpi: int = 100) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     pyplot().close(figure)
@@ -40,7 +40,7 @@ def png_bytes(figure: Any, dpi: int = 100) -> bytes:
 
 
 def data_uri(figure: Any) -> str:
-    return "data:image/png;base64," + base64.b64encode(png_bytes(figure)).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(_png_bytes(figure)).decode("ascii")
 
 
 def _few_ticks(axis: Any) -> None:
@@ -293,4 +293,4 @@ def plot_column(real: Any, synthetic: Any, column: str, categorical: Sequence[st
         )
     same = synthetic.loc[:, synthetic.columns.astype(str) == column]
     found, _ = align(real[[column]], same, [c for c in categorical if c == column])
-    return png_bytes(column_figure(column, clean(compare_column(found[0]))))
+    return _png_bytes(column_figure(column, clean(compare_column(found[0]))))

@@ -98,7 +98,7 @@ class Thresholds:
     def set(self, name: str, limit: float, source: str) -> None:
         """A user's fail limit; the default warn limit stays only where it is stricter."""
         rule = RULE_BY_NAME[name]
-        check_limit(rule, limit, source)
+        _check_limit(rule, limit, source)
         warn = self.limits[name]["warn"]
         if warn is not None and (warn >= limit if rule.upper else warn <= limit):
             warn = None
@@ -111,7 +111,7 @@ class Thresholds:
         return {"limits": self.limits, "columns": self.columns}
 
 
-def check_limit(rule: Rule, limit: Any, source: str) -> None:
+def _check_limit(rule: Rule, limit: Any, source: str) -> None:
     ok = isinstance(limit, int | float) and not isinstance(limit, bool)
     if not ok or not rule.low <= limit <= rule.high:  # NaN fails too
         raise OptionError(
@@ -162,7 +162,7 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
                     raise OptionError(f"{name} in --config takes fail and warn, not {key!r}")
             for key in ("fail", "warn"):
                 if key in value:
-                    check_limit(rule, value[key], "--config")
+                    _check_limit(rule, value[key], "--config")
             thresholds.limits[name] = {
                 "fail": value.get("fail"),
                 "warn": value.get("warn"),
@@ -173,7 +173,7 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
     for column, table in ((config or {}).get("columns") or {}).items():
         if not isinstance(table, Mapping) or set(table) != {"max_variance_drift"}:
             raise OptionError(f"[columns.{column!r}] in --config takes max_variance_drift only")
-        check_limit(RULE_BY_NAME["max_variance_drift"], table["max_variance_drift"], "--config")
+        _check_limit(RULE_BY_NAME["max_variance_drift"], table["max_variance_drift"], "--config")
         thresholds.columns[str(column)] = float(table["max_variance_drift"])
     for name, value in options.items():
         if value is not None:
@@ -247,7 +247,7 @@ def median(values: Sequence[float]) -> float | None:
     return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
 
 
-def median_variance_ratio(entry: dict) -> float | None:
+def _median_variance_ratio(entry: dict) -> float | None:
     return median(
         [c["variance_ratio"] for _, c in _numeric_columns(entry) if c.get("variance_ratio")]
     )
@@ -257,7 +257,7 @@ def _generation_drift(report: dict) -> Reading:
     entries = report.get("generations") or []
     if len(entries) < 2:
         return Reading(None)
-    first, last = median_variance_ratio(entries[0]), median_variance_ratio(entries[-1])
+    first, last = _median_variance_ratio(entries[0]), _median_variance_ratio(entries[-1])
     if not first or last is None:
         return Reading(None)
     return Reading(

@@ -50,7 +50,7 @@ def fake_values(
     """
     if count < 0:
         raise OptionError(f"cannot make {count} values", "ask for zero or more")
-    check_locale(locale)
+    _check_locale(locale)
     taken = (
         {str(v) for v in present_values(np.asarray(real, dtype=object))}
         if real is not None
@@ -104,7 +104,7 @@ def fake_text(
     :data:`TEXT_POOL` texts are written; a larger ``count`` takes, for each target,
     the pool text of the nearest length. Values equal to one of ``real`` are redrawn.
     """
-    check_locale(locale)
+    _check_locale(locale)
     if count == 0:
         return object_array([])
     lengths = np.asarray(real_lengths if real_lengths is not None else [], dtype=np.int64)
@@ -135,7 +135,7 @@ def fake_text(
     return object_array(pool)[order[nearest]]
 
 
-def check_locale(locale: str) -> None:
+def _check_locale(locale: str) -> None:
     """Refuse a locale Faker does not have, naming the closest ones."""
     from faker.config import AVAILABLE_LOCALES
 

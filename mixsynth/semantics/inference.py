@@ -117,7 +117,7 @@ def infer_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
     if hasattr(table, "column_names"):  # a pyarrow Table
         positions = {name: i for i, name in enumerate(table.column_names)}
     columns = {
-        str(spec.name): infer_column(
+        str(spec.name): _infer_column(
             str(spec.name), spec.kind, _arrow_column(table, spec.name, positions)
         )
         for spec in schema
@@ -126,7 +126,7 @@ def infer_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
     return TableMetadata(columns=columns, primary_key=keys[0] if len(keys) == 1 else None)
 
 
-def infer_column(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
+def _infer_column(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
     """One column's semantics from its storage kind and values (an Arrow ChunkedArray)."""
     if kind is ColumnKind.BOOLEAN:
         return ColumnSemantics(name, SemanticType.BOOLEAN, "stored as true/false")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 BOUND_ROUNDS = 4
 
 
-def fold_into(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> None:
+def _fold_into(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> None:
     """Bring finite values outside [lower, upper] back inside, in place (clip or reflect)."""
     if bounds is Bounds.CLIP:
         np.clip(values, lower, upper, out=values)
@@ -65,7 +65,7 @@ def bound_keeping_variance(
         return outside, n_finite
     with np.errstate(over="ignore", invalid="ignore"):
         mean, variance = body.mean(), body.var()
-        fold_into(body, lower, upper, bounds)
+        _fold_into(body, lower, upper, bounds)
         for _ in range(BOUND_ROUNDS):
             spread = body.var()
             # Near float64's limits the moments overflow: folding alone must do there.
@@ -77,7 +77,7 @@ def bound_keeping_variance(
             body = spread_out
             if not ((body < lower) | (body > upper)).any():
                 break
-            fold_into(body, lower, upper, bounds)
+            _fold_into(body, lower, upper, bounds)
     values[finite] = body
     return outside, n_finite
 

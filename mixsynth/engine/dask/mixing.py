@@ -66,12 +66,12 @@ def generate_part(
         return PartResult(0, {}, None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MixsynthWarning)
-        made_up = MadeUp(table, reference, rows, options.locale, share, made_seed)
+        made_up = _MadeUp(table, reference, rows, options.locale, share, made_seed)
         stream = GenerationStream(
             table,
             dataclasses.replace(options, rows=rows),
             np.random.default_rng(seed),
-            dataclasses.replace(reference, real_values={}),  # made up by MadeUp instead
+            dataclasses.replace(reference, real_values={}),  # made up by _MadeUp instead
             index,
         )
         # The in-memory engine's writer (no dictionary pages for floats: 7x faster); each
@@ -92,7 +92,7 @@ def generate_part(
     return PartResult(rows, stream.outside, stream.weights, messages)
 
 
-class MadeUp:
+class _MadeUp:
     """A partition's made-up columns: every value made at once (as in memory), then put
     into the stream's slices in order, where the dominant donor has a value (a missing
     donor gives a missing value, as in memory)."""

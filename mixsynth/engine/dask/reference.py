@@ -54,7 +54,7 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     must agree between partitions (the same type and point mass; decimals: the most
     places any partition has), or the run is refused: a column must mean one thing.
     The real values that made-up columns (keys, personal data, free text) must avoid
-    are every partition's (:func:`merge_real_values`).
+    are every partition's (:func:`_merge_real_values`).
     """
     present = [p.reference for p in parts if p.reference is not None]
     if not present:
@@ -66,7 +66,7 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                 f"the files of {where!r} do not all have the same columns in the same order",
                 "give files of one table",
             )
-    semantics = merge_semantics([r.semantics for r in present], where)
+    semantics = _merge_semantics([r.semantics for r in present], where)
     for other in present[1:]:
         for a, b in zip(first.schema, other.schema, strict=True):
             if (a.kind, a.dtype) != (b.kind, b.dtype):
@@ -100,7 +100,7 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
                 highs.append(high)
         ranges[name] = (min(lows), max(highs)) if lows else (math.nan, math.nan)
     real_values = {
-        name: merge_real_values(
+        name: _merge_real_values(
             [r.real_values[name] for r in present],
             semantics[name].sdtype is SemanticType.ID,
         )
@@ -110,7 +110,7 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     return Reference(schema, encodings, ranges, semantics, real_values)
 
 
-def merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:
+def _merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:
     """The distinct real values of a made-up column over every partition, in order of
     first appearance; for integer keys (``key``) only the largest (fresh integer keys
     continue after it, so no worker needs all of them)."""
@@ -125,7 +125,7 @@ def merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:
     return values
 
 
-def merge_semantics(parts: Sequence[Any], where: str) -> Any:
+def _merge_semantics(parts: Sequence[Any], where: str) -> Any:
     """One TableMetadata from every partition's inferred semantics, which must agree."""
     first = parts[0]
     columns = {}

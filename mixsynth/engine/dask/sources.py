@@ -74,8 +74,8 @@ def read_partitions(source: Source, encoding: str = "utf-8", schema: Any = None)
 
     try:
         if source.format is TableFormat.PARQUET:
-            return [delayed(read_row_groups)(f, groups) for f, groups in row_group_runs(source)]
-        return [delayed(read_csv_file)(f, encoding, schema) for f in source.files]
+            return [delayed(read_row_groups)(f, groups) for f, groups in _row_group_runs(source)]
+        return [delayed(_read_csv_file)(f, encoding, schema) for f in source.files]
     except (OSError, ValueError) as error:
         raise InputError(
             f"cannot read {source.path!r}: {first_line(error)}",
@@ -83,7 +83,7 @@ def read_partitions(source: Source, encoding: str = "utf-8", schema: Any = None)
         ) from None
 
 
-def parquet_files(source: Source) -> list[str]:
+def _parquet_files(source: Source) -> list[str]:
     """The Parquet files of a source, a dataset folder's in path order."""
     files = []
     for entry in source.files:
@@ -94,12 +94,12 @@ def parquet_files(source: Source) -> list[str]:
     return files
 
 
-def row_group_runs(source: Source) -> list[tuple[str, list[int]]]:
+def _row_group_runs(source: Source) -> list[tuple[str, list[int]]]:
     """Each Parquet file cut into runs of row groups of about PARTITION_BYTES in memory."""
     from pyarrow import parquet
 
     runs = []
-    for file in parquet_files(source):
+    for file in _parquet_files(source):
         metadata = parquet.read_metadata(file)
         run: list[int] = []
         size = 0
@@ -114,7 +114,7 @@ def row_group_runs(source: Source) -> list[tuple[str, list[int]]]:
     return runs
 
 
-def read_csv_file(path: str, encoding: str, schema: Any = None) -> Any:
+def _read_csv_file(path: str, encoding: str, schema: Any = None) -> Any:
     """A worker task: one CSV file as Arrow, typed as the in-memory engine types it
     (or as ``schema`` says)."""
     from mixsynth.io import read_arrow

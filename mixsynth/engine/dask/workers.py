@@ -9,19 +9,19 @@ from typing import Any
 
 
 def releasing(task: Callable[..., Any]) -> Callable[..., Any]:
-    """A worker task that gives its freed memory back when it ends (:func:`release_memory`)."""
+    """A worker task that gives its freed memory back when it ends (:func:`_release_memory`)."""
 
     @functools.wraps(task)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return task(*args, **kwargs)
         finally:
-            release_memory()
+            _release_memory()
 
     return run
 
 
-def release_memory() -> None:
+def _release_memory() -> None:
     """Give the memory a worker task freed back to the system before the next task.
 
     The workers keep glibc's adaptive malloc (see :func:`dask_client`), which keeps
