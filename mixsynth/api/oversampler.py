@@ -13,7 +13,7 @@ with :math:`d` (the anchor) and :math:`o` two rows of class :math:`c` and one we
 from __future__ import annotations
 
 from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -23,6 +23,10 @@ from mixsynth.engine.balance import SamplingStrategy, new_rows_per_class, oversa
 from mixsynth.engine.options import DEFAULTS, synthesis_options
 from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 
 class MixupOverSampler(BaseEstimator):
@@ -69,12 +73,14 @@ class MixupOverSampler(BaseEstimator):
         self.k_neighbors = k_neighbors
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any) -> MixupOverSampler:
+    def fit(self, X: ArrayLike | pd.DataFrame, y: ArrayLike | pd.Series) -> MixupOverSampler:
         """Check the data and work out the rows per class (``sampling_strategy_``)."""
         self.fit_resample(X, y)
         return self
 
-    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+    def fit_resample(
+        self, X: ArrayLike | pd.DataFrame, y: ArrayLike | pd.Series
+    ) -> tuple[np.ndarray | pd.DataFrame, np.ndarray | pd.Series]:
         """``(X_res, y_res)``: the original rows, then the new ones, class after class.
 
         ``X`` is a 2-D array or a pandas DataFrame (categorical, boolean and string
@@ -132,7 +138,9 @@ class MixupOverSampler(BaseEstimator):
         return int(k)
 
 
-def _checked(X: Any, y: Any) -> tuple[Any, np.ndarray]:
+def _checked(
+    X: ArrayLike | pd.DataFrame, y: ArrayLike | pd.Series
+) -> tuple[pd.DataFrame, np.ndarray]:
     """X as a DataFrame with string column names, y as a 1-D array; both checked."""
     import pandas as pd
 

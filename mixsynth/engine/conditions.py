@@ -22,6 +22,7 @@ from mixsynth.columns import ColumnKind, columns_of
 from mixsynth.errors import OptionError
 
 if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
     from mixsynth.engine.reference import Reference
 
 #: Spellings of true and false accepted for a boolean column (e.g. from ``--where``).
@@ -53,7 +54,9 @@ def parse_where(texts: list[str] | tuple[str, ...]) -> dict[str, str]:
     return conditions
 
 
-def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Reference) -> np.ndarray:
+def matching_rows(
+    table: DataTable, conditions: Mapping[str, Any], reference: Reference
+) -> np.ndarray:
     """Row numbers of ``table`` where every condition holds (``None`` matches missing).
 
     Refuses unknown columns, mixed (numeric, date) columns, made-up columns (keys,
@@ -100,7 +103,7 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
     return rows
 
 
-def _column_equals(table: Any, column: str, value: Any, kind: ColumnKind) -> np.ndarray:
+def _column_equals(table: DataTable, column: str, value: Any, kind: ColumnKind) -> np.ndarray:
     """Where ``table[column] == value``, as a boolean array; text is read as the
     column's type (``"true"`` for a boolean column, ``"3"`` for integer codes)."""
     import pyarrow as pa
@@ -161,7 +164,7 @@ def _as_scalar(value: Any, data_type: Any, column: str, kind: ColumnKind) -> Any
         ) from None
 
 
-def _some_values(table: Any, column: str, limit: int = 8) -> list[str]:
+def _some_values(table: DataTable, column: str, limit: int = 8) -> list[str]:
     """A few distinct values of a column, most frequent first, for an error's hint."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -177,7 +180,7 @@ def _some_values(table: Any, column: str, limit: int = 8) -> list[str]:
     return [*shown, "..."] if len(counts) > limit else shown
 
 
-def take_rows(table: Any, rows: np.ndarray) -> Any:
+def take_rows(table: DataTable, rows: np.ndarray) -> DataTable:
     """The given rows of a DataFrame or a pyarrow Table, as a table of the same type."""
     columns = columns_of(table)
     return columns.build(columns.take(columns.names, rows))

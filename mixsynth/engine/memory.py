@@ -35,6 +35,7 @@ from mixsynth.semantics.treatments import (
 )
 
 if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
     from mixsynth.engine.moments import MomentMatch
 
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
@@ -46,7 +47,7 @@ MATCH_ROUNDS = 3
 
 
 def synthesize(
-    table: Any,
+    table: DataTable,
     options: SynthesisOptions,
     rng: np.random.Generator,
     reference: Reference | None = None,
@@ -91,7 +92,7 @@ class GenerationStream:
 
     def __init__(
         self,
-        table: Any,
+        table: DataTable,
         options: SynthesisOptions,
         rng: np.random.Generator,
         reference: Reference | None = None,
@@ -160,7 +161,7 @@ class GenerationStream:
         self._sources.clear()
         self._matched.clear()
 
-    def _slice(self, pool: Executor, rows: slice) -> Any:
+    def _slice(self, pool: Executor, rows: slice) -> DataTable:
         pairs = self.pairs.rows(rows)
         mixing = {
             spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
@@ -313,7 +314,7 @@ class GenerationStream:
             self._sources[spec.name] = (source, observed_rows, at_mass)
         return self._sources[spec.name]
 
-    def finish(self, table: Any) -> Generation:
+    def finish(self, table: DataTable) -> Generation:
         """The generation, once iterated; ``table`` is its rows (e.g. the slices joined)."""
         return Generation(
             index=self.index,
@@ -389,7 +390,7 @@ def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:
 
 
 def run_generations(
-    frame: Any,
+    frame: DataTable,
     options: SynthesisOptions,
     generations: int,
     seed: int,

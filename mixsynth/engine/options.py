@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
@@ -26,6 +26,9 @@ from mixsynth.engine.weights import (
 )
 from mixsynth.errors import MixsynthError, MixsynthWarning, OptionError
 from mixsynth.semantics.types import TableMetadata
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +115,7 @@ class Generation:
     """One synthesized table and what happened while making it."""
 
     index: int  #: 1 for the first generation
-    frame: Any  #: a DataFrame or a pyarrow Table, the type of its source
+    frame: DataTable  #: a DataFrame or a pyarrow Table, the type of its source
     weights: WeightDistribution  #: weights of the largest group (all rows without --by)
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from

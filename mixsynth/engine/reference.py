@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from mixsynth.semantics.treatments import (
     mass_rows,
 )
 from mixsynth.semantics.types import SemanticType, TableMetadata
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable, TableColumns
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Reference:
     association_columns: tuple = ()
 
     @classmethod
-    def of(cls, table: Any, options: SynthesisOptions | None = None) -> Reference:
+    def of(cls, table: DataTable, options: SynthesisOptions | None = None) -> Reference:
         """The reference of a DataFrame or a pyarrow Table under ``options``."""
         options = options or SynthesisOptions()
         if len(table) == 0:
@@ -107,7 +110,7 @@ def _say_associations(associations: tuple) -> None:
 
 
 def _say_moments_matched_one_by_one(
-    columns: Any, schema: list[ColumnSpec], semantics: TableMetadata
+    columns: TableColumns, schema: list[ColumnSpec], semantics: TableMetadata
 ) -> None:
     """Columns with many missing values or a point mass get their mean and variance
     matched, not their covariances with the others: say which."""
@@ -131,8 +134,8 @@ def _say_moments_matched_one_by_one(
 
 
 def _association_columns(
-    table: Any,
-    columns: Any,
+    table: DataTable,
+    columns: TableColumns,
     schema: list[ColumnSpec],
     semantics: TableMetadata,
     encodings: dict[str, NumericEncoding],
@@ -204,7 +207,7 @@ def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
 
 
 def table_semantics(
-    table: Any, storage: list[ColumnSpec], options: SynthesisOptions
+    table: DataTable, storage: list[ColumnSpec], options: SynthesisOptions
 ) -> TableMetadata:
     """The semantics synthesis uses: inferred (or storage kinds only without
     ``options.semantics``), then the metadata file's, then --categorical, which wins."""

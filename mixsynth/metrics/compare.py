@@ -4,7 +4,7 @@ synthetic, its sample, its memory estimate, and one generation's entry."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from mixsynth.metrics.privacy import (
 )
 from mixsynth.metrics.shapes import compare_columns
 from mixsynth.metrics.utility import utility
+
+if TYPE_CHECKING:
+    from mixsynth.semantics.types import TableMetadata
 
 
 def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> None:
@@ -54,7 +57,7 @@ def compare_tables(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
-    metadata: Any = None,
+    metadata: TableMetadata | None = None,
 ) -> dict:
     """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
 
@@ -67,7 +70,9 @@ def compare_tables(
         return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata)
 
 
-def without_made_up(columns: list[Column], semantics: Any) -> tuple[list[Column], list[str]]:
+def without_made_up(
+    columns: list[Column], semantics: TableMetadata
+) -> tuple[list[Column], list[str]]:
     """The columns without keys, personal data and free text, and those left out.
 
     Those are made up by design: their real values never reappear, so they say nothing
@@ -88,7 +93,7 @@ def _compare(
     sample_rows: int,
     seed: int,
     categorical: Sequence[str],
-    metadata: Any,
+    metadata: TableMetadata | None,
 ) -> dict:
     from mixsynth.semantics.inference import suggest_by
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mixsynth.choices import TableFormat
 from mixsynth.engine.dask import Source, Tracker, find_source, read_partitions
 from mixsynth.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 #: Figures computed over every row; everything else in the report is sampled.
 EXACT_FIGURES = [
@@ -167,7 +170,7 @@ class TableStatistics:
 
 
 def _table_statistics(
-    client: Any,
+    client: Client,
     tracker: Tracker,
     source: Source,
     encoding: str,
@@ -213,7 +216,7 @@ def _table_statistics(
 
 
 def compare_dask(
-    client: Any,
+    client: Client,
     real: str,
     synthetic: str,
     *,

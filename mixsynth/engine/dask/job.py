@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,6 +47,10 @@ from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthWarning, OptionError
 from mixsynth.semantics.keys import KeyShare
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from distributed import Client, Future
 
 
 @dataclass
@@ -114,7 +118,7 @@ class DaskGenerateJob:
             paths += [self.out_dir / f"gen-{i:03d}" for i in range(1, self.generations + 1)]
         return paths
 
-    def run(self, client: Any, on_progress: Progress = lambda done, total: None) -> list:
+    def run(self, client: Client, on_progress: Progress = lambda done, total: None) -> list:
         """Run every generation on ``client`` (a ``distributed.Client``)."""
         from dask import delayed
 
@@ -169,12 +173,12 @@ class DaskGenerateJob:
 
     def _generation(
         self,
-        client: Any,
+        client: Client,
         tracker: Tracker,
         parts: list,
         sizes: list[int],
-        schema: Any,
-        reference: Any,  #: the input's Reference, a Future held by every worker
+        schema: pa.Schema,
+        reference: Future,  #: the input's Reference, held by every worker
         seed: np.random.SeedSequence,
         index: int,
         folder: Path,
@@ -203,12 +207,12 @@ class DaskGenerateJob:
 
     def _mix(
         self,
-        client: Any,
+        client: Client,
         tracker: Tracker,
         parts: list,
         sizes: list[int],
-        schema: Any,
-        reference: Any,  #: the input's Reference, a Future held by every worker
+        schema: pa.Schema,
+        reference: Future,  #: the input's Reference, held by every worker
         seeds: tuple[np.random.SeedSequence, np.random.SeedSequence],
         index: int,
         folder: Path,
@@ -264,11 +268,11 @@ class DaskGenerateJob:
 
     def _shuffled(
         self,
-        client: Any,
+        client: Client,
         tracker: Tracker,
         parts: list,
         sizes: list[int],
-        schema: Any,
+        schema: pa.Schema,
         seed: np.random.SeedSequence,
         row_bytes: int,
         scratch: Path,
@@ -326,7 +330,7 @@ class DaskGenerateJob:
             shutil.rmtree(workspace, ignore_errors=True)
 
 
-def _read_part(path: str) -> Any:
+def _read_part(path: str) -> pa.Table:
     """A worker task: one part file of a generation, for the next generation."""
     from pyarrow import parquet
 

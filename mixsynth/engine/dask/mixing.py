@@ -7,7 +7,7 @@ import dataclasses
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +23,11 @@ from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthWarning
 from mixsynth.semantics.keys import KeyShare
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from mixsynth.columns.kinds import DataTable
+
 
 @dataclass
 class PartResult:
@@ -36,14 +41,14 @@ class PartResult:
 
 @releasing
 def generate_part(
-    frame: Any,
+    frame: DataTable,
     rows: int,
     options: SynthesisOptions,
     reference: Reference,
     seed: np.random.SeedSequence,
     index: int,
     path: str,
-    schema: Any = None,
+    schema: pa.Schema | None = None,
     share: KeyShare | None = None,
     made_seed: np.random.SeedSequence | None = None,
 ) -> PartResult:
@@ -99,7 +104,7 @@ class _MadeUp:
 
     def __init__(
         self,
-        table: Any,
+        table: pa.Table,
         reference: Reference,
         rows: int,
         locale: str,
@@ -126,7 +131,7 @@ class _MadeUp:
                 share,
             )
 
-    def put_into(self, piece: Any) -> Any:
+    def put_into(self, piece: pa.Table) -> pa.Table:
         """The stream's next slice with its made-up columns in place of the copied ones."""
         start, self.done = self.done, self.done + piece.num_rows
         for name, values in self.values.items():

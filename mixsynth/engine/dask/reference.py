@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +21,12 @@ from mixsynth.engine.reference import Reference, say_what_is_made_up
 from mixsynth.errors import InputError, MixsynthWarning
 from mixsynth.semantics.types import SemanticType
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from mixsynth.columns.kinds import DataTable
+    from mixsynth.semantics.types import TableMetadata
+
 
 @dataclass(frozen=True)
 class PartSummary:
@@ -28,11 +34,11 @@ class PartSummary:
 
     rows: int
     reference: Reference | None  #: None for an empty partition
-    schema: Any = None  #: its Arrow schema
+    schema: pa.Schema | None = None  #: its Arrow schema
 
 
 @releasing
-def summarize_part(frame: Any, options: SynthesisOptions) -> PartSummary:
+def summarize_part(frame: DataTable, options: SynthesisOptions) -> PartSummary:
     """A worker task: the partition's rows and its own reference (semantics inferred
     on the partition; :func:`whole_reference` checks that the partitions agree)."""
     table = to_arrow(frame)
@@ -125,7 +131,7 @@ def _merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:
     return values
 
 
-def _merge_semantics(parts: Sequence[Any], where: str) -> Any:
+def _merge_semantics(parts: Sequence[TableMetadata], where: str) -> TableMetadata:
     """One TableMetadata from every partition's inferred semantics, which must agree."""
     first = parts[0]
     columns = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,8 +16,13 @@ from mixsynth.engine.dask.sources import (
 )
 from mixsynth.engine.dask.workers import releasing
 
-#: docs/theory.md, "Tables in parts": each partition needs a few hundred rows for its own target; smaller
-#: partitions are merged with their neighbours before mixing.
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from mixsynth.columns.kinds import DataTable
+
+#: Each partition needs a few hundred rows for its own target (docs/theory.md, "Tables
+#: in parts"); smaller partitions are merged with their neighbours before mixing.
 MIN_PARTITION_ROWS = 500
 
 
@@ -38,7 +43,7 @@ def scatter_counts(seed: np.random.SeedSequence, rows: int, parts: int) -> np.nd
 
 
 @releasing
-def scatter_part(frame: Any, seed: np.random.SeedSequence, parts: int, path: str) -> int:
+def scatter_part(frame: DataTable, seed: np.random.SeedSequence, parts: int, path: str) -> int:
     """A worker task, the shuffle's first stage: each row of the partition gets a
     destination drawn from the partition's own stream, and the rows are written to
     ``path`` grouped by destination, in row groups of one destination each, in
@@ -70,7 +75,9 @@ def scatter_rows(counts: Sequence[np.ndarray], destination: int) -> list[tuple[i
     return [(int(c[:destination].sum()), int(c[: destination + 1].sum())) for c in counts]
 
 
-def gather_part(files: Sequence[str], rows: Sequence[tuple[int, int]], schema: Any) -> Any:
+def gather_part(
+    files: Sequence[str], rows: Sequence[tuple[int, int]], schema: pa.Schema
+) -> pa.Table:
     """A worker task, the shuffle's second stage: one destination's rows from every
     scattered file, in file order, as one Arrow table. Each destination was written
     by its own call, so its rows are whole row groups (one, or more if it was long)."""
@@ -90,7 +97,7 @@ def gather_part(files: Sequence[str], rows: Sequence[tuple[int, int]], schema: A
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
-def concat_parts(*frames: Any) -> Any:
+def concat_parts(*frames: DataTable) -> pa.Table:
     """A worker task: neighbouring partitions joined (tiny ones merged before mixing)."""
     import pyarrow as pa
 

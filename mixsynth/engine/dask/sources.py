@@ -7,11 +7,17 @@ import glob
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mixsynth.choices import STDIO, SUFFIXES, TableFormat
 from mixsynth.engine.dask.tasks import first_line
 from mixsynth.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from dask.delayed import Delayed
+
+    from mixsynth.columns.kinds import DataTable
 
 #: In-memory size aimed at per partition when rows are shuffled (Dask's own default).
 PARTITION_BYTES = 128 * 2**20
@@ -60,7 +66,9 @@ def find_source(source: str, input_format: TableFormat | None = None) -> Source:
     return Source(source, files, formats.pop())
 
 
-def read_partitions(source: Source, encoding: str = "utf-8", schema: Any = None) -> list[Any]:
+def read_partitions(
+    source: Source, encoding: str = "utf-8", schema: pa.Schema | None = None
+) -> list[Delayed]:
     """The input's partitions as Dask delayed tables, in row order.
 
     Parquet is read as Arrow, straight from runs of row groups of about
@@ -114,7 +122,7 @@ def _row_group_runs(source: Source) -> list[tuple[str, list[int]]]:
     return runs
 
 
-def _read_csv_file(path: str, encoding: str, schema: Any = None) -> Any:
+def _read_csv_file(path: str, encoding: str, schema: pa.Schema | None = None) -> pa.Table:
     """A worker task: one CSV file as Arrow, typed as the in-memory engine types it
     (or as ``schema`` says)."""
     from mixsynth.io import read_arrow
@@ -122,7 +130,7 @@ def _read_csv_file(path: str, encoding: str, schema: Any = None) -> Any:
     return read_arrow(path, TableFormat.CSV, encoding, schema).table
 
 
-def common_schema(schemas: Sequence[Any]) -> Any:
+def common_schema(schemas: Sequence[pa.Schema]) -> pa.Schema | None:
     """One schema for CSV files whose inferred types differ (a zip code column with
     leading zeros in one file only): integers and floats meet as float64, anything
     else as text. None when they already agree."""
@@ -145,7 +153,7 @@ def common_schema(schemas: Sequence[Any]) -> Any:
     return pa.schema(fields)
 
 
-def read_row_groups(path: str, groups: list[int]) -> Any:
+def read_row_groups(path: str, groups: list[int]) -> pa.Table:
     """A worker task: row groups of one Parquet file, as an Arrow table."""
     from pyarrow import parquet
 
@@ -155,7 +163,7 @@ def read_row_groups(path: str, groups: list[int]) -> Any:
     return handle.read_row_groups(groups)
 
 
-def to_arrow(frame: Any) -> Any:
+def to_arrow(frame: DataTable) -> pa.Table:
     """A partition as a pyarrow Table (the in-memory engine's fast back end), index dropped."""
     import pyarrow as pa
 

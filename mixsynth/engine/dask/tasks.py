@@ -4,9 +4,12 @@ failures turned into one-line errors."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mixsynth.errors import ClusterError, InputError, MixsynthError, one_line
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 Progress = Callable[[int, int], None]  #: (tasks done, tasks known so far)
 
@@ -17,7 +20,7 @@ class Tracker:
     def __init__(self, on_progress: Progress) -> None:
         self.on_progress, self.done, self.total = on_progress, 0, 0
 
-    def run(self, client: Any, tasks: list, more: int = 0) -> list:
+    def run(self, client: Client, tasks: list, more: int = 0) -> list:
         """Results of ``tasks`` in order; ``more`` tasks are expected after these."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
