@@ -40,9 +40,8 @@ def flag(name: str) -> Any:
     in :class:`~mixsynth.engine.options.SynthesisOptions`."""
     spec, _ = declared([name])[name]
     kind = spec.accepts if spec.flag_type is None else spec.flag_type
-    enums = [t for t in get_args(kind) or (kind,) if isinstance(t, type) and issubclass(t, Enum)]
-    extra = {"case_sensitive": False} if enums else {}
-    return Annotated[kind, typer.Option(*spec.flags, help=spec.help, **extra)]
+    choices = any(isinstance(t, type) and issubclass(t, Enum) for t in get_args(kind) or (kind,))
+    return Annotated[kind, typer.Option(*spec.flags, help=spec.help, case_sensitive=not choices)]
 
 
 def flag_default(name: str) -> Any:
