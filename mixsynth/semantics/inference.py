@@ -362,13 +362,16 @@ def decimal_places(values: np.ndarray) -> int | None:
         start = decimal_places(values[:64])
         if start is None:
             return None
-    unit = np.spacing(np.abs(values)).astype(np.float64)  # one unit in the last place
     numbers = values.astype(np.float64, copy=False)
+    largest = float(np.abs(numbers).max())
+    if largest >= 2**52:  # beyond float64's whole numbers: no grid
+        return None
+    unit = np.spacing(np.abs(values)).astype(np.float64)  # one unit in the last place
     for places in range(start, MAX_DECIMALS + 1):
         scale = 10.0**places
-        scaled = np.round(numbers * scale)
-        if np.abs(scaled).max() >= 2**52:  # beyond float64's whole numbers: no grid
+        if largest * scale >= 2**52:
             return None
+        scaled = np.round(numbers * scale)
         if np.all(np.abs(scaled / scale - numbers) <= unit):
             return places
     return None
