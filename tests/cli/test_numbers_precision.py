@@ -13,7 +13,7 @@ import pytest
 
 from mixsynth.semantics.inference import decimal_places
 
-from .conftest import SAMPLE_DATA
+from ..conftest import SAMPLE_DATA
 
 ROWS = 1_000
 
