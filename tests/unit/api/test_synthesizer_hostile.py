@@ -73,6 +73,6 @@ def test_load_never_unpickles_a_file_that_is_not_mixsynths(tmp_path: Path, monke
     monkeypatch.setenv("MIXSYNTH_ALARM", str(alarm))
     hostile = tmp_path / "hostile.pkl"
     hostile.write_bytes(pickle.dumps({"mixsynth_synthesizer": 1, "synthesizer": Alarm()}))
-    with pytest.raises(MixsynthError, match="not a saved MixupSynthesizer.*trust"):
+    with pytest.raises(MixsynthError, match=r"not a saved MixupSynthesizer.*trust"):
         MixupSynthesizer.load(hostile)
     assert not alarm.exists()
