@@ -152,7 +152,9 @@ def stdout_console() -> Any:
             self.quiet = True
             raise BrokenPipeError
 
-    return PipeConsole()
+    from mixsynth.report.terminal import usable
+
+    return usable(PipeConsole())
 
 
 def require_stdout() -> None:

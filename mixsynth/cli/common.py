@@ -87,7 +87,7 @@ def build_options(
 
     return synthesis_options(
         method=method,
-        weights=weights or None,
+        weights=weights,
         mix_strength=mix_strength,
         eps=parse_eps(eps),
         finite_sample=finite_sample,

@@ -260,6 +260,11 @@ def generate(
                 "the Dask engine writes Parquet datasets; convert a part file if needed",
             ),
             "-o -": (output == STDIO, "give -o FOLDER: a dataset of part files"),
+            f"-o {output}": (
+                output is not None and ".csv" in [x.lower() for x in Path(output).suffixes],
+                "it writes a folder of Parquet part files, not CSV: give -o FOLDER "
+                "(e.g. out.parquet), and convert a part file if you need CSV",
+            ),
             "--keep-associations": (
                 keep_associations,
                 "give the explaining columns with --by, which the Dask engine mixes inside",
