@@ -12,7 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# SDMetrics, the oracle of the quality scores' tests, in an environment of its own: it
+# requires pandas < 3 (tests/oracles/sdmetrics_figures.py runs there, without mixsynth).
+SDMETRICS_VENV := .venv-sdmetrics
+SDMETRICS_STAMP := $(SDMETRICS_VENV)/.installed
+
+$(SDMETRICS_STAMP):
+	test -x $(SDMETRICS_VENV)/bin/python || $(PYTHON) -m venv $(SDMETRICS_VENV)
+	$(SDMETRICS_VENV)/bin/python -m pip install --quiet 'sdmetrics==0.32.0' 'pyarrow>=15'
+	touch $(SDMETRICS_STAMP)
+
+install: $(STAMP) $(SDMETRICS_STAMP)
 
 # The demo's files are real targets: `make demo` and `make report-check` do nothing
 # when neither the input nor the code changed. A failed recipe leaves no target behind
