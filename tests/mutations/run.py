@@ -33,6 +33,10 @@ IGNORED = shutil.ignore_patterns(
 )  # fmt: skip
 
 
+#: The tiers as ``make test`` runs them: a planted bug must be caught without the slow tests.
+FAST = ("-m", "not slow and not system")
+
+
 def copy_project(into: Path) -> Path:
     """The project's sources, tests and sample data, without environments or caches."""
     target = into / "project"
@@ -51,7 +55,7 @@ def run_tests(project: Path, tests: list[str]) -> tuple[int, str, float]:
     """pytest's exit status, its first failing test and the seconds it took."""
     start = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *FAST, *tests],
         cwd=project,
         env=environment(project),
         capture_output=True,

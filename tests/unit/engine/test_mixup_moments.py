@@ -127,16 +127,22 @@ def test_every_covariance_is_rho_times_s_and_the_shape_follows_theory(name) -> N
             check(d[:, a] ** 4, fourth, exact_moment([column] * 8, lam), f"{name}: mu4[{a}]")
 
 
-def test_the_weights_report_scipys_rho_and_delta() -> None:
-    """The theory figures mixsynth reports are those of scipy's frozen distribution."""
+def test_the_weights_are_the_documented_ones_with_scipys_rho_and_delta() -> None:
+    """Vanilla mixup's default is Beta(0.2, 0.2), rho = (a + 1)/(2a + 1) = 0.857 (THEORY
+    §2); the solved generalized weights have mean 1 - mixing strength and rho = 1 by
+    scipy's moments (§4); every distribution reports scipy's rho and delta."""
+    vanilla = SynthesisOptions(method=Method.VANILLA).weights_for(300, 300)
+    assert (vanilla.alpha, vanilla.beta, vanilla.eps0, vanilla.eps1) == (0.2, 0.2, 0.0, 0.0)
+    assert 1 - 2 * WeightMoments(vanilla)(1, 1) == pytest.approx(1.2 / 1.4, rel=1e-12)
+    solved = SynthesisOptions(finite_sample=False, mix_strength=0.3).weights_for(300, 300)
+    assert WeightMoments(solved)(1, 0) == pytest.approx(0.7, rel=1e-12)
+    assert 1 - 2 * WeightMoments(solved)(1, 1) == pytest.approx(1.0, rel=1e-12)
     for options in WEIGHTS.values():
         weights = options.weights_for(300, 300)
         lam = WeightMoments(weights)
         theory = weights.theory()
         assert theory.rho == pytest.approx(1 - 2 * lam(1, 1), rel=1e-9)
         assert theory.delta == pytest.approx(lam(2, 2), rel=1e-9)
-    solved = SynthesisOptions(finite_sample=False).weights_for(300, 300)
-    assert 1 - 2 * WeightMoments(solved)(1, 1) == pytest.approx(1.0, abs=1e-12)
 
 
 @pytest.mark.parametrize("name", list(WEIGHTS))

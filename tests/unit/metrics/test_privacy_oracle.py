@@ -49,6 +49,7 @@ def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
             "b": rng.integers(0, 5, n).astype(float),
             "c": rng.gamma(2.0, size=n),
             "kind": pd.Series(rng.choice(["x", "y", "z"], n), dtype=object),
+            "size": pd.Series(rng.choice(["s", "m", "l", "xl"], n), dtype=object),
         }
     )
     frame.loc[rng.random(n) < 0.1, "c"] = np.nan
@@ -59,10 +60,15 @@ def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
 
 
 def synthetic_of(real: pd.DataFrame, seed: int, copies: int) -> pd.DataFrame:
-    """Near-copies of real rows (small noise, inside the real range), ``copies`` exact."""
+    """A third more rows than the real table: near-copies of real rows (small noise,
+    inside the real range, categories sometimes changed), the first ``copies`` exact
+    (drawn with replacement, so a real row may be copied twice)."""
     rng = np.random.default_rng(seed)
-    out = real.sample(len(real), replace=True, random_state=seed).reset_index(drop=True)
+    rows = len(real) * 4 // 3
+    out = real.sample(rows, replace=True, random_state=seed).reset_index(drop=True)
+    out.iloc[:copies] = real.iloc[rng.integers(0, 3, copies)].to_numpy()
     noisy = np.arange(len(out)) >= copies
+    out.loc[noisy & (rng.random(rows) < 0.2), "size"] = "m"
     for name in ("a", "c"):
         low, high = real[name].min(), real[name].max()
         moved = out[name] + rng.normal(scale=0.05 * (high - low), size=len(out))
@@ -70,7 +76,7 @@ def synthetic_of(real: pd.DataFrame, seed: int, copies: int) -> pd.DataFrame:
     return out
 
 
-CASES = [(120, 1, 0, 3), (200, 2, 8, 0), (151, 3, 3, 5)]
+CASES = [(120, 1, 0, 5), (200, 2, 8, 0), (151, 3, 3, 7)]
 
 
 @pytest.mark.parametrize(("n", "seed", "duplicates", "copies"), CASES)
@@ -117,6 +123,9 @@ def test_exact_copy_share_counts_every_synthetic_row_equal_to_a_real_row(
     known = set(rows_as_tuples(real))
     expected = np.mean([row in known for row in rows_as_tuples(synthetic)])
     assert expected >= copies / len(synthetic)  # the planted copies at least
+    if copies:  # not the share of real rows copied: the copies repeat three real rows
+        made = set(rows_as_tuples(synthetic))
+        assert np.mean([row in made for row in rows_as_tuples(real)]) != expected
     found = compare_tables(real, synthetic)["privacy"]["exact_copy_share"]
     assert found == pytest.approx(expected, abs=EXACT)
 
