@@ -19,7 +19,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.polynomial import polynomial as P
 from scipy import stats
 
 from mixsynth.choices import Bounds, Method, Pairing
@@ -27,6 +26,7 @@ from mixsynth.engine.kernel import draw_pairs
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.weights import WeightDistribution
+from tests.oracles.mixup import WeightMoments, exact_moment
 
 #: Output rows per run, and runs (seeds): the claims hold on each seed within Z SE.
 ROWS, SEEDS, Z = 200_000, (1, 2), 4.5
@@ -38,37 +38,6 @@ def source_table(n: int = 300, seed: int = 0) -> pd.DataFrame:
     g = rng.gamma(2.0, size=n)
     t = rng.standard_t(6, size=n)
     return pd.DataFrame({"g": g, "gt": 0.6 * g + t, "mix": np.exp(0.4 * rng.normal(size=n)) - g})
-
-
-class WeightMoments:
-    """E[lam^p (1 - lam)^q] of a weight distribution, exactly, from scipy's Beta."""
-
-    def __init__(self, weights: WeightDistribution, order: int = 8) -> None:
-        frozen = stats.beta(weights.alpha, weights.beta)
-        raw = [frozen.moment(r) for r in range(order + 1)]  # E[B^r]
-        lam = (-weights.eps0, 1 + weights.eps0 + weights.eps1)  # lam = loc + scale * B
-        self.table = {}
-        for p in range(order + 1):
-            for q in range(order + 1 - p):
-                poly = P.polymul(P.polypow(lam, p), P.polypow(P.polysub((1.0,), lam), q))
-                self.table[p, q] = float(sum(c * raw[r] for r, c in enumerate(poly)))
-
-    def __call__(self, p: int, q: int) -> float:
-        return self.table[p, q]
-
-
-def exact_moment(columns: list[np.ndarray], lam: WeightMoments) -> float:
-    """E[prod_k (lam a_k[i] + (1 - lam) a_k[j])], i, j independent uniform rows, the a_k
-    centred source columns: each factor takes row i (weight lam) or row j (1 - lam)."""
-    total = 0.0
-    m = len(columns)
-    for mask in itertools.product((True, False), repeat=m):
-        on_i = [c for c, take in zip(columns, mask, strict=True) if take]
-        on_j = [c for c, take in zip(columns, mask, strict=True) if not take]
-        e_i = np.prod(on_i, axis=0).mean() if on_i else 1.0
-        e_j = np.prod(on_j, axis=0).mean() if on_j else 1.0
-        total += lam(len(on_i), len(on_j)) * e_i * e_j
-    return total
 
 
 def output(source: pd.DataFrame, options: SynthesisOptions, seed: int) -> pd.DataFrame:
