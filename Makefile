@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test test-all lint format bench bench-wide bench-balance bench-scale bench-structure experiment clean
+.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ test: install
 
 test-all: install
 	MIXSYNTH_TEST_PROFILE=thorough $(BIN)/python -m pytest
+	$(MAKE) mutations
+
+# The suite's own quality measure (docs/testing.md): each planted bug of
+# tests/mutations/mutations.toml must make the fast tier of its area fail.
+mutations: install
+	nice -n 10 $(BIN)/python tests/mutations/run.py
 
 lint: install
 	$(BIN)/ruff check mixsynth tests benchmarks

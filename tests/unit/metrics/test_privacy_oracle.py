@@ -2,9 +2,8 @@
 figure and percentile of synthetic and holdout rows, exact copies, and unique-value
 leaks on hand-made tables.
 
-The oracle implements the documented distance (docs/report.md) row by row with numpy:
-the mean over columns of |a - b| / real range, 0/1 for categories, a missing value at 0
-from a missing value and 1 from any value.
+The oracle (:mod:`tests.oracles.nearest`) computes the documented distance row against
+row with numpy.
 """
 
 from __future__ import annotations
@@ -16,27 +15,9 @@ import pytest
 from mixsynth.metrics import compare_tables
 from mixsynth.metrics.core import Sample
 from mixsynth.metrics.privacy import unique_value_leaks
+from tests.oracles.nearest import brute_force_dcr
 
 EXACT = 1e-12
-
-
-def brute_force_dcr(
-    real: pd.DataFrame, queries: pd.DataFrame, reference: pd.DataFrame
-) -> np.ndarray:
-    """Distance from each query row to its closest reference row, every pair computed."""
-    total = np.zeros((len(queries), len(reference)))
-    for name in real.columns:
-        a, b = queries[name].to_numpy(), reference[name].to_numpy()
-        if real[name].dtype.kind == "f":
-            span = np.nanmax(real[name]) - np.nanmin(real[name])
-            part = np.abs(a[:, None] - b[None, :]) / span
-            missing_a, missing_b = np.isnan(a)[:, None], np.isnan(b)[None, :]
-            part = np.where(missing_a & missing_b, 0.0, np.where(missing_a | missing_b, 1.0, part))
-        else:
-            a, b = np.where(pd.isna(a), "<NA>", a), np.where(pd.isna(b), "<NA>", b)
-            part = (a[:, None] != b[None, :]).astype(float)
-        total += part
-    return (total / real.shape[1]).min(axis=1)
 
 
 def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
