@@ -47,6 +47,38 @@ def exact_moment(columns: list[np.ndarray], lam: WeightMoments) -> float:
     return total
 
 
+def simulate(
+    weights,
+    source: np.ndarray,
+    *,
+    balanced: bool,
+    generations: int = 1,
+    seed: int = 0,
+) -> np.ndarray:
+    """Run the documented process on ``source`` (runs x n rows x p columns): each
+    generation n rows, each from an anchor (balanced: every row once; else uniform) as
+    the dominant donor with weight w = max(lam, 1 - lam) and a uniform partner, one lam
+    per row shared by the columns. Returns the last generation, runs x n x p.
+    ``weights``: anything with alpha, beta, eps0, eps1 (lam drawn by scipy)."""
+    rng = np.random.default_rng(seed)
+    x = source
+    runs, n, _ = source.shape
+    beta = stats.beta(weights.alpha, weights.beta)
+    for _ in range(generations):
+        if balanced:
+            anchor = rng.permuted(np.tile(np.arange(n), (runs, 1)), axis=1)
+        else:
+            anchor = rng.integers(n, size=(runs, n))
+        partner = rng.integers(n, size=(runs, n))
+        draws = beta.rvs(size=(runs, n, 1), random_state=rng)
+        lam = -weights.eps0 + (1 + weights.eps0 + weights.eps1) * draws
+        w = np.maximum(lam, 1 - lam)
+        x = w * np.take_along_axis(x, anchor[..., None], 1) + (1 - w) * np.take_along_axis(
+            x, partner[..., None], 1
+        )
+    return x
+
+
 def simulate_variance_ratios(
     weights,
     n: int,
@@ -55,26 +87,14 @@ def simulate_variance_ratios(
     balanced: bool,
     generations: int = 1,
     seed: int = 0,
+    source: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``reps`` independent runs on normal samples of ``n`` rows, ``n`` rows made per
-    generation: each run's s^2 after ``generations`` over its source's s^2 (ddof=1).
-
-    Balanced anchors: each source row the anchor once (a permutation); i.i.d.: anchors
-    uniform. ``weights``: anything with alpha, beta, eps0, eps1 (drawn by scipy).
-    """
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(reps, n))
-    first = x.var(axis=1, ddof=1)
-    beta = stats.beta(weights.alpha, weights.beta)
-    for _ in range(generations):
-        if balanced:
-            anchor = rng.permuted(np.tile(np.arange(n), (reps, 1)), axis=1)
-        else:
-            anchor = rng.integers(n, size=(reps, n))
-        partner = rng.integers(n, size=(reps, n))
-        lam = -weights.eps0 + (1 + weights.eps0 + weights.eps1) * beta.rvs(
-            size=(reps, n), random_state=rng
-        )
-        w = np.maximum(lam, 1 - lam)
-        x = w * np.take_along_axis(x, anchor, 1) + (1 - w) * np.take_along_axis(x, partner, 1)
-    return x.var(axis=1, ddof=1) / first
+    """``reps`` independent runs of :func:`simulate`, each on a fresh normal sample of
+    ``n`` rows (or every one on the column ``source``): each run's s^2 after
+    ``generations`` over its source's s^2 (ddof=1)."""
+    if source is None:
+        start = np.random.default_rng(seed + 1).normal(size=(reps, n, 1))
+    else:
+        start = np.broadcast_to(np.asarray(source, dtype=float)[None, :, None], (reps, n, 1))
+    last = simulate(weights, start, balanced=balanced, generations=generations, seed=seed)
+    return last[..., 0].var(axis=1, ddof=1) / start[..., 0].var(axis=1, ddof=1)
