@@ -7,13 +7,14 @@ no traceback), 130 interrupted, 141 stdout's reader went away (docs/safety.md).
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
 from typer.core import TyperGroup
@@ -149,7 +150,9 @@ def stdout_console() -> Any:
             self.quiet = True
             raise BrokenPipeError
 
-    return PipeConsole()
+    from mixsynth.report.terminal import usable
+
+    return usable(PipeConsole())
 
 
 def require_stdout() -> None:
@@ -254,8 +257,18 @@ def _occupy_closed_descriptors() -> None:
                     os.close(opened)
 
 
+def _escape_what_stdout_cannot_encode() -> None:
+    """A stdout that is not UTF-8 (PYTHONIOENCODING=ascii, the POSIX locale) gets
+    ``\\xf6`` for a character it cannot hold, instead of a traceback half-way through
+    a table of column names."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(AttributeError, ValueError, OSError):  # not a TextIOWrapper, closed
+            cast(io.TextIOWrapper, stream).reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     _occupy_closed_descriptors()
+    _escape_what_stdout_cannot_encode()
     # SIGTERM (e.g. from `timeout` or a CI runner) stops a run as Ctrl-C does: temporary
     # files removed, previous files intact, one line saying how far it got, status 130.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
