@@ -20,12 +20,11 @@ import numpy as np
 
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
-from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.jobs.generate import check_memory
 from mixsynth.semantics import TableMetadata
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.

@@ -49,11 +49,11 @@ def weights_command(
         raise MixsynthError(f"--rows must be at least 1, got {rows}")
     # Without a table size there is no finite-sample target: variance factor 1.
     options["finite_sample"] = options["finite_sample"] and rows is not None
-    options = options_from_flags(options, pairing=pairing)
-    distribution = options.weights_for(rows or 0, rows or 0)
+    synthesis = options_from_flags(options, pairing=pairing)
+    distribution = synthesis.weights_for(rows or 0, rows or 0)
     theory = distribution.theory()
     figures = {
-        "method": options.method.value,
+        "method": synthesis.method.value,
         "weights": distribution.label(),
         "alpha": distribution.alpha,
         "beta": distribution.beta,
@@ -89,4 +89,4 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
-    print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)
+    print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], rows)
