@@ -260,8 +260,21 @@ def test_datetimes_keep_dtype_unit_and_timezone() -> None:
     out = synthesize(frame, SynthesisOptions(), np.random.default_rng(0)).frame
     assert out.dtypes.equals(frame.dtypes)
     assert out["t"].isna().sum() == 1
-    span = frame["t"].max() - frame["t"].min()
-    assert (out["t"].dropna() >= frame["t"].min() - span).all()
+    for name in ("t", "d"):  # mixed as numbers, reflected into the source's range
+        assert out[name].dropna().between(frame[name].min(), frame[name].max()).all(), name
+    # Back on the source's grid (every 37 h from midnight: whole hours; whole minutes).
+    assert (out["t"].dropna().dt.tz_convert("UTC").dt.floor("h") == out["t"].dropna()).all()
+    assert (out["d"] % pd.Timedelta("1min") == pd.Timedelta(0)).all()
+    # The mean kept: each source row anchors once with weight w = max(lam, 1 - lam), so
+    # the mean moves by (1/n) sum (1 - w)(partner - anchor), of variance
+    # sigma^2 (2 E[(1 - w)^2] - E[1 - w]^2) / n; moments of w from scipy's draws.
+    lam = SynthesisOptions().weights_for(100, 100).frozen().rvs(size=10**6, random_state=0)
+    one, two = (np.mean(np.minimum(lam, 1 - lam) ** k) for k in (1, 2))
+    for name, source in (("t", frame["t"].dropna()), ("d", frame["d"])):
+        seconds = (source - source.min()).dt.total_seconds()
+        made = (out[name].dropna() - source.min()).dt.total_seconds()
+        se = np.sqrt(seconds.var(ddof=0) * (2 * two - one**2) / len(seconds))
+        assert abs(made.mean() - seconds.mean()) < 4.5 * se, (name, made.mean(), se)
 
 
 def test_table_without_numeric_columns_is_resampled_by_donor_rows() -> None:
