@@ -22,7 +22,8 @@ EXACT = 1e-12
 
 def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
     """Ties (two decimals, a column of few values), gaps, a category with missing values,
-    and ``duplicates`` repeated rows (real duplicates put holdout rows at distance 0)."""
+    one of 40 values (so that the closest row often differs in it), and ``duplicates``
+    repeated rows (real duplicates put holdout rows at distance 0)."""
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
         {
@@ -30,7 +31,7 @@ def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
             "b": rng.integers(0, 5, n).astype(float),
             "c": rng.gamma(2.0, size=n),
             "kind": pd.Series(rng.choice(["x", "y", "z"], n), dtype=object),
-            "size": pd.Series(rng.choice(["s", "m", "l", "xl"], n), dtype=object),
+            "size": pd.Series(rng.choice([f"s{i}" for i in range(40)], n), dtype=object),
         }
     )
     frame.loc[rng.random(n) < 0.1, "c"] = np.nan
@@ -49,7 +50,7 @@ def synthetic_of(real: pd.DataFrame, seed: int, copies: int) -> pd.DataFrame:
     out = real.sample(rows, replace=True, random_state=seed).reset_index(drop=True)
     out.iloc[:copies] = real.iloc[rng.integers(0, 3, copies)].to_numpy()
     noisy = np.arange(len(out)) >= copies
-    out.loc[noisy & (rng.random(rows) < 0.2), "size"] = "m"
+    out.loc[noisy & (rng.random(rows) < 0.3), "size"] = "s0"
     for name in ("a", "c"):
         low, high = real[name].min(), real[name].max()
         moved = out[name] + rng.normal(scale=0.05 * (high - low), size=len(out))
