@@ -27,7 +27,7 @@ def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "a": np.round(rng.normal(size=n), 2),
-            "b": rng.integers(0, 5, n).astype(float),
+            "b": rng.integers(0, 40, n).astype(float),  # ties; too many values for a code
             "c": rng.gamma(2.0, size=n),
             "kind": pd.Series(rng.choice(["x", "y", "z"], n), dtype=object),
             "size": pd.Series(rng.choice(["s", "m", "l", "xl"], n), dtype=object),

@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mixsynth.columns import infer_schema
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import table_semantics
 from mixsynth.metrics import compare_tables
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -78,7 +80,20 @@ def cases() -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
 
 
 def metadata(frame: pd.DataFrame) -> dict:
-    return {"columns": {str(c): {"sdtype": SDTYPE[frame[c].dtype.kind]} for c in frame.columns}}
+    """SDMetrics' sdtypes from the storage types, except the numbers mixsynth copies
+    (codes such as penguins' year, 0/1 flags): categorical, the meaning generate,
+    inspect and compare all give them."""
+    meaning = table_semantics(frame, infer_schema(frame), SynthesisOptions()).columns
+    return {
+        "columns": {
+            str(c): {
+                "sdtype": "categorical"
+                if frame[c].dtype.kind in "fi" and meaning[str(c)].sdtype.is_copied
+                else SDTYPE[frame[c].dtype.kind]
+            }
+            for c in frame.columns
+        }
+    }
 
 
 @pytest.fixture(scope="module")
