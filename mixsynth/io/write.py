@@ -18,7 +18,12 @@ import pyarrow as pa
 from mixsynth.choices import STDIO, THREADS, TableFormat
 from mixsynth.errors import OutputError
 from mixsynth.io.convert import frame_to_arrow
-from mixsynth.io.source import first_line, raise_if_out_of_memory, stdout_buffer
+from mixsynth.io.source import (
+    arrow_can_open,
+    first_line,
+    raise_if_out_of_memory,
+    stdout_buffer,
+)
 
 if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
     import pandas as pd
@@ -220,11 +225,15 @@ def table_writer(
 
                 parquet_writer = None
 
+                sink = target
+                if isinstance(target, str) and not arrow_can_open(target):
+                    sink = stack.enter_context(open(target, "wb"))  # Python opens it
+
                 def store(table: pa.Table) -> None:
                     nonlocal parquet_writer
                     if parquet_writer is None:  # the first part's schema (e.g. inferred)
                         parquet_writer = parquet.ParquetWriter(
-                            target, table.schema, use_dictionary=_dictionary_columns(table.schema)
+                            sink, table.schema, use_dictionary=_dictionary_columns(table.schema)
                         )
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
@@ -348,7 +357,9 @@ def output_stream(dest: str) -> Iterator[IO[bytes]]:
 
 
 def write_text(dest: str, text: str) -> None:
-    """Write UTF-8 text atomically (``-`` = stdout), as :func:`output_stream` does."""
+    """Write UTF-8 text atomically (``-`` = stdout), as :func:`output_stream` does.
+    File names Python read under a locale that is not UTF-8 carry their bytes escaped
+    (surrogates): they are written back as those bytes."""
     with output_stream(dest) as handle:
-        handle.write(text.encode("utf-8"))
+        handle.write(text.encode("utf-8", errors="surrogateescape"))
         handle.flush()
