@@ -777,3 +777,76 @@ def test_dashboard_without_bokeh_is_refused(dataset, tmp_path, run_cli) -> None:
     _, source = dataset
     result = run_cli("generate", source, "--engine", "dask", "-o", tmp_path / "o", "--dashboard")
     assert result.exit_code == 2 and "--dashboard needs the bokeh package" in result.stderr
+
+
+@pytest.mark.slow
+def test_losing_the_scheduler_mid_run_is_one_line(tmp_path) -> None:
+    """The scheduler killed while generate runs on it: one line naming what was lost,
+    exit 2, no output (it was 100 lines of Dask's chained tracebacks)."""
+    source = write_files(make_table(200_000), tmp_path / "in", 4)
+    bin_dir = Path(sys.executable).parent
+    address = f"tcp://127.0.0.1:{free_port()}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            bin_dir / "dask",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--no-dashboard",
+        ],
+        **quiet,
+    )
+    worker = subprocess.Popen(
+        [
+            bin_dir / "dask",
+            "worker",
+            address,
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--local-directory",
+            tmp_path / "w",
+        ],
+        **quiet,
+    )
+    try:
+        with Client(address, timeout="60s") as watcher:
+            watcher.wait_for_workers(1, timeout=120)
+        run = subprocess.Popen(
+            [
+                bin_dir / "mixsynth",
+                "generate",
+                source,
+                "--engine",
+                "dask",
+                "--scheduler",
+                address,
+                "-o",
+                tmp_path / "out",
+                "--seed",
+                "1",
+                "-g",
+                "200",
+                "--partition-rows",
+                "2000",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(8)  # 200 generations of 100 partitions: minutes of work
+        assert run.poll() is None, run.communicate()
+        scheduler.kill()
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait()
+    assert run.returncode == 2, stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: lost the Dask scheduler"), stderr
+    assert address in lines[0]
+    assert not (tmp_path / "out").exists()

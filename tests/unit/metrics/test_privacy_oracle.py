@@ -69,8 +69,9 @@ def test_dcr_figures_are_brute_force_nearest_records(n, seed, duplicates, copies
     found = compare_tables(real, synthetic, seed=compare_seed)["privacy"]
     sample = Sample.draw(len(real), len(synthetic), 10_000, compare_seed)
     reference = real.iloc[sample.reference]
-    ours = brute_force_dcr(real, synthetic.iloc[sample.synthetic], reference)
-    holdout = brute_force_dcr(real, real.iloc[sample.holdout], reference)
+    # b, five integer codes, means categories (generate copies it, compare compares it so)
+    ours = brute_force_dcr(real, synthetic.iloc[sample.synthetic], reference, codes=("b",))
+    holdout = brute_force_dcr(real, real.iloc[sample.holdout], reference, codes=("b",))
     assert found["dcr_median"] == pytest.approx(np.median(ours), abs=EXACT)
     assert found["dcr_p5"] == pytest.approx(np.percentile(ours, 5), abs=EXACT)
     assert found["holdout_dcr_median"] == pytest.approx(np.median(holdout), abs=EXACT)
