@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from mixsynth.errors import MixsynthError, column_hint
-from mixsynth.metrics.compare import without_made_up
 from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
     DEFAULT_SAMPLE_ROWS,
@@ -25,7 +24,12 @@ from mixsynth.metrics.core import (
     shared_codes,
 )
 from mixsynth.metrics.pairs import correlation_matrix
-from mixsynth.metrics.privacy import dcr_row_limit, privacy, real_semantics
+from mixsynth.metrics.privacy import (
+    dcr_row_limit,
+    privacy,
+    real_semantics,
+    without_made_up,
+)
 from mixsynth.metrics.utility import utility
 
 if TYPE_CHECKING:
@@ -101,6 +105,59 @@ def _split_sample(train: int, holdout: int, synthetic: int, rows: int, seed: int
     return Sample(reference, held, np.sort(order[: len(held)]), np.sort(order[: len(reference)]))
 
 
+def check_holdout_columns(train: pd.DataFrame, holdout: pd.DataFrame) -> None:
+    """The holdout must be rows of the same table: the same columns."""
+    if len(holdout) == 0:
+        raise MixsynthError("the holdout table has no rows", "give at least one held-out row")
+    names = [str(c) for c in train.columns]
+    missing = [c for c in names if c not in {str(h) for h in holdout.columns}]
+    extra = [str(c) for c in holdout.columns if str(c) not in set(names)]
+    if missing or extra:
+        what = f"lacks column {missing[0]!r}" if missing else f"has column {extra[0]!r}"
+        raise MixsynthError(
+            f"the holdout table {what}, unlike the real table",
+            "give held-out rows of the same table, with the same columns",
+        )
+
+
+def _holdout_columns(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    categorical: Sequence[str],
+    metadata: Any,
+) -> list:
+    """The columns of train + holdout against synthetic, made-up ones left out."""
+    check_holdout_columns(train, holdout)
+    real = pd.concat([train, holdout[train.columns]], ignore_index=True)
+    columns, _ = align(real, synthetic, categorical)
+    columns, _ = without_made_up(columns, real_semantics(train, categorical, metadata))
+    return columns
+
+
+def dcr_share(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    seed: int = 0,
+    categorical: Sequence[str] = (),
+    metadata: Any = None,
+) -> float:
+    """Share of synthetic rows closer to the ``train`` rows (those the synthesizer saw)
+    than to as many ``holdout`` rows it never saw; a tie counts half. 0.5: as far from
+    the training rows as a fresh real sample; 1: every row a (near-)copy. Up to
+    ``sample_rows`` rows per side, drawn with ``seed``; the distance is that of
+    :func:`holdout_figures` (mean per-column distance, numbers scaled by the real range,
+    categories 0 or 1)."""
+    with np.errstate(all="ignore"):
+        columns = _holdout_columns(train, holdout, synthetic, categorical, metadata)
+        sizes = len(train), len(holdout), len(synthetic)
+        rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
+        return privacy(columns, _split_sample(*sizes, rows, seed), len(train))["dcr_share"]
+
+
 def holdout_figures(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -110,6 +167,7 @@ def holdout_figures(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
+    metadata: Any = None,
     real_scores: dict | None = None,
 ) -> dict:
     """Utility and nearest-record figures of a table synthesized from ``train`` only.
@@ -118,15 +176,14 @@ def holdout_figures(
     tested on ``holdout`` (:func:`utility`). Privacy: distances to the closest ``train``
     row of synthetic rows and, as the baseline, of ``holdout`` rows (:func:`privacy`);
     ``dcr_ratio`` is the ratio of their medians (1: as far from the train rows as
-    unseen real rows are, 0: copies). Up to ``sample_rows`` rows per side; made-up
-    columns left out, as in :func:`compare_tables`. ``real_scores``: the
-    ``utility["real"]`` of an earlier call with the same train, holdout and seed, so
-    that generation after generation only the synthetic model is fitted.
+    unseen real rows are, 0: copies); ``dcr_share`` (:func:`dcr_share`); exact copies
+    against the train rows. Up to ``sample_rows`` rows per side; made-up columns left
+    out, as in :func:`compare_tables`. ``real_scores``: the ``utility["real"]`` of an
+    earlier call with the same train, holdout and seed, so that generation after
+    generation only the synthetic model is fitted.
     """
     with np.errstate(all="ignore"):
-        real = pd.concat([train, holdout], ignore_index=True)
-        columns, _ = align(real, synthetic, categorical)
-        columns, _ = without_made_up(columns, real_semantics(train, categorical))
+        columns = _holdout_columns(train, holdout, synthetic, categorical, metadata)
         if target is not None and target not in {c.name for c in columns}:
             raise MixsynthError(
                 f"--target column {target!r} is not compared",
@@ -134,8 +191,10 @@ def holdout_figures(
             )
         sizes = len(train), len(holdout), len(synthetic)
         dcr_rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
-        found = privacy(columns, _split_sample(*sizes, dcr_rows, seed))
+        found = privacy(columns, _split_sample(*sizes, dcr_rows, seed), len(train))
         found["dcr_ratio"] = ratio(found["dcr_median"], found["holdout_dcr_median"])
+        found["sample_rows_limit"] = 2 * dcr_rows
+        found["true_holdout"] = True
         fitted = None
         if target is not None:
             sample = _split_sample(*sizes, sample_rows, seed)
