@@ -32,8 +32,11 @@ def fresh_sample(rows: int, seed: int) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def good() -> dict:
     """A second, independent sample of the real table's distribution: what a perfect
-    synthesizer would give. Every default rule passes (limits far from its figures)."""
-    return compare_tables(fresh_sample(2000, 0), fresh_sample(2000, 1), target="label")
+    synthesizer would give, measured against a true holdout (a third sample). Every
+    default rule passes (limits far from its figures)."""
+    return compare_tables(
+        fresh_sample(2000, 0), fresh_sample(2000, 1), target="label", holdout=fresh_sample(2000, 2)
+    )
 
 
 def test_every_check_is_listed_with_its_limit_also_when_all_pass(good):
@@ -47,6 +50,7 @@ def test_every_check_is_listed_with_its_limit_also_when_all_pass(good):
         "max_correlation_diff",
         "max_exact_copy_share",
         "min_dcr_ratio",
+        "max_dcr_share",
         "max_unique_value_leak",  # the label column is copied, not mixed
         "min_utility_ratio",
     }
@@ -56,8 +60,27 @@ def test_every_check_is_listed_with_its_limit_also_when_all_pass(good):
     assert list(judged["verdict"]["areas"]) == ["fidelity", "pairs", "privacy", "utility"]
     dcr = next(c for c in judged["checks"] if c["name"] == "min_dcr_ratio")
     assert dcr["value"] == pytest.approx(1, abs=0.5)  # a fresh sample is as far as the holdout
+    # A fresh sample's share is 0.5 with a standard error of at most 0.5 / sqrt(2000).
+    share = next(c for c in judged["checks"] if c["name"] == "max_dcr_share")
+    assert share["value"] == pytest.approx(0.5, abs=4 * 0.5 / np.sqrt(2000))
     shapes = next(c for c in judged["checks"] if c["name"] == "min_column_shapes")
     assert shapes["value"] == good["scores"]["column_shapes"] and shapes["limit"] == 0.70
+
+
+def test_privacy_and_utility_without_a_true_holdout_are_no_pass():
+    """The same fresh sample, its privacy and utility measured on halves of the real
+    table (which a synthesizer would have seen): at best a warn, and the rule says why."""
+    judged = judge(compare_tables(fresh_sample(2000, 0), fresh_sample(2000, 1), target="label"))
+    assert judged["privacy"]["true_holdout"] is False
+    assert "max_dcr_share" not in {c["name"] for c in judged["checks"]}  # meaningless here
+    for area in ("privacy", "utility"):
+        found = judged["verdict"]["areas"][area]
+        assert found["status"] == "warn" and found["true_holdout"] is False
+        assert found["rule"].startswith("no true holdout") and "--holdout" in found["rule"]
+    assert judged["verdict"]["areas"]["fidelity"]["status"] == "pass"
+    assert judged["verdict"]["status"] == "warn"
+    for text in (to_markdown(judged), to_html(judged)):
+        assert "no true holdout" in text and "NOT A TRUE HOLDOUT" in text
 
 
 def test_each_area_is_decided_by_its_worst_check_and_says_which_rule(good):

@@ -46,6 +46,14 @@ def compare(
         str | None,
         typer.Option(help="Column to predict: utility of a model trained on synthetic rows."),
     ] = None,
+    holdout: Annotated[
+        str | None,
+        typer.Option(
+            help="Real rows of the same table that the synthesizer never saw (REAL being the "
+            "rows it was fed): the baseline of the privacy figures and the utility test set. "
+            "Without it they are measured on halves of REAL and cannot pass."
+        ),
+    ] = None,
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write every figure as JSON here (- = stdout).")
     ] = None,
@@ -117,6 +125,13 @@ def compare(
             "trained on real rows (needs --target)."
         ),
     ] = None,
+    max_dcr_share: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail if more than this share of synthetic rows are closer to the real "
+            "rows than to as many --holdout rows (0.5: a fresh sample).",
+        ),
+    ] = None,
     max_unique_value_leak: Annotated[
         float | None,
         typer.Option(
@@ -156,12 +171,12 @@ def compare(
         raise MixsynthError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
     if to_stdout or not quiet:
         require_stdout()
+    inputs = (real, synthetic) if holdout is None else (real, synthetic, holdout)
     check_distinct(
-        [(f"--{kind}", path) for kind, path in outputs.items() if path is not None],
-        (real, synthetic),
+        [(f"--{kind}", path) for kind, path in outputs.items() if path is not None], inputs
     )
-    if real == STDIO and synthetic == STDIO:
-        raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
+    if [real, synthetic, holdout].count(STDIO) > 1:
+        raise MixsynthError("only one of REAL, SYNTH and --holdout can be - (stdin)")
     thresholds = thresholds_from(
         load_config(config) if config is not None else None,
         {
@@ -172,6 +187,7 @@ def compare(
             "max_correlation_diff": max_correlation_diff,
             "max_exact_copy_share": max_exact_copy_share,
             "min_dcr_ratio": min_dcr_ratio,
+            "max_dcr_share": max_dcr_share,
             "max_unique_value_leak": max_unique_value_leak,
             "min_utility_ratio": min_utility_ratio,
         },
@@ -179,7 +195,7 @@ def compare(
     for kind, path in outputs.items():
         if path is not None:
             check_report_kind(path, kind)
-            check_output(path, force, (real, synthetic))
+            check_output(path, force, inputs)
     options: dict[str, Any] = {
         "target": target,
         "seed": seed,
@@ -191,6 +207,11 @@ def compare(
     settings = DaskSettings(scheduler, workers, memory_limit, dashboard)
     frames = None
     if engine is Engine.DASK:
+        if holdout is not None:
+            raise MixsynthError(
+                "--holdout cannot be used with --engine dask",
+                "compare a sample of the rows in memory with --holdout",
+            )
         report = _compare_dask(settings, quiet, real, synthetic, input_format, encoding, options)
     else:
         refuse_dask_only(
@@ -201,9 +222,14 @@ def compare(
             read_table(real, input_format, encoding).frame,
             read_table(synthetic, input_format, encoding).frame,
         )
+        if holdout is not None:
+            options["holdout"] = read_table(holdout, input_format, encoding).frame
         report = compare_tables(*frames, **options)
     report = judge(report, thresholds) | {
-        "provenance": provenance({"real": real, "synthetic": synthetic}, report["options"])
+        "provenance": provenance(
+            {"real": real, "synthetic": synthetic} | ({"holdout": holdout} if holdout else {}),
+            report["options"],
+        )
     }
     title = f"mixsynth compare: {real} vs {synthetic}"
     for kind, path in outputs.items():

@@ -153,6 +153,15 @@ def generate(
             help="Write a comparison report; .json, .md or .html by suffix (- = JSON on stdout)."
         ),
     ] = None,
+    holdout: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SHARE|FILE",
+            help="Hold out this share of the input's rows before synthesis (split with "
+            "--seed; written to --out-dir as holdout.<ext>), or give a file of held-out "
+            "rows: the report's privacy and utility baseline, rows never seen.",
+        ),
+    ] = None,
     format: Annotated[
         TableFormat | None,
         typer.Option(
@@ -219,6 +228,7 @@ def generate(
     from mixsynth.engine.conditions import parse_where
     from mixsynth.io import check_input, check_output
     from mixsynth.jobs.generate import GenerateJob
+    from mixsynth.jobs.holdout import parse_holdout
 
     dask_options = {
         "--scheduler": scheduler is not None,
@@ -254,6 +264,7 @@ def generate(
             "--balance": (balance is not None, "balance a table that fits in memory"),
             "--only-new": (only_new, "it goes with --balance, which needs the memory engine"),
             "--report": (report is not None, "run 'mixsynth compare --engine dask' on the output"),
+            "--holdout": (holdout is not None, "split the table first; compare with --holdout"),
             "--resume": (resume, "run again with --force: the same --seed gives the same files"),
             "--format csv": (
                 format is TableFormat.CSV,
@@ -315,6 +326,7 @@ def generate(
         where=parse_where(where or []),
         balance=parse_balance(balance) if balance is not None else None,
         only_new=only_new,
+        holdout=None if holdout is None else parse_holdout(holdout),
     )
     with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
         job.run(on_progress=advance)

@@ -59,6 +59,11 @@ def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
     return out_dir / f"gen-{index:03d}.{fmt.value}"
 
 
+def _run_files(fmt: TableFormat) -> str:
+    """The names of the files a run writes in --out-dir, as a regular expression."""
+    return rf"gen-\d{{3,}}\.{fmt.value}|holdout\.{fmt.value}|{re.escape(RUN_RECORD)}"
+
+
 @contextlib.contextmanager
 def _removed_if_refused(out_dir: Path | None) -> Iterator[None]:
     """Folders made for --out-dir are removed again if the run is refused before it
@@ -160,6 +165,9 @@ class GenerateJob:
     balance: tuple[str, str | float] | None = None
     #: ``--only-new``: with ``balance``, write the new rows without the real ones.
     only_new: bool = False
+    #: ``--holdout``: a share of the input's rows held out before synthesis (split with
+    #: the seed), or a file of held-out rows; the report's privacy and utility baseline.
+    holdout: float | str | None = None
 
     def run(
         self,
@@ -174,6 +182,7 @@ class GenerateJob:
         half of the third), for a progress bar.
         """
         self._check_balance()
+        self._check_holdout()
         planned = self.output_format or (
             TableFormat.CSV if self.output == STDIO else check_input(self.input, self.input_format)
         )
@@ -192,21 +201,29 @@ class GenerateJob:
         fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
         check_writable(schema, fmt)  # e.g. nested Parquet columns to CSV
         check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
+        start, frame = self._starting_point(source, fmt)  # a resume takes the recorded seed
+        chosen_seed = self.seed is None
+        if chosen_seed:
+            self.seed = int(np.random.SeedSequence().entropy % 2**32)
+        held = None
+        if self.holdout is not None:  # before anything learns from the rows
+            from mixsynth.jobs.holdout import hold_out
+
+            table, held = hold_out(
+                source.table, self.holdout, self.seed, self.input_format, self.encoding
+            )
+            source = dataclasses.replace(source, table=table)
         reference = Reference.of(source.table, self.options)
         check_by(source.table.column_names, self.options.by)  # fails before any output
         real = source.table
         if self.where:  # before any output exists, so a condition nothing meets writes nothing
             real = take_rows(real, matching_rows(real, self.where, reference))
-        start, frame = self._starting_point(source, fmt)
         frame = real if start == 0 else frame
         report_kind = None
         if self.report is not None:
             from mixsynth.report import check_report_output
 
             report_kind = check_report_output(self.report, self.force, (self.input,))
-        chosen_seed = self.seed is None
-        if chosen_seed:
-            self.seed = int(np.random.SeedSequence().entropy % 2**32)
         if self.balance is not None:
             self._write_balanced(real, reference, fmt)
             if chosen_seed:
@@ -221,9 +238,14 @@ class GenerateJob:
                 start=start,
                 categorical=self.options.categorical,
                 seed=self.seed,
+                holdout=None if held is None else arrow_to_frame(held),
             )
         if self.out_dir is not None:
             self._write_record(fmt, start)
+            if isinstance(self.holdout, float):
+                from mixsynth.jobs.holdout import HOLDOUT_STEM
+
+                write_table(held, str(self.out_dir / f"{HOLDOUT_STEM}.{fmt.value}"), fmt, schema)
         done = start
         rngs = generation_rngs(self.seed, self.generations)
         try:
@@ -283,7 +305,7 @@ class GenerateJob:
         if self.out_dir is None:
             return
         folder = os.path.realpath(self.out_dir)
-        run_files = re.compile(rf"gen-\d{{3,}}\.{fmt.value}|{re.escape(RUN_RECORD)}")
+        run_files = re.compile(_run_files(fmt))
         for option, path in outputs:
             if path is None or path == STDIO:
                 continue
@@ -315,7 +337,7 @@ class GenerateJob:
         same lock are removed once it is taken (no living process owns them)."""
         if self.out_dir is not None:
             yield RunLock(self.out_dir / LOCK_FILE, f"--out-dir {str(self.out_dir)!r}")
-            remove_leftovers(self.out_dir, rf"gen-\d{{3,}}\.{fmt.value}|{re.escape(RUN_RECORD)}")
+            remove_leftovers(self.out_dir, _run_files(fmt))
         for option, path in (("-o", self.output), ("--report", self.report)):
             if path is None:
                 continue
@@ -359,6 +381,23 @@ class GenerateJob:
             if stored is not None:
                 stored.result()
         return stream.finish(stream.source.concat(parts) if keep else None)
+
+    def _check_holdout(self) -> None:
+        """--holdout only serves the report (and, as a share, the rows written beside)."""
+        if self.holdout is None:
+            return
+        if self.balance is not None or self.where:
+            option = "--balance" if self.balance is not None else "--where"
+            raise MixsynthError(
+                f"--holdout cannot be combined with {option}",
+                "split the table first and compare with 'mixsynth compare --holdout'",
+            )
+        if self.report is None and not (isinstance(self.holdout, float) and self.out_dir):
+            raise MixsynthError(
+                "--holdout needs --report (or, as a share, --out-dir, where the held-out "
+                "rows are written)",
+                "give --report PATH",
+            )
 
     def _check_balance(self) -> None:
         """--balance makes one table (real rows + new ones); refuse what does not fit."""
@@ -424,6 +463,8 @@ class GenerateJob:
         options = json.loads(json.dumps(dataclasses.asdict(self.options)))
         if self.where:  # the rows it mixes from are part of what it continues
             options["where"] = self.where
+        if self.holdout is not None:  # so are the rows held out
+            options["holdout"] = self.holdout
         return {"input": input_fingerprint(self.input), "format": fmt.value, "options": options}
 
     def _write_record(self, fmt: TableFormat, completed: int) -> None:
@@ -502,6 +543,9 @@ class GenerateJob:
             # A resumed run rewrites the files after its last complete one; no run
             # ever writes over its input (e.g. an input that is itself runs/gen-001.csv).
             check_output(str(existing), self.force or self.resume, (self.input,))
+        if isinstance(self.holdout, float):
+            held = self.out_dir / f"holdout.{fmt.value}"
+            check_output(str(held), self.force or self.resume, (self.input,))
         if not self.resume:
             return 0, source.table
         done = min(self._resume_point(fmt), self.generations)

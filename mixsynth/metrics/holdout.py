@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.io.split import holdout_rows
 from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
     DEFAULT_SAMPLE_ROWS,
@@ -43,18 +44,9 @@ def split_holdout(
 
     Synthesize from ``train`` only: then ``holdout`` rows are real rows the synthesizer
     never saw, the fair test set of utility and the baseline of nearest-record distances
-    (:func:`holdout_figures`).
+    (:func:`holdout_figures`). The same rows as ``generate --holdout SHARE --seed SEED``.
     """
-    if not 0 < holdout_share < 1:
-        raise MixsynthError(f"the holdout share must be between 0 and 1, got {holdout_share}")
-    held = round(len(frame) * holdout_share)
-    if held < 1 or held >= len(frame):
-        raise MixsynthError(
-            f"a holdout share of {holdout_share} of {len(frame)} rows leaves one side empty",
-            "give a table with more rows",
-        )
-    order = np.random.default_rng(seed).permutation(len(frame))
-    train, holdout = np.sort(order[held:]), np.sort(order[:held])
+    train, holdout = holdout_rows(len(frame), holdout_share, seed)
     return frame.iloc[train].reset_index(drop=True), frame.iloc[holdout].reset_index(drop=True)
 
 
