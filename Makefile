@@ -10,6 +10,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	# mixsynth[privacy] without its pins: anonymeter 1.1 asks numpy<1.27 and pyarrow<22
+	# (a downgrade of the whole project) but runs on the current ones (compare --attacks
+	# is tested on numpy 2.4); its other needs are installed as usual.
+	$(BIN)/python -m pip install --quiet 'numba>=0.59' 'polars>=1.8' 'joblib>=1.2'
+	$(BIN)/python -m pip install --quiet --no-deps 'anonymeter>=1.1'
 	touch $(STAMP)
 
 install: $(STAMP)

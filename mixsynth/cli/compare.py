@@ -125,6 +125,20 @@ def compare(
             "trained on real rows (needs --target)."
         ),
     ] = None,
+    attacks: Annotated[
+        bool,
+        typer.Option(
+            "--attacks",
+            help="Also run anonymeter's singling-out, linkability and inference attacks, "
+            "with --holdout as the control set (needs mixsynth[privacy]).",
+        ),
+    ] = False,
+    attack_count: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Attacks per evaluation with --attacks (more: narrower intervals)."
+        ),
+    ] = 100,
     max_dcr_share: Annotated[
         float | None,
         typer.Option(
@@ -206,6 +220,15 @@ def compare(
         options["sample_rows"] = sample_rows
     settings = DaskSettings(scheduler, workers, memory_limit, dashboard)
     frames = None
+    if attacks and holdout is None:
+        raise MixsynthError(
+            "--attacks needs --holdout",
+            "give --holdout FILE: real rows the synthesizer never saw, the attacks' control set",
+        )
+    if attacks:
+        from mixsynth.metrics.attacks import _anonymeter
+
+        _anonymeter()  # refused before anything is read
     if engine is Engine.DASK:
         if holdout is not None:
             raise MixsynthError(
@@ -225,6 +248,18 @@ def compare(
         if holdout is not None:
             options["holdout"] = read_table(holdout, input_format, encoding).frame
         report = compare_tables(*frames, **options)
+        if attacks:
+            from mixsynth.metrics.attacks import attacks as run_attacks
+
+            report["attacks"] = run_attacks(
+                frames[0],
+                options["holdout"],
+                frames[1],
+                n_attacks=attack_count,
+                seed=seed,
+                categorical=categorical or (),
+                metadata=options["metadata"],
+            )
     report = judge(report, thresholds) | {
         "provenance": provenance(
             {"real": real, "synthetic": synthetic} | ({"holdout": holdout} if holdout else {}),

@@ -70,6 +70,8 @@ def sections(report: dict) -> list[Section]:
     if report.get("generations"):
         result.append(_trajectory(report))
     result += [_worst(report), _privacy(report)]
+    if report.get("attacks"):
+        result.append(_attacks(report["attacks"]))
     if report.get("utility"):
         result.append(_utility(report["utility"], report["privacy"].get("true_holdout", False)))
     result.append(_suggestions(report))
@@ -292,6 +294,30 @@ def _privacy(report: dict) -> Section:
         rows,
         note,
         summary=True,
+    )
+
+
+def _attacks(found: dict) -> Section:
+    """anonymeter's risks, each with its 95% confidence interval (compare --attacks)."""
+
+    def row(label: str, risk: dict) -> list[str]:
+        return [label, fmt(risk["risk"]), f"{fmt(risk['ci'][0])} to {fmt(risk['ci'][1])}"]
+
+    rows = [
+        row(f"singling out ({mode})", found[f"singling_out_{mode}"])
+        for mode in ("univariate", "multivariate")
+    ]
+    if "linkability" in found:
+        rows.append(row("linkability", found["linkability"]))
+    rows += [row(f"inference of {name}", risk) for name, risk in found.get("inference", {}).items()]
+    note = (
+        f"anonymeter, {found['n_attacks']} attacks each on {found['rows']} training rows, the "
+        "holdout rows as control: the attack's success on training rows beyond its success "
+        "on rows the synthesizer never saw (0: no more than a fresh sample, 1: every attack "
+        "succeeds)."
+    )
+    return Section(
+        "Privacy attacks (anonymeter)", ["attack", "risk", "95% interval"], rows, note, summary=True
     )
 
 
