@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test test-all lint format bench bench-wide bench-balance bench-scale bench-structure experiment clean
+.PHONY: install demo report-check docs test test-all lint format bench bench-wide bench-balance bench-scale bench-structure bench-privacy experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,11 @@ bench-balance: install
 # seeded Parquet in benchmarks/data/, 20-40 minutes); niced: the machine may be shared.
 bench-scale: install
 	nice -n 10 $(BIN)/python benchmarks/bench_scale.py
+
+# Privacy against quality on the sample tables (50/50 split), margins and target against
+# SDV's GaussianCopula, which runs in SDV_PYTHON (a venv with sdv) when given.
+bench-privacy: install
+	nice -n 10 $(BIN)/python benchmarks/bench_privacy.py $(if $(SDV_PYTHON),--sdv-python $(SDV_PYTHON))
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py

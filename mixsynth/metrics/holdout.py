@@ -17,7 +17,6 @@ from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
     DEFAULT_SAMPLE_ROWS,
     Sample,
-    align,
     clean,
     hashable,
     numeric_values,
@@ -25,12 +24,7 @@ from mixsynth.metrics.core import (
     shared_codes,
 )
 from mixsynth.metrics.pairs import correlation_matrix
-from mixsynth.metrics.privacy import (
-    dcr_row_limit,
-    privacy,
-    real_semantics,
-    without_made_up,
-)
+from mixsynth.metrics.privacy import dcr_row_limit, holdout_columns, privacy
 from mixsynth.metrics.utility import utility
 
 if TYPE_CHECKING:
@@ -87,69 +81,6 @@ def association_shift(
     return float(np.mean(shifts)) if shifts else math.nan
 
 
-def _split_sample(train: int, holdout: int, synthetic: int, rows: int, seed: int) -> Sample:
-    """Up to ``rows`` train and as many holdout rows (positions in train + holdout), and
-    synthetic rows as many as each, drawn with the seed."""
-    rng = np.random.default_rng(seed)
-    reference = np.sort(rng.permutation(train)[:rows])
-    held = np.sort(train + rng.permutation(holdout)[:rows])
-    order = rng.permutation(synthetic)
-    return Sample(reference, held, np.sort(order[: len(held)]), np.sort(order[: len(reference)]))
-
-
-def check_holdout_columns(train: pd.DataFrame, holdout: pd.DataFrame) -> None:
-    """The holdout must be rows of the same table: the same columns."""
-    if len(holdout) == 0:
-        raise MixsynthError("the holdout table has no rows", "give at least one held-out row")
-    names = [str(c) for c in train.columns]
-    missing = [c for c in names if c not in {str(h) for h in holdout.columns}]
-    extra = [str(c) for c in holdout.columns if str(c) not in set(names)]
-    if missing or extra:
-        what = f"lacks column {missing[0]!r}" if missing else f"has column {extra[0]!r}"
-        raise MixsynthError(
-            f"the holdout table {what}, unlike the real table",
-            "give held-out rows of the same table, with the same columns",
-        )
-
-
-def _holdout_columns(
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
-    synthetic: pd.DataFrame,
-    categorical: Sequence[str],
-    metadata: Any,
-) -> list:
-    """The columns of train + holdout against synthetic, made-up ones left out."""
-    check_holdout_columns(train, holdout)
-    real = pd.concat([train, holdout[train.columns]], ignore_index=True)
-    columns, _ = align(real, synthetic, categorical)
-    columns, _ = without_made_up(columns, real_semantics(train, categorical, metadata))
-    return columns
-
-
-def dcr_share(
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
-    synthetic: pd.DataFrame,
-    *,
-    sample_rows: int = DEFAULT_SAMPLE_ROWS,
-    seed: int = 0,
-    categorical: Sequence[str] = (),
-    metadata: Any = None,
-) -> float:
-    """Share of synthetic rows closer to the ``train`` rows (those the synthesizer saw)
-    than to as many ``holdout`` rows it never saw; a tie counts half. 0.5: as far from
-    the training rows as a fresh real sample; 1: every row a (near-)copy. Up to
-    ``sample_rows`` rows per side, drawn with ``seed``; the distance is that of
-    :func:`holdout_figures` (mean per-column distance, numbers scaled by the real range,
-    categories 0 or 1)."""
-    with np.errstate(all="ignore"):
-        columns = _holdout_columns(train, holdout, synthetic, categorical, metadata)
-        sizes = len(train), len(holdout), len(synthetic)
-        rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
-        return privacy(columns, _split_sample(*sizes, rows, seed), len(train))["dcr_share"]
-
-
 def holdout_figures(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -175,7 +106,7 @@ def holdout_figures(
     generation only the synthetic model is fitted.
     """
     with np.errstate(all="ignore"):
-        columns = _holdout_columns(train, holdout, synthetic, categorical, metadata)
+        columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
         if target is not None and target not in {c.name for c in columns}:
             raise MixsynthError(
                 f"--target column {target!r} is not compared",
@@ -183,12 +114,12 @@ def holdout_figures(
             )
         sizes = len(train), len(holdout), len(synthetic)
         dcr_rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
-        found = privacy(columns, _split_sample(*sizes, dcr_rows, seed), len(train))
+        found = privacy(columns, Sample.split(*sizes, dcr_rows, seed), len(train))
         found["dcr_ratio"] = ratio(found["dcr_median"], found["holdout_dcr_median"])
         found["sample_rows_limit"] = 2 * dcr_rows
         found["true_holdout"] = True
         fitted = None
         if target is not None:
-            sample = _split_sample(*sizes, sample_rows, seed)
+            sample = Sample.split(*sizes, sample_rows, seed)
             fitted = utility(columns, target, sample, seed, real_scores)
     return clean({"privacy": found, "utility": fitted})

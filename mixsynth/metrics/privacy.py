@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.metrics.core import NUMERIC, Column, Sample, hashable, quietly
+from mixsynth.errors import MixsynthError
+from mixsynth.metrics.core import (
+    DEFAULT_SAMPLE_ROWS,
+    NUMERIC,
+    Column,
+    Sample,
+    align,
+    hashable,
+    quietly,
+)
 
 if TYPE_CHECKING:
     pass
@@ -241,8 +250,61 @@ def leak_columns(semantics: Any, synthetic: pd.DataFrame) -> list[str]:
     ]
 
 
+def check_holdout_columns(train: pd.DataFrame, holdout: pd.DataFrame) -> None:
+    """The holdout must be rows of the same table: the same columns."""
+    if len(holdout) == 0:
+        raise MixsynthError("the holdout table has no rows", "give at least one held-out row")
+    names = [str(c) for c in train.columns]
+    missing = [c for c in names if c not in {str(h) for h in holdout.columns}]
+    extra = [str(c) for c in holdout.columns if str(c) not in set(names)]
+    if missing or extra:
+        what = f"lacks column {missing[0]!r}" if missing else f"has column {extra[0]!r}"
+        raise MixsynthError(
+            f"the holdout table {what}, unlike the real table",
+            "give held-out rows of the same table, with the same columns",
+        )
+
+
+def holdout_columns(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    categorical: Sequence[str],
+    metadata: Any,
+) -> list:
+    """The columns of train + holdout against synthetic, made-up ones left out."""
+    check_holdout_columns(train, holdout)
+    real = pd.concat([train, holdout[train.columns]], ignore_index=True)
+    columns, _ = align(real, synthetic, categorical)
+    columns, _ = without_made_up(columns, real_semantics(train, categorical, metadata))
+    return columns
+
+
+def dcr_share(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    seed: int = 0,
+    categorical: Sequence[str] = (),
+    metadata: Any = None,
+) -> float:
+    """Share of synthetic rows closer to the ``train`` rows (those the synthesizer saw)
+    than to as many ``holdout`` rows it never saw; a tie counts half. 0.5: as far from
+    the training rows as a fresh real sample; 1: every row a (near-)copy. Up to
+    ``sample_rows`` rows per side, drawn with ``seed``; the distance is that of
+    :func:`mixsynth.metrics.holdout_figures` (mean per-column distance, numbers scaled by
+    the real range, categories 0 or 1). The figure ``--privacy-target`` aims at."""
+    with np.errstate(all="ignore"):
+        columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
+        sizes = len(train), len(holdout), len(synthetic)
+        rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
+        return privacy(columns, Sample.split(*sizes, rows, seed), len(train))["dcr_share"]
+
+
 # ---------------------------------------------------------------------------
-# Utility: train on synthetic, test on real
+# How many rows the nearest records can afford
 
 
 #: Cost cap of the distance to closest record: reference rows x query rows x

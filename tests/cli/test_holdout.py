@@ -8,8 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from mixsynth.metrics import split_holdout
-from mixsynth.metrics.holdout import dcr_share
+from mixsynth.metrics import dcr_share, split_holdout
 from tests.cli.conftest import assert_one_error_line, run
 from tests.conftest import SAMPLE_DATA
 

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mixsynth.metrics import compare_tables
-from mixsynth.metrics.holdout import dcr_share
+from mixsynth.metrics import compare_tables, dcr_share
 from mixsynth.metrics.privacy import nearer_share
 
 
