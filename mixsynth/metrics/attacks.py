@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from mixsynth.errors import MixsynthError
-from mixsynth.metrics.core import align, clean
-from mixsynth.metrics.privacy import real_semantics, without_made_up
+from mixsynth.metrics.core import NUMERIC, Column, clean
+from mixsynth.metrics.privacy import holdout_columns
 
 #: Attacks per evaluation by default: quick, with confidence intervals of about ±0.1.
 DEFAULT_ATTACKS = 100
@@ -45,6 +45,22 @@ def _risk(evaluation: Any) -> dict:
     return {"risk": float(risk.value), "ci": [float(risk.ci[0]), float(risk.ci[1])]}
 
 
+def _values(columns: Sequence[Column]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The real (train, then holdout) and synthetic values in one form on both sides:
+    numbers as float64, categories as shared codes written as text, missing a category
+    of its own (anonymeter's distance needs one dtype per column)."""
+    real, synthetic = {}, {}
+    for column in columns:
+        if column.family == NUMERIC:
+            sides = column.real, column.synthetic
+        else:
+            sides = tuple(
+                np.char.add("c", codes.astype(str)).astype(object) for codes in column.codes
+            )
+        real[column.name], synthetic[column.name] = sides
+    return pd.DataFrame(real), pd.DataFrame(synthetic)
+
+
 def attacks(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -65,17 +81,17 @@ def attacks(
     evaluators = _anonymeter()
     if n_attacks < 1:
         raise MixsynthError(f"--attack-count must be at least 1, got {n_attacks}")
-    columns, _ = align(pd.concat([train, holdout], ignore_index=True), synthetic, categorical)
-    kept, _ = without_made_up(columns, real_semantics(train, categorical, metadata))
-    names = [c.name for c in kept]
+    columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
+    names = [c.name for c in columns]
+    real, synthetic_values = _values(columns)
 
     def rows(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame[names]
         if len(frame) > ATTACK_ROWS:
             frame = frame.sample(ATTACK_ROWS, random_state=seed)
         return frame.reset_index(drop=True)
 
-    ori, syn, control = rows(train), rows(synthetic), rows(holdout)
+    ori, control = rows(real.iloc[: len(train)]), rows(real.iloc[len(train) :])
+    syn = rows(synthetic_values)
     attacks_run = min(n_attacks, len(control), len(ori))
     random.seed(seed)  # anonymeter draws its targets and queries from both generators
     np.random.seed(seed)
