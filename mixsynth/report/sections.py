@@ -204,6 +204,7 @@ def _trajectory(report: dict) -> Section:
                 fmt(entry["scores"]["overall"]),
                 fmt(entry["pairs"].get("correlation_max_abs_diff")),
                 fmt(entry["privacy"]["dcr_median"]),
+                percent(entry["privacy"].get("dcr_share")),
             ]
         )
     return Section(
@@ -217,6 +218,7 @@ def _trajectory(report: dict) -> Section:
             "overall",
             "corr max diff",
             "DCR median",
+            "DCR share",
         ],
         rows,
         summary=True,
