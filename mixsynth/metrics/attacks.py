@@ -29,7 +29,8 @@ MAX_SECRETS = 10
 MAX_ATTEMPTS = 20_000
 
 
-def _anonymeter() -> Any:
+def check_anonymeter() -> Any:
+    """anonymeter's evaluators, or one clear refusal when it is not installed."""
     try:
         from anonymeter import evaluators
     except ImportError:
@@ -78,7 +79,7 @@ def attacks(
     others. Each risk with its 95% confidence interval; 0 is no more than a fresh
     sample gives. Made-up columns (keys, personal data) are left out: their real values
     never appear."""
-    evaluators = _anonymeter()
+    evaluators = check_anonymeter()
     if n_attacks < 1:
         raise MixsynthError(f"--attack-count must be at least 1, got {n_attacks}")
     columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
