@@ -374,8 +374,8 @@ def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) ->
         values[bad] = source[pairs.dominant[bad]]
 
 
-def check_memory(rows: int, columns: int) -> None:
-    """Refuse a --rows that cannot fit, rather than be killed for it half-way.
+def check_memory(rows: int, columns: int, option: str = "--rows") -> None:
+    """Refuse a --rows (``option``) that cannot fit, rather than be killed for it half-way.
 
     Each synthetic row needs at least 8 bytes per column plus its pairing (two donor
     indices, a weight and a sort key): a lower bound, so nothing feasible is refused.
@@ -389,7 +389,7 @@ def check_memory(rows: int, columns: int) -> None:
         raise MixsynthError(
             f"{rows} rows need at least {needed / 2**30:.3g} GiB, more than this "
             f"machine's {physical / 2**30:.3g} GiB",
-            "give fewer --rows",
+            f"give fewer {option}",
         )
 
 

@@ -310,6 +310,12 @@ class GenerateJob:
                 "the Dask engine writes Parquet datasets; convert a part file if needed",
             ),
             "-o -": (self.output == STDIO, "give -o FOLDER: a dataset of part files"),
+            f"-o {self.output} (a CSV name)": (
+                self.output is not None
+                and ".csv" in [x.lower() for x in Path(self.output).suffixes],
+                "it writes a folder of Parquet part files, not CSV: give -o FOLDER "
+                "(e.g. out.parquet), and convert a part file if you need CSV",
+            ),
             "--keep-associations": (
                 self.options.keep_associations,
                 "give the explaining columns with --by, which the Dask engine mixes inside",
