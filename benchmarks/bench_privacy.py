@@ -88,18 +88,22 @@ def measure(train, holdout, synthetic, target, n_attacks, seed) -> dict:
 
 def mixsynth_runs(train_path: Path, folder: Path, variant: list[str], seed: int) -> dict:
     """gen-001 and gen-010 of one mixsynth variant."""
-    out = folder / "run"
+    out = folder
     subprocess.run(
         [MIXSYNTH, "generate", str(train_path), "--out-dir", str(out), "--generations",
          str(max(GENERATIONS)), "--seed", str(seed), "--force", "-q", *variant],
         check=True, env=_plain_env(),
     )  # fmt: skip
-    return {g: pd.read_csv(out / f"gen-{g:03d}.csv") for g in GENERATIONS}
+    return {g: load(out / f"gen-{g:03d}.csv") for g in GENERATIONS}
+
+
+def load(path: Path) -> pd.DataFrame:
+    return read_table(str(path)).frame
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--margins", default="0,0.1,0.2,0.3,0.4,0.5", help="privacy margins")
+    parser.add_argument("--margins", default="0.1,0.2,0.3,0.5", help="privacy margins")
     parser.add_argument("--target", type=float, default=0.6, help="--privacy-target S")
     parser.add_argument("--attacks", type=int, default=50, help="anonymeter attacks (0: none)")
     parser.add_argument("--seed", type=int, default=0)
@@ -123,18 +127,21 @@ def main() -> None:
         train, holdout = split_holdout(frame, 0.5, args.seed)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            train.to_csv(folder / "train.csv", index=False)
-            train = pd.read_csv(folder / "train.csv")  # both sides as CSV reads them
+            # Every table goes through CSV and is read back the same way (pyarrow, as
+            # mixsynth reads), so that no column's type differs between the sides.
+            for name, part in (("train", train), ("holdout", holdout)):
+                part.to_csv(folder / f"{name}.csv", index=False)
+            train, holdout = (load(folder / f"{name}.csv") for name in ("train", "holdout"))
             runs = {
-                name: mixsynth_runs(folder / "train.csv", folder, v, args.seed)
-                for name, v in variants.items()
+                name: mixsynth_runs(folder / "train.csv", folder / name, variant, args.seed)
+                for name, variant in variants.items()
             }
             if args.sdv_python:
                 subprocess.run(
                     [args.sdv_python, "-c", SDV_SCRIPT, str(folder / "train.csv"), str(folder / "gc.csv")],
                     check=True, capture_output=True,
                 )  # fmt: skip
-                runs["GaussianCopula"] = {1: pd.read_csv(folder / "gc.csv")}
+                runs["GaussianCopula"] = {1: load(folder / "gc.csv")}
             for name, generations in runs.items():
                 for generation, synthetic in generations.items():
                     synthetic = synthetic[train.columns]
