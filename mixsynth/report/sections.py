@@ -147,6 +147,8 @@ def _overview(report: dict) -> Section:
         ["synthetic rows", fmt(report["rows"]["synthetic"])],
         ["columns compared", fmt(len(report["columns"]))],
     ]
+    if "holdout" in report["rows"]:
+        rows.insert(1, ["held-out real rows (never seen)", fmt(report["rows"]["holdout"])])
     weights = report.get("weights")
     if weights:
         rows += [
