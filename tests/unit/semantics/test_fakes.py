@@ -236,6 +236,21 @@ def test_phone_numbers_are_mostly_digits():
     assert np.all(digits >= 0.5) and np.mean(digits) > 0.7
 
 
+@pytest.mark.parametrize(
+    ("template", "pattern"),
+    [("({}) {}-{}", r"\(\d{3}\) \d{3}-\d{4}"), ("+1.{}.{}.{}", r"\+1\.\d{3}\.\d{3}\.\d{4}")],
+)
+def test_phone_numbers_keep_the_real_columns_format(template, pattern):
+    generator = np.random.default_rng(8)
+    real = [
+        template.format(*(f"{generator.integers(10**k):0{k}d}" for k in (3, 3, 4)))
+        for _ in range(200)
+    ]
+    values = fake_values("phone_number", 300, rng(), real=objects(real))
+    assert all(re.fullmatch(pattern, v) for v in values)
+    assert not set(values.tolist()) & set(real)
+
+
 def test_addresses_are_one_line():
     values = fake_values("address", 100, rng())
     assert not any("\n" in v for v in values)
