@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
 	# mixsynth[privacy] without its pins: anonymeter 1.1 asks numpy<1.27 and pyarrow<22
 	# (a downgrade of the whole project) but runs on the current ones (compare --attacks
 	# is tested on numpy 2.4); its other needs are installed as usual.
@@ -80,10 +80,12 @@ test-all: install
 mutations: install
 	nice -n 10 $(BIN)/python tests/mutations/run.py
 
+# Style, the layers (import-linter, contracts in pyproject.toml) and the types (mypy).
 lint: install
 	$(BIN)/ruff check mixsynth tests benchmarks
-	$(BIN)/lint-imports
 	$(BIN)/ruff format --check mixsynth tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format mixsynth tests benchmarks

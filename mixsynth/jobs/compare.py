@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mixsynth.choices import STDIO, Engine, TableFormat
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 from mixsynth.jobs.cluster import DaskSettings, refuse_dask_only
 from mixsynth.semantics.types import TableMetadata
 
@@ -59,13 +59,13 @@ class CompareJob:
         """The report options that write to stdout (at most one)."""
         unknown = sorted(set(self.reports) - set(REPORT_KINDS))
         if unknown:
-            raise MixsynthError(
+            raise OptionError(
                 f"unknown report kind(s): {', '.join(unknown)}",
                 f"give one of {', '.join(REPORT_KINDS)}",
             )
         chosen = [f"--{kind}" for kind, path in self.reports.items() if path == STDIO]
         if len(chosen) > 1:
-            raise MixsynthError(f"{' and '.join(chosen)} both ask for stdout", "give one a file")
+            raise OptionError(f"{' and '.join(chosen)} both ask for stdout", "give one a file")
         return chosen
 
     def check(self) -> Any:
@@ -80,9 +80,9 @@ class CompareJob:
         check_distinct([(f"--{kind}", path) for kind, path in self.reports.items()], inputs)
         if inputs.count(STDIO) > 1:
             which = "REAL and SYNTH" if self.holdout is None else "REAL, SYNTH and --holdout"
-            raise MixsynthError(f"only one of {which} can be - (stdin)")
+            raise OptionError(f"only one of {which} can be - (stdin)")
         if self.attacks and self.holdout is None:
-            raise MixsynthError(
+            raise OptionError(
                 "--attacks needs --holdout",
                 "give --holdout FILE: real rows the synthesizer never saw, the attacks' control set",
             )
@@ -91,7 +91,7 @@ class CompareJob:
 
             check_anonymeter()
         if self.holdout is not None and self.engine is Engine.DASK:
-            raise MixsynthError(
+            raise OptionError(
                 "--holdout cannot be used with --engine dask",
                 "compare a sample of the rows in memory with --holdout",
             )
@@ -171,7 +171,7 @@ class CompareJob:
     ) -> dict:
         """Exact moments over every row, the rest on samples; refused before the
         cluster starts when a source cannot be read by its workers."""
-        from mixsynth.engine.dask.driver import find_source
+        from mixsynth.engine.dask import find_source
         from mixsynth.metrics.dask_compare import compare_dask
 
         self.dask.check()

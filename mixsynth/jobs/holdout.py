@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 from mixsynth.io import TableFormat, read_arrow, write_table
 from mixsynth.io.split import holdout_rows
 
@@ -22,7 +22,7 @@ def parse_holdout(text: str) -> float | str:
     except ValueError:
         return text
     if not 0 < share < 1:
-        raise MixsynthError(
+        raise OptionError(
             f"--holdout {text} is not a share of the rows between 0 and 1",
             "give e.g. --holdout 0.3, or a file of held-out rows",
         )
@@ -47,11 +47,11 @@ def hold_out(
         return dataclasses.replace(source, table=table.take(kept)), table.take(held)
     rows = read_arrow(holdout, input_format, encoding).table
     if rows.num_rows == 0:
-        raise MixsynthError(f"--holdout {holdout!r} has no rows", "give at least one held-out row")
+        raise InputError(f"--holdout {holdout!r} has no rows", "give at least one held-out row")
     if sorted(rows.column_names) != sorted(table.column_names):
         missing = sorted(set(table.column_names) - set(rows.column_names))
         what = f"lacks column {missing[0]!r}" if missing else "has columns the input has not"
-        raise MixsynthError(
+        raise InputError(
             f"--holdout {holdout!r} {what}",
             "give held-out rows of the same table, with the same columns",
         )
@@ -84,12 +84,12 @@ def check_holdout(
     if holdout is None:
         return
     if balance or where:
-        raise MixsynthError(
+        raise OptionError(
             f"--holdout cannot be combined with {'--balance' if balance else '--where'}",
             "split the table first and compare with 'mixsynth compare --holdout'",
         )
     if not report and not (isinstance(holdout, float) and out_dir is not None):
-        raise MixsynthError(
+        raise OptionError(
             "--holdout needs --report (or, as a share, --out-dir, where the held-out rows "
             "are written)",
             "give --report PATH",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 from mixsynth.metrics.core import NUMERIC, Column, clean
 from mixsynth.metrics.privacy import holdout_columns
 
@@ -34,7 +34,7 @@ def check_anonymeter() -> Any:
     try:
         from anonymeter import evaluators
     except ImportError:
-        raise MixsynthError(
+        raise OptionError(
             "compare --attacks needs anonymeter, which is not installed",
             "pip install 'mixsynth[privacy]'",
         ) from None
@@ -53,12 +53,11 @@ def _values(columns: Sequence[Column]) -> tuple[pd.DataFrame, pd.DataFrame]:
     real, synthetic = {}, {}
     for column in columns:
         if column.family == NUMERIC:
-            sides = column.real, column.synthetic
+            real[column.name], synthetic[column.name] = column.real, column.synthetic
         else:
-            sides = tuple(
+            real[column.name], synthetic[column.name] = (
                 np.char.add("c", codes.astype(str)).astype(object) for codes in column.codes
             )
-        real[column.name], synthetic[column.name] = sides
     return pd.DataFrame(real), pd.DataFrame(synthetic)
 
 
@@ -81,7 +80,7 @@ def attacks(
     never appear."""
     evaluators = check_anonymeter()
     if n_attacks < 1:
-        raise MixsynthError(f"--attack-count must be at least 1, got {n_attacks}")
+        raise OptionError(f"--attack-count must be at least 1, got {n_attacks}")
     columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
     names = [c.name for c in columns]
     real, synthetic_values = _values(columns)

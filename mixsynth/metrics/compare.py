@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import InputError, OptionError, column_hint
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean
 from mixsynth.metrics.holdout import holdout_figures
 from mixsynth.metrics.pairs import compare_pairs, quality_scores
@@ -25,7 +25,7 @@ from mixsynth.metrics.shapes import compare_columns
 from mixsynth.metrics.utility import utility
 
 if TYPE_CHECKING:
-    pass
+    from mixsynth.semantics.types import TableMetadata
 
 
 def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> None:
@@ -43,7 +43,7 @@ def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> N
         return
     needed = 32 * columns * (real_rows + synthetic_rows)
     if needed > physical:
-        raise MixsynthError(
+        raise InputError(
             f"comparing {columns} columns of {real_rows} and {synthetic_rows} rows needs at "
             f"least {needed / 2**30:.3g} GiB, more than this machine's {physical / 2**30:.3g} GiB",
             "compare fewer columns or a sample of the rows",
@@ -58,7 +58,7 @@ def compare_tables(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
-    metadata: Any = None,
+    metadata: TableMetadata | None = None,
     holdout: pd.DataFrame | None = None,
 ) -> dict:
     """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
@@ -71,7 +71,7 @@ def compare_tables(
     saw, so they are optimistic: ``privacy.true_holdout`` says which.
     """
     if sample_rows < 2:
-        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+        raise OptionError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise
         return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata, holdout)
 
@@ -83,7 +83,7 @@ def _compare(
     sample_rows: int,
     seed: int,
     categorical: Sequence[str],
-    metadata: Any,
+    metadata: TableMetadata | None,
     holdout: pd.DataFrame | None,
 ) -> dict:
     from mixsynth.semantics.inference import suggest_by
@@ -94,7 +94,7 @@ def _compare(
     if made_up:
         schema["made_up"] = made_up
     if target is not None and target not in {c.name for c in columns}:
-        raise MixsynthError(
+        raise OptionError(
             f"--target column {target!r} is not compared",
             column_hint(target, [c.name for c in columns]),
         )

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import OptionError, column_hint
 from mixsynth.io.split import holdout_rows
 from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
@@ -26,9 +25,7 @@ from mixsynth.metrics.core import (
 from mixsynth.metrics.pairs import correlation_matrix
 from mixsynth.metrics.privacy import dcr_row_limit, holdout_columns, privacy
 from mixsynth.metrics.utility import utility
-
-if TYPE_CHECKING:
-    pass
+from mixsynth.semantics.types import TableMetadata
 
 
 def split_holdout(
@@ -67,7 +64,7 @@ def association_shift(
     """Mean |Δη| (correlation ratio, not η²) over every numerical x categorical pair.
 
     Copying the categories from the dominant donor shrinks each such association by
-    kappa per generation (THEORY.md section 6); this is the figure that shows it. Pairs
+    kappa per generation (docs/theory.md, "Structure over generations"); this is the figure that shows it. Pairs
     whose η is undefined on either side are skipped; NaN when none is left.
     """
     shifts = []
@@ -90,7 +87,7 @@ def holdout_figures(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
-    metadata: Any = None,
+    metadata: TableMetadata | None = None,
     real_scores: dict | None = None,
 ) -> dict:
     """Utility and nearest-record figures of a table synthesized from ``train`` only.
@@ -108,7 +105,7 @@ def holdout_figures(
     with np.errstate(all="ignore"):
         columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
         if target is not None and target not in {c.name for c in columns}:
-            raise MixsynthError(
+            raise OptionError(
                 f"--target column {target!r} is not compared",
                 column_hint(target, [c.name for c in columns]),
             )

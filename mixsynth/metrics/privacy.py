@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError
 from mixsynth.metrics.core import (
     DEFAULT_SAMPLE_ROWS,
     NUMERIC,
@@ -23,7 +23,7 @@ from mixsynth.metrics.core import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from mixsynth.semantics.types import TableMetadata
 
 
 @dataclass(frozen=True)
@@ -220,12 +220,14 @@ def real_semantics(real: pd.DataFrame, categorical: Sequence[str], metadata: Any
     return table_semantics(real, infer_schema(real, categorical), options)
 
 
-def is_made_up(semantics: Any, name: str) -> bool:
+def is_made_up(semantics: TableMetadata, name: str) -> bool:
     meaning = semantics.columns.get(name)
     return meaning is not None and meaning.sdtype.is_generated
 
 
-def without_made_up(columns: list[Column], semantics: Any) -> tuple[list[Column], list[str]]:
+def without_made_up(
+    columns: list[Column], semantics: TableMetadata
+) -> tuple[list[Column], list[str]]:
     """The columns without keys, personal data and free text, and those left out.
 
     Those are made up by design: their real values never reappear, so they say nothing
@@ -239,7 +241,7 @@ def without_made_up(columns: list[Column], semantics: Any) -> tuple[list[Column]
     return [c for c in columns if c.name not in made_up], made_up
 
 
-def leak_columns(semantics: Any, synthetic: pd.DataFrame) -> list[str]:
+def leak_columns(semantics: TableMetadata, synthetic: pd.DataFrame) -> list[str]:
     """Columns in both tables whose values are not mixed numbers: the ones a leak can
     be exact in."""
     in_both = {str(c) for c in synthetic.columns}
@@ -253,13 +255,13 @@ def leak_columns(semantics: Any, synthetic: pd.DataFrame) -> list[str]:
 def check_holdout_columns(train: pd.DataFrame, holdout: pd.DataFrame) -> None:
     """The holdout must be rows of the same table: the same columns."""
     if len(holdout) == 0:
-        raise MixsynthError("the holdout table has no rows", "give at least one held-out row")
+        raise InputError("the holdout table has no rows", "give at least one held-out row")
     names = [str(c) for c in train.columns]
     missing = [c for c in names if c not in {str(h) for h in holdout.columns}]
     extra = [str(c) for c in holdout.columns if str(c) not in set(names)]
     if missing or extra:
         what = f"lacks column {missing[0]!r}" if missing else f"has column {extra[0]!r}"
-        raise MixsynthError(
+        raise InputError(
             f"the holdout table {what}, unlike the real table",
             "give held-out rows of the same table, with the same columns",
         )
