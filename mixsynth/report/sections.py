@@ -70,8 +70,10 @@ def sections(report: dict) -> list[Section]:
     if report.get("generations"):
         result.append(_trajectory(report))
     result += [_worst(report), _privacy(report)]
+    if report.get("attacks"):
+        result.append(_attacks(report["attacks"]))
     if report.get("utility"):
-        result.append(_utility(report["utility"]))
+        result.append(_utility(report["utility"], report["privacy"].get("true_holdout", False)))
     result.append(_suggestions(report))
     result += [
         _treatments(report),
@@ -146,6 +148,8 @@ def _overview(report: dict) -> Section:
         ["synthetic rows", fmt(report["rows"]["synthetic"])],
         ["columns compared", fmt(len(report["columns"]))],
     ]
+    if "holdout" in report["rows"]:
+        rows.insert(1, ["held-out real rows (never seen)", fmt(report["rows"]["holdout"])])
     others = [t for t in report.get("treatments") or [] if not t["compared"]]
     if others:
         rows.append(
@@ -211,6 +215,7 @@ def _trajectory(report: dict) -> Section:
                 fmt(entry["scores"]["overall"]),
                 fmt(entry["pairs"].get("correlation_max_abs_diff")),
                 fmt(entry["privacy"]["dcr_median"]),
+                percent(entry["privacy"].get("dcr_share")),
             ]
         )
     return Section(
@@ -224,6 +229,7 @@ def _trajectory(report: dict) -> Section:
             "overall",
             "corr max diff",
             "DCR median",
+            "DCR share",
         ],
         rows,
         summary=True,
@@ -256,7 +262,14 @@ def _worst(report: dict) -> Section:
 
 def _privacy(report: dict) -> Section:
     p = report["privacy"]
+    true_holdout = p.get("true_holdout", False)
+    baseline = "real holdout" if true_holdout else "real rows (not a true holdout)"
     rows = [
+        [
+            "closer to training rows than to holdout rows",
+            percent(p.get("dcr_share")),
+            "50.0%",
+        ],
         ["DCR median", fmt(p["dcr_median"]), fmt(p["holdout_dcr_median"])],
         ["DCR 5th percentile", fmt(p["dcr_p5"]), fmt(p["holdout_dcr_p5"])],
         [
@@ -273,19 +286,51 @@ def _privacy(report: dict) -> Section:
     ]
     if leaks and not any(leaks.values()):
         rows.append(["rows carrying a unique real value", "0% in every copied column", ""])
+    holdout = (
+        f"{p['holdout_rows']} real holdout rows the synthesizer never saw"
+        if true_holdout
+        else f"{p['holdout_rows']} other real rows. NOT A TRUE HOLDOUT: the synthesizer saw "
+        "these rows too, so the figures are optimistic (give --holdout)"
+    )
     note = (
         f"Distance to closest record among {p['reference_rows']} real rows (mean per-column distance, 0-1); "
-        f"{p['synthetic_rows']} synthetic rows against {p['holdout_rows']} real holdout rows. "
+        f"{p['synthetic_rows']} synthetic rows against {holdout}. "
+        f"The share closer to the training rows uses {p.get('dcr_share_rows')} rows of each "
+        "side; a fresh real sample scores 50%, copies 100%. "
         "Exact copies: every synthetic row, against every real row. A unique real value "
         "(an e-mail, a rare code) identifies a person: the share of synthetic rows that "
         "carry one, per column that is not mixed."
     )
     return Section(
         "Privacy (distance to closest record)",
-        ["figure", "synthetic", "real holdout"],
+        ["figure", "synthetic", baseline],
         rows,
         note,
         summary=True,
+    )
+
+
+def _attacks(found: dict) -> Section:
+    """anonymeter's risks, each with its 95% confidence interval (compare --attacks)."""
+
+    def row(label: str, risk: dict) -> list[str]:
+        return [label, fmt(risk["risk"]), f"{fmt(risk['ci'][0])} to {fmt(risk['ci'][1])}"]
+
+    rows = [
+        row(f"singling out ({mode})", found[f"singling_out_{mode}"])
+        for mode in ("univariate", "multivariate")
+    ]
+    if "linkability" in found:
+        rows.append(row("linkability", found["linkability"]))
+    rows += [row(f"inference of {name}", risk) for name, risk in found.get("inference", {}).items()]
+    note = (
+        f"anonymeter, {found['n_attacks']} attacks each on {found['rows']} training rows, the "
+        "holdout rows as control: the attack's success on training rows beyond its success "
+        "on rows the synthesizer never saw (0: no more than a fresh sample, 1: every attack "
+        "succeeds)."
+    )
+    return Section(
+        "Privacy attacks (anonymeter)", ["attack", "risk", "95% interval"], rows, note, summary=True
     )
 
 
@@ -306,7 +351,7 @@ def _suggestions(report: dict) -> Section:
     return Section("Suggestions", ["option", "why"], rows, note, summary=True)
 
 
-def _utility(utility: dict) -> Section:
+def _utility(utility: dict, true_holdout: bool) -> Section:
     if "real" not in utility:
         return Section("Utility", ["", ""], [["note", utility.get("note", "")]], summary=True)
     rows = [
@@ -318,9 +363,10 @@ def _utility(utility: dict) -> Section:
         ]
         for name in utility["real"]
     ]
+    tested = "real holdout rows" if true_holdout else "other real rows (not a true holdout)"
     note = (
         f"Target {utility['target']!r} ({utility['task']}); {utility['train_rows']} training rows, "
-        f"tested on {utility['test_rows']} real holdout rows."
+        f"tested on {utility['test_rows']} {tested}."
     )
     return Section(
         "Utility (train on real vs synthetic, test on real)",

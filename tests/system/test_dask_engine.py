@@ -623,7 +623,7 @@ def test_semantics_mean_the_same_as_in_memory(client, tmp_path, run_cli) -> None
 
 def test_keys_and_personal_data_are_made_up_across_partitions(client, tmp_path, run_cli) -> None:
     """customers.csv in four files, shuffled into four partitions: fresh integer keys
-    continue after the real maximum without a gap or a repeat, fresh text keys keep
+    count up from the power of ten above the real maximum without a gap or a repeat, fresh text keys keep
     the AC-nnnnn shape, are all distinct and none real; no real name, email or phone
     number appears; the same bytes with one worker."""
     real = customers_in_files(tmp_path / "customers", 4)
@@ -635,8 +635,8 @@ def test_keys_and_personal_data_are_made_up_across_partitions(client, tmp_path, 
     assert len(list((tmp_path / "out").iterdir())) == 4
     out = pd.read_parquet(tmp_path / "out")
     assert len(out) == len(real)
-    top = real["customer_id"].max()
-    assert sorted(out["customer_id"]) == list(range(top + 1, top + 1 + len(real)))
+    start = 10 ** len(str(real["customer_id"].max()))
+    assert sorted(out["customer_id"]) == list(range(start, start + len(real)))
     codes = out["account_code"]
     assert codes.is_unique and not codes.isin(real["account_code"]).any()
     assert codes.str.fullmatch(r"AC-\d{5}").all()
