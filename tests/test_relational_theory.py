@@ -144,7 +144,6 @@ def test_a_child_column_mean_and_second_moment_follow_the_partner_law(runs):
     real = partner_law(tables)
     w2, w1w, one_w2 = moments_of_weights(theory)
     within_four_se(figures["y"], theory.kappa * real["y"] + (1 - theory.kappa) * real["y_q"])
-    beyond_four_se(figures["y"], real["y"])  # the partner law moves the mean here
     within_four_se(
         figures["y2"], w2 * real["y2"] + 2 * w1w * real["y"] * real["y_q"] + one_w2 * real["y2_q"]
     )
