@@ -12,6 +12,8 @@ from mixsynth.errors import MixsynthError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mixsynth.io import Table
+
 
 def table_files(folder: str | Path) -> dict[str, Path]:
     """Every table file of ``folder``, by table name (the file's name without suffix)."""
@@ -41,8 +43,9 @@ def table_files(folder: str | Path) -> dict[str, Path]:
     return files
 
 
-def read_tables(folder: str | Path, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The tables of ``folder`` (only ``names``, each of which must be there)."""
+def read_folder(folder: str | Path, names: list[str] | None = None) -> dict[str, Table]:
+    """The tables of ``folder`` (only ``names``, each of which must be there), each with
+    the Arrow schema and format it was stored with (written back the same way)."""
     from mixsynth.io import read_table
 
     files = table_files(folder)
@@ -56,28 +59,28 @@ def read_tables(folder: str | Path, names: list[str] | None = None) -> dict[str,
                 f"{', '.join(p.name for p in files.values())}",
             )
         files = {n: files[n] for n in names}
-    return {name: read_table(str(path)).frame for name, path in files.items()}
+    return {name: read_table(str(path)) for name, path in files.items()}
 
 
-def table_formats(folder: str | Path) -> dict[str, TableFormat]:
-    """Each table's file format in ``folder`` (written back in the same format)."""
-    return {name: SUFFIXES[path.suffix.lower()] for name, path in table_files(folder).items()}
+def read_tables(folder: str | Path, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of ``folder`` as DataFrames (see :func:`read_folder`)."""
+    return {name: table.frame for name, table in read_folder(folder, names).items()}
 
 
 def write_tables(
-    tables: dict[str, pd.DataFrame],
-    folder: str | Path,
-    formats: dict[str, TableFormat] | None = None,
+    tables: dict[str, pd.DataFrame], folder: str | Path, like: dict[str, Table] | None = None
 ) -> list[Path]:
-    """Each table to ``folder/NAME.csv`` (or ``.parquet`` as in ``formats``), atomically."""
+    """Each table to ``folder/NAME.csv``, or in the format and Arrow schema of the table
+    of the same name in ``like`` (the input), atomically."""
     from mixsynth.io import write_table
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():
-        fmt = (formats or {}).get(name, TableFormat.CSV)
+        model = (like or {}).get(name)
+        fmt = model.format if model is not None else TableFormat.CSV
         path = root / f"{name}.{fmt.value}"
-        write_table(frame, str(path), fmt)
+        write_table(frame, str(path), fmt, model.arrow_schema if model is not None else None)
         written.append(path)
     return written
