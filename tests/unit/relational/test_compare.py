@@ -15,13 +15,14 @@ from mixsynth.api import MultiTableMixupSynthesizer
 from mixsynth.relational import RelationalMetadata
 from mixsynth.relational.compare import compare_relational, judge_relational
 from mixsynth.relational.files import read_tables
+from tests.conftest import SAMPLE_DATA
 
-SHOP = "sample_data/shop"
+SHOP = SAMPLE_DATA / "shop"
 
 
 @pytest.fixture(scope="module")
 def shop():
-    metadata = RelationalMetadata.load(f"{SHOP}/metadata.json")
+    metadata = RelationalMetadata.load(SHOP / "metadata.json")
     real = read_tables(SHOP, list(metadata.tables))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

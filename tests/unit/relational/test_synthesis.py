@@ -16,13 +16,14 @@ from mixsynth.errors import MixsynthError
 from mixsynth.relational import RelationalMetadata, RelationalPlan, run_relational
 from mixsynth.relational.compare import child_counts
 from mixsynth.relational.files import read_tables
+from tests.conftest import SAMPLE_DATA
 
-SHOP = "sample_data/shop"
+SHOP = SAMPLE_DATA / "shop"
 
 
 @pytest.fixture(scope="module")
 def shop():
-    metadata = RelationalMetadata.load(f"{SHOP}/metadata.json")
+    metadata = RelationalMetadata.load(SHOP / "metadata.json")
     return read_tables(SHOP, list(metadata.tables)), metadata
 
 
