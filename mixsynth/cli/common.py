@@ -183,7 +183,8 @@ MetadataOption = Annotated[
     typer.Option(
         "--metadata",
         help="Column semantics from this JSON file (mixsynth's, or SDV's metadata JSON); "
-        "columns it leaves out are inferred.",
+        "columns it leaves out are inferred. For a folder of tables: the multi-table "
+        "metadata (keys and relationships; found from names and values without it).",
     ),
 ]
 

@@ -38,9 +38,17 @@ from mixsynth.cli.common import (
 
 @app.command()
 def compare(
-    real: Annotated[str, typer.Argument(help="Real table (.csv or .parquet), or - for stdin.")],
+    real: Annotated[
+        str,
+        typer.Argument(
+            help="Real table (.csv or .parquet), - for stdin, or a folder of linked tables."
+        ),
+    ],
     synthetic: Annotated[
-        str, typer.Argument(help="Synthetic table (.csv or .parquet), or - for stdin.")
+        str,
+        typer.Argument(
+            help="Synthetic table (.csv or .parquet), - for stdin, or a folder of linked tables."
+        ),
     ],
     target: Annotated[
         str | None,
@@ -180,6 +188,31 @@ def compare(
         if path is not None:
             check_report_kind(path, kind)
             check_output(path, force, (real, synthetic))
+    from mixsynth.cli.multi_table import is_folder
+
+    if is_folder(real):
+        from mixsynth.cli.multi_table import compare_folders, refuse_for_folders
+
+        refuse_for_folders(
+            {
+                "--target": target is not None,
+                "--categorical": bool(categorical),
+                "--engine dask": engine is Engine.DASK,
+            },
+            "leave it out; column types go in the multi-table --metadata",
+        )
+        compare_folders(
+            real=real,
+            synthetic=synthetic,
+            metadata=metadata,
+            outputs=outputs,
+            thresholds=thresholds,
+            seed=seed,
+            sample_rows=sample_rows,
+            force=force,
+            quiet=quiet,
+        )
+        return
     options: dict[str, Any] = {
         "target": target,
         "seed": seed,

@@ -55,7 +55,13 @@ if TYPE_CHECKING:
 
 @app.command()
 def generate(
-    input: Annotated[str, typer.Argument(help="Input table (.csv or .parquet), or - for stdin.")],
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="Input table (.csv or .parquet), - for stdin, or a folder of linked tables "
+            "(one file per table; docs/multi-table.md)."
+        ),
+    ],
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Output table (last generation); - for stdout."),
@@ -211,15 +217,67 @@ def generate(
         int | None,
         typer.Option(help="Dask: rows per partition after the shuffle (default: ~128 MiB)."),
     ] = None,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            help="A folder of linked tables: make S times as many rows of each table without "
+            "a parent (default 1); children follow their parents."
+        ),
+    ] = None,
 ) -> None:
     """Synthesize a table with mixup, for one or more generations.
 
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
+    from mixsynth.cli.multi_table import is_folder
     from mixsynth.engine.conditions import parse_where
     from mixsynth.io import check_input, check_output
     from mixsynth.jobs.generate import GenerateJob
 
+    if is_folder(input):
+        _generate_folder(
+            input,
+            metadata,
+            build_options(
+                method,
+                weights,
+                mix_strength,
+                eps,
+                finite_sample,
+                pairing=pairing,
+                bounds=bounds,
+                semantics=semantics,
+                keep_pii=keep_pii,
+                locale=locale,
+                round_decimals=round_decimals,
+                match_moments=match_moments,
+                keep_associations=keep_associations,
+                match_shapes=match_shapes,
+            ),
+            refused={
+                "-o/--output": output is not None,
+                "--rows": rows is not None,
+                "--by": bool(by),
+                "--categorical": bool(categorical),
+                "--where": bool(where),
+                "--balance": balance is not None,
+                "--format": format is not None,
+                "--engine dask": engine is Engine.DASK,
+            },
+            out_dir=out_dir,
+            generations=generations,
+            scale=1.0 if scale is None else scale,
+            seed=seed,
+            report=report,
+            resume=resume,
+            force=force,
+            quiet=quiet,
+        )
+        return
+    if scale is not None:
+        raise MixsynthError(
+            "--scale is for a folder of linked tables", "give --rows N for one table"
+        )
     dask_options = {
         "--scheduler": scheduler is not None,
         "--workers": workers is not None,
@@ -320,6 +378,16 @@ def generate(
         job.run(on_progress=advance)
     if not quiet:
         say(_what_was_written(output, out_dir, generations, report))
+
+
+def _generate_folder(
+    input: str, metadata: str | None, options: Any, refused: dict[str, bool], **job: Any
+) -> None:
+    """generate FOLDER: the linked tables together (docs/multi-table.md)."""
+    from mixsynth.cli.multi_table import generate_folder, refuse_for_folders
+
+    refuse_for_folders(refused, "leave it out; column types go in the multi-table --metadata")
+    generate_folder(input=input, metadata=metadata, options=options, **job)
 
 
 def _what_was_written(
