@@ -68,6 +68,10 @@ def generate_folder(
         raise MixsynthError(
             "a folder of tables needs --out-dir", "give --out-dir OUT: OUT/gen-001/<table>.csv ..."
         )
+    if not scale > 0:
+        raise MixsynthError(f"--scale must be above 0, got {scale:g}", "give e.g. --scale 1 or 0.5")
+    if generations < 1:
+        raise MixsynthError(f"--generations must be at least 1, got {generations}")
     if report == STDIO:
         require_stdout()
     job = MultiTableGenerateJob(
