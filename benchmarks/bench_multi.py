@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--hma-python", default="/work/sdv-venv/bin/python")
     parser.add_argument("--generations", type=int, default=1)
     parser.add_argument("--modes", default="together,alone,alone-keep-keys")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--tables", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -225,9 +226,9 @@ def main() -> None:
             result["figures_seconds"] = time.perf_counter() - start
             results["runs"][label] = result
             print(json.dumps({k: v for k, v in result.items() if k != "figures"}), file=sys.stderr)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, default=float) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}", file=sys.stderr)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(results, indent=1, default=float) + "\n")
+    print(f"wrote {args.results}", file=sys.stderr)
 
 
 if __name__ == "__main__":
