@@ -3,7 +3,8 @@ against SDV's HMASynthesizer where it installs.
 
 The data: benchmarks/relational_data.py's shop (customers; about 3.1 orders each and
 3.3 items per order; 40 products), seeded. Each synthesizer runs in its own process
-(peak memory is that process's maximum resident set, the data's own share stated);
+(peak memory is that process's maximum resident set, beside the real tables' own size
+in memory);
 timed is fitting and sampling in memory, not reading or writing files. Then, in this
 process, the relational figures of each result against the real tables: integrity,
 cardinality (1 - KS of child counts), intertable trends (SDMetrics' definitions, on a
@@ -80,7 +81,7 @@ def run_mixsynth(
 
     warnings.simplefilter("ignore")
     real = shop(customers, tables)
-    data_mib = rss_mib()
+    data_mib = sum(f.memory_usage(deep=True).sum() for f in real.values()) / 2**20
     metadata = RelationalMetadata.from_dict(subset(tables))
     start = time.perf_counter()
     if mode == "together":
@@ -109,10 +110,10 @@ from relational_data import make_shop
 from sdv.metadata import Metadata
 from sdv.multi_table import HMASynthesizer
 real = {{n: f for n, f in make_shop({customers}).items() if n in {tables!r}}}
+data_mib = sum(f.memory_usage(deep=True).sum() for f in real.values()) / 2**20
 for frame in real.values():  # dates as the metadata's datetime_format says
     for column in frame.select_dtypes("datetime").columns:
         frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-data_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 metadata = Metadata.load_from_dict({metadata!r})
 start = time.perf_counter()
 synthesizer = HMASynthesizer(metadata, verbose=False)
