@@ -62,6 +62,7 @@ class MultiTableMixupSynthesizer:
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._tables: dict[str, Any] | None = None
+        self._text_dates: dict[str, dict[str, str | None]] = {}  #: dates given as text
         self._plan: RelationalPlan | None = None
 
     def fit(self, tables: Mapping[str, Any]) -> MultiTableMixupSynthesizer:
@@ -81,9 +82,11 @@ class MultiTableMixupSynthesizer:
                 "fit takes a dict of pandas DataFrames, one per table",
                 "e.g. fit({'customers': customers, 'orders': orders})",
             )
-        copied = {
-            name: frame.copy() for name, frame in tables.items() if name in self.metadata.tables
-        }
+        from mixsynth.relational.metadata import parse_text_dates, text_dates
+
+        given = {name: frame for name, frame in tables.items() if name in self.metadata.tables}
+        self._text_dates = text_dates(given, self.metadata)
+        copied = parse_text_dates({n: f.copy() for n, f in given.items()}, self._text_dates)
         self._plan = RelationalPlan.of(copied, self.metadata, self.options)
         self._tables = copied
         return self
@@ -96,13 +99,17 @@ class MultiTableMixupSynthesizer:
         """Synthetic tables, ``scale`` times as many root rows as the real ones (their
         children follow); ``seed`` for this call only (else the synthesizer's generator)."""
         self._check_fitted()
+        from mixsynth.relational.metadata import format_text_dates
+
         rng = self._rng if seed is None else np.random.default_rng(seed)
-        return synthesize_tables(self._tables, self._plan, rng, float(scale)).tables
+        tables = synthesize_tables(self._tables, self._plan, rng, float(scale)).tables
+        return format_text_dates(tables, self._text_dates)
 
     def generations(
         self, generations: int, seed: int = 0, scale: float = 1.0
     ) -> Iterator[RelationalGeneration]:
-        """Generations 1..``generations``, each made only from the previous one."""
+        """Generations 1..``generations``, each made only from the previous one (dates
+        given as text are datetimes here)."""
         self._check_fitted()
         if generations < 1:
             raise MixsynthError(f"generations must be at least 1, got {generations}")

@@ -131,10 +131,12 @@ def compare_folders(
     described = folder_metadata(real, metadata, quiet)
     names = list(described.tables)
     extra = {"sample_rows": sample_rows} if sample_rows is not None else {}
+    from mixsynth.relational.metadata import parse_text_dates, text_dates
+
+    frames = [read_tables(folder, names) for folder in (real, synthetic)]
+    frames = [parse_text_dates(f, text_dates(f, described)) for f in frames]
     with quiet_warnings(quiet):
-        report = compare_relational(
-            read_tables(real, names), read_tables(synthetic, names), described, seed=seed, **extra
-        )
+        report = compare_relational(*frames, described, seed=seed, **extra)
     report = judge_relational(report, thresholds)
     for kind, path in outputs.items():
         if path is not None:

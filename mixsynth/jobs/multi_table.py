@@ -25,6 +25,7 @@ from mixsynth.errors import MixsynthError
 from mixsynth.io.provenance import input_fingerprint, version
 from mixsynth.relational import RelationalMetadata, RelationalPlan, run_relational
 from mixsynth.relational.files import read_folder, read_tables, table_files, write_tables
+from mixsynth.relational.metadata import format_text_dates, parse_text_dates, text_dates
 
 #: The run record in the output folder: what --resume checks and continues.
 RUN_RECORD = "mixsynth-run.json"
@@ -49,18 +50,24 @@ class MultiTableGenerateJob:
     resume: bool = False
     force: bool = False
     say: Callable[[str], None] = field(default=lambda line: None)
+    #: Datetime columns (by the metadata) stored as text, and their formats.
+    _text_dates: dict = field(default_factory=dict, init=False)
 
     def run(self, on_progress: Callable[[int], None] = lambda done: None) -> dict | None:
         """Write the generations (and the report); returns the report, if asked for."""
         self._check()
         stored = read_folder(self.input, list(self.metadata.tables))
-        real = {name: table.frame for name, table in stored.items()}
+        self._text_dates = text_dates({n: t.frame for n, t in stored.items()}, self.metadata)
+        real = parse_text_dates({n: t.frame for n, t in stored.items()}, self._text_dates)
         plan = RelationalPlan.of(real, self.metadata, self.options)
         start, source = 0, real
         if self.resume:
             start = self._resume_point()
             if start:
-                source = read_tables(generation_folder(self.out_dir, start), list(real))
+                source = parse_text_dates(
+                    read_tables(generation_folder(self.out_dir, start), list(real)),
+                    self._text_dates,
+                )
                 self.say(f"resuming after generation {start} of {self.generations}")
         else:
             self.seed = (
@@ -82,7 +89,10 @@ class MultiTableGenerateJob:
         if self.report is None:
             return None
         if last is None:  # resumed a finished run: report on its last generation
-            last = read_tables(generation_folder(self.out_dir, self.generations), list(real))
+            last = parse_text_dates(
+                read_tables(generation_folder(self.out_dir, self.generations), list(real)),
+                self._text_dates,
+            )
         return self._write_report(real, last)
 
     def _check(self) -> None:
@@ -194,7 +204,7 @@ class MultiTableGenerateJob:
         final = generation_folder(self.out_dir, index)
         temporary = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=self.out_dir))
         try:
-            write_tables(tables, temporary, stored)
+            write_tables(format_text_dates(tables, self._text_dates), temporary, stored)
             temporary.chmod(0o755)
             if final.exists():
                 shutil.rmtree(final)

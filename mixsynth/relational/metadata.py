@@ -243,3 +243,58 @@ class RelationalMetadata:
                 sdtype=SemanticType.ID, reason="primary key", pii=None
             )
         return TableMetadata(columns, key if key not in foreign else None)
+
+
+def text_dates(
+    tables: dict[str, Any], metadata: RelationalMetadata
+) -> dict[str, dict[str, str | None]]:
+    """The columns the metadata calls datetime but the tables hold as text (SDV's habit:
+    strings in the ``datetime_format``), by table, with that format."""
+    found: dict[str, dict[str, str | None]] = {}
+    for name, meta in metadata.tables.items():
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        for column, meaning in meta.columns.items():
+            if meaning.sdtype is SemanticType.DATETIME and column in frame.columns:
+                kind = frame[column].dtype.kind
+                if kind in "OUT" or str(frame[column].dtype) in ("str", "string"):
+                    found.setdefault(name, {})[column] = meaning.datetime_format
+    return found
+
+
+def parse_text_dates(
+    tables: dict[str, Any], formats: dict[str, dict[str, str | None]]
+) -> dict[str, Any]:
+    """The tables with those columns as datetimes (copies where changed)."""
+    import pandas as pd
+
+    parsed = dict(tables)
+    for name, columns in formats.items():
+        frame = parsed[name].copy()
+        for column, fmt in columns.items():
+            try:
+                frame[column] = pd.to_datetime(frame[column], format=fmt)
+            except (ValueError, TypeError) as error:
+                raise MixsynthError(
+                    f"table {name!r}: column {column!r} is datetime in the metadata but its text "
+                    f"does not read as dates{f' in the format {fmt!r}' if fmt else ''} ({error})",
+                    'correct its "datetime_format" in the metadata, or give it another sdtype',
+                ) from None
+        parsed[name] = frame
+    return parsed
+
+
+def format_text_dates(
+    tables: dict[str, Any], formats: dict[str, dict[str, str | None]]
+) -> dict[str, Any]:
+    """The tables with those columns written back as text in their format (ISO without one)."""
+    written = dict(tables)
+    for name, columns in formats.items():
+        if name not in written:
+            continue
+        frame = written[name].copy()
+        for column, fmt in columns.items():
+            frame[column] = frame[column].dt.strftime(fmt or "%Y-%m-%d %H:%M:%S")
+        written[name] = frame
+    return written

@@ -236,3 +236,23 @@ def test_bad_data_and_options_are_refused():
         RelationalPlan.of({"a": a, "b": b}, metadata, SynthesisOptions(by=("v",)))
     with pytest.raises(MixsynthError, match="not fitted"):
         MultiTableMixupSynthesizer(metadata).sample()
+
+
+def test_dates_given_as_text_are_mixed_and_written_back_in_their_format(shop):
+    """SDV's habit: dates as strings in the metadata's datetime_format."""
+    real, metadata = shop
+    customers = real["customers"].copy()
+    customers["signup_date"] = customers["signup_date"].dt.strftime("%d/%m/%Y")
+    document = metadata.to_dict()
+    document["tables"]["customers"]["columns"]["signup_date"]["datetime_format"] = "%d/%m/%Y"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synthesizer = MultiTableMixupSynthesizer(document, seed=0)
+        synthetic = synthesizer.fit({**real, "customers": customers}).sample()
+    dates = pd.to_datetime(synthetic["customers"]["signup_date"], format="%d/%m/%Y")
+    real_dates = real["customers"]["signup_date"]
+    assert dates.between(real_dates.min(), real_dates.max()).all()
+    assert not dates.isin(real_dates).all()  # mixed, not copied
+    document["tables"]["customers"]["columns"]["signup_date"]["datetime_format"] = "%Y/%m/%d"
+    with pytest.raises(MixsynthError, match="does not read as dates in the format '%Y/%m/%d'"):
+        MultiTableMixupSynthesizer(document).fit({**real, "customers": customers})
