@@ -83,7 +83,7 @@ def run_mixsynth(
     real = shop(customers, tables)
     data_mib = sum(f.memory_usage(deep=True).sum() for f in real.values()) / 2**20
     metadata = RelationalMetadata.from_dict(subset(tables))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if mode == "together":
         plan = RelationalPlan.of(real, metadata, SynthesisOptions())
         *_, last = run_relational(real, plan, generations, seed=0)
@@ -95,11 +95,17 @@ def run_mixsynth(
             options = SynthesisOptions(metadata=metadata.tables[name], keep_pii=keep)
             *_, last = run_generations(frame, options, generations, seed=0)
             synthetic[name] = last.frame
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     for name, frame in synthetic.items():
         frame.to_parquet(out / f"{name}.parquet")
     rows = {name: len(frame) for name, frame in real.items()}
-    return {"seconds": seconds, "peak_mib": rss_mib(), "data_mib": data_mib, "rows": rows}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mib": rss_mib(),
+        "data_mib": data_mib,
+        "rows": rows,
+    }
 
 
 HMA_SCRIPT = """
@@ -115,15 +121,15 @@ for frame in real.values():  # dates as the metadata's datetime_format says
     for column in frame.select_dtypes("datetime").columns:
         frame[column] = frame[column].dt.strftime("%Y-%m-%d")
 metadata = Metadata.load_from_dict({metadata!r})
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 synthesizer = HMASynthesizer(metadata, verbose=False)
 synthesizer.fit(real)
 # SDV 2.0: sample(num_rows, main_table_name) (1.x: sample(scale=1.0))
 synthetic = synthesizer.sample(len(real["customers"]), main_table_name="customers")
-seconds = time.perf_counter() - start
+seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
 for name, frame in synthetic.items():
     frame.to_csv({out!r} + "/" + name + ".csv", index=False)  # no pyarrow in SDV's venv
-print(json.dumps({{"seconds": seconds, "data_mib": data_mib,
+print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu_seconds, "data_mib": data_mib,
     "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "rows": {{n: len(f) for n, f in real.items()}}}}))
 """
@@ -153,6 +159,59 @@ def figures(
     return found
 
 
+def measure(
+    args: argparse.Namespace,
+    mode: str,
+    customers: int,
+    tables: tuple[str, ...] | None,
+    figures_too: bool,
+) -> dict:
+    """One synthesizer in its own process, then (``figures_too``) its figures here."""
+    with tempfile.TemporaryDirectory() as out:
+        if mode == "hma":
+            script = HMA_SCRIPT.format(
+                benchmarks=str(ROOT / "benchmarks"),
+                customers=customers,
+                out=out,
+                tables=tables,
+                metadata=subset(tables),
+            )
+            command = [args.hma_python, "-c", script]
+        else:
+            command = [
+                sys.executable,
+                __file__,
+                "--customers",
+                str(customers),
+                "--generations",
+                str(args.generations),
+                "--child",
+                mode,
+                out,
+                *(["--tables", ",".join(tables)] if tables else []),
+            ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return {"error": done.stderr.strip()[-2000:]}
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        if not figures_too:
+            return result
+        real = shop(customers, tables)
+        synthetic = {}
+        for name, frame in real.items():
+            path = Path(out) / f"{name}.parquet"
+            if path.exists():
+                synthetic[name] = pd.read_parquet(path)
+            else:  # SDV's venv writes CSV
+                synthetic[name] = pd.read_csv(path.with_suffix(".csv")).astype(
+                    frame.dtypes.to_dict()
+                )
+        start = time.perf_counter()
+        result["figures"] = figures(real, synthetic, tables)
+        result["figures_seconds"] = time.perf_counter() - start
+        return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -161,6 +220,10 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=1)
     parser.add_argument("--modes", default="together,alone,alone-keep-keys")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="time each run this often, alternately"
+    )
+    parser.add_argument("--no-figures", action="store_true", help="time only")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--tables", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -182,51 +245,14 @@ def main() -> None:
         runs += [(m, args.hma_customers, TWO_TABLES) for m in ("together", "alone", "hma")]
     elif args.hma_customers:
         results["hma"] = f"not run: {args.hma_python} not found (pip install sdv there)"
-    for mode, customers, tables in runs:
-        label = f"{mode}@{customers}" + ("" if tables is None else "/" + "+".join(tables))
-        with tempfile.TemporaryDirectory() as out:
-            if mode == "hma":
-                script = HMA_SCRIPT.format(
-                    benchmarks=str(ROOT / "benchmarks"),
-                    customers=customers,
-                    out=out,
-                    tables=tables,
-                    metadata=subset(tables),
-                )
-                command = [args.hma_python, "-c", script]
-            else:
-                command = [
-                    sys.executable,
-                    __file__,
-                    "--customers",
-                    str(customers),
-                    "--generations",
-                    str(args.generations),
-                    "--child",
-                    mode,
-                    out,
-                    *(["--tables", ",".join(tables)] if tables else []),
-                ]
-            print(f"{label} ...", file=sys.stderr, flush=True)
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                results["runs"][label] = {"error": done.stderr.strip()[-2000:]}
-                print(done.stderr[-2000:], file=sys.stderr)
-                continue
-            result = json.loads(done.stdout.strip().splitlines()[-1])
-            real = shop(customers, tables)
-            synthetic = {
-                name: pd.read_parquet(path)
-                if path.exists()
-                else pd.read_csv(path.with_suffix(".csv"))
-                for name in real
-                for path in [Path(out) / f"{name}.parquet"]
-            }
-            start = time.perf_counter()
-            result["figures"] = figures(real, synthetic, tables)
-            result["figures_seconds"] = time.perf_counter() - start
-            results["runs"][label] = result
-            print(json.dumps({k: v for k, v in result.items() if k != "figures"}), file=sys.stderr)
+    for repeat in range(args.repeats):  # alternately, so that load changes hit all alike
+        for mode, customers, tables in runs:
+            label = f"{mode}@{customers}" + ("" if tables is None else "/" + "+".join(tables))
+            result = measure(args, mode, customers, tables, figures_too=not args.no_figures)
+            result["repeat"] = repeat
+            results["runs"].setdefault(label, []).append(result)
+            shown = {k: v for k, v in result.items() if k != "figures"}
+            print(f"{label}: {json.dumps(shown)}", file=sys.stderr, flush=True)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(results, indent=1, default=float) + "\n")
     print(f"wrote {args.results}", file=sys.stderr)
