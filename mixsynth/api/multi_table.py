@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.engine.options import DEFAULTS, synthesis_options
+from mixsynth.engine.options import declared, only_declared, synthesis_options
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.relational import (
     RelationalGeneration,
@@ -45,20 +45,8 @@ class MultiTableMixupSynthesizer:
 
     def __init__(self, metadata: Any, *, seed: int | None = None, **options: Any) -> None:
         self.metadata = as_relational_metadata(metadata)
-        settings = {
-            "method": None,
-            "weights": None,
-            "mix_strength": DEFAULTS.mix_strength,
-            "eps": DEFAULTS.eps,
-            "finite_sample": DEFAULTS.finite_sample,
-        }
-        try:
-            self.options = synthesis_options(**(settings | options))
-        except TypeError as error:
-            raise MixsynthError(
-                f"unknown option for MultiTableMixupSynthesizer: {error}",
-                "give the options of MixupSynthesizer (method, weights, bounds, ...)",
-            ) from None
+        only_declared("MultiTableMixupSynthesizer", options, declared())
+        self.options = synthesis_options(**options)
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._tables: dict[str, Any] | None = None

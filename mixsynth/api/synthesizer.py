@@ -8,32 +8,36 @@ weights; ``sample`` runs one generation of ``num_rows`` rows from the real rows.
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import os
 import pickle
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
-from mixsynth.engine.memory import run_generations, synthesize
-from mixsynth.engine.options import DEFAULTS, Generation, synthesis_options
+from mixsynth.engine.memory import check_memory, run_generations, synthesize
+from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
+from mixsynth.semantics import TableMetadata
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
-SAVE_FORMAT = 1
+SAVE_FORMAT = 2
+#: The first bytes of a saved synthesizer, read before anything is unpickled.
+SAVE_MAGIC = b"mixsynth synthesizer\n"
 
 
 class MixupSynthesizer:
     """A mixup synthesizer for one table: ``fit(data)``, then ``sample(num_rows)``.
 
-    Parameters are those of ``mixsynth generate`` with its defaults: ``method``
+    Parameters are those of ``mixsynth generate`` with its defaults (declared once, in
+    :class:`~mixsynth.engine.options.SynthesisOptions`): ``method``
     (``"generalized"`` or ``"vanilla"``; ``None`` = generalized unless ``weights`` lie
     inside [0, 1]), ``weights`` (a spec such as ``"beta:0.2,0.2"`` or
     ``"epbeta:4.34,1.33,0.3,0.3"``, or a WeightDistribution), ``mix_strength`` and
@@ -60,49 +64,20 @@ class MixupSynthesizer:
         self,
         metadata: TableMetadata | Mapping[str, Any] | str | Path | None = None,
         *,
-        method: Method | str | None = None,
-        weights: WeightDistribution | str | None = None,
-        mix_strength: float = DEFAULTS.mix_strength,
-        eps: float | tuple[float, float] = DEFAULTS.eps,
-        finite_sample: bool = DEFAULTS.finite_sample,
-        bounds: Bounds | str = DEFAULTS.bounds,
-        by: Sequence[str] | str = DEFAULTS.by,
-        categorical: Sequence[str] | str = DEFAULTS.categorical,
-        pairing: Pairing | str = DEFAULTS.pairing,
-        semantics: bool = DEFAULTS.semantics,
-        keep_pii: bool = DEFAULTS.keep_pii,
-        locale: str = DEFAULTS.locale,
-        round_decimals: bool = DEFAULTS.round_decimals,
-        match_moments: bool = DEFAULTS.match_moments,
-        keep_associations: bool = DEFAULTS.keep_associations,
-        match_shapes: bool = DEFAULTS.match_shapes,
         seed: int | None = None,
+        **options: Any,
     ) -> None:
-        self.options = synthesis_options(
-            method=method,
-            weights=weights,
-            mix_strength=mix_strength,
-            eps=eps,
-            finite_sample=finite_sample,
-            bounds=bounds,
-            by=by,
-            categorical=categorical,
-            pairing=pairing,
-            metadata=_as_metadata(metadata),
-            semantics=semantics,
-            keep_pii=keep_pii,
-            locale=locale,
-            round_decimals=round_decimals,
-            match_moments=match_moments,
-            keep_associations=keep_associations,
-            match_shapes=match_shapes,
-        )
-        self.seed = seed
+        only_declared("MixupSynthesizer", options, inspect.signature(type(self)).parameters)
+        self.options = synthesis_options(metadata=metadata, **options)
+        self.seed = _checked_seed(seed)
         self._rng = np.random.default_rng(seed)
         self._data: Any = None
         self._reference: Reference | None = None
         #: The solved weights for sampling as many rows as the fitted table (after fit).
         self.weights_: WeightDistribution | None = None
+
+    #: The options are declared once, in SynthesisOptions: help() and IDEs see them here.
+    __init__.__signature__ = with_options(__init__)  # type: ignore[attr-defined]
 
     # Fitting ----------------------------------------------------------------------
 
@@ -159,19 +134,26 @@ class MixupSynthesizer:
         if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
             raise MixsynthError(f"generations must be an integer >= 1, got {generations!r}")
         options = dataclasses.replace(self.options, rows=_row_count(num_rows, len(self._data)))
-        start = int(self._rng.integers(2**63)) if seed is None else seed
+        start = int(self._rng.integers(2**63)) if seed is None else _checked_seed(seed)
         return run_generations(self._data, options, generations, start, self._reference)
 
     def _sample(self, num_rows: int, rng: np.random.Generator, conditions: Any) -> Any:
         self._check_fitted()
         source = self._data
+        if conditions is not None and not isinstance(conditions, Mapping):
+            raise MixsynthError(
+                f"conditions must be a dict of column -> value, got a {type(conditions).__name__}",
+                "e.g. conditions={'species': 'Adelie'}",
+            )
         if conditions:
             source = take_rows(source, matching_rows(source, conditions, self._reference))
-        options = dataclasses.replace(self.options, rows=_row_count(num_rows))
+        rows = _row_count(num_rows)
+        check_memory(rows, len(columns_of(source).names), "num_rows")
+        options = dataclasses.replace(self.options, rows=rows)
         return synthesize(source, options, rng, self._reference).frame
 
     def _generator(self, seed: int | None) -> np.random.Generator:
-        return self._rng if seed is None else np.random.default_rng(seed)
+        return self._rng if seed is None else np.random.default_rng(_checked_seed(seed))
 
     def _check_fitted(self) -> None:
         if self._data is None:
@@ -194,7 +176,8 @@ class MixupSynthesizer:
     # Saving -----------------------------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        """Save the synthesizer to a file with :mod:`pickle`, atomically.
+        """Save the synthesizer to a file with :mod:`pickle`, atomically, readable by
+        its owner only (mode 0600).
 
         The file holds the **real rows** it was fitted on (it needs them to sample), so
         store and share it as you would the real data: a MixsynthWarning says so.
@@ -208,15 +191,39 @@ class MixupSynthesizer:
                 MixsynthWarning,
                 stacklevel=2,
             )
-        with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
-            pickle.dump({"mixsynth_synthesizer": SAVE_FORMAT, "synthesizer": self}, handle)
+        try:
+            with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
+                os.chmod(temporary, 0o600)
+                handle.write(SAVE_MAGIC + b"%d\n" % SAVE_FORMAT)
+                pickle.dump(self, handle)
+        except OSError as error:
+            raise MixsynthError(
+                f"cannot save to {str(path)!r}: {error.strerror or error}",
+                "give the path of a file in a folder that exists and that you may write to",
+            ) from None
 
     @classmethod
     def load(cls, path: str | Path) -> MixupSynthesizer:
-        """A synthesizer saved by :meth:`save`. Loading runs pickle: load only files
-        you trust (e.g. ones you saved yourself)."""
+        """A synthesizer saved by :meth:`save`.
+
+        Loading runs pickle, which can run any code a file holds: load only files you
+        trust (e.g. ones you saved yourself). A file without mixsynth's header is
+        refused before anything in it is unpickled.
+        """
+        not_ours = MixsynthError(
+            f"{str(path)!r} is not a saved MixupSynthesizer (it lacks mixsynth's header, so "
+            "it was not unpickled)",
+            "give a file written by MixupSynthesizer.save; load only files you trust",
+        )
         try:
             with open(path, "rb") as handle:
+                if handle.read(len(SAVE_MAGIC)) != SAVE_MAGIC:
+                    raise not_ours
+                if handle.readline(16) != b"%d\n" % SAVE_FORMAT:
+                    raise MixsynthError(
+                        f"{str(path)!r} was saved by another version of mixsynth",
+                        "fit the synthesizer again with this version and save it anew",
+                    )
                 saved = pickle.load(handle)
         except OSError as error:
             raise MixsynthError(
@@ -225,17 +232,9 @@ class MixupSynthesizer:
             ) from None
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             saved = None
-        if not (isinstance(saved, dict) and isinstance(saved.get("synthesizer"), cls)):
-            raise MixsynthError(
-                f"{str(path)!r} is not a saved MixupSynthesizer",
-                "give the path of a file written by MixupSynthesizer.save",
-            )
-        if saved.get("mixsynth_synthesizer") != SAVE_FORMAT:
-            raise MixsynthError(
-                f"{str(path)!r} was saved by another version of mixsynth",
-                "fit the synthesizer again with this version and save it anew",
-            )
-        return saved["synthesizer"]
+        if not isinstance(saved, cls):
+            raise not_ours
+        return saved
 
 
 def _as_table(data: Any) -> Any:
@@ -267,38 +266,12 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     return int(num_rows)
 
 
-def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None):
-    """TableMetadata from itself, a metadata JSON file (mixsynth's or SDV's), or a dict
-    in ``TableMetadata.to_dict()``'s form (only the columns to override)."""
-    if metadata is None or isinstance(metadata, TableMetadata):
-        return metadata
-    if isinstance(metadata, str | Path):
-        from mixsynth.semantics.metadata import load_metadata
-
-        return load_metadata(metadata)
-    columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
-    if not isinstance(columns, Mapping):
+def _checked_seed(seed: Any) -> int | None:
+    """A seed numpy takes: None or a whole number >= 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise MixsynthError(
-            "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
-            'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
+            f"seed must be a whole number >= 0 (or None), got {seed!r}", "e.g. seed=0"
         )
-    facts = {f.name for f in dataclasses.fields(ColumnSemantics)} - {"name", "sdtype"}
-    built = {}
-    for name, entry in columns.items():
-        entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
-        unknown = sorted(set(entry) - facts - {"sdtype"})
-        if unknown:
-            raise MixsynthError(
-                f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
-                f"keys are: sdtype, {', '.join(sorted(facts))}",
-            )
-        try:
-            sdtype = SemanticType(entry.pop("sdtype", None))
-        except ValueError:
-            raise MixsynthError(
-                f"metadata gives column {name!r} no known sdtype",
-                f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
-            ) from None
-        entry.setdefault("reason", "from metadata")
-        built[str(name)] = ColumnSemantics(name=str(name), sdtype=sdtype, **entry)
-    return TableMetadata(built, metadata.get("primary_key"))
+    return int(seed)

@@ -15,7 +15,6 @@ from mixsynth.cli.common import generation_progress, quiet_warnings
 from mixsynth.errors import MixsynthError
 
 if TYPE_CHECKING:
-    from mixsynth.engine.options import SynthesisOptions
     from mixsynth.relational import RelationalMetadata
 
 
@@ -50,8 +49,8 @@ def folder_metadata(folder: str, path: str | None, quiet: bool) -> RelationalMet
 def generate_folder(
     *,
     input: str,
-    metadata: str | None,
-    options: SynthesisOptions,
+    flags: dict[str, Any],
+    refused: dict[str, bool],
     out_dir: Path | None,
     generations: int,
     scale: float,
@@ -61,7 +60,26 @@ def generate_folder(
     force: bool,
     quiet: bool,
 ) -> None:
-    """generate FOLDER --out-dir OUT: every table, every generation in OUT/gen-NNN/."""
+    """generate FOLDER --out-dir OUT: every table, every generation in OUT/gen-NNN/.
+
+    ``flags`` are the declared synthesis flags; ``--metadata`` is the multi-table file
+    here, and the flags naming one table's columns or rows are refused."""
+    from mixsynth.cli.common import options_from_flags
+
+    flags = dict(flags)
+    metadata = flags.pop("metadata", None)
+    one_table = {
+        "--rows": flags.get("rows") is not None,
+        "--by": bool(flags.get("by")),
+        "--categorical": bool(flags.get("categorical")),
+    }
+    refuse_for_folders(
+        refused | one_table, "leave it out; column types go in the multi-table --metadata"
+    )
+    flags = {
+        name: value for name, value in flags.items() if name not in ("rows", "by", "categorical")
+    }
+    options = options_from_flags(flags)
     from mixsynth.jobs.multi_table import MultiTableGenerateJob
 
     if out_dir is None:
@@ -103,7 +121,9 @@ def compare_folders(
     synthetic: str,
     metadata: str | None,
     outputs: dict[str, str | None],
-    thresholds: Any,
+    refused: dict[str, bool],
+    config: str | None,
+    limits: dict[str, float | None],
     seed: int,
     sample_rows: int | None,
     force: bool,
@@ -114,8 +134,10 @@ def compare_folders(
     from mixsynth.relational.compare import compare_relational, judge_relational
     from mixsynth.relational.files import read_tables
     from mixsynth.relational.report import render_relational, summary_lines
-    from mixsynth.report.verdict import broken_user_limits
+    from mixsynth.report.verdict import broken_user_limits, load_config, thresholds_from
 
+    refuse_for_folders(refused, "leave it out; column types go in the multi-table --metadata")
+    thresholds = thresholds_from(load_config(config) if config is not None else None, limits)
     if not is_folder(synthetic):
         raise MixsynthError(
             f"REAL {real!r} is a folder but SYNTH {synthetic!r} is not",
