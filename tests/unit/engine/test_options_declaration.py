@@ -34,6 +34,7 @@ GENERATE_RUN_PARAMETERS = {
     "resume",
     "force",
     "quiet",
+    "scale",  # a folder of linked tables: rows of the tables without a parent
     "where",
     "balance",
     "only_new",
