@@ -86,11 +86,11 @@ class MultiTableMixupSynthesizer:
     def sample(self, scale: float = 1.0, seed: int | None = None) -> dict[str, Any]:
         """Synthetic tables, ``scale`` times as many root rows as the real ones (their
         children follow); ``seed`` for this call only (else the synthesizer's generator)."""
-        self._check_fitted()
         from mixsynth.relational.metadata import format_text_dates
 
+        real, plan = self._fitted()
         rng = self._rng if seed is None else np.random.default_rng(seed)
-        tables = synthesize_tables(self._tables, self._plan, rng, float(scale)).tables
+        tables = synthesize_tables(real, plan, rng, float(scale)).tables
         return format_text_dates(tables, self._text_dates)
 
     def generations(
@@ -98,24 +98,26 @@ class MultiTableMixupSynthesizer:
     ) -> Iterator[RelationalGeneration]:
         """Generations 1..``generations``, each made only from the previous one (dates
         given as text are datetimes here)."""
-        self._check_fitted()
+        real, plan = self._fitted()
         if generations < 1:
             raise MixsynthError(f"generations must be at least 1, got {generations}")
-        return run_relational(self._tables, self._plan, generations, seed, float(scale))
+        return run_relational(real, plan, generations, seed, float(scale))
 
     def get_metadata(self) -> RelationalMetadata:
         return self.metadata
 
-    def _check_fitted(self) -> None:
-        if not self.fitted:
+    def _fitted(self) -> tuple[dict[str, Any], RelationalPlan]:
+        """The fitted tables and plan, or a MixsynthError before fit."""
+        if self._tables is None or self._plan is None:
             raise MixsynthError("the synthesizer is not fitted", "call fit(tables) before sample()")
+        return self._tables, self._plan
 
     def __repr__(self) -> str:
-        state = (
-            "fitted on " + ", ".join(f"{n} ({len(f)} rows)" for n, f in self._tables.items())
-            if self.fitted
-            else "not fitted"
-        )
+        state = "not fitted"
+        if self._tables is not None:
+            state = "fitted on " + ", ".join(
+                f"{n} ({len(f)} rows)" for n, f in self._tables.items()
+            )
         return f"MultiTableMixupSynthesizer({state})"
 
     def save(self, path: str | Path) -> None:

@@ -152,13 +152,16 @@ def compare_folders(
             check_output(path, force, (real, synthetic))
     described = folder_metadata(real, metadata, quiet)
     names = list(described.tables)
-    extra = {"sample_rows": sample_rows} if sample_rows is not None else {}
     from mixsynth.relational.metadata import parse_text_dates, text_dates
 
-    frames = [read_tables(folder, names) for folder in (real, synthetic)]
-    frames = [parse_text_dates(f, text_dates(f, described)) for f in frames]
+    real_tables, synthetic_tables = (
+        parse_text_dates(tables, text_dates(tables, described))
+        for tables in (read_tables(real, names), read_tables(synthetic, names))
+    )
     with quiet_warnings(quiet):
-        report = compare_relational(*frames, described, seed=seed, **extra)
+        report = compare_relational(
+            real_tables, synthetic_tables, described, seed=seed, sample_rows=sample_rows
+        )
     report = judge_relational(report, thresholds)
     for kind, path in outputs.items():
         if path is not None:

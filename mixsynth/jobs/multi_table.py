@@ -70,30 +70,27 @@ class MultiTableGenerateJob:
                 )
                 self.say(f"resuming after generation {start} of {self.generations}")
         else:
-            self.seed = (
-                self.seed
-                if self.seed is not None
-                else int(np.random.SeedSequence().entropy % 2**32)
-            )
+            if self.seed is None:  # recorded, so that --resume continues the same run
+                self.seed = int(np.random.SeedSequence().generate_state(1)[0])
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._write_record(start)
         on_progress(start)
         last = None
-        for generation in run_relational(
-            source, plan, self.generations, self.seed, self.scale, start
-        ):
+        seed = int(self.seed or 0)  # set above, from the option, the record or entropy
+        for generation in run_relational(source, plan, self.generations, seed, self.scale, start):
             self._write_generation(generation.index, generation.tables, stored)
             self._write_record(generation.index)
             on_progress(generation.index)
             last = generation.tables
         if self.report is None:
             return None
+        dest = self.report
         if last is None:  # resumed a finished run: report on its last generation
             last = parse_text_dates(
                 read_tables(generation_folder(self.out_dir, self.generations), list(real)),
                 self._text_dates,
             )
-        return self._write_report(real, last)
+        return self._write_report(real, last, dest)
 
     def _check(self) -> None:
         from mixsynth.relational.synthesis import check_options
@@ -213,7 +210,7 @@ class MultiTableGenerateJob:
             with contextlib.suppress(FileNotFoundError):
                 shutil.rmtree(temporary)
 
-    def _write_report(self, real: dict, last: dict) -> dict:
+    def _write_report(self, real: dict, last: dict, dest: str) -> dict:
         from mixsynth.io import write_text
         from mixsynth.relational.compare import compare_relational, judge_relational
         from mixsynth.relational.report import render_relational
@@ -222,5 +219,5 @@ class MultiTableGenerateJob:
             compare_relational(real, last, self.metadata, seed=self.seed or 0)
         )
         report["generation"] = self.generations
-        write_text(self.report, render_relational(report, self.report))
+        write_text(dest, render_relational(report, dest))
         return report

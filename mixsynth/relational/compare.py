@@ -45,18 +45,23 @@ def compare_relational(
     synthetic: dict[str, pd.DataFrame],
     metadata: RelationalMetadata,
     *,
-    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    sample_rows: int | None = None,
     seed: int = 0,
 ) -> dict:
-    """Every table's figures (:func:`mixsynth.metrics.compare_tables`), each
-    relationship's, and the multi-table scores, as a JSON-ready dict."""
+    """Every table's figures (:func:`mixsynth.metrics.compare_tables`; ``sample_rows``
+    None: its default), each relationship's, and the multi-table scores, as a
+    JSON-ready dict."""
     from mixsynth.relational.synthesis import check_tables
 
     check_tables(real, metadata)
     check_tables(synthetic, metadata)
     tables = {
         name: compare_tables(
-            real[name], synthetic[name], metadata=meta, seed=seed, sample_rows=sample_rows
+            real[name],
+            synthetic[name],
+            metadata=meta,
+            seed=seed,
+            sample_rows=DEFAULT_SAMPLE_ROWS if sample_rows is None else sample_rows,
         )
         for name, meta in metadata.tables.items()
     }

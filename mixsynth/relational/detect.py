@@ -11,7 +11,7 @@ evidence (what ``mixsynth inspect FOLDER`` shows and writes).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 from mixsynth.semantics.types import SemanticType, TableMetadata
@@ -62,7 +62,8 @@ def detect_metadata(tables: dict[str, pd.DataFrame]) -> RelationalMetadata:
     from mixsynth.columns import infer_schema
     from mixsynth.semantics.inference import infer_semantics
 
-    keys, evidence = {}, {"primary_keys": {}, "relationships": [], "rejected": []}
+    keys: dict[str, str | None] = {}
+    evidence: dict[str, Any] = {"primary_keys": {}, "relationships": [], "rejected": []}
     for name, frame in tables.items():
         keys[name], why = primary_key(name, frame)
         evidence["primary_keys"][name] = {"column": keys[name], "why": why}
@@ -96,9 +97,10 @@ def detect_metadata(tables: dict[str, pd.DataFrame]) -> RelationalMetadata:
     for name, frame in tables.items():
         inferred = infer_semantics(frame, infer_schema(frame))
         columns = dict(inferred.columns)
-        for column in [keys[name], *(r.foreign_key for r in relationships if r.child == name)]:
-            if column is not None:
-                columns[column] = columns[column].with_(
+        key_columns = [keys[name], *(r.foreign_key for r in relationships if r.child == name)]
+        for key_column in key_columns:
+            if key_column is not None:
+                columns[key_column] = columns[key_column].with_(
                     sdtype=SemanticType.ID, pii=None, decimals=None, point_mass=None, reason="key"
                 )
         metadata[name] = TableMetadata(columns, keys[name])
