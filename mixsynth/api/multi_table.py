@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.engine.options import declared, only_declared, synthesis_options
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError
 from mixsynth.relational import (
     RelationalGeneration,
     RelationalMetadata,
@@ -66,7 +66,7 @@ class MultiTableMixupSynthesizer:
         if not isinstance(tables, Mapping) or not all(
             isinstance(frame, pd.DataFrame) for frame in tables.values()
         ):
-            raise MixsynthError(
+            raise InputError(
                 "fit takes a dict of pandas DataFrames, one per table",
                 "e.g. fit({'customers': customers, 'orders': orders})",
             )
@@ -100,16 +100,18 @@ class MultiTableMixupSynthesizer:
         given as text are datetimes here)."""
         real, plan = self._fitted()
         if generations < 1:
-            raise MixsynthError(f"generations must be at least 1, got {generations}")
+            raise OptionError(f"generations must be at least 1, got {generations}")
         return run_relational(real, plan, generations, seed, float(scale))
 
     def get_metadata(self) -> RelationalMetadata:
         return self.metadata
 
     def _fitted(self) -> tuple[dict[str, Any], RelationalPlan]:
-        """The fitted tables and plan, or a MixsynthError before fit."""
+        """The fitted tables and plan, or a NotFittedError before fit."""
         if self._tables is None or self._plan is None:
-            raise MixsynthError("the synthesizer is not fitted", "call fit(tables) before sample()")
+            raise NotFittedError(
+                "the synthesizer is not fitted", "call fit(tables) before sample()"
+            )
         return self._tables, self._plan
 
     def __repr__(self) -> str:
@@ -142,19 +144,19 @@ class MultiTableMixupSynthesizer:
             with open(path, "rb") as handle:
                 saved = pickle.load(handle)
         except OSError as error:
-            raise MixsynthError(
+            raise InputError(
                 f"cannot read {str(path)!r}: {error.strerror or error}",
                 "give the path of a file written by MultiTableMixupSynthesizer.save",
             ) from None
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             saved = None
         if not (isinstance(saved, dict) and isinstance(saved.get("synthesizer"), cls)):
-            raise MixsynthError(
+            raise InputError(
                 f"{str(path)!r} is not a saved MultiTableMixupSynthesizer",
                 "give the path of a file written by MultiTableMixupSynthesizer.save",
             )
         if saved.get("mixsynth_multi_table") != SAVE_FORMAT:
-            raise MixsynthError(
+            raise InputError(
                 f"{str(path)!r} was saved by another version of mixsynth",
                 "fit the synthesizer again with this version and save it anew",
             )
@@ -172,7 +174,7 @@ def as_relational_metadata(metadata: Any) -> RelationalMetadata:
         metadata = metadata.to_dict()
     if isinstance(metadata, Mapping):
         return RelationalMetadata.from_dict(dict(metadata))
-    raise MixsynthError(
+    raise InputError(
         f"cannot read multi-table metadata from a {type(metadata).__name__}",
         "give a metadata JSON file, its dict, or SDV's Metadata",
     )

@@ -28,7 +28,7 @@ from mixsynth.cli.common import (
     quiet_warnings,
     task_progress,
 )
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 
 @app.command()
@@ -163,9 +163,7 @@ def generate(
         )
         return
     if scale is not None:
-        raise MixsynthError(
-            "--scale is for a folder of linked tables", "give --rows N for one table"
-        )
+        raise OptionError("--scale is for a folder of linked tables", "give --rows N for one table")
 
     job = GenerateJob(
         input=input,

@@ -12,7 +12,7 @@ import typer
 from mixsynth.choices import STDIO
 from mixsynth.cli.app import require_stdout, say, stdout_console
 from mixsynth.cli.common import generation_progress, quiet_warnings
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 if TYPE_CHECKING:
     from mixsynth.relational import RelationalMetadata
@@ -26,7 +26,7 @@ def refuse_for_folders(given: dict[str, bool], hint: str) -> None:
     """One line naming the first option that has no meaning for a folder of tables."""
     for option, present in given.items():
         if present:
-            raise MixsynthError(f"{option} applies to one table, not to a folder of tables", hint)
+            raise OptionError(f"{option} applies to one table, not to a folder of tables", hint)
 
 
 def folder_metadata(folder: str, path: str | None, quiet: bool) -> RelationalMetadata:
@@ -83,13 +83,13 @@ def generate_folder(
     from mixsynth.jobs.multi_table import MultiTableGenerateJob
 
     if out_dir is None:
-        raise MixsynthError(
+        raise OptionError(
             "a folder of tables needs --out-dir", "give --out-dir OUT: OUT/gen-001/<table>.csv ..."
         )
     if not scale > 0:
-        raise MixsynthError(f"--scale must be above 0, got {scale:g}", "give e.g. --scale 1 or 0.5")
+        raise OptionError(f"--scale must be above 0, got {scale:g}", "give e.g. --scale 1 or 0.5")
     if generations < 1:
-        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+        raise OptionError(f"--generations must be at least 1, got {generations}")
     if report == STDIO:
         require_stdout()
     job = MultiTableGenerateJob(
@@ -122,7 +122,7 @@ def compare_folders(
     metadata: str | None,
     outputs: dict[str, str | None],
     refused: dict[str, bool],
-    config: str | None,
+    config: str | Path | None,
     limits: dict[str, float | None],
     seed: int,
     sample_rows: int | None,
@@ -139,12 +139,12 @@ def compare_folders(
     refuse_for_folders(refused, "leave it out; column types go in the multi-table --metadata")
     thresholds = thresholds_from(load_config(config) if config is not None else None, limits)
     if not is_folder(synthetic):
-        raise MixsynthError(
+        raise OptionError(
             f"REAL {real!r} is a folder but SYNTH {synthetic!r} is not",
             "give two folders of tables, or two table files",
         )
     if outputs.get("html") is not None:
-        raise MixsynthError(
+        raise OptionError(
             "--html is for one table", "give --json or --markdown for a folder of tables"
         )
     for path in outputs.values():

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError, OutputError, ResumeError
 from mixsynth.io.provenance import input_fingerprint, version
 from mixsynth.relational import RelationalMetadata, RelationalPlan, run_relational
 from mixsynth.relational.files import read_folder, read_tables, table_files, write_tables
@@ -97,15 +97,15 @@ class MultiTableGenerateJob:
 
         check_options(self.options)
         if self.generations < 1:
-            raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
+            raise OptionError(f"--generations must be at least 1, got {self.generations}")
         if not self.scale > 0:
-            raise MixsynthError(
+            raise OptionError(
                 f"--scale must be above 0, got {self.scale}", "give e.g. --scale 1 or --scale 0.5"
             )
         files = table_files(self.input)
         missing = [name for name in self.metadata.tables if name not in files]
         if missing:
-            raise MixsynthError(
+            raise InputError(
                 f"folder {str(self.input)!r} has no file for table{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(map(repr, missing))}",
                 "name each file after its table in the metadata, e.g. customers.csv",
@@ -115,18 +115,16 @@ class MultiTableGenerateJob:
 
             check_relational_report(self.report)
             if Path(self.report).exists() and not self.force and not self.resume:
-                raise MixsynthError(
-                    f"report {self.report!r} exists", "give --force to overwrite it"
-                )
+                raise OutputError(f"report {self.report!r} exists", "give --force to overwrite it")
         if self.out_dir.exists() and not self.out_dir.is_dir():
-            raise MixsynthError(f"--out-dir {str(self.out_dir)!r} is a file", "give a folder")
+            raise OutputError(f"--out-dir {str(self.out_dir)!r} is a file", "give a folder")
         if self.resume:
             return
         taken = self.out_dir.is_dir() and (
             (self.out_dir / RUN_RECORD).exists() or any(self.out_dir.glob("gen-[0-9][0-9][0-9]"))
         )
         if taken and not self.force:
-            raise MixsynthError(
+            raise OutputError(
                 f"--out-dir {str(self.out_dir)!r} already holds generations",
                 "give --force to replace them, or --resume to continue that run",
             )
@@ -168,12 +166,12 @@ class MultiTableGenerateJob:
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: no readable run record {str(path)!r}",
                 "start the run again without --resume",
             ) from None
         if not isinstance(record, dict) or record.get("kind") != "multi-table":
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: {str(path)!r} is not the record of a multi-table run",
                 "start again with --force (without --resume)",
             )
@@ -181,12 +179,12 @@ class MultiTableGenerateJob:
         mine = self._settings()
         changed = [key for key in mine if key != "generations" and settings.get(key) != mine[key]]
         if changed:
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: the {', '.join(changed)} differ from the interrupted run's",
                 "give the same folder, metadata and options, or start again with --force",
             )
         if self.seed is not None and self.seed != record.get("seed"):
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: --seed {self.seed} differs from the run's {record.get('seed')}",
                 "leave --seed out to use the run's own",
             )

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mixsynth.choices import SUFFIXES, TableFormat
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,7 +20,7 @@ def table_files(folder: str | Path) -> dict[str, Path]:
     root = Path(folder)
     if not root.is_dir():
         what = "does not exist" if not root.exists() else "is a file, not a folder"
-        raise MixsynthError(
+        raise InputError(
             f"folder {str(folder)!r} {what}",
             "give a folder holding one CSV or Parquet file per table",
         )
@@ -29,14 +29,14 @@ def table_files(folder: str | Path) -> dict[str, Path]:
         if path.suffix.lower() not in SUFFIXES or not path.is_file():
             continue
         if path.stem in files:
-            raise MixsynthError(
+            raise InputError(
                 f"folder {str(folder)!r} holds two files for table {path.stem!r} "
                 f"({files[path.stem].name}, {path.name})",
                 "keep one file per table",
             )
         files[path.stem] = path
     if not files:
-        raise MixsynthError(
+        raise InputError(
             f"folder {str(folder)!r} holds no .csv or .parquet table file",
             "put one file per table in it",
         )
@@ -52,7 +52,7 @@ def read_folder(folder: str | Path, names: list[str] | None = None) -> dict[str,
     if names is not None:
         missing = [n for n in names if n not in files]
         if missing:
-            raise MixsynthError(
+            raise InputError(
                 f"folder {str(folder)!r} has no file for table{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(map(repr, missing))}",
                 f"name each file after its table (e.g. {missing[0]}.csv); files there: "

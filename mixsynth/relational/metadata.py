@@ -18,7 +18,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning, OutputError
 from mixsynth.semantics.metadata import (
     MIXSYNTH_SECTION_VERSION,
     bad_metadata,
@@ -92,7 +92,7 @@ class RelationalMetadata:
         if not isinstance(section, dict):
             raise bad_metadata(name, 'its "mixsynth" section is not an object')
         if section.get("version", MIXSYNTH_SECTION_VERSION) != MIXSYNTH_SECTION_VERSION:
-            raise MixsynthError(
+            raise InputError(
                 f"metadata file {name} has a mixsynth section of version {section.get('version')!r}; "
                 f"this mixsynth reads version {MIXSYNTH_SECTION_VERSION}",
                 "write the file again with `mixsynth inspect FOLDER --metadata FILE`",
@@ -176,7 +176,7 @@ class RelationalMetadata:
             with atomic_path(str(path)) as temporary:
                 Path(temporary).write_text(text, encoding="utf-8")
         except OSError as error:
-            raise MixsynthError(
+            raise OutputError(
                 f"cannot write metadata file {str(path)!r}: {error.strerror or error}",
                 "check that the folder exists and is writable",
             ) from error
@@ -200,7 +200,7 @@ class RelationalMetadata:
             return list(graph.static_order())
         except CycleError as error:
             cycle = " -> ".join(error.args[1])
-            raise MixsynthError(
+            raise InputError(
                 f"the relationships form a cycle ({cycle})",
                 "mixsynth synthesizes parents before children; drop one relationship of the cycle",
             ) from None
@@ -210,22 +210,22 @@ class RelationalMetadata:
         for r in self.relationships:
             for table in (r.parent, r.child):
                 if table not in self.tables:
-                    raise MixsynthError(
+                    raise InputError(
                         f"relationship {r.label()} names table {table!r}, which the metadata does not describe",
                         f"tables are: {', '.join(self.tables)}",
                     )
             if self.tables[r.parent].primary_key != r.parent_key:
-                raise MixsynthError(
+                raise InputError(
                     f"relationship {r.label()}: {r.parent_key!r} is not the primary key of {r.parent!r}",
                     f'set "primary_key": "{r.parent_key}" on table {r.parent!r}',
                 )
             if r.foreign_key not in self.tables[r.child].columns:
-                raise MixsynthError(
+                raise InputError(
                     f"relationship {r.label()}: table {r.child!r} has no column {r.foreign_key!r}",
                     "correct the relationship's child_foreign_key",
                 )
             if r.parent == r.child:
-                raise MixsynthError(
+                raise InputError(
                     f"relationship {r.label()} links a table to itself",
                     "mixsynth does not synthesize self-references; drop the relationship",
                 )
@@ -276,7 +276,7 @@ def parse_text_dates(
             try:
                 frame[column] = pd.to_datetime(frame[column], format=fmt)
             except (ValueError, TypeError) as error:
-                raise MixsynthError(
+                raise InputError(
                     f"table {name!r}: column {column!r} is datetime in the metadata but its text "
                     f"does not read as dates{f' in the format {fmt!r}' if fmt else ''} ({error})",
                     'correct its "datetime_format" in the metadata, or give it another sdtype',

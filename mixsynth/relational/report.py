@@ -3,7 +3,7 @@ every table's own report (:mod:`mixsynth.report`), as JSON or Markdown."""
 
 from __future__ import annotations
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 from mixsynth.report.files import kind_from_suffix, to_json
 from mixsynth.report.markdown import to_markdown
 from mixsynth.report.sections import fmt
@@ -103,7 +103,7 @@ def render_relational(report: dict, dest: str) -> str:
         return to_json(report)
     if kind == "markdown":
         return to_markdown_relational(report)
-    raise MixsynthError(
+    raise OptionError(
         f"cannot write a multi-table report as {dest!r}",
         "name it .json or .md (- writes JSON to stdout); the HTML report is for one table",
     )
@@ -112,7 +112,7 @@ def render_relational(report: dict, dest: str) -> str:
 def check_relational_report(dest: str) -> None:
     """Refuse a report name whose format the multi-table report has no renderer for."""
     if kind_from_suffix(dest) not in ("json", "markdown"):
-        raise MixsynthError(
+        raise OptionError(
             f"cannot write a multi-table report as {dest!r}",
             "name it .json or .md (- writes JSON to stdout); the HTML report is for one table",
         )

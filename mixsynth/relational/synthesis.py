@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mixsynth.engine.kernel import Pairs, balanced_anchors, dominant_weight
+from mixsynth.engine.kernel import Pairs, balanced_anchors
 from mixsynth.engine.memory import GenerationStream, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def check_options(options: SynthesisOptions) -> None:
         ("--metadata of one table", options.metadata),
     ):
         if value:
-            raise MixsynthError(
+            raise OptionError(
                 f"{name} applies to one table, not to several linked tables",
                 "give column types in the multi-table metadata file, and --scale for the number of rows",
             )
@@ -129,7 +129,7 @@ def check_tables(tables: dict[str, pd.DataFrame], metadata: RelationalMetadata) 
     """Every described table given, with its columns, its rows, and unique primary keys."""
     missing = [name for name in metadata.tables if name not in tables]
     if missing:
-        raise MixsynthError(
+        raise InputError(
             f"no data for table{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} of the metadata",
             "give every table the metadata describes",
         )
@@ -137,15 +137,15 @@ def check_tables(tables: dict[str, pd.DataFrame], metadata: RelationalMetadata) 
         frame = tables[name]
         absent = [c for c in meta.columns if c not in frame.columns]
         if absent:
-            raise MixsynthError(
+            raise InputError(
                 f"table {name!r} lacks column{'s' if len(absent) > 1 else ''} {', '.join(map(repr, absent))} of the metadata",
                 f"its columns are: {', '.join(map(str, frame.columns))}",
             )
         if len(frame) == 0:
-            raise MixsynthError(f"table {name!r} has no rows", "give every table at least one row")
+            raise InputError(f"table {name!r} has no rows", "give every table at least one row")
         key = meta.primary_key
         if key is not None and (frame[key].isna().any() or frame[key].duplicated().any()):
-            raise MixsynthError(
+            raise InputError(
                 f"table {name!r}: primary key {key!r} has missing or repeated values",
                 "a primary key names each row once; fix the data or the metadata",
             )
@@ -161,7 +161,7 @@ def synthesize_tables(
     """One generation of every table from ``tables`` (the real ones, or the previous
     generation): ``scale`` times the real tables' root rows."""
     if not scale > 0:
-        raise MixsynthError(
+        raise OptionError(
             f"--scale must be above 0, got {scale}", "give e.g. --scale 1 or --scale 0.5"
         )
     metadata = plan.metadata
@@ -254,9 +254,8 @@ def children_pairs(
         rng.shuffle(anchors)
         dominant = np.concatenate([dominant, family.unlinked[anchors]])
         other = np.concatenate([other, family.unlinked[rng.integers(n, size=unlinked_rows)]])
-        w = np.concatenate(
-            [w, dominant_weight(options.weights_for(n, unlinked_rows).sample(rng, unlinked_rows))]
-        )
+        lam = options.weights_for(n, unlinked_rows).sample(rng, unlinked_rows)
+        w = np.concatenate([w, np.maximum(lam, 1 - lam)])  # the dominant donor's weight
         synthetic_parent = np.concatenate([synthetic_parent, np.full(unlinked_rows, -1)])
     rows = len(family.rows) + len(family.unlinked)
     return (Pairs(dominant, other, w, np.zeros(rows, dtype=np.int64)), weights), synthetic_parent

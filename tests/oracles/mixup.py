@@ -1,7 +1,7 @@
 """Mixup's figures computed without mixsynth: the oracles of the engine's tests.
 
 - :class:`WeightMoments` and :func:`exact_moment`: exact moments of a synthetic row
-  given the source, from scipy's Beta moments and the source's rows (THEORY §2, §5).
+  given the source, from scipy's Beta moments and the source's rows (docs/theory.md: "What vanilla mixup does", "Beyond two moments").
 - :func:`simulate_variance_ratios`: the documented process re-implemented in numpy
   (anchor the dominant donor with weight max(lam, 1 - lam), partner uniform, lam drawn
   by scipy), for the spread of a figure where no closed form is at hand: tests take

@@ -1,4 +1,4 @@
-"""THEORY §2 and §5 by simulation through the engine's real code path: every covariance
+"""docs/theory.md ("What vanilla mixup does", "Beyond two moments") by simulation through the engine's real code path: every covariance
 is rho * S, the third central moment scales by 1 - 3 E[u], the fourth follows
 (1 - 4E[u] + 2E[u^2]) mu4 + 6 E[u^2] sigma^4 (delta = E[u^2]).
 
@@ -82,7 +82,7 @@ def test_every_covariance_is_rho_times_s_and_the_shape_follows_theory(name) -> N
         d = generation.frame[list(source.columns)].to_numpy() - x.mean(axis=0)
         for a, b in itertools.combinations_with_replacement(range(x.shape[1]), 2):
             s_ab = np.mean(centred[a] * centred[b])  # S, n-divided
-            # The closed form of §2 and the exact expansion agree; the engine meets it.
+            # The closed form (docs/theory.md, "What vanilla mixup does") and the exact expansion agree; the engine meets it.
             second = exact_moment([centred[a], centred[a], centred[b], centred[b]], lam)
             assert exact_moment([centred[a], centred[b]], lam) == pytest.approx(rho * s_ab)
             check(d[:, a] * d[:, b], rho * s_ab, second, f"{name}: Cov[{a}, {b}], seed {seed}")
@@ -97,9 +97,10 @@ def test_every_covariance_is_rho_times_s_and_the_shape_follows_theory(name) -> N
 
 
 def test_the_weights_are_the_documented_ones_with_scipys_rho_and_delta() -> None:
-    """Vanilla mixup's default is Beta(0.2, 0.2), rho = (a + 1)/(2a + 1) = 0.857 (THEORY
-    §2); the solved generalized weights have mean 1 - mixing strength and rho = 1 by
-    scipy's moments (§4); every distribution reports scipy's rho and delta."""
+    """Vanilla mixup's default is Beta(0.2, 0.2), rho = (a + 1)/(2a + 1) = 0.857
+    (docs/theory.md, "What vanilla mixup does"); the solved generalized weights have mean
+    1 - mixing strength and rho = 1 by scipy's moments ("Over generations: collapse, and
+    its fix"); every distribution reports scipy's rho and delta."""
     vanilla = SynthesisOptions(method=Method.VANILLA).weights_for(300, 300)
     assert (vanilla.alpha, vanilla.beta, vanilla.eps0, vanilla.eps1) == (0.2, 0.2, 0.0, 0.0)
     assert 1 - 2 * WeightMoments(vanilla)(1, 1) == pytest.approx(1.2 / 1.4, rel=1e-12)

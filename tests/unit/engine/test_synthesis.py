@@ -1,4 +1,4 @@
-"""The kernel and one generation, against THEORY.md, with fixed seeds."""
+"""The kernel and one generation, against docs/theory.md, with fixed seeds."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_the_default_options_keep_the_sample_variance_of_20_rows() -> None:
 
 
 def test_without_the_target_the_bootstrap_shrinks_the_variance() -> None:
-    """rho = 1 alone gives E[ratio] = (n - 1)/n with i.i.d. pairs (THEORY.md §4)."""
+    """rho = 1 alone gives E[ratio] = (n - 1)/n with i.i.d. pairs (docs/theory.md, "Finite samples")."""
     options = SynthesisOptions(pairing=Pairing.IID, finite_sample=False)
     mean, se = grouped_variance_factor(options, N_SMALL, REPS)
     assert abs(mean - (N_SMALL - 1) / N_SMALL) < 4.5 * se

@@ -194,7 +194,9 @@ def test_mixup_shrinks_variance_by_the_closed_form(penguins, seed):
     m, big_n = len(source), int(generation.frame["bill_length_mm"].notna().sum())
     centred, lam = source - source.mean(), WeightMoments(uniform())
     sigma2, mu4 = exact_moment([centred] * 2, lam), exact_moment([centred] * 4, lam)
-    assert sigma2 == pytest.approx(2 / 3 * np.mean(centred**2))  # rho S, THEORY §2
+    assert sigma2 == pytest.approx(
+        2 / 3 * np.mean(centred**2)
+    )  # rho S, docs/theory.md, "What vanilla mixup does"
     spread = mu4 / big_n - sigma2**2 * (big_n - 3) / (big_n * (big_n - 1))
     se = np.sqrt(spread) / source.var(ddof=1)
     assert abs(ratio - 2 / 3 * (m - 1) / m) < 4.5 * se, (ratio, se)
