@@ -109,3 +109,20 @@ def test_bad_folder_usage_is_one_line_and_exit_2(run_cli, small_shop, tmp_path, 
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_dates_as_text_in_the_metadata_format_come_back_in_it(run_cli, small_shop, tmp_path):
+    customers = pd.read_csv(small_shop / "customers.csv")
+    dates = pd.to_datetime(customers["signup_date"])
+    customers["signup_date"] = dates.dt.strftime("%d.%m.%Y")
+    customers.to_csv(small_shop / "customers.csv", index=False)
+    document = json.loads(META.read_text())
+    document["tables"]["customers"]["columns"]["signup_date"]["datetime_format"] = "%d.%m.%Y"
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps(document))
+    out = tmp_path / "out"
+    done = run_cli("generate", small_shop, "--out-dir", out, "--metadata", meta, "-q", "-g", "2")
+    assert done.exit_code == 0, done.stderr
+    written = pd.read_csv(out / "gen-002" / "customers.csv")["signup_date"]
+    parsed = pd.to_datetime(written, format="%d.%m.%Y")  # raises if another format
+    assert parsed.between(dates.min(), dates.max()).all()
