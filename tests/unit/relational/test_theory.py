@@ -83,7 +83,11 @@ def partner_law(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     none = counts == 0
     family_mean[none], family_square[none] = y.mean(), (y**2).mean()
     joined_x = x[children["pid"]]
+    some = ~none
     return {
+        "xy_family": (x[some] * family_mean[some]).mean(),
+        "x_some": x[some].mean(),
+        "y_some": family_mean[some].mean(),
         "y": y.mean(),
         "y_q": family_mean.mean(),
         "y2": (y**2).mean(),
@@ -107,8 +111,11 @@ def runs():
         counts = children.groupby("pid").size().reindex(parents["pid"], fill_value=0).to_numpy()
         joined = children.merge(parents, on="pid")
         x = parents["x"].to_numpy()
+        family = children.groupby("pid")["y"].mean().reindex(parents["pid"]).to_numpy()
+        some = counts > 0
         figures.append(
             {
+                "xy_family": (x[some] * family[some]).mean(),
                 "cov_xk": np.cov(x, counts, bias=True)[0, 1],
                 "y": children["y"].mean(),
                 "y2": (children["y"] ** 2).mean(),
@@ -170,3 +177,25 @@ def test_parent_and_child_columns_share_one_weight(runs):
         + (1 - kappa) ** 2 * real["xy_q"]
     )
     beyond_four_se(figures["xy_joined"], independent)
+
+
+def test_a_parent_column_and_its_childrens_mean_follow_the_shared_weight(runs):
+    """Over the synthetic parents with children: E[x~ mean(y~)] = E[w^2] E+[x ybar]
+    + E[w(1-w)] (x+ y_Q + x y+) + E[(1-w)^2] E_Q[x ybar] (+: parents with children), so
+    the covariance is rho times the real one when the partner law is the children's."""
+    tables, figures, theory = runs
+    real = partner_law(tables)
+    w2, w1w, one_w2 = moments_of_weights(theory)
+    expected = (
+        w2 * real["xy_family"]
+        + w1w * (real["x_some"] * real["y_q"] + real["x"] * real["y_some"])
+        + one_w2 * real["xy_q"]
+    )
+    within_four_se(figures["xy_family"], expected)
+    kappa = theory.kappa
+    independent = (
+        kappa**2 * real["xy_family"]
+        + kappa * (1 - kappa) * (real["x_some"] * real["y_q"] + real["x"] * real["y_some"])
+        + (1 - kappa) ** 2 * real["xy_q"]
+    )
+    beyond_four_se(figures["xy_family"], independent)  # children with weights of their own
