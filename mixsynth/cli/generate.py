@@ -151,6 +151,8 @@ def generate(
                 "--balance": balance is not None,
                 "--format": format is not None,
                 "--engine dask": engine is Engine.DASK,
+                "--input-format": input_format is not None,
+                "--encoding": encoding != "utf-8",
             },
             out_dir=out_dir,
             generations=generations,

@@ -57,6 +57,16 @@ def inspect(
     from mixsynth.semantics.inference import suggest_by
 
     if is_folder(input):
+        from mixsynth.cli.multi_table import refuse_for_folders
+
+        refuse_for_folders(
+            {
+                "--categorical": bool(categorical),
+                "--input-format": input_format is not None,
+                "--encoding": encoding != "utf-8",
+            },
+            "leave it out: the files are read by their suffixes as UTF-8, types edited in --metadata",
+        )
         inspect_folder(input, metadata, force, as_json)
         return
     require_stdout()
