@@ -128,6 +128,7 @@ def draw_pairs(
         return Pairs(dominant=anchor, other=partner, w=w, group_codes=codes), weights
     order = np.argsort(codes, kind="stable")
     counts = allocate_rows(sizes, rows)
+    solved: dict[tuple[int, int], WeightDistribution] = {}  # groups of one size share weights
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     anchors, partners, lams = [], [], []
     largest = None
@@ -140,7 +141,10 @@ def draw_pairs(
             anchor = rng.integers(n, size=size)
         anchors.append(members[anchor])
         partners.append(members[other_rows(rng, anchor, n)])
-        weights = weights_for_group(int(n), int(size))
+        key = (int(n), int(size))
+        if key not in solved:
+            solved[key] = weights_for_group(*key)
+        weights = solved[key]
         lams.append(weights.sample(rng, int(size)))
         if largest is None or n > largest[0]:
             largest = (n, weights)

@@ -17,8 +17,11 @@ from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
+    MARGIN_HELP,
+    MarginWeights,
     WeightDistribution,
     finite_sample_target,
+    margin_weights,
     parse_weights,
     sample_variance_factor,
     solve_epbeta,
@@ -60,11 +63,15 @@ class SynthesisOptions:
     match_moments: bool = False  #: mixed columns' mean and covariance made exact (moments.py)
     keep_associations: bool = False  #: partners share explaining categories (associations.py)
     match_shapes: bool = False  #: mixed columns mapped by rank onto the source's (shapes.py)
+    #: no weight within this of 0 or 1: every row this share of its donors' gap away
+    #: from both (margin weights, THEORY.md section 9); 0 keeps the EpBeta weights
+    privacy_margin: float = 0.0
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
         if self.rows is not None and self.rows < 1:
             raise MixsynthError(f"--rows must be at least 1, got {self.rows}")
+        self._check_margin()
         if self.weights is not None:
             if self.method is Method.VANILLA and not self.weights.is_vanilla:
                 raise MixsynthError(
@@ -80,13 +87,40 @@ class SynthesisOptions:
         elif self.method is Method.GENERALIZED:
             solve_epbeta(self.mix_strength, *self.eps)
 
-    def weights_for(self, n_source: int, n_rows: int) -> WeightDistribution:
+    def _check_margin(self) -> None:
+        margin = self.privacy_margin
+        if not (isinstance(margin, int | float) and 0 <= margin <= 0.5):
+            raise MixsynthError(
+                f"--privacy-margin must lie from 0 to 0.5, got {margin!r}", MARGIN_HELP
+            )
+        if margin and self.weights is not None:
+            raise MixsynthError(
+                "--privacy-margin makes its own weights; it cannot be combined with --weights",
+                "leave out --weights, or give --weights margin:D",
+            )
+        if margin and self.method is Method.VANILLA:
+            raise MixsynthError(
+                "--privacy-margin keeps the variance with weights beyond [0, 1]; "
+                "it needs --method generalized",
+                "leave out --method vanilla",
+            )
+
+    def weights_for(self, n_source: int, n_rows: int) -> WeightDistribution | MarginWeights:
         """The weights to use when ``n_rows`` rows are made from ``n_source`` rows."""
         if self.weights is not None:
             return self.weights
         if self.method is Method.VANILLA:
             return vanilla_default()
-        weights = solve_epbeta(self.mix_strength, *self.eps)
+        if self.privacy_margin:
+
+            def solve(target_rho: float = 1.0) -> WeightDistribution | MarginWeights:
+                return margin_weights(self.privacy_margin, target_rho=target_rho)
+        else:
+
+            def solve(target_rho: float = 1.0) -> WeightDistribution | MarginWeights:
+                return solve_epbeta(self.mix_strength, *self.eps, target_rho=target_rho)
+
+        weights = solve()
         if not self.finite_sample:
             return weights
         try:
@@ -95,7 +129,7 @@ class SynthesisOptions:
                 target = finite_sample_target(
                     n_source, n_rows, weights.kappa(), self.pairing is Pairing.BALANCED
                 )
-                weights = solve_epbeta(self.mix_strength, *self.eps, target_rho=target)
+                weights = solve(target)
             return weights
         except MixsynthError:
             warnings.warn(
@@ -104,7 +138,7 @@ class SynthesisOptions:
                 MixsynthWarning,
                 stacklevel=2,
             )
-            return solve_epbeta(self.mix_strength, *self.eps)
+            return solve()
 
 
 @dataclass
@@ -113,7 +147,8 @@ class Generation:
 
     index: int  #: 1 for the first generation
     frame: Any  #: a DataFrame or a pyarrow Table, the type of its source
-    weights: WeightDistribution  #: weights of the largest group (all rows without --by)
+    #: weights of the largest group (all rows without --by)
+    weights: WeightDistribution | MarginWeights
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling
