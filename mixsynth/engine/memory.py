@@ -141,6 +141,9 @@ class GenerationStream:
             )
             for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
         }
+        # Which free group of copied columns each row takes from its partner (donors.py).
+        donor_rng = rng.spawn(1)[0]
+        self.take_other = [donor_rng.random(self.rows) < 0.5 for _ in self.reference.copy_groups]
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
         self._missing: dict = {}
@@ -162,8 +165,15 @@ class GenerationStream:
         mixing = {
             spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
         }
-        copying = pool.submit(self.source.take, self.copied, pairs.dominant)
-        columns = copying.result()
+        free = {name for group in self.reference.copy_groups for name in group}
+        fixed = [name for name in self.copied if name not in free]
+        copying = [pool.submit(self.source.take, fixed, pairs.dominant)] if fixed else []
+        for group, flags in zip(self.reference.copy_groups, self.take_other, strict=True):
+            donors = np.where(flags[rows], pairs.other, pairs.dominant)
+            copying.append(pool.submit(self.source.take, list(group), donors))
+        columns = {}
+        for task in copying:
+            columns.update(task.result())
         columns.update({name: task.result() for name, task in mixing.items()})
         for name, values in self.made_up.items():
             # Missing where the dominant donor is missing, as for every other column.

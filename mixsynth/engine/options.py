@@ -66,6 +66,8 @@ class SynthesisOptions:
     #: no weight within this of 0 or 1: every row this share of its donors' gap away
     #: from both (margin weights, THEORY.md section 9); 0 keeps the EpBeta weights
     privacy_margin: float = 0.0
+    #: copied columns in groups of associated ones, each group from either donor (donors.py)
+    split_copied: bool = False
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
