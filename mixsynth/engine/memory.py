@@ -149,6 +149,8 @@ class GenerationStream:
         self._missing: dict = {}
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
         self.moment_match = None  #: how the moments were matched, once iterated
+        self._copy_check = None
+        self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
@@ -165,16 +167,33 @@ class GenerationStream:
         mixing = {
             spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
         }
-        free = {name for group in self.reference.copy_groups for name in group}
-        fixed = [name for name in self.copied if name not in free]
-        copying = [pool.submit(self.source.take, fixed, pairs.dominant)] if fixed else []
+        donors = dict.fromkeys(self.copied, pairs.dominant)
         for group, flags in zip(self.reference.copy_groups, self.take_other, strict=True):
-            donors = np.where(flags[rows], pairs.other, pairs.dominant)
-            copying.append(pool.submit(self.source.take, list(group), donors))
+            group_donors = np.where(flags[rows], pairs.other, pairs.dominant)
+            donors.update(dict.fromkeys(group, group_donors))
+        mixed = {name: task.result() for name, task in mixing.items()}
+        if not self.options.keep_copies and self.source.rows > 1:
+            self._break_copies(mixed, donors, pairs)
+        decoding = {
+            spec.name: pool.submit(
+                self.source.decode,
+                mixed[spec.name],
+                spec.name,
+                spec.kind,
+                self.reference.encodings[spec.name],
+            )
+            for spec in self.mixed
+        }
+        by_donor: dict[int, tuple[np.ndarray, list]] = {}  # columns of one donor taken together
+        for name, rows_taken in donors.items():
+            by_donor.setdefault(id(rows_taken), (rows_taken, []))[1].append(name)
+        copying = [
+            pool.submit(self.source.take, names, taken) for taken, names in by_donor.values()
+        ]
         columns = {}
         for task in copying:
             columns.update(task.result())
-        columns.update({name: task.result() for name, task in mixing.items()})
+        columns.update({name: task.result() for name, task in decoding.items()})
         for name, values in self.made_up.items():
             # Missing where the dominant donor is missing, as for every other column.
             missing = self._missing_rows(name)
@@ -182,6 +201,21 @@ class GenerationStream:
                 name, values[rows], None if missing is None else missing[pairs.dominant]
             )
         return self.source.build(columns)
+
+    def _break_copies(self, mixed: dict, donors: dict, pairs: Pairs) -> None:
+        """No row left equal to one of its donors (:mod:`.copies`)."""
+        from mixsynth.engine.copies import CopyCheck
+
+        if self._copy_check is None:
+            self._copy_check = CopyCheck(self.source.table, self.copied, self.options.split_copied)
+        sources = {}
+        for spec in self.mixed:
+            source, _, at_mass = self._column_source(spec)
+            if at_mass is not None:  # compared as written: on the point mass
+                mass = self.reference.semantics.columns[str(spec.name)].point_mass
+                source = np.where(at_mass, mass, source)
+            sources[spec.name] = source
+        self.copies_broken += self._copy_check.break_up(mixed, sources, donors, pairs)
 
     def _missing_rows(self, name: Any) -> np.ndarray | None:
         if name not in self._missing:
@@ -264,13 +298,13 @@ class GenerationStream:
         break_copies(
             [self._matched[name] for name in names],
             [sources[name] for name in names],
-            self.pairs.dominant,
+            [self.pairs.dominant],
             output_codes,
         )
 
-    def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
+    def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> np.ndarray:
         """One mixed column over one slice: mixed (or taken from the moment-matched
-        columns), finished and decoded.
+        columns) and finished, in the column's float64 encoding.
 
         A point mass is held out like a missing value: rows whose dominant donor sits
         on it get it back, and the other rows mix only among values off it.
@@ -299,8 +333,7 @@ class GenerationStream:
             ].point_mass
         self.outside[str(spec.name)][0] += outside
         self.outside[str(spec.name)][1] += observed
-        encoding = self.reference.encodings[spec.name]
-        return self.source.decode(values, spec.name, spec.kind, encoding)
+        return values
 
     def _column_source(
         self, spec: ColumnSpec

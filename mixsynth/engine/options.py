@@ -68,6 +68,8 @@ class SynthesisOptions:
     privacy_margin: float = 0.0
     #: copied columns in groups of associated ones, each group from either donor (donors.py)
     split_copied: bool = False
+    #: leave rows that come out equal to one of their donors as they are (copies.py)
+    keep_copies: bool = False
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
