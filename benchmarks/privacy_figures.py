@@ -102,7 +102,10 @@ class Space:
 
     def points(self, frame: pd.DataFrame, codes: dict) -> tuple[np.ndarray, np.ndarray]:
         numeric = np.column_stack(
-            [(_numbers(frame[c]) - lo) / s for c, lo, s in zip(self.numeric, self.low, self.span)]
+            [
+                (_numbers(frame[c]) - lo) / s
+                for c, lo, s in zip(self.numeric, self.low, self.span, strict=True)
+            ]
             or [np.empty(len(frame))]
         )[:, : len(self.numeric)]
         cats = np.column_stack(
