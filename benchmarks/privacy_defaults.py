@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -34,8 +35,10 @@ from mixsynth.semantics.types import SemanticType
 RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS = {
     "default": {},
+    "default, copies kept": {"keep_copies": True},
     "margin 0.05": {"privacy_margin": 0.05},
     "margin 0.1": {"privacy_margin": 0.1},
+    "margin 0.15": {"privacy_margin": 0.15},
     "margin 0.2": {"privacy_margin": 0.2},
     "margin 0.3": {"privacy_margin": 0.3},
     "split": {"split_copied": True},
@@ -70,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2, help="50/50 splits per table")
     parser.add_argument("--only", nargs="*", help="tables to run (default: all)")
+    parser.add_argument("--variants", nargs="*", help="variants to run (default: all)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     started, load = time.time(), os.getloadavg()[0]
@@ -81,6 +85,8 @@ def main() -> None:
             train, holdout = split(frame, seed)
             fresh = quality(train, holdout)
             for variant, changes in VARIANTS.items():
+                if args.variants and variant not in args.variants:
+                    continue
                 options = SynthesisOptions(**changes)
                 generations = run_generations(train, options, max(GENERATIONS), seed=seed)
                 for generation in generations:
@@ -110,7 +116,7 @@ def main() -> None:
     lines = [
         "# Privacy settings as defaults: measured",
         "",
-        f"- Command: `python benchmarks/privacy_defaults.py --seeds {args.seeds}`",
+        f"- Command: `python benchmarks/privacy_defaults.py {' '.join(sys.argv[1:])}`",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{time.time() - started:.0f} s, load average at start {load:.2f}",
         f"- Means over {args.seeds} random 50/50 splits per table.",

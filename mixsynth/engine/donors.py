@@ -1,5 +1,6 @@
-"""Copied columns split between the two donors (``split_copied``; THEORY.md section 9,
-"Copied columns").
+"""Who donates what: copied columns split between the two donors (``split_copied``;
+THEORY.md section 9, "Copied columns"), and partners too close to their anchor redrawn
+under a privacy margin (:func:`redraw_close_partners`).
 
 Copying every category, code and boolean of a synthetic row from its dominant donor
 makes the row carry that real row's whole combination of them: on a table with several
@@ -21,12 +22,14 @@ Figures are computed on at most :data:`GROUP_SAMPLE_ROWS` rows of the original i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from mixsynth.columns import columns_of, group_codes
+from mixsynth.engine.kernel import Pairs
 from mixsynth.semantics.inference import cramers_v, eta_squared
 
 #: Copied columns at least this associated (Cramér's V, corrected for chance) are taken
@@ -110,3 +113,52 @@ def _explained(values: np.ndarray, codes: np.ndarray) -> float:
     if np.isnan(eta2) or n <= k:
         return 0.0
     return 1 - (1 - eta2) * (n - 1) / (n - k)
+
+
+#: Rows whose nearest other row is looked up to set the closeness threshold.
+NEAREST_SAMPLE_ROWS = 2000
+#: Redraws of a partner that is too close to its anchor, at most.
+PARTNER_REDRAWS = 3
+
+
+def redraw_close_partners(
+    rng: np.random.Generator, features: np.ndarray, pairs: Pairs
+) -> tuple[Pairs, float, int]:
+    """Partners nearer their anchor than a typical row's nearest neighbour, redrawn.
+
+    A margin keeps a synthetic row at least D times its donors' gap away from both,
+    which is no distance at all when the donors are near-duplicates. ``features`` are
+    the mixed columns scaled to their ranges (one row per source row, float32);
+    distances are mean absolute differences, as the DCR's. The threshold is the median
+    distance from a row to its nearest other row (on a seeded sample of
+    :data:`NEAREST_SAMPLE_ROWS` rows), what a fresh real row typically has; a partner
+    closer than that, or at distance 0, is redrawn uniformly among the other rows of
+    its group, up to :data:`PARTNER_REDRAWS` times. Returns the pairs, the threshold
+    and how many partners were redrawn at least once.
+    """
+    from scipy.spatial import cKDTree
+
+    n, width = features.shape
+    sample = np.random.default_rng(0).permutation(n)[:NEAREST_SAMPLE_ROWS]
+    nearest, _ = cKDTree(features).query(features[sample], k=2, p=1)
+    threshold = float(np.median(nearest[:, 1])) / width
+    codes = pairs.group_codes
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes)
+    starts = np.cumsum(counts) - counts
+    other = pairs.other.copy()
+    rows = np.arange(len(other))
+    redrawn = np.zeros(len(other), dtype=bool)
+    for _ in range(PARTNER_REDRAWS):
+        gap = np.abs(features[pairs.dominant[rows]] - features[other[rows]]).mean(axis=1)
+        rows = rows[(gap < threshold) | (gap == 0)]
+        if rows.size == 0:
+            break
+        redrawn[rows] = True
+        dominant = pairs.dominant[rows]
+        group = codes[dominant]
+        others = np.maximum(counts[group] - 1, 1)
+        drawn = order[starts[group] + np.floor(rng.random(rows.size) * others).astype(np.int64)]
+        last = order[starts[group] + counts[group] - 1]
+        other[rows] = np.where(drawn == dominant, last, drawn)
+    return dataclasses.replace(pairs, other=other), threshold, int(redrawn.sum())

@@ -124,6 +124,9 @@ class GenerationStream:
             rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
         )
         self.mixed = [s for s in self.reference.schema if s.kind.is_mixed]
+        self.partners_redrawn = 0  #: partners too close to their anchor (a margin's)
+        if options.privacy_margin and self.mixed and self.source.rows > 2:
+            self._redraw_close_partners(rng)
         made_up = self.reference.real_values
         self.copied = [
             s.name for s in self.reference.schema if not s.kind.is_mixed and s.name not in made_up
@@ -151,6 +154,20 @@ class GenerationStream:
         self.moment_match = None  #: how the moments were matched, once iterated
         self._copy_check = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
+
+    def _redraw_close_partners(self, rng: np.random.Generator) -> None:
+        """Under a margin, near-duplicate donors are no pair (:mod:`.donors`)."""
+        from mixsynth.engine.donors import redraw_close_partners
+
+        features = np.empty((self.source.rows, len(self.mixed)), dtype=np.float32)
+        for k, spec in enumerate(self.mixed):
+            values = self.source.encode(spec.name, spec.kind, self.reference.encodings[spec.name])
+            low, high = self.reference.ranges[spec.name]
+            span = high - low if np.isfinite(high - low) and high > low else 1.0
+            features[:, k] = np.nan_to_num((values - low) / span, nan=0.5)
+        self.pairs, _, self.partners_redrawn = redraw_close_partners(
+            rng.spawn(1)[0], features, self.pairs
+        )
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
