@@ -8,23 +8,26 @@ weights; ``sample`` runs one generation of ``num_rows`` rows from the real rows.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pickle
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
 from mixsynth.engine.memory import run_generations, synthesize
-from mixsynth.engine.options import DEFAULTS, Generation, synthesis_options
+from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import WeightDistribution
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
+from mixsynth.semantics import TableMetadata
+
+if TYPE_CHECKING:
+    from mixsynth.engine.target import TargetChoice
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
 SAVE_FORMAT = 1
@@ -33,7 +36,8 @@ SAVE_FORMAT = 1
 class MixupSynthesizer:
     """A mixup synthesizer for one table: ``fit(data)``, then ``sample(num_rows)``.
 
-    Parameters are those of ``mixsynth generate`` with its defaults: ``method``
+    Parameters are those of ``mixsynth generate`` with its defaults (declared once, in
+    :class:`~mixsynth.engine.options.SynthesisOptions`): ``method``
     (``"generalized"`` or ``"vanilla"``; ``None`` = generalized unless ``weights`` lie
     inside [0, 1]), ``weights`` (a spec such as ``"beta:0.2,0.2"`` or
     ``"epbeta:4.34,1.33,0.3,0.3"``, or a WeightDistribution), ``mix_strength`` and
@@ -60,49 +64,23 @@ class MixupSynthesizer:
         self,
         metadata: TableMetadata | Mapping[str, Any] | str | Path | None = None,
         *,
-        method: Method | str | None = None,
-        weights: WeightDistribution | str | None = None,
-        mix_strength: float = DEFAULTS.mix_strength,
-        eps: float | tuple[float, float] = DEFAULTS.eps,
-        finite_sample: bool = DEFAULTS.finite_sample,
-        bounds: Bounds | str = DEFAULTS.bounds,
-        by: Sequence[str] | str = DEFAULTS.by,
-        categorical: Sequence[str] | str = DEFAULTS.categorical,
-        pairing: Pairing | str = DEFAULTS.pairing,
-        semantics: bool = DEFAULTS.semantics,
-        keep_pii: bool = DEFAULTS.keep_pii,
-        locale: str = DEFAULTS.locale,
-        round_decimals: bool = DEFAULTS.round_decimals,
-        match_moments: bool = DEFAULTS.match_moments,
-        keep_associations: bool = DEFAULTS.keep_associations,
-        match_shapes: bool = DEFAULTS.match_shapes,
         seed: int | None = None,
+        **options: Any,
     ) -> None:
-        self.options = synthesis_options(
-            method=method,
-            weights=weights,
-            mix_strength=mix_strength,
-            eps=eps,
-            finite_sample=finite_sample,
-            bounds=bounds,
-            by=by,
-            categorical=categorical,
-            pairing=pairing,
-            metadata=_as_metadata(metadata),
-            semantics=semantics,
-            keep_pii=keep_pii,
-            locale=locale,
-            round_decimals=round_decimals,
-            match_moments=match_moments,
-            keep_associations=keep_associations,
-            match_shapes=match_shapes,
-        )
+        only_declared("MixupSynthesizer", options, inspect.signature(type(self)).parameters)
+        self.options = synthesis_options(metadata=metadata, **options)
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._data: Any = None
         self._reference: Reference | None = None
         #: The solved weights for sampling as many rows as the fitted table (after fit).
-        self.weights_: WeightDistribution | None = None
+        self.weights_: WeightDistribution | MarginWeights | None = None
+        #: What ``privacy_target`` chose and measured (after fit; None without one).
+        self.privacy_choice_: TargetChoice | None = None
+        self._fitted_options = self.options  #: with the margin the target chose
+
+    #: The options are declared once, in SynthesisOptions: help() and IDEs see them here.
+    __init__.__signature__ = with_options(__init__)  # type: ignore[attr-defined]
 
     # Fitting ----------------------------------------------------------------------
 
@@ -113,10 +91,18 @@ class MixupSynthesizer:
         The real rows are kept: every synthetic row is made from two of them.
         """
         data = _as_table(data)
-        self._reference = Reference.of(data, self.options)
+        self._fitted_options = self.options
+        target = self.options.privacy_target
+        if target is not None:  # the margin is picked on a held-out half of the data
+            from mixsynth.engine.target import choose_margin
+
+            seed = self.seed if self.seed is not None else int(self._rng.integers(2**32))
+            self.privacy_choice_ = choose_margin(data, self.options, target, seed)
+            self._fitted_options = self.privacy_choice_.options(self.options)
+        self._reference = Reference.of(data, self._fitted_options)
         check_by(columns_of(data).names, self.options.by)
         self._data = data
-        self.weights_ = self.options.weights_for(len(data), len(data))
+        self.weights_ = self._fitted_options.weights_for(len(data), len(data))
         return self
 
     @property
@@ -158,7 +144,9 @@ class MixupSynthesizer:
         self._check_fitted()
         if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
             raise MixsynthError(f"generations must be an integer >= 1, got {generations!r}")
-        options = dataclasses.replace(self.options, rows=_row_count(num_rows, len(self._data)))
+        options = dataclasses.replace(
+            self._fitted_options, rows=_row_count(num_rows, len(self._data))
+        )
         start = int(self._rng.integers(2**63)) if seed is None else seed
         return run_generations(self._data, options, generations, start, self._reference)
 
@@ -167,7 +155,7 @@ class MixupSynthesizer:
         source = self._data
         if conditions:
             source = take_rows(source, matching_rows(source, conditions, self._reference))
-        options = dataclasses.replace(self.options, rows=_row_count(num_rows))
+        options = dataclasses.replace(self._fitted_options, rows=_row_count(num_rows))
         return synthesize(source, options, rng, self._reference).frame
 
     def _generator(self, seed: int | None) -> np.random.Generator:
@@ -265,40 +253,3 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
         raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
     return int(num_rows)
-
-
-def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None):
-    """TableMetadata from itself, a metadata JSON file (mixsynth's or SDV's), or a dict
-    in ``TableMetadata.to_dict()``'s form (only the columns to override)."""
-    if metadata is None or isinstance(metadata, TableMetadata):
-        return metadata
-    if isinstance(metadata, str | Path):
-        from mixsynth.semantics.metadata import load_metadata
-
-        return load_metadata(metadata)
-    columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
-    if not isinstance(columns, Mapping):
-        raise MixsynthError(
-            "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
-            'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
-        )
-    facts = {f.name for f in dataclasses.fields(ColumnSemantics)} - {"name", "sdtype"}
-    built = {}
-    for name, entry in columns.items():
-        entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
-        unknown = sorted(set(entry) - facts - {"sdtype"})
-        if unknown:
-            raise MixsynthError(
-                f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
-                f"keys are: sdtype, {', '.join(sorted(facts))}",
-            )
-        try:
-            sdtype = SemanticType(entry.pop("sdtype", None))
-        except ValueError:
-            raise MixsynthError(
-                f"metadata gives column {name!r} no known sdtype",
-                f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
-            ) from None
-        entry.setdefault("reason", "from metadata")
-        built[str(name)] = ColumnSemantics(name=str(name), sdtype=sdtype, **entry)
-    return TableMetadata(built, metadata.get("primary_key"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,13 +12,6 @@ from mixsynth.choices import (
     Engine,
     TableFormat,
 )
-from mixsynth.errors import MixsynthError
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
 from mixsynth.cli.app import app, require_stdout, say, stdout_console
 from mixsynth.cli.common import (
     DashboardOption,
@@ -30,10 +23,10 @@ from mixsynth.cli.common import (
     MetadataOption,
     SchedulerOption,
     WorkersOption,
-    read_metadata_option,
     refuse_dask_only,
     task_progress,
 )
+from mixsynth.errors import MixsynthError
 
 
 @app.command()
@@ -149,6 +142,7 @@ def compare(
     from mixsynth.metrics import compare_tables
     from mixsynth.report import check_report_kind, render_terminal, write_report
     from mixsynth.report.verdict import broken_user_limits, judge, load_config, thresholds_from
+    from mixsynth.semantics.metadata import as_metadata
 
     outputs = {"json": json_path, "markdown": markdown_path, "html": html_path}
     to_stdout = [f"--{kind}" for kind, path in outputs.items() if path == STDIO]
@@ -184,7 +178,7 @@ def compare(
         "target": target,
         "seed": seed,
         "categorical": categorical or (),
-        "metadata": read_metadata_option(metadata),
+        "metadata": as_metadata(metadata),
     }
     if sample_rows is not None:
         options["sample_rows"] = sample_rows

@@ -3,57 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from mixsynth.choices import (
     STDIO,
-    Bounds,
     Engine,
-    Pairing,
     TableFormat,
     format_from_suffix,
 )
 from mixsynth.cli.app import app, say
 from mixsynth.cli.common import (
-    CategoricalOption,
     DashboardOption,
     DaskSettings,
     EncodingOption,
     EngineOption,
-    EpsOption,
-    FiniteSampleOption,
     InputFormatOption,
     MemoryLimitOption,
-    MetadataOption,
-    MethodOption,
-    MixStrengthOption,
     SchedulerOption,
-    WeightsOption,
     WorkersOption,
-    build_options,
+    declared_flags,
     generation_progress,
+    options_from_flags,
     parse_balance,
     quiet_warnings,
-    read_metadata_option,
     refuse_dask_only,
     task_progress,
 )
-from mixsynth.engine.weights import (
-    DEFAULT_EPS,
-    DEFAULT_MIX_STRENGTH,
-)
 from mixsynth.errors import MixsynthError
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
 
 
 @app.command()
+@declared_flags(before="seed", placed={"rows": "generations"})
 def generate(
     input: Annotated[str, typer.Argument(help="Input table (.csv or .parquet), or - for stdin.")],
     output: Annotated[
@@ -64,85 +46,12 @@ def generate(
         Path | None,
         typer.Option(help="Write every generation as gen-001.<ext>, gen-002.<ext>, ... here."),
     ] = None,
-    rows: Annotated[
-        int | None, typer.Option(help="Rows per generation (default: as many as the input).")
-    ] = None,
     generations: Annotated[
         int,
         typer.Option(
             "--generations", "-g", help="Generations; each is made from the previous one."
         ),
     ] = 1,
-    method: MethodOption = None,
-    weights: WeightsOption = None,
-    mix_strength: MixStrengthOption = DEFAULT_MIX_STRENGTH,
-    eps: EpsOption = f"{DEFAULT_EPS:g}",
-    finite_sample: FiniteSampleOption = True,
-    by: Annotated[
-        list[str] | None,
-        typer.Option("--by", help="Mix only inside groups of this column (repeatable)."),
-    ] = None,
-    categorical: CategoricalOption = None,
-    pairing: Annotated[
-        Pairing,
-        typer.Option(
-            help="balanced: every row an anchor equally often; iid: anchors at random.",
-            case_sensitive=False,
-        ),
-    ] = Pairing.BALANCED,
-    bounds: Annotated[
-        Bounds,
-        typer.Option(
-            help="Keep mixed values inside the input's range: reflect (default; the "
-            "variance it removes is restored), clip, or none (plain mixup).",
-            case_sensitive=False,
-        ),
-    ] = Bounds.REFLECT,
-    metadata: MetadataOption = None,
-    semantics: Annotated[
-        bool,
-        typer.Option(
-            help="Infer column semantics (ids, personal data, codes, point masses, "
-            "decimals); --no-semantics: storage types only, as plain mixup.",
-        ),
-    ] = True,
-    keep_pii: Annotated[
-        bool,
-        typer.Option(
-            help="Copy ids, personal data and free text from real rows instead of "
-            "making them up (the output then holds real people's values).",
-        ),
-    ] = False,
-    locale: Annotated[
-        str, typer.Option(help="Faker locale of fake personal data, e.g. de_DE.")
-    ] = "en_US",
-    round_decimals: Annotated[
-        bool,
-        typer.Option(
-            help="Round float columns to the input's decimal places (variance kept).",
-        ),
-    ] = True,
-    match_moments: Annotated[
-        bool,
-        typer.Option(
-            help="Correct each generation so its numeric means and covariances equal its "
-            "source's exactly (no random walk of the first two moments; docs/structure.md).",
-        ),
-    ] = False,
-    keep_associations: Annotated[
-        bool,
-        typer.Option(
-            help="Draw partners within the categories that explain numeric columns, so "
-            "those associations do not fade over generations (docs/structure.md).",
-        ),
-    ] = False,
-    match_shapes: Annotated[
-        bool,
-        typer.Option(
-            help="Give each numeric column its source's values in the order mixup ranked "
-            "the rows, so shapes do not drift over generations (docs/structure.md).",
-        ),
-    ] = False,
     seed: Annotated[
         int | None,
         typer.Option(min=0, help="Random seed; the same seed gives byte-identical files."),
@@ -211,6 +120,7 @@ def generate(
         int | None,
         typer.Option(help="Dask: rows per partition after the shuffle (default: ~128 MiB)."),
     ] = None,
+    **options: Any,
 ) -> None:
     """Synthesize a table with mixup, for one or more generations.
 
@@ -228,26 +138,7 @@ def generate(
         "--shuffle/--no-shuffle": shuffle is not None,
         "--partition-rows": partition_rows is not None,
     }
-    options = build_options(
-        method,
-        weights,
-        mix_strength,
-        eps,
-        finite_sample,
-        rows,
-        by or (),
-        categorical or (),
-        pairing,
-        bounds,
-        metadata=read_metadata_option(metadata),
-        semantics=semantics,
-        keep_pii=keep_pii,
-        locale=locale,
-        round_decimals=round_decimals,
-        match_moments=match_moments,
-        keep_associations=keep_associations,
-        match_shapes=match_shapes,
-    )
+    synthesis = options_from_flags(options)
     if engine is Engine.DASK:
         refused = {
             "--where": (bool(where), "filter the dataset first, e.g. with Dask or DuckDB"),
@@ -261,8 +152,12 @@ def generate(
             ),
             "-o -": (output == STDIO, "give -o FOLDER: a dataset of part files"),
             "--keep-associations": (
-                keep_associations,
+                synthesis.keep_associations,
                 "give the explaining columns with --by, which the Dask engine mixes inside",
+            ),
+            "--privacy-target": (
+                synthesis.privacy_target is not None,
+                "run it on a sample in memory and give the margin it picks as --privacy-margin",
             ),
         }
         for option, (given, hint) in refused.items():
@@ -272,7 +167,7 @@ def generate(
             DaskSettings(scheduler, workers, memory_limit, dashboard),
             quiet,
             input=input,
-            options=options,
+            options=synthesis,
             generations=generations,
             output=output,
             out_dir=out_dir,
@@ -300,7 +195,7 @@ def generate(
         output_format = format_from_suffix(output, "--format")
     job = GenerateJob(
         input=input,
-        options=options,
+        options=synthesis,
         generations=generations,
         output=output,
         output_format=output_format,

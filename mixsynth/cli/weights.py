@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,35 +11,17 @@ from mixsynth.choices import (
     Pairing,
 )
 from mixsynth.cli.app import app, require_stdout
-from mixsynth.cli.common import (
-    EpsOption,
-    FiniteSampleOption,
-    MethodOption,
-    MixStrengthOption,
-    WeightsOption,
-    build_options,
-    print_table,
-)
-from mixsynth.engine.weights import (
-    DEFAULT_EPS,
-    DEFAULT_MIX_STRENGTH,
-)
+from mixsynth.cli.common import declared_flags, options_from_flags, print_table
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import MixsynthError
 
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+#: The synthesis options that decide the weights (declared in SynthesisOptions).
+WEIGHT_OPTIONS = ("method", "weights", "mix_strength", "eps", "finite_sample", "privacy_margin")
 
 
 @app.command("weights")
+@declared_flags(WEIGHT_OPTIONS, before="rows")
 def weights_command(
-    method: MethodOption = None,
-    weights: WeightsOption = None,
-    mix_strength: MixStrengthOption = DEFAULT_MIX_STRENGTH,
-    eps: EpsOption = f"{DEFAULT_EPS:g}",
-    finite_sample: FiniteSampleOption = True,
     rows: Annotated[
         int | None,
         typer.Option(help="Table size n, for the finite-sample target (default: none, factor 1)."),
@@ -55,6 +37,7 @@ def weights_command(
         ),
     ] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    **options: Any,
 ) -> None:
     """Show a weight distribution's parameters and what the theory predicts for it.
 
@@ -65,18 +48,15 @@ def weights_command(
         raise MixsynthError(f"--generations must be at least 1, got {generations}")
     if rows is not None and rows < 1:
         raise MixsynthError(f"--rows must be at least 1, got {rows}")
-    options = build_options(
-        method, weights, mix_strength, eps, finite_sample and rows is not None, pairing=pairing
-    )
+    # Without a table size there is no finite-sample target: variance factor 1.
+    options["finite_sample"] = options["finite_sample"] and rows is not None
+    options = options_from_flags(options, pairing=pairing)
     distribution = options.weights_for(rows or 0, rows or 0)
     theory = distribution.theory()
     figures = {
         "method": options.method.value,
         "weights": distribution.label(),
-        "alpha": distribution.alpha,
-        "beta": distribution.beta,
-        "eps0": distribution.eps0,
-        "eps1": distribution.eps1,
+        **_parameters(distribution),
         "support": [theory.lower + 0.0, theory.upper + 0.0],  # no -0.0
         "mean": theory.mean,
         "rho": theory.rho,
@@ -90,12 +70,13 @@ def weights_command(
         figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
-    rows = [
-        [
-            "lam ~",
-            f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
-            f"eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
-        ],
+    rows = [["lam ~", _law(distribution)]]
+    if isinstance(distribution, MarginWeights):
+        rows += [
+            ["margin D (every row >= D x donor gap from both)", f"{distribution.margin:g}"],
+            ["share of extrapolated rows (outer arm)", f"{1 - distribution.q:.6g}"],
+        ]
+    rows += [
         ["support", f"[{theory.lower + 0.0:g}, {theory.upper + 0.0:g}]"],  # no '-0'
         ["E(lam)", f"{theory.mean:.6g}"],
         ["rho (variance factor per generation)", f"{theory.rho:.6g}"],
@@ -108,3 +89,35 @@ def weights_command(
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
     print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)
+
+
+def _parameters(distribution: WeightDistribution | MarginWeights) -> dict:
+    """The distribution's own parameters, for --json."""
+    if isinstance(distribution, MarginWeights):
+        return {
+            "margin": distribution.margin,
+            "spread": distribution.spread,
+            "q": distribution.q,
+            "extrapolated_share": 1 - distribution.q,
+        }
+    return {
+        "alpha": distribution.alpha,
+        "beta": distribution.beta,
+        "eps0": distribution.eps0,
+        "eps1": distribution.eps1,
+    }
+
+
+def _law(distribution: WeightDistribution | MarginWeights) -> str:
+    if isinstance(distribution, MarginWeights):
+        (in_low, in_high), (out_low, out_high) = distribution.arms
+        inner = f"{in_high:g}" if in_low == in_high else f"U[{in_low:g}, {in_high:g}]"
+        outer = f"{out_low:g}" if out_low == out_high else f"U[{out_low:g}, {out_high:g}]"
+        return (
+            f"w = max(lam, 1-lam) = {inner} (probability {distribution.q:.6g}) or {outer}; "
+            "lam = w or 1 - w"
+        )
+    return (
+        f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
+        f"eps0={distribution.eps0:g}, eps1={distribution.eps1:g})"
+    )

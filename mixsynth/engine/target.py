@@ -47,10 +47,29 @@ class TargetChoice:
     #: every (margin, split_copied, share) measured, in the order tried
     tried: tuple[tuple[float, bool, float], ...] = ()
 
+    def record(self) -> dict:
+        """What the run record and the report keep of it."""
+        return {
+            "target": self.target,
+            "margin": self.margin,
+            "split_copied": self.split_copied,
+            "dcr_share": self.share,
+            "reached": self.reached,
+        }
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        split = ", copied columns split between donors" if self.split_copied else ""
+        missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
+        return (
+            f"--privacy-target {self.target:g}: margin {self.margin:g}{split}, DCR share "
+            f"{self.share:.3f} on a held-out half of the input{missed}"
+        )
+
     def options(self, options: SynthesisOptions) -> SynthesisOptions:
-        """``options`` with the chosen margin and copied-column split."""
+        """``options`` with the chosen margin and copied-column split (the target met)."""
         return dataclasses.replace(
-            options, privacy_margin=self.margin, split_copied=self.split_copied
+            options, privacy_margin=self.margin, split_copied=self.split_copied, privacy_target=None
         )
 
 
@@ -65,7 +84,9 @@ def choose_margin(table: Any, options: SynthesisOptions, target: float, seed: in
     tried: list[tuple[float, bool, float]] = []
     for split in dict.fromkeys((options.split_copied, True)):
         for margin in TARGET_MARGINS:
-            trial = dataclasses.replace(options, privacy_margin=margin, split_copied=split)
+            trial = dataclasses.replace(
+                options, privacy_margin=margin, split_copied=split, privacy_target=None
+            )
             synthetic = synthesize(train, trial, np.random.default_rng(seed)).frame
             tried.append(
                 (margin, split, dcr_share(train, holdout, synthetic, Reference.of(train, trial)))

@@ -266,7 +266,7 @@ class MarginWeights:
             delta=self.expect(u**2),
             kappa=self.expect(w),
             novelty=self.expect((1 - w) ** 2),
-            lower=1 - upper,
+            lower=-(self.margin + self.spread),
             upper=upper,
         )
 

@@ -160,6 +160,8 @@ class GenerateJob:
     balance: tuple[str, str | float] | None = None
     #: ``--only-new``: with ``balance``, write the new rows without the real ones.
     only_new: bool = False
+    #: What ``--privacy-target`` chose and measured (None without one), once run.
+    privacy_choice: dict | None = field(default=None, init=False)
 
     def run(
         self,
@@ -212,6 +214,9 @@ class GenerateJob:
             if chosen_seed:
                 self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
             return []
+        options = self._resolve_target(real)
+        if options is not self.options:
+            reference = Reference.of(source.table, options)
         trajectory = None
         if report_kind is not None:
             from mixsynth.metrics import GenerationTrajectory
@@ -229,7 +234,7 @@ class GenerateJob:
         try:
             for index in range(start + 1, self.generations + 1):
                 generation = self._generation(
-                    GenerationStream(frame, self.options, rngs[index - 1], reference, index),
+                    GenerationStream(frame, options, rngs[index - 1], reference, index),
                     fmt,
                     keep=index < self.generations or trajectory is not None,
                     on_progress=on_progress,
@@ -261,7 +266,9 @@ class GenerateJob:
         from mixsynth.report import write_report
 
         run = {"input": self.input, "seed": self.seed}
-        run["options"] = {"synthesis": self.options, "generations": self.generations}
+        run["options"] = {"synthesis": options, "generations": self.generations}
+        if self.privacy_choice is not None:
+            run["privacy_target"] = self.privacy_choice
         report = trajectory.report(arrow_to_frame(frame), run)
         from mixsynth.io.provenance import provenance
         from mixsynth.report.verdict import judge
@@ -419,6 +426,19 @@ class GenerateJob:
             "run the same command with --resume to finish the run"
         )
 
+    def _resolve_target(self, real: Any) -> SynthesisOptions:
+        """With --privacy-target, the options with the margin it chose on a held-out
+        half of the input (:mod:`mixsynth.engine.target`), said and recorded."""
+        target = self.options.privacy_target
+        if target is None:
+            return self.options
+        from mixsynth.engine.target import choose_margin
+
+        choice = choose_margin(real, self.options, target, self.seed)
+        self.privacy_choice = choice.record()
+        self.say(choice.describe())
+        return choice.options(self.options)
+
     def _settings(self, fmt: TableFormat) -> dict:
         """What a resumed run must share with the interrupted one to continue its files."""
         options = json.loads(json.dumps(dataclasses.asdict(self.options)))
@@ -436,6 +456,8 @@ class GenerateJob:
             "generations": self.generations,
             "completed": completed,
         }
+        if self.privacy_choice is not None:
+            record["privacy_target"] = self.privacy_choice
         with atomic_path(str(self.out_dir / RUN_RECORD)) as temporary:
             Path(temporary).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
