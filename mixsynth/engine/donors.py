@@ -117,6 +117,9 @@ def _explained(values: np.ndarray, codes: np.ndarray) -> float:
 
 #: Rows whose nearest other row is looked up to set the closeness threshold.
 NEAREST_SAMPLE_ROWS = 2000
+#: Rows it is looked up among, at most (a k-d tree of 10^6 rows in 10 dimensions takes
+#: 30 s to build and query; of this many, a fraction of a second).
+NEAREST_TREE_ROWS = 50_000
 #: Redraws of a partner that is too close to its anchor, at most.
 PARTNER_REDRAWS = 3
 
@@ -130,17 +133,19 @@ def redraw_close_partners(
     which is no distance at all when the donors are near-duplicates. ``features`` are
     the mixed columns scaled to their ranges (one row per source row, float32);
     distances are mean absolute differences, as the DCR's. The threshold is the median
-    distance from a row to its nearest other row (on a seeded sample of
-    :data:`NEAREST_SAMPLE_ROWS` rows), what a fresh real row typically has; a partner
-    closer than that, or at distance 0, is redrawn uniformly among the other rows of
+    distance from a row to its nearest other row (for a seeded sample of
+    :data:`NEAREST_SAMPLE_ROWS` rows, among at most :data:`NEAREST_TREE_ROWS`: a sparser
+    sample on larger tables, so a larger threshold), what a fresh real row typically
+    has; a partner closer than that, or at distance 0, is redrawn uniformly among the other rows of
     its group, up to :data:`PARTNER_REDRAWS` times. Returns the pairs, the threshold
     and how many partners were redrawn at least once.
     """
     from scipy.spatial import cKDTree
 
     n, width = features.shape
-    sample = np.random.default_rng(0).permutation(n)[:NEAREST_SAMPLE_ROWS]
-    nearest, _ = cKDTree(features).query(features[sample], k=2, p=1)
+    order = np.random.default_rng(0).permutation(n)
+    tree = cKDTree(features[order[:NEAREST_TREE_ROWS]])
+    nearest, _ = tree.query(features[order[:NEAREST_SAMPLE_ROWS]], k=2, p=1)
     threshold = float(np.median(nearest[:, 1])) / width
     codes = pairs.group_codes
     order = np.argsort(codes, kind="stable")
