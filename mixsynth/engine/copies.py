@@ -32,18 +32,32 @@ from mixsynth.columns import group_codes
 from mixsynth.engine.kernel import Pairs
 
 
+def category_codes(table: Any, name: Any) -> np.ndarray | None:
+    """A copied column's values as integer codes (first appearance order; missing is a
+    value), or None for values that have no codes: lists, structs, maps (nested Parquet
+    columns), which are copied as they are and left out of comparisons."""
+    import pyarrow as pa
+
+    try:
+        return group_codes(table, [name])
+    except (TypeError, pa.ArrowNotImplementedError):
+        return None
+
+
 class CopyCheck:
     """The source's copied columns as codes (and a row holding each code), for
     comparing and repairing output rows; made once per generation."""
 
     def __init__(self, table: Any, copied: list, swapped: bool) -> None:
-        self.copied, self.swapped = copied, swapped
+        self.swapped = swapped
         self.codes: dict[Any, np.ndarray] = {}
         self.holders: dict[Any, np.ndarray] = {}  #: a source row holding each code
         for name in copied:
-            codes = group_codes(table, [name])  # numbered by first appearance
-            self.codes[name] = codes.astype(np.float64)
-            self.holders[name] = np.unique(codes, return_index=True)[1]
+            codes = category_codes(table, name)
+            if codes is not None:
+                self.codes[name] = codes.astype(np.float64)
+                self.holders[name] = np.unique(codes, return_index=True)[1]
+        self.copied = list(self.codes)
 
     def break_up(
         self,

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.columns import columns_of, group_codes
+from mixsynth.columns import columns_of
+from mixsynth.engine.copies import category_codes
 from mixsynth.engine.kernel import Pairs
 from mixsynth.semantics.inference import cramers_v, eta_squared
 
@@ -55,14 +56,15 @@ def copy_groups(
     holding one of them or a column that explains a numerical one are left out: they
     come from the dominant donor.
     """
-    copied = list(copied)
-    if not copied:
-        return ()
     rows = columns_of(table).rows
     sample = np.arange(rows)
     if rows > GROUP_SAMPLE_ROWS:
         sample = np.sort(np.random.default_rng(0).choice(rows, GROUP_SAMPLE_ROWS, replace=False))
-    codes = {name: group_codes(table, [name])[sample] for name in copied}
+    found = {name: category_codes(table, name) for name in copied}
+    copied = [name for name in copied if found[name] is not None]  # nested: left whole
+    if not copied:
+        return ()
+    codes = {name: found[name][sample] for name in copied}
     numbers = [values[sample] for values in numeric.values()]
     # Union-find over at most a few dozen columns (scipy's csgraph costs 0.8 s to import).
     parent = list(range(len(copied)))

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.columns import columns_of, group_codes
+from mixsynth.columns import columns_of
+from mixsynth.engine.copies import category_codes
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
@@ -115,7 +116,9 @@ def dcr_share(train: Any, holdout: Any, synthetic: Any, reference: Reference) ->
             span = high - low if np.isfinite(high - low) and high > low else 1.0
             numbers.append(np.nan_to_num((values - low) / span, nan=-1.0))
         else:
-            codes.append(group_codes(both.table, [spec.name]).astype(np.float64))
+            found = category_codes(both.table, spec.name)
+            if found is not None:  # nested values (lists, structs) are left out
+                codes.append(found.astype(np.float64))
     numeric = np.column_stack(numbers) if numbers else np.empty((sizes[-1], 0))
     categorical = np.column_stack(codes) if codes else np.empty((sizes[-1], 0))
     width = numeric.shape[1] + categorical.shape[1]
