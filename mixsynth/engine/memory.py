@@ -25,7 +25,7 @@ from mixsynth.engine.kernel import (
 )
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthWarning
+from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.semantics.treatments import (
     bound_keeping_variance,
     made_up_values,
@@ -95,6 +95,12 @@ class GenerationStream:
         index: int = 1,
     ) -> None:
         options.check()
+        if options.privacy_target is not None:
+            raise MixsynthError(
+                "privacy_target picks a margin before synthesis; a generation cannot use it",
+                "resolve it with mixsynth.engine.target.choose_margin (the generate command "
+                "and MixupSynthesizer.fit do)",
+            )
         self.options, self.index = options, index
         self.reference = reference or Reference.of(table, options)
         self.source = columns_of(table)

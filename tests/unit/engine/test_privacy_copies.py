@@ -12,6 +12,7 @@ from mixsynth.engine.memory import GenerationStream
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.target import TARGET_MARGINS, choose_margin, dcr_share
+from mixsynth.errors import MixsynthError
 from mixsynth.io import read_table
 from tests.conftest import SAMPLE_DATA
 
@@ -116,3 +117,9 @@ def test_the_target_search_takes_the_smallest_margin_that_reaches_it() -> None:
     unreachable = choose_margin(real, SynthesisOptions(), 0.0, seed=0)
     assert not unreachable.reached and len(unreachable.tried) == 2 * len(TARGET_MARGINS)
     assert unreachable.share == min(share for *_, share in unreachable.tried)
+
+
+def test_a_generation_refuses_an_unresolved_privacy_target() -> None:
+    frame = pd.DataFrame({"x": np.arange(10.0)})
+    with pytest.raises(MixsynthError, match="choose_margin"):
+        GenerationStream(frame, SynthesisOptions(privacy_target=0.7), np.random.default_rng(0))
