@@ -5,7 +5,8 @@ The input is split in two halves inside the run (seeded); the first half is
 synthesized with margins 0 (the default weights), 0.05, ..., 0.5, and each output's
 *DCR share* is measured: the share of synthetic rows closer to the half they were made
 from than to the held-out half (ties count one half; a fresh real sample scores 0.5).
-The first margin whose share is at most the target is chosen. If no margin reaches it
+The first margin whose share is at most the target is chosen; from
+:data:`TARGET_SHAPES_MARGIN` on, the trials match shapes too. If no margin reaches it
 with the copied columns taken whole from the dominant donor, the search goes on with
 them split between the donors (``split_copied``, :mod:`.donors`), the other lever on
 closeness. The chosen settings then make the real run, from the whole input.
@@ -34,6 +35,10 @@ from mixsynth.engine.reference import Reference
 TARGET_MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 #: Rows of the input the search uses at most (half made from, half held out).
 TARGET_SAMPLE_ROWS = 4000
+#: From this margin on, the search also matches shapes (``match_shapes``): at margins
+#: 0.4-0.5 it gives back 0.02-0.07 of overall quality at about the same DCR share
+#: (docs/privacy.md), as wide margins distort the marginal shapes (delta grows as D^2).
+TARGET_SHAPES_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class TargetChoice:
             "target": self.target,
             "margin": self.margin,
             "split_copied": self.split_copied,
+            "match_shapes": self.margin >= TARGET_SHAPES_MARGIN,
             "dcr_share": self.share,
             "reached": self.reached,
         }
@@ -61,17 +67,27 @@ class TargetChoice:
     def describe(self) -> str:
         """One line for the terminal."""
         split = ", copied columns split between donors" if self.split_copied else ""
+        shapes = ", shapes matched" if self.margin >= TARGET_SHAPES_MARGIN else ""
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
         return (
-            f"--privacy-target {self.target:g}: margin {self.margin:g}{split}, DCR share "
-            f"{self.share:.3f} on a held-out half of the input{missed}"
+            f"--privacy-target {self.target:g}: margin {self.margin:g}{split}{shapes}, DCR "
+            f"share {self.share:.3f} on a held-out half of the input{missed}"
         )
 
     def options(self, options: SynthesisOptions) -> SynthesisOptions:
         """``options`` with the chosen margin and copied-column split (the target met)."""
-        return dataclasses.replace(
-            options, privacy_margin=self.margin, split_copied=self.split_copied, privacy_target=None
-        )
+        return _trial(options, self.margin, self.split_copied)
+
+
+def _trial(options: SynthesisOptions, margin: float, split: bool) -> SynthesisOptions:
+    shapes = options.match_shapes or margin >= TARGET_SHAPES_MARGIN
+    return dataclasses.replace(
+        options,
+        privacy_margin=margin,
+        split_copied=split,
+        match_shapes=shapes,
+        privacy_target=None,
+    )
 
 
 def choose_margin(table: Any, options: SynthesisOptions, target: float, seed: int) -> TargetChoice:
@@ -85,9 +101,7 @@ def choose_margin(table: Any, options: SynthesisOptions, target: float, seed: in
     tried: list[tuple[float, bool, float]] = []
     for split in dict.fromkeys((options.split_copied, True)):
         for margin in TARGET_MARGINS:
-            trial = dataclasses.replace(
-                options, privacy_margin=margin, split_copied=split, privacy_target=None
-            )
+            trial = _trial(options, margin, split)
             synthetic = synthesize(train, trial, np.random.default_rng(seed)).frame
             tried.append(
                 (margin, split, dcr_share(train, holdout, synthetic, Reference.of(train, trial)))
