@@ -1,10 +1,11 @@
 """A privacy target (``privacy_target``): the smallest privacy margin whose output is
 no closer to the rows it was made from than to rows it never saw.
 
-The input is split in two halves inside the run (seeded); the first half is
-synthesized with margins 0 (the default weights), 0.05, ..., 0.5, and each output's
-*DCR share* is measured: the share of synthetic rows closer to the half they were made
-from than to the held-out half (ties count one half; a fresh real sample scores 0.5).
+The input is split in two halves inside the run (seeded); each half is synthesized
+with margins 0 (the default weights), 0.05, ..., 0.5, and each output's *DCR share* is
+measured: the share of synthetic rows closer to the half they were made from than to
+the other, held-out half (ties count one half; a fresh real sample scores 0.5); the
+two ways round are averaged.
 The first margin whose share is at most the target is chosen; from
 :data:`TARGET_SHAPES_MARGIN` on, the trials match shapes too. If no margin reaches it
 with the copied columns taken whole from the dominant donor, the search goes on with
@@ -91,21 +92,26 @@ def _trial(options: SynthesisOptions, margin: float, split: bool) -> SynthesisOp
 
 
 def choose_margin(table: Any, options: SynthesisOptions, target: float, seed: int) -> TargetChoice:
-    """Search the smallest margin whose DCR share on a held-out half is <= ``target``."""
+    """Search the smallest margin whose DCR share on a held-out half is <= ``target``
+    (the mean over the two ways round: each half made from, the other held out)."""
     source = columns_of(table)
     rng = np.random.default_rng(seed)
     rows = rng.permutation(source.rows)[: min(source.rows, TARGET_SAMPLE_ROWS)]
     half = len(rows) // 2
-    train = source.build(source.take(source.names, np.sort(rows[:half])))
-    holdout = source.build(source.take(source.names, np.sort(rows[half : 2 * half])))
+    halves = [
+        source.build(source.take(source.names, np.sort(part)))
+        for part in (rows[:half], rows[half : 2 * half])
+    ]
     tried: list[tuple[float, bool, float]] = []
     for split in dict.fromkeys((options.split_copied, True)):
         for margin in TARGET_MARGINS:
             trial = _trial(options, margin, split)
-            synthetic = synthesize(train, trial, np.random.default_rng(seed)).frame
-            tried.append(
-                (margin, split, dcr_share(train, holdout, synthetic, Reference.of(train, trial)))
-            )
+            shares = []
+            for made_from, held_out in (halves, halves[::-1]):
+                synthetic = synthesize(made_from, trial, np.random.default_rng(seed)).frame
+                reference = Reference.of(made_from, trial)
+                shares.append(dcr_share(made_from, held_out, synthetic, reference))
+            tried.append((margin, split, float(np.mean(shares))))
             if tried[-1][2] <= target:
                 return TargetChoice(target, *tried[-1], True, tuple(tried))
     margin, split, share = min(tried, key=lambda trial: trial[2])
