@@ -134,7 +134,9 @@ def test_bounds_and_rounding_leave_only_the_rounding_walk() -> None:
     real = wine()
     columns = numerical(real)
     reference = Reference.of(real, SynthesisOptions())
-    grid = np.array([10.0 ** -(reference.semantics.columns[c].decimals or 6) for c in columns])
+    decimals = [reference.semantics.columns[c].decimals for c in columns]
+    # 0 decimals is a grid of 1 (magnesium, proline), not "none" (full precision, 1e-6).
+    grid = np.array([10.0 ** -(6 if d is None else d) for d in decimals])
     scaled = grid / (2 * real[columns].std().to_numpy())
     n = len(real)
     allowed = 4 * np.sqrt(10) * np.sqrt(2 / n) * (scaled[:, None] + scaled[None, :]) + 0.005
