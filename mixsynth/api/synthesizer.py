@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import pickle
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,7 +20,7 @@ import numpy as np
 
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
-from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
     from mixsynth.engine.target import TargetChoice
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
-SAVE_FORMAT = 1
+SAVE_FORMAT = 2
+#: The first bytes of a saved synthesizer, read before anything is unpickled.
+SAVE_MAGIC = b"mixsynth synthesizer\n"
 
 
 class MixupSynthesizer:
@@ -69,7 +72,7 @@ class MixupSynthesizer:
     ) -> None:
         only_declared("MixupSynthesizer", options, inspect.signature(type(self)).parameters)
         self.options = synthesis_options(metadata=metadata, **options)
-        self.seed = seed
+        self.seed = _checked_seed(seed)
         self._rng = np.random.default_rng(seed)
         self._data: Any = None
         self._reference: Reference | None = None
@@ -147,19 +150,26 @@ class MixupSynthesizer:
         options = dataclasses.replace(
             self._fitted_options, rows=_row_count(num_rows, len(self._data))
         )
-        start = int(self._rng.integers(2**63)) if seed is None else seed
+        start = int(self._rng.integers(2**63)) if seed is None else _checked_seed(seed)
         return run_generations(self._data, options, generations, start, self._reference)
 
     def _sample(self, num_rows: int, rng: np.random.Generator, conditions: Any) -> Any:
         self._check_fitted()
         source = self._data
+        if conditions is not None and not isinstance(conditions, Mapping):
+            raise MixsynthError(
+                f"conditions must be a dict of column -> value, got a {type(conditions).__name__}",
+                "e.g. conditions={'species': 'Adelie'}",
+            )
         if conditions:
             source = take_rows(source, matching_rows(source, conditions, self._reference))
-        options = dataclasses.replace(self._fitted_options, rows=_row_count(num_rows))
+        rows = _row_count(num_rows)
+        check_memory(rows, len(columns_of(source).names), "num_rows")
+        options = dataclasses.replace(self._fitted_options, rows=rows)
         return synthesize(source, options, rng, self._reference).frame
 
     def _generator(self, seed: int | None) -> np.random.Generator:
-        return self._rng if seed is None else np.random.default_rng(seed)
+        return self._rng if seed is None else np.random.default_rng(_checked_seed(seed))
 
     def _check_fitted(self) -> None:
         if self._data is None:
@@ -182,7 +192,8 @@ class MixupSynthesizer:
     # Saving -----------------------------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        """Save the synthesizer to a file with :mod:`pickle`, atomically.
+        """Save the synthesizer to a file with :mod:`pickle`, atomically, readable by
+        its owner only (mode 0600).
 
         The file holds the **real rows** it was fitted on (it needs them to sample), so
         store and share it as you would the real data: a MixsynthWarning says so.
@@ -196,15 +207,39 @@ class MixupSynthesizer:
                 MixsynthWarning,
                 stacklevel=2,
             )
-        with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
-            pickle.dump({"mixsynth_synthesizer": SAVE_FORMAT, "synthesizer": self}, handle)
+        try:
+            with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
+                os.chmod(temporary, 0o600)
+                handle.write(SAVE_MAGIC + b"%d\n" % SAVE_FORMAT)
+                pickle.dump(self, handle)
+        except OSError as error:
+            raise MixsynthError(
+                f"cannot save to {str(path)!r}: {error.strerror or error}",
+                "give the path of a file in a folder that exists and that you may write to",
+            ) from None
 
     @classmethod
     def load(cls, path: str | Path) -> MixupSynthesizer:
-        """A synthesizer saved by :meth:`save`. Loading runs pickle: load only files
-        you trust (e.g. ones you saved yourself)."""
+        """A synthesizer saved by :meth:`save`.
+
+        Loading runs pickle, which can run any code a file holds: load only files you
+        trust (e.g. ones you saved yourself). A file without mixsynth's header is
+        refused before anything in it is unpickled.
+        """
+        not_ours = MixsynthError(
+            f"{str(path)!r} is not a saved MixupSynthesizer (it lacks mixsynth's header, so "
+            "it was not unpickled)",
+            "give a file written by MixupSynthesizer.save; load only files you trust",
+        )
         try:
             with open(path, "rb") as handle:
+                if handle.read(len(SAVE_MAGIC)) != SAVE_MAGIC:
+                    raise not_ours
+                if handle.readline(16) != b"%d\n" % SAVE_FORMAT:
+                    raise MixsynthError(
+                        f"{str(path)!r} was saved by another version of mixsynth",
+                        "fit the synthesizer again with this version and save it anew",
+                    )
                 saved = pickle.load(handle)
         except OSError as error:
             raise MixsynthError(
@@ -213,17 +248,9 @@ class MixupSynthesizer:
             ) from None
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             saved = None
-        if not (isinstance(saved, dict) and isinstance(saved.get("synthesizer"), cls)):
-            raise MixsynthError(
-                f"{str(path)!r} is not a saved MixupSynthesizer",
-                "give the path of a file written by MixupSynthesizer.save",
-            )
-        if saved.get("mixsynth_synthesizer") != SAVE_FORMAT:
-            raise MixsynthError(
-                f"{str(path)!r} was saved by another version of mixsynth",
-                "fit the synthesizer again with this version and save it anew",
-            )
-        return saved["synthesizer"]
+        if not isinstance(saved, cls):
+            raise not_ours
+        return saved
 
 
 def _as_table(data: Any) -> Any:
@@ -253,3 +280,14 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
         raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
     return int(num_rows)
+
+
+def _checked_seed(seed: Any) -> int | None:
+    """A seed numpy takes: None or a whole number >= 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise MixsynthError(
+            f"seed must be a whole number >= 0 (or None), got {seed!r}", "e.g. seed=0"
+        )
+    return int(seed)

@@ -152,7 +152,9 @@ def stdout_console() -> Any:
             self.quiet = True
             raise BrokenPipeError
 
-    return PipeConsole()
+    from mixsynth.report.terminal import usable
+
+    return usable(PipeConsole())
 
 
 def require_stdout() -> None:
@@ -257,8 +259,18 @@ def _occupy_closed_descriptors() -> None:
                     os.close(opened)
 
 
+def _escape_what_stdout_cannot_encode() -> None:
+    """A stdout that is not UTF-8 (PYTHONIOENCODING=ascii, the POSIX locale) gets
+    ``\\xf6`` for a character it cannot hold, instead of a traceback half-way through
+    a table of column names."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(AttributeError, ValueError, OSError):  # not a TextIOWrapper, closed
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     _occupy_closed_descriptors()
+    _escape_what_stdout_cannot_encode()
     # SIGTERM (e.g. from `timeout` or a CI runner) stops a run as Ctrl-C does: temporary
     # files removed, previous files intact, one line saying how far it got, status 130.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

@@ -7,14 +7,13 @@ import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, TypeVar, get_args
 
 import typer
 
 from mixsynth.choices import Engine, TableFormat
-from mixsynth.cli.app import say, stdout_console
+from mixsynth.cli.app import stdout_console
 from mixsynth.engine.options import (
     STORED,
     SynthesisOptions,
@@ -41,9 +40,8 @@ def flag(name: str) -> Any:
     in :class:`~mixsynth.engine.options.SynthesisOptions`."""
     spec, _ = declared([name])[name]
     kind = spec.accepts if spec.flag_type is None else spec.flag_type
-    enums = [t for t in get_args(kind) or (kind,) if isinstance(t, type) and issubclass(t, Enum)]
-    extra = {"case_sensitive": False} if enums else {}
-    return Annotated[kind, typer.Option(*spec.flags, help=spec.help, **extra)]
+    choices = any(isinstance(t, type) and issubclass(t, Enum) for t in get_args(kind) or (kind,))
+    return Annotated[kind, typer.Option(*spec.flags, help=spec.help, case_sensitive=not choices)]
 
 
 def flag_default(name: str) -> Any:
@@ -143,42 +141,6 @@ def parse_balance(text: str) -> tuple[str, str | float]:
         return column, float(strategy)
     except ValueError:
         return column, strategy
-
-
-@dataclass(frozen=True)
-class DaskSettings:
-    """Where the Dask engine runs: a scheduler's address, or a local cluster's size."""
-
-    scheduler: str | None
-    workers: int | None
-    memory_limit: str | None
-    dashboard: bool
-
-    def check(self) -> None:
-        from mixsynth.engine.dask.driver import check_cluster_options
-
-        check_cluster_options(self.scheduler, self.workers, self.memory_limit, self.dashboard)
-
-    @contextmanager
-    def client(self):
-        """A Dask client for the command; the dashboard's address said when asked."""
-        from mixsynth.engine.dask.driver import dask_client
-
-        with dask_client(
-            self.scheduler, self.workers, self.memory_limit, dashboard=self.dashboard
-        ) as client:
-            if self.dashboard:
-                say(f"dashboard: {client.dashboard_link}")
-            yield client
-
-
-def refuse_dask_only(given: dict[str, bool]) -> None:
-    """Options of the Dask engine are refused without --engine dask (they would be ignored)."""
-    for option, is_given in given.items():
-        if is_given:
-            raise MixsynthError(
-                f"{option} needs --engine dask", "add --engine dask or leave it out"
-            )
 
 
 @contextmanager

@@ -11,12 +11,10 @@ from mixsynth.choices import (
     STDIO,
     Engine,
     TableFormat,
-    format_from_suffix,
 )
 from mixsynth.cli.app import app, say
 from mixsynth.cli.common import (
     DashboardOption,
-    DaskSettings,
     EncodingOption,
     EngineOption,
     InputFormatOption,
@@ -28,10 +26,8 @@ from mixsynth.cli.common import (
     options_from_flags,
     parse_balance,
     quiet_warnings,
-    refuse_dask_only,
     task_progress,
 )
-from mixsynth.errors import MixsynthError
 
 
 @app.command()
@@ -127,78 +123,15 @@ def generate(
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
     from mixsynth.engine.conditions import parse_where
-    from mixsynth.io import check_input, check_output
+    from mixsynth.jobs.cluster import DaskSettings
     from mixsynth.jobs.generate import GenerateJob
 
-    dask_options = {
-        "--scheduler": scheduler is not None,
-        "--workers": workers is not None,
-        "--memory-limit": memory_limit is not None,
-        "--dashboard": dashboard,
-        "--shuffle/--no-shuffle": shuffle is not None,
-        "--partition-rows": partition_rows is not None,
-    }
-    synthesis = options_from_flags(options)
-    if engine is Engine.DASK:
-        refused = {
-            "--where": (bool(where), "filter the dataset first, e.g. with Dask or DuckDB"),
-            "--balance": (balance is not None, "balance a table that fits in memory"),
-            "--only-new": (only_new, "it goes with --balance, which needs the memory engine"),
-            "--report": (report is not None, "run 'mixsynth compare --engine dask' on the output"),
-            "--resume": (resume, "run again with --force: the same --seed gives the same files"),
-            "--format csv": (
-                format is TableFormat.CSV,
-                "the Dask engine writes Parquet datasets; convert a part file if needed",
-            ),
-            "-o -": (output == STDIO, "give -o FOLDER: a dataset of part files"),
-            "--keep-associations": (
-                synthesis.keep_associations,
-                "give the explaining columns with --by, which the Dask engine mixes inside",
-            ),
-            "--privacy-target": (
-                synthesis.privacy_target is not None,
-                "run it on a sample in memory and give the margin it picks as --privacy-margin",
-            ),
-        }
-        for option, (given, hint) in refused.items():
-            if given:
-                raise MixsynthError(f"{option} cannot be used with --engine dask", hint)
-        _generate_dask(
-            DaskSettings(scheduler, workers, memory_limit, dashboard),
-            quiet,
-            input=input,
-            options=synthesis,
-            generations=generations,
-            output=output,
-            out_dir=out_dir,
-            seed=seed,
-            input_format=input_format,
-            encoding=encoding,
-            shuffle=shuffle is not False,
-            partition_rows=partition_rows,
-            force=force,
-        )
-        return
-    refuse_dask_only(dask_options)
-
-    if generations < 1:
-        raise MixsynthError(f"--generations must be at least 1, got {generations}")
-    if output is None and out_dir is None:
-        raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
-    if resume and out_dir is None:
-        raise MixsynthError("--resume needs --out-dir", "give the --out-dir of the interrupted run")
-    check_input(input, input_format)
-    if output is not None:
-        check_output(output, force, (input,))
-    output_format = format
-    if output_format is None and output not in (None, STDIO):
-        output_format = format_from_suffix(output, "--format")
     job = GenerateJob(
         input=input,
-        options=synthesis,
+        options=options_from_flags(options),
         generations=generations,
         output=output,
-        output_format=output_format,
+        output_format=format,
         out_dir=out_dir,
         seed=seed,
         input_format=input_format,
@@ -210,7 +143,15 @@ def generate(
         where=parse_where(where or []),
         balance=parse_balance(balance) if balance is not None else None,
         only_new=only_new,
+        engine=engine,
+        dask=DaskSettings(scheduler, workers, memory_limit, dashboard, say=say),
+        shuffle=shuffle,
+        partition_rows=partition_rows,
     )
+    if engine is Engine.DASK:
+        with quiet_warnings(quiet), task_progress(quiet) as advance:
+            job.run(on_tasks=advance)
+        return
     with quiet_warnings(quiet), generation_progress(generations, quiet) as advance:
         job.run(on_progress=advance)
     if not quiet:
@@ -231,14 +172,3 @@ def _what_was_written(
     if report is not None:
         parts.append(f"the report to {where.get(report, repr(report))}")
     return "wrote " + ", ".join(parts)
-
-
-def _generate_dask(settings: DaskSettings, quiet: bool, **job: Any) -> None:
-    """generate --engine dask: everything checked before the cluster starts."""
-    from mixsynth.engine.dask.driver import DaskGenerateJob
-
-    settings.check()
-    dask_job = DaskGenerateJob(**job, say=(lambda line: None) if quiet else say)
-    dask_job.check()
-    with quiet_warnings(quiet), settings.client() as client, task_progress(quiet) as advance:
-        dask_job.run(client, on_progress=advance)

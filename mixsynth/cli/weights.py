@@ -50,11 +50,11 @@ def weights_command(
         raise MixsynthError(f"--rows must be at least 1, got {rows}")
     # Without a table size there is no finite-sample target: variance factor 1.
     options["finite_sample"] = options["finite_sample"] and rows is not None
-    options = options_from_flags(options, pairing=pairing)
-    distribution = options.weights_for(rows or 0, rows or 0)
+    synthesis = options_from_flags(options, pairing=pairing)
+    distribution = synthesis.weights_for(rows or 0, rows or 0)
     theory = distribution.theory()
     figures = {
-        "method": options.method.value,
+        "method": synthesis.method.value,
         "weights": distribution.label(),
         **_parameters(distribution),
         "support": [theory.lower + 0.0, theory.upper + 0.0],  # no -0.0
@@ -88,7 +88,7 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
-    print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)
+    print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], rows)
 
 
 def _parameters(distribution: WeightDistribution | MarginWeights) -> dict:

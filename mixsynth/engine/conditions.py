@@ -49,6 +49,12 @@ def parse_where(texts: list[str] | tuple[str, ...]) -> dict[str, str]:
             raise MixsynthError(
                 f"cannot read --where {text!r}", "give COLUMN=VALUE, e.g. --where species=Adelie"
             )
+        if conditions.get(column, value) != value:
+            raise MixsynthError(
+                f"--where gives column {column!r} two values ({conditions[column]!r} and "
+                f"{value!r}); all conditions must hold, so no row could",
+                "give one value per column (to make rows of each value, run once per value)",
+            )
         conditions[column] = value
     return conditions
 

@@ -148,7 +148,6 @@ class SynthesisOptions:
         convert=lambda value: parse_weights(value) if isinstance(value, str) else value,
         flag_type=str | None,
         flags=("--weights", "-w"),
-        from_text=lambda text: text or None,
     )
     mix_strength: float = option(
         DEFAULT_MIX_STRENGTH,

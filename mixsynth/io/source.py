@@ -38,6 +38,26 @@ def source_bytes(source: str) -> pa.Buffer | str:
     return source
 
 
+#: Largest settings file (--metadata, --config) read: theirs are kilobytes, so a larger
+#: one is a mistake (a table given as metadata, /dev/zero), refused before it fills memory.
+SETTINGS_FILE_LIMIT = 16 << 20
+
+
+def settings_bytes(path: str | Path, what: str) -> bytes:
+    """The bytes of a small settings file (``what``: e.g. 'metadata file'), refused when
+    larger than :data:`SETTINGS_FILE_LIMIT` (at most that much is read). OSError is
+    left to the caller, which knows what to suggest."""
+    with open(path, "rb") as handle:
+        data = handle.read(SETTINGS_FILE_LIMIT + 1)
+    if len(data) > SETTINGS_FILE_LIMIT:
+        raise MixsynthError(
+            f"{what} {str(path)!r} is larger than {SETTINGS_FILE_LIMIT >> 20} MiB, more "
+            "than any such file needs",
+            f"give the {what} itself (is this a table, or an endless device?)",
+        )
+    return data
+
+
 def stdin_bytes() -> bytes:
     """All of stdin; a closed stdin (``<&-``) is a bad input, not a crash."""
     if sys.stdin is None:

@@ -11,6 +11,8 @@ import base64
 import io
 import itertools
 import math
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +26,15 @@ SCATTER_POINTS = 2000
 
 
 def pyplot() -> Any:
+    """pyplot on the Agg backend, whatever MPLBACKEND says: the plots are PNG bytes,
+    and matplotlib refuses to import at all when MPLBACKEND names no backend."""
+    if "matplotlib" not in sys.modules:
+        backend = os.environ.pop("MPLBACKEND", None)
+        try:
+            import matplotlib
+        finally:
+            if backend is not None:
+                os.environ["MPLBACKEND"] = backend
     import matplotlib
 
     matplotlib.use("Agg")

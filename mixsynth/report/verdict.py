@@ -127,15 +127,26 @@ def load_config(path: str | Path) -> dict:
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
 
+    from mixsynth.io.source import settings_bytes
+
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(settings_bytes(path, "--config file").decode("utf-8"))
     except FileNotFoundError:
         raise MixsynthError(f"--config file {str(path)!r} does not exist") from None
     except OSError as error:
         raise MixsynthError(f"cannot read --config file {str(path)!r}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise MixsynthError(f"--config file {str(path)!r} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise MixsynthError(
+            f"--config file {str(path)!r} is not UTF-8 text (byte {error.start}), as TOML must be",
+            "save it as UTF-8",
+        ) from None
+    except RecursionError:
+        raise MixsynthError(
+            f"--config file {str(path)!r} is nested too deeply to be a thresholds file",
+            'it holds [thresholds] and [columns."NAME"] tables of numbers',
+        ) from None
     unknown = set(data) - {"thresholds", "columns"}
     if unknown:
         raise MixsynthError(

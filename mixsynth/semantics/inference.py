@@ -338,7 +338,7 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
             reason.append(f"point mass at {value:g} holds {count / observed:.0%} of values")
     decimals = None
     if kind is ColumnKind.CONTINUOUS:
-        decimals = decimal_places(values.numbers().astype(np.float64, copy=False))
+        decimals = decimal_places(values.numbers())
         if decimals is not None:
             reason.append(f"{_plural(decimals, 'decimal place')}")
     return ColumnSemantics(
@@ -347,7 +347,14 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
 
 
 def decimal_places(values: np.ndarray) -> int | None:
-    """Fewest decimal places (<= MAX_DECIMALS) that write every value exactly, else None."""
+    """Fewest decimal places (<= MAX_DECIMALS) that write every value as it was written,
+    else None (full precision: nothing is rounded).
+
+    A value has ``p`` places when it is the float of a number written with ``p``
+    decimals, give or take one unit in its last place (float noise such as 0.1 + 0.2):
+    a tolerance relative to the value's size would call 1.7e9 + 0.3 a whole number.
+    Float32 values are judged by float32's units.
+    """
     values = values[np.isfinite(values)]
     if values.size == 0:
         return None
@@ -356,11 +363,17 @@ def decimal_places(values: np.ndarray) -> int | None:
         start = decimal_places(values[:64])
         if start is None:
             return None
+    numbers = values.astype(np.float64, copy=False)
+    largest = float(np.abs(numbers).max())
+    if largest >= 2**52:  # beyond float64's whole numbers: no grid
+        return None
+    unit = np.spacing(np.abs(values)).astype(np.float64)  # one unit in the last place
     for places in range(start, MAX_DECIMALS + 1):
-        scaled = values * 10.0**places
-        if np.abs(scaled).max() >= 2**52:  # beyond float64's whole numbers: no grid
+        scale = 10.0**places
+        if largest * scale >= 2**52:
             return None
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
+        scaled = np.round(numbers * scale)
+        if np.all(np.abs(scaled / scale - numbers) <= unit):
             return places
     return None
 

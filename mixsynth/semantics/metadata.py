@@ -230,9 +230,11 @@ def save_metadata(metadata: TableMetadata, path: str | Path, table_name: str = "
 
 
 def _read_json(path: str | Path) -> Any:
+    from mixsynth.io.source import settings_bytes
+
     name = Path(path).name
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = settings_bytes(path, "metadata file").decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise MixsynthError(
             f"metadata file {name} is not UTF-8 text (byte {error.start})",
@@ -245,6 +247,11 @@ def _read_json(path: str | Path) -> Any:
         ) from error
     try:
         return json.loads(text)
+    except RecursionError:
+        raise MixsynthError(
+            f"metadata file {name} is nested too deeply to be a metadata file",
+            "write a fresh one with `mixsynth inspect DATA --metadata FILE`",
+        ) from None
     except json.JSONDecodeError as error:
         raise MixsynthError(
             f"metadata file {name} is not valid JSON: {error.msg} at line {error.lineno} "
