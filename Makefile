@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
 	touch $(STAMP)
 
 # SDMetrics, the oracle of the quality scores' tests, in an environment of its own: it
@@ -75,10 +75,12 @@ test-all: install
 mutations: install
 	nice -n 10 $(BIN)/python tests/mutations/run.py
 
+# Style, the layers (import-linter, contracts in pyproject.toml) and the types (mypy).
 lint: install
 	$(BIN)/ruff check mixsynth tests benchmarks
-	$(BIN)/lint-imports
 	$(BIN)/ruff format --check mixsynth tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format mixsynth tests benchmarks

@@ -24,7 +24,7 @@ from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError, OutputError
 from mixsynth.semantics import TableMetadata
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class MixupSynthesizer:
         rng = self._generator(seed)
         parts = [self._sample(c.num_rows, rng, c.column_values) for c in conditions]
         if not parts:
-            raise MixsynthError("no conditions given", "give a list of Condition(...)")
+            raise OptionError("no conditions given", "give a list of Condition(...)")
         return columns_of(parts[0]).concat(parts)
 
     def generations(
@@ -146,7 +146,7 @@ class MixupSynthesizer:
         model-collapse experiment); each :class:`Generation` holds its table as ``.frame``."""
         self._check_fitted()
         if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
-            raise MixsynthError(f"generations must be an integer >= 1, got {generations!r}")
+            raise OptionError(f"generations must be an integer >= 1, got {generations!r}")
         options = dataclasses.replace(
             self._fitted_options, rows=_row_count(num_rows, len(self._data))
         )
@@ -157,7 +157,7 @@ class MixupSynthesizer:
         self._check_fitted()
         source = self._data
         if conditions is not None and not isinstance(conditions, Mapping):
-            raise MixsynthError(
+            raise OptionError(
                 f"conditions must be a dict of column -> value, got a {type(conditions).__name__}",
                 "e.g. conditions={'species': 'Adelie'}",
             )
@@ -173,7 +173,7 @@ class MixupSynthesizer:
 
     def _check_fitted(self) -> None:
         if self._data is None:
-            raise MixsynthError("the synthesizer is not fitted yet", "call .fit(data) first")
+            raise NotFittedError("the synthesizer is not fitted yet", "call .fit(data) first")
 
     # Description ------------------------------------------------------------------
 
@@ -213,7 +213,7 @@ class MixupSynthesizer:
                 handle.write(SAVE_MAGIC + b"%d\n" % SAVE_FORMAT)
                 pickle.dump(self, handle)
         except OSError as error:
-            raise MixsynthError(
+            raise OutputError(
                 f"cannot save to {str(path)!r}: {error.strerror or error}",
                 "give the path of a file in a folder that exists and that you may write to",
             ) from None
@@ -226,7 +226,7 @@ class MixupSynthesizer:
         trust (e.g. ones you saved yourself). A file without mixsynth's header is
         refused before anything in it is unpickled.
         """
-        not_ours = MixsynthError(
+        not_ours = InputError(
             f"{str(path)!r} is not a saved MixupSynthesizer (it lacks mixsynth's header, so "
             "it was not unpickled)",
             "give a file written by MixupSynthesizer.save; load only files you trust",
@@ -236,13 +236,13 @@ class MixupSynthesizer:
                 if handle.read(len(SAVE_MAGIC)) != SAVE_MAGIC:
                     raise not_ours
                 if handle.readline(16) != b"%d\n" % SAVE_FORMAT:
-                    raise MixsynthError(
+                    raise InputError(
                         f"{str(path)!r} was saved by another version of mixsynth",
                         "fit the synthesizer again with this version and save it anew",
                     )
                 saved = pickle.load(handle)
         except OSError as error:
-            raise MixsynthError(
+            raise InputError(
                 f"cannot read {str(path)!r}: {error.strerror or error}",
                 "give the path of a file written by MixupSynthesizer.save",
             ) from None
@@ -267,7 +267,7 @@ def _as_table(data: Any) -> Any:
 
     if isinstance(data, pd.DataFrame):
         return data.copy()  # later edits to the caller's frame must not change the fit
-    raise MixsynthError(
+    raise InputError(
         f"cannot fit on a {type(data).__name__}",
         "give a pandas DataFrame, a pyarrow Table or the path of a CSV or Parquet file",
     )
@@ -278,7 +278,7 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     if num_rows is None and default is not None:
         return default
     if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
-        raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
+        raise OptionError(f"num_rows must be an integer >= 1, got {num_rows!r}")
     return int(num_rows)
 
 
@@ -287,7 +287,7 @@ def _checked_seed(seed: Any) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise MixsynthError(
+        raise OptionError(
             f"seed must be a whole number >= 0 (or None), got {seed!r}", "e.g. seed=0"
         )
     return int(seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -21,12 +21,6 @@ from mixsynth.cli.common import (
     print_table,
 )
 from mixsynth.errors import one_line
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
 
 
 @app.command()
@@ -96,7 +90,7 @@ def inspect(
         list(shown),
         [
             [
-                (f"{row['type']} ({row['pii']})" if row["pii"] else row["type"])
+                (f"{row['type']} ({row['pii']})" if row["pii"] else str(row["type"]))
                 if key == "type"
                 else one_line(str(row[key]))
                 for key in shown

@@ -13,7 +13,7 @@ from mixsynth.choices import (
 from mixsynth.cli.app import app, require_stdout
 from mixsynth.cli.common import declared_flags, options_from_flags, print_table
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 #: The synthesis options that decide the weights (declared in SynthesisOptions).
 WEIGHT_OPTIONS = ("method", "weights", "mix_strength", "eps", "finite_sample", "privacy_margin")
@@ -45,9 +45,9 @@ def weights_command(
     """
     require_stdout()
     if generations < 1:
-        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+        raise OptionError(f"--generations must be at least 1, got {generations}")
     if rows is not None and rows < 1:
-        raise MixsynthError(f"--rows must be at least 1, got {rows}")
+        raise OptionError(f"--rows must be at least 1, got {rows}")
     # Without a table size there is no finite-sample target: variance factor 1.
     options["finite_sample"] = options["finite_sample"] and rows is not None
     synthesis = options_from_flags(options, pairing=pairing)
@@ -70,13 +70,13 @@ def weights_command(
         figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
-    rows = [["lam ~", _law(distribution)]]
+    table = [["lam ~", _law(distribution)]]
     if isinstance(distribution, MarginWeights):
-        rows += [
+        table += [
             ["margin D (every row >= D x donor gap from both)", f"{distribution.margin:g}"],
             ["share of extrapolated rows (outer arm)", f"{1 - distribution.q:.6g}"],
         ]
-    rows += [
+    table += [
         ["support", f"[{theory.lower + 0.0:g}, {theory.upper + 0.0:g}]"],  # no '-0'
         ["E(lam)", f"{theory.mean:.6g}"],
         ["rho (variance factor per generation)", f"{theory.rho:.6g}"],
@@ -88,7 +88,7 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
-    print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], rows)
+    print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], table)
 
 
 def _parameters(distribution: WeightDistribution | MarginWeights) -> dict:

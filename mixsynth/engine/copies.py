@@ -1,4 +1,4 @@
-"""No synthetic row is a copy of one of its donors (THEORY.md section 9).
+"""No synthetic row is a copy of one of its donors (docs/privacy.md).
 
 A row can come out equal to a real row even though it was mixed: integer and decimal
 rounding snap a value back onto its donor's when the two donors are close, a point

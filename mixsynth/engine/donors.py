@@ -1,5 +1,5 @@
 """Who donates what: copied columns split between the two donors (``split_copied``;
-THEORY.md section 9, "Copied columns"), and partners too close to their anchor redrawn
+docs/privacy.md, "Copied columns"), and partners too close to their anchor redrawn
 under a privacy margin (:func:`redraw_close_partners`).
 
 Copying every category, code and boolean of a synthetic row from its dominant donor

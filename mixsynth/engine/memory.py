@@ -7,7 +7,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from mixsynth.engine.kernel import (
 )
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthWarning, OptionError
 from mixsynth.semantics.treatments import (
     bound_keeping_variance,
     made_up_values,
@@ -34,6 +34,10 @@ from mixsynth.semantics.treatments import (
     round_to_decimals,
     stochastic_round,
 )
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
+    from mixsynth.engine.moments import MomentMatch
 
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
 #: enough that per-slice overheads vanish and that integer rounding's variance
@@ -44,7 +48,7 @@ MATCH_ROUNDS = 3
 
 
 def synthesize(
-    table: Any,
+    table: DataTable,
     options: SynthesisOptions,
     rng: np.random.Generator,
     reference: Reference | None = None,
@@ -63,7 +67,7 @@ def synthesize(
 THREADED_VALUES = 1 << 15
 
 
-class InlineExecutor(Executor):
+class _InlineExecutor(Executor):
     """Runs each task at once on the calling thread (the executor of small tables)."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
@@ -89,7 +93,7 @@ class GenerationStream:
 
     def __init__(
         self,
-        table: Any,
+        table: DataTable,
         options: SynthesisOptions,
         rng: np.random.Generator,
         reference: Reference | None = None,
@@ -97,7 +101,7 @@ class GenerationStream:
     ) -> None:
         options.check()
         if options.privacy_target is not None:
-            raise MixsynthError(
+            raise OptionError(
                 "privacy_target picks a margin before synthesis; a generation cannot use it",
                 "resolve it with mixsynth.engine.target.choose_margin (the generate command "
                 "and MixupSynthesizer.fit do)",
@@ -158,7 +162,7 @@ class GenerationStream:
         self._sources: dict = {}
         self._missing: dict = {}
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
-        self.moment_match = None  #: how the moments were matched, once iterated
+        self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
         self._copy_check = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
 
@@ -178,7 +182,7 @@ class GenerationStream:
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
-        with InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
+        with _InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
             if self.options.match_moments or self.options.match_shapes:
                 self._match_whole_columns(pool)
             for start in range(0, self.rows, SLICE_ROWS):
@@ -186,7 +190,7 @@ class GenerationStream:
         self._sources.clear()
         self._matched.clear()
 
-    def _slice(self, pool: Executor, rows: slice) -> Any:
+    def _slice(self, pool: Executor, rows: slice) -> DataTable:
         pairs = self.pairs.rows(rows)
         mixing = {
             spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
@@ -377,7 +381,7 @@ class GenerationStream:
             self._sources[spec.name] = (source, observed_rows, at_mass)
         return self._sources[spec.name]
 
-    def finish(self, table: Any) -> Generation:
+    def finish(self, table: DataTable) -> Generation:
         """The generation, once iterated; ``table`` is its rows (e.g. the slices joined)."""
         return Generation(
             index=self.index,
@@ -440,6 +444,13 @@ def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) ->
         values[bad] = source[pairs.dominant[bad]]
 
 
+def fresh_seed() -> int:
+    """A seed drawn from the system's entropy, short enough to type back as ``--seed``."""
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)  # drawn, not given
+    return entropy % 2**32
+
+
 def check_memory(rows: int, columns: int, option: str = "--rows") -> None:
     """Refuse a --rows (``option``) that cannot fit, rather than be killed for it half-way.
 
@@ -452,7 +463,7 @@ def check_memory(rows: int, columns: int, option: str = "--rows") -> None:
         return
     needed = rows * (columns + 4) * 8
     if needed > physical:
-        raise MixsynthError(
+        raise OptionError(
             f"{rows} rows need at least {needed / 2**30:.3g} GiB, more than this "
             f"machine's {physical / 2**30:.3g} GiB",
             f"give fewer {option}",
@@ -465,7 +476,7 @@ def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:
 
 
 def run_generations(
-    frame: Any,
+    frame: DataTable,
     options: SynthesisOptions,
     generations: int,
     seed: int,

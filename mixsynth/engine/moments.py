@@ -3,8 +3,8 @@ columns after mixing, so that the output's sample mean vector and covariance mat
 (ddof=1) equal those of the table it was made from.
 
 Mixup keeps the first two moments only in expectation; every generation adds its own
-sampling error, and over generations those errors add up to a random walk (THEORY.md
-section 4). The correction removes that walk for the first two moments. Of all affine
+sampling error, and over generations those errors add up to a random walk (docs/theory.md,
+"Structure over generations"). The correction removes that walk for the first two moments. Of all affine
 maps that give the source's moments, it uses the one that moves the rows least (in
 mean squared distance, the columns measured in the source's standard deviations):
 the optimal-transport map between two normal distributions with those moments,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
@@ -33,20 +33,23 @@ from mixsynth.engine.weights import (
     solve_epbeta,
     vanilla_default,
 )
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthError, MixsynthWarning, OptionError
 from mixsynth.semantics.metadata import as_metadata
 from mixsynth.semantics.types import TableMetadata
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
 
 E = TypeVar("E", bound=Enum)
 
 
 def choice(enum: type[E], value: E | str, name: str) -> E:
-    """An enum member from itself or its value, or a MixsynthError naming the choices."""
+    """An enum member from itself or its value, or an OptionError naming the choices."""
     try:
         return enum(value.lower() if isinstance(value, str) else value)
     except ValueError:
         choices = ", ".join(repr(member.value) for member in enum)
-        raise MixsynthError(f"unknown {name} {value!r}", f"give one of {choices}") from None
+        raise OptionError(f"unknown {name} {value!r}", f"give one of {choices}") from None
 
 
 #: Past this, extrapolation dominates: the distortion delta and the random walk of the
@@ -59,9 +62,9 @@ def parse_eps(text: str) -> tuple[float, float]:
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:
-        raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
+        raise OptionError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
     if len(values) not in (1, 2):
-        raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
+        raise OptionError(f"--eps takes one or two numbers, got {text!r}")
     if max(values) > USEFUL_EPS:
         warnings.warn(
             f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
@@ -267,7 +270,7 @@ class SynthesisOptions:
         accepts=bool,
         convert=bool,
     )
-    privacy_margin: float = option(  # weights.py MarginWeights, THEORY.md section 9
+    privacy_margin: float = option(  # weights.py MarginWeights, docs/privacy.md
         0.0,
         help="Weights with no mass within D of 0 and 1: every synthetic row at least D "
         "times its donors' gap from both on the mixed columns, variance kept "
@@ -302,16 +305,16 @@ class SynthesisOptions:
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
         if self.rows is not None and self.rows < 1:
-            raise MixsynthError(f"--rows must be at least 1, got {self.rows}")
+            raise OptionError(f"--rows must be at least 1, got {self.rows}")
         self._check_margin()
         if self.weights is not None:
             if self.method is Method.VANILLA and not self.weights.is_vanilla:
-                raise MixsynthError(
+                raise OptionError(
                     f"--method vanilla takes weights inside [0, 1], got {self.weights.label()}",
                     "use --method generalized for epbeta weights",
                 )
             if self.method is Method.GENERALIZED and self.weights.is_vanilla:
-                raise MixsynthError(
+                raise OptionError(
                     f"--method generalized needs weights that leave [0, 1], "
                     f"got {self.weights.label()}",
                     "use --method vanilla for beta/uniform weights",
@@ -323,28 +326,28 @@ class SynthesisOptions:
         target = self.privacy_target
         if target is not None:
             if not (isinstance(target, int | float) and 0.5 < target < 1):
-                raise MixsynthError(
+                raise OptionError(
                     f"--privacy-target must lie strictly between 0.5 and 1, got {target!r}",
                     "0.5 is what a fresh real sample scores; e.g. 0.6",
                 )
             if self.privacy_margin:
-                raise MixsynthError(
+                raise OptionError(
                     "--privacy-target picks the margin itself; it cannot be combined "
                     "with --privacy-margin",
                     "give one of them",
                 )
         margin = self.privacy_margin
         if not (isinstance(margin, int | float) and 0 <= margin <= 0.5):
-            raise MixsynthError(
+            raise OptionError(
                 f"--privacy-margin must lie from 0 to 0.5, got {margin!r}", MARGIN_HELP
             )
         if margin and self.weights is not None:
-            raise MixsynthError(
+            raise OptionError(
                 "--privacy-margin makes its own weights; it cannot be combined with --weights",
                 "leave out --weights, or give --weights margin:D",
             )
         if margin and self.method is Method.VANILLA:
-            raise MixsynthError(
+            raise OptionError(
                 "--privacy-margin keeps the variance with weights beyond [0, 1]; "
                 "it needs --method generalized",
                 "leave out --method vanilla",
@@ -391,7 +394,7 @@ class Generation:
     """One synthesized table and what happened while making it."""
 
     index: int  #: 1 for the first generation
-    frame: Any  #: a DataFrame or a pyarrow Table, the type of its source
+    frame: DataTable  #: a DataFrame or a pyarrow Table, the type of its source
     #: weights of the largest group (all rows without --by)
     weights: WeightDistribution | MarginWeights
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds

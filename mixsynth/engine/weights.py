@@ -1,7 +1,7 @@
 """Weight distributions for mixup: vanilla Beta/Uniform, the expanded Beta, the solver.
 
 A synthetic row is ``lam * x_i + (1 - lam) * x_j`` with one ``lam`` per row. Everything
-the theory predicts (THEORY.md §2-§6) follows from the moments of ``lam``, so each
+the theory predicts (docs/theory.md) follows from the moments of ``lam``, so each
 distribution here also reports its theory figures: mean, the variance factor ``rho``,
 the distortion index ``delta``, the donor-covariance factor ``kappa`` and the
 novelty (squared distance to the nearer donor).
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 #: Default vanilla weights: Beta(0.2, 0.2), the common choice in the mixup literature.
 DEFAULT_VANILLA_ALPHA = 0.2
@@ -77,7 +77,7 @@ class WeightDistribution:
         for name in ("alpha", "beta"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise MixsynthError(
+                raise OptionError(
                     f"weight parameter {name} must be a finite number > 0, got {value!r}",
                     SPEC_HELP,
                 )
@@ -167,15 +167,15 @@ class WeightDistribution:
 def _check_eps(name: str, value: float) -> None:
     """An expansion is a finite number from 0 to MAX_EPS."""
     if not (math.isfinite(value) and 0 <= value <= MAX_EPS):
-        raise MixsynthError(
+        raise OptionError(
             f"weight expansion {name} must be a number from 0 to {MAX_EPS:g}, got {value!r}",
             f"epsilon widens the support to [-eps0, 1 + eps1], at most [-{MAX_EPS:g}, "
             f"{1 + MAX_EPS:g}]",
         )
 
 
-#: Widest spread of a margin's arms: beyond, the outer arm reaches past the EpBeta default's
-#: whole support (THEORY.md section 9 wants "a little spread").
+#: Widest spread of a margin's arms ("a little spread": four points distort least, and
+#: the measured shapes prefer them, docs/privacy.md).
 MAX_MARGIN_SPREAD = 0.5
 #: Spread of each arm of the margin weights by default (docs/privacy.md: measured).
 DEFAULT_MARGIN_SPREAD = 0.0
@@ -184,7 +184,7 @@ MARGIN_HELP = "a privacy margin is a number from 0 to 0.5 (0 means none), e.g. 0
 
 @dataclass(frozen=True)
 class MarginWeights:
-    r"""Weights with no mass within ``margin`` of 0 and 1 (THEORY.md section 9).
+    r"""Weights with no mass within ``margin`` of 0 and 1 (docs/privacy.md).
 
     With w = max(lam, 1 - lam) the weight of the dominant donor, an *inner arm* (with
     probability ``q``) puts w uniformly on [1 - D - h_in, 1 - D], h_in = min(h, 1/2 - D),
@@ -202,18 +202,18 @@ class MarginWeights:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.margin) and 0 < self.margin <= 0.5):
-            raise MixsynthError(
+            raise OptionError(
                 f"weight margin must be a number above 0 and at most 0.5, got {self.margin!r}",
                 MARGIN_HELP,
             )
         if not (math.isfinite(self.spread) and 0 <= self.spread <= MAX_MARGIN_SPREAD):
-            raise MixsynthError(
+            raise OptionError(
                 f"margin spread must be a number from 0 to {MAX_MARGIN_SPREAD:g}, "
                 f"got {self.spread!r}",
                 "0 gives the four-point weights; a little spread (0.1) smooths them",
             )
         if not (math.isfinite(self.q) and 0 <= self.q <= 1):
-            raise MixsynthError(
+            raise OptionError(
                 f"the inner arm's probability must lie in [0, 1], got {self.q!r}",
                 "leave it out ('margin:D') to have it solved for variance factor 1",
             )
@@ -283,14 +283,14 @@ def margin_weights(
     margin: float, spread: float = DEFAULT_MARGIN_SPREAD, target_rho: float = 1.0
 ) -> MarginWeights:
     """The margin weights whose variance factor is ``target_rho``: with t = (1 - rho*)/2
-    the required E[u], q = (t - E_out[u]) / (E_in[u] - E_out[u]) (THEORY.md section 9)."""
+    the required E[u], q = (t - E_out[u]) / (E_in[u] - E_out[u]) (docs/privacy.md)."""
     shape = MarginWeights(margin, spread, 1.0)
     u = np.polynomial.Polynomial([0, 1, -1])
     (in_low, in_high), (out_low, out_high) = shape.arms
     inner, outer = _uniform_mean(u, in_low, in_high), _uniform_mean(u, out_low, out_high)
     q = ((1 - target_rho) / 2 - outer) / (inner - outer)
     if not 0 <= q <= 1:
-        raise MixsynthError(
+        raise OptionError(
             f"no margin weights with margin {margin:g} reach variance factor {target_rho:g}",
             "the variance factor must lie between the two arms'; use a target near 1",
         )
@@ -312,7 +312,7 @@ def parse_weights(spec: str) -> WeightDistribution:
     try:
         values = [float(v) for v in args.split(",")] if args.strip() else []
     except ValueError:
-        raise MixsynthError(f"cannot read the numbers in weight spec {spec!r}", SPEC_HELP) from None
+        raise OptionError(f"cannot read the numbers in weight spec {spec!r}", SPEC_HELP) from None
     if name == "uniform" and not values:
         return uniform()
     if name == "beta" and len(values) in (1, 2):
@@ -323,7 +323,7 @@ def parse_weights(spec: str) -> WeightDistribution:
         return margin_weights(*values)
     if name == "margin" and len(values) == 3:
         return MarginWeights(*values)
-    raise MixsynthError(f"unknown weight spec {spec!r}", SPEC_HELP)
+    raise OptionError(f"unknown weight spec {spec!r}", SPEC_HELP)
 
 
 def solve_epbeta(
@@ -334,21 +334,21 @@ def solve_epbeta(
 ) -> WeightDistribution:
     """The EpBeta with mean ``1 - mix_strength`` and variance factor ``target_rho``.
 
-    Closed form of THEORY.md §4: with c = 1 + eps0 + eps1, mu = (m + eps0) / c and the
+    Closed form of docs/theory.md, "Over generations: collapse, and its fix": with c = 1 + eps0 + eps1, mu = (m + eps0) / c and the
     required Var(lam) v = m(1 - m) - (1 - rho*)/2, the Beta shapes are mu*s and
     (1 - mu)*s with s = c^2 mu (1 - mu) / v - 1.
     """
     if not (0 < mix_strength < 1):
-        raise MixsynthError(
+        raise OptionError(
             f"mixing strength must lie strictly between 0 and 1, got {mix_strength!r}",
             "it is 1 - E[lam]; 0.1 makes rows close to their anchor, 0.5 mixes evenly",
         )
     if not (math.isfinite(target_rho) and target_rho > 0):
-        raise MixsynthError(f"target variance factor must be > 0, got {target_rho!r}")
+        raise OptionError(f"target variance factor must be > 0, got {target_rho!r}")
     for name, eps in (("eps0", eps0), ("eps1", eps1)):
         _check_eps(name, eps)
     if eps0 == 0 and eps1 == 0 and target_rho >= 1:
-        raise MixsynthError(
+        raise OptionError(
             "variance cannot be preserved with weights inside [0, 1]",
             "give --eps > 0 so the weights may leave [0, 1]",
         )
@@ -358,7 +358,7 @@ def solve_epbeta(
     v = m * (1 - m) - (1 - target_rho) / 2
     s = c * c * mu * (1 - mu) / v - 1 if v > 0 else -1.0
     if not (0 < mu < 1) or v <= 0 or s <= 0:
-        raise MixsynthError(
+        raise OptionError(
             f"no expanded Beta with mixing strength {mix_strength:g}, eps ({eps0:g}, {eps1:g}) "
             f"reaches variance factor {target_rho:g}",
             "widen --eps or move --mix-strength towards 0.5",

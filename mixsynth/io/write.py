@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from mixsynth.choices import STDIO, THREADS, TableFormat
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OutputError
 from mixsynth.io.convert import frame_to_arrow
 from mixsynth.io.source import first_line, raise_if_out_of_memory, stdout_buffer
 
@@ -181,7 +181,7 @@ def check_writable(schema: pa.Schema, fmt: TableFormat) -> None:
         return
     for field in schema:
         if _csv_cannot_hold(field.type):
-            raise MixsynthError(
+            raise OutputError(
                 f"column {field.name!r} holds {field.type} values, which CSV cannot hold",
                 "write Parquet instead: a .parquet output or --format parquet",
             )
@@ -206,9 +206,11 @@ def table_writer(
     caller_failed = False
     try:
         with contextlib.ExitStack() as stack:
-            target = stack.enter_context(
-                output_stream(dest) if _written_into(dest) else atomic_path(dest)
-            )
+            target: IO[bytes] | str
+            if _written_into(dest):
+                target = stack.enter_context(output_stream(dest))
+            else:
+                target = stack.enter_context(atomic_path(dest))
             if fmt is TableFormat.PARQUET:
                 from pyarrow import parquet
 
@@ -223,7 +225,9 @@ def table_writer(
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
             else:
-                handle = target if _written_into(dest) else stack.enter_context(open(target, "wb"))
+                handle = (
+                    stack.enter_context(open(target, "wb")) if isinstance(target, str) else target
+                )
                 header = [True]
 
                 def store(table: pa.Table) -> None:
@@ -272,7 +276,7 @@ def _dictionary_columns(schema: pa.Schema) -> list[str] | bool:
     return [field.name for field in schema if not pa.types.is_floating(field.type)]
 
 
-def _write_error(dest: str, error: BaseException) -> MixsynthError:
+def _write_error(dest: str, error: BaseException) -> OutputError:
     """A failed write, said plainly; the previous file (if any) is untouched by then."""
     import errno
 
@@ -284,7 +288,7 @@ def _write_error(dest: str, error: BaseException) -> MixsynthError:
         hint = "check the folder's permissions; any previous file is unchanged"
     else:
         hint = "any previous file is unchanged"
-    return MixsynthError(f"cannot write {dest!r}: {reason}", hint)
+    return OutputError(f"cannot write {dest!r}: {reason}", hint)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import InputError, OptionError, column_hint
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean
 from mixsynth.metrics.pairs import compare_pairs, quality_scores
 from mixsynth.metrics.privacy import (
@@ -24,7 +24,7 @@ from mixsynth.metrics.shapes import compare_columns
 from mixsynth.metrics.utility import utility
 
 if TYPE_CHECKING:
-    pass
+    from mixsynth.semantics.types import TableMetadata
 
 
 def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> None:
@@ -42,7 +42,7 @@ def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> N
         return
     needed = 32 * columns * (real_rows + synthetic_rows)
     if needed > physical:
-        raise MixsynthError(
+        raise InputError(
             f"comparing {columns} columns of {real_rows} and {synthetic_rows} rows needs at "
             f"least {needed / 2**30:.3g} GiB, more than this machine's {physical / 2**30:.3g} GiB",
             "compare fewer columns or a sample of the rows",
@@ -57,7 +57,7 @@ def compare_tables(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
-    metadata: Any = None,
+    metadata: TableMetadata | None = None,
 ) -> dict:
     """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
 
@@ -65,12 +65,65 @@ def compare_tables(
     not mixed numbers, for the unique-value leak figure; inferred without it.
     """
     if sample_rows < 2:
-        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+        raise OptionError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise
         return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata)
 
 
-def without_made_up(columns: list[Column], semantics: Any) -> tuple[list[Column], list[str]]:
+def copied_numbers(semantics: TableMetadata, columns: list[Column]) -> list[str]:
+    """Numeric columns whose meaning (inferred as generate and inspect infer it, or
+    from the metadata) is a category or a flag, which generate copies: codes, 0/1
+    labels. Compared as categories, as they were made."""
+    return [
+        c.name
+        for c in columns
+        if c.kind.is_mixed
+        and (meaning := semantics.columns.get(c.name)) is not None
+        and meaning.sdtype.is_copied
+    ]
+
+
+def treatments(
+    real: pd.DataFrame, semantics: TableMetadata, compared: set[str], schema: dict
+) -> list:
+    """Every column of the real table, with what generate does to it (``mixed``,
+    ``copied``, ``made up``), or ``left out`` when the tables cannot be compared on it,
+    whether it is compared, and why (the inference's or the metadata's reason)."""
+    left_out = {name: "only in the real table" for name in schema["only_in_real"]}
+    left_out |= {
+        e["column"]: f"kinds differ ({e['real']} / {e['synthetic']})"
+        for e in schema["incompatible"]
+    }
+    found = []
+    for name in map(str, real.columns):
+        meaning = semantics.columns.get(name)
+        if meaning is None:
+            continue
+        sdtype = meaning.sdtype
+        treatment = "made up" if sdtype.is_generated else "copied" if sdtype.is_copied else "mixed"
+        why = meaning.reason
+        if name in left_out:
+            treatment, why = "left out", f"{left_out[name]}; {why}"
+        elif name not in compared:
+            why = (
+                f"{why}; its real values never reappear, so only the unique-value leak "
+                "figure looks at it"
+            )
+        found.append(
+            {
+                "column": name,
+                "meaning": sdtype.value,
+                "treatment": treatment,
+                "compared": name in compared,
+                "why": why,
+            }
+        )
+    return found
+
+
+def without_made_up(
+    columns: list[Column], semantics: TableMetadata
+) -> tuple[list[Column], list[str]]:
     """The columns without keys, personal data and free text, and those left out.
 
     Those are made up by design: their real values never reappear, so they say nothing
@@ -91,17 +144,20 @@ def _compare(
     sample_rows: int,
     seed: int,
     categorical: Sequence[str],
-    metadata: Any,
+    metadata: TableMetadata | None,
 ) -> dict:
     from mixsynth.semantics.inference import suggest_by
 
-    columns, schema = align(real, synthetic, categorical)
+    columns, schema = align(real, synthetic, categorical)  # checks the tables first
     semantics = real_semantics(real, categorical, metadata)
+    copied = copied_numbers(semantics, columns)
+    if copied:  # one meaning per column: codes generate copies are compared as categories
+        columns, schema = align(real, synthetic, [*categorical, *copied])
     columns, made_up = without_made_up(columns, semantics)
     if made_up:
         schema["made_up"] = made_up
     if target is not None and target not in {c.name for c in columns}:
-        raise MixsynthError(
+        raise OptionError(
             f"--target column {target!r} is not compared",
             column_hint(target, [c.name for c in columns]),
         )
@@ -121,6 +177,7 @@ def _compare(
     report = {
         "rows": {"real": len(real), "synthetic": len(synthetic)},
         "schema": schema,
+        "treatments": treatments(real, semantics, {c.name for c in columns}, schema),
         "options": {"sample_rows": sample_rows, "seed": seed, "target": target},
         "scores": quality_scores(column_figures, pairs),
         "columns": column_figures,

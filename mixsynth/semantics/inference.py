@@ -36,12 +36,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mixsynth.columns import ColumnKind, ColumnSpec
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from mixsynth.columns.kinds import DataTable
 
 #: A numeric column with at most this many distinct values is a code, copied.
 CODE_MAX_DISTINCT = 10
@@ -92,7 +97,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _arrow_column(table: Any, name: str, positions: dict[str, int]) -> Any:
+def _arrow_column(table: DataTable, name: str, positions: dict[str, int]) -> pa.ChunkedArray | None:
     """One column as an Arrow ChunkedArray (a DataFrame's is converted; None if it
     cannot be). Numpy-backed columns are handed over directly: pyarrow's
     ``Table.from_pandas`` costs milliseconds even on tiny frames. An Arrow table's
@@ -112,13 +117,13 @@ def _arrow_column(table: Any, name: str, positions: dict[str, int]) -> Any:
         return None
 
 
-def infer_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
+def infer_semantics(table: DataTable, schema: Sequence[ColumnSpec]) -> TableMetadata:
     """Semantics of every column of a DataFrame or pyarrow Table, given its storage kinds."""
     positions = {}
     if hasattr(table, "column_names"):  # a pyarrow Table
         positions = {name: i for i, name in enumerate(table.column_names)}
     columns = {
-        str(spec.name): infer_column(
+        str(spec.name): _infer_column(
             str(spec.name), spec.kind, _arrow_column(table, spec.name, positions)
         )
         for spec in schema
@@ -127,7 +132,7 @@ def infer_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
     return TableMetadata(columns=columns, primary_key=keys[0] if len(keys) == 1 else None)
 
 
-def infer_column(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
+def _infer_column(name: str, kind: ColumnKind, column: pa.ChunkedArray | None) -> ColumnSemantics:
     """One column's semantics from its storage kind and values (an Arrow ChunkedArray)."""
     if kind is ColumnKind.BOOLEAN:
         return ColumnSemantics(name, SemanticType.BOOLEAN, "stored as true/false")
@@ -232,7 +237,7 @@ class _Texts:
         return float((lengths * self.counts).sum() / self.counts.sum())
 
 
-def _infer_values(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
+def _infer_values(name: str, kind: ColumnKind, column: pa.ChunkedArray) -> ColumnSemantics:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -267,7 +272,7 @@ def _storage_only(
     return ColumnSemantics(name, sdtype, f"from its storage type ({why})")
 
 
-def storage_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
+def storage_semantics(table: DataTable, schema: Sequence[ColumnSpec]) -> TableMetadata:
     """Semantics from storage kinds alone (``--no-semantics``): numbers and times
     mixed, everything else copied, as before the semantic layer."""
     return TableMetadata(
@@ -281,7 +286,7 @@ def _is_number(arrow_type: Any) -> bool:
     return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
 
 
-def _numbers(column: Any) -> np.ndarray:
+def _numbers(column: pa.ChunkedArray) -> np.ndarray:
     from mixsynth.columns.arrow import to_numpy
 
     return to_numpy(column, 0)
@@ -526,7 +531,7 @@ def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
     """Categorical columns worth giving as ``--by``: each explains a numerical column
     strongly (eta^2 >= SUGGEST_BY_ETA2) and its groups are all large enough to mix in.
     Mixing inside its groups keeps that association, which copying from donors would
-    shrink by kappa per generation (THEORY.md section 6). Strongest first.
+    shrink by kappa per generation (docs/theory.md, "Structure over generations"). Strongest first.
 
     On wide tables only the first :data:`SUGGEST_BY_MAX_COLUMNS` candidates of each side
     are looked at (the work grows with their product)."""

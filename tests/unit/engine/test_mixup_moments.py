@@ -1,4 +1,4 @@
-"""THEORY §2 and §5 by simulation through the engine's real code path: every covariance
+"""docs/theory.md ("What vanilla mixup does", "Beyond two moments") by simulation through the engine's real code path: every covariance
 is rho * S, the third central moment scales by 1 - 3 E[u], the fourth follows
 (1 - 4E[u] + 2E[u^2]) mu4 + 6 E[u^2] sigma^4 (delta = E[u^2]).
 
@@ -8,7 +8,7 @@ N rows is sqrt((E[f^2] - E[f]^2) / N), and both expectations are computed exactl
 independently of the engine: the product of factors (lam a_i + (1 - lam) a_j) expands
 over which factors take row i, the weights' moments come from scipy.stats.beta and the
 rows' from the source. The engine draws i != j (a row never mixes with itself), so its
-expectations are the expansion over distinct pairs, within O(1/n) of THEORY's closed
+expectations are the expansion over distinct pairs, within O(1/n) of docs/theory.md's closed
 forms, which the expansion over independent pairs reproduces exactly. The theory's figures (rho, E[u], E[u^2]) likewise come from
 scipy's frozen distribution, not from mixsynth's closed forms.
 """
@@ -84,9 +84,9 @@ def test_every_covariance_is_rho_times_s_and_the_shape_follows_theory(name) -> N
         d = generation.frame[list(source.columns)].to_numpy() - x.mean(axis=0)
         for a, b in itertools.combinations_with_replacement(range(x.shape[1]), 2):
             s_ab = np.mean(centred[a] * centred[b])  # S, n-divided
-            # The closed form of §2 and the exact expansion agree; the engine, which never
-            # pairs a row with itself, meets the expansion over distinct pairs (within
-            # O(1/n) of it: rho S - 2 E[u] S / (n - 1)).
+            # The closed form (docs/theory.md, "What vanilla mixup does") and the exact
+            # expansion agree; the engine, which never pairs a row with itself, meets the
+            # expansion over distinct pairs (within O(1/n) of it: rho S - 2 E[u] S/(n - 1)).
             fourth_ab = [centred[a], centred[a], centred[b], centred[b]]
             assert exact_moment([centred[a], centred[b]], lam) == pytest.approx(rho * s_ab)
             cov = exact_moment([centred[a], centred[b]], lam, distinct=True)
@@ -106,9 +106,10 @@ def test_every_covariance_is_rho_times_s_and_the_shape_follows_theory(name) -> N
 
 
 def test_the_weights_are_the_documented_ones_with_scipys_rho_and_delta() -> None:
-    """Vanilla mixup's default is Beta(0.2, 0.2), rho = (a + 1)/(2a + 1) = 0.857 (THEORY
-    §2); the solved generalized weights have mean 1 - mixing strength and rho = 1 by
-    scipy's moments (§4); every distribution reports scipy's rho and delta."""
+    """Vanilla mixup's default is Beta(0.2, 0.2), rho = (a + 1)/(2a + 1) = 0.857
+    (docs/theory.md, "What vanilla mixup does"); the solved generalized weights have mean
+    1 - mixing strength and rho = 1 by scipy's moments ("Over generations: collapse, and
+    its fix"); every distribution reports scipy's rho and delta."""
     vanilla = SynthesisOptions(method=Method.VANILLA).weights_for(300, 300)
     assert (vanilla.alpha, vanilla.beta, vanilla.eps0, vanilla.eps1) == (0.2, 0.2, 0.0, 0.0)
     assert 1 - 2 * WeightMoments(vanilla)(1, 1) == pytest.approx(1.2 / 1.4, rel=1e-12)

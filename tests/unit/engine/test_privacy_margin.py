@@ -1,4 +1,4 @@
-"""Margin weights (THEORY.md section 9) and pairs without self-pairs, by simulation
+"""Margin weights (docs/privacy.md) and pairs without self-pairs, by simulation
 against the closed forms."""
 
 from __future__ import annotations

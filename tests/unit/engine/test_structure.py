@@ -1,7 +1,7 @@
 """Structure over generations: exact moment matching, kept associations and matched
 shapes (issue 14).
 
-Tolerances come from the closed-form theory (THEORY.md sections 4 and 6) and the
+Tolerances come from the closed-form theory (docs/theory.md: over generations, and structure over generations) and the
 standard errors of the estimates, with fixed seeds."""
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ def test_bounds_and_rounding_leave_only_the_rounding_walk(seed: int) -> None:
     times the per-generation standard error of that noise, sqrt(2/n) * (g_x / 2 s_x +
     g_y / 2 s_y); 4 of them allowed. A column of whole numbers has the grid 1 (0
     decimals); one kept at full precision, 1e-6. Unmatched, the same run drifts by the
-    resampling walk of THEORY.md section 4 (0.14 on wine)."""
+    resampling walk of docs/theory.md ("Random walk and balanced pairing", 0.14 on
+    wine)."""
     real = wine()
     columns = numerical(real)
     reference = Reference.of(real, SynthesisOptions())
@@ -198,7 +199,7 @@ def test_small_groups_are_pooled_inside_their_by_group() -> None:
 
 
 def test_an_association_shrinks_by_kappa_squared_per_generation_unless_kept() -> None:
-    """THEORY.md section 6: copying the category from the dominant donor scales the
+    """docs/theory.md, "Structure over generations": copying the category from the dominant donor scales the
     between-group covariance by kappa per generation, so with the variance kept eta^2
     becomes kappa^(2g) eta^2. Partners drawn inside the groups keep it.
 
