@@ -76,6 +76,57 @@ def compare_tables(
         return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata, holdout)
 
 
+def copied_numbers(semantics: TableMetadata, columns: list[Column]) -> list[str]:
+    """Numeric columns whose meaning (inferred as generate and inspect infer it, or
+    from the metadata) is a category or a flag, which generate copies: codes, 0/1
+    labels. Compared as categories, as they were made."""
+    return [
+        c.name
+        for c in columns
+        if c.kind.is_mixed
+        and (meaning := semantics.columns.get(c.name)) is not None
+        and meaning.sdtype.is_copied
+    ]
+
+
+def treatments(
+    real: pd.DataFrame, semantics: TableMetadata, compared: set[str], schema: dict
+) -> list:
+    """Every column of the real table, with what generate does to it (``mixed``,
+    ``copied``, ``made up``), or ``left out`` when the tables cannot be compared on it,
+    whether it is compared, and why (the inference's or the metadata's reason)."""
+    left_out = {name: "only in the real table" for name in schema["only_in_real"]}
+    left_out |= {
+        e["column"]: f"kinds differ ({e['real']} / {e['synthetic']})"
+        for e in schema["incompatible"]
+    }
+    found = []
+    for name in map(str, real.columns):
+        meaning = semantics.columns.get(name)
+        if meaning is None:
+            continue
+        sdtype = meaning.sdtype
+        treatment = "made up" if sdtype.is_generated else "copied" if sdtype.is_copied else "mixed"
+        why = meaning.reason
+        if name in left_out:
+            treatment, why = "left out", f"{left_out[name]}; {why}"
+        elif name not in compared:
+            why = (
+                f"{why}; its real values never reappear, so only the unique-value leak "
+                "figure looks at it"
+            )
+        found.append(
+            {
+                "column": name,
+                "meaning": sdtype.value,
+                "treatment": treatment,
+                "compared": name in compared,
+                "why": why,
+            }
+        )
+    return found
+
+
 def _compare(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -88,8 +139,11 @@ def _compare(
 ) -> dict:
     from mixsynth.semantics.inference import suggest_by
 
-    columns, schema = align(real, synthetic, categorical)
+    columns, schema = align(real, synthetic, categorical)  # checks the tables first
     semantics = real_semantics(real, categorical, metadata)
+    copied = copied_numbers(semantics, columns)
+    if copied:  # one meaning per column: codes generate copies are compared as categories
+        columns, schema = align(real, synthetic, [*categorical, *copied])
     columns, made_up = without_made_up(columns, semantics)
     if made_up:
         schema["made_up"] = made_up
@@ -105,6 +159,7 @@ def _compare(
     report = {
         "rows": {"real": len(real), "synthetic": len(synthetic)},
         "schema": schema,
+        "treatments": treatments(real, semantics, {c.name for c in columns}, schema),
         "options": {"sample_rows": sample_rows, "seed": seed, "target": target},
         "scores": quality_scores(column_figures, pairs),
         "columns": column_figures,
@@ -117,7 +172,7 @@ def _compare(
             sample_rows,
             seed,
             holdout,
-            categorical=categorical,
+            categorical=[*categorical, *copied],  # the same columns as categories
             metadata=metadata,
         ),
         "suggestions": suggest_by(real, semantics),

@@ -76,6 +76,7 @@ def sections(report: dict) -> list[Section]:
         result.append(_utility(report["utility"], report["privacy"].get("true_holdout", False)))
     result.append(_suggestions(report))
     result += [
+        _treatments(report),
         _numeric(report),
         _categorical(report),
         _pairs(report),
@@ -149,6 +150,14 @@ def _overview(report: dict) -> Section:
     ]
     if "holdout" in report["rows"]:
         rows.insert(1, ["held-out real rows (never seen)", fmt(report["rows"]["holdout"])])
+    others = [t for t in report.get("treatments") or [] if not t["compared"]]
+    if others:
+        rows.append(
+            [
+                "columns not compared",
+                ", ".join(f"{t['column']} ({t['treatment']})" for t in others),
+            ]
+        )
     weights = report.get("weights")
     if weights:
         rows += [
@@ -368,16 +377,58 @@ def _utility(utility: dict, true_holdout: bool) -> Section:
     )
 
 
+def _treatments(report: dict) -> Section:
+    rows = [
+        [t["column"], t["meaning"], t["treatment"], "yes" if t["compared"] else "no", t["why"]]
+        for t in report.get("treatments") or []
+    ]
+    return Section(
+        "Columns and their treatment",
+        ["column", "meaning", "treatment", "compared", "why"],
+        rows,
+        "Every column of the real table as generate treats it (the same inference as "
+        "inspect, or the metadata): mixed from two rows, copied from a donor, made up "
+        "(keys, personal data, free text: never compared, as their real values never "
+        "reappear), or left out when the tables differ on it.",
+    )
+
+
+def _date_shown(real: dict) -> Any:
+    """Formats epoch seconds (the report's unit for dates) as dates: to the day when the
+    real values span more than :data:`DAY_PRECISION_SPAN` days, else to the minute."""
+    import datetime
+
+    low, high = real.get("min"), real.get("max")
+    span_days = (high - low) / 86400 if low is not None and high is not None else 0
+    pattern = "%Y-%m-%d" if span_days > DAY_PRECISION_SPAN else "%Y-%m-%d %H:%M"
+
+    def shown(seconds: float | None) -> str:
+        if seconds is None:
+            return "-"
+        epoch = datetime.datetime(1970, 1, 1)
+        try:
+            return (epoch + datetime.timedelta(seconds=seconds)).strftime(pattern)
+        except OverflowError:  # past year 9999: the number is all there is
+            return fmt(seconds)
+
+    return shown
+
+
+#: Dates spanning more days than this are shown to the day, others to the minute.
+DAY_PRECISION_SPAN = 10
+
+
 def _numeric(report: dict) -> Section:
     rows = []
     for name, c in report["columns"].items():
         if "ks_statistic" not in c:
             continue
         r, s = c["real"], c["synthetic"]
+        shown = _date_shown(r) if c.get("kind") == "datetime" else fmt
         row = [
             name,
-            fmt(r.get("mean")),
-            fmt(s.get("mean")),
+            shown(r.get("mean")),
+            shown(s.get("mean")),
             fmt(c.get("mean_diff_std")),
             fmt(c.get("variance_ratio")),
         ]
@@ -410,7 +461,7 @@ def _numeric(report: dict) -> Section:
     note = (
         "r = real, s = synthetic. var ratio = Var(s) / Var(r) (rho^g: the theory's prediction). "
         "kurt = excess kurtosis. W1/sd = Wasserstein distance / real sd. "
-        "out of range = synthetic values outside the real [min, max]. Datetimes in epoch seconds."
+        "out of range = synthetic values outside the real [min, max]. Dates: means shown as dates (in JSON: epoch seconds)."
     )
     terminal = (
         "column",
