@@ -143,7 +143,8 @@ def _compare(
     semantics = real_semantics(real, categorical, metadata)
     copied = copied_numbers(semantics, columns)
     if copied:  # one meaning per column: codes generate copies are compared as categories
-        columns, schema = align(real, synthetic, [*categorical, *copied])
+        categorical = [*categorical, *copied]
+        columns, schema = align(real, synthetic, categorical)
     columns, made_up = without_made_up(columns, semantics)
     if made_up:
         schema["made_up"] = made_up
