@@ -26,6 +26,7 @@ from mixsynth.engine.kernel import (
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthWarning
+from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
     bound_keeping_variance,
     made_up_values,
@@ -123,10 +124,14 @@ class GenerationStream:
         self.pairs, self.weights = draw_pairs(
             rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
         )
-        self.mixed = [s for s in self.reference.schema if s.kind.is_mixed]
+        self.plan = rule_plan(self.reference, self.source)
+        kept = self.plan.copied if self.plan else ()
+        self.mixed = [s for s in self.reference.schema if s.kind.is_mixed and s.name not in kept]
         made_up = self.reference.real_values
         self.copied = [
-            s.name for s in self.reference.schema if not s.kind.is_mixed and s.name not in made_up
+            s.name
+            for s in self.reference.schema
+            if (not s.kind.is_mixed or s.name in kept) and s.name not in made_up
         ]
         names = [s.name for s in self.mixed]
         self.rngs = dict(zip(names, rng.spawn(len(names)), strict=True))
@@ -146,6 +151,46 @@ class GenerationStream:
         self._missing: dict = {}
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
         self.moment_match = None  #: how the moments were matched, once iterated
+        self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
+        if self.plan is not None:
+            self._keep_rules(rng, codes)
+
+    def _keep_rules(self, rng: np.random.Generator, codes: np.ndarray) -> None:
+        """Partners near in time along a time index, then each pair's weight inside its
+        exact interval (:mod:`mixsynth.rules.keep`)."""
+        from mixsynth.rules.keep import limit_weights, near_partners
+
+        index = self.plan.time_index
+        if index is not None:
+            spec = next(s for s in self.reference.schema if s.name == index.column)
+            encoding = self.reference.encodings[spec.name]
+            time = np.asarray(self.source.encode(spec.name, spec.kind, encoding))
+            blocks = codes * (int(time.size) + 1)
+            if index.entity:
+                blocks = blocks + self.source.group_keys(list(index.entity))
+            other = near_partners(rng, self.pairs.dominant, time, blocks)
+            self.pairs = Pairs(self.pairs.dominant, other, self.pairs.w, self.pairs.group_codes)
+        if self.plan.inequalities:
+            raw = {
+                name: self._raw(name) for rule in self.plan.inequalities for name in rule.columns
+            }
+            limit = self.plan.weight_limits(raw, self.pairs.dominant, self.pairs.other)
+            self.rule_swaps = limit_weights(rng, self.pairs.w, limit)
+
+    def _raw(self, name: Any) -> np.ndarray:
+        """A column's encoded source values, point mass included (a donor's own); for a
+        copied column stored as numbers, its values as numbers."""
+        if name not in self.reference.encodings:
+            if name not in self._sources:
+                kind = self.source.kind(name)
+                values = self.source.encode(name, kind, self.source.encoding(name, kind))
+                self._sources[name] = (np.asarray(values, dtype=np.float64), None, None)
+            return self._sources[name][0]
+        spec = next(s for s in self.reference.schema if s.name == name)
+        source, _, at_mass = self._column_source(spec)
+        if at_mass is None:
+            return source
+        return np.where(at_mass, self.reference.semantics.columns[str(name)].point_mass, source)
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
@@ -159,9 +204,12 @@ class GenerationStream:
 
     def _slice(self, pool: Executor, rows: slice) -> Any:
         pairs = self.pairs.rows(rows)
-        mixing = {
-            spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
-        }
+        if self.plan is None:
+            mixing = {
+                spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
+            }
+        else:
+            mixing = self._mix_keeping_rules(pool, pairs, rows)
         copying = pool.submit(self.source.take, self.copied, pairs.dominant)
         columns = copying.result()
         columns.update({name: task.result() for name, task in mixing.items()})
@@ -258,9 +306,32 @@ class GenerationStream:
             output_codes,
         )
 
+    def _mix_keeping_rules(self, pool: Executor, pairs: Pairs, rows: slice) -> dict:
+        """The slice's mixed columns as in :meth:`_mix_column`, then the rules kept on
+        the whole rows (equalities recomputed, breaking rows repaired), then decoded."""
+        tasks = {spec.name: pool.submit(self._finished, spec, pairs, rows) for spec in self.mixed}
+        values = {name: task.result() for name, task in tasks.items()}
+        tied = {name for rule in self.plan.checked for name in rule.columns}
+        raw = {name: self._raw(name) for name in tied}
+        for name in tied - set(values):  # copied: the dominant donor's
+            values[name] = raw[name][pairs.dominant]
+        self.plan.recompute(values)
+        self.rule_repairs += self.plan.repair(values, raw, pairs.dominant)
+        return {
+            spec.name: pool.submit(self._decode, spec, values[spec.name]) for spec in self.mixed
+        }
+
     def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
+        """One mixed column over one slice, finished and decoded."""
+        return self._decode(spec, self._finished(spec, pairs, rows))
+
+    def _decode(self, spec: ColumnSpec, values: np.ndarray) -> Any:
+        encoding = self.reference.encodings[spec.name]
+        return self.source.decode(values, spec.name, spec.kind, encoding)
+
+    def _finished(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> np.ndarray:
         """One mixed column over one slice: mixed (or taken from the moment-matched
-        columns), finished and decoded.
+        columns) and finished, as float64.
 
         A point mass is held out like a missing value: rows whose dominant donor sits
         on it get it back, and the other rows mix only among values off it.
@@ -282,6 +353,7 @@ class GenerationStream:
                 self.reference,
                 self.options,
                 bounded=bool(self._matched),
+                calendar=self.plan.calendar.get(str(spec.name)) if self.plan else None,
             )
         if at_mass is not None:
             values[at_mass[pairs.dominant]] = self.reference.semantics.columns[
@@ -289,8 +361,7 @@ class GenerationStream:
             ].point_mass
         self.outside[str(spec.name)][0] += outside
         self.outside[str(spec.name)][1] += observed
-        encoding = self.reference.encodings[spec.name]
-        return self.source.decode(values, spec.name, spec.kind, encoding)
+        return values
 
     def _column_source(
         self, spec: ColumnSpec
@@ -322,6 +393,8 @@ class GenerationStream:
             },
             source_rows=self.source.rows,
             balanced=self.options.pairing is Pairing.BALANCED,
+            rule_swaps=self.rule_swaps,
+            rule_repairs=self.rule_repairs,
         )
 
 
@@ -334,6 +407,7 @@ def _finish_column(
     reference: Reference,
     options: SynthesisOptions,
     bounded: bool = False,
+    calendar: str | None = None,
 ) -> tuple[int, int]:
     """Non-finite fallback, bounds, rounding and representability, in place.
 
@@ -347,7 +421,13 @@ def _finish_column(
         counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
-    if grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
+    if calendar is not None:  # on 1 January or the 1st of a month (a rule)
+        from mixsynth.rules.keep import round_calendar
+
+        unit = seconds_per_unit(spec.dtype)
+        offset = reference.encodings[spec.name].offset
+        values[:] = round_calendar(rng, (values + offset) * unit, calendar) / unit - offset
+    elif grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
         values /= grid
         stochastic_round(rng, values)
         values *= grid
@@ -363,6 +443,23 @@ def _finish_column(
             # float64 rounds a donor at int64's very ends (2**63 - 1) past them.
             np.clip(values, encoding.lower, encoding.upper, out=values)
     return counts
+
+
+def rule_plan(reference: Reference, source: Any) -> Any:
+    """The reference's rules compiled against its encodings (a copied column stored as
+    numbers with its own), or None without rules."""
+    if not reference.rules:
+        return None
+    from mixsynth.rules.keep import RulePlan, Scale
+
+    scales = {}
+    for name in source.names:
+        kind = source.kind(name)
+        if kind.is_mixed:
+            encoding = reference.encodings.get(name) or source.encoding(name, kind)
+            scales[str(name)] = Scale(float(encoding.offset), seconds_per_unit(source.dtype(name)))
+    mixed = {str(spec.name) for spec in reference.schema if spec.kind.is_mixed}
+    return RulePlan.of(list(reference.rules), scales, mixed)
 
 
 def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) -> None:

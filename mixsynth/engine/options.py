@@ -60,6 +60,8 @@ class SynthesisOptions:
     match_moments: bool = False  #: mixed columns' mean and covariance made exact (moments.py)
     keep_associations: bool = False  #: partners share explaining categories (associations.py)
     match_shapes: bool = False  #: mixed columns mapped by rank onto the source's (shapes.py)
+    rules: tuple = ()  #: declared rules (mixsynth.rules), kept with the detected ones
+    detect_rules: bool = True  #: find the rules every real row holds and keep them too
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
@@ -117,6 +119,8 @@ class Generation:
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling
+    rule_swaps: int = 0  #: rows whose weight was swapped to keep an inequality (rules)
+    rule_repairs: int = 0  #: rows that took tied columns from their donor to keep a rule
 
     def expected_variance_factor(self) -> float:
         """The theory's E[s^2 this generation] / s^2 its source (ddof=1), finite n included.

@@ -44,6 +44,8 @@ class Reference:
     time_grids: dict[str, int] = field(default_factory=dict)  #: time columns' steps, in units
     #: Categorical columns partners must share (``keep_associations``), chosen on the input.
     association_columns: tuple = ()
+    #: The rules every generation keeps (mixsynth.rules): declared, and detected on the input.
+    rules: tuple = ()
 
     @classmethod
     def of(cls, table: Any, options: SynthesisOptions | None = None) -> Reference:
@@ -86,7 +88,19 @@ class Reference:
             _say_associations(associations)
         if options.match_moments:
             _say_moments_matched_one_by_one(columns, schema, semantics)
-        return cls(schema, encodings, ranges, semantics, real_values, time_grids, associations)
+        from mixsynth.rules import table_rules
+
+        rules = table_rules(table, schema, semantics, options.rules, options.detect_rules)
+        return cls(
+            schema,
+            encodings,
+            ranges,
+            semantics,
+            real_values,
+            time_grids,
+            associations,
+            tuple(rules),
+        )
 
 
 def _say_associations(associations: tuple) -> None:
@@ -161,8 +175,8 @@ UNIT_NANOSECONDS = {
     "day": 86_400 * 10**9,
     "D": 86_400 * 10**9,
 }
-#: Steps a time column's values may all sit on, coarsest first: day, hour, minute, second, ms.
-TIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
+#: Steps a time column's values may all sit on, coarsest first: week (one weekday), day, hour, minute, second, ms.
+TIME_STEPS_NS = (7 * 86_400 * 10**9, 86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
 
 
 def time_grid(encoded: np.ndarray, dtype: str) -> int:
