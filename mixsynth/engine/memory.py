@@ -152,6 +152,7 @@ class GenerationStream:
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
         self.moment_match = None  #: how the moments were matched, once iterated
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
+        self._free_w: np.ndarray | None = None  #: the weights as drawn, before rules
         if self.plan is not None:
             self._keep_rules(rng, codes)
 
@@ -174,8 +175,12 @@ class GenerationStream:
             raw = {
                 name: self._raw(name) for rule in self.plan.inequalities for name in rule.columns
             }
-            limit = self.plan.weight_limits(raw, self.pairs.dominant, self.pairs.other)
+            dominant, other = self.pairs.dominant, self.pairs.other
+            limit = self.plan.weight_limits(raw, dominant, other)
+            free = self.pairs.w.copy()
             self.rule_swaps = limit_weights(rng, self.pairs.w, limit)
+            if self.rule_swaps:
+                self._free_w = free
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
@@ -344,6 +349,8 @@ class GenerationStream:
                 values = self._matched[spec.name][rows].copy()
             else:
                 values = self._mixed_values(spec, pairs)
+                if self._free_w is not None and str(spec.name) in self.plan.limited:
+                    self._restore_spread(spec, pairs, rows, values)
             outside, observed = _finish_column(
                 rng,
                 values,
@@ -362,6 +369,16 @@ class GenerationStream:
         self.outside[str(spec.name)][0] += outside
         self.outside[str(spec.name)][1] += observed
         return values
+
+    def _restore_spread(
+        self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray
+    ) -> None:
+        """A ruled column given back the mean and variance it has with the weights as
+        drawn (:func:`mixsynth.rules.keep.restore_spread`)."""
+        from mixsynth.rules.keep import restore_spread
+
+        free = Pairs(pairs.dominant, pairs.other, self._free_w[rows], pairs.group_codes)
+        restore_spread(values, self._mixed_values(spec, free))
 
     def _column_source(
         self, spec: ColumnSpec

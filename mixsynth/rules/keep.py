@@ -98,6 +98,11 @@ class RulePlan:
         ]
 
     @property
+    def limited(self) -> set[str]:
+        """The columns of the inequalities that limit weights."""
+        return {name for rule in self.inequalities for name in rule.columns}
+
+    @property
     def equalities(self) -> list[Linear]:
         return [r for r in self.checked if isinstance(r, Linear) and r.op == "=="]
 
@@ -192,19 +197,17 @@ def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
 
 
 def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) -> int:
-    """Weights above their row's ``limit`` swapped with rows that can take them, in place;
-    the multiset of weights is unchanged. A row with ``w <= 1`` fits any limit (``U >= 1``),
-    so each round pairs every row over its limit with a random row at most 1 and swaps
-    where the other row's limit takes the larger weight. Rows left after
-    :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their limit.
+    """Weights above their row's ``limit`` swapped with random rows that can take them,
+    in place: the multiset of weights is unchanged, so is ``E[u]``. A row with ``w <= 1``
+    fits any limit (``U >= 1``), so each round pairs every row over its limit with a
+    random such row and swaps where that row's limit takes the larger weight. Rows left
+    after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their limit.
     Returns how many rows changed weight."""
     over = np.flatnonzero(w > limit)
     swapped = 0
     for _ in range(SWAP_ROUNDS):
-        if over.size == 0:
-            break
         takers = np.flatnonzero(w <= 1)
-        if takers.size == 0:
+        if over.size == 0 or takers.size == 0:
             break
         pick = takers[rng.integers(takers.size, size=over.size)]
         pick, first = np.unique(pick, return_index=True)
@@ -214,10 +217,23 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
         w[rows], w[pick] = w[pick], w[rows].copy()
         swapped += 2 * rows.size
         over = np.flatnonzero(w > limit)
-    if over.size:
-        w[over] = limit[over]
-        swapped += over.size
-    return swapped
+    w[over] = limit[over]
+    return swapped + over.size
+
+
+def restore_spread(values: np.ndarray, free: np.ndarray) -> None:
+    """``values`` (mixed with limited weights) moved and scaled about their mean to the
+    mean and variance of ``free`` (the same rows mixed with the weights as drawn), in
+    place. The rows whose weight a rule limited are those that extrapolate far along a
+    wide pair: without this, the ruled columns lose a few % of their variance per
+    generation at wide ``eps`` (docs/rules.md, measured)."""
+    finite = np.isfinite(values) & np.isfinite(free)
+    if finite.sum() < 2:
+        return
+    body, target = values[finite], free[finite]
+    spread = body.std()
+    if spread > 0:
+        values[finite] = target.mean() + (target.std() / spread) * (body - body.mean())
 
 
 def near_partners(
