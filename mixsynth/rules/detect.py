@@ -34,6 +34,9 @@ SAMPLE_ROWS = 4096
 MAX_COLUMNS = 60
 #: Categorical columns tried as the entity of a panel, and time columns tried as index.
 MAX_KEYS = 12
+#: An order is a rule when rows taken at random would break it at least this often
+#: (``P(a_i > b_j)``, i and j independent); below, it is what the ranges imply.
+MIN_CROSSING = 0.01
 #: A time index: at least this share of consecutive steps equal to the usual one.
 REGULAR_SHARE = 0.9
 
@@ -92,9 +95,9 @@ def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> lis
     for a, b in zip(*np.nonzero(holds), strict=True):
         if holds[b, a]:
             continue  # equal columns: an equality, not an order
+        if _crossing(matrix[:, a], matrix[:, b]) < MIN_CROSSING:
+            continue  # the ranges barely overlap: a coincidence, not a rule
         low, high = data[names[a]], data[names[b]]
-        if np.nanmax(low) <= np.nanmin(high):
-            continue  # implied by the ranges, which bounds keep anyway
         with np.errstate(invalid="ignore"):
             if not np.all((low <= high) | np.isnan(low) | np.isnan(high)):
                 continue
@@ -108,6 +111,14 @@ def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> lis
         text = f"{names[a]} {op} {names[b]}"
         rules.append(Linear(((names[a], 1.0), (names[b], -1.0)), 0.0, op, text, origin="detected"))
     return rules
+
+
+def _crossing(low: np.ndarray, high: np.ndarray) -> float:
+    """``P(low_i > high_j)`` over independent rows i, j of a sample."""
+    low, high = low[~np.isnan(low)], np.sort(high[~np.isnan(high)])
+    if low.size == 0 or high.size == 0:
+        return 0.0
+    return float(np.searchsorted(high, low, side="left").mean() / high.size)
 
 
 def find_equalities(
@@ -125,13 +136,24 @@ def find_equalities(
     matrix = np.column_stack([data[n][sample] for n in names])
     complete = ~np.isnan(matrix).any(axis=1)
     matrix = matrix[complete]
+    if len(matrix) < 2 * len(names) + 10:
+        return rules
+    # One QR of all columns screens every fit: |R[j, j]| is at most the norm of column
+    # j's residual on the columns before it, so a column whose RMS bound exceeds its
+    # tolerance cannot be one of them (the least-squares fits are then few).
+    diagonal = np.abs(
+        np.diag(np.linalg.qr(np.column_stack([np.ones(len(matrix)), matrix]), mode="r"))
+    )
     for j in range(1, len(names)):
-        if len(matrix) < 2 * (j + 1) + 10:
-            break
         target = names[j]
         if targets is not None and target not in targets:
             continue
         places = 0 if data.kind(target) is ColumnKind.INTEGER else decimals.get(target)
+        allowed = 1e-9 * np.abs(matrix[:, j]).max() + (
+            0.5 * 10.0 ** (-places) if places is not None else 0
+        )
+        if diagonal[j + 1] / np.sqrt(len(matrix)) > allowed * (1 + 1e-6) + 1e-9 * diagonal.max():
+            continue
         design = np.column_stack([np.ones(len(matrix)), matrix[:, :j]])
         coefs = np.linalg.lstsq(design, matrix[:, j], rcond=None)[0]
         # Least squares is not the smallest largest error: a rounded rule (tax to the

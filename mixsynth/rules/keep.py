@@ -255,14 +255,15 @@ def near_partners(
     where = position[anchors]
     start, size = starts[where], ends[where] - starts[where]
     offset = rng.integers(1, window + 1, size=anchors.size) * rng.choice((-1, 1), size=anchors.size)
-    local = where - start + offset
+    own = where - start
+    local = own + offset
     local = np.where(local < 0, -local - 1, local)  # reflect at the start
     local = np.where(local >= size, 2 * size - local - 1, local)  # and at the end
+    local = np.where(local == own, own - offset, local)  # reflected onto itself: the other side
     small = size <= 2 * window + 1
     if small.any():  # a short block: any other row of it
         draw = rng.integers(0, np.maximum(size[small] - 1, 1))
-        own = where[small] - start[small]
-        local[small] = np.where((draw >= own) & (size[small] > 1), draw + 1, draw)
+        local[small] = np.where((draw >= own[small]) & (size[small] > 1), draw + 1, draw)
     local = np.clip(local, 0, size - 1)
     return order[start + local]
 

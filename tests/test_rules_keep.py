@@ -1,0 +1,183 @@
+"""Rules kept in every synthetic row over every generation (THEORY.md section 10)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixsynth.choices import Method
+from mixsynth.engine.memory import run_generations
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.rules import RuleData
+from mixsynth.rules.keep import limit_weights, near_partners
+from tests.rules_tables import (
+    cars,
+    lag1_autocorrelation,
+    orders,
+    panel,
+    seasonal_correlation,
+    weather,
+)
+
+OPTIONS = {
+    "default": {},
+    "vanilla": {"method": Method.VANILLA},
+    "wide eps": {"eps": (0.3, 0.3)},
+    "match moments": {"match_moments": True},
+    "match shapes": {"match_shapes": True},
+    "keep associations": {"keep_associations": True},
+    "by": {"by": ("shipping",)},
+}
+
+
+def generations(frame: pd.DataFrame, count: int = 10, seed: int = 0, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opts = SynthesisOptions(**options)
+        reference = Reference.of(frame, opts)
+        yield reference
+        yield from run_generations(frame, opts, count, seed=seed, reference=reference)
+
+
+def broken(reference: Reference, frame: pd.DataFrame) -> dict[str, int]:
+    data = RuleData(frame)
+    return {r.describe(): int((~data.holds(r)).sum()) for r in reference.rules}
+
+
+@pytest.mark.parametrize("name", list(OPTIONS))
+def test_orders_keep_every_rule_in_every_row_for_ten_generations(name):
+    runs = generations(orders(600), **OPTIONS[name])
+    reference = next(runs)
+    assert len(reference.rules) == 8
+    for generation in runs:
+        frame = generation.frame
+        assert set(broken(reference, frame).values()) == {0}, (
+            generation.index,
+            broken(reference, frame),
+        )
+    # The sums to the cent, and the tax within a cent of its rule, as a user checks them.
+    total = frame.subtotal - frame.discount + frame.tax + frame.shipping
+    assert np.abs(frame.total - total).max() < 0.005
+    assert np.abs(frame.tax - 0.08 * (frame.subtotal - frame.discount)).max() <= 0.005 + 1e-9
+
+
+def test_without_rules_the_same_runs_break_them():
+    """The test above can fail: the very same runs without rules break them."""
+    frame = orders(600)
+    reference = next(generations(frame))
+    runs = generations(frame, detect_rules=False, eps=(0.3, 0.3))
+    next(runs)
+    *_, last = runs
+    counts = broken(reference, last.frame)
+    assert counts["tax = 0.08 * subtotal - 0.08 * discount"] > 100
+    assert counts["discount < subtotal"] > 0
+
+
+def test_affine_equalities_hold_for_any_weight():
+    """Section 10: an affine combination keeps every affine equality, for every weight,
+    inside [0, 1] or far outside it."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 1000))
+    rows = np.column_stack([a, b, 3 * a - 2 * b + 5])
+    lam = rng.uniform(-5, 6, 1000)
+    i, j = rng.integers(1000, size=(2, 1000))
+    mixed = lam[:, None] * rows[i] + (1 - lam[:, None]) * rows[j]
+    residual = mixed[:, 2] - (3 * mixed[:, 0] - 2 * mixed[:, 1] + 5)
+    scale = np.abs(mixed).max() * 16 * np.finfo(float).eps
+    assert np.abs(residual).max() <= scale
+
+
+def test_the_exact_weight_interval_is_tight():
+    """g(x~) = g_o + w (g_d - g_o): the rule holds up to w = U and breaks just past it."""
+    frame = pd.DataFrame({"low": [0.0, 5.0], "high": [1.0, 20.0]})
+    data = RuleData(frame)
+    from mixsynth.rules import parse_rule
+    from mixsynth.rules.keep import RulePlan, Scale
+
+    (rule,) = parse_rule("low <= high")
+    plan = RulePlan.of([rule], {"low": Scale(), "high": Scale()}, {"low", "high"})
+    sources = {"low": data["low"], "high": data["high"]}
+    limit = plan.weight_limits(sources, np.array([0, 1]), np.array([1, 0]))
+    # d = row 0 (gap 1), o = row 1 (gap 15): U = 15 / 14; d = row 1: no limit.
+    assert limit[0] == pytest.approx(15 / 14) and limit[1] == np.inf
+    for w, holds in ((limit[0], True), (limit[0] + 1e-9, False)):
+        low = 5.0 + w * (0.0 - 5.0)
+        high = 20.0 + w * (1.0 - 20.0)
+        assert bool(low <= high + 1e-12) == holds
+
+
+def test_limiting_weights_keeps_their_multiset():
+    rng = np.random.default_rng(1)
+    w = 0.5 + np.abs(rng.normal(0, 0.3, 10_000))
+    limit = np.where(rng.random(10_000) < 0.05, 1.0, np.inf)
+    before = np.sort(w)
+    limit_weights(rng, w, limit)
+    assert (w <= limit).all()
+    np.testing.assert_array_equal(np.sort(w), before)
+
+
+def test_near_partners_stay_within_the_window_and_the_block():
+    rng = np.random.default_rng(2)
+    time = np.tile(np.arange(50.0), 4)
+    blocks = np.repeat(np.arange(4), 50)
+    anchors = np.tile(np.arange(200), 50)
+    partners = near_partners(rng, anchors, time, blocks, window=3)
+    assert (blocks[partners] == blocks[anchors]).all()
+    assert (np.abs(time[partners] - time[anchors]) <= 3).all()
+    assert (partners != anchors).all()
+    # Reflection at the ends: each row is a partner about equally often (50 each).
+    counts = np.bincount(partners, minlength=200)
+    assert counts.min() > 25 and counts.max() < 80
+
+
+def test_a_panel_keeps_one_row_per_firm_and_year():
+    runs = generations(panel())
+    next(runs)
+    for generation in runs:
+        assert not generation.frame.duplicated(["firm", "year"]).any()
+
+
+def test_model_years_stay_on_1_january():
+    runs = generations(cars())
+    next(runs)
+    for generation in runs:
+        stamps = generation.frame.model_year
+        assert (stamps.dt.dayofyear == 1).all() and (stamps.dt.hour == 0).all()
+
+
+def test_the_season_survives_ten_generations():
+    """corr(temp_max, -cos(2 pi doy / 365.25)) is about 0.85 in the real series; the issue
+    asks for at least 0.6 after 10 generations (it was about 0 without a time index)."""
+    frame = weather()
+    real = seasonal_correlation(frame)
+    runs = generations(frame)
+    next(runs)
+    for generation in runs:
+        assert not generation.frame.date.duplicated().any()
+    assert seasonal_correlation(generation.frame) >= 0.6
+    assert seasonal_correlation(generation.frame) > real - 0.05
+    assert lag1_autocorrelation(generation.frame) > 0.8
+
+
+@pytest.mark.slow
+def test_the_variance_target_is_met_with_rules():
+    """The median variance ratio after 10 generations with rules is within 0.02 of the
+    same runs without rules (mean over 12 seeds, and the standard error small enough for
+    that to mean something)."""
+
+    def median_ratio(frame, seed, **options):
+        *_, last = generations(frame, seed=seed, eps=(0.3, 0.3), **options)
+        floats = [c for c in frame if frame[c].dtype.kind == "f"]
+        return np.median([last.frame[c].var() / frame[c].var() for c in floats])
+
+    frame = orders(800)
+    difference = np.array(
+        [median_ratio(frame, s) - median_ratio(frame, s, detect_rules=False) for s in range(12)]
+    )
+    error = difference.std(ddof=1) / np.sqrt(difference.size)
+    assert 3 * error < 0.02
+    assert abs(difference.mean()) <= 0.02
