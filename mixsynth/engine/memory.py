@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -231,13 +232,16 @@ class GenerationStream:
             self._missing[name] = self.source.missing_rows(name)
         return self._missing[name]
 
-    def _mixed_values(self, spec: ColumnSpec, pairs: Pairs) -> np.ndarray:
+    def _mixed_values(
+        self, spec: ColumnSpec, pairs: Pairs, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         """The column mixed for ``pairs``, before bounds and rounding; NaN where the
         dominant donor is missing or on the point mass."""
         source, observed_rows, _ = self._column_source(spec)
         values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
         if observed_rows is not None:
-            repair_missing_partners(self.rngs[spec.name], source, values, pairs, observed_rows)
+            rng = rng or self.rngs[spec.name]
+            repair_missing_partners(rng, source, values, pairs, observed_rows)
         return values
 
     def _match_whole_columns(self, pool: Executor) -> None:
@@ -347,10 +351,12 @@ class GenerationStream:
         with np.errstate(over="ignore", invalid="ignore"):
             if spec.name in self._matched:
                 values = self._matched[spec.name][rows].copy()
+            elif self._free_w is not None and str(spec.name) in self.plan.limited:
+                twin = copy.deepcopy(rng)  # the same replacement partners for both mixes
+                values = self._mixed_values(spec, pairs)
+                self._restore_spread(spec, pairs, rows, values, twin)
             else:
                 values = self._mixed_values(spec, pairs)
-                if self._free_w is not None and str(spec.name) in self.plan.limited:
-                    self._restore_spread(spec, pairs, rows, values)
             outside, observed = _finish_column(
                 rng,
                 values,
@@ -371,14 +377,19 @@ class GenerationStream:
         return values
 
     def _restore_spread(
-        self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray
+        self,
+        spec: ColumnSpec,
+        pairs: Pairs,
+        rows: slice,
+        values: np.ndarray,
+        rng: np.random.Generator,
     ) -> None:
         """A ruled column given back the mean and variance it has with the weights as
         drawn (:func:`mixsynth.rules.keep.restore_spread`)."""
         from mixsynth.rules.keep import restore_spread
 
         free = Pairs(pairs.dominant, pairs.other, self._free_w[rows], pairs.group_codes)
-        restore_spread(values, self._mixed_values(spec, free))
+        restore_spread(values, self._mixed_values(spec, free, rng))
 
     def _column_source(
         self, spec: ColumnSpec
