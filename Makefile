@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test lint format bench bench-wide bench-balance bench-scale bench-structure experiment clean
+.PHONY: install demo report-check docs test test-all lint format bench bench-wide bench-balance bench-scale bench-structure experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,11 +50,18 @@ docs/report.png: demo/report.png
 docs: install
 	$(BIN)/python docs/make_cli_reference.py
 
+# The tiers (tests/unit, tests/cli, tests/docs, tests/system; docs/testing.md): `make test`
+# is what CI runs, every tier but the system one and the tests marked slow, with the fast
+# property-test profile; `make test-all` runs everything with every example.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow and not system"
+
+test-all: install
+	MIXSYNTH_TEST_PROFILE=thorough $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check mixsynth tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check mixsynth tests benchmarks
 
 format: install

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,27 @@ from typer.testing import CliRunner
 from mixsynth.cli import app
 from mixsynth.columns.frame import column_kind
 
-SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = REPO / "sample_data"
+
+#: ``make test`` runs the "fast" profile, ``make test-all`` the "thorough" one (property
+#: tests with every example they were written with).
+PROFILE = os.environ.get("MIXSYNTH_TEST_PROFILE", "fast")
+
+
+def examples(thorough: int) -> int:
+    """A property test's example count: all of them in the thorough tier, a fifth (at least
+    20) in the fast one."""
+    return thorough if PROFILE == "thorough" else max(20, thorough // 5)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests under tests/system/ are the system tier (subprocesses, signals, real Dask
+    processes, a browser): marked ``system`` so that ``-m "not system"`` leaves them out."""
+    system = REPO / "tests" / "system"
+    for item in items:
+        if system in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.system)
 
 
 @pytest.fixture

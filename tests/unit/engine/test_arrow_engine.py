@@ -40,7 +40,7 @@ from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.io import arrow_to_frame
 from mixsynth.semantics.inference import SAMPLE_VALUES
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 ROWS = 300
 #: Deviations from the theory are allowed up to this many standard errors (as test_synth).
 Z = 4.5
@@ -299,6 +299,7 @@ def run_generate(folder: Path, *args: str) -> bool:
     ],
     ids=["csv", "parquet", "csv-by-generations"],
 )
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_generate_does_not_import_pandas(tmp_path: Path, fmt: str, extra: tuple[str, ...]) -> None:
     source = large_enough_input(tmp_path, fmt)
     output = tmp_path / f"out.{fmt}"
@@ -309,6 +310,7 @@ def test_generate_does_not_import_pandas(tmp_path: Path, fmt: str, extra: tuple[
     assert written.num_rows == (70 if extra else PROBE_ROWS)
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 @pytest.mark.parametrize("name", ["customers.csv", "wine.parquet"])
 def test_generate_on_the_sample_tables_does_not_import_pandas(tmp_path: Path, name: str) -> None:
     """Every column kind of the semantics (0/1 labels, codes, keys, fakes, point masses,
@@ -317,6 +319,7 @@ def test_generate_on_the_sample_tables_does_not_import_pandas(tmp_path: Path, na
     assert not run_generate(tmp_path, str(source), "-o", str(tmp_path / "out.csv"), "--seed", "1")
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_generate_imports_pandas_for_a_report(tmp_path: Path) -> None:
     source = large_enough_input(tmp_path, "csv")
     args = [str(source), "-o", "out.csv", "--seed", "1", "--report", "report.json"]
@@ -448,6 +451,7 @@ def test_copied_columns_do_not_change_the_mixed_values(
             assert base.column(name).equals(changed.column(name)), name
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_a_table_of_several_slices_is_the_same_through_the_cli_and_the_library(
     tmp_path: Path,
 ) -> None:

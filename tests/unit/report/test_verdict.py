@@ -15,8 +15,7 @@ from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
 from mixsynth.report import to_html, to_markdown
 from mixsynth.report.verdict import RULES, Thresholds, judge, thresholds_from
-
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 PENGUINS = SAMPLE_DATA / "penguins.csv"
 

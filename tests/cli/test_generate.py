@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from mixsynth.engine.weights import sample_variance_factor, solve_epbeta, vanilla_default
-
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 SEEDS = range(10)
 GENERATIONS = 5
@@ -156,6 +155,7 @@ def test_rows_option(run_cli, tmp_path) -> None:
     assert len(pd.read_csv(out)) == 1000
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_pipes_stdin_to_stdout() -> None:
     """Nothing but data on stdout, nothing at all on stderr with a seed and no TTY."""
     data = (SAMPLE_DATA / "penguins.csv").read_bytes()
@@ -174,6 +174,7 @@ def test_pipes_stdin_to_stdout() -> None:
     assert len(synth) == 344
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path, fmt: str) -> None:
     """`mixsynth generate big.csv -o - | head`: when the reader of stdout goes away, the
@@ -278,6 +279,7 @@ def test_bad_input_is_one_line_and_exit_2(run_cli, tmp_path, case: str) -> None:
     assert (SAMPLE_DATA / "penguins.csv").read_bytes() == source_bytes
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_warnings_are_one_line_after_success_and_quiet_drops_them(tmp_path) -> None:
     """A single-row --by group warns once on stderr; --quiet silences it."""
     source = tmp_path / "groups.csv"

@@ -17,8 +17,7 @@ from rich.console import Console
 from mixsynth.engine.weights import sample_variance_factor, uniform
 from mixsynth.metrics import compare_tables
 from mixsynth.report import render_terminal, to_html, to_json, to_markdown
-
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +219,7 @@ def generate_html(tmp_path_factory) -> str:
     return page.read_text()
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
 @pytest.mark.parametrize("width", [420, 1300])
 def test_html_renders_whole_in_a_headless_browser(generate_html, tmp_path, width):

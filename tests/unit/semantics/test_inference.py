@@ -25,7 +25,7 @@ from mixsynth.metrics import compare_tables
 from mixsynth.semantics.inference import decimal_places, infer_semantics, name_words, suggest_by
 from mixsynth.semantics.types import SemanticType
 
-SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DATA = Path(__file__).resolve().parents[3] / "sample_data"
 CUSTOMERS = SAMPLE_DATA / "customers.csv"
 
 
@@ -248,6 +248,7 @@ def test_mixed_values_stay_in_range_on_grid_and_point_mass_follows_the_plan(
     assert positive.min() >= real["monthly_spend"][real["monthly_spend"] > 0].min()
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_the_csv_writes_the_input_decimals(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     mixsynth("generate", str(CUSTOMERS), "-o", str(out), "--seed", "2", check=True)
@@ -255,6 +256,7 @@ def test_the_csv_writes_the_input_decimals(tmp_path: Path) -> None:
     assert max(len(v.split(".")[1]) if "." in v else 0 for v in spend) <= 2
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_one_warning_line_names_the_made_up_columns(tmp_path: Path) -> None:
     done = mixsynth(
         "generate", str(CUSTOMERS), "-o", str(tmp_path / "o.csv"), "--seed", "1", check=True
@@ -359,6 +361,7 @@ def test_leak_figure_is_one_when_emails_are_copied_and_zero_by_default(customers
     assert "age" not in leaks_default  # mixed numbers are not looked at
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_max_unique_value_leak_breaks_the_run(tmp_path: Path) -> None:
     copied = tmp_path / "copied.csv"
     mixsynth(
@@ -383,6 +386,7 @@ def test_max_unique_value_leak_breaks_the_run(tmp_path: Path) -> None:
 # --- inspect and the metadata file ---------------------------------------------------
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_inspect_json_shows_types_reasons_and_writes_metadata(tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
     done = mixsynth("inspect", str(CUSTOMERS), "--json", "--metadata", str(meta), check=True)
@@ -395,6 +399,7 @@ def test_inspect_json_shows_types_reasons_and_writes_metadata(tmp_path: Path) ->
     assert written["tables"]["customers"]["columns"]["email"]["sdtype"] == "email"
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_an_edited_metadata_file_changes_what_generate_does(tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
     mixsynth("inspect", str(CUSTOMERS), "--metadata", str(meta), check=True)
@@ -419,6 +424,7 @@ def test_an_edited_metadata_file_changes_what_generate_does(tmp_path: Path) -> N
     assert rating.nunique() == 5  # mixed, rounded back to whole stars
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_metadata_naming_a_missing_column_is_exit_2(tmp_path: Path) -> None:
     meta = tmp_path / "meta.json"
     meta.write_text(
@@ -461,6 +467,7 @@ def _release_problems(path: Path, real: pd.DataFrame) -> dict[str, float]:
     }
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_before_and_after_on_the_customer_table(tmp_path: Path) -> None:
     """The table of docs/semantics.md: plain mixup has every problem, the defaults none."""
     real = pd.read_csv(CUSTOMERS, dtype={"zip_code": str})

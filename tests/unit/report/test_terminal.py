@@ -15,8 +15,7 @@ import pytest
 from rich.console import Console
 
 from mixsynth.report import fmt, percent, render_terminal, text_table
-
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 PENGUINS = SAMPLE_DATA / "penguins.csv"
 WIDTHS = [60, 80, 200, None]  # None: piped
@@ -144,6 +143,7 @@ def test_text_table_wraps_a_long_last_column_without_losing_words():
     assert " ".join(lines).count("word") == 30
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 @pytest.mark.skipif(shutil.which("script") is None, reason="needs script(1) for a terminal")
 @pytest.mark.parametrize("width", [60, 80, 200])
 def test_inspect_never_truncates_names_on_a_terminal(tmp_path, width):

@@ -39,6 +39,7 @@ def penguins() -> pd.DataFrame:
     return pd.read_csv(PENGUINS)
 
 
+@pytest.mark.system  # a fresh interpreter or a browser: the system tier
 def test_import_is_light_and_version_comes_from_metadata() -> None:
     probe = (
         "import json, sys, mixsynth; "

@@ -9,7 +9,7 @@ from importlib.metadata import version
 
 import pytest
 
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 PENGUINS = SAMPLE_DATA / "penguins.csv"
 COMMANDS = ["generate", "weights", "inspect", "compare", "plot"]

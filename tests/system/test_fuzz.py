@@ -25,8 +25,7 @@ from typer.testing import CliRunner
 from mixsynth.cli import app
 from mixsynth.errors import MixsynthError
 from mixsynth.io import read_table
-
-from .conftest import assert_values_from_source
+from tests.conftest import assert_values_from_source, examples
 
 FUZZ = settings(
     derandomize=True,
@@ -125,7 +124,7 @@ def plainly_valid(plans: list[ColumnPlan], n: int, suffix: str) -> bool:
     return n > 0 and len(plans) > 0 and len(set(names)) == len(names) and not one_column_csv
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=examples(200))
 @given(
     plans=st.lists(column_plans, min_size=1, max_size=6),
     n=row_counts,
@@ -221,13 +220,13 @@ def read_bytes_as(data: bytes, suffix: str) -> None:
         assert path.read_bytes() == data
 
 
-@settings(FUZZ, max_examples=1000)
+@settings(FUZZ, max_examples=examples(1000))
 @given(data=st.one_of(st.binary(max_size=300), csv_like))
 def test_malformed_csv_bytes_give_a_clean_error_or_a_table(data: bytes) -> None:
     read_bytes_as(data, ".csv")
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=examples(100))
 @given(cut=st.integers(0, 10_000), junk=st.binary(max_size=20))
 def test_damaged_parquet_gives_a_clean_error_or_a_table(cut: int, junk: bytes) -> None:
     frame = pd.DataFrame({"x": np.arange(50) * 0.5, "s": ["a", "b"] * 25})

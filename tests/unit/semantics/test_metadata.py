@@ -1,7 +1,7 @@
 """Metadata files: SDV's JSON read as it is, mixsynth's own file round-tripped, bad
 files refused with one line, unknown keys warned about once.
 
-The SDV fixtures in tests/data/sdv/ follow the examples of SDV's "Metadata JSON" and
+The SDV fixtures in tests/unit/semantics/data/sdv/ follow the examples of SDV's "Metadata JSON" and
 "Single Table Metadata JSON" pages and what ``save_to_json`` writes (``pii`` on the
 personal-data sdtypes, ``computer_representation``, ``datetime_format``,
 ``regex_format``, ``order_by``).
@@ -32,6 +32,7 @@ from mixsynth.semantics.types import (
     SemanticType,
     TableMetadata,
 )
+from tests.conftest import examples
 
 SDV = Path(__file__).parent / "data" / "sdv"
 T = SemanticType
@@ -450,7 +451,9 @@ def table_metadata(draw):
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(meta=table_metadata())
 def test_round_trip_of_any_metadata(tmp_path, meta):

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from mixsynth.metrics import compare_tables
-
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 PENGUINS = SAMPLE_DATA / "penguins.csv"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import SAMPLE_DATA
-from .test_arrow_engine import run_generate
+from tests.conftest import SAMPLE_DATA
+from tests.unit.engine.test_arrow_engine import run_generate
 
 PENGUINS = SAMPLE_DATA / "penguins.csv"
 

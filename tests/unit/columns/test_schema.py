@@ -12,8 +12,7 @@ from mixsynth.columns import ColumnKind, infer_schema
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.io import TableFormat, read_table, write_table
-
-from .conftest import assert_values_from_source
+from tests.conftest import assert_values_from_source, examples
 
 UNITS = ["s", "ms", "us", "ns"]
 
@@ -61,7 +60,7 @@ def assert_same_schema(real: pd.DataFrame, synth: pd.DataFrame) -> None:
             assert list(synth[name].cat.categories) == list(real[name].cat.categories)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
 @given(frames())
 def test_synthesis_keeps_the_schema_and_missing_counts(real: pd.DataFrame) -> None:
     synth = synthesize(real, SynthesisOptions(), np.random.default_rng(0)).frame
@@ -71,7 +70,7 @@ def test_synthesis_keeps_the_schema_and_missing_counts(real: pd.DataFrame) -> No
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],

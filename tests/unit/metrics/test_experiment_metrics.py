@@ -11,8 +11,7 @@ import pytest
 
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics import association_shift, correlation_shift, holdout_figures, split_holdout
-
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 
 def rotated(angle: float) -> pd.DataFrame:

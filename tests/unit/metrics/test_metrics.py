@@ -19,8 +19,7 @@ from mixsynth.metrics import (
     ecdf_distances,
     generation_entry,
 )
-
-from .conftest import SAMPLE_DATA
+from tests.conftest import SAMPLE_DATA
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,9 @@ from typer.testing import CliRunner
 
 from mixsynth.cli import app
 from mixsynth.io.outputs import RunLock
+from tests.cli.conftest import assert_no_temporary_files, assert_one_error_line, run, snapshot
 
-from .test_hardening import assert_no_temporary_files, assert_one_error_line, run, snapshot
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PENGUINS = ROOT / "sample_data" / "penguins.csv"
 
 
