@@ -14,7 +14,7 @@ from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import RuleData
 from mixsynth.rules.keep import limit_weights, near_partners
-from tests.rules_tables import (
+from tests.unit.rules.tables import (
     cars,
     lag1_autocorrelation,
     orders,

@@ -11,7 +11,7 @@ import pytest
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import Linear, RuleData
-from tests.rules_tables import cars, orders, panel, weather
+from tests.unit.rules.tables import cars, orders, panel, weather
 
 
 def detected(frame: pd.DataFrame) -> list[str]:
