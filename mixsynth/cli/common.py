@@ -188,6 +188,49 @@ MetadataOption = Annotated[
 ]
 
 
+RulesFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rules",
+        help="Rules every synthetic row must keep, from this file: mixsynth's JSON or TOML, "
+        "or SDV constraints (docs/rules.md). Constraints in the --metadata file count too.",
+    ),
+]
+RuleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rule",
+        help='A rule every synthetic row must keep, e.g. "start <= end", '
+        '"total = subtotal + tax" or "unique: firm, year". Repeatable.',
+    ),
+]
+DetectRulesOption = Annotated[
+    bool,
+    typer.Option(
+        "--detect-rules/--no-detect-rules",
+        help="Find the rules every real row holds (orders, sums, time indexes, date grids) "
+        "and keep them too (docs/rules.md).",
+    ),
+]
+
+
+def read_rules_options(
+    path: str | None, texts: Sequence[str] | None, metadata: str | None
+) -> tuple:
+    """The declared rules: the --metadata file's SDV constraints, --rules, then --rule."""
+    if path is None and not texts and metadata is None:
+        return ()
+    from mixsynth.rules import load_rules, parse_rule
+
+    rules = []
+    for file in (metadata, path):
+        if file is not None:
+            rules += load_rules(file)
+    for text in texts or ():
+        rules += parse_rule(text)
+    return tuple(rules)
+
+
 def parse_balance(text: str) -> tuple[str, str | float]:
     """'label' or 'label=minority' (or 'label=0.5', a ratio) as (column, strategy)."""
     column, _, strategy = text.rpartition("=") if "=" in text else (text, "", "auto")

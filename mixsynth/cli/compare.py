@@ -23,14 +23,18 @@ from mixsynth.cli.app import app, require_stdout, say, stdout_console
 from mixsynth.cli.common import (
     DashboardOption,
     DaskSettings,
+    DetectRulesOption,
     EncodingOption,
     EngineOption,
     InputFormatOption,
     MemoryLimitOption,
     MetadataOption,
+    RuleOption,
+    RulesFileOption,
     SchedulerOption,
     WorkersOption,
     read_metadata_option,
+    read_rules_options,
     refuse_dask_only,
     task_progress,
 )
@@ -125,6 +129,9 @@ def compare(
         ),
     ] = None,
     metadata: MetadataOption = None,
+    rules: RulesFileOption = None,
+    rule: RuleOption = None,
+    detect_rules: DetectRulesOption = True,
     force: Annotated[bool, typer.Option(help="Overwrite existing report files.")] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary on the terminal; exit status only.")
@@ -201,7 +208,8 @@ def compare(
             read_table(real, input_format, encoding).frame,
             read_table(synthetic, input_format, encoding).frame,
         )
-        report = compare_tables(*frames, **options)
+        declared = read_rules_options(rules, rule, metadata)
+        report = compare_tables(*frames, **options, rules=declared, detect_rules=detect_rules)
     report = judge(report, thresholds) | {
         "provenance": provenance({"real": real, "synthetic": synthetic}, report["options"])
     }

@@ -20,6 +20,7 @@ from mixsynth.cli.common import (
     CategoricalOption,
     DashboardOption,
     DaskSettings,
+    DetectRulesOption,
     EncodingOption,
     EngineOption,
     EpsOption,
@@ -29,6 +30,8 @@ from mixsynth.cli.common import (
     MetadataOption,
     MethodOption,
     MixStrengthOption,
+    RuleOption,
+    RulesFileOption,
     SchedulerOption,
     WeightsOption,
     WorkersOption,
@@ -37,6 +40,7 @@ from mixsynth.cli.common import (
     parse_balance,
     quiet_warnings,
     read_metadata_option,
+    read_rules_options,
     refuse_dask_only,
     task_progress,
 )
@@ -99,6 +103,9 @@ def generate(
         ),
     ] = Bounds.REFLECT,
     metadata: MetadataOption = None,
+    rules: RulesFileOption = None,
+    rule: RuleOption = None,
+    detect_rules: DetectRulesOption = True,
     semantics: Annotated[
         bool,
         typer.Option(
@@ -247,6 +254,8 @@ def generate(
         match_moments=match_moments,
         keep_associations=keep_associations,
         match_shapes=match_shapes,
+        rules=read_rules_options(rules, rule, metadata),
+        detect_rules=detect_rules,
     )
     if engine is Engine.DASK:
         refused = {

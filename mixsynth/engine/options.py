@@ -168,6 +168,8 @@ def synthesis_options(
     match_moments: bool = DEFAULTS.match_moments,
     keep_associations: bool = DEFAULTS.keep_associations,
     match_shapes: bool = DEFAULTS.match_shapes,
+    rules: Sequence[Any] = DEFAULTS.rules,
+    detect_rules: bool = DEFAULTS.detect_rules,
 ) -> SynthesisOptions:
     """Checked options; ``method=None`` is generalized unless ``weights`` lie in [0, 1]."""
     distribution = parse_weights(weights) if isinstance(weights, str) else weights
@@ -194,6 +196,8 @@ def synthesis_options(
         match_moments=bool(match_moments),
         keep_associations=bool(keep_associations),
         match_shapes=bool(match_shapes),
+        rules=tuple(rules),
+        detect_rules=bool(detect_rules),
     )
     options.check()
     return options

@@ -221,6 +221,7 @@ class GenerateJob:
                 start=start,
                 categorical=self.options.categorical,
                 seed=self.seed,
+                rules=reference.rules,
             )
         if self.out_dir is not None:
             self._write_record(fmt, start)

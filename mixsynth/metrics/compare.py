@@ -58,16 +58,29 @@ def compare_tables(
     seed: int = 0,
     categorical: Sequence[str] = (),
     metadata: Any = None,
+    rules: Sequence[Any] = (),
+    detect_rules: bool = True,
 ) -> dict:
     """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
 
     ``metadata`` (a :class:`mixsynth.semantics.TableMetadata`) says which columns are
-    not mixed numbers, for the unique-value leak figure; inferred without it.
+    not mixed numbers, for the unique-value leak figure; inferred without it. ``rules``
+    (:mod:`mixsynth.rules`) are reported with the share of rows holding each, with those
+    every real row holds when ``detect_rules`` (docs/rules.md).
     """
     if sample_rows < 2:
         raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise
-        return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata)
+        return _compare(
+            real,
+            synthetic,
+            target,
+            sample_rows,
+            seed,
+            categorical,
+            metadata,
+            (tuple(rules), detect_rules),
+        )
 
 
 def without_made_up(columns: list[Column], semantics: Any) -> tuple[list[Column], list[str]]:
@@ -92,7 +105,9 @@ def _compare(
     seed: int,
     categorical: Sequence[str],
     metadata: Any,
+    rules: tuple[tuple, bool] = ((), True),
 ) -> dict:
+    from mixsynth.metrics.rules import real_rules, rule_shares
     from mixsynth.semantics.inference import suggest_by
 
     columns, schema = align(real, synthetic, categorical)
@@ -106,6 +121,8 @@ def _compare(
             column_hint(target, [c.name for c in columns]),
         )
     check_compare_memory(len(real), len(synthetic), len(columns))
+    declared, detect = rules
+    kept = real_rules(real, categorical, semantics, declared) if detect else list(declared)
     figures = compare_columns(columns)
     column_figures = dict(zip([c.name for c in columns], figures, strict=True))
     pairs = compare_pairs(columns, seed)
@@ -125,6 +142,7 @@ def _compare(
         "scores": quality_scores(column_figures, pairs),
         "columns": column_figures,
         "pairs": pairs,
+        "rules": rule_shares(real, synthetic, kept),
         "privacy": {
             **privacy(columns, dcr_sample),
             "sample_rows_limit": dcr_rows,

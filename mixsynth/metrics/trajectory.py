@@ -31,6 +31,7 @@ class GenerationTrajectory:
         categorical: Sequence[str] = (),
         sample_rows: int = DEFAULT_SAMPLE_ROWS,
         seed: int = 0,
+        rules: Sequence[Any] = (),
     ) -> None:
         self.real = real
         self.start = start
@@ -38,6 +39,9 @@ class GenerationTrajectory:
             "categorical": categorical,
             "sample_rows": sample_rows,
             "seed": seed,
+            # The rules the run kept (found on the input once), not found again each time.
+            "rules": tuple(rules),
+            "detect_rules": False,
         }
         self.entries: list[dict] = []
         self.predicted = 1.0

@@ -73,6 +73,9 @@ def sections(report: dict) -> list[Section]:
     if report.get("utility"):
         result.append(_utility(report["utility"]))
     result.append(_suggestions(report))
+    from mixsynth.report.rule_section import rules_section
+
+    result.append(rules_section(report))
     result += [
         _numeric(report),
         _categorical(report),

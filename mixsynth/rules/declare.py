@@ -71,8 +71,7 @@ def _comparison(left: ast.AST, op: str, right: ast.AST, text: str, origin: str) 
         lcoefs, lconst = _linear(left)
         rcoefs, rconst = _linear(right)
     except _NotLinear:
-        expression = ast.Expression(ast.Compare(left, [_OPS[op]()], [right]))
-        return Formula(text, names, ast.fix_missing_locations(expression), origin=origin)
+        return Formula(text, names, origin=origin)
     if op in (">=", ">"):  # a >= b is b <= a
         lcoefs, lconst, rcoefs, rconst = rcoefs, rconst, lcoefs, lconst
         op = op.replace(">", "<")
@@ -88,9 +87,6 @@ def _comparison(left: ast.AST, op: str, right: ast.AST, text: str, origin: str) 
         alone = [side for side in (left, right) if isinstance(side, ast.Name)]
         target = alone[0].id if alone and alone[0].id in coefs else next(iter(coefs))
     return Linear(tuple(coefs.items()), lconst - rconst, op, text, target, origin=origin)
-
-
-_OPS = {"<=": ast.LtE, "<": ast.Lt, ">=": ast.GtE, ">": ast.Gt, "==": ast.Eq}
 
 
 class _NotLinear(Exception):
@@ -133,10 +129,11 @@ def _linear(node: ast.AST) -> tuple[dict[str, float], float]:
     raise MixsynthError(f"cannot read {ast.unparse(node)!r} in a rule", RULE_HELP)
 
 
-def evaluate(expression: ast.Expression, values: dict[str, np.ndarray]) -> np.ndarray:
-    """Where a :class:`Formula` holds: evaluated on the vectors with numpy (names and
-    arithmetic only, checked by :func:`parse_rule`); equalities to 1e-9 relative."""
-    compare = expression.body
+def evaluate(text: str, values: dict[str, np.ndarray]) -> np.ndarray:
+    """Where a :class:`Formula` (one comparison) holds: evaluated on the vectors with
+    numpy, names and arithmetic only (anything else is refused, never run); equalities
+    to 1e-9 relative."""
+    compare = ast.parse(re.sub(r"(?<![<>=!])=(?!=)", "==", text), mode="eval").body
     left = _value(compare.left, values)
     right = _value(compare.comparators[0], values)
     op = type(compare.ops[0])

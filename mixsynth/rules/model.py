@@ -9,7 +9,7 @@ A missing value holds every rule, as in SDV: a rule speaks of the values present
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -261,14 +261,13 @@ class Formula:
 
     text: str
     columns: tuple[str, ...]
-    expression: Any = field(default=None, compare=False, repr=False)  #: parsed (ast)
     origin: str = "declared"
     kind: str = "formula"
 
     def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
         from mixsynth.rules.declare import evaluate
 
-        return evaluate(self.expression, values)
+        return evaluate(self.text, values)
 
     def describe(self) -> str:
         return self.text
