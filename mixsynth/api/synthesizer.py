@@ -49,6 +49,9 @@ class MixupSynthesizer:
     or SDV's), or a dict such as ``{"columns": {"code": {"sdtype": "categorical"}}}``.
     ``semantics``, ``keep_pii``, ``locale``, ``round_decimals``, ``match_moments``,
     ``keep_associations`` and ``match_shapes`` are generate's options of the same names.
+    ``rules`` are rules every row keeps (text such as ``"start <= end"``, or
+    :mod:`mixsynth.rules` objects), with those found in the data unless
+    ``detect_rules=False`` (docs/rules.md).
 
     Example::
 
@@ -76,6 +79,8 @@ class MixupSynthesizer:
         match_moments: bool = DEFAULTS.match_moments,
         keep_associations: bool = DEFAULTS.keep_associations,
         match_shapes: bool = DEFAULTS.match_shapes,
+        rules: Sequence[Any] = DEFAULTS.rules,
+        detect_rules: bool = DEFAULTS.detect_rules,
         seed: int | None = None,
     ) -> None:
         self.options = synthesis_options(
@@ -96,6 +101,8 @@ class MixupSynthesizer:
             match_moments=match_moments,
             keep_associations=keep_associations,
             match_shapes=match_shapes,
+            rules=_as_rules(rules),
+            detect_rules=detect_rules,
         )
         self.seed = seed
         self._rng = np.random.default_rng(seed)
@@ -265,6 +272,16 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
         raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
     return int(num_rows)
+
+
+def _as_rules(rules: Sequence[Any]) -> tuple:
+    """Rules from text (parsed) or rule objects, as they are."""
+    from mixsynth.rules import parse_rule
+
+    parsed: list[Any] = []
+    for rule in [rules] if isinstance(rules, str) else rules:
+        parsed += parse_rule(rule) if isinstance(rule, str) else [rule]
+    return tuple(parsed)
 
 
 def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None):

@@ -14,16 +14,35 @@ from mixsynth.choices import (
 from mixsynth.cli.app import app, require_stdout
 from mixsynth.cli.common import (
     CategoricalOption,
+    DetectRulesOption,
     EncodingOption,
     InputFormatOption,
+    RuleOption,
+    RulesFileOption,
     distinct_count,
     print_notes,
     print_table,
+    read_rules_options,
 )
 from mixsynth.errors import one_line
 
 if TYPE_CHECKING:
     pass
+
+
+def rule_evidence(table: object, rules: tuple) -> list[dict]:
+    """Each rule with the rows that hold it, the evidence it is one."""
+    from mixsynth.rules import RuleData
+
+    data = RuleData(table)
+    found = []
+    for rule in rules:
+        holding = int(data.holds(rule).sum())
+        evidence = f"holds in {holding} of {data.rows} rows"
+        found.append(
+            {**rule.to_dict(), "origin": rule.origin, "rows_holding": holding, "evidence": evidence}
+        )
+    return found
 
 
 #: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
@@ -46,6 +65,9 @@ def inspect(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing --metadata file.")] = False,
+    rules: RulesFileOption = None,
+    rule: RuleOption = None,
+    detect_rules: DetectRulesOption = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show what each column means to mixsynth, why, and what generate does with it.
@@ -61,7 +83,12 @@ def inspect(
     if metadata is not None:
         check_output(metadata, force, (input,))
     arrow = read_arrow(input, input_format, encoding).table
-    reference = Reference.of(arrow, SynthesisOptions(categorical=tuple(categorical or ())))
+    options = SynthesisOptions(
+        categorical=tuple(categorical or ()),
+        rules=read_rules_options(rules, rule, None),
+        detect_rules=detect_rules,
+    )
+    reference = Reference.of(arrow, options)
     frame = arrow_to_frame(arrow)
     rows = [
         {
@@ -84,8 +111,14 @@ def inspect(
 
         stem = "stdin" if input == STDIO else Path(input).stem
         save_metadata(reference.semantics, metadata, stem)
+    found = rule_evidence(arrow, reference.rules)
     if as_json:
-        document = {"rows": len(frame), "columns": rows, "suggestions": suggestions}
+        document = {
+            "rows": len(frame),
+            "columns": rows,
+            "rules": found,
+            "suggestions": suggestions,
+        }
         typer.echo(json.dumps(document, indent=2))
         return
     shown = ("name", "type", "synthesis", "storage", "missing", "distinct")
@@ -105,6 +138,12 @@ def inspect(
         ],
     )
     notes = ["Why:"] + [one_line(f"  {row['name']}: {row['reason']}") for row in rows]
+    if found:
+        notes += ["Rules (kept in every synthetic row; --no-detect-rules: only declared ones):"]
+        notes += [
+            one_line(f"  {entry['rule']} ({entry['origin']}; {entry['evidence']})")
+            for entry in found
+        ]
     notes += [
         f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
         f"variance of {hint['explains']}; {hint['groups']} groups of at least "

@@ -279,7 +279,8 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     must agree between partitions (the same type and point mass; decimals: the most
     places any partition has), or the run is refused: a column must mean one thing.
     The real values that made-up columns (keys, personal data, free text) must avoid
-    are every partition's (:func:`merge_real_values`).
+    are every partition's (:func:`merge_real_values`). The rules are those found (or
+    declared and held) in every partition (docs/rules.md).
     """
     present = [p.reference for p in parts if p.reference is not None]
     if not present:
@@ -332,7 +333,9 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
         for name in first.real_values
     }
     say_what_is_made_up(semantics, keep_pii)
-    return Reference(schema, encodings, ranges, semantics, real_values)
+    # A rule of the whole table is one every partition holds (found in each).
+    rules = tuple(rule for rule in first.rules if all(rule in r.rules for r in present[1:]))
+    return Reference(schema, encodings, ranges, semantics, real_values, rules=rules)
 
 
 def merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:
