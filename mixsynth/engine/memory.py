@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.choices import THREADS, Pairing
+from mixsynth.choices import THREADS, Bounds, Pairing
 from mixsynth.columns import (
     ColumnSpec,
     columns_of,
@@ -154,6 +154,7 @@ class GenerationStream:
         self.moment_match = None  #: how the moments were matched, once iterated
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
         self._free_w: np.ndarray | None = None  #: the weights as drawn, before rules
+        self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
         if self.plan is not None:
             self._keep_rules(rng, codes)
 
@@ -173,11 +174,13 @@ class GenerationStream:
             other = near_partners(rng, self.pairs.dominant, time, blocks)
             self.pairs = Pairs(self.pairs.dominant, other, self.pairs.w, self.pairs.group_codes)
         if self.plan.inequalities:
-            raw = {
-                name: self._raw(name) for rule in self.plan.inequalities for name in rule.columns
-            }
+            self._uniforms = rng.random(self.rows)
+            raw = {name: self._raw(name) for name in self.plan.limited}
+            ranges = {name: self.reference.ranges[name] for name in raw}
+            if self.options.bounds is Bounds.NONE:
+                ranges = {}
             dominant, other = self.pairs.dominant, self.pairs.other
-            limit = self.plan.weight_limits(raw, dominant, other)
+            limit = self.plan.weight_limits(raw, dominant, other, ranges)
             free = self.pairs.w.copy()
             self.rule_swaps = limit_weights(rng, self.pairs.w, limit)
             if self.rule_swaps:
@@ -261,6 +264,11 @@ class GenerationStream:
 
         tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
         self._matched = {name: task.result() for name, task in tasks.items()}
+        # Mixed with weights inside each pair's interval, these keep every order: the
+        # rows that matching bends past an order get them back (RulePlan.unbreak).
+        unmatched = {}
+        if self.plan is not None and self.plan.inequalities:
+            unmatched = {n: v.copy() for n, v in self._matched.items() if n in self.plan.limited}
         sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
         targets = self._shape_targets(sources, pool) if self.options.match_shapes else {}
         for round_ in range(MATCH_ROUNDS if self.options.match_moments else 1):
@@ -278,6 +286,10 @@ class GenerationStream:
                 )
                 if round_ == 0:
                     self.outside[str(spec.name)] = list(counts)
+            if unmatched:  # each round, so that the next one matches what it left
+                repaired = self.plan.unbreak(self._matched, unmatched)
+        if unmatched:
+            self.rule_repairs += repaired
 
     def _shape_targets(self, sources: dict[Any, np.ndarray], pool: Executor) -> dict[Any, Any]:
         """Each source column sorted by pairing group and value, once for every round."""
@@ -318,7 +330,21 @@ class GenerationStream:
     def _mix_keeping_rules(self, pool: Executor, pairs: Pairs, rows: slice) -> dict:
         """The slice's mixed columns as in :meth:`_mix_column`, then the rules kept on
         the whole rows (equalities recomputed, breaking rows repaired), then decoded."""
-        tasks = {spec.name: pool.submit(self._finished, spec, pairs, rows) for spec in self.mixed}
+        mixed: dict[Any, np.ndarray] = {}
+        if self._free_w is not None:
+            limited = [
+                spec
+                for spec in self.mixed
+                if str(spec.name) in self.plan.limited and spec.name not in self._matched
+            ]
+            both = {spec.name: pool.submit(self._both_mixes, spec, pairs, rows) for spec in limited}
+            mixed = {name: task.result()[0] for name, task in both.items()}
+            free = {name: task.result()[1] for name, task in both.items()}
+            self.plan.restore_spread(mixed, free)
+        tasks = {
+            spec.name: pool.submit(self._finished, spec, pairs, rows, mixed.get(spec.name))
+            for spec in self.mixed
+        }
         values = {name: task.result() for name, task in tasks.items()}
         tied = {name for rule in self.plan.checked for name in rule.columns}
         raw = {name: self._raw(name) for name in tied}
@@ -338,9 +364,21 @@ class GenerationStream:
         encoding = self.reference.encodings[spec.name]
         return self.source.decode(values, spec.name, spec.kind, encoding)
 
-    def _finished(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> np.ndarray:
+    def _both_mixes(
+        self, spec: ColumnSpec, pairs: Pairs, rows: slice
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A ruled column mixed with the limited weights and with the weights as drawn,
+        with the same replacement partners (a twin of its random stream)."""
+        twin = copy.deepcopy(self.rngs[spec.name])
+        free = Pairs(pairs.dominant, pairs.other, self._free_w[rows], pairs.group_codes)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._mixed_values(spec, pairs), self._mixed_values(spec, free, twin)
+
+    def _finished(
+        self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None
+    ) -> np.ndarray:
         """One mixed column over one slice: mixed (or taken from the moment-matched
-        columns) and finished, as float64.
+        columns, or given as ``values``) and finished, as float64.
 
         A point mass is held out like a missing value: rows whose dominant donor sits
         on it get it back, and the other rows mix only among values off it.
@@ -351,11 +389,7 @@ class GenerationStream:
         with np.errstate(over="ignore", invalid="ignore"):
             if spec.name in self._matched:
                 values = self._matched[spec.name][rows].copy()
-            elif self._free_w is not None and str(spec.name) in self.plan.limited:
-                twin = copy.deepcopy(rng)  # the same replacement partners for both mixes
-                values = self._mixed_values(spec, pairs)
-                self._restore_spread(spec, pairs, rows, values, twin)
-            else:
+            elif values is None:
                 values = self._mixed_values(spec, pairs)
             outside, observed = _finish_column(
                 rng,
@@ -367,6 +401,8 @@ class GenerationStream:
                 self.options,
                 bounded=bool(self._matched),
                 calendar=self.plan.calendar.get(str(spec.name)) if self.plan else None,
+                uniforms=self._shared_uniforms(spec, rows),
+                ordered=self._uniforms is not None and str(spec.name) in self.plan.limited,
             )
         if at_mass is not None:
             values[at_mass[pairs.dominant]] = self.reference.semantics.columns[
@@ -376,20 +412,12 @@ class GenerationStream:
         self.outside[str(spec.name)][1] += observed
         return values
 
-    def _restore_spread(
-        self,
-        spec: ColumnSpec,
-        pairs: Pairs,
-        rows: slice,
-        values: np.ndarray,
-        rng: np.random.Generator,
-    ) -> None:
-        """A ruled column given back the mean and variance it has with the weights as
-        drawn (:func:`mixsynth.rules.keep.restore_spread`)."""
-        from mixsynth.rules.keep import restore_spread
-
-        free = Pairs(pairs.dominant, pairs.other, self._free_w[rows], pairs.group_codes)
-        restore_spread(values, self._mixed_values(spec, free, rng))
+    def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
+        """The uniforms a column tied by an order rounds with: one per row, the same for
+        every such column, so rounding keeps each row's order (stochastic_round)."""
+        if self._uniforms is None or str(spec.name) not in self.plan.limited:
+            return None
+        return self._uniforms[rows]
 
     def _column_source(
         self, spec: ColumnSpec
@@ -436,6 +464,8 @@ def _finish_column(
     options: SynthesisOptions,
     bounded: bool = False,
     calendar: str | None = None,
+    uniforms: np.ndarray | None = None,
+    ordered: bool = False,
 ) -> tuple[int, int]:
     """Non-finite fallback, bounds, rounding and representability, in place.
 
@@ -446,7 +476,15 @@ def _finish_column(
     counts = (0, 0)
     if not bounded:
         _replace_non_finite(values, source, pairs)
-        counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
+        low, high = reference.ranges[spec.name]
+        if ordered and options.bounds is not Bounds.NONE:
+            # Tied by an order: the weights kept the range, so clip the few values the
+            # restored spread pushed out (clipping keeps orders; folding would not).
+            outside = int(((values < low) | (values > high)).sum())
+            np.clip(values, low, high, out=values)
+            counts = (outside, int(np.isfinite(values).sum()))
+        else:
+            counts = bound_keeping_variance(values, low, high, options.bounds)
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
     if calendar is not None:  # on 1 January or the 1st of a month (a rule)
@@ -457,12 +495,12 @@ def _finish_column(
         values[:] = round_calendar(rng, (values + offset) * unit, calendar) / unit - offset
     elif grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
         values /= grid
-        stochastic_round(rng, values)
+        stochastic_round(rng, values, uniforms)
         values *= grid
     elif spec.kind.is_integral:
-        stochastic_round(rng, values)
+        stochastic_round(rng, values, uniforms)
     elif decimals is not None and options.round_decimals:
-        round_to_decimals(rng, values, decimals)
+        round_to_decimals(rng, values, decimals, uniforms)
     encoding = reference.encodings[spec.name]
     unrepresentable = (values < encoding.lower) | (values > encoding.upper)
     if unrepresentable.any():

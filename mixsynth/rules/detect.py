@@ -20,6 +20,7 @@ sample as one numpy comparison per column).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -66,16 +67,16 @@ def detect_rules(
     rules: list[Rule] = list(equalities)
     rules += find_orders(data, [n for n in numeric if n not in targets], sample)
     rules += find_orders(data, times, sample)
-    rules += find_time_indexes(
-        data, times + [n for n in numeric if data.kind(n) is ColumnKind.INTEGER], categorical
-    )
-    rules += find_grids(data, times)
+    integers = [n for n in numeric if data.kind(n) is ColumnKind.INTEGER]
+    rules += find_time_indexes(data, times + integers, categorical, sample)
+    rules += find_grids(data, times, sample)
     return rules
 
 
 def _varies(values: np.ndarray) -> bool:
-    finite = values[np.isfinite(values)]
-    return finite.size > 1 and finite.min() < finite.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all missing
+        return bool(np.nanmin(values) < np.nanmax(values))
 
 
 def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> list[Rule]:
@@ -107,9 +108,13 @@ def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> lis
     for (a, b), strict in found.items():
         if any((a, c) in found and (c, b) in found for c in range(len(names))):
             continue  # a link of a chain already says it
-        op = "<" if strict else "<="
-        text = f"{names[a]} {op} {names[b]}"
-        rules.append(Linear(((names[a], 1.0), (names[b], -1.0)), 0.0, op, text, origin="detected"))
+        low, high = names[a], names[b]
+        text = f"{low} {'<' if strict else '<='} {high}"
+        # Strict, it is kept as "low + gap <= high", gap the smallest real one: mixing
+        # keeps that, and rounding both on one grid (a gap is whole steps) keeps it too,
+        # where "low < high" could round to equal.
+        gap = float(np.nanmin(data[high] - data[low])) if strict else 0.0
+        rules.append(Linear(((low, 1.0), (high, -1.0)), gap, "<=", text, origin="detected"))
     return rules
 
 
@@ -209,19 +214,22 @@ def _fits(design: np.ndarray, coefs: np.ndarray, target: np.ndarray, places: int
 
 
 def find_time_indexes(
-    data: RuleData, times: Sequence[str], categorical: Sequence[str]
+    data: RuleData, times: Sequence[str], categorical: Sequence[str], sample: np.ndarray
 ) -> list[Rule]:
     """Time columns (or integer years) unique alone or within a categorical column's groups:
-    a time index when the steps are regular, else a pair unique together."""
+    a time index when the steps are regular, else a pair unique together. A repeat in
+    the sample rules a candidate out before any check on every row."""
     rules: list[Rule] = []
     entities = [c for c in categorical if 1 < np.nanmax(data[c], initial=0) + 1 <= data.rows / 3][
         :MAX_KEYS
     ]
     for name in list(times)[:MAX_KEYS]:
         values = data[name]
-        if np.isnan(values).any():
+        if np.isnan(values[sample]).any() or np.isnan(values).any():
             continue
-        alone = data.kind(name) is ColumnKind.DATETIME and _unique(values)
+        alone = (
+            data.kind(name) is ColumnKind.DATETIME and _unique(values[sample]) and _unique(values)
+        )
         if alone:
             step = _regular_step(values[np.argsort(values)][None, :])
             if step is not None:
@@ -279,8 +287,9 @@ def _step_text(step: float, name: str, data: RuleData) -> str:
     return f"{step:g} s"
 
 
-def find_grids(data: RuleData, times: Sequence[str]) -> list[Rule]:
-    """The coarsest calendar grid each time column sits on, when coarser than its storage."""
+def find_grids(data: RuleData, times: Sequence[str], sample: np.ndarray) -> list[Rule]:
+    """The coarsest calendar grid each time column sits on, when coarser than its storage
+    (tried on the sample, confirmed on every row)."""
     rules: list[Rule] = []
     for name in times:
         seconds, unit = data[name], seconds_per_unit(data.specs[name].dtype)
@@ -296,7 +305,9 @@ def find_grids(data: RuleData, times: Sequence[str]) -> list[Rule]:
             if size <= unit:
                 break
             rule = Grid(name, grid, origin="detected")
-            if on_grid(seconds, grid, rule.anchor(seconds)).all():
-                rules.append(rule)
+            anchor = rule.anchor(seconds)
+            if on_grid(seconds[sample], grid, anchor).all():
+                if on_grid(seconds, grid, anchor).all():
+                    rules.append(rule)
                 break
     return rules

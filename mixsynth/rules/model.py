@@ -71,8 +71,8 @@ class Linear:
                 ok = np.abs(form) <= self.tolerance(values)
             elif self.op == "<":
                 ok = form < 0
-            else:
-                ok = form <= 0
+            else:  # a constant brings float64's error on the terms
+                ok = form <= (self.tolerance(values) if self.const else 0)
         return ok | np.isnan(form)
 
     def describe(self) -> str:
