@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test test-all lint format bench bench-wide bench-balance bench-scale bench-structure experiment clean
+.PHONY: install demo report-check docs test test-all lint format bench bench-wide bench-balance bench-scale bench-structure bench-rules experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,11 @@ experiment: install
 # What --match-moments, --match-shapes and --keep-associations cost on 1M rows.
 bench-structure: install
 	$(BIN)/python benchmarks/bench_structure.py
+
+# What keeping rules costs (1M rows, with against without, one process), the time
+# index's window, the variance with and without rules (docs/rules.md); niced.
+bench-rules: install
+	nice -n 10 $(BIN)/python benchmarks/bench_rules.py
 
 clean:
 	rm -rf demo .pytest_cache

@@ -28,6 +28,7 @@ from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthWarning
 from mixsynth.rules.data import seconds_per_unit
+from mixsynth.rules.keep import restore_spread
 from mixsynth.semantics.treatments import (
     bound_keeping_variance,
     made_up_values,
@@ -176,11 +177,7 @@ class GenerationStream:
         if self.plan.inequalities:
             self._uniforms = rng.random(self.rows)
             raw = {name: self._raw(name) for name in self.plan.limited}
-            ranges = {name: self.reference.ranges[name] for name in raw}
-            if self.options.bounds is Bounds.NONE:
-                ranges = {}
-            dominant, other = self.pairs.dominant, self.pairs.other
-            limit = self.plan.weight_limits(raw, dominant, other, ranges)
+            limit = self.plan.weight_limits(raw, self.pairs.dominant, self.pairs.other)
             free = self.pairs.w.copy()
             self.rule_swaps = limit_weights(rng, self.pairs.w, limit)
             if self.rule_swaps:
@@ -330,17 +327,12 @@ class GenerationStream:
     def _mix_keeping_rules(self, pool: Executor, pairs: Pairs, rows: slice) -> dict:
         """The slice's mixed columns as in :meth:`_mix_column`, then the rules kept on
         the whole rows (equalities recomputed, breaking rows repaired), then decoded."""
-        mixed: dict[Any, np.ndarray] = {}
-        if self._free_w is not None:
-            limited = [
-                spec
-                for spec in self.mixed
-                if str(spec.name) in self.plan.limited and spec.name not in self._matched
-            ]
-            both = {spec.name: pool.submit(self._both_mixes, spec, pairs, rows) for spec in limited}
-            mixed = {name: task.result()[0] for name, task in both.items()}
-            free = {name: task.result()[1] for name, task in both.items()}
-            self.plan.restore_spread(mixed, free)
+        ordered = [
+            spec
+            for spec in self.mixed
+            if str(spec.name) in self.plan.limited and spec.name not in self._matched
+        ]
+        mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
         tasks = {
             spec.name: pool.submit(self._finished, spec, pairs, rows, mixed.get(spec.name))
             for spec in self.mixed
@@ -364,15 +356,50 @@ class GenerationStream:
         encoding = self.reference.encodings[spec.name]
         return self.source.decode(values, spec.name, spec.kind, encoding)
 
+    def _ordered_columns(
+        self, pool: Executor, ordered: list[ColumnSpec], pairs: Pairs, rows: slice
+    ) -> dict[Any, np.ndarray]:
+        """The columns tied by orders over one slice, mixed with the limited weights, given
+        back the spread they have with the weights as drawn, kept in range; then the
+        rows that those two per-column steps bent past an order (the rows on an edge)
+        take the limited mix of their group again, clipped into range (clipping keeps
+        orders, folding reverses them). Rounded later, with shared uniforms."""
+        tasks = {spec.name: pool.submit(self._both_mixes, spec, pairs, rows) for spec in ordered}
+        limited = {name: task.result()[0] for name, task in tasks.items()}
+        free = {name: task.result()[1] for name, task in tasks.items()}
+        values = {name: column.copy() for name, column in limited.items()}
+        with np.errstate(over="ignore", invalid="ignore"):
+            for spec in ordered:
+                restore_spread(values[spec.name], free[spec.name])
+                counts = bound_keeping_variance(
+                    values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
+                )
+                self.outside[str(spec.name)][0] += counts[0]
+                self.outside[str(spec.name)][1] += counts[1]
+            self.rule_repairs += self.plan.unbreak(values, limited)
+            if self.options.bounds is not Bounds.NONE:
+                for spec in ordered:
+                    np.clip(
+                        values[spec.name], *self.reference.ranges[spec.name], out=values[spec.name]
+                    )
+        return values
+
     def _both_mixes(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice
     ) -> tuple[np.ndarray, np.ndarray]:
-        """A ruled column mixed with the limited weights and with the weights as drawn,
-        with the same replacement partners (a twin of its random stream)."""
+        """A ruled column mixed with the limited weights and with the weights as drawn
+        (the same replacement partners: a twin of its random stream), overflows replaced."""
         twin = copy.deepcopy(self.rngs[spec.name])
-        free = Pairs(pairs.dominant, pairs.other, self._free_w[rows], pairs.group_codes)
+        source = self._column_source(spec)[0]
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._mixed_values(spec, pairs), self._mixed_values(spec, free, twin)
+            values = self._mixed_values(spec, pairs)
+            _replace_non_finite(values, source, pairs)
+            if self._free_w is None:
+                return values, values
+            free = Pairs(pairs.dominant, pairs.other, self._free_w[rows], pairs.group_codes)
+            drawn = self._mixed_values(spec, free, twin)
+            _replace_non_finite(drawn, source, free)
+        return values, drawn
 
     def _finished(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None
@@ -387,6 +414,7 @@ class GenerationStream:
         rng = self.rngs[spec.name]
         # Overflow and inf - inf are expected here: _finish_column replaces them.
         with np.errstate(over="ignore", invalid="ignore"):
+            bounded = bool(self._matched) or values is not None
             if spec.name in self._matched:
                 values = self._matched[spec.name][rows].copy()
             elif values is None:
@@ -399,10 +427,9 @@ class GenerationStream:
                 spec,
                 self.reference,
                 self.options,
-                bounded=bool(self._matched),
+                bounded=bounded,
                 calendar=self.plan.calendar.get(str(spec.name)) if self.plan else None,
                 uniforms=self._shared_uniforms(spec, rows),
-                ordered=self._uniforms is not None and str(spec.name) in self.plan.limited,
             )
         if at_mass is not None:
             values[at_mass[pairs.dominant]] = self.reference.semantics.columns[
@@ -465,7 +492,6 @@ def _finish_column(
     bounded: bool = False,
     calendar: str | None = None,
     uniforms: np.ndarray | None = None,
-    ordered: bool = False,
 ) -> tuple[int, int]:
     """Non-finite fallback, bounds, rounding and representability, in place.
 
@@ -476,15 +502,7 @@ def _finish_column(
     counts = (0, 0)
     if not bounded:
         _replace_non_finite(values, source, pairs)
-        low, high = reference.ranges[spec.name]
-        if ordered and options.bounds is not Bounds.NONE:
-            # Tied by an order: the weights kept the range, so clip the few values the
-            # restored spread pushed out (clipping keeps orders; folding would not).
-            outside = int(((values < low) | (values > high)).sum())
-            np.clip(values, low, high, out=values)
-            counts = (outside, int(np.isfinite(values).sum()))
-        else:
-            counts = bound_keeping_variance(values, low, high, options.bounds)
+        counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
     if calendar is not None:  # on 1 January or the 1st of a month (a rule)

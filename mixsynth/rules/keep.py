@@ -116,67 +116,18 @@ class RulePlan:
         return native / scale.factor - scale.offset
 
     def weight_limits(
-        self,
-        sources: dict[str, np.ndarray],
-        dominant: np.ndarray,
-        other: np.ndarray,
-        ranges: dict[str, tuple[float, float]] | None = None,
+        self, sources: dict[str, np.ndarray], dominant: np.ndarray, other: np.ndarray
     ) -> np.ndarray:
-        """Each row's largest weight that keeps every inequality: ``U`` above (inf: none).
-
-        ``ranges`` (encoded units) are kept the same way: a ruled column's range is a rule
-        its donors hold, and folding a value back into the range (``bounds``) would
-        reverse the order of two columns past the same end."""
+        """Each row's largest weight that keeps every inequality: ``U`` above (inf: none)."""
         limit = np.full(len(dominant), np.inf)
-        forms = [
-            rule.form({n: self.native(n, sources[n]) for n in rule.columns})
-            for rule in self.inequalities
-        ]
-        for name, (low, high) in (ranges or {}).items():
-            if np.isfinite(low) and np.isfinite(high):
-                forms += [sources[name] - high, low - sources[name]]
-        for form in forms:
+        for rule in self.inequalities:
+            form = rule.form({n: self.native(n, sources[n]) for n in rule.columns})
             g_d, g_o = form[dominant], form[other]
             with np.errstate(invalid="ignore", divide="ignore"):
                 rising = g_d > g_o
                 bound = np.where(rising, g_o / (g_o - g_d), np.inf)
             np.fmin(limit, bound, out=limit)
         return limit
-
-    def restore_spread(self, values: dict[str, np.ndarray], free: dict[str, np.ndarray]) -> None:
-        """The ruled columns (mixed with limited weights) given back the spread they have
-        with the weights as drawn (``free``), in place, before bounds and rounding.
-
-        The rows whose weight a rule limited extrapolate far along wide pairs, so without
-        this the ruled columns lose a few % of their variance per generation at wide eps
-        (measured: benchmarks/bench_rules.py). Each group of columns tied by orders gets
-        one map ``x0 + c (x - x0) + shift`` in native units: ``c`` from the mean of its
-        columns' variance ratios (free / limited), ``shift`` the mean of their mean
-        shifts. One map for the group keeps every order ``a <= b`` of every row (``a - b``
-        is only scaled by ``c > 0``); a map per column would break the rows on the edge."""
-        for group in _unique_groups(_components([r.columns for r in self.inequalities])):
-            names = [n for n in group if n in values]
-            if not names:
-                continue
-            native = {n: self.native(n, values[n]) for n in names}
-            ratios, shifts, centres = [], [], []
-            for name in names:
-                target = self.native(name, free[name])
-                both = np.isfinite(native[name]) & np.isfinite(target)
-                if both.sum() < 2:
-                    continue
-                body, aim = native[name][both], target[both]
-                if body.var() > 0:
-                    ratios.append(aim.var() / body.var())
-                shifts.append(aim.mean() - body.mean())
-                centres.append(body.mean())
-            if not centres:
-                continue
-            scale = float(np.sqrt(np.mean(ratios))) if ratios else 1.0
-            centre, shift = float(np.mean(centres)), float(np.mean(shifts))
-            for name in names:
-                moved = centre + scale * (native[name] - centre) + shift
-                values[name][:] = self.encoded(name, moved)
 
     def equalities_first(self) -> list[Linear]:
         """Equalities in an order where each target is computed before it is used."""
@@ -211,9 +162,10 @@ class RulePlan:
             values[rule.target][present] = self.encoded(rule.target, native)[present]
 
     def unbreak(self, values: dict[str, np.ndarray], fallback: dict[str, np.ndarray]) -> int:
-        """Rows of ``values`` (whole columns, before rounding) that break an inequality
-        take its group's columns from ``fallback`` (the mix before moment or shape
-        matching, which keeps them all); how many rows."""
+        """Rows of ``values`` (before rounding) that break an inequality take its group's
+        columns from ``fallback`` (the mix with limited weights, before the spread is
+        restored, bounds kept or moments and shapes matched: it keeps them all); how
+        many rows."""
         broken_rows = np.zeros(len(next(iter(values.values()))), dtype=bool)
         for rule in self.inequalities:
             native = {n: self.native(n, values[n]) for n in rule.columns}
@@ -242,10 +194,6 @@ class RulePlan:
                     if name in self.mixed:  # the others are the donor's already
                         values[name][rows] = raw[name][dominant[rows]]
         return int(broken_rows.sum())
-
-
-def _unique_groups(components: dict[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
-    return list(dict.fromkeys(components.values()))
 
 
 def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -289,6 +237,21 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
         over = np.flatnonzero(w > limit)
     w[over] = limit[over]
     return swapped + over.size
+
+
+def restore_spread(values: np.ndarray, free: np.ndarray) -> None:
+    """``values`` (mixed with limited weights) moved and scaled about their mean to the
+    mean and variance of ``free`` (the same rows mixed with the weights as drawn), in
+    place. The rows whose weight a rule limited extrapolate far along wide pairs: without
+    this, the ruled columns lose a few % of their variance per generation at wide eps
+    (measured: benchmarks/bench_rules.py)."""
+    finite = np.isfinite(values) & np.isfinite(free)
+    if finite.sum() < 2:
+        return
+    body, target = values[finite], free[finite]
+    spread = body.std()
+    if spread > 0:
+        values[finite] = target.mean() + (target.std() / spread) * (body - body.mean())
 
 
 def near_partners(
