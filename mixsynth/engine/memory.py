@@ -370,7 +370,8 @@ class GenerationStream:
         values = {name: column.copy() for name, column in limited.items()}
         with np.errstate(over="ignore", invalid="ignore"):
             for spec in ordered:
-                restore_spread(values[spec.name], free[spec.name])
+                if free[spec.name] is not None:
+                    restore_spread(values[spec.name], *free[spec.name])
                 counts = bound_keeping_variance(
                     values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
                 )
@@ -386,20 +387,35 @@ class GenerationStream:
 
     def _both_mixes(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """A ruled column mixed with the limited weights and with the weights as drawn
-        (the same replacement partners: a twin of its random stream), overflows replaced."""
+    ) -> tuple[np.ndarray, tuple[float, float] | None]:
+        """A ruled column mixed with the limited weights (overflows replaced), and the
+        mean and standard deviation it has with the weights as drawn (None: the same).
+
+        Only the rows whose weight was swapped differ, so those are mixed again; a column
+        with missing values (replacement partners) is mixed again whole, with a twin of
+        its random stream for the same partners."""
+        source, observed_rows, _ = self._column_source(spec)
         twin = copy.deepcopy(self.rngs[spec.name])
-        source = self._column_source(spec)[0]
         with np.errstate(over="ignore", invalid="ignore"):
             values = self._mixed_values(spec, pairs)
             _replace_non_finite(values, source, pairs)
             if self._free_w is None:
-                return values, values
-            free = Pairs(pairs.dominant, pairs.other, self._free_w[rows], pairs.group_codes)
-            drawn = self._mixed_values(spec, free, twin)
-            _replace_non_finite(drawn, source, free)
-        return values, drawn
+                return values, None
+            drawn = self._free_w[rows]
+            if observed_rows is not None:
+                free = Pairs(pairs.dominant, pairs.other, drawn, pairs.group_codes)
+                whole = self._mixed_values(spec, free, twin)
+                body = whole[np.isfinite(whole)]
+                return values, (float(body.mean()), float(body.std()))
+            changed = np.flatnonzero(drawn != pairs.w)
+            partner = source[pairs.other[changed]]
+            again = partner + drawn[changed] * (source[pairs.dominant[changed]] - partner)
+            before = values[changed]
+            count = values.size
+            total = values.sum() - before.sum() + again.sum()
+            squares = np.dot(values, values) - np.dot(before, before) + np.dot(again, again)
+        mean = total / count
+        return values, (float(mean), float(np.sqrt(max(squares / count - mean * mean, 0.0))))
 
     def _finished(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None

@@ -53,9 +53,11 @@ class RuleData:
                 codes[missing] = np.nan
             return codes
         encoding = self.columns.encoding(name, spec.kind)
-        values = np.array(self.columns.encode(name, spec.kind, encoding), dtype=np.float64)
+        values = np.asarray(self.columns.encode(name, spec.kind, encoding), dtype=np.float64)
         if spec.kind is ColumnKind.DATETIME:
-            return (values + encoding.offset) * seconds_per_unit(spec.dtype)
+            values = values + encoding.offset
+            values *= seconds_per_unit(spec.dtype)
+            return values
         return values + encoding.offset if encoding.offset else values
 
     def kind(self, name: str) -> ColumnKind:

@@ -143,12 +143,7 @@ def find_equalities(
     matrix = matrix[complete]
     if len(matrix) < 2 * len(names) + 10:
         return rules
-    # One QR of all columns screens every fit: |R[j, j]| is at most the norm of column
-    # j's residual on the columns before it, so a column whose RMS bound exceeds its
-    # tolerance cannot be one of them (the least-squares fits are then few).
-    diagonal = np.abs(
-        np.diag(np.linalg.qr(np.column_stack([np.ones(len(matrix)), matrix]), mode="r"))
-    )
+    residual = _residual_spread(matrix)
     for j in range(1, len(names)):
         target = names[j]
         if targets is not None and target not in targets:
@@ -157,8 +152,8 @@ def find_equalities(
         allowed = 1e-9 * np.abs(matrix[:, j]).max() + (
             0.5 * 10.0 ** (-places) if places is not None else 0
         )
-        if diagonal[j + 1] / np.sqrt(len(matrix)) > allowed * (1 + 1e-6) + 1e-9 * diagonal.max():
-            continue
+        if residual[j] > allowed * (1 + 1e-6) + 1e-7 * matrix[:, j].std():
+            continue  # its RMS residual on the columns before it is above its tolerance
         design = np.column_stack([np.ones(len(matrix)), matrix[:, :j]])
         coefs = np.linalg.lstsq(design, matrix[:, j], rcond=None)[0]
         # Least squares is not the smallest largest error: a rounded rule (tax to the
@@ -190,6 +185,27 @@ def find_equalities(
         if np.all(data.holds(rule)):
             rules.append(rule)
     return rules
+
+
+def _residual_spread(matrix: np.ndarray) -> np.ndarray:
+    """Each column's RMS residual on the columns before it (and a constant): the
+    Cholesky factor of the covariance matrix, column by column, a dependent column's
+    step set to 0 (Gram-Schmidt on a p x p matrix, cheap however many rows). It screens
+    the least-squares fits: a column whose residual is above its tolerance is no
+    affine function of the others."""
+    centred = matrix - matrix.mean(axis=0)
+    gram = centred.T @ centred / len(matrix)
+    size = len(gram)
+    factor = np.zeros((size, size))
+    spread = np.zeros(size)
+    for j in range(size):
+        rest = gram[j, j] - factor[j, :j] @ factor[j, :j]
+        spread[j] = np.sqrt(max(rest, 0.0))
+        if rest > 1e-12 * gram[j, j]:
+            factor[j, j] = np.sqrt(rest)
+            below = gram[j + 1 :, j] - factor[j + 1 :, :j] @ factor[j, :j]
+            factor[j + 1 :, j] = below / factor[j, j]
+    return spread
 
 
 def _round_fit(
@@ -227,6 +243,8 @@ def find_time_indexes(
         values = data[name]
         if np.isnan(values[sample]).any() or np.isnan(values).any():
             continue
+        low = float(values.min())
+        span = float(values.max()) - low + 1
         alone = (
             data.kind(name) is ColumnKind.DATETIME and _unique(values[sample]) and _unique(values)
         )
@@ -237,9 +255,9 @@ def find_time_indexes(
             continue
         for entity in entities:
             codes = data[entity]
-            if np.isnan(codes).any() or not _unique(
-                codes * (values.max() - values.min() + 1) + (values - values.min())
-            ):
+            if not _unique(codes[sample] * span + (values[sample] - low)):
+                continue  # a repeat in the sample
+            if np.isnan(codes).any() or not _unique(codes * span + (values - low)):
                 continue
             order = np.lexsort((values, codes))
             steps = np.diff(values[order])[np.diff(codes[order]) == 0]

@@ -109,7 +109,11 @@ class RulePlan:
 
     def native(self, name: str, encoded: np.ndarray) -> np.ndarray:
         scale = self.scales[name]
-        return (encoded + scale.offset) * scale.factor
+        if scale.offset == 0 and scale.factor == 1:
+            return encoded
+        native = encoded + scale.offset
+        native *= scale.factor
+        return native
 
     def encoded(self, name: str, native: np.ndarray) -> np.ndarray:
         scale = self.scales[name]
@@ -122,11 +126,11 @@ class RulePlan:
         limit = np.full(len(dominant), np.inf)
         for rule in self.inequalities:
             form = rule.form({n: self.native(n, sources[n]) for n in rule.columns})
-            g_d, g_o = form[dominant], form[other]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rising = g_d > g_o
-                bound = np.where(rising, g_o / (g_o - g_d), np.inf)
-            np.fmin(limit, bound, out=limit)
+            g_o = form.take(other)
+            step = g_o - form.take(dominant)  # g_o - g_d: negative where g rises to d
+            with np.errstate(invalid="ignore"):
+                rising = np.flatnonzero(step < 0)
+            np.fmin.at(limit, rising, g_o[rising] / step[rising])
         return limit
 
     def equalities_first(self) -> list[Linear]:
@@ -222,36 +226,38 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
     after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their limit.
     Returns how many rows changed weight."""
     over = np.flatnonzero(w > limit)
+    takers = np.flatnonzero(w <= 1)
+    free = np.ones(takers.size, dtype=bool)  #: takers not swapped yet
     swapped = 0
     for _ in range(SWAP_ROUNDS):
-        takers = np.flatnonzero(w <= 1)
         if over.size == 0 or takers.size == 0:
             break
-        pick = takers[rng.integers(takers.size, size=over.size)]
-        pick, first = np.unique(pick, return_index=True)
-        rows = over[first]
-        fits = limit[pick] >= w[rows]
+        choice = rng.integers(takers.size, size=over.size)
+        choice, first = np.unique(choice, return_index=True)
+        rows, pick = over[first], takers[choice]
+        fits = free[choice] & (limit[pick] >= w[rows])
         rows, pick = rows[fits], pick[fits]
+        free[choice[fits]] = False
         w[rows], w[pick] = w[pick], w[rows].copy()
         swapped += 2 * rows.size
-        over = np.flatnonzero(w > limit)
+        over = over[w[over] > limit[over]]
     w[over] = limit[over]
     return swapped + over.size
 
 
-def restore_spread(values: np.ndarray, free: np.ndarray) -> None:
+def restore_spread(values: np.ndarray, mean: float, std: float) -> None:
     """``values`` (mixed with limited weights) moved and scaled about their mean to the
-    mean and variance of ``free`` (the same rows mixed with the weights as drawn), in
-    place. The rows whose weight a rule limited extrapolate far along wide pairs: without
-    this, the ruled columns lose a few % of their variance per generation at wide eps
+    ``mean`` and ``std`` the same rows have mixed with the weights as drawn, in place.
+    The rows whose weight a rule limited extrapolate far along wide pairs: without this,
+    the ruled columns lose a few % of their variance per generation at wide eps
     (measured: benchmarks/bench_rules.py)."""
-    finite = np.isfinite(values) & np.isfinite(free)
-    if finite.sum() < 2:
+    finite = np.isfinite(values)
+    if finite.sum() < 2 or not (np.isfinite(mean) and np.isfinite(std)):
         return
-    body, target = values[finite], free[finite]
+    body = values[finite]
     spread = body.std()
     if spread > 0:
-        values[finite] = target.mean() + (target.std() / spread) * (body - body.mean())
+        values[finite] = mean + (std / spread) * (body - body.mean())
 
 
 def near_partners(

@@ -197,7 +197,7 @@ class Grid:
 def on_grid(seconds: np.ndarray, grid: str, anchor: float = 0.0) -> np.ndarray:
     """Where times (seconds since the epoch, NaN missing) sit on ``grid``."""
     ok = np.isnan(seconds)
-    finite = ~ok
+    finite = ~ok if ok.any() else slice(None)
     whole = seconds[finite]
     if grid in ("yearly", "monthly"):
         stamps = whole.astype("datetime64[s]")
