@@ -156,6 +156,7 @@ class GenerationStream:
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
         self._free_w: np.ndarray | None = None  #: the weights as drawn, before rules
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
+        self._raws: dict[Any, np.ndarray] = {}  #: source columns as rules see them
         if self.plan is not None:
             self._keep_rules(rng, codes)
 
@@ -185,7 +186,12 @@ class GenerationStream:
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
-        copied column stored as numbers, its values as numbers."""
+        copied column stored as numbers, its values as numbers. Made once, kept."""
+        if name not in self._raws:
+            self._raws[name] = self._raw_values(name)
+        return self._raws[name]
+
+    def _raw_values(self, name: Any) -> np.ndarray:
         if name not in self.reference.encodings:
             if name not in self._sources:
                 kind = self.source.kind(name)
@@ -206,6 +212,7 @@ class GenerationStream:
             for start in range(0, self.rows, SLICE_ROWS):
                 yield self._slice(pool, slice(start, min(start + SLICE_ROWS, self.rows)))
         self._sources.clear()
+        self._raws.clear()
         self._matched.clear()
 
     def _slice(self, pool: Executor, rows: slice) -> Any:
@@ -395,7 +402,7 @@ class GenerationStream:
         with missing values (replacement partners) is mixed again whole, with a twin of
         its random stream for the same partners."""
         source, observed_rows, _ = self._column_source(spec)
-        twin = copy.deepcopy(self.rngs[spec.name])
+        twin = copy.deepcopy(self.rngs[spec.name]) if observed_rows is not None else None
         with np.errstate(over="ignore", invalid="ignore"):
             values = self._mixed_values(spec, pairs)
             _replace_non_finite(values, source, pairs)
@@ -413,7 +420,8 @@ class GenerationStream:
             before = values[changed]
             count = values.size
             total = values.sum() - before.sum() + again.sum()
-            squares = np.dot(values, values) - np.dot(before, before) + np.dot(again, again)
+            # Not np.dot: BLAS threads spin on a busy machine (25 ms a call, measured).
+            squares = np.square(values).sum() - np.square(before).sum() + np.square(again).sum()
         mean = total / count
         return values, (float(mean), float(np.sqrt(max(squares / count - mean * mean, 0.0))))
 

@@ -31,7 +31,7 @@ from mixsynth.rules.model import Grid, Increments, Linear, Rule, TimeIndex, Toge
 SWAP_ROUNDS = 16
 #: Partners of a time index are drawn within this many steps of the anchor (either side):
 #: measured in benchmarks/bench_rules.py (docs/rules.md, "Time").
-TIME_WINDOW = 3
+TIME_WINDOW = 2
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,14 @@ class RulePlan:
     ) -> np.ndarray:
         """Each row's largest weight that keeps every inequality: ``U`` above (inf: none)."""
         limit = np.full(len(dominant), np.inf)
+        native = {n: self.native(n, sources[n]) for n in self.limited}
         for rule in self.inequalities:
-            form = rule.form({n: self.native(n, sources[n]) for n in rule.columns})
+            form = rule.form({n: native[n] for n in rule.columns})
             g_o = form.take(other)
             step = g_o - form.take(dominant)  # g_o - g_d: negative where g rises to d
             with np.errstate(invalid="ignore"):
                 rising = np.flatnonzero(step < 0)
-            np.fmin.at(limit, rising, g_o[rising] / step[rising])
+            limit[rising] = np.fmin(limit[rising], g_o[rising] / step[rising])
         return limit
 
     def equalities_first(self) -> list[Linear]:
@@ -221,23 +222,24 @@ def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
 def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) -> int:
     """Weights above their row's ``limit`` swapped with random rows that can take them,
     in place: the multiset of weights is unchanged, so is ``E[u]``. A row with ``w <= 1``
-    fits any limit (``U >= 1``), so each round pairs every row over its limit with a
-    random such row and swaps where that row's limit takes the larger weight. Rows left
-    after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their limit.
-    Returns how many rows changed weight."""
+    fits any limit (``U >= 1``): the rows over their limit take, in turn, the next rows
+    of a random order of those, and swap where that row's limit takes the larger weight.
+    Rows left after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their
+    limit. Returns how many rows changed weight."""
     over = np.flatnonzero(w > limit)
+    if over.size == 0:
+        return 0
     takers = np.flatnonzero(w <= 1)
-    free = np.ones(takers.size, dtype=bool)  #: takers not swapped yet
-    swapped = 0
+    takers = takers[rng.permutation(takers.size)]
+    used = swapped = 0
     for _ in range(SWAP_ROUNDS):
-        if over.size == 0 or takers.size == 0:
+        if over.size == 0 or used >= takers.size:
             break
-        choice = rng.integers(takers.size, size=over.size)
-        choice, first = np.unique(choice, return_index=True)
-        rows, pick = over[first], takers[choice]
-        fits = free[choice] & (limit[pick] >= w[rows])
+        pick = takers[used : used + over.size]
+        used += pick.size
+        rows = over[: pick.size]
+        fits = limit[pick] >= w[rows]
         rows, pick = rows[fits], pick[fits]
-        free[choice[fits]] = False
         w[rows], w[pick] = w[pick], w[rows].copy()
         swapped += 2 * rows.size
         over = over[w[over] > limit[over]]
@@ -265,7 +267,7 @@ def near_partners(
     anchors: np.ndarray,
     time: np.ndarray,
     blocks: np.ndarray,
-    window: int = TIME_WINDOW,
+    window: int | None = None,
 ) -> np.ndarray:
     """A partner for each anchor among the rows within ``window`` steps of it in time,
     inside its block (a firm of a panel and its pairing group). Offsets past a block's

@@ -45,7 +45,8 @@ class Linear:
     def kind(self) -> str:
         if self.op == "==":
             return "equality"
-        return "order" if len(self.coefs) == 2 and self.const == 0 else "inequality"
+        signs = sorted(coef for _, coef in self.coefs)
+        return "order" if signs == [-1.0, 1.0] else "inequality"
 
     def form(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """The left-hand side ``sum(coefs * values) + const`` of every row."""
