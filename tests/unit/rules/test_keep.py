@@ -185,3 +185,20 @@ def test_the_variance_target_is_met_with_rules():
     error = difference.std(axis=0, ddof=1) / np.sqrt(len(difference))
     assert (3 * error < 0.002).all(), error
     assert (np.abs(mean) <= 0.002).all(), (mean, error)
+
+
+def test_categories_that_go_together_come_from_one_donor():
+    """city -> state (and city's own numbers) need no rule: every categorical column of a
+    row is copied from one donor, so each synthetic (city, state) pair is a real one."""
+    rng = np.random.default_rng(4)
+    cities = {"Austin": "TX", "Dallas": "TX", "Reno": "NV", "Boise": "ID", "Salem": "OR"}
+    city = rng.choice(list(cities), 800)
+    frame = pd.DataFrame(
+        {"city": city, "state": [cities[c] for c in city], "spend": rng.gamma(2, 30, 800)}
+    )
+    real = set(zip(frame.city, frame.state, strict=True))
+    runs = generations(frame, match_shapes=True)
+    next(runs)
+    for generation in runs:
+        pairs = set(zip(generation.frame.city, generation.frame.state, strict=True))
+        assert pairs <= real
