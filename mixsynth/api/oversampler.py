@@ -18,11 +18,14 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from mixsynth.choices import Bounds, Method
+from mixsynth.choices import Bounds
 from mixsynth.engine.balance import SamplingStrategy, new_rows_per_class, oversample
-from mixsynth.engine.options import DEFAULTS, synthesis_options
-from mixsynth.engine.weights import WeightDistribution
+from mixsynth.engine.options import given_default, only_declared, synthesis_options, with_options
 from mixsynth.errors import MixsynthError
+
+#: The synthesis options the over-sampler takes; the others are fixed in fit_resample
+#: (features are mixed by storage type, as SMOTE does).
+OPTIONS = ("method", "weights")
 
 
 class MixupOverSampler(BaseEstimator):
@@ -58,16 +61,21 @@ class MixupOverSampler(BaseEstimator):
     def __init__(
         self,
         sampling_strategy: SamplingStrategy = "auto",
-        method: Method | str | None = None,
-        weights: WeightDistribution | str | None = None,
+        *,
         k_neighbors: int | None = None,
         random_state: int | np.random.Generator | None = None,
+        **options: Any,
     ) -> None:
+        only_declared("MixupOverSampler", options, OPTIONS)
         self.sampling_strategy = sampling_strategy
-        self.method = method
-        self.weights = weights
         self.k_neighbors = k_neighbors
         self.random_state = random_state
+        for name in OPTIONS:  # scikit-learn's get_params reads them back by name
+            setattr(self, name, options.get(name, given_default(name)))
+
+    #: The options are declared once, in SynthesisOptions: scikit-learn's get_params,
+    #: help() and IDEs read this signature.
+    __init__.__signature__ = with_options(__init__, OPTIONS)  # type: ignore[attr-defined]
 
     def fit(self, X: Any, y: Any) -> MixupOverSampler:
         """Check the data and work out the rows per class (``sampling_strategy_``)."""
@@ -97,11 +105,7 @@ class MixupOverSampler(BaseEstimator):
         # mixed (no semantic inference, no rounding to decimals, no range folding);
         # categories, booleans and text are copied from the dominant donor.
         options = synthesis_options(
-            method=self.method,
-            weights=self.weights,
-            mix_strength=DEFAULTS.mix_strength,
-            eps=DEFAULTS.eps,
-            finite_sample=DEFAULTS.finite_sample,
+            **{name: getattr(self, name) for name in OPTIONS},
             bounds=Bounds.NONE,
             semantics=False,
             round_decimals=False,

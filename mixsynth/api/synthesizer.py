@@ -8,23 +8,23 @@ weights; ``sample`` runs one generation of ``num_rows`` rows from the real rows.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pickle
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
 from mixsynth.engine.memory import run_generations, synthesize
-from mixsynth.engine.options import DEFAULTS, Generation, synthesis_options
+from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthError, MixsynthWarning
-from mixsynth.semantics import ColumnSemantics, SemanticType, TableMetadata
+from mixsynth.semantics import TableMetadata
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
 SAVE_FORMAT = 1
@@ -33,7 +33,8 @@ SAVE_FORMAT = 1
 class MixupSynthesizer:
     """A mixup synthesizer for one table: ``fit(data)``, then ``sample(num_rows)``.
 
-    Parameters are those of ``mixsynth generate`` with its defaults: ``method``
+    Parameters are those of ``mixsynth generate`` with its defaults (declared once, in
+    :class:`~mixsynth.engine.options.SynthesisOptions`): ``method``
     (``"generalized"`` or ``"vanilla"``; ``None`` = generalized unless ``weights`` lie
     inside [0, 1]), ``weights`` (a spec such as ``"beta:0.2,0.2"`` or
     ``"epbeta:4.34,1.33,0.3,0.3"``, or a WeightDistribution), ``mix_strength`` and
@@ -49,9 +50,6 @@ class MixupSynthesizer:
     or SDV's), or a dict such as ``{"columns": {"code": {"sdtype": "categorical"}}}``.
     ``semantics``, ``keep_pii``, ``locale``, ``round_decimals``, ``match_moments``,
     ``keep_associations`` and ``match_shapes`` are generate's options of the same names.
-    ``rules`` are rules every row keeps (text such as ``"start <= end"``, or
-    :mod:`mixsynth.rules` objects), with those found in the data unless
-    ``detect_rules=False`` (docs/rules.md).
 
     Example::
 
@@ -63,53 +61,20 @@ class MixupSynthesizer:
         self,
         metadata: TableMetadata | Mapping[str, Any] | str | Path | None = None,
         *,
-        method: Method | str | None = None,
-        weights: WeightDistribution | str | None = None,
-        mix_strength: float = DEFAULTS.mix_strength,
-        eps: float | tuple[float, float] = DEFAULTS.eps,
-        finite_sample: bool = DEFAULTS.finite_sample,
-        bounds: Bounds | str = DEFAULTS.bounds,
-        by: Sequence[str] | str = DEFAULTS.by,
-        categorical: Sequence[str] | str = DEFAULTS.categorical,
-        pairing: Pairing | str = DEFAULTS.pairing,
-        semantics: bool = DEFAULTS.semantics,
-        keep_pii: bool = DEFAULTS.keep_pii,
-        locale: str = DEFAULTS.locale,
-        round_decimals: bool = DEFAULTS.round_decimals,
-        match_moments: bool = DEFAULTS.match_moments,
-        keep_associations: bool = DEFAULTS.keep_associations,
-        match_shapes: bool = DEFAULTS.match_shapes,
-        rules: Sequence[Any] = DEFAULTS.rules,
-        detect_rules: bool = DEFAULTS.detect_rules,
         seed: int | None = None,
+        **options: Any,
     ) -> None:
-        self.options = synthesis_options(
-            method=method,
-            weights=weights,
-            mix_strength=mix_strength,
-            eps=eps,
-            finite_sample=finite_sample,
-            bounds=bounds,
-            by=by,
-            categorical=categorical,
-            pairing=pairing,
-            metadata=_as_metadata(metadata),
-            semantics=semantics,
-            keep_pii=keep_pii,
-            locale=locale,
-            round_decimals=round_decimals,
-            match_moments=match_moments,
-            keep_associations=keep_associations,
-            match_shapes=match_shapes,
-            rules=_as_rules(rules),
-            detect_rules=detect_rules,
-        )
+        only_declared("MixupSynthesizer", options, inspect.signature(type(self)).parameters)
+        self.options = synthesis_options(metadata=metadata, **options)
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._data: Any = None
         self._reference: Reference | None = None
         #: The solved weights for sampling as many rows as the fitted table (after fit).
         self.weights_: WeightDistribution | None = None
+
+    #: The options are declared once, in SynthesisOptions: help() and IDEs see them here.
+    __init__.__signature__ = with_options(__init__)  # type: ignore[attr-defined]
 
     # Fitting ----------------------------------------------------------------------
 
@@ -272,50 +237,3 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
         raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
     return int(num_rows)
-
-
-def _as_rules(rules: Sequence[Any]) -> tuple:
-    """Rules from text (parsed) or rule objects, as they are."""
-    from mixsynth.rules import parse_rule
-
-    parsed: list[Any] = []
-    for rule in [rules] if isinstance(rules, str) else rules:
-        parsed += parse_rule(rule) if isinstance(rule, str) else [rule]
-    return tuple(parsed)
-
-
-def _as_metadata(metadata: TableMetadata | Mapping[str, Any] | str | Path | None):
-    """TableMetadata from itself, a metadata JSON file (mixsynth's or SDV's), or a dict
-    in ``TableMetadata.to_dict()``'s form (only the columns to override)."""
-    if metadata is None or isinstance(metadata, TableMetadata):
-        return metadata
-    if isinstance(metadata, str | Path):
-        from mixsynth.semantics.metadata import load_metadata
-
-        return load_metadata(metadata)
-    columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
-    if not isinstance(columns, Mapping):
-        raise MixsynthError(
-            "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
-            'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
-        )
-    facts = {f.name for f in dataclasses.fields(ColumnSemantics)} - {"name", "sdtype"}
-    built = {}
-    for name, entry in columns.items():
-        entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
-        unknown = sorted(set(entry) - facts - {"sdtype"})
-        if unknown:
-            raise MixsynthError(
-                f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
-                f"keys are: sdtype, {', '.join(sorted(facts))}",
-            )
-        try:
-            sdtype = SemanticType(entry.pop("sdtype", None))
-        except ValueError:
-            raise MixsynthError(
-                f"metadata gives column {name!r} no known sdtype",
-                f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
-            ) from None
-        entry.setdefault("reason", "from metadata")
-        built[str(name)] = ColumnSemantics(name=str(name), sdtype=sdtype, **entry)
-    return TableMetadata(built, metadata.get("primary_key"))

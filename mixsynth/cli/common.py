@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from enum import Enum
+from typing import Annotated, Any, TypeVar, get_args
 
 import typer
 
-from mixsynth.choices import (
-    Bounds,
-    Engine,
-    Method,
-    Pairing,
-    TableFormat,
-)
-from mixsynth.cli.app import say, stdout_console
-from mixsynth.engine.weights import (
-    DEFAULT_EPS,
-    SPEC_HELP,
+from mixsynth.choices import Engine, TableFormat
+from mixsynth.cli.app import stdout_console
+from mixsynth.engine.options import (
+    STORED,
+    SynthesisOptions,
+    declared,
+    given_default,
+    synthesis_options,
 )
 from mixsynth.errors import MixsynthError, MixsynthWarning
 
-if TYPE_CHECKING:
-    from mixsynth.engine.options import SynthesisOptions
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
@@ -41,102 +35,68 @@ def quiet_warnings(quiet: bool):
         yield
 
 
-def parse_eps(text: str) -> tuple[float, float]:
-    """'0.1' means eps0 = eps1 = 0.1; '0.05,0.2' sets them apart."""
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
-    if len(values) not in (1, 2):
-        raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
-    if max(values) > USEFUL_EPS:
-        warnings.warn(
-            f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
-            f"the theory's useful range (at most {USEFUL_EPS:g}; the default is {DEFAULT_EPS:g}): "
-            "synthetic rows extrapolate far beyond their donors and the shapes distort",
-            MixsynthWarning,
-            stacklevel=2,
-        )
-    return values[0], values[-1]
+def flag(name: str) -> Any:
+    """Synthesis option ``name`` as a Typer parameter's annotation, from its declaration
+    in :class:`~mixsynth.engine.options.SynthesisOptions`."""
+    spec, _ = declared([name])[name]
+    kind = spec.accepts if spec.flag_type is None else spec.flag_type
+    choices = any(isinstance(t, type) and issubclass(t, Enum) for t in get_args(kind) or (kind,))
+    return Annotated[kind, typer.Option(*spec.flags, help=spec.help, case_sensitive=not choices)]
 
 
-#: Past this, extrapolation dominates: the distortion delta and the random walk of the
-#: variance grow quickly (docs/theory.md, "The trade-off").
-USEFUL_EPS = 0.5
+def flag_default(name: str) -> Any:
+    """The CLI's default of synthesis option ``name``, from its declaration."""
+    spec, _ = declared([name])[name]
+    return given_default(name) if spec.flag_default is STORED else spec.flag_default
 
 
-def build_options(
-    method: Method | None,
-    weights: str | None,
-    mix_strength: float,
-    eps: str,
-    finite_sample: bool,
-    rows: int | None = None,
-    by: Sequence[str] = (),
-    categorical: Sequence[str] = (),
-    pairing: Pairing = Pairing.BALANCED,
-    bounds: Bounds = Bounds.REFLECT,
-    **semantics: Any,
-) -> SynthesisOptions:
-    """SynthesisOptions from CLI values (:func:`~mixsynth.engine.options.synthesis_options`,
-    which the Python API uses too): the method follows ``--weights`` when not given.
+def declared_flags(
+    names: Sequence[str] | None = None, *, before: str, placed: Mapping[str, str] | None = None
+) -> Callable[[F], F]:
+    """Give a command the synthesis options ``names`` (default: all) as flags, each from
+    its declaration. Typer reads the command's signature, so its ``**options`` is
+    replaced there by the options, in declaration order, before its parameter ``before``
+    (an option in ``placed`` goes before the parameter named there instead)."""
+    chosen = list(declared(names))
+    placed = placed or {}
 
-    ``semantics`` are the column-semantics options (metadata, keep_pii, ...), as they are.
-    """
-    from mixsynth.engine.options import synthesis_options
+    def decorate(command: F) -> F:
+        flags = {
+            name: inspect.Parameter(
+                name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=flag_default(name),
+                annotation=flag(name),
+            )
+            for name in chosen
+        }
+        parameters = []
+        for parameter in inspect.signature(command, eval_str=True).parameters.values():
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                continue
+            parameters += [flags[n] for n in chosen if placed.get(n, before) == parameter.name]
+            parameters.append(parameter)
+        command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        return command
 
-    return synthesis_options(
-        method=method,
-        weights=weights or None,
-        mix_strength=mix_strength,
-        eps=parse_eps(eps),
-        finite_sample=finite_sample,
-        rows=rows,
-        by=tuple(by),
-        categorical=tuple(categorical),
-        pairing=pairing,
-        bounds=bounds,
-        **semantics,
-    )
+    return decorate
 
 
-def read_metadata_option(path: str | None) -> Any:
-    """The --metadata file as TableMetadata (None without one)."""
-    if path is None:
-        return None
-    from mixsynth.semantics.metadata import load_metadata
+def options_from_flags(flags: Mapping[str, Any], **fixed: Any) -> SynthesisOptions:
+    """Checked SynthesisOptions from the declared flags' values (``fixed``: options the
+    command sets itself); the method follows ``--weights`` when it is not given."""
+    specs = declared(flags)
+    given = {
+        name: value if specs[name][0].from_text is None else specs[name][0].from_text(value)
+        for name, value in flags.items()
+    }
+    return synthesis_options(**given, **fixed)
 
-    return load_metadata(path)
+
+CategoricalOption = flag("categorical")
+MetadataOption = flag("metadata")
 
 
-MethodOption = Annotated[
-    Method | None,
-    typer.Option(
-        help="vanilla: weights inside [0, 1], default Beta(0.2, 0.2). generalized: "
-        "variance-preserving expanded Beta (default). Inferred from --weights if omitted.",
-        case_sensitive=False,
-    ),
-]
-WeightsOption = Annotated[
-    str | None, typer.Option("--weights", "-w", help=f"Weight distribution: {SPEC_HELP}.")
-]
-MixStrengthOption = Annotated[
-    float,
-    typer.Option(
-        help="Generalized solver: mixing strength 1 - E[lam], in (0, 1).",
-    ),
-]
-EpsOption = Annotated[
-    str,
-    typer.Option(help="Generalized solver: support [-eps0, 1+eps1]; 'E' or 'E0,E1'."),
-]
-FiniteSampleOption = Annotated[
-    bool,
-    typer.Option(
-        help="Generalized solver: aim the variance factor at the finite-sample target so "
-        "the sample variance (ddof=1) is kept in expectation, not only the n-divided one.",
-    ),
-]
 InputFormatOption = Annotated[
     TableFormat | None,
     typer.Option(
@@ -170,65 +130,6 @@ MemoryLimitOption = Annotated[
 DashboardOption = Annotated[
     bool, typer.Option(help="Dask: print the address of the cluster's dashboard.")
 ]
-CategoricalOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--categorical",
-        help="Copy this column from donor rows instead of mixing it (e.g. integer codes). "
-        "Repeatable.",
-    ),
-]
-MetadataOption = Annotated[
-    str | None,
-    typer.Option(
-        "--metadata",
-        help="Column semantics from this JSON file (mixsynth's, or SDV's metadata JSON); "
-        "columns it leaves out are inferred.",
-    ),
-]
-
-
-RulesFileOption = Annotated[
-    str | None,
-    typer.Option(
-        "--rules",
-        help="Rules every synthetic row must keep, from this file: mixsynth's JSON or TOML, "
-        "or SDV constraints (docs/rules.md). Constraints in the --metadata file count too.",
-    ),
-]
-RuleOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--rule",
-        help='A rule every synthetic row must keep, e.g. "start <= end", '
-        '"total = subtotal + tax" or "unique: firm, year". Repeatable.',
-    ),
-]
-DetectRulesOption = Annotated[
-    bool,
-    typer.Option(
-        "--detect-rules/--no-detect-rules",
-        help="Find the rules every real row holds (orders, sums, time indexes, date grids) "
-        "and keep them too (docs/rules.md).",
-    ),
-]
-
-
-def read_rules_options(
-    path: str | None, texts: Sequence[str] | None, metadata: str | None
-) -> tuple:
-    """The declared rules: the --metadata file's SDV constraints, --rules, then --rule."""
-    if path is None and not texts and metadata is None:
-        return ()
-    from mixsynth.rules import load_rules, parse_rule
-
-    rules = []
-    for file in (metadata, path):
-        if file is not None:
-            rules += load_rules(file)
-    for text in texts or ():
-        rules += parse_rule(text)
-    return tuple(rules)
 
 
 def parse_balance(text: str) -> tuple[str, str | float]:
@@ -240,42 +141,6 @@ def parse_balance(text: str) -> tuple[str, str | float]:
         return column, float(strategy)
     except ValueError:
         return column, strategy
-
-
-@dataclass(frozen=True)
-class DaskSettings:
-    """Where the Dask engine runs: a scheduler's address, or a local cluster's size."""
-
-    scheduler: str | None
-    workers: int | None
-    memory_limit: str | None
-    dashboard: bool
-
-    def check(self) -> None:
-        from mixsynth.engine.dask.driver import check_cluster_options
-
-        check_cluster_options(self.scheduler, self.workers, self.memory_limit, self.dashboard)
-
-    @contextmanager
-    def client(self):
-        """A Dask client for the command; the dashboard's address said when asked."""
-        from mixsynth.engine.dask.driver import dask_client
-
-        with dask_client(
-            self.scheduler, self.workers, self.memory_limit, dashboard=self.dashboard
-        ) as client:
-            if self.dashboard:
-                say(f"dashboard: {client.dashboard_link}")
-            yield client
-
-
-def refuse_dask_only(given: dict[str, bool]) -> None:
-    """Options of the Dask engine are refused without --engine dask (they would be ignored)."""
-    for option, is_given in given.items():
-        if is_given:
-            raise MixsynthError(
-                f"{option} needs --engine dask", "add --engine dask or leave it out"
-            )
 
 
 @contextmanager

@@ -3,44 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from mixsynth.choices import (
-    STDIO,
-    Engine,
-    TableFormat,
-)
-from mixsynth.errors import MixsynthError
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+from mixsynth.choices import Engine
 from mixsynth.cli.app import app, require_stdout, say, stdout_console
 from mixsynth.cli.common import (
     DashboardOption,
-    DaskSettings,
-    DetectRulesOption,
     EncodingOption,
     EngineOption,
     InputFormatOption,
     MemoryLimitOption,
     MetadataOption,
-    RuleOption,
-    RulesFileOption,
     SchedulerOption,
     WorkersOption,
-    read_metadata_option,
-    read_rules_options,
-    refuse_dask_only,
+    declared_flags,
+    options_from_flags,
     task_progress,
 )
 
 
 @app.command()
+@declared_flags(("rules", "rule_files", "detect_rules"), before="force")
 def compare(
     real: Annotated[str, typer.Argument(help="Real table (.csv or .parquet), or - for stdin.")],
     synthetic: Annotated[
@@ -129,9 +114,6 @@ def compare(
         ),
     ] = None,
     metadata: MetadataOption = None,
-    rules: RulesFileOption = None,
-    rule: RuleOption = None,
-    detect_rules: DetectRulesOption = True,
     force: Annotated[bool, typer.Option(help="Overwrite existing report files.")] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No summary on the terminal; exit status only.")
@@ -141,6 +123,7 @@ def compare(
     workers: WorkersOption = None,
     memory_limit: MemoryLimitOption = None,
     dashboard: DashboardOption = False,
+    **rule_flags: Any,
 ) -> None:
     """Compare a real and a synthetic table: a verdict, then shapes, pairs, privacy, utility.
 
@@ -150,28 +133,27 @@ def compare(
 
     Example: mixsynth compare real.csv synth.csv --html report.html --min-overall-score 0.8
     """
-    from mixsynth.io import check_output, read_table
-    from mixsynth.io.outputs import check_distinct
-    from mixsynth.io.provenance import provenance
-    from mixsynth.metrics import compare_tables
-    from mixsynth.report import check_report_kind, render_terminal, write_report
-    from mixsynth.report.verdict import broken_user_limits, judge, load_config, thresholds_from
+    from mixsynth.jobs.cluster import DaskSettings
+    from mixsynth.jobs.compare import CompareJob
+    from mixsynth.report import render_terminal
+    from mixsynth.report.verdict import broken_user_limits
 
-    outputs = {"json": json_path, "markdown": markdown_path, "html": html_path}
-    to_stdout = [f"--{kind}" for kind, path in outputs.items() if path == STDIO]
-    if len(to_stdout) > 1:
-        raise MixsynthError(f"{' and '.join(to_stdout)} both ask for stdout", "give one a file")
-    if to_stdout or not quiet:
-        require_stdout()
-    check_distinct(
-        [(f"--{kind}", path) for kind, path in outputs.items() if path is not None],
-        (real, synthetic),
-    )
-    if real == STDIO and synthetic == STDIO:
-        raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
-    thresholds = thresholds_from(
-        load_config(config) if config is not None else None,
-        {
+    paths = {"json": json_path, "markdown": markdown_path, "html": html_path}
+    job = CompareJob(
+        real=real,
+        synthetic=synthetic,
+        reports={kind: path for kind, path in paths.items() if path is not None},
+        target=target,
+        sample_rows=sample_rows,
+        seed=seed,
+        input_format=input_format,
+        encoding=encoding,
+        categorical=tuple(categorical or ()),
+        metadata=metadata,
+        rules=options_from_flags(rule_flags, metadata=metadata).declared_rules(),
+        detect_rules=rule_flags["detect_rules"],
+        config=config,
+        limits={
             "max_variance_drift": max_variance_drift,
             "min_column_shapes": min_column_shapes,
             "min_overall_score": min_overall_score,
@@ -182,73 +164,19 @@ def compare(
             "max_unique_value_leak": max_unique_value_leak,
             "min_utility_ratio": min_utility_ratio,
         },
+        force=force,
+        engine=engine,
+        dask=DaskSettings(scheduler, workers, memory_limit, dashboard, say=say),
     )
-    for kind, path in outputs.items():
-        if path is not None:
-            check_report_kind(path, kind)
-            check_output(path, force, (real, synthetic))
-    options: dict[str, Any] = {
-        "target": target,
-        "seed": seed,
-        "categorical": categorical or (),
-        "metadata": read_metadata_option(metadata),
-    }
-    if sample_rows is not None:
-        options["sample_rows"] = sample_rows
-    settings = DaskSettings(scheduler, workers, memory_limit, dashboard)
-    frames = None
-    if engine is Engine.DASK:
-        report = _compare_dask(settings, quiet, real, synthetic, input_format, encoding, options)
-    else:
-        refuse_dask_only(
-            {"--scheduler": scheduler is not None, "--workers": workers is not None}
-            | {"--memory-limit": memory_limit is not None, "--dashboard": dashboard}
-        )
-        frames = (
-            read_table(real, input_format, encoding).frame,
-            read_table(synthetic, input_format, encoding).frame,
-        )
-        declared = read_rules_options(rules, rule, metadata)
-        report = compare_tables(*frames, **options, rules=declared, detect_rules=detect_rules)
-    report = judge(report, thresholds) | {
-        "provenance": provenance({"real": real, "synthetic": synthetic}, report["options"])
-    }
-    title = f"mixsynth compare: {real} vs {synthetic}"
-    for kind, path in outputs.items():
-        if path is not None:
-            write_report(report, path, kind, title, frames)
+    to_stdout = job.to_stdout()
+    if to_stdout or not quiet:
+        require_stdout()
+    with task_progress(quiet or engine is not Engine.DASK) as advance:  # Dask's tasks
+        report = job.run(on_tasks=advance)
     if not quiet and not to_stdout:
-        render_terminal(report, stdout_console(), title)
+        render_terminal(report, stdout_console(), job.title)
     broken = broken_user_limits(report)
     for check in broken:
         say(f"Threshold broken: {check['message']} ({check['source']})")
     if broken:
         raise typer.Exit(1)
-
-
-def _compare_dask(
-    settings: DaskSettings,
-    quiet: bool,
-    real: str,
-    synthetic: str,
-    input_format: TableFormat | None,
-    encoding: str,
-    options: dict[str, Any],
-) -> dict:
-    """compare --engine dask: exact moments over every row, the rest on samples."""
-    from mixsynth.engine.dask.driver import find_source
-    from mixsynth.metrics.dask_compare import compare_dask
-
-    settings.check()
-    for source in (real, synthetic):
-        find_source(source, input_format)  # refused before the cluster starts
-    with settings.client() as client, task_progress(quiet) as advance:
-        return compare_dask(
-            client,
-            real,
-            synthetic,
-            input_format=input_format,
-            encoding=encoding,
-            on_progress=advance,
-            **options,
-        )

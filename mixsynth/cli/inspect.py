@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,15 +14,13 @@ from mixsynth.choices import (
 from mixsynth.cli.app import app, require_stdout
 from mixsynth.cli.common import (
     CategoricalOption,
-    DetectRulesOption,
     EncodingOption,
     InputFormatOption,
-    RuleOption,
-    RulesFileOption,
+    declared_flags,
     distinct_count,
+    options_from_flags,
     print_notes,
     print_table,
-    read_rules_options,
 )
 from mixsynth.errors import one_line
 
@@ -49,6 +47,7 @@ def rule_evidence(table: object, rules: tuple) -> list[dict]:
 
 
 @app.command()
+@declared_flags(("rules", "rule_files", "detect_rules"), before="force")
 def inspect(
     input: Annotated[
         str, typer.Argument(help="Table to inspect (.csv or .parquet), or - for stdin.")
@@ -65,16 +64,13 @@ def inspect(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing --metadata file.")] = False,
-    rules: RulesFileOption = None,
-    rule: RuleOption = None,
-    detect_rules: DetectRulesOption = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    **rule_flags: Any,
 ) -> None:
     """Show what each column means to mixsynth, why, and what generate does with it.
 
     Example: mixsynth inspect sample_data/customers.csv --metadata meta.json
     """
-    from mixsynth.engine.options import SynthesisOptions
     from mixsynth.engine.reference import Reference
     from mixsynth.io import arrow_to_frame, check_output, read_arrow
     from mixsynth.semantics.inference import suggest_by
@@ -83,11 +79,7 @@ def inspect(
     if metadata is not None:
         check_output(metadata, force, (input,))
     arrow = read_arrow(input, input_format, encoding).table
-    options = SynthesisOptions(
-        categorical=tuple(categorical or ()),
-        rules=read_rules_options(rules, rule, None),
-        detect_rules=detect_rules,
-    )
+    options = options_from_flags(rule_flags, categorical=tuple(categorical or ()))
     reference = Reference.of(arrow, options)
     frame = arrow_to_frame(arrow)
     rows = [

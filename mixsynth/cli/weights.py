@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,35 +11,16 @@ from mixsynth.choices import (
     Pairing,
 )
 from mixsynth.cli.app import app, require_stdout
-from mixsynth.cli.common import (
-    EpsOption,
-    FiniteSampleOption,
-    MethodOption,
-    MixStrengthOption,
-    WeightsOption,
-    build_options,
-    print_table,
-)
-from mixsynth.engine.weights import (
-    DEFAULT_EPS,
-    DEFAULT_MIX_STRENGTH,
-)
+from mixsynth.cli.common import declared_flags, options_from_flags, print_table
 from mixsynth.errors import MixsynthError
 
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+#: The synthesis options that decide the weights (declared in SynthesisOptions).
+WEIGHT_OPTIONS = ("method", "weights", "mix_strength", "eps", "finite_sample")
 
 
 @app.command("weights")
+@declared_flags(WEIGHT_OPTIONS, before="rows")
 def weights_command(
-    method: MethodOption = None,
-    weights: WeightsOption = None,
-    mix_strength: MixStrengthOption = DEFAULT_MIX_STRENGTH,
-    eps: EpsOption = f"{DEFAULT_EPS:g}",
-    finite_sample: FiniteSampleOption = True,
     rows: Annotated[
         int | None,
         typer.Option(help="Table size n, for the finite-sample target (default: none, factor 1)."),
@@ -55,6 +36,7 @@ def weights_command(
         ),
     ] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    **options: Any,
 ) -> None:
     """Show a weight distribution's parameters and what the theory predicts for it.
 
@@ -65,13 +47,13 @@ def weights_command(
         raise MixsynthError(f"--generations must be at least 1, got {generations}")
     if rows is not None and rows < 1:
         raise MixsynthError(f"--rows must be at least 1, got {rows}")
-    options = build_options(
-        method, weights, mix_strength, eps, finite_sample and rows is not None, pairing=pairing
-    )
-    distribution = options.weights_for(rows or 0, rows or 0)
+    # Without a table size there is no finite-sample target: variance factor 1.
+    options["finite_sample"] = options["finite_sample"] and rows is not None
+    synthesis = options_from_flags(options, pairing=pairing)
+    distribution = synthesis.weights_for(rows or 0, rows or 0)
     theory = distribution.theory()
     figures = {
-        "method": options.method.value,
+        "method": synthesis.method.value,
         "weights": distribution.label(),
         "alpha": distribution.alpha,
         "beta": distribution.beta,
@@ -107,4 +89,4 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
-    print_table(f"{options.method.value} weights: {distribution.label()}", ["", ""], rows)
+    print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], rows)

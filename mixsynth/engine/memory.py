@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -26,7 +27,7 @@ from mixsynth.engine.kernel import (
 )
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthWarning
+from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.rules.keep import restore_spread
 from mixsynth.semantics.treatments import (
@@ -576,6 +577,25 @@ def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) ->
     bad = ~np.isfinite(values)
     if bad.any():
         values[bad] = source[pairs.dominant[bad]]
+
+
+def check_memory(rows: int, columns: int) -> None:
+    """Refuse a --rows that cannot fit, rather than be killed for it half-way.
+
+    Each synthetic row needs at least 8 bytes per column plus its pairing (two donor
+    indices, a weight and a sort key): a lower bound, so nothing feasible is refused.
+    """
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: cannot tell
+        return
+    needed = rows * (columns + 4) * 8
+    if needed > physical:
+        raise MixsynthError(
+            f"{rows} rows need at least {needed / 2**30:.3g} GiB, more than this "
+            f"machine's {physical / 2**30:.3g} GiB",
+            "give fewer --rows",
+        )
 
 
 def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:

@@ -1,22 +1,28 @@
 """What decides how one table is synthesized (:class:`SynthesisOptions`), and what a
 generation is (:class:`Generation`): the vocabulary every engine shares.
 
-:func:`synthesis_options` builds checked options from plain values (strings or enums),
-for the CLI and the Python API alike: the method follows the weights when it is not
-given, and the defaults are read from :class:`SynthesisOptions`, not repeated."""
+Each synthesis option is declared once, as a field of :class:`SynthesisOptions` whose
+:class:`Declared` says how users give it. The Python API's parameters
+(:func:`with_options`), the CLI's flags (``mixsynth.cli.common.declared_flags``) and,
+through ``--help``, docs/cli.md are built from these fields; :func:`synthesis_options`
+turns what users gave into checked options. Adding an option is adding a field here.
+"""
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from pathlib import Path
 from typing import Any, TypeVar
 
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
+    SPEC_HELP,
     WeightDistribution,
     finite_sample_target,
     parse_weights,
@@ -25,7 +31,95 @@ from mixsynth.engine.weights import (
     vanilla_default,
 )
 from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.semantics.metadata import as_metadata
 from mixsynth.semantics.types import TableMetadata
+
+E = TypeVar("E", bound=Enum)
+
+
+def choice(enum: type[E], value: E | str, name: str) -> E:
+    """An enum member from itself or its value, or a MixsynthError naming the choices."""
+    try:
+        return enum(value.lower() if isinstance(value, str) else value)
+    except ValueError:
+        choices = ", ".join(repr(member.value) for member in enum)
+        raise MixsynthError(f"unknown {name} {value!r}", f"give one of {choices}") from None
+
+
+#: Past this, extrapolation dominates: the distortion delta and the random walk of the
+#: variance grow quickly (docs/theory.md, "The trade-off").
+USEFUL_EPS = 0.5
+
+
+def parse_eps(text: str) -> tuple[float, float]:
+    """'0.1' means eps0 = eps1 = 0.1; '0.05,0.2' sets them apart (the CLI's --eps)."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
+    if len(values) not in (1, 2):
+        raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
+    if max(values) > USEFUL_EPS:
+        warnings.warn(
+            f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
+            f"the theory's useful range (at most {USEFUL_EPS:g}; the default is {DEFAULT_EPS:g}): "
+            "synthetic rows extrapolate far beyond their donors and the shapes distort",
+            MixsynthWarning,
+            stacklevel=2,
+        )
+    return values[0], values[-1]
+
+
+def _eps(value: float | tuple[float, float]) -> tuple[float, float]:
+    eps0, eps1 = (value, value) if isinstance(value, int | float) else tuple(value)
+    return float(eps0), float(eps1)
+
+
+def _names(value: Sequence[str] | str | None) -> tuple[str, ...]:
+    """Column names as a tuple; one name alone, or None (no flag given), is taken too."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _rules(value: Sequence[Any] | str | None) -> tuple:
+    """Rules from text (parsed: :func:`mixsynth.rules.parse_rule`) or rule objects."""
+    from mixsynth.rules import parse_rule
+
+    rules: list[Any] = []
+    for rule in _names(value):
+        rules += parse_rule(rule) if isinstance(rule, str) else [rule]
+    return tuple(rules)
+
+
+#: ``Declared.given`` and ``Declared.flag_default`` when they are the stored default.
+STORED: Any = object()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Declared:
+    """How users give one synthesis option; the field it declares holds the option's
+    name, stored type and default.
+
+    Python callers pass what ``accepts`` says, and ``convert`` stores it. The CLI
+    parses ``flag_type`` (default: ``accepts``) under ``flags`` (default: --the-name),
+    and ``from_text`` makes what it parsed a value ``convert`` takes.
+    """
+
+    help: str  #: the --help text (docs/cli.md is generated from it)
+    accepts: Any  #: the Python API's annotation: what a caller may pass
+    convert: Callable[[Any], Any] | None = None  #: a given value -> the stored one (None: as is)
+    given: Any = STORED  #: the default users see, when it is not the stored one
+    flag_type: Any = None  #: the type the CLI parses, when it is not ``accepts``
+    flags: tuple[str, ...] = ()  #: the CLI's spelling, when it is not --the-name
+    flag_default: Any = STORED  #: the CLI's default, when it is not ``given``
+    from_text: Callable[[Any], Any] | None = None  #: the CLI's parsed value -> a given one
+    python: bool = True  #: a parameter of MixupSynthesizer (rows is sample's num_rows)
+
+
+def option(default: Any, **how: Any) -> Any:
+    """A field of :class:`SynthesisOptions` with its declaration (see :class:`Declared`)."""
+    return field(default=default, metadata={"declared": Declared(**how)})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,28 +134,181 @@ class SynthesisOptions:
     ranges kept by reflection with the variance compensated, floats on the input's
     decimal grid, keys and personal data made up. ``bounds=Bounds.NONE``,
     ``semantics=False`` and ``round_decimals=False`` give plain mixup for research.
+
+    Every field is an option users give, declared here once; the fields' order is the
+    order of the flags in ``mixsynth generate --help``.
     """
 
-    method: Method = Method.GENERALIZED
-    weights: WeightDistribution | None = None
-    mix_strength: float = DEFAULT_MIX_STRENGTH
-    eps: tuple[float, float] = (DEFAULT_EPS, DEFAULT_EPS)
-    finite_sample: bool = True
-    rows: int | None = None
-    by: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()
-    pairing: Pairing = Pairing.BALANCED
-    bounds: Bounds = Bounds.REFLECT
-    metadata: TableMetadata | None = None  #: overrides the inferred column semantics
-    semantics: bool = True  #: infer semantics; False: storage kinds only (research runs)
-    keep_pii: bool = False  #: copy ids, personal data and free text from donors instead
-    locale: str = "en_US"  #: Faker locale of fake personal data
-    round_decimals: bool = True  #: floats to the input's decimal places
-    match_moments: bool = False  #: mixed columns' mean and covariance made exact (moments.py)
-    keep_associations: bool = False  #: partners share explaining categories (associations.py)
-    match_shapes: bool = False  #: mixed columns mapped by rank onto the source's (shapes.py)
-    rules: tuple = ()  #: declared rules (mixsynth.rules), kept with the detected ones
-    detect_rules: bool = True  #: find the rules every real row holds and keep them too
+    method: Method = option(
+        Method.GENERALIZED,
+        help="vanilla: weights inside [0, 1], default Beta(0.2, 0.2). generalized: "
+        "variance-preserving expanded Beta (default). Inferred from --weights if omitted.",
+        accepts=Method | str | None,
+        convert=lambda value: None if value is None else choice(Method, value, "method"),
+        given=None,  # generalized, unless the weights lie inside [0, 1]
+        flag_type=Method | None,
+    )
+    weights: WeightDistribution | None = option(
+        None,
+        help=f"Weight distribution: {SPEC_HELP}.",
+        accepts=WeightDistribution | str | None,
+        convert=lambda value: parse_weights(value) if isinstance(value, str) else value,
+        flag_type=str | None,
+        flags=("--weights", "-w"),
+        from_text=lambda text: text or None,
+    )
+    mix_strength: float = option(
+        DEFAULT_MIX_STRENGTH,
+        help="Generalized solver: mixing strength 1 - E[lam], in (0, 1).",
+        accepts=float,
+        convert=float,
+    )
+    eps: tuple[float, float] = option(
+        (DEFAULT_EPS, DEFAULT_EPS),
+        help="Generalized solver: support [-eps0, 1+eps1]; 'E' or 'E0,E1'.",
+        accepts=float | tuple[float, float],
+        convert=_eps,
+        flag_type=str,
+        flag_default=f"{DEFAULT_EPS:g}",
+        from_text=parse_eps,
+    )
+    finite_sample: bool = option(
+        True,
+        help="Generalized solver: aim the variance factor at the finite-sample target so "
+        "the sample variance (ddof=1) is kept in expectation, not only the n-divided one.",
+        accepts=bool,
+        convert=bool,
+    )
+    rows: int | None = option(
+        None,
+        help="Rows per generation (default: as many as the input).",
+        accepts=int | None,
+        python=False,  # MixupSynthesizer.sample(num_rows)
+    )
+    by: tuple[str, ...] = option(
+        (),
+        help="Mix only inside groups of this column (repeatable).",
+        accepts=Sequence[str] | str,
+        convert=_names,
+        flag_type=list[str] | None,
+        flags=("--by",),
+        flag_default=None,
+    )
+    categorical: tuple[str, ...] = option(
+        (),
+        help="Copy this column from donor rows instead of mixing it (e.g. integer codes). "
+        "Repeatable.",
+        accepts=Sequence[str] | str,
+        convert=_names,
+        flag_type=list[str] | None,
+        flags=("--categorical",),
+        flag_default=None,
+    )
+    pairing: Pairing = option(
+        Pairing.BALANCED,
+        help="balanced: every row an anchor equally often; iid: anchors at random.",
+        accepts=Pairing | str,
+        convert=lambda value: choice(Pairing, value, "pairing"),
+        flag_type=Pairing,
+    )
+    bounds: Bounds = option(
+        Bounds.REFLECT,
+        help="Keep mixed values inside the input's range: reflect (default; the "
+        "variance it removes is restored), clip, or none (plain mixup).",
+        accepts=Bounds | str,
+        convert=lambda value: choice(Bounds, value, "bounds"),
+        flag_type=Bounds,
+    )
+    metadata: TableMetadata | None = option(  # overrides the inferred column semantics
+        None,
+        help="Column semantics from this JSON file (mixsynth's, or SDV's metadata JSON); "
+        "columns it leaves out are inferred.",
+        accepts=TableMetadata | Mapping[str, Any] | str | Path | None,
+        convert=as_metadata,
+        flag_type=str | None,
+        flags=("--metadata",),
+    )
+    semantics: bool = option(  # False: storage kinds only (research runs)
+        True,
+        help="Infer column semantics (ids, personal data, codes, point masses, "
+        "decimals); --no-semantics: storage types only, as plain mixup.",
+        accepts=bool,
+        convert=bool,
+    )
+    keep_pii: bool = option(
+        False,
+        help="Copy ids, personal data and free text from real rows instead of "
+        "making them up (the output then holds real people's values).",
+        accepts=bool,
+        convert=bool,
+    )
+    locale: str = option(
+        "en_US",
+        help="Faker locale of fake personal data, e.g. de_DE.",
+        accepts=str,
+        convert=str,
+    )
+    round_decimals: bool = option(
+        True,
+        help="Round float columns to the input's decimal places (variance kept).",
+        accepts=bool,
+        convert=bool,
+    )
+    match_moments: bool = option(  # moments.py
+        False,
+        help="Correct each generation so its numeric means and covariances equal its "
+        "source's exactly (no random walk of the first two moments; docs/structure.md).",
+        accepts=bool,
+        convert=bool,
+    )
+    keep_associations: bool = option(  # associations.py
+        False,
+        help="Draw partners within the categories that explain numeric columns, so "
+        "those associations do not fade over generations (docs/structure.md).",
+        accepts=bool,
+        convert=bool,
+    )
+    match_shapes: bool = option(  # shapes.py
+        False,
+        help="Give each numeric column its source's values in the order mixup ranked "
+        "the rows, so shapes do not drift over generations (docs/structure.md).",
+        accepts=bool,
+        convert=bool,
+    )
+    rules: tuple = option(  # mixsynth.rules: kept with the detected ones
+        (),
+        help='A rule every synthetic row keeps, e.g. "start <= end", "total = subtotal + '
+        'tax" or "unique: firm, year" (docs/rules.md). Repeatable.',
+        accepts=Sequence[Any] | str,
+        convert=_rules,
+        flag_type=list[str] | None,
+        flags=("--rule",),
+        flag_default=None,
+    )
+    rule_files: tuple[str, ...] = option(
+        (),
+        help="Rules every synthetic row keeps, from this file: mixsynth's JSON or TOML, or "
+        "SDV constraints (docs/rules.md); a --metadata file's constraints count too. "
+        "Repeatable.",
+        accepts=Sequence[str] | str,
+        convert=_names,
+        flag_type=list[str] | None,
+        flags=("--rules",),
+        flag_default=None,
+    )
+    detect_rules: bool = option(
+        True,
+        help="Find the rules every real row holds (orders, sums, time indexes, date grids) "
+        "and keep them too (docs/rules.md).",
+        accepts=bool,
+        convert=bool,
+    )
+
+    def declared_rules(self) -> tuple:
+        """The rules given (``rules``) and those of the rule files, in that order."""
+        from mixsynth.rules import load_rules
+
+        return self.rules + tuple(rule for path in self.rule_files for rule in load_rules(path))
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
@@ -120,7 +367,7 @@ class Generation:
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling
     rule_swaps: int = 0  #: rows whose weight was swapped to keep an inequality (rules)
-    rule_repairs: int = 0  #: rows that took tied columns from their donor to keep a rule
+    rule_repairs: int = 0  #: rows that took tied columns back to keep a rule (rules)
 
     def expected_variance_factor(self) -> float:
         """The theory's E[s^2 this generation] / s^2 its source (ddof=1), finite n included.
@@ -133,71 +380,75 @@ class Generation:
         )
 
 
-#: The engine's defaults, for the API's signatures.
-DEFAULTS = SynthesisOptions()
-
-E = TypeVar("E", bound=Enum)
-
-
-def choice(enum: type[E], value: E | str, name: str) -> E:
-    """An enum member from itself or its value, or a MixsynthError naming the choices."""
-    try:
-        return enum(value.lower() if isinstance(value, str) else value)
-    except ValueError:
-        choices = ", ".join(repr(member.value) for member in enum)
-        raise MixsynthError(f"unknown {name} {value!r}", f"give one of {choices}") from None
+def declared(names: Iterable[str] | None = None) -> dict[str, tuple[Declared, Any]]:
+    """The declared options (all, or ``names``) with their stored defaults, in order."""
+    every = {
+        f.name: (f.metadata["declared"], f.default)
+        for f in fields(SynthesisOptions)
+        if "declared" in f.metadata
+    }
+    return every if names is None else {name: every[name] for name in names}
 
 
-def synthesis_options(
-    *,
-    method: Method | str | None,
-    weights: WeightDistribution | str | None,
-    mix_strength: float,
-    eps: float | tuple[float, float],
-    finite_sample: bool,
-    by: Sequence[str] = (),
-    categorical: Sequence[str] = (),
-    pairing: Pairing | str = DEFAULTS.pairing,
-    bounds: Bounds | str = DEFAULTS.bounds,
-    rows: int | None = None,
-    metadata: TableMetadata | None = DEFAULTS.metadata,
-    semantics: bool = DEFAULTS.semantics,
-    keep_pii: bool = DEFAULTS.keep_pii,
-    locale: str = DEFAULTS.locale,
-    round_decimals: bool = DEFAULTS.round_decimals,
-    match_moments: bool = DEFAULTS.match_moments,
-    keep_associations: bool = DEFAULTS.keep_associations,
-    match_shapes: bool = DEFAULTS.match_shapes,
-    rules: Sequence[Any] = DEFAULTS.rules,
-    detect_rules: bool = DEFAULTS.detect_rules,
-) -> SynthesisOptions:
-    """Checked options; ``method=None`` is generalized unless ``weights`` lie in [0, 1]."""
-    distribution = parse_weights(weights) if isinstance(weights, str) else weights
-    if method is None:
-        vanilla = distribution is not None and distribution.is_vanilla
-        method = Method.VANILLA if vanilla else DEFAULTS.method
-    eps0, eps1 = (eps, eps) if isinstance(eps, int | float) else tuple(eps)
-    options = SynthesisOptions(
-        method=choice(Method, method, "method"),
-        weights=distribution,
-        mix_strength=float(mix_strength),
-        eps=(float(eps0), float(eps1)),
-        finite_sample=bool(finite_sample),
-        rows=rows,
-        by=(by,) if isinstance(by, str) else tuple(by),
-        categorical=(categorical,) if isinstance(categorical, str) else tuple(categorical),
-        pairing=choice(Pairing, pairing, "pairing"),
-        bounds=choice(Bounds, bounds, "bounds"),
-        metadata=metadata,
-        semantics=bool(semantics),
-        keep_pii=bool(keep_pii),
-        locale=str(locale),
-        round_decimals=bool(round_decimals),
-        match_moments=bool(match_moments),
-        keep_associations=bool(keep_associations),
-        match_shapes=bool(match_shapes),
-        rules=tuple(rules),
-        detect_rules=bool(detect_rules),
-    )
+def given_default(name: str) -> Any:
+    """The default users see for option ``name`` (Python API and CLI, before parsing)."""
+    spec, stored = declared()[name]
+    return stored if spec.given is STORED else spec.given
+
+
+def with_options(function: Callable, names: Iterable[str] | None = None) -> inspect.Signature:
+    """``function``'s signature with its ``**options`` replaced by the declared options
+    ``names`` (default: every one the Python API takes), keyword-only, as a caller passes
+    them; a parameter of its own that shares an option's name (MixupSynthesizer's
+    positional ``metadata``) takes the option's annotation."""
+    chosen = declared(names)
+    if names is None:
+        chosen = {name: entry for name, entry in chosen.items() if entry[0].python}
+    own = inspect.signature(function).parameters
+    parameters = []
+    for parameter in own.values():
+        if parameter.kind is not inspect.Parameter.VAR_KEYWORD:
+            spec = chosen.get(parameter.name, (None,))[0]
+            accepts = parameter.annotation if spec is None else spec.accepts
+            parameters.append(parameter.replace(annotation=accepts))
+            continue
+        parameters += [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=given_default(name),
+                annotation=spec.accepts,
+            )
+            for name, (spec, _) in chosen.items()
+            if name not in own
+        ]
+    return inspect.Signature(parameters, return_annotation=None)
+
+
+def only_declared(owner: str, given: Mapping[str, Any], names: Iterable[str]) -> None:
+    """Refuse an option not among ``names`` as Python refuses an unexpected keyword
+    argument (a TypeError): the signatures that take ``**options`` are built, not written."""
+    allowed = set(names)
+    for name in given:
+        if name not in allowed:
+            raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")
+
+
+def synthesis_options(**given: Any) -> SynthesisOptions:
+    """Checked options from what users gave (strings for enums, weight specs, a metadata
+    file...); an option not given takes its default. ``method=None`` is generalized
+    unless ``weights`` lie in [0, 1]."""
+    specs = declared()
+    only_declared("synthesis_options", given, specs)
+    values = {}
+    for name, (spec, _) in specs.items():
+        value = given.get(name, given_default(name))
+        values[name] = value if spec.convert is None else spec.convert(value)
+    if values["method"] is None:
+        vanilla = values["weights"] is not None and values["weights"].is_vanilla
+        values["method"] = Method.VANILLA if vanilla else SynthesisOptions.method
+    if isinstance(given.get("metadata"), str | Path):  # its SDV constraints are rules too
+        values["rule_files"] = (str(given["metadata"]), *values["rule_files"])
+    options = SynthesisOptions(**values)
     options.check()
     return options

@@ -90,7 +90,9 @@ class Reference:
             _say_moments_matched_one_by_one(columns, schema, semantics)
         from mixsynth.rules import table_rules
 
-        rules = table_rules(table, schema, semantics, options.rules, options.detect_rules)
+        rules = table_rules(
+            table, schema, semantics, options.declared_rules(), options.detect_rules
+        )
         return cls(
             schema,
             encodings,

@@ -1,4 +1,5 @@
-"""The ``generate`` job: read the input, run the generations, write every file safely.
+"""The ``generate`` job: read the input, infer what its columns mean, synthesize the
+generations and write every file safely, then the report.
 
 Kept apart from the kernel so that synthesis stays a pure function of tables, and
 from the CLI so that Python users can run the same job.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from mixsynth.choices import Engine, format_from_suffix
 from mixsynth.columns import check_by, group_codes
 from mixsynth.engine.balance import new_rows_per_class, oversample
 from mixsynth.engine.conditions import matching_rows, take_rows
-from mixsynth.engine.memory import GenerationStream, generation_rngs
+from mixsynth.engine.memory import GenerationStream, check_memory, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthError, RunInterrupted
@@ -31,7 +32,6 @@ from mixsynth.io import (
     ArrowTable,
     TableFormat,
     arrow_to_frame,
-    atomic_path,
     check_input,
     check_output,
     check_writable,
@@ -47,104 +47,36 @@ from mixsynth.io.outputs import (
     remove_leftovers,
     resolve,
 )
-from mixsynth.io.provenance import input_fingerprint
-
-#: The run record in --out-dir: what --resume checks and continues.
-RUN_RECORD = "mixsynth-run.json"
-#: The lock file a run holds in --out-dir (docs/safety.md).
-LOCK_FILE = ".mixsynth-run.lock"
-
-
-def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
-    return out_dir / f"gen-{index:03d}.{fmt.value}"
-
-
-@contextlib.contextmanager
-def _removed_if_refused(out_dir: Path | None) -> Iterator[None]:
-    """Folders made for --out-dir are removed again if the run is refused before it
-    writes anything, so that a bad option leaves no trace."""
-    missing = []
-    if out_dir is not None:
-        folder = out_dir.absolute()
-        while not folder.exists():
-            missing.append(folder)
-            folder = folder.parent
-    try:
-        yield
-    except MixsynthError:
-        for folder in missing:  # deepest first; only if still empty
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
-
-
-def check_memory(rows: int, columns: int) -> None:
-    """Refuse a --rows that cannot fit, rather than be killed for it half-way.
-
-    Each synthetic row needs at least 8 bytes per column plus its pairing (two donor
-    indices, a weight and a sort key): a lower bound, so nothing feasible is refused.
-    """
-    try:
-        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # not a POSIX system: cannot tell
-        return
-    needed = rows * (columns + 4) * 8
-    if needed > physical:
-        raise MixsynthError(
-            f"{rows} rows need at least {needed / 2**30:.3g} GiB, more than this "
-            f"machine's {physical / 2**30:.3g} GiB",
-            "give fewer --rows",
-        )
-
-
-def _read_record(path: Path) -> dict:
-    """The run record, checked field by field: a damaged or hand-edited record is one
-    clear refusal, not a crash half-way through a resume."""
-
-    def damaged(what: str) -> MixsynthError:
-        return MixsynthError(
-            f"cannot resume: {str(path)!r} is damaged ({what})",
-            "start again with --force (without --resume)",
-        )
-
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise damaged("not readable JSON") from None
-    if not isinstance(record, dict) or record.get("mixsynth_run") != 1:
-        raise damaged("not a mixsynth run record")
-
-    def whole(key: str, low: int, high: float = float("inf")) -> int:
-        value = record.get(key)
-        if type(value) is not int or not low <= value <= high:
-            shown = "missing" if value is None else json.dumps(value)
-            bounds = f"from {low} to {int(high)}" if high != float("inf") else f">= {low}"
-            raise damaged(f"{key!r} must be a whole number {bounds}, got {shown}")
-        return value
-
-    whole("seed", 0)
-    whole("completed", 0, whole("generations", 1))
-    if record.get("format") not in [f.value for f in TableFormat]:
-        raise damaged(f"'format' must be csv or parquet, got {json.dumps(record.get('format'))}")
-    if not isinstance(record.get("options"), dict):
-        raise damaged("'options' must be an object")
-    if not (record.get("input") is None or isinstance(record.get("input"), str)):
-        raise damaged("'input' must be a SHA-256 or null")
-    return record
+from mixsynth.jobs.cluster import DaskSettings, refuse_dask_only
+from mixsynth.jobs.runs import (
+    LOCK_FILE,
+    RUN_RECORD,
+    generation_file,
+    made_out_dir,
+    resume_point,
+    run_settings,
+    write_record,
+)
 
 
 @dataclass(kw_only=True)
 class GenerateJob:
     """Everything ``mixsynth generate`` does, as one object (no printing of its own).
 
+    :meth:`check` refuses what cannot be done before anything is read or written;
+    :meth:`run` then reads the input, infers what its columns mean, synthesizes the
+    generations (each written slice by slice as it is made) and writes the report.
     Tables stay Arrow from reading to writing (no pandas import, no conversion); only
-    ``--report`` turns them into DataFrames, for the metrics.
+    ``--report`` turns them into DataFrames, for the metrics. With ``engine=Engine.DASK``
+    the generations are Parquet datasets made partition by partition on a Dask cluster
+    (:class:`~mixsynth.engine.dask.driver.DaskGenerateJob`).
     """
 
     input: str
     options: SynthesisOptions
     generations: int = 1
     output: str | None = None
+    #: ``--format``; None: the output's suffix (-o -: CSV; --out-dir alone: the input's)
     output_format: TableFormat | None = None
     out_dir: Path | None = None
     seed: int | None = None
@@ -160,43 +92,73 @@ class GenerateJob:
     balance: tuple[str, str | float] | None = None
     #: ``--only-new``: with ``balance``, write the new rows without the real ones.
     only_new: bool = False
+    engine: Engine = Engine.MEMORY
+    #: The Dask engine's cluster (refused, when given, with the memory engine).
+    dask: DaskSettings = field(default_factory=DaskSettings)
+    #: Dask: spread the rows over partitions at random first (None: yes, by default).
+    shuffle: bool | None = None
+    #: Dask: rows per partition after the shuffle (None: about 128 MiB).
+    partition_rows: int | None = None
+
+    def check(self) -> None:
+        """Refuse what this job cannot do, before anything is read, made or written."""
+        if self.engine is Engine.DASK:
+            self._refuse_for_dask()
+            return
+        refuse_dask_only(
+            self.dask.given()
+            | {
+                "--shuffle/--no-shuffle": self.shuffle is not None,
+                "--partition-rows": self.partition_rows is not None,
+            }
+        )
+        if self.generations < 1:
+            raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
+        if self.output is None and self.out_dir is None:
+            raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
+        if self.resume and self.out_dir is None:
+            raise MixsynthError(
+                "--resume needs --out-dir", "give the --out-dir of the interrupted run"
+            )
+        check_input(self.input, self.input_format)
+        if self.output is not None:
+            check_output(self.output, self.force, (self.input,))
+        if self.output_format is None and self.output not in (None, STDIO):
+            self.output_format = format_from_suffix(self.output, "--format")
 
     def run(
         self,
         on_generation: Callable[[Generation], None] = lambda g: None,
         on_progress: Callable[[float], None] = lambda done: None,
+        on_tasks: Callable[[int, int | None], None] = lambda done, total: None,
     ) -> list[dict]:
         """Run the job; returns the per-generation report entries (empty without a report).
 
         ``on_generation`` sees each generation: its frame is a pyarrow Table, or None for
         the last one when no report needs it (it was written slice by slice, never held).
         ``on_progress`` hears, after each slice, how many generations are done (2.5 =
-        half of the third), for a progress bar.
+        half of the third), for a progress bar; with the Dask engine, ``on_tasks`` hears
+        the tasks done and their total instead.
         """
+        self.check()
+        if self.engine is Engine.DASK:
+            self._run_dask(on_tasks)
+            return []
         self._check_balance()
         planned = self.output_format or (
             TableFormat.CSV if self.output == STDIO else check_input(self.input, self.input_format)
         )
         self._check_distinct(planned)  # before anything is read, made or written
-        with _removed_if_refused(self.out_dir):
-            self._make_out_dir()
-            with locked(self._locks(planned)):
-                return self._run(on_generation, on_progress)
+        with made_out_dir(self.out_dir), locked(self._locks(planned)):
+            return self._run(on_generation, on_progress)
 
     def _run(
         self, on_generation: Callable[[Generation], None], on_progress: Callable[[float], None]
     ) -> list[dict]:
-        """The run itself, once its outputs are checked and locked."""
-        source = read_arrow(self.input, self.input_format, self.encoding)
-        schema = source.table.schema
-        fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
-        check_writable(schema, fmt)  # e.g. nested Parquet columns to CSV
-        check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
-        reference = Reference.of(source.table, self.options)
-        check_by(source.table.column_names, self.options.by)  # fails before any output
-        real = source.table
-        if self.where:  # before any output exists, so a condition nothing meets writes nothing
-            real = take_rows(real, matching_rows(real, self.where, reference))
+        """The run itself, once its outputs are checked and locked: read, infer,
+        synthesize (writing as it goes), report."""
+        source, fmt = self._read()
+        reference, real = self._infer(source.table)
         start, frame = self._starting_point(source, fmt)
         frame = real if start == 0 else frame
         report_kind = None
@@ -207,22 +169,63 @@ class GenerateJob:
         chosen_seed = self.seed is None
         if chosen_seed:
             self.seed = int(np.random.SeedSequence().entropy % 2**32)
+        trajectory = None
         if self.balance is not None:
             self._write_balanced(real, reference, fmt)
-            if chosen_seed:
-                self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
-            return []
-        trajectory = None
-        if report_kind is not None:
-            from mixsynth.metrics import GenerationTrajectory
+        else:
+            if report_kind is not None:
+                from mixsynth.metrics import GenerationTrajectory
 
-            trajectory = GenerationTrajectory(
-                arrow_to_frame(real),
-                start=start,
-                categorical=self.options.categorical,
-                seed=self.seed,
-                rules=reference.rules,
+                trajectory = GenerationTrajectory(
+                    arrow_to_frame(real),
+                    start=start,
+                    categorical=self.options.categorical,
+                    seed=self.seed,
+                    rules=reference.rules,
+                )
+            frame = self._synthesize(
+                frame, start, reference, fmt, trajectory, on_generation, on_progress
             )
+            if start >= self.generations and self.output is not None:
+                # Resumed a run that had already finished: -o still gets the last generation.
+                write_table(frame, self.output, fmt, source.table.schema)
+        if chosen_seed:
+            # Said at the end, so that a failure stays one line (--out-dir records it).
+            self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
+        if trajectory is None:
+            return []
+        self._report(trajectory, frame, report_kind)
+        return trajectory.entries
+
+    def _read(self) -> tuple[ArrowTable, TableFormat]:
+        """The input, and the output format, checked against what the input holds."""
+        source = read_arrow(self.input, self.input_format, self.encoding)
+        fmt = self.output_format or (TableFormat.CSV if self.output == STDIO else source.format)
+        check_writable(source.table.schema, fmt)  # e.g. nested Parquet columns to CSV
+        check_memory(self.options.rows or source.table.num_rows, source.table.num_columns)
+        return source, fmt
+
+    def _infer(self, table: Any) -> tuple[Reference, Any]:
+        """What the columns mean and hold (the reference every generation is held to),
+        and the real rows to mix: all, or those ``where`` selects."""
+        reference = Reference.of(table, self.options)
+        check_by(table.column_names, self.options.by)  # fails before any output
+        if self.where:  # before any output exists, so a condition nothing meets writes nothing
+            table = take_rows(table, matching_rows(table, self.where, reference))
+        return reference, table
+
+    def _synthesize(
+        self,
+        frame: Any,
+        start: int,
+        reference: Reference,
+        fmt: TableFormat,
+        trajectory: Any,
+        on_generation: Callable[[Generation], None],
+        on_progress: Callable[[float], None],
+    ) -> Any:
+        """Generations ``start`` + 1 on, each written as it is made (and recorded in
+        --out-dir); returns the last one's table (None when it was never held whole)."""
         if self.out_dir is not None:
             self._write_record(fmt, start)
         done = start
@@ -251,27 +254,75 @@ class GenerateJob:
             raise MixsynthError(
                 f"{error.message}; {self._how_far(done, fmt)}", error.hint
             ) from None
-        if start >= self.generations and self.output is not None:
-            # Resumed a run that had already finished: -o still gets the last generation.
-            write_table(frame, self.output, fmt, schema)
-        if chosen_seed:
-            # Said at the end, so that a failure stays one line (--out-dir records it).
-            self.say(f"seed: {self.seed} (give --seed {self.seed} to repeat this run)")
-        if trajectory is None:
-            return []
+        return frame
+
+    def _report(self, trajectory: Any, frame: Any, kind: Any) -> None:
+        """The comparison of every generation with the input, judged, to ``report``."""
+        from mixsynth.io.provenance import provenance
         from mixsynth.report import write_report
+        from mixsynth.report.verdict import judge
 
         run = {"input": self.input, "seed": self.seed}
         run["options"] = {"synthesis": self.options, "generations": self.generations}
         report = trajectory.report(arrow_to_frame(frame), run)
-        from mixsynth.io.provenance import provenance
-        from mixsynth.report.verdict import judge
-
         report = judge(report) | {"provenance": provenance({"real": self.input}, report["options"])}
         last = trajectory.last if trajectory.last is not None else arrow_to_frame(frame)
         title = f"mixsynth generate: {self.input}"
-        write_report(report, self.report, report_kind, title, (trajectory.real, last))
-        return trajectory.entries
+        write_report(report, self.report, kind, title, (trajectory.real, last))
+
+    def _refuse_for_dask(self) -> None:
+        """What the Dask engine cannot do, each with what to do instead."""
+        refused = {
+            "--where": (bool(self.where), "filter the dataset first, e.g. with Dask or DuckDB"),
+            "--balance": (self.balance is not None, "balance a table that fits in memory"),
+            "--only-new": (
+                self.only_new,
+                "it goes with --balance, which needs the memory engine",
+            ),
+            "--report": (
+                self.report is not None,
+                "run 'mixsynth compare --engine dask' on the output",
+            ),
+            "--resume": (
+                self.resume,
+                "run again with --force: the same --seed gives the same files",
+            ),
+            "--format csv": (
+                self.output_format is TableFormat.CSV,
+                "the Dask engine writes Parquet datasets; convert a part file if needed",
+            ),
+            "-o -": (self.output == STDIO, "give -o FOLDER: a dataset of part files"),
+            "--keep-associations": (
+                self.options.keep_associations,
+                "give the explaining columns with --by, which the Dask engine mixes inside",
+            ),
+        }
+        for option, (given, hint) in refused.items():
+            if given:
+                raise MixsynthError(f"{option} cannot be used with --engine dask", hint)
+
+    def _run_dask(self, on_tasks: Callable[[int, int | None], None]) -> None:
+        """The generations on a Dask cluster: everything checked before it starts."""
+        from mixsynth.engine.dask.driver import DaskGenerateJob
+
+        self.dask.check()
+        job = DaskGenerateJob(
+            input=self.input,
+            options=self.options,
+            generations=self.generations,
+            output=self.output,
+            out_dir=self.out_dir,
+            seed=self.seed,
+            input_format=self.input_format,
+            encoding=self.encoding,
+            shuffle=self.shuffle is not False,
+            partition_rows=self.partition_rows,
+            force=self.force,
+            say=self.say,
+        )
+        job.check()
+        with self.dask.client() as client:
+            job.run(client, on_progress=on_tasks)
 
     def _check_distinct(self, fmt: TableFormat) -> None:
         """Every output of the run is its own file, and none is the input."""
@@ -295,21 +346,6 @@ class GenerateJob:
                     f"{str(self.out_dir)!r}",
                     "give it a path outside that folder, or another name",
                 )
-
-    def _make_out_dir(self) -> None:
-        if self.out_dir is None:
-            return
-        try:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise MixsynthError(
-                f"cannot create --out-dir {str(self.out_dir)!r}: {error.strerror or error}",
-                "give a folder path that can be created",
-            ) from None
-        if not os.access(self.out_dir, os.W_OK | os.X_OK):
-            raise MixsynthError(
-                f"cannot write in --out-dir {str(self.out_dir)!r}", "check its permissions"
-            )
 
     def _locks(self, fmt: TableFormat) -> Iterator[RunLock]:
         """The run's locks, each taken in turn; leftovers of a killed run that held the
@@ -421,73 +457,11 @@ class GenerateJob:
         )
 
     def _settings(self, fmt: TableFormat) -> dict:
-        """What a resumed run must share with the interrupted one to continue its files."""
-        options = json.loads(json.dumps(dataclasses.asdict(self.options)))
-        if self.where:  # the rows it mixes from are part of what it continues
-            options["where"] = self.where
-        return {"input": input_fingerprint(self.input), "format": fmt.value, "options": options}
+        return run_settings(self.input, self.options, self.where, fmt)
 
     def _write_record(self, fmt: TableFormat, completed: int) -> None:
-        """The run record in --out-dir: seed, settings and progress, written atomically."""
-        assert self.out_dir is not None
-        record = {
-            "mixsynth_run": 1,
-            "seed": self.seed,
-            **self._settings(fmt),
-            "generations": self.generations,
-            "completed": completed,
-        }
-        with atomic_path(str(self.out_dir / RUN_RECORD)) as temporary:
-            Path(temporary).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-
-    def _resume_point(self, fmt: TableFormat) -> int:
-        """Generations already complete in --out-dir, after checking it is the same run.
-
-        Refuses a resume whose seed, options, output format or input differ from the
-        recorded ones; without --seed, the recorded seed is taken.
-        """
-        assert self.out_dir is not None
-        record_path = self.out_dir / RUN_RECORD
-        if not record_path.exists():
-            raise MixsynthError(
-                f"cannot resume: {str(self.out_dir)!r} has no {RUN_RECORD}, so there is no "
-                "run to resume (or its seed and options are unknown)",
-                "run without --resume to start a new run; --force replaces files already there",
-            )
-        record = _read_record(record_path)
-        recorded_seed, completed = record["seed"], record["completed"]
-        if self.seed is not None and self.seed != recorded_seed:
-            raise MixsynthError(
-                f"cannot resume: --seed {self.seed} differs from the interrupted run's "
-                f"seed {recorded_seed}",
-                f"give --seed {recorded_seed} or leave --seed out",
-            )
-        self.seed = recorded_seed
-        settings = self._settings(fmt)
-        recorded = {"format": record.get("format"), **(record.get("options") or {})}
-        now = {"format": settings["format"], **settings["options"]}
-        differ = [
-            f"--{key.replace('_', '-')} {json.dumps(recorded.get(key))} then, "
-            f"{json.dumps(now[key])} now"
-            for key in now
-            if recorded.get(key) != now[key]
-        ]
-        if record.get("input") != settings["input"]:
-            differ.insert(0, "the input's content has changed")
-        if differ:
-            raise MixsynthError(
-                f"cannot resume: this is not the run recorded in {str(record_path)!r} "
-                f"({'; '.join(differ)})",
-                "repeat the interrupted run's input and options, or start again with --force",
-            )
-        for index in range(1, completed + 1):
-            if not generation_file(self.out_dir, index, fmt).exists():
-                raise MixsynthError(
-                    f"cannot resume: {generation_file(self.out_dir, index, fmt).name} of the "
-                    f"interrupted run is missing from {str(self.out_dir)!r}",
-                    "start again with --force (without --resume)",
-                )
-        return completed
+        assert self.out_dir is not None and self.seed is not None
+        write_record(self.out_dir, self.seed, self._settings(fmt), self.generations, completed)
 
     def _starting_point(self, source: ArrowTable, fmt: TableFormat):
         """Generation to start after, and its table: 0 and the input, or where a run stopped."""
@@ -505,7 +479,10 @@ class GenerateJob:
             check_output(str(existing), self.force or self.resume, (self.input,))
         if not self.resume:
             return 0, source.table
-        done = min(self._resume_point(fmt), self.generations)
+        self.seed, completed = resume_point(
+            self.out_dir, self.seed, lambda: self._settings(fmt), fmt
+        )
+        done = min(completed, self.generations)
         if done == 0:
             return 0, source.table
         self.say(f"resuming after generation {done} of {self.generations}")

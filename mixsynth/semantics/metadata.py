@@ -17,9 +17,11 @@ JSON, or not shaped like one of the above, is refused with a one-line message.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,43 @@ def load_metadata(path: str | Path) -> TableMetadata:
             stacklevel=2,
         )
     return TableMetadata(semantics, primary_key)
+
+
+def as_metadata(
+    metadata: TableMetadata | Mapping[str, Any] | str | Path | None,
+) -> TableMetadata | None:
+    """TableMetadata from itself, a metadata JSON file (mixsynth's or SDV's), or a dict
+    in ``TableMetadata.to_dict()``'s form (only the columns to override)."""
+    if metadata is None or isinstance(metadata, TableMetadata):
+        return metadata
+    if isinstance(metadata, str | Path):
+        return load_metadata(metadata)
+    columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
+    if not isinstance(columns, Mapping):
+        raise MixsynthError(
+            "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
+            'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
+        )
+    facts = {f.name for f in dataclasses.fields(ColumnSemantics)} - {"name", "sdtype"}
+    built = {}
+    for name, entry in columns.items():
+        entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
+        unknown = sorted(set(entry) - facts - {"sdtype"})
+        if unknown:
+            raise MixsynthError(
+                f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
+                f"keys are: sdtype, {', '.join(sorted(facts))}",
+            )
+        try:
+            sdtype = SemanticType(entry.pop("sdtype", None))
+        except ValueError:
+            raise MixsynthError(
+                f"metadata gives column {name!r} no known sdtype",
+                f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
+            ) from None
+        entry.setdefault("reason", "from metadata")
+        built[str(name)] = ColumnSemantics(name=str(name), sdtype=sdtype, **entry)
+    return TableMetadata(built, metadata.get("primary_key"))
 
 
 def check_metadata_columns(metadata: TableMetadata, names: list[str]) -> None:
