@@ -159,7 +159,27 @@ class GenerationStream:
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
         self._raws: dict[Any, np.ndarray] = {}  #: source columns as rules see them
         if self.plan is not None:
+            self._say_repeats()
             self._keep_rules(rng, codes)
+
+    def _say_repeats(self) -> None:
+        """Columns unique together stay unique only when each real row is a dominant
+        donor at most once: balanced anchors, at most as many rows as the source."""
+        unique = [r for r in self.plan.rules if r.kind in ("unique", "time index")]
+        if not unique:
+            return
+        if self.rows > self.source.rows or self.options.pairing is not Pairing.BALANCED:
+            why = (
+                f"{self.rows} rows from {self.source.rows}"
+                if self.rows > self.source.rows
+                else "--pairing iid"
+            )
+            warnings.warn(
+                f"{unique[0].describe()}: with {why}, some real combinations repeat "
+                "(give at most as many rows as the input, balanced pairing)",
+                MixsynthWarning,
+                stacklevel=4,
+            )
 
     def _keep_rules(self, rng: np.random.Generator, codes: np.ndarray) -> None:
         """Partners near in time along a time index, then each pair's weight inside its

@@ -47,7 +47,10 @@ class RuleData:
     def _native(self, name: str) -> np.ndarray:
         spec = self.specs[name]
         if not spec.kind.is_mixed:
-            codes = self.columns.group_keys([name]).astype(np.float64)
+            try:
+                codes = self.columns.group_keys([name]).astype(np.float64)
+            except (TypeError, ValueError, NotImplementedError):  # lists, maps: no codes
+                return np.full(self.rows, np.nan)
             missing = self.columns.missing_rows(name)
             if missing is not None:
                 codes[missing] = np.nan

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mixsynth.choices import Method
-from mixsynth.engine.memory import run_generations
+from mixsynth.engine.memory import run_generations, synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import RuleData
@@ -202,3 +202,15 @@ def test_categories_that_go_together_come_from_one_donor():
     for generation in runs:
         pairs = set(zip(generation.frame.city, generation.frame.state, strict=True))
         assert pairs <= real
+
+
+def test_more_rows_than_real_keys_is_said():
+    frame = panel(firms=20, years=12)
+    options = SynthesisOptions(rows=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = Reference.of(frame, options)
+    from mixsynth.errors import MixsynthWarning
+
+    with pytest.warns(MixsynthWarning, match="300 rows from 240, some real combinations repeat"):
+        synthesize(frame, options, np.random.default_rng(0), reference)
