@@ -117,7 +117,9 @@ def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> lis
         # keeps that, and rounding both on one grid (a gap is whole steps) keeps it too,
         # where "low < high" could round to equal.
         gap = float(np.nanmin(data[high] - data[low])) if strict else 0.0
-        rules.append(Linear(((low, 1.0), (high, -1.0)), gap, "<=", text, origin="detected"))
+        op = "<" if strict else "<="
+        coefs = ((low, 1.0), (high, -1.0))
+        rules.append(Linear(coefs, 0.0, op, text, origin="detected", margin=gap))
     return rules
 
 

@@ -77,7 +77,7 @@ class RulePlan:
             elif isinstance(rule, Linear | Increments) and set(rule.columns) <= set(scales):
                 target = rule.target if isinstance(rule, Linear) else None
                 if set(rule.columns) & mixed and (target is None or target in mixed):
-                    checked.append(rule)
+                    checked.append(rule.kept if isinstance(rule, Linear) else rule)
         components = _components([r.columns for r in checked])
         return cls(
             rules,

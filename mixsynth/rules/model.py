@@ -9,6 +9,7 @@ A missing value holds every rule, as in SDV: a rule speaks of the values present
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +37,22 @@ class Linear:
     target: str | None = None
     decimals: int | None = None
     origin: str = "declared"
+    #: A strict order found in the data is kept as ``form + margin <= 0``, ``margin`` the
+    #: smallest real gap: mixing keeps that, and rounding on one grid keeps a gap of
+    #: whole steps, where ``form < 0`` could round to equal. The rule stated and checked
+    #: in reports is ``form < 0``.
+    margin: float = 0.0
 
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.coefs)
+
+    @property
+    def kept(self) -> Linear:
+        """The form the engine keeps (the rule itself, or with its margin)."""
+        if not self.margin:
+            return self
+        return dataclasses.replace(self, const=self.const + self.margin, op="<=", margin=0.0)
 
     @property
     def kind(self) -> str:
@@ -278,6 +291,26 @@ class Formula:
 
 
 Rule = Linear | Unique | TimeIndex | Grid | Together | Increments | Formula
+
+
+def common_rules(parts: list[tuple]) -> tuple:
+    """The rules every part holds (the partitions of a Dask run, each with its own rules
+    found): the same rule in each, a strict order with the smallest of its margins."""
+    if not parts:
+        return ()
+    common = []
+    for rule in parts[0]:
+        same = [
+            next((r for r in rules if r.describe() == rule.describe()), None) for rules in parts[1:]
+        ]
+        if any(other is None for other in same):
+            continue
+        if isinstance(rule, Linear) and rule.margin:
+            smallest = min([rule.margin] + [other.margin for other in same])
+            common.append(dataclasses.replace(rule, margin=smallest))
+        elif all(other == rule for other in same):
+            common.append(rule)
+    return tuple(common)
 
 
 def _duplicated(vectors: list[np.ndarray]) -> np.ndarray:
