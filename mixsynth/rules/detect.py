@@ -20,7 +20,6 @@ sample as one numpy comparison per column).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -77,9 +76,9 @@ def detect_rules(
 
 
 def _varies(values: np.ndarray) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all missing
-        return bool(np.nanmin(values) < np.nanmax(values))
+    """Two distinct values at least (fmin/fmax skip NaN, and warn of nothing: a
+    catch_warnings here, in a Dask worker thread, would undo the process's filters)."""
+    return bool(np.fmin.reduce(values, initial=np.inf) < np.fmax.reduce(values, initial=-np.inf))
 
 
 def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> list[Rule]:
