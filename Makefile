@@ -4,15 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test test-all lint format bench bench-wide bench-balance bench-scale bench-structure bench-rules experiment clean
+.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure bench-rules experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# SDMetrics, the oracle of the quality scores' tests, in an environment of its own: it
+# requires pandas < 3 (tests/oracles/sdmetrics_figures.py runs there, without mixsynth).
+SDMETRICS_VENV := .venv-sdmetrics
+SDMETRICS_STAMP := $(SDMETRICS_VENV)/.installed
+
+$(SDMETRICS_STAMP):
+	test -x $(SDMETRICS_VENV)/bin/python || $(PYTHON) -m venv $(SDMETRICS_VENV)
+	$(SDMETRICS_VENV)/bin/python -m pip install --quiet 'sdmetrics==0.32.0' 'pyarrow>=15'
+	touch $(SDMETRICS_STAMP)
+
+install: $(STAMP) $(SDMETRICS_STAMP)
 
 # The demo's files are real targets: `make demo` and `make report-check` do nothing
 # when neither the input nor the code changed. A failed recipe leaves no target behind
@@ -58,11 +68,19 @@ test: install
 
 test-all: install
 	MIXSYNTH_TEST_PROFILE=thorough $(BIN)/python -m pytest
+	$(MAKE) mutations
 
+# The suite's own quality measure (docs/testing.md): each planted bug of
+# tests/mutations/mutations.toml must make the fast tier of its area fail.
+mutations: install
+	nice -n 10 $(BIN)/python tests/mutations/run.py
+
+# Style, the layers (import-linter, contracts in pyproject.toml) and the types (mypy).
 lint: install
 	$(BIN)/ruff check mixsynth tests benchmarks
-	$(BIN)/lint-imports
 	$(BIN)/ruff format --check mixsynth tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format mixsynth tests benchmarks

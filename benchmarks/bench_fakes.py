@@ -22,7 +22,8 @@ import warnings
 
 import numpy as np
 
-from mixsynth.semantics.fakes import fake_values, fresh_ids
+from mixsynth.semantics.fakes import fake_values
+from mixsynth.semantics.keys import fresh_ids
 
 
 def best_of(runs: int, function) -> float:

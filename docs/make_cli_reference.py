@@ -17,9 +17,8 @@ TARGET = Path(__file__).resolve().parent / "cli.md"
 INTRO = """# Command-line reference
 
 Generated from each command's `--help` by `python docs/make_cli_reference.py`; a test
-(`tests/test_docs.py`) fails when it differs from the code. Exit statuses: **0** success,
-**1** a threshold you set was broken (`compare`), **2** bad input or usage (one
-`Error: ...` line on stderr, no output file touched), **130** interrupted.
+(`tests/docs/test_docs.py`) fails when it differs from the code. What the exit statuses
+mean: [formats and safety](safety.md#exit-statuses).
 """
 
 

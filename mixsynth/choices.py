@@ -10,7 +10,7 @@ import os
 from enum import Enum
 from pathlib import Path
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 STDIO = "-"
 
@@ -51,7 +51,7 @@ def format_from_suffix(path: str, option: str) -> TableFormat:
     suffix = Path(path).suffix.lower()
     if suffix in SUFFIXES:
         return SUFFIXES[suffix]
-    raise MixsynthError(
+    raise OptionError(
         f"cannot tell the format of {path!r} from its suffix {suffix or '(none)'!r}",
         f"name it .csv or .parquet, or give {option} csv|parquet",
     )

@@ -1,9 +1,30 @@
-"""The one exception type that carries a user-facing message."""
+"""The exceptions that carry a user-facing message: :class:`MixsynthError` and its family.
+
+Every one says what is wrong and how to fix it; the CLI prints any of them as one line
+on stderr and exits with status 2 (docs/safety.md). The subclasses say whose fault it
+is, for a library user who wants to tell them apart: a bad option or parameter
+(:class:`OptionError`) and bad input data (:class:`InputError`) are also ``ValueError``
+s, as scikit-learn's own refusals are, so ``except ValueError`` around ``fit`` or
+``fit_resample`` catches them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+
+__all__ = [
+    "ClusterError",
+    "InputError",
+    "LockError",
+    "MixsynthError",
+    "MixsynthWarning",
+    "NotFittedError",
+    "OptionError",
+    "OutputError",
+    "ResumeError",
+    "RunInterrupted",
+]
 
 
 class MixsynthError(Exception):
@@ -25,6 +46,40 @@ class MixsynthError(Exception):
     def __str__(self) -> str:
         text = f"{self.message} ({self.hint})" if self.hint else self.message
         return one_line(text)
+
+
+class OptionError(MixsynthError, ValueError):
+    """An option or parameter with a value that cannot be used, or options that cannot
+    be combined (``--rows 0``, ``MixupSynthesizer(method="x")``, a weight spec)."""
+
+
+class InputError(MixsynthError, ValueError):
+    """An input that cannot be synthesized or compared: a file that cannot be read as a
+    table, a table with no rows, labels that do not fit, a metadata file that does not
+    describe the table."""
+
+
+class OutputError(MixsynthError):
+    """An output that cannot be written: it exists (without ``--force``), is the input
+    or another output, or its folder cannot be written."""
+
+
+class LockError(OutputError):
+    """An output that another mixsynth run is writing (or whose lock cannot be taken)."""
+
+
+class ResumeError(MixsynthError):
+    """A ``--resume`` that cannot continue the interrupted run: no record of it, or
+    other options, input or seed than the run had."""
+
+
+class ClusterError(MixsynthError):
+    """The Dask cluster cannot be reached or started, or its workers died."""
+
+
+class NotFittedError(MixsynthError, ValueError, AttributeError):
+    """A synthesizer used before ``fit``; a ``ValueError`` and an ``AttributeError``,
+    like scikit-learn's ``NotFittedError``."""
 
 
 def one_line(text: str) -> str:

@@ -13,7 +13,7 @@ with :math:`d` (the anchor) and :math:`o` two rows of class :math:`c` and one we
 from __future__ import annotations
 
 from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -21,7 +21,11 @@ from sklearn.base import BaseEstimator
 from mixsynth.choices import Bounds
 from mixsynth.engine.balance import SamplingStrategy, new_rows_per_class, oversample
 from mixsynth.engine.options import given_default, only_declared, synthesis_options, with_options
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 #: The synthesis options the over-sampler takes; the others are fixed in fit_resample
 #: (features are mixed by storage type, as SMOTE does).
@@ -77,12 +81,14 @@ class MixupOverSampler(BaseEstimator):
     #: help() and IDEs read this signature.
     __init__.__signature__ = with_options(__init__, OPTIONS)  # type: ignore[attr-defined]
 
-    def fit(self, X: Any, y: Any) -> MixupOverSampler:
+    def fit(self, X: ArrayLike | pd.DataFrame, y: ArrayLike | pd.Series) -> MixupOverSampler:
         """Check the data and work out the rows per class (``sampling_strategy_``)."""
         self.fit_resample(X, y)
         return self
 
-    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+    def fit_resample(
+        self, X: ArrayLike | pd.DataFrame, y: ArrayLike | pd.Series
+    ) -> tuple[np.ndarray | pd.DataFrame, np.ndarray | pd.Series]:
         """``(X_res, y_res)``: the original rows, then the new ones, class after class.
 
         ``X`` is a 2-D array or a pandas DataFrame (categorical, boolean and string
@@ -132,23 +138,25 @@ class MixupOverSampler(BaseEstimator):
         if k is None:
             return None
         if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-            raise MixsynthError(f"k_neighbors must be None or an integer >= 1, got {k!r}")
+            raise OptionError(f"k_neighbors must be None or an integer >= 1, got {k!r}")
         return int(k)
 
 
-def _checked(X: Any, y: Any) -> tuple[Any, np.ndarray]:
+def _checked(
+    X: ArrayLike | pd.DataFrame, y: ArrayLike | pd.Series
+) -> tuple[pd.DataFrame, np.ndarray]:
     """X as a DataFrame with string column names, y as a 1-D array; both checked."""
     import pandas as pd
 
     if hasattr(X, "toarray") or hasattr(X, "sparse"):
-        raise MixsynthError("sparse X is not supported", "give a dense array or a DataFrame")
+        raise InputError("sparse X is not supported", "give a dense array or a DataFrame")
     if isinstance(X, pd.DataFrame):
         frame = X.reset_index(drop=True)
         frame.columns = [str(c) for c in X.columns]
     else:
         array = np.asarray(X)
         if array.ndim != 2:
-            raise MixsynthError(
+            raise InputError(
                 f"X must be 2-D (rows x features), got {array.ndim} dimension(s)",
                 "reshape it, e.g. X.reshape(-1, 1) for one feature",
             )
@@ -157,14 +165,14 @@ def _checked(X: Any, y: Any) -> tuple[Any, np.ndarray]:
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels.ravel()
     if labels.ndim != 1:
-        raise MixsynthError("y must hold one label per row (1-D)", "give a 1-D array or a Series")
+        raise InputError("y must hold one label per row (1-D)", "give a 1-D array or a Series")
     if len(labels) != len(frame):
-        raise MixsynthError(
+        raise InputError(
             f"X has {len(frame)} rows but y has {len(labels)} labels",
             "give one label per row of X",
         )
     if pd.isna(labels).any():
-        raise MixsynthError("y has missing labels", "drop the rows without a label first")
+        raise InputError("y has missing labels", "drop the rows without a label first")
     return frame, labels
 
 
@@ -175,7 +183,7 @@ def _generator(random_state: Any) -> np.random.Generator:
     try:
         return np.random.default_rng(random_state)
     except (TypeError, ValueError):
-        raise MixsynthError(
+        raise OptionError(
             f"cannot use random_state {random_state!r}",
             "give None, an integer or a numpy Generator",
         ) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import pickle
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,15 +20,17 @@ import numpy as np
 
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
-from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError, OutputError
 from mixsynth.semantics import TableMetadata
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
-SAVE_FORMAT = 1
+SAVE_FORMAT = 2
+#: The first bytes of a saved synthesizer, read before anything is unpickled.
+SAVE_MAGIC = b"mixsynth synthesizer\n"
 
 
 class MixupSynthesizer:
@@ -66,7 +69,7 @@ class MixupSynthesizer:
     ) -> None:
         only_declared("MixupSynthesizer", options, inspect.signature(type(self)).parameters)
         self.options = synthesis_options(metadata=metadata, **options)
-        self.seed = seed
+        self.seed = _checked_seed(seed)
         self._rng = np.random.default_rng(seed)
         self._data: Any = None
         self._reference: Reference | None = None
@@ -119,7 +122,7 @@ class MixupSynthesizer:
         rng = self._generator(seed)
         parts = [self._sample(c.num_rows, rng, c.column_values) for c in conditions]
         if not parts:
-            raise MixsynthError("no conditions given", "give a list of Condition(...)")
+            raise OptionError("no conditions given", "give a list of Condition(...)")
         return columns_of(parts[0]).concat(parts)
 
     def generations(
@@ -129,25 +132,32 @@ class MixupSynthesizer:
         model-collapse experiment); each :class:`Generation` holds its table as ``.frame``."""
         self._check_fitted()
         if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
-            raise MixsynthError(f"generations must be an integer >= 1, got {generations!r}")
+            raise OptionError(f"generations must be an integer >= 1, got {generations!r}")
         options = dataclasses.replace(self.options, rows=_row_count(num_rows, len(self._data)))
-        start = int(self._rng.integers(2**63)) if seed is None else seed
+        start = int(self._rng.integers(2**63)) if seed is None else _checked_seed(seed)
         return run_generations(self._data, options, generations, start, self._reference)
 
     def _sample(self, num_rows: int, rng: np.random.Generator, conditions: Any) -> Any:
         self._check_fitted()
         source = self._data
+        if conditions is not None and not isinstance(conditions, Mapping):
+            raise OptionError(
+                f"conditions must be a dict of column -> value, got a {type(conditions).__name__}",
+                "e.g. conditions={'species': 'Adelie'}",
+            )
         if conditions:
             source = take_rows(source, matching_rows(source, conditions, self._reference))
-        options = dataclasses.replace(self.options, rows=_row_count(num_rows))
+        rows = _row_count(num_rows)
+        check_memory(rows, len(columns_of(source).names), "num_rows")
+        options = dataclasses.replace(self.options, rows=rows)
         return synthesize(source, options, rng, self._reference).frame
 
     def _generator(self, seed: int | None) -> np.random.Generator:
-        return self._rng if seed is None else np.random.default_rng(seed)
+        return self._rng if seed is None else np.random.default_rng(_checked_seed(seed))
 
     def _check_fitted(self) -> None:
         if self._data is None:
-            raise MixsynthError("the synthesizer is not fitted yet", "call .fit(data) first")
+            raise NotFittedError("the synthesizer is not fitted yet", "call .fit(data) first")
 
     # Description ------------------------------------------------------------------
 
@@ -166,7 +176,8 @@ class MixupSynthesizer:
     # Saving -----------------------------------------------------------------------
 
     def save(self, path: str | Path) -> None:
-        """Save the synthesizer to a file with :mod:`pickle`, atomically.
+        """Save the synthesizer to a file with :mod:`pickle`, atomically, readable by
+        its owner only (mode 0600).
 
         The file holds the **real rows** it was fitted on (it needs them to sample), so
         store and share it as you would the real data: a MixsynthWarning says so.
@@ -180,34 +191,50 @@ class MixupSynthesizer:
                 MixsynthWarning,
                 stacklevel=2,
             )
-        with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
-            pickle.dump({"mixsynth_synthesizer": SAVE_FORMAT, "synthesizer": self}, handle)
+        try:
+            with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
+                os.chmod(temporary, 0o600)
+                handle.write(SAVE_MAGIC + b"%d\n" % SAVE_FORMAT)
+                pickle.dump(self, handle)
+        except OSError as error:
+            raise OutputError(
+                f"cannot save to {str(path)!r}: {error.strerror or error}",
+                "give the path of a file in a folder that exists and that you may write to",
+            ) from None
 
     @classmethod
     def load(cls, path: str | Path) -> MixupSynthesizer:
-        """A synthesizer saved by :meth:`save`. Loading runs pickle: load only files
-        you trust (e.g. ones you saved yourself)."""
+        """A synthesizer saved by :meth:`save`.
+
+        Loading runs pickle, which can run any code a file holds: load only files you
+        trust (e.g. ones you saved yourself). A file without mixsynth's header is
+        refused before anything in it is unpickled.
+        """
+        not_ours = InputError(
+            f"{str(path)!r} is not a saved MixupSynthesizer (it lacks mixsynth's header, so "
+            "it was not unpickled)",
+            "give a file written by MixupSynthesizer.save; load only files you trust",
+        )
         try:
             with open(path, "rb") as handle:
+                if handle.read(len(SAVE_MAGIC)) != SAVE_MAGIC:
+                    raise not_ours
+                if handle.readline(16) != b"%d\n" % SAVE_FORMAT:
+                    raise InputError(
+                        f"{str(path)!r} was saved by another version of mixsynth",
+                        "fit the synthesizer again with this version and save it anew",
+                    )
                 saved = pickle.load(handle)
         except OSError as error:
-            raise MixsynthError(
+            raise InputError(
                 f"cannot read {str(path)!r}: {error.strerror or error}",
                 "give the path of a file written by MixupSynthesizer.save",
             ) from None
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             saved = None
-        if not (isinstance(saved, dict) and isinstance(saved.get("synthesizer"), cls)):
-            raise MixsynthError(
-                f"{str(path)!r} is not a saved MixupSynthesizer",
-                "give the path of a file written by MixupSynthesizer.save",
-            )
-        if saved.get("mixsynth_synthesizer") != SAVE_FORMAT:
-            raise MixsynthError(
-                f"{str(path)!r} was saved by another version of mixsynth",
-                "fit the synthesizer again with this version and save it anew",
-            )
-        return saved["synthesizer"]
+        if not isinstance(saved, cls):
+            raise not_ours
+        return saved
 
 
 def _as_table(data: Any) -> Any:
@@ -224,7 +251,7 @@ def _as_table(data: Any) -> Any:
 
     if isinstance(data, pd.DataFrame):
         return data.copy()  # later edits to the caller's frame must not change the fit
-    raise MixsynthError(
+    raise InputError(
         f"cannot fit on a {type(data).__name__}",
         "give a pandas DataFrame, a pyarrow Table or the path of a CSV or Parquet file",
     )
@@ -235,5 +262,16 @@ def _row_count(num_rows: int | None, default: int | None = None) -> int:
     if num_rows is None and default is not None:
         return default
     if isinstance(num_rows, bool) or not isinstance(num_rows, int | np.integer) or num_rows < 1:
-        raise MixsynthError(f"num_rows must be an integer >= 1, got {num_rows!r}")
+        raise OptionError(f"num_rows must be an integer >= 1, got {num_rows!r}")
     return int(num_rows)
+
+
+def _checked_seed(seed: Any) -> int | None:
+    """A seed numpy takes: None or a whole number >= 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise OptionError(
+            f"seed must be a whole number >= 0 (or None), got {seed!r}", "e.g. seed=0"
+        )
+    return int(seed)

@@ -7,27 +7,21 @@ no traceback), 130 interrupted, 141 stdout's reader went away (docs/safety.md).
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, NoReturn, cast
 
 import typer
-from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
-from mixsynth.errors import MixsynthError, MixsynthWarning, one_line
-
-if TYPE_CHECKING:
-    pass
-
+from mixsynth.errors import MixsynthError, MixsynthWarning, OutputError, one_line
 
 #: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
-
-
 #: shell reports for a tool killed by that signal; not 1 (a broken threshold) nor 2.
 CLOSED_PIPE = 128 + 13
 
@@ -61,7 +55,10 @@ class MixsynthGroup(TyperGroup):
             _silence_stdout()
             raise typer.Exit(CLOSED_PIPE) from None
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any):
+    # Click overloads main() on standalone_mode; this one always exits, whatever it is given.
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
         extra.pop("standalone_mode", None)
         for command in self.commands.values():
             _name_values(command)
@@ -86,11 +83,12 @@ class MixsynthGroup(TyperGroup):
 
     def _run(self, args: Sequence[str] | None, prog_name: str | None, **extra: Any) -> Any:
         """The command's exit status, every failure turned into one line on stderr."""
+        arguments = list(sys.argv[1:] if args is None else args)
         try:
-            return super().main(args, prog_name or "mixsynth", standalone_mode=False, **extra)
-        except click_exceptions.NoArgsIsHelpError as shown:  # a bare `mixsynth`: help, no error
-            sys.stdout.write(shown.format_message().rstrip("\n") + "\n")
-            return 0
+            # A bare `mixsynth` shows the help, as --help does: no error.
+            return super().main(
+                arguments or ["--help"], prog_name or "mixsynth", standalone_mode=False, **extra
+            )
         except MixsynthError as error:
             say(f"Error: {error}")
             return 2
@@ -152,13 +150,15 @@ def stdout_console() -> Any:
             self.quiet = True
             raise BrokenPipeError
 
-    return PipeConsole()
+    from mixsynth.report.terminal import usable
+
+    return usable(PipeConsole())
 
 
 def require_stdout() -> None:
     """Refuse, before any work, a command whose result goes to a closed stdout (``>&-``)."""
     if sys.stdout is None:
-        raise MixsynthError(
+        raise OutputError(
             "stdout is closed, so the result cannot be shown",
             "run the command with stdout open (or write the result to a file)",
         )
@@ -193,9 +193,10 @@ def _name_values(command: Any) -> None:
     [vanilla|generalized]``) instead of Typer's internal type names (``<int>``, ``<bool>``)."""
     for param in command.params:
         if isinstance(param, typer.core.TyperArgument):  # its name is the placeholder
-            param.display_type_rich = lambda ctx: None
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
             param.metavar = param.metavar or param.name.upper()
-            param._usage_display_name = lambda name=param.metavar: name  # not {NAME}
+            # Shown as NAME in the usage line, not {NAME}.
+            param.get_usage_pieces = lambda ctx, name=param.metavar: [name]  # type: ignore[method-assign, misc]
         if param.metavar is not None or getattr(param, "is_flag", False):
             continue
         shown = param.display_type(None).strip("<>")
@@ -219,7 +220,6 @@ app = typer.Typer(
     name="mixsynth",
     help="Synthesize tabular data with vanilla or variance-preserving mixup, "
     "over generations, and compare real and synthetic tables.",
-    no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -257,8 +257,18 @@ def _occupy_closed_descriptors() -> None:
                     os.close(opened)
 
 
+def _escape_what_stdout_cannot_encode() -> None:
+    """A stdout that is not UTF-8 (PYTHONIOENCODING=ascii, the POSIX locale) gets
+    ``\\xf6`` for a character it cannot hold, instead of a traceback half-way through
+    a table of column names."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(AttributeError, ValueError, OSError):  # not a TextIOWrapper, closed
+            cast(io.TextIOWrapper, stream).reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     _occupy_closed_descriptors()
+    _escape_what_stdout_cannot_encode()
     # SIGTERM (e.g. from `timeout` or a CI runner) stops a run as Ctrl-C does: temporary
     # files removed, previous files intact, one line saying how far it got, status 130.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

@@ -21,7 +21,7 @@ from mixsynth.engine.options import (
     given_default,
     synthesis_options,
 )
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthWarning, OptionError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -136,7 +136,7 @@ def parse_balance(text: str) -> tuple[str, str | float]:
     """'label' or 'label=minority' (or 'label=0.5', a ratio) as (column, strategy)."""
     column, _, strategy = text.rpartition("=") if "=" in text else (text, "", "auto")
     if not column:
-        raise MixsynthError(f"cannot read --balance {text!r}", "give COLUMN or COLUMN=STRATEGY")
+        raise OptionError(f"cannot read --balance {text!r}", "give COLUMN or COLUMN=STRATEGY")
     try:
         return column, float(strategy)
     except ValueError:

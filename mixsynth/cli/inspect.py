@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -24,9 +24,6 @@ from mixsynth.cli.common import (
 )
 from mixsynth.errors import one_line
 
-if TYPE_CHECKING:
-    pass
-
 
 def rule_evidence(table: object, rules: tuple) -> list[dict]:
     """Each rule with the rows that hold it, the evidence it is one."""
@@ -41,9 +38,6 @@ def rule_evidence(table: object, rules: tuple) -> list[dict]:
             {**rule.to_dict(), "origin": rule.origin, "rows_holding": holding, "evidence": evidence}
         )
     return found
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
 
 
 @app.command()
@@ -121,7 +115,7 @@ def inspect(
         list(shown),
         [
             [
-                (f"{row['type']} ({row['pii']})" if row["pii"] else row["type"])
+                (f"{row['type']} ({row['pii']})" if row["pii"] else str(row["type"]))
                 if key == "type"
                 else one_line(str(row[key]))
                 for key in shown

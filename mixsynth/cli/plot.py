@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -12,13 +12,7 @@ from mixsynth.choices import (
 )
 from mixsynth.cli.app import app
 from mixsynth.cli.common import EncodingOption, InputFormatOption
-from mixsynth.errors import MixsynthError
-
-if TYPE_CHECKING:
-    pass
-
-
-#: Exit status when the reader of stdout goes away (`| head`): 128 + SIGPIPE, what a
+from mixsynth.errors import OptionError
 
 
 @app.command()
@@ -45,9 +39,9 @@ def plot(
     from mixsynth.report.plots import plot_column
 
     if Path(output).suffix.lower() != ".png":
-        raise MixsynthError(f"-o {output!r} must name a .png file", "e.g. -o column.png")
+        raise OptionError(f"-o {output!r} must name a .png file", "e.g. -o column.png")
     if real == STDIO and synthetic == STDIO:
-        raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
+        raise OptionError("only one of REAL and SYNTH can be - (stdin)")
     check_output(output, force, (real, synthetic))
     png = plot_column(
         read_table(real, input_format, encoding).frame,

@@ -12,7 +12,7 @@ from mixsynth.choices import (
 )
 from mixsynth.cli.app import app, require_stdout
 from mixsynth.cli.common import declared_flags, options_from_flags, print_table
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 #: The synthesis options that decide the weights (declared in SynthesisOptions).
 WEIGHT_OPTIONS = ("method", "weights", "mix_strength", "eps", "finite_sample")
@@ -44,9 +44,9 @@ def weights_command(
     """
     require_stdout()
     if generations < 1:
-        raise MixsynthError(f"--generations must be at least 1, got {generations}")
+        raise OptionError(f"--generations must be at least 1, got {generations}")
     if rows is not None and rows < 1:
-        raise MixsynthError(f"--rows must be at least 1, got {rows}")
+        raise OptionError(f"--rows must be at least 1, got {rows}")
     # Without a table size there is no finite-sample target: variance factor 1.
     options["finite_sample"] = options["finite_sample"] and rows is not None
     synthesis = options_from_flags(options, pairing=pairing)
@@ -72,7 +72,7 @@ def weights_command(
         figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
-    rows = [
+    table = [
         [
             "lam ~",
             f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
@@ -89,4 +89,4 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
-    print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], rows)
+    print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], table)

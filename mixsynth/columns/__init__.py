@@ -8,7 +8,7 @@ for a table; the back ends are imported only when a table of theirs is seen.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,7 +29,10 @@ from mixsynth.columns.kinds import (
     number_encoding,
     time_encoding,
 )
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import OptionError, column_hint
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
 
 __all__ = [
     "MISSING_TIME",
@@ -54,7 +57,7 @@ __all__ = [
 ]
 
 
-def columns_of(table: Any) -> TableColumns:
+def columns_of(table: DataTable) -> TableColumns:
     """The back end for ``table``: pyarrow Tables stay Arrow, anything else is pandas."""
     import pyarrow as pa
 
@@ -67,7 +70,7 @@ def columns_of(table: Any) -> TableColumns:
     return FrameColumns(table)
 
 
-def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec]:
+def infer_schema(table: DataTable, categorical: Iterable[str] = ()) -> list[ColumnSpec]:
     """Kinds of every column, in order; names in ``categorical`` are forced to be copied.
 
     ``table`` is a pandas DataFrame or a pyarrow Table.
@@ -77,7 +80,7 @@ def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec
     forced = set(categorical)
     unknown = forced - {str(c) for c in columns.names}
     if unknown:
-        raise MixsynthError(
+        raise OptionError(
             f"--categorical column {sorted(unknown)[0]!r} is not in the table",
             column_hint(sorted(unknown)[0], columns.names),
         )
@@ -92,7 +95,7 @@ def infer_schema(table: Any, categorical: Iterable[str] = ()) -> list[ColumnSpec
     ]
 
 
-def group_codes(table: Any, by: Sequence[str]) -> np.ndarray:
+def group_codes(table: DataTable, by: Sequence[str]) -> np.ndarray:
     """Integer group of each row, numbered by first appearance (0 everywhere without
     ``by``); missing keys form a group of their own."""
     columns = columns_of(table)
@@ -106,6 +109,6 @@ def check_by(names: Sequence[Any], by: Sequence[str]) -> None:
     """Refuse ``--by`` columns the table does not have."""
     missing = [c for c in by if c not in names]
     if missing:
-        raise MixsynthError(
+        raise OptionError(
             f"--by column {missing[0]!r} is not in the table", column_hint(missing[0], names)
         )

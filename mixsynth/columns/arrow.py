@@ -33,7 +33,7 @@ from mixsynth.columns.kinds import (
 )
 
 
-def arrow_kind(data_type: pa.DataType) -> ColumnKind:
+def _arrow_kind(data_type: pa.DataType) -> ColumnKind:
     """The kind an Arrow type implies (the same as pandas' dtype of it would)."""
     if pa.types.is_boolean(data_type):
         return ColumnKind.BOOLEAN
@@ -98,7 +98,7 @@ def to_numpy(column: pa.ChunkedArray, fill: float | int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
 
-def strings_to_arrow(values: np.ndarray, missing: np.ndarray | None) -> pa.Array:
+def _strings_to_arrow(values: np.ndarray, missing: np.ndarray | None) -> pa.Array:
     """A string array from Python strings, built from buffers (``pa.array`` imports pandas)."""
     encoded = [str(v).encode("utf-8") for v in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
@@ -112,7 +112,7 @@ def strings_to_arrow(values: np.ndarray, missing: np.ndarray | None) -> pa.Array
     )
 
 
-def null_rows(column: pa.ChunkedArray) -> np.ndarray | None:
+def _null_rows(column: pa.ChunkedArray) -> np.ndarray | None:
     """Where a column is null, as a numpy mask (None if nowhere), read from the bitmaps."""
     if not column.null_count:
         return None
@@ -143,7 +143,7 @@ class ArrowColumns:
         self._joined_columns: dict = {}
 
     def kind(self, name) -> ColumnKind:
-        return arrow_kind(self._types[name])
+        return _arrow_kind(self._types[name])
 
     def dtype(self, name) -> str:
         return str(self._types[name])
@@ -204,7 +204,7 @@ class ArrowColumns:
         column = self.table.column(name)
         if encoding.offset:  # integers beyond 2**53, mixed from the middle of their range
             values = encode_integers(to_numpy(column, encoding.offset), encoding)
-            missing = null_rows(column)
+            missing = _null_rows(column)
             if missing is not None:
                 values[missing] = np.nan
             return values
@@ -249,14 +249,14 @@ class ArrowColumns:
         return np.array([str(v) for v in unique.to_pylist()], dtype=object)
 
     def missing_rows(self, name) -> np.ndarray | None:
-        return null_rows(self.table.column(name))
+        return _null_rows(self.table.column(name))
 
     def made_up(self, name, values: np.ndarray, missing: np.ndarray | None) -> pa.Array:
         """Made-up values (fresh keys, fakes) in the column's own type."""
         data_type = self._types[name]
         if pa.types.is_integer(data_type):
             return to_arrow(values.astype(numpy_dtype(data_type)), data_type, missing)
-        array = strings_to_arrow(values, missing)
+        array = _strings_to_arrow(values, missing)
         return array if data_type == pa.large_string() else array.cast(data_type)
 
     def _joined(self, name) -> pa.ChunkedArray:

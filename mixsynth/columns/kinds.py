@@ -17,18 +17,28 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import pandas as pd
+    import pyarrow as pa
+
+    #: What synthesis takes and gives back: a pandas DataFrame or a pyarrow Table (the
+    #: result is of the type of the input).
+    DataTable: TypeAlias = pd.DataFrame | pa.Table
 
 #: How missing timestamps are held while a time column is an int64 vector (pandas' NaT).
 MISSING_TIME = np.iinfo(np.int64).min
 
 
 class ColumnKind(str, Enum):
-    """How a column is synthesized (THEORY.md §6)."""
+    """How a column is synthesized (docs/theory.md, "Columns that are not real numbers")."""
 
     CONTINUOUS = "continuous"  #: floats: mixed
     INTEGER = "integer"  #: integers: mixed, then stochastically rounded
@@ -173,10 +183,10 @@ def duplicated_names(names: Sequence[Any]) -> list:
 def check_column_names(names: Sequence[Any]) -> None:
     """Refuse tables mixsynth cannot represent faithfully: no columns, duplicate names."""
     if len(names) == 0:
-        raise MixsynthError("the table has no columns", "give a table with a header row")
+        raise InputError("the table has no columns", "give a table with a header row")
     dups = sorted({str(name) for name in duplicated_names(names)})
     if dups:
-        raise MixsynthError(
+        raise InputError(
             f"duplicate column names: {', '.join(repr(d) for d in dups)}",
             "rename the columns so that each name is unique",
         )
@@ -193,7 +203,7 @@ def first_appearance_codes(keys: np.ndarray) -> np.ndarray:
 class TableColumns(Protocol):
     """The column operations synthesis needs from a table, for one back end."""
 
-    table: Any  #: the DataFrame or pyarrow Table itself
+    table: DataTable  #: the DataFrame or pyarrow Table itself
     names: list  #: column names, in order
     rows: int
 
@@ -213,5 +223,5 @@ class TableColumns(Protocol):
     def missing_rows(self, name: Any) -> np.ndarray | None: ...
     def made_up(self, name: Any, values: np.ndarray, missing: np.ndarray | None) -> Any: ...
     def group_keys(self, by: Sequence[str]) -> np.ndarray: ...
-    def build(self, columns: dict) -> Any: ...
-    def concat(self, parts: list) -> Any: ...
+    def build(self, columns: dict) -> DataTable: ...
+    def concat(self, parts: list) -> DataTable: ...

@@ -21,3 +21,37 @@ the other one.
 - :mod:`mixsynth.engine.dask`: the Dask engine (imported only by ``--engine dask``), the
   same per-table code on each partition of a table too large for one machine.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Public name -> module that defines it, imported on first use: importing one engine
+#: module (as the CLI does at start-up) does not import them all.
+_LAZY = {
+    "Condition": "mixsynth.engine.conditions",
+    "Generation": "mixsynth.engine.options",
+    "GenerationStream": "mixsynth.engine.memory",
+    "Reference": "mixsynth.engine.reference",
+    "SynthesisOptions": "mixsynth.engine.options",
+    "WeightDistribution": "mixsynth.engine.weights",
+    "parse_weights": "mixsynth.engine.weights",
+    "run_generations": "mixsynth.engine.memory",
+    "solve_epbeta": "mixsynth.engine.weights",
+    "synthesis_options": "mixsynth.engine.options",
+    "synthesize": "mixsynth.engine.memory",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mixsynth.engine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -2,7 +2,7 @@
 
 Copying a category from the dominant donor while its numbers are mixed with a partner
 from another category shrinks every numeric-category association by kappa =
-E[max(lam, 1 - lam)] per generation (THEORY.md section 6): after 10 generations of the
+E[max(lam, 1 - lam)] per generation (docs/theory.md, "Structure over generations"): after 10 generations of the
 default weights, eta keeps about kappa^10 of itself. Drawing the partner among the rows
 that share the anchor's category keeps it (kappa = 1 for that category), and by the
 law of total covariance every within-group mean and covariance, hence the whole
@@ -19,12 +19,15 @@ synthetic rows onto real ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mixsynth.columns import columns_of, first_appearance_codes, group_codes
 from mixsynth.semantics.inference import eta_squared
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
 
 #: A category is grouped by when it explains this share of a numerical column's variance.
 ASSOCIATION_ETA2 = 0.05
@@ -39,7 +42,7 @@ ASSOCIATION_MAX_CANDIDATES = 50
 
 
 def association_columns(
-    table: Any, categorical: Sequence[Any], numeric: dict[Any, np.ndarray]
+    table: DataTable, categorical: Sequence[Any], numeric: dict[Any, np.ndarray]
 ) -> tuple[Any, ...]:
     """The ``categorical`` columns to mix inside, strongest association first.
 
@@ -65,7 +68,7 @@ def association_columns(
     return tuple(chosen)
 
 
-def pooled_group_codes(table: Any, by: Sequence[str], within: Sequence[str]) -> np.ndarray:
+def pooled_group_codes(table: DataTable, by: Sequence[str], within: Sequence[str]) -> np.ndarray:
     """Groups of ``by`` + ``within``, where combinations under ASSOCIATION_MIN_GROUP
     rows are pooled back into one group per ``by`` group."""
     fine = group_codes(table, [*by, *within])

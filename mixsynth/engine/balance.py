@@ -3,7 +3,7 @@ r"""Class balancing by mixup: new rows for the smaller classes, each mixed insid
 How many rows each class gets follows imbalanced-learn's ``sampling_strategy`` for
 over-samplers exactly (``auto``, ``minority``, ``not minority``, ``not majority``,
 ``all``, a float for two classes, a dict of target counts), so that a SMOTE user
-reads it the same way. The rows themselves are group-wise mixup (THEORY.md §6) with
+reads it the same way. The rows themselves are group-wise mixup (docs/theory.md, "Columns that are not real numbers") with
 one group per class: with generalized weights each class's mean and covariance are
 kept in expectation, where SMOTE's interpolation between near neighbours shrinks the
 class's spread (``benchmarks/bench_balance.py`` measures it).
@@ -28,7 +28,7 @@ from mixsynth.engine.conditions import take_rows
 from mixsynth.engine.memory import GenerationStream
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 
 #: imbalanced-learn's names; '-' and '_' are read as spaces (``not-minority`` on a CLI).
 STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
@@ -46,7 +46,7 @@ def new_rows_per_class(
     A dict gives the wanted *total* count of each class it names.
     """
     if len(classes) < 2:
-        raise MixsynthError(
+        raise InputError(
             f"balancing needs at least two classes, found {len(classes)}",
             "give a label column with two or more distinct values",
         )
@@ -63,7 +63,7 @@ def new_rows_per_class(
             "all": np.ones(len(classes), dtype=bool),
         }.get(name)
         if chosen is None:
-            raise MixsynthError(
+            raise OptionError(
                 f"unknown sampling strategy {strategy!r}",
                 f"give one of {', '.join(STRATEGIES)}, a ratio in (0, 1] or a dict of counts",
             )
@@ -72,7 +72,7 @@ def new_rows_per_class(
         return _ratio(classes, counts, float(strategy), majority)
     if isinstance(strategy, Mapping):
         return _targets(classes, counts, strategy)
-    raise MixsynthError(
+    raise OptionError(
         f"cannot read sampling strategy {strategy!r}",
         f"give one of {', '.join(STRATEGIES)}, a ratio in (0, 1] or a dict of counts",
     )
@@ -81,16 +81,16 @@ def new_rows_per_class(
 def _ratio(classes: np.ndarray, counts: np.ndarray, ratio: float, majority: int) -> np.ndarray:
     """A float: the minority class grows to ``ratio`` times the majority (two classes)."""
     if len(classes) != 2:
-        raise MixsynthError(
+        raise OptionError(
             f"a ratio as sampling strategy needs two classes, found {len(classes)}",
             "give a dict of target counts per class instead",
         )
     if not 0 < ratio <= 1:
-        raise MixsynthError(f"a ratio as sampling strategy must lie in (0, 1], got {ratio:g}")
+        raise OptionError(f"a ratio as sampling strategy must lie in (0, 1], got {ratio:g}")
     new = np.floor(counts[majority] * ratio - counts).astype(np.int64)
     new[majority] = 0
     if (new[np.arange(2) != majority] <= 0).any():
-        raise MixsynthError(
+        raise OptionError(
             f"a ratio of {ratio:g} would remove rows from the minority class "
             f"({int(counts.min())} rows, {int(counts[majority])} in the majority)",
             "give a larger ratio",
@@ -105,13 +105,13 @@ def _targets(classes: np.ndarray, counts: np.ndarray, targets: Mapping[Any, int]
     for label, total in targets.items():
         key = label.item() if isinstance(label, np.generic) else label
         if key not in position:
-            raise MixsynthError(
+            raise OptionError(
                 f"sampling strategy names class {label!r}, which is not in the labels",
                 f"classes are: {', '.join(map(repr, classes.tolist()))}",
             )
         have = int(counts[position[key]])
         if int(total) < have:
-            raise MixsynthError(
+            raise OptionError(
                 f"sampling strategy asks for {int(total)} rows of class {label!r}, "
                 f"which already has {have}",
                 "an over-sampler only adds rows: give a count at least as large",

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, columns_of
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
     from mixsynth.engine.reference import Reference
 
 #: Spellings of true and false accepted for a boolean column (e.g. from ``--where``).
@@ -46,14 +47,22 @@ def parse_where(texts: list[str] | tuple[str, ...]) -> dict[str, str]:
     for text in texts:
         column, sep, value = text.partition("=")
         if not sep or not column:
-            raise MixsynthError(
+            raise OptionError(
                 f"cannot read --where {text!r}", "give COLUMN=VALUE, e.g. --where species=Adelie"
+            )
+        if conditions.get(column, value) != value:
+            raise OptionError(
+                f"--where gives column {column!r} two values ({conditions[column]!r} and "
+                f"{value!r}); all conditions must hold, so no row could",
+                "give one value per column (to make rows of each value, run once per value)",
             )
         conditions[column] = value
     return conditions
 
 
-def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Reference) -> np.ndarray:
+def matching_rows(
+    table: DataTable, conditions: Mapping[str, Any], reference: Reference
+) -> np.ndarray:
     """Row numbers of ``table`` where every condition holds (``None`` matches missing).
 
     Refuses unknown columns, mixed (numeric, date) columns, made-up columns (keys,
@@ -62,20 +71,20 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
     kinds = {spec.name: spec.kind for spec in reference.schema}
     for column in conditions:
         if column not in kinds:
-            raise MixsynthError(
+            raise OptionError(
                 f"condition on {column!r}, which is not a column of the table",
                 f"columns are: {', '.join(map(str, kinds))}",
             )
         if column in reference.real_values:  # a made-up column (without keep_pii)
             meaning = reference.semantics.columns[str(column)]
-            raise MixsynthError(
+            raise OptionError(
                 f"cannot condition on {column!r}: it is {meaning.describe()}, whose "
                 "synthetic values are made up, never a real one",
                 "condition on categorical or boolean columns, or give that column another "
                 "sdtype in the metadata",
             )
         if kinds[column].is_mixed:
-            raise MixsynthError(
+            raise OptionError(
                 f"cannot condition on {column!r}: its values ({kinds[column].value}) are "
                 "mixed from two rows into new numbers, so no exact value can be kept",
                 "condition on categorical or boolean columns, or have this column copied "
@@ -83,9 +92,9 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
             )
     mask = np.ones(len(table), dtype=bool)
     for column, value in conditions.items():
-        alone = column_equals(table, column, value, kinds[column])
+        alone = _column_equals(table, column, value, kinds[column])
         if not alone.any():
-            raise MixsynthError(
+            raise OptionError(
                 f"no row has {column} = {value!r}",
                 f"values of {column!r} include: {', '.join(_some_values(table, column))}",
             )
@@ -93,14 +102,14 @@ def matching_rows(table: Any, conditions: Mapping[str, Any], reference: Referenc
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         wanted = ", ".join(f"{c} = {v!r}" for c, v in conditions.items())
-        raise MixsynthError(
+        raise OptionError(
             f"no row has all of {wanted}",
             "each condition alone matches rows, but no row matches them together; drop one of them",
         )
     return rows
 
 
-def column_equals(table: Any, column: str, value: Any, kind: ColumnKind) -> np.ndarray:
+def _column_equals(table: DataTable, column: str, value: Any, kind: ColumnKind) -> np.ndarray:
     """Where ``table[column] == value``, as a boolean array; text is read as the
     column's type (``"true"`` for a boolean column, ``"3"`` for integer codes)."""
     import pyarrow as pa
@@ -155,13 +164,13 @@ def _as_scalar(value: Any, data_type: Any, column: str, kind: ColumnKind) -> Any
         text = pa.StringArray.from_buffers(1, pa.py_buffer(offsets), pa.py_buffer(data))
         return pc.cast(text, data_type)[0]
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        raise MixsynthError(
+        raise OptionError(
             f"cannot compare {kind.value} column {column!r} ({data_type}) with {value!r}",
             "give a value of the column's type",
         ) from None
 
 
-def _some_values(table: Any, column: str, limit: int = 8) -> list[str]:
+def _some_values(table: DataTable, column: str, limit: int = 8) -> list[str]:
     """A few distinct values of a column, most frequent first, for an error's hint."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -177,7 +186,7 @@ def _some_values(table: Any, column: str, limit: int = 8) -> list[str]:
     return [*shown, "..."] if len(counts) > limit else shown
 
 
-def take_rows(table: Any, rows: np.ndarray) -> Any:
+def take_rows(table: DataTable, rows: np.ndarray) -> DataTable:
     """The given rows of a DataFrame or a pyarrow Table, as a table of the same type."""
     columns = columns_of(table)
     return columns.build(columns.take(columns.names, rows))

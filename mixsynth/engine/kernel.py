@@ -8,7 +8,7 @@ with one weight :math:`\lambda` per row shared by every mixed column,
 :math:`w = \max(\lambda, 1 - \lambda)`, :math:`d` the dominant donor and :math:`o`
 the other one. mixsynth makes the *anchor* (drawn by the pairing scheme) the dominant
 donor and the uniformly drawn *partner* the other: since the two rows of a pair are
-exchangeable and independent of :math:`\lambda`, this is the same law as THEORY.md's
+exchangeable and independent of :math:`\lambda`, this is the same law as docs/theory.md's
 (i, j) pair, and with balanced anchors every source row is the dominant donor equally
 often. Copied columns (categories, booleans, strings) and missingness come from the
 dominant donor, so with as many rows as the source they are reproduced exactly.
@@ -124,7 +124,7 @@ def draw_pairs(
             anchor = rng.integers(n, size=rows)
         partner = rng.integers(n, size=rows)
         weights = weights_for_group(n, rows)
-        w = dominant_weight(weights.sample(rng, rows))
+        w = _dominant_weight(weights.sample(rng, rows))
         return Pairs(dominant=anchor, other=partner, w=w, group_codes=codes), weights
     order = np.argsort(codes, kind="stable")
     counts = allocate_rows(sizes, rows)
@@ -148,13 +148,13 @@ def draw_pairs(
     pairs = Pairs(
         dominant=np.concatenate(anchors)[shuffle],
         other=np.concatenate(partners)[shuffle],
-        w=dominant_weight(np.concatenate(lams)[shuffle]),
+        w=_dominant_weight(np.concatenate(lams)[shuffle]),
         group_codes=codes,
     )
     return pairs, largest[1]
 
 
-def dominant_weight(lam: np.ndarray) -> np.ndarray:
+def _dominant_weight(lam: np.ndarray) -> np.ndarray:
     """max(lam, 1 - lam), in place as 1/2 + |lam - 1/2|."""
     lam -= 0.5
     np.abs(lam, out=lam)

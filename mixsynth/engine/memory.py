@@ -7,7 +7,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from mixsynth.engine.kernel import (
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthWarning, OptionError
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
     bound_keeping_variance,
@@ -36,6 +36,10 @@ from mixsynth.semantics.treatments import (
     round_to_decimals,
     stochastic_round,
 )
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
+    from mixsynth.engine.moments import MomentMatch
 
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
 #: enough that per-slice overheads vanish and that integer rounding's variance
@@ -46,7 +50,7 @@ MATCH_ROUNDS = 3
 
 
 def synthesize(
-    table: Any,
+    table: DataTable,
     options: SynthesisOptions,
     rng: np.random.Generator,
     reference: Reference | None = None,
@@ -65,7 +69,7 @@ def synthesize(
 THREADED_VALUES = 1 << 15
 
 
-class InlineExecutor(Executor):
+class _InlineExecutor(Executor):
     """Runs each task at once on the calling thread (the executor of small tables)."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
@@ -91,7 +95,7 @@ class GenerationStream(RuleKeeping):
 
     def __init__(
         self,
-        table: Any,
+        table: DataTable,
         options: SynthesisOptions,
         rng: np.random.Generator,
         reference: Reference | None = None,
@@ -152,7 +156,7 @@ class GenerationStream(RuleKeeping):
         self._sources: dict = {}
         self._missing: dict = {}
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
-        self.moment_match = None  #: how the moments were matched, once iterated
+        self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
         self._free_w: np.ndarray | None = None  #: the weights as drawn, before rules
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
@@ -163,7 +167,7 @@ class GenerationStream(RuleKeeping):
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
-        with InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
+        with _InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
             if self.options.match_moments or self.options.match_shapes:
                 self._match_whole_columns(pool)
             for start in range(0, self.rows, SLICE_ROWS):
@@ -172,7 +176,7 @@ class GenerationStream(RuleKeeping):
         self._raws.clear()
         self._matched.clear()
 
-    def _slice(self, pool: Executor, rows: slice) -> Any:
+    def _slice(self, pool: Executor, rows: slice) -> DataTable:
         pairs = self.pairs.rows(rows)
         if self.plan is None:
             mixing = {
@@ -352,7 +356,7 @@ class GenerationStream(RuleKeeping):
             self._sources[spec.name] = (source, observed_rows, at_mass)
         return self._sources[spec.name]
 
-    def finish(self, table: Any) -> Generation:
+    def finish(self, table: DataTable) -> Generation:
         """The generation, once iterated; ``table`` is its rows (e.g. the slices joined)."""
         return Generation(
             index=self.index,
@@ -417,8 +421,15 @@ def _finish_column(
     return counts
 
 
-def check_memory(rows: int, columns: int) -> None:
-    """Refuse a --rows that cannot fit, rather than be killed for it half-way.
+def fresh_seed() -> int:
+    """A seed drawn from the system's entropy, short enough to type back as ``--seed``."""
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)  # drawn, not given
+    return entropy % 2**32
+
+
+def check_memory(rows: int, columns: int, option: str = "--rows") -> None:
+    """Refuse a --rows (``option``) that cannot fit, rather than be killed for it half-way.
 
     Each synthetic row needs at least 8 bytes per column plus its pairing (two donor
     indices, a weight and a sort key): a lower bound, so nothing feasible is refused.
@@ -429,10 +440,10 @@ def check_memory(rows: int, columns: int) -> None:
         return
     needed = rows * (columns + 4) * 8
     if needed > physical:
-        raise MixsynthError(
+        raise OptionError(
             f"{rows} rows need at least {needed / 2**30:.3g} GiB, more than this "
             f"machine's {physical / 2**30:.3g} GiB",
-            "give fewer --rows",
+            f"give fewer {option}",
         )
 
 
@@ -442,7 +453,7 @@ def generation_rngs(seed: int, generations: int) -> list[np.random.Generator]:
 
 
 def run_generations(
-    frame: Any,
+    frame: DataTable,
     options: SynthesisOptions,
     generations: int,
     seed: int,

@@ -3,8 +3,8 @@ columns after mixing, so that the output's sample mean vector and covariance mat
 (ddof=1) equal those of the table it was made from.
 
 Mixup keeps the first two moments only in expectation; every generation adds its own
-sampling error, and over generations those errors add up to a random walk (THEORY.md
-section 4). The correction removes that walk for the first two moments. Of all affine
+sampling error, and over generations those errors add up to a random walk (docs/theory.md,
+"Structure over generations"). The correction removes that walk for the first two moments. Of all affine
 maps that give the source's moments, it uses the one that moves the rows least (in
 mean squared distance, the columns measured in the source's standard deviations):
 the optimal-transport map between two normal distributions with those moments,
@@ -36,6 +36,9 @@ import numpy as np
 RANK_TOLERANCE = 1e-10
 #: Columns with at most this share of gaps (NaN) on each side are matched jointly.
 JOINT_MAX_GAP_SHARE = 0.05
+#: Columns whose largest value is past this (or below its inverse) are matched divided
+#: by a power of two: the squares of values near 1e300 overflow, near 1e-300 vanish.
+LARGEST_SAFE = 2.0**500
 
 
 @dataclass
@@ -52,7 +55,43 @@ def match_moments(sources: dict[str, np.ndarray], outputs: dict[str, np.ndarray]
 
     NaN marks a value that is not mixed (missing, or a point mass held out); a
     non-finite output value (an overflow the finishing replaces) counts as one too.
+    Columns near float64's limits are matched divided by a power of two (exact), so
+    their squares do not overflow.
     """
+    scales = {name: _power_of_two_scale(sources[name], outputs[name]) for name in outputs}
+    sources = {n: s / scales[n] if scales[n] != 1 else s for n, s in sources.items()}
+    for name, scale in scales.items():
+        if scale != 1:
+            outputs[name] /= scale
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = _match(sources, outputs)
+        for name, scale in scales.items():
+            if scale != 1:
+                outputs[name] *= scale  # values past float64's end become inf: replaced later
+    return result
+
+
+def _power_of_two_scale(source: np.ndarray, output: np.ndarray) -> float:
+    """1, or the power of two that brings the largest value near 1 (dividing by it is
+    exact)."""
+    largest = max(_largest(source), _largest(output))
+    if largest == 0 or 1 / LARGEST_SAFE <= largest <= LARGEST_SAFE:
+        return 1.0
+    return float(np.ldexp(1.0, np.frexp(largest)[1]))
+
+
+def _largest(values: np.ndarray) -> float:
+    """Largest finite magnitude (fmax/fmin skip NaN without a copy; inf needs one)."""
+    if values.size == 0:
+        return 0.0
+    extremes = np.array([np.fmax.reduce(values), np.fmin.reduce(values)])
+    if not np.isfinite(extremes).all():
+        finite = values[np.isfinite(values)]
+        extremes = np.array([finite.max(), finite.min()]) if finite.size else np.zeros(1)
+    return float(np.abs(extremes).max())
+
+
+def _match(sources: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> MomentMatch:
     result = MomentMatch()
     joint = []
     for name, output in outputs.items():

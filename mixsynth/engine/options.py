@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
@@ -30,20 +30,23 @@ from mixsynth.engine.weights import (
     solve_epbeta,
     vanilla_default,
 )
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import MixsynthError, MixsynthWarning, OptionError
 from mixsynth.semantics.metadata import as_metadata
 from mixsynth.semantics.types import TableMetadata
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable
 
 E = TypeVar("E", bound=Enum)
 
 
 def choice(enum: type[E], value: E | str, name: str) -> E:
-    """An enum member from itself or its value, or a MixsynthError naming the choices."""
+    """An enum member from itself or its value, or an OptionError naming the choices."""
     try:
         return enum(value.lower() if isinstance(value, str) else value)
     except ValueError:
         choices = ", ".join(repr(member.value) for member in enum)
-        raise MixsynthError(f"unknown {name} {value!r}", f"give one of {choices}") from None
+        raise OptionError(f"unknown {name} {value!r}", f"give one of {choices}") from None
 
 
 #: Past this, extrapolation dominates: the distortion delta and the random walk of the
@@ -56,9 +59,9 @@ def parse_eps(text: str) -> tuple[float, float]:
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:
-        raise MixsynthError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
+        raise OptionError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
     if len(values) not in (1, 2):
-        raise MixsynthError(f"--eps takes one or two numbers, got {text!r}")
+        raise OptionError(f"--eps takes one or two numbers, got {text!r}")
     if max(values) > USEFUL_EPS:
         warnings.warn(
             f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
@@ -155,7 +158,6 @@ class SynthesisOptions:
         convert=lambda value: parse_weights(value) if isinstance(value, str) else value,
         flag_type=str | None,
         flags=("--weights", "-w"),
-        from_text=lambda text: text or None,
     )
     mix_strength: float = option(
         DEFAULT_MIX_STRENGTH,
@@ -313,15 +315,15 @@ class SynthesisOptions:
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
         if self.rows is not None and self.rows < 1:
-            raise MixsynthError(f"--rows must be at least 1, got {self.rows}")
+            raise OptionError(f"--rows must be at least 1, got {self.rows}")
         if self.weights is not None:
             if self.method is Method.VANILLA and not self.weights.is_vanilla:
-                raise MixsynthError(
+                raise OptionError(
                     f"--method vanilla takes weights inside [0, 1], got {self.weights.label()}",
                     "use --method generalized for epbeta weights",
                 )
             if self.method is Method.GENERALIZED and self.weights.is_vanilla:
-                raise MixsynthError(
+                raise OptionError(
                     f"--method generalized needs weights that leave [0, 1], "
                     f"got {self.weights.label()}",
                     "use --method vanilla for beta/uniform weights",
@@ -361,7 +363,7 @@ class Generation:
     """One synthesized table and what happened while making it."""
 
     index: int  #: 1 for the first generation
-    frame: Any  #: a DataFrame or a pyarrow Table, the type of its source
+    frame: DataTable  #: a DataFrame or a pyarrow Table, the type of its source
     weights: WeightDistribution  #: weights of the largest group (all rows without --by)
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,11 +20,14 @@ from mixsynth.columns import (
     infer_schema,
 )
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning
 from mixsynth.semantics.treatments import (
     mass_rows,
 )
 from mixsynth.semantics.types import SemanticType, TableMetadata
+
+if TYPE_CHECKING:
+    from mixsynth.columns.kinds import DataTable, TableColumns
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,11 @@ class Reference:
     rules: tuple = ()
 
     @classmethod
-    def of(cls, table: Any, options: SynthesisOptions | None = None) -> Reference:
+    def of(cls, table: DataTable, options: SynthesisOptions | None = None) -> Reference:
         """The reference of a DataFrame or a pyarrow Table under ``options``."""
         options = options or SynthesisOptions()
         if len(table) == 0:
-            raise MixsynthError("the table has no rows", "give a table with at least one row")
+            raise InputError("the table has no rows", "give a table with at least one row")
         storage = infer_schema(table, options.categorical)
         semantics = table_semantics(table, storage, options)
         columns = columns_of(table)
@@ -78,7 +81,7 @@ class Reference:
                 high = meaning.maximum
             ranges[spec.name] = (low, high)
             if spec.kind is ColumnKind.DATETIME and options.round_decimals:
-                grid = time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
+                grid = _time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
                 if grid > 1:
                     time_grids[spec.name] = grid
         say_what_is_made_up(semantics, options.keep_pii)
@@ -123,7 +126,7 @@ def _say_associations(associations: tuple) -> None:
 
 
 def _say_moments_matched_one_by_one(
-    columns: Any, schema: list[ColumnSpec], semantics: TableMetadata
+    columns: TableColumns, schema: list[ColumnSpec], semantics: TableMetadata
 ) -> None:
     """Columns with many missing values or a point mass get their mean and variance
     matched, not their covariances with the others: say which."""
@@ -147,8 +150,8 @@ def _say_moments_matched_one_by_one(
 
 
 def _association_columns(
-    table: Any,
-    columns: Any,
+    table: DataTable,
+    columns: TableColumns,
     schema: list[ColumnSpec],
     semantics: TableMetadata,
     encodings: dict[str, NumericEncoding],
@@ -181,7 +184,7 @@ UNIT_NANOSECONDS = {
 TIME_STEPS_NS = (7 * 86_400 * 10**9, 86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
 
 
-def time_grid(encoded: np.ndarray, dtype: str) -> int:
+def _time_grid(encoded: np.ndarray, dtype: str) -> int:
     """The coarsest step (in the column's own units) that every value sits on: a day for
     dates stored as timestamps, a second for times written to the second. Mixed values
     are rounded back onto it, so a date column never gets a time of day."""
@@ -220,7 +223,7 @@ def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
 
 
 def table_semantics(
-    table: Any, storage: list[ColumnSpec], options: SynthesisOptions
+    table: DataTable, storage: list[ColumnSpec], options: SynthesisOptions
 ) -> TableMetadata:
     """The semantics synthesis uses: inferred (or storage kinds only without
     ``options.semantics``), then the metadata file's, then --categorical, which wins."""
@@ -242,7 +245,7 @@ def table_semantics(
     for spec in storage:
         meaning = semantics.columns[str(spec.name)]
         if meaning.sdtype.is_mixed and not spec.kind.is_mixed:
-            raise MixsynthError(
+            raise InputError(
                 f"column {str(spec.name)!r} is {meaning.sdtype.value} in the metadata but "
                 f"stored as {spec.dtype}, which cannot be mixed",
                 "store it as numbers or dates, or give it another sdtype in the metadata",

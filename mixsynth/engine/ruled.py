@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -42,6 +43,11 @@ class RuleKeeping:
     _raws: dict
     _sources: dict
     _matched: dict
+    # GenerationStream's own steps, which these build on.
+    _column_source: Callable[..., Any]
+    _mixed_values: Callable[..., np.ndarray]
+    _finished: Callable[..., np.ndarray]
+    _decode: Callable[..., Any]
 
     def _say_repeats(self) -> None:
         """Columns unique together stay unique only when each real row is a dominant
@@ -104,7 +110,8 @@ class RuleKeeping:
         source, _, at_mass = self._column_source(spec)
         if at_mass is None:
             return source
-        return np.where(at_mass, self.reference.semantics.columns[str(name)].point_mass, source)
+        point_mass = self.reference.semantics.columns[str(name)].point_mass
+        return np.asarray(np.where(at_mass, point_mass, source))
 
     def _mix_keeping_rules(self, pool: Executor, pairs: Pairs, rows: slice) -> dict:
         """The slice's mixed columns as in :meth:`_mix_column`, then the rules kept on
@@ -144,8 +151,9 @@ class RuleKeeping:
         values = {name: column.copy() for name, column in limited.items()}
         with np.errstate(over="ignore", invalid="ignore"):
             for spec in ordered:
-                if free[spec.name] is not None:
-                    restore_spread(values[spec.name], *free[spec.name])
+                target = free[spec.name]
+                if target is not None:
+                    restore_spread(values[spec.name], *target)
                 counts = bound_keeping_variance(
                     values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
                 )

@@ -2,7 +2,7 @@
 values of the table it was made from, in the order mixup ranked its rows.
 
 Mixup keeps the first two moments, not the shape: every generation convolves a column
-with its own spread (THEORY.md section 5: the fourth moment grows by E[u²](2μ4 + 6σ⁴)),
+with its own spread (docs/theory.md, "Beyond two moments": the fourth moment grows by E[u²](2μ4 + 6σ⁴)),
 and the change compounds over generations, within each category as well as overall;
 a category-by-number contingency table sees it first. Matching the shape stops that
 drift. The output value of rank r among m (ties ranked at random) is replaced by the

@@ -1,7 +1,7 @@
 """Weight distributions for mixup: vanilla Beta/Uniform, the expanded Beta, the solver.
 
 A synthetic row is ``lam * x_i + (1 - lam) * x_j`` with one ``lam`` per row. Everything
-the theory predicts (THEORY.md §2-§6) follows from the moments of ``lam``, so each
+the theory predicts (docs/theory.md) follows from the moments of ``lam``, so each
 distribution here also reports its theory figures: mean, the variance factor ``rho``,
 the distortion index ``delta``, the donor-covariance factor ``kappa`` and the
 novelty (squared distance to the nearer donor).
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 #: Default vanilla weights: Beta(0.2, 0.2), the common choice in the mixup literature.
 DEFAULT_VANILLA_ALPHA = 0.2
@@ -75,7 +75,7 @@ class WeightDistribution:
         for name in ("alpha", "beta"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise MixsynthError(
+                raise OptionError(
                     f"weight parameter {name} must be a finite number > 0, got {value!r}",
                     SPEC_HELP,
                 )
@@ -165,7 +165,7 @@ class WeightDistribution:
 def _check_eps(name: str, value: float) -> None:
     """An expansion is a finite number from 0 to MAX_EPS."""
     if not (math.isfinite(value) and 0 <= value <= MAX_EPS):
-        raise MixsynthError(
+        raise OptionError(
             f"weight expansion {name} must be a number from 0 to {MAX_EPS:g}, got {value!r}",
             f"epsilon widens the support to [-eps0, 1 + eps1], at most [-{MAX_EPS:g}, "
             f"{1 + MAX_EPS:g}]",
@@ -187,14 +187,14 @@ def parse_weights(spec: str) -> WeightDistribution:
     try:
         values = [float(v) for v in args.split(",")] if args.strip() else []
     except ValueError:
-        raise MixsynthError(f"cannot read the numbers in weight spec {spec!r}", SPEC_HELP) from None
+        raise OptionError(f"cannot read the numbers in weight spec {spec!r}", SPEC_HELP) from None
     if name == "uniform" and not values:
         return uniform()
     if name == "beta" and len(values) in (1, 2):
         return WeightDistribution(values[0], values[-1])
     if name == "epbeta" and len(values) == 4:
         return WeightDistribution(*values)
-    raise MixsynthError(f"unknown weight spec {spec!r}", SPEC_HELP)
+    raise OptionError(f"unknown weight spec {spec!r}", SPEC_HELP)
 
 
 def solve_epbeta(
@@ -205,21 +205,21 @@ def solve_epbeta(
 ) -> WeightDistribution:
     """The EpBeta with mean ``1 - mix_strength`` and variance factor ``target_rho``.
 
-    Closed form of THEORY.md §4: with c = 1 + eps0 + eps1, mu = (m + eps0) / c and the
+    Closed form of docs/theory.md, "Over generations: collapse, and its fix": with c = 1 + eps0 + eps1, mu = (m + eps0) / c and the
     required Var(lam) v = m(1 - m) - (1 - rho*)/2, the Beta shapes are mu*s and
     (1 - mu)*s with s = c^2 mu (1 - mu) / v - 1.
     """
     if not (0 < mix_strength < 1):
-        raise MixsynthError(
+        raise OptionError(
             f"mixing strength must lie strictly between 0 and 1, got {mix_strength!r}",
             "it is 1 - E[lam]; 0.1 makes rows close to their anchor, 0.5 mixes evenly",
         )
     if not (math.isfinite(target_rho) and target_rho > 0):
-        raise MixsynthError(f"target variance factor must be > 0, got {target_rho!r}")
+        raise OptionError(f"target variance factor must be > 0, got {target_rho!r}")
     for name, eps in (("eps0", eps0), ("eps1", eps1)):
         _check_eps(name, eps)
     if eps0 == 0 and eps1 == 0 and target_rho >= 1:
-        raise MixsynthError(
+        raise OptionError(
             "variance cannot be preserved with weights inside [0, 1]",
             "give --eps > 0 so the weights may leave [0, 1]",
         )
@@ -229,7 +229,7 @@ def solve_epbeta(
     v = m * (1 - m) - (1 - target_rho) / 2
     s = c * c * mu * (1 - mu) / v - 1 if v > 0 else -1.0
     if not (0 < mu < 1) or v <= 0 or s <= 0:
-        raise MixsynthError(
+        raise OptionError(
             f"no expanded Beta with mixing strength {mix_strength:g}, eps ({eps0:g}, {eps1:g}) "
             f"reaches variance factor {target_rho:g}",
             "widen --eps or move --mix-strength towards 0.5",
@@ -240,7 +240,7 @@ def solve_epbeta(
 def finite_sample_target(n_source: int, n_rows: int, anchor_weight: float, balanced: bool) -> float:
     """The factor rho* that makes E[synthetic sample variance] equal the source's.
 
-    Both variances with ddof=1. With i.i.d. pairs this is n/(n-1) (THEORY.md §4).
+    Both variances with ddof=1. With i.i.d. pairs this is n/(n-1) (docs/theory.md, "Finite samples").
     With balanced anchors (a shuffled tiling: each source row an anchor equally often)
     the anchors are drawn without replacement, which removes part of the bootstrap
     shrinkage; the exact target is then

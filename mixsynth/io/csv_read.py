@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import codecs
 import os
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 from mixsynth.io.source import (
     HEAD_BYTES,
     TEXT_BOMS,
@@ -19,9 +18,6 @@ from mixsynth.io.source import (
     head_of,
     raise_if_out_of_memory,
 )
-
-if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
-    pass
 
 
 def read_csv_checked(
@@ -34,11 +30,9 @@ def read_csv_checked(
     if utf8:
         for bom, codec in TEXT_BOMS.items():
             if head.startswith(bom):
-                raise MixsynthError(
-                    f"{name} is {codec} text, not UTF-8", f"give --encoding {codec}"
-                )
+                raise InputError(f"{name} is {codec} text, not UTF-8", f"give --encoding {codec}")
         if _looks_binary(head):
-            raise MixsynthError(
+            raise InputError(
                 f"{name} is a binary file, not CSV text",
                 "give a CSV or Parquet table, or --encoding utf-16 if it is UTF-16 text",
             )
@@ -60,7 +54,7 @@ def read_csv_checked(
             size = len(data) if isinstance(data, pa.Buffer) else os.path.getsize(data)
             arrow = _read_csv(data, encoding, schema, block_size=size + 1)
     except UnicodeError as error:
-        raise MixsynthError(
+        raise InputError(
             f"{name} is not valid {encoding} text: {first_line(error)}",
             "give the file's encoding with --encoding",
         ) from None
@@ -83,9 +77,9 @@ def check_encoding(encoding: str) -> str:
     try:
         info = codecs.lookup(encoding)
     except (LookupError, ValueError):  # ValueError: a name holding NUL
-        raise MixsynthError(f"unknown encoding {encoding!r}", hint) from None
+        raise OptionError(f"unknown encoding {encoding!r}", hint) from None
     if not getattr(info, "_is_text_encoding", True):  # as str.encode and open() check
-        raise MixsynthError(f"{encoding!r} is not a text encoding", hint)
+        raise OptionError(f"{encoding!r} is not a text encoding", hint)
     return info.name
 
 
@@ -154,7 +148,7 @@ def _read_csv(
     if block_size is None:
         table = _read_csv_streaming(data, encoding, options)
     if table is None:
-        read = {"encoding": encoding}
+        read: dict[str, str | int] = {"encoding": encoding}
         if block_size is not None:
             read["block_size"] = min(block_size, 2**31 - 1)
         table = csv.read_csv(data, read_options=csv.ReadOptions(**read), **options)
@@ -198,9 +192,9 @@ def _read_csv_streaming(data: pa.Buffer | str, encoding: str, options: dict) -> 
         raise
 
 
-def _not_utf8(name: str, line: int | None) -> MixsynthError:
+def _not_utf8(name: str, line: int | None) -> InputError:
     where = f" (line {line})" if line else ""
-    return MixsynthError(
+    return InputError(
         f"{name} is not valid UTF-8 text{where}",
         "give its encoding, e.g. --encoding latin-1 or --encoding cp1252",
     )
@@ -214,20 +208,18 @@ def _first_invalid_utf8_line(data: bytes) -> int | None:
     return None
 
 
-def _csv_error(
-    data: pa.Buffer | str, name: str, error: BaseException, encoding: str
-) -> MixsynthError:
+def _csv_error(data: pa.Buffer | str, name: str, error: BaseException, encoding: str) -> InputError:
     """A parse error, located by line (pyarrow says what is wrong but not where)."""
     text = first_line(error)
     if "Empty CSV file" in text:
-        return MixsynthError(f"{name} is empty", "give a CSV file with a header row")
+        return InputError(f"{name} is empty", "give a CSV file with a header row")
     if "Expected" not in text or "columns" not in text:
-        return MixsynthError(f"cannot read {name} as CSV: {text}")
+        return InputError(f"cannot read {name} as CSV: {text}")
     found = _first_ragged_row(all_bytes(data).decode(encoding, "replace"))
     if found is None:
-        return MixsynthError(f"cannot read {name} as CSV: {text}")
+        return InputError(f"cannot read {name} as CSV: {text}")
     line, expected, actual = found
-    return MixsynthError(
+    return InputError(
         f"{name}, line {line}: expected {expected} fields like the header, found {actual}",
         "quote fields that contain the delimiter, or fix that row",
     )

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mixsynth.choices import STDIO
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import LockError, OutputError
 
 #: A folder of descriptor links: /proc/<pid>/fd (/dev/fd and /proc/self/fd resolve to it).
 _DESCRIPTOR_FOLDER = re.compile(r"/proc/([^/]+)/fd")
@@ -105,7 +105,7 @@ def resolve(dest: str) -> Target:
         mode = os.stat(dest).st_mode
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise MixsynthError(
+            raise OutputError(
                 f"output {dest!r} is a symbolic link loop", "point the link at a file"
             ) from None
         return Target(dest, real, link=link)  # missing, or a dangling link
@@ -118,7 +118,7 @@ def check_target(dest: str, force: bool) -> Target:
     target = resolve(dest)
     if target.descriptor is not None:
         if target.descriptor in _STREAMS and getattr(sys, _STREAMS[target.descriptor]) is None:
-            raise MixsynthError(
+            raise OutputError(
                 f"{_STREAMS[target.descriptor]} is closed, so output {dest!r} cannot be written",
                 "give a file path, or run the command with that stream open",
             )
@@ -127,21 +127,21 @@ def check_target(dest: str, force: bool) -> Target:
         return target
     shown = f"output {dest!r}" + (f" (a link to {target.real!r})" if target.link else "")
     if os.path.isdir(target.real):
-        raise MixsynthError(f"{shown} is a directory", "give a file name")
+        raise OutputError(f"{shown} is a directory", "give a file name")
     if target.link and not os.path.exists(target.real) and not force:
-        raise MixsynthError(
+        raise OutputError(
             f"output {dest!r} is a link to {target.real!r}, which does not exist",
             "give --force to create that file through the link, or another path",
         )
     if target.exists and not force:
-        raise MixsynthError(f"{shown} already exists", "give --force to overwrite it")
+        raise OutputError(f"{shown} already exists", "give --force to overwrite it")
     folder = Path(target.real).parent
     if not folder.exists():
-        raise MixsynthError(f"the folder of {shown} does not exist", "create it first")
+        raise OutputError(f"the folder of {shown} does not exist", "create it first")
     if not folder.is_dir():
-        raise MixsynthError(f"the folder of {shown} is not a folder", "check the path")
+        raise OutputError(f"the folder of {shown} is not a folder", "check the path")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise MixsynthError(f"cannot write in the folder of {shown}", "check its permissions")
+        raise OutputError(f"cannot write in the folder of {shown}", "check its permissions")
     return target
 
 
@@ -190,10 +190,10 @@ def check_distinct(outputs: Iterable[tuple[str, str]], inputs: Iterable[str] = (
             if identity in seen:
                 what = f"{option} {path!r}"
                 if seen[identity].startswith("the input"):
-                    raise MixsynthError(
+                    raise OutputError(
                         f"{what} is {seen[identity]}", "write the output to another path"
                     )
-                raise MixsynthError(
+                raise OutputError(
                     f"{what} is the same file as {seen[identity]}",
                     "give every output of a run its own path",
                 )
@@ -228,7 +228,7 @@ class RunLock:
             try:
                 descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:
-                raise MixsynthError(
+                raise LockError(
                     f"cannot lock {self.what}: cannot create {str(self.path)!r}: "
                     f"{error.strerror or error}",
                     "check the folder's permissions",
@@ -239,11 +239,11 @@ class RunLock:
                 holder = _holder(os.read(descriptor, 4096).decode("utf-8", "replace"))
                 os.close(descriptor)
                 if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise MixsynthError(
+                    raise LockError(
                         f"cannot lock {self.what}: {error.strerror or error}",
                         "use a local folder",
                     ) from None
-                raise MixsynthError(
+                raise LockError(
                     f"{self.what} is in use by another mixsynth run ({holder})",
                     "wait for that run to finish, or write somewhere else",
                 ) from None
@@ -256,7 +256,7 @@ class RunLock:
                 pass
             os.close(descriptor)
         else:  # pragma: no cover (ten removals in a row)
-            raise MixsynthError(f"cannot lock {self.what}", "run again")
+            raise LockError(f"cannot lock {self.what}", "run again")
         started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         os.ftruncate(descriptor, 0)
         os.write(

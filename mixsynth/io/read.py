@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from mixsynth.choices import STDIO, TableFormat, format_from_suffix
 from mixsynth.columns import duplicated_names
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthError, MixsynthWarning
 from mixsynth.io.convert import arrow_to_frame
 from mixsynth.io.csv_read import (
     blank_text,
@@ -62,13 +62,13 @@ def check_input(source: str, fmt: TableFormat | None = None) -> TableFormat:
         return fmt or TableFormat.CSV
     path = Path(source)
     if not path.exists():
-        raise MixsynthError(f"input file {source!r} does not exist", "check the path")
+        raise InputError(f"input file {source!r} does not exist", "check the path")
     if path.is_dir():
-        raise MixsynthError(
+        raise InputError(
             f"input {source!r} is a directory, not a table file", "give a .csv or .parquet file"
         )
     if not os.access(path, os.R_OK):
-        raise MixsynthError(f"input file {source!r} is not readable", "check its permissions")
+        raise InputError(f"input file {source!r} is not readable", "check its permissions")
     if fmt is not None:
         return fmt
     try:
@@ -78,7 +78,7 @@ def check_input(source: str, fmt: TableFormat | None = None) -> TableFormat:
         compressed = compressed_format(head_of(source, 16)) if path.is_file() else None
         if compressed is None:
             raise
-        raise MixsynthError(f"{source!r} is {compressed.message}", compressed.hint) from None
+        raise InputError(f"{source!r} is {compressed.message}", compressed.hint) from None
 
 
 def read_table(
@@ -113,17 +113,17 @@ def read_arrow(
     head = head_of(data)
     if not head or (fmt is TableFormat.CSV and blank_text(data, head)):
         what = "is empty" if not head else "is empty (nothing but blank lines and spaces)"
-        raise MixsynthError(f"{name} {what}", "give a table with a header row and data rows")
+        raise InputError(f"{name} {what}", "give a table with a header row and data rows")
     compressed = compressed_format(head)
     if compressed is not None:
-        raise MixsynthError(f"{name} is {compressed.message}", compressed.hint)
+        raise InputError(f"{name} is {compressed.message}", compressed.hint)
     looks_parquet = head.startswith(PARQUET_MAGIC)
     if fmt is TableFormat.CSV and looks_parquet:
-        raise MixsynthError(
+        raise InputError(
             f"{name} is a Parquet file, not CSV", "give --input-format parquet or rename it"
         )
     if fmt is TableFormat.PARQUET and not looks_parquet:
-        raise MixsynthError(
+        raise InputError(
             f"{name} is not a Parquet file (no PAR1 magic bytes)",
             "if it is CSV, give --input-format csv or rename it .csv",
         )
@@ -134,17 +134,17 @@ def read_arrow(
             arrow = _read_parquet(data)
         except (pa.ArrowException, OSError) as error:
             raise_if_out_of_memory(error)
-            raise MixsynthError(
+            raise InputError(
                 f"{name} is not a readable Parquet file: {first_line(error)}",
                 "it may be truncated or corrupted; write it again",
             ) from None
     if arrow.num_columns == 0:
-        raise MixsynthError(f"{name} has no columns", "give a table with a header row")
+        raise InputError(f"{name} has no columns", "give a table with a header row")
     if arrow.num_rows == 0:
-        raise MixsynthError(f"{name} has a header but no rows", "give at least one data row")
+        raise InputError(f"{name} has a header but no rows", "give at least one data row")
     duplicates = duplicated_names(arrow.column_names)
     if duplicates:
-        raise MixsynthError(
+        raise InputError(
             f"{name} has duplicate column names: {', '.join(repr(n) for n in duplicates)}",
             "rename the columns so that each name is unique",
         )

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import pyarrow as pa
 
 from mixsynth.choices import STDIO
-from mixsynth.errors import MixsynthError
-
-if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
-    pass
+from mixsynth.errors import InputError, OutputError
 
 PARQUET_MAGIC = b"PAR1"
 #: How much of an input is sniffed for magic numbers, byte-order marks and binary data.
@@ -38,23 +35,43 @@ def source_bytes(source: str) -> pa.Buffer | str:
     return source
 
 
+#: Largest settings file (--metadata, --config) read: theirs are kilobytes, so a larger
+#: one is a mistake (a table given as metadata, /dev/zero), refused before it fills memory.
+SETTINGS_FILE_LIMIT = 16 << 20
+
+
+def settings_bytes(path: str | Path, what: str) -> bytes:
+    """The bytes of a small settings file (``what``: e.g. 'metadata file'), refused when
+    larger than :data:`SETTINGS_FILE_LIMIT` (at most that much is read). OSError is
+    left to the caller, which knows what to suggest."""
+    with open(path, "rb") as handle:
+        data = handle.read(SETTINGS_FILE_LIMIT + 1)
+    if len(data) > SETTINGS_FILE_LIMIT:
+        raise InputError(
+            f"{what} {str(path)!r} is larger than {SETTINGS_FILE_LIMIT >> 20} MiB, more "
+            "than any such file needs",
+            f"give the {what} itself (is this a table, or an endless device?)",
+        )
+    return data
+
+
 def stdin_bytes() -> bytes:
     """All of stdin; a closed stdin (``<&-``) is a bad input, not a crash."""
     if sys.stdin is None:
-        raise MixsynthError("stdin is closed", "pipe a table in, or give a file path")
+        raise InputError("stdin is closed", "pipe a table in, or give a file path")
     return sys.stdin.buffer.read()
 
 
 def stdout_buffer() -> IO[bytes]:
     """stdout as bytes; a closed stdout (``>&-``) is a bad usage, not a crash."""
     if sys.stdout is None:
-        raise MixsynthError(
+        raise OutputError(
             "stdout is closed, so nothing can be written to it", "give a file path instead of -"
         )
     return sys.stdout.buffer
 
 
-def compressed_format(head: bytes) -> MixsynthError | None:
+def compressed_format(head: bytes) -> InputError | None:
     """A clear error for compressed files and archives, which look like binary garbage."""
     kinds = {
         b"\x1f\x8b": ("gzip-compressed", "decompress it first, e.g. gunzip -k FILE"),
@@ -66,7 +83,7 @@ def compressed_format(head: bytes) -> MixsynthError | None:
         kinds[head[:3]] = ("bzip2-compressed", "decompress it first, e.g. bunzip2 -k FILE")
     for magic, (what, hint) in kinds.items():
         if head.startswith(magic):
-            return MixsynthError(what, hint)
+            return InputError(what, hint)
     return None
 
 
@@ -78,7 +95,7 @@ def head_of(source: pa.Buffer | str, size: int = HEAD_BYTES) -> bytes:
         with open(source, "rb") as handle:
             return handle.read(size)
     except OSError as error:
-        raise MixsynthError(f"cannot read {source!r}: {error.strerror or error}") from None
+        raise InputError(f"cannot read {source!r}: {error.strerror or error}") from None
 
 
 def all_bytes(source: pa.Buffer | str) -> bytes:

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from mixsynth.choices import STDIO, THREADS, TableFormat
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OutputError
 from mixsynth.io.convert import frame_to_arrow
 from mixsynth.io.source import first_line, raise_if_out_of_memory, stdout_buffer
 
@@ -41,7 +41,8 @@ def _text_scalars(*texts: str) -> list[pa.Scalar]:
 def _csv_ready(table: pa.Table) -> pa.Table:
     """Text fixes so that a CSV reader gets back what was written.
 
-    Whole-valued float columns print as '3.0', not '3', so they stay floats; half
+    Float columns are written as numbers, each value with its point: pyarrow prints
+    3.0 as '3', which a reader takes for an integer (see :func:`_float_text`). Half
     floats (float16, from Parquet) are written as the float64 of the same value.
     """
     import pyarrow.compute as pc
@@ -54,13 +55,9 @@ def _csv_ready(table: pa.Table) -> pa.Table:
             # Arrow cannot format (or floor) half floats; float64 holds them exactly.
             column = column.cast(pa.float64())
             table = table.set_column(position, field.name, column)
-        if not (_all_whole(column.slice(0, 1024)) and _all_whole(column)):  # fails fast
-            continue
-        text = pc.cast(column, pa.string())
-        plain = pc.and_(pc.is_finite(column), pc.invert(pc.match_substring_regex(text, r"[.eE]")))
-        point_zero, nothing = _text_scalars(".0", "")
-        text = pc.if_else(plain, pc.binary_join_element_wise(text, point_zero, nothing), text)
-        table = table.set_column(position, field.name, text)
+        text = _float_text(column)
+        if text is not None:
+            table = table.set_column(position, field.name, text)
     if table.num_columns == 1 and table.column(0).null_count:
         # A one-column row that is missing would be a blank line, which readers skip:
         # write it as a quoted empty string, which they read as missing.
@@ -69,12 +66,66 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     return table
 
 
-def _all_whole(column: pa.ChunkedArray) -> bool:
-    """Every finite value of a float column is a whole number."""
+def _float_text(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array | None:
+    """The column in a type whose CSV text has a point in every value, or None when
+    pyarrow's own text has one already (no whole value it prints as '3').
+
+    A column on a decimal grid (whole numbers, cents, ...) becomes Arrow decimals of
+    its places (at least one): exact, printed as numbers ('82.0', '2.50') and faster
+    than floats; NaN is written empty, as readers take 'nan' for missing anyway. A
+    column off every grid with a whole value in it, or with an infinity, keeps
+    pyarrow's text with '.0' added, as a (quoted) string.
+    """
     import pyarrow.compute as pc
 
-    whole = pc.equal(pc.floor(column), column)
-    return pc.all(pc.or_kleene(pc.invert(pc.is_finite(column)), whole)).as_py()
+    from mixsynth.columns.arrow import to_arrow, to_numpy
+
+    values = to_numpy(column, np.nan).astype(np.float64, copy=False)
+    whole = values[np.flatnonzero(np.trunc(values) == values)]  # NaN never, inf always
+    whole = whole[np.isfinite(whole)]
+    large = whole[np.abs(whole) >= PRINTED_PLAIN_BELOW]
+    if whole.size == large.size:  # pyarrow prints these '1e+10', unless it says otherwise
+        printed = pc.cast(to_arrow(np.unique(large), pa.float64(), None), pa.string())
+        if pc.all(pc.match_substring_regex(printed, r"[.eE]")).as_py() is not False:
+            return None
+    finite = np.isfinite(values)
+    grid = _on_grid(values, finite)
+    if grid is not None and not np.isinf(values).any():
+        units, places = grid
+        missing = None if finite.all() else ~finite
+        return to_arrow(units, pa.decimal64(18, places), missing)
+    text = pc.cast(column, pa.string())
+    plain = pc.and_(pc.is_finite(column), pc.invert(pc.match_substring_regex(text, r"[.eE]")))
+    point_zero, nothing = _text_scalars(".0", "")
+    return pc.if_else(plain, pc.binary_join_element_wise(text, point_zero, nothing), text)
+
+
+#: pyarrow prints whole floats below this without a point ('3'), larger ones as '1e+10'.
+PRINTED_PLAIN_BELOW = 1e10
+#: Decimal places looked for when a float column is written as Arrow decimals.
+MAX_WRITTEN_PLACES = 15
+
+
+def _on_grid(values: np.ndarray, finite: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """The values as whole numbers of units of 10^-places (int64, 0 where not
+    finite) with the fewest places (1 to :data:`MAX_WRITTEN_PLACES`) at which every
+    finite value is exactly the float of its decimal; None if there are none."""
+    numbers = values if finite.all() else np.where(finite, values, 0.0)
+    start = 1
+    if numbers.size > 64:  # a few values give a lower bound cheaply (None off a grid)
+        head = _on_grid(numbers[:64], finite[:64])
+        if head is None:
+            return None
+        start = head[1]
+    largest = float(np.abs(numbers).max()) if numbers.size else 0.0
+    for places in range(start, MAX_WRITTEN_PLACES + 1):
+        scale = 10.0**places
+        if largest * scale >= 2**53:  # beyond float64's whole numbers: no grid
+            return None
+        units = np.round(numbers * scale)
+        if np.array_equal(units / scale, numbers):
+            return units.astype(np.int64), places
+    return None
 
 
 def _write_csv(table: pa.Table, handle: IO[bytes], header: bool) -> None:
@@ -130,7 +181,7 @@ def check_writable(schema: pa.Schema, fmt: TableFormat) -> None:
         return
     for field in schema:
         if _csv_cannot_hold(field.type):
-            raise MixsynthError(
+            raise OutputError(
                 f"column {field.name!r} holds {field.type} values, which CSV cannot hold",
                 "write Parquet instead: a .parquet output or --format parquet",
             )
@@ -155,9 +206,11 @@ def table_writer(
     caller_failed = False
     try:
         with contextlib.ExitStack() as stack:
-            target = stack.enter_context(
-                output_stream(dest) if _written_into(dest) else atomic_path(dest)
-            )
+            target: IO[bytes] | str
+            if _written_into(dest):
+                target = stack.enter_context(output_stream(dest))
+            else:
+                target = stack.enter_context(atomic_path(dest))
             if fmt is TableFormat.PARQUET:
                 from pyarrow import parquet
 
@@ -172,7 +225,9 @@ def table_writer(
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
             else:
-                handle = target if _written_into(dest) else stack.enter_context(open(target, "wb"))
+                handle = (
+                    stack.enter_context(open(target, "wb")) if isinstance(target, str) else target
+                )
                 header = [True]
 
                 def store(table: pa.Table) -> None:
@@ -221,7 +276,7 @@ def _dictionary_columns(schema: pa.Schema) -> list[str] | bool:
     return [field.name for field in schema if not pa.types.is_floating(field.type)]
 
 
-def _write_error(dest: str, error: BaseException) -> MixsynthError:
+def _write_error(dest: str, error: BaseException) -> OutputError:
     """A failed write, said plainly; the previous file (if any) is untouched by then."""
     import errno
 
@@ -233,7 +288,7 @@ def _write_error(dest: str, error: BaseException) -> MixsynthError:
         hint = "check the folder's permissions; any previous file is unchanged"
     else:
         hint = "any previous file is unchanged"
-    return MixsynthError(f"cannot write {dest!r}: {reason}", hint)
+    return OutputError(f"cannot write {dest!r}: {reason}", hint)
 
 
 @contextlib.contextmanager

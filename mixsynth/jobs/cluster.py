@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,14 @@ class DaskSettings:
         }
 
     def check(self) -> None:
-        from mixsynth.engine.dask.driver import check_cluster_options
+        from mixsynth.engine.dask import check_cluster_options
 
         check_cluster_options(self.scheduler, self.workers, self.memory_limit, self.dashboard)
 
     @contextmanager
     def client(self) -> Iterator[Any]:
         """A Dask client for the job; the dashboard's address said when asked."""
-        from mixsynth.engine.dask.driver import dask_client
+        from mixsynth.engine.dask import dask_client
 
         with dask_client(
             self.scheduler, self.workers, self.memory_limit, dashboard=self.dashboard
@@ -52,6 +52,4 @@ def refuse_dask_only(given: dict[str, bool]) -> None:
     """Settings of the Dask engine are refused without it (they would be ignored)."""
     for option, is_given in given.items():
         if is_given:
-            raise MixsynthError(
-                f"{option} needs --engine dask", "add --engine dask or leave it out"
-            )
+            raise OptionError(f"{option} needs --engine dask", "add --engine dask or leave it out")

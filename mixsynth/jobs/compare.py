@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mixsynth.choices import STDIO, Engine, TableFormat
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 from mixsynth.jobs.cluster import DaskSettings, refuse_dask_only
 from mixsynth.semantics.types import TableMetadata
 
@@ -58,13 +58,13 @@ class CompareJob:
         """The report options that write to stdout (at most one)."""
         unknown = sorted(set(self.reports) - set(REPORT_KINDS))
         if unknown:
-            raise MixsynthError(
+            raise OptionError(
                 f"unknown report kind(s): {', '.join(unknown)}",
                 f"give one of {', '.join(REPORT_KINDS)}",
             )
         chosen = [f"--{kind}" for kind, path in self.reports.items() if path == STDIO]
         if len(chosen) > 1:
-            raise MixsynthError(f"{' and '.join(chosen)} both ask for stdout", "give one a file")
+            raise OptionError(f"{' and '.join(chosen)} both ask for stdout", "give one a file")
         return chosen
 
     def check(self) -> Any:
@@ -80,7 +80,7 @@ class CompareJob:
             (self.real, self.synthetic),
         )
         if self.real == STDIO and self.synthetic == STDIO:
-            raise MixsynthError("only one of REAL and SYNTH can be - (stdin)")
+            raise OptionError("only one of REAL and SYNTH can be - (stdin)")
         thresholds = thresholds_from(
             load_config(self.config) if self.config is not None else None, self.limits
         )
@@ -130,15 +130,17 @@ class CompareJob:
             read_table(self.real, self.input_format, self.encoding).frame,
             read_table(self.synthetic, self.input_format, self.encoding).frame,
         )
-        rules = {"rules": self.rules, "detect_rules": self.detect_rules}
-        return compare_tables(*frames, **options, **rules), frames
+        report = compare_tables(
+            *frames, **options, rules=self.rules, detect_rules=self.detect_rules
+        )
+        return report, frames
 
     def _compare_dask(
         self, options: dict[str, Any], on_tasks: Callable[[int, int | None], None]
     ) -> dict:
         """Exact moments over every row, the rest on samples; refused before the
         cluster starts when a source cannot be read by its workers."""
-        from mixsynth.engine.dask.driver import find_source
+        from mixsynth.engine.dask import find_source
         from mixsynth.metrics.dask_compare import compare_dask
 
         self.dask.check()

@@ -23,10 +23,10 @@ from mixsynth.choices import Engine, format_from_suffix
 from mixsynth.columns import check_by, group_codes
 from mixsynth.engine.balance import new_rows_per_class, oversample
 from mixsynth.engine.conditions import matching_rows, take_rows
-from mixsynth.engine.memory import GenerationStream, check_memory, generation_rngs
+from mixsynth.engine.memory import GenerationStream, check_memory, fresh_seed, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthError, RunInterrupted
+from mixsynth.errors import InputError, MixsynthError, OptionError, OutputError, RunInterrupted
 from mixsynth.io import (
     STDIO,
     ArrowTable,
@@ -69,7 +69,7 @@ class GenerateJob:
     Tables stay Arrow from reading to writing (no pandas import, no conversion); only
     ``--report`` turns them into DataFrames, for the metrics. With ``engine=Engine.DASK``
     the generations are Parquet datasets made partition by partition on a Dask cluster
-    (:class:`~mixsynth.engine.dask.driver.DaskGenerateJob`).
+    (:class:`~mixsynth.engine.dask.job.DaskGenerateJob`).
     """
 
     input: str
@@ -113,11 +113,11 @@ class GenerateJob:
             }
         )
         if self.generations < 1:
-            raise MixsynthError(f"--generations must be at least 1, got {self.generations}")
+            raise OptionError(f"--generations must be at least 1, got {self.generations}")
         if self.output is None and self.out_dir is None:
-            raise MixsynthError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
+            raise OptionError("no output given", "give -o OUTPUT (- for stdout) or --out-dir DIR")
         if self.resume and self.out_dir is None:
-            raise MixsynthError(
+            raise OptionError(
                 "--resume needs --out-dir", "give the --out-dir of the interrupted run"
             )
         check_input(self.input, self.input_format)
@@ -168,7 +168,7 @@ class GenerateJob:
             report_kind = check_report_output(self.report, self.force, (self.input,))
         chosen_seed = self.seed is None
         if chosen_seed:
-            self.seed = int(np.random.SeedSequence().entropy % 2**32)
+            self.seed = fresh_seed()
         trajectory = None
         if self.balance is not None:
             self._write_balanced(real, reference, fmt)
@@ -251,9 +251,7 @@ class GenerateJob:
         except MixsynthError as error:
             if self.out_dir is None or done == 0:
                 raise
-            raise MixsynthError(
-                f"{error.message}; {self._how_far(done, fmt)}", error.hint
-            ) from None
+            raise type(error)(f"{error.message}; {self._how_far(done, fmt)}", error.hint) from None
         return frame
 
     def _report(self, trajectory: Any, frame: Any, kind: Any) -> None:
@@ -292,6 +290,12 @@ class GenerateJob:
                 "the Dask engine writes Parquet datasets; convert a part file if needed",
             ),
             "-o -": (self.output == STDIO, "give -o FOLDER: a dataset of part files"),
+            f"-o {self.output} (a CSV name)": (
+                self.output is not None
+                and ".csv" in [x.lower() for x in Path(self.output).suffixes],
+                "it writes a folder of Parquet part files, not CSV: give -o FOLDER "
+                "(e.g. out.parquet), and convert a part file if you need CSV",
+            ),
             "--keep-associations": (
                 self.options.keep_associations,
                 "give the explaining columns with --by, which the Dask engine mixes inside",
@@ -299,11 +303,11 @@ class GenerateJob:
         }
         for option, (given, hint) in refused.items():
             if given:
-                raise MixsynthError(f"{option} cannot be used with --engine dask", hint)
+                raise OptionError(f"{option} cannot be used with --engine dask", hint)
 
     def _run_dask(self, on_tasks: Callable[[int, int | None], None]) -> None:
         """The generations on a Dask cluster: everything checked before it starts."""
-        from mixsynth.engine.dask.driver import DaskGenerateJob
+        from mixsynth.engine.dask import DaskGenerateJob
 
         self.dask.check()
         job = DaskGenerateJob(
@@ -327,7 +331,7 @@ class GenerateJob:
     def _check_distinct(self, fmt: TableFormat) -> None:
         """Every output of the run is its own file, and none is the input."""
         if STDIO == self.report == self.output:
-            raise MixsynthError(
+            raise OptionError(
                 "-o - and --report - both ask for stdout", "write one of them to a file"
             )
         outputs = [("-o", self.output), ("--report", self.report)]
@@ -341,7 +345,7 @@ class GenerateJob:
                 continue
             real = os.path.realpath(path)
             if os.path.dirname(real) == folder and run_files.fullmatch(os.path.basename(real)):
-                raise MixsynthError(
+                raise OutputError(
                     f"{option} {path!r} is one of the files the run writes in --out-dir "
                     f"{str(self.out_dir)!r}",
                     "give it a path outside that folder, or another name",
@@ -388,7 +392,7 @@ class GenerateJob:
             for part in stream:
                 if stored is not None:
                     stored.result()  # at most one slice waits to be stored
-                stored = storing.submit(lambda part=part: [write(part) for write in writers])
+                stored = storing.submit(lambda piece: [write(piece) for write in writers], part)
                 if keep:
                     parts.append(part)
                 made += len(part)
@@ -401,7 +405,7 @@ class GenerateJob:
         """--balance makes one table (real rows + new ones); refuse what does not fit."""
         if self.balance is None:
             if self.only_new:
-                raise MixsynthError("--only-new needs --balance", "give --balance COLUMN")
+                raise OptionError("--only-new needs --balance", "give --balance COLUMN")
             return
         clashes = {
             "--generations": self.generations > 1,
@@ -411,24 +415,24 @@ class GenerateJob:
         }
         for option, clash in clashes.items():
             if clash:
-                raise MixsynthError(
+                raise OptionError(
                     f"--balance cannot be combined with {option}",
                     "--balance writes one table: the real rows and the new ones of each class",
                 )
         if self.output is None:
-            raise MixsynthError("--balance needs -o OUTPUT", "give -o OUTPUT (- for stdout)")
+            raise OptionError("--balance needs -o OUTPUT", "give -o OUTPUT (- for stdout)")
 
     def _write_balanced(self, table: Any, reference: Reference, fmt: TableFormat) -> None:
         """The real rows (unless --only-new), then each class's new rows, mixed inside it."""
         column, strategy = self.balance
         spec = next((s for s in reference.schema if s.name == column), None)
         if spec is None:
-            raise MixsynthError(
+            raise OptionError(
                 f"--balance column {column!r} is not in the table",
                 f"columns are: {', '.join(s.name for s in reference.schema)}",
             )
         if spec.missing:
-            raise MixsynthError(
+            raise InputError(
                 f"--balance column {column!r} has {spec.missing} missing value(s)",
                 "every row needs a class: drop or fill those rows first",
             )
@@ -470,7 +474,7 @@ class GenerateJob:
         for index in range(1, self.generations + 1):
             existing = generation_file(self.out_dir, index, fmt)
             if existing.exists() and not (self.force or self.resume):
-                raise MixsynthError(
+                raise OutputError(
                     f"output {str(existing)!r} already exists",
                     "give --resume to continue that run, or --force to overwrite it",
                 )

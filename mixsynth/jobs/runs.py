@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import MixsynthError, OutputError, ResumeError
 from mixsynth.io import TableFormat, atomic_path
 from mixsynth.io.provenance import input_fingerprint
 
@@ -47,12 +47,12 @@ def _make(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise MixsynthError(
+        raise OutputError(
             f"cannot create --out-dir {str(out_dir)!r}: {error.strerror or error}",
             "give a folder path that can be created",
         ) from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise MixsynthError(f"cannot write in --out-dir {str(out_dir)!r}", "check its permissions")
+        raise OutputError(f"cannot write in --out-dir {str(out_dir)!r}", "check its permissions")
 
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
@@ -96,7 +96,7 @@ def resume_point(
     """
     record_path = out_dir / RUN_RECORD
     if not record_path.exists():
-        raise MixsynthError(
+        raise ResumeError(
             f"cannot resume: {str(out_dir)!r} has no {RUN_RECORD}, so there is no "
             "run to resume (or its seed and options are unknown)",
             "run without --resume to start a new run; --force replaces files already there",
@@ -104,7 +104,7 @@ def resume_point(
     record = _read_record(record_path)
     recorded_seed, completed = record["seed"], record["completed"]
     if seed is not None and seed != recorded_seed:
-        raise MixsynthError(
+        raise ResumeError(
             f"cannot resume: --seed {seed} differs from the interrupted run's seed {recorded_seed}",
             f"give --seed {recorded_seed} or leave --seed out",
         )
@@ -120,14 +120,14 @@ def resume_point(
     if record.get("input") != current["input"]:
         differ.insert(0, "the input's content has changed")
     if differ:
-        raise MixsynthError(
+        raise ResumeError(
             f"cannot resume: this is not the run recorded in {str(record_path)!r} "
             f"({'; '.join(differ)})",
             "repeat the interrupted run's input and options, or start again with --force",
         )
     for index in range(1, completed + 1):
         if not generation_file(out_dir, index, fmt).exists():
-            raise MixsynthError(
+            raise ResumeError(
                 f"cannot resume: {generation_file(out_dir, index, fmt).name} of the "
                 f"interrupted run is missing from {str(out_dir)!r}",
                 "start again with --force (without --resume)",
@@ -139,8 +139,8 @@ def _read_record(path: Path) -> dict:
     """The run record, checked field by field: a damaged or hand-edited record is one
     clear refusal, not a crash half-way through a resume."""
 
-    def damaged(what: str) -> MixsynthError:
-        return MixsynthError(
+    def damaged(what: str) -> ResumeError:
+        return ResumeError(
             f"cannot resume: {str(path)!r} is damaged ({what})",
             "start again with --force (without --resume)",
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import InputError, OptionError, column_hint
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean
 from mixsynth.metrics.pairs import compare_pairs, quality_scores
 from mixsynth.metrics.privacy import (
@@ -24,7 +24,7 @@ from mixsynth.metrics.shapes import compare_columns
 from mixsynth.metrics.utility import utility
 
 if TYPE_CHECKING:
-    pass
+    from mixsynth.semantics.types import TableMetadata
 
 
 def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> None:
@@ -42,7 +42,7 @@ def check_compare_memory(real_rows: int, synthetic_rows: int, columns: int) -> N
         return
     needed = 32 * columns * (real_rows + synthetic_rows)
     if needed > physical:
-        raise MixsynthError(
+        raise InputError(
             f"comparing {columns} columns of {real_rows} and {synthetic_rows} rows needs at "
             f"least {needed / 2**30:.3g} GiB, more than this machine's {physical / 2**30:.3g} GiB",
             "compare fewer columns or a sample of the rows",
@@ -57,7 +57,7 @@ def compare_tables(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
-    metadata: Any = None,
+    metadata: TableMetadata | None = None,
     rules: Sequence[Any] = (),
     detect_rules: bool = True,
 ) -> dict:
@@ -69,7 +69,7 @@ def compare_tables(
     every real row holds when ``detect_rules`` (docs/rules.md).
     """
     if sample_rows < 2:
-        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+        raise OptionError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise
         return _compare(
             real,
@@ -83,7 +83,9 @@ def compare_tables(
         )
 
 
-def without_made_up(columns: list[Column], semantics: Any) -> tuple[list[Column], list[str]]:
+def without_made_up(
+    columns: list[Column], semantics: TableMetadata
+) -> tuple[list[Column], list[str]]:
     """The columns without keys, personal data and free text, and those left out.
 
     Those are made up by design: their real values never reappear, so they say nothing
@@ -104,7 +106,7 @@ def _compare(
     sample_rows: int,
     seed: int,
     categorical: Sequence[str],
-    metadata: Any,
+    metadata: TableMetadata | None,
     rules: tuple[tuple, bool] = ((), True),
 ) -> dict:
     from mixsynth.metrics.rules import real_rules, rule_shares
@@ -116,7 +118,7 @@ def _compare(
     if made_up:
         schema["made_up"] = made_up
     if target is not None and target not in {c.name for c in columns}:
-        raise MixsynthError(
+        raise OptionError(
             f"--target column {target!r} is not compared",
             column_hint(target, [c.name for c in columns]),
         )

@@ -9,18 +9,14 @@ import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mixsynth.columns import ColumnKind
 from mixsynth.columns.frame import check_columns, column_kind
-from mixsynth.errors import MixsynthError
-
-if TYPE_CHECKING:
-    pass
-
+from mixsynth.errors import InputError, OptionError
 
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 #: SDMetrics' QualityReport counts a numeric pair only if |r_real| exceeds this...
@@ -108,7 +104,8 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     ):
         times = series.to_numpy()
         unit, count = np.datetime_data(times.dtype)
-        per_second = np.timedelta64(1, "s") / np.timedelta64(count, unit)
+        # numpy types the unit as a literal, and datetime_data returns a str
+        per_second = np.timedelta64(1, "s") / np.timedelta64(count, unit)  # type: ignore[call-overload]
         values = times.view("int64").astype(np.float64) / per_second
         values[np.isnat(times)] = np.nan
         return values
@@ -161,11 +158,11 @@ def align(
     for name, frame in (("real", real), ("synthetic", synthetic)):
         check_columns(frame)
         if len(frame) == 0:
-            raise MixsynthError(f"the {name} table has no rows", "give at least one data row")
+            raise InputError(f"the {name} table has no rows", "give at least one data row")
     forced = {str(c) for c in categorical}
     unknown = sorted(forced - {str(c) for c in [*real.columns, *synthetic.columns]})
     if unknown:
-        raise MixsynthError(
+        raise OptionError(
             f"--categorical column {unknown[0]!r} is in neither table",
             f"columns are: {', '.join(map(str, real.columns))}",
         )
@@ -216,7 +213,7 @@ def align(
             r, s = hashable(r.reset_index(drop=True)), hashable(s.reset_index(drop=True))
             columns.append(Column(key, kind_r, r, s))
     if not columns:
-        raise MixsynthError(
+        raise InputError(
             "no column in common between the real and synthetic tables "
             "(same name and a compatible kind)",
             f"real columns: {', '.join(map(str, real.columns))}; "

@@ -14,13 +14,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mixsynth.choices import TableFormat
-from mixsynth.engine.dask.driver import Source, _Tracker, find_source, read_partitions
-from mixsynth.errors import MixsynthError
+from mixsynth.engine.dask import Source, Tracker, find_source, read_partitions
+from mixsynth.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 #: Figures computed over every row; everything else in the report is sampled.
 EXACT_FIGURES = [
@@ -122,7 +125,7 @@ class PartStatistics:
     keys: np.ndarray  #: their uniform random keys
 
 
-def part_statistics(
+def _part_statistics(
     frame: Any, seed: np.random.SeedSequence, sample_rows: int, categorical: Sequence[str]
 ) -> PartStatistics:
     """A worker task: exact moments of the numeric columns, and a sample's candidates.
@@ -166,9 +169,9 @@ class TableStatistics:
     sample: Any
 
 
-def table_statistics(
-    client: Any,
-    tracker: _Tracker,
+def _table_statistics(
+    client: Client,
+    tracker: Tracker,
     source: Source,
     encoding: str,
     sample_rows: int,
@@ -183,13 +186,13 @@ def table_statistics(
     parts = read_partitions(source, encoding)
     seeds = seed.spawn(len(parts))
     tasks = [
-        delayed(part_statistics)(p, seeds[i], sample_rows, tuple(categorical))
+        delayed(_part_statistics)(p, seeds[i], sample_rows, tuple(categorical))
         for i, p in enumerate(parts)
     ]
     results: list[PartStatistics] = tracker.run(client, tasks, more=more)
     rows = sum(r.rows for r in results)
     if rows == 0:
-        raise MixsynthError(f"{source.path!r} has no rows", "give a table with at least one row")
+        raise InputError(f"{source.path!r} has no rows", "give a table with at least one row")
     keys = np.concatenate([r.keys for r in results])
     chosen = np.zeros(len(keys), dtype=bool)
     chosen[np.argsort(keys, kind="stable")[:sample_rows]] = True
@@ -202,7 +205,7 @@ def table_statistics(
     moments = complete = None
     for r in results:
         if r.names != names:
-            raise MixsynthError(
+            raise InputError(
                 f"the partitions of {source.path!r} disagree on the numeric columns",
                 "give files with the same columns and types",
             )
@@ -213,7 +216,7 @@ def table_statistics(
 
 
 def compare_dask(
-    client: Any,
+    client: Client,
     real: str,
     synthetic: str,
     *,
@@ -231,14 +234,14 @@ def compare_dask(
     from mixsynth.metrics import clean, compare_tables
 
     if sample_rows < 2:
-        raise MixsynthError(f"--sample-rows must be at least 2, got {sample_rows}")
+        raise OptionError(f"--sample-rows must be at least 2, got {sample_rows}")
     sources = [find_source(real, input_format), find_source(synthetic, input_format)]
-    tracker = _Tracker(on_progress)
+    tracker = Tracker(on_progress)
     seeds = np.random.SeedSequence(seed).spawn(2)
-    real_stats = table_statistics(
+    real_stats = _table_statistics(
         client, tracker, sources[0], encoding, sample_rows, seeds[0], categorical, 1
     )
-    synth_stats = table_statistics(
+    synth_stats = _table_statistics(
         client, tracker, sources[1], encoding, sample_rows, seeds[1], categorical, 0
     )
     report = compare_tables(
@@ -320,7 +323,7 @@ def _exact_figures(report: dict, real: TableStatistics, synthetic: TableStatisti
     pairs["correlation_max_abs_diff"] = float(upper.max()) if upper.size else math.nan
     pairs["correlation_mean_abs_diff"] = float(upper.mean()) if upper.size else math.nan
     pairs.update(
-        covariance_ratios(
+        _covariance_ratios(
             _covariance(real.complete, pick_r), _covariance(synthetic.complete, pick_s)
         )
     )
@@ -350,7 +353,7 @@ def _covariance(moments: Moments | None, pick: list[int]) -> np.ndarray | None:
     return moments.co[np.ix_(pick, pick)] / (n - 1)
 
 
-def covariance_ratios(cov_r: np.ndarray | None, cov_s: np.ndarray | None) -> dict:
+def _covariance_ratios(cov_r: np.ndarray | None, cov_s: np.ndarray | None) -> dict:
     """:func:`mixsynth.metrics.covariance_figures` from the two covariance matrices:
     both scaled by the real standard deviations, then the ratio of their Frobenius
     norms and the log of the ratio of their determinants."""

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import MixsynthError, column_hint
+from mixsynth.errors import InputError, OptionError, column_hint
 from mixsynth.metrics.compare import without_made_up
 from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
@@ -28,9 +27,6 @@ from mixsynth.metrics.pairs import correlation_matrix
 from mixsynth.metrics.privacy import dcr_row_limit, privacy, real_semantics
 from mixsynth.metrics.utility import utility
 
-if TYPE_CHECKING:
-    pass
-
 
 def split_holdout(
     frame: pd.DataFrame, holdout_share: float, seed: int
@@ -42,10 +38,10 @@ def split_holdout(
     (:func:`holdout_figures`).
     """
     if not 0 < holdout_share < 1:
-        raise MixsynthError(f"the holdout share must be between 0 and 1, got {holdout_share}")
+        raise OptionError(f"the holdout share must be between 0 and 1, got {holdout_share}")
     held = round(len(frame) * holdout_share)
     if held < 1 or held >= len(frame):
-        raise MixsynthError(
+        raise InputError(
             f"a holdout share of {holdout_share} of {len(frame)} rows leaves one side empty",
             "give a table with more rows",
         )
@@ -77,7 +73,7 @@ def association_shift(
     """Mean |Δη| (correlation ratio, not η²) over every numerical x categorical pair.
 
     Copying the categories from the dominant donor shrinks each such association by
-    kappa per generation (THEORY.md section 6); this is the figure that shows it. Pairs
+    kappa per generation (docs/theory.md, "Structure over generations"); this is the figure that shows it. Pairs
     whose η is undefined on either side are skipped; NaN when none is left.
     """
     shifts = []
@@ -128,7 +124,7 @@ def holdout_figures(
         columns, _ = align(real, synthetic, categorical)
         columns, _ = without_made_up(columns, real_semantics(train, categorical))
         if target is not None and target not in {c.name for c in columns}:
-            raise MixsynthError(
+            raise OptionError(
                 f"--target column {target!r} is not compared",
                 column_hint(target, [c.name for c in columns]),
             )

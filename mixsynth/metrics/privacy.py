@@ -14,7 +14,7 @@ import pandas as pd
 from mixsynth.metrics.core import NUMERIC, Column, Sample, hashable, quietly
 
 if TYPE_CHECKING:
-    pass
+    from mixsynth.semantics.types import TableMetadata
 
 
 @dataclass(frozen=True)
@@ -183,12 +183,12 @@ def real_semantics(real: pd.DataFrame, categorical: Sequence[str], metadata: Any
     return table_semantics(real, infer_schema(real, categorical), options)
 
 
-def is_made_up(semantics: Any, name: str) -> bool:
+def is_made_up(semantics: TableMetadata, name: str) -> bool:
     meaning = semantics.columns.get(name)
     return meaning is not None and meaning.sdtype.is_generated
 
 
-def leak_columns(semantics: Any, synthetic: pd.DataFrame) -> list[str]:
+def leak_columns(semantics: TableMetadata, synthetic: pd.DataFrame) -> list[str]:
     """Columns in both tables whose values are not mixed numbers: the ones a leak can
     be exact in."""
     in_both = {str(c) for c in synthetic.columns}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,10 +18,6 @@ from mixsynth.metrics.core import (
     Column,
     ratio,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Cells (columns x rows of both sides) of numeric columns compared at once: every
 #: array of a batch is then about 8 MB, so memory stays bounded on any width.
@@ -176,7 +171,7 @@ def compare_numeric_columns(sides: Sequence[tuple[np.ndarray, np.ndarray]]) -> l
     groups: dict[tuple[int, int], list[int]] = {}
     for i, (r, s) in enumerate(present):
         groups.setdefault((r.size, s.size), []).append(i)
-    batches = []
+    batches: list[list[int]] = []
     for (n_r, n_s), members in groups.items():
         size = max(1, BATCH_CELLS // max(n_r + n_s, 1))
         batches.extend(members[start : start + size] for start in range(0, len(members), size))

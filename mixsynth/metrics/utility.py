@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 from mixsynth.metrics.core import DISCRETE, NUMERIC, Column, Sample, ratio
-
-if TYPE_CHECKING:
-    pass
 
 
 def _features(
@@ -55,7 +51,7 @@ def utility(
     goal = by_name[target]
     features = [c for c in columns if c.name != target]
     if not features:
-        raise MixsynthError(f"--target {target!r} is the only column compared; nothing to learn")
+        raise OptionError(f"--target {target!r} is the only column compared; nothing to learn")
     classify = goal.family == DISCRETE
     if classify:
         y_r, y_s = goal.codes

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mixsynth.errors import OptionError
 from mixsynth.report.html import to_html
 from mixsynth.report.markdown import to_markdown
 
@@ -66,12 +67,11 @@ def write_report(
 
 def check_report_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) -> str:
     """The kind of report a path asks for, after refusing a bad suffix or an existing file."""
-    from mixsynth.errors import MixsynthError
     from mixsynth.io import check_output
 
     kind = kind_from_suffix(dest)
     if kind is None:
-        raise MixsynthError(
+        raise OptionError(
             f"cannot tell the report format of {dest!r} from its suffix",
             "name it .json, .md or .html (- writes JSON to stdout)",
         )
@@ -81,12 +81,10 @@ def check_report_output(dest: str, force: bool, inputs: tuple[str, ...] = ()) ->
 
 def check_report_kind(dest: str, kind: str) -> None:
     """Refuse a report whose file name promises another format (``--html r.json``)."""
-    from mixsynth.errors import MixsynthError
-
     suffix_kind = kind_from_suffix(dest)
     if dest != "-" and suffix_kind is not None and suffix_kind != kind:
         option = {"markdown": "--markdown", "html": "--html", "json": "--json"}[kind]
-        raise MixsynthError(
+        raise OptionError(
             f"{option} {dest!r}: the suffix says {suffix_kind}, not {kind}",
             f"name the file {Path(dest).stem}{_SUFFIX[kind]}, or use --{_OPTION[suffix_kind]}",
         )

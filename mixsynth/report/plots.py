@@ -11,8 +11,15 @@ import base64
 import io
 import itertools
 import math
+import os
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 REAL, SYNTHETIC, OUTSIDE = "#1f77b4", "#ff7f0e", "#d62728"
 #: Colour scale of the correlation-difference heatmap: fixed, so pages compare.
@@ -24,6 +31,15 @@ SCATTER_POINTS = 2000
 
 
 def pyplot() -> Any:
+    """pyplot on the Agg backend, whatever MPLBACKEND says: the plots are PNG bytes,
+    and matplotlib refuses to import at all when MPLBACKEND names no backend."""
+    if "matplotlib" not in sys.modules:
+        backend = os.environ.pop("MPLBACKEND", None)
+        try:
+            import matplotlib
+        finally:
+            if backend is not None:
+                os.environ["MPLBACKEND"] = backend
     import matplotlib
 
     matplotlib.use("Agg")
@@ -32,18 +48,18 @@ def pyplot() -> Any:
     return plt
 
 
-def png_bytes(figure: Any, dpi: int = 100) -> bytes:
+def _png_bytes(figure: Figure, dpi: int = 100) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     pyplot().close(figure)
     return buffer.getvalue()
 
 
-def data_uri(figure: Any) -> str:
-    return "data:image/png;base64," + base64.b64encode(png_bytes(figure)).decode("ascii")
+def data_uri(figure: Figure) -> str:
+    return "data:image/png;base64," + base64.b64encode(_png_bytes(figure)).decode("ascii")
 
 
-def _few_ticks(axis: Any) -> None:
+def _few_ticks(axis: Axes) -> None:
     """At most five plain tick labels on the x axis: never overlapping, no offset."""
     from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
@@ -54,7 +70,7 @@ def _few_ticks(axis: Any) -> None:
     axis.xaxis.set_major_formatter(formatter)
 
 
-def column_figure(name: str, figures: dict) -> Any:
+def column_figure(name: str, figures: dict) -> Figure:
     """Real against synthetic for one column: bars per value (categories, few whole
     numbers), else a histogram over the real range with what lies outside it apart."""
     plt = pyplot()
@@ -85,7 +101,7 @@ def _g(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
 
 
-def _histogram(axis: Any, h: dict) -> None:
+def _histogram(axis: Axes, h: dict) -> None:
     edges = h["edges"]
     widths = [b - a for a, b in itertools.pairwise(edges)]
     for side, color in (("real", REAL), ("synthetic", SYNTHETIC)):
@@ -112,7 +128,7 @@ def _histogram(axis: Any, h: dict) -> None:
     _few_ticks(axis)
 
 
-def _value_bars(axis: Any, h: dict) -> None:
+def _value_bars(axis: Axes, h: dict) -> None:
     values = h["values"]
     positions = range(len(values))
     axis.bar([p - 0.2 for p in positions], h["real"], width=0.4, color=REAL, label="real")
@@ -124,7 +140,7 @@ def _value_bars(axis: Any, h: dict) -> None:
     axis.set_xticks(list(positions)[::step], labels[::step])
 
 
-def _category_bars(axis: Any, frequencies: Sequence[dict]) -> None:
+def _category_bars(axis: Axes, frequencies: Sequence[dict]) -> None:
     """Horizontal bars: category names stay whole and readable, however long."""
     shown = list(frequencies[:10])[::-1]
     positions = range(len(shown))
@@ -138,7 +154,7 @@ def _category_bars(axis: Any, frequencies: Sequence[dict]) -> None:
     axis.xaxis.set_major_locator(MaxNLocator(nbins=4))
 
 
-def correlation_figure(report: dict) -> Any | None:
+def correlation_figure(report: dict) -> Figure | None:
     """Synthetic minus real Pearson correlations on a fixed scale of ±0.5 (beyond it the
     end colours), with the numbers in the cells when the matrix is small."""
     correlation = report["pairs"].get("correlation")
@@ -174,7 +190,7 @@ def _median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def variance_figure(report: dict) -> Any | None:
+def variance_figure(report: dict) -> Figure | None:
     """Variance ratio per generation (log scale, plain tick labels), every column in grey,
     the columns that moved most named at their line's end, the median and theory."""
     from matplotlib.ticker import FuncFormatter, LogLocator
@@ -221,7 +237,7 @@ def variance_figure(report: dict) -> Any | None:
     return figure
 
 
-def scores_figure(report: dict) -> Any | None:
+def scores_figure(report: dict) -> Figure | None:
     generations = report.get("generations")
     if not generations:
         return None
@@ -254,7 +270,7 @@ def strongest_pairs(report: dict, count: int = 4) -> list[dict]:
     return sorted(pairs, key=lambda p: -abs(p["real_correlation"]))[:count]
 
 
-def pair_figure(pair: dict, real: Any, synthetic: Any, seed: int = 0) -> Any:
+def pair_figure(pair: dict, real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> Figure:
     """Real and synthetic rows of two numeric columns, side by side on the same axes."""
     import numpy as np
 
@@ -281,16 +297,18 @@ def pair_figure(pair: dict, real: Any, synthetic: Any, seed: int = 0) -> Any:
     return figure
 
 
-def plot_column(real: Any, synthetic: Any, column: str, categorical: Sequence[str] = ()) -> bytes:
+def plot_column(
+    real: pd.DataFrame, synthetic: pd.DataFrame, column: str, categorical: Sequence[str] = ()
+) -> bytes:
     """``mixsynth plot``: the PNG of one column, real against synthetic."""
-    from mixsynth.errors import MixsynthError, column_hint
+    from mixsynth.errors import OptionError, column_hint
     from mixsynth.metrics import align, clean, compare_column
 
     names = [str(c) for c in real.columns]
     if column not in names:
-        raise MixsynthError(
+        raise OptionError(
             f"--column {column!r} is not in the real table", column_hint(column, names)
         )
     same = synthetic.loc[:, synthetic.columns.astype(str) == column]
     found, _ = align(real[[column]], same, [c for c in categorical if c == column])
-    return png_bytes(column_figure(column, clean(compare_column(found[0]))))
+    return _png_bytes(column_figure(column, clean(compare_column(found[0]))))

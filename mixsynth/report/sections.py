@@ -48,7 +48,7 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def column_score(figures: dict) -> float | None:
+def _column_score(figures: dict) -> float | None:
     """The column's shape score: KSComplement (numeric) or TVComplement (categorical)."""
     return figures.get("ks_complement", figures.get("tv_complement"))
 
@@ -56,7 +56,7 @@ def column_score(figures: dict) -> float | None:
 def worst_first(columns: dict) -> list[str]:
     return sorted(
         columns,
-        key=lambda name: (column_score(columns[name]) is None, column_score(columns[name]) or 0),
+        key=lambda name: (_column_score(columns[name]) is None, _column_score(columns[name]) or 0),
     )
 
 
@@ -234,7 +234,7 @@ def _worst(report: dict) -> Section:
             [
                 name,
                 c["kind"],
-                fmt(column_score(c)),
+                fmt(_column_score(c)),
                 "KSComplement" if numeric else "TVComplement",
                 fmt(c.get("variance_ratio")),
                 fmt(c.get("mean_diff_std")),

@@ -7,6 +7,19 @@ from typing import Any
 
 from mixsynth.report.sections import NBSP, looks_numeric, sections
 
+#: A console narrower than this (COLUMNS=0: a container's 0x0 terminal) is taken as
+#: :data:`FALLBACK_WIDTH` wide: at width 0 rich prints nothing at all.
+NARROWEST = 20
+FALLBACK_WIDTH = 80
+
+
+def usable(console: Any) -> Any:
+    """``console``, made :data:`FALLBACK_WIDTH` wide if it claims to be narrower than
+    :data:`NARROWEST`."""
+    if console.width < NARROWEST:
+        console.width = FALLBACK_WIDTH
+    return console
+
 
 def render_terminal(report: dict, console: Any = None, title: str = "mixsynth compare") -> None:
     """The verdict and the compact summary first, then the details; nothing is ever cut.
@@ -17,7 +30,7 @@ def render_terminal(report: dict, console: Any = None, title: str = "mixsynth co
     """
     from rich.console import Console
 
-    console = console or Console()
+    console = usable(console or Console())
     width = console.width if console.is_terminal else None
     all_sections = sections(report)
     ordered = [s for s in all_sections if s.summary] + [s for s in all_sections if not s.summary]

@@ -13,12 +13,13 @@ Pure data in, pure data out: no printing, no pandas.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 _ORDER = {PASS: 0, WARN: 1, FAIL: 2}
@@ -99,7 +100,7 @@ class Thresholds:
     def set(self, name: str, limit: float, source: str) -> None:
         """A user's fail limit; the default warn limit stays only where it is stricter."""
         rule = RULE_BY_NAME[name]
-        check_limit(rule, limit, source)
+        _check_limit(rule, limit, source)
         warn = self.limits[name]["warn"]
         if warn is not None and (warn >= limit if rule.upper else warn <= limit):
             warn = None
@@ -112,10 +113,10 @@ class Thresholds:
         return {"limits": self.limits, "columns": self.columns}
 
 
-def check_limit(rule: Rule, limit: Any, source: str) -> None:
+def _check_limit(rule: Rule, limit: Any, source: str) -> None:
     ok = isinstance(limit, int | float) and not isinstance(limit, bool)
     if not ok or not rule.low <= limit <= rule.high:  # NaN fails too
-        raise MixsynthError(
+        raise OptionError(
             f"{rule.name} ({source}) must be a number in [{rule.low:g}, {rule.high:g}], "
             f"got {limit!r}"
         )
@@ -124,23 +125,34 @@ def check_limit(rule: Rule, limit: Any, source: str) -> None:
 def load_config(path: str | Path) -> dict:
     """The thresholds of a TOML file: ``[thresholds]`` name = limit (or {fail, warn}),
     ``[columns."name"]`` max_variance_drift = limit."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
 
+    from mixsynth.io.source import settings_bytes
+
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(settings_bytes(path, "--config file").decode("utf-8"))
     except FileNotFoundError:
-        raise MixsynthError(f"--config file {str(path)!r} does not exist") from None
+        raise OptionError(f"--config file {str(path)!r} does not exist") from None
     except OSError as error:
-        raise MixsynthError(f"cannot read --config file {str(path)!r}: {error.strerror}") from None
+        raise OptionError(f"cannot read --config file {str(path)!r}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
-        raise MixsynthError(f"--config file {str(path)!r} is not valid TOML: {error}") from None
+        raise OptionError(f"--config file {str(path)!r} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise OptionError(
+            f"--config file {str(path)!r} is not UTF-8 text (byte {error.start}), as TOML must be",
+            "save it as UTF-8",
+        ) from None
+    except RecursionError:
+        raise OptionError(
+            f"--config file {str(path)!r} is nested too deeply to be a thresholds file",
+            'it holds [thresholds] and [columns."NAME"] tables of numbers',
+        ) from None
     unknown = set(data) - {"thresholds", "columns"}
     if unknown:
-        raise MixsynthError(
+        raise OptionError(
             f"--config file {str(path)!r} has an unknown table [{sorted(unknown)[0]}]",
             'it may hold [thresholds] and [columns."NAME"]',
         )
@@ -152,7 +164,7 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
     thresholds = Thresholds.default()
     for name, value in ((config or {}).get("thresholds") or {}).items():
         if name not in RULE_BY_NAME:
-            raise MixsynthError(
+            raise OptionError(
                 f"unknown threshold {name!r} in --config",
                 f"known: {', '.join(RULE_BY_NAME)}",
             )
@@ -160,10 +172,10 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
             rule = RULE_BY_NAME[name]
             for key in value:
                 if key not in ("fail", "warn"):
-                    raise MixsynthError(f"{name} in --config takes fail and warn, not {key!r}")
+                    raise OptionError(f"{name} in --config takes fail and warn, not {key!r}")
             for key in ("fail", "warn"):
                 if key in value:
-                    check_limit(rule, value[key], "--config")
+                    _check_limit(rule, value[key], "--config")
             thresholds.limits[name] = {
                 "fail": value.get("fail"),
                 "warn": value.get("warn"),
@@ -173,8 +185,8 @@ def thresholds_from(config: Mapping | None, options: Mapping[str, float | None])
             thresholds.set(name, value, "--config")
     for column, table in ((config or {}).get("columns") or {}).items():
         if not isinstance(table, Mapping) or set(table) != {"max_variance_drift"}:
-            raise MixsynthError(f"[columns.{column!r}] in --config takes max_variance_drift only")
-        check_limit(RULE_BY_NAME["max_variance_drift"], table["max_variance_drift"], "--config")
+            raise OptionError(f"[columns.{column!r}] in --config takes max_variance_drift only")
+        _check_limit(RULE_BY_NAME["max_variance_drift"], table["max_variance_drift"], "--config")
         thresholds.columns[str(column)] = float(table["max_variance_drift"])
     for name, value in options.items():
         if value is not None:
@@ -259,7 +271,7 @@ def median(values: Sequence[float]) -> float | None:
     return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
 
 
-def median_variance_ratio(entry: dict) -> float | None:
+def _median_variance_ratio(entry: dict) -> float | None:
     return median(
         [c["variance_ratio"] for _, c in _numeric_columns(entry) if c.get("variance_ratio")]
     )
@@ -269,7 +281,7 @@ def _generation_drift(report: dict) -> Reading:
     entries = report.get("generations") or []
     if len(entries) < 2:
         return Reading(None)
-    first, last = median_variance_ratio(entries[0]), median_variance_ratio(entries[-1])
+    first, last = _median_variance_ratio(entries[0]), _median_variance_ratio(entries[-1])
     if not first or last is None:
         return Reading(None)
     return Reading(

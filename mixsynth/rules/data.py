@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, columns_of, infer_schema
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import OptionError
 from mixsynth.rules.model import Rule, Together
 
 #: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
@@ -80,7 +80,7 @@ def check_columns(rules: Iterable[Rule], names: Iterable[str]) -> None:
     for rule in rules:
         missing = [name for name in rule.columns if name not in known]
         if missing:
-            raise MixsynthError(
+            raise OptionError(
                 f"the rule {rule.describe()!r} names column {missing[0]!r}, which the table lacks",
                 "correct the column name in the rule",
             )
@@ -95,7 +95,7 @@ def check_declared(data: RuleData, rules: Iterable[Rule]) -> None:
             continue  # reported, not kept; combinations hold in the real rows by definition
         broken = int(data.rows - np.count_nonzero(data.holds(rule)))
         if broken:
-            raise MixsynthError(
+            raise OptionError(
                 f"the rule {rule.describe()!r} is broken by {broken} of the {data.rows} real rows",
                 "correct the rule or the data; mixsynth keeps only rules every real row holds",
             )

@@ -14,12 +14,13 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import InputError, OptionError
 from mixsynth.rules.model import GRIDS, Formula, Grid, Increments, Linear, Rule, Together, Unique
 
 RULE_HELP = (
@@ -46,9 +47,9 @@ def parse_rule(text: str, origin: str = "declared") -> list[Rule]:
     try:
         tree = ast.parse(source, mode="eval").body
     except SyntaxError:
-        raise MixsynthError(f"cannot read the rule {text!r}", RULE_HELP) from None
+        raise OptionError(f"cannot read the rule {text!r}", RULE_HELP) from None
     if not isinstance(tree, ast.Compare) or not all(type(op) in _COMPARE for op in tree.ops):
-        raise MixsynthError(f"the rule {text!r} compares nothing", RULE_HELP)
+        raise OptionError(f"the rule {text!r} compares nothing", RULE_HELP)
     sides = [tree.left, *tree.comparators]
     rules: list[Rule] = []
     for left, op, right in zip(sides, tree.ops, sides[1:], strict=False):
@@ -62,11 +63,11 @@ def parse_rule(text: str, origin: str = "declared") -> list[Rule]:
 def _comparison(left: ast.AST, op: str, right: ast.AST, text: str, origin: str) -> Rule:
     names = tuple(
         dict.fromkeys(
-            n.id for n in ast.walk(ast.BinOp(left, ast.Sub(), right)) if isinstance(n, ast.Name)
+            n.id for side in (left, right) for n in ast.walk(side) if isinstance(n, ast.Name)
         )
     )
     if not names:
-        raise MixsynthError(f"the rule {text!r} names no column", RULE_HELP)
+        raise OptionError(f"the rule {text!r} names no column", RULE_HELP)
     try:
         lcoefs, lconst = _linear(left)
         rcoefs, rconst = _linear(right)
@@ -80,7 +81,7 @@ def _comparison(left: ast.AST, op: str, right: ast.AST, text: str, origin: str) 
         coefs[name] = coefs.get(name, 0.0) - coef
     coefs = {name: coef for name, coef in coefs.items() if coef != 0}
     if not coefs:
-        raise MixsynthError(f"the rule {text!r} does not depend on any column", RULE_HELP)
+        raise OptionError(f"the rule {text!r} does not depend on any column", RULE_HELP)
     target = None
     if op == "==":
         # The column written alone on one side is recomputed; else the first named.
@@ -126,7 +127,7 @@ def _linear(node: ast.AST) -> tuple[dict[str, float], float]:
         return {n: c * factor for n, c in coefs.items()}, const * factor
     if isinstance(node, ast.BinOp | ast.Call | ast.Compare):
         raise _NotLinear
-    raise MixsynthError(f"cannot read {ast.unparse(node)!r} in a rule", RULE_HELP)
+    raise OptionError(f"cannot read {ast.unparse(node)!r} in a rule", RULE_HELP)
 
 
 def evaluate(text: str, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -134,6 +135,8 @@ def evaluate(text: str, values: dict[str, np.ndarray]) -> np.ndarray:
     numpy, names and arithmetic only (anything else is refused, never run); equalities
     to 1e-9 relative."""
     compare = ast.parse(re.sub(r"(?<![<>=!])=(?!=)", "==", text), mode="eval").body
+    if not isinstance(compare, ast.Compare):
+        raise OptionError(f"the rule {text!r} compares nothing", RULE_HELP)
     left = _value(compare.left, values)
     right = _value(compare.comparators[0], values)
     op = type(compare.ops[0])
@@ -153,7 +156,7 @@ def evaluate(text: str, values: dict[str, np.ndarray]) -> np.ndarray:
 def _value(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
     if isinstance(node, ast.Name):
         return values[node.id]
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return float(node.value)
     if isinstance(node, ast.UnaryOp):
         operand = _value(node.operand, values)
@@ -168,7 +171,7 @@ def _value(node: ast.AST, values: dict[str, np.ndarray]) -> Any:
                 ast.Div: np.divide,
                 ast.Pow: np.power,
             }[type(node.op)](left, right)
-    raise MixsynthError(f"cannot evaluate {ast.unparse(node)!r} in a rule", RULE_HELP)
+    raise OptionError(f"cannot evaluate {ast.unparse(node)!r} in a rule", RULE_HELP)
 
 
 # --- files -----------------------------------------------------------------------------
@@ -182,19 +185,22 @@ def load_rules(path: str | Path) -> list[Rule]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise MixsynthError(
+        raise InputError(
             f"cannot read the rules file {str(path)!r}: {getattr(error, 'strerror', None) or error}",
             "give a JSON or TOML file of rules",
         ) from None
     try:
         if path.suffix.lower() == ".toml":
-            import tomllib
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # Python 3.10
+                import tomli as tomllib
 
             document: Any = tomllib.loads(text)
         else:
             document = json.loads(text)
     except ValueError as error:
-        raise MixsynthError(
+        raise InputError(
             f"rules file {path.name} is not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {error}",
             "fix the file (see docs/rules.md for the format)",
         ) from None
@@ -212,7 +218,7 @@ def rules_of(document: Any, where: str) -> list[Rule]:
     else:
         entries = None
     if not isinstance(entries, list):
-        raise MixsynthError(
+        raise InputError(
             f"rules file {where} holds no list of rules",
             'give {"rules": ["a <= b", ...]} or SDV constraints (see docs/rules.md)',
         )
@@ -223,7 +229,7 @@ def rules_of(document: Any, where: str) -> list[Rule]:
         elif isinstance(entry, dict) and "constraint_class" in entry:
             rules += sdv_constraint(entry, where)
         else:
-            raise MixsynthError(
+            raise InputError(
                 f"rules file {where}: cannot read the entry {json.dumps(entry)[:80]}",
                 'write rules as text ("a <= b") or as SDV constraints',
             )
@@ -262,11 +268,11 @@ def sdv_constraint(entry: dict[str, Any], where: str) -> list[Rule]:
         if kind == "FixedIncrements":
             return [Increments(p["column_name"], float(p["increment_value"]))]
     except (KeyError, TypeError, ValueError) as error:
-        raise MixsynthError(
+        raise InputError(
             f"rules file {where}: SDV constraint {kind} lacks a valid parameter {error}",
             "give its constraint_parameters as SDV documents them",
         ) from None
-    raise MixsynthError(
+    raise InputError(
         f"rules file {where}: SDV constraint {kind} is not one mixsynth reads",
         "use Inequality, ScalarInequality, ScalarRange, Range, FixedCombinations, "
         "FixedIncrements, Positive, Negative or Unique, or write the rule as text",

@@ -110,14 +110,14 @@ def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> lis
     for (a, b), strict in found.items():
         if any((a, c) in found and (c, b) in found for c in range(len(names))):
             continue  # a link of a chain already says it
-        low, high = names[a], names[b]
-        text = f"{low} {'<' if strict else '<='} {high}"
+        below, above = names[a], names[b]
+        text = f"{below} {'<' if strict else '<='} {above}"
         # Strict, it is kept as "low + gap <= high", gap the smallest real one: mixing
         # keeps that, and rounding both on one grid (a gap is whole steps) keeps it too,
         # where "low < high" could round to equal.
-        gap = float(np.nanmin(data[high] - data[low])) if strict else 0.0
+        gap = float(np.nanmin(data[above] - data[below])) if strict else 0.0
         op = "<" if strict else "<="
-        coefs = ((low, 1.0), (high, -1.0))
+        coefs = ((below, 1.0), (above, -1.0))
         rules.append(Linear(coefs, 0.0, op, text, origin="detected", margin=gap))
     return rules
 
@@ -183,7 +183,7 @@ def find_equalities(
             continue
         terms = (
             (target, 1.0),
-            *((names[k], -float(c)) for k, c in zip(kept, coefs[1:], strict=True)),
+            *((names[int(k)], -float(c)) for k, c in zip(kept, coefs[1:], strict=True)),
         )
         rule = Linear(
             terms, -float(coefs[0]), "==", target=target, decimals=places, origin="detected"

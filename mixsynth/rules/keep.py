@@ -154,17 +154,18 @@ class RulePlan:
         """Each equality's target from its other columns, rounded to its place, in place
         (encoded values)."""
         for rule in self.equalities_first():
-            coefs = dict(rule.coefs)
-            weight = coefs[rule.target]
-            total = np.full(len(values[rule.target]), rule.const)
+            target = rule.target
+            if target is None:  # every equality of the plan has one (RulePlan.of)
+                continue
+            total = np.full(len(values[target]), rule.const)
             for name, coef in rule.coefs:
-                if name != rule.target:
+                if name != target:
                     total += coef * self.native(name, values[name])
-            native = -total / weight
+            native = -total / dict(rule.coefs)[target]
             if rule.decimals is not None:
                 native = np.round(native, rule.decimals)
-            present = ~np.isnan(values[rule.target])
-            values[rule.target][present] = self.encoded(rule.target, native)[present]
+            present = ~np.isnan(values[target])
+            values[target][present] = self.encoded(target, native)[present]
 
     def unbreak(self, values: dict[str, np.ndarray], fallback: dict[str, np.ndarray]) -> int:
         """Rows of ``values`` (before rounding) that break an inequality take its group's

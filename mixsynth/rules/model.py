@@ -300,10 +300,11 @@ def common_rules(parts: list[tuple]) -> tuple:
         return ()
     common = []
     for rule in parts[0]:
-        same = [
+        found = [
             next((r for r in rules if r.describe() == rule.describe()), None) for rules in parts[1:]
         ]
-        if any(other is None for other in same):
+        same = [other for other in found if other is not None]
+        if len(same) < len(found):
             continue
         if isinstance(rule, Linear) and rule.margin:
             smallest = min([rule.margin] + [other.margin for other in same])

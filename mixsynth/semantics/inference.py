@@ -35,12 +35,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mixsynth.columns import ColumnKind, ColumnSpec
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from mixsynth.columns.kinds import DataTable
 
 #: A numeric column with at most this many distinct values is a code, copied.
 CODE_MAX_DISTINCT = 10
@@ -91,7 +96,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _arrow_column(table: Any, name: str, positions: dict[str, int]) -> Any:
+def _arrow_column(table: DataTable, name: str, positions: dict[str, int]) -> pa.ChunkedArray | None:
     """One column as an Arrow ChunkedArray (a DataFrame's is converted; None if it
     cannot be). Numpy-backed columns are handed over directly: pyarrow's
     ``Table.from_pandas`` costs milliseconds even on tiny frames. An Arrow table's
@@ -111,13 +116,13 @@ def _arrow_column(table: Any, name: str, positions: dict[str, int]) -> Any:
         return None
 
 
-def infer_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
+def infer_semantics(table: DataTable, schema: Sequence[ColumnSpec]) -> TableMetadata:
     """Semantics of every column of a DataFrame or pyarrow Table, given its storage kinds."""
     positions = {}
     if hasattr(table, "column_names"):  # a pyarrow Table
         positions = {name: i for i, name in enumerate(table.column_names)}
     columns = {
-        str(spec.name): infer_column(
+        str(spec.name): _infer_column(
             str(spec.name), spec.kind, _arrow_column(table, spec.name, positions)
         )
         for spec in schema
@@ -126,7 +131,7 @@ def infer_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
     return TableMetadata(columns=columns, primary_key=keys[0] if len(keys) == 1 else None)
 
 
-def infer_column(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
+def _infer_column(name: str, kind: ColumnKind, column: pa.ChunkedArray | None) -> ColumnSemantics:
     """One column's semantics from its storage kind and values (an Arrow ChunkedArray)."""
     if kind is ColumnKind.BOOLEAN:
         return ColumnSemantics(name, SemanticType.BOOLEAN, "stored as true/false")
@@ -231,7 +236,7 @@ class _Texts:
         return float((lengths * self.counts).sum() / self.counts.sum())
 
 
-def _infer_values(name: str, kind: ColumnKind, column: Any) -> ColumnSemantics:
+def _infer_values(name: str, kind: ColumnKind, column: pa.ChunkedArray) -> ColumnSemantics:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -266,7 +271,7 @@ def _storage_only(
     return ColumnSemantics(name, sdtype, f"from its storage type ({why})")
 
 
-def storage_semantics(table: Any, schema: Sequence[ColumnSpec]) -> TableMetadata:
+def storage_semantics(table: DataTable, schema: Sequence[ColumnSpec]) -> TableMetadata:
     """Semantics from storage kinds alone (``--no-semantics``): numbers and times
     mixed, everything else copied, as before the semantic layer."""
     return TableMetadata(
@@ -280,7 +285,7 @@ def _is_number(arrow_type: Any) -> bool:
     return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
 
 
-def _numbers(column: Any) -> np.ndarray:
+def _numbers(column: pa.ChunkedArray) -> np.ndarray:
     from mixsynth.columns.arrow import to_numpy
 
     return to_numpy(column, 0)
@@ -337,7 +342,7 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
             reason.append(f"point mass at {value:g} holds {count / observed:.0%} of values")
     decimals = None
     if kind is ColumnKind.CONTINUOUS:
-        decimals = decimal_places(values.numbers().astype(np.float64, copy=False))
+        decimals = decimal_places(values.numbers())
         if decimals is not None:
             reason.append(f"{_plural(decimals, 'decimal place')}")
     return ColumnSemantics(
@@ -346,7 +351,14 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
 
 
 def decimal_places(values: np.ndarray) -> int | None:
-    """Fewest decimal places (<= MAX_DECIMALS) that write every value exactly, else None."""
+    """Fewest decimal places (<= MAX_DECIMALS) that write every value as it was written,
+    else None (full precision: nothing is rounded).
+
+    A value has ``p`` places when it is the float of a number written with ``p``
+    decimals, give or take one unit in its last place (float noise such as 0.1 + 0.2):
+    a tolerance relative to the value's size would call 1.7e9 + 0.3 a whole number.
+    Float32 values are judged by float32's units.
+    """
     values = values[np.isfinite(values)]
     if values.size == 0:
         return None
@@ -355,11 +367,17 @@ def decimal_places(values: np.ndarray) -> int | None:
         start = decimal_places(values[:64])
         if start is None:
             return None
+    numbers = values.astype(np.float64, copy=False)
+    largest = float(np.abs(numbers).max())
+    if largest >= 2**52:  # beyond float64's whole numbers: no grid
+        return None
+    unit = np.spacing(np.abs(values)).astype(np.float64)  # one unit in the last place
     for places in range(start, MAX_DECIMALS + 1):
-        scaled = values * 10.0**places
-        if np.abs(scaled).max() >= 2**52:  # beyond float64's whole numbers: no grid
+        scale = 10.0**places
+        if largest * scale >= 2**52:
             return None
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
+        scaled = np.round(numbers * scale)
+        if np.all(np.abs(scaled / scale - numbers) <= unit):
             return places
     return None
 
@@ -501,7 +519,7 @@ def suggest_by(frame: Any, semantics: TableMetadata) -> list[dict]:
     """Categorical columns worth giving as ``--by``: each explains a numerical column
     strongly (eta^2 >= SUGGEST_BY_ETA2) and its groups are all large enough to mix in.
     Mixing inside its groups keeps that association, which copying from donors would
-    shrink by kappa per generation (THEORY.md section 6). Strongest first.
+    shrink by kappa per generation (docs/theory.md, "Structure over generations"). Strongest first.
 
     On wide tables only the first :data:`SUGGEST_BY_MAX_COLUMNS` candidates of each side
     are looked at (the work grows with their product)."""

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthWarning, OptionError, OutputError
 from mixsynth.semantics.types import (
     GENERIC_PII,
     PII_SUBTYPES,
@@ -109,7 +109,7 @@ def as_metadata(
         return load_metadata(metadata)
     columns = metadata.get("columns") if isinstance(metadata, Mapping) else None
     if not isinstance(columns, Mapping):
-        raise MixsynthError(
+        raise OptionError(
             "metadata must be a TableMetadata, a metadata file or a dict with a 'columns' dict",
             'e.g. {"columns": {"code": {"sdtype": "categorical"}}} (see get_metadata())',
         )
@@ -119,14 +119,14 @@ def as_metadata(
         entry = dict(entry) if isinstance(entry, Mapping) else {"sdtype": entry}
         unknown = sorted(set(entry) - facts - {"sdtype"})
         if unknown:
-            raise MixsynthError(
+            raise OptionError(
                 f"metadata for column {name!r} has unknown keys: {', '.join(unknown)}",
                 f"keys are: sdtype, {', '.join(sorted(facts))}",
             )
         try:
             sdtype = SemanticType(entry.pop("sdtype", None))
         except ValueError:
-            raise MixsynthError(
+            raise OptionError(
                 f"metadata gives column {name!r} no known sdtype",
                 f"sdtypes are: {', '.join(t.value for t in SemanticType)}",
             ) from None
@@ -147,7 +147,7 @@ def check_metadata_columns(metadata: TableMetadata, names: list[str]) -> None:
         guess = f"; did you mean {close[0]!r}" + (
             f" for {missing[0]!r}?" if len(missing) > 1 else "?"
         )
-    raise MixsynthError(
+    raise InputError(
         f"the metadata names column{'s' if len(missing) > 1 else ''} {listed} "
         f"that the table does not have{guess}",
         "correct the names in the metadata file, or remove those columns from it",
@@ -219,7 +219,7 @@ def save_metadata(metadata: TableMetadata, path: str | Path, table_name: str = "
         with atomic_path(str(path)) as temporary:
             Path(temporary).write_text(text, encoding="utf-8")
     except OSError as error:
-        raise MixsynthError(
+        raise OutputError(
             f"cannot write metadata file {str(path)!r}: {error.strerror or error}",
             "check that the folder exists and is writable; any previous file is unchanged",
         ) from error
@@ -230,31 +230,38 @@ def save_metadata(metadata: TableMetadata, path: str | Path, table_name: str = "
 
 
 def _read_json(path: str | Path) -> Any:
+    from mixsynth.io.source import settings_bytes
+
     name = Path(path).name
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = settings_bytes(path, "metadata file").decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise MixsynthError(
+        raise InputError(
             f"metadata file {name} is not UTF-8 text (byte {error.start})",
             "give a JSON metadata file, e.g. one written by `mixsynth inspect DATA --metadata FILE`",
         ) from error
     except OSError as error:
-        raise MixsynthError(
+        raise InputError(
             f"cannot read metadata file {str(path)!r}: {error.strerror or error}",
             "check the path",
         ) from error
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError(
+            f"metadata file {name} is nested too deeply to be a metadata file",
+            "write a fresh one with `mixsynth inspect DATA --metadata FILE`",
+        ) from None
     except json.JSONDecodeError as error:
-        raise MixsynthError(
+        raise InputError(
             f"metadata file {name} is not valid JSON: {error.msg} at line {error.lineno} "
             f"column {error.colno}",
             "fix the file, or write a fresh one with `mixsynth inspect DATA --metadata FILE`",
         ) from error
 
 
-def _bad(name: str, what: str) -> MixsynthError:
-    return MixsynthError(
+def _bad(name: str, what: str) -> InputError:
+    return InputError(
         f"metadata file {name} is not SDV or mixsynth metadata: {what}",
         "give a file written by SDV's Metadata.save_to_json or by "
         "`mixsynth inspect DATA --metadata FILE`",
@@ -280,7 +287,7 @@ def _the_table(document: Any, name: str, notes: list[str]) -> tuple[dict, dict]:
         raise _bad(name, '"tables" is not an object naming at least one table')
     if len(tables) > 1:
         names = ", ".join(repr(t) for t in tables)
-        raise MixsynthError(
+        raise InputError(
             f"metadata file {name} describes {len(tables)} tables ({names}); "
             "mixsynth synthesizes one table at a time",
             'keep only the table to synthesize under "tables"; in SDV: '
@@ -301,7 +308,7 @@ def _column(column: str, entry: Any, name: str, notes: list[str]) -> ColumnSeman
     if sdtype in _STANDARD:
         semantic, keys = _STANDARD[sdtype]
         notes += [f"{column}.{key}" for key in entry if key not in keys | {"sdtype"}]
-        formats = {
+        formats: dict[str, Any] = {
             key: _text(entry, key, column, name)
             for key in ("regex_format", "datetime_format")
             if key in keys
@@ -324,7 +331,7 @@ def _column(column: str, entry: Any, name: str, notes: list[str]) -> ColumnSeman
     if sdtype != "unknown":
         close = difflib.get_close_matches(sdtype, [*_STANDARD, *PII_SUBTYPES], n=1, cutoff=0.8)
         if close:
-            raise MixsynthError(
+            raise InputError(
                 f"metadata file {name}: column {column!r} has an unknown sdtype {sdtype!r}; "
                 f"did you mean {close[0]!r}?",
                 f"use one of: {', '.join([*_STANDARD, *PII_SUBTYPES, 'text', 'unknown'])}",
@@ -346,7 +353,7 @@ def _primary_key(value: Any, columns: dict, name: str) -> str | None:
     if value is None or value == []:
         return None
     if isinstance(value, list):
-        raise MixsynthError(
+        raise InputError(
             f"metadata file {name} has a primary key of {len(value)} columns ({value})",
             "name one column as the primary key; mixsynth keeps the others' types",
         )
@@ -364,7 +371,7 @@ def _mixsynth_section(top: dict, name: str, notes: list[str]) -> dict[str, dict]
         raise _bad(name, 'its "mixsynth" section is not an object with "columns"')
     version = section.get("version", MIXSYNTH_SECTION_VERSION)
     if version != MIXSYNTH_SECTION_VERSION:
-        raise MixsynthError(
+        raise InputError(
             f"metadata file {name} has a mixsynth section of version {version!r}; "
             f"this mixsynth reads version {MIXSYNTH_SECTION_VERSION}",
             "write the file again with this mixsynth, or upgrade mixsynth",

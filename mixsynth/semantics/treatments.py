@@ -1,6 +1,6 @@
 """What each semantic type gets when a generation is made, beyond plain mixing.
 
-Every step here keeps the variance theory of THEORY.md: wherever a step would take
+Every step here keeps the variance theory of docs/theory.md: wherever a step would take
 variance away (folding values back into the real range, rounding to the input's
 decimal grid), the values are first spread about their mean by exactly what that step
 removes, as integer rounding does (:func:`stochastic_round`).
@@ -16,13 +16,13 @@ from mixsynth.choices import Bounds
 from mixsynth.semantics.types import ColumnSemantics, SemanticType
 
 if TYPE_CHECKING:
-    from mixsynth.semantics.fakes import KeyShare
+    from mixsynth.semantics.keys import KeyShare
 
 #: Rescale-and-fold rounds in :func:`bound_keeping_variance`; each halves what is left.
 BOUND_ROUNDS = 4
 
 
-def fold_into(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> None:
+def _fold_into(values: np.ndarray, lower: float, upper: float, bounds: Bounds) -> None:
     """Bring finite values outside [lower, upper] back inside, in place (clip or reflect)."""
     if bounds is Bounds.CLIP:
         np.clip(values, lower, upper, out=values)
@@ -65,7 +65,7 @@ def bound_keeping_variance(
         return outside, n_finite
     with np.errstate(over="ignore", invalid="ignore"):
         mean, variance = body.mean(), body.var()
-        fold_into(body, lower, upper, bounds)
+        _fold_into(body, lower, upper, bounds)
         for _ in range(BOUND_ROUNDS):
             spread = body.var()
             # Near float64's limits the moments overflow: folding alone must do there.
@@ -77,7 +77,7 @@ def bound_keeping_variance(
             body = spread_out
             if not ((body < lower) | (body > upper)).any():
                 break
-            fold_into(body, lower, upper, bounds)
+            _fold_into(body, lower, upper, bounds)
     values[finite] = body
     return outside, n_finite
 
@@ -147,11 +147,11 @@ def made_up_values(
     """``count`` values for a column whose real values must never appear: fresh keys
     for ids, Faker's fakes for personal data, fake sentences for free text. ``share``:
     a partition's share of a table's keys (the Dask engine), kept apart from the other
-    partitions' (see :class:`~mixsynth.semantics.fakes.KeyShare`)."""
-    from mixsynth.semantics import fakes
+    partitions' (see :class:`~mixsynth.semantics.keys.KeyShare`)."""
+    from mixsynth.semantics import fakes, keys
 
     if meaning.sdtype is SemanticType.ID:
-        return fakes.fresh_ids(real, count, rng, share)
+        return keys.fresh_ids(real, count, rng, share)
     if meaning.sdtype is SemanticType.TEXT:
         lengths = np.array([len(str(v)) for v in real[:10_000]])
         return fakes.fake_text(count, rng, locale, lengths, real)

@@ -1,5 +1,5 @@
 """The Dask engine (generate/compare --engine dask) against the in-memory engine and
-THEORY.md §8, on a local cluster of two in-process workers, and once on real
+docs/theory.md ("Tables in parts"), on a local cluster of two in-process workers, and once on real
 dask-scheduler and dask-worker processes."""
 
 from __future__ import annotations
@@ -26,13 +26,9 @@ pytest.importorskip("distributed")
 from distributed import Client, LocalCluster
 
 from mixsynth.choices import Bounds, Method
-from mixsynth.engine.dask.driver import (
-    MIN_PARTITION_ROWS,
-    DaskGenerateJob,
-    merge_tiny,
-    summarize_part,
-    whole_reference,
-)
+from mixsynth.engine.dask import DaskGenerateJob
+from mixsynth.engine.dask.reference import summarize_part, whole_reference
+from mixsynth.engine.dask.shuffle import MIN_PARTITION_ROWS, merge_tiny
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
@@ -40,7 +36,7 @@ from mixsynth.engine.weights import parse_weights
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
 from mixsynth.metrics.dask_compare import compare_dask
-from mixsynth.semantics import fakes
+from mixsynth.semantics.keys import KeyShare, fresh_ids
 from tests.conftest import SAMPLE_DATA
 
 ROWS = 20_000
@@ -114,7 +110,7 @@ def variance_ratio_se(synthetic: np.ndarray) -> float:
 
 
 # ---------------------------------------------------------------------------
-# Statistics: as in memory, as THEORY §8 says
+# Statistics: as in memory, as docs/theory.md says
 
 
 def test_generalized_keeps_means_variances_correlations_as_in_memory(
@@ -157,7 +153,7 @@ def test_vanilla_follows_rho_to_the_g_with_the_shuffle(client, dataset, tmp_path
         partition_rows=ROWS // parts,
     )
     last = pd.read_parquet(tmp_path / "out")
-    # THEORY §8: random parts of m rows shrink by rho + (1 - rho)/m per generation.
+    # docs/theory.md, "Tables in parts": random parts of m rows shrink by rho + (1 - rho)/m per generation.
     factor = (rho + (1 - rho) / (ROWS / parts)) ** generations
     for column in ("a", "b", "c"):
         ratio = last[column].var(ddof=1) / real[column].var(ddof=1)
@@ -167,7 +163,7 @@ def test_vanilla_follows_rho_to_the_g_with_the_shuffle(client, dataset, tmp_path
 
 def test_no_shuffle_keeps_the_between_partition_structure(client, tmp_path) -> None:
     """Parts that follow the data (sorted by a): vanilla shrinks only the within-part
-    variance, so Var_g = B + rho^g W (THEORY §8), well above rho^g Var_0."""
+    variance, so Var_g = B + rho^g W (docs/theory.md, "Tables in parts"), well above rho^g Var_0."""
     real = make_table().sort_values("a", ignore_index=True)
     parts = 4
     source = write_files(real, tmp_path / "sorted", parts)
@@ -662,15 +658,13 @@ def test_key_shares_are_disjoint(kind) -> None:
         "integers": np.arange(10, 1_000, dtype=np.int64),
         "text": np.array([f"K-{i:05d}" for i in rng.choice(100_000, 3_000, replace=False)]),
         "dense text": np.array([f"Z{i:03d}" for i in range(900)]),  # 100 spellings left
-        "uuid": np.array([str(u) for u in fakes.fresh_ids(np.array([UUID]), 500, rng)]),
+        "uuid": np.array([str(u) for u in fresh_ids(np.array([UUID]), 500, rng)]),
         "long text": np.array(["".join(rng.choice(list("abcdefgh"), 24)) for _ in range(200)]),
     }[kind].astype(object if kind != "integers" else np.int64)
     sizes = [300, 0, 250, 400]
     before = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     made = [
-        fakes.fresh_ids(
-            real, n, np.random.default_rng(k), fakes.KeyShare(k, len(sizes), int(b), max(sizes))
-        )
+        fresh_ids(real, n, np.random.default_rng(k), KeyShare(k, len(sizes), int(b), max(sizes)))
         for k, (n, b) in enumerate(zip(sizes, before, strict=True))
     ]
     union = np.concatenate(made)
@@ -692,7 +686,7 @@ UUID = "6f1c2a3e-1b2c-4d5e-8f90-123456789abc"
 
 
 def test_match_moments_per_partition_matches_the_whole_table(client, tmp_path) -> None:
-    """THEORY §8 and the law of total covariance: each partition's mean and covariance
+    """docs/theory.md ("Tables in parts") and the law of total covariance: each partition's mean and covariance
     matched to its own source's, with output partitions as large as the input ones,
     give the whole table's mean vector and covariance exactly (up to rounding)."""
     rng = np.random.default_rng(8)

@@ -116,8 +116,10 @@ def test_the_defaults_of_the_cli_the_api_and_the_dataclass_are_one():
 
 def test_a_value_given_on_the_cli_and_in_python_is_stored_alike():
     from_flags = options_from_flags(
-        {"eps": "0.05,0.2", "weights": "", "by": ["species"], "bounds": "clip"}
+        {"eps": "0.05,0.2", "weights": "beta:0.2", "by": ["species"], "bounds": "clip"}
     )
-    from_python = synthesis_options(eps=(0.05, 0.2), weights=None, by="species", bounds="clip")
+    from_python = synthesis_options(
+        eps=(0.05, 0.2), weights="beta:0.2,0.2", by="species", bounds="clip"
+    )
     assert from_flags == from_python
     assert from_python.eps == (0.05, 0.2) and from_python.by == ("species",)

@@ -1,4 +1,4 @@
-"""Weight distributions against the closed forms of THEORY.md §2-§4, by Monte Carlo."""
+"""Weight distributions against the closed forms of docs/theory.md (vanilla mixup, the fix), by Monte Carlo."""
 
 from __future__ import annotations
 

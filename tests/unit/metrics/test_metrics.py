@@ -170,21 +170,36 @@ def test_cramers_v_equals_scipy():
     assert cramers_v(table) == pytest.approx(association(table, method="cramer"))
 
 
-def test_mixup_shrinks_variance_by_the_closed_form(penguins):
-    """Variance ratio of a vanilla generation is near rho = (a+1)/(2a+1) (sampling noise)."""
-    from mixsynth.choices import Method
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_mixup_shrinks_variance_by_the_closed_form(penguins, seed):
+    """The variance ratio of a vanilla generation is rho (m - 1)/m = 2/3 (m - 1)/m, m the
+    source's observed values, within 4.5 standard errors: with i.i.d. pairs the
+    synthetic values are i.i.d. given the source, and s^2 of N of them has variance
+    mu4/N - sigma^4 (N - 3)/(N (N - 1)), mu4 and sigma^2 their exact moments."""
+    from mixsynth.choices import Method, Pairing
     from mixsynth.engine.memory import run_generations
     from mixsynth.engine.options import SynthesisOptions
     from mixsynth.engine.weights import uniform
+    from tests.oracles.mixup import WeightMoments, exact_moment
 
-    options = SynthesisOptions(method=Method.VANILLA, weights=uniform(), rows=20_000)
-    generation = next(iter(run_generations(penguins, options, 1, seed=11)))
+    options = SynthesisOptions(
+        method=Method.VANILLA, weights=uniform(), rows=20_000, pairing=Pairing.IID
+    )
+    generation = next(iter(run_generations(penguins, options, 1, seed=seed)))
     entry = generation_entry(penguins, generation.frame, 1, generation.weights.theory().rho)
     assert entry["generation"] == 1
     assert entry["predicted_variance_ratio"] == pytest.approx(2 / 3)
     ratio = entry["columns"]["bill_length_mm"]["variance_ratio"]
-    # Pairs from n = 342 source rows; the ratio's sd is about sqrt(2 / 342) * 2/3 ~ 0.05.
-    assert ratio == pytest.approx(2 / 3, abs=0.15)
+    source = penguins["bill_length_mm"].dropna().to_numpy()
+    m, big_n = len(source), int(generation.frame["bill_length_mm"].notna().sum())
+    centred, lam = source - source.mean(), WeightMoments(uniform())
+    sigma2, mu4 = exact_moment([centred] * 2, lam), exact_moment([centred] * 4, lam)
+    assert sigma2 == pytest.approx(
+        2 / 3 * np.mean(centred**2)
+    )  # rho S, docs/theory.md, "What vanilla mixup does"
+    spread = mu4 / big_n - sigma2**2 * (big_n - 3) / (big_n * (big_n - 1))
+    se = np.sqrt(spread) / source.var(ddof=1)
+    assert abs(ratio - 2 / 3 * (m - 1) / m) < 4.5 * se, (ratio, se)
     assert entry["columns"]["bill_length_mm"]["predicted_variance_ratio"] == pytest.approx(2 / 3)
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.semantics import fakes
-from mixsynth.semantics.fakes import fake_text, fake_values, fresh_ids
+from mixsynth.semantics.fakes import fake_text, fake_values
+from mixsynth.semantics.keys import fresh_ids
 from mixsynth.semantics.types import GENERIC_PII, PII_SUBTYPES
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
