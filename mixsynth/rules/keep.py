@@ -151,8 +151,14 @@ class RulePlan:
         return order
 
     def recompute(self, values: dict[str, np.ndarray]) -> None:
-        """Each equality's target from its other columns, rounded to its place, in place
-        (encoded values)."""
+        """Each column with fixed increments rounded to the nearest multiple, then each
+        equality's target from its other columns, rounded to its place, in place (encoded
+        values)."""
+        for rule in self.checked:
+            if isinstance(rule, Increments) and rule.column in self.mixed:
+                native = self.native(rule.column, values[rule.column])
+                steps = np.round(native / rule.step) * rule.step
+                values[rule.column][:] = self.encoded(rule.column, steps)
         for rule in self.equalities_first():
             target = rule.target
             if target is None:  # every equality of the plan has one (RulePlan.of)

@@ -214,3 +214,19 @@ def test_more_rows_than_real_keys_is_said():
 
     with pytest.warns(MixsynthWarning, match="300 rows from 240, some real combinations repeat"):
         synthesize(frame, options, np.random.default_rng(0), reference)
+
+
+def test_fixed_increments_are_kept_by_rounding_not_by_copies():
+    rng = np.random.default_rng(5)
+    price = rng.integers(1, 4000, 600) * 0.25
+    frame = pd.DataFrame({"price": price, "x": rng.normal(size=600)})
+    from mixsynth.rules.model import Increments
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        options = SynthesisOptions(rules=(Increments("price", 0.25),), detect_rules=False)
+        reference = Reference.of(frame, options)
+        *_, last = run_generations(frame, options, 3, seed=0, reference=reference)
+    assert np.allclose(last.frame.price / 0.25, np.round(last.frame.price / 0.25))
+    assert last.rule_repairs == 0  # rounded, not copied from donors
+    assert not last.frame.price.isin(frame.price).all()  # mixed, not copied
