@@ -4,12 +4,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure bench-rules experiment clean
+.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure bench-privacy bench-rules experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask,bench]'
+	# mixsynth[privacy] without its pins: anonymeter 1.1 asks numpy<1.27 and pyarrow<22
+	# (a downgrade of the whole project) but runs on the current ones (compare --attacks
+	# is tested on numpy 2.4); its other needs are installed as usual.
+	$(BIN)/python -m pip install --quiet 'numba>=0.59' 'polars>=1.8' 'joblib>=1.2'
+	$(BIN)/python -m pip install --quiet --no-deps 'anonymeter>=1.1'
 	touch $(STAMP)
 
 # SDMetrics, the oracle of the quality scores' tests, in an environment of its own: it
@@ -100,6 +105,11 @@ bench-balance: install
 # seeded Parquet in benchmarks/data/, 20-40 minutes); niced: the machine may be shared.
 bench-scale: install
 	nice -n 10 $(BIN)/python benchmarks/bench_scale.py
+
+# Privacy against quality on the sample tables (50/50 split), margins and target against
+# SDV's GaussianCopula, which runs in SDV_PYTHON (a venv with sdv) when given.
+bench-privacy: install
+	nice -n 10 $(BIN)/python benchmarks/bench_privacy.py $(if $(SDV_PYTHON),--sdv-python $(SDV_PYTHON))
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py

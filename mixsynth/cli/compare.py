@@ -35,6 +35,14 @@ def compare(
         str | None,
         typer.Option(help="Column to predict: utility of a model trained on synthetic rows."),
     ] = None,
+    holdout: Annotated[
+        str | None,
+        typer.Option(
+            help="Real rows of the same table that the synthesizer never saw (REAL being the "
+            "rows it was fed): the baseline of the privacy figures and the utility test set. "
+            "Without it they are measured on halves of REAL and cannot pass."
+        ),
+    ] = None,
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write every figure as JSON here (- = stdout).")
     ] = None,
@@ -106,6 +114,27 @@ def compare(
             "trained on real rows (needs --target)."
         ),
     ] = None,
+    attacks: Annotated[
+        bool,
+        typer.Option(
+            "--attacks",
+            help="Also run anonymeter's singling-out, linkability and inference attacks, "
+            "with --holdout as the control set (needs mixsynth[privacy]).",
+        ),
+    ] = False,
+    attack_count: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Attacks per evaluation with --attacks (more: narrower intervals)."
+        ),
+    ] = 100,
+    max_dcr_share: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail if more than this share of synthetic rows are closer to the real "
+            "rows than to as many --holdout rows (0.5: a fresh sample).",
+        ),
+    ] = None,
     max_unique_value_leak: Annotated[
         float | None,
         typer.Option(
@@ -161,10 +190,13 @@ def compare(
             "max_correlation_diff": max_correlation_diff,
             "max_exact_copy_share": max_exact_copy_share,
             "min_dcr_ratio": min_dcr_ratio,
+            "max_dcr_share": max_dcr_share,
             "max_unique_value_leak": max_unique_value_leak,
             "min_utility_ratio": min_utility_ratio,
         },
         force=force,
+        holdout=holdout,
+        attacks=attack_count if attacks else 0,
         engine=engine,
         dask=DaskSettings(scheduler, workers, memory_limit, dashboard, say=say),
     )

@@ -58,6 +58,15 @@ def generate(
             help="Write a comparison report; .json, .md or .html by suffix (- = JSON on stdout)."
         ),
     ] = None,
+    holdout: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SHARE|FILE",
+            help="Hold out this share of the input's rows before synthesis (split with "
+            "--seed; written to --out-dir as holdout.<ext>), or give a file of held-out "
+            "rows: the report's privacy and utility baseline, rows never seen.",
+        ),
+    ] = None,
     format: Annotated[
         TableFormat | None,
         typer.Option(
@@ -125,6 +134,7 @@ def generate(
     from mixsynth.engine.conditions import parse_where
     from mixsynth.jobs.cluster import DaskSettings
     from mixsynth.jobs.generate import GenerateJob
+    from mixsynth.jobs.holdout import parse_holdout
 
     job = GenerateJob(
         input=input,
@@ -143,6 +153,7 @@ def generate(
         where=parse_where(where or []),
         balance=parse_balance(balance) if balance is not None else None,
         only_new=only_new,
+        holdout=None if holdout is None else parse_holdout(holdout),
         engine=engine,
         dask=DaskSettings(scheduler, workers, memory_limit, dashboard, say=say),
         shuffle=shuffle,

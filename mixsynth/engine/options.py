@@ -18,6 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
+
 from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
     DEFAULT_EPS,
@@ -76,6 +78,14 @@ def parse_eps(text: str) -> tuple[float, float]:
 def _eps(value: float | tuple[float, float]) -> tuple[float, float]:
     eps0, eps1 = (value, value) if isinstance(value, int | float) else tuple(value)
     return float(eps0), float(eps1)
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no option: True or False (numpy's too), not a string or a number that would
+    read as True."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError("a flag is True or False")
+    return bool(value)
 
 
 def _names(value: Sequence[str] | str | None) -> tuple[str, ...]:
@@ -179,7 +189,7 @@ class SynthesisOptions:
         help="Generalized solver: aim the variance factor at the finite-sample target so "
         "the sample variance (ddof=1) is kept in expectation, not only the n-divided one.",
         accepts=bool,
-        convert=bool,
+        convert=_flag,
     )
     rows: int | None = option(
         None,
@@ -235,14 +245,14 @@ class SynthesisOptions:
         help="Infer column semantics (ids, personal data, codes, point masses, "
         "decimals); --no-semantics: storage types only, as plain mixup.",
         accepts=bool,
-        convert=bool,
+        convert=_flag,
     )
     keep_pii: bool = option(
         False,
         help="Copy ids, personal data and free text from real rows instead of "
         "making them up (the output then holds real people's values).",
         accepts=bool,
-        convert=bool,
+        convert=_flag,
     )
     locale: str = option(
         "en_US",
@@ -254,28 +264,28 @@ class SynthesisOptions:
         True,
         help="Round float columns to the input's decimal places (variance kept).",
         accepts=bool,
-        convert=bool,
+        convert=_flag,
     )
     match_moments: bool = option(  # moments.py
         False,
         help="Correct each generation so its numeric means and covariances equal its "
         "source's exactly (no random walk of the first two moments; docs/structure.md).",
         accepts=bool,
-        convert=bool,
+        convert=_flag,
     )
     keep_associations: bool = option(  # associations.py
         False,
         help="Draw partners within the categories that explain numeric columns, so "
         "those associations do not fade over generations (docs/structure.md).",
         accepts=bool,
-        convert=bool,
+        convert=_flag,
     )
     match_shapes: bool = option(  # shapes.py
         False,
         help="Give each numeric column its source's values in the order mixup ranked "
         "the rows, so shapes do not drift over generations (docs/structure.md).",
         accepts=bool,
-        convert=bool,
+        convert=_flag,
     )
     rules: tuple = option(  # mixsynth.rules: kept with the detected ones
         (),
@@ -436,6 +446,22 @@ def only_declared(owner: str, given: Mapping[str, Any], names: Iterable[str]) ->
             raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")
 
 
+def _converted(name: str, spec: Declared, value: Any) -> Any:
+    """``value`` as option ``name`` stores it; a value of the wrong type (``mix_strength="a"``,
+    ``by=5``, three eps) is an OptionError naming the option, not Python's own error."""
+    assert spec.convert is not None
+    try:
+        return spec.convert(value)
+    except MixsynthError:
+        raise
+    except (TypeError, ValueError) as error:
+        accepts = getattr(spec.accepts, "__name__", str(spec.accepts))
+        raise OptionError(
+            f"{name} cannot be {value!r} ({error})",
+            f"give {accepts.replace('collections.abc.', '')}",
+        ) from None
+
+
 def synthesis_options(**given: Any) -> SynthesisOptions:
     """Checked options from what users gave (strings for enums, weight specs, a metadata
     file...); an option not given takes its default. ``method=None`` is generalized
@@ -445,7 +471,7 @@ def synthesis_options(**given: Any) -> SynthesisOptions:
     values = {}
     for name, (spec, _) in specs.items():
         value = given.get(name, given_default(name))
-        values[name] = value if spec.convert is None else spec.convert(value)
+        values[name] = value if spec.convert is None else _converted(name, spec, value)
     if values["method"] is None:
         vanilla = values["weights"] is not None and values["weights"].is_vanilla
         values["method"] = Method.VANILLA if vanilla else SynthesisOptions.method

@@ -29,7 +29,7 @@ def source_bytes(source: str) -> pa.Buffer | str:
     a regular file (a pipe such as bash's ``<(...)`` can be read only once, in order)."""
     if source == STDIO:
         return pa.py_buffer(stdin_bytes())
-    if not Path(source).is_file():
+    if not Path(source).is_file() or not arrow_can_open(source):
         with open(source, "rb") as handle:
             return pa.py_buffer(handle.read())
     return source
@@ -53,6 +53,18 @@ def settings_bytes(path: str | Path, what: str) -> bytes:
             f"give the {what} itself (is this a table, or an endless device?)",
         )
     return data
+
+
+def arrow_can_open(path: str) -> bool:
+    """Whether Arrow can open ``path`` by name: it takes names as UTF-8, and under a
+    locale that is not UTF-8 (POSIX) Python hands over a name such as 'größe.csv' with
+    its bytes escaped (surrogates), which UTF-8 cannot encode. Such files are opened by
+    Python instead."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def stdin_bytes() -> bytes:

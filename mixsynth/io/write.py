@@ -18,7 +18,12 @@ import pyarrow as pa
 from mixsynth.choices import STDIO, THREADS, TableFormat
 from mixsynth.errors import OutputError
 from mixsynth.io.convert import frame_to_arrow
-from mixsynth.io.source import first_line, raise_if_out_of_memory, stdout_buffer
+from mixsynth.io.source import (
+    arrow_can_open,
+    first_line,
+    raise_if_out_of_memory,
+    stdout_buffer,
+)
 
 if TYPE_CHECKING:  # pandas is imported only where frames are made (0.25 s of start-up)
     import pandas as pd
@@ -80,7 +85,8 @@ def _float_text(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array | None:
 
     from mixsynth.columns.arrow import to_arrow, to_numpy
 
-    values = to_numpy(column, np.nan).astype(np.float64, copy=False)
+    stored = to_numpy(column, np.nan)  # float32 columns are judged as float32
+    values = stored.astype(np.float64, copy=False)
     whole = values[np.flatnonzero(np.trunc(values) == values)]  # NaN never, inf always
     whole = whole[np.isfinite(whole)]
     large = whole[np.abs(whole) >= PRINTED_PLAIN_BELOW]
@@ -89,7 +95,7 @@ def _float_text(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array | None:
         if pc.all(pc.match_substring_regex(printed, r"[.eE]")).as_py() is not False:
             return None
     finite = np.isfinite(values)
-    grid = _on_grid(values, finite)
+    grid = _on_grid(values, finite, stored.dtype)
     if grid is not None and not np.isinf(values).any():
         units, places = grid
         missing = None if finite.all() else ~finite
@@ -106,14 +112,17 @@ PRINTED_PLAIN_BELOW = 1e10
 MAX_WRITTEN_PLACES = 15
 
 
-def _on_grid(values: np.ndarray, finite: np.ndarray) -> tuple[np.ndarray, int] | None:
+def _on_grid(
+    values: np.ndarray, finite: np.ndarray, stored: np.dtype = np.dtype(np.float64)
+) -> tuple[np.ndarray, int] | None:
     """The values as whole numbers of units of 10^-places (int64, 0 where not
     finite) with the fewest places (1 to :data:`MAX_WRITTEN_PLACES`) at which every
-    finite value is exactly the float of its decimal; None if there are none."""
+    finite value is exactly the float (of the ``stored`` type) of its decimal; None
+    if there are none."""
     numbers = values if finite.all() else np.where(finite, values, 0.0)
     start = 1
     if numbers.size > 64:  # a few values give a lower bound cheaply (None off a grid)
-        head = _on_grid(numbers[:64], finite[:64])
+        head = _on_grid(numbers[:64], finite[:64], stored)
         if head is None:
             return None
         start = head[1]
@@ -123,7 +132,7 @@ def _on_grid(values: np.ndarray, finite: np.ndarray) -> tuple[np.ndarray, int] |
         if largest * scale >= 2**53:  # beyond float64's whole numbers: no grid
             return None
         units = np.round(numbers * scale)
-        if np.array_equal(units / scale, numbers):
+        if np.array_equal((units / scale).astype(stored), numbers.astype(stored)):
             return units.astype(np.int64), places
     return None
 
@@ -216,11 +225,15 @@ def table_writer(
 
                 parquet_writer = None
 
+                sink = target
+                if isinstance(target, str) and not arrow_can_open(target):
+                    sink = stack.enter_context(open(target, "wb"))  # Python opens it
+
                 def store(table: pa.Table) -> None:
                     nonlocal parquet_writer
                     if parquet_writer is None:  # the first part's schema (e.g. inferred)
                         parquet_writer = parquet.ParquetWriter(
-                            target, table.schema, use_dictionary=_dictionary_columns(table.schema)
+                            sink, table.schema, use_dictionary=_dictionary_columns(table.schema)
                         )
                         stack.callback(parquet_writer.close)
                     parquet_writer.write_table(table)
@@ -344,7 +357,9 @@ def output_stream(dest: str) -> Iterator[IO[bytes]]:
 
 
 def write_text(dest: str, text: str) -> None:
-    """Write UTF-8 text atomically (``-`` = stdout), as :func:`output_stream` does."""
+    """Write UTF-8 text atomically (``-`` = stdout), as :func:`output_stream` does.
+    File names Python read under a locale that is not UTF-8 carry their bytes escaped
+    (surrogates): they are written back as those bytes."""
     with output_stream(dest) as handle:
-        handle.write(text.encode("utf-8"))
+        handle.write(text.encode("utf-8", errors="surrogateescape"))
         handle.flush()

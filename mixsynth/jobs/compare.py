@@ -46,6 +46,10 @@ class CompareJob:
     config: Path | None = None
     limits: dict[str, float | None] = field(default_factory=dict)
     force: bool = False
+    #: Real rows the synthesizer never saw (a path): the baseline of privacy and utility.
+    holdout: str | None = None
+    #: anonymeter attacks per evaluation (``--attacks``, against ``holdout``); 0: none.
+    attacks: int = 0
     engine: Engine = Engine.MEMORY
     #: The Dask engine's cluster (refused, when given, with the memory engine).
     dask: DaskSettings = field(default_factory=DaskSettings)
@@ -75,19 +79,36 @@ class CompareJob:
         from mixsynth.report.verdict import load_config, thresholds_from
 
         self.to_stdout()
-        check_distinct(
-            [(f"--{kind}", path) for kind, path in self.reports.items()],
-            (self.real, self.synthetic),
-        )
-        if self.real == STDIO and self.synthetic == STDIO:
-            raise OptionError("only one of REAL and SYNTH can be - (stdin)")
+        inputs = self._inputs()
+        check_distinct([(f"--{kind}", path) for kind, path in self.reports.items()], inputs)
+        if inputs.count(STDIO) > 1:
+            which = "REAL and SYNTH" if self.holdout is None else "REAL, SYNTH and --holdout"
+            raise OptionError(f"only one of {which} can be - (stdin)")
+        if self.attacks and self.holdout is None:
+            raise OptionError(
+                "--attacks needs --holdout",
+                "give --holdout FILE: real rows the synthesizer never saw, the attacks' control set",
+            )
+        if self.attacks:
+            from mixsynth.metrics.attacks import check_anonymeter
+
+            check_anonymeter()
+        if self.holdout is not None and self.engine is Engine.DASK:
+            raise OptionError(
+                "--holdout cannot be used with --engine dask",
+                "compare a sample of the rows in memory with --holdout",
+            )
         thresholds = thresholds_from(
             load_config(self.config) if self.config is not None else None, self.limits
         )
         for kind, path in self.reports.items():
             check_report_kind(path, kind)
-            check_output(path, self.force, (self.real, self.synthetic))
+            check_output(path, self.force, inputs)
         return thresholds
+
+    def _inputs(self) -> tuple[str, ...]:
+        held = () if self.holdout is None else (self.holdout,)
+        return (self.real, self.synthetic, *held)
 
     def run(self, on_tasks: Callable[[int, int | None], None] = lambda done, total: None) -> dict:
         """Read, compare, judge, write; returns the judged report. With the Dask engine,
@@ -100,7 +121,8 @@ class CompareJob:
         report, frames = self._compare(on_tasks)
         report = judge(report, thresholds) | {
             "provenance": provenance(
-                {"real": self.real, "synthetic": self.synthetic}, report["options"]
+                dict(zip(("real", "synthetic", "holdout"), self._inputs(), strict=False)),
+                report["options"],
             )
         }
         for kind, path in self.reports.items():
@@ -130,9 +152,23 @@ class CompareJob:
             read_table(self.real, self.input_format, self.encoding).frame,
             read_table(self.synthetic, self.input_format, self.encoding).frame,
         )
+        if self.holdout is not None:
+            options["holdout"] = read_table(self.holdout, self.input_format, self.encoding).frame
         report = compare_tables(
             *frames, **options, rules=self.rules, detect_rules=self.detect_rules
         )
+        if self.attacks:
+            from mixsynth.metrics.attacks import attacks
+
+            report["attacks"] = attacks(
+                frames[0],
+                options["holdout"],
+                frames[1],
+                n_attacks=self.attacks,
+                seed=self.seed,
+                categorical=self.categorical,
+                metadata=options["metadata"],
+            )
         return report, frames
 
     def _compare_dask(

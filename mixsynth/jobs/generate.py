@@ -48,12 +48,13 @@ from mixsynth.io.outputs import (
     resolve,
 )
 from mixsynth.jobs.cluster import DaskSettings, refuse_dask_only
+from mixsynth.jobs.holdout import check_holdout, hold_out, holdout_file, write_held_out
 from mixsynth.jobs.runs import (
     LOCK_FILE,
-    RUN_RECORD,
     generation_file,
     made_out_dir,
     resume_point,
+    run_files,
     run_settings,
     write_record,
 )
@@ -92,6 +93,9 @@ class GenerateJob:
     balance: tuple[str, str | float] | None = None
     #: ``--only-new``: with ``balance``, write the new rows without the real ones.
     only_new: bool = False
+    #: ``--holdout``: a share of the input's rows held out before synthesis (split with
+    #: the seed), or a file of held-out rows; the report's privacy and utility baseline.
+    holdout: float | str | None = None
     engine: Engine = Engine.MEMORY
     #: The Dask engine's cluster (refused, when given, with the memory engine).
     dask: DaskSettings = field(default_factory=DaskSettings)
@@ -145,6 +149,13 @@ class GenerateJob:
             self._run_dask(on_tasks)
             return []
         self._check_balance()
+        check_holdout(
+            self.holdout,
+            balance=self.balance is not None,
+            where=bool(self.where),
+            report=self.report is not None,
+            out_dir=self.out_dir,
+        )
         planned = self.output_format or (
             TableFormat.CSV if self.output == STDIO else check_input(self.input, self.input_format)
         )
@@ -158,17 +169,20 @@ class GenerateJob:
         """The run itself, once its outputs are checked and locked: read, infer,
         synthesize (writing as it goes), report."""
         source, fmt = self._read()
+        start, frame = self._starting_point(source, fmt)  # a resume takes the recorded seed
+        chosen_seed = self.seed is None
+        if chosen_seed:
+            self.seed = fresh_seed()
+        # Before anything learns from the rows (the share split with the seed).
+        source, held = hold_out(source, self.holdout, self.seed, self.input_format, self.encoding)
         reference, real = self._infer(source.table)
-        start, frame = self._starting_point(source, fmt)
         frame = real if start == 0 else frame
         report_kind = None
         if self.report is not None:
             from mixsynth.report import check_report_output
 
             report_kind = check_report_output(self.report, self.force, (self.input,))
-        chosen_seed = self.seed is None
-        if chosen_seed:
-            self.seed = fresh_seed()
+        write_held_out(held, self.holdout, self.out_dir, fmt)
         trajectory = None
         if self.balance is not None:
             self._write_balanced(real, reference, fmt)
@@ -181,6 +195,7 @@ class GenerateJob:
                     start=start,
                     categorical=self.options.categorical,
                     seed=self.seed,
+                    holdout=None if held is None else arrow_to_frame(held),
                     rules=reference.rules,
                 )
             frame = self._synthesize(
@@ -281,6 +296,10 @@ class GenerateJob:
                 self.report is not None,
                 "run 'mixsynth compare --engine dask' on the output",
             ),
+            "--holdout": (
+                self.holdout is not None,
+                "split the table first; compare with --holdout",
+            ),
             "--resume": (
                 self.resume,
                 "run again with --force: the same --seed gives the same files",
@@ -339,12 +358,12 @@ class GenerateJob:
         if self.out_dir is None:
             return
         folder = os.path.realpath(self.out_dir)
-        run_files = re.compile(rf"gen-\d{{3,}}\.{fmt.value}|{re.escape(RUN_RECORD)}")
+        names = re.compile(run_files(fmt))
         for option, path in outputs:
             if path is None or path == STDIO:
                 continue
             real = os.path.realpath(path)
-            if os.path.dirname(real) == folder and run_files.fullmatch(os.path.basename(real)):
+            if os.path.dirname(real) == folder and names.fullmatch(os.path.basename(real)):
                 raise OutputError(
                     f"{option} {path!r} is one of the files the run writes in --out-dir "
                     f"{str(self.out_dir)!r}",
@@ -356,7 +375,7 @@ class GenerateJob:
         same lock are removed once it is taken (no living process owns them)."""
         if self.out_dir is not None:
             yield RunLock(self.out_dir / LOCK_FILE, f"--out-dir {str(self.out_dir)!r}")
-            remove_leftovers(self.out_dir, rf"gen-\d{{3,}}\.{fmt.value}|{re.escape(RUN_RECORD)}")
+            remove_leftovers(self.out_dir, run_files(fmt))
         for option, path in (("-o", self.output), ("--report", self.report)):
             if path is None:
                 continue
@@ -461,7 +480,10 @@ class GenerateJob:
         )
 
     def _settings(self, fmt: TableFormat) -> dict:
-        return run_settings(self.input, self.options, self.where, fmt)
+        settings = run_settings(self.input, self.options, self.where, fmt)
+        if self.holdout is not None:  # the rows held out are part of what a resume continues
+            settings["options"]["holdout"] = self.holdout
+        return settings
 
     def _write_record(self, fmt: TableFormat, completed: int) -> None:
         assert self.out_dir is not None and self.seed is not None
@@ -481,6 +503,8 @@ class GenerateJob:
             # A resumed run rewrites the files after its last complete one; no run
             # ever writes over its input (e.g. an input that is itself runs/gen-001.csv).
             check_output(str(existing), self.force or self.resume, (self.input,))
+        if isinstance(self.holdout, float):
+            check_output(str(holdout_file(self.out_dir, fmt)), self.force or self.resume, ())
         if not self.resume:
             return 0, source.table
         self.seed, completed = resume_point(

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,12 @@ def _make(out_dir: Path) -> None:
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
     return out_dir / f"gen-{index:03d}.{fmt.value}"
+
+
+def run_files(fmt: TableFormat) -> str:
+    """The names of the files a run writes in --out-dir (generations, the held-out rows
+    of --holdout, the run record), as a regular expression."""
+    return rf"gen-\d{{3,}}\.{fmt.value}|holdout\.{fmt.value}|{re.escape(RUN_RECORD)}"
 
 
 def run_settings(

@@ -44,7 +44,7 @@ from mixsynth.metrics.pairs import (
     covariance_figures,
     quality_scores,
 )
-from mixsynth.metrics.privacy import DCR_BUDGET, dcr_row_limit, privacy
+from mixsynth.metrics.privacy import DCR_BUDGET, dcr_row_limit, dcr_share, privacy
 from mixsynth.metrics.shapes import compare_column, ecdf_distances, numeric_summary
 from mixsynth.metrics.trajectory import GenerationTrajectory
 from mixsynth.metrics.utility import utility
@@ -69,6 +69,7 @@ __all__ = [
     "covariance_figures",
     "cramers_v",
     "dcr_row_limit",
+    "dcr_share",
     "ecdf_distances",
     "generation_entry",
     "holdout_figures",

@@ -11,14 +11,15 @@ import pandas as pd
 
 from mixsynth.errors import InputError, OptionError, column_hint
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, Column, Sample, align, clean
+from mixsynth.metrics.holdout import holdout_figures
 from mixsynth.metrics.pairs import compare_pairs, quality_scores
 from mixsynth.metrics.privacy import (
     dcr_row_limit,
-    is_made_up,
     leak_columns,
     privacy,
     real_semantics,
     unique_value_leaks,
+    without_made_up,
 )
 from mixsynth.metrics.shapes import compare_columns
 from mixsynth.metrics.utility import utility
@@ -58,13 +59,18 @@ def compare_tables(
     seed: int = 0,
     categorical: Sequence[str] = (),
     metadata: TableMetadata | None = None,
+    holdout: pd.DataFrame | None = None,
     rules: Sequence[Any] = (),
     detect_rules: bool = True,
 ) -> dict:
     """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
 
     ``metadata`` (a :class:`mixsynth.semantics.TableMetadata`) says which columns are
-    not mixed numbers, for the unique-value leak figure; inferred without it. ``rules``
+    not mixed numbers, for the unique-value leak figure; inferred without it.
+    ``holdout``: real rows of the same table that the synthesizer never saw (``real``
+    being the rows it was fed): the baseline of the privacy figures and the test set of
+    utility. Without it both are measured on halves of ``real``, which the synthesizer
+    saw, so they are optimistic: ``privacy.true_holdout`` says which. ``rules``
     (:mod:`mixsynth.rules`) are reported with the share of rows holding each, with those
     every real row holds when ``detect_rules`` (docs/rules.md).
     """
@@ -79,24 +85,60 @@ def compare_tables(
             seed,
             categorical,
             metadata,
+            holdout,
             (tuple(rules), detect_rules),
         )
 
 
-def without_made_up(
-    columns: list[Column], semantics: TableMetadata
-) -> tuple[list[Column], list[str]]:
-    """The columns without keys, personal data and free text, and those left out.
+def copied_numbers(semantics: TableMetadata, columns: list[Column]) -> list[str]:
+    """Numeric columns whose meaning (inferred as generate and inspect infer it, or
+    from the metadata) is a category or a flag, which generate copies: codes, 0/1
+    labels. Compared as categories, as they were made."""
+    return [
+        c.name
+        for c in columns
+        if c.kind.is_mixed
+        and (meaning := semantics.columns.get(c.name)) is not None
+        and meaning.sdtype.is_copied
+    ]
 
-    Those are made up by design: their real values never reappear, so they say nothing
-    about fidelity or closeness, as SDMetrics leaves id and PII columns out of its
-    quality report (their leak is measured on its own). A table of nothing else keeps
-    them, so that something is compared.
-    """
-    made_up = [c.name for c in columns if is_made_up(semantics, c.name)]
-    if not made_up or len(made_up) == len(columns):
-        return columns, []
-    return [c for c in columns if c.name not in made_up], made_up
+
+def treatments(
+    real: pd.DataFrame, semantics: TableMetadata, compared: set[str], schema: dict
+) -> list:
+    """Every column of the real table, with what generate does to it (``mixed``,
+    ``copied``, ``made up``), or ``left out`` when the tables cannot be compared on it,
+    whether it is compared, and why (the inference's or the metadata's reason)."""
+    left_out = {name: "only in the real table" for name in schema["only_in_real"]}
+    left_out |= {
+        e["column"]: f"kinds differ ({e['real']} / {e['synthetic']})"
+        for e in schema["incompatible"]
+    }
+    found = []
+    for name in map(str, real.columns):
+        meaning = semantics.columns.get(name)
+        if meaning is None:
+            continue
+        sdtype = meaning.sdtype
+        treatment = "made up" if sdtype.is_generated else "copied" if sdtype.is_copied else "mixed"
+        why = meaning.reason
+        if name in left_out:
+            treatment, why = "left out", f"{left_out[name]}; {why}"
+        elif name not in compared:
+            why = (
+                f"{why}; its real values never reappear, so only the unique-value leak "
+                "figure looks at it"
+            )
+        found.append(
+            {
+                "column": name,
+                "meaning": sdtype.value,
+                "treatment": treatment,
+                "compared": name in compared,
+                "why": why,
+            }
+        )
+    return found
 
 
 def _compare(
@@ -107,13 +149,18 @@ def _compare(
     seed: int,
     categorical: Sequence[str],
     metadata: TableMetadata | None,
+    holdout: pd.DataFrame | None,
     rules: tuple[tuple, bool] = ((), True),
 ) -> dict:
     from mixsynth.metrics.rules import real_rules, rule_shares
     from mixsynth.semantics.inference import suggest_by
 
-    columns, schema = align(real, synthetic, categorical)
+    columns, schema = align(real, synthetic, categorical)  # checks the tables first
     semantics = real_semantics(real, categorical, metadata)
+    copied = copied_numbers(semantics, columns)
+    if copied:  # one meaning per column: codes generate copies are compared as categories
+        categorical = [*categorical, *copied]
+        columns, schema = align(real, synthetic, categorical)
     columns, made_up = without_made_up(columns, semantics)
     if made_up:
         schema["made_up"] = made_up
@@ -128,6 +175,52 @@ def _compare(
     figures = compare_columns(columns)
     column_figures = dict(zip([c.name for c in columns], figures, strict=True))
     pairs = compare_pairs(columns, seed)
+    report = {
+        "rows": {"real": len(real), "synthetic": len(synthetic)},
+        "schema": schema,
+        "treatments": treatments(real, semantics, {c.name for c in columns}, schema),
+        "options": {"sample_rows": sample_rows, "seed": seed, "target": target},
+        "scores": quality_scores(column_figures, pairs),
+        "columns": column_figures,
+        "pairs": pairs,
+        "rules": rule_shares(real, synthetic, kept),
+        **_privacy_and_utility(
+            real,
+            synthetic,
+            columns,
+            target,
+            sample_rows,
+            seed,
+            holdout,
+            categorical=categorical,
+            metadata=metadata,
+        ),
+        "suggestions": suggest_by(real, semantics),
+    }
+    report["privacy"]["unique_value_leaks"] = unique_value_leaks(
+        real, synthetic, leak_columns(semantics, synthetic)
+    )
+    if holdout is not None:
+        report["rows"]["holdout"] = len(holdout)
+    return clean(report)
+
+
+def _privacy_and_utility(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    columns: list[Column],
+    target: str | None,
+    sample_rows: int,
+    seed: int,
+    holdout: pd.DataFrame | None,
+    **semantics: Any,
+) -> dict:
+    """The privacy and utility figures: against the true holdout when there is one,
+    else on two halves of ``real`` (``true_holdout`` false: the synthesizer saw both)."""
+    if holdout is not None:
+        return holdout_figures(
+            real, holdout, synthetic, target=target, sample_rows=sample_rows, seed=seed, **semantics
+        )
     sample = Sample.draw(len(real), len(synthetic), sample_rows, seed)
     # Nearest records cost reference x query rows x coordinates: on a wide table the
     # rows are fewer, so that the cost stays that of DCR_BUDGET (privacy states them).
@@ -137,25 +230,14 @@ def _compare(
         if dcr_rows >= sample_rows
         else Sample.draw(len(real), len(synthetic), dcr_rows, seed)
     )
-    report = {
-        "rows": {"real": len(real), "synthetic": len(synthetic)},
-        "schema": schema,
-        "options": {"sample_rows": sample_rows, "seed": seed, "target": target},
-        "scores": quality_scores(column_figures, pairs),
-        "columns": column_figures,
-        "pairs": pairs,
-        "rules": rule_shares(real, synthetic, kept),
+    return {
         "privacy": {
             **privacy(columns, dcr_sample),
             "sample_rows_limit": dcr_rows,
-            "unique_value_leaks": unique_value_leaks(
-                real, synthetic, leak_columns(semantics, synthetic)
-            ),
+            "true_holdout": False,
         },
-        "suggestions": suggest_by(real, semantics),
         "utility": utility(columns, target, sample, seed) if target is not None else None,
     }
-    return clean(report)
 
 
 def generation_entry(

@@ -279,3 +279,14 @@ class Sample:
             synthetic=np.sort(synthetic[: max(len(holdout), 1)]),
             synthetic_train=np.sort(synthetic[: len(reference)]),
         )
+
+    @classmethod
+    def split(cls, train: int, holdout: int, synthetic: int, rows: int, seed: int) -> Sample:
+        """Up to ``rows`` train and as many holdout rows (positions in train + holdout,
+        the true holdout after the train rows), and synthetic rows as many as each,
+        drawn with the seed."""
+        rng = np.random.default_rng(seed)
+        reference = np.sort(rng.permutation(train)[:rows])
+        held = np.sort(train + rng.permutation(holdout)[:rows])
+        order = rng.permutation(synthetic)
+        return cls(reference, held, np.sort(order[: len(held)]), np.sort(order[: len(reference)]))

@@ -279,7 +279,12 @@ def _exact_figures(report: dict, real: TableStatistics, synthetic: TableStatisti
         "share_standard_error_max": 0.5 / math.sqrt(min(a, b)),
     }
     columns = report["columns"]
-    common = [n for n in real.names if n in synthetic.names and n in columns]
+    # Numbers compared as numbers only: a code compared as a category keeps its figures.
+    common = [
+        n
+        for n in real.names
+        if n in synthetic.names and n in columns and "ks_statistic" in columns[n]
+    ]
     if real.moments is None or synthetic.moments is None or not common:
         return
     position = {

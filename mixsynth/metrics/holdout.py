@@ -10,13 +10,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from mixsynth.errors import InputError, OptionError, column_hint
-from mixsynth.metrics.compare import without_made_up
+from mixsynth.errors import OptionError, column_hint
+from mixsynth.io.split import holdout_rows
 from mixsynth.metrics.contingency import correlation_ratio
 from mixsynth.metrics.core import (
     DEFAULT_SAMPLE_ROWS,
     Sample,
-    align,
     clean,
     hashable,
     numeric_values,
@@ -24,8 +23,9 @@ from mixsynth.metrics.core import (
     shared_codes,
 )
 from mixsynth.metrics.pairs import correlation_matrix
-from mixsynth.metrics.privacy import dcr_row_limit, privacy, real_semantics
+from mixsynth.metrics.privacy import dcr_row_limit, holdout_columns, privacy
 from mixsynth.metrics.utility import utility
+from mixsynth.semantics.types import TableMetadata
 
 
 def split_holdout(
@@ -35,18 +35,9 @@ def split_holdout(
 
     Synthesize from ``train`` only: then ``holdout`` rows are real rows the synthesizer
     never saw, the fair test set of utility and the baseline of nearest-record distances
-    (:func:`holdout_figures`).
+    (:func:`holdout_figures`). The same rows as ``generate --holdout SHARE --seed SEED``.
     """
-    if not 0 < holdout_share < 1:
-        raise OptionError(f"the holdout share must be between 0 and 1, got {holdout_share}")
-    held = round(len(frame) * holdout_share)
-    if held < 1 or held >= len(frame):
-        raise InputError(
-            f"a holdout share of {holdout_share} of {len(frame)} rows leaves one side empty",
-            "give a table with more rows",
-        )
-    order = np.random.default_rng(seed).permutation(len(frame))
-    train, holdout = np.sort(order[held:]), np.sort(order[:held])
+    train, holdout = holdout_rows(len(frame), holdout_share, seed)
     return frame.iloc[train].reset_index(drop=True), frame.iloc[holdout].reset_index(drop=True)
 
 
@@ -87,16 +78,6 @@ def association_shift(
     return float(np.mean(shifts)) if shifts else math.nan
 
 
-def _split_sample(train: int, holdout: int, synthetic: int, rows: int, seed: int) -> Sample:
-    """Up to ``rows`` train and as many holdout rows (positions in train + holdout), and
-    synthetic rows as many as each, drawn with the seed."""
-    rng = np.random.default_rng(seed)
-    reference = np.sort(rng.permutation(train)[:rows])
-    held = np.sort(train + rng.permutation(holdout)[:rows])
-    order = rng.permutation(synthetic)
-    return Sample(reference, held, np.sort(order[: len(held)]), np.sort(order[: len(reference)]))
-
-
 def holdout_figures(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
@@ -106,6 +87,7 @@ def holdout_figures(
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
     seed: int = 0,
     categorical: Sequence[str] = (),
+    metadata: TableMetadata | None = None,
     real_scores: dict | None = None,
 ) -> dict:
     """Utility and nearest-record figures of a table synthesized from ``train`` only.
@@ -114,15 +96,14 @@ def holdout_figures(
     tested on ``holdout`` (:func:`utility`). Privacy: distances to the closest ``train``
     row of synthetic rows and, as the baseline, of ``holdout`` rows (:func:`privacy`);
     ``dcr_ratio`` is the ratio of their medians (1: as far from the train rows as
-    unseen real rows are, 0: copies). Up to ``sample_rows`` rows per side; made-up
-    columns left out, as in :func:`compare_tables`. ``real_scores``: the
-    ``utility["real"]`` of an earlier call with the same train, holdout and seed, so
-    that generation after generation only the synthetic model is fitted.
+    unseen real rows are, 0: copies); ``dcr_share`` (:func:`dcr_share`); exact copies
+    against the train rows. Up to ``sample_rows`` rows per side; made-up columns left
+    out, as in :func:`compare_tables`. ``real_scores``: the ``utility["real"]`` of an
+    earlier call with the same train, holdout and seed, so that generation after
+    generation only the synthetic model is fitted.
     """
     with np.errstate(all="ignore"):
-        real = pd.concat([train, holdout], ignore_index=True)
-        columns, _ = align(real, synthetic, categorical)
-        columns, _ = without_made_up(columns, real_semantics(train, categorical))
+        columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
         if target is not None and target not in {c.name for c in columns}:
             raise OptionError(
                 f"--target column {target!r} is not compared",
@@ -130,10 +111,12 @@ def holdout_figures(
             )
         sizes = len(train), len(holdout), len(synthetic)
         dcr_rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
-        found = privacy(columns, _split_sample(*sizes, dcr_rows, seed))
+        found = privacy(columns, Sample.split(*sizes, dcr_rows, seed), len(train))
         found["dcr_ratio"] = ratio(found["dcr_median"], found["holdout_dcr_median"])
+        found["sample_rows_limit"] = 2 * dcr_rows
+        found["true_holdout"] = True
         fitted = None
         if target is not None:
-            sample = _split_sample(*sizes, sample_rows, seed)
+            sample = Sample.split(*sizes, sample_rows, seed)
             fitted = utility(columns, target, sample, seed, real_scores)
     return clean({"privacy": found, "utility": fitted})

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.metrics.core import NUMERIC, Column, Sample, hashable, quietly
+from mixsynth.errors import InputError
+from mixsynth.metrics.core import (
+    DEFAULT_SAMPLE_ROWS,
+    NUMERIC,
+    Column,
+    Sample,
+    align,
+    hashable,
+    quietly,
+)
 
 if TYPE_CHECKING:
     from mixsynth.semantics.types import TableMetadata
@@ -119,27 +128,54 @@ def _dcr_figures(distances: np.ndarray) -> dict:
     }
 
 
-def privacy(columns: Sequence[Column], sample: Sample) -> dict:
+def nearer_share(to_train: np.ndarray, to_holdout: np.ndarray) -> float:
+    """Share of rows nearer to the training rows than to the holdout rows, a tie
+    counting half: 0.5 for rows drawn like the real ones, 1 for copies of training rows."""
+    if to_train.size == 0:
+        return math.nan
+    return float(np.mean((to_train < to_holdout) + 0.5 * (to_train == to_holdout)))
+
+
+def privacy(columns: Sequence[Column], sample: Sample, train_rows: int | None = None) -> dict:
     """Distance to closest record of synthetic rows and, as baseline, of real holdout rows.
 
     Both are measured against the same real reference rows, so they are comparable:
-    synthetic rows much closer than holdout rows are near-copies. The exact-copy share
-    uses every row (hashing), not the subsample.
+    synthetic rows much closer than holdout rows are near-copies. ``dcr_share``: the
+    share of synthetic rows closer to the reference rows than to as many holdout rows
+    (:func:`nearer_share`). The exact-copy share uses every row (hashing), not the
+    subsample, against the first ``train_rows`` real rows (all without it): the rows
+    the synthesizer saw.
     """
     real_rows = np.concatenate([sample.reference, sample.holdout])
     points_r, points_s = _dcr_space(columns, real_rows, sample.synthetic)
     reference, held = points_r[: len(sample.reference)], points_r[len(sample.reference) :]
+    # As many training rows as holdout rows (spread over the larger side), so that a
+    # fresh sample scores 0.5.
+    equal = min(len(reference), len(held))
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=2) as pool:  # cdist releases the GIL
-        synthetic, holdout = pool.map(
-            quietly(lambda queries: _dcr_figures(_nearest(reference, queries, len(columns)))),
-            (points_s, held),
+    def spread(points: Points) -> Points:
+        return (
+            points
+            if len(points) == equal
+            else points[np.linspace(0, len(points) - 1, equal).astype(int)]
         )
+
+    tasks = [(reference, points_s), (reference, held), (spread(held), points_s)]
+    if equal < len(reference):
+        tasks.append((spread(reference), points_s))
+    nearest = quietly(lambda task: _nearest(task[0], task[1], len(columns)))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # cdist releases the GIL
+        to_reference, to_held, to_holdout, *rest = pool.map(nearest, tasks)
+    to_train = rest[0] if rest else to_reference
+    synthetic, holdout = _dcr_figures(to_reference), _dcr_figures(to_held)
     hashes_r, hashes_s = _row_hashes(columns, "real"), _row_hashes(columns, "synthetic")
+    if train_rows is not None:
+        hashes_r = hashes_r[:train_rows]
     return {
         "dcr_median": synthetic["median"],
         "dcr_p5": synthetic["p5"],
+        "dcr_share": nearer_share(to_train, to_holdout),
         "exact_copy_share": float(np.isin(hashes_s, hashes_r).mean()),
         "holdout_dcr_median": holdout["median"],
         "holdout_dcr_p5": holdout["p5"],
@@ -148,6 +184,7 @@ def privacy(columns: Sequence[Column], sample: Sample) -> dict:
         "reference_rows": len(sample.reference),
         "synthetic_rows": len(sample.synthetic),
         "holdout_rows": len(sample.holdout),
+        "dcr_share_rows": equal,
     }
 
 
@@ -188,6 +225,22 @@ def is_made_up(semantics: TableMetadata, name: str) -> bool:
     return meaning is not None and meaning.sdtype.is_generated
 
 
+def without_made_up(
+    columns: list[Column], semantics: TableMetadata
+) -> tuple[list[Column], list[str]]:
+    """The columns without keys, personal data and free text, and those left out.
+
+    Those are made up by design: their real values never reappear, so they say nothing
+    about fidelity or closeness, as SDMetrics leaves id and PII columns out of its
+    quality report (their leak is measured on its own). A table of nothing else keeps
+    them, so that something is compared.
+    """
+    made_up = [c.name for c in columns if is_made_up(semantics, c.name)]
+    if not made_up or len(made_up) == len(columns):
+        return columns, []
+    return [c for c in columns if c.name not in made_up], made_up
+
+
 def leak_columns(semantics: TableMetadata, synthetic: pd.DataFrame) -> list[str]:
     """Columns in both tables whose values are not mixed numbers: the ones a leak can
     be exact in."""
@@ -199,20 +252,74 @@ def leak_columns(semantics: TableMetadata, synthetic: pd.DataFrame) -> list[str]
     ]
 
 
+def check_holdout_columns(train: pd.DataFrame, holdout: pd.DataFrame) -> None:
+    """The holdout must be rows of the same table: the same columns."""
+    if len(holdout) == 0:
+        raise InputError("the holdout table has no rows", "give at least one held-out row")
+    names = [str(c) for c in train.columns]
+    missing = [c for c in names if c not in {str(h) for h in holdout.columns}]
+    extra = [str(c) for c in holdout.columns if str(c) not in set(names)]
+    if missing or extra:
+        what = f"lacks column {missing[0]!r}" if missing else f"has column {extra[0]!r}"
+        raise InputError(
+            f"the holdout table {what}, unlike the real table",
+            "give held-out rows of the same table, with the same columns",
+        )
+
+
+def holdout_columns(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    categorical: Sequence[str],
+    metadata: Any,
+) -> list:
+    """The columns of train + holdout against synthetic, made-up ones left out."""
+    check_holdout_columns(train, holdout)
+    real = pd.concat([train, holdout[train.columns]], ignore_index=True)
+    columns, _ = align(real, synthetic, categorical)
+    columns, _ = without_made_up(columns, real_semantics(train, categorical, metadata))
+    return columns
+
+
+def dcr_share(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    seed: int = 0,
+    categorical: Sequence[str] = (),
+    metadata: Any = None,
+) -> float:
+    """Share of synthetic rows closer to the ``train`` rows (those the synthesizer saw)
+    than to as many ``holdout`` rows it never saw; a tie counts half. 0.5: as far from
+    the training rows as a fresh real sample; 1: every row a (near-)copy. Up to
+    ``sample_rows`` rows per side, drawn with ``seed``; the distance is that of
+    :func:`mixsynth.metrics.holdout_figures` (mean per-column distance, numbers scaled by
+    the real range, categories 0 or 1). The figure ``--privacy-target`` aims at."""
+    with np.errstate(all="ignore"):
+        columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
+        sizes = len(train), len(holdout), len(synthetic)
+        rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
+        return privacy(columns, Sample.split(*sizes, rows, seed), len(train))["dcr_share"]
+
+
 # ---------------------------------------------------------------------------
-# Utility: train on synthetic, test on real
+# How many rows the nearest records can afford
 
 
 #: Cost cap of the distance to closest record: reference rows x query rows x
-#: coordinates, over both query sets (a numeric column counts two coordinates, the
+#: coordinates, over the three query sets (a numeric column counts two coordinates, the
 #: most it takes, a categorical one). Tables up to 40 coordinates keep the default
 #: 10,000 sampled rows; wider ones get fewer rows, so this part stays under a few seconds.
-DCR_BUDGET = 2e9
+DCR_BUDGET = 3e9
 
 
 def dcr_row_limit(columns: Sequence[Column], sample_rows: int) -> int:
     """Sampled real rows for the nearest-record figures: --sample-rows, or fewer if the
     table is so wide that their distances would cost more than DCR_BUDGET."""
     coordinates = sum(2 if c.family == NUMERIC else 1 for c in columns)
-    # n sampled rows: n/2 reference rows against n/2 holdout and n/2 synthetic rows.
-    return max(2, min(sample_rows, int(math.sqrt(2 * DCR_BUDGET / max(coordinates, 1)))))
+    # n sampled rows: three products of n/2 x n/2 rows (synthetic and holdout rows to
+    # the reference rows, synthetic rows to the holdout rows for the DCR share).
+    return max(2, min(sample_rows, int(math.sqrt(4 * DCR_BUDGET / 3 / max(coordinates, 1)))))

@@ -20,7 +20,8 @@ class GenerationTrajectory:
     ``add`` measures one generation as it is made; the predicted variance ratio is the
     product of the generations' expected sample-variance factors (rho^g, with the
     finite-sample terms). A resumed run starts after ``start`` generations it did not
-    see, assumed made with the same factor as its first new one.
+    see, assumed made with the same factor as its first new one. ``holdout``: real rows
+    the run never saw, the baseline of privacy (``generate --holdout``).
     """
 
     def __init__(
@@ -31,6 +32,7 @@ class GenerationTrajectory:
         categorical: Sequence[str] = (),
         sample_rows: int = DEFAULT_SAMPLE_ROWS,
         seed: int = 0,
+        holdout: pd.DataFrame | None = None,
         rules: Sequence[Any] = (),
     ) -> None:
         self.real = real
@@ -39,6 +41,7 @@ class GenerationTrajectory:
             "categorical": categorical,
             "sample_rows": sample_rows,
             "seed": seed,
+            "holdout": holdout,
             # The rules the run kept (found on the input once), not found again each time.
             "rules": tuple(rules),
             "detect_rules": False,

@@ -70,13 +70,16 @@ def sections(report: dict) -> list[Section]:
     if report.get("generations"):
         result.append(_trajectory(report))
     result += [_worst(report), _privacy(report)]
+    if report.get("attacks"):
+        result.append(_attacks(report["attacks"]))
     if report.get("utility"):
-        result.append(_utility(report["utility"]))
+        result.append(_utility(report["utility"], report["privacy"].get("true_holdout", False)))
     result.append(_suggestions(report))
     from mixsynth.report.rule_section import rules_section
 
     result.append(rules_section(report))
     result += [
+        _treatments(report),
         _numeric(report),
         _categorical(report),
         _pairs(report),
@@ -148,6 +151,16 @@ def _overview(report: dict) -> Section:
         ["synthetic rows", fmt(report["rows"]["synthetic"])],
         ["columns compared", fmt(len(report["columns"]))],
     ]
+    if "holdout" in report["rows"]:
+        rows.insert(1, ["held-out real rows (never seen)", fmt(report["rows"]["holdout"])])
+    others = [t for t in report.get("treatments") or [] if not t["compared"]]
+    if others:
+        rows.append(
+            [
+                "columns not compared",
+                ", ".join(f"{t['column']} ({t['treatment']})" for t in others),
+            ]
+        )
     weights = report.get("weights")
     if weights:
         rows += [
@@ -205,6 +218,7 @@ def _trajectory(report: dict) -> Section:
                 fmt(entry["scores"]["overall"]),
                 fmt(entry["pairs"].get("correlation_max_abs_diff")),
                 fmt(entry["privacy"]["dcr_median"]),
+                percent(entry["privacy"].get("dcr_share")),
             ]
         )
     return Section(
@@ -218,6 +232,7 @@ def _trajectory(report: dict) -> Section:
             "overall",
             "corr max diff",
             "DCR median",
+            "DCR share",
         ],
         rows,
         summary=True,
@@ -250,7 +265,14 @@ def _worst(report: dict) -> Section:
 
 def _privacy(report: dict) -> Section:
     p = report["privacy"]
+    true_holdout = p.get("true_holdout", False)
+    baseline = "real holdout" if true_holdout else "real rows (not a true holdout)"
     rows = [
+        [
+            "closer to training rows than to holdout rows",
+            percent(p.get("dcr_share")),
+            "50.0%",
+        ],
         ["DCR median", fmt(p["dcr_median"]), fmt(p["holdout_dcr_median"])],
         ["DCR 5th percentile", fmt(p["dcr_p5"]), fmt(p["holdout_dcr_p5"])],
         [
@@ -267,19 +289,51 @@ def _privacy(report: dict) -> Section:
     ]
     if leaks and not any(leaks.values()):
         rows.append(["rows carrying a unique real value", "0% in every copied column", ""])
+    holdout = (
+        f"{p['holdout_rows']} real holdout rows the synthesizer never saw"
+        if true_holdout
+        else f"{p['holdout_rows']} other real rows. NOT A TRUE HOLDOUT: the synthesizer saw "
+        "these rows too, so the figures are optimistic (give --holdout)"
+    )
     note = (
         f"Distance to closest record among {p['reference_rows']} real rows (mean per-column distance, 0-1); "
-        f"{p['synthetic_rows']} synthetic rows against {p['holdout_rows']} real holdout rows. "
+        f"{p['synthetic_rows']} synthetic rows against {holdout}. "
+        f"The share closer to the training rows uses {p.get('dcr_share_rows')} rows of each "
+        "side; a fresh real sample scores 50%, copies 100%. "
         "Exact copies: every synthetic row, against every real row. A unique real value "
         "(an e-mail, a rare code) identifies a person: the share of synthetic rows that "
         "carry one, per column that is not mixed."
     )
     return Section(
         "Privacy (distance to closest record)",
-        ["figure", "synthetic", "real holdout"],
+        ["figure", "synthetic", baseline],
         rows,
         note,
         summary=True,
+    )
+
+
+def _attacks(found: dict) -> Section:
+    """anonymeter's risks, each with its 95% confidence interval (compare --attacks)."""
+
+    def row(label: str, risk: dict) -> list[str]:
+        return [label, fmt(risk["risk"]), f"{fmt(risk['ci'][0])} to {fmt(risk['ci'][1])}"]
+
+    rows = [
+        row(f"singling out ({mode})", found[f"singling_out_{mode}"])
+        for mode in ("univariate", "multivariate")
+    ]
+    if "linkability" in found:
+        rows.append(row("linkability", found["linkability"]))
+    rows += [row(f"inference of {name}", risk) for name, risk in found.get("inference", {}).items()]
+    note = (
+        f"anonymeter, {found['n_attacks']} attacks each on {found['rows']} training rows, the "
+        "holdout rows as control: the attack's success on training rows beyond its success "
+        "on rows the synthesizer never saw (0: no more than a fresh sample, 1: every attack "
+        "succeeds)."
+    )
+    return Section(
+        "Privacy attacks (anonymeter)", ["attack", "risk", "95% interval"], rows, note, summary=True
     )
 
 
@@ -300,7 +354,7 @@ def _suggestions(report: dict) -> Section:
     return Section("Suggestions", ["option", "why"], rows, note, summary=True)
 
 
-def _utility(utility: dict) -> Section:
+def _utility(utility: dict, true_holdout: bool) -> Section:
     if "real" not in utility:
         return Section("Utility", ["", ""], [["note", utility.get("note", "")]], summary=True)
     rows = [
@@ -312,9 +366,10 @@ def _utility(utility: dict) -> Section:
         ]
         for name in utility["real"]
     ]
+    tested = "real holdout rows" if true_holdout else "other real rows (not a true holdout)"
     note = (
         f"Target {utility['target']!r} ({utility['task']}); {utility['train_rows']} training rows, "
-        f"tested on {utility['test_rows']} real holdout rows."
+        f"tested on {utility['test_rows']} {tested}."
     )
     return Section(
         "Utility (train on real vs synthetic, test on real)",
@@ -325,16 +380,58 @@ def _utility(utility: dict) -> Section:
     )
 
 
+def _treatments(report: dict) -> Section:
+    rows = [
+        [t["column"], t["meaning"], t["treatment"], "yes" if t["compared"] else "no", t["why"]]
+        for t in report.get("treatments") or []
+    ]
+    return Section(
+        "Columns and their treatment",
+        ["column", "meaning", "treatment", "compared", "why"],
+        rows,
+        "Every column of the real table as generate treats it (the same inference as "
+        "inspect, or the metadata): mixed from two rows, copied from a donor, made up "
+        "(keys, personal data, free text: never compared, as their real values never "
+        "reappear), or left out when the tables differ on it.",
+    )
+
+
+def _date_shown(real: dict) -> Any:
+    """Formats epoch seconds (the report's unit for dates) as dates: to the day when the
+    real values span more than :data:`DAY_PRECISION_SPAN` days, else to the minute."""
+    import datetime
+
+    low, high = real.get("min"), real.get("max")
+    span_days = (high - low) / 86400 if low is not None and high is not None else 0
+    pattern = "%Y-%m-%d" if span_days > DAY_PRECISION_SPAN else "%Y-%m-%d %H:%M"
+
+    def shown(seconds: float | None) -> str:
+        if seconds is None:
+            return "-"
+        epoch = datetime.datetime(1970, 1, 1)
+        try:
+            return (epoch + datetime.timedelta(seconds=seconds)).strftime(pattern)
+        except OverflowError:  # past year 9999: the number is all there is
+            return fmt(seconds)
+
+    return shown
+
+
+#: Dates spanning more days than this are shown to the day, others to the minute.
+DAY_PRECISION_SPAN = 10
+
+
 def _numeric(report: dict) -> Section:
     rows = []
     for name, c in report["columns"].items():
         if "ks_statistic" not in c:
             continue
         r, s = c["real"], c["synthetic"]
+        shown = _date_shown(r) if c.get("kind") == "datetime" else fmt
         row = [
             name,
-            fmt(r.get("mean")),
-            fmt(s.get("mean")),
+            shown(r.get("mean")),
+            shown(s.get("mean")),
             fmt(c.get("mean_diff_std")),
             fmt(c.get("variance_ratio")),
         ]
@@ -367,7 +464,7 @@ def _numeric(report: dict) -> Section:
     note = (
         "r = real, s = synthetic. var ratio = Var(s) / Var(r) (rho^g: the theory's prediction). "
         "kurt = excess kurtosis. W1/sd = Wasserstein distance / real sd. "
-        "out of range = synthetic values outside the real [min, max]. Datetimes in epoch seconds."
+        "out of range = synthetic values outside the real [min, max]. Dates: means shown as dates (in JSON: epoch seconds)."
     )
     terminal = (
         "column",

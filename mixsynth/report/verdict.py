@@ -71,6 +71,9 @@ RULES: tuple[Rule, ...] = (
     Rule("min_dcr_ratio", "privacy",
          "synthetic DCR p5 / real-holdout DCR p5", False, None, 0.5,
          why="near-copies of real rows"),
+    Rule("max_dcr_share", "privacy",
+         "share of synthetic rows closer to the training rows than to holdout rows",
+         True, 0.75, 0.6, 0, 1, "rows sit near the real rows they were made from"),
     Rule("max_unique_value_leak", "privacy", "unique-value leak", True, 0.5, 0.05, 0, 1,
          "synthetic rows carry values that identify one real row"),
     Rule("min_utility_ratio", "utility", "utility ratio (synthetic-trained / real-trained)",
@@ -232,6 +235,15 @@ def _dcr_ratio(report: dict) -> Reading:
     return Reading(synthetic / baseline, f"DCR p5 {synthetic:.3g} vs real-holdout {baseline:.3g}")
 
 
+def _dcr_share(report: dict) -> Reading:
+    """Read only against a true holdout: on halves of rows the synthesizer saw both of,
+    the share says nothing."""
+    p = report["privacy"]
+    if not p.get("true_holdout"):
+        return Reading(None)
+    return Reading(p.get("dcr_share"), "0.5 is a fresh real sample")
+
+
 def _unique_value_leak(report: dict) -> Reading:
     """The largest leak over the columns that are not mixed (semantics: docs/semantics.md)."""
     leaks = {n: v for n, v in (report["privacy"].get("unique_value_leaks") or {}).items()
@@ -314,6 +326,7 @@ READERS: dict[str, Callable[[dict, Thresholds], Reading]] = {
     "max_correlation_diff": lambda r, t: Reading(r["pairs"].get("correlation_max_abs_diff")),
     "max_exact_copy_share": lambda r, t: Reading(r["privacy"]["exact_copy_share"]),
     "min_dcr_ratio": lambda r, t: _dcr_ratio(r),
+    "max_dcr_share": lambda r, t: _dcr_share(r),
     "max_unique_value_leak": lambda r, t: _unique_value_leak(r),
     "min_utility_ratio": lambda r, t: _utility_ratio(r),
     "max_generation_drift": lambda r, t: _generation_drift(r),
@@ -462,12 +475,38 @@ def verdict(check_list: list[dict]) -> dict:
     return {"status": overall, "areas": areas}
 
 
+#: What the privacy and utility verdicts say when no true holdout was given.
+NO_HOLDOUT = (
+    "no true holdout: the synthesizer saw every real row compared, so these figures are "
+    "optimistic and cannot pass (give --holdout)"
+)
+
+
+def _no_pass_without_holdout(found: dict, report: dict) -> dict:
+    """Privacy and utility measured without rows the synthesizer never saw are not called
+    a pass: such an area is a warn at best, and its rule says why."""
+    if (report.get("privacy") or {}).get("true_holdout", False):
+        return found
+    for area in ("privacy", "utility"):
+        judged = found["areas"].get(area)
+        if judged is None:
+            continue
+        judged["true_holdout"] = False
+        judged["rule"] = f"{NO_HOLDOUT}; {judged['rule']}"
+        if judged["status"] == PASS:
+            judged["status"] = WARN
+    found["status"] = max(
+        (a["status"] for a in found["areas"].values()), key=_ORDER.get, default=PASS
+    )
+    return found
+
+
 def judge(report: dict, thresholds: Thresholds | None = None) -> dict:
     """``report`` with ``checks``, ``verdict`` and the ``thresholds`` in force added."""
     thresholds = thresholds or Thresholds.default()
     found = checks(report, thresholds)
     return report | {
-        "verdict": verdict(found),
+        "verdict": _no_pass_without_holdout(verdict(found), report),
         "checks": found,
         "thresholds": thresholds.as_dict(),
     }

@@ -45,8 +45,8 @@ def fake_values(
     name or a country has fewer). Multi-line values (addresses) are joined with ", ".
 
     The generic subtype (:data:`GENERIC_PII`, for personal data of a kind Faker does
-    not know) gives random strings of the real values' shape (see :func:`fresh_ids`),
-    repeats allowed, never a real value.
+    not know) and phone numbers with real values give random strings of the real
+    values' shape (see :func:`fresh_ids`), repeats allowed, never a real value.
     """
     if count < 0:
         raise OptionError(f"cannot make {count} values", "ask for zero or more")
@@ -56,7 +56,8 @@ def fake_values(
         if real is not None
         else set()
     )
-    if subtype == GENERIC_PII:
+    if subtype == GENERIC_PII or (subtype == "phone_number" and taken):
+        # Phone numbers keep the real column's format: (555) 123-4567 stays so.
         return shaped_strings(sorted(taken), count, rng)
     provider = PII_SUBTYPES.get(subtype)
     if provider is None:

@@ -19,8 +19,12 @@ Rules, in the order they are tried (the reason of each says which one fired):
   - postal codes (name: zip, postcode, postal): ``categorical``, copied as text;
   - e-mail addresses, SSNs, IPv4 addresses, phone numbers written with separators or
     a leading + by their values (90% match): ``pii``;
-  - phone numbers, person names, addresses by a name word **and** mostly distinct
-    values (a ``name`` column of 5 products is a category): ``pii``;
+  - card numbers (Luhn), IBANs (mod 97), person names (Faker's name lists, "First
+    Last"; single first or last names with a header saying so) by their values, and
+    short notes naming people or holding contact data (free ``text``, made up):
+    :mod:`mixsynth.semantics.personal`; a header alone makes no names (a ``Name``
+    column of car models is a category);
+  - phone numbers and addresses by a name word **and** mostly distinct values: ``pii``;
   - all values distinct and a key name word (also ``code``, ``number``, ``ref``), or
     every value of one shape with a digit in it (``AC-00123``): ``id``;
   - the two weaker rules (a name word, one shape) need :data:`MIN_VALUES_FOR_SHAPES`
@@ -40,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, ColumnSpec
+from mixsynth.semantics.personal import personal_semantics
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
 
 if TYPE_CHECKING:
@@ -70,6 +75,7 @@ TEXT_KEY_WORDS = KEY_WORDS | {"code", "number", "no", "num", "nr", "ref", "refer
 POSTCODE_WORDS = {"zip", "zipcode", "postcode", "postal", "plz"}
 PHONE_WORDS = {"phone", "telephone", "tel", "mobile", "cell", "fax"}
 ADDRESS_WORDS = {"address", "street", "addr"}
+
 PERSON_WORDS = {
     "full", "first", "last", "given", "middle", "sur", "family", "person", "customer",
     "client", "contact", "user", "patient", "employee", "owner", "holder", "member",
@@ -409,6 +415,9 @@ def _text(name: str, values: _Values) -> ColumnSemantics:
             return ColumnSemantics(
                 name, SemanticType.PII, f"{share:.0%} of values look like {what}", pii=subtype
             )
+    found = personal_semantics(name, words, texts, PATTERN_SHARE)
+    if found is not None:
+        return found
     if mostly_distinct and observed >= MIN_VALUES_FOR_SHAPES:
         pii = _pii_by_name(words, texts)
         if pii is not None:
@@ -453,7 +462,7 @@ def _pii_by_name(words: set[str], texts: _Texts) -> tuple[str, str] | None:
             return "first_name", "first name"
         if "last" in words or "surname" in words or "family" in words:
             return "last_name", "last name"
-        if words & PERSON_WORDS or words == {"name"}:
+        if words & PERSON_WORDS:  # a bare "name" is no evidence: products have names too
             return "name", "person name"
     return None
 

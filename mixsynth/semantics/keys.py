@@ -49,7 +49,7 @@ _CLASS_CODES = [_code_points(c) for c in _CLASSES]
 class KeyShare:
     """One partition's share of the fresh keys of a table made partition by partition
     (the Dask engine), so that no two partitions make the same key without seeing
-    each other's: integer keys continue after the real maximum plus ``before`` (the
+    each other's: integer keys continue from their start plus ``before`` (the
     keys the partitions before this one make); text keys take only the ranks of their
     shape that are ``index`` modulo ``parts``; UUIDs the first 32 bits that are."""
 
@@ -64,9 +64,10 @@ def fresh_ids(
 ) -> np.ndarray:
     """``count`` unique keys like the real ones, none of them a real key.
 
-    Integer keys (an integer array, or whole floats) continue after the real maximum,
-    in order: ``max+1, max+2, ...``, in the input's dtype (new rows get new numbers,
-    as a database sequence would give them). Text keys (an object array of str) keep
+    Integer keys (an integer array, or whole floats) count up from the power of ten
+    above the real maximum (4,837 -> 10000, 10001, ...), in the input's dtype: new rows
+    get new numbers, as a database sequence would give them, and the numbers tell
+    neither the real maximum nor the count. Text keys (an object array of str) keep
     the shape of the real ones, see :func:`_fresh_text_ids`. Missing values (None,
     NaN) in ``real`` are ignored. With ``share``, only that partition's share of the
     keys (see :class:`KeyShare`): the union over the partitions is still unique.
@@ -93,14 +94,19 @@ def fresh_ids(
 
 
 def _fresh_integers(real: np.ndarray, count: int, before: int = 0) -> np.ndarray:
+    """Consecutive keys from the power of ten above the real maximum (4,837 -> 10,000):
+    they tell neither the real maximum nor the count, only its number of digits. A
+    dtype too narrow for that start continues after the maximum instead."""
     dtype = real.dtype
-    start = (int(real.max()) + 1 if real.size else 1) + before
-    last = start + count - 1
     limit = np.iinfo(dtype).max if dtype.kind in "iu" else 2**53
+    top = int(real.max()) if real.size else 0
+    start = 10 ** len(str(max(top, 0))) + before
+    if count and start + count - 1 > limit:
+        start = top + 1 + before
+    last = start + count - 1
     if count and last > limit:
         raise InputError(
-            f"{before + count} new ids after the real maximum {start - before - 1} do not "
-            f"fit in {dtype}",
+            f"{before + count} new ids after the real maximum {top} do not fit in {dtype}",
             "store the id column as text, or as a wider integer type",
         )
     if dtype.kind == "f":

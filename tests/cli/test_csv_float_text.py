@@ -65,3 +65,14 @@ def test_generate_writes_every_float_column_the_same_way(run_cli, tmp_path: Path
     result = run_cli("generate", source, "-o", out, "--seed", "2", "-q")
     assert result.exit_code == 0, result.stderr
     assert_numbers_written_as_floats(out.read_text(), list(floats().columns))
+
+
+def test_float32_columns_on_a_grid_are_numbers_too(tmp_path: Path) -> None:
+    """Parquet's float32: 0.1f is 0.10000000149 as a float64, on no float64 grid, but
+    it is the float32 of 0.1, which is what is written."""
+    values = np.array([0.1, 2.0, 3.5, -7.25], dtype=np.float32)
+    out = tmp_path / "out.csv"
+    write_table(pa.table({"f": values}), str(out), TableFormat.CSV)
+    text = out.read_text()
+    assert text.splitlines()[1:] == ["0.10", "2.00", "3.50", "-7.25"], text
+    assert (pd.read_csv(out)["f"].to_numpy(np.float32) == values).all()

@@ -19,14 +19,19 @@ PENGUINS = Path(__file__).resolve().parents[2] / "sample_data" / "penguins.csv"
 DEPTH = 100_000
 
 
-def hostile_files(folder: Path) -> dict[str, tuple[list[str], str]]:
-    """name -> (mixsynth arguments, a fragment of the one error line)."""
+def hostile_files(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    """name -> (mixsynth arguments, a fragment of the one error line). The inputs are
+    made in ``in/``, the output would go to ``out/`` (the folder checked for changes:
+    reading the 1 GiB input twice per test would cost seconds)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (tmp_path / "out").mkdir()
     (folder / "deep.json").write_text("[" * DEPTH + "]" * DEPTH)
     (folder / "deep.toml").write_text("a = " + "[" * DEPTH + "]" * DEPTH + "\n")
     (folder / "latin1.toml").write_bytes(b"[thresholds]\n# Gr\xf6\xdfe\nmin_overall = 0.5\n")
     with open(folder / "huge.json", "wb") as handle:  # sparse: no disk used
         handle.truncate(1 << 30)
-    out = str(folder / "out.csv")
+    out = str(tmp_path / "out" / "out.csv")
     generate = ["generate", str(PENGUINS), "-o", out, "--seed", "1"]
     compare = ["compare", str(PENGUINS), str(PENGUINS)]
     return {
@@ -71,9 +76,9 @@ def test_hostile_inputs_get_one_line_and_write_nothing(tmp_path: Path, case: str
     arguments, fragment = hostile_files(tmp_path)[case]
     if "dask" in arguments:
         pytest.importorskip("distributed")
-    before = snapshot(tmp_path)
+    before = snapshot(tmp_path / "out")
     assert_one_error_line(run(*arguments), fragment)
-    assert snapshot(tmp_path) == before
+    assert snapshot(tmp_path / "out") == before
     assert_no_temporary_files(tmp_path)
 
 

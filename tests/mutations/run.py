@@ -1,7 +1,7 @@
 """The suite's own quality measure: plant each bug of ``mutations.toml`` in a copy of
 the project, run the test tier that covers its area, and require that tier to fail.
 
-    python tests/mutations/run.py [--baseline] [--only TEXT] [--keep]
+    python tests/mutations/run.py [--baseline] [--only TEXT]
 
 Prints one line per planted bug (caught or SURVIVED, the seconds, the first failing
 test) and exits 1 if any survived, 2 if an entry is stale (its text is not in its file
@@ -90,7 +90,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mixsynth-mutations-") as scratch:
         project = copy_project(Path(scratch))
         if args.baseline:
-            tiers = sorted({t for m in mutations for t in m["tests"]})
+            tiers = sorted({m["tier"] for m in mutations})
             code, first, seconds = run_tests(project, tiers)
             print(f"baseline {' '.join(tiers)}: exit {code} in {seconds:.0f} s", flush=True)
             if code != 0:
@@ -101,7 +101,11 @@ def main() -> int:
             original = (project / mutation["file"]).read_text(encoding="utf-8")
             problem = plant(project, mutation)
             if problem is None:
-                code, first, seconds = run_tests(project, mutation["tests"])
+                code, first, seconds = 0, "", 0.0
+                for tests in (mutation.get("first"), mutation["tier"]):
+                    if tests is not None and code == 0:
+                        code, first, spent = run_tests(project, [tests])
+                        seconds += spent
                 (project / mutation["file"]).write_text(original, encoding="utf-8")
                 if code == 1:
                     caught += 1

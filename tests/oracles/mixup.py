@@ -54,12 +54,16 @@ def simulate(
     balanced: bool,
     generations: int = 1,
     seed: int = 0,
+    integers: bool = False,
 ) -> np.ndarray:
     """Run the documented process on ``source`` (runs x n rows x p columns): each
     generation n rows, each from an anchor (balanced: every row once; else uniform) as
     the dominant donor with weight w = max(lam, 1 - lam) and a uniform partner, one lam
     per row shared by the columns. Returns the last generation, runs x n x p.
-    ``weights``: anything with alpha, beta, eps0, eps1 (lam drawn by scipy)."""
+    ``weights``: anything with alpha, beta, eps0, eps1 (lam drawn by scipy).
+    ``integers``: each generation rounded to whole numbers as docs/semantics.md says
+    (shrunk twice towards the mean by sqrt(1 - E[f(1 - f)] / Var), then rounded up
+    with probability equal to the fraction f)."""
     rng = np.random.default_rng(seed)
     x = source
     runs, n, _ = source.shape
@@ -76,7 +80,19 @@ def simulate(
         x = w * np.take_along_axis(x, anchor[..., None], 1) + (1 - w) * np.take_along_axis(
             x, partner[..., None], 1
         )
+        if integers:
+            x = _rounded(x, rng)
     return x
+
+
+def _rounded(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    mean, variance = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    shrunk = x
+    for _ in range(2):
+        fraction = shrunk - np.floor(shrunk)
+        noise = (fraction * (1 - fraction)).mean(axis=1, keepdims=True)
+        shrunk = mean + np.sqrt(np.clip(1 - noise / variance, 0, None)) * (x - mean)
+    return np.floor(shrunk + rng.random(x.shape))
 
 
 def simulate_variance_ratios(
@@ -88,6 +104,7 @@ def simulate_variance_ratios(
     generations: int = 1,
     seed: int = 0,
     source: np.ndarray | None = None,
+    integers: bool = False,
 ) -> np.ndarray:
     """``reps`` independent runs of :func:`simulate`, each on a fresh normal sample of
     ``n`` rows (or every one on the column ``source``): each run's s^2 after
@@ -96,5 +113,7 @@ def simulate_variance_ratios(
         start = np.random.default_rng(seed + 1).normal(size=(reps, n, 1))
     else:
         start = np.broadcast_to(np.asarray(source, dtype=float)[None, :, None], (reps, n, 1))
-    last = simulate(weights, start, balanced=balanced, generations=generations, seed=seed)
+    last = simulate(
+        weights, start, balanced=balanced, generations=generations, seed=seed, integers=integers
+    )
     return last[..., 0].var(axis=1, ddof=1) / start[..., 0].var(axis=1, ddof=1)

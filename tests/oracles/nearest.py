@@ -12,16 +12,22 @@ import pandas as pd
 
 
 def brute_force_dcr(
-    real: pd.DataFrame, queries: pd.DataFrame, reference: pd.DataFrame
+    real: pd.DataFrame,
+    queries: pd.DataFrame,
+    reference: pd.DataFrame,
+    codes: tuple[str, ...] = (),
 ) -> np.ndarray:
-    """Distance from each query row to its closest reference row, every pair computed."""
+    """Distance from each query row to its closest reference row, every pair computed.
+
+    ``codes``: float columns that mean categories (integer codes, which generate copies
+    and compare compares as categories): equal or not, like text."""
     from scipy.spatial.distance import cdist
 
     total = np.zeros((len(queries), len(reference)))
     complete_a, complete_b = [], []  # numbers without missing values: one cdist call
     for name in real.columns:
         a, b = queries[name].to_numpy(), reference[name].to_numpy()
-        if real[name].dtype.kind == "f":
+        if real[name].dtype.kind == "f" and name not in codes:
             span = np.nanmax(real[name]) - np.nanmin(real[name])
             missing_a, missing_b = np.isnan(a)[:, None], np.isnan(b)[None, :]
             if not (missing_a.any() or missing_b.any()):

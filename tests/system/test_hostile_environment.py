@@ -4,6 +4,7 @@ backend that does not exist. Each command still works, without a traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -28,7 +29,7 @@ def mixsynth(*args: object, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def accented(tmp_path: Path) -> Path:
-    path = tmp_path / "sizes.csv"  # a non-ASCII file name under POSIX is another matter
+    path = tmp_path / "sizes.csv"
     rows = "\n".join(f"{i * 1.5},{i % 4},{'éà'[i % 2]}" for i in range(40))
     path.write_text(f"Größe,Stufe,Zeichen\n{rows}\n", encoding="utf-8")
     return path
@@ -58,3 +59,28 @@ def test_a_bogus_matplotlib_backend_is_not_used_for_png_files(tmp_path: Path) ->
     )
     assert done.returncode == 0, done.stderr.decode()
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_non_ascii_file_names_under_the_posix_locale(tmp_path: Path) -> None:
+    """Without UTF-8 mode, Python hands 'größe.csv' over with its bytes escaped
+    (surrogates), which Arrow cannot take as a name: such files are opened by Python,
+    and their names written back as the bytes they were."""
+    env = {"LC_ALL": "C", "PYTHONIOENCODING": "", "PYTHONUTF8": "0"}
+    (tmp_path / "größe.csv").write_bytes(PENGUINS.read_bytes())
+    steps = [
+        ["generate", "größe.csv", "-o", "aus-ü.parquet", "--seed", "1", "-q"],
+        ["generate", "aus-ü.parquet", "-o", "wieder-ö.csv", "--seed", "1", "-q"],
+        ["inspect", "aus-ü.parquet"],
+        ["compare", "größe.csv", "wieder-ö.csv", "--json", "bericht-ä.json"],
+    ]
+    for step in steps:
+        done = subprocess.run(
+            [sys.executable, "-X", "utf8=0", "-m", "mixsynth", *step],
+            capture_output=True,
+            timeout=120,
+            cwd=tmp_path,
+            env={**os.environ, **env},
+        )
+        assert done.returncode == 0, (step, done.stderr.decode(errors="replace"))
+    report = json.loads((tmp_path / "bericht-ä.json").read_text(encoding="utf-8"))
+    assert report["provenance"]["inputs"]["real"]["path"] == "größe.csv"

@@ -32,7 +32,7 @@ def dask_client(
                 f"cannot reach the Dask scheduler at {scheduler!r}: {first_line(error)}",
                 "start one (dask-scheduler, then dask-worker ADDRESS) or leave out --scheduler",
             ) from None
-        with client:
+        with _cluster_loss_in_one_line(f"scheduler at {scheduler!r}"), client:
             yield client
         return
     import dask
@@ -63,8 +63,36 @@ def dask_client(
             dashboard_address=":0" if dashboard else None,
             silence_logs=50,
         )
-    with cluster, Client(cluster) as client:
+    with _cluster_loss_in_one_line("local cluster"), cluster, Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _cluster_loss_in_one_line(cluster: str) -> Iterator[None]:
+    """A cluster lost mid-run (its scheduler killed, the connection cut) as one line
+    naming what was lost, not Dask's chained tracebacks; Dask's own log lines about it
+    are held back while the client runs."""
+    import logging
+
+    from distributed.comm.core import CommClosedError
+    from distributed.utils import CancelledError
+
+    logs = [logging.getLogger(name) for name in ("distributed", "distributed.client")]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    except (CancelledError, CommClosedError) as error:
+        reason = getattr(error, "reason", None) or first_line(error)
+        raise ClusterError(
+            f"lost the Dask {cluster} before the run finished ({reason}); no output was written",
+            "check that the scheduler and its workers stay up (and have the memory they "
+            "need), then run again: the same --seed gives the same files",
+        ) from None
+    finally:
+        for log, level in zip(logs, levels, strict=True):
+            log.setLevel(level)
 
 
 def check_cluster_options(

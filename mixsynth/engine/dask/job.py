@@ -308,6 +308,7 @@ class DaskGenerateJob:
         if self.out_dir is not None:
             return self.out_dir / f"gen-{index:03d}"
         if index == self.generations:
+            assert self.output is not None  # check(): --out-dir or -o
             return Path(self.output)
         assert workspace is not None
         return workspace / f"gen-{index:03d}"
@@ -322,6 +323,7 @@ class DaskGenerateJob:
         if self.generations == 1:
             yield None
             return
+        assert self.output is not None  # check(): --out-dir or -o
         parent = Path(self.output).absolute().parent
         workspace = Path(tempfile.mkdtemp(prefix=".mixsynth-generations-", dir=parent))
         try:

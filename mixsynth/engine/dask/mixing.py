@@ -119,6 +119,7 @@ class _MadeUp:
         if names and seed is None:
             raise ValueError("made-up columns need a seed")  # the driver always gives one
         for position, name in enumerate(names):
+            assert seed is not None  # for the type checker: refused above
             # One stream per column, spawned from the partition's (explicitly: the
             # SeedSequence object may be shared by tasks run in one process).
             child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, position))

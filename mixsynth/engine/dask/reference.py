@@ -179,7 +179,7 @@ def _merge_semantics(parts: Sequence[TableMetadata], where: str) -> TableMetadat
                     "say what it is in a --metadata file (mixsynth inspect --metadata "
                     "writes one to edit), or give --no-semantics",
                 )
-        places = [o.decimals for o in others]
-        decimals = None if None in places else max(places)
+        places = [o.decimals for o in others if o.decimals is not None]
+        decimals = max(places) if len(places) == len(others) else None
         columns[name] = meaning.with_(decimals=decimals)
     return dataclasses.replace(first, columns=columns)

@@ -57,13 +57,14 @@ def find_source(source: str, input_format: TableFormat | None = None) -> Source:
         )
     if input_format is not None:
         return Source(source, files, input_format)
-    formats = {SUFFIXES.get(Path(f).suffix.lower()) for f in files}
-    if len(formats) != 1 or None in formats:
+    seen = {SUFFIXES.get(Path(f).suffix.lower()) for f in files}
+    found = seen.pop() if len(seen) == 1 else None
+    if found is None:
         raise InputError(
             f"input {source!r} mixes formats or has files that are neither .csv nor .parquet",
             "match only .csv or only .parquet files, or give --input-format",
         )
-    return Source(source, files, formats.pop())
+    return Source(source, files, found)
 
 
 def read_partitions(

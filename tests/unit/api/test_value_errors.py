@@ -70,6 +70,32 @@ def test_bad_synthesizer_parameters_are_value_errors(parameters: dict) -> None:
     assert isinstance(caught.value, OptionError)
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("mix_strength", "abc"),
+        ("eps", (0.1, 0.2, 0.3)),
+        ("eps", "abc"),
+        ("by", 5),
+        ("categorical", 7),
+        ("finite_sample", "maybe"),  # bool("maybe") would be True
+        ("match_moments", 1),
+    ],
+)
+def test_values_of_the_wrong_type_name_the_option(name: str, value) -> None:
+    """Not Python's own TypeError or ValueError from deep inside: an OptionError that
+    names the option and what it takes."""
+    with pytest.raises(OptionError) as caught:
+        MixupSynthesizer(**{name: value})
+    assert str(caught.value).startswith(f"{name} cannot be {value!r} (")
+    assert "(give " in str(caught.value)
+
+
+def test_numpy_booleans_are_flags() -> None:
+    synthesizer = MixupSynthesizer(semantics=np.False_, match_moments=np.True_)
+    assert synthesizer.options.semantics is False and synthesizer.options.match_moments is True
+
+
 @pytest.mark.parametrize("num_rows", [0, -3, 2.5, "ten"])
 def test_bad_sample_sizes_are_value_errors(num_rows) -> None:
     synthesizer = MixupSynthesizer(seed=0).fit(frame())

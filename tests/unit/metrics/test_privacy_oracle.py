@@ -22,7 +22,8 @@ EXACT = 1e-12
 
 def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
     """Ties (two decimals, a column of few values), gaps, a category with missing values,
-    and ``duplicates`` repeated rows (real duplicates put holdout rows at distance 0)."""
+    one of 40 values (so that the closest row often differs in it), and ``duplicates``
+    repeated rows (real duplicates put holdout rows at distance 0)."""
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
         {
@@ -30,7 +31,7 @@ def table(n: int, seed: int, duplicates: int = 0) -> pd.DataFrame:
             "b": rng.integers(0, 5, n).astype(float),
             "c": rng.gamma(2.0, size=n),
             "kind": pd.Series(rng.choice(["x", "y", "z"], n), dtype=object),
-            "size": pd.Series(rng.choice(["s", "m", "l", "xl"], n), dtype=object),
+            "size": pd.Series(rng.choice([f"s{i}" for i in range(40)], n), dtype=object),
         }
     )
     frame.loc[rng.random(n) < 0.1, "c"] = np.nan
@@ -49,7 +50,7 @@ def synthetic_of(real: pd.DataFrame, seed: int, copies: int) -> pd.DataFrame:
     out = real.sample(rows, replace=True, random_state=seed).reset_index(drop=True)
     out.iloc[:copies] = real.iloc[rng.integers(0, 3, copies)].to_numpy()
     noisy = np.arange(len(out)) >= copies
-    out.loc[noisy & (rng.random(rows) < 0.2), "size"] = "m"
+    out.loc[noisy & (rng.random(rows) < 0.3), "size"] = "s0"
     for name in ("a", "c"):
         low, high = real[name].min(), real[name].max()
         moved = out[name] + rng.normal(scale=0.05 * (high - low), size=len(out))
@@ -68,8 +69,9 @@ def test_dcr_figures_are_brute_force_nearest_records(n, seed, duplicates, copies
     found = compare_tables(real, synthetic, seed=compare_seed)["privacy"]
     sample = Sample.draw(len(real), len(synthetic), 10_000, compare_seed)
     reference = real.iloc[sample.reference]
-    ours = brute_force_dcr(real, synthetic.iloc[sample.synthetic], reference)
-    holdout = brute_force_dcr(real, real.iloc[sample.holdout], reference)
+    # b, five integer codes, means categories (generate copies it, compare compares it so)
+    ours = brute_force_dcr(real, synthetic.iloc[sample.synthetic], reference, codes=("b",))
+    holdout = brute_force_dcr(real, real.iloc[sample.holdout], reference, codes=("b",))
     assert found["dcr_median"] == pytest.approx(np.median(ours), abs=EXACT)
     assert found["dcr_p5"] == pytest.approx(np.percentile(ours, 5), abs=EXACT)
     assert found["holdout_dcr_median"] == pytest.approx(np.median(holdout), abs=EXACT)

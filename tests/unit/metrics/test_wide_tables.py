@@ -128,8 +128,8 @@ def test_nearest_records_use_fewer_rows_on_wide_tables() -> None:
     assert metrics.dcr_row_limit(narrow, 10_000) == 10_000
     wide = narrow * 50  # 1,000 numeric columns: 2,000 coordinates
     rows = metrics.dcr_row_limit(wide, 10_000)
-    assert rows == int(math.sqrt(2 * metrics.DCR_BUDGET / 2000))
-    assert (rows / 2) * (rows / 2) * 2 * 2000 <= metrics.DCR_BUDGET  # two query sets
+    assert rows == int(math.sqrt(4 * metrics.DCR_BUDGET / 3 / 2000))
+    assert (rows / 2) * (rows / 2) * 3 * 2000 <= metrics.DCR_BUDGET  # three query sets
     real, synthetic = table_with_holes(3000, 4, 8), table_with_holes(3000, 4, 9)
     report = metrics.compare_tables(real, synthetic, sample_rows=2000)
     assert report["privacy"]["sample_rows_limit"] == 2000

@@ -110,7 +110,8 @@ def test_verdict_and_notes_are_whole(report, width):
     for found in report["verdict"]["areas"].values():
         assert " ".join(found["rule"].split()) in flat
     note = (
-        "out of range = synthetic values outside the real [min, max]. Datetimes in epoch seconds."
+        "out of range = synthetic values outside the real [min, max]. "
+        "Dates: means shown as dates (in JSON: epoch seconds)."
     )
     assert note in flat
     for check in report["checks"]:

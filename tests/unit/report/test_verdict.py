@@ -30,15 +30,17 @@ def fresh_sample(rows: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "label": label})
 
 
-def fresh_dcr_log_ratio_sd(runs: int = 40) -> float:
-    """Spread of log(DCR p5 of 1,000 fresh rows / DCR p5 of 1,000 holdout rows), both
-    against 1,000 reference rows of a 2,000-row real table, as ``good`` has them: by
-    brute force (:mod:`tests.oracles.nearest`) on ``runs`` independent draws."""
+def fresh_dcr_log_ratio_sd(runs: int = 20) -> float:
+    """Spread of log(DCR p5 of 2,000 fresh rows / DCR p5 of 2,000 holdout rows), both
+    against 2,000 training rows, the ranges those of training + holdout rows, as ``good``
+    has them (a true holdout): by brute force (:mod:`tests.oracles.nearest`) on ``runs``
+    independent draws."""
     logs = []
     for run in range(runs):
-        real, fresh = fresh_sample(2000, 100 + run), fresh_sample(1000, 10_000 + run)
-        reference, holdout = real.iloc[:1000], real.iloc[1000:]
-        p5 = [np.percentile(brute_force_dcr(real, q, reference), 5) for q in (fresh, holdout)]
+        train, holdout = fresh_sample(2000, 100 + run), fresh_sample(2000, 5_000 + run)
+        fresh = fresh_sample(2000, 10_000 + run)
+        real = pd.concat([train, holdout], ignore_index=True)
+        p5 = [np.percentile(brute_force_dcr(real, q, train), 5) for q in (fresh, holdout)]
         logs.append(np.log(p5[0] / p5[1]))
     return float(np.std(logs, ddof=1))
 
@@ -46,8 +48,11 @@ def fresh_dcr_log_ratio_sd(runs: int = 40) -> float:
 @pytest.fixture(scope="module")
 def good() -> dict:
     """A second, independent sample of the real table's distribution: what a perfect
-    synthesizer would give. Every default rule passes (limits far from its figures)."""
-    return compare_tables(fresh_sample(2000, 0), fresh_sample(2000, 1), target="label")
+    synthesizer would give, measured against a true holdout (a third sample). Every
+    default rule passes (limits far from its figures)."""
+    return compare_tables(
+        fresh_sample(2000, 0), fresh_sample(2000, 1), target="label", holdout=fresh_sample(2000, 2)
+    )
 
 
 def test_every_check_is_listed_with_its_limit_also_when_all_pass(good):
@@ -61,6 +66,7 @@ def test_every_check_is_listed_with_its_limit_also_when_all_pass(good):
         "max_correlation_diff",
         "max_exact_copy_share",
         "min_dcr_ratio",
+        "max_dcr_share",
         "max_unique_value_leak",  # the label column is copied, not mixed
         "min_utility_ratio",
     }
@@ -72,8 +78,27 @@ def test_every_check_is_listed_with_its_limit_also_when_all_pass(good):
     # A fresh sample is as far as the holdout: both are new rows of one distribution, so
     # log(ratio) is symmetric about 0; its spread comes from an independent simulation.
     assert abs(np.log(dcr["value"])) < 4.5 * fresh_dcr_log_ratio_sd()
+    # A fresh sample's share is 0.5 with a standard error of at most 0.5 / sqrt(2000).
+    share = next(c for c in judged["checks"] if c["name"] == "max_dcr_share")
+    assert share["value"] == pytest.approx(0.5, abs=4 * 0.5 / np.sqrt(2000))
     shapes = next(c for c in judged["checks"] if c["name"] == "min_column_shapes")
     assert shapes["value"] == good["scores"]["column_shapes"] and shapes["limit"] == 0.70
+
+
+def test_privacy_and_utility_without_a_true_holdout_are_no_pass():
+    """The same fresh sample, its privacy and utility measured on halves of the real
+    table (which a synthesizer would have seen): at best a warn, and the rule says why."""
+    judged = judge(compare_tables(fresh_sample(500, 0), fresh_sample(500, 1), target="label"))
+    assert judged["privacy"]["true_holdout"] is False
+    assert "max_dcr_share" not in {c["name"] for c in judged["checks"]}  # meaningless here
+    for area in ("privacy", "utility"):
+        found = judged["verdict"]["areas"][area]
+        assert found["status"] == "warn" and found["true_holdout"] is False
+        assert found["rule"].startswith("no true holdout") and "--holdout" in found["rule"]
+    assert judged["verdict"]["areas"]["fidelity"]["status"] == "pass"
+    assert judged["verdict"]["status"] == "warn"
+    text = to_markdown(judged)  # the HTML and terminal reports show the same sections
+    assert "no true holdout" in text and "NOT A TRUE HOLDOUT" in text
 
 
 def test_each_area_is_decided_by_its_worst_check_and_says_which_rule(good):

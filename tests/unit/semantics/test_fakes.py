@@ -48,15 +48,18 @@ def assert_fresh(new: np.ndarray, real, count: int) -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16])
-def test_integer_ids_continue_after_the_maximum_in_the_same_dtype(dtype):
+def test_integer_ids_start_at_the_power_of_ten_above_the_maximum(dtype):
+    """They reveal neither the real maximum (250) nor the count, only 3 digits."""
     real = np.array([17, 3, 250, 42], dtype=dtype)
     new = quietly(fresh_ids, real, 5, rng())
     assert new.dtype == dtype
-    assert new.tolist() == [251, 252, 253, 254, 255]
+    assert new.tolist() == [1000, 1001, 1002, 1003, 1004]
     assert_fresh(new, real, 5)
+    assert fresh_ids(np.array([999, 4]), 1, rng()).tolist() == [1000]
 
 
 def test_integer_ids_that_do_not_fit_the_dtype_are_refused():
+    # int8 cannot count from 1000: the keys continue after the maximum instead.
     with pytest.raises(MixsynthError, match="do not fit in int8") as error:
         fresh_ids(np.array([100, 120], dtype=np.int8), 10, rng())
     assert "text" in error.value.hint
@@ -66,14 +69,14 @@ def test_integer_ids_that_do_not_fit_the_dtype_are_refused():
 def test_whole_floats_with_missing_values_are_integer_ids():
     real = np.array([1.0, np.nan, 7.0, 3.0])
     new = fresh_ids(real, 3, rng())
-    assert new.dtype == np.float64 and new.tolist() == [8.0, 9.0, 10.0]
+    assert new.dtype == np.float64 and new.tolist() == [10.0, 11.0, 12.0]
     with pytest.raises(MixsynthError, match="decimals"):
         fresh_ids(np.array([1.5, 2.0]), 3, rng())
 
 
 def test_zero_ids_and_no_real_ids():
     assert len(fresh_ids(np.array([1, 2]), 0, rng())) == 0
-    assert fresh_ids(np.array([], dtype=np.int64), 3, rng()).tolist() == [1, 2, 3]
+    assert fresh_ids(np.array([], dtype=np.int64), 3, rng()).tolist() == [10, 11, 12]
     assert len(fresh_ids(objects(["A-1"]), 0, rng())) == 0
 
 
@@ -232,6 +235,21 @@ def test_phone_numbers_are_mostly_digits():
     values = fake_values("phone_number", 300, rng())
     digits = np.array([sum(c.isdigit() for c in v) / len(v) for v in values])
     assert np.all(digits >= 0.5) and np.mean(digits) > 0.7
+
+
+@pytest.mark.parametrize(
+    ("template", "pattern"),
+    [("({}) {}-{}", r"\(\d{3}\) \d{3}-\d{4}"), ("+1.{}.{}.{}", r"\+1\.\d{3}\.\d{3}\.\d{4}")],
+)
+def test_phone_numbers_keep_the_real_columns_format(template, pattern):
+    generator = np.random.default_rng(8)
+    real = [
+        template.format(*(f"{generator.integers(10**k):0{k}d}" for k in (3, 3, 4)))
+        for _ in range(200)
+    ]
+    values = fake_values("phone_number", 300, rng(), real=objects(real))
+    assert all(re.fullmatch(pattern, v) for v in values)
+    assert not set(values.tolist()) & set(real)
 
 
 def test_addresses_are_one_line():
