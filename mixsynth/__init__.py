@@ -1,6 +1,7 @@
 """mixsynth: tabular data synthesis with vanilla and variance-preserving mixup.
 
-``from mixsynth import MixupSynthesizer, MixupOverSampler, Condition, __version__``.
+``from mixsynth import MixupSynthesizer, MixupOverSampler, MultiTableMixupSynthesizer,
+Condition, __version__``.
 The names are imported on first use, so that ``import mixsynth`` (and the CLI's
 start-up) pays for neither pandas nor scikit-learn.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mixsynth.api.multi_table import MultiTableMixupSynthesizer
     from mixsynth.api.oversampler import MixupOverSampler
     from mixsynth.api.synthesizer import MixupSynthesizer
     from mixsynth.engine.conditions import Condition
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "MixupSynthesizer": "mixsynth.api.synthesizer",
     "MixupOverSampler": "mixsynth.api.oversampler",
+    "MultiTableMixupSynthesizer": "mixsynth.api.multi_table",
     "Condition": "mixsynth.engine.conditions",
     "MixsynthError": "mixsynth.errors",
     "MixsynthWarning": "mixsynth.errors",
@@ -30,6 +33,7 @@ __all__ = [
     "MixsynthWarning",
     "MixupOverSampler",
     "MixupSynthesizer",
+    "MultiTableMixupSynthesizer",
     "__version__",
 ]
 

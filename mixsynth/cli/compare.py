@@ -27,9 +27,17 @@ from mixsynth.cli.common import (
 @app.command()
 @declared_flags(("rules", "rule_files", "detect_rules"), before="force")
 def compare(
-    real: Annotated[str, typer.Argument(help="Real table (.csv or .parquet), or - for stdin.")],
+    real: Annotated[
+        str,
+        typer.Argument(
+            help="Real table (.csv or .parquet), - for stdin, or a folder of linked tables."
+        ),
+    ],
     synthetic: Annotated[
-        str, typer.Argument(help="Synthetic table (.csv or .parquet), or - for stdin.")
+        str,
+        typer.Argument(
+            help="Synthetic table (.csv or .parquet), - for stdin, or a folder of linked tables."
+        ),
     ],
     target: Annotated[
         str | None,
@@ -168,6 +176,41 @@ def compare(
     from mixsynth.report.verdict import broken_user_limits
 
     paths = {"json": json_path, "markdown": markdown_path, "html": html_path}
+    limits = {
+        "max_variance_drift": max_variance_drift,
+        "min_column_shapes": min_column_shapes,
+        "min_overall_score": min_overall_score,
+        "min_pair_trends": min_pair_trends,
+        "max_correlation_diff": max_correlation_diff,
+        "max_exact_copy_share": max_exact_copy_share,
+        "min_dcr_ratio": min_dcr_ratio,
+        "max_dcr_share": max_dcr_share,
+        "max_unique_value_leak": max_unique_value_leak,
+        "min_utility_ratio": min_utility_ratio,
+    }
+    from mixsynth.cli.multi_table import compare_folders, is_folder
+
+    if is_folder(real):
+        compare_folders(
+            real=real,
+            synthetic=synthetic,
+            metadata=metadata,
+            outputs=paths,
+            refused={
+                "--target": target is not None,
+                "--categorical": bool(categorical),
+                "--engine dask": engine is Engine.DASK,
+                "--holdout": holdout is not None,
+                "--attacks": attacks,
+            },
+            config=config,
+            limits=limits,
+            seed=seed,
+            sample_rows=sample_rows,
+            force=force,
+            quiet=quiet,
+        )
+        return
     job = CompareJob(
         real=real,
         synthetic=synthetic,
@@ -182,18 +225,7 @@ def compare(
         rules=options_from_flags(rule_flags, metadata=metadata).declared_rules(),
         detect_rules=rule_flags["detect_rules"],
         config=config,
-        limits={
-            "max_variance_drift": max_variance_drift,
-            "min_column_shapes": min_column_shapes,
-            "min_overall_score": min_overall_score,
-            "min_pair_trends": min_pair_trends,
-            "max_correlation_diff": max_correlation_diff,
-            "max_exact_copy_share": max_exact_copy_share,
-            "min_dcr_ratio": min_dcr_ratio,
-            "max_dcr_share": max_dcr_share,
-            "max_unique_value_leak": max_unique_value_leak,
-            "min_utility_ratio": min_utility_ratio,
-        },
+        limits=limits,
         force=force,
         holdout=holdout,
         attacks=attack_count if attacks else 0,

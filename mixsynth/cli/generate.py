@@ -28,12 +28,19 @@ from mixsynth.cli.common import (
     quiet_warnings,
     task_progress,
 )
+from mixsynth.errors import OptionError
 
 
 @app.command()
 @declared_flags(before="seed", placed={"rows": "generations"})
 def generate(
-    input: Annotated[str, typer.Argument(help="Input table (.csv or .parquet), or - for stdin.")],
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="Input table (.csv or .parquet), - for stdin, or a folder of linked tables "
+            "(one file per table; docs/multi-table.md)."
+        ),
+    ],
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Output table (last generation); - for stdout."),
@@ -125,16 +132,50 @@ def generate(
         int | None,
         typer.Option(help="Dask: rows per partition after the shuffle (default: ~128 MiB)."),
     ] = None,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            help="A folder of linked tables: make S times as many rows of each table without "
+            "a parent (default 1); children follow their parents."
+        ),
+    ] = None,
     **options: Any,
 ) -> None:
     """Synthesize a table with mixup, for one or more generations.
 
     Example: mixsynth generate sample_data/penguins.csv -o synth.csv --generations 5
     """
+    from mixsynth.cli.multi_table import generate_folder, is_folder
     from mixsynth.engine.conditions import parse_where
     from mixsynth.jobs.cluster import DaskSettings
     from mixsynth.jobs.generate import GenerateJob
     from mixsynth.jobs.holdout import parse_holdout
+
+    if is_folder(input):
+        generate_folder(
+            input=input,
+            flags=options,
+            refused={
+                "-o/--output": output is not None,
+                "--where": bool(where),
+                "--balance": balance is not None,
+                "--format": format is not None,
+                "--engine dask": engine is Engine.DASK,
+                "--input-format": input_format is not None,
+                "--encoding": encoding != "utf-8",
+            },
+            out_dir=out_dir,
+            generations=generations,
+            scale=1.0 if scale is None else scale,
+            seed=seed,
+            report=report,
+            resume=resume,
+            force=force,
+            quiet=quiet,
+        )
+        return
+    if scale is not None:
+        raise OptionError("--scale is for a folder of linked tables", "give --rows N for one table")
 
     job = GenerateJob(
         input=input,

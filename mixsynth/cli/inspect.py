@@ -44,7 +44,11 @@ def rule_evidence(table: object, rules: tuple) -> list[dict]:
 @declared_flags(("rules", "rule_files", "detect_rules"), before="force")
 def inspect(
     input: Annotated[
-        str, typer.Argument(help="Table to inspect (.csv or .parquet), or - for stdin.")
+        str,
+        typer.Argument(
+            help="Table to inspect (.csv or .parquet), - for stdin, or a folder of linked "
+            "tables (their keys and relationships)."
+        ),
     ],
     input_format: InputFormatOption = None,
     encoding: EncodingOption = "utf-8",
@@ -65,10 +69,24 @@ def inspect(
 
     Example: mixsynth inspect sample_data/customers.csv --metadata meta.json
     """
+    from mixsynth.cli.multi_table import inspect_folder, is_folder
     from mixsynth.engine.reference import Reference
     from mixsynth.io import arrow_to_frame, check_output, read_arrow
     from mixsynth.semantics.inference import suggest_by
 
+    if is_folder(input):
+        from mixsynth.cli.multi_table import refuse_for_folders
+
+        refuse_for_folders(
+            {
+                "--categorical": bool(categorical),
+                "--input-format": input_format is not None,
+                "--encoding": encoding != "utf-8",
+            },
+            "leave it out: the files are read by their suffixes as UTF-8, types edited in --metadata",
+        )
+        inspect_folder(input, metadata, force, as_json)
+        return
     require_stdout()
     if metadata is not None:
         check_output(metadata, force, (input,))

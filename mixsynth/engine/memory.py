@@ -27,6 +27,7 @@ from mixsynth.engine.kernel import (
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
+from mixsynth.engine.weights import WeightDistribution
 from mixsynth.errors import MixsynthWarning, OptionError
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
@@ -55,12 +56,16 @@ def synthesize(
     rng: np.random.Generator,
     reference: Reference | None = None,
     index: int = 1,
+    pairs: tuple[Pairs, WeightDistribution] | None = None,
 ) -> Generation:
     """One generation: ``options.rows`` (default all) rows mixed from ``table``.
 
     ``table`` is a pandas DataFrame or a pyarrow Table; the generation is of the same type.
+    ``pairs``: who mixes with whom and the weights they were drawn from, given by the
+    caller (the relational engine pairs children by their parents' pairs) instead of
+    drawn here; one output row per pair.
     """
-    stream = GenerationStream(table, options, rng, reference, index)
+    stream = GenerationStream(table, options, rng, reference, index, pairs)
     return stream.finish(stream.source.concat(list(stream)))
 
 
@@ -100,12 +105,15 @@ class GenerationStream(RuleKeeping):
         rng: np.random.Generator,
         reference: Reference | None = None,
         index: int = 1,
+        pairs: tuple[Pairs, WeightDistribution] | None = None,
     ) -> None:
         options.check()
         self.options, self.index = options, index
         self.reference = reference or Reference.of(table, options)
         self.source = columns_of(table)
-        if self.reference.association_columns:
+        if pairs is not None:
+            codes = pairs[0].group_codes
+        elif self.reference.association_columns:
             from mixsynth.engine.associations import pooled_group_codes
 
             codes = pooled_group_codes(table, options.by, self.reference.association_columns)
@@ -126,10 +134,14 @@ class GenerationStream(RuleKeeping):
                 MixsynthWarning,
                 stacklevel=3,
             )
-        self.rows = options.rows or self.source.rows
-        self.pairs, self.weights = draw_pairs(
-            rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
-        )
+        if pairs is not None:
+            self.pairs, self.weights = pairs
+            self.rows = len(self.pairs.dominant)
+        else:
+            self.rows = options.rows or self.source.rows
+            self.pairs, self.weights = draw_pairs(
+                rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
+            )
         self.plan = rule_plan(self.reference, self.source)
         kept = self.plan.copied if self.plan else ()
         self.mixed = [s for s in self.reference.schema if s.kind.is_mixed and s.name not in kept]

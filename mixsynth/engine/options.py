@@ -234,7 +234,8 @@ class SynthesisOptions:
     metadata: TableMetadata | None = option(  # overrides the inferred column semantics
         None,
         help="Column semantics from this JSON file (mixsynth's, or SDV's metadata JSON); "
-        "columns it leaves out are inferred.",
+        "columns it leaves out are inferred. For a folder of tables: the multi-table "
+        "metadata (keys and relationships; found from names and values without it).",
         accepts=TableMetadata | Mapping[str, Any] | str | Path | None,
         convert=as_metadata,
         flag_type=str | None,

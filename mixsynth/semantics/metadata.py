@@ -73,29 +73,35 @@ def load_metadata(path: str | Path) -> TableMetadata:
     saved with.
     """
     name = Path(path).name
-    document = _read_json(path)
+    document = read_json(path)
     notes: list[str] = []
     table, top = _the_table(document, name, notes)
-    columns = table.get("columns")
-    if not isinstance(columns, dict) or not columns:
-        raise _bad(name, 'its table has no "columns" object naming each column\'s sdtype')
     allowed = _TABLE_KEYS | ({"mixsynth"} if table is top else set())
     notes += [f"{key!r}" for key in table if key not in allowed]
-    section = _mixsynth_section(top, name, notes)
-    semantics = {}
-    for column, entry in columns.items():
-        semantics[column] = _column(column, entry, name, notes)
-        if column in section:
-            semantics[column] = _with_section(semantics[column], section[column], name, notes)
-    notes += [f"mixsynth.columns.{c!r} (no such column)" for c in section if c not in columns]
-    primary_key = _primary_key(table.get("primary_key"), columns, name)
+    metadata = table_metadata(table, mixsynth_section(top, name, notes), name, notes)
     if notes:
         warnings.warn(
             f"metadata file {name}: ignored unknown keys: {', '.join(notes)}",
             MixsynthWarning,
             stacklevel=2,
         )
-    return TableMetadata(semantics, primary_key)
+    return metadata
+
+
+def table_metadata(table: Any, section: dict, name: str, notes: list[str]) -> TableMetadata:
+    """One table's entry of a metadata file (its ``columns`` and ``primary_key``), with
+    mixsynth's per-column ``section``; unknown keys are added to ``notes``. ``name``
+    (the file's) is quoted in errors. Multi-table files give each table in turn."""
+    columns = table.get("columns") if isinstance(table, dict) else None
+    if not isinstance(columns, dict) or not columns:
+        raise bad_metadata(name, 'its table has no "columns" object naming each column\'s sdtype')
+    semantics = {}
+    for column, entry in columns.items():
+        semantics[column] = _column(column, entry, name, notes)
+        if column in section:
+            semantics[column] = _with_section(semantics[column], section[column], name, notes)
+    notes += [f"mixsynth.columns.{c!r} (no such column)" for c in section if c not in columns]
+    return TableMetadata(semantics, _primary_key(table.get("primary_key"), columns, name))
 
 
 def as_metadata(
@@ -194,7 +200,7 @@ def save_metadata(metadata: TableMetadata, path: str | Path, table_name: str = "
     table: dict[str, Any] = {}
     if metadata.primary_key is not None:
         table["primary_key"] = metadata.primary_key
-    table["columns"] = {name: _sdv_entry(c) for name, c in metadata.columns.items()}
+    table["columns"] = {name: sdv_entry(c) for name, c in metadata.columns.items()}
     section = {
         name: {
             key: value
@@ -229,7 +235,7 @@ def save_metadata(metadata: TableMetadata, path: str | Path, table_name: str = "
 # Reading
 
 
-def _read_json(path: str | Path) -> Any:
+def read_json(path: str | Path) -> Any:
     from mixsynth.io.source import settings_bytes
 
     name = Path(path).name
@@ -260,7 +266,7 @@ def _read_json(path: str | Path) -> Any:
         ) from error
 
 
-def _bad(name: str, what: str) -> InputError:
+def bad_metadata(name: str, what: str) -> InputError:
     return InputError(
         f"metadata file {name} is not SDV or mixsynth metadata: {what}",
         "give a file written by SDV's Metadata.save_to_json or by "
@@ -271,7 +277,7 @@ def _bad(name: str, what: str) -> InputError:
 def _the_table(document: Any, name: str, notes: list[str]) -> tuple[dict, dict]:
     """The one table's description, and the top level (which holds "mixsynth")."""
     if not isinstance(document, dict):
-        raise _bad(name, f"it holds a JSON {type(document).__name__}, not an object")
+        raise bad_metadata(name, f"it holds a JSON {type(document).__name__}, not an object")
     version = document.get("METADATA_SPEC_VERSION")
     known = SINGLE_TABLE_SPECS + MULTI_TABLE_SPECS
     if version is not None and version not in known:
@@ -279,12 +285,12 @@ def _the_table(document: Any, name: str, notes: list[str]) -> tuple[dict, dict]:
         notes.append(f"METADATA_SPEC_VERSION {version!r} (read as {layout})")
     if "tables" not in document:
         if "columns" not in document:
-            raise _bad(name, 'it has neither "tables" nor "columns"')
+            raise bad_metadata(name, 'it has neither "tables" nor "columns"')
         return document, document
     notes += [f"{key!r}" for key in document if key not in _TOP_KEYS]
     tables = document["tables"]
     if not isinstance(tables, dict) or not tables:
-        raise _bad(name, '"tables" is not an object naming at least one table')
+        raise bad_metadata(name, '"tables" is not an object naming at least one table')
     if len(tables) > 1:
         names = ", ".join(repr(t) for t in tables)
         raise InputError(
@@ -295,14 +301,14 @@ def _the_table(document: Any, name: str, notes: list[str]) -> tuple[dict, dict]:
         )
     table = next(iter(tables.values()))
     if not isinstance(table, dict):
-        raise _bad(name, "its table is not a JSON object")
+        raise bad_metadata(name, "its table is not a JSON object")
     return table, document
 
 
 def _column(column: str, entry: Any, name: str, notes: list[str]) -> ColumnSemantics:
     """One column of SDV metadata as mixsynth semantics."""
     if not isinstance(entry, dict) or not isinstance(entry.get("sdtype"), str):
-        raise _bad(name, f'column {column!r} has no "sdtype" string')
+        raise bad_metadata(name, f'column {column!r} has no "sdtype" string')
     sdtype = entry["sdtype"]
     reason = f"from metadata {name}"
     if sdtype in _STANDARD:
@@ -317,7 +323,7 @@ def _column(column: str, entry: Any, name: str, notes: list[str]) -> ColumnSeman
     notes += [f"{column}.{key}" for key in entry if key not in _PII_KEYS | {"sdtype"}]
     pii = entry.get("pii", True)  # SDV's default for these sdtypes
     if not isinstance(pii, bool):
-        raise _bad(name, f'column {column!r} has "pii": {pii!r}; it must be true or false')
+        raise bad_metadata(name, f'column {column!r} has "pii": {pii!r}; it must be true or false')
     if not pii:
         return ColumnSemantics(
             column,
@@ -343,7 +349,7 @@ def _column(column: str, entry: Any, name: str, notes: list[str]) -> ColumnSeman
 def _text(entry: dict, key: str, column: str, name: str) -> str | None:
     value = entry.get(key)
     if value is not None and not isinstance(value, str):
-        raise _bad(name, f"column {column!r} has {key} {value!r}, which is not a string")
+        raise bad_metadata(name, f"column {column!r} has {key} {value!r}, which is not a string")
     return value
 
 
@@ -358,17 +364,17 @@ def _primary_key(value: Any, columns: dict, name: str) -> str | None:
             "name one column as the primary key; mixsynth keeps the others' types",
         )
     if value not in columns:
-        raise _bad(name, f"its primary key {value!r} is not one of its columns")
+        raise bad_metadata(name, f"its primary key {value!r} is not one of its columns")
     return value
 
 
-def _mixsynth_section(top: dict, name: str, notes: list[str]) -> dict[str, dict]:
+def mixsynth_section(top: dict, name: str, notes: list[str]) -> dict[str, dict]:
     """The per-column entries of mixsynth's own section (empty in SDV's files)."""
     section = top.get("mixsynth")
     if section is None:
         return {}
     if not isinstance(section, dict) or not isinstance(section.get("columns", {}), dict):
-        raise _bad(name, 'its "mixsynth" section is not an object with "columns"')
+        raise bad_metadata(name, 'its "mixsynth" section is not an object with "columns"')
     version = section.get("version", MIXSYNTH_SECTION_VERSION)
     if version != MIXSYNTH_SECTION_VERSION:
         raise InputError(
@@ -380,7 +386,7 @@ def _mixsynth_section(top: dict, name: str, notes: list[str]) -> dict[str, dict]
     columns = section.get("columns", {})
     for column, entry in columns.items():
         if not isinstance(entry, dict):
-            raise _bad(name, f"mixsynth.columns.{column} is not a JSON object")
+            raise bad_metadata(name, f"mixsynth.columns.{column} is not a JSON object")
     return columns
 
 
@@ -401,18 +407,18 @@ def _with_section(
             or (whole and value < 0)
         ):
             kind = "a whole number of 0 or more" if whole else "a number"
-            raise _bad(name, f"{where}.{fact} is {value!r}, not {kind}")
+            raise bad_metadata(name, f"{where}.{fact} is {value!r}, not {kind}")
         facts[fact] = float(value) if value is not None and not whole else value
     column = column.with_(**facts)
     try:
         saved = column.with_(sdtype=SemanticType(entry.get("sdtype")), pii=entry.get("pii"))
     except ValueError as error:
-        raise _bad(
+        raise bad_metadata(
             name, f"{where}.sdtype is {entry.get('sdtype')!r}, not a mixsynth type"
         ) from error
     if saved.pii is not None and saved.pii != GENERIC_PII and saved.pii not in PII_SUBTYPES:
-        raise _bad(name, f"{where}.pii is {saved.pii!r}, not a personal-data subtype")
-    as_written = _column(column.name, _sdv_entry(saved), name, [])
+        raise bad_metadata(name, f"{where}.pii is {saved.pii!r}, not a personal-data subtype")
+    as_written = _column(column.name, sdv_entry(saved), name, [])
     if (as_written.sdtype, as_written.pii) != (column.sdtype, column.pii):
         return column  # the SDV part was edited: it wins, with its own reason
     return saved.with_(reason=entry.get("reason", column.reason))
@@ -422,7 +428,7 @@ def _with_section(
 # Writing
 
 
-def _sdv_entry(column: ColumnSemantics) -> dict[str, Any]:
+def sdv_entry(column: ColumnSemantics) -> dict[str, Any]:
     """A column as SDV writes it (types SDV lacks: their nearest SDV sdtype)."""
     sdtype = column.sdtype
     if sdtype == SemanticType.PII:

@@ -805,9 +805,11 @@ def test_rules_every_partition_holds_are_kept(client, tmp_path, run_cli) -> None
 
 
 @pytest.mark.slow
-def test_losing_the_scheduler_mid_run_is_one_line(tmp_path) -> None:
-    """The scheduler killed while generate runs on it: one line naming what was lost,
-    exit 2, no output (it was 100 lines of Dask's chained tracebacks)."""
+@pytest.mark.parametrize("lost", ["scheduler", "workers"])
+def test_losing_the_cluster_mid_run_is_one_line(tmp_path, lost: str) -> None:
+    """The scheduler, or the last worker (without a nanny to restart it), killed while
+    generate runs: one line naming what was lost, exit 2, no output (it was 100 lines
+    of Dask's chained tracebacks)."""
     source = write_files(make_table(200_000), tmp_path / "in", 4)
     bin_dir = Path(sys.executable).parent
     address = f"tcp://127.0.0.1:{free_port()}"
@@ -832,6 +834,7 @@ def test_losing_the_scheduler_mid_run_is_one_line(tmp_path) -> None:
             "--nthreads",
             "1",
             "--no-dashboard",
+            "--no-nanny",
             "--local-directory",
             tmp_path / "w",
         ],
@@ -864,14 +867,14 @@ def test_losing_the_scheduler_mid_run_is_one_line(tmp_path) -> None:
         )
         time.sleep(8)  # 200 generations of 100 partitions: minutes of work
         assert run.poll() is None, run.communicate()
-        scheduler.kill()
-        _, stderr = run.communicate(timeout=120)
+        (scheduler if lost == "scheduler" else worker).kill()
+        _, stderr = run.communicate(timeout=180)
     finally:
         for process in (worker, scheduler):
             process.kill()
             process.wait()
     assert run.returncode == 2, stderr
     lines = stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: lost the Dask scheduler"), stderr
+    assert len(lines) == 1 and lines[0].startswith(f"Error: lost the Dask {lost}"), stderr
     assert address in lines[0]
     assert not (tmp_path / "out").exists()

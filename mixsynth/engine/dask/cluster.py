@@ -32,7 +32,7 @@ def dask_client(
                 f"cannot reach the Dask scheduler at {scheduler!r}: {first_line(error)}",
                 "start one (dask-scheduler, then dask-worker ADDRESS) or leave out --scheduler",
             ) from None
-        with _cluster_loss_in_one_line(f"scheduler at {scheduler!r}"), client:
+        with _cluster_loss_in_one_line(f"at {scheduler!r}"), client:
             yield client
         return
     import dask
@@ -63,15 +63,16 @@ def dask_client(
             dashboard_address=":0" if dashboard else None,
             silence_logs=50,
         )
-    with _cluster_loss_in_one_line("local cluster"), cluster, Client(cluster) as client:
+    with _cluster_loss_in_one_line("of the local cluster"), cluster, Client(cluster) as client:
         yield client
 
 
 @contextlib.contextmanager
-def _cluster_loss_in_one_line(cluster: str) -> Iterator[None]:
-    """A cluster lost mid-run (its scheduler killed, the connection cut) as one line
-    naming what was lost, not Dask's chained tracebacks; Dask's own log lines about it
-    are held back while the client runs."""
+def _cluster_loss_in_one_line(where: str) -> Iterator[None]:
+    """A cluster lost mid-run as one line naming what was lost (the scheduler: killed,
+    or the connection cut; or the workers, with data only they held), not Dask's
+    chained tracebacks; Dask's own log lines about it are held back while the client
+    runs. ``where``: 'at ADDRESS' or 'of the local cluster'."""
     import logging
 
     from distributed.comm.core import CommClosedError
@@ -85,8 +86,11 @@ def _cluster_loss_in_one_line(cluster: str) -> Iterator[None]:
         yield
     except (CancelledError, CommClosedError) as error:
         reason = getattr(error, "reason", None) or first_line(error)
+        scheduler = isinstance(error, CommClosedError) or "connection" in reason
+        lost = "scheduler" if scheduler else "workers (and the data only they held)"
         raise ClusterError(
-            f"lost the Dask {cluster} before the run finished ({reason}); no output was written",
+            f"lost the Dask {lost} {where} before the run finished ({reason}); no output "
+            "was written",
             "check that the scheduler and its workers stay up (and have the memory they "
             "need), then run again: the same --seed gives the same files",
         ) from None

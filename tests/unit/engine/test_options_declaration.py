@@ -32,8 +32,10 @@ GENERATE_RUN_PARAMETERS = {
     "input_format",
     "encoding",
     "resume",
+    "holdout",
     "force",
     "quiet",
+    "scale",  # a folder of linked tables: rows of the tables without a parent
     "where",
     "balance",
     "only_new",

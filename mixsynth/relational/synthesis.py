@@ -1,0 +1,316 @@
+r"""Several linked tables synthesized together (docs/multi-table.md has the theory).
+
+Tables are made parents first. A table with no parent is mixed by the single-table
+engine as it is alone. A child table follows its first relationship: a synthetic
+parent whose donors are :math:`d` (dominant) and :math:`o` with weight :math:`w`
+gets as many children as :math:`d` has, one per child :math:`c` of :math:`d`, each
+
+.. math:: \tilde y = w\,y_c + (1 - w)\,y_{c'},
+
+:math:`c'` a uniformly drawn child of :math:`o` (of any parent when :math:`o` has
+none), with the *parent's* weight, so that a parent's columns and its children's move
+together. Its foreign key is the synthetic parent's fresh key: referential integrity
+is exact, and grandchildren follow their synthetic parents the same way. Other foreign
+keys point at a synthetic row of that parent made from the same real row (its dominant
+donor). Every per-table concern (semantics, fresh keys, fakes, bounds, rounding, point
+masses, structure options) is the engine's, through its given-pairs hook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mixsynth.engine.kernel import Pairs, balanced_anchors
+from mixsynth.engine.memory import GenerationStream, generation_rngs
+from mixsynth.engine.options import Generation, SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.weights import WeightDistribution
+from mixsynth.errors import InputError, OptionError
+from mixsynth.relational.metadata import RelationalMetadata, Relationship
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class RelationalGeneration:
+    """One generation of every table, and each table's engine record."""
+
+    index: int
+    tables: dict[str, pd.DataFrame]
+    generations: dict[str, Generation]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A child table's rows grouped by their parent row (in the parent's row order)."""
+
+    rows: np.ndarray  #: child row numbers, parent by parent, each family in table order
+    starts: np.ndarray  #: where each parent row's children begin in ``rows``
+    counts: np.ndarray  #: children of each parent row
+    unlinked: np.ndarray  #: child rows whose key is missing or names no parent row
+
+    @classmethod
+    def of(cls, parent_keys: pd.Series, foreign_keys: pd.Series) -> Family:
+        import pandas as pd
+
+        position = pd.Index(parent_keys).get_indexer(foreign_keys)
+        linked = np.flatnonzero(position >= 0)
+        counts = np.bincount(position[linked], minlength=len(parent_keys))
+        rows = linked[np.argsort(position[linked], kind="stable")]
+        return cls(rows, np.cumsum(counts) - counts, counts, np.flatnonzero(position < 0))
+
+
+@dataclass(frozen=True)
+class RelationalPlan:
+    """What every generation is held to: the metadata, the options and each table's
+    engine reference (from the real tables), and the real tables' sizes (``scale`` is
+    relative to them)."""
+
+    metadata: RelationalMetadata
+    options: SynthesisOptions
+    references: dict[str, Reference]
+    real_rows: dict[str, int]
+    real_unlinked: dict[str, int]
+
+    @classmethod
+    def of(
+        cls,
+        tables: dict[str, pd.DataFrame],
+        metadata: RelationalMetadata,
+        options: SynthesisOptions,
+    ) -> RelationalPlan:
+        check_options(options)
+        check_tables(tables, metadata)
+        references, unlinked = {}, {}
+        for name in metadata.order():
+            frame = tables[name].drop(columns=metadata.foreign_keys(name))
+            table_options = dataclasses.replace(
+                options, metadata=metadata.synthesis_semantics(name)
+            )
+            references[name] = Reference.of(frame, table_options)
+            parents = metadata.parents(name)
+            if parents:
+                r = parents[0]
+                unlinked[name] = len(
+                    Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key]).unlinked
+                )
+        rows = {name: len(frame) for name, frame in tables.items()}
+        return cls(metadata, options, references, rows, unlinked)
+
+    def table_options(self, name: str, rows: int | None = None) -> SynthesisOptions:
+        return dataclasses.replace(
+            self.options, metadata=self.metadata.synthesis_semantics(name), rows=rows
+        )
+
+
+def check_options(options: SynthesisOptions) -> None:
+    """Options that name one table's columns have no meaning across several tables."""
+    options.check()
+    for name, value in (
+        ("--by", options.by),
+        ("--categorical", options.categorical),
+        ("--rows", options.rows),
+        ("--metadata of one table", options.metadata),
+    ):
+        if value:
+            raise OptionError(
+                f"{name} applies to one table, not to several linked tables",
+                "give column types in the multi-table metadata file, and --scale for the number of rows",
+            )
+
+
+def check_tables(tables: dict[str, pd.DataFrame], metadata: RelationalMetadata) -> None:
+    """Every described table given, with its columns, its rows, and unique primary keys."""
+    missing = [name for name in metadata.tables if name not in tables]
+    if missing:
+        raise InputError(
+            f"no data for table{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} of the metadata",
+            "give every table the metadata describes",
+        )
+    for name, meta in metadata.tables.items():
+        frame = tables[name]
+        absent = [c for c in meta.columns if c not in frame.columns]
+        if absent:
+            raise InputError(
+                f"table {name!r} lacks column{'s' if len(absent) > 1 else ''} {', '.join(map(repr, absent))} of the metadata",
+                f"its columns are: {', '.join(map(str, frame.columns))}",
+            )
+        if len(frame) == 0:
+            raise InputError(f"table {name!r} has no rows", "give every table at least one row")
+        key = meta.primary_key
+        if key is not None and (frame[key].isna().any() or frame[key].duplicated().any()):
+            raise InputError(
+                f"table {name!r}: primary key {key!r} has missing or repeated values",
+                "a primary key names each row once; fix the data or the metadata",
+            )
+
+
+def synthesize_tables(
+    tables: dict[str, pd.DataFrame],
+    plan: RelationalPlan,
+    rng: np.random.Generator,
+    scale: float = 1.0,
+    index: int = 1,
+) -> RelationalGeneration:
+    """One generation of every table from ``tables`` (the real ones, or the previous
+    generation): ``scale`` times the real tables' root rows."""
+    if not scale > 0:
+        raise OptionError(
+            f"--scale must be above 0, got {scale}", "give e.g. --scale 1 or --scale 0.5"
+        )
+    metadata = plan.metadata
+    order = metadata.order()
+    rngs = dict(zip(order, rng.spawn(len(order)), strict=True))
+    made: dict[str, Generation] = {}
+    pairs: dict[str, Pairs] = {}
+    parent_rows: dict[str, np.ndarray] = {}
+    for name in order:
+        pair_rng, table_rng = rngs[name].spawn(2)
+        source = tables[name].drop(columns=metadata.foreign_keys(name))
+        parents = metadata.parents(name)
+        given = None
+        if parents:
+            r = parents[0]
+            family = Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key])
+            unlinked_rows = round(scale * plan.real_unlinked[name])
+            given, parent_rows[name] = children_pairs(
+                family,
+                pairs[r.parent],
+                made[r.parent].weights,
+                unlinked_rows,
+                plan.options,
+                pair_rng,
+            )
+            options = plan.table_options(name)
+        else:
+            options = plan.table_options(name, rows=max(1, round(scale * plan.real_rows[name])))
+        made[name], pairs[name] = _one_table(
+            source, options, table_rng, plan.references[name], index, given
+        )
+    frames = {}
+    for name in order:
+        frame = made[name].frame
+        key_rng = rngs[name].spawn(1)[0]
+        for number, r in enumerate(metadata.parents(name)):
+            first = parent_rows[name] if number == 0 else None
+            frame[r.foreign_key] = _foreign_keys(r, tables, made, pairs, first, key_rng)
+        frames[name] = frame[list(tables[name].columns)]
+        made[name].frame = frames[name]
+    return RelationalGeneration(index, {name: frames[name] for name in metadata.tables}, made)
+
+
+def _one_table(
+    source: pd.DataFrame,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+    reference: Reference,
+    index: int,
+    given: tuple[Pairs, WeightDistribution] | None,
+) -> tuple[Generation, Pairs]:
+    """The engine's generation of one table (given pairs or its own), and its pairs."""
+    if given is not None and len(given[0].dominant) == 0:
+        empty = Generation(index, source.iloc[:0].copy(), given[1], source_rows=len(source))
+        return empty, given[0]
+    stream = GenerationStream(source, options, rng, reference, index, given)
+    return stream.finish(stream.source.concat(list(stream))), stream.pairs
+
+
+def children_pairs(
+    family: Family,
+    parent_pairs: Pairs,
+    weights: WeightDistribution,
+    unlinked_rows: int,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+) -> tuple[tuple[Pairs, WeightDistribution], np.ndarray]:
+    """The children of the synthetic parents, in parent order: each synthetic parent
+    gets every child of its dominant donor, each mixed with a uniformly drawn child of
+    its other donor (of any parent when that one has none), with the parent's weight.
+    Then the children with no parent, mixed among themselves (balanced anchors).
+    Returns the pairs and weights, and each output row's synthetic parent (-1: none)."""
+    dominant_parent, other_parent = parent_pairs.dominant, parent_pairs.other
+    counts = family.counts[dominant_parent]
+    total = int(counts.sum())
+    synthetic_parent = np.repeat(np.arange(len(dominant_parent)), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    dominant = family.rows[family.starts[dominant_parent[synthetic_parent]] + offset]
+    partner_parent = other_parent[synthetic_parent]
+    available = family.counts[partner_parent]
+    draw = np.floor(rng.random(total) * available).astype(np.int64)
+    other = family.rows[np.minimum(family.starts[partner_parent] + draw, len(family.rows) - 1)]
+    orphans = available == 0
+    if orphans.any():
+        other[orphans] = family.rows[rng.integers(len(family.rows), size=int(orphans.sum()))]
+    w = parent_pairs.w[synthetic_parent]
+    if unlinked_rows and len(family.unlinked):
+        n = len(family.unlinked)
+        anchors = balanced_anchors(rng, n, unlinked_rows)
+        rng.shuffle(anchors)
+        dominant = np.concatenate([dominant, family.unlinked[anchors]])
+        other = np.concatenate([other, family.unlinked[rng.integers(n, size=unlinked_rows)]])
+        lam = options.weights_for(n, unlinked_rows).sample(rng, unlinked_rows)
+        w = np.concatenate([w, np.maximum(lam, 1 - lam)])  # the dominant donor's weight
+        synthetic_parent = np.concatenate([synthetic_parent, np.full(unlinked_rows, -1)])
+    rows = len(family.rows) + len(family.unlinked)
+    return (Pairs(dominant, other, w, np.zeros(rows, dtype=np.int64)), weights), synthetic_parent
+
+
+def _foreign_keys(
+    r: Relationship,
+    tables: dict[str, pd.DataFrame],
+    made: dict[str, Generation],
+    pairs: dict[str, Pairs],
+    parent_rows: np.ndarray | None,
+    rng: np.random.Generator,
+) -> pd.Series:
+    """The synthetic child's key to its synthetic parent. Along the first relationship
+    (``parent_rows`` given): the parent each child was made for. Along the others: a
+    synthetic row of the parent whose dominant donor is the real row the child's donor
+    pointed at (one at random when several are; any row when none is). Missing where
+    the donor's key is missing or names no parent."""
+    import pandas as pd
+
+    parent_keys = made[r.parent].frame[r.parent_key]
+    if parent_rows is not None:
+        target = parent_rows
+    else:
+        real_position = pd.Index(tables[r.parent][r.parent_key]).get_indexer(
+            tables[r.child][r.foreign_key]
+        )[pairs[r.child].dominant]
+        donors = pairs[r.parent].dominant
+        by_donor = np.argsort(donors, kind="stable")
+        made_from = np.bincount(donors, minlength=len(tables[r.parent]))
+        first = np.cumsum(made_from) - made_from
+        linked = real_position >= 0
+        safe = np.where(linked, real_position, 0)
+        available = np.where(linked, made_from[safe], 0)
+        draw = np.floor(rng.random(len(real_position)) * available).astype(np.int64)
+        target = by_donor[np.minimum(first[safe] + draw, len(by_donor) - 1)]
+        anywhere = linked & (available == 0)
+        target[anywhere] = rng.integers(len(parent_keys), size=int(anywhere.sum()))
+        target[~linked] = -1
+    keys = parent_keys.take(np.maximum(target, 0)).reset_index(drop=True)
+    return keys.where(target >= 0) if (target < 0).any() else keys
+
+
+def run_relational(
+    tables: dict[str, pd.DataFrame],
+    plan: RelationalPlan,
+    generations: int,
+    seed: int,
+    scale: float = 1.0,
+    start: int = 0,
+) -> Iterator[RelationalGeneration]:
+    """Generations ``start + 1 .. generations`` of every table, each made only from
+    the previous one (``tables`` is generation ``start``: the real ones when 0)."""
+    rngs = generation_rngs(seed, generations)
+    for index in range(start + 1, generations + 1):
+        generation = synthesize_tables(tables, plan, rngs[index - 1], scale, index)
+        tables = generation.tables
+        yield generation
