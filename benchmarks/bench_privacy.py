@@ -109,7 +109,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--sdv-python", default=os.environ.get("SDV_PYTHON"))
+    parser.add_argument("--plot-only", action="store_true", help="redraw from the saved JSON")
     args = parser.parse_args()
+    if args.plot_only:
+        plot(json.loads((RESULTS / "bench_privacy.json").read_text())["results"])
+        return
     here = options_here()
     variants: dict[str, list[str]] = {"default": []}
     if "--privacy-margin" in here:
@@ -173,8 +177,9 @@ def write_markdown(results: list[dict], notes: list[str]) -> None:
 
 
 def plot(results: list[dict]) -> None:
-    """Overall quality against DCR share at generation 1: a curve per table over the
-    mixsynth variants, GaussianCopula as points."""
+    """Overall quality against DCR share at generation 1: a line per table over the
+    default weights and the margins, the privacy target as a star, GaussianCopula as a
+    square."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -183,26 +188,25 @@ def plot(results: list[dict]) -> None:
     figure, axes = plt.subplots(figsize=(7, 4.5))
     for table in dict.fromkeys(r["table"] for r in results):
         mine = [r for r in results if r["table"] == table and r["generation"] == 1]
-        ours = sorted(
-            (r for r in mine if r["method"] != "GaussianCopula"), key=lambda r: r["dcr_share"]
+        curve = sorted(
+            (r for r in mine if r["method"] == "default" or r["method"].startswith("margin")),
+            key=lambda r: r["dcr_share"],
         )
         line = axes.plot(
-            [r["dcr_share"] for r in ours], [r["overall"] for r in ours], "o-", label=table
+            [r["dcr_share"] for r in curve], [r["overall"] for r in curve], "o-", label=table
         )
+        colour = line[0].get_color()
         for r in mine:
-            if r["method"] == "GaussianCopula":
-                axes.plot(
-                    r["dcr_share"],
-                    r["overall"],
-                    "s",
-                    color=line[0].get_color(),
-                    markersize=9,
-                    markerfacecolor="none",
-                )
+            if r["method"].startswith("target"):
+                axes.plot(r["dcr_share"], r["overall"], "*", color=colour, markersize=13)
+            elif r["method"] == "GaussianCopula":
+                axes.plot(r["dcr_share"], r["overall"], "s", color=colour, markersize=9,
+                          markerfacecolor="none")  # fmt: skip
     axes.axvline(0.5, color="grey", linestyle=":", label="fresh sample (0.5)")
     axes.set_xlabel("DCR share (closer to training rows than to holdout rows)")
     axes.set_ylabel("overall quality")
-    axes.set_title("mixsynth (lines) and GaussianCopula (squares), generation 1")
+    axes.set_title("default and margins (lines), privacy target (stars), GaussianCopula (squares)",
+                   fontsize=10)  # fmt: skip
     axes.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(ROOT / "docs" / "privacy.png", dpi=110)

@@ -17,7 +17,8 @@ paper's bivariate normal (correlation 0.9, n = 1000).
 The theory column is rho_n^g, rho_n = ``Generation.expected_variance_factor()``: the
 expected factor of the sample variance (ddof=1) per generation, finite n included. For
 n rows mixed into n rows with balanced anchors (the default) it is
-rho - (rho - kappa^2) / n, within O(1/n) of rho; the default generalized weights aim
+rho - (1 - k'^2) / n with k' = (n kappa - 1) / (n - 1) (partners are never the
+anchor), within O(1/n) of rho; the default generalized weights aim
 rho at the value that makes it exactly 1.
 
 Run: ``make experiment`` (or ``.venv/bin/python benchmarks/experiment_collapse.py``).
@@ -307,7 +308,8 @@ def variance_markdown(
         "(associations, quality, goals, decision) are in experiment_structure.md.",
         "- var ratio: Var(generation g) / Var(train) of each numerical column (ddof=1), "
         "then the median and the mean over the columns. theory: ρ_n^g, "
-        "ρ_n = ρ - (ρ - κ²)/n (balanced anchors, n rows), the expectation of each "
+        "ρ_n = ρ - (1 - k'²)/n, k' = (nκ - 1)/(n - 1) (balanced anchors, n rows), the "
+        "expectation of each "
         "column's ratio, so of their mean; the median sits a little lower, because "
         "each ratio is a product of g noisy factors (right-skewed).",
         "- weights as used on the bivariate normal's train part (the default's shapes move "

@@ -14,7 +14,7 @@ import pickle
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,9 +23,12 @@ from mixsynth.engine.conditions import Condition, matching_rows, take_rows
 from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import WeightDistribution
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError, OutputError
 from mixsynth.semantics import TableMetadata
+
+if TYPE_CHECKING:
+    from mixsynth.engine.target import TargetChoice
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
 SAVE_FORMAT = 2
@@ -74,7 +77,10 @@ class MixupSynthesizer:
         self._data: Any = None
         self._reference: Reference | None = None
         #: The solved weights for sampling as many rows as the fitted table (after fit).
-        self.weights_: WeightDistribution | None = None
+        self.weights_: WeightDistribution | MarginWeights | None = None
+        #: What ``privacy_target`` chose and measured (after fit; None without one).
+        self.privacy_choice_: TargetChoice | None = None
+        self._fitted_options = self.options  #: with the margin the target chose
 
     #: The options are declared once, in SynthesisOptions: help() and IDEs see them here.
     __init__.__signature__ = with_options(__init__)  # type: ignore[attr-defined]
@@ -88,10 +94,18 @@ class MixupSynthesizer:
         The real rows are kept: every synthetic row is made from two of them.
         """
         data = _as_table(data)
-        self._reference = Reference.of(data, self.options)
+        self._fitted_options = self.options
+        target = self.options.privacy_target
+        if target is not None:  # the margin is picked on a held-out half of the data
+            from mixsynth.engine.target import choose_margin
+
+            seed = self.seed if self.seed is not None else int(self._rng.integers(2**32))
+            self.privacy_choice_ = choose_margin(data, self.options, target, seed)
+            self._fitted_options = self.privacy_choice_.options(self.options)
+        self._reference = Reference.of(data, self._fitted_options)
         check_by(columns_of(data).names, self.options.by)
         self._data = data
-        self.weights_ = self.options.weights_for(len(data), len(data))
+        self.weights_ = self._fitted_options.weights_for(len(data), len(data))
         return self
 
     @property
@@ -133,7 +147,9 @@ class MixupSynthesizer:
         self._check_fitted()
         if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
             raise OptionError(f"generations must be an integer >= 1, got {generations!r}")
-        options = dataclasses.replace(self.options, rows=_row_count(num_rows, len(self._data)))
+        options = dataclasses.replace(
+            self._fitted_options, rows=_row_count(num_rows, len(self._data))
+        )
         start = int(self._rng.integers(2**63)) if seed is None else _checked_seed(seed)
         return run_generations(self._data, options, generations, start, self._reference)
 
@@ -149,7 +165,7 @@ class MixupSynthesizer:
             source = take_rows(source, matching_rows(source, conditions, self._reference))
         rows = _row_count(num_rows)
         check_memory(rows, len(columns_of(source).names), "num_rows")
-        options = dataclasses.replace(self.options, rows=rows)
+        options = dataclasses.replace(self._fitted_options, rows=rows)
         return synthesize(source, options, rng, self._reference).frame
 
     def _generator(self, seed: int | None) -> np.random.Generator:

@@ -12,10 +12,11 @@ from mixsynth.choices import (
 )
 from mixsynth.cli.app import app, require_stdout
 from mixsynth.cli.common import declared_flags, options_from_flags, print_table
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import OptionError
 
 #: The synthesis options that decide the weights (declared in SynthesisOptions).
-WEIGHT_OPTIONS = ("method", "weights", "mix_strength", "eps", "finite_sample")
+WEIGHT_OPTIONS = ("method", "weights", "mix_strength", "eps", "finite_sample", "privacy_margin")
 
 
 @app.command("weights")
@@ -55,10 +56,7 @@ def weights_command(
     figures = {
         "method": synthesis.method.value,
         "weights": distribution.label(),
-        "alpha": distribution.alpha,
-        "beta": distribution.beta,
-        "eps0": distribution.eps0,
-        "eps1": distribution.eps1,
+        **_parameters(distribution),
         "support": [theory.lower + 0.0, theory.upper + 0.0],  # no -0.0
         "mean": theory.mean,
         "rho": theory.rho,
@@ -72,12 +70,13 @@ def weights_command(
         figures = {k: None if v == float("inf") else v for k, v in figures.items()}
         typer.echo(json.dumps(figures, indent=2))
         return
-    table = [
-        [
-            "lam ~",
-            f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
-            f"eps0={distribution.eps0:g}, eps1={distribution.eps1:g})",
-        ],
+    table = [["lam ~", _law(distribution)]]
+    if isinstance(distribution, MarginWeights):
+        table += [
+            ["margin D (every row >= D x donor gap from both)", f"{distribution.margin:g}"],
+            ["share of extrapolated rows (outer arm)", f"{1 - distribution.q:.6g}"],
+        ]
+    table += [
         ["support", f"[{theory.lower + 0.0:g}, {theory.upper + 0.0:g}]"],  # no '-0'
         ["E(lam)", f"{theory.mean:.6g}"],
         ["rho (variance factor per generation)", f"{theory.rho:.6g}"],
@@ -90,3 +89,35 @@ def weights_command(
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
     print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], table)
+
+
+def _parameters(distribution: WeightDistribution | MarginWeights) -> dict:
+    """The distribution's own parameters, for --json."""
+    if isinstance(distribution, MarginWeights):
+        return {
+            "margin": distribution.margin,
+            "spread": distribution.spread,
+            "q": distribution.q,
+            "extrapolated_share": 1 - distribution.q,
+        }
+    return {
+        "alpha": distribution.alpha,
+        "beta": distribution.beta,
+        "eps0": distribution.eps0,
+        "eps1": distribution.eps1,
+    }
+
+
+def _law(distribution: WeightDistribution | MarginWeights) -> str:
+    if isinstance(distribution, MarginWeights):
+        (in_low, in_high), (out_low, out_high) = distribution.arms
+        inner = f"{in_high:g}" if in_low == in_high else f"U[{in_low:g}, {in_high:g}]"
+        outer = f"{out_low:g}" if out_low == out_high else f"U[{out_low:g}, {out_high:g}]"
+        return (
+            f"w = max(lam, 1-lam) = {inner} (probability {distribution.q:.6g}) or {outer}; "
+            "lam = w or 1 - w"
+        )
+    return (
+        f"EpBeta(alpha={distribution.alpha:.6g}, beta={distribution.beta:.6g}; "
+        f"eps0={distribution.eps0:g}, eps1={distribution.eps1:g})"
+    )

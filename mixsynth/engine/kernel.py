@@ -122,12 +122,13 @@ def draw_pairs(
             rng.shuffle(anchor)
         else:
             anchor = rng.integers(n, size=rows)
-        partner = rng.integers(n, size=rows)
+        partner = other_rows(rng, anchor, n)
         weights = weights_for_group(n, rows)
         w = _dominant_weight(weights.sample(rng, rows))
         return Pairs(dominant=anchor, other=partner, w=w, group_codes=codes), weights
     order = np.argsort(codes, kind="stable")
     counts = allocate_rows(sizes, rows)
+    solved: dict[tuple[int, int], WeightDistribution] = {}  # groups of one size share weights
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     anchors, partners, lams = [], [], []
     largest = None
@@ -139,8 +140,11 @@ def draw_pairs(
         else:
             anchor = rng.integers(n, size=size)
         anchors.append(members[anchor])
-        partners.append(members[rng.integers(n, size=size)])
-        weights = weights_for_group(int(n), int(size))
+        partners.append(members[other_rows(rng, anchor, n)])
+        key = (int(n), int(size))
+        if key not in solved:
+            solved[key] = weights_for_group(*key)
+        weights = solved[key]
         lams.append(weights.sample(rng, int(size)))
         if largest is None or n > largest[0]:
             largest = (n, weights)
@@ -152,6 +156,17 @@ def draw_pairs(
         group_codes=codes,
     )
     return pairs, largest[1]
+
+
+def other_rows(rng: np.random.Generator, anchor: np.ndarray, n: int) -> np.ndarray:
+    """A partner for each anchor, uniform over the n - 1 other rows: a row never mixes
+    with itself (that would copy it whatever the weight). A single row is its own
+    partner (the caller warns that its rows are copies)."""
+    if n < 2:
+        return np.zeros_like(anchor)
+    partner = rng.integers(n - 1, size=len(anchor))
+    partner += partner >= anchor
+    return partner
 
 
 def _dominant_weight(lam: np.ndarray) -> np.ndarray:
@@ -192,8 +207,9 @@ def repair_missing_partners(
     """Where the other donor is missing but the dominant is not, mix with another row.
 
     The replacement partner is drawn uniformly among the observed rows of the same
-    group, so the observed values still follow the theory (missingness itself comes
-    from the dominant donor).
+    group other than the dominant donor, so the observed values still follow the theory
+    (missingness itself comes from the dominant donor): a draw among all but the group's
+    last observed row that hits the donor takes that last row instead.
     """
     # A missing donor makes the mixed value NaN, so only those rows need a look.
     candidates = np.flatnonzero(np.isnan(out))
@@ -203,6 +219,9 @@ def repair_missing_partners(
         return
     dominant = pairs.dominant[need]
     group = pairs.group_codes[dominant]
-    draw = np.floor(rng.random(len(dominant)) * rows.counts[group]).astype(np.int64)
-    partner = x[rows.sorted_rows[rows.starts[group] + draw]]
+    others = np.maximum(rows.counts[group] - 1, 1)
+    draw = rows.starts[group] + np.floor(rng.random(len(dominant)) * others).astype(np.int64)
+    last = rows.starts[group] + rows.counts[group] - 1
+    drawn = rows.sorted_rows[draw]
+    partner = x[np.where(drawn == dominant, rows.sorted_rows[last], drawn)]
     out[need] = partner + pairs.w[need] * (x[dominant] - partner)

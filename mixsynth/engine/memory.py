@@ -27,7 +27,7 @@ from mixsynth.engine.kernel import (
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
-from mixsynth.engine.weights import WeightDistribution
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import MixsynthWarning, OptionError
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
@@ -40,6 +40,7 @@ from mixsynth.semantics.treatments import (
 
 if TYPE_CHECKING:
     from mixsynth.columns.kinds import DataTable
+    from mixsynth.engine.copies import CopyCheck
     from mixsynth.engine.moments import MomentMatch
 
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
@@ -56,7 +57,7 @@ def synthesize(
     rng: np.random.Generator,
     reference: Reference | None = None,
     index: int = 1,
-    pairs: tuple[Pairs, WeightDistribution] | None = None,
+    pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
 ) -> Generation:
     """One generation: ``options.rows`` (default all) rows mixed from ``table``.
 
@@ -105,9 +106,15 @@ class GenerationStream(RuleKeeping):
         rng: np.random.Generator,
         reference: Reference | None = None,
         index: int = 1,
-        pairs: tuple[Pairs, WeightDistribution] | None = None,
+        pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
     ) -> None:
         options.check()
+        if options.privacy_target is not None:
+            raise OptionError(
+                "privacy_target picks a margin before synthesis; a generation cannot use it",
+                "resolve it with mixsynth.engine.target.choose_margin (the generate command "
+                "and MixupSynthesizer.fit do)",
+            )
         self.options, self.index = options, index
         self.reference = reference or Reference.of(table, options)
         self.source = columns_of(table)
@@ -145,6 +152,9 @@ class GenerationStream(RuleKeeping):
         self.plan = rule_plan(self.reference, self.source)
         kept = self.plan.copied if self.plan else ()
         self.mixed = [s for s in self.reference.schema if s.kind.is_mixed and s.name not in kept]
+        self.partners_redrawn = 0  #: partners too close to their anchor (a margin's)
+        if options.privacy_margin and self.mixed and self.source.rows > 2:
+            self._redraw_close_partners(rng)
         made_up = self.reference.real_values
         self.copied = [
             s.name
@@ -164,11 +174,16 @@ class GenerationStream(RuleKeeping):
             )
             for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
         }
+        # Which free group of copied columns each row takes from its partner (donors.py).
+        donor_rng = rng.spawn(1)[0]
+        self.take_other = [donor_rng.random(self.rows) < 0.5 for _ in self.reference.copy_groups]
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
         self._missing: dict = {}
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
         self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
+        self._copy_check: CopyCheck | None = None
+        self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
         self._free_w: np.ndarray | None = None  #: the weights as drawn, before rules
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
@@ -176,6 +191,20 @@ class GenerationStream(RuleKeeping):
         if self.plan is not None:
             self._say_repeats()
             self._keep_rules(rng, codes)
+
+    def _redraw_close_partners(self, rng: np.random.Generator) -> None:
+        """Under a margin, near-duplicate donors are no pair (:mod:`.donors`)."""
+        from mixsynth.engine.donors import redraw_close_partners
+
+        features = np.empty((self.source.rows, len(self.mixed)), dtype=np.float32)
+        for k, spec in enumerate(self.mixed):
+            values = self.source.encode(spec.name, spec.kind, self.reference.encodings[spec.name])
+            low, high = self.reference.ranges[spec.name]
+            span = high - low if np.isfinite(high - low) and high > low else 1.0
+            features[:, k] = np.nan_to_num((values - low) / span, nan=0.5)
+        self.pairs, _, self.partners_redrawn = redraw_close_partners(
+            rng.spawn(1)[0], features, self.pairs
+        )
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
@@ -194,11 +223,37 @@ class GenerationStream(RuleKeeping):
             mixing = {
                 spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
             }
+            mixed = {name: task.result() for name, task in mixing.items()}
         else:
-            mixing = self._mix_keeping_rules(pool, pairs, rows)
-        copying = pool.submit(self.source.take, self.copied, pairs.dominant)
-        columns = copying.result()
-        columns.update({name: task.result() for name, task in mixing.items()})
+            mixed = self._mix_keeping_rules(pool, pairs, rows)
+        donors = dict.fromkeys(self.copied, pairs.dominant)
+        for group, flags in zip(self.reference.copy_groups, self.take_other, strict=True):
+            group_donors = np.where(flags[rows], pairs.other, pairs.dominant)
+            donors.update(dict.fromkeys(group, group_donors))
+        if not self.options.keep_copies and self.source.rows > 1:
+            self._break_copies(mixed, donors, pairs)
+        if self.plan is not None:  # last: a broken copy may have moved a ruled value
+            self._check_rules(mixed, pairs)
+        decoding = {
+            spec.name: pool.submit(
+                self.source.decode,
+                mixed[spec.name],
+                spec.name,
+                spec.kind,
+                self.reference.encodings[spec.name],
+            )
+            for spec in self.mixed
+        }
+        by_donor: dict[int, tuple[np.ndarray, list]] = {}  # columns of one donor taken together
+        for name, rows_taken in donors.items():
+            by_donor.setdefault(id(rows_taken), (rows_taken, []))[1].append(name)
+        copying = [
+            pool.submit(self.source.take, names, taken) for taken, names in by_donor.values()
+        ]
+        columns = {}
+        for task in copying:
+            columns.update(task.result())
+        columns.update({name: task.result() for name, task in decoding.items()})
         for name, values in self.made_up.items():
             # Missing where the dominant donor is missing, as for every other column.
             missing = self._missing_rows(name)
@@ -206,6 +261,22 @@ class GenerationStream(RuleKeeping):
                 name, values[rows], None if missing is None else missing[pairs.dominant]
             )
         return self.source.build(columns)
+
+    def _break_copies(self, mixed: dict, donors: dict, pairs: Pairs) -> None:
+        """No row left equal to one of its donors (:mod:`.copies`)."""
+        from mixsynth.engine.copies import CopyCheck
+
+        if self._copy_check is None:
+            self._copy_check = CopyCheck(self.source.table, self.copied, self.options.split_copied)
+        sources = {}
+        for spec in self.mixed:
+            source, _, at_mass = self._column_source(spec)
+            if at_mass is not None:  # compared as written: on the point mass
+                mass = self.reference.semantics.columns[str(spec.name)].point_mass
+                assert mass is not None  # at_mass is only found for columns with one
+                source = np.where(at_mass, mass, source)
+            sources[spec.name] = source
+        self.copies_broken += self._copy_check.break_up(mixed, sources, donors, pairs)
 
     def _missing_rows(self, name: Any) -> np.ndarray | None:
         if name not in self._missing:
@@ -300,23 +371,15 @@ class GenerationStream(RuleKeeping):
         break_copies(
             [self._matched[name] for name in names],
             [sources[name] for name in names],
-            self.pairs.dominant,
+            [self.pairs.dominant],
             output_codes,
         )
 
-    def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> Any:
-        """One mixed column over one slice, finished and decoded."""
-        return self._decode(spec, self._finished(spec, pairs, rows))
-
-    def _decode(self, spec: ColumnSpec, values: np.ndarray) -> Any:
-        encoding = self.reference.encodings[spec.name]
-        return self.source.decode(values, spec.name, spec.kind, encoding)
-
-    def _finished(
+    def _mix_column(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None
     ) -> np.ndarray:
         """One mixed column over one slice: mixed (or taken from the moment-matched
-        columns, or given as ``values``) and finished, as float64.
+        columns, or given as ``values``) and finished, in the column's float64 encoding.
 
         A point mass is held out like a missing value: rows whose dominant donor sits
         on it get it back, and the other rows mix only among values off it.

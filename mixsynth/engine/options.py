@@ -24,9 +24,12 @@ from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
+    MARGIN_HELP,
     SPEC_HELP,
+    MarginWeights,
     WeightDistribution,
     finite_sample_target,
+    margin_weights,
     parse_weights,
     sample_variance_factor,
     solve_epbeta,
@@ -288,6 +291,37 @@ class SynthesisOptions:
         accepts=bool,
         convert=_flag,
     )
+    privacy_margin: float = option(  # weights.py MarginWeights, docs/privacy.md
+        0.0,
+        help="Weights with no mass within D of 0 and 1: every synthetic row at least D "
+        "times its donors' gap from both on the mixed columns, variance kept "
+        "(0 to 0.5; 0: the expanded Beta; docs/privacy.md).",
+        accepts=float,
+        convert=float,
+    )
+    split_copied: bool = option(  # donors.py
+        False,
+        help="Take each group of associated copied columns (categories, codes) from "
+        "either donor at random, so no row carries one real row's whole combination "
+        "(docs/privacy.md).",
+        accepts=bool,
+        convert=bool,
+    )
+    privacy_target: float | None = option(  # target.py: resolved by the job or fit
+        None,
+        help="Pick the smallest --privacy-margin whose output, on a half of the input "
+        "held out inside the run, has a DCR share (rows closer to the data than to "
+        "unseen rows) of at most this, 0.5 < S < 1 (docs/privacy.md).",
+        accepts=float | None,
+        convert=lambda value: None if value is None else float(value),
+    )
+    keep_copies: bool = option(  # copies.py
+        False,
+        help="Leave rows that come out equal to one of their donors (by default one "
+        "value is swapped with a neighbouring row's; docs/privacy.md).",
+        accepts=bool,
+        convert=bool,
+    )
     rules: tuple = option(  # mixsynth.rules: kept with the detected ones
         (),
         help='A rule every synthetic row keeps, e.g. "start <= end", "total = subtotal + '
@@ -327,6 +361,7 @@ class SynthesisOptions:
         """Refuse contradictory options before any work is done."""
         if self.rows is not None and self.rows < 1:
             raise OptionError(f"--rows must be at least 1, got {self.rows}")
+        self._check_margin()
         if self.weights is not None:
             if self.method is Method.VANILLA and not self.weights.is_vanilla:
                 raise OptionError(
@@ -342,13 +377,53 @@ class SynthesisOptions:
         elif self.method is Method.GENERALIZED:
             solve_epbeta(self.mix_strength, *self.eps)
 
-    def weights_for(self, n_source: int, n_rows: int) -> WeightDistribution:
+    def _check_margin(self) -> None:
+        target = self.privacy_target
+        if target is not None:
+            if not (isinstance(target, int | float) and 0.5 < target < 1):
+                raise OptionError(
+                    f"--privacy-target must lie strictly between 0.5 and 1, got {target!r}",
+                    "0.5 is what a fresh real sample scores; e.g. 0.6",
+                )
+            if self.privacy_margin:
+                raise OptionError(
+                    "--privacy-target picks the margin itself; it cannot be combined "
+                    "with --privacy-margin",
+                    "give one of them",
+                )
+        margin = self.privacy_margin
+        if not (isinstance(margin, int | float) and 0 <= margin <= 0.5):
+            raise OptionError(
+                f"--privacy-margin must lie from 0 to 0.5, got {margin!r}", MARGIN_HELP
+            )
+        if margin and self.weights is not None:
+            raise OptionError(
+                "--privacy-margin makes its own weights; it cannot be combined with --weights",
+                "leave out --weights, or give --weights margin:D",
+            )
+        if margin and self.method is Method.VANILLA:
+            raise OptionError(
+                "--privacy-margin keeps the variance with weights beyond [0, 1]; "
+                "it needs --method generalized",
+                "leave out --method vanilla",
+            )
+
+    def weights_for(self, n_source: int, n_rows: int) -> WeightDistribution | MarginWeights:
         """The weights to use when ``n_rows`` rows are made from ``n_source`` rows."""
         if self.weights is not None:
             return self.weights
         if self.method is Method.VANILLA:
             return vanilla_default()
-        weights = solve_epbeta(self.mix_strength, *self.eps)
+        if self.privacy_margin:
+
+            def solve(target_rho: float = 1.0) -> WeightDistribution | MarginWeights:
+                return margin_weights(self.privacy_margin, target_rho=target_rho)
+        else:
+
+            def solve(target_rho: float = 1.0) -> WeightDistribution | MarginWeights:
+                return solve_epbeta(self.mix_strength, *self.eps, target_rho=target_rho)
+
+        weights = solve()
         if not self.finite_sample:
             return weights
         try:
@@ -357,7 +432,7 @@ class SynthesisOptions:
                 target = finite_sample_target(
                     n_source, n_rows, weights.kappa(), self.pairing is Pairing.BALANCED
                 )
-                weights = solve_epbeta(self.mix_strength, *self.eps, target_rho=target)
+                weights = solve(target)
             return weights
         except MixsynthError:
             warnings.warn(
@@ -366,7 +441,7 @@ class SynthesisOptions:
                 MixsynthWarning,
                 stacklevel=2,
             )
-            return solve_epbeta(self.mix_strength, *self.eps)
+            return solve()
 
 
 @dataclass
@@ -375,7 +450,8 @@ class Generation:
 
     index: int  #: 1 for the first generation
     frame: DataTable  #: a DataFrame or a pyarrow Table, the type of its source
-    weights: WeightDistribution  #: weights of the largest group (all rows without --by)
+    #: weights of the largest group (all rows without --by)
+    weights: WeightDistribution | MarginWeights
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling

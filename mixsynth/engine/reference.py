@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +47,8 @@ class Reference:
     time_grids: dict[str, int] = field(default_factory=dict)  #: time columns' steps, in units
     #: Categorical columns partners must share (``keep_associations``), chosen on the input.
     association_columns: tuple = ()
+    #: Groups of copied columns each row takes from either donor (``split_copied``).
+    copy_groups: tuple = ()
     #: The rules every generation keeps (mixsynth.rules): declared, and detected on the input.
     rules: tuple = ()
 
@@ -85,17 +87,36 @@ class Reference:
                 if grid > 1:
                     time_grids[spec.name] = grid
         say_what_is_made_up(semantics, options.keep_pii)
-        associations = ()
-        if options.keep_associations:
-            associations = _association_columns(table, columns, schema, semantics, encodings)
-            _say_associations(associations)
-        if options.match_moments:
-            _say_moments_matched_one_by_one(columns, schema, semantics)
         from mixsynth.rules import table_rules
 
         rules = table_rules(
             table, schema, semantics, options.declared_rules(), options.detect_rules
         )
+        associations: tuple = ()
+        groups: tuple = ()
+        if options.keep_associations or options.split_copied:
+            mixed = _mixed_columns(columns, schema, semantics, encodings)
+        if options.keep_associations:
+            numeric = {
+                name: values
+                for name, values in mixed.items()
+                if semantics.columns[str(name)].sdtype is SemanticType.NUMERICAL
+            }
+            associations = _association_columns(table, schema, semantics, numeric)
+            _say_associations(associations)
+        if options.split_copied:
+            from mixsynth.engine.donors import copy_groups
+
+            # A column a rule names comes from the dominant donor, with the rest of its rule.
+            ruled = {name for rule in rules for name in rule.columns}
+            copied = [
+                s.name
+                for s in schema
+                if semantics.columns[str(s.name)].sdtype.is_copied and s.name not in ruled
+            ]
+            groups = copy_groups(table, copied, mixed, (*options.by, *associations))
+        if options.match_moments:
+            _say_moments_matched_one_by_one(columns, schema, semantics)
         return cls(
             schema,
             encodings,
@@ -104,6 +125,7 @@ class Reference:
             real_values,
             time_grids,
             associations,
+            groups,
             tuple(rules),
         )
 
@@ -151,24 +173,33 @@ def _say_moments_matched_one_by_one(
 
 def _association_columns(
     table: DataTable,
-    columns: TableColumns,
     schema: list[ColumnSpec],
     semantics: TableMetadata,
-    encodings: dict[str, NumericEncoding],
+    numeric: dict[Any, np.ndarray],
 ) -> tuple:
     """The categories that explain numerical columns, for ``keep_associations``."""
     from mixsynth.engine.associations import association_columns
 
     kinds = (SemanticType.CATEGORICAL, SemanticType.BOOLEAN, SemanticType.ORDINAL)
     categorical = [s.name for s in schema if semantics.columns[str(s.name)].sdtype in kinds]
+    return association_columns(table, categorical, numeric)
+
+
+def _mixed_columns(
+    columns: TableColumns,
+    schema: list[ColumnSpec],
+    semantics: TableMetadata,
+    encodings: dict[str, NumericEncoding],
+) -> dict[Any, np.ndarray]:
+    """The mixed columns (numbers, dates) as float64, NaN where missing or on a point mass."""
     numeric = {}
     for spec in schema:
         meaning = semantics.columns[str(spec.name)]
-        if spec.kind.is_mixed and meaning.sdtype is SemanticType.NUMERICAL:
+        if spec.kind.is_mixed:
             values = np.array(columns.encode(spec.name, spec.kind, encodings[spec.name]))
             at_mass = mass_rows(values, meaning.point_mass)
             numeric[spec.name] = values if at_mass is None else np.where(at_mass, np.nan, values)
-    return association_columns(table, categorical, numeric)
+    return numeric
 
 
 #: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).

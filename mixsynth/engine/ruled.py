@@ -46,8 +46,7 @@ class RuleKeeping:
     # GenerationStream's own steps, which these build on.
     _column_source: Callable[..., Any]
     _mixed_values: Callable[..., np.ndarray]
-    _finished: Callable[..., np.ndarray]
-    _decode: Callable[..., Any]
+    _mix_column: Callable[..., np.ndarray]
 
     def _say_repeats(self) -> None:
         """Columns unique together stay unique only when each real row is a dominant
@@ -114,8 +113,8 @@ class RuleKeeping:
         return np.asarray(np.where(at_mass, point_mass, source))
 
     def _mix_keeping_rules(self, pool: Executor, pairs: Pairs, rows: slice) -> dict:
-        """The slice's mixed columns as in :meth:`_mix_column`, then the rules kept on
-        the whole rows (equalities recomputed, breaking rows repaired), then decoded."""
+        """The slice's mixed columns as in :meth:`_mix_column` (finished, float64), the
+        columns tied by orders mixed and kept on them first (:meth:`_ordered_columns`)."""
         ordered = [
             spec
             for spec in self.mixed
@@ -123,19 +122,21 @@ class RuleKeeping:
         ]
         mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
         tasks = {
-            spec.name: pool.submit(self._finished, spec, pairs, rows, mixed.get(spec.name))
+            spec.name: pool.submit(self._mix_column, spec, pairs, rows, mixed.get(spec.name))
             for spec in self.mixed
         }
-        values = {name: task.result() for name, task in tasks.items()}
+        return {name: task.result() for name, task in tasks.items()}
+
+    def _check_rules(self, values: dict, pairs: Pairs) -> None:
+        """The rules kept on the whole rows of a slice, in place: equalities recomputed,
+        then rows still breaking a rule repaired from their dominant donor."""
         tied = {name for rule in self.plan.checked for name in rule.columns}
         raw = {name: self._raw(name) for name in tied}
+        rows = dict(values)
         for name in tied - set(values):  # copied: the dominant donor's
-            values[name] = raw[name][pairs.dominant]
-        self.plan.recompute(values)
-        self.rule_repairs += self.plan.repair(values, raw, pairs.dominant)
-        return {
-            spec.name: pool.submit(self._decode, spec, values[spec.name]) for spec in self.mixed
-        }
+            rows[name] = raw[name][pairs.dominant]
+        self.plan.recompute(rows)
+        self.rule_repairs += self.plan.repair(rows, raw, pairs.dominant)
 
     def _ordered_columns(
         self, pool: Executor, ordered: list[ColumnSpec], pairs: Pairs, rows: slice

@@ -31,6 +31,7 @@ of the same group.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,23 +116,30 @@ MAX_COPY_PASSES = 4
 def break_copies(
     outputs: list[np.ndarray],
     sources: list[np.ndarray],
-    dominant: np.ndarray,
+    donors: Sequence[np.ndarray],
     output_groups: np.ndarray,
+    compared: Sequence[tuple[np.ndarray, np.ndarray]] = (),
 ) -> int:
-    """Rows whose every mapped value is their dominant donor's own (a real row copied:
-    a weight near 0 puts a row's ranks next to its donor's, and the map then hands it
-    the donor's values) swap their value with the row of the next distinct value of
-    their group, column after column, up to :data:`MAX_COPY_PASSES` passes: each column
-    keeps its values, and the row is no longer a real one. Returns how many rows were
-    copies."""
+    """Rows whose every value is one donor's own (a real row copied: a weight near 0
+    puts a row's ranks next to its donor's and the map then hands it the donor's
+    values; or rounding and copied columns give a row back its donor) swap their value
+    with the row of the next distinct value of their group, column after column, up to
+    :data:`MAX_COPY_PASSES` passes: each column keeps its values, and the row is no
+    longer a real one. ``donors`` are the donor rows to compare with (the dominant
+    donors, and the partners); ``compared`` are more (output, source) columns a copy
+    must match too, which are never swapped. Returns how many rows were copies."""
 
-    donors = [source[dominant] for source in sources]
+    checked = [*zip(outputs, sources, strict=True), *compared]
+    gathered = [[source[rows] for _, source in checked] for rows in donors]
 
     def copies() -> np.ndarray:
-        same = np.ones(len(dominant), dtype=bool)
-        for output, donor in zip(outputs, donors, strict=True):
-            same &= (output == donor) | (np.isnan(output) & np.isnan(donor))
-        return np.flatnonzero(same)
+        found = np.zeros(len(output_groups), dtype=bool)
+        for values in gathered:
+            same = np.ones(len(output_groups), dtype=bool)
+            for (output, _), donor in zip(checked, values, strict=True):
+                same &= (output == donor) | (np.isnan(output) & np.isnan(donor))
+            found |= same
+        return np.flatnonzero(found)
 
     found = copies() if outputs else np.empty(0, dtype=np.int64)
     rows = found

@@ -36,7 +36,9 @@ DEFAULT_MIX_STRENGTH = 0.5
 #: the moments overflow float64).
 MAX_EPS = 10.0
 
-SPEC_HELP = "use e.g. 'beta:0.2,0.2', 'beta:0.2', 'uniform' or 'epbeta:4.34,1.33,0.3,0.3'"
+SPEC_HELP = (
+    "use e.g. 'beta:0.2,0.2', 'beta:0.2', 'uniform', 'epbeta:4.34,1.33,0.3,0.3' or 'margin:0.3'"
+)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,129 @@ def _check_eps(name: str, value: float) -> None:
         )
 
 
+#: Widest spread of a margin's arms ("a little spread": four points distort least, and
+#: the measured shapes prefer them, docs/privacy.md).
+MAX_MARGIN_SPREAD = 0.5
+#: Spread of each arm of the margin weights by default (docs/privacy.md: measured).
+DEFAULT_MARGIN_SPREAD = 0.0
+MARGIN_HELP = "a privacy margin is a number from 0 to 0.5 (0 means none), e.g. 0.3"
+
+
+@dataclass(frozen=True)
+class MarginWeights:
+    r"""Weights with no mass within ``margin`` of 0 and 1 (docs/privacy.md).
+
+    With w = max(lam, 1 - lam) the weight of the dominant donor, an *inner arm* (with
+    probability ``q``) puts w uniformly on [1 - D - h_in, 1 - D], h_in = min(h, 1/2 - D),
+    and an *outer arm* puts w uniformly on [1 + D, 1 + D + h]; lam is w or 1 - w with
+    probability 1/2 each. Every synthetic row then lies at least D |x_i - x_j| from
+    both donors on the mixed columns. ``spread`` h = 0 gives the four-point weights
+    lam in {D, 1 - D} (probability q) and {-D, 1 + D}, the least distortion E[u^2] of
+    any weights with that margin; :func:`margin_weights` solves ``q`` for a variance
+    factor. Every figure is a polynomial average over the two arms, in closed form.
+    """
+
+    margin: float
+    spread: float
+    q: float  #: probability of the inner arm
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.margin) and 0 < self.margin <= 0.5):
+            raise OptionError(
+                f"weight margin must be a number above 0 and at most 0.5, got {self.margin!r}",
+                MARGIN_HELP,
+            )
+        if not (math.isfinite(self.spread) and 0 <= self.spread <= MAX_MARGIN_SPREAD):
+            raise OptionError(
+                f"margin spread must be a number from 0 to {MAX_MARGIN_SPREAD:g}, "
+                f"got {self.spread!r}",
+                "0 gives the four-point weights; a little spread (0.1) smooths them",
+            )
+        if not (math.isfinite(self.q) and 0 <= self.q <= 1):
+            raise OptionError(
+                f"the inner arm's probability must lie in [0, 1], got {self.q!r}",
+                "leave it out ('margin:D') to have it solved for variance factor 1",
+            )
+
+    is_vanilla = False
+
+    @property
+    def arms(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The (low, high) ends of w on the inner and the outer arm."""
+        inner = 1 - self.margin
+        return (
+            (inner - min(self.spread, 0.5 - self.margin), inner),
+            (1 + self.margin, 1 + self.margin + self.spread),
+        )
+
+    def label(self) -> str:
+        """The spec string that parses back to these weights (q to 6 digits)."""
+        return f"margin:{self.margin:g},{self.spread:g},{self.q:.6g}"
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` weights lam. One uniform picks the arm and, rescaled, the
+        place on it; a second picks the side (lam = w or 1 - w)."""
+        (in_low, in_high), (out_low, out_high) = self.arms
+        v = rng.random(size)
+        inner = v < self.q
+        place = np.where(inner, v / self.q if self.q else 0.0, (v - self.q) / (1 - self.q or 1))
+        w = np.where(
+            inner, in_high - (in_high - in_low) * place, out_low + (out_high - out_low) * place
+        )
+        flip = rng.random(size) < 0.5
+        w[flip] = 1 - w[flip]
+        return w
+
+    def expect(self, f: np.polynomial.Polynomial) -> float:
+        """E[f(w)] for a polynomial f of the dominant weight w."""
+        inner, outer = (_uniform_mean(f, low, high) for low, high in self.arms)
+        return self.q * inner + (1 - self.q) * outer
+
+    def kappa(self) -> float:
+        return self.theory().kappa
+
+    def theory(self) -> WeightTheory:
+        """Closed-form figures; u = lam(1 - lam) = w(1 - w) and lam is symmetric (mean 1/2)."""
+        w = np.polynomial.Polynomial([0, 1])
+        u = w * (1 - w)
+        (_, _), (_, upper) = self.arms
+        return WeightTheory(
+            mean=0.5,
+            rho=1 - 2 * self.expect(u),
+            delta=self.expect(u**2),
+            kappa=self.expect(w),
+            novelty=self.expect((1 - w) ** 2),
+            lower=-(self.margin + self.spread),
+            upper=upper,
+        )
+
+
+def _uniform_mean(f: np.polynomial.Polynomial, low: float, high: float) -> float:
+    """The mean of f over [low, high] (f(low) when the interval is a point)."""
+    if high == low:
+        return float(f(low))
+    primitive = f.integ()
+    return float((primitive(high) - primitive(low)) / (high - low))
+
+
+def margin_weights(
+    margin: float, spread: float = DEFAULT_MARGIN_SPREAD, target_rho: float = 1.0
+) -> MarginWeights:
+    """The margin weights whose variance factor is ``target_rho``: with t = (1 - rho*)/2
+    the required E[u], q = (t - E_out[u]) / (E_in[u] - E_out[u]) (docs/privacy.md)."""
+    shape = MarginWeights(margin, spread, 1.0)
+    u = np.polynomial.Polynomial([0, 1, -1])
+    (in_low, in_high), (out_low, out_high) = shape.arms
+    inner, outer = _uniform_mean(u, in_low, in_high), _uniform_mean(u, out_low, out_high)
+    q = ((1 - target_rho) / 2 - outer) / (inner - outer)
+    if not 0 <= q <= 1:
+        raise OptionError(
+            f"no margin weights with margin {margin:g} reach variance factor {target_rho:g}",
+            "the variance factor must lie between the two arms'; use a target near 1",
+        )
+    return MarginWeights(margin, spread, q)
+
+
 def uniform() -> WeightDistribution:
     return WeightDistribution(1.0, 1.0)
 
@@ -180,7 +305,7 @@ def vanilla_default() -> WeightDistribution:
     return WeightDistribution(DEFAULT_VANILLA_ALPHA, DEFAULT_VANILLA_ALPHA)
 
 
-def parse_weights(spec: str) -> WeightDistribution:
+def parse_weights(spec: str) -> WeightDistribution | MarginWeights:
     """Parse 'beta:A[,B]', 'uniform' or 'epbeta:A,B,EPS0,EPS1' (case-insensitive)."""
     text = spec.strip().lower()
     name, _, args = text.partition(":")
@@ -194,6 +319,10 @@ def parse_weights(spec: str) -> WeightDistribution:
         return WeightDistribution(values[0], values[-1])
     if name == "epbeta" and len(values) == 4:
         return WeightDistribution(*values)
+    if name == "margin" and len(values) in (1, 2):
+        return margin_weights(*values)
+    if name == "margin" and len(values) == 3:
+        return MarginWeights(*values)
     raise OptionError(f"unknown weight spec {spec!r}", SPEC_HELP)
 
 
@@ -240,29 +369,33 @@ def solve_epbeta(
 def finite_sample_target(n_source: int, n_rows: int, anchor_weight: float, balanced: bool) -> float:
     """The factor rho* that makes E[synthetic sample variance] equal the source's.
 
-    Both variances with ddof=1. With i.i.d. pairs this is n/(n-1) (docs/theory.md, "Finite samples").
-    With balanced anchors (a shuffled tiling: each source row an anchor equally often)
-    the anchors are drawn without replacement, which removes part of the bootstrap
-    shrinkage; the exact target is then
+    Both variances with ddof=1. A row never mixes with itself: its partner is uniform
+    over the n - 1 other rows of its group, so E[z_o | d] = -z_d / (n - 1) (z the
+    centred values) and one row's expected square is sigma^2 (n rho - 1)/(n - 1).
+    With i.i.d. anchors that is the whole story and rho* = (n + 1)/n. With balanced
+    anchors (a shuffled tiling: each source row an anchor equally often) the anchors
+    are drawn without replacement, which gives back part of the bootstrap shrinkage:
 
-        rho* = n/(n-1) - k^2 (1 - A/N) / (N-1),   A = r (n - r) / (n - 1),
+        rho* = (n + 1)/n - (n - 1)/n * k'^2 (1 - A/N) / (N - 1),   A = r (n - r) / (n - 1),
 
-    with k = E[weight of the anchor] (kappa, as mixsynth's anchor is the dominant
-    donor), N output rows and r = N mod n (derivation in docs/theory.md); for N = n it
-    is (n - k^2)/(n - 1).
+    with k' = (n k - 1)/(n - 1), k = E[weight of the anchor] (kappa, as mixsynth's
+    anchor is the dominant donor), N output rows and r = N mod n (derivation in
+    docs/theory.md); for N = n it is 1 + (1 - k'^2)/n.
     """
     if n_source < 2 or n_rows < 2:
         return 1.0
-    return n_source / (n_source - 1) - _anchor_term(n_source, n_rows, anchor_weight, balanced)
+    n = n_source
+    return (n + 1) / n - (n - 1) / n * _anchor_term(n, n_rows, anchor_weight, balanced)
 
 
 def _anchor_term(n: int, big_n: int, anchor_weight: float, balanced: bool) -> float:
-    """k^2 (1 - A/N) / (N - 1): what drawing anchors without replacement gives back."""
+    """k'^2 (1 - A/N) / (N - 1): what drawing anchors without replacement gives back."""
     if not balanced:
         return 0.0
     r = big_n % n
     a = r * (n - r) / (n - 1)
-    return anchor_weight**2 * (1 - a / big_n) / (big_n - 1)
+    shifted = (n * anchor_weight - 1) / (n - 1)  # E[output - mean | anchor] / (anchor - mean)
+    return shifted**2 * (1 - a / big_n) / (big_n - 1)
 
 
 def sample_variance_factor(
@@ -270,10 +403,11 @@ def sample_variance_factor(
 ) -> float:
     """E[s^2 of the output] / s^2 of the source (both ddof=1) for one generation.
 
-    (n-1)/n * (rho + k^2 (1 - A/N)/(N-1)), the identity behind
-    :func:`finite_sample_target` (which makes it 1); with i.i.d. pairs (n-1)/n * rho.
+    (n rho - 1)/n + (n-1)/n * k'^2 (1 - A/N)/(N-1), the identity behind
+    :func:`finite_sample_target` (which makes it 1); with i.i.d. pairs (n rho - 1)/n.
     """
     if n_source < 2 or n_rows < 2:
         return theory.rho
-    anchor = _anchor_term(n_source, n_rows, theory.kappa, balanced)
-    return (n_source - 1) / n_source * (theory.rho + anchor)
+    n = n_source
+    anchor = _anchor_term(n, n_rows, theory.kappa, balanced)
+    return (n * theory.rho - 1) / n + (n - 1) / n * anchor

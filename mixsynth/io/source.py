@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import IO
@@ -55,13 +56,13 @@ def settings_bytes(path: str | Path, what: str) -> bytes:
     return data
 
 
-def arrow_can_open(path: str) -> bool:
+def arrow_can_open(path: str | os.PathLike[str]) -> bool:
     """Whether Arrow can open ``path`` by name: it takes names as UTF-8, and under a
     locale that is not UTF-8 (POSIX) Python hands over a name such as 'größe.csv' with
     its bytes escaped (surrogates), which UTF-8 cannot encode. Such files are opened by
     Python instead."""
     try:
-        path.encode("utf-8")
+        os.fspath(path).encode("utf-8")  # a str or a Path (the library takes both)
     except UnicodeEncodeError:
         return False
     return True

@@ -103,6 +103,10 @@ class GenerateJob:
     shuffle: bool | None = None
     #: Dask: rows per partition after the shuffle (None: about 128 MiB).
     partition_rows: int | None = None
+    #: What ``--privacy-target`` chose and measured (None without one), once run.
+    privacy_choice: dict | None = field(default=None, init=False)
+    #: The options generations are made with: ``options``, with the margin the target chose.
+    synthesis: SynthesisOptions | None = field(default=None, init=False)
 
     def check(self) -> None:
         """Refuse what this job cannot do, before anything is read, made or written."""
@@ -183,6 +187,9 @@ class GenerateJob:
 
             report_kind = check_report_output(self.report, self.force, (self.input,))
         write_held_out(held, self.holdout, self.out_dir, fmt)
+        self.synthesis = self._resolve_target(real)  # on the training rows only
+        if self.synthesis is not self.options:
+            reference = Reference.of(source.table, self.synthesis)
         trajectory = None
         if self.balance is not None:
             self._write_balanced(real, reference, fmt)
@@ -248,7 +255,7 @@ class GenerateJob:
         try:
             for index in range(start + 1, self.generations + 1):
                 generation = self._generation(
-                    GenerationStream(frame, self.options, rngs[index - 1], reference, index),
+                    GenerationStream(frame, self.synthesis, rngs[index - 1], reference, index),
                     fmt,
                     keep=index < self.generations or trajectory is not None,
                     on_progress=on_progress,
@@ -276,7 +283,9 @@ class GenerateJob:
         from mixsynth.report.verdict import judge
 
         run = {"input": self.input, "seed": self.seed}
-        run["options"] = {"synthesis": self.options, "generations": self.generations}
+        run["options"] = {"synthesis": self.synthesis, "generations": self.generations}
+        if self.privacy_choice is not None:
+            run["privacy_target"] = self.privacy_choice
         report = trajectory.report(arrow_to_frame(frame), run)
         report = judge(report) | {"provenance": provenance({"real": self.input}, report["options"])}
         last = trajectory.last if trajectory.last is not None else arrow_to_frame(frame)
@@ -318,6 +327,10 @@ class GenerateJob:
             "--keep-associations": (
                 self.options.keep_associations,
                 "give the explaining columns with --by, which the Dask engine mixes inside",
+            ),
+            "--privacy-target": (
+                self.options.privacy_target is not None,
+                "run it on a sample in memory and give the margin it picks as --privacy-margin",
             ),
         }
         for option, (given, hint) in refused.items():
@@ -459,7 +472,7 @@ class GenerateJob:
         counts = np.bincount(codes)
         new = new_rows_per_class(np.arange(len(counts)), counts, strategy)
         made = oversample(
-            table, codes, new, self.options, generation_rngs(self.seed, 1)[0], reference
+            table, codes, new, self.synthesis, generation_rngs(self.seed, 1)[0], reference
         )
         parts = [] if self.only_new else [table]
         parts += [] if made is None else [made]
@@ -479,6 +492,18 @@ class GenerateJob:
             "run the same command with --resume to finish the run"
         )
 
+    def _resolve_target(self, real: Any) -> SynthesisOptions:
+        """With --privacy-target, the options with the margin it chose on a held-out
+        half of the input (:mod:`mixsynth.engine.target`), said and recorded."""
+        if self.options.privacy_target is None:
+            return self.options
+        from mixsynth.engine.target import choose_margin
+
+        choice = choose_margin(real, self.options, self.options.privacy_target, self.seed)
+        self.privacy_choice = choice.record()
+        self.say(choice.describe())
+        return choice.options(self.options)
+
     def _settings(self, fmt: TableFormat) -> dict:
         settings = run_settings(self.input, self.options, self.where, fmt)
         if self.holdout is not None:  # the rows held out are part of what a resume continues
@@ -487,7 +512,10 @@ class GenerateJob:
 
     def _write_record(self, fmt: TableFormat, completed: int) -> None:
         assert self.out_dir is not None and self.seed is not None
-        write_record(self.out_dir, self.seed, self._settings(fmt), self.generations, completed)
+        settings = self._settings(fmt)
+        if self.privacy_choice is not None:  # not a setting: what the run chose with it
+            settings["privacy_target"] = self.privacy_choice
+        write_record(self.out_dir, self.seed, settings, self.generations, completed)
 
     def _starting_point(self, source: ArrowTable, fmt: TableFormat):
         """Generation to start after, and its table: 0 and the input, or where a run stopped."""

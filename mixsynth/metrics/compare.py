@@ -192,7 +192,7 @@ def _compare(
             sample_rows,
             seed,
             holdout,
-            categorical=categorical,
+            categorical=[*categorical, *copied],  # the same columns as categories
             metadata=metadata,
         ),
         "suggestions": suggest_by(real, semantics),

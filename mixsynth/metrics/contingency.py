@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from mixsynth.metrics.core import CONTINGENCY_BINS, DISCRETE, NUMERIC, Column
+from mixsynth.semantics.inference import cramers_v
 
 SIDES = ("real", "synthetic")
 
@@ -99,17 +100,6 @@ def contingency_similarity(
     table = np.pad(counts_r, (0, -counts_r.size % width)).reshape(-1, width)
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     return score, cramers_v(table)
-
-
-def cramers_v(table: np.ndarray) -> float:
-    """Cramér's V of a contingency table without empty rows or columns (no continuity
-    correction), as ``scipy.stats.contingency.association(table, method="cramer")``."""
-    if min(table.shape) < 2:
-        return math.nan
-    total = table.sum()
-    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
-    chi2 = float(((table - expected) ** 2 / expected).sum())
-    return math.sqrt(chi2 / (total * (min(table.shape) - 1)))
 
 
 def correlation_ratio(values: np.ndarray, codes: np.ndarray) -> float:

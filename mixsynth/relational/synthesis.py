@@ -29,7 +29,7 @@ from mixsynth.engine.kernel import Pairs, balanced_anchors
 from mixsynth.engine.memory import GenerationStream, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import WeightDistribution
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import InputError, OptionError
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 
@@ -211,7 +211,7 @@ def _one_table(
     rng: np.random.Generator,
     reference: Reference,
     index: int,
-    given: tuple[Pairs, WeightDistribution] | None,
+    given: tuple[Pairs, WeightDistribution | MarginWeights] | None,
 ) -> tuple[Generation, Pairs]:
     """The engine's generation of one table (given pairs or its own), and its pairs."""
     if given is not None and len(given[0].dominant) == 0:
@@ -224,11 +224,11 @@ def _one_table(
 def children_pairs(
     family: Family,
     parent_pairs: Pairs,
-    weights: WeightDistribution,
+    weights: WeightDistribution | MarginWeights,
     unlinked_rows: int,
     options: SynthesisOptions,
     rng: np.random.Generator,
-) -> tuple[tuple[Pairs, WeightDistribution], np.ndarray]:
+) -> tuple[tuple[Pairs, WeightDistribution | MarginWeights], np.ndarray]:
     """The children of the synthetic parents, in parent order: each synthetic parent
     gets every child of its dominant donor, each mixed with a uniformly drawn child of
     its other donor (of any parent when that one has none), with the parent's weight.

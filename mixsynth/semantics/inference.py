@@ -37,6 +37,7 @@ A metadata file overrides any of this (:mod:`mixsynth.semantics.metadata`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -465,6 +466,17 @@ def _pii_by_name(words: set[str], texts: _Texts) -> tuple[str, str] | None:
         if words & PERSON_WORDS:  # a bare "name" is no evidence: products have names too
             return "name", "person name"
     return None
+
+
+def cramers_v(table: np.ndarray) -> float:
+    """Cramér's V of a contingency table without empty rows or columns (no continuity
+    correction), as ``scipy.stats.contingency.association(table, method="cramer")``."""
+    if min(table.shape) < 2:
+        return math.nan
+    total = table.sum()
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return math.sqrt(chi2 / (total * (min(table.shape) - 1)))
 
 
 def eta_squared(values: np.ndarray, codes: np.ndarray) -> float:

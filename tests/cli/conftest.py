@@ -81,9 +81,12 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 
     cases["missing"] = (d / "missing.csv", "does not exist")
     (d / "folder.csv").mkdir()
-    cases["directory"] = (d / "folder.csv", "directory")
+    cases["directory"] = (
+        d / "folder.csv",
+        "folder",
+    )  # a folder is a folder of tables (multi-table)
     (d / "folder").mkdir()
-    cases["directory without suffix"] = (d / "folder", "directory")
+    cases["directory without suffix"] = (d / "folder", "folder")
     add("unknown suffix", "table.txt", b"a,b\n1,2\n", "--input-format")
     add("csv named parquet", "fake.parquet", b"a,b\n1,2\n", "--input-format csv")
     add("parquet named csv", "fake.csv", good.read_bytes(), "--input-format parquet")

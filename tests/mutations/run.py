@@ -33,8 +33,9 @@ IGNORED = shutil.ignore_patterns(
 )  # fmt: skip
 
 
-#: The tiers as ``make test`` runs them: a planted bug must be caught without the slow tests.
-FAST = ("-m", "not slow and not system")
+#: The tests as ``make test`` runs them: a planted bug must be caught without the slow
+#: tests, unless its entry says ``markers`` (e.g. "not system" to let slow tests count).
+FAST = "not slow and not system"
 
 
 def copy_project(into: Path) -> Path:
@@ -51,11 +52,12 @@ def environment(project: Path) -> dict[str, str]:
     return env
 
 
-def run_tests(project: Path, tests: list[str]) -> tuple[int, str, float]:
+def run_tests(project: Path, tests: list[str], markers: str = FAST) -> tuple[int, str, float]:
     """pytest's exit status, its first failing test and the seconds it took."""
     start = time.monotonic()
+    pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *FAST, *tests],
+        [*pytest, "-m", markers, *tests],
         cwd=project,
         env=environment(project),
         capture_output=True,
@@ -104,7 +106,8 @@ def main() -> int:
                 code, first, seconds = 0, "", 0.0
                 for tests in (mutation.get("first"), mutation["tier"]):
                     if tests is not None and code == 0:
-                        code, first, spent = run_tests(project, [tests])
+                        markers = mutation.get("markers", FAST)
+                        code, first, spent = run_tests(project, [tests], markers)
                         seconds += spent
                 (project / mutation["file"]).write_text(original, encoding="utf-8")
                 if code == 1:

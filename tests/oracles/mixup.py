@@ -3,9 +3,9 @@
 - :class:`WeightMoments` and :func:`exact_moment`: exact moments of a synthetic row
   given the source, from scipy's Beta moments and the source's rows (docs/theory.md: "What vanilla mixup does", "Beyond two moments").
 - :func:`simulate_variance_ratios`: the documented process re-implemented in numpy
-  (anchor the dominant donor with weight max(lam, 1 - lam), partner uniform, lam drawn
-  by scipy), for the spread of a figure where no closed form is at hand: tests take
-  their standard errors from it, never from the runs under test.
+  (anchor the dominant donor with weight max(lam, 1 - lam), partner uniform among the
+  other rows, lam drawn by scipy), for the spread of a figure where no closed form is
+  at hand: tests take their standard errors from it, never from the runs under test.
 """
 
 from __future__ import annotations
@@ -34,16 +34,23 @@ class WeightMoments:
         return self.table[p, q]
 
 
-def exact_moment(columns: list[np.ndarray], lam: WeightMoments) -> float:
-    """E[prod_k (lam a_k[i] + (1 - lam) a_k[j])], i, j independent uniform rows, the a_k
-    centred source columns: each factor takes row i (weight lam) or row j (1 - lam)."""
+def exact_moment(columns: list[np.ndarray], lam: WeightMoments, distinct: bool = False) -> float:
+    """E[prod_k (lam a_k[i] + (1 - lam) a_k[j])], i, j independent uniform rows
+    (docs/theory.md, "What vanilla mixup does"), or with ``distinct`` uniform over the
+    pairs i != j (mixsynth never mixes a row with itself), the a_k centred source
+    columns: each factor takes row i (weight lam) or row j (1 - lam). Over distinct pairs E[f(i) g(j)] = (n^2 E[f] E[g] - n E[f g]) /
+    (n (n - 1))."""
     total = 0.0
+    n = len(columns[0])
     for mask in itertools.product((True, False), repeat=len(columns)):
         on_i = [c for c, take in zip(columns, mask, strict=True) if take]
         on_j = [c for c, take in zip(columns, mask, strict=True) if not take]
-        e_i = np.prod(on_i, axis=0).mean() if on_i else 1.0
-        e_j = np.prod(on_j, axis=0).mean() if on_j else 1.0
-        total += lam(len(on_i), len(on_j)) * e_i * e_j
+        f = np.prod(on_i, axis=0) if on_i else np.ones(n)
+        g = np.prod(on_j, axis=0) if on_j else np.ones(n)
+        pair = f.mean() * g.mean()
+        if distinct:
+            pair = (n * n * pair - n * (f * g).mean()) / (n * (n - 1))
+        total += lam(len(on_i), len(on_j)) * pair
     return total
 
 
@@ -58,8 +65,8 @@ def simulate(
 ) -> np.ndarray:
     """Run the documented process on ``source`` (runs x n rows x p columns): each
     generation n rows, each from an anchor (balanced: every row once; else uniform) as
-    the dominant donor with weight w = max(lam, 1 - lam) and a uniform partner, one lam
-    per row shared by the columns. Returns the last generation, runs x n x p.
+    the dominant donor with weight w = max(lam, 1 - lam) and a partner uniform among the
+    other rows, one lam per row shared by the columns. Returns the last generation, runs x n x p.
     ``weights``: anything with alpha, beta, eps0, eps1 (lam drawn by scipy).
     ``integers``: each generation rounded to whole numbers as docs/semantics.md says
     (shrunk twice towards the mean by sqrt(1 - E[f(1 - f)] / Var), then rounded up
@@ -73,7 +80,8 @@ def simulate(
             anchor = rng.permuted(np.tile(np.arange(n), (runs, 1)), axis=1)
         else:
             anchor = rng.integers(n, size=(runs, n))
-        partner = rng.integers(n, size=(runs, n))
+        partner = rng.integers(n - 1, size=(runs, n))
+        partner += partner >= anchor  # never the anchor itself
         draws = beta.rvs(size=(runs, n, 1), random_state=rng)
         lam = -weights.eps0 + (1 + weights.eps0 + weights.eps1) * draws
         w = np.maximum(lam, 1 - lam)

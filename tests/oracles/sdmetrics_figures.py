@@ -5,12 +5,16 @@ Runs in SDMetrics' environment (``make install`` builds ``.venv-sdmetrics``: SDM
 mixsynth::
 
     .venv-sdmetrics/bin/python tests/oracles/sdmetrics_figures.py DIR
+    .venv-sdmetrics/bin/python tests/oracles/sdmetrics_figures.py --multi-table DIR
 
 ``DIR`` holds, per case NAME, ``NAME.real.parquet``, ``NAME.synthetic.parquet`` and
 ``NAME.metadata.json`` (SDMetrics' single-table metadata: each column's sdtype). Prints
 one JSON object: per case, SDMetrics QualityReport's properties and overall score, each
 column's shape score with its metric, and each pair's score, correlations, association
-and threshold flag, with NaN as null.
+and threshold flag, with NaN as null. With ``--multi-table``, ``DIR`` holds one
+database: ``metadata.json`` (SDMetrics' multi-table metadata) and ``TABLE.real.parquet``,
+``TABLE.synthetic.parquet`` per table; it prints the multi-table QualityReport's
+properties and overall score.
 """
 
 from __future__ import annotations
@@ -78,8 +82,27 @@ def figures(real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> dict
     }
 
 
+def multi_table(folder: Path) -> dict:
+    from sdmetrics.reports.multi_table import QualityReport
+
+    metadata = json.loads((folder / "metadata.json").read_text())
+    real, synthetic = (
+        {name: pd.read_parquet(folder / f"{name}.{side}.parquet") for name in metadata["tables"]}
+        for side in ("real", "synthetic")
+    )
+    report = QualityReport()
+    report.generate(real, synthetic, metadata, verbose=False)
+    properties = report.get_properties().set_index("Property")["Score"]
+    return {"overall": _number(report.get_score())} | {
+        name: _number(score) for name, score in properties.items()
+    }
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
+    if sys.argv[1] == "--multi-table":
+        json.dump(multi_table(Path(sys.argv[2])), sys.stdout)
+        return
     folder = Path(sys.argv[1])
     found = {}
     for path in sorted(folder.glob("*.metadata.json")):

@@ -19,7 +19,7 @@ from mixsynth.engine.dask.workers import releasing
 from mixsynth.engine.memory import GenerationStream
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import WeightDistribution
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import MixsynthWarning
 from mixsynth.semantics.keys import KeyShare
 
@@ -35,7 +35,7 @@ class PartResult:
 
     rows: int
     outside: dict[str, list[int]]  #: per mixed column: [outside the range, observed]
-    weights: WeightDistribution | None
+    weights: WeightDistribution | MarginWeights | None
     warnings: list[str] = field(default_factory=list)
 
 

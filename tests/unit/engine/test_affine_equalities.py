@@ -1,8 +1,9 @@
 """THEORY §10: the weights of a synthetic row sum to 1, so every affine equality of the
 numeric columns (a total, shares summing to 1, a fixed multiple plus a constant) holds
 in every synthetic row, for every weight (inside [0, 1] or not), over generations.
-Checked through the engine on plain mixing (no bounds, no rounding: those come after
-mixing and are the rules' business), up to float64 rounding of the row's values."""
+Checked through the engine on plain mixing (no bounds, no rounding, no repair of rows
+that equal a donor: those come after mixing and are the rules' business), up to float64
+rounding of the row's values."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ def test_every_affine_equality_holds_in_every_row(name: str, pairing: Pairing) -
         bounds=Bounds.NONE,
         semantics=False,
         round_decimals=False,
+        keep_copies=True,
     )
     for generation in run_generations(source, plain, 5, seed=2):
         out = generation.frame

@@ -7,7 +7,9 @@ E[f(d)], d = synthetic row - source mean. The standard error of the mean of f(d)
 N rows is sqrt((E[f^2] - E[f]^2) / N), and both expectations are computed exactly here,
 independently of the engine: the product of factors (lam a_i + (1 - lam) a_j) expands
 over which factors take row i, the weights' moments come from scipy.stats.beta and the
-rows' from the source. The theory's figures (rho, E[u], E[u^2]) likewise come from
+rows' from the source. The engine draws i != j (a row never mixes with itself), so its
+expectations are the expansion over distinct pairs, within O(1/n) of docs/theory.md's closed
+forms, which the expansion over independent pairs reproduces exactly. The theory's figures (rho, E[u], E[u^2]) likewise come from
 scipy's frozen distribution, not from mixsynth's closed forms.
 """
 
@@ -82,18 +84,25 @@ def test_every_covariance_is_rho_times_s_and_the_shape_follows_theory(name) -> N
         d = generation.frame[list(source.columns)].to_numpy() - x.mean(axis=0)
         for a, b in itertools.combinations_with_replacement(range(x.shape[1]), 2):
             s_ab = np.mean(centred[a] * centred[b])  # S, n-divided
-            # The closed form (docs/theory.md, "What vanilla mixup does") and the exact expansion agree; the engine meets it.
-            second = exact_moment([centred[a], centred[a], centred[b], centred[b]], lam)
+            # The closed form (docs/theory.md, "What vanilla mixup does") and the exact
+            # expansion agree; the engine, which never pairs a row with itself, meets the
+            # expansion over distinct pairs (within O(1/n) of it: rho S - 2 E[u] S/(n - 1)).
+            fourth_ab = [centred[a], centred[a], centred[b], centred[b]]
             assert exact_moment([centred[a], centred[b]], lam) == pytest.approx(rho * s_ab)
-            check(d[:, a] * d[:, b], rho * s_ab, second, f"{name}: Cov[{a}, {b}], seed {seed}")
+            cov = exact_moment([centred[a], centred[b]], lam, distinct=True)
+            assert cov == pytest.approx(rho * s_ab - 2 * e_u * s_ab / (len(x) - 1))
+            second = exact_moment(fourth_ab, lam, distinct=True)
+            check(d[:, a] * d[:, b], cov, second, f"{name}: Cov[{a}, {b}], seed {seed}")
         for a, column in enumerate(centred):
             mu3, mu4, var = np.mean(column**3), np.mean(column**4), np.mean(column**2)
             third = (1 - 3 * e_u) * mu3
             fourth = (1 - 4 * e_u + 2 * e_u2) * mu4 + 6 * e_u2 * var**2
             assert exact_moment([column] * 3, lam) == pytest.approx(third)
             assert exact_moment([column] * 4, lam) == pytest.approx(fourth)
-            check(d[:, a] ** 3, third, exact_moment([column] * 6, lam), f"{name}: mu3[{a}]")
-            check(d[:, a] ** 4, fourth, exact_moment([column] * 8, lam), f"{name}: mu4[{a}]")
+            third, fourth = (exact_moment([column] * k, lam, distinct=True) for k in (3, 4))
+            sixth, eighth = (exact_moment([column] * k, lam, distinct=True) for k in (6, 8))
+            check(d[:, a] ** 3, third, sixth, f"{name}: mu3[{a}]")
+            check(d[:, a] ** 4, fourth, eighth, f"{name}: mu4[{a}]")
 
 
 def test_the_weights_are_the_documented_ones_with_scipys_rho_and_delta() -> None:

@@ -380,7 +380,7 @@ def test_rows_handed_their_donors_values_are_broken_up_keeping_each_columns_valu
     dominant[100:] = 100 + rng.permutation(100)
     outputs = [s[dominant].copy() for s in sources]  # every row a copy of its donor
     before = [np.sort(o[groups == g]) for o in outputs for g in (0, 1)]
-    assert break_copies(outputs, sources, dominant, groups) == 200
+    assert break_copies(outputs, sources, [dominant], groups) == 200
     copies = np.all([o == s[dominant] for o, s in zip(outputs, sources, strict=True)], axis=0)
     assert not copies.any()
     after = [np.sort(o[groups == g]) for o in outputs for g in (0, 1)]

@@ -107,11 +107,13 @@ def test_without_the_target_the_bootstrap_shrinks_the_variance() -> None:
 
 
 def test_balanced_pairing_shrinks_less_and_as_predicted() -> None:
-    """Balanced anchors: E[ratio] = ((n - 1) rho + kappa^2) / n with rho = 1."""
+    """Balanced anchors: E[ratio] = (n - 1 + k'^2) / n with rho = 1, k' = (n kappa - 1)/(n - 1)
+    the anchor's pull once partners are never the anchor itself."""
     options = SynthesisOptions(finite_sample=False)
     theory = solve_epbeta().theory()
     predicted = sample_variance_factor(theory, N_SMALL, N_SMALL, balanced=True)
-    assert predicted == pytest.approx(((N_SMALL - 1) + theory.kappa**2) / N_SMALL)
+    shifted = (N_SMALL * theory.kappa - 1) / (N_SMALL - 1)
+    assert predicted == pytest.approx((N_SMALL - 1 + shifted**2) / N_SMALL)
     mean, se = grouped_variance_factor(options, N_SMALL, REPS)
     assert abs(mean - predicted) < 4.5 * se
 
@@ -124,7 +126,8 @@ def test_vanilla_shrinks_by_rho_each_generation() -> None:
         frame = normal_frame(200, rep, p=1)
         last = list(run_generations(frame, options, 3, seed=rep))[-1].frame
         ratios.append(last["x0"].var() / frame["x0"].var())
-    expected = (weights.theory().rho * 199 / 200) ** 3  # i.i.d. pairs: rho (n-1)/n per generation
+    # i.i.d. pairs, partners never the anchor: (n rho - 1)/n per generation
+    expected = ((200 * weights.theory().rho - 1) / 200) ** 3
     se = independent_se(options, 200, len(ratios), generations=3)
     assert abs(np.mean(ratios) - expected) < 4.5 * se
 

@@ -128,10 +128,19 @@ def test_parse_weights_rejects_bad_specs(spec: str) -> None:
 
 
 def test_finite_sample_target_closed_forms() -> None:
-    assert finite_sample_target(100, 100, 0.9, balanced=False) == pytest.approx(100 / 99)
-    assert finite_sample_target(100, 100, 0.9, balanced=True) == pytest.approx((100 - 0.81) / 99)
+    """Partners never equal their anchor: k' = (n k - 1)/(n - 1) is the anchor's pull."""
+    assert finite_sample_target(100, 100, 0.9, balanced=False) == pytest.approx(101 / 100)
+    shifted = (100 * 0.9 - 1) / 99
+    assert finite_sample_target(100, 100, 0.9, balanced=True) == pytest.approx(
+        1 + (1 - shifted**2) / 100
+    )
     # Whole tilings (N a multiple of n) have A = 0.
-    assert finite_sample_target(10, 30, 0.9, balanced=True) == pytest.approx(10 / 9 - 0.81 / 29)
+    shifted = (10 * 0.9 - 1) / 9
+    assert finite_sample_target(10, 30, 0.9, balanced=True) == pytest.approx(
+        11 / 10 - 9 / 10 * shifted**2 / 29
+    )
+    # Copying anchors whole (k = 1) with a full tiling gives the source back: rho* = 1.
+    assert finite_sample_target(10, 10, 1.0, balanced=True) == pytest.approx(1.0)
     assert finite_sample_target(1, 5, 0.9, balanced=True) == 1.0
 
 

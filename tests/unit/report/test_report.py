@@ -119,8 +119,10 @@ def test_generate_report_has_every_generation_against_the_real_input(generate_re
     assert rho == pytest.approx(2 / 3)  # Uniform(0, 1)
     n = generate_report["rows"]["real"]
     factor = sample_variance_factor(uniform().theory(), n, n, balanced=True)
-    # Balanced anchors, N = n rows: ((n - 1) rho + kappa^2) / n, kappa = E[max(U, 1 - U)] = 3/4.
-    assert factor == pytest.approx(((n - 1) * 2 / 3 + (3 / 4) ** 2) / n, rel=1e-12)
+    # Balanced anchors, N = n rows, partners never the anchor: (n rho - 1 + k'^2) / n with
+    # k' = (n kappa - 1)/(n - 1), kappa = E[max(U, 1 - U)] = 3/4 (docs/theory.md).
+    shifted = (n * 3 / 4 - 1) / (n - 1)
+    assert factor == pytest.approx((n * 2 / 3 - 1 + shifted**2) / n, rel=1e-12)
     for entry in entries:
         assert entry["predicted_variance_ratio"] == pytest.approx(factor ** entry["generation"])
         column = entry["columns"]["bill_length_mm"]

@@ -273,7 +273,7 @@ def test_generate_report_judges_drift_over_generations(run_cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     drift = report["verdict"]["areas"]["drift"]
-    # Uniform weights keep 2/3 (n - 1)/n of the variance per generation: after 3
+    # Uniform weights keep (2n/3 - 1)/n of the variance per generation: after 3
     # generations the median ratio has moved by about 1 - (2/3)^2 = 0.56 from the
     # first: a fail. The figure's mean and spread come from an independent simulation.
     assert drift["status"] == "fail" and drift["check"] == "max_generation_drift"

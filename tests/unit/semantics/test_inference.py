@@ -348,12 +348,14 @@ def test_vanilla_still_follows_rho_to_the_g_with_semantics_on() -> None:
         for generation in run_generations(frame, options, 3, seed=seed):
             last = generation.frame
         ratios.append(np.mean([last[c].var(ddof=0) / frame[c].var(ddof=0) for c in "ab"]))
-    # Balanced anchors (each row the dominant donor once, weight w = max(lam, 1 - lam)):
-    # ((n - 1) rho + E[w]^2) / n per generation (docs/theory.md), E[w] by scipy's draws.
+    # Balanced anchors (each row the dominant donor once, weight w = max(lam, 1 - lam)),
+    # partners never the anchor: (n rho - 1 + k'^2) / n per generation, k' = (n E[w] - 1)
+    # / (n - 1) (docs/theory.md), E[w] by scipy's draws.
     lam = generation.weights.frozen().rvs(size=10**6, random_state=0)
     w = np.maximum(lam, 1 - lam).mean()
     rho = 1 - 2 * np.mean(lam * (1 - lam))
-    expected = ((2999 * rho + w**2) / 3000) ** 3
+    shifted = (3000 * w - 1) / 2999
+    expected = ((3000 * rho - 1 + shifted**2) / 3000) ** 3
     se = walk_spread(options, 3000, 3) / np.sqrt(len(ratios))
     assert abs(np.mean(ratios) - expected) < 4.5 * se, (np.mean(ratios), expected, se)
 

@@ -1,0 +1,125 @@
+"""No copies of donors, copied columns split between donors, and the privacy target's
+search (mixsynth/engine/copies.py, donors.py, target.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixsynth.engine.donors import copy_groups
+from mixsynth.engine.memory import GenerationStream
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.engine.target import TARGET_MARGINS, choose_margin, dcr_share
+from mixsynth.errors import MixsynthError
+from mixsynth.io import read_table
+from tests.conftest import SAMPLE_DATA
+
+
+def generate(frame: pd.DataFrame, options: SynthesisOptions, seed: int):
+    stream = GenerationStream(frame, options, np.random.default_rng(seed))
+    return stream, stream.finish(pd.concat(list(stream))).frame
+
+
+def donor_copies(stream: GenerationStream, real: pd.DataFrame, out: pd.DataFrame) -> int:
+    """Rows equal (every column) to their dominant donor or to their partner."""
+    copies = np.zeros(len(out), dtype=bool)
+    for donors in (stream.pairs.dominant, stream.pairs.other):
+        donor_rows = real.iloc[donors].reset_index(drop=True)
+        same = (out == donor_rows) | (out.isna() & donor_rows.isna())
+        copies |= same.all(axis=1).to_numpy()
+    return int(copies.sum())
+
+
+def codes_table(rows: int, seed: int) -> pd.DataFrame:
+    """Small integer columns (rounding puts rows back on their donors) and a category."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 4, rows)
+    return pd.DataFrame(
+        {
+            "a": base * 10 + rng.integers(0, 3, rows),
+            "b": base * 10 + rng.integers(0, 3, rows),
+            "c": rng.integers(0, 40, rows),
+            "label": np.where(base > 1, "hi", "lo"),
+        }
+    )
+
+
+def test_rows_equal_to_a_donor_are_repaired_and_columns_keep_their_values() -> None:
+    real = codes_table(2000, 1)
+    kept, copied = generate(real, SynthesisOptions(keep_copies=True), 2)
+    assert donor_copies(kept, real, copied) > 50  # the default weights make copies here
+    stream, out = generate(real, SynthesisOptions(), 2)
+    assert stream.copies_broken == donor_copies(kept, real, copied)
+    assert donor_copies(stream, real, out) == 0
+    for name in ("a", "b", "c"):  # swaps move values between rows, never change them
+        assert sorted(out[name]) == sorted(copied[name])
+    assert out["label"].tolist() == copied["label"].tolist()  # codes are not swapped
+
+
+def test_split_copied_columns_come_from_either_donor_and_copies_are_repaired() -> None:
+    rng = np.random.default_rng(3)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "colour": rng.choice(list("rgb"), n),  # independent of everything
+            "size": rng.choice(["s", "m", "l", "xl"], n),
+        }
+    )
+    frame["fit"] = np.where(frame["size"].isin(["s", "m"]), "slim", "wide")  # follows size
+    options = SynthesisOptions(split_copied=True)
+    groups = Reference.of(frame, options).copy_groups
+    assert sorted(map(sorted, groups)) == [["colour"], ["fit", "size"]]
+    stream, out = generate(frame, options, 4)
+    dominant, other = stream.pairs.dominant, stream.pairs.other
+    from_other = out["colour"].to_numpy() == frame["colour"].to_numpy()[other]
+    differ = frame["colour"].to_numpy()[other] != frame["colour"].to_numpy()[dominant]
+    share = from_other[differ].mean()  # 1/2 by design, among rows whose donors differ
+    se = np.sqrt(0.25 / differ.sum())
+    assert abs(share - 0.5) < 4.5 * se
+    # A group is taken whole from one donor: fit always goes with its size.
+    assert (out["fit"] == np.where(out["size"].isin(["s", "m"]), "slim", "wide")).all()
+    assert donor_copies(stream, frame, out) == 0
+
+
+def test_a_category_that_explains_a_number_stays_with_the_dominant_donor() -> None:
+    rng = np.random.default_rng(5)
+    n = 1000
+    group = rng.choice(["a", "b"], n)
+    numeric = {"x": np.where(group == "a", 0.0, 5.0) + rng.normal(size=n)}
+    frame = pd.DataFrame({"group": group, "noise": rng.choice(list("pq"), n)})
+    assert copy_groups(frame, ["group", "noise"], numeric) == (("noise",),)
+    # 150 chance categories in 1,000 rows explain ~15% of anything by chance: not held.
+    frame["zip"] = rng.choice([f"{k:05d}" for k in range(150)], n)
+    assert ("zip",) in copy_groups(frame, ["group", "noise", "zip"], numeric)
+
+
+def test_dcr_share_is_one_half_for_a_fresh_sample_and_one_for_copies() -> None:
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"x": rng.normal(size=3000), "y": rng.normal(size=3000)})
+    train, holdout, fresh = frame.iloc[:1000], frame.iloc[1000:2000], frame.iloc[2000:]
+    reference = Reference.of(train, SynthesisOptions())
+    share = dcr_share(train, holdout, fresh.reset_index(drop=True), reference)
+    assert abs(share - 0.5) < 4.5 * np.sqrt(0.25 / 1000)
+    assert dcr_share(train, holdout, train, reference) == 1.0
+
+
+@pytest.mark.slow
+def test_the_target_search_takes_the_smallest_margin_that_reaches_it() -> None:
+    real = read_table(SAMPLE_DATA / "breast_cancer.csv").frame
+    choice = choose_margin(real, SynthesisOptions(), 0.8, seed=0)
+    assert choice.reached and choice.share <= 0.8
+    assert (choice.margin, choice.split_copied, choice.share) == choice.tried[-1]
+    assert all(share > 0.8 for *_, share in choice.tried[:-1])  # every smaller one missed
+    assert [m for m, *_ in choice.tried] == list(TARGET_MARGINS[: len(choice.tried)])
+    unreachable = choose_margin(real, SynthesisOptions(), 0.0, seed=0)
+    assert not unreachable.reached and len(unreachable.tried) == 2 * len(TARGET_MARGINS)
+    assert unreachable.share == min(share for *_, share in unreachable.tried)
+
+
+def test_a_generation_refuses_an_unresolved_privacy_target() -> None:
+    frame = pd.DataFrame({"x": np.arange(10.0)})
+    with pytest.raises(MixsynthError, match="choose_margin"):
+        GenerationStream(frame, SynthesisOptions(privacy_target=0.7), np.random.default_rng(0))
