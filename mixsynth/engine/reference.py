@@ -19,6 +19,7 @@ from mixsynth.columns import (
     finite_range,
     infer_schema,
 )
+from mixsynth.columns.kinds import UNIT_NANOSECONDS
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.errors import InputError, MixsynthWarning
 from mixsynth.semantics.treatments import (
@@ -202,15 +203,6 @@ def _mixed_columns(
     return numeric
 
 
-#: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
-UNIT_NANOSECONDS = {
-    "ns": 1,
-    "us": 10**3,
-    "ms": 10**6,
-    "s": 10**9,
-    "day": 86_400 * 10**9,
-    "D": 86_400 * 10**9,
-}
 #: Steps a time column's values may all sit on, coarsest first: week (one weekday), day, hour, minute, second, ms.
 TIME_STEPS_NS = (7 * 86_400 * 10**9, 86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
 

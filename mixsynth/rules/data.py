@@ -10,24 +10,15 @@ from typing import Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, columns_of, infer_schema
+from mixsynth.columns.kinds import UNIT_NANOSECONDS
 from mixsynth.errors import OptionError
 from mixsynth.rules.model import Rule, Together
-
-#: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
-_UNIT_NS = {
-    "ns": 1,
-    "us": 10**3,
-    "ms": 10**6,
-    "s": 10**9,
-    "day": 86_400 * 10**9,
-    "D": 86_400 * 10**9,
-}
 
 
 def seconds_per_unit(dtype: str) -> float:
     """Seconds in one stored unit of a time column (1 for a column of another kind)."""
     match = re.search(r"\[(ns|us|ms|s|day|D)\b", dtype)
-    return _UNIT_NS[match.group(1)] / 1e9 if match else 1.0
+    return UNIT_NANOSECONDS[match.group(1)] / 1e9 if match else 1.0
 
 
 class RuleData:
