@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure bench-privacy bench-multi experiment clean
+.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure bench-privacy bench-multi bench-rules experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -117,6 +117,11 @@ experiment: install
 # What --match-moments, --match-shapes and --keep-associations cost on 1M rows.
 bench-structure: install
 	$(BIN)/python benchmarks/bench_structure.py
+
+# What keeping rules costs (1M rows, with against without, one process), the time
+# index's window, the variance with and without rules (docs/rules.md); niced.
+bench-rules: install
+	nice -n 10 $(BIN)/python benchmarks/bench_rules.py
 
 # Linked tables together against each alone and SDV's HMA (docs/multi-table.md): 1M
 # customers, 3.1M orders, 10M items, several minutes; niced: the machine may be shared.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,11 +18,14 @@ from mixsynth.cli.common import (
     MetadataOption,
     SchedulerOption,
     WorkersOption,
+    declared_flags,
+    options_from_flags,
     task_progress,
 )
 
 
 @app.command()
+@declared_flags(("rules", "rule_files", "detect_rules"), before="force")
 def compare(
     real: Annotated[
         str,
@@ -157,6 +160,7 @@ def compare(
     workers: WorkersOption = None,
     memory_limit: MemoryLimitOption = None,
     dashboard: DashboardOption = False,
+    **rule_flags: Any,
 ) -> None:
     """Compare a real and a synthetic table: a verdict, then shapes, pairs, privacy, utility.
 
@@ -218,6 +222,8 @@ def compare(
         encoding=encoding,
         categorical=tuple(categorical or ()),
         metadata=metadata,
+        rules=options_from_flags(rule_flags, metadata=metadata).declared_rules(),
+        detect_rules=rule_flags["detect_rules"],
         config=config,
         limits=limits,
         force=force,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,14 +16,32 @@ from mixsynth.cli.common import (
     CategoricalOption,
     EncodingOption,
     InputFormatOption,
+    declared_flags,
     distinct_count,
+    options_from_flags,
     print_notes,
     print_table,
 )
 from mixsynth.errors import one_line
 
 
+def rule_evidence(table: object, rules: tuple) -> list[dict]:
+    """Each rule with the rows that hold it, the evidence it is one."""
+    from mixsynth.rules import RuleData
+
+    data = RuleData(table)
+    found = []
+    for rule in rules:
+        holding = int(data.holds(rule).sum())
+        evidence = f"holds in {holding} of {data.rows} rows"
+        found.append(
+            {**rule.to_dict(), "origin": rule.origin, "rows_holding": holding, "evidence": evidence}
+        )
+    return found
+
+
 @app.command()
+@declared_flags(("rules", "rule_files", "detect_rules"), before="force")
 def inspect(
     input: Annotated[
         str,
@@ -45,13 +63,13 @@ def inspect(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing --metadata file.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    **rule_flags: Any,
 ) -> None:
     """Show what each column means to mixsynth, why, and what generate does with it.
 
     Example: mixsynth inspect sample_data/customers.csv --metadata meta.json
     """
     from mixsynth.cli.multi_table import inspect_folder, is_folder
-    from mixsynth.engine.options import SynthesisOptions
     from mixsynth.engine.reference import Reference
     from mixsynth.io import arrow_to_frame, check_output, read_arrow
     from mixsynth.semantics.inference import suggest_by
@@ -73,7 +91,8 @@ def inspect(
     if metadata is not None:
         check_output(metadata, force, (input,))
     arrow = read_arrow(input, input_format, encoding).table
-    reference = Reference.of(arrow, SynthesisOptions(categorical=tuple(categorical or ())))
+    options = options_from_flags(rule_flags, categorical=tuple(categorical or ()))
+    reference = Reference.of(arrow, options)
     frame = arrow_to_frame(arrow)
     rows = [
         {
@@ -96,8 +115,14 @@ def inspect(
 
         stem = "stdin" if input == STDIO else Path(input).stem
         save_metadata(reference.semantics, metadata, stem)
+    found = rule_evidence(arrow, reference.rules)
     if as_json:
-        document = {"rows": len(frame), "columns": rows, "suggestions": suggestions}
+        document = {
+            "rows": len(frame),
+            "columns": rows,
+            "rules": found,
+            "suggestions": suggestions,
+        }
         typer.echo(json.dumps(document, indent=2))
         return
     shown = ("name", "type", "synthesis", "storage", "missing", "distinct")
@@ -117,6 +142,12 @@ def inspect(
         ],
     )
     notes = ["Why:"] + [one_line(f"  {row['name']}: {row['reason']}") for row in rows]
+    if found:
+        notes += ["Rules (kept in every synthetic row; --no-detect-rules: only declared ones):"]
+        notes += [
+            one_line(f"  {entry['rule']} ({entry['origin']}; {entry['evidence']})")
+            for entry in found
+        ]
     notes += [
         f"Suggestion: --by {hint['by']} (it explains {hint['eta_squared']:.0%} of the "
         f"variance of {hint['explains']}; {hint['groups']} groups of at least "

@@ -225,3 +225,14 @@ class TableColumns(Protocol):
     def group_keys(self, by: Sequence[str]) -> np.ndarray: ...
     def build(self, columns: dict) -> DataTable: ...
     def concat(self, parts: list) -> DataTable: ...
+
+
+#: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
+UNIT_NANOSECONDS = {
+    "ns": 1,
+    "us": 10**3,
+    "ms": 10**6,
+    "s": 10**9,
+    "day": 86_400 * 10**9,
+    "D": 86_400 * 10**9,
+}

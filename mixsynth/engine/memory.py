@@ -26,8 +26,10 @@ from mixsynth.engine.kernel import (
 )
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
+from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import MixsynthWarning, OptionError
+from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
     bound_keeping_variance,
     made_up_values,
@@ -85,7 +87,7 @@ class _InlineExecutor(Executor):
         return future
 
 
-class GenerationStream:
+class GenerationStream(RuleKeeping):
     """One generation, made slice by slice: iterating yields its rows in order, as
     tables of the source's type, and :meth:`finish` then describes the whole.
 
@@ -147,13 +149,17 @@ class GenerationStream:
             self.pairs, self.weights = draw_pairs(
                 rng, codes, self.rows, options.pairing, lambda n, size: options.weights_for(n, size)
             )
-        self.mixed = [s for s in self.reference.schema if s.kind.is_mixed]
+        self.plan = rule_plan(self.reference, self.source)
+        kept = self.plan.copied if self.plan else ()
+        self.mixed = [s for s in self.reference.schema if s.kind.is_mixed and s.name not in kept]
         self.partners_redrawn = 0  #: partners too close to their anchor (a margin's)
         if options.privacy_margin and self.mixed and self.source.rows > 2:
             self._redraw_close_partners(rng)
         made_up = self.reference.real_values
         self.copied = [
-            s.name for s in self.reference.schema if not s.kind.is_mixed and s.name not in made_up
+            s.name
+            for s in self.reference.schema
+            if (not s.kind.is_mixed or s.name in kept) and s.name not in made_up
         ]
         names = [s.name for s in self.mixed]
         self.rngs = dict(zip(names, rng.spawn(len(names)), strict=True))
@@ -178,6 +184,13 @@ class GenerationStream:
         self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
         self._copy_check: CopyCheck | None = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
+        self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
+        self._free_w: np.ndarray | None = None  #: the weights as drawn, before rules
+        self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
+        self._raws: dict[Any, np.ndarray] = {}  #: source columns as rules see them
+        if self.plan is not None:
+            self._say_repeats()
+            self._keep_rules(rng, codes)
 
     def _redraw_close_partners(self, rng: np.random.Generator) -> None:
         """Under a margin, near-duplicate donors are no pair (:mod:`.donors`)."""
@@ -201,20 +214,26 @@ class GenerationStream:
             for start in range(0, self.rows, SLICE_ROWS):
                 yield self._slice(pool, slice(start, min(start + SLICE_ROWS, self.rows)))
         self._sources.clear()
+        self._raws.clear()
         self._matched.clear()
 
     def _slice(self, pool: Executor, rows: slice) -> DataTable:
         pairs = self.pairs.rows(rows)
-        mixing = {
-            spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
-        }
+        if self.plan is None:
+            mixing = {
+                spec.name: pool.submit(self._mix_column, spec, pairs, rows) for spec in self.mixed
+            }
+            mixed = {name: task.result() for name, task in mixing.items()}
+        else:
+            mixed = self._mix_keeping_rules(pool, pairs, rows)
         donors = dict.fromkeys(self.copied, pairs.dominant)
         for group, flags in zip(self.reference.copy_groups, self.take_other, strict=True):
             group_donors = np.where(flags[rows], pairs.other, pairs.dominant)
             donors.update(dict.fromkeys(group, group_donors))
-        mixed = {name: task.result() for name, task in mixing.items()}
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
+        if self.plan is not None:  # last: a broken copy may have moved a ruled value
+            self._check_rules(mixed, pairs)
         decoding = {
             spec.name: pool.submit(
                 self.source.decode,
@@ -264,13 +283,16 @@ class GenerationStream:
             self._missing[name] = self.source.missing_rows(name)
         return self._missing[name]
 
-    def _mixed_values(self, spec: ColumnSpec, pairs: Pairs) -> np.ndarray:
+    def _mixed_values(
+        self, spec: ColumnSpec, pairs: Pairs, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         """The column mixed for ``pairs``, before bounds and rounding; NaN where the
         dominant donor is missing or on the point mass."""
         source, observed_rows, _ = self._column_source(spec)
         values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
         if observed_rows is not None:
-            repair_missing_partners(self.rngs[spec.name], source, values, pairs, observed_rows)
+            rng = rng or self.rngs[spec.name]
+            repair_missing_partners(rng, source, values, pairs, observed_rows)
         return values
 
     def _match_whole_columns(self, pool: Executor) -> None:
@@ -285,11 +307,16 @@ class GenerationStream:
         def mixed(spec: ColumnSpec) -> np.ndarray:
             with np.errstate(over="ignore", invalid="ignore"):
                 values = self._mixed_values(spec, self.pairs)
-                _replace_non_finite(values, self._column_source(spec)[0], self.pairs)
+                replace_non_finite(values, self._column_source(spec)[0], self.pairs)
             return values
 
         tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
         self._matched = {name: task.result() for name, task in tasks.items()}
+        # Mixed with weights inside each pair's interval, these keep every order: the
+        # rows that matching bends past an order get them back (RulePlan.unbreak).
+        unmatched = {}
+        if self.plan is not None and self.plan.inequalities:
+            unmatched = {n: v.copy() for n, v in self._matched.items() if n in self.plan.limited}
         sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
         targets = self._shape_targets(sources, pool) if self.options.match_shapes else {}
         for round_ in range(MATCH_ROUNDS if self.options.match_moments else 1):
@@ -307,6 +334,10 @@ class GenerationStream:
                 )
                 if round_ == 0:
                     self.outside[str(spec.name)] = list(counts)
+            if unmatched:  # each round, so that the next one matches what it left
+                repaired = self.plan.unbreak(self._matched, unmatched)
+        if unmatched:
+            self.rule_repairs += repaired
 
     def _shape_targets(self, sources: dict[Any, np.ndarray], pool: Executor) -> dict[Any, Any]:
         """Each source column sorted by pairing group and value, once for every round."""
@@ -344,9 +375,11 @@ class GenerationStream:
             output_codes,
         )
 
-    def _mix_column(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> np.ndarray:
+    def _mix_column(
+        self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None
+    ) -> np.ndarray:
         """One mixed column over one slice: mixed (or taken from the moment-matched
-        columns) and finished, in the column's float64 encoding.
+        columns, or given as ``values``) and finished, in the column's float64 encoding.
 
         A point mass is held out like a missing value: rows whose dominant donor sits
         on it get it back, and the other rows mix only among values off it.
@@ -355,9 +388,10 @@ class GenerationStream:
         rng = self.rngs[spec.name]
         # Overflow and inf - inf are expected here: _finish_column replaces them.
         with np.errstate(over="ignore", invalid="ignore"):
+            bounded = bool(self._matched) or values is not None
             if spec.name in self._matched:
                 values = self._matched[spec.name][rows].copy()
-            else:
+            elif values is None:
                 values = self._mixed_values(spec, pairs)
             outside, observed = _finish_column(
                 rng,
@@ -367,7 +401,9 @@ class GenerationStream:
                 spec,
                 self.reference,
                 self.options,
-                bounded=bool(self._matched),
+                bounded=bounded,
+                calendar=self.plan.calendar.get(str(spec.name)) if self.plan else None,
+                uniforms=self._shared_uniforms(spec, rows),
             )
         if at_mass is not None:
             values[at_mass[pairs.dominant]] = self.reference.semantics.columns[
@@ -407,6 +443,8 @@ class GenerationStream:
             },
             source_rows=self.source.rows,
             balanced=self.options.pairing is Pairing.BALANCED,
+            rule_swaps=self.rule_swaps,
+            rule_repairs=self.rule_repairs,
         )
 
 
@@ -419,6 +457,8 @@ def _finish_column(
     reference: Reference,
     options: SynthesisOptions,
     bounded: bool = False,
+    calendar: str | None = None,
+    uniforms: np.ndarray | None = None,
 ) -> tuple[int, int]:
     """Non-finite fallback, bounds, rounding and representability, in place.
 
@@ -428,18 +468,24 @@ def _finish_column(
     """
     counts = (0, 0)
     if not bounded:
-        _replace_non_finite(values, source, pairs)
+        replace_non_finite(values, source, pairs)
         counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
-    if grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
+    if calendar is not None:  # on 1 January or the 1st of a month (a rule)
+        from mixsynth.rules.keep import round_calendar
+
+        unit = seconds_per_unit(spec.dtype)
+        offset = reference.encodings[spec.name].offset
+        values[:] = round_calendar(rng, (values + offset) * unit, calendar) / unit - offset
+    elif grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
         values /= grid
-        stochastic_round(rng, values)
+        stochastic_round(rng, values, uniforms)
         values *= grid
     elif spec.kind.is_integral:
-        stochastic_round(rng, values)
+        stochastic_round(rng, values, uniforms)
     elif decimals is not None and options.round_decimals:
-        round_to_decimals(rng, values, decimals)
+        round_to_decimals(rng, values, decimals, uniforms)
     encoding = reference.encodings[spec.name]
     unrepresentable = (values < encoding.lower) | (values > encoding.upper)
     if unrepresentable.any():
@@ -448,14 +494,6 @@ def _finish_column(
             # float64 rounds a donor at int64's very ends (2**63 - 1) past them.
             np.clip(values, encoding.lower, encoding.upper, out=values)
     return counts
-
-
-def _replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) -> None:
-    """An overflow (inf, or inf - inf) takes the dominant donor's value; NaN where the
-    dominant donor is missing stays (the donor's own NaN)."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        values[bad] = source[pairs.dominant[bad]]
 
 
 def fresh_seed() -> int:

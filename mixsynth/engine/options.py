@@ -98,6 +98,16 @@ def _names(value: Sequence[str] | str | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+def _rules(value: Sequence[Any] | str | None) -> tuple:
+    """Rules from text (parsed: :func:`mixsynth.rules.parse_rule`) or rule objects."""
+    from mixsynth.rules import parse_rule
+
+    rules: list[Any] = []
+    for rule in _names(value):
+        rules += parse_rule(rule) if isinstance(rule, str) else [rule]
+    return tuple(rules)
+
+
 #: ``Declared.given`` and ``Declared.flag_default`` when they are the stored default.
 STORED: Any = object()
 
@@ -312,6 +322,40 @@ class SynthesisOptions:
         accepts=bool,
         convert=bool,
     )
+    rules: tuple = option(  # mixsynth.rules: kept with the detected ones
+        (),
+        help='A rule every synthetic row keeps, e.g. "start <= end", "total = subtotal + '
+        'tax" or "unique: firm, year" (docs/rules.md). Repeatable.',
+        accepts=Sequence[Any] | str,
+        convert=_rules,
+        flag_type=list[str] | None,
+        flags=("--rule",),
+        flag_default=None,
+    )
+    rule_files: tuple[str, ...] = option(
+        (),
+        help="Rules every synthetic row keeps, from this file: mixsynth's JSON or TOML, or "
+        "SDV constraints (docs/rules.md); a --metadata file's constraints count too. "
+        "Repeatable.",
+        accepts=Sequence[str] | str,
+        convert=_names,
+        flag_type=list[str] | None,
+        flags=("--rules",),
+        flag_default=None,
+    )
+    detect_rules: bool = option(
+        True,
+        help="Find the rules every real row holds (orders, sums, time indexes, date grids) "
+        "and keep them too (docs/rules.md).",
+        accepts=bool,
+        convert=bool,
+    )
+
+    def declared_rules(self) -> tuple:
+        """The rules given (``rules``) and those of the rule files, in that order."""
+        from mixsynth.rules import load_rules
+
+        return self.rules + tuple(rule for path in self.rule_files for rule in load_rules(path))
 
     def check(self) -> None:
         """Refuse contradictory options before any work is done."""
@@ -411,6 +455,8 @@ class Generation:
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling
+    rule_swaps: int = 0  #: rows whose weight was swapped to keep an inequality (rules)
+    rule_repairs: int = 0  #: rows that took tied columns back to keep a rule (rules)
 
     def expected_variance_factor(self) -> float:
         """The theory's E[s^2 this generation] / s^2 its source (ddof=1), finite n included.
@@ -506,6 +552,8 @@ def synthesis_options(**given: Any) -> SynthesisOptions:
     if values["method"] is None:
         vanilla = values["weights"] is not None and values["weights"].is_vanilla
         values["method"] = Method.VANILLA if vanilla else SynthesisOptions.method
+    if isinstance(given.get("metadata"), str | Path):  # its SDV constraints are rules too
+        values["rule_files"] = (str(given["metadata"]), *values["rule_files"])
     options = SynthesisOptions(**values)
     options.check()
     return options

@@ -19,6 +19,7 @@ from mixsynth.columns import (
     finite_range,
     infer_schema,
 )
+from mixsynth.columns.kinds import UNIT_NANOSECONDS
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.errors import InputError, MixsynthWarning
 from mixsynth.semantics.treatments import (
@@ -49,6 +50,8 @@ class Reference:
     association_columns: tuple = ()
     #: Groups of copied columns each row takes from either donor (``split_copied``).
     copy_groups: tuple = ()
+    #: The rules every generation keeps (mixsynth.rules): declared, and detected on the input.
+    rules: tuple = ()
 
     @classmethod
     def of(cls, table: DataTable, options: SynthesisOptions | None = None) -> Reference:
@@ -85,6 +88,11 @@ class Reference:
                 if grid > 1:
                     time_grids[spec.name] = grid
         say_what_is_made_up(semantics, options.keep_pii)
+        from mixsynth.rules import table_rules
+
+        rules = table_rules(
+            table, schema, semantics, options.declared_rules(), options.detect_rules
+        )
         associations: tuple = ()
         groups: tuple = ()
         if options.keep_associations or options.split_copied:
@@ -100,12 +108,26 @@ class Reference:
         if options.split_copied:
             from mixsynth.engine.donors import copy_groups
 
-            copied = [s.name for s in schema if semantics.columns[str(s.name)].sdtype.is_copied]
+            # A column a rule names comes from the dominant donor, with the rest of its rule.
+            ruled = {name for rule in rules for name in rule.columns}
+            copied = [
+                s.name
+                for s in schema
+                if semantics.columns[str(s.name)].sdtype.is_copied and s.name not in ruled
+            ]
             groups = copy_groups(table, copied, mixed, (*options.by, *associations))
         if options.match_moments:
             _say_moments_matched_one_by_one(columns, schema, semantics)
         return cls(
-            schema, encodings, ranges, semantics, real_values, time_grids, associations, groups
+            schema,
+            encodings,
+            ranges,
+            semantics,
+            real_values,
+            time_grids,
+            associations,
+            groups,
+            tuple(rules),
         )
 
 
@@ -181,17 +203,8 @@ def _mixed_columns(
     return numeric
 
 
-#: Nanoseconds in each time unit a column may be stored in (Arrow and numpy names).
-UNIT_NANOSECONDS = {
-    "ns": 1,
-    "us": 10**3,
-    "ms": 10**6,
-    "s": 10**9,
-    "day": 86_400 * 10**9,
-    "D": 86_400 * 10**9,
-}
-#: Steps a time column's values may all sit on, coarsest first: day, hour, minute, second, ms.
-TIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
+#: Steps a time column's values may all sit on, coarsest first: week (one weekday), day, hour, minute, second, ms.
+TIME_STEPS_NS = (7 * 86_400 * 10**9, 86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3)
 
 
 def _time_grid(encoded: np.ndarray, dtype: str) -> int:

@@ -39,6 +39,9 @@ class CompareJob:
     categorical: tuple[str, ...] = ()
     #: Column semantics overriding the inferred ones: a TableMetadata or a metadata file.
     metadata: TableMetadata | Mapping[str, Any] | str | Path | None = None
+    #: Rules to report (mixsynth.rules), with those every real row holds when ``detect_rules``.
+    rules: tuple = ()
+    detect_rules: bool = True
     #: TOML file of thresholds (``[thresholds] name = limit``); ``limits`` win over it.
     config: Path | None = None
     limits: dict[str, float | None] = field(default_factory=dict)
@@ -151,7 +154,9 @@ class CompareJob:
         )
         if self.holdout is not None:
             options["holdout"] = read_table(self.holdout, self.input_format, self.encoding).frame
-        report = compare_tables(*frames, **options)
+        report = compare_tables(
+            *frames, **options, rules=self.rules, detect_rules=self.detect_rules
+        )
         if self.attacks:
             from mixsynth.metrics.attacks import attacks
 

@@ -203,6 +203,7 @@ class GenerateJob:
                     categorical=self.options.categorical,
                     seed=self.seed,
                     holdout=None if held is None else arrow_to_frame(held),
+                    rules=reference.rules,
                 )
             frame = self._synthesize(
                 frame, start, reference, fmt, trajectory, on_generation, on_progress

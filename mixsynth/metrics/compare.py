@@ -60,6 +60,8 @@ def compare_tables(
     categorical: Sequence[str] = (),
     metadata: TableMetadata | None = None,
     holdout: pd.DataFrame | None = None,
+    rules: Sequence[Any] = (),
+    detect_rules: bool = True,
 ) -> dict:
     """Every figure of real against synthetic, as a JSON-ready dict (docs/report.md).
 
@@ -68,12 +70,24 @@ def compare_tables(
     ``holdout``: real rows of the same table that the synthesizer never saw (``real``
     being the rows it was fed): the baseline of the privacy figures and the test set of
     utility. Without it both are measured on halves of ``real``, which the synthesizer
-    saw, so they are optimistic: ``privacy.true_holdout`` says which.
+    saw, so they are optimistic: ``privacy.true_holdout`` says which. ``rules``
+    (:mod:`mixsynth.rules`) are reported with the share of rows holding each, with those
+    every real row holds when ``detect_rules`` (docs/rules.md).
     """
     if sample_rows < 2:
         raise OptionError(f"--sample-rows must be at least 2, got {sample_rows}")
     with np.errstate(all="ignore"):  # undefined figures become None, without noise
-        return _compare(real, synthetic, target, sample_rows, seed, categorical, metadata, holdout)
+        return _compare(
+            real,
+            synthetic,
+            target,
+            sample_rows,
+            seed,
+            categorical,
+            metadata,
+            holdout,
+            (tuple(rules), detect_rules),
+        )
 
 
 def copied_numbers(semantics: TableMetadata, columns: list[Column]) -> list[str]:
@@ -136,7 +150,9 @@ def _compare(
     categorical: Sequence[str],
     metadata: TableMetadata | None,
     holdout: pd.DataFrame | None,
+    rules: tuple[tuple, bool] = ((), True),
 ) -> dict:
+    from mixsynth.metrics.rules import real_rules, rule_shares
     from mixsynth.semantics.inference import suggest_by
 
     columns, schema = align(real, synthetic, categorical)  # checks the tables first
@@ -154,6 +170,8 @@ def _compare(
             column_hint(target, [c.name for c in columns]),
         )
     check_compare_memory(len(real), len(synthetic), len(columns))
+    declared, detect = rules
+    kept = real_rules(real, categorical, semantics, declared) if detect else list(declared)
     figures = compare_columns(columns)
     column_figures = dict(zip([c.name for c in columns], figures, strict=True))
     pairs = compare_pairs(columns, seed)
@@ -165,6 +183,7 @@ def _compare(
         "scores": quality_scores(column_figures, pairs),
         "columns": column_figures,
         "pairs": pairs,
+        "rules": rule_shares(real, synthetic, kept),
         **_privacy_and_utility(
             real,
             synthetic,

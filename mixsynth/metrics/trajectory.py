@@ -33,6 +33,7 @@ class GenerationTrajectory:
         sample_rows: int = DEFAULT_SAMPLE_ROWS,
         seed: int = 0,
         holdout: pd.DataFrame | None = None,
+        rules: Sequence[Any] = (),
     ) -> None:
         self.real = real
         self.start = start
@@ -41,6 +42,9 @@ class GenerationTrajectory:
             "sample_rows": sample_rows,
             "seed": seed,
             "holdout": holdout,
+            # The rules the run kept (found on the input once), not found again each time.
+            "rules": tuple(rules),
+            "detect_rules": False,
         }
         self.entries: list[dict] = []
         self.predicted = 1.0

@@ -11,14 +11,13 @@ key and relationship that ``mixsynth inspect FOLDER`` found.
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import InputError, MixsynthWarning, OutputError
+from mixsynth.errors import InputError, MixsynthWarning
 from mixsynth.semantics.metadata import (
     MIXSYNTH_SECTION_VERSION,
     bad_metadata,
@@ -169,17 +168,9 @@ class RelationalMetadata:
 
     def save(self, path: str | Path) -> None:
         """Write the file atomically (a failed write leaves any previous file)."""
-        from mixsynth.io import atomic_path
+        from mixsynth.semantics.metadata import write_metadata_document
 
-        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
-        try:
-            with atomic_path(str(path)) as temporary:
-                Path(temporary).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise OutputError(
-                f"cannot write metadata file {str(path)!r}: {error.strerror or error}",
-                "check that the folder exists and is writable",
-            ) from error
+        write_metadata_document(self.to_dict(), path)
 
     def parents(self, child: str) -> list[Relationship]:
         """The child's relationships, the one it is synthesized along first."""

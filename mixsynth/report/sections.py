@@ -75,6 +75,9 @@ def sections(report: dict) -> list[Section]:
     if report.get("utility"):
         result.append(_utility(report["utility"], report["privacy"].get("true_holdout", False)))
     result.append(_suggestions(report))
+    from mixsynth.report.rule_section import rules_section
+
+    result.append(rules_section(report))
     result += [
         _treatments(report),
         _numeric(report),

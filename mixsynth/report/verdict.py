@@ -60,6 +60,8 @@ RULES: tuple[Rule, ...] = (
     Rule("max_variance_drift", "fidelity", "worst |variance ratio - 1| of a numeric column",
          True, 0.5, 0.2, why="a column's spread changed"),
     Rule("min_overall_score", "fidelity", "overall score", False, None, None, 0, 1),
+    Rule("min_rule_share", "fidelity", "share of synthetic rows holding a rule every real "
+         "row holds", False, 1.0, None, 0, 1, "rows break a rule of the real table"),
     Rule("min_pair_trends", "pairs", "column pair trends score", False, 0.80, 0.90, 0, 1,
          "relations between columns differ"),
     Rule("max_correlation_diff", "pairs", "largest correlation difference", True, 0.4, 0.2,
@@ -253,6 +255,17 @@ def _unique_value_leak(report: dict) -> Reading:
     return Reading(leaks[ordered[0]], f"then {others}" if others else "", ordered[0])
 
 
+def _rule_share(report: dict) -> Reading:
+    """The rule every real row holds that the fewest synthetic rows hold (docs/rules.md);
+    a rule mixsynth only reports (not linear) is not judged."""
+    kept = [r for r in report.get("rules") or [] if r["kind"] != "formula" and r["real"] == 1]
+    if not kept:
+        return Reading(None)
+    worst = min(kept, key=lambda r: r["synthetic"])
+    broken = sum(r["synthetic"] < 1 for r in kept)
+    return Reading(worst["synthetic"], f"{broken} of {len(kept)} rules broken", worst["rule"])
+
+
 def _utility_ratio(report: dict) -> Reading:
     utility = report.get("utility") or {}
     ratios = utility.get("ratio") or {}
@@ -308,6 +321,7 @@ READERS: dict[str, Callable[[dict, Thresholds], Reading]] = {
     "min_column_shapes": lambda r, t: Reading(r["scores"]["column_shapes"]),
     "max_variance_drift": lambda r, t: _variance_drift(r, t.columns),
     "min_overall_score": lambda r, t: Reading(r["scores"]["overall"]),
+    "min_rule_share": lambda r, t: _rule_share(r),
     "min_pair_trends": lambda r, t: Reading(r["scores"]["column_pair_trends"]),
     "max_correlation_diff": lambda r, t: Reading(r["pairs"].get("correlation_max_abs_diff")),
     "max_exact_copy_share": lambda r, t: Reading(r["privacy"]["exact_copy_share"]),

@@ -195,7 +195,6 @@ def merge_metadata(inferred: TableMetadata, given: TableMetadata) -> TableMetada
 def save_metadata(metadata: TableMetadata, path: str | Path, table_name: str = "table") -> None:
     """Write mixsynth's own metadata file (an SDV ``V1`` file plus a ``mixsynth``
     section), atomically: a failed write leaves any previous file as it was."""
-    from mixsynth.io import atomic_path
 
     table: dict[str, Any] = {}
     if metadata.primary_key is not None:
@@ -220,6 +219,14 @@ def save_metadata(metadata: TableMetadata, path: str | Path, table_name: str = "
         "relationships": [],
         "mixsynth": {"version": MIXSYNTH_SECTION_VERSION, "columns": section},
     }
+    write_metadata_document(document, path)
+
+
+def write_metadata_document(document: dict, path: str | Path) -> None:
+    """Write a metadata JSON document atomically (a failed write leaves any previous
+    file): one table's, or a folder of linked tables' (:mod:`mixsynth.relational`)."""
+    from mixsynth.io import atomic_path
+
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     try:
         with atomic_path(str(path)) as temporary:

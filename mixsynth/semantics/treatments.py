@@ -82,7 +82,12 @@ def bound_keeping_variance(
     return outside, n_finite
 
 
-def round_to_decimals(rng: np.random.Generator, values: np.ndarray, decimals: int) -> None:
+def round_to_decimals(
+    rng: np.random.Generator,
+    values: np.ndarray,
+    decimals: int,
+    uniforms: np.ndarray | None = None,
+) -> None:
     """Round finite values to ``decimals`` places in place, keeping mean and variance
     (stochastic rounding on the grid, with its variance compensated)."""
     scale = 10.0**decimals
@@ -90,12 +95,18 @@ def round_to_decimals(rng: np.random.Generator, values: np.ndarray, decimals: in
     if not finite.any() or np.abs(values[finite]).max() * scale >= 2**52:
         return  # no float64 grid that fine at this size: leave full precision
     values *= scale
-    stochastic_round(rng, values)
+    stochastic_round(rng, values, uniforms)
     values /= scale
 
 
-def stochastic_round(rng: np.random.Generator, values: np.ndarray) -> None:
+def stochastic_round(
+    rng: np.random.Generator, values: np.ndarray, uniforms: np.ndarray | None = None
+) -> None:
     """Round to integers in place, keeping the mean and the variance in expectation.
+
+    ``uniforms`` (one per value) replace the random draws: columns rounded with the same
+    ones keep their order in every row (``floor(x + u)`` grows with ``x``), which rules
+    such as ``start <= end`` need (:mod:`mixsynth.rules`).
 
     Stochastic rounding (up with probability equal to the fraction f) keeps the mean
     but adds variance E[f(1 - f)], up to 1/4 unit^2 per generation, which matters for
@@ -113,7 +124,8 @@ def stochastic_round(rng: np.random.Generator, values: np.ndarray) -> None:
             scale = np.sqrt(max(0.0, 1 - noise / variance)) if variance > 0 else 1.0
             shrunk = mean + scale * (body - mean)
         body = shrunk
-    values[finite] = np.floor(body + rng.random(body.size))
+    draws = rng.random(body.size) if uniforms is None else uniforms[finite]
+    values[finite] = np.floor(body + draws)
 
 
 def mass_rows(source: np.ndarray, point_mass: float | None) -> np.ndarray | None:

@@ -7,7 +7,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from mixsynth.engine.dask.workers import releasing
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference, say_what_is_made_up
 from mixsynth.errors import InputError, MixsynthWarning
+from mixsynth.rules.model import common_rules
 from mixsynth.semantics.types import SemanticType
 
 if TYPE_CHECKING:
@@ -60,7 +61,9 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
     must agree between partitions (the same type and point mass; decimals: the most
     places any partition has), or the run is refused: a column must mean one thing.
     The real values that made-up columns (keys, personal data, free text) must avoid
-    are every partition's (:func:`_merge_real_values`).
+    are every partition's (:func:`_merge_real_values`). The rules are those found (or
+    declared and held) in every partition (docs/rules.md), a time column's step the one
+    all partitions share (:func:`common_grid`).
     """
     present = [p.reference for p in parts if p.reference is not None]
     if not present:
@@ -113,7 +116,33 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
         for name in first.real_values
     }
     say_what_is_made_up(semantics, keep_pii)
-    return Reference(schema, encodings, ranges, semantics, real_values)
+    # A rule of the whole table is one every partition holds (found in each).
+    rules = common_rules([r.rules for r in present])
+    grids = {
+        name: common_grid([r for r in present if name in r.time_grids], name, encodings[name])
+        for name in first.time_grids
+        if all(name in r.time_grids for r in present)
+    }
+    return Reference(
+        schema,
+        encodings,
+        ranges,
+        semantics,
+        real_values,
+        time_grids={name: grid for name, grid in grids.items() if grid > 1},
+        rules=rules,
+    )
+
+
+def common_grid(parts: Sequence[Reference], name: str, encoding: Any) -> int:
+    """The time step every partition's values of column ``name`` sit on, counted from the
+    whole table's offset: the greatest common divisor of the partitions' steps and of
+    their offsets' distances to it (dates stay whole days across partitions)."""
+    grid = 0
+    for part in parts:
+        grid = math.gcd(grid, part.time_grids[name])
+        grid = math.gcd(grid, abs(part.encodings[name].offset - encoding.offset))
+    return grid
 
 
 def _merge_real_values(parts: Sequence[np.ndarray], key: bool) -> np.ndarray:

@@ -1,0 +1,336 @@
+"""The rules a table obeys, as values: what each says, which columns it ties, and
+whether a row holds it.
+
+A rule is checked on *values*: a mapping from column name to a float64 vector in the
+column's native scale (numbers as they are, times in seconds since the epoch, missing
+as NaN), or to any vector for copied columns (:class:`~mixsynth.rules.data.RuleData`).
+A missing value holds every rule, as in SDV: a rule speaks of the values present.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: How a linear rule compares its form with 0.
+OPERATORS = ("<=", "<", "==")
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``sum(coefs[c] * c) + const OP 0``: an order (``a <= b``), a bound (``a >= 0``)
+    or an affine equality (``total = a + b``). Mixup keeps an equality for every weight
+    and an inequality for weights inside each pair's exact interval (THEORY.md §10).
+
+    ``target`` (equalities) is the column recomputed from the others after rounding,
+    ``decimals`` its decimal places (None: full precision): the rule then holds to half
+    a unit of that place.
+    """
+
+    coefs: tuple[tuple[str, float], ...]
+    const: float = 0.0
+    op: str = "<="
+    text: str = ""
+    target: str | None = None
+    decimals: int | None = None
+    origin: str = "declared"
+    #: A strict order found in the data is kept as ``form + margin <= 0``, ``margin`` the
+    #: smallest real gap: mixing keeps that, and rounding on one grid keeps a gap of
+    #: whole steps, where ``form < 0`` could round to equal. The rule stated and checked
+    #: in reports is ``form < 0``.
+    margin: float = 0.0
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.coefs)
+
+    @property
+    def kept(self) -> Linear:
+        """The form the engine keeps (the rule itself, or with its margin)."""
+        if not self.margin:
+            return self
+        return dataclasses.replace(self, const=self.const + self.margin, op="<=", margin=0.0)
+
+    @property
+    def kind(self) -> str:
+        if self.op == "==":
+            return "equality"
+        signs = sorted(coef for _, coef in self.coefs)
+        return "order" if signs == [-1.0, 1.0] else "inequality"
+
+    def form(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """The left-hand side ``sum(coefs * values) + const`` of every row."""
+        total = np.full(len(next(iter(values.values()))), self.const, dtype=np.float64)
+        for name, coef in self.coefs:
+            total += coef * values[name]
+        return total
+
+    def tolerance(self, values: dict[str, np.ndarray]) -> float | np.ndarray:
+        """How far from 0 an equality may be: half a unit of the target's last decimal
+        (the input rounded it), else float64's error on the terms."""
+        scale = sum(abs(coef) * np.abs(values[name]) for name, coef in self.coefs)
+        slack = 1e-9 * (scale + abs(self.const))
+        if self.target is not None and self.decimals is not None:
+            weight = abs(dict(self.coefs)[self.target])
+            return weight * 0.5 * 10.0 ** (-self.decimals) * (1 + 1e-6) + slack
+        return slack
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        form = self.form(values)
+        with np.errstate(invalid="ignore"):
+            if self.op == "==":
+                ok = np.abs(form) <= self.tolerance(values)
+            elif self.op == "<":
+                ok = form < 0
+            else:  # a constant brings float64's error on the terms
+                ok = form <= (self.tolerance(values) if self.const else 0)
+        return ok | np.isnan(form)
+
+    def describe(self) -> str:
+        return self.text or _linear_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": list(self.columns)}
+
+
+def _linear_text(rule: Linear) -> str:
+    """``a <= b``, ``total = a + b - c``: the rule as people write it."""
+    coefs = dict(rule.coefs)
+    if rule.target is not None:
+        weight = coefs[rule.target]
+        terms = [(name, -coef / weight) for name, coef in rule.coefs if name != rule.target]
+        return f"{rule.target} = {_terms(terms, -rule.const / weight)}"
+    left = [(n, c) for n, c in rule.coefs if c > 0]
+    right = [(n, -c) for n, c in rule.coefs if c < 0]
+    op = {"<=": "<=", "<": "<"}[rule.op]
+    return f"{_terms(left, max(rule.const, 0))} {op} {_terms(right, max(-rule.const, 0))}"
+
+
+def _terms(terms: list[tuple[str, float]], const: float) -> str:
+    parts = []
+    for name, coef in terms:
+        magnitude = abs(coef)
+        body = name if magnitude == 1 else f"{magnitude:.10g} * {name}"
+        parts.append(("- " if coef < 0 else "+ ") + body)
+    if const or not parts:
+        parts.append(("- " if const < 0 else "+ ") + f"{abs(const):.10g}")
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+@dataclass(frozen=True)
+class Unique:
+    """The columns are unique together (a firm-year panel). Kept by copying them from
+    the dominant donor: with balanced anchors and at most as many rows as the source,
+    each real combination is used once."""
+
+    columns: tuple[str, ...]
+    origin: str = "declared"
+    kind: str = "unique"
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        return ~_duplicated([values[name] for name in self.columns])
+
+    def describe(self) -> str:
+        return f"unique together: {', '.join(self.columns)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": list(self.columns)}
+
+
+@dataclass(frozen=True)
+class TimeIndex:
+    """Dates (or whole years) that order the rows, one row per step, within each
+    ``entity`` (a firm of a panel) or in the whole table. Kept: the column is copied from
+    the dominant donor and partners are drawn near in time within the entity."""
+
+    column: str
+    entity: tuple[str, ...] = ()
+    step: str = ""  #: the usual step between rows, e.g. "1 day"
+    origin: str = "detected"
+    kind: str = "time index"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.entity, self.column)
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        return Unique(self.columns).holds(values)
+
+    def describe(self) -> str:
+        per = f" per {', '.join(self.entity)}" if self.entity else ""
+        return f"time index: {self.column}{per}" + (f", every {self.step}" if self.step else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": list(self.columns)}
+
+
+#: Calendar grids a time column may sit on, with the check of one datetime64[s] vector.
+GRIDS = ("yearly", "monthly", "weekly", "daily", "hourly")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Every value of a time column on a calendar grid: 1 January (yearly), the 1st
+    (monthly), one weekday at midnight (weekly), midnight (daily), whole hours."""
+
+    column: str
+    grid: str
+    origin: str = "detected"
+    kind: str = "grid"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        return on_grid(values[self.column], self.grid, self.anchor(values[self.column]))
+
+    def anchor(self, seconds: np.ndarray) -> float:
+        """A weekly grid's weekday: the first value's."""
+        finite = seconds[np.isfinite(seconds)]
+        return float(finite[0]) if finite.size else 0.0
+
+    def describe(self) -> str:
+        where = {
+            "yearly": "on 1 January",
+            "monthly": "on the 1st",
+            "weekly": "one weekday",
+            "daily": "at midnight",
+            "hourly": "on the hour",
+        }[self.grid]
+        return f"{self.column}: {self.grid}, {where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": [self.column]}
+
+
+def on_grid(seconds: np.ndarray, grid: str, anchor: float = 0.0) -> np.ndarray:
+    """Where times (seconds since the epoch, NaN missing) sit on ``grid``."""
+    ok = np.isnan(seconds)
+    finite = ~ok if ok.any() else slice(None)
+    whole = seconds[finite]
+    if grid in ("yearly", "monthly"):
+        stamps = whole.astype("datetime64[s]")
+        start = stamps.astype("datetime64[Y]" if grid == "yearly" else "datetime64[M]")
+        ok[finite] = stamps == start.astype("datetime64[s]")
+    else:
+        step = {"weekly": 7 * 86_400, "daily": 86_400, "hourly": 3_600}[grid]
+        ok[finite] = np.mod(whole - (anchor if grid == "weekly" else 0), step) == 0
+    return ok
+
+
+@dataclass(frozen=True)
+class Together:
+    """Columns whose combinations occur only as in real rows (city and state): kept by
+    copying them all from one donor (SDV's FixedCombinations)."""
+
+    columns: tuple[str, ...]
+    origin: str = "declared"
+    kind: str = "combination"
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        # Checked against the real combinations by RuleData.combinations.
+        return np.ones(len(values[self.columns[0]]), dtype=bool)
+
+    def describe(self) -> str:
+        return f"fixed combinations: {', '.join(self.columns)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": list(self.columns)}
+
+
+@dataclass(frozen=True)
+class Increments:
+    """Every value a multiple of ``step`` (SDV's FixedIncrements)."""
+
+    column: str
+    step: float
+    origin: str = "declared"
+    kind: str = "increments"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        x = values[self.column] / self.step
+        with np.errstate(invalid="ignore"):
+            return (np.abs(x - np.round(x)) <= 1e-9 * np.maximum(1, np.abs(x))) | np.isnan(x)
+
+    def describe(self) -> str:
+        return f"{self.column}: multiples of {self.step:g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": [self.column]}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A rule mixsynth cannot keep (not linear: ``subtotal = quantity * price``): only
+    reported, with how often it holds."""
+
+    text: str
+    columns: tuple[str, ...]
+    origin: str = "declared"
+    kind: str = "formula"
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        from mixsynth.rules.declare import evaluate
+
+        return evaluate(self.text, values)
+
+    def describe(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.text, "columns": list(self.columns)}
+
+
+Rule = Linear | Unique | TimeIndex | Grid | Together | Increments | Formula
+
+
+def common_rules(parts: list[tuple]) -> tuple:
+    """The rules every part holds (the partitions of a Dask run, each with its own rules
+    found): the same rule in each, a strict order with the smallest of its margins."""
+    if not parts:
+        return ()
+    common = []
+    for rule in parts[0]:
+        found = [
+            next((r for r in rules if r.describe() == rule.describe()), None) for rules in parts[1:]
+        ]
+        same = [other for other in found if other is not None]
+        if len(same) < len(found):
+            continue
+        if isinstance(rule, Linear) and rule.margin:
+            smallest = min([rule.margin] + [other.margin for other in same])
+            common.append(dataclasses.replace(rule, margin=smallest))
+        elif all(other == rule for other in same):
+            common.append(rule)
+    return tuple(common)
+
+
+def _duplicated(vectors: list[np.ndarray]) -> np.ndarray:
+    """Rows whose combination of values occurred in an earlier row (missing counts as a
+    value of its own)."""
+    codes = np.zeros(len(vectors[0]), dtype=np.int64)
+    for vector in vectors:
+        _, inverse = np.unique(_comparable(vector), return_inverse=True)
+        codes = codes * (int(inverse.max(initial=0)) + 1) + inverse.ravel()
+        _, codes = np.unique(codes, return_inverse=True)
+        codes = codes.ravel()
+    _, first = np.unique(codes, return_index=True)
+    duplicated = np.ones(len(codes), dtype=bool)
+    duplicated[first] = False
+    return duplicated
+
+
+def _comparable(vector: np.ndarray) -> np.ndarray:
+    """A vector np.unique can sort: floats as they are (NaN equal to NaN), objects as text."""
+    if vector.dtype.kind in "fiub":
+        return vector
+    return np.array([repr(value) for value in vector])

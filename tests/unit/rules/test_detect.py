@@ -1,0 +1,103 @@
+"""Rules found in the data: what every real row holds, and nothing else."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.rules import Linear, RuleData
+from tests.unit.rules.tables import cars, orders, panel, weather
+
+
+def detected(frame: pd.DataFrame) -> list[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [rule.describe() for rule in Reference.of(frame).rules]
+
+
+def test_orders_sums_and_a_tax_to_the_cent():
+    found = detected(orders())
+    assert "tax = 0.08 * subtotal - 0.08 * discount" in found
+    assert "total = subtotal - discount + tax + shipping" in found
+    assert "discount < subtotal" in found
+    # A chain is listed by its links: ordered <= shipped < delivered, not ordered < delivered.
+    assert "ordered <= shipped" in found and "shipped < delivered" in found
+    assert not any(rule.startswith("ordered <") and "delivered" in rule for rule in found)
+
+
+def test_every_detected_rule_holds_in_every_real_row():
+    for frame in (orders(), weather(), panel(), cars()):
+        data = RuleData(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rules = Reference.of(frame).rules
+        assert rules
+        for rule in rules:
+            assert data.holds(rule).all(), rule.describe()
+
+
+def test_one_breaking_row_and_it_is_not_a_rule():
+    frame = orders()
+    frame.loc[7, "tax"] += 0.02  # a cent and more off its rule
+    frame.loc[9, ["ordered", "shipped"]] = frame.loc[9, ["shipped", "ordered"]].to_numpy()
+    frame.loc[9, "ordered"] += pd.Timedelta(days=1)
+    found = detected(frame)
+    assert not any(rule.startswith("tax =") for rule in found)
+    assert "ordered <= shipped" not in found
+
+
+def test_an_order_the_ranges_imply_is_no_rule():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"age": rng.uniform(18, 90, 500), "income": rng.uniform(1e3, 1e5, 500)})
+    assert detected(frame) == []
+
+
+def test_a_daily_series_has_a_time_index_and_a_panel_its_firm_years():
+    assert "time index: date, every 1 day" in detected(weather())
+    assert "time index: year per firm, every 1" in detected(panel())
+
+
+def test_model_years_sit_on_1_january():
+    assert detected(cars()) == ["model_year: yearly, on 1 January"]
+
+
+def test_monthly_and_weekly_grids():
+    months = pd.date_range("2020-01-01", periods=40, freq="MS")
+    weeks = pd.date_range("2020-01-06", periods=40, freq="7D")  # Mondays
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {"month": rng.permutation(months), "week": rng.permutation(weeks), "x": rng.random(40)}
+    )
+    found = detected(frame)
+    assert "month: monthly, on the 1st" in found and "week: weekly, one weekday" in found
+
+
+def test_detection_can_be_turned_off():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert Reference.of(orders(), SynthesisOptions(detect_rules=False)).rules == ()
+
+
+def test_an_exact_equality_without_rounding():
+    rng = np.random.default_rng(2)
+    share = rng.dirichlet([2, 3, 4], 300)
+    frame = pd.DataFrame(share, columns=["a", "b", "c"])
+    (rule,) = [r for r in Reference.of(frame).rules if isinstance(r, Linear) and r.op == "=="]
+    assert rule.describe() == "c = -a - b + 1"
+
+
+@pytest.mark.slow
+def test_detection_stays_cheap_on_a_wide_table():
+    """200 numeric columns, 100,000 rows: the searches are capped (MAX_COLUMNS)."""
+    import time
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal(size=(100_000, 200)), columns=[f"c{i}" for i in range(200)])
+    start = time.process_time()
+    Reference.of(frame)
+    assert time.process_time() - start < 10

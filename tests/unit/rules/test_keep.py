@@ -1,0 +1,232 @@
+"""Rules kept in every synthetic row over every generation (THEORY.md section 10)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixsynth.choices import Method
+from mixsynth.engine.memory import run_generations, synthesize
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.rules import RuleData
+from mixsynth.rules.keep import limit_weights, near_partners
+from tests.unit.rules.tables import (
+    cars,
+    lag1_autocorrelation,
+    orders,
+    panel,
+    seasonal_correlation,
+    weather,
+)
+
+OPTIONS = {
+    "default": {},
+    "vanilla": {"method": Method.VANILLA},
+    "wide eps": {"eps": (0.3, 0.3)},
+    "match moments": {"match_moments": True},
+    "match shapes": {"match_shapes": True},
+    "keep associations": {"keep_associations": True},
+    "by": {"by": ("shipping",)},
+}
+
+
+def generations(frame: pd.DataFrame, count: int = 10, seed: int = 0, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opts = SynthesisOptions(**options)
+        reference = Reference.of(frame, opts)
+        yield reference
+        yield from run_generations(frame, opts, count, seed=seed, reference=reference)
+
+
+def broken(reference: Reference, frame: pd.DataFrame) -> dict[str, int]:
+    data = RuleData(frame)
+    return {r.describe(): int((~data.holds(r)).sum()) for r in reference.rules}
+
+
+@pytest.mark.parametrize("name", list(OPTIONS))
+def test_orders_keep_every_rule_in_every_row_for_ten_generations(name):
+    runs = generations(orders(600), **OPTIONS[name])
+    reference = next(runs)
+    assert len(reference.rules) == 8
+    for generation in runs:
+        frame = generation.frame
+        assert set(broken(reference, frame).values()) == {0}, (
+            generation.index,
+            broken(reference, frame),
+        )
+    # The sums to the cent, and the tax within a cent of its rule, as a user checks them.
+    total = frame.subtotal - frame.discount + frame.tax + frame.shipping
+    assert np.abs(frame.total - total).max() < 0.005
+    assert np.abs(frame.tax - 0.08 * (frame.subtotal - frame.discount)).max() <= 0.005 + 1e-9
+
+
+def test_without_rules_the_same_runs_break_them():
+    """The test above can fail: the very same runs without rules break them."""
+    frame = orders(600)
+    reference = next(generations(frame))
+    runs = generations(frame, detect_rules=False, eps=(0.3, 0.3))
+    next(runs)
+    *_, last = runs
+    counts = broken(reference, last.frame)
+    assert counts["tax = 0.08 * subtotal - 0.08 * discount"] > 100
+    assert counts["discount < subtotal"] > 0
+
+
+def test_affine_equalities_hold_for_any_weight():
+    """Section 10: an affine combination keeps every affine equality, for every weight,
+    inside [0, 1] or far outside it."""
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 1000))
+    rows = np.column_stack([a, b, 3 * a - 2 * b + 5])
+    lam = rng.uniform(-5, 6, 1000)
+    i, j = rng.integers(1000, size=(2, 1000))
+    mixed = lam[:, None] * rows[i] + (1 - lam[:, None]) * rows[j]
+    residual = mixed[:, 2] - (3 * mixed[:, 0] - 2 * mixed[:, 1] + 5)
+    scale = np.abs(mixed).max() * 16 * np.finfo(float).eps
+    assert np.abs(residual).max() <= scale
+
+
+def test_the_exact_weight_interval_is_tight():
+    """g(x~) = g_o + w (g_d - g_o): the rule holds up to w = U and breaks just past it."""
+    frame = pd.DataFrame({"low": [0.0, 5.0], "high": [1.0, 20.0]})
+    data = RuleData(frame)
+    from mixsynth.rules import parse_rule
+    from mixsynth.rules.keep import RulePlan, Scale
+
+    (rule,) = parse_rule("low <= high")
+    plan = RulePlan.of([rule], {"low": Scale(), "high": Scale()}, {"low", "high"})
+    sources = {"low": data["low"], "high": data["high"]}
+    limit = plan.weight_limits(sources, np.array([0, 1]), np.array([1, 0]))
+    # d = row 0 (gap 1), o = row 1 (gap 15): U = 15 / 14; d = row 1: no limit.
+    assert limit[0] == pytest.approx(15 / 14) and limit[1] == np.inf
+    for w, holds in ((limit[0], True), (limit[0] + 1e-9, False)):
+        low = 5.0 + w * (0.0 - 5.0)
+        high = 20.0 + w * (1.0 - 20.0)
+        assert bool(low <= high + 1e-12) == holds
+
+
+def test_limiting_weights_keeps_their_multiset():
+    rng = np.random.default_rng(1)
+    w = 0.5 + np.abs(rng.normal(0, 0.3, 10_000))
+    limit = np.where(rng.random(10_000) < 0.05, 1.0, np.inf)
+    before = np.sort(w)
+    limit_weights(rng, w, limit)
+    assert (w <= limit).all()
+    np.testing.assert_array_equal(np.sort(w), before)
+
+
+def test_near_partners_stay_within_the_window_and_the_block():
+    rng = np.random.default_rng(2)
+    time = np.tile(np.arange(50.0), 4)
+    blocks = np.repeat(np.arange(4), 50)
+    anchors = np.tile(np.arange(200), 50)
+    partners = near_partners(rng, anchors, time, blocks, window=3)
+    assert (blocks[partners] == blocks[anchors]).all()
+    assert (np.abs(time[partners] - time[anchors]) <= 3).all()
+    assert (partners != anchors).all()
+    # Reflection at the ends: each row is a partner about equally often (50 each).
+    counts = np.bincount(partners, minlength=200)
+    assert counts.min() > 25 and counts.max() < 80
+
+
+def test_a_panel_keeps_one_row_per_firm_and_year():
+    runs = generations(panel())
+    next(runs)
+    for generation in runs:
+        assert not generation.frame.duplicated(["firm", "year"]).any()
+
+
+def test_model_years_stay_on_1_january():
+    runs = generations(cars())
+    next(runs)
+    for generation in runs:
+        stamps = generation.frame.model_year
+        assert (stamps.dt.dayofyear == 1).all() and (stamps.dt.hour == 0).all()
+
+
+def test_the_season_survives_ten_generations():
+    """corr(temp_max, -cos(2 pi doy / 365.25)) is about 0.85 in the real series; the issue
+    asks for at least 0.6 after 10 generations (it was about 0 without a time index)."""
+    frame = weather()
+    real = seasonal_correlation(frame)
+    runs = generations(frame)
+    next(runs)
+    for generation in runs:
+        assert not generation.frame.date.duplicated().any()
+    assert seasonal_correlation(generation.frame) >= 0.6
+    assert seasonal_correlation(generation.frame) > real - 0.05
+    assert lag1_autocorrelation(generation.frame) > 0.8
+
+
+@pytest.mark.slow
+def test_the_variance_target_is_met_with_rules():
+    """Each generation's variance factor with rules is the one without, to 0.002: ten
+    generations then stay within 0.02 of the runs without rules (the issue's goal; one
+    run's 10-generation median wanders by +-0.05 on these tables, so it is measured in
+    benchmarks/bench_rules.py over many runs). The same seed draws the same pairs and
+    weights with and without rules, so the difference per seed is small and 40 seeds of
+    one generation pin it (the standard error is checked to be small enough). Measured:
+    -0.0012 +- 0.0001 (subtotal), -0.0006 +- 0.0002 (discount) at eps 0.3."""
+
+    def ratios(seed, **options):
+        *_, generation = generations(frame, count=1, seed=seed, eps=(0.3, 0.3), **options)
+        return np.array([generation.frame[c].var() / frame[c].var() for c in floats])
+
+    frame = orders(3000)
+    # The columns mixed with limited weights; tax and total are recomputed from them.
+    floats = ["subtotal", "discount"]
+    difference = np.array([ratios(seed) - ratios(seed, detect_rules=False) for seed in range(40)])
+    mean = difference.mean(axis=0)
+    error = difference.std(axis=0, ddof=1) / np.sqrt(len(difference))
+    assert (3 * error < 0.002).all(), error
+    assert (np.abs(mean) <= 0.002).all(), (mean, error)
+
+
+def test_categories_that_go_together_come_from_one_donor():
+    """city -> state (and city's own numbers) need no rule: every categorical column of a
+    row is copied from one donor, so each synthetic (city, state) pair is a real one."""
+    rng = np.random.default_rng(4)
+    cities = {"Austin": "TX", "Dallas": "TX", "Reno": "NV", "Boise": "ID", "Salem": "OR"}
+    city = rng.choice(list(cities), 800)
+    frame = pd.DataFrame(
+        {"city": city, "state": [cities[c] for c in city], "spend": rng.gamma(2, 30, 800)}
+    )
+    real = set(zip(frame.city, frame.state, strict=True))
+    runs = generations(frame, match_shapes=True)
+    next(runs)
+    for generation in runs:
+        pairs = set(zip(generation.frame.city, generation.frame.state, strict=True))
+        assert pairs <= real
+
+
+def test_more_rows_than_real_keys_is_said():
+    frame = panel(firms=20, years=12)
+    options = SynthesisOptions(rows=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = Reference.of(frame, options)
+    from mixsynth.errors import MixsynthWarning
+
+    with pytest.warns(MixsynthWarning, match="300 rows from 240, some real combinations repeat"):
+        synthesize(frame, options, np.random.default_rng(0), reference)
+
+
+def test_fixed_increments_are_kept_by_rounding_not_by_copies():
+    rng = np.random.default_rng(5)
+    price = rng.integers(1, 4000, 600) * 0.25
+    frame = pd.DataFrame({"price": price, "x": rng.normal(size=600)})
+    from mixsynth.rules.model import Increments
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        options = SynthesisOptions(rules=(Increments("price", 0.25),), detect_rules=False)
+        reference = Reference.of(frame, options)
+        *_, last = run_generations(frame, options, 3, seed=0, reference=reference)
+    assert np.allclose(last.frame.price / 0.25, np.round(last.frame.price / 0.25))
+    assert last.rule_repairs == 0  # rounded, not copied from donors
+    assert not last.frame.price.isin(frame.price).all()  # mixed, not copied
