@@ -56,7 +56,8 @@ class CopyCheck:
             codes = category_codes(table, name)
             if codes is not None:
                 self.codes[name] = codes.astype(np.float64)
-                self.holders[name] = np.unique(codes, return_index=True)[1]
+                if swapped:  # only swapped codes need a row that holds them
+                    self.holders[name] = np.unique(codes, return_index=True)[1]
         self.copied = list(self.codes)
 
     def break_up(

@@ -130,15 +130,21 @@ def break_copies(
     must match too, which are never swapped. Returns how many rows were copies."""
 
     checked = [*zip(outputs, sources, strict=True), *compared]
-    gathered = [[source[rows] for _, source in checked] for rows in donors]
 
     def copies() -> np.ndarray:
+        """Rows equal to one of their donors in every checked column. Column by column,
+        only the rows still equal so far are compared: after the first column of mixed
+        values hardly any are left, so a slice costs about one column's comparison, not
+        one per column and donor (1M rows x 10 columns: 1.3 s -> a tenth of it)."""
         found = np.zeros(len(output_groups), dtype=bool)
-        for values in gathered:
-            same = np.ones(len(output_groups), dtype=bool)
-            for (output, _), donor in zip(checked, values, strict=True):
-                same &= (output == donor) | (np.isnan(output) & np.isnan(donor))
-            found |= same
+        for rows in donors:
+            candidates = np.arange(len(output_groups))
+            for output, source in checked:
+                if candidates.size == 0:
+                    break
+                mine, donor = output[candidates], source[rows[candidates]]
+                candidates = candidates[(mine == donor) | (np.isnan(mine) & np.isnan(donor))]
+            found[candidates] = True
         return np.flatnonzero(found)
 
     found = copies() if outputs else np.empty(0, dtype=np.int64)
