@@ -190,7 +190,7 @@ def compare(
     }
     from mixsynth.cli.multi_table import compare_folders, is_folder
 
-    if is_folder(real):
+    if is_folder(real) and engine is not Engine.DASK:  # Dask: a folder of parts is one table
         compare_folders(
             real=real,
             synthetic=synthetic,
@@ -199,7 +199,6 @@ def compare(
             refused={
                 "--target": target is not None,
                 "--categorical": bool(categorical),
-                "--engine dask": engine is Engine.DASK,
                 "--holdout": holdout is not None,
                 "--attacks": attacks,
             },

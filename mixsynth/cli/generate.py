@@ -151,7 +151,7 @@ def generate(
     from mixsynth.jobs.generate import GenerateJob
     from mixsynth.jobs.holdout import parse_holdout
 
-    if is_folder(input):
+    if is_folder(input) and engine is not Engine.DASK:  # Dask: a folder of parts is one table
         generate_folder(
             input=input,
             flags=options,
@@ -160,7 +160,6 @@ def generate(
                 "--where": bool(where),
                 "--balance": balance is not None,
                 "--format": format is not None,
-                "--engine dask": engine is Engine.DASK,
                 "--input-format": input_format is not None,
                 "--encoding": encoding != "utf-8",
             },
