@@ -4,7 +4,6 @@ needed, in the habits of SDV's HMASynthesizer (``fit`` a dict of DataFrames,
 
 from __future__ import annotations
 
-import pickle
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mixsynth.api.saved import load_pickled, save_pickled
 from mixsynth.engine.options import declared, only_declared, synthesis_options
 from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError
 from mixsynth.relational import (
@@ -23,7 +23,8 @@ from mixsynth.relational import (
 )
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
-SAVE_FORMAT = 1
+#: Bumped when the saved layout changes (2: behind mixsynth's header, as MixupSynthesizer's).
+SAVE_FORMAT = 2
 
 
 class MultiTableMixupSynthesizer:
@@ -123,10 +124,9 @@ class MultiTableMixupSynthesizer:
         return f"MultiTableMixupSynthesizer({state})"
 
     def save(self, path: str | Path) -> None:
-        """Save the synthesizer with :mod:`pickle`, atomically. The file holds the real
-        rows it was fitted on: keep it as private as the real data (a warning says so)."""
-        from mixsynth.io import atomic_path
-
+        """Save the synthesizer with :mod:`pickle` behind mixsynth's header, atomically,
+        readable by its owner only (mode 0600). The file holds the real rows it was
+        fitted on: keep it as private as the real data (a warning says so)."""
         if self.fitted:
             warnings.warn(
                 f"{str(path)!r} holds the real tables the synthesizer was fitted on; "
@@ -134,33 +134,14 @@ class MultiTableMixupSynthesizer:
                 MixsynthWarning,
                 stacklevel=2,
             )
-        with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
-            pickle.dump({"mixsynth_multi_table": SAVE_FORMAT, "synthesizer": self}, handle)
+        save_pickled(self, path, SAVE_FORMAT)
 
     @classmethod
     def load(cls, path: str | Path) -> MultiTableMixupSynthesizer:
-        """A synthesizer saved by :meth:`save` (loading runs pickle: trusted files only)."""
-        try:
-            with open(path, "rb") as handle:
-                saved = pickle.load(handle)
-        except OSError as error:
-            raise InputError(
-                f"cannot read {str(path)!r}: {error.strerror or error}",
-                "give the path of a file written by MultiTableMixupSynthesizer.save",
-            ) from None
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-            saved = None
-        if not (isinstance(saved, dict) and isinstance(saved.get("synthesizer"), cls)):
-            raise InputError(
-                f"{str(path)!r} is not a saved MultiTableMixupSynthesizer",
-                "give the path of a file written by MultiTableMixupSynthesizer.save",
-            )
-        if saved.get("mixsynth_multi_table") != SAVE_FORMAT:
-            raise InputError(
-                f"{str(path)!r} was saved by another version of mixsynth",
-                "fit the synthesizer again with this version and save it anew",
-            )
-        return saved["synthesizer"]
+        """A synthesizer saved by :meth:`save`. Loading runs pickle, which can run any
+        code a file holds: load only files you trust; a file without mixsynth's header is
+        refused before anything in it is unpickled."""
+        return load_pickled(path, cls, SAVE_FORMAT)
 
 
 def as_relational_metadata(metadata: Any) -> RelationalMetadata:

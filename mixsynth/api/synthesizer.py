@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import os
-import pickle
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -18,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mixsynth.api.saved import load_pickled, save_pickled
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
 from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
-from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError, OutputError
+from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError
 from mixsynth.semantics import TableMetadata
 
 if TYPE_CHECKING:
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
 
 #: Bumped when the saved layout changes, so that an old file is refused clearly.
 SAVE_FORMAT = 2
-#: The first bytes of a saved synthesizer, read before anything is unpickled.
-SAVE_MAGIC = b"mixsynth synthesizer\n"
 
 
 class MixupSynthesizer:
@@ -198,8 +195,6 @@ class MixupSynthesizer:
         The file holds the **real rows** it was fitted on (it needs them to sample), so
         store and share it as you would the real data: a MixsynthWarning says so.
         """
-        from mixsynth.io import atomic_path
-
         if self.fitted:
             warnings.warn(
                 f"{str(path)!r} holds the {len(self._data)} real rows the synthesizer was "
@@ -207,16 +202,7 @@ class MixupSynthesizer:
                 MixsynthWarning,
                 stacklevel=2,
             )
-        try:
-            with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
-                os.chmod(temporary, 0o600)
-                handle.write(SAVE_MAGIC + b"%d\n" % SAVE_FORMAT)
-                pickle.dump(self, handle)
-        except OSError as error:
-            raise OutputError(
-                f"cannot save to {str(path)!r}: {error.strerror or error}",
-                "give the path of a file in a folder that exists and that you may write to",
-            ) from None
+        save_pickled(self, path, SAVE_FORMAT)
 
     @classmethod
     def load(cls, path: str | Path) -> MixupSynthesizer:
@@ -226,31 +212,7 @@ class MixupSynthesizer:
         trust (e.g. ones you saved yourself). A file without mixsynth's header is
         refused before anything in it is unpickled.
         """
-        not_ours = InputError(
-            f"{str(path)!r} is not a saved MixupSynthesizer (it lacks mixsynth's header, so "
-            "it was not unpickled)",
-            "give a file written by MixupSynthesizer.save; load only files you trust",
-        )
-        try:
-            with open(path, "rb") as handle:
-                if handle.read(len(SAVE_MAGIC)) != SAVE_MAGIC:
-                    raise not_ours
-                if handle.readline(16) != b"%d\n" % SAVE_FORMAT:
-                    raise InputError(
-                        f"{str(path)!r} was saved by another version of mixsynth",
-                        "fit the synthesizer again with this version and save it anew",
-                    )
-                saved = pickle.load(handle)
-        except OSError as error:
-            raise InputError(
-                f"cannot read {str(path)!r}: {error.strerror or error}",
-                "give the path of a file written by MixupSynthesizer.save",
-            ) from None
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-            saved = None
-        if not isinstance(saved, cls):
-            raise not_ours
-        return saved
+        return load_pickled(path, cls, SAVE_FORMAT)
 
 
 def _as_table(data: Any) -> Any:

@@ -256,3 +256,27 @@ def test_dates_given_as_text_are_mixed_and_written_back_in_their_format(shop):
     document["tables"]["customers"]["columns"]["signup_date"]["datetime_format"] = "%Y/%m/%d"
     with pytest.raises(MixsynthError, match="does not read as dates in the format '%Y/%m/%d'"):
         MultiTableMixupSynthesizer(document).fit({**real, "customers": customers})
+
+
+def test_a_saved_multi_table_synthesizer_is_its_owners_only_and_headed(shop, tmp_path, monkeypatch):
+    """Saved as MixupSynthesizer saves (mixsynth.api.saved): mode 0600, and a file without
+    mixsynth's header refused before anything in it is unpickled."""
+    import pickle
+    import stat
+
+    from mixsynth.errors import InputError
+    from tests.unit.api.test_synthesizer_hostile import Alarm
+
+    real, metadata = shop
+    path = tmp_path / "s.pkl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        MultiTableMixupSynthesizer(metadata).fit(real).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    alarm = tmp_path / "ran"
+    monkeypatch.setenv("MIXSYNTH_ALARM", str(alarm))
+    hostile = tmp_path / "hostile.pkl"
+    hostile.write_bytes(pickle.dumps({"mixsynth_multi_table": 1, "synthesizer": Alarm()}))
+    with pytest.raises(InputError, match=r"not a saved MultiTableMixupSynthesizer.*trust"):
+        MultiTableMixupSynthesizer.load(hostile)
+    assert not alarm.exists()
