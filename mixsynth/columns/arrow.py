@@ -273,17 +273,21 @@ class ArrowColumns:
         """One integer per distinct combination of the ``by`` values (null is a value;
         NaN counts as null, as in pandas)."""
         keys = np.zeros(self.rows, dtype=np.int64)
-        for name in by:
+        for position, name in enumerate(by):
             column = self.table.column(name)
             if pa.types.is_dictionary(column.type):  # chunks may hold different dictionaries
                 column = column.cast(column.type.value_type)
-            if pa.types.is_floating(column.type):  # numpy's unique: NaN and null are one key
-                levels, codes = np.unique(to_numpy(column, np.nan), return_inverse=True)
+            if pa.types.is_floating(column.type):
+                # NaN and null one key, -0.0 and 0.0 another (as numpy's unique has them).
+                values = to_numpy(column, np.nan)
+                column = pa.chunked_array([to_arrow(values + 0.0, column.type, np.isnan(values))])
+            # Codes in order of first appearance (Arrow's hash table), nulls a value.
+            encoded = pc.dictionary_encode(column, null_encoding="encode").combine_chunks()
+            codes = to_numpy(pa.chunked_array([encoded.indices]), 0).astype(np.int64)
+            if position == 0:
+                keys = codes
             else:
-                encoded = pc.dictionary_encode(column, null_encoding="encode").combine_chunks()
-                levels = encoded.dictionary
-                codes = to_numpy(pa.chunked_array([encoded.indices]), 0)
-            keys = first_appearance_codes(keys * len(levels) + codes.astype(np.int64).ravel())
+                keys = first_appearance_codes(keys * len(encoded.dictionary) + codes)
         return keys
 
     def build(self, columns: dict) -> pa.Table:

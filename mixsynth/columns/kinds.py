@@ -193,11 +193,23 @@ def check_column_names(names: Sequence[Any]) -> None:
 
 
 def first_appearance_codes(keys: np.ndarray) -> np.ndarray:
-    """Relabel integer keys 0, 1, 2, ... in the order they first appear (pandas' ngroup)."""
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[inverse.ravel()]
+    """Relabel integer keys 0, 1, 2, ... in the order they first appear (pandas' ngroup).
+
+    Arrow's dictionary encoding numbers values in that order with one pass of a hash
+    table, where ``np.unique`` sorts (1M rows: 0.01-0.02 s against 0.15-0.4 s).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = np.ascontiguousarray(keys, dtype=np.int64).ravel()
+    if keys.size == 0:
+        return keys
+    # From buffers, not pa.array: that imports pandas to look for pandas objects.
+    array = pa.Array.from_buffers(pa.int64(), len(keys), [None, pa.py_buffer(keys)])
+    indices = pc.dictionary_encode(array).indices  # int32, no nulls
+    return np.frombuffer(
+        indices.buffers()[1], dtype=np.int32, count=len(keys), offset=indices.offset * 4
+    ).astype(np.int64)
 
 
 class TableColumns(Protocol):

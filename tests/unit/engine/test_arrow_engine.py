@@ -242,6 +242,16 @@ def test_float_keys_nan_and_null_are_one_group() -> None:
     assert group_codes(table, ("f",)).tolist() == [0, 1, 1, 0, 1, 1, 2]
 
 
+def test_float_keys_signed_zeros_are_one_group_numbered_across_chunks() -> None:
+    """Codes come from Arrow's hash table: -0.0 equals 0.0 there only once normalized,
+    and the numbering is by first appearance over all chunks, not per chunk."""
+    column = pa.chunked_array([pa.array([2.0, -0.0]), pa.array([0.0, np.nan, 2.0, -1.0])])
+    table = pa.table({"f": column, "s": pa.chunked_array([["b", "a"], ["a", None, "b", "c"]])})
+    assert group_codes(table, ("f",)).tolist() == [0, 1, 1, 2, 0, 3]
+    assert group_codes(table, ("s",)).tolist() == [0, 1, 1, 2, 0, 3]
+    assert group_codes(table, ("s", "f")).tolist() == [0, 1, 1, 2, 0, 3]
+
+
 # 4. No pandas on the generate path -----------------------------------------------------
 
 PROBE = """
