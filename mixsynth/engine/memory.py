@@ -216,6 +216,7 @@ class GenerationStream(RuleKeeping):
         self._sources.clear()
         self._raws.clear()
         self._matched.clear()
+        self._copy_check = None
 
     def _slice(self, pool: Executor, rows: slice) -> DataTable:
         pairs = self.pairs.rows(rows)
@@ -267,16 +268,18 @@ class GenerationStream(RuleKeeping):
         from mixsynth.engine.copies import CopyCheck
 
         if self._copy_check is None:
-            self._copy_check = CopyCheck(self.source.table, self.copied, self.options.split_copied)
-        sources = {}
-        for spec in self.mixed:
-            source, _, at_mass = self._column_source(spec)
-            if at_mass is not None:  # compared as written: on the point mass
-                mass = self.reference.semantics.columns[str(spec.name)].point_mass
-                assert mass is not None  # at_mass is only found for columns with one
-                source = np.where(at_mass, mass, source)
-            sources[spec.name] = source
-        self.copies_broken += self._copy_check.break_up(mixed, sources, donors, pairs)
+            sources = {}  # made once for every slice
+            for spec in self.mixed:
+                source, _, at_mass = self._column_source(spec)
+                if at_mass is not None:  # compared as written: on the point mass
+                    mass = self.reference.semantics.columns[str(spec.name)].point_mass
+                    assert mass is not None  # at_mass is only found for columns with one
+                    source = np.where(at_mass, mass, source)
+                sources[spec.name] = source
+            self._copy_check = CopyCheck(
+                self.source.table, self.copied, self.options.split_copied, sources
+            )
+        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs)
 
     def _missing_rows(self, name: Any) -> np.ndarray | None:
         if name not in self._missing:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from mixsynth.engine.donors import copy_groups
@@ -56,6 +57,35 @@ def test_rows_equal_to_a_donor_are_repaired_and_columns_keep_their_values() -> N
     for name in ("a", "b", "c"):  # swaps move values between rows, never change them
         assert sorted(out[name]) == sorted(copied[name])
     assert out["label"].tolist() == copied["label"].tolist()  # codes are not swapped
+
+
+def test_a_copy_must_match_its_donor_in_the_copied_columns_too() -> None:
+    """Copied columns are compared only for rows equal in every mixed column (their
+    codes made then): a row whose copied value differs from its donor's is no copy,
+    a row equal in both is; a column without codes (a list) is left out, as before."""
+    from mixsynth.engine.copies import CopyCheck
+    from mixsynth.engine.kernel import Pairs
+
+    table = pa.table(
+        {
+            "a": [1.0, 2.0, 3.0, 4.0],
+            "b": [5.0, 6.0, 7.0, 8.0],
+            "label": ["p", "q", "p", "q"],
+            "tags": pa.array([[1], [2], [3], [4]]),
+        }
+    )
+    sources = {name: table.column(name).to_numpy() for name in ("a", "b")}
+    check = CopyCheck(table, ["label", "tags"], False, sources)
+    # Rows 0 and 1 equal their dominant donors (rows 0 and 1) in a and b; row 1 takes
+    # its label from row 0 ("p", not its donor's "q"), row 0 from row 2 (also "p").
+    mixed = {"a": np.array([1.0, 2.0]), "b": np.array([5.0, 6.0])}
+    pairs = Pairs(
+        np.array([0, 1]), np.array([3, 3]), np.array([0.5, 0.5]), np.zeros(4, dtype=np.int64)
+    )
+    # tags come from other rows than the donors': uncompared, they change nothing.
+    donors = {"label": np.array([2, 0]), "tags": np.array([1, 0])}
+    assert check.break_up(mixed, donors, pairs) == 1
+    assert check.codes("tags") is None
 
 
 def test_split_copied_columns_come_from_either_donor_and_copies_are_repaired() -> None:
