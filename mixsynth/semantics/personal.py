@@ -127,22 +127,23 @@ def personal_semantics(
         return pii("iban", ibans, "IBANs (mod-97 check)")
     if not could_hold_names(list(texts.values)):
         return None
-    full = texts.share(is_full_name)
+    # The name lists (importing Faker: 0.1-0.25 s) are loaded only where a test needs
+    # them: a full name has the shape, a single name a header that says so.
+    shaped = texts.share(lambda v: FULL_NAME.match(v.strip()))
+    full = texts.share(is_full_name) if shaped >= NAME_SHARE else 0.0
     if full >= NAME_SHARE:
         return pii("name", full, "person names (Faker's name lists, 'First Last')")
-    shaped = texts.share(lambda v: FULL_NAME.match(v.strip()))
     if words & PERSON_WORDS and shaped >= NAME_SHARE:
         return pii("name", shaped, f"'First Last' and the name says so ({name!r})")
-    first, last = name_lists()
-    for subtype, header, known in (
-        ("first_name", FIRST_WORDS, first),
-        ("last_name", LAST_WORDS, last),
-    ):
+    for subtype, header, position in (("first_name", FIRST_WORDS, 0), ("last_name", LAST_WORDS, 1)):
+        if not words & header:
+            continue
+        known = name_lists()[position]
         single = texts.share(lambda v, known=known: v.strip() in known)
-        if words & header and single >= SINGLE_NAME_SHARE:
+        if single >= SINGLE_NAME_SHARE:
             return pii(subtype, single, f"{subtype.replace('_', ' ')}s, as the name says")
     notes = texts.share(lambda v: " " in v.strip())
-    naming = texts.share(names_a_person)
+    naming = texts.share(names_a_person) if notes >= 0.5 else 0.0
     if notes >= 0.5 and naming >= NOTE_SHARE:
         return ColumnSemantics(
             name,
