@@ -242,9 +242,7 @@ def find_time_indexes(
     a time index when the steps are regular, else a pair unique together. A repeat in
     the sample rules a candidate out before any check on every row."""
     rules: list[Rule] = []
-    entities = [c for c in categorical if 1 < np.nanmax(data[c], initial=0) + 1 <= data.rows / 3][
-        :MAX_KEYS
-    ]
+    entities: list[str] | None = None  # made for the first time column that needs them
     for name in list(times)[:MAX_KEYS]:
         values = data[name]
         if np.isnan(values[sample]).any() or np.isnan(values).any():
@@ -259,6 +257,10 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
+        if entities is None:  # each one's codes: 0.01-0.04 s per 1M rows
+            entities = [
+                c for c in categorical if 1 < np.nanmax(data[c], initial=0) + 1 <= data.rows / 3
+            ][:MAX_KEYS]
         for entity in entities:
             codes = data[entity]
             if not _unique(codes[sample] * span + (values[sample] - low)):
@@ -319,6 +321,7 @@ def find_grids(data: RuleData, times: Sequence[str], sample: np.ndarray) -> list
         seconds, unit = data[name], seconds_per_unit(data.specs[name].dtype)
         if "timedelta" in data.specs[name].dtype or "duration" in data.specs[name].dtype:
             continue
+        anchor = Grid(name, "weekly").anchor(seconds)  # one pass for every grid
         for grid, size in (
             ("yearly", 365 * 86_400),
             ("monthly", 28 * 86_400),
@@ -329,7 +332,6 @@ def find_grids(data: RuleData, times: Sequence[str], sample: np.ndarray) -> list
             if size <= unit:
                 break
             rule = Grid(name, grid, origin="detected")
-            anchor = rule.anchor(seconds)
             if on_grid(seconds[sample], grid, anchor).all():
                 if on_grid(seconds, grid, anchor).all():
                     rules.append(rule)
