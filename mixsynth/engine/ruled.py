@@ -1,11 +1,10 @@
 """What a generation does to keep the rules (:mod:`mixsynth.rules`), as a part of
-:class:`~mixsynth.engine.memory.GenerationStream`: partners near in time, weights inside
-each pair's interval, the ordered columns mixed, spread and kept on their orders, the
-equalities recomputed and every row checked (docs/rules.md)."""
+:class:`~mixsynth.engine.memory.GenerationStream`: partners near in time, the columns tied by
+inequalities mixed with weights of their own inside each pair's interval and kept on
+their orders, the equalities recomputed and every row checked (docs/rules.md)."""
 
 from __future__ import annotations
 
-import copy
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -19,7 +18,6 @@ from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthWarning
 from mixsynth.rules.data import seconds_per_unit
-from mixsynth.rules.keep import restore_spread
 from mixsynth.semantics.treatments import bound_keeping_variance
 
 
@@ -38,7 +36,8 @@ class RuleKeeping:
     outside: dict
     rule_swaps: int
     rule_repairs: int
-    _free_w: np.ndarray | None
+    _rule_w: dict[str, np.ndarray]
+    _spreads: dict[str, Any]
     _uniforms: np.ndarray | None
     _raws: dict
     _sources: dict
@@ -68,9 +67,16 @@ class RuleKeeping:
             )
 
     def _keep_rules(self, rng: np.random.Generator, codes: np.ndarray) -> None:
-        """Partners near in time along a time index, then each pair's weight inside its
-        exact interval (:mod:`mixsynth.rules.keep`)."""
-        from mixsynth.rules.keep import limit_weights, near_partners
+        """Partners near in time along a time index, then the weights of each group of
+        columns tied by inequalities, each inside its pair's exact interval and spread
+        back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`). The
+        other columns keep the weights as drawn."""
+        from mixsynth.rules.keep import (
+            limit_weights,
+            near_partners,
+            range_limits,
+            spread_weights,
+        )
 
         index = self.plan.time_index
         if index is not None:
@@ -82,14 +88,54 @@ class RuleKeeping:
                 blocks = blocks + self.source.group_keys(list(index.entity))
             other = near_partners(rng, self.pairs.dominant, time, blocks)
             self.pairs = Pairs(self.pairs.dominant, other, self.pairs.w, self.pairs.group_codes)
-        if self.plan.inequalities:
-            self._uniforms = rng.random(self.rows)
-            raw = {name: self._raw(name) for name in self.plan.limited}
-            limit = self.plan.weight_limits(raw, self.pairs.dominant, self.pairs.other)
-            free = self.pairs.w.copy()
-            self.rule_swaps = limit_weights(rng, self.pairs.w, limit)
-            if self.rule_swaps:
-                self._free_w = free
+        if not self.plan.inequalities:
+            return
+        self._uniforms = rng.random(self.rows)
+        dominant, other, drawn = self.pairs.dominant, self.pairs.other, self.pairs.w
+        for rules in self.plan.weight_groups:
+            names = sorted({name for rule in rules for name in rule.columns})
+            raw = {name: self._raw(name) for name in names}
+            limit = self.plan.weight_limits(raw, dominant, other, rules)
+            if self.options.bounds is not Bounds.NONE:
+                for name in names:
+                    spec = self._spec(name)
+                    low, high = self.reference.ranges[spec.name]
+                    if np.isfinite(low) and np.isfinite(high):
+                        source = self._column_source(spec)[0]
+                        np.fmin(limit, range_limits(source, dominant, other, low, high), out=limit)
+            for name in names:  # a donor missing: a replacement partner, limit unknown
+                source, observed_rows, at_mass = self._column_source(self._spec(name))
+                if observed_rows is not None or at_mass is not None:
+                    missing = np.isnan(source)
+                    limit[missing[dominant] | missing[other]] = np.nan
+            w = drawn.copy()
+            self.rule_swaps += limit_weights(rng, w, limit)
+            w, spreads = spread_weights(
+                [self._column_source(self._spec(n))[0] for n in names],
+                dominant,
+                other,
+                drawn,
+                w,
+                limit,
+                rng,
+            )
+            known = ~np.isnan(limit)
+            self._spreads.update(
+                (name, (spread, known)) for name, spread in zip(names, spreads, strict=True)
+            )
+            for name in names:
+                self._rule_w[name] = w
+
+    def _spec(self, name: str) -> ColumnSpec:
+        return next(s for s in self.reference.schema if str(s.name) == name)
+
+    def _rule_pairs(self, spec: ColumnSpec, pairs: Pairs, rows: slice | None = None) -> Pairs:
+        """``pairs`` (a slice's, at ``rows``; or the whole generation's) with the weights
+        of the column's group of inequalities, if it is in one."""
+        w = self._rule_w.get(str(spec.name))
+        if w is None:
+            return pairs
+        return Pairs(pairs.dominant, pairs.other, w if rows is None else w[rows], pairs.group_codes)
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
@@ -141,65 +187,47 @@ class RuleKeeping:
     def _ordered_columns(
         self, pool: Executor, ordered: list[ColumnSpec], pairs: Pairs, rows: slice
     ) -> dict[Any, np.ndarray]:
-        """The columns tied by orders over one slice, mixed with the limited weights, given
-        back the spread they have with the weights as drawn, kept in range; then the
-        rows that those two per-column steps bent past an order (the rows on an edge)
-        take the limited mix of their group again, clipped into range (clipping keeps
-        orders, folding reverses them). Rounded later, with shared uniforms."""
-        tasks = {spec.name: pool.submit(self._both_mixes, spec, pairs, rows) for spec in ordered}
-        limited = {name: task.result()[0] for name, task in tasks.items()}
-        free = {name: task.result()[1] for name, task in tasks.items()}
-        values = {name: column.copy() for name, column in limited.items()}
+        """The columns tied by inequalities over one slice, mixed with their group's
+        weights and kept in range; the rows that bounds bent past an order (a value
+        folded back reverses two values past the same end) take the mix again, clipped
+        into range (clipping keeps orders). Rounded later, with shared uniforms."""
+        tasks = {spec.name: pool.submit(self._limited_mix, spec, pairs, rows) for spec in ordered}
+        values = {name: task.result() for name, task in tasks.items()}
+        limited = {name: column.copy() for name, column in values.items()}
+        bounded = self.options.bounds is not Bounds.NONE
         with np.errstate(over="ignore", invalid="ignore"):
+            spread = False
             for spec in ordered:
-                target = free[spec.name]
-                if target is not None:
-                    restore_spread(values[spec.name], *target)
+                given, known = self._spreads[str(spec.name)]
+                if given is not None:
+                    given.apply(values[spec.name], known[rows])
+                    spread = True
+            if spread:
+                self.rule_repairs += self.plan.unbreak(values, limited)
+            bent = False
+            for spec in ordered:
                 counts = bound_keeping_variance(
                     values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
                 )
                 self.outside[str(spec.name)][0] += counts[0]
                 self.outside[str(spec.name)][1] += counts[1]
-            self.rule_repairs += self.plan.unbreak(values, limited)
-            if self.options.bounds is not Bounds.NONE:
+                bent = bent or (bounded and bool(counts[0]))
+            if bent:
+                self.rule_repairs += self.plan.unbreak(values, limited)
                 for spec in ordered:
                     np.clip(
                         values[spec.name], *self.reference.ranges[spec.name], out=values[spec.name]
                     )
         return values
 
-    def _both_mixes(
-        self, spec: ColumnSpec, pairs: Pairs, rows: slice
-    ) -> tuple[np.ndarray, tuple[float, float] | None]:
-        """A ruled column mixed with the limited weights (overflows replaced), and the
-        mean and standard deviation it has with the weights as drawn (None: the same).
-
-        Only the rows whose weight was swapped differ, so those are mixed again; a column
-        with missing values (replacement partners) is mixed again whole, with a twin of
-        its random stream for the same partners."""
-        source, observed_rows, _ = self._column_source(spec)
-        twin = copy.deepcopy(self.rngs[spec.name]) if observed_rows is not None else None
+    def _limited_mix(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> np.ndarray:
+        """A column tied by inequalities mixed with its group's weights, overflows
+        replaced by the dominant donor's value."""
+        source = self._column_source(spec)[0]
         with np.errstate(over="ignore", invalid="ignore"):
-            values = self._mixed_values(spec, pairs)
+            values = self._mixed_values(spec, self._rule_pairs(spec, pairs, rows))
             replace_non_finite(values, source, pairs)
-            if self._free_w is None:
-                return values, None
-            drawn = self._free_w[rows]
-            if observed_rows is not None:
-                free = Pairs(pairs.dominant, pairs.other, drawn, pairs.group_codes)
-                whole = self._mixed_values(spec, free, twin)
-                body = whole[np.isfinite(whole)]
-                return values, (float(body.mean()), float(body.std()))
-            changed = np.flatnonzero(drawn != pairs.w)
-            partner = source[pairs.other[changed]]
-            again = partner + drawn[changed] * (source[pairs.dominant[changed]] - partner)
-            before = values[changed]
-            count = values.size
-            total = values.sum() - before.sum() + again.sum()
-            # Not np.dot: BLAS threads spin on a busy machine (25 ms a call, measured).
-            squares = np.square(values).sum() - np.square(before).sum() + np.square(again).sum()
-        mean = total / count
-        return values, (float(mean), float(np.sqrt(max(squares / count - mean * mean, 0.0))))
+        return values
 
     def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
         """The uniforms a column tied by an order rounds with: one per row, the same for

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import brentq
 
 from mixsynth.rules.model import Grid, Increments, Linear, Rule, TimeIndex, Together, Unique
 
@@ -32,6 +33,14 @@ SWAP_ROUNDS = 16
 #: Partners of a time index are drawn within this many steps of the anchor (either side):
 #: measured in benchmarks/bench_rules.py (docs/rules.md, "Time").
 TIME_WINDOW = 2
+#: Rows a group's weights are spread on (:func:`spread_weights`).
+SPREAD_SAMPLE = 1 << 16
+#: A column's mean and spread are given back only when off by more than this (in its
+#: standard deviations, and as a factor): a smaller move would bend the rows on the
+#: edge of an order (equal dates) for nothing.
+NEGLIGIBLE = 1e-3
+#: The largest spread factor tried: past it the rows are at their limits anyway.
+MAX_SPREAD_FACTOR = 64.0
 
 
 @dataclass(frozen=True)
@@ -119,19 +128,32 @@ class RulePlan:
         scale = self.scales[name]
         return native / scale.factor - scale.offset
 
-    def weight_limits(
-        self, sources: dict[str, np.ndarray], dominant: np.ndarray, other: np.ndarray
-    ) -> np.ndarray:
-        """Each row's largest weight that keeps every inequality: ``U`` above (inf: none)."""
-        limit = np.full(len(dominant), np.inf)
-        native = {n: self.native(n, sources[n]) for n in self.limited}
+    @property
+    def weight_groups(self) -> list[list[Linear]]:
+        """The inequalities in groups that share no column: each group's columns are
+        mixed with weights of their own, limited by that group's rules only."""
+        groups: dict[str, list[Linear]] = {}
+        parts = _components([rule.columns for rule in self.inequalities])
         for rule in self.inequalities:
-            form = rule.form({n: native[n] for n in rule.columns})
+            groups.setdefault(min(parts[rule.columns[0]]), []).append(rule)
+        return list(groups.values())
+
+    def weight_limits(
+        self,
+        sources: dict[str, np.ndarray],
+        dominant: np.ndarray,
+        other: np.ndarray,
+        rules: list[Linear],
+    ) -> np.ndarray:
+        """Each row's largest weight that keeps every rule of ``rules`` (inequalities):
+        ``U`` above (inf: none)."""
+        limit = np.full(len(dominant), np.inf)
+        for rule in rules:
+            form = rule.form({n: self.native(n, sources[n]) for n in rule.columns})
             g_o = form.take(other)
             step = g_o - form.take(dominant)  # g_o - g_d: negative where g rises to d
-            with np.errstate(invalid="ignore"):
-                rising = np.flatnonzero(step < 0)
-            limit[rising] = np.fmin(limit[rising], g_o[rising] / step[rising])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.fmin(limit, np.where(step < 0, g_o / step, np.inf), out=limit)
         return limit
 
     def equalities_first(self) -> list[Linear]:
@@ -232,11 +254,12 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
     fits any limit (``U >= 1``): the rows over their limit take, in turn, the next rows
     of a random order of those, and swap where that row's limit takes the larger weight.
     Rows left after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their
-    limit. Returns how many rows changed weight."""
+    limit. A row whose limit is NaN (unknown: a donor missing, mixed with a replacement
+    partner) keeps its weight. Returns how many rows changed weight."""
     over = np.flatnonzero(w > limit)
     if over.size == 0:
         return 0
-    takers = np.flatnonzero(w <= 1)
+    takers = np.flatnonzero((w <= 1) & ~np.isnan(limit))
     takers = takers[rng.permutation(takers.size)]
     used = swapped = 0
     for _ in range(SWAP_ROUNDS):
@@ -254,19 +277,117 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
     return swapped + over.size
 
 
-def restore_spread(values: np.ndarray, mean: float, std: float) -> None:
-    """``values`` (mixed with limited weights) moved and scaled about their mean to the
-    ``mean`` and ``std`` the same rows have mixed with the weights as drawn, in place.
-    The rows whose weight a rule limited extrapolate far along wide pairs: without this,
-    the ruled columns lose a few % of their variance per generation at wide eps
-    (measured: benchmarks/bench_rules.py)."""
-    finite = np.isfinite(values)
-    if finite.sum() < 2 or not (np.isfinite(mean) and np.isfinite(std)):
-        return
-    body = values[finite]
-    spread = body.std()
-    if spread > 0:
-        values[finite] = mean + (std / spread) * (body - body.mean())
+def range_limits(
+    source: np.ndarray, dominant: np.ndarray, other: np.ndarray, low: float, high: float
+) -> np.ndarray:
+    """Each row's largest weight that keeps its mixed value inside ``[low, high]`` (a
+    range is two inequalities that both donors hold, so the limit is at least 1): the
+    columns tied by rules are kept in range by their weights, not folded back one by
+    one (which would reverse two values past the same end)."""
+    partner = source.take(other)
+    step = source.take(dominant) - partner
+    with np.errstate(invalid="ignore", divide="ignore"):
+        end = np.where(step > 0, high, low)
+        limit = np.where(step != 0, (end - partner) / step, np.inf)
+    return np.where(np.isnan(limit), np.inf, limit)
+
+
+def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
+    """Extrapolating weights (``w > 1``) moved ``factor`` times as far past 1, each kept
+    at most its row's ``limit``: every rule still holds (the weight stays inside its
+    pair's interval), a privacy margin too (a weight only grows past 1), and the rows
+    with room extrapolate a little more for those a rule held back. A NaN limit
+    (unknown, :func:`limit_weights`) keeps the weight."""
+    if factor == 1:
+        return w
+    return np.where((w > 1) & ~np.isnan(limit), np.minimum(limit, 1 + factor * (w - 1)), w)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """``values -> mean + scale * (values - kept_mean)``: a column mixed with limited
+    weights given back the mean and variance it has with the weights as drawn."""
+
+    kept_mean: float
+    mean: float
+    scale: float
+
+    def apply(self, values: np.ndarray, rows: np.ndarray) -> None:
+        """At ``rows`` (those mixed with limited weights), in place."""
+        values[rows] = self.mean + self.scale * (values[rows] - self.kept_mean)
+
+
+def spread_weights(
+    sources: list[np.ndarray],
+    dominant: np.ndarray,
+    other: np.ndarray,
+    drawn: np.ndarray,
+    kept: np.ndarray,
+    limit: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, list[Spread | None]]:
+    """A group of columns tied by inequalities, mixed with their limited weights
+    ``kept``, given back the variance they have with the weights as ``drawn``: first by
+    their weights (:func:`extend_weights`, one factor for the group, which keeps every
+    rule: their mean variance ratio becomes 1), then what is left, column by column
+    (:class:`Spread`: mean and variance; a row this bends past a rule takes its mix
+    back, :meth:`RulePlan.unbreak`). Returns the weights and each column's Spread.
+
+    Limited weights stay the drawn multiset (``E[u]`` unchanged), but the rows a rule
+    or a range holds back are those that extrapolate along wide pairs: without this the
+    group loses 1-2 % of its variance a generation at wide weights, and its mean moves
+    when one end of a range holds more rows back than the other (measured:
+    bench_rules.py). Solved on a sample of :data:`SPREAD_SAMPLE` rows (scipy's
+    ``brentq``)."""
+    rows = dominant.size
+    sample = rng.choice(rows, SPREAD_SAMPLE, replace=False) if rows > SPREAD_SAMPLE else None
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if sample is None else values[sample]
+
+    dominant, other = pick(dominant), pick(other)
+    drawn_sample, kept_sample, limit_sample = pick(drawn), pick(kept), pick(limit)
+    mixes = []
+    for source in sources:
+        partner = source[other]
+        step = source[dominant] - partner
+        free = partner + drawn_sample * step
+        if np.count_nonzero(np.isfinite(free)) > 1:
+            mixes.append((partner, step, float(np.nanmean(free)), float(np.nanvar(free))))
+        else:  # nothing to measure: left as mixed
+            mixes.append((partner, step, np.nan, 0.0))
+
+    def shortfall(factor: float) -> float:
+        w = extend_weights(kept_sample, limit_sample, factor)
+        ratios = [np.nanvar(p + w * s) / v for p, s, _, v in mixes if v > 0]
+        return float(np.mean(ratios)) - 1 if ratios else 0.0
+
+    factor = 1.0
+    if np.isfinite(shortfall(1.0)) and shortfall(1.0) < 0:
+        high = 2.0
+        while shortfall(high) < 0 and high < MAX_SPREAD_FACTOR:
+            high *= 2
+        if shortfall(high) >= 0:
+            factor = float(brentq(shortfall, 1.0, high, xtol=1e-4))
+        else:  # every row at its limit already: as far as the rules allow
+            factor = high
+    w = extend_weights(kept_sample, limit_sample, factor)
+    spreads = []
+    for partner, step, mean, variance in mixes:
+        mixed = partner + w * step
+        if not (np.isfinite(mean) and variance > 0) or np.count_nonzero(np.isfinite(mixed)) < 2:
+            spreads.append(None)
+            continue
+        kept_mean, kept_variance = float(np.nanmean(mixed)), float(np.nanvar(mixed))
+        scale = np.sqrt(variance / kept_variance) if kept_variance > 0 else 1.0
+        shift = abs(mean - kept_mean) / np.sqrt(variance)
+        if not (np.isfinite(scale) and np.isfinite(shift)) or (
+            abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE
+        ):
+            spreads.append(None)
+        else:
+            spreads.append(Spread(kept_mean, mean, float(scale)))
+    return extend_weights(kept, limit, factor), spreads
 
 
 def near_partners(

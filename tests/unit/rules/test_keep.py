@@ -101,7 +101,7 @@ def test_the_exact_weight_interval_is_tight():
     (rule,) = parse_rule("low <= high")
     plan = RulePlan.of([rule], {"low": Scale(), "high": Scale()}, {"low", "high"})
     sources = {"low": data["low"], "high": data["high"]}
-    limit = plan.weight_limits(sources, np.array([0, 1]), np.array([1, 0]))
+    limit = plan.weight_limits(sources, np.array([0, 1]), np.array([1, 0]), [rule])
     # d = row 0 (gap 1), o = row 1 (gap 15): U = 15 / 14; d = row 1: no limit.
     assert limit[0] == pytest.approx(15 / 14) and limit[1] == np.inf
     for w, holds in ((limit[0], True), (limit[0] + 1e-9, False)):
