@@ -94,36 +94,30 @@ class RuleKeeping:
         dominant, other, drawn = self.pairs.dominant, self.pairs.other, self.pairs.w
         for rules in self.plan.weight_groups:
             names = sorted({name for rule in rules for name in rule.columns})
-            raw = {name: self._raw(name) for name in names}
-            limit = self.plan.weight_limits(raw, dominant, other, rules)
+            specs = [self._spec(name) for name in names]
+            # Each column's donors' values, once (NaN: missing or on a point mass, mixed
+            # with a replacement partner: the row's limit is unknown, its weight kept).
+            # Gathered as rows of one matrix: a random read fetches every column at once.
+            stacked = np.column_stack([self._column_source(spec)[0] for spec in specs])
+            rows_d, rows_o = stacked.take(dominant, axis=0), stacked.take(other, axis=0)
+            at_dominant = list(rows_d.T)
+            at_other = list(rows_o.T)
+            limit = self.plan.weight_limits(
+                dict(zip(names, at_dominant, strict=True)),
+                dict(zip(names, at_other, strict=True)),
+                rules,
+            )
             if self.options.bounds is not Bounds.NONE:
-                for name in names:
-                    spec = self._spec(name)
+                for spec, values_d, values_o in zip(specs, at_dominant, at_other, strict=True):
                     low, high = self.reference.ranges[spec.name]
                     if np.isfinite(low) and np.isfinite(high):
-                        source = self._column_source(spec)[0]
-                        np.fmin(limit, range_limits(source, dominant, other, low, high), out=limit)
-            for name in names:  # a donor missing: a replacement partner, limit unknown
-                source, observed_rows, at_mass = self._column_source(self._spec(name))
-                if observed_rows is not None or at_mass is not None:
-                    missing = np.isnan(source)
-                    limit[missing[dominant] | missing[other]] = np.nan
+                        range_limits(limit, values_d, values_o, low, high)
             w = drawn.copy()
             self.rule_swaps += limit_weights(rng, w, limit)
-            w, spreads = spread_weights(
-                [self._column_source(self._spec(n))[0] for n in names],
-                dominant,
-                other,
-                drawn,
-                w,
-                limit,
-                rng,
-            )
+            w, spreads = spread_weights(at_dominant, at_other, drawn, w, limit, rng)
             known = ~np.isnan(limit)
-            self._spreads.update(
-                (name, (spread, known)) for name, spread in zip(names, spreads, strict=True)
-            )
-            for name in names:
+            for name, spread in zip(names, spreads, strict=True):
+                self._spreads[name] = (spread, known)
                 self._rule_w[name] = w
 
     def _spec(self, name: str) -> ColumnSpec:

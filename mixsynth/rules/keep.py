@@ -140,21 +140,39 @@ class RulePlan:
 
     def weight_limits(
         self,
-        sources: dict[str, np.ndarray],
-        dominant: np.ndarray,
-        other: np.ndarray,
+        at_dominant: dict[str, np.ndarray],
+        at_other: dict[str, np.ndarray],
         rules: list[Linear],
     ) -> np.ndarray:
-        """Each row's largest weight that keeps every rule of ``rules`` (inequalities):
-        ``U`` above (inf: none)."""
-        limit = np.full(len(dominant), np.inf)
+        """Each row's largest weight that keeps every rule of ``rules`` (inequalities),
+        from its donors' encoded values: ``U`` above (inf: none; NaN: a donor missing)."""
+        limit = np.full(len(next(iter(at_other.values()))), np.inf)
         for rule in rules:
-            form = rule.form({n: self.native(n, sources[n]) for n in rule.columns})
-            g_o = form.take(other)
-            step = g_o - form.take(dominant)  # g_o - g_d: negative where g rises to d
+            g_d, g_o = self._encoded_form(rule, at_dominant), self._encoded_form(rule, at_other)
+            g_d -= g_o  # g_d - g_o: positive where g rises to the dominant donor
             with np.errstate(invalid="ignore", divide="ignore"):
-                np.fmin(limit, np.where(step < 0, g_o / step, np.inf), out=limit)
+                g_o /= g_d
+            np.negative(g_o, out=g_o)
+            np.fmin(limit, np.where(g_d > 0, g_o, np.inf), out=limit)
+            limit[np.isnan(g_d)] = np.nan
         return limit
+
+    def _encoded_form(self, rule: Linear, values: dict[str, np.ndarray]) -> np.ndarray:
+        """``rule.form`` of native values, from encoded ones: the scales folded into the
+        coefficients (one pass per column, no native copies)."""
+        const = rule.const
+        total = None
+        for name, coef in rule.coefs:
+            scale = self.scales[name]
+            const += coef * scale.factor * scale.offset
+            term = (coef * scale.factor) * values[name]
+            if total is None:
+                total = term
+            else:
+                total += term
+        assert total is not None  # a rule names at least one column
+        total += const
+        return total
 
     def equalities_first(self) -> list[Linear]:
         """Equalities in an order where each target is computed before it is used."""
@@ -278,18 +296,19 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
 
 
 def range_limits(
-    source: np.ndarray, dominant: np.ndarray, other: np.ndarray, low: float, high: float
-) -> np.ndarray:
-    """Each row's largest weight that keeps its mixed value inside ``[low, high]`` (a
-    range is two inequalities that both donors hold, so the limit is at least 1): the
-    columns tied by rules are kept in range by their weights, not folded back one by
-    one (which would reverse two values past the same end)."""
-    partner = source.take(other)
-    step = source.take(dominant) - partner
+    limit: np.ndarray, dominant: np.ndarray, other: np.ndarray, low: float, high: float
+) -> None:
+    """``limit`` lowered, in place, to each row's largest weight that keeps its mixed
+    value (donors' values ``dominant``, ``other``) inside ``[low, high]``: a range is two
+    inequalities that both donors hold, so the limit stays at least 1. The columns tied
+    by rules are kept in range by their weights, not folded back one by one (which would
+    reverse two values past the same end)."""
+    step = dominant - other
+    end = np.where(step > 0, high, low)
+    end -= other
     with np.errstate(invalid="ignore", divide="ignore"):
-        end = np.where(step > 0, high, low)
-        limit = np.where(step != 0, (end - partner) / step, np.inf)
-    return np.where(np.isnan(limit), np.inf, limit)
+        end /= step
+    np.fmin(limit, np.where(step != 0, end, np.inf), out=limit)
 
 
 def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
@@ -318,9 +337,8 @@ class Spread:
 
 
 def spread_weights(
-    sources: list[np.ndarray],
-    dominant: np.ndarray,
-    other: np.ndarray,
+    at_dominant: list[np.ndarray],
+    at_other: list[np.ndarray],
     drawn: np.ndarray,
     kept: np.ndarray,
     limit: np.ndarray,
@@ -339,18 +357,17 @@ def spread_weights(
     when one end of a range holds more rows back than the other (measured:
     bench_rules.py). Solved on a sample of :data:`SPREAD_SAMPLE` rows (scipy's
     ``brentq``)."""
-    rows = dominant.size
+    rows = drawn.size
     sample = rng.choice(rows, SPREAD_SAMPLE, replace=False) if rows > SPREAD_SAMPLE else None
 
     def pick(values: np.ndarray) -> np.ndarray:
         return values if sample is None else values[sample]
 
-    dominant, other = pick(dominant), pick(other)
     drawn_sample, kept_sample, limit_sample = pick(drawn), pick(kept), pick(limit)
     mixes = []
-    for source in sources:
-        partner = source[other]
-        step = source[dominant] - partner
+    for values_d, values_o in zip(at_dominant, at_other, strict=True):
+        partner = pick(values_o)
+        step = pick(values_d) - partner
         free = partner + drawn_sample * step
         if np.count_nonzero(np.isfinite(free)) > 1:
             mixes.append((partner, step, float(np.nanmean(free)), float(np.nanvar(free))))
@@ -367,26 +384,31 @@ def spread_weights(
         high = 2.0
         while shortfall(high) < 0 and high < MAX_SPREAD_FACTOR:
             high *= 2
-        if shortfall(high) >= 0:
-            factor = float(brentq(shortfall, 1.0, high, xtol=1e-4))
-        else:  # every row at its limit already: as far as the rules allow
-            factor = high
+        # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
+        factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if shortfall(high) >= 0 else high
     w = extend_weights(kept_sample, limit_sample, factor)
-    spreads = []
-    for partner, step, mean, variance in mixes:
+    spreads: list[Spread | None] = []
+    for partner, step, _, _ in mixes:
+        free = partner + drawn_sample * step
         mixed = partner + w * step
-        if not (np.isfinite(mean) and variance > 0) or np.count_nonzero(np.isfinite(mixed)) < 2:
+        body = np.isfinite(free) & np.isfinite(mixed)
+        if np.count_nonzero(body) < 2:
             spreads.append(None)
             continue
-        kept_mean, kept_variance = float(np.nanmean(mixed)), float(np.nanvar(mixed))
-        scale = np.sqrt(variance / kept_variance) if kept_variance > 0 else 1.0
+        free, mixed = free[body], mixed[body]
+        mean, variance = float(free.mean()), float(free.var())
+        kept_mean, kept_variance = float(mixed.mean()), float(mixed.var())
+        if not (variance > 0 and kept_variance > 0):
+            spreads.append(None)
+            continue
+        scale = float(np.sqrt(variance / kept_variance))
         shift = abs(mean - kept_mean) / np.sqrt(variance)
         if not (np.isfinite(scale) and np.isfinite(shift)) or (
             abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE
         ):
             spreads.append(None)
         else:
-            spreads.append(Spread(kept_mean, mean, float(scale)))
+            spreads.append(Spread(kept_mean, mean, scale))
     return extend_weights(kept, limit, factor), spreads
 
 

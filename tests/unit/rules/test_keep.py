@@ -101,7 +101,10 @@ def test_the_exact_weight_interval_is_tight():
     (rule,) = parse_rule("low <= high")
     plan = RulePlan.of([rule], {"low": Scale(), "high": Scale()}, {"low", "high"})
     sources = {"low": data["low"], "high": data["high"]}
-    limit = plan.weight_limits(sources, np.array([0, 1]), np.array([1, 0]), [rule])
+    dominant, other = np.array([0, 1]), np.array([1, 0])
+    at_dominant = {name: values[dominant] for name, values in sources.items()}
+    at_other = {name: values[other] for name, values in sources.items()}
+    limit = plan.weight_limits(at_dominant, at_other, [rule])
     # d = row 0 (gap 1), o = row 1 (gap 15): U = 15 / 14; d = row 1: no limit.
     assert limit[0] == pytest.approx(15 / 14) and limit[1] == np.inf
     for w, holds in ((limit[0], True), (limit[0] + 1e-9, False)):
@@ -164,27 +167,43 @@ def test_the_season_survives_ten_generations():
 
 
 @pytest.mark.slow
-def test_the_variance_target_is_met_with_rules():
-    """Each generation's variance factor with rules is the one without, to 0.002: ten
-    generations then stay within 0.02 of the runs without rules (the issue's goal; one
-    run's 10-generation median wanders by +-0.05 on these tables, so it is measured in
-    benchmarks/bench_rules.py over many runs). The same seed draws the same pairs and
-    weights with and without rules, so the difference per seed is small and 40 seeds of
-    one generation pin it (the standard error is checked to be small enough). Measured:
-    -0.0012 +- 0.0001 (subtotal), -0.0006 +- 0.0002 (discount) at eps 0.3."""
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"eps": (0.3, 0.3)}, id="eps 0.3"),
+        pytest.param(
+            {"privacy_margin": 0.3},
+            id="margin 0.3",
+            marks=pytest.mark.xfail(
+                strict=True, reason="measured +0.022 +- 0.006: just past 0.02 (docs/rules.md)"
+            ),
+        ),
+    ],
+)
+def test_the_variance_target_is_met_with_rules(options):
+    """The issue's goal: the median variance ratio after 10 generations within 0.02 of
+    what the same run gives without rules. Paired (the same seed draws the same pairs
+    and weights with and without rules), over 64 seeds, so that three standard errors
+    of the mean difference fit inside 0.02 (checked: the test can tell). At margin 0.3
+    it is missed by a little: +0.022 +- 0.006 on these 64 seeds (before the rules'
+    weights were spread, -0.035 +- 0.011 on 40: dates of an order lost their
+    variance)."""
+    frame = orders(1500)
 
-    def ratios(seed, **options):
-        *_, generation = generations(frame, count=1, seed=seed, eps=(0.3, 0.3), **options)
-        return np.array([generation.frame[c].var() / frame[c].var() for c in floats])
+    def median_ratio(seed, detect):
+        *_, generation = generations(frame, seed=seed, detect_rules=detect, **options)
+        ratios = []
+        for name in frame:
+            synthetic, real = generation.frame[name], frame[name]
+            if real.dtype.kind == "M":
+                synthetic, real = synthetic.astype("int64"), real.astype("int64")
+            ratios.append(synthetic.var() / real.var())
+        return np.median(ratios)
 
-    frame = orders(3000)
-    # The columns mixed with limited weights; tax and total are recomputed from them.
-    floats = ["subtotal", "discount"]
-    difference = np.array([ratios(seed) - ratios(seed, detect_rules=False) for seed in range(40)])
-    mean = difference.mean(axis=0)
-    error = difference.std(axis=0, ddof=1) / np.sqrt(len(difference))
-    assert (3 * error < 0.002).all(), error
-    assert (np.abs(mean) <= 0.002).all(), (mean, error)
+    difference = np.array([median_ratio(s, True) - median_ratio(s, False) for s in range(64)])
+    error = difference.std(ddof=1) / np.sqrt(len(difference))
+    assert 3 * error < 0.02, error
+    assert abs(difference.mean()) <= 0.02, (difference.mean(), error)
 
 
 def test_categories_that_go_together_come_from_one_donor():
