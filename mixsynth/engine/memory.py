@@ -185,8 +185,7 @@ class GenerationStream(RuleKeeping):
         self._copy_check: CopyCheck | None = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
-        self._rule_w: dict[str, np.ndarray] = {}  #: weights of columns tied by inequalities
-        self._spreads: dict[str, Any] = {}  #: and their mean and variance given back
+        self._groups: list = []  #: (column, its group of inequalities: ruled.WeightGroup)
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
         self._raws: dict[Any, np.ndarray] = {}  #: source columns as rules see them
         if self.plan is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,19 @@ from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthWarning
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import bound_keeping_variance
+
+
+@dataclass
+class WeightGroup:
+    """Columns tied by inequalities, mixed with weights of their own (docs/rules.md)."""
+
+    rules: list  #: its inequalities
+    specs: list[ColumnSpec]  #: its columns
+    stacked: np.ndarray  #: their sources side by side (rows gathered at once)
+    rng: np.random.Generator  #: for its weight swaps, slice after slice
+    factor: float = 1.0  #: its weights' spread (keep.spread_weights)
+    spreads: list = field(default_factory=list)  #: each column's Spread (or None)
+    whole: np.ndarray | None = None  #: its weights for every row, when matching
 
 
 class RuleKeeping:
@@ -36,8 +50,7 @@ class RuleKeeping:
     outside: dict
     rule_swaps: int
     rule_repairs: int
-    _rule_w: dict[str, np.ndarray]
-    _spreads: dict[str, Any]
+    _groups: list[tuple[str, WeightGroup]]
     _uniforms: np.ndarray | None
     _raws: dict
     _sources: dict
@@ -71,12 +84,7 @@ class RuleKeeping:
         columns tied by inequalities, each inside its pair's exact interval and spread
         back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`). The
         other columns keep the weights as drawn."""
-        from mixsynth.rules.keep import (
-            limit_weights,
-            near_partners,
-            range_limits,
-            spread_weights,
-        )
+        from mixsynth.rules.keep import SPREAD_SAMPLE, near_partners, spread_weights
 
         index = self.plan.time_index
         if index is not None:
@@ -91,45 +99,69 @@ class RuleKeeping:
         if not self.plan.inequalities:
             return
         self._uniforms = rng.random(self.rows)
-        dominant, other, drawn = self.pairs.dominant, self.pairs.other, self.pairs.w
+        sample = None
+        if self.rows > SPREAD_SAMPLE:
+            sample = np.sort(rng.choice(self.rows, SPREAD_SAMPLE, replace=False))
         for rules in self.plan.weight_groups:
             names = sorted({name for rule in rules for name in rule.columns})
-            specs = [self._spec(name) for name in names]
-            # Each column's donors' values, once (NaN: missing or on a point mass, mixed
-            # with a replacement partner: the row's limit is unknown, its weight kept).
-            # Gathered as rows of one matrix: a random read fetches every column at once.
-            stacked = np.column_stack([self._column_source(spec)[0] for spec in specs])
-            rows_d, rows_o = stacked.take(dominant, axis=0), stacked.take(other, axis=0)
-            at_dominant = list(rows_d.T)
-            at_other = list(rows_o.T)
-            limit = self.plan.weight_limits(
-                dict(zip(names, at_dominant, strict=True)),
-                dict(zip(names, at_other, strict=True)),
+            group = WeightGroup(
                 rules,
+                [self._spec(name) for name in names],
+                np.column_stack([self._column_source(self._spec(name))[0] for name in names]),
+                rng.spawn(1)[0],
             )
-            if self.options.bounds is not Bounds.NONE:
-                for spec, values_d, values_o in zip(specs, at_dominant, at_other, strict=True):
-                    low, high = self.reference.ranges[spec.name]
-                    if np.isfinite(low) and np.isfinite(high):
-                        range_limits(limit, values_d, values_o, low, high)
-            w = drawn.copy()
-            self.rule_swaps += limit_weights(rng, w, limit)
-            w, spreads = spread_weights(at_dominant, at_other, drawn, w, limit, rng)
-            known = ~np.isnan(limit)
-            for name, spread in zip(names, spreads, strict=True):
-                self._spreads[name] = (spread, known)
-                self._rule_w[name] = w
+            # Its spread, solved once on a sample of the rows (or all of them).
+            pairs = self.pairs
+            if sample is not None:
+                pairs = Pairs(
+                    pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
+                )
+            w, limit, rows_d, rows_o, _ = self._group_weights(group, pairs, rng)
+            group.factor, group.spreads = spread_weights(
+                list(rows_d.T), list(rows_o.T), pairs.w, w, limit
+            )
+            self._groups.extend((name, group) for name in names)
+
+    def _group_weights(
+        self, group: WeightGroup, pairs: Pairs, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+        """A group's weights for ``pairs``, each inside its pair's interval: the rows over
+        their limit swapped with rows that can take their weight (the multiset of
+        weights kept), then spread by the group's factor; with each row's limit (NaN:
+        unknown, a donor missing or on a point mass: its weight kept), the donors'
+        values (rows of the group's columns, gathered at once) and the swaps."""
+        from mixsynth.rules.keep import extend_weights, limit_weights, range_limits
+
+        rows_d = group.stacked.take(pairs.dominant, axis=0)
+        rows_o = group.stacked.take(pairs.other, axis=0)
+        names = [str(spec.name) for spec in group.specs]
+        limit = self.plan.weight_limits(
+            dict(zip(names, rows_d.T, strict=True)),
+            dict(zip(names, rows_o.T, strict=True)),
+            group.rules,
+        )
+        if self.options.bounds is not Bounds.NONE:
+            for j, spec in enumerate(group.specs):
+                low, high = self.reference.ranges[spec.name]
+                if np.isfinite(low) and np.isfinite(high):
+                    range_limits(limit, rows_d[:, j], rows_o[:, j], low, high)
+        w = pairs.w.copy()
+        swaps = limit_weights(rng or group.rng, w, limit)
+        return extend_weights(w, limit, group.factor), limit, rows_d, rows_o, swaps
 
     def _spec(self, name: str) -> ColumnSpec:
         return next(s for s in self.reference.schema if str(s.name) == name)
 
-    def _rule_pairs(self, spec: ColumnSpec, pairs: Pairs, rows: slice | None = None) -> Pairs:
-        """``pairs`` (a slice's, at ``rows``; or the whole generation's) with the weights
-        of the column's group of inequalities, if it is in one."""
-        w = self._rule_w.get(str(spec.name))
-        if w is None:
+    def _rule_pairs(self, spec: ColumnSpec, pairs: Pairs) -> Pairs:
+        """The whole generation's ``pairs`` with the weights of the column's group of
+        inequalities, if it is in one (for moment and shape matching)."""
+        group = dict(self._groups).get(str(spec.name))
+        if group is None:
             return pairs
-        return Pairs(pairs.dominant, pairs.other, w if rows is None else w[rows], pairs.group_codes)
+        if group.whole is None:
+            group.whole, *_, swaps = self._group_weights(group, pairs)
+            self.rule_swaps += swaps
+        return Pairs(pairs.dominant, pairs.other, group.whole, pairs.group_codes)
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
@@ -181,20 +213,30 @@ class RuleKeeping:
     def _ordered_columns(
         self, pool: Executor, ordered: list[ColumnSpec], pairs: Pairs, rows: slice
     ) -> dict[Any, np.ndarray]:
-        """The columns tied by inequalities over one slice, mixed with their group's
-        weights and kept in range; the rows that bounds bent past an order (a value
-        folded back reverses two values past the same end) take the mix again, clipped
+        """The columns tied by inequalities over one slice, each group mixed with its own
+        weights (:meth:`_group_weights`), given back its mean and spread, kept in range;
+        the rows those per-column steps bent past an order take the mix again, clipped
         into range (clipping keeps orders). Rounded later, with shared uniforms."""
-        tasks = {spec.name: pool.submit(self._limited_mix, spec, pairs, rows) for spec in ordered}
-        values = {name: task.result() for name, task in tasks.items()}
+        wanted = {spec.name for spec in ordered}
+        groups = {id(group): group for _, group in self._groups}.values()
+        tasks = [pool.submit(self._mix_group, group, pairs) for group in groups]
+        values: dict[Any, np.ndarray] = {}
+        known: dict[Any, np.ndarray] = {}
+        for task in tasks:
+            mixed, rows_known, swaps = task.result()
+            self.rule_swaps += swaps
+            for name, column in mixed.items():
+                if name in wanted:
+                    values[name], known[name] = column, rows_known
         limited = {name: column.copy() for name, column in values.items()}
         bounded = self.options.bounds is not Bounds.NONE
+        spreads = dict(self._spreads_of())
         with np.errstate(over="ignore", invalid="ignore"):
             spread = False
             for spec in ordered:
-                given, known = self._spreads[str(spec.name)]
+                given = spreads.get(str(spec.name))
                 if given is not None:
-                    given.apply(values[spec.name], known[rows])
+                    given.apply(values[spec.name], known[spec.name])
                     spread = True
             if spread:
                 self.rule_repairs += self.plan.unbreak(values, limited)
@@ -214,14 +256,37 @@ class RuleKeeping:
                     )
         return values
 
-    def _limited_mix(self, spec: ColumnSpec, pairs: Pairs, rows: slice) -> np.ndarray:
-        """A column tied by inequalities mixed with its group's weights, overflows
-        replaced by the dominant donor's value."""
-        source = self._column_source(spec)[0]
+    def _spreads_of(self) -> list[tuple[str, Any]]:
+        return [
+            (str(spec.name), spread)
+            for group in {id(g): g for _, g in self._groups}.values()
+            for spec, spread in zip(group.specs, group.spreads, strict=True)
+        ]
+
+    def _mix_group(self, group: WeightGroup, pairs: Pairs) -> tuple[dict, np.ndarray, int]:
+        """A group's columns over one slice, mixed with the group's weights from its
+        donors' rows (gathered once for the limits and the mix); a donor missing or on a
+        point mass mixes with a replacement partner, as every column does; overflows
+        take the dominant donor's value."""
+        from mixsynth.engine.kernel import repair_missing_partners
+
+        w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs)
+        limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
+        mixed = {}
         with np.errstate(over="ignore", invalid="ignore"):
-            values = self._mixed_values(spec, self._rule_pairs(spec, pairs, rows))
-            replace_non_finite(values, source, pairs)
-        return values
+            rows_d -= rows_o
+            rows_d *= w[:, None]
+            rows_d += rows_o
+            for j, spec in enumerate(group.specs):
+                source, observed_rows, _ = self._column_source(spec)
+                values = np.ascontiguousarray(rows_d[:, j])
+                if observed_rows is not None:
+                    repair_missing_partners(
+                        self.rngs[spec.name], source, values, limited, observed_rows
+                    )
+                replace_non_finite(values, source, limited)
+                mixed[spec.name] = values
+        return mixed, ~np.isnan(limit), swaps
 
     def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
         """The uniforms a column tied by an order rounds with: one per row, the same for

@@ -342,41 +342,30 @@ def spread_weights(
     drawn: np.ndarray,
     kept: np.ndarray,
     limit: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, list[Spread | None]]:
-    """A group of columns tied by inequalities, mixed with their limited weights
-    ``kept``, given back the variance they have with the weights as ``drawn``: first by
-    their weights (:func:`extend_weights`, one factor for the group, which keeps every
-    rule: their mean variance ratio becomes 1), then what is left, column by column
-    (:class:`Spread`: mean and variance; a row this bends past a rule takes its mix
-    back, :meth:`RulePlan.unbreak`). Returns the weights and each column's Spread.
+) -> tuple[float, list[Spread | None]]:
+    """How a group of columns tied by inequalities, mixed with their limited weights
+    ``kept`` (donors' values ``at_dominant``, ``at_other``: a sample of the rows), gets
+    back the variance it has with the weights as ``drawn``: first by its weights
+    (the factor for :func:`extend_weights`, one for the group, which keeps every rule:
+    their mean variance ratio becomes 1), then what is left column by column
+    (:class:`Spread`: mean and variance, None when negligible; a row this bends past a
+    rule takes its mix back, :meth:`RulePlan.unbreak`).
 
     Limited weights stay the drawn multiset (``E[u]`` unchanged), but the rows a rule
     or a range holds back are those that extrapolate along wide pairs: without this the
     group loses 1-2 % of its variance a generation at wide weights, and its mean moves
     when one end of a range holds more rows back than the other (measured:
-    bench_rules.py). Solved on a sample of :data:`SPREAD_SAMPLE` rows (scipy's
-    ``brentq``)."""
-    rows = drawn.size
-    sample = rng.choice(rows, SPREAD_SAMPLE, replace=False) if rows > SPREAD_SAMPLE else None
-
-    def pick(values: np.ndarray) -> np.ndarray:
-        return values if sample is None else values[sample]
-
-    drawn_sample, kept_sample, limit_sample = pick(drawn), pick(kept), pick(limit)
+    bench_rules.py). The factor is solved with scipy's ``brentq``."""
     mixes = []
-    for values_d, values_o in zip(at_dominant, at_other, strict=True):
-        partner = pick(values_o)
-        step = pick(values_d) - partner
-        free = partner + drawn_sample * step
+    for values_d, partner in zip(at_dominant, at_other, strict=True):
+        step = values_d - partner
+        free = partner + drawn * step
         if np.count_nonzero(np.isfinite(free)) > 1:
-            mixes.append((partner, step, float(np.nanmean(free)), float(np.nanvar(free))))
-        else:  # nothing to measure: left as mixed
-            mixes.append((partner, step, np.nan, 0.0))
+            mixes.append((partner, step, float(np.nanvar(free))))
 
     def shortfall(factor: float) -> float:
-        w = extend_weights(kept_sample, limit_sample, factor)
-        ratios = [np.nanvar(p + w * s) / v for p, s, _, v in mixes if v > 0]
+        w = extend_weights(kept, limit, factor)
+        ratios = [np.nanvar(p + w * s) / v for p, s, v in mixes if v > 0]
         return float(np.mean(ratios)) - 1 if ratios else 0.0
 
     factor = 1.0
@@ -386,30 +375,31 @@ def spread_weights(
             high *= 2
         # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
         factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if shortfall(high) >= 0 else high
-    w = extend_weights(kept_sample, limit_sample, factor)
+    w = extend_weights(kept, limit, factor)
     spreads: list[Spread | None] = []
-    for partner, step, _, _ in mixes:
-        free = partner + drawn_sample * step
-        mixed = partner + w * step
+    for values_d, partner in zip(at_dominant, at_other, strict=True):
+        step = values_d - partner
+        free, mixed = partner + drawn * step, partner + w * step
         body = np.isfinite(free) & np.isfinite(mixed)
-        if np.count_nonzero(body) < 2:
-            spreads.append(None)
-            continue
-        free, mixed = free[body], mixed[body]
-        mean, variance = float(free.mean()), float(free.var())
-        kept_mean, kept_variance = float(mixed.mean()), float(mixed.var())
-        if not (variance > 0 and kept_variance > 0):
-            spreads.append(None)
-            continue
-        scale = float(np.sqrt(variance / kept_variance))
-        shift = abs(mean - kept_mean) / np.sqrt(variance)
-        if not (np.isfinite(scale) and np.isfinite(shift)) or (
-            abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE
-        ):
-            spreads.append(None)
-        else:
-            spreads.append(Spread(kept_mean, mean, scale))
-    return extend_weights(kept, limit, factor), spreads
+        spreads.append(_spread(free[body], mixed[body]))
+    return factor, spreads
+
+
+def _spread(free: np.ndarray, mixed: np.ndarray) -> Spread | None:
+    """What gives ``mixed`` the mean and variance of ``free`` (None: nothing to give)."""
+    if free.size < 2:
+        return None
+    mean, variance = float(free.mean()), float(free.var())
+    kept_mean, kept_variance = float(mixed.mean()), float(mixed.var())
+    if not (variance > 0 and kept_variance > 0):
+        return None
+    scale = float(np.sqrt(variance / kept_variance))
+    shift = abs(mean - kept_mean) / np.sqrt(variance)
+    if not (np.isfinite(scale) and np.isfinite(shift)):
+        return None
+    if abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE:
+        return None
+    return Spread(kept_mean, mean, scale)
 
 
 def near_partners(

@@ -191,8 +191,12 @@ class Grid:
 
     def anchor(self, seconds: np.ndarray) -> float:
         """A weekly grid's weekday: the first value's."""
-        finite = seconds[np.isfinite(seconds)]
-        return float(finite[0]) if finite.size else 0.0
+        present = np.isfinite(seconds[:1]) if seconds.size else np.zeros(0, dtype=bool)
+        if not present.any():  # the first is missing (rarely): look further
+            present = np.isfinite(seconds)
+            if not present.any():
+                return 0.0
+        return float(seconds[int(np.argmax(present))])
 
     def describe(self) -> str:
         where = {
