@@ -28,7 +28,7 @@ class WeightGroup:
 
     rules: list  #: its inequalities
     specs: list[ColumnSpec]  #: its columns
-    stacked: np.ndarray  #: their sources side by side (rows gathered at once)
+    sources: list[np.ndarray]  #: their encoded sources (NaN: missing, point mass)
     rng: np.random.Generator  #: for its weight swaps, slice after slice
     factor: float = 1.0  #: its weights' spread (keep.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
@@ -107,7 +107,7 @@ class RuleKeeping:
             group = WeightGroup(
                 rules,
                 [self._spec(name) for name in names],
-                np.column_stack([self._column_source(self._spec(name))[0] for name in names]),
+                [self._column_source(self._spec(name))[0] for name in names],
                 rng.spawn(1)[0],
             )
             # Its spread, solved once on a sample of the rows (or all of them).
@@ -117,34 +117,34 @@ class RuleKeeping:
                     pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
                 )
             w, limit, rows_d, rows_o, _ = self._group_weights(group, pairs, rng)
-            group.factor, group.spreads = spread_weights(
-                list(rows_d.T), list(rows_o.T), pairs.w, w, limit
-            )
+            group.factor, group.spreads = spread_weights(rows_d, rows_o, pairs.w, w, limit)
             self._groups.extend((name, group) for name in names)
 
     def _group_weights(
         self, group: WeightGroup, pairs: Pairs, rng: np.random.Generator | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], int]:
         """A group's weights for ``pairs``, each inside its pair's interval: the rows over
         their limit swapped with rows that can take their weight (the multiset of
         weights kept), then spread by the group's factor; with each row's limit (NaN:
         unknown, a donor missing or on a point mass: its weight kept), the donors'
-        values (rows of the group's columns, gathered at once) and the swaps."""
+        values (each column's, gathered once for the limits and the mix) and the swaps."""
         from mixsynth.rules.keep import extend_weights, limit_weights, range_limits
 
-        rows_d = group.stacked.take(pairs.dominant, axis=0)
-        rows_o = group.stacked.take(pairs.other, axis=0)
+        rows_d = [source.take(pairs.dominant) for source in group.sources]
+        rows_o = [source.take(pairs.other) for source in group.sources]
         names = [str(spec.name) for spec in group.specs]
         limit = self.plan.weight_limits(
-            dict(zip(names, rows_d.T, strict=True)),
-            dict(zip(names, rows_o.T, strict=True)),
+            dict(zip(names, rows_d, strict=True)),
+            dict(zip(names, rows_o, strict=True)),
             group.rules,
         )
         if self.options.bounds is not Bounds.NONE:
-            for j, spec in enumerate(group.specs):
+            unknown = np.isnan(limit)
+            for spec, values_d, values_o in zip(group.specs, rows_d, rows_o, strict=True):
                 low, high = self.reference.ranges[spec.name]
                 if np.isfinite(low) and np.isfinite(high):
-                    range_limits(limit, rows_d[:, j], rows_o[:, j], low, high)
+                    range_limits(limit, values_d, values_o, low, high)
+            limit[unknown] = np.nan
         w = pairs.w.copy()
         swaps = limit_weights(rng or group.rng, w, limit)
         return extend_weights(w, limit, group.factor), limit, rows_d, rows_o, swaps
@@ -265,7 +265,7 @@ class RuleKeeping:
 
     def _mix_group(self, group: WeightGroup, pairs: Pairs) -> tuple[dict, np.ndarray, int]:
         """A group's columns over one slice, mixed with the group's weights from its
-        donors' rows (gathered once for the limits and the mix); a donor missing or on a
+        donors' values (gathered once for the limits and the mix); a donor missing or on a
         point mass mixes with a replacement partner, as every column does; overflows
         take the dominant donor's value."""
         from mixsynth.engine.kernel import repair_missing_partners
@@ -274,12 +274,11 @@ class RuleKeeping:
         limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
         mixed = {}
         with np.errstate(over="ignore", invalid="ignore"):
-            rows_d -= rows_o
-            rows_d *= w[:, None]
-            rows_d += rows_o
-            for j, spec in enumerate(group.specs):
+            for spec, values, partner in zip(group.specs, rows_d, rows_o, strict=True):
+                values -= partner
+                values *= w
+                values += partner
                 source, observed_rows, _ = self._column_source(spec)
-                values = np.ascontiguousarray(rows_d[:, j])
                 if observed_rows is not None:
                     repair_missing_partners(
                         self.rngs[spec.name], source, values, limited, observed_rows

@@ -63,9 +63,11 @@ def detect_rules(
         return []
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(data.rows, min(SAMPLE_ROWS, data.rows), replace=False))
-    numeric = [n for n in numeric if _varies(data[n])][:MAX_COLUMNS]
-    times = [n for n in times if _varies(data[n])][:MAX_COLUMNS]
-    numbers = [n for n in (numbers or numeric) if _varies(data[n])][:MAX_COLUMNS]
+    # A column that varies in the sample varies: only the others are read whole.
+    varies = {n: _varies(data[n][sample]) or _varies(data[n]) for n in {*numeric, *times, *numbers}}
+    numeric = [n for n in numeric if varies[n]][:MAX_COLUMNS]
+    times = [n for n in times if varies[n]][:MAX_COLUMNS]
+    numbers = [n for n in (numbers or numeric) if varies[n]][:MAX_COLUMNS]
     equalities = find_equalities(data, numbers, decimals, sample, set(numeric))
     targets = {rule.target for rule in equalities}
     rules: list[Rule] = list(equalities)

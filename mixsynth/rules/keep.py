@@ -306,9 +306,10 @@ def range_limits(
     step = dominant - other
     end = np.where(step > 0, high, low)
     end -= other
-    with np.errstate(invalid="ignore", divide="ignore"):
-        end /= step
-    np.fmin(limit, np.where(step != 0, end, np.inf), out=limit)
+    with np.errstate(invalid="ignore"):
+        np.divide(end, step, out=end, where=step != 0)
+        end[step == 0] = np.inf
+    np.fmin(limit, end, out=limit)
 
 
 def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
@@ -333,7 +334,12 @@ class Spread:
 
     def apply(self, values: np.ndarray, rows: np.ndarray) -> None:
         """At ``rows`` (those mixed with limited weights), in place."""
-        values[rows] = self.mean + self.scale * (values[rows] - self.kept_mean)
+        if rows.all():  # no donor missing: in place, no copies
+            values -= self.kept_mean
+            values *= self.scale
+            values += self.mean
+        else:
+            values[rows] = self.mean + self.scale * (values[rows] - self.kept_mean)
 
 
 def spread_weights(

@@ -71,8 +71,10 @@ class Linear:
     def tolerance(self, values: dict[str, np.ndarray]) -> float | np.ndarray:
         """How far from 0 an equality may be: half a unit of the target's last decimal
         (the input rounded it), else float64's error on the terms."""
-        scale = sum(abs(coef) * np.abs(values[name]) for name, coef in self.coefs)
-        slack = 1e-9 * (scale + abs(self.const))
+        scale = np.full(len(values[self.coefs[0][0]]), abs(self.const))
+        for name, coef in self.coefs:
+            scale += abs(coef) * np.abs(values[name])
+        slack = 1e-9 * scale
         if self.target is not None and self.decimals is not None:
             weight = abs(dict(self.coefs)[self.target])
             return weight * 0.5 * 10.0 ** (-self.decimals) * (1 + 1e-6) + slack
