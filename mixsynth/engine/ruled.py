@@ -32,7 +32,7 @@ class WeightGroup:
     rng: np.random.Generator  #: for its weight swaps, slice after slice
     factor: float = 1.0  #: its weights' spread (keep.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
-    whole: np.ndarray | None = None  #: its weights for every row, when matching
+    whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
 
 
 class RuleKeeping:
@@ -84,7 +84,12 @@ class RuleKeeping:
         columns tied by inequalities, each inside its pair's exact interval and spread
         back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`). The
         other columns keep the weights as drawn."""
-        from mixsynth.rules.keep import SPREAD_SAMPLE, near_partners, spread_weights
+        from mixsynth.rules.keep import (
+            SPREAD_SAMPLE,
+            extend_weights,
+            near_partners,
+            spread_weights,
+        )
 
         index = self.plan.time_index
         if index is not None:
@@ -116,12 +121,19 @@ class RuleKeeping:
                 pairs = Pairs(
                     pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
                 )
-            w, limit, rows_d, rows_o, _ = self._group_weights(group, pairs, rng)
+            w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rng)
             group.factor, group.spreads = spread_weights(rows_d, rows_o, pairs.w, w, limit)
+            if sample is None:  # solved on every row: these very weights are used
+                group.whole = extend_weights(w, limit, group.factor)
+                self.rule_swaps += swaps
             self._groups.extend((name, group) for name in names)
 
     def _group_weights(
-        self, group: WeightGroup, pairs: Pairs, rng: np.random.Generator | None = None
+        self,
+        group: WeightGroup,
+        pairs: Pairs,
+        rng: np.random.Generator | None = None,
+        rows: slice | None = None,
     ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], int]:
         """A group's weights for ``pairs``, each inside its pair's interval: the rows over
         their limit swapped with rows that can take their weight (the multiset of
@@ -145,6 +157,8 @@ class RuleKeeping:
                 if np.isfinite(low) and np.isfinite(high):
                     range_limits(limit, values_d, values_o, low, high)
             limit[unknown] = np.nan
+        if rows is not None and group.whole is not None:  # made for every row already
+            return group.whole[rows], limit, rows_d, rows_o, 0
         w = pairs.w.copy()
         swaps = limit_weights(rng or group.rng, w, limit)
         return extend_weights(w, limit, group.factor), limit, rows_d, rows_o, swaps
@@ -219,7 +233,7 @@ class RuleKeeping:
         into range (clipping keeps orders). Rounded later, with shared uniforms."""
         wanted = {spec.name for spec in ordered}
         groups = {id(group): group for _, group in self._groups}.values()
-        tasks = [pool.submit(self._mix_group, group, pairs) for group in groups]
+        tasks = [pool.submit(self._mix_group, group, pairs, rows) for group in groups]
         values: dict[Any, np.ndarray] = {}
         known: dict[Any, np.ndarray] = {}
         for task in tasks:
@@ -263,14 +277,16 @@ class RuleKeeping:
             for spec, spread in zip(group.specs, group.spreads, strict=True)
         ]
 
-    def _mix_group(self, group: WeightGroup, pairs: Pairs) -> tuple[dict, np.ndarray, int]:
+    def _mix_group(
+        self, group: WeightGroup, pairs: Pairs, rows: slice
+    ) -> tuple[dict, np.ndarray, int]:
         """A group's columns over one slice, mixed with the group's weights from its
         donors' values (gathered once for the limits and the mix); a donor missing or on a
         point mass mixes with a replacement partner, as every column does; overflows
         take the dominant donor's value."""
         from mixsynth.engine.kernel import repair_missing_partners
 
-        w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs)
+        w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
         limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
         mixed = {}
         with np.errstate(over="ignore", invalid="ignore"):

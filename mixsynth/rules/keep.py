@@ -382,11 +382,12 @@ def spread_weights(
         # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
         factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if shortfall(high) >= 0 else high
     w = extend_weights(kept, limit, factor)
+    known = ~np.isnan(limit)  # the rows a Spread is applied to (the others: as drawn)
     spreads: list[Spread | None] = []
     for values_d, partner in zip(at_dominant, at_other, strict=True):
         step = values_d - partner
         free, mixed = partner + drawn * step, partner + w * step
-        body = np.isfinite(free) & np.isfinite(mixed)
+        body = known & np.isfinite(free) & np.isfinite(mixed)
         spreads.append(_spread(free[body], mixed[body]))
     return factor, spreads
 
