@@ -214,21 +214,41 @@ class RulePlan:
             values[target][present] = self.encoded(target, native)[present]
 
     def unbreak(self, values: dict[str, np.ndarray], fallback: dict[str, np.ndarray]) -> int:
-        """Rows of ``values`` (before rounding) that break an inequality take its group's
-        columns from ``fallback`` (the mix with limited weights, before the spread is
-        restored, bounds kept or moments and shapes matched: it keeps them all); how
-        many rows."""
-        broken_rows = np.zeros(len(next(iter(values.values()))), dtype=bool)
-        for rule in self.inequalities:
-            native = {n: self.native(n, values[n]) for n in rule.columns}
-            broken = ~rule.holds(native)
-            if broken.any():
-                broken_rows |= broken
-                rows = np.flatnonzero(broken)
-                for name in self.components[rule.columns[0]]:
-                    if name in fallback:
-                        values[name][rows] = fallback[name][rows]
-        return int(broken_rows.sum())
+        """Rows of ``values`` (before rounding) that break an inequality moved back
+        towards ``fallback`` (the mix with limited weights, before a column's spread is
+        given back, bounds kept or moments and shapes matched: it keeps them all) only
+        as far as their group's rules need: each rule's form is affine along the way,
+        so the row stops where the first rule it broke holds again (a row still broken
+        by float64's error takes ``fallback`` whole). Convex, so ranges both hold are
+        kept too. How many rows moved."""
+        size = len(next(iter(values.values())))
+        moved = np.zeros(size, dtype=bool)
+        for rules in self.weight_groups:
+            names = [n for n in dict.fromkeys(c for r in rules for c in r.columns) if n in fallback]
+            share = np.ones(size)
+            for rule in rules:
+                native = {n: self.native(n, values[n]) for n in rule.columns}
+                rows = np.flatnonzero(~rule.holds(native))
+                if rows.size == 0:
+                    continue
+                g_v = rule.form({n: v[rows] for n, v in native.items()})
+                g_f = rule.form({n: self.native(n, fallback[n][rows]) for n in rule.columns})
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    way = np.where(g_v > g_f, g_f / (g_f - g_v), 0.0)
+                share[rows] = np.fmin(share[rows], np.clip(np.nan_to_num(way), 0.0, 1.0))
+            rows = np.flatnonzero(share < 1)
+            if rows.size == 0:
+                continue
+            moved[rows] = True
+            for name in names:
+                back = fallback[name][rows]
+                values[name][rows] = back + share[rows] * (values[name][rows] - back)
+            for rule in rules:  # float64's error at the edge: the fallback whole
+                native = {n: self.native(n, values[n][rows]) for n in rule.columns}
+                still = rows[~rule.holds(native)]
+                for name in names:
+                    values[name][still] = fallback[name][still]
+        return int(moved.sum())
 
     def repair(
         self, values: dict[str, np.ndarray], raw: dict[str, np.ndarray], dominant: np.ndarray
