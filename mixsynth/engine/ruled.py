@@ -33,8 +33,6 @@ class WeightGroup:
     factor: float = 1.0  #: its weights' spread (keep.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
     whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
-    #: with the donors' values they were limited on (small tables): dominant, other
-    whole_values: tuple[list[np.ndarray], list[np.ndarray]] | None = None
 
 
 class RuleKeeping:
@@ -127,7 +125,6 @@ class RuleKeeping:
             group.factor, group.spreads = spread_weights(rows_d, rows_o, pairs.w, w, limit)
             if sample is None:  # solved on every row: these very weights are used
                 group.whole = extend_weights(w, limit, group.factor)
-                group.whole_values = (rows_d, rows_o)
                 self.rule_swaps += swaps
             self._groups.extend((name, group) for name in names)
 
@@ -141,33 +138,12 @@ class RuleKeeping:
         """A group's weights for ``pairs``, each inside its pair's interval: the rows over
         their limit swapped with rows that can take their weight (the multiset of
         weights kept), then spread by the group's factor; with each row's limit (NaN:
-        unknown, the dominant donor missing: its weight kept), the donors' values (each
-        column's, gathered once for the limits and the mix) and the swaps.
-
-        An other donor missing or on a point mass is replaced here, as every column
-        does (:func:`~mixsynth.engine.kernel.repair_missing_partners`), so that the limit
-        is that of the partner the row is mixed with; a dominant donor on a point mass
-        gives the row the mass whatever the weight, so both donors count as on it."""
-        from mixsynth.engine.kernel import repair_missing_partners
+        unknown, a donor missing or on a point mass: its weight kept), the donors'
+        values (each column's, gathered once for the limits and the mix) and the swaps."""
         from mixsynth.rules.keep import extend_weights, limit_weights, range_limits
 
-        whole = group.whole_values if rows is not None else None
-        if whole is not None:  # made for every row already (small tables)
-            rows_d = [values[rows].copy() for values in whole[0]]
-            rows_o = [values[rows].copy() for values in whole[1]]
-        else:
-            rows_d = [source.take(pairs.dominant) for source in group.sources]
-            rows_o = [source.take(pairs.other) for source in group.sources]
-            alone = Pairs(pairs.dominant, pairs.other, np.zeros(len(pairs.w)), pairs.group_codes)
-            for spec, values_d, values_o in zip(group.specs, rows_d, rows_o, strict=True):
-                source, observed_rows, at_mass = self._column_source(spec)
-                if at_mass is not None:
-                    on_mass = at_mass[pairs.dominant]
-                    mass = self.reference.semantics.columns[str(spec.name)].point_mass
-                    values_d[on_mass] = values_o[on_mass] = mass
-                if observed_rows is not None:  # the partner's value, with a weight of 0
-                    rng_of = rng or self.rngs[spec.name]
-                    repair_missing_partners(rng_of, source, values_o, alone, observed_rows)
+        rows_d = [source.take(pairs.dominant) for source in group.sources]
+        rows_o = [source.take(pairs.other) for source in group.sources]
         names = [str(spec.name) for spec in group.specs]
         limit = self.plan.weight_limits(
             dict(zip(names, rows_d, strict=True)),
@@ -181,7 +157,7 @@ class RuleKeeping:
                 if np.isfinite(low) and np.isfinite(high):
                     range_limits(limit, values_d, values_o, low, high)
             limit[unknown] = np.nan
-        if whole is not None and group.whole is not None:
+        if rows is not None and group.whole is not None:  # made for every row already
             return group.whole[rows], limit, rows_d, rows_o, 0
         w = pairs.w.copy()
         swaps = limit_weights(rng or group.rng, w, limit)
@@ -305,8 +281,11 @@ class RuleKeeping:
         self, group: WeightGroup, pairs: Pairs, rows: slice
     ) -> tuple[dict, np.ndarray, int]:
         """A group's columns over one slice, mixed with the group's weights from its
-        donors' values (gathered once for the limits and the mix, a missing partner
-        replaced: :meth:`_group_weights`); overflows take the dominant donor's value."""
+        donors' values (gathered once for the limits and the mix); a donor missing or on a
+        point mass mixes with a replacement partner, as every column does; overflows
+        take the dominant donor's value."""
+        from mixsynth.engine.kernel import repair_missing_partners
+
         w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
         limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
         mixed = {}
@@ -315,7 +294,12 @@ class RuleKeeping:
                 values -= partner
                 values *= w
                 values += partner
-                replace_non_finite(values, self._column_source(spec)[0], limited)
+                source, observed_rows, _ = self._column_source(spec)
+                if observed_rows is not None:
+                    repair_missing_partners(
+                        self.rngs[spec.name], source, values, limited, observed_rows
+                    )
+                replace_non_finite(values, source, limited)
                 mixed[spec.name] = values
         return mixed, ~np.isnan(limit), swaps
 
