@@ -4,19 +4,24 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
 
 - **Inequalities** ``g(x) <= 0``: ``g`` of the mixed row is ``g_o + w (g_d - g_o)``,
   so a pair whose donors both hold the rule keeps it for ``w <= U = -g_o / (g_d - g_o)``
-  when ``g_d > g_o`` (``U >= 1``; no limit otherwise). The rows whose weight passes their
-  ``U`` *swap weights* with random rows that can take them (:func:`limit_weights`): the
-  generation's weights stay the very same multiset, so ``E[u]`` and the variance target
-  are untouched, only which pair gets which weight changes.
+  when ``g_d > g_o`` (``U >= 1``; no limit otherwise); a column's range is two more.
+  The columns tied by inequalities form groups (:attr:`RulePlan.weight_groups`), each
+  mixed with weights of its own: the rows whose weight passes their ``U`` *swap
+  weights* with random rows that can take them (:func:`limit_weights`: the same
+  multiset, ``E[u]`` untouched), then the extrapolating weights are pushed further past
+  1 within their limits to give the group back its variance (:func:`spread_weights`,
+  :func:`extend_weights`), and what is left column by column (:class:`Spread`).
 - **Equalities** hold for every weight; rounding would break them, so the target column
   is recomputed from the others after they are rounded, then rounded to its own place.
 - **Unique together, time index, fixed combinations**: the columns are copied from the
   dominant donor; a time index's partners are drawn near in time (:func:`near_partners`).
 - **Calendar grids**: yearly and monthly values rounded on the calendar
   (:func:`round_calendar`); shorter steps are the engine's time grids.
-- Whatever bends a row after mixing (bounds, rounding, moment or shape matching) is
-  checked last: a row that breaks a rule takes the columns tied to it by rules from its
-  dominant donor, which holds them all (:meth:`RulePlan.repair`).
+- A row a per-column step bends past an order (a column's spread, bounds, moment or
+  shape matching) moves back towards its limited mix as far as needed
+  (:meth:`RulePlan.unbreak`); last, after rounding and copy repair, a row that breaks a
+  rule takes the columns tied to it by rules from its dominant donor, which holds them
+  all (:meth:`RulePlan.repair`).
 """
 
 from __future__ import annotations
