@@ -246,24 +246,25 @@ class RuleKeeping:
         bounded = self.options.bounds is not Bounds.NONE
         spreads = dict(self._spreads_of())
         with np.errstate(over="ignore", invalid="ignore"):
-            spread = False
+            spread = set()
             for spec in ordered:
                 given = spreads.get(str(spec.name))
                 if given is not None:
                     given.apply(values[spec.name], known[spec.name])
-                    spread = True
-            if spread:
-                self.rule_repairs += self.plan.unbreak(values, limited)
-            bent = False
+                    spread.add(str(spec.name))
+            if spread:  # only the groups whose columns moved
+                self.rule_repairs += self.plan.unbreak(values, limited, spread)
+            bent = set()
             for spec in ordered:
                 counts = bound_keeping_variance(
                     values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
                 )
                 self.outside[str(spec.name)][0] += counts[0]
                 self.outside[str(spec.name)][1] += counts[1]
-                bent = bent or (bounded and bool(counts[0]))
+                if bounded and counts[0]:
+                    bent.add(str(spec.name))
             if bent:
-                self.rule_repairs += self.plan.unbreak(values, limited)
+                self.rule_repairs += self.plan.unbreak(values, limited, bent)
                 for spec in ordered:
                     np.clip(
                         values[spec.name], *self.reference.ranges[spec.name], out=values[spec.name]

@@ -218,17 +218,25 @@ class RulePlan:
             present = ~np.isnan(values[target])
             values[target][present] = self.encoded(target, native)[present]
 
-    def unbreak(self, values: dict[str, np.ndarray], fallback: dict[str, np.ndarray]) -> int:
+    def unbreak(
+        self,
+        values: dict[str, np.ndarray],
+        fallback: dict[str, np.ndarray],
+        moved: set[str] | None = None,
+    ) -> int:
         """Rows of ``values`` (before rounding) that break an inequality moved back
         towards ``fallback`` (the mix with limited weights, before a column's spread is
         given back, bounds kept or moments and shapes matched: it keeps them all) only
         as far as their group's rules need: each rule's form is affine along the way,
         so the row stops where the first rule it broke holds again (a row still broken
         by float64's error takes ``fallback`` whole). Convex, so ranges both hold are
-        kept too. How many rows moved."""
+        kept too. Only the groups of the ``moved`` columns (default: all) are looked at.
+        How many rows moved."""
         size = len(next(iter(values.values())))
-        moved = np.zeros(size, dtype=bool)
+        taken_back = np.zeros(size, dtype=bool)
         for rules in self.weight_groups:
+            if moved is not None and not moved & {c for r in rules for c in r.columns}:
+                continue
             names = [n for n in dict.fromkeys(c for r in rules for c in r.columns) if n in fallback]
             share = np.ones(size)
             for rule in rules:
@@ -244,7 +252,7 @@ class RulePlan:
             rows = np.flatnonzero(share < 1)
             if rows.size == 0:
                 continue
-            moved[rows] = True
+            taken_back[rows] = True
             for name in names:
                 back = fallback[name][rows]
                 values[name][rows] = back + share[rows] * (values[name][rows] - back)
@@ -253,7 +261,7 @@ class RulePlan:
                 still = rows[~rule.holds(native)]
                 for name in names:
                     values[name][still] = fallback[name][still]
-        return int(moved.sum())
+        return int(taken_back.sum())
 
     def repair(
         self, values: dict[str, np.ndarray], raw: dict[str, np.ndarray], dominant: np.ndarray
