@@ -44,6 +44,12 @@ VARIANTS = {
     "split": {"split_copied": True},
     "margin 0.1 + split": {"privacy_margin": 0.1, "split_copied": True},
     "margin 0.1 + keep-assoc": {"privacy_margin": 0.1, "keep_associations": True},
+    "neighbours 5": {"copy_neighbours": 5},
+    "neighbours 10": {"copy_neighbours": 10},
+    "neighbours 20": {"copy_neighbours": 20},
+    "neighbours 3": {"copy_neighbours": 3},
+    "margin 0.1 + neighbours 10": {"privacy_margin": 0.1, "copy_neighbours": 10},
+    "margin 0.3 + neighbours 10": {"privacy_margin": 0.3, "copy_neighbours": 10},
 }
 GENERATIONS = (1, 10)
 

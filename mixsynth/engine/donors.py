@@ -52,9 +52,9 @@ def copy_groups(
     """The groups of ``copied`` columns each row may take from either donor.
 
     ``numeric`` holds the mixed numerical columns as float64 (NaN where missing or on
-    a point mass); ``anchored`` columns (``--by``, kept associations) and every group
-    holding one of them or a column that explains a numerical one are left out: they
-    come from the dominant donor.
+    a point mass; none with ``copy_neighbours``, whose rows follow them); ``anchored``
+    columns (``--by``, kept associations) and every group holding one of them or a
+    column that explains a numerical one are left out: they come from the dominant donor.
     """
     rows = columns_of(table).rows
     sample = np.arange(rows)

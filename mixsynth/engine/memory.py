@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from mixsynth.columns.kinds import DataTable
     from mixsynth.engine.copies import CopyCheck
     from mixsynth.engine.moments import MomentMatch
+    from mixsynth.engine.neighbours import NeighbourDonors
 
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
 #: enough that per-slice overheads vanish and that integer rounding's variance
@@ -175,8 +176,10 @@ class GenerationStream(RuleKeeping):
             for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
         }
         # Which free group of copied columns each row takes from its partner (donors.py).
-        donor_rng = rng.spawn(1)[0]
-        self.take_other = [donor_rng.random(self.rows) < 0.5 for _ in self.reference.copy_groups]
+        self._donor_rng = donor_rng = rng.spawn(1)[0]
+        self._neighbours: NeighbourDonors | None = None
+        splits = () if options.copy_neighbours else self.reference.copy_groups
+        self.take_other = [donor_rng.random(self.rows) < 0.5 for _ in splits]
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
         self._missing: dict = {}
@@ -227,8 +230,9 @@ class GenerationStream(RuleKeeping):
         else:
             mixed = self._mix_keeping_rules(pool, pairs, rows)
         donors = dict.fromkeys(self.copied, pairs.dominant)
-        for group, flags in zip(self.reference.copy_groups, self.take_other, strict=True):
-            group_donors = np.where(flags[rows], pairs.other, pairs.dominant)
+        for group, group_donors in zip(
+            self.reference.copy_groups, self._group_donors(mixed, pairs, rows), strict=True
+        ):
             donors.update(dict.fromkeys(group, group_donors))
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
@@ -262,21 +266,42 @@ class GenerationStream(RuleKeeping):
             )
         return self.source.build(columns)
 
+    def _group_donors(self, mixed: dict, pairs: Pairs, rows: slice) -> list[np.ndarray]:
+        """The row each free group of copied columns comes from: either donor at random
+        (``split_copied``, :mod:`.donors`) or a near row's (``copy_neighbours``)."""
+        if not self.options.copy_neighbours:
+            return [np.where(flags[rows], pairs.other, pairs.dominant) for flags in self.take_other]
+        from mixsynth.engine.neighbours import NeighbourDonors
+
+        if self._neighbours is None:
+            sources = [self._as_written(spec) for spec in self.mixed]
+            self._neighbours = NeighbourDonors(sources, self.options.copy_neighbours)
+        return self._neighbours.donors(
+            self._donor_rng,
+            [mixed[spec.name] for spec in self.mixed],
+            pairs.dominant,
+            pairs.group_codes[pairs.dominant],
+            len(self.reference.copy_groups),
+        )
+
     def _break_copies(self, mixed: dict, donors: dict, pairs: Pairs) -> None:
         """No row left equal to one of its donors (:mod:`.copies`)."""
         from mixsynth.engine.copies import CopyCheck
 
         if self._copy_check is None:
-            self._copy_check = CopyCheck(self.source.table, self.copied, self.options.split_copied)
-        sources = {}
-        for spec in self.mixed:
-            source, _, at_mass = self._column_source(spec)
-            if at_mass is not None:  # compared as written: on the point mass
-                mass = self.reference.semantics.columns[str(spec.name)].point_mass
-                assert mass is not None  # at_mass is only found for columns with one
-                source = np.where(at_mass, mass, source)
-            sources[spec.name] = source
+            swapped = self.options.split_copied or self.options.copy_neighbours > 0
+            self._copy_check = CopyCheck(self.source.table, self.copied, swapped)
+        sources = {spec.name: self._as_written(spec) for spec in self.mixed}
         self.copies_broken += self._copy_check.break_up(mixed, sources, donors, pairs)
+
+    def _as_written(self, spec: ColumnSpec) -> np.ndarray:
+        """The source column in the encoding of the finished values: on its point mass."""
+        source, _, at_mass = self._column_source(spec)
+        if at_mass is not None:
+            mass = self.reference.semantics.columns[str(spec.name)].point_mass
+            assert mass is not None  # at_mass is only found for columns with one
+            source = np.where(at_mass, mass, source)
+        return source
 
     def _missing_rows(self, name: Any) -> np.ndarray | None:
         if name not in self._missing:
