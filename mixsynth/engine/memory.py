@@ -274,14 +274,16 @@ class GenerationStream(RuleKeeping):
         from mixsynth.engine.neighbours import NeighbourDonors
 
         if self._neighbours is None:
-            sources = [self._as_written(spec) for spec in self.mixed]
-            self._neighbours = NeighbourDonors(sources, self.options.copy_neighbours)
+            self._neighbours = NeighbourDonors(
+                [self._as_written(spec) for spec in self.mixed],
+                [group_codes(self.source.table, group) for group in self.reference.copy_groups],
+                self.options.copy_neighbours,
+            )
         return self._neighbours.donors(
             self._donor_rng,
             [mixed[spec.name] for spec in self.mixed],
             pairs.dominant,
             pairs.group_codes[pairs.dominant],
-            len(self.reference.copy_groups),
         )
 
     def _break_copies(self, mixed: dict, donors: dict, pairs: Pairs) -> None:

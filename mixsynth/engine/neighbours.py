@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mixsynth.engine.donors import ANCHOR_ETA2, explained
+
 
 def block_labels(features: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
     """A block number for each row: rows of one pairing group (``codes``) near each
@@ -48,7 +50,12 @@ def block_labels(features: np.ndarray, codes: np.ndarray, size: int) -> np.ndarr
             block += 1
             continue
         values = features[rows]
-        widest = int(np.argmax(values.max(axis=0) - values.min(axis=0)))
+        spans = values.max(axis=0) - values.min(axis=0)
+        widest = int(np.argmax(spans))
+        if spans[widest] == 0:  # all alike: nothing to be nearer
+            labels[rows] = block
+            block += 1
+            continue
         ranked = rows[np.argsort(values[:, widest], kind="stable")]
         pending += [ranked[: len(ranked) // 2], ranked[len(ranked) // 2 :]]
     return labels
@@ -75,11 +82,22 @@ class NeighbourDonors:
 
     ``sources``: the source's mixed columns as float64 (their mean and standard
     deviation standardize the synthetic rows; missing values sit at the mean);
-    ``size``: the rows a block holds at least.
+    ``groups``: each group's codes on the source rows; ``size``: the rows a block
+    holds at least. Near means near in the columns a group explains: each standardized
+    column is weighted by the group's correlation ratio with it where that explains
+    at least :data:`~mixsynth.engine.donors.ANCHOR_ETA2` of it (corrected for chance),
+    and left out elsewhere; a group that explains no column is shuffled across its
+    pairing group.
     """
 
-    def __init__(self, sources: list[np.ndarray], size: int) -> None:
+    def __init__(self, sources: list[np.ndarray], groups: list[np.ndarray], size: int) -> None:
         self.scales = [_scale(values) for values in sources]
+        self.weights = np.zeros((len(groups), len(sources)), dtype=np.float32)
+        for g, codes in enumerate(groups):
+            for k, values in enumerate(sources):
+                share = explained(values, codes)
+                if share >= ANCHOR_ETA2:
+                    self.weights[g, k] = np.sqrt(share)
         self.size = size
 
     def donors(
@@ -88,16 +106,19 @@ class NeighbourDonors:
         mixed: list[np.ndarray],
         dominant: np.ndarray,
         codes: np.ndarray,
-        groups: int,
     ) -> list[np.ndarray]:
-        """For each of ``groups`` groups, the source row each synthetic row (``mixed``:
-        its finished mixed columns; ``dominant``: its dominant donor, ``codes``: its
-        pairing group) takes that group from."""
+        """For each group, the source row each synthetic row (``mixed``: its finished
+        mixed columns; ``dominant``: its dominant donor, ``codes``: its pairing group)
+        takes that group from."""
         features = np.zeros((len(dominant), len(mixed)), dtype=np.float32)
         for k, (values, (centre, scale)) in enumerate(zip(mixed, self.scales, strict=True)):
             features[:, k] = np.nan_to_num((values - centre) / scale, nan=0.0)
-        labels = block_labels(features, codes, self.size)
-        return [shifted_donors(rng, labels, dominant) for _ in range(groups)]
+        chosen = []
+        for weights in self.weights:
+            used = np.flatnonzero(weights)
+            labels = block_labels(features[:, used] * weights[used], codes, self.size)
+            chosen.append(shifted_donors(rng, labels, dominant))
+        return chosen
 
 
 def _scale(values: np.ndarray) -> tuple[float, float]:
