@@ -113,8 +113,8 @@ class GenerationStream(RuleKeeping):
         if options.privacy_target is not None:
             raise OptionError(
                 "privacy_target picks a margin before synthesis; a generation cannot use it",
-                "resolve it with mixsynth.engine.target.choose_margin (the generate command "
-                "and MixupSynthesizer.fit do)",
+                "resolve it with mixsynth.jobs.target.choose_privacy_settings (the generate "
+                "command and MixupSynthesizer.fit do)",
             )
         self.options, self.index = options, index
         self.reference = reference or Reference.of(table, options)

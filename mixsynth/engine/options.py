@@ -309,9 +309,10 @@ class SynthesisOptions:
     )
     copy_neighbours: int = option(  # neighbours.py
         0,
-        help="Take each group of associated copied columns (categories, codes) from one "
-        "of the K real rows nearest the synthetic row in its numbers, other than its "
-        "donors, so no row carries a donor's combination (0: off; docs/privacy.md).",
+        help="Take each group of associated copied columns (categories, codes) from the "
+        "donor of another synthetic row among the K to 2K rows nearest it in the numbers "
+        "the group explains, so no row carries its donor's combination and every copied "
+        "column keeps its counts (0: off; 5 is what --privacy-target uses; docs/privacy.md).",
         accepts=int,
         convert=int,
     )
