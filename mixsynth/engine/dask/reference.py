@@ -130,6 +130,10 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
         semantics,
         real_values,
         time_grids={name: grid for name, grid in grids.items() if grid > 1},
+        # Copied columns' groups (split_copied, copy_neighbours): the largest partition's.
+        copy_groups=max(
+            (p for p in parts if p.reference is not None), key=lambda p: p.rows
+        ).reference.copy_groups,
         rules=rules,
     )
 
