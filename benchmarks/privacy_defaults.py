@@ -51,6 +51,12 @@ VARIANTS = {
     "neighbours 20": {"copy_neighbours": 20},
     "margin 0.1 + neighbours 5": {"privacy_margin": 0.1, "copy_neighbours": 5},
     "margin 0.3 + neighbours 5": {"privacy_margin": 0.3, "copy_neighbours": 5},
+    "neighbours 5, no rules": {"copy_neighbours": 5, "detect_rules": False},
+    "margin 0.3 + neighbours 5, no rules": {
+        "privacy_margin": 0.3,
+        "copy_neighbours": 5,
+        "detect_rules": False,
+    },
 }
 GENERATIONS = (1, 10)
 
