@@ -9,9 +9,9 @@ synthetic rows closer to the half they were made from than to the other, held-ou
 averaged. The first setting whose share is at most the target is chosen:
 
 1. the defaults (margin 0);
-2. the copied columns taken from near rows (``copy_neighbours``, :mod:`.neighbours`;
-   only on a table that has copied columns to take), then margins 0.05, ..., 0.5 with
-   them: taking copied columns from near rows costs the least quality where copied
+2. the copied columns taken from near rows (``copy_neighbours``, :mod:`.neighbours`,
+   blocks of :data:`TARGET_NEIGHBOURS` rows unless the options give a size; only on a
+   table that has copied columns to take), then margins 0.05, ..., 0.5 with them: taking copied columns from near rows costs the least quality where copied
    columns are what finds the donor, and nothing where there are none;
 3. if none reaches it, the margins again with the copied columns split between the
    donors (``split_copied``), the lever of the tables of codes that share a few
@@ -172,9 +172,10 @@ def _settings(half: Any, options: SynthesisOptions) -> list[tuple[float, int, bo
     without the settings that cannot differ from one tried before: margins on a table
     with no mixed column, a lever on a table with no copied columns it can take."""
     asked = dataclasses.replace(options, privacy_target=None)
-    near = dataclasses.replace(asked, copy_neighbours=TARGET_NEIGHBOURS, split_copied=False)
+    size = options.copy_neighbours or TARGET_NEIGHBOURS  # the user's block size, if given
+    near = dataclasses.replace(asked, copy_neighbours=size, split_copied=False)
     reference = Reference.of(half, near)
-    neighbours = TARGET_NEIGHBOURS if reference.copy_groups else 0
+    neighbours = size if reference.copy_groups else 0
     split = bool(
         Reference.of(
             half, dataclasses.replace(near, copy_neighbours=0, split_copied=True)
