@@ -24,6 +24,7 @@ from mixsynth.engine.kernel import (
     mixup_kernel,
     repair_missing_partners,
 )
+from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from mixsynth.columns.kinds import DataTable
     from mixsynth.engine.copies import CopyCheck
     from mixsynth.engine.moments import MomentMatch
-    from mixsynth.engine.neighbours import NeighbourDonors
 
 #: Output rows made per slice (see GenerationStream): a power of two near 10^5, large
 #: enough that per-slice overheads vanish and that integer rounding's variance
@@ -175,11 +175,15 @@ class GenerationStream(RuleKeeping):
             )
             for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
         }
-        # Which free group of copied columns each row takes from its partner (donors.py).
-        self._donor_rng = donor_rng = rng.spawn(1)[0]
-        self._neighbours: NeighbourDonors | None = None
-        splits = () if options.copy_neighbours else self.reference.copy_groups
-        self.take_other = [donor_rng.random(self.rows) < 0.5 for _ in splits]
+        # Where each free group of copied columns comes from (donors.py, neighbours.py).
+        self._group_donors = GroupDonors(
+            rng.spawn(1)[0],
+            self.rows,
+            self.source.table,
+            self.reference.copy_groups,
+            options.copy_neighbours,
+            lambda: [self._as_written(spec) for spec in self.mixed],
+        )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
         self._missing: dict = {}
@@ -230,9 +234,8 @@ class GenerationStream(RuleKeeping):
         else:
             mixed = self._mix_keeping_rules(pool, pairs, rows)
         donors = dict.fromkeys(self.copied, pairs.dominant)
-        for group, group_donors in zip(
-            self.reference.copy_groups, self._group_donors(mixed, pairs, rows), strict=True
-        ):
+        taken = self._group_donors.donors([mixed[spec.name] for spec in self.mixed], pairs, rows)
+        for group, group_donors in zip(self.reference.copy_groups, taken, strict=True):
             donors.update(dict.fromkeys(group, group_donors))
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
@@ -265,26 +268,6 @@ class GenerationStream(RuleKeeping):
                 name, values[rows], None if missing is None else missing[pairs.dominant]
             )
         return self.source.build(columns)
-
-    def _group_donors(self, mixed: dict, pairs: Pairs, rows: slice) -> list[np.ndarray]:
-        """The row each free group of copied columns comes from: either donor at random
-        (``split_copied``, :mod:`.donors`) or a near row's (``copy_neighbours``)."""
-        if not self.options.copy_neighbours:
-            return [np.where(flags[rows], pairs.other, pairs.dominant) for flags in self.take_other]
-        from mixsynth.engine.neighbours import NeighbourDonors
-
-        if self._neighbours is None:
-            self._neighbours = NeighbourDonors(
-                [self._as_written(spec) for spec in self.mixed],
-                [group_codes(self.source.table, group) for group in self.reference.copy_groups],
-                self.options.copy_neighbours,
-            )
-        return self._neighbours.donors(
-            self._donor_rng,
-            [mixed[spec.name] for spec in self.mixed],
-            pairs.dominant,
-            pairs.group_codes[pairs.dominant],
-        )
 
     def _break_copies(self, mixed: dict, donors: dict, pairs: Pairs) -> None:
         """No row left equal to one of its donors (:mod:`.copies`)."""

@@ -29,9 +29,14 @@ A table with no mixed column has nothing to be near: each pairing group is one b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
+from mixsynth.columns import group_codes
 from mixsynth.engine.donors import ANCHOR_ETA2, explained
+from mixsynth.engine.kernel import Pairs
 
 
 def block_labels(features: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
@@ -119,6 +124,41 @@ class NeighbourDonors:
             labels = block_labels(features[:, used] * weights[used], codes, self.size)
             chosen.append(shifted_donors(rng, labels, dominant))
         return chosen
+
+
+class GroupDonors:
+    """The row each free group of copied columns (``Reference.copy_groups``) of a
+    generation comes from: either donor at random (``split_copied``, :mod:`.donors`) or
+    a near row's dominant donor (``copy_neighbours``), drawn with ``rng``.
+
+    ``sources`` gives the source's mixed columns as written (on their point masses),
+    asked for once, at the first slice, and only with ``copy_neighbours``.
+    """
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        rows: int,
+        table: Any,
+        groups: tuple,
+        neighbours: int,
+        sources: Callable[[], list[np.ndarray]],
+    ) -> None:
+        self.rng, self.table, self.groups = rng, table, groups
+        self.neighbours, self.sources = neighbours, sources
+        #: Split: for each group, whether each row takes it from its partner.
+        self.take_other = [] if neighbours else [rng.random(rows) < 0.5 for _ in groups]
+        self._near: NeighbourDonors | None = None
+
+    def donors(self, mixed: list[np.ndarray], pairs: Pairs, rows: slice) -> list[np.ndarray]:
+        """Each group's donor rows for one slice (``pairs``: its pairs, ``mixed``: its
+        finished mixed columns, in the order of ``sources``)."""
+        if not self.neighbours:
+            return [np.where(flags[rows], pairs.other, pairs.dominant) for flags in self.take_other]
+        if self._near is None:
+            codes = [group_codes(self.table, group) for group in self.groups]
+            self._near = NeighbourDonors(self.sources(), codes, self.neighbours)
+        return self._near.donors(self.rng, mixed, pairs.dominant, pairs.group_codes[pairs.dominant])
 
 
 def _scale(values: np.ndarray) -> tuple[float, float]:
