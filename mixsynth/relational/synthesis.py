@@ -186,6 +186,7 @@ def synthesize_tables(
                 unlinked_rows,
                 plan.options,
                 pair_rng,
+                _second_parents(tables, parents),
             )
             options = plan.table_options(name)
         else:
@@ -228,12 +229,17 @@ def children_pairs(
     unlinked_rows: int,
     options: SynthesisOptions,
     rng: np.random.Generator,
+    second: np.ndarray | None = None,
 ) -> tuple[tuple[Pairs, WeightDistribution | MarginWeights], np.ndarray]:
     """The children of the synthetic parents, in parent order: each synthetic parent
-    gets every child of its dominant donor, each mixed with a uniformly drawn child of
-    its other donor (of any parent when that one has none), with the parent's weight.
-    Then the children with no parent, mixed among themselves (balanced anchors).
-    Returns the pairs and weights, and each output row's synthetic parent (-1: none)."""
+    gets every child of its dominant donor, each mixed with a partner child drawn from
+    its other donor's children, with the parent's weight. With a second parent
+    (``second``: each real child's row in its second parent table, -1 for none) the
+    partner is drawn among the other donor's children of the same second parent; when
+    it has none, among the children of that second parent (any family); without
+    either, among the other donor's children (of any parent when it has none). Then the
+    children with no parent, mixed among themselves (balanced anchors). Returns the
+    pairs and weights, and each output row's synthetic parent (-1: none)."""
     dominant_parent, other_parent = parent_pairs.dominant, parent_pairs.other
     counts = family.counts[dominant_parent]
     total = int(counts.sum())
@@ -241,12 +247,12 @@ def children_pairs(
     offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     dominant = family.rows[family.starts[dominant_parent[synthetic_parent]] + offset]
     partner_parent = other_parent[synthetic_parent]
-    available = family.counts[partner_parent]
-    draw = np.floor(rng.random(total) * available).astype(np.int64)
-    other = family.rows[np.minimum(family.starts[partner_parent] + draw, len(family.rows) - 1)]
-    orphans = available == 0
+    other = _draw(family.rows, family.starts, family.counts, partner_parent, rng)
+    orphans = family.counts[partner_parent] == 0
     if orphans.any():
         other[orphans] = family.rows[rng.integers(len(family.rows), size=int(orphans.sum()))]
+    if second is not None and total:
+        _match_second_parent(family, second, dominant, partner_parent, other, rng)
     w = parent_pairs.w[synthetic_parent]
     if unlinked_rows and len(family.unlinked):
         n = len(family.unlinked)
@@ -259,6 +265,67 @@ def children_pairs(
         synthetic_parent = np.concatenate([synthetic_parent, np.full(unlinked_rows, -1)])
     rows = len(family.rows) + len(family.unlinked)
     return (Pairs(dominant, other, w, np.zeros(rows, dtype=np.int64)), weights), synthetic_parent
+
+
+def _draw(
+    rows: np.ndarray,
+    starts: np.ndarray,
+    counts: np.ndarray,
+    group: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """A uniformly drawn row of each ``group`` (rows grouped at ``starts``, ``counts``
+    long); an arbitrary one where the group is empty (the caller replaces those)."""
+    available = counts[group]
+    draw = np.floor(rng.random(len(group)) * available).astype(np.int64)
+    return rows[np.minimum(starts[group] + draw, len(rows) - 1)]
+
+
+def _match_second_parent(
+    family: Family,
+    second: np.ndarray,
+    dominant: np.ndarray,
+    partner_parent: np.ndarray,
+    other: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Replace ``other`` (in place) by a partner of the same second parent as its
+    dominant child: a child of the partner parent when it has one, else a child of that
+    second parent from any family (docs/multi-table.md, "A child with two parents")."""
+    linked = family.rows[second[family.rows] >= 0]
+    if len(linked) == 0:
+        return
+    first = np.empty(len(second), dtype=np.int64)
+    first[family.rows] = np.repeat(np.arange(len(family.counts)), family.counts)
+    # children grouped by (first parent, second parent), and by second parent alone
+    both = first[linked] * (int(second.max()) + 1) + second[linked]
+    order = np.argsort(both, kind="stable")
+    codes, starts, counts = np.unique(both[order], return_index=True, return_counts=True)
+    by_second = np.argsort(second[linked], kind="stable")
+    second_counts = np.bincount(second[linked], minlength=int(second.max()) + 1)
+    second_starts = np.cumsum(second_counts) - second_counts
+    wanted = second[dominant]
+    has = wanted >= 0
+    code = partner_parent * (int(second.max()) + 1) + np.maximum(wanted, 0)
+    slot = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+    matched = has & (codes[slot] == code)
+    other[matched] = _draw(linked[order], starts, counts, slot[matched], rng)
+    elsewhere = has & ~matched
+    other[elsewhere] = _draw(
+        linked[by_second], second_starts, second_counts, wanted[elsewhere], rng
+    )
+
+
+def _second_parents(
+    tables: dict[str, pd.DataFrame], parents: list[Relationship]
+) -> np.ndarray | None:
+    """Each real child's row in the table of its second relationship (-1: none)."""
+    if len(parents) < 2:
+        return None
+    import pandas as pd
+
+    r = parents[1]
+    return pd.Index(tables[r.parent][r.parent_key]).get_indexer(tables[r.child][r.foreign_key])
 
 
 def _foreign_keys(
