@@ -128,8 +128,11 @@ def compare_folders(
     sample_rows: int | None,
     force: bool,
     quiet: bool,
+    rules: tuple = (),
+    detect_rules: bool = True,
 ) -> None:
-    """compare REAL_FOLDER SYNTH_FOLDER: every table's report and the relational figures."""
+    """compare REAL_FOLDER SYNTH_FOLDER: every table's report and the relational figures
+    (``rules``: declared, each reported in the tables holding its columns)."""
     from mixsynth.io import check_output, write_text
     from mixsynth.relational.compare import compare_relational, judge_relational
     from mixsynth.relational.files import read_tables
@@ -160,7 +163,13 @@ def compare_folders(
     )
     with quiet_warnings(quiet):
         report = compare_relational(
-            real_tables, synthetic_tables, described, seed=seed, sample_rows=sample_rows
+            real_tables,
+            synthetic_tables,
+            described,
+            seed=seed,
+            sample_rows=sample_rows,
+            rules=rules,
+            detect_rules=detect_rules,
         )
     report = judge_relational(report, thresholds)
     for kind, path in outputs.items():

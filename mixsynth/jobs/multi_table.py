@@ -214,7 +214,14 @@ class MultiTableGenerateJob:
         from mixsynth.relational.report import render_relational
 
         report = judge_relational(
-            compare_relational(real, last, self.metadata, seed=self.seed or 0)
+            compare_relational(
+                real,
+                last,
+                self.metadata,
+                seed=self.seed or 0,
+                rules=self.options.declared_rules(),
+                detect_rules=self.options.detect_rules,
+            )
         )
         report["generation"] = self.generations
         write_text(dest, render_relational(report, dest))

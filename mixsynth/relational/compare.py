@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,14 +49,18 @@ def compare_relational(
     *,
     sample_rows: int | None = None,
     seed: int = 0,
+    rules: Sequence = (),
+    detect_rules: bool = True,
 ) -> dict:
     """Every table's figures (:func:`mixsynth.metrics.compare_tables`; ``sample_rows``
     None: its default), each relationship's, and the multi-table scores, as a
-    JSON-ready dict."""
-    from mixsynth.relational.synthesis import check_tables
+    JSON-ready dict. ``rules`` (declared) are reported in the tables holding their
+    columns, beside those found in each table when ``detect_rules``."""
+    from mixsynth.relational.synthesis import check_tables, rules_by_table
 
     check_tables(real, metadata)
     check_tables(synthetic, metadata)
+    per_table = rules_by_table(tuple(rules), metadata)
     tables = {
         name: compare_tables(
             real[name],
@@ -63,6 +68,8 @@ def compare_relational(
             metadata=meta,
             seed=seed,
             sample_rows=DEFAULT_SAMPLE_ROWS if sample_rows is None else sample_rows,
+            rules=per_table[name],
+            detect_rules=detect_rules,
         )
         for name, meta in metadata.tables.items()
     }

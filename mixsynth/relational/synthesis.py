@@ -77,6 +77,7 @@ class RelationalPlan:
     references: dict[str, Reference]
     real_rows: dict[str, int]
     real_unlinked: dict[str, int]
+    rules: dict[str, tuple] = dataclasses.field(default_factory=dict)  #: declared, per table
 
     @classmethod
     def of(
@@ -87,11 +88,15 @@ class RelationalPlan:
     ) -> RelationalPlan:
         check_options(options)
         check_tables(tables, metadata)
+        rules = rules_by_table(options.declared_rules(), metadata)
         references, unlinked = {}, {}
         for name in metadata.order():
             frame = tables[name].drop(columns=metadata.foreign_keys(name))
             table_options = dataclasses.replace(
-                options, metadata=metadata.synthesis_semantics(name)
+                options,
+                metadata=metadata.synthesis_semantics(name),
+                rules=rules[name],
+                rule_files=(),
             )
             references[name] = Reference.of(frame, table_options)
             parents = metadata.parents(name)
@@ -101,12 +106,39 @@ class RelationalPlan:
                     Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key]).unlinked
                 )
         rows = {name: len(frame) for name, frame in tables.items()}
-        return cls(metadata, options, references, rows, unlinked)
+        return cls(metadata, options, references, rows, unlinked, rules)
 
     def table_options(self, name: str, rows: int | None = None) -> SynthesisOptions:
         return dataclasses.replace(
-            self.options, metadata=self.metadata.synthesis_semantics(name), rows=rows
+            self.options,
+            metadata=self.metadata.synthesis_semantics(name),
+            rows=rows,
+            rules=self.rules.get(name, ()),
+            rule_files=(),
         )
+
+
+def rules_by_table(rules: tuple, metadata: RelationalMetadata) -> dict[str, tuple]:
+    """Each declared rule (``--rules``, rule files) for the tables that hold all its
+    columns (foreign keys aside: they follow their parents); a rule no single table
+    can hold is refused."""
+    columns = {
+        name: set(meta.columns) - set(metadata.foreign_keys(name))
+        for name, meta in metadata.tables.items()
+    }
+    found: dict[str, tuple] = {name: () for name in metadata.tables}
+    for rule in rules:
+        holders = [name for name, names in columns.items() if set(rule.columns) <= names]
+        if not holders:
+            raise OptionError(
+                f"rule {rule.describe()!r} names columns that no single table has "
+                "(foreign keys left aside)",
+                "rules are kept per table: name columns of one table, e.g. "
+                "'order_date <= ship_date' for orders",
+            )
+        for name in holders:
+            found[name] += (rule,)
+    return found
 
 
 def check_options(options: SynthesisOptions) -> None:

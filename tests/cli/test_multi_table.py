@@ -100,6 +100,19 @@ def test_compare_reports_the_relational_figures_and_inspect_finds_the_keys(
             ["generate", "{shop}", "--out-dir", "{out}", "--metadata", "{shop}/customers.csv"],
             "not valid JSON",
         ),
+        (
+            [
+                "generate",
+                "{shop}",
+                "--out-dir",
+                "{out}",
+                "--metadata",
+                str(META),
+                "--rule",
+                "income <= amount",
+            ],
+            "names columns that no single table has",
+        ),
     ],
 )
 def test_bad_folder_usage_is_one_line_and_exit_2(run_cli, small_shop, tmp_path, args, message):
@@ -126,3 +139,32 @@ def test_dates_as_text_in_the_metadata_format_come_back_in_it(run_cli, small_sho
     written = pd.read_csv(out / "gen-002" / "customers.csv")["signup_date"]
     parsed = pd.to_datetime(written, format="%d.%m.%Y")  # raises if another format
     assert parsed.between(dates.min(), dates.max()).all()
+
+
+def test_declared_rules_go_to_their_tables_and_are_reported_there(run_cli, small_shop, tmp_path):
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    rules = ["--rule", "quantity >= 1", "--rule", "age >= 18"]
+    done = run_cli(
+        "generate",
+        small_shop,
+        "--out-dir",
+        out,
+        "--metadata",
+        META,
+        *rules,
+        "--report",
+        report,
+        "-q",
+    )
+    assert done.exit_code == 0, done.stderr
+    tables = json.loads(report.read_text())["tables"]
+    declared = {
+        name: [(r["rule"], r["synthetic"]) for r in t["rules"] if r["origin"] == "declared"]
+        for name, t in tables.items()
+    }
+    assert declared == {
+        "customers": [("age >= 18", 1.0)],
+        "products": [],
+        "orders": [],
+        "items": [("quantity >= 1", 1.0)],
+    }
