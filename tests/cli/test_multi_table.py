@@ -9,6 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from mixsynth.io.outputs import RunLock
 from tests.conftest import SAMPLE_DATA
 
 SHOP = SAMPLE_DATA / "shop"
@@ -168,3 +169,25 @@ def test_declared_rules_go_to_their_tables_and_are_reported_there(run_cli, small
         "orders": [],
         "items": [("quantity >= 1", 1.0)],
     }
+
+
+def test_a_run_into_a_locked_out_dir_is_refused_and_leaves_it_alone(run_cli, small_shop, tmp_path):
+    """The out-dir lock of a one-table run (docs/safety.md): a second run into the same
+    folder stops at once, before it clears or writes anything there."""
+    out = tmp_path / "out"
+    common = ["--out-dir", out, "--metadata", META, "--seed", "1", "-q"]
+    assert run_cli("generate", small_shop, *common).exit_code == 0
+    before = (out / "gen-001" / "orders.csv").read_bytes()
+    lock = RunLock(out / ".mixsynth-run.lock", "a running generate")
+    lock.acquire()
+    try:
+        done = run_cli("generate", small_shop, *common, "--seed", "2", "--force")
+    finally:
+        lock.release()
+    assert done.exit_code == 2
+    assert "lock" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (out / "gen-001" / "orders.csv").read_bytes() == before
+    again = run_cli("generate", small_shop, *common, "--seed", "2", "--force")
+    assert again.exit_code == 0, again.stderr
+    assert not (out / ".mixsynth-run.lock").exists()
+    assert (out / "gen-001" / "orders.csv").read_bytes() != before
