@@ -146,10 +146,6 @@ def compare_folders(
             f"REAL {real!r} is a folder but SYNTH {synthetic!r} is not",
             "give two folders of tables, or two table files",
         )
-    if outputs.get("html") is not None:
-        raise OptionError(
-            "--html is for one table", "give --json or --markdown for a folder of tables"
-        )
     for path in outputs.values():
         if path is not None:
             check_output(path, force, (real, synthetic))
@@ -172,10 +168,11 @@ def compare_folders(
             detect_rules=detect_rules,
         )
     report = judge_relational(report, thresholds)
+    frames = {name: (real_tables[name], synthetic_tables[name]) for name in names}
     for kind, path in outputs.items():
         if path is not None:
-            suffix = {"json": ".json", "markdown": ".md"}[kind]
-            write_text(path, render_relational(report, path if path != STDIO else suffix))
+            suffix = {"json": ".json", "markdown": ".md", "html": ".html"}[kind]
+            write_text(path, render_relational(report, f"report{suffix}", frames))  # by option
     if not quiet and STDIO not in outputs.values():
         console = stdout_console()
         for line in summary_lines(report):

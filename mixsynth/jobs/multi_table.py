@@ -247,5 +247,6 @@ class MultiTableGenerateJob:
             )
         )
         report["generation"] = self.generations
-        write_text(dest, render_relational(report, dest))
+        frames = {name: (real[name], last[name]) for name in real}
+        write_text(dest, render_relational(report, dest, frames))
         return report

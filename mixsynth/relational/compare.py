@@ -178,10 +178,39 @@ def relationship_figures(
                 side: {"mean": float(c.mean()), "std": float(c.std()), "max": int(c.max(initial=0))}
                 for side, c in counts.items()
             },
+            "histogram": count_histogram(counts["real"], counts["synthetic"]),
         },
         "intertable": _intertable(r, real, synthetic, metadata, seed),
         "parent_child": _parent_child(r, sides, counts, metadata),
     }
+
+
+#: Child counts shown value by value up to this many distinct ones, else in bins.
+COUNT_VALUES = 30
+
+
+def count_histogram(real: np.ndarray, synthetic: np.ndarray) -> dict:
+    """The shares of parents with each number of children (``values``), or in 20 bins
+    over the real range (``edges``; counts beyond it in the end bins) when there are
+    many: what the HTML report plots."""
+    both = np.concatenate([real, synthetic])
+    values = np.unique(both)
+    if len(values) <= COUNT_VALUES:
+        return {
+            "values": values.tolist(),
+            **{
+                side: (
+                    np.bincount(np.searchsorted(values, c), minlength=len(values)) / max(len(c), 1)
+                ).tolist()
+                for side, c in (("real", real), ("synthetic", synthetic))
+            },
+        }
+    edges = np.histogram_bin_edges(real, bins=20)
+    shares = {
+        side: (np.histogram(np.clip(c, edges[0], edges[-1]), bins=edges)[0] / max(len(c), 1))
+        for side, c in (("real", real), ("synthetic", synthetic))
+    }
+    return {"edges": edges.tolist()} | {side: v.tolist() for side, v in shares.items()}
 
 
 def _compared(metadata: RelationalMetadata, table: str) -> list[str]:

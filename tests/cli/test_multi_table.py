@@ -96,7 +96,19 @@ def test_compare_reports_the_relational_figures_and_inspect_finds_the_keys(
             "--scale is for a folder",
         ),
         (["compare", "{shop}", "{shop}/customers.csv"], "is a folder but SYNTH"),
-        (["compare", "{shop}", "{shop}", "--html", "{out}.html"], "--html is for one table"),
+        (
+            [
+                "generate",
+                "{shop}",
+                "--out-dir",
+                "{out}",
+                "--metadata",
+                str(META),
+                "--report",
+                "r.txt",
+            ],
+            "name it .json, .md or .html",
+        ),
         (
             ["generate", "{shop}", "--out-dir", "{out}", "--metadata", "{shop}/customers.csv"],
             "not valid JSON",
@@ -191,3 +203,28 @@ def test_a_run_into_a_locked_out_dir_is_refused_and_leaves_it_alone(run_cli, sma
     assert again.exit_code == 0, again.stderr
     assert not (out / ".mixsynth-run.lock").exists()
     assert (out / "gen-001" / "orders.csv").read_bytes() != before
+
+
+@pytest.mark.slow  # two pages of some 25 plots each: about 20 s
+def test_html_reports_of_a_folder_are_one_page_with_a_section_per_table(
+    run_cli, small_shop, tmp_path
+):
+    out, page = tmp_path / "out", tmp_path / "report.html"
+    done = run_cli(
+        "generate", small_shop, "--out-dir", out, "--metadata", META, "--report", page, "-q"
+    )
+    assert done.exit_code == 0, done.stderr
+    compared = tmp_path / "compare.html"
+    done = run_cli(
+        "compare", small_shop, out / "gen-001", "--metadata", META, "--html", compared, "-q"
+    )
+    assert done.exit_code == 0, done.stderr
+    for written in (page, compared):
+        text = written.read_text()
+        assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+        assert "<h2>Relationships</h2>" in text
+        assert "items.product_id -&gt; products" in text
+        assert 'alt="orders per customers"' in text  # the child counts plotted
+        for name in ("customers", "orders", "items", "products"):
+            assert f'<h1 id="table-{name}">Table {name}</h1>' in text
+        assert "http://" not in text and "https://" not in text  # self-contained
