@@ -8,7 +8,7 @@ from typing import Any
 
 from mixsynth.errors import OptionError
 from mixsynth.report.files import kind_from_suffix, to_json
-from mixsynth.report.markdown import to_markdown
+from mixsynth.report.markdown import markdown_section, to_markdown
 from mixsynth.report.sections import Section, fmt
 
 SCORE_NAMES = {
@@ -56,41 +56,8 @@ def to_markdown_relational(report: dict, title: str = "mixsynth multi-table repo
             if c["status"] != "pass"
         ]
         lines.append("")
-    lines += [
-        "## Scores (SDMetrics' multi-table QualityReport)",
-        "",
-        "| property | score |",
-        "|---|---:|",
-    ]
-    lines += [f"| {label} | {fmt(report['scores'][key])} |" for key, label in SCORE_NAMES.items()]
-    lines += [
-        "",
-        "## Relationships",
-        "",
-        "| relationship | integrity | cardinality | mean children real | mean children synthetic | intertable trends |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in report["relationships"]:
-        card = r["cardinality"]
-        lines.append(
-            f"| {r['child']}.{r['foreign_key']} -> {r['parent']} | {fmt(r['integrity']['synthetic'])} | "
-            f"{fmt(card['score'])} | {fmt(card['real']['mean'])} | {fmt(card['synthetic']['mean'])} | "
-            f"{fmt(r['intertable']['score'])} |"
-        )
-    lines += [
-        "",
-        "## Parent columns and their children",
-        "",
-        "| parent column | children's | real correlation | synthetic | difference |",
-        "|---|---|---:|---:|---:|",
-    ]
-    for r in report["relationships"]:
-        for p in r["parent_child"]:
-            lines.append(
-                f"| {r['parent']}.{p['parent_column']} | {r['child']}: {p['child']} | {fmt(p['real'])} | "
-                f"{fmt(p['synthetic'])} | {fmt(p['difference'])} |"
-            )
-    lines.append("")
+    for section in relational_sections(report):
+        lines += markdown_section(section)
     for name, table in report["tables"].items():
         body = (
             to_markdown(table, f"table {name}").replace("\n# ", "\n## ").replace("\n## ", "\n### ")
