@@ -9,7 +9,7 @@ from typing import Any
 from mixsynth.errors import OptionError
 from mixsynth.report.files import kind_from_suffix, to_json
 from mixsynth.report.markdown import markdown_section, to_markdown
-from mixsynth.report.sections import Section, fmt
+from mixsynth.report.section import Section, fmt
 
 SCORE_NAMES = {
     "column_shapes": "Column Shapes",
