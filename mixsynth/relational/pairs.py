@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mixsynth.columns.kinds import first_appearance_codes
+from mixsynth.engine.associations import ASSOCIATION_MIN_GROUP
 from mixsynth.engine.kernel import Pairs, balanced_anchors, draw_pairs
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
@@ -65,18 +67,26 @@ def count_groups(counts: np.ndarray, smallest: int = MIN_COUNT_GROUP) -> np.ndar
 
 
 def parent_pairs(
-    counts: np.ndarray, rows: int, options: SynthesisOptions, rng: np.random.Generator
+    counts: np.ndarray,
+    rows: int,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+    associations: np.ndarray | None = None,
 ) -> tuple[Pairs, WeightDistribution | MarginWeights]:
     """A parent table's pairs, drawn as the engine draws them but within groups of
     parents with about as many children (:func:`count_groups`): a parent column then
     keeps its covariance with the number of children, which comes whole from the
-    dominant donor, instead of losing a share kappa each generation."""
+    dominant donor, instead of losing a share kappa each generation. With
+    ``--keep-associations`` (``associations``: the codes of its columns) each count
+    group is split by them as the engine splits a ``--by`` group, combinations under
+    its minimum pooled back into the count group."""
+    groups = count_groups(counts)
+    if associations is not None:
+        fine = first_appearance_codes(groups * (int(associations.max()) + 1) + associations)
+        small = np.bincount(fine)[fine] < ASSOCIATION_MIN_GROUP
+        groups = first_appearance_codes(np.where(small, fine.max() + 1 + groups, fine))
     return draw_pairs(
-        rng,
-        count_groups(counts),
-        rows,
-        options.pairing,
-        lambda n, size: options.weights_for(n, size),
+        rng, groups, rows, options.pairing, lambda n, size: options.weights_for(n, size)
     )
 
 

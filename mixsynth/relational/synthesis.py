@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mixsynth.columns import group_codes
 from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.memory import GenerationStream, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
@@ -209,7 +210,9 @@ def synthesize_tables(
             if children:
                 c = children[0]
                 counts = Family.of(tables[name][c.parent_key], tables[c.child][c.foreign_key])
-                given = parent_pairs(counts.counts, rows, options, pair_rng)
+                within = plan.references[name].association_columns
+                associations = group_codes(source, list(within)) if within else None
+                given = parent_pairs(counts.counts, rows, options, pair_rng, associations)
         made[name], pairs[name] = _one_table(
             source, options, table_rng, plan.references[name], index, given
         )
