@@ -90,8 +90,9 @@ METADATA = {
 }
 
 
-def make_shop(customers: int, seed: int = 0) -> dict[str, pd.DataFrame]:
-    """The four tables, ``customers`` customers (about 3x orders, 9x items)."""
+def make_shop(customers: int, seed: int = 0, order_rate: float = 1.0) -> dict[str, pd.DataFrame]:
+    """The four tables, ``customers`` customers (about 3.1 orders each and 3.3 items
+    per order; ``order_rate`` times as many orders, e.g. 1.6 for 5 per customer)."""
     rng = np.random.default_rng(seed)
     age = rng.integers(18, 81, customers)
     income = np.round(np.exp(rng.normal(10.4 + 0.012 * (age - 18), 0.45)), -2)
@@ -113,7 +114,7 @@ def make_shop(customers: int, seed: int = 0) -> dict[str, pd.DataFrame]:
             "list_price": np.round(np.exp(rng.normal(3.0, 0.7, PRODUCTS)), 2),
         }
     )
-    counts = rng.poisson(1 + 4 * income / 100_000)
+    counts = rng.poisson(order_rate * (1 + 4 * income / 100_000))
     owner = np.repeat(np.arange(customers), counts)
     web = rng.random(owner.size) < 0.6
     order_table = pd.DataFrame(
