@@ -16,7 +16,6 @@ threshold, and the overall score the mean of the four (an undefined one left out
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -26,8 +25,9 @@ import numpy as np
 from mixsynth.metrics import compare_tables
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, align, clean
 from mixsynth.metrics.pairs import compare_pairs
+from mixsynth.relational.baselines import fresh_copy_share, judge_table, small_table_baseline
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
-from mixsynth.report.verdict import FAIL, PASS, WARN, Thresholds, judge
+from mixsynth.report.verdict import FAIL, PASS, WARN, Thresholds
 from mixsynth.semantics.types import SemanticType
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ def compare_relational(
     }
     for name, table in tables.items():
         table["privacy"]["fresh_exact_copy_share"] = fresh_copy_share(real[name], table)
+        table["fresh_baseline"] = small_table_baseline(real[name], metadata.tables[name], seed)
     with np.errstate(all="ignore"):
         relationships = [
             relationship_figures(r, real, synthetic, metadata, seed) for r in metadata.relationships
@@ -86,20 +87,6 @@ def compare_relational(
             "scores": multi_table_scores(tables, relationships),
         }
     )
-
-
-def fresh_copy_share(real: pd.DataFrame, table: dict) -> float:
-    """The exact-copy share a fresh real sample would have: the share of real rows
-    equal, on the compared columns, to another real row (each row against the other
-    n - 1, as a fresh row against the n real ones). On a table of few columns and codes
-    (an item's quantity and cents price) it is far from 0, and so is any synthesizer's."""
-    import pandas as pd
-
-    columns = [c for c in table["columns"] if c in real.columns]
-    if not columns or len(real) < 2:
-        return 0.0
-    hashes = pd.util.hash_pandas_object(real[columns], index=False)
-    return float(hashes.duplicated(keep=False).mean())
 
 
 def multi_table_scores(tables: dict[str, dict], relationships: list[dict]) -> dict:
@@ -325,35 +312,13 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(x[both], y[both])[0, 1])
 
 
-def _judge_table(table: dict, thresholds: Thresholds) -> dict:
-    """One table's verdict, its exact-copy limits counted beyond the share a fresh
-    real sample has (:func:`fresh_copy_share`): those rows are coincidences of a table of
-    few values, not real rows released."""
-    fresh = table["privacy"].get("fresh_exact_copy_share") or 0.0
-    if not fresh:
-        return judge(table, thresholds)
-    shifted = copy.deepcopy(thresholds)
-    limits = shifted.limits["max_exact_copy_share"]
-    for side in ("fail", "warn"):
-        if limits[side] is not None:
-            limits[side] = min(1.0, limits[side] + fresh)
-    judged = judge(table, shifted)
-    for check in judged["checks"]:
-        if check["name"] == "max_exact_copy_share":
-            old = check["message"]
-            check["message"] = old + f" (a fresh real sample's {fresh:.3g} plus the limits)"
-            for area in judged["verdict"]["areas"].values():
-                area["rule"] = area["rule"].replace(old, check["message"])
-    return judged
-
-
 def judge_relational(report: dict, thresholds: Thresholds | None = None) -> dict:
-    """Each table's verdict (:func:`mixsynth.report.verdict.judge`; the exact-copy
-    limits beyond a fresh real sample's share, :func:`_judge_table`), the relational
+    """Each table's verdict (:func:`mixsynth.report.verdict.judge`; its limits beyond
+    what a fresh real sample reaches, :func:`~mixsynth.relational.baselines.judge_table`), the relational
     checks (integrity, cardinality, intertable trends, per relationship), and the
     worst status over all."""
     tables = {
-        name: _judge_table(table, thresholds or Thresholds.default())
+        name: judge_table(table, thresholds or Thresholds.default())
         for name, table in report["tables"].items()
     }
     found = []
