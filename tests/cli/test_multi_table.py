@@ -228,3 +228,9 @@ def test_html_reports_of_a_folder_are_one_page_with_a_section_per_table(
         for name in ("customers", "orders", "items", "products"):
             assert f'<h1 id="table-{name}">Table {name}</h1>' in text
         assert "http://" not in text and "https://" not in text  # self-contained
+
+
+def test_compare_of_folders_writes_json_to_stdout(run_cli, small_shop):
+    done = run_cli("compare", small_shop, small_shop, "--metadata", META, "--json", "-")
+    assert done.exit_code == 0, done.stderr
+    assert set(json.loads(done.stdout)["tables"]) == {"customers", "orders", "items", "products"}
