@@ -168,7 +168,9 @@ def _match_second_parent(
     # children grouped by (first parent, second parent), and by second parent alone
     both = first[linked] * (int(second.max()) + 1) + second[linked]
     order = np.argsort(both, kind="stable")
-    codes, starts, counts = np.unique(both[order], return_index=True, return_counts=True)
+    ranked = both[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    codes, counts = ranked[starts], np.diff(np.r_[starts, len(ranked)])
     by_second = np.argsort(second[linked], kind="stable")
     second_counts = np.bincount(second[linked], minlength=int(second.max()) + 1)
     second_starts = np.cumsum(second_counts) - second_counts
