@@ -199,9 +199,13 @@ def test_a_run_into_a_locked_out_dir_is_refused_and_leaves_it_alone(run_cli, sma
     assert done.exit_code == 2
     assert "lock" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert (out / "gen-001" / "orders.csv").read_bytes() == before
+    left = out / ".gen-002.k1ll3d"  # a killed run's temporary generation folder
+    left.mkdir()
+    (left / "orders.csv").write_text("order_id\n")
     again = run_cli("generate", small_shop, *common, "--seed", "2", "--force")
     assert again.exit_code == 0, again.stderr
     assert not (out / ".mixsynth-run.lock").exists()
+    assert not left.exists()
     assert (out / "gen-001" / "orders.csv").read_bytes() != before
 
 
