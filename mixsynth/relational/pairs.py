@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from mixsynth.relational.metadata import Relationship
 
 #: The fewest parents a group of equal child counts is paired within (smaller groups
-#: are merged with the next larger counts): a partner is then never forced.
+#: are merged with the next larger counts): every parent has partners enough to mix
+#: with, as the engine's --keep-associations asks of a group (20 rows) and more.
 MIN_COUNT_GROUP = 30
 
 
