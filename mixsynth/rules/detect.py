@@ -274,8 +274,8 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
-        keys = [(e,) for e in entities if e != name]
-        keys += list(combinations([e for e in entities if e != name], 2))
+        others = [e for e in entities if e != name]
+        keys: list[tuple[str, ...]] = [(e,) for e in others] + list(combinations(others, 2))
         for key in keys:
             if any(set(key) | {name} >= columns for columns in found):
                 break  # said already (firm and year, found with year as the time)
