@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from mixsynth.rules.formula import evaluate
+
 #: How a linear rule compares its form with 0.
 OPERATORS = ("<=", "<", "==")
 
@@ -285,8 +287,6 @@ class Formula:
     kind: str = "formula"
 
     def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        from mixsynth.rules.declare import evaluate
-
         return evaluate(self.text, values)
 
     def describe(self) -> str:
