@@ -254,12 +254,7 @@ def find_time_indexes(
     :data:`MIN_DENSITY` of their grid of combinations (a panel does; columns unique
     together by chance do not)."""
     rules: list[Rule] = []
-    entities = [
-        c
-        for c in [*categorical, *integers]
-        if 1 < _distinct(data[c][sample]) <= sample.size / 3  # cheap: on the sample first
-    ][:MAX_KEYS]
-    entities = [c for c in entities if _distinct(data[c]) <= data.rows / 3]
+    entities: list[str] | None = None  # made for the first time column that needs them
     found: list[set[str]] = []
     candidates = list(times)[:MAX_KEYS]
     for name in candidates:
@@ -274,6 +269,13 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
+        if entities is None:
+            entities = [
+                c
+                for c in [*categorical, *integers]
+                if 1 < _distinct(data[c][sample]) <= sample.size / 3  # cheap: on the sample first
+            ][:MAX_KEYS]
+            entities = [c for c in entities if _distinct(data[c]) <= data.rows / 3]
         others = [e for e in entities if e != name]
         keys: list[tuple[str, ...]] = [(e,) for e in others] + list(combinations(others, 2))
         for key in keys:
@@ -310,7 +312,17 @@ MIN_DENSITY = 0.25
 
 
 def _distinct(values: np.ndarray) -> int:
-    return int(np.unique(values[~np.isnan(values)]).size)
+    """Distinct values, NaN left out, counted by Arrow's hash table rather than sorted
+    (1M values: 0.01-0.02 s against 0.06-0.15 s); -0.0 counts as 0.0, as in a sort."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = np.ascontiguousarray(values[~np.isnan(values)], dtype=np.float64) + 0.0
+    if present.size == 0:
+        return 0
+    # From buffers, not pa.array: that imports pandas to look for pandas objects.
+    array = pa.Array.from_buffers(pa.float64(), present.size, [None, pa.py_buffer(present)])
+    return int(pc.count_distinct(array).as_py())
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
