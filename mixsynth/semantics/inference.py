@@ -29,7 +29,10 @@ Rules, in the order they are tried (the reason of each says which one fired):
     every value of one shape with a digit in it (``AC-00123``): ``id``;
   - the two weaker rules (a name word, one shape) need :data:`MIN_VALUES_FOR_SHAPES`
     values; a handful of rows is not evidence;
-  - mostly distinct, long values with spaces: free ``text``;
+  - mostly distinct, long values with spaces, or mostly rare values that read as
+    sentences (small words such as "the", "to", or sentence punctuation; labels such
+    as car models have neither): free ``text``, made up
+    (:mod:`mixsynth.semantics.freetext`);
   - anything else: ``categorical``.
 
 A metadata file overrides any of this (:mod:`mixsynth.semantics.metadata`).
@@ -45,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, ColumnSpec
+from mixsynth.semantics.freetext import free_text_semantics
 from mixsynth.semantics.personal import personal_semantics
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
 
@@ -439,13 +443,9 @@ def _text(name: str, values: _Values) -> ColumnSemantics:
             return ColumnSemantics(
                 name, SemanticType.ID, f"{counts}, all of the shape {next(iter(shapes))}"
             )
-    mean_length = texts.mean_length()
-    if mostly_distinct and mean_length >= 25 and texts.share(lambda v: " " in v.strip()) >= 0.5:
-        return ColumnSemantics(
-            name,
-            SemanticType.TEXT,
-            f"free text: {values.counts()}, {mean_length:.0f} characters on average",
-        )
+    found = free_text_semantics(name, texts, observed, mostly_distinct, values.counts())
+    if found is not None:
+        return found
     note = ", copied"
     if mostly_distinct:
         note = ", copied (mostly distinct values: see the unique-value leak figure)"
