@@ -28,8 +28,10 @@ FUNCTION_WORDS = frozenset({
     "our", "will", "would", "can", "could", "should", "may", "might", "must", "please",
     "than", "very",
 })  # fmt: skip
-#: Punctuation that ends a clause, followed by a space or the end of the value.
-SENTENCE_PUNCTUATION = re.compile(r"[,;:.!?](?:\s|$)")
+#: Punctuation that ends a clause: a comma, semicolon or colon before a lower-case word
+#: ("arrived late, box damaged"; not "New York, NY"), or a full stop, ! or ? after a
+#: lower-case word ("left at the door." ; not "Acme Inc." or "St. Louis").
+SENTENCE_PUNCTUATION = re.compile(r"[,;:]\s+[a-z]|\b[a-z]{2,}[.!?](?:\s|$)")
 #: Words a value needs before its small words or punctuation make it running text
 #: ("Acme, Inc." is a label, "call me later" a note).
 MIN_WORDS = 3

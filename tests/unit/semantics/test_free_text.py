@@ -72,6 +72,9 @@ def test_running_text_and_labels() -> None:
     assert not is_running_text("chevrolet chevelle malibu")
     assert not is_running_text("Acme, Inc.")  # too few words to be a sentence
     assert not is_running_text("no issues")
+    assert not is_running_text("Portland, Oregon, USA")  # a place: capitals after commas
+    assert not is_running_text("St. Louis Cardinals")
+    assert is_running_text("arrived late, box damaged") and is_running_text("box arrived damaged.")
     assert is_contact_note("call 555-0101 after six") and is_contact_note("mail ann@x.org today")
     assert not is_contact_note("tel: 617-555-0143 ext. 12")  # a labelled phone number
     assert not is_contact_note("no issues")
