@@ -25,7 +25,7 @@ from mixsynth.semantics.types import SemanticType
 
 ROWS = 400
 #: The model names of the UCI auto-mpg table (its `name` column).
-CAR_MODELS = (Path(__file__).parent / "data" / "car_models.txt").read_text().splitlines()
+CAR_MODELS = (Path(__file__).parent / "car_models.txt").read_text().splitlines()
 ACTS = ["wants a refund", "left it at the door", "wants a call", "paid in cash", "new address"]
 ACTS += ["not home", "noisy flat", "ordered two", "no second box", "liked the blue"]
 WHEN = ["on monday", "on friday", "last week", "today", "after six", "at lunch", "at noon"]
