@@ -17,7 +17,8 @@ from mixsynth.report.files import (
 )
 from mixsynth.report.html import to_html
 from mixsynth.report.markdown import to_markdown
-from mixsynth.report.sections import Section, fmt, percent, sections
+from mixsynth.report.section import Section, fmt, percent
+from mixsynth.report.sections import sections
 from mixsynth.report.terminal import print_lines, render_terminal, text_table, wrap
 
 __all__ = [

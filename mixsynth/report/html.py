@@ -5,13 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from mixsynth.report.sections import (
-    MAX_PLOTTED_COLUMNS,
-    Section,
-    looks_numeric,
-    sections,
-    worst_first,
-)
+from mixsynth.report.section import Section, looks_numeric
+from mixsynth.report.sections import MAX_PLOTTED_COLUMNS, sections, worst_first
 
 # ---------------------------------------------------------------------------
 # HTML

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mixsynth.report.sections import looks_numeric, sections
+from mixsynth.report.section import looks_numeric
+from mixsynth.report.sections import sections
 
 
 def _markdown_cell(text: str) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from mixsynth.report.sections import Section
+from mixsynth.report.section import Section
 
 
 def share(value: float) -> str:

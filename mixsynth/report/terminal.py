@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mixsynth.report.sections import NBSP, looks_numeric, sections
+from mixsynth.report.section import NBSP, looks_numeric
+from mixsynth.report.sections import sections
 
 #: A console narrower than this (COLUMNS=0: a container's 0x0 terminal) is taken as
 #: :data:`FALLBACK_WIDTH` wide: at width 0 rich prints nothing at all.
