@@ -3,6 +3,7 @@ failures turned into one-line errors."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,21 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]  #: (tasks done, tasks known so far)
 
+#: Seconds a run waits with no worker left (after it had some) before it is given up:
+#: the scheduler would keep the tasks for a worker forever. A nanny restarts a worker in
+#: a few seconds.
+NO_WORKER_GRACE = 30.0
+#: Seconds between looks at the workers while no task finishes.
+POLL = 1.0
+
+
+class ClusterLost(Exception):
+    """The scheduler (``scheduler``) or every worker lost mid-run; the message says how."""
+
+    def __init__(self, reason: str, scheduler: bool) -> None:
+        super().__init__(reason)
+        self.scheduler = scheduler
+
 
 class Tracker:
     """Runs batches of tasks on the cluster and reports progress over all of them."""
@@ -22,18 +38,23 @@ class Tracker:
 
     def run(self, client: Client, tasks: list, more: int = 0) -> list:
         """Results of ``tasks`` in order; ``more`` tasks are expected after these."""
-        from distributed import as_completed
         from distributed.scheduler import KilledWorker
+        from distributed.utils import CancelledError
 
         self.total = self.done + len(tasks) + more
         self.on_progress(self.done, self.total)
         futures = client.compute(tasks)
         try:
-            for _ in as_completed(futures):
-                self.done += 1
-                self.on_progress(self.done, self.total)
+            self._wait(client, futures)
             return client.gather(futures)
-        except MixsynthError:
+        except (MixsynthError, ClusterLost):
+            raise
+        except CancelledError as error:
+            # The client cancels every future when it loses its scheduler.
+            if client.status != "running":
+                raise ClusterLost(
+                    f"the connection to it was lost: {first_line(error)}", scheduler=True
+                ) from None
             raise
         except KilledWorker:
             raise ClusterError(
@@ -48,6 +69,34 @@ class Tracker:
             ) from None
         finally:
             client.cancel(futures)
+
+    def _wait(self, client: Client, futures: list) -> None:
+        """Until every task has finished (or failed), with progress as each does; raises
+        :class:`ClusterLost` when the cluster has had no worker for NO_WORKER_GRACE."""
+        from distributed import wait
+
+        pending, alone_since = list(futures), None
+        while pending:
+            try:
+                done, left = wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                try:
+                    workers = client.nthreads()
+                except (OSError, TimeoutError):  # the scheduler is gone: its futures say so
+                    continue
+                if workers:
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = time.monotonic()
+                elif time.monotonic() - alone_since > NO_WORKER_GRACE:
+                    raise ClusterLost(
+                        f"no worker left for {NO_WORKER_GRACE:.0f} s, {len(pending)} tasks waiting",
+                        scheduler=False,
+                    ) from None
+                continue
+            pending = list(left)
+            self.done += len(done)
+            self.on_progress(self.done, self.total)
 
 
 def first_line(error: BaseException, limit: int = 200) -> str:
