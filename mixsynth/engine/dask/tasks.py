@@ -3,6 +3,7 @@ failures turned into one-line errors."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -71,32 +72,36 @@ class Tracker:
             client.cancel(futures)
 
     def _wait(self, client: Client, futures: list) -> None:
-        """Until every task has finished (or failed), with progress as each does; raises
-        :class:`ClusterLost` when the cluster has had no worker for NO_WORKER_GRACE."""
+        """Until every task has finished (or failed), with progress at least every
+        :data:`POLL` seconds; raises :class:`ClusterLost` when the cluster has had no
+        worker for :data:`NO_WORKER_GRACE` seconds. (One wait on all the futures at a
+        time: a wait for the first of them to finish costs a coroutine per future, per
+        finished task.)"""
         from distributed import wait
 
         pending, alone_since = list(futures), None
         while pending:
-            try:
-                done, left = wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                try:
-                    workers = client.nthreads()
-                except (OSError, TimeoutError):  # the scheduler is gone: its futures say so
-                    continue
-                if workers:
-                    alone_since = None
-                elif alone_since is None:
-                    alone_since = time.monotonic()
-                elif time.monotonic() - alone_since > NO_WORKER_GRACE:
-                    raise ClusterLost(
-                        f"no worker left for {NO_WORKER_GRACE:.0f} s, {len(pending)} tasks waiting",
-                        scheduler=False,
-                    ) from None
+            with contextlib.suppress(TimeoutError):
+                wait(pending, timeout=POLL)
+            left = [f for f in pending if not f.done()]
+            if len(left) < len(pending):
+                self.done += len(pending) - len(left)
+                self.on_progress(self.done, self.total)
+                pending, alone_since = left, None
                 continue
-            pending = list(left)
-            self.done += len(done)
-            self.on_progress(self.done, self.total)
+            try:
+                workers = client.nthreads()
+            except (OSError, TimeoutError):  # the scheduler is gone: its futures say so
+                continue
+            if workers:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > NO_WORKER_GRACE:
+                raise ClusterLost(
+                    f"no worker left for {NO_WORKER_GRACE:.0f} s, {len(pending)} tasks waiting",
+                    scheduler=False,
+                )
 
 
 def first_line(error: BaseException, limit: int = 200) -> str:
