@@ -23,12 +23,19 @@ NO_WORKER_GRACE = 30.0
 POLL = 1.0
 
 
-class ClusterLost(Exception):
-    """The scheduler (``scheduler``) or every worker lost mid-run; the message says how."""
+class ClusterLost(ClusterError):
+    """The scheduler (``scheduler``) or every worker lost mid-run, for ``reason``."""
 
     def __init__(self, reason: str, scheduler: bool) -> None:
-        super().__init__(reason)
-        self.scheduler = scheduler
+        lost = "scheduler" if scheduler else "workers"
+        super().__init__(
+            f"lost the Dask {lost} before the run finished ({reason})",
+            "check that the scheduler and its workers stay up, then run again",
+        )
+        self.reason, self.scheduler = reason, scheduler
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.scheduler))
 
 
 class Tracker:
@@ -48,7 +55,7 @@ class Tracker:
         try:
             self._wait(client, futures)
             return client.gather(futures)
-        except (MixsynthError, ClusterLost):
+        except MixsynthError:
             raise
         except CancelledError as error:
             # The client cancels every future when it loses its scheduler.
