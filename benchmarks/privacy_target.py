@@ -23,7 +23,7 @@ from privacy_figures import privacy_figures, split, tables
 
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.engine.target import choose_margin
+from mixsynth.jobs.target import choose_privacy_settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -41,7 +41,8 @@ def main() -> None:
             train, holdout = split(frame, seed)
             for target in args.targets:
                 begun = time.time()
-                choice = choose_margin(train, SynthesisOptions(), target, seed=seed)
+                asked = SynthesisOptions(privacy_target=target)
+                choice = choose_privacy_settings(train, asked, seed=seed)
                 seconds = time.time() - begun
                 options = choice.options(SynthesisOptions())
                 synthetic = synthesize(train, options, np.random.default_rng(seed)).frame
@@ -52,7 +53,8 @@ def main() -> None:
                         "seed": seed,
                         "target": target,
                         "margin": choice.margin,
-                        "split": choice.split_copied,
+                        "neighbours": choice.chosen.copy_neighbours,
+                        "split": choice.chosen.split_copied,
                         "reached": choice.reached,
                         "internal_share": choice.share,
                         "holdout_share": figures["dcr_share"],
@@ -60,6 +62,7 @@ def main() -> None:
                         "holdout_copies": figures["holdout_copies"],
                         "quality": quality(train, synthetic),
                         "variance_ratio": variance_ratio(train, synthetic),
+                        "trials": len(choice.tried),
                         "search_s": seconds,
                     }
                 )

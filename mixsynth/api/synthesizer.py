@@ -94,10 +94,10 @@ class MixupSynthesizer:
         self._fitted_options = self.options
         target = self.options.privacy_target
         if target is not None:  # the margin is picked on a held-out half of the data
-            from mixsynth.engine.target import choose_margin
+            from mixsynth.jobs.target import choose_privacy_settings
 
             seed = self.seed if self.seed is not None else int(self._rng.integers(2**32))
-            self.privacy_choice_ = choose_margin(data, self.options, target, seed)
+            self.privacy_choice_ = choose_privacy_settings(data, self.options, seed)
             self._fitted_options = self.privacy_choice_.options(self.options)
         self._reference = Reference.of(data, self._fitted_options)
         check_by(columns_of(data).names, self.options.by)

@@ -52,9 +52,9 @@ def copy_groups(
     """The groups of ``copied`` columns each row may take from either donor.
 
     ``numeric`` holds the mixed numerical columns as float64 (NaN where missing or on
-    a point mass); ``anchored`` columns (``--by``, kept associations) and every group
-    holding one of them or a column that explains a numerical one are left out: they
-    come from the dominant donor.
+    a point mass; none with ``copy_neighbours``, whose rows follow them); ``anchored``
+    columns (``--by``, kept associations) and every group holding one of them or a
+    column that explains a numerical one are left out: they come from the dominant donor.
     """
     rows = columns_of(table).rows
     sample = np.arange(rows)
@@ -82,7 +82,7 @@ def copy_groups(
         root(k)
         for k, name in enumerate(copied)
         if name in anchored
-        or any(_explained(values, codes[name]) >= ANCHOR_ETA2 for values in numbers)
+        or any(explained(values, codes[name]) >= ANCHOR_ETA2 for values in numbers)
     }
     groups: dict[int, list[Any]] = {}
     for k, name in enumerate(copied):
@@ -106,7 +106,7 @@ def _association(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(phi2 / (min(r_, c_) - 1))) if min(r_, c_) > 1 else 0.0
 
 
-def _explained(values: np.ndarray, codes: np.ndarray) -> float:
+def explained(values: np.ndarray, codes: np.ndarray) -> float:
     """eta^2 corrected for chance (epsilon^2): k groups explain (k - 1)/(n - 1) of any
     column's variance by chance alone."""
     eta2 = eta_squared(values, codes)

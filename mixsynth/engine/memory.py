@@ -23,6 +23,7 @@ from mixsynth.engine.kernel import (
     mixup_kernel,
     repair_missing_partners,
 )
+from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
@@ -111,8 +112,8 @@ class GenerationStream(RuleKeeping):
         if options.privacy_target is not None:
             raise OptionError(
                 "privacy_target picks a margin before synthesis; a generation cannot use it",
-                "resolve it with mixsynth.engine.target.choose_margin (the generate command "
-                "and MixupSynthesizer.fit do)",
+                "resolve it with mixsynth.jobs.target.choose_privacy_settings (the generate "
+                "command and MixupSynthesizer.fit do)",
             )
         self.options, self.index = options, index
         self.reference = reference or Reference.of(table, options)
@@ -168,9 +169,15 @@ class GenerationStream(RuleKeeping):
             )
             for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
         }
-        # Which free group of copied columns each row takes from its partner (donors.py).
-        donor_rng = rng.spawn(1)[0]
-        self.take_other = [donor_rng.random(self.rows) < 0.5 for _ in self.reference.copy_groups]
+        # Where each free group of copied columns comes from (donors.py, neighbours.py).
+        self._group_donors = GroupDonors(
+            rng.spawn(1)[0],
+            self.rows,
+            self.source.table,
+            self.reference.copy_groups,
+            options.copy_neighbours,
+            lambda: [self._as_written(spec) for spec in self.mixed],
+        )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._sources: dict = {}
         self._missing: dict = {}
@@ -221,8 +228,8 @@ class GenerationStream(RuleKeeping):
         else:
             mixed = self._mix_keeping_rules(pool, pairs, rows)
         donors = dict.fromkeys(self.copied, pairs.dominant)
-        for group, flags in zip(self.reference.copy_groups, self.take_other, strict=True):
-            group_donors = np.where(flags[rows], pairs.other, pairs.dominant)
+        taken = self._group_donors.donors([mixed[spec.name] for spec in self.mixed], pairs, rows)
+        for group, group_donors in zip(self.reference.copy_groups, taken, strict=True):
             donors.update(dict.fromkeys(group, group_donors))
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
@@ -261,16 +268,19 @@ class GenerationStream(RuleKeeping):
         from mixsynth.engine.copies import CopyCheck
 
         if self._copy_check is None:
-            self._copy_check = CopyCheck(self.source.table, self.copied, self.options.split_copied)
-        sources = {}
-        for spec in self.mixed:
-            source, _, at_mass = self._column_source(spec)
-            if at_mass is not None:  # compared as written: on the point mass
-                mass = self.reference.semantics.columns[str(spec.name)].point_mass
-                assert mass is not None  # at_mass is only found for columns with one
-                source = np.where(at_mass, mass, source)
-            sources[spec.name] = source
+            swapped = self.options.split_copied or self.options.copy_neighbours > 0
+            self._copy_check = CopyCheck(self.source.table, self.copied, swapped)
+        sources = {spec.name: self._as_written(spec) for spec in self.mixed}
         self.copies_broken += self._copy_check.break_up(mixed, sources, donors, pairs)
+
+    def _as_written(self, spec: ColumnSpec) -> np.ndarray:
+        """The source column in the encoding of the finished values: on its point mass."""
+        source, _, at_mass = self._column_source(spec)
+        if at_mass is not None:
+            mass = self.reference.semantics.columns[str(spec.name)].point_mass
+            assert mass is not None  # at_mass is only found for columns with one
+            source = np.where(at_mass, mass, source)
+        return source
 
     def _missing_rows(self, name: Any) -> np.ndarray | None:
         if name not in self._missing:

@@ -305,6 +305,15 @@ class SynthesisOptions:
         accepts=bool,
         convert=bool,
     )
+    copy_neighbours: int = option(  # neighbours.py
+        0,
+        help="Take each group of associated copied columns (categories, codes) from the "
+        "donor of another synthetic row among the K to 2K rows nearest it in the numbers "
+        "the group explains, so no row carries its donor's combination and every copied "
+        "column keeps its counts (0: off; 5 is what --privacy-target uses; docs/privacy.md).",
+        accepts=int,
+        convert=int,
+    )
     privacy_target: float | None = option(  # target.py: resolved by the job or fit
         None,
         help="Pick the smallest --privacy-margin whose output, on a half of the input "
@@ -389,6 +398,20 @@ class SynthesisOptions:
                     "with --privacy-margin",
                     "give one of them",
                 )
+        neighbours = self.copy_neighbours
+        if not (
+            isinstance(neighbours, int) and not isinstance(neighbours, bool) and neighbours >= 0
+        ):
+            raise OptionError(
+                f"--copy-neighbours must be a whole number of rows, 0 or more, got {neighbours!r}",
+                "e.g. 10; 0 leaves the copied columns with the donors",
+            )
+        if neighbours and self.split_copied:
+            raise OptionError(
+                "--copy-neighbours and --split-copied both choose where copied columns come "
+                "from; they cannot be combined",
+                "give one of them",
+            )
         margin = self.privacy_margin
         if not (isinstance(margin, int | float) and 0 <= margin <= 0.5):
             raise OptionError(

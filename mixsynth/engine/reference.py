@@ -94,7 +94,8 @@ class Reference:
         )
         associations: tuple = ()
         groups: tuple = ()
-        if options.keep_associations or options.split_copied:
+        split = options.split_copied or options.copy_neighbours > 0
+        if options.keep_associations or split:
             mixed = _mixed_columns(columns, schema, semantics, encodings)
         if options.keep_associations:
             numeric = {
@@ -104,7 +105,7 @@ class Reference:
             }
             associations = _association_columns(table, schema, semantics, numeric)
             _say_associations(associations)
-        if options.split_copied:
+        if split:
             from mixsynth.engine.donors import copy_groups
 
             # A column a rule names comes from the dominant donor, with the rest of its rule.
@@ -114,7 +115,9 @@ class Reference:
                 for s in schema
                 if semantics.columns[str(s.name)].sdtype.is_copied and s.name not in ruled
             ]
-            groups = copy_groups(table, copied, mixed, (*options.by, *associations))
+            # A neighbour follows the numbers: the groups that explain them need not stay.
+            explained = {} if options.copy_neighbours else mixed
+            groups = copy_groups(table, copied, explained, (*options.by, *associations))
         if options.match_moments:
             _say_moments_matched_one_by_one(columns, schema, semantics)
         return cls(

@@ -497,9 +497,9 @@ class GenerateJob:
         half of the input (:mod:`mixsynth.engine.target`), said and recorded."""
         if self.options.privacy_target is None:
             return self.options
-        from mixsynth.engine.target import choose_margin
+        from mixsynth.jobs.target import choose_privacy_settings
 
-        choice = choose_margin(real, self.options, self.options.privacy_target, self.seed)
+        choice = choose_privacy_settings(real, self.options, self.seed)
         self.privacy_choice = choice.record()
         self.say(choice.describe())
         return choice.options(self.options)

@@ -1,5 +1,5 @@
-"""--privacy-margin, --privacy-target, --split-copied and --keep-copies on the command
-line and in the Python API (docs/privacy.md)."""
+"""--privacy-margin, --privacy-target, --copy-neighbours, --split-copied and --keep-copies
+on the command line and in the Python API (docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def test_weights_shows_the_margin_and_the_extrapolated_share(run_cli) -> None:
         (["--privacy-target", "0.6", "--privacy-margin", "0.2"], "give one of them"),
         (["--privacy-margin", "0.2", "--method", "vanilla"], "needs --method generalized"),
         (["--privacy-margin", "0.2", "-w", "epbeta:1,1,0.1,0.1"], "cannot be combined"),
+        (["--copy-neighbours", "-1"], "--copy-neighbours must be a whole number of rows"),
+        (["--copy-neighbours", "5", "--split-copied"], "cannot be combined"),
     ],
 )
 def test_bad_privacy_options_are_one_line_errors(run_cli, tmp_path, args, fragment) -> None:
@@ -67,6 +69,10 @@ def test_the_target_is_said_and_recorded(run_cli, tmp_path) -> None:
     record = json.loads((tmp_path / "run" / "mixsynth-run.json").read_text())
     choice = record["privacy_target"]
     assert choice["target"] == 0.75 and 0 <= choice["margin"] <= 0.5
+    assert choice["copy_neighbours"] in (0, 5) and not (
+        choice["copy_neighbours"] and choice["split_copied"]
+    )
+    assert record["options"]["copy_neighbours"] == 0  # the option as given; the choice beside
     assert f"margin {choice['margin']:g}" in result.stderr
     assert choice["reached"] == (choice["dcr_share"] <= 0.75)
     resumed = run_cli(

@@ -910,3 +910,23 @@ def test_a_run_with_no_worker_left_gives_up_after_the_grace(monkeypatch) -> None
             )
         assert not lost.value.scheduler
         assert time.monotonic() - start < 30
+
+
+def test_copied_columns_from_near_rows_per_partition(client, tmp_path) -> None:
+    """copy_neighbours works per partition: each copied column keeps the input's counts,
+    and a row keeps its donor's three independent codes (4 values each, as the default
+    output of the same seed has them) by chance only, 1/64 of rows (4.5 binomial SEs)."""
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame({"x": rng.normal(size=6_000)})
+    for name in ("p", "q", "r"):
+        frame[name] = rng.choice(list("abcd"), 6_000)
+    source = write_files(frame, tmp_path / "data", 3)
+    outputs = {}
+    for k in (0, 5):
+        run_job(client, source, tmp_path / f"out-{k}", options=SynthesisOptions(copy_neighbours=k))
+        outputs[k] = pd.read_parquet(tmp_path / f"out-{k}")
+    for name in ("p", "q", "r"):
+        assert outputs[5][name].value_counts().to_dict() == frame[name].value_counts().to_dict()
+    np.testing.assert_array_equal(outputs[0]["x"], outputs[5]["x"])  # the same pairs
+    kept = (outputs[0][["p", "q", "r"]] == outputs[5][["p", "q", "r"]]).all(axis=1).mean()
+    assert abs(kept - 1 / 64) < 4.5 * np.sqrt(1 / 64 * 63 / 64 / len(frame))

@@ -1,5 +1,6 @@
 """No copies of donors, copied columns split between donors, and the privacy target's
-search (mixsynth/engine/copies.py, donors.py, target.py)."""
+search (mixsynth/engine/copies.py, donors.py, target.py; copied columns from near rows:
+test_copy_neighbours.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from mixsynth.engine.donors import copy_groups
 from mixsynth.engine.memory import GenerationStream
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.target import TARGET_MARGINS, choose_margin, dcr_share
+from mixsynth.engine.target import _settings
 from mixsynth.errors import MixsynthError
 from mixsynth.io import read_table
+from mixsynth.jobs.target import choose_privacy_settings
 from tests.conftest import SAMPLE_DATA
 
 
@@ -96,30 +98,25 @@ def test_a_category_that_explains_a_number_stays_with_the_dominant_donor() -> No
     assert ("zip",) in copy_groups(frame, ["group", "noise", "zip"], numeric)
 
 
-def test_dcr_share_is_one_half_for_a_fresh_sample_and_one_for_copies() -> None:
-    rng = np.random.default_rng(6)
-    frame = pd.DataFrame({"x": rng.normal(size=3000), "y": rng.normal(size=3000)})
-    train, holdout, fresh = frame.iloc[:1000], frame.iloc[1000:2000], frame.iloc[2000:]
-    reference = Reference.of(train, SynthesisOptions())
-    share = dcr_share(train, holdout, fresh.reset_index(drop=True), reference)
-    assert abs(share - 0.5) < 4.5 * np.sqrt(0.25 / 1000)
-    assert dcr_share(train, holdout, train, reference) == 1.0
-
-
 @pytest.mark.slow
-def test_the_target_search_takes_the_smallest_margin_that_reaches_it() -> None:
+def test_the_target_search_takes_the_first_setting_that_reaches_it() -> None:
     real = read_table(SAMPLE_DATA / "breast_cancer.csv").frame
-    choice = choose_margin(real, SynthesisOptions(), 0.8, seed=0)
+    options = SynthesisOptions(privacy_target=0.8)
+    choice = choose_privacy_settings(real, options, seed=0)
     assert choice.reached and choice.share <= 0.8
-    assert (choice.margin, choice.split_copied, choice.share) == choice.tried[-1]
-    assert all(share > 0.8 for *_, share in choice.tried[:-1])  # every smaller one missed
-    assert [m for m, *_ in choice.tried] == list(TARGET_MARGINS[: len(choice.tried)])
-    unreachable = choose_margin(real, SynthesisOptions(), 0.0, seed=0)
-    assert not unreachable.reached and len(unreachable.tried) == 2 * len(TARGET_MARGINS)
-    assert unreachable.share == min(share for *_, share in unreachable.tried)
+    assert choice.chosen == choice.tried[-1]
+    assert all(trial.share > 0.8 for trial in choice.tried[:-1])  # every earlier one missed
+    order = _settings(real, options)
+    assert [(t.margin, t.copy_neighbours, t.split_copied) for t in choice.tried] == order[
+        : len(choice.tried)
+    ]
+    unreachable = choose_privacy_settings(real, SynthesisOptions(privacy_target=0.51), seed=0)
+    assert len(unreachable.tried) == len(order) or unreachable.reached
+    if not unreachable.reached:
+        assert unreachable.share == min(trial.share for trial in unreachable.tried)
 
 
 def test_a_generation_refuses_an_unresolved_privacy_target() -> None:
     frame = pd.DataFrame({"x": np.arange(10.0)})
-    with pytest.raises(MixsynthError, match="choose_margin"):
+    with pytest.raises(MixsynthError, match="choose_privacy_settings"):
         GenerationStream(frame, SynthesisOptions(privacy_target=0.7), np.random.default_rng(0))
