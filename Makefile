@@ -128,9 +128,9 @@ bench-rules: install
 	nice -n 10 $(BIN)/python benchmarks/bench_rules.py
 
 # Linked tables together against each alone and SDV's HMA (docs/multi-table.md): 1M
-# customers, 3.1M orders, 10M items, several minutes; niced: the machine may be shared.
+# customers, 5M orders, 16M items, several minutes; niced: the machine may be shared.
 bench-multi: install
-	nice -n 10 $(BIN)/python benchmarks/bench_multi.py
+	nice -n 10 $(BIN)/python benchmarks/bench_multi.py --order-rate 1.6
 
 clean:
 	rm -rf demo .pytest_cache

@@ -11,8 +11,8 @@ cardinality (1 - KS of child counts), intertable trends (SDMetrics' definitions,
 sample of the joined rows when large) and the correlation of income with the number of
 orders and with their mean amount.
 
-    python benchmarks/bench_multi.py [--customers 1000000] [--hma-customers 2000]
-        [--hma-python /work/sdv-venv/bin/python] [--generations 1]
+    python benchmarks/bench_multi.py [--customers 1000000] [--order-rate 1.6]
+        [--hma-customers 2000] [--hma-python /work/sdv-venv/bin/python] [--generations 1]
 
 "Alone" is what a user had before: each table given to the single-table engine with
 its metadata's column types, so keys are made up on both sides of every link (and,
@@ -62,8 +62,11 @@ def subset(tables: tuple[str, ...] | None) -> dict:
     }
 
 
-def shop(customers: int, tables: tuple[str, ...] | None) -> dict[str, pd.DataFrame]:
-    data = make_shop(customers)
+def shop(
+    customers: int, tables: tuple[str, ...] | None, order_rate: float = 1.0
+) -> dict[str, pd.DataFrame]:
+    """The shop (``order_rate`` times the sample's orders per customer), or some tables."""
+    data = make_shop(customers, order_rate=order_rate)
     return data if tables is None else {name: data[name] for name in tables}
 
 
@@ -77,7 +80,12 @@ def rss_mib() -> float:
 
 
 def run_mixsynth(
-    mode: str, customers: int, generations: int, out: Path, tables: tuple[str, ...] | None
+    mode: str,
+    customers: int,
+    generations: int,
+    out: Path,
+    tables: tuple[str, ...] | None,
+    order_rate: float,
 ) -> dict:
     """One synthesizer in this process: times, memory, tables written to ``out``."""
     from mixsynth.engine.memory import run_generations
@@ -85,7 +93,7 @@ def run_mixsynth(
     from mixsynth.relational import RelationalMetadata, RelationalPlan, run_relational
 
     warnings.simplefilter("ignore")
-    real = shop(customers, tables)
+    real = shop(customers, tables, order_rate)
     data_mib = sum(f.memory_usage(deep=True).sum() for f in real.values()) / 2**20
     metadata = RelationalMetadata.from_dict(subset(tables))
     start, cpu = time.perf_counter(), time.process_time()
@@ -120,7 +128,7 @@ warnings.simplefilter("ignore")
 from relational_data import make_shop
 from sdv.metadata import Metadata
 from sdv.multi_table import HMASynthesizer
-real = {{n: f for n, f in make_shop({customers}).items() if n in {tables!r}}}
+real = {{n: f for n, f in make_shop({customers}, order_rate={order_rate}).items() if n in {tables!r}}}
 data_mib = sum(f.memory_usage(deep=True).sum() for f in real.values()) / 2**20
 for frame in real.values():  # dates as the metadata's datetime_format says
     for column in frame.select_dtypes("datetime").columns:
@@ -178,6 +186,7 @@ def measure(
             script = HMA_SCRIPT.format(
                 benchmarks=str(ROOT / "benchmarks"),
                 customers=customers,
+                order_rate=args.order_rate,
                 out=out,
                 tables=tables,
                 metadata=subset(tables),
@@ -191,6 +200,8 @@ def measure(
                 str(customers),
                 "--generations",
                 str(args.generations),
+                "--order-rate",
+                str(args.order_rate),
                 "--child",
                 mode,
                 out,
@@ -202,7 +213,7 @@ def measure(
         result = json.loads(done.stdout.strip().splitlines()[-1])
         if not figures_too:
             return result
-        real = shop(customers, tables)
+        real = shop(customers, tables, args.order_rate)
         synthetic = {}
         for name, frame in real.items():
             path = Path(out) / f"{name}.parquet"
@@ -224,6 +235,12 @@ def main() -> None:
     parser.add_argument("--hma-customers", type=int, default=2_000)
     parser.add_argument("--hma-python", default="/work/sdv-venv/bin/python")
     parser.add_argument("--generations", type=int, default=1)
+    parser.add_argument(
+        "--order-rate",
+        type=float,
+        default=1.0,
+        help="orders per customer relative to the sample's 3.1 (1.6: about 5)",
+    )
     parser.add_argument("--modes", default="together,alone,alone-keep-keys")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
@@ -236,12 +253,18 @@ def main() -> None:
     if args.child:  # one synthesizer, in its own process
         tables = tuple(args.tables.split(",")) if args.tables else None
         result = run_mixsynth(
-            args.child[0], args.customers, args.generations, Path(args.child[1]), tables
+            args.child[0],
+            args.customers,
+            args.generations,
+            Path(args.child[1]),
+            tables,
+            args.order_rate,
         )
         print(json.dumps(result))
         return
     results = {
         "customers": args.customers,
+        "order_rate": args.order_rate,
         "generations": args.generations,
         "machine": {"cores": os.cpu_count(), "load_average": os.getloadavg()},
         "runs": {},

@@ -22,9 +22,9 @@ from mixsynth.relational import (
     synthesize_tables,
 )
 
-#: Bumped when the saved layout changes, so that an old file is refused clearly.
-#: Bumped when the saved layout changes (2: behind mixsynth's header, as MixupSynthesizer's).
-SAVE_FORMAT = 2
+#: Bumped when the saved layout changes, so that an old file is refused clearly (2: behind
+#: mixsynth's header, as MixupSynthesizer's; 3: the plan holds each table's declared rules).
+SAVE_FORMAT = 3
 
 
 class MultiTableMixupSynthesizer:

@@ -208,6 +208,8 @@ def compare(
             sample_rows=sample_rows,
             force=force,
             quiet=quiet,
+            rules=options_from_flags(rule_flags).declared_rules(),
+            detect_rules=rule_flags["detect_rules"],
         )
         return
     job = CompareJob(

@@ -128,8 +128,11 @@ def compare_folders(
     sample_rows: int | None,
     force: bool,
     quiet: bool,
+    rules: tuple = (),
+    detect_rules: bool = True,
 ) -> None:
-    """compare REAL_FOLDER SYNTH_FOLDER: every table's report and the relational figures."""
+    """compare REAL_FOLDER SYNTH_FOLDER: every table's report and the relational figures
+    (``rules``: declared, each reported in the tables holding its columns)."""
     from mixsynth.io import check_output, write_text
     from mixsynth.relational.compare import compare_relational, judge_relational
     from mixsynth.relational.files import read_tables
@@ -142,10 +145,6 @@ def compare_folders(
         raise OptionError(
             f"REAL {real!r} is a folder but SYNTH {synthetic!r} is not",
             "give two folders of tables, or two table files",
-        )
-    if outputs.get("html") is not None:
-        raise OptionError(
-            "--html is for one table", "give --json or --markdown for a folder of tables"
         )
     for path in outputs.values():
         if path is not None:
@@ -160,13 +159,20 @@ def compare_folders(
     )
     with quiet_warnings(quiet):
         report = compare_relational(
-            real_tables, synthetic_tables, described, seed=seed, sample_rows=sample_rows
+            real_tables,
+            synthetic_tables,
+            described,
+            seed=seed,
+            sample_rows=sample_rows,
+            rules=rules,
+            detect_rules=detect_rules,
         )
     report = judge_relational(report, thresholds)
+    frames = {name: (real_tables[name], synthetic_tables[name]) for name in names}
     for kind, path in outputs.items():
         if path is not None:
-            suffix = {"json": ".json", "markdown": ".md"}[kind]
-            write_text(path, render_relational(report, path if path != STDIO else suffix))
+            suffix = {"json": ".json", "markdown": ".md", "html": ".html"}[kind]
+            write_text(path, render_relational(report, f"report{suffix}", frames))  # by option
     if not quiet and STDIO not in outputs.values():
         console = stdout_console()
         for line in summary_lines(report):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ import numpy as np
 
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.errors import InputError, OptionError, OutputError, ResumeError
+from mixsynth.io.outputs import RunLock, file_lock, locked, remove_leftovers, resolve
 from mixsynth.io.provenance import input_fingerprint, version
+from mixsynth.jobs.runs import LOCK_FILE, made_out_dir
 from mixsynth.relational import RelationalMetadata, RelationalPlan, run_relational
 from mixsynth.relational.files import read_folder, read_tables, table_files, write_tables
 from mixsynth.relational.metadata import format_text_dates, parse_text_dates, text_dates
@@ -54,8 +57,32 @@ class MultiTableGenerateJob:
     _text_dates: dict = field(default_factory=dict, init=False)
 
     def run(self, on_progress: Callable[[int], None] = lambda done: None) -> dict | None:
-        """Write the generations (and the report); returns the report, if asked for."""
+        """Write the generations (and the report); returns the report, if asked for.
+        The run holds the lock of --out-dir (and of the report) from before it clears
+        or writes anything there, as a one-table run does (docs/safety.md)."""
         self._check()
+        with made_out_dir(self.out_dir), locked(self._locks()):
+            if not self.resume:
+                for old in self.out_dir.glob("gen-[0-9][0-9][0-9]"):
+                    shutil.rmtree(old)
+            return self._run(on_progress)
+
+    def _locks(self) -> Iterator[RunLock]:
+        """The lock of --out-dir, then the report's; what a killed run that held them
+        left (temporary generation folders and files) is removed once each is taken."""
+        yield RunLock(self.out_dir / LOCK_FILE, f"--out-dir {str(self.out_dir)!r}")
+        remove_leftovers(self.out_dir, re.escape(RUN_RECORD))
+        for leftover in self.out_dir.glob(".gen-[0-9][0-9][0-9].*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+        if self.report is not None:
+            target = resolve(self.report)
+            if not target.direct and Path(target.real).parent.is_dir():
+                yield file_lock(target, f"--report {self.report!r}")
+                real = Path(target.real)
+                remove_leftovers(real.parent, re.escape(real.name))
+
+    def _run(self, on_progress: Callable[[int], None]) -> dict | None:
         stored = read_folder(self.input, list(self.metadata.tables))
         self._text_dates = text_dates({n: t.frame for n, t in stored.items()}, self.metadata)
         real = parse_text_dates({n: t.frame for n, t in stored.items()}, self._text_dates)
@@ -72,7 +99,6 @@ class MultiTableGenerateJob:
         else:
             if self.seed is None:  # recorded, so that --resume continues the same run
                 self.seed = int(np.random.SeedSequence().generate_state(1)[0])
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         self._write_record(start)
         on_progress(start)
         last = None
@@ -128,9 +154,6 @@ class MultiTableGenerateJob:
                 f"--out-dir {str(self.out_dir)!r} already holds generations",
                 "give --force to replace them, or --resume to continue that run",
             )
-        if taken:
-            for old in self.out_dir.glob("gen-[0-9][0-9][0-9]"):
-                shutil.rmtree(old)
 
     def _settings(self) -> dict[str, Any]:
         """What a resumed run must share with the run it continues."""
@@ -214,8 +237,16 @@ class MultiTableGenerateJob:
         from mixsynth.relational.report import render_relational
 
         report = judge_relational(
-            compare_relational(real, last, self.metadata, seed=self.seed or 0)
+            compare_relational(
+                real,
+                last,
+                self.metadata,
+                seed=self.seed or 0,
+                rules=self.options.declared_rules(),
+                detect_rules=self.options.detect_rules,
+            )
         )
         report["generation"] = self.generations
-        write_text(dest, render_relational(report, dest))
+        frames = {name: (real[name], last[name]) for name in real}
+        write_text(dest, render_relational(report, dest, frames))
         return report

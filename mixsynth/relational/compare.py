@@ -17,15 +17,17 @@ threshold, and the overall score the mean of the four (an undefined one left out
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mixsynth.metrics import compare_tables
 from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, align, clean
 from mixsynth.metrics.pairs import compare_pairs
+from mixsynth.relational.baselines import fresh_copy_share, judge_table, small_table_baseline
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
-from mixsynth.report.verdict import FAIL, PASS, WARN, judge
+from mixsynth.report.verdict import FAIL, PASS, WARN, Thresholds
 from mixsynth.semantics.types import SemanticType
 
 if TYPE_CHECKING:
@@ -47,14 +49,18 @@ def compare_relational(
     *,
     sample_rows: int | None = None,
     seed: int = 0,
+    rules: Sequence = (),
+    detect_rules: bool = True,
 ) -> dict:
     """Every table's figures (:func:`mixsynth.metrics.compare_tables`; ``sample_rows``
     None: its default), each relationship's, and the multi-table scores, as a
-    JSON-ready dict."""
-    from mixsynth.relational.synthesis import check_tables
+    JSON-ready dict. ``rules`` (declared) are reported in the tables holding their
+    columns, beside those found in each table when ``detect_rules``."""
+    from mixsynth.relational.synthesis import check_tables, rules_by_table
 
     check_tables(real, metadata)
     check_tables(synthetic, metadata)
+    per_table = rules_by_table(tuple(rules), metadata)
     tables = {
         name: compare_tables(
             real[name],
@@ -62,9 +68,14 @@ def compare_relational(
             metadata=meta,
             seed=seed,
             sample_rows=DEFAULT_SAMPLE_ROWS if sample_rows is None else sample_rows,
+            rules=per_table[name],
+            detect_rules=detect_rules,
         )
         for name, meta in metadata.tables.items()
     }
+    for name, table in tables.items():
+        table["privacy"]["fresh_exact_copy_share"] = fresh_copy_share(real[name], table)
+        table["fresh_baseline"] = small_table_baseline(real[name], metadata.tables[name], seed)
     with np.errstate(all="ignore"):
         relationships = [
             relationship_figures(r, real, synthetic, metadata, seed) for r in metadata.relationships
@@ -154,10 +165,39 @@ def relationship_figures(
                 side: {"mean": float(c.mean()), "std": float(c.std()), "max": int(c.max(initial=0))}
                 for side, c in counts.items()
             },
+            "histogram": count_histogram(counts["real"], counts["synthetic"]),
         },
         "intertable": _intertable(r, real, synthetic, metadata, seed),
         "parent_child": _parent_child(r, sides, counts, metadata),
     }
+
+
+#: Child counts shown value by value up to this many distinct ones, else in bins.
+COUNT_VALUES = 30
+
+
+def count_histogram(real: np.ndarray, synthetic: np.ndarray) -> dict:
+    """The shares of parents with each number of children (``values``), or in 20 bins
+    over the real range (``edges``; counts beyond it in the end bins) when there are
+    many: what the HTML report plots."""
+    both = np.concatenate([real, synthetic])
+    values = np.unique(both)
+    if len(values) <= COUNT_VALUES:
+        return {
+            "values": values.tolist(),
+            **{
+                side: (
+                    np.bincount(np.searchsorted(values, c), minlength=len(values)) / max(len(c), 1)
+                ).tolist()
+                for side, c in (("real", real), ("synthetic", synthetic))
+            },
+        }
+    edges = np.histogram_bin_edges(real, bins=20)
+    shares = {
+        side: (np.histogram(np.clip(c, edges[0], edges[-1]), bins=edges)[0] / max(len(c), 1))
+        for side, c in (("real", real), ("synthetic", synthetic))
+    }
+    return {"edges": edges.tolist()} | {side: v.tolist() for side, v in shares.items()}
 
 
 def _compared(metadata: RelationalMetadata, table: str) -> list[str]:
@@ -272,11 +312,15 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(x[both], y[both])[0, 1])
 
 
-def judge_relational(report: dict, thresholds: Any = None) -> dict:
-    """Each table's verdict (:func:`mixsynth.report.verdict.judge`), the relational
+def judge_relational(report: dict, thresholds: Thresholds | None = None) -> dict:
+    """Each table's verdict (:func:`mixsynth.report.verdict.judge`; its limits beyond
+    what a fresh real sample reaches, :func:`~mixsynth.relational.baselines.judge_table`), the relational
     checks (integrity, cardinality, intertable trends, per relationship), and the
     worst status over all."""
-    tables = {name: judge(table, thresholds) for name, table in report["tables"].items()}
+    tables = {
+        name: judge_table(table, thresholds or Thresholds.default())
+        for name, table in report["tables"].items()
+    }
     found = []
     for rel in report["relationships"]:
         label = f"{rel['child']}.{rel['foreign_key']} -> {rel['parent']}"

@@ -25,13 +25,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mixsynth.engine.kernel import Pairs, balanced_anchors
+from mixsynth.columns import group_codes
+from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.memory import GenerationStream, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import InputError, OptionError
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
+from mixsynth.relational.pairs import Family, children_pairs, parent_pairs, second_parents
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,26 +49,6 @@ class RelationalGeneration:
 
 
 @dataclass(frozen=True)
-class Family:
-    """A child table's rows grouped by their parent row (in the parent's row order)."""
-
-    rows: np.ndarray  #: child row numbers, parent by parent, each family in table order
-    starts: np.ndarray  #: where each parent row's children begin in ``rows``
-    counts: np.ndarray  #: children of each parent row
-    unlinked: np.ndarray  #: child rows whose key is missing or names no parent row
-
-    @classmethod
-    def of(cls, parent_keys: pd.Series, foreign_keys: pd.Series) -> Family:
-        import pandas as pd
-
-        position = pd.Index(parent_keys).get_indexer(foreign_keys)
-        linked = np.flatnonzero(position >= 0)
-        counts = np.bincount(position[linked], minlength=len(parent_keys))
-        rows = linked[np.argsort(position[linked], kind="stable")]
-        return cls(rows, np.cumsum(counts) - counts, counts, np.flatnonzero(position < 0))
-
-
-@dataclass(frozen=True)
 class RelationalPlan:
     """What every generation is held to: the metadata, the options and each table's
     engine reference (from the real tables), and the real tables' sizes (``scale`` is
@@ -77,6 +59,7 @@ class RelationalPlan:
     references: dict[str, Reference]
     real_rows: dict[str, int]
     real_unlinked: dict[str, int]
+    rules: dict[str, tuple] = dataclasses.field(default_factory=dict)  #: declared, per table
 
     @classmethod
     def of(
@@ -87,11 +70,15 @@ class RelationalPlan:
     ) -> RelationalPlan:
         check_options(options)
         check_tables(tables, metadata)
+        rules = rules_by_table(options.declared_rules(), metadata)
         references, unlinked = {}, {}
         for name in metadata.order():
             frame = tables[name].drop(columns=metadata.foreign_keys(name))
             table_options = dataclasses.replace(
-                options, metadata=metadata.synthesis_semantics(name)
+                options,
+                metadata=metadata.synthesis_semantics(name),
+                rules=rules[name],
+                rule_files=(),
             )
             references[name] = Reference.of(frame, table_options)
             parents = metadata.parents(name)
@@ -101,12 +88,39 @@ class RelationalPlan:
                     Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key]).unlinked
                 )
         rows = {name: len(frame) for name, frame in tables.items()}
-        return cls(metadata, options, references, rows, unlinked)
+        return cls(metadata, options, references, rows, unlinked, rules)
 
     def table_options(self, name: str, rows: int | None = None) -> SynthesisOptions:
         return dataclasses.replace(
-            self.options, metadata=self.metadata.synthesis_semantics(name), rows=rows
+            self.options,
+            metadata=self.metadata.synthesis_semantics(name),
+            rows=rows,
+            rules=self.rules.get(name, ()),
+            rule_files=(),
         )
+
+
+def rules_by_table(rules: tuple, metadata: RelationalMetadata) -> dict[str, tuple]:
+    """Each declared rule (``--rules``, rule files) for the tables that hold all its
+    columns (foreign keys aside: they follow their parents); a rule no single table
+    can hold is refused."""
+    columns = {
+        name: set(meta.columns) - set(metadata.foreign_keys(name))
+        for name, meta in metadata.tables.items()
+    }
+    found: dict[str, tuple] = {name: () for name in metadata.tables}
+    for rule in rules:
+        holders = [name for name, names in columns.items() if set(rule.columns) <= names]
+        if not holders:
+            raise OptionError(
+                f"rule {rule.describe()!r} names columns that no single table has "
+                "(foreign keys left aside)",
+                "rules are kept per table: name columns of one table, e.g. "
+                "'order_date <= ship_date' for orders",
+            )
+        for name in holders:
+            found[name] += (rule,)
+    return found
 
 
 def check_options(options: SynthesisOptions) -> None:
@@ -186,10 +200,19 @@ def synthesize_tables(
                 unlinked_rows,
                 plan.options,
                 pair_rng,
+                second_parents(tables, parents),
             )
             options = plan.table_options(name)
         else:
-            options = plan.table_options(name, rows=max(1, round(scale * plan.real_rows[name])))
+            rows = max(1, round(scale * plan.real_rows[name]))
+            options = plan.table_options(name, rows=rows)
+            children = metadata.children(name)
+            if children:
+                c = children[0]
+                counts = Family.of(tables[name][c.parent_key], tables[c.child][c.foreign_key])
+                within = plan.references[name].association_columns
+                associations = group_codes(source, list(within)) if within else None
+                given = parent_pairs(counts.counts, rows, options, pair_rng, associations)
         made[name], pairs[name] = _one_table(
             source, options, table_rng, plan.references[name], index, given
         )
@@ -219,46 +242,6 @@ def _one_table(
         return empty, given[0]
     stream = GenerationStream(source, options, rng, reference, index, given)
     return stream.finish(stream.source.concat(list(stream))), stream.pairs
-
-
-def children_pairs(
-    family: Family,
-    parent_pairs: Pairs,
-    weights: WeightDistribution | MarginWeights,
-    unlinked_rows: int,
-    options: SynthesisOptions,
-    rng: np.random.Generator,
-) -> tuple[tuple[Pairs, WeightDistribution | MarginWeights], np.ndarray]:
-    """The children of the synthetic parents, in parent order: each synthetic parent
-    gets every child of its dominant donor, each mixed with a uniformly drawn child of
-    its other donor (of any parent when that one has none), with the parent's weight.
-    Then the children with no parent, mixed among themselves (balanced anchors).
-    Returns the pairs and weights, and each output row's synthetic parent (-1: none)."""
-    dominant_parent, other_parent = parent_pairs.dominant, parent_pairs.other
-    counts = family.counts[dominant_parent]
-    total = int(counts.sum())
-    synthetic_parent = np.repeat(np.arange(len(dominant_parent)), counts)
-    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    dominant = family.rows[family.starts[dominant_parent[synthetic_parent]] + offset]
-    partner_parent = other_parent[synthetic_parent]
-    available = family.counts[partner_parent]
-    draw = np.floor(rng.random(total) * available).astype(np.int64)
-    other = family.rows[np.minimum(family.starts[partner_parent] + draw, len(family.rows) - 1)]
-    orphans = available == 0
-    if orphans.any():
-        other[orphans] = family.rows[rng.integers(len(family.rows), size=int(orphans.sum()))]
-    w = parent_pairs.w[synthetic_parent]
-    if unlinked_rows and len(family.unlinked):
-        n = len(family.unlinked)
-        anchors = balanced_anchors(rng, n, unlinked_rows)
-        rng.shuffle(anchors)
-        dominant = np.concatenate([dominant, family.unlinked[anchors]])
-        other = np.concatenate([other, family.unlinked[rng.integers(n, size=unlinked_rows)]])
-        lam = options.weights_for(n, unlinked_rows).sample(rng, unlinked_rows)
-        w = np.concatenate([w, np.maximum(lam, 1 - lam)])  # the dominant donor's weight
-        synthetic_parent = np.concatenate([synthetic_parent, np.full(unlinked_rows, -1)])
-    rows = len(family.rows) + len(family.unlinked)
-    return (Pairs(dominant, other, w, np.zeros(rows, dtype=np.int64)), weights), synthetic_parent
 
 
 def _foreign_keys(

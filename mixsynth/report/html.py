@@ -38,7 +38,7 @@ figure { margin: 0; }
 """
 
 
-def _html_table(section: Section) -> str:
+def html_table(section: Section) -> str:
     numeric = [
         i > 0 and all(looks_numeric(row[i]) for row in section.rows)
         for i in range(len(section.header))
@@ -78,7 +78,7 @@ def _html_verdict(report: dict) -> str:
     )
 
 
-def _figures(heading: str, figures: list[tuple[str, Any]], wide: bool = False) -> str:
+def html_figures(heading: str, figures: list[tuple[str, Any]], wide: bool = False) -> str:
     from mixsynth.report.plots import data_uri
 
     shown = [(alt, f) for alt, f in figures if f is not None]
@@ -91,12 +91,33 @@ def _figures(heading: str, figures: list[tuple[str, Any]], wide: bool = False) -
     return f'<h2>{html.escape(heading)}</h2><div class="{kind}">{cells}</div>'
 
 
+def html_page(title: str, body: list[str]) -> str:
+    """A self-contained page: the style, ``title`` as its heading, then ``body``."""
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    note = (
+        '<p class="note">Scores follow SDMetrics\' QualityReport definitions; '
+        "every figure is in the JSON report (mixsynth compare --json).</p></body></html>"
+    )
+    return "\n".join(p for p in [*head, *body, note] if p) + "\n"
+
+
 def to_html(
     report: dict, title: str = "mixsynth report", frames: tuple[Any, Any] | None = None
 ) -> str:
     """One self-contained HTML file: verdict, tables and inline PNG plots, no network
     access; a layout for any width from a phone's to a wide screen. With ``frames`` (the
     real and synthetic DataFrames) it adds scatter plots of the most correlated pairs."""
+    return html_page(title, html_body(report, frames))
+
+
+def html_body(report: dict, frames: tuple[Any, Any] | None = None) -> list[str]:
+    """The report's verdict, tables and plots as HTML fragments (see :func:`to_html`)."""
     from mixsynth.report import plots
 
     if "verdict" not in report:
@@ -104,17 +125,10 @@ def to_html(
 
         report = judge(report)
     all_sections = sections(report)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        _html_verdict(report),
-    ]
-    parts += [_html_table(s) for s in all_sections[1:] if s.summary]
+    parts = [_html_verdict(report)]
+    parts += [html_table(s) for s in all_sections[1:] if s.summary]
     parts.append(
-        _figures(
+        html_figures(
             "Generations",
             [
                 ("Variance ratio per generation", plots.variance_figure(report)),
@@ -130,7 +144,7 @@ def to_html(
         if columns[n].get("histogram") or columns[n].get("frequencies")
     ][:MAX_PLOTTED_COLUMNS]
     parts.append(
-        _figures(
+        html_figures(
             "Columns: real vs synthetic (worst first)",
             [(f"{n}: real vs synthetic", plots.column_figure(n, columns[n])) for n in plotted],
         )
@@ -139,7 +153,7 @@ def to_html(
         real, synthetic = frames
         seed = report.get("options", {}).get("seed") or 0
         parts.append(
-            _figures(
+            html_figures(
                 "Most correlated pairs: real vs synthetic",
                 [
                     (f"{' and '.join(p['columns'])}", plots.pair_figure(p, real, synthetic, seed))
@@ -149,15 +163,7 @@ def to_html(
             )
         )
     parts.append(
-        _figures("Correlations", [("Correlation difference", plots.correlation_figure(report))])
+        html_figures("Correlations", [("Correlation difference", plots.correlation_figure(report))])
     )
-    parts += [_html_table(s) for s in all_sections if not s.summary]
-    parts.append(
-        '<p class="note">Scores follow SDMetrics\' QualityReport definitions; '
-        "every figure is in the JSON report (mixsynth compare --json).</p></body></html>"
-    )
-    return "\n".join(p for p in parts if p) + "\n"
-
-
-# ---------------------------------------------------------------------------
-# Files
+    parts += [html_table(s) for s in all_sections if not s.summary]
+    return parts

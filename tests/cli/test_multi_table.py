@@ -9,6 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from mixsynth.io.outputs import RunLock
 from tests.conftest import SAMPLE_DATA
 
 SHOP = SAMPLE_DATA / "shop"
@@ -95,10 +96,35 @@ def test_compare_reports_the_relational_figures_and_inspect_finds_the_keys(
             "--scale is for a folder",
         ),
         (["compare", "{shop}", "{shop}/customers.csv"], "is a folder but SYNTH"),
-        (["compare", "{shop}", "{shop}", "--html", "{out}.html"], "--html is for one table"),
+        (
+            [
+                "generate",
+                "{shop}",
+                "--out-dir",
+                "{out}",
+                "--metadata",
+                str(META),
+                "--report",
+                "r.txt",
+            ],
+            "name it .json, .md or .html",
+        ),
         (
             ["generate", "{shop}", "--out-dir", "{out}", "--metadata", "{shop}/customers.csv"],
             "not valid JSON",
+        ),
+        (
+            [
+                "generate",
+                "{shop}",
+                "--out-dir",
+                "{out}",
+                "--metadata",
+                str(META),
+                "--rule",
+                "income <= amount",
+            ],
+            "names columns that no single table has",
         ),
     ],
 )
@@ -126,3 +152,89 @@ def test_dates_as_text_in_the_metadata_format_come_back_in_it(run_cli, small_sho
     written = pd.read_csv(out / "gen-002" / "customers.csv")["signup_date"]
     parsed = pd.to_datetime(written, format="%d.%m.%Y")  # raises if another format
     assert parsed.between(dates.min(), dates.max()).all()
+
+
+def test_declared_rules_go_to_their_tables_and_are_reported_there(run_cli, small_shop, tmp_path):
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    rules = ["--rule", "quantity >= 1", "--rule", "age >= 18"]
+    done = run_cli(
+        "generate",
+        small_shop,
+        "--out-dir",
+        out,
+        "--metadata",
+        META,
+        *rules,
+        "--report",
+        report,
+        "-q",
+    )
+    assert done.exit_code == 0, done.stderr
+    tables = json.loads(report.read_text())["tables"]
+    declared = {
+        name: [(r["rule"], r["synthetic"]) for r in t["rules"] if r["origin"] == "declared"]
+        for name, t in tables.items()
+    }
+    assert declared == {
+        "customers": [("age >= 18", 1.0)],
+        "products": [],
+        "orders": [],
+        "items": [("quantity >= 1", 1.0)],
+    }
+
+
+def test_a_run_into_a_locked_out_dir_is_refused_and_leaves_it_alone(run_cli, small_shop, tmp_path):
+    """The out-dir lock of a one-table run (docs/safety.md): a second run into the same
+    folder stops at once, before it clears or writes anything there."""
+    out = tmp_path / "out"
+    common = ["--out-dir", out, "--metadata", META, "--seed", "1", "-q"]
+    assert run_cli("generate", small_shop, *common).exit_code == 0
+    before = (out / "gen-001" / "orders.csv").read_bytes()
+    lock = RunLock(out / ".mixsynth-run.lock", "a running generate")
+    lock.acquire()
+    try:
+        done = run_cli("generate", small_shop, *common, "--seed", "2", "--force")
+    finally:
+        lock.release()
+    assert done.exit_code == 2
+    assert "lock" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (out / "gen-001" / "orders.csv").read_bytes() == before
+    left = out / ".gen-002.k1ll3d"  # a killed run's temporary generation folder
+    left.mkdir()
+    (left / "orders.csv").write_text("order_id\n")
+    again = run_cli("generate", small_shop, *common, "--seed", "2", "--force")
+    assert again.exit_code == 0, again.stderr
+    assert not (out / ".mixsynth-run.lock").exists()
+    assert not left.exists()
+    assert (out / "gen-001" / "orders.csv").read_bytes() != before
+
+
+@pytest.mark.slow  # two pages of some 25 plots each: about 20 s
+def test_html_reports_of_a_folder_are_one_page_with_a_section_per_table(
+    run_cli, small_shop, tmp_path
+):
+    out, page = tmp_path / "out", tmp_path / "report.html"
+    done = run_cli(
+        "generate", small_shop, "--out-dir", out, "--metadata", META, "--report", page, "-q"
+    )
+    assert done.exit_code == 0, done.stderr
+    compared = tmp_path / "compare.html"
+    done = run_cli(
+        "compare", small_shop, out / "gen-001", "--metadata", META, "--html", compared, "-q"
+    )
+    assert done.exit_code == 0, done.stderr
+    for written in (page, compared):
+        text = written.read_text()
+        assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+        assert "<h2>Relationships</h2>" in text
+        assert "items.product_id -&gt; products" in text
+        assert 'alt="orders per customers"' in text  # the child counts plotted
+        for name in ("customers", "orders", "items", "products"):
+            assert f'<h1 id="table-{name}">Table {name}</h1>' in text
+        assert "http://" not in text and "https://" not in text  # self-contained
+
+
+def test_compare_of_folders_writes_json_to_stdout(run_cli, small_shop):
+    done = run_cli("compare", small_shop, small_shop, "--metadata", META, "--json", "-")
+    assert done.exit_code == 0, done.stderr
+    assert set(json.loads(done.stdout)["tables"]) == {"customers", "orders", "items", "products"}

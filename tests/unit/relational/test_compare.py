@@ -100,3 +100,30 @@ def test_scores_equal_sdmetrics_multi_table_quality_report(shop, report, tmp_pat
     assert ours["intertable_trends"] == pytest.approx(properties["Intertable Trends"], abs=1e-9)
     assert ours["overall"] == pytest.approx(properties["overall"], abs=1e-9)
     assert all(value is not None for value in properties.values()), properties
+
+
+def _copy_check(judged: dict, table: str) -> dict:
+    return next(c for c in judged["tables"][table]["checks"] if c["name"] == "max_exact_copy_share")
+
+
+def test_exact_copies_are_judged_beyond_a_fresh_real_samples_share(shop):
+    """An item is a quantity and a price in cents: half of a fresh real sample's items
+    equal some real item. The items of half the orders against those of the other half
+    (a fresh real sample) pass; the real items themselves (copies) still fail."""
+    real, _, metadata = shop
+    odd = real["items"]["order_id"] % 2 == 1
+    first, second = dict(real), dict(real)
+    first["items"], second["items"] = real["items"][odd], real["items"][~odd]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = judge_relational(compare_relational(first, second, metadata))
+        copies = judge_relational(compare_relational(first, first, metadata))
+    items = first["items"][["quantity", "unit_price"]]
+    baseline = items.duplicated(keep=False).mean()
+    assert baseline > 0.3  # the coincidences the judgement allows for
+    privacy = fresh["tables"]["items"]["privacy"]
+    assert privacy["fresh_exact_copy_share"] == pytest.approx(baseline)
+    assert privacy["exact_copy_share"] > 0.3
+    assert _copy_check(fresh, "items")["status"] == "pass"
+    assert "fresh real sample" in _copy_check(fresh, "items")["message"]
+    assert _copy_check(copies, "items")["status"] == "fail"

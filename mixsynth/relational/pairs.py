@@ -1,0 +1,199 @@
+r"""Who mixes with whom across linked tables (docs/multi-table.md, "The method").
+
+A parent table is paired within groups of parents with about as many children, so
+that its columns keep their covariance with the number of children; a child table's
+pairs follow its parents' (each synthetic parent gets its dominant donor's children,
+each mixed with a partner child from the other donor's family, with the parent's
+weight); a partner child shares its dominant child's second parent where it can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mixsynth.columns.kinds import first_appearance_codes
+from mixsynth.engine.associations import ASSOCIATION_MIN_GROUP
+from mixsynth.engine.kernel import Pairs, balanced_anchors, draw_pairs
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.weights import MarginWeights, WeightDistribution
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mixsynth.relational.metadata import Relationship
+
+#: The fewest parents a group of equal child counts is paired within (smaller groups
+#: are merged with the next larger counts): every parent has partners enough to mix
+#: with, as the engine's --keep-associations asks of a group (20 rows) and more.
+MIN_COUNT_GROUP = 30
+
+
+@dataclass(frozen=True)
+class Family:
+    """A child table's rows grouped by their parent row (in the parent's row order)."""
+
+    rows: np.ndarray  #: child row numbers, parent by parent, each family in table order
+    starts: np.ndarray  #: where each parent row's children begin in ``rows``
+    counts: np.ndarray  #: children of each parent row
+    unlinked: np.ndarray  #: child rows whose key is missing or names no parent row
+
+    @classmethod
+    def of(cls, parent_keys: pd.Series, foreign_keys: pd.Series) -> Family:
+        import pandas as pd
+
+        position = pd.Index(parent_keys).get_indexer(foreign_keys)
+        linked = np.flatnonzero(position >= 0)
+        counts = np.bincount(position[linked], minlength=len(parent_keys))
+        rows = linked[np.argsort(position[linked], kind="stable")]
+        return cls(rows, np.cumsum(counts) - counts, counts, np.flatnonzero(position < 0))
+
+
+def count_groups(counts: np.ndarray, smallest: int = MIN_COUNT_GROUP) -> np.ndarray:
+    """Each parent's group: parents with the same number of children, consecutive
+    counts merged until every group holds at least ``smallest`` parents (all parents
+    one group when there are fewer)."""
+    values, sizes = np.unique(counts, return_counts=True)
+    group = np.zeros(len(values), dtype=np.int64)
+    current, filled = 0, 0
+    for k, size in enumerate(sizes):
+        if filled >= smallest:
+            current, filled = current + 1, 0
+        group[k], filled = current, filled + size
+    if filled < smallest and current > 0:  # the last group too small: into the one before
+        group[group == current] = current - 1
+    return group[np.searchsorted(values, counts)]
+
+
+def parent_pairs(
+    counts: np.ndarray,
+    rows: int,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+    associations: np.ndarray | None = None,
+) -> tuple[Pairs, WeightDistribution | MarginWeights]:
+    """A parent table's pairs, drawn as the engine draws them but within groups of
+    parents with about as many children (:func:`count_groups`): a parent column then
+    keeps its covariance with the number of children, which comes whole from the
+    dominant donor, instead of losing a share kappa each generation. With
+    ``--keep-associations`` (``associations``: the codes of its columns) each count
+    group is split by them as the engine splits a ``--by`` group, combinations under
+    its minimum pooled back into the count group."""
+    groups = count_groups(counts)
+    if associations is not None:
+        fine = first_appearance_codes(groups * (int(associations.max()) + 1) + associations)
+        small = np.bincount(fine)[fine] < ASSOCIATION_MIN_GROUP
+        groups = first_appearance_codes(np.where(small, fine.max() + 1 + groups, fine))
+    return draw_pairs(
+        rng, groups, rows, options.pairing, lambda n, size: options.weights_for(n, size)
+    )
+
+
+def children_pairs(
+    family: Family,
+    parent_pairs: Pairs,
+    weights: WeightDistribution | MarginWeights,
+    unlinked_rows: int,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+    second: np.ndarray | None = None,
+) -> tuple[tuple[Pairs, WeightDistribution | MarginWeights], np.ndarray]:
+    """The children of the synthetic parents, in parent order: each synthetic parent
+    gets every child of its dominant donor, each mixed with a partner child drawn from
+    its other donor's children, with the parent's weight. With a second parent
+    (``second``: each real child's row in its second parent table, -1 for none) the
+    partner is drawn among the other donor's children of the same second parent; when
+    it has none, among the children of that second parent (any family); without
+    either, among the other donor's children (of any parent when it has none). Then the
+    children with no parent, mixed among themselves (balanced anchors). Returns the
+    pairs and weights, and each output row's synthetic parent (-1: none)."""
+    dominant_parent, other_parent = parent_pairs.dominant, parent_pairs.other
+    counts = family.counts[dominant_parent]
+    total = int(counts.sum())
+    synthetic_parent = np.repeat(np.arange(len(dominant_parent)), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    dominant = family.rows[family.starts[dominant_parent[synthetic_parent]] + offset]
+    partner_parent = other_parent[synthetic_parent]
+    other = _draw(family.rows, family.starts, family.counts, partner_parent, rng)
+    orphans = family.counts[partner_parent] == 0
+    if orphans.any():
+        other[orphans] = family.rows[rng.integers(len(family.rows), size=int(orphans.sum()))]
+    if second is not None and total:
+        _match_second_parent(family, second, dominant, partner_parent, other, rng)
+    w = parent_pairs.w[synthetic_parent]
+    if unlinked_rows and len(family.unlinked):
+        n = len(family.unlinked)
+        anchors = balanced_anchors(rng, n, unlinked_rows)
+        rng.shuffle(anchors)
+        dominant = np.concatenate([dominant, family.unlinked[anchors]])
+        other = np.concatenate([other, family.unlinked[rng.integers(n, size=unlinked_rows)]])
+        lam = options.weights_for(n, unlinked_rows).sample(rng, unlinked_rows)
+        w = np.concatenate([w, np.maximum(lam, 1 - lam)])  # the dominant donor's weight
+        synthetic_parent = np.concatenate([synthetic_parent, np.full(unlinked_rows, -1)])
+    rows = len(family.rows) + len(family.unlinked)
+    return (Pairs(dominant, other, w, np.zeros(rows, dtype=np.int64)), weights), synthetic_parent
+
+
+def _draw(
+    rows: np.ndarray,
+    starts: np.ndarray,
+    counts: np.ndarray,
+    group: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """A uniformly drawn row of each ``group`` (rows grouped at ``starts``, ``counts``
+    long); an arbitrary one where the group is empty (the caller replaces those)."""
+    available = counts[group]
+    draw = np.floor(rng.random(len(group)) * available).astype(np.int64)
+    return rows[np.minimum(starts[group] + draw, len(rows) - 1)]
+
+
+def _match_second_parent(
+    family: Family,
+    second: np.ndarray,
+    dominant: np.ndarray,
+    partner_parent: np.ndarray,
+    other: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Replace ``other`` (in place) by a partner of the same second parent as its
+    dominant child: a child of the partner parent when it has one, else a child of that
+    second parent from any family (docs/multi-table.md, "A child with two parents")."""
+    linked = family.rows[second[family.rows] >= 0]
+    if len(linked) == 0:
+        return
+    first = np.empty(len(second), dtype=np.int64)
+    first[family.rows] = np.repeat(np.arange(len(family.counts)), family.counts)
+    # children grouped by (first parent, second parent), and by second parent alone
+    both = first[linked] * (int(second.max()) + 1) + second[linked]
+    order = np.argsort(both, kind="stable")
+    ranked = both[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    codes, counts = ranked[starts], np.diff(np.r_[starts, len(ranked)])
+    by_second = np.argsort(second[linked], kind="stable")
+    second_counts = np.bincount(second[linked], minlength=int(second.max()) + 1)
+    second_starts = np.cumsum(second_counts) - second_counts
+    wanted = second[dominant]
+    has = wanted >= 0
+    code = partner_parent * (int(second.max()) + 1) + np.maximum(wanted, 0)
+    slot = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+    matched = has & (codes[slot] == code)
+    other[matched] = _draw(linked[order], starts, counts, slot[matched], rng)
+    elsewhere = has & ~matched
+    other[elsewhere] = _draw(
+        linked[by_second], second_starts, second_counts, wanted[elsewhere], rng
+    )
+
+
+def second_parents(
+    tables: dict[str, pd.DataFrame], parents: list[Relationship]
+) -> np.ndarray | None:
+    """Each real child's row in the table of its second relationship (-1: none)."""
+    if len(parents) < 2:
+        return None
+    import pandas as pd
+
+    r = parents[1]
+    return pd.Index(tables[r.parent][r.parent_key]).get_indexer(tables[r.child][r.foreign_key])
