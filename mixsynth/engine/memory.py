@@ -192,7 +192,7 @@ class GenerationStream(RuleKeeping):
         self._copy_check: CopyCheck | None = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
-        self._free_w: np.ndarray | None = None  #: the weights as drawn, before rules
+        self._groups: list = []  #: (column, its group of inequalities: ruled.WeightGroup)
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
         self._raws: dict[Any, np.ndarray] = {}  #: source columns as rules see them
         if self.plan is not None:
@@ -316,7 +316,7 @@ class GenerationStream(RuleKeeping):
 
         def mixed(spec: ColumnSpec) -> np.ndarray:
             with np.errstate(over="ignore", invalid="ignore"):
-                values = self._mixed_values(spec, self.pairs)
+                values = self._mixed_values(spec, self._rule_pairs(spec, self.pairs))
                 replace_non_finite(values, self._column_source(spec)[0], self.pairs)
             return values
 

@@ -1,14 +1,14 @@
 """What a generation does to keep the rules (:mod:`mixsynth.rules`), as a part of
-:class:`~mixsynth.engine.memory.GenerationStream`: partners near in time, weights inside
-each pair's interval, the ordered columns mixed, spread and kept on their orders, the
-equalities recomputed and every row checked (docs/rules.md)."""
+:class:`~mixsynth.engine.memory.GenerationStream`: partners near in time, the columns tied by
+inequalities mixed with weights of their own inside each pair's interval and kept on
+their orders, the equalities recomputed and every row checked (docs/rules.md)."""
 
 from __future__ import annotations
 
-import copy
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,8 +19,20 @@ from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import MixsynthWarning
 from mixsynth.rules.data import seconds_per_unit
-from mixsynth.rules.keep import restore_spread
 from mixsynth.semantics.treatments import bound_keeping_variance
+
+
+@dataclass
+class WeightGroup:
+    """Columns tied by inequalities, mixed with weights of their own (docs/rules.md)."""
+
+    rules: list  #: its inequalities
+    specs: list[ColumnSpec]  #: its columns
+    sources: list[np.ndarray]  #: their encoded sources (NaN: missing, point mass)
+    rng: np.random.Generator  #: for its weight swaps, slice after slice
+    factor: float = 1.0  #: its weights' spread (keep.spread_weights)
+    spreads: list = field(default_factory=list)  #: each column's Spread (or None)
+    whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
 
 
 class RuleKeeping:
@@ -38,7 +50,7 @@ class RuleKeeping:
     outside: dict
     rule_swaps: int
     rule_repairs: int
-    _free_w: np.ndarray | None
+    _groups: list[tuple[str, WeightGroup]]
     _uniforms: np.ndarray | None
     _raws: dict
     _sources: dict
@@ -68,9 +80,16 @@ class RuleKeeping:
             )
 
     def _keep_rules(self, rng: np.random.Generator, codes: np.ndarray) -> None:
-        """Partners near in time along a time index, then each pair's weight inside its
-        exact interval (:mod:`mixsynth.rules.keep`)."""
-        from mixsynth.rules.keep import limit_weights, near_partners
+        """Partners near in time along a time index, then the weights of each group of
+        columns tied by inequalities, each inside its pair's exact interval and spread
+        back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`). The
+        other columns keep the weights as drawn."""
+        from mixsynth.rules.keep import (
+            SPREAD_SAMPLE,
+            extend_weights,
+            near_partners,
+            spread_weights,
+        )
 
         index = self.plan.time_index
         if index is not None:
@@ -82,14 +101,81 @@ class RuleKeeping:
                 blocks = blocks + self.source.group_keys(list(index.entity))
             other = near_partners(rng, self.pairs.dominant, time, blocks)
             self.pairs = Pairs(self.pairs.dominant, other, self.pairs.w, self.pairs.group_codes)
-        if self.plan.inequalities:
-            self._uniforms = rng.random(self.rows)
-            raw = {name: self._raw(name) for name in self.plan.limited}
-            limit = self.plan.weight_limits(raw, self.pairs.dominant, self.pairs.other)
-            free = self.pairs.w.copy()
-            self.rule_swaps = limit_weights(rng, self.pairs.w, limit)
-            if self.rule_swaps:
-                self._free_w = free
+        if not self.plan.inequalities:
+            return
+        self._uniforms = rng.random(self.rows)
+        sample = None
+        if self.rows > SPREAD_SAMPLE:
+            sample = np.sort(rng.choice(self.rows, SPREAD_SAMPLE, replace=False))
+        for rules in self.plan.weight_groups:
+            names = sorted({name for rule in rules for name in rule.columns})
+            group = WeightGroup(
+                rules,
+                [self._spec(name) for name in names],
+                [self._column_source(self._spec(name))[0] for name in names],
+                rng.spawn(1)[0],
+            )
+            # Its spread, solved once on a sample of the rows (or all of them).
+            pairs = self.pairs
+            if sample is not None:
+                pairs = Pairs(
+                    pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
+                )
+            w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rng)
+            group.factor, group.spreads = spread_weights(rows_d, rows_o, pairs.w, w, limit)
+            if sample is None:  # solved on every row: these very weights are used
+                group.whole = extend_weights(w, limit, group.factor)
+                self.rule_swaps += swaps
+            self._groups.extend((name, group) for name in names)
+
+    def _group_weights(
+        self,
+        group: WeightGroup,
+        pairs: Pairs,
+        rng: np.random.Generator | None = None,
+        rows: slice | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], int]:
+        """A group's weights for ``pairs``, each inside its pair's interval: the rows over
+        their limit swapped with rows that can take their weight (the multiset of
+        weights kept), then spread by the group's factor; with each row's limit (NaN:
+        unknown, a donor missing or on a point mass: its weight kept), the donors'
+        values (each column's, gathered once for the limits and the mix) and the swaps."""
+        from mixsynth.rules.keep import extend_weights, limit_weights, range_limits
+
+        rows_d = [source.take(pairs.dominant) for source in group.sources]
+        rows_o = [source.take(pairs.other) for source in group.sources]
+        names = [str(spec.name) for spec in group.specs]
+        limit = self.plan.weight_limits(
+            dict(zip(names, rows_d, strict=True)),
+            dict(zip(names, rows_o, strict=True)),
+            group.rules,
+        )
+        if self.options.bounds is not Bounds.NONE:
+            unknown = np.isnan(limit)
+            for spec, values_d, values_o in zip(group.specs, rows_d, rows_o, strict=True):
+                low, high = self.reference.ranges[spec.name]
+                if np.isfinite(low) and np.isfinite(high):
+                    range_limits(limit, values_d, values_o, low, high)
+            limit[unknown] = np.nan
+        if rows is not None and group.whole is not None:  # made for every row already
+            return group.whole[rows], limit, rows_d, rows_o, 0
+        w = pairs.w.copy()
+        swaps = limit_weights(rng or group.rng, w, limit)
+        return extend_weights(w, limit, group.factor), limit, rows_d, rows_o, swaps
+
+    def _spec(self, name: str) -> ColumnSpec:
+        return next(s for s in self.reference.schema if str(s.name) == name)
+
+    def _rule_pairs(self, spec: ColumnSpec, pairs: Pairs) -> Pairs:
+        """The whole generation's ``pairs`` with the weights of the column's group of
+        inequalities, if it is in one (for moment and shape matching)."""
+        group = dict(self._groups).get(str(spec.name))
+        if group is None:
+            return pairs
+        if group.whole is None:
+            group.whole, *_, swaps = self._group_weights(group, pairs)
+            self.rule_swaps += swaps
+        return Pairs(pairs.dominant, pairs.other, group.whole, pairs.group_codes)
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
@@ -141,65 +227,82 @@ class RuleKeeping:
     def _ordered_columns(
         self, pool: Executor, ordered: list[ColumnSpec], pairs: Pairs, rows: slice
     ) -> dict[Any, np.ndarray]:
-        """The columns tied by orders over one slice, mixed with the limited weights, given
-        back the spread they have with the weights as drawn, kept in range; then the
-        rows that those two per-column steps bent past an order (the rows on an edge)
-        take the limited mix of their group again, clipped into range (clipping keeps
-        orders, folding reverses them). Rounded later, with shared uniforms."""
-        tasks = {spec.name: pool.submit(self._both_mixes, spec, pairs, rows) for spec in ordered}
-        limited = {name: task.result()[0] for name, task in tasks.items()}
-        free = {name: task.result()[1] for name, task in tasks.items()}
-        values = {name: column.copy() for name, column in limited.items()}
+        """The columns tied by inequalities over one slice, each group mixed with its own
+        weights (:meth:`_group_weights`), given back its mean and spread, kept in range;
+        the rows those per-column steps bent past an order take the mix again, clipped
+        into range (clipping keeps orders). Rounded later, with shared uniforms."""
+        wanted = {spec.name for spec in ordered}
+        groups = {id(group): group for _, group in self._groups}.values()
+        tasks = [pool.submit(self._mix_group, group, pairs, rows) for group in groups]
+        values: dict[Any, np.ndarray] = {}
+        known: dict[Any, np.ndarray] = {}
+        for task in tasks:
+            mixed, rows_known, swaps = task.result()
+            self.rule_swaps += swaps
+            for name, column in mixed.items():
+                if name in wanted:
+                    values[name], known[name] = column, rows_known
+        limited = {name: column.copy() for name, column in values.items()}
+        bounded = self.options.bounds is not Bounds.NONE
+        spreads = dict(self._spreads_of())
         with np.errstate(over="ignore", invalid="ignore"):
+            spread = set()
             for spec in ordered:
-                target = free[spec.name]
-                if target is not None:
-                    restore_spread(values[spec.name], *target)
+                given = spreads.get(str(spec.name))
+                if given is not None:
+                    given.apply(values[spec.name], known[spec.name])
+                    spread.add(str(spec.name))
+            if spread:  # only the groups whose columns moved
+                self.rule_repairs += self.plan.unbreak(values, limited, spread)
+            bent = set()
+            for spec in ordered:
                 counts = bound_keeping_variance(
                     values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
                 )
                 self.outside[str(spec.name)][0] += counts[0]
                 self.outside[str(spec.name)][1] += counts[1]
-            self.rule_repairs += self.plan.unbreak(values, limited)
-            if self.options.bounds is not Bounds.NONE:
+                if bounded and counts[0]:
+                    bent.add(str(spec.name))
+            if bent:
+                self.rule_repairs += self.plan.unbreak(values, limited, bent)
                 for spec in ordered:
                     np.clip(
                         values[spec.name], *self.reference.ranges[spec.name], out=values[spec.name]
                     )
         return values
 
-    def _both_mixes(
-        self, spec: ColumnSpec, pairs: Pairs, rows: slice
-    ) -> tuple[np.ndarray, tuple[float, float] | None]:
-        """A ruled column mixed with the limited weights (overflows replaced), and the
-        mean and standard deviation it has with the weights as drawn (None: the same).
+    def _spreads_of(self) -> list[tuple[str, Any]]:
+        return [
+            (str(spec.name), spread)
+            for group in {id(g): g for _, g in self._groups}.values()
+            for spec, spread in zip(group.specs, group.spreads, strict=True)
+        ]
 
-        Only the rows whose weight was swapped differ, so those are mixed again; a column
-        with missing values (replacement partners) is mixed again whole, with a twin of
-        its random stream for the same partners."""
-        source, observed_rows, _ = self._column_source(spec)
-        twin = copy.deepcopy(self.rngs[spec.name]) if observed_rows is not None else None
+    def _mix_group(
+        self, group: WeightGroup, pairs: Pairs, rows: slice
+    ) -> tuple[dict, np.ndarray, int]:
+        """A group's columns over one slice, mixed with the group's weights from its
+        donors' values (gathered once for the limits and the mix); a donor missing or on a
+        point mass mixes with a replacement partner, as every column does; overflows
+        take the dominant donor's value."""
+        from mixsynth.engine.kernel import repair_missing_partners
+
+        w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
+        limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
+        mixed = {}
         with np.errstate(over="ignore", invalid="ignore"):
-            values = self._mixed_values(spec, pairs)
-            replace_non_finite(values, source, pairs)
-            if self._free_w is None:
-                return values, None
-            drawn = self._free_w[rows]
-            if observed_rows is not None:
-                free = Pairs(pairs.dominant, pairs.other, drawn, pairs.group_codes)
-                whole = self._mixed_values(spec, free, twin)
-                body = whole[np.isfinite(whole)]
-                return values, (float(body.mean()), float(body.std()))
-            changed = np.flatnonzero(drawn != pairs.w)
-            partner = source[pairs.other[changed]]
-            again = partner + drawn[changed] * (source[pairs.dominant[changed]] - partner)
-            before = values[changed]
-            count = values.size
-            total = values.sum() - before.sum() + again.sum()
-            # Not np.dot: BLAS threads spin on a busy machine (25 ms a call, measured).
-            squares = np.square(values).sum() - np.square(before).sum() + np.square(again).sum()
-        mean = total / count
-        return values, (float(mean), float(np.sqrt(max(squares / count - mean * mean, 0.0))))
+            for spec, values, partner in zip(group.specs, rows_d, rows_o, strict=True):
+                values -= partner
+                values *= w
+                values += partner
+                source, observed_rows, _ = self._column_source(spec)
+                if observed_rows is not None:
+                    repair_missing_partners(
+                        self.rngs[spec.name], source, values, limited, observed_rows
+                    )
+                replace_non_finite(values, source, limited)
+                mixed[spec.name] = values
+        return mixed, ~np.isnan(limit), swaps
 
     def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
         """The uniforms a column tied by an order rounds with: one per row, the same for

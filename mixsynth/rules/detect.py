@@ -10,8 +10,9 @@ rule), and the candidates that survive are confirmed on every row:
   of the column's last decimal (``tax = 0.08 * (subtotal - discount)`` to the cent), the
   column then recomputed from the others after rounding;
 - a time index: a date column (or whole years) unique in the table or within the
-  groups of one categorical column (a firm-year panel), most steps between
-  consecutive values equal; other such unique pairs are ``unique together``;
+  groups of a key (a categorical column, or an integer one that repeats: a firm-year
+  panel), most steps between consecutive values equal; other such unique pairs, and
+  failing a pair two keys with the time column, are ``unique together``;
 - calendar grids of time columns: 1 January, the 1st, one weekday, midnight, the hour.
 
 Wide tables are capped (:data:`MAX_COLUMNS` columns per search, pairs tested on the
@@ -21,6 +22,7 @@ sample as one numpy comparison per column).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import combinations
 
 import numpy as np
 
@@ -61,16 +63,18 @@ def detect_rules(
         return []
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(data.rows, min(SAMPLE_ROWS, data.rows), replace=False))
-    numeric = [n for n in numeric if _varies(data[n])][:MAX_COLUMNS]
-    times = [n for n in times if _varies(data[n])][:MAX_COLUMNS]
-    numbers = [n for n in (numbers or numeric) if _varies(data[n])][:MAX_COLUMNS]
+    # A column that varies in the sample varies: only the others are read whole.
+    varies = {n: _varies(data[n][sample]) or _varies(data[n]) for n in {*numeric, *times, *numbers}}
+    numeric = [n for n in numeric if varies[n]][:MAX_COLUMNS]
+    times = [n for n in times if varies[n]][:MAX_COLUMNS]
+    numbers = [n for n in (numbers or numeric) if varies[n]][:MAX_COLUMNS]
     equalities = find_equalities(data, numbers, decimals, sample, set(numeric))
     targets = {rule.target for rule in equalities}
     rules: list[Rule] = list(equalities)
     rules += find_orders(data, [n for n in numeric if n not in targets], sample)
     rules += find_orders(data, times, sample)
     integers = [n for n in numeric if data.kind(n) is ColumnKind.INTEGER]
-    rules += find_time_indexes(data, times + integers, categorical, sample)
+    rules += find_time_indexes(data, times + integers, categorical, sample, integers)
     rules += find_grids(data, times, sample)
     return rules
 
@@ -236,21 +240,32 @@ def _fits(design: np.ndarray, coefs: np.ndarray, target: np.ndarray, places: int
 
 
 def find_time_indexes(
-    data: RuleData, times: Sequence[str], categorical: Sequence[str], sample: np.ndarray
+    data: RuleData,
+    times: Sequence[str],
+    categorical: Sequence[str],
+    sample: np.ndarray,
+    integers: Sequence[str] = (),
 ) -> list[Rule]:
-    """Time columns (or integer years) unique alone or within a categorical column's groups:
-    a time index when the steps are regular, else a pair unique together. A repeat in
-    the sample rules a candidate out before any check on every row."""
+    """Time columns (or integer years) unique alone or within the groups of a key: a
+    categorical column, or an integer column that repeats (a firm number); a time index
+    when the steps are regular, else columns unique together; failing a pair, two keys
+    and the time column (a firm, a product and a year). A repeat in the sample rules a
+    candidate out before any check on every row, and the keys must fill at least
+    :data:`MIN_DENSITY` of their grid of combinations (a panel does; columns unique
+    together by chance do not)."""
     rules: list[Rule] = []
-    entities = [c for c in categorical if 1 < np.nanmax(data[c], initial=0) + 1 <= data.rows / 3][
-        :MAX_KEYS
-    ]
-    for name in list(times)[:MAX_KEYS]:
+    entities = [
+        c
+        for c in [*categorical, *integers]
+        if 1 < _distinct(data[c][sample]) <= sample.size / 3  # cheap: on the sample first
+    ][:MAX_KEYS]
+    entities = [c for c in entities if _distinct(data[c]) <= data.rows / 3]
+    found: list[set[str]] = []
+    candidates = list(times)[:MAX_KEYS]
+    for name in candidates:
         values = data[name]
         if np.isnan(values[sample]).any() or np.isnan(values).any():
             continue
-        low = float(values.min())
-        span = float(values.max()) - low + 1
         alone = (
             data.kind(name) is ColumnKind.DATETIME and _unique(values[sample]) and _unique(values)
         )
@@ -259,21 +274,67 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
-        for entity in entities:
-            codes = data[entity]
-            if not _unique(codes[sample] * span + (values[sample] - low)):
-                continue  # a repeat in the sample
-            if np.isnan(codes).any() or not _unique(codes * span + (values - low)):
+        others = [e for e in entities if e != name]
+        keys: list[tuple[str, ...]] = [(e,) for e in others] + list(combinations(others, 2))
+        for key in keys:
+            if any(set(key) | {name} >= columns for columns in found):
+                break  # said already (firm and year, found with year as the time)
+            if not _unique_together(data, [*key, name], sample):
                 continue
-            order = np.lexsort((values, codes))
-            steps = np.diff(values[order])[np.diff(codes[order]) == 0]
-            step = _regular_step(steps[None, :], differences=True)
-            if step is not None:
-                rules.append(TimeIndex(name, (entity,), _step_text(step, name, data)))
-            else:
-                rules.append(Unique((entity, name), origin="detected"))
+            # A number is the time of its key's groups when it takes fewer values than
+            # the key (years of firms), else the key is (firms of years: found from the
+            # key's side, when it is a candidate time too).
+            timely = data.kind(name) is ColumnKind.DATETIME or _distinct(values) < _distinct(
+                data[key[0]]
+            )
+            if len(key) == 1 and not timely and key[0] in candidates:
+                continue
+            found.append({*key, name})
+            if len(key) == 1 and timely:
+                codes = _codes(data[key[0]])
+                order = np.lexsort((values, codes))
+                steps = np.diff(values[order])[np.diff(codes[order]) == 0]
+                step = _regular_step(steps[None, :], differences=True)
+                if step is not None:
+                    rules.append(TimeIndex(name, key, _step_text(step, name, data)))
+                    break
+            rules.append(Unique((*key, name), origin="detected"))
             break
     return rules
+
+
+#: Keys unique together must fill at least this share of their grid of combinations
+#: (rows over the product of their distinct counts): a panel fills most of it, while
+#: columns unique by chance would need a grid far larger than the rows.
+MIN_DENSITY = 0.25
+
+
+def _distinct(values: np.ndarray) -> int:
+    return int(np.unique(values[~np.isnan(values)]).size)
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """0, 1, ... for each distinct value (NaN: its own code)."""
+    return np.unique(values, return_inverse=True)[1].astype(np.int64)
+
+
+def _unique_together(data: RuleData, names: list[str], sample: np.ndarray) -> bool:
+    """No two rows share the values of ``names`` (none missing), on the sample then on
+    every row, and the combinations fill at least :data:`MIN_DENSITY` of their grid."""
+    for rows in (sample, None):
+        columns = [data[n] if rows is None else data[n][rows] for n in names]
+        if any(np.isnan(column).any() for column in columns):
+            return False
+        key = np.zeros(columns[0].size, dtype=np.int64)
+        cells = 1.0
+        for column in columns:
+            codes = _codes(column)
+            size = int(codes.max()) + 1
+            key = key * size + codes
+            cells *= size
+        if not _unique(key):
+            return False
+    return data.rows >= MIN_DENSITY * cells
 
 
 def _unique(values: np.ndarray) -> bool:

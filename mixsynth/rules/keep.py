@@ -4,19 +4,24 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
 
 - **Inequalities** ``g(x) <= 0``: ``g`` of the mixed row is ``g_o + w (g_d - g_o)``,
   so a pair whose donors both hold the rule keeps it for ``w <= U = -g_o / (g_d - g_o)``
-  when ``g_d > g_o`` (``U >= 1``; no limit otherwise). The rows whose weight passes their
-  ``U`` *swap weights* with random rows that can take them (:func:`limit_weights`): the
-  generation's weights stay the very same multiset, so ``E[u]`` and the variance target
-  are untouched, only which pair gets which weight changes.
+  when ``g_d > g_o`` (``U >= 1``; no limit otherwise); a column's range is two more.
+  The columns tied by inequalities form groups (:attr:`RulePlan.weight_groups`), each
+  mixed with weights of its own: the rows whose weight passes their ``U`` *swap
+  weights* with random rows that can take them (:func:`limit_weights`: the same
+  multiset, ``E[u]`` untouched), then the extrapolating weights are pushed further past
+  1 within their limits to give the group back its variance (:func:`spread_weights`,
+  :func:`extend_weights`), and what is left column by column (:class:`Spread`).
 - **Equalities** hold for every weight; rounding would break them, so the target column
   is recomputed from the others after they are rounded, then rounded to its own place.
 - **Unique together, time index, fixed combinations**: the columns are copied from the
   dominant donor; a time index's partners are drawn near in time (:func:`near_partners`).
 - **Calendar grids**: yearly and monthly values rounded on the calendar
   (:func:`round_calendar`); shorter steps are the engine's time grids.
-- Whatever bends a row after mixing (bounds, rounding, moment or shape matching) is
-  checked last: a row that breaks a rule takes the columns tied to it by rules from its
-  dominant donor, which holds them all (:meth:`RulePlan.repair`).
+- A row a per-column step bends past an order (a column's spread, bounds, moment or
+  shape matching) moves back towards its limited mix as far as needed
+  (:meth:`RulePlan.unbreak`); last, after rounding and copy repair, a row that breaks a
+  rule takes the columns tied to it by rules from its dominant donor, which holds them
+  all (:meth:`RulePlan.repair`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import brentq
 
 from mixsynth.rules.model import Grid, Increments, Linear, Rule, TimeIndex, Together, Unique
 
@@ -32,6 +38,14 @@ SWAP_ROUNDS = 16
 #: Partners of a time index are drawn within this many steps of the anchor (either side):
 #: measured in benchmarks/bench_rules.py (docs/rules.md, "Time").
 TIME_WINDOW = 2
+#: Rows a group's weights are spread on (:func:`spread_weights`).
+SPREAD_SAMPLE = 1 << 16
+#: A column's mean and spread are given back only when off by more than this (in its
+#: standard deviations, and as a factor): a smaller move would bend the rows on the
+#: edge of an order (equal dates) for nothing.
+NEGLIGIBLE = 1e-3
+#: The largest spread factor tried: past it the rows are at their limits anyway.
+MAX_SPREAD_FACTOR = 64.0
 
 
 @dataclass(frozen=True)
@@ -119,20 +133,51 @@ class RulePlan:
         scale = self.scales[name]
         return native / scale.factor - scale.offset
 
-    def weight_limits(
-        self, sources: dict[str, np.ndarray], dominant: np.ndarray, other: np.ndarray
-    ) -> np.ndarray:
-        """Each row's largest weight that keeps every inequality: ``U`` above (inf: none)."""
-        limit = np.full(len(dominant), np.inf)
-        native = {n: self.native(n, sources[n]) for n in self.limited}
+    @property
+    def weight_groups(self) -> list[list[Linear]]:
+        """The inequalities in groups that share no column: each group's columns are
+        mixed with weights of their own, limited by that group's rules only."""
+        groups: dict[str, list[Linear]] = {}
+        parts = _components([rule.columns for rule in self.inequalities])
         for rule in self.inequalities:
-            form = rule.form({n: native[n] for n in rule.columns})
-            g_o = form.take(other)
-            step = g_o - form.take(dominant)  # g_o - g_d: negative where g rises to d
-            with np.errstate(invalid="ignore"):
-                rising = np.flatnonzero(step < 0)
-            limit[rising] = np.fmin(limit[rising], g_o[rising] / step[rising])
+            groups.setdefault(min(parts[rule.columns[0]]), []).append(rule)
+        return list(groups.values())
+
+    def weight_limits(
+        self,
+        at_dominant: dict[str, np.ndarray],
+        at_other: dict[str, np.ndarray],
+        rules: list[Linear],
+    ) -> np.ndarray:
+        """Each row's largest weight that keeps every rule of ``rules`` (inequalities),
+        from its donors' encoded values: ``U`` above (inf: none; NaN: a donor missing)."""
+        limit = np.full(len(next(iter(at_other.values()))), np.inf)
+        for rule in rules:
+            g_d, g_o = self._encoded_form(rule, at_dominant), self._encoded_form(rule, at_other)
+            g_d -= g_o  # g_d - g_o: positive where g rises to the dominant donor
+            with np.errstate(invalid="ignore", divide="ignore"):
+                g_o /= g_d
+            np.negative(g_o, out=g_o)
+            np.fmin(limit, np.where(g_d > 0, g_o, np.inf), out=limit)
+            limit[np.isnan(g_d)] = np.nan
         return limit
+
+    def _encoded_form(self, rule: Linear, values: dict[str, np.ndarray]) -> np.ndarray:
+        """``rule.form`` of native values, from encoded ones: the scales folded into the
+        coefficients (one pass per column, no native copies)."""
+        const = rule.const
+        total = None
+        for name, coef in rule.coefs:
+            scale = self.scales[name]
+            const += coef * scale.factor * scale.offset
+            term = (coef * scale.factor) * values[name]
+            if total is None:
+                total = term
+            else:
+                total += term
+        assert total is not None  # a rule names at least one column
+        total += const
+        return total
 
     def equalities_first(self) -> list[Linear]:
         """Equalities in an order where each target is computed before it is used."""
@@ -173,22 +218,50 @@ class RulePlan:
             present = ~np.isnan(values[target])
             values[target][present] = self.encoded(target, native)[present]
 
-    def unbreak(self, values: dict[str, np.ndarray], fallback: dict[str, np.ndarray]) -> int:
-        """Rows of ``values`` (before rounding) that break an inequality take its group's
-        columns from ``fallback`` (the mix with limited weights, before the spread is
-        restored, bounds kept or moments and shapes matched: it keeps them all); how
-        many rows."""
-        broken_rows = np.zeros(len(next(iter(values.values()))), dtype=bool)
-        for rule in self.inequalities:
-            native = {n: self.native(n, values[n]) for n in rule.columns}
-            broken = ~rule.holds(native)
-            if broken.any():
-                broken_rows |= broken
-                rows = np.flatnonzero(broken)
-                for name in self.components[rule.columns[0]]:
-                    if name in fallback:
-                        values[name][rows] = fallback[name][rows]
-        return int(broken_rows.sum())
+    def unbreak(
+        self,
+        values: dict[str, np.ndarray],
+        fallback: dict[str, np.ndarray],
+        moved: set[str] | None = None,
+    ) -> int:
+        """Rows of ``values`` (before rounding) that break an inequality moved back
+        towards ``fallback`` (the mix with limited weights, before a column's spread is
+        given back, bounds kept or moments and shapes matched: it keeps them all) only
+        as far as their group's rules need: each rule's form is affine along the way,
+        so the row stops where the first rule it broke holds again (a row still broken
+        by float64's error takes ``fallback`` whole). Convex, so ranges both hold are
+        kept too. Only the groups of the ``moved`` columns (default: all) are looked at.
+        How many rows moved."""
+        size = len(next(iter(values.values())))
+        taken_back = np.zeros(size, dtype=bool)
+        for rules in self.weight_groups:
+            if moved is not None and not moved & {c for r in rules for c in r.columns}:
+                continue
+            names = [n for n in dict.fromkeys(c for r in rules for c in r.columns) if n in fallback]
+            share = np.ones(size)
+            for rule in rules:
+                native = {n: self.native(n, values[n]) for n in rule.columns}
+                rows = np.flatnonzero(~rule.holds(native))
+                if rows.size == 0:
+                    continue
+                g_v = rule.form({n: v[rows] for n, v in native.items()})
+                g_f = rule.form({n: self.native(n, fallback[n][rows]) for n in rule.columns})
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    way = np.where(g_v > g_f, g_f / (g_f - g_v), 0.0)
+                share[rows] = np.fmin(share[rows], np.clip(np.nan_to_num(way), 0.0, 1.0))
+            rows = np.flatnonzero(share < 1)
+            if rows.size == 0:
+                continue
+            taken_back[rows] = True
+            for name in names:
+                back = fallback[name][rows]
+                values[name][rows] = back + share[rows] * (values[name][rows] - back)
+            for rule in rules:  # float64's error at the edge: the fallback whole
+                native = {n: self.native(n, values[n][rows]) for n in rule.columns}
+                still = rows[~rule.holds(native)]
+                for name in names:
+                    values[name][still] = fallback[name][still]
+        return int(taken_back.sum())
 
     def repair(
         self, values: dict[str, np.ndarray], raw: dict[str, np.ndarray], dominant: np.ndarray
@@ -218,8 +291,9 @@ def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         return name
 
     for group in groups:
+        first = root(group[0])  # a rule of one column (price > 0) is a component alone
         for name in group[1:]:
-            parent[root(name)] = root(group[0])
+            parent[root(name)] = first
     members: dict[str, list[str]] = {}
     for name in list(parent):
         members.setdefault(root(name), []).append(name)
@@ -232,11 +306,12 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
     fits any limit (``U >= 1``): the rows over their limit take, in turn, the next rows
     of a random order of those, and swap where that row's limit takes the larger weight.
     Rows left after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their
-    limit. Returns how many rows changed weight."""
+    limit. A row whose limit is NaN (unknown: a donor missing, mixed with a replacement
+    partner) keeps its weight. Returns how many rows changed weight."""
     over = np.flatnonzero(w > limit)
     if over.size == 0:
         return 0
-    takers = np.flatnonzero(w <= 1)
+    takers = np.flatnonzero((w <= 1) & ~np.isnan(limit))
     takers = takers[rng.permutation(takers.size)]
     used = swapped = 0
     for _ in range(SWAP_ROUNDS):
@@ -254,19 +329,118 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
     return swapped + over.size
 
 
-def restore_spread(values: np.ndarray, mean: float, std: float) -> None:
-    """``values`` (mixed with limited weights) moved and scaled about their mean to the
-    ``mean`` and ``std`` the same rows have mixed with the weights as drawn, in place.
-    The rows whose weight a rule limited extrapolate far along wide pairs: without this,
-    the ruled columns lose a few % of their variance per generation at wide eps
-    (measured: benchmarks/bench_rules.py)."""
-    finite = np.isfinite(values)
-    if finite.sum() < 2 or not (np.isfinite(mean) and np.isfinite(std)):
-        return
-    body = values[finite]
-    spread = body.std()
-    if spread > 0:
-        values[finite] = mean + (std / spread) * (body - body.mean())
+def range_limits(
+    limit: np.ndarray, dominant: np.ndarray, other: np.ndarray, low: float, high: float
+) -> None:
+    """``limit`` lowered, in place, to each row's largest weight that keeps its mixed
+    value (donors' values ``dominant``, ``other``) inside ``[low, high]``: a range is two
+    inequalities that both donors hold, so the limit stays at least 1. The columns tied
+    by rules are kept in range by their weights, not folded back one by one (which would
+    reverse two values past the same end)."""
+    step = dominant - other
+    end = np.where(step > 0, high, low)
+    end -= other
+    with np.errstate(invalid="ignore"):
+        np.divide(end, step, out=end, where=step != 0)
+        end[step == 0] = np.inf
+    np.fmin(limit, end, out=limit)
+
+
+def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
+    """Extrapolating weights (``w > 1``) moved ``factor`` times as far past 1, each kept
+    at most its row's ``limit``: every rule still holds (the weight stays inside its
+    pair's interval), a privacy margin too (a weight only grows past 1), and the rows
+    with room extrapolate a little more for those a rule held back. A NaN limit
+    (unknown, :func:`limit_weights`) keeps the weight."""
+    if factor == 1:
+        return w
+    return np.where((w > 1) & ~np.isnan(limit), np.minimum(limit, 1 + factor * (w - 1)), w)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """``values -> mean + scale * (values - kept_mean)``: a column mixed with limited
+    weights given back the mean and variance it has with the weights as drawn."""
+
+    kept_mean: float
+    mean: float
+    scale: float
+
+    def apply(self, values: np.ndarray, rows: np.ndarray) -> None:
+        """At ``rows`` (those mixed with limited weights), in place."""
+        if rows.all():  # no donor missing: in place, no copies
+            values -= self.kept_mean
+            values *= self.scale
+            values += self.mean
+        else:
+            values[rows] = self.mean + self.scale * (values[rows] - self.kept_mean)
+
+
+def spread_weights(
+    at_dominant: list[np.ndarray],
+    at_other: list[np.ndarray],
+    drawn: np.ndarray,
+    kept: np.ndarray,
+    limit: np.ndarray,
+) -> tuple[float, list[Spread | None]]:
+    """How a group of columns tied by inequalities, mixed with their limited weights
+    ``kept`` (donors' values ``at_dominant``, ``at_other``: a sample of the rows), gets
+    back the variance it has with the weights as ``drawn``: first by its weights
+    (the factor for :func:`extend_weights`, one for the group, which keeps every rule:
+    their mean variance ratio becomes 1), then what is left column by column
+    (:class:`Spread`: mean and variance, None when negligible; a row this bends past a
+    rule takes its mix back, :meth:`RulePlan.unbreak`).
+
+    Limited weights stay the drawn multiset (``E[u]`` unchanged), but the rows a rule
+    or a range holds back are those that extrapolate along wide pairs: without this the
+    group loses 1-2 % of its variance a generation at wide weights, and its mean moves
+    when one end of a range holds more rows back than the other (measured:
+    bench_rules.py). The factor is solved with scipy's ``brentq``."""
+    mixes = []
+    for values_d, partner in zip(at_dominant, at_other, strict=True):
+        step = values_d - partner
+        free = partner + drawn * step
+        if np.count_nonzero(np.isfinite(free)) > 1:
+            mixes.append((partner, step, float(np.nanvar(free))))
+
+    def shortfall(factor: float) -> float:
+        w = extend_weights(kept, limit, factor)
+        ratios = [np.nanvar(p + w * s) / v for p, s, v in mixes if v > 0]
+        return float(np.mean(ratios)) - 1 if ratios else 0.0
+
+    factor = 1.0
+    if np.isfinite(shortfall(1.0)) and shortfall(1.0) < 0:
+        high = 2.0
+        while shortfall(high) < 0 and high < MAX_SPREAD_FACTOR:
+            high *= 2
+        # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
+        factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if shortfall(high) >= 0 else high
+    w = extend_weights(kept, limit, factor)
+    known = ~np.isnan(limit)  # the rows a Spread is applied to (the others: as drawn)
+    spreads: list[Spread | None] = []
+    for values_d, partner in zip(at_dominant, at_other, strict=True):
+        step = values_d - partner
+        free, mixed = partner + drawn * step, partner + w * step
+        body = known & np.isfinite(free) & np.isfinite(mixed)
+        spreads.append(_spread(free[body], mixed[body]))
+    return factor, spreads
+
+
+def _spread(free: np.ndarray, mixed: np.ndarray) -> Spread | None:
+    """What gives ``mixed`` the mean and variance of ``free`` (None: nothing to give)."""
+    if free.size < 2:
+        return None
+    mean, variance = float(free.mean()), float(free.var())
+    kept_mean, kept_variance = float(mixed.mean()), float(mixed.var())
+    if not (variance > 0 and kept_variance > 0):
+        return None
+    scale = float(np.sqrt(variance / kept_variance))
+    shift = abs(mean - kept_mean) / np.sqrt(variance)
+    if not (np.isfinite(scale) and np.isfinite(shift)):
+        return None
+    if abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE:
+        return None
+    return Spread(kept_mean, mean, scale)
 
 
 def near_partners(

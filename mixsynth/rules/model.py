@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from mixsynth.rules.formula import evaluate
+
 #: How a linear rule compares its form with 0.
 OPERATORS = ("<=", "<", "==")
 
@@ -71,8 +73,10 @@ class Linear:
     def tolerance(self, values: dict[str, np.ndarray]) -> float | np.ndarray:
         """How far from 0 an equality may be: half a unit of the target's last decimal
         (the input rounded it), else float64's error on the terms."""
-        scale = sum(abs(coef) * np.abs(values[name]) for name, coef in self.coefs)
-        slack = 1e-9 * (scale + abs(self.const))
+        scale = np.full(len(values[self.coefs[0][0]]), abs(self.const))
+        for name, coef in self.coefs:
+            scale += abs(coef) * np.abs(values[name])
+        slack = 1e-9 * scale
         if self.target is not None and self.decimals is not None:
             weight = abs(dict(self.coefs)[self.target])
             return weight * 0.5 * 10.0 ** (-self.decimals) * (1 + 1e-6) + slack
@@ -191,8 +195,12 @@ class Grid:
 
     def anchor(self, seconds: np.ndarray) -> float:
         """A weekly grid's weekday: the first value's."""
-        finite = seconds[np.isfinite(seconds)]
-        return float(finite[0]) if finite.size else 0.0
+        present = np.isfinite(seconds[:1]) if seconds.size else np.zeros(0, dtype=bool)
+        if not present.any():  # the first is missing (rarely): look further
+            present = np.isfinite(seconds)
+            if not present.any():
+                return 0.0
+        return float(seconds[int(np.argmax(present))])
 
     def describe(self) -> str:
         where = {
@@ -279,8 +287,6 @@ class Formula:
     kind: str = "formula"
 
     def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
-        from mixsynth.rules.declare import evaluate
-
         return evaluate(self.text, values)
 
     def describe(self) -> str:

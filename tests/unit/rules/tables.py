@@ -86,3 +86,39 @@ def lag1_autocorrelation(frame: pd.DataFrame) -> float:
     """temp_max's correlation with the day before's, in date order."""
     values = frame.sort_values("date")["temp_max"].to_numpy()
     return float(np.corrcoef(values[:-1], values[1:])[0, 1])
+
+
+def panels(seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Panels as real tables key them: a firm number and a year (two integer columns), a
+    string id and a date, a store number and quarters, and a firm, a year and a product
+    (three columns, one row each)."""
+    rng = np.random.default_rng(seed)
+    firms = panel(seed=seed)
+    quarters = pd.DataFrame(
+        [
+            (store, quarter)
+            for store in range(40)
+            for quarter in pd.date_range("2015-01-01", periods=16, freq="QS")
+        ],
+        columns=["store", "quarter"],
+    )
+    quarters["sales"] = np.round(rng.gamma(2, 100, len(quarters)), 2)
+    products = pd.DataFrame(
+        [
+            (firm, year, product)
+            for firm in range(20)
+            for year in range(2010, 2016)
+            for product in "ABC"
+        ],
+        columns=["firm", "year", "product"],
+    )
+    products["units"] = rng.integers(1, 100, len(products))
+    return {
+        "firm number x year": firms.assign(firm=firms.firm.str[4:].astype(int)),
+        "string id x date": firms.assign(
+            firm=firms.firm.str.replace("firm", "F-"),
+            year=pd.to_datetime(firms.year.astype(str) + "-01-01"),
+        ),
+        "store x quarter": quarters,
+        "firm x year x product": products,
+    }

@@ -11,7 +11,7 @@ import pytest
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import Linear, RuleData
-from tests.unit.rules.tables import cars, orders, panel, weather
+from tests.unit.rules.tables import cars, orders, panel, panels, weather
 
 
 def detected(frame: pd.DataFrame) -> list[str]:
@@ -101,3 +101,30 @@ def test_detection_stays_cheap_on_a_wide_table():
     start = time.process_time()
     Reference.of(frame)
     assert time.process_time() - start < 10
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("firm number x year", "time index: year per firm, every 1"),
+        ("string id x date", "time index: year per firm, every 1 year"),
+        ("store x quarter", "time index: quarter per store, every 3 months"),
+        ("firm x year x product", "unique together: year, product, firm"),
+    ],
+)
+def test_panels_keyed_as_real_tables_key_them(name, rule):
+    """Two integer columns, a string id and a date, three columns: found, listed once."""
+    found = detected(panels()[name])
+    assert rule in found
+    assert sum(r.startswith(("time index", "unique together")) for r in found) == 1
+
+
+def test_integer_columns_unique_together_by_chance_are_no_key():
+    """age (60 values) and an income in whole dollars (few repeats): unique together in
+    500 rows, but they fill 1.7 % of their grid, where a panel fills most of it."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"age": rng.integers(18, 78, 500), "income": rng.integers(0, 30_000, 500)})
+    while frame.duplicated().any():
+        frame = frame.drop_duplicates()
+    assert frame.income.nunique() < len(frame)  # repeats: income alone is no key
+    assert not any(r.startswith(("time index", "unique")) for r in detected(frame))

@@ -13,12 +13,19 @@ from mixsynth.engine.memory import run_generations, synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import RuleData
-from mixsynth.rules.keep import limit_weights, near_partners
+from mixsynth.rules.keep import (
+    extend_weights,
+    limit_weights,
+    near_partners,
+    range_limits,
+    spread_weights,
+)
 from tests.unit.rules.tables import (
     cars,
     lag1_autocorrelation,
     orders,
     panel,
+    panels,
     seasonal_correlation,
     weather,
 )
@@ -101,7 +108,10 @@ def test_the_exact_weight_interval_is_tight():
     (rule,) = parse_rule("low <= high")
     plan = RulePlan.of([rule], {"low": Scale(), "high": Scale()}, {"low", "high"})
     sources = {"low": data["low"], "high": data["high"]}
-    limit = plan.weight_limits(sources, np.array([0, 1]), np.array([1, 0]))
+    dominant, other = np.array([0, 1]), np.array([1, 0])
+    at_dominant = {name: values[dominant] for name, values in sources.items()}
+    at_other = {name: values[other] for name, values in sources.items()}
+    limit = plan.weight_limits(at_dominant, at_other, [rule])
     # d = row 0 (gap 1), o = row 1 (gap 15): U = 15 / 14; d = row 1: no limit.
     assert limit[0] == pytest.approx(15 / 14) and limit[1] == np.inf
     for w, holds in ((limit[0], True), (limit[0] + 1e-9, False)):
@@ -118,6 +128,68 @@ def test_limiting_weights_keeps_their_multiset():
     limit_weights(rng, w, limit)
     assert (w <= limit).all()
     np.testing.assert_array_equal(np.sort(w), before)
+
+
+def test_spread_weights_stay_inside_their_limits_and_out_of_the_margin():
+    """Extrapolating weights pushed further past 1 stay at most their row's limit, never
+    enter a privacy margin's gap (0.7, 1.3), and a row with an unknown limit (NaN) keeps
+    its weight."""
+    rng = np.random.default_rng(6)
+    w = np.where(
+        rng.random(20_000) < 0.5, rng.uniform(0.5, 0.7, 20_000), rng.uniform(1.3, 2.5, 20_000)
+    )
+    limit = np.where(rng.random(20_000) < 0.3, rng.uniform(1.0, 3.0, 20_000), np.inf)
+    limit[:500] = np.nan
+    drawn = w.copy()
+    limit_weights(rng, w, limit)
+    spread = extend_weights(w, limit, 1.5)
+    known = ~np.isnan(limit)
+    assert (spread[known] <= limit[known]).all()
+    assert not ((spread > 0.7) & (spread < 1.3)).any()
+    np.testing.assert_array_equal(spread[~known], drawn[~known])
+    assert (spread[known & (w > 1)] >= w[known & (w > 1)]).all()
+
+
+def test_range_limits_are_tight():
+    """The largest weight that keeps a mix inside the range puts it on the range's end."""
+    rng = np.random.default_rng(7)
+    dominant, other = rng.uniform(0, 1, 1000), rng.uniform(0, 1, 1000)
+    limit = np.full(1000, np.inf)
+    range_limits(limit, dominant, other, 0.0, 1.0)
+    assert (limit >= 1).all()
+    mixed = other + limit * (dominant - other)
+    assert np.allclose(np.minimum(mixed, 1 - mixed), 0, atol=1e-9)
+
+
+def test_the_spread_factor_gives_a_group_back_its_variance():
+    """Limits lose a group's variance (here an order of two uniform columns and their
+    ranges, as dates in a year); the factor solved gives the group's mean variance
+    ratio, against the weights as drawn, back to 1 (brentq's tolerance), every weight
+    still within its limit. Measured: 0.632 with the limited weights, 1.0000 with the
+    factor (2.57)."""
+    rng = np.random.default_rng(8)
+    low = rng.uniform(0, 1, 5000)
+    high = low + rng.uniform(0, 0.05, 5000)
+    dominant, other = rng.integers(0, 5000, 5000), rng.integers(0, 5000, 5000)
+    drawn = np.where(rng.random(5000) < 0.4, rng.uniform(1.3, 2, 5000), rng.uniform(0.5, 0.7, 5000))
+    at_d, at_o = [low[dominant], high[dominant]], [low[other], high[other]]
+    g_d, g_o = at_d[0] - at_d[1], at_o[0] - at_o[1]  # low - high <= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limit = np.where(g_d > g_o, -g_o / (g_d - g_o), np.inf)
+    range_limits(limit, at_d[0], at_o[0], -0.2, 1.2)
+    range_limits(limit, at_d[1], at_o[1], -0.2, 1.25)
+    kept = drawn.copy()
+    limit_weights(rng, kept, limit)
+
+    def ratio(w):
+        pairs = zip(at_d, at_o, strict=True)
+        return np.mean([np.var(o + w * (d - o)) / np.var(o + drawn * (d - o)) for d, o in pairs])
+
+    assert ratio(kept) < 0.95  # the limits lose variance
+    factor, _ = spread_weights(at_d, at_o, drawn, kept, limit)
+    spread = extend_weights(kept, limit, factor)
+    assert factor > 1 and abs(ratio(spread) - 1) < 1e-3
+    assert (spread <= limit).all()
 
 
 def test_near_partners_stay_within_the_window_and_the_block():
@@ -139,6 +211,34 @@ def test_a_panel_keeps_one_row_per_firm_and_year():
     next(runs)
     for generation in runs:
         assert not generation.frame.duplicated(["firm", "year"]).any()
+
+
+STRUCTURE = {"match_moments": True, "keep_associations": True, "match_shapes": True}
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("firm number x year", {"privacy_margin": 0.3}),
+        ("firm number x year", STRUCTURE),
+        ("string id x date", {"privacy_margin": 0.3}),
+        ("store x quarter", STRUCTURE),
+        ("firm x year x product", {"privacy_margin": 0.3}),
+        ("firm x year x product", STRUCTURE),
+    ],
+)
+def test_panels_keep_their_keys_unique_and_real(name, options):
+    """Each panel's key columns (two integers, a string id and a date, three columns)
+    stay unique and real over 10 generations, with a privacy margin of 0.3 or with the
+    three structure options."""
+    frame = panels()[name]
+    keys = [c for c in frame if c not in ("revenue", "costs", "sales", "units")]
+    real = set(frame[keys].itertuples(index=False))
+    runs = generations(frame, **options)
+    next(runs)
+    for generation in runs:
+        assert not generation.frame.duplicated(keys).any(), generation.index
+    assert set(generation.frame[keys].itertuples(index=False)) <= real
 
 
 def test_model_years_stay_on_1_january():
@@ -164,27 +264,33 @@ def test_the_season_survives_ten_generations():
 
 
 @pytest.mark.slow
-def test_the_variance_target_is_met_with_rules():
-    """Each generation's variance factor with rules is the one without, to 0.002: ten
-    generations then stay within 0.02 of the runs without rules (the issue's goal; one
-    run's 10-generation median wanders by +-0.05 on these tables, so it is measured in
-    benchmarks/bench_rules.py over many runs). The same seed draws the same pairs and
-    weights with and without rules, so the difference per seed is small and 40 seeds of
-    one generation pin it (the standard error is checked to be small enough). Measured:
-    -0.0012 +- 0.0001 (subtotal), -0.0006 +- 0.0002 (discount) at eps 0.3."""
+@pytest.mark.parametrize(
+    "options", [{"eps": (0.3, 0.3)}, {"privacy_margin": 0.3}], ids=["eps 0.3", "margin 0.3"]
+)
+def test_the_variance_target_is_met_with_rules(options):
+    """The issue's goal: the median variance ratio after 10 generations within 0.02 of
+    what the same run gives without rules. Paired (the same seed draws the same pairs
+    and weights with and without rules), over 64 seeds, so that three standard errors
+    of the mean difference fit inside 0.02 (checked: the test can tell). Measured:
+    -0.0036 +- 0.0039 at eps 0.3; -0.0144 +- 0.0055 at margin 0.3, inside the goal but
+    near its edge (subtotal loses 0.3 % a generation: docs/rules.md); before the rules'
+    weights were spread, -0.035 +- 0.011 at margin 0.3 on 40 seeds."""
+    frame = orders(1500)
 
-    def ratios(seed, **options):
-        *_, generation = generations(frame, count=1, seed=seed, eps=(0.3, 0.3), **options)
-        return np.array([generation.frame[c].var() / frame[c].var() for c in floats])
+    def median_ratio(seed, detect):
+        *_, generation = generations(frame, seed=seed, detect_rules=detect, **options)
+        ratios = []
+        for name in frame:
+            synthetic, real = generation.frame[name], frame[name]
+            if real.dtype.kind == "M":
+                synthetic, real = synthetic.astype("int64"), real.astype("int64")
+            ratios.append(synthetic.var() / real.var())
+        return np.median(ratios)
 
-    frame = orders(3000)
-    # The columns mixed with limited weights; tax and total are recomputed from them.
-    floats = ["subtotal", "discount"]
-    difference = np.array([ratios(seed) - ratios(seed, detect_rules=False) for seed in range(40)])
-    mean = difference.mean(axis=0)
-    error = difference.std(axis=0, ddof=1) / np.sqrt(len(difference))
-    assert (3 * error < 0.002).all(), error
-    assert (np.abs(mean) <= 0.002).all(), (mean, error)
+    difference = np.array([median_ratio(s, True) - median_ratio(s, False) for s in range(64)])
+    error = difference.std(ddof=1) / np.sqrt(len(difference))
+    assert 3 * error < 0.02, error
+    assert abs(difference.mean()) <= 0.02, (difference.mean(), error)
 
 
 def test_categories_that_go_together_come_from_one_donor():
