@@ -41,7 +41,6 @@ A metadata file overrides any of this (:mod:`mixsynth.semantics.metadata`).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +49,7 @@ import numpy as np
 from mixsynth.columns import ColumnKind, ColumnSpec
 from mixsynth.semantics.text import KEY_WORDS, name_words, text_semantics
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
+from mixsynth.semantics.values import ColumnValues, is_number, numbers_of, plural
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -64,12 +64,6 @@ CODE_MIN_ROWS_PER_VALUE = 5
 POINT_MASS_SHARE = 0.10
 #: Decimal places looked for in float columns; more means full precision.
 MAX_DECIMALS = 6
-#: Values looked at for patterns, decimals and shapes (a seeded, evenly spread sample).
-SAMPLE_VALUES = 10_000
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _arrow_column(table: DataTable, name: str, positions: dict[str, int]) -> pa.ChunkedArray | None:
@@ -125,93 +119,6 @@ def _infer_column(name: str, kind: ColumnKind, column: pa.ChunkedArray | None) -
         return _storage_only(name, kind)
 
 
-class _Values:
-    """A column's present values, an even sample of them, and distinct counts: exact
-    on the sample, on the whole column only when a rule needs it (hashing a million
-    values per column would cost seconds before any row is made)."""
-
-    def __init__(self, present: Any) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        from mixsynth.columns.arrow import to_arrow
-
-        self.present, self.observed = present, len(present)
-        step = max(1, self.observed // SAMPLE_VALUES)
-        indices = np.arange(0, self.observed, step, dtype=np.int64)[:SAMPLE_VALUES]
-        # Indices as an Arrow array built from buffers: numpy ones make pyarrow import
-        # pandas (0.4 s of every run).
-        self.sample = present if step == 1 else present.take(to_arrow(indices, pa.int64(), None))
-        self.mode: Any = None  # the most common sampled number (the smallest on ties)
-        if _is_number(self.sample.type):  # one numpy sort: 4x Arrow's count_distinct + mode
-            distinct, counts = np.unique(self.numbers(), return_counts=True)
-            self.sample_distinct = len(distinct)
-            self.mode = distinct[np.argmax(counts)].item() if len(distinct) else None
-        else:
-            self.sample_distinct = pc.count_distinct(self.sample).as_py()
-        self._distinct = self.sample_distinct if step == 1 else None
-
-    @property
-    def is_sampled(self) -> bool:
-        return self._distinct is None and len(self.sample) < self.observed
-
-    def distinct(self) -> int:
-        """Exact distinct values of the whole column (computed once, when asked)."""
-        import pyarrow.compute as pc
-
-        if self._distinct is None:
-            self._distinct = pc.count_distinct(self.present).as_py()
-        return self._distinct
-
-    def sample_all_distinct(self) -> bool:
-        return self.sample_distinct == len(self.sample)
-
-    def counts(self) -> str:
-        """'164 distinct values in 342 rows', or what a sample of a large column shows."""
-        if self._distinct is None:
-            return (
-                f"{self.observed} rows, {self.sample_distinct} distinct values in an even "
-                f"sample of {len(self.sample)}"
-            )
-        return f"{_plural(self._distinct, 'distinct value')} in {_plural(self.observed, 'row')}"
-
-    def numbers(self) -> np.ndarray:
-        """The sample of a numeric column as numpy (no nulls: they were dropped)."""
-        return _numbers(self.sample)
-
-    def distinct_texts(self) -> _Texts:
-        """The sample's distinct strings with their counts: the text rules look at each
-        distinct value once (a 4-level category is 4 regex matches, not 10,000)."""
-        import pyarrow.compute as pc
-
-        counted = pc.value_counts(self.sample)
-        return _Texts(
-            np.asarray(counted.field("values").to_pylist(), dtype=object),
-            np.asarray(counted.field("counts").to_pylist(), dtype=np.float64),
-        )
-
-
-class _Texts:
-    """Distinct sampled strings and how often each occurs: shares are count-weighted."""
-
-    def __init__(self, values: np.ndarray, counts: np.ndarray) -> None:
-        self.values, self.counts = values, counts
-
-    def share(self, test: Any) -> float:
-        """Share of the sampled values for which ``test(value)`` is true."""
-        if not len(self.values):
-            return 0.0
-        hits = np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values))
-        return float(self.counts[hits].sum() / self.counts.sum())
-
-    def matching(self, pattern: re.Pattern) -> float:
-        return self.share(lambda v: pattern.match(v.strip()))
-
-    def mean_length(self) -> float:
-        lengths = np.fromiter((len(v) for v in self.values), np.float64, len(self.values))
-        return float((lengths * self.counts).sum() / self.counts.sum())
-
-
 def _infer_values(name: str, kind: ColumnKind, column: pa.ChunkedArray) -> ColumnSemantics:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -229,7 +136,7 @@ def _infer_values(name: str, kind: ColumnKind, column: pa.ChunkedArray) -> Colum
         present = present.filter(pc.invert(pc.is_nan(present)))
     if len(present) == 0:
         return _storage_only(name, kind, "no values to look at")
-    values = _Values(present)
+    values = ColumnValues(present)
     if kind.is_mixed:
         return _numeric(name, kind, values)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
@@ -255,31 +162,19 @@ def storage_semantics(table: DataTable, schema: Sequence[ColumnSpec]) -> TableMe
     )
 
 
-def _is_number(arrow_type: Any) -> bool:
-    import pyarrow as pa
-
-    return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
-
-
-def _numbers(column: pa.ChunkedArray) -> np.ndarray:
-    from mixsynth.columns.arrow import to_numpy
-
-    return to_numpy(column, 0)
-
-
 def _extremes(present: Any) -> tuple[float, float]:
     """Smallest and largest value, by numpy on Arrow's memory for numbers (Arrow's
     min_max takes 20 ms on a million floats, numpy 1 ms); dates by Arrow."""
     import pyarrow.compute as pc
 
-    if _is_number(present.type):
-        numbers = _numbers(present)
+    if is_number(present.type):
+        numbers = numbers_of(present)
         return numbers.min().item(), numbers.max().item()
     extremes = pc.min_max(present)
     return extremes["min"].as_py(), extremes["max"].as_py()
 
 
-def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
+def _numeric(name: str, kind: ColumnKind, values: ColumnValues) -> ColumnSemantics:
     import pyarrow.compute as pc
 
     words = set(name_words(name))
@@ -305,14 +200,14 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
         return ColumnSemantics(
             name,
             SemanticType.CATEGORICAL,
-            f"a code: {_plural(values.distinct(), 'distinct value')} ({shown}) in {observed} "
+            f"a code: {plural(values.distinct(), 'distinct value')} ({shown}) in {observed} "
             f"rows (at most {CODE_MAX_DISTINCT} means a code), copied",
         )
     reason = [f"{values.counts()}, mixed"]
     point_mass = None
     if values.sample_distinct >= 3 and values.mode in (low, high):
         value = values.mode
-        count = int(np.count_nonzero(_numbers(values.present) == value))  # exact share
+        count = int(np.count_nonzero(numbers_of(values.present) == value))  # exact share
         if count >= POINT_MASS_SHARE * observed:
             point_mass = float(value)
             reason.append(f"point mass at {value:g} holds {count / observed:.0%} of values")
@@ -320,7 +215,7 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
     if kind is ColumnKind.CONTINUOUS:
         decimals = decimal_places(values.numbers())
         if decimals is not None:
-            reason.append(f"{_plural(decimals, 'decimal place')}")
+            reason.append(f"{plural(decimals, 'decimal place')}")
     return ColumnSemantics(
         name, SemanticType.NUMERICAL, "; ".join(reason), decimals=decimals, point_mass=point_mass
     )

@@ -13,7 +13,7 @@ from mixsynth.semantics.personal import personal_semantics
 from mixsynth.semantics.types import ColumnSemantics, SemanticType
 
 if TYPE_CHECKING:
-    from mixsynth.semantics.inference import _Texts, _Values
+    from mixsynth.semantics.values import ColumnValues, TextCounts
 
 #: Share of sampled values that must match a pattern (e-mail, SSN, ...).
 PATTERN_SHARE = 0.9
@@ -56,8 +56,8 @@ def _shape(value: str) -> str:
     return re.sub(r"[a-z]", "a", re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value)))
 
 
-def text_semantics(name: str, values: _Values) -> ColumnSemantics:
-    """A text column's semantics from its values (``_Values`` of :mod:`.inference`), by
+def text_semantics(name: str, values: ColumnValues) -> ColumnSemantics:
+    """A text column's semantics from its values (``ColumnValues`` of :mod:`.values`), by
     the text rules of :mod:`.inference`'s docstring, in their order."""
     words = set(name_words(name))
     texts, observed = values.distinct_texts(), values.observed
@@ -112,7 +112,7 @@ def text_semantics(name: str, values: _Values) -> ColumnSemantics:
     return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}{note}")
 
 
-def _pii_by_name(words: set[str], texts: _Texts) -> tuple[str, str] | None:
+def _pii_by_name(words: set[str], texts: TextCounts) -> tuple[str, str] | None:
     """PII subtype and what the name said, for mostly-distinct text columns."""
     if words & PHONE_WORDS and texts.matching(PHONE) >= PATTERN_SHARE:
         return "phone_number", "phone number"
