@@ -15,6 +15,8 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
   is recomputed from the others after they are rounded, then rounded to its own place.
 - **Unique together, time index, fixed combinations**: the columns are copied from the
   dominant donor; a time index's partners are drawn near in time (:func:`near_partners`).
+- **Parts of a date** (``year = year(date)``): recomputed from the finished date, last;
+  a part copied from the dominant donor (a time index) brings its date along.
 - **Calendar grids**: yearly and monthly values rounded on the calendar
   (:func:`round_calendar`); shorter steps are the engine's time grids.
 - A row a per-column step bends past an order (a column's spread, bounds, moment or
@@ -31,7 +33,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from mixsynth.rules.model import Grid, Increments, Linear, Rule, TimeIndex, Together, Unique
+from mixsynth.rules.model import (
+    DatePart,
+    Grid,
+    Increments,
+    Linear,
+    Rule,
+    TimeIndex,
+    Together,
+    Unique,
+)
 
 #: Rounds of weight swaps before a last clip of the weights left over.
 SWAP_ROUNDS = 16
@@ -68,6 +79,8 @@ class RulePlan:
     calendar: dict[str, str] = field(default_factory=dict)  #: column -> yearly/monthly
     checked: list[Rule] = field(default_factory=list)  #: rules checked after mixing
     components: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parts: list[DatePart] = field(default_factory=list)  #: recomputed last, from the date
+    lookup: dict = field(default_factory=dict)  #: a copied part's real values, a row of each
 
     @classmethod
     def of(cls, rules: list[Rule], scales: dict[str, Scale], mixed: set[str]) -> RulePlan:
@@ -79,6 +92,8 @@ class RulePlan:
                 copied += [name for name in rule.columns if name in mixed and name not in copied]
                 if isinstance(rule, TimeIndex) and time_index is None:
                     time_index = rule
+        parts = [r for r in rules if isinstance(r, DatePart) and set(r.columns) <= set(scales)]
+        copied += [p.date for p in parts if p.target in copied and p.date in mixed]
         mixed = set(mixed) - set(copied)
         calendar = {}
         checked: list[Rule] = []
@@ -102,6 +117,7 @@ class RulePlan:
             calendar,
             checked,
             components,
+            parts,
         )
 
     @property
