@@ -307,8 +307,9 @@ def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         return name
 
     for group in groups:
+        first = root(group[0])  # a rule of one column (price > 0) is a component alone
         for name in group[1:]:
-            parent[root(name)] = root(group[0])
+            parent[root(name)] = first
     members: dict[str, list[str]] = {}
     for name in list(parent):
         members.setdefault(root(name), []).append(name)
