@@ -33,16 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from mixsynth.rules.model import (
-    DatePart,
-    Grid,
-    Increments,
-    Linear,
-    Rule,
-    TimeIndex,
-    Together,
-    Unique,
-)
+from mixsynth.rules.model import Grid, Increments, Linear, Rule, TimeIndex, Together, Unique
 
 #: Rounds of weight swaps before a last clip of the weights left over.
 SWAP_ROUNDS = 16
@@ -79,7 +70,7 @@ class RulePlan:
     calendar: dict[str, str] = field(default_factory=dict)  #: column -> yearly/monthly
     checked: list[Rule] = field(default_factory=list)  #: rules checked after mixing
     components: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    parts: list[DatePart] = field(default_factory=list)  #: recomputed last, from the date
+    parts: list = field(default_factory=list)  #: parts of dates, recomputed last
     lookup: dict = field(default_factory=dict)  #: a copied part's real values, a row of each
 
     @classmethod
@@ -92,8 +83,9 @@ class RulePlan:
                 copied += [name for name in rule.columns if name in mixed and name not in copied]
                 if isinstance(rule, TimeIndex) and time_index is None:
                     time_index = rule
-        parts = [r for r in rules if isinstance(r, DatePart) and set(r.columns) <= set(scales)]
-        copied += [p.date for p in parts if p.target in copied and p.date in mixed]
+        parts = [r for r in rules if r.kind == "date part" and set(r.columns) <= set(scales)]
+        ties = [part.columns for part in parts]  # (target, date)
+        copied += [date for target, date in ties if target in copied and date in mixed]
         mixed = set(mixed) - set(copied)
         calendar = {}
         checked: list[Rule] = []

@@ -16,7 +16,7 @@ from mixsynth.errors import MixsynthError
 from mixsynth.metrics.rules import rule_shares
 from mixsynth.rules import DatePart, RuleData, parse_rule
 from mixsynth.rules.model import date_part
-from tests.unit.rules.tables import signups
+from tests.unit.rules.tables import panel, signups
 
 YEAR, MONTH = "signup_year = year(signup_date)", "signup_month = month(signup_date)"
 
@@ -120,6 +120,20 @@ def test_kept_in_every_row_over_three_generations_with_real_values(options):
     for synthetic in chain(frame, 3, **options):
         assert share_holding(synthetic) == (1.0, 1.0)
         assert set(synthetic["signup_year"]) <= set(frame["signup_year"])
+
+
+def test_a_time_index_that_is_a_part_brings_its_date_from_the_same_donor():
+    """A panel's year (copied: its time index) and the filing date whose year it is: both
+    from the dominant donor, so the firm-years stay unique and the part holds."""
+    frame = panel()
+    days = np.random.default_rng(0).integers(0, 365, len(frame))
+    frame["filed"] = pd.to_datetime(frame["year"].astype(str) + "-01-01") + pd.to_timedelta(
+        days, "D"
+    )
+    assert rules_of(frame) == ["year = year(filed)"]
+    for synthetic in chain(frame, 3):
+        assert (synthetic["year"] == pd.to_datetime(synthetic["filed"]).dt.year).all()
+        assert not synthetic.duplicated(["firm", "year"]).any()
 
 
 def test_without_the_rule_the_same_runs_break_it():
