@@ -136,6 +136,26 @@ def test_a_time_index_that_is_a_part_brings_its_date_from_the_same_donor():
         assert not synthetic.duplicated(["firm", "year"]).any()
 
 
+def test_a_date_in_a_year_no_real_row_has_takes_its_dominant_donors_date():
+    """Real signups in 2019 and 2021 only: a date mixed into 2020 has no real year to
+    take, so the row takes its date and year from its dominant donor (a real row)."""
+    rng = np.random.default_rng(0)
+    years = rng.choice([2019, 2021], 600)
+    dates = pd.to_datetime([f"{year}-01-01" for year in years]) + pd.to_timedelta(
+        rng.integers(0, 365, 600), "D"
+    )
+    frame = pd.DataFrame(
+        {"spend": rng.gamma(2, 30, 600), "signup_year": years, "signup_date": dates}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (generation,) = run_generations(frame, SynthesisOptions(), 1, seed=0)
+    synthetic = generation.frame
+    assert (synthetic["signup_year"] == synthetic["signup_date"].dt.year).all()
+    assert set(synthetic["signup_date"].dt.year) == {2019, 2021}
+    assert generation.rule_repairs > 0  # the rows that took their donor's date
+
+
 def test_without_the_rule_the_same_runs_break_it():
     """The test above can fail: the copied year drifts from the mixed date."""
     year, month = share_holding(chain(signups(), 3, detect_rules=False)[-1])
