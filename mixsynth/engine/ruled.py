@@ -5,7 +5,6 @@ their orders, the equalities recomputed and every row checked (docs/rules.md).""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from mixsynth.choices import Bounds, Pairing
 from mixsynth.columns import ColumnSpec
 from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthWarning
+from mixsynth.errors import warn
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import bound_keeping_variance
 
@@ -72,10 +71,9 @@ class RuleKeeping:
                 if self.rows > self.source.rows
                 else "--pairing iid"
             )
-            warnings.warn(
+            warn(
                 f"{unique[0].describe()}: with {why}, some real combinations repeat "
                 "(give at most as many rows as the input, balanced pairing)",
-                MixsynthWarning,
                 stacklevel=4,
             )
 

@@ -27,9 +27,12 @@ Rules, in the order they are tried (the reason of each says which one fired):
   - phone numbers and addresses by a name word **and** mostly distinct values: ``pii``;
   - all values distinct and a key name word (also ``code``, ``number``, ``ref``), or
     every value of one shape with a digit in it (``AC-00123``): ``id``;
-  - the two weaker rules (a name word, one shape) need :data:`MIN_VALUES_FOR_SHAPES`
+  - the two weaker rules (a name word, one shape) need :data:`~mixsynth.semantics.text.MIN_VALUES_FOR_SHAPES`
     values; a handful of rows is not evidence;
-  - mostly distinct, long values with spaces: free ``text``;
+  - mostly distinct, long values with spaces, or mostly rare values that read as
+    sentences (small words such as "the", "to", or sentence punctuation; labels such
+    as car models have neither): free ``text``, made up
+    (:mod:`mixsynth.semantics.freetext`);
   - anything else: ``categorical``.
 
 A metadata file overrides any of this (:mod:`mixsynth.semantics.metadata`).
@@ -45,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, ColumnSpec
-from mixsynth.semantics.personal import personal_semantics
+from mixsynth.semantics.text import KEY_WORDS, name_words, text_semantics
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
 
 if TYPE_CHECKING:
@@ -63,40 +66,6 @@ POINT_MASS_SHARE = 0.10
 MAX_DECIMALS = 6
 #: Values looked at for patterns, decimals and shapes (a seeded, evenly spread sample).
 SAMPLE_VALUES = 10_000
-#: Share of sampled values that must match a pattern (e-mail, SSN, ...).
-PATTERN_SHARE = 0.9
-#: Distinct share above which a text column is "mostly distinct" (names, addresses).
-MOSTLY_DISTINCT = 0.5
-#: Values needed before weaker evidence (a name word, one shape) makes text a key or
-#: personal data; below it only e-mail-like patterns and key names do.
-MIN_VALUES_FOR_SHAPES = 20
-
-KEY_WORDS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier"}
-TEXT_KEY_WORDS = KEY_WORDS | {"code", "number", "no", "num", "nr", "ref", "reference"}
-POSTCODE_WORDS = {"zip", "zipcode", "postcode", "postal", "plz"}
-PHONE_WORDS = {"phone", "telephone", "tel", "mobile", "cell", "fax"}
-ADDRESS_WORDS = {"address", "street", "addr"}
-
-PERSON_WORDS = {
-    "full", "first", "last", "given", "middle", "sur", "family", "person", "customer",
-    "client", "contact", "user", "patient", "employee", "owner", "holder", "member",
-}  # fmt: skip
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
-IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
-PHONE = re.compile(r"^\+?[\d\s().\-x]{7,}$")
-#: Phone numbers recognisable by their values alone: North American with separators,
-#: or international (E.164) with a leading +.
-PHONE_VALUES = re.compile(
-    r"^((\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\+\d{8,15})(\s?(x|ext\.?)\s?\d+)?$"
-)
-
-
-def name_words(name: str) -> list[str]:
-    """Lower-case words of a column name: ``customerID`` and ``customer_id`` -> customer, id."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
-    return [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
 
 
 def _plural(count: int, word: str) -> str:
@@ -264,7 +233,7 @@ def _infer_values(name: str, kind: ColumnKind, column: pa.ChunkedArray) -> Colum
     if kind.is_mixed:
         return _numeric(name, kind, values)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return _text(name, values)
+        return text_semantics(name, values)
     return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}, copied")
 
 
@@ -386,85 +355,6 @@ def decimal_places(values: np.ndarray) -> int | None:
         scaled = np.round(numbers * scale)
         if np.all(np.abs(scaled / scale - numbers) <= unit):
             return places
-    return None
-
-
-def _shape(value: str) -> str:
-    """Character classes of a value: ``AC-00123`` -> ``AA-99999``."""
-    return re.sub(r"[a-z]", "a", re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value)))
-
-
-def _text(name: str, values: _Values) -> ColumnSemantics:
-    words = set(name_words(name))
-    texts, observed = values.distinct_texts(), values.observed
-    mostly_distinct = (
-        values.sample_distinct >= MOSTLY_DISTINCT * len(values.sample)
-        and values.sample_distinct > 1
-    )
-    if words & POSTCODE_WORDS:
-        return ColumnSemantics(
-            name, SemanticType.CATEGORICAL, f"postal code ({values.counts()}), copied as text"
-        )
-    for subtype, pattern, what in (
-        ("email", EMAIL, "e-mail addresses"),
-        ("ssn", SSN, "social security numbers"),
-        ("ipv4_address", IPV4, "IPv4 addresses"),
-        ("phone_number", PHONE_VALUES, "phone numbers"),
-    ):
-        share = texts.matching(pattern)
-        if share >= PATTERN_SHARE:
-            return ColumnSemantics(
-                name, SemanticType.PII, f"{share:.0%} of values look like {what}", pii=subtype
-            )
-    found = personal_semantics(name, words, texts, PATTERN_SHARE)
-    if found is not None:
-        return found
-    if mostly_distinct and observed >= MIN_VALUES_FOR_SHAPES:
-        pii = _pii_by_name(words, texts)
-        if pii is not None:
-            return ColumnSemantics(
-                name, SemanticType.PII, f"name says {pii[1]}, {values.counts()}", pii=pii[0]
-            )
-    if observed > 1 and values.sample_all_distinct() and values.distinct() == observed:
-        counts = values.counts()
-        if words & TEXT_KEY_WORDS:
-            return ColumnSemantics(name, SemanticType.ID, f"{counts}, name says key ({name!r})")
-        shapes = {_shape(v) for v in texts.values}
-        if (
-            observed >= MIN_VALUES_FOR_SHAPES
-            and len(shapes) == 1
-            and re.search(r"9", next(iter(shapes)))
-            and " " not in texts.values[0]
-        ):
-            return ColumnSemantics(
-                name, SemanticType.ID, f"{counts}, all of the shape {next(iter(shapes))}"
-            )
-    mean_length = texts.mean_length()
-    if mostly_distinct and mean_length >= 25 and texts.share(lambda v: " " in v.strip()) >= 0.5:
-        return ColumnSemantics(
-            name,
-            SemanticType.TEXT,
-            f"free text: {values.counts()}, {mean_length:.0f} characters on average",
-        )
-    note = ", copied"
-    if mostly_distinct:
-        note = ", copied (mostly distinct values: see the unique-value leak figure)"
-    return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}{note}")
-
-
-def _pii_by_name(words: set[str], texts: _Texts) -> tuple[str, str] | None:
-    """PII subtype and what the name said, for mostly-distinct text columns."""
-    if words & PHONE_WORDS and texts.matching(PHONE) >= PATTERN_SHARE:
-        return "phone_number", "phone number"
-    if words & ADDRESS_WORDS:
-        return ("street_address", "street address") if "street" in words else ("address", "address")
-    if "name" in words or "surname" in words:
-        if "first" in words or "given" in words:
-            return "first_name", "first name"
-        if "last" in words or "surname" in words or "family" in words:
-            return "last_name", "last name"
-        if words & PERSON_WORDS:  # a bare "name" is no evidence: products have names too
-            return "name", "person name"
     return None
 
 
