@@ -234,7 +234,7 @@ class GenerationStream(RuleKeeping):
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
         if self.plan is not None:  # last: a broken copy may have moved a ruled value
-            self._check_rules(mixed, pairs)
+            self._check_rules(mixed, pairs, donors)
         decoding = {
             spec.name: pool.submit(
                 self.source.decode,

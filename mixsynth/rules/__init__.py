@@ -16,10 +16,11 @@ from mixsynth.errors import warn
 from mixsynth.rules.data import RuleData, check_declared
 from mixsynth.rules.declare import load_rules, parse_rule, rules_of
 from mixsynth.rules.detect import detect_rules
-from mixsynth.rules.model import Formula, Grid, Linear, Rule, TimeIndex, Together, Unique
+from mixsynth.rules.model import DatePart, Formula, Grid, Linear, Rule, TimeIndex, Together, Unique
 from mixsynth.semantics.types import SemanticType, TableMetadata
 
 __all__ = [
+    "DatePart",
     "Formula",
     "Grid",
     "Linear",
