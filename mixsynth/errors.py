@@ -10,7 +10,10 @@ s, as scikit-learn's own refusals are, so ``except ValueError`` around ``fit`` o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 __all__ = [
@@ -111,3 +114,35 @@ class RunInterrupted(KeyboardInterrupt):
 
 class MixsynthWarning(UserWarning):
     """Something the user should know about a run that still succeeded."""
+
+
+#: The current task's list of warnings, when one collects them (a Dask worker's task).
+_collected: ContextVar[list[str] | None] = ContextVar("mixsynth_collected_warnings", default=None)
+
+
+def warn(message: str, stacklevel: int = 1) -> None:
+    """A :class:`MixsynthWarning`, or, inside :func:`collected_warnings`, a line on its list.
+
+    Every mixsynth warning goes through here, so that a task run in a worker thread can
+    keep its warnings without ``warnings.catch_warnings``, which swaps the process-wide
+    filters and hooks and, with tasks on several threads, leaves another thread's in
+    place (the CLI's warnings then never reached stderr). ``stacklevel`` counts from
+    the caller, as for :func:`warnings.warn`.
+    """
+    collected = _collected.get()
+    if collected is not None:
+        collected.append(message)
+    else:
+        warnings.warn(message, MixsynthWarning, stacklevel=stacklevel + 1)
+
+
+@contextmanager
+def collected_warnings() -> Iterator[list[str]]:
+    """Within it, this thread's (this context's) mixsynth warnings go to the list it
+    gives instead of the warnings module: no other thread's are touched."""
+    collected: list[str] = []
+    token = _collected.set(collected)
+    try:
+        yield collected
+    finally:
+        _collected.reset(token)

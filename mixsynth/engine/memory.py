@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,7 @@ from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
-from mixsynth.errors import MixsynthWarning, OptionError
+from mixsynth.errors import OptionError, warn
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
     bound_keeping_variance,
@@ -130,16 +129,11 @@ class GenerationStream(RuleKeeping):
         sizes = np.bincount(codes)
         self.groups_count = len(sizes)
         if self.source.rows == 1:
-            warnings.warn(
-                "the table has a single row; every synthetic row is a copy of it",
-                MixsynthWarning,
-                stacklevel=3,
-            )
+            warn("the table has a single row; every synthetic row is a copy of it", stacklevel=3)
         elif options.by and (sizes == 1).any():
-            warnings.warn(
+            warn(
                 f"{int((sizes == 1).sum())} --by group(s) have a single row; "
                 "their synthetic rows are copies of it",
-                MixsynthWarning,
                 stacklevel=3,
             )
         if pairs is not None:
@@ -245,7 +239,7 @@ class GenerationStream(RuleKeeping):
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
         if self.plan is not None:  # last: a broken copy may have moved a ruled value
-            self._check_rules(mixed, pairs)
+            self._check_rules(mixed, pairs, donors)
         decoding = {
             spec.name: pool.submit(
                 self.source.decode,

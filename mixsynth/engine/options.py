@@ -11,7 +11,6 @@ turns what users gave into checked options. Adding an option is adding a field h
 from __future__ import annotations
 
 import inspect
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import Enum
@@ -35,7 +34,7 @@ from mixsynth.engine.weights import (
     solve_epbeta,
     vanilla_default,
 )
-from mixsynth.errors import MixsynthError, MixsynthWarning, OptionError
+from mixsynth.errors import MixsynthError, OptionError, warn
 from mixsynth.semantics.metadata import as_metadata
 from mixsynth.semantics.types import TableMetadata
 
@@ -68,11 +67,10 @@ def parse_eps(text: str) -> tuple[float, float]:
     if len(values) not in (1, 2):
         raise OptionError(f"--eps takes one or two numbers, got {text!r}")
     if max(values) > USEFUL_EPS:
-        warnings.warn(
+        warn(
             f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
             f"the theory's useful range (at most {USEFUL_EPS:g}; the default is {DEFAULT_EPS:g}): "
             "synthetic rows extrapolate far beyond their donors and the shapes distort",
-            MixsynthWarning,
             stacklevel=2,
         )
     return values[0], values[-1]
@@ -458,10 +456,9 @@ class SynthesisOptions:
                 weights = solve(target)
             return weights
         except MixsynthError:
-            warnings.warn(
+            warn(
                 f"the finite-sample correction is out of reach for a group of {n_source} "
                 "rows; using variance factor 1 there",
-                MixsynthWarning,
                 stacklevel=2,
             )
             return solve()

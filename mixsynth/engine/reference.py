@@ -5,7 +5,6 @@ and the categories partners share under ``keep_associations``."""
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from mixsynth.columns import (
 )
 from mixsynth.columns.kinds import UNIT_NANOSECONDS
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.errors import InputError, MixsynthWarning
+from mixsynth.errors import InputError, warn
 from mixsynth.semantics.treatments import (
     mass_rows,
 )
@@ -148,7 +147,7 @@ def _say_associations(associations: tuple) -> None:
             "--keep-associations: no categorical column explains a numerical one "
             f"(eta^2 >= {ASSOCIATION_ETA2:g} with groups large enough); rows mix as without it"
         )
-    warnings.warn(message, MixsynthWarning, stacklevel=4)
+    warn(message, stacklevel=4)
 
 
 def _say_moments_matched_one_by_one(
@@ -166,11 +165,10 @@ def _say_moments_matched_one_by_one(
 
     names = [str(spec.name) for spec in schema if spec.kind.is_mixed and apart(spec)]
     if names:
-        warnings.warn(
+        warn(
             f"--match-moments: {', '.join(names)} {'has' if len(names) == 1 else 'have'} a point mass or over "
             f"{JOINT_MAX_GAP_SHARE:.0%} missing values; their means and variances are "
             "matched exactly, their covariances with other columns are not",
-            MixsynthWarning,
             stacklevel=4,
         )
 
@@ -252,7 +250,7 @@ def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
     else:
         made = ", ".join(f"{n} ({semantics[n].treatment()})" for n in names)
         message = f"made up, never copied from real rows: {made}; --keep-pii keeps real values"
-    warnings.warn(message, MixsynthWarning, stacklevel=3)
+    warn(message, stacklevel=3)
 
 
 def table_semantics(

@@ -5,7 +5,6 @@ their orders, the equalities recomputed and every row checked (docs/rules.md).""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from mixsynth.choices import Bounds, Pairing
 from mixsynth.columns import ColumnSpec
 from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import MixsynthWarning
+from mixsynth.errors import warn
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import bound_keeping_variance
 
@@ -72,10 +71,9 @@ class RuleKeeping:
                 if self.rows > self.source.rows
                 else "--pairing iid"
             )
-            warnings.warn(
+            warn(
                 f"{unique[0].describe()}: with {why}, some real combinations repeat "
                 "(give at most as many rows as the input, balanced pairing)",
-                MixsynthWarning,
                 stacklevel=4,
             )
 
@@ -213,9 +211,11 @@ class RuleKeeping:
         }
         return {name: task.result() for name, task in tasks.items()}
 
-    def _check_rules(self, values: dict, pairs: Pairs) -> None:
+    def _check_rules(self, values: dict, pairs: Pairs, donors: dict | None = None) -> None:
         """The rules kept on the whole rows of a slice, in place: equalities recomputed,
-        then rows still breaking a rule repaired from their dominant donor."""
+        then rows still breaking a rule repaired from their dominant donor, then the
+        parts of dates recomputed from the finished dates (``donors``: the rows each
+        copied column is taken from, changed for a copied part)."""
         tied = {name for rule in self.plan.checked for name in rule.columns}
         raw = {name: self._raw(name) for name in tied}
         rows = dict(values)
@@ -223,6 +223,54 @@ class RuleKeeping:
             rows[name] = raw[name][pairs.dominant]
         self.plan.recompute(rows)
         self.rule_repairs += self.plan.repair(rows, raw, pairs.dominant)
+        for rule in self.plan.parts:
+            self._keep_part(rule, values, pairs, donors or {})
+
+    def _keep_part(self, rule: Any, values: dict, pairs: Pairs, donors: dict) -> None:
+        """``rule.target`` set to the part of the finished date in every row: a mixed
+        target written (encoded), a copied one taken from a real row with that value, so
+        it keeps real values. A row whose part no real row has (a date extrapolated past
+        the real years) takes its date, with the columns tied to it by rules, and its
+        part from its dominant donor, which holds the rule."""
+        from mixsynth.rules.model import date_part
+
+        plan = self.plan
+        if rule.date in values:
+            date = values[rule.date]
+        else:  # copied: from its donor
+            date = self._raw(rule.date)[donors.get(rule.date, pairs.dominant)]
+        # As decoding does: whole units, truncated (the values are rounded already).
+        part = date_part(plan.native(rule.date, np.trunc(date)), rule.part)
+        if rule.target in values:
+            target = values[rule.target]
+            present = ~np.isnan(target) & ~np.isnan(part)
+            target[present] = plan.encoded(rule.target, part[present])
+            return
+        real = plan.native(rule.target, self._raw(rule.target))
+        taken = donors.get(rule.target, pairs.dominant)
+        current = real[taken]
+        with np.errstate(invalid="ignore"):
+            wrong = np.flatnonzero(~np.isnan(part) & ~np.isnan(current) & (current != part))
+        if wrong.size == 0:
+            return
+        if rule.target not in plan.lookup:  # each real value and a row that has it, once
+            plan.lookup[rule.target] = np.unique(real, return_index=True)
+        known, first = plan.lookup[rule.target]
+        at = np.minimum(np.searchsorted(known, part[wrong]), known.size - 1)
+        found = known[at] == part[wrong]
+        taken = taken.copy()
+        taken[wrong[found]] = first[at[found]]
+        lost = wrong[~found]
+        if lost.size:
+            taken[lost] = pairs.dominant[lost]
+            for name in plan.components.get(rule.date, (rule.date,)):
+                if name in values:
+                    values[name][lost] = self._raw(name)[pairs.dominant[lost]]
+            if rule.date in donors:
+                donors[rule.date] = donors[rule.date].copy()
+                donors[rule.date][lost] = pairs.dominant[lost]
+            self.rule_repairs += int(lost.size)
+        donors[rule.target] = taken
 
     def _ordered_columns(
         self, pool: Executor, ordered: list[ColumnSpec], pairs: Pairs, rows: slice

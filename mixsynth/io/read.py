@@ -5,7 +5,6 @@ kept, so the output is written with exactly the input's column types."""
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ import pyarrow as pa
 
 from mixsynth.choices import STDIO, TableFormat, format_from_suffix
 from mixsynth.columns import duplicated_names
-from mixsynth.errors import InputError, MixsynthError, MixsynthWarning
+from mixsynth.errors import InputError, MixsynthError, warn
 from mixsynth.io.convert import arrow_to_frame
 from mixsynth.io.csv_read import (
     blank_text,
@@ -164,11 +163,10 @@ def _warn_if_another_delimiter(name: str, columns: list[str]) -> None:
         return
     for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
         if delimiter in columns[0]:
-            warnings.warn(
+            warn(
                 f"{name} has a single column, named {columns[0]!r}: if its fields are "
                 f"separated by {label}, convert them to commas (as it is, the whole line "
                 "is one text value, copied from donor rows)",
-                MixsynthWarning,
                 stacklevel=3,
             )
             return

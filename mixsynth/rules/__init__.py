@@ -8,19 +8,19 @@ This package sits between the semantics and the engine: the engine calls it.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from mixsynth.columns import ColumnKind, ColumnSpec
-from mixsynth.errors import MixsynthWarning
+from mixsynth.errors import warn
 from mixsynth.rules.data import RuleData, check_declared
 from mixsynth.rules.declare import load_rules, parse_rule, rules_of
 from mixsynth.rules.detect import detect_rules
-from mixsynth.rules.model import Formula, Grid, Linear, Rule, TimeIndex, Together, Unique
+from mixsynth.rules.model import DatePart, Formula, Grid, Linear, Rule, TimeIndex, Together, Unique
 from mixsynth.semantics.types import SemanticType, TableMetadata
 
 __all__ = [
+    "DatePart",
     "Formula",
     "Grid",
     "Linear",
@@ -72,9 +72,8 @@ def table_rules(
         ]
     reported = [rule.describe() for rule in rules if isinstance(rule, Formula)]
     if reported:
-        warnings.warn(
+        warn(
             f"rules not linear, only reported (how often they hold), not kept: {'; '.join(reported)}",
-            MixsynthWarning,
             stacklevel=4,
         )
     return rules

@@ -12,7 +12,7 @@ import numpy as np
 from mixsynth.columns import ColumnKind, columns_of, infer_schema
 from mixsynth.columns.kinds import UNIT_NANOSECONDS
 from mixsynth.errors import OptionError
-from mixsynth.rules.model import Rule, Together
+from mixsynth.rules.model import DatePart, Rule, Together
 
 
 def seconds_per_unit(dtype: str) -> float:
@@ -57,6 +57,13 @@ class RuleData:
     def kind(self, name: str) -> ColumnKind:
         return self.specs[name].kind
 
+    def is_date(self, name: str) -> bool:
+        """A column of dates or times (not of durations)."""
+        dtype = self.specs[name].dtype
+        return self.kind(name) is ColumnKind.DATETIME and not (
+            "timedelta" in dtype or "duration" in dtype
+        )
+
     def values(self, names: Iterable[str]) -> dict[str, np.ndarray]:
         return {name: self[name] for name in names}
 
@@ -82,6 +89,8 @@ def check_declared(data: RuleData, rules: Iterable[Rule]) -> None:
     rules = list(rules)
     check_columns(rules, data.specs)
     for rule in rules:
+        if isinstance(rule, DatePart):
+            _check_part_columns(data, rule)
         if rule.kind == "formula" or isinstance(rule, Together):
             continue  # reported, not kept; combinations hold in the real rows by definition
         broken = int(data.rows - np.count_nonzero(data.holds(rule)))
@@ -90,3 +99,18 @@ def check_declared(data: RuleData, rules: Iterable[Rule]) -> None:
                 f"the rule {rule.describe()!r} is broken by {broken} of the {data.rows} real rows",
                 "correct the rule or the data; mixsynth keeps only rules every real row holds",
             )
+
+
+def _check_part_columns(data: RuleData, rule: DatePart) -> None:
+    """A part of a date needs a date and a column stored as numbers."""
+    if not data.is_date(rule.date):
+        raise OptionError(
+            f"the rule {rule.describe()!r} takes the {rule.part} of {rule.date!r}, "
+            "which holds no dates or times",
+            "name a date or datetime column inside the parentheses",
+        )
+    if data.kind(rule.target) not in (ColumnKind.INTEGER, ColumnKind.CONTINUOUS):
+        raise OptionError(
+            f"the rule {rule.describe()!r} sets {rule.target!r}, which is not stored as numbers",
+            "a part of a date is kept in a column of numbers (e.g. 2019, not '2019')",
+        )

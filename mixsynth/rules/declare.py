@@ -20,14 +20,25 @@ from typing import Any
 
 from mixsynth.errors import InputError, OptionError
 from mixsynth.rules.formula import RULE_HELP
-from mixsynth.rules.model import GRIDS, Formula, Grid, Increments, Linear, Rule, Together, Unique
+from mixsynth.rules.model import (
+    GRIDS,
+    PARTS,
+    DatePart,
+    Formula,
+    Grid,
+    Increments,
+    Linear,
+    Rule,
+    Together,
+    Unique,
+)
 
 _COMPARE = {ast.LtE: "<=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.Eq: "=="}
 
 
 def parse_rule(text: str, origin: str = "declared") -> list[Rule]:
-    """The rules one line states: a comparison (chains give one rule per link),
-    ``unique: a, b``, ``combinations: city, state`` or ``grid: column yearly``."""
+    """The rules one line states: a comparison (chains give one rule per link; ``y =
+    year(date)`` a part of a date), ``unique: a, b``, ``combinations: city, state`` or ``grid: column yearly``."""
     stripped = text.strip()
     keyword, _, rest = stripped.partition(":")
     names = [name.strip() for name in rest.split(",") if name.strip()]
@@ -55,6 +66,9 @@ def parse_rule(text: str, origin: str = "declared") -> list[Rule]:
 
 
 def _comparison(left: ast.AST, op: str, right: ast.AST, text: str, origin: str) -> Rule:
+    part = _date_part(left, right) if op == "==" else None
+    if part is not None:
+        return DatePart(*part, origin=origin)
     names = tuple(
         dict.fromkeys(
             n.id for side in (left, right) for n in ast.walk(side) if isinstance(n, ast.Name)
@@ -82,6 +96,22 @@ def _comparison(left: ast.AST, op: str, right: ast.AST, text: str, origin: str) 
         alone = [side for side in (left, right) if isinstance(side, ast.Name)]
         target = alone[0].id if alone and alone[0].id in coefs else next(iter(coefs))
     return Linear(tuple(coefs.items()), lconst - rconst, op, text, target, origin=origin)
+
+
+def _date_part(left: ast.AST, right: ast.AST) -> tuple[str, str, str] | None:
+    """(target, part, date) of ``target = part(date)`` (either way round), else None."""
+    for name, call in ((left, right), (right, left)):
+        if (
+            isinstance(name, ast.Name)
+            and isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id in PARTS
+            and len(call.args) == 1
+            and isinstance(call.args[0], ast.Name)
+            and not call.keywords
+        ):
+            return name.id, call.func.id, call.args[0].id
+    return None
 
 
 class _NotLinear(Exception):

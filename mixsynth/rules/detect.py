@@ -13,7 +13,9 @@ rule), and the candidates that survive are confirmed on every row:
   groups of a key (a categorical column, or an integer one that repeats: a firm-year
   panel), most steps between consecutive values equal; other such unique pairs, and
   failing a pair two keys with the time column, are ``unique together``;
-- calendar grids of time columns: 1 January, the 1st, one weekday, midnight, the hour.
+- calendar grids of time columns: 1 January, the 1st, one weekday, midnight, the hour;
+- parts of a date: a number column equal to the year, quarter, month, day of the month
+  or day of the week of a time column (``signup_year = year(signup_date)``).
 
 Wide tables are capped (:data:`MAX_COLUMNS` columns per search, pairs tested on the
 sample as one numpy comparison per column).
@@ -28,7 +30,17 @@ import numpy as np
 
 from mixsynth.columns import ColumnKind
 from mixsynth.rules.data import RuleData, seconds_per_unit
-from mixsynth.rules.model import Grid, Linear, Rule, TimeIndex, Unique, on_grid
+from mixsynth.rules.model import (
+    PARTS,
+    DatePart,
+    Grid,
+    Linear,
+    Rule,
+    TimeIndex,
+    Unique,
+    date_part,
+    on_grid,
+)
 
 #: Rows of the sample candidates must hold before they are checked on every row.
 SAMPLE_ROWS = 4096
@@ -76,6 +88,7 @@ def detect_rules(
     integers = [n for n in numeric if data.kind(n) is ColumnKind.INTEGER]
     rules += find_time_indexes(data, times + integers, categorical, sample, integers)
     rules += find_grids(data, times, sample)
+    rules += find_date_parts(data, [n for n in numbers if n not in targets], times, sample)
     return rules
 
 
@@ -406,5 +419,31 @@ def find_grids(data: RuleData, times: Sequence[str], sample: np.ndarray) -> list
             if on_grid(seconds[sample], grid, anchor).all():
                 if on_grid(seconds, grid, anchor).all():
                     rules.append(rule)
+                break
+    return rules
+
+
+def find_date_parts(
+    data: RuleData, numbers: Sequence[str], times: Sequence[str], sample: np.ndarray
+) -> list[Rule]:
+    """Each number column equal to a part of a time column (:data:`PARTS`, the first
+    that fits) in every row of the sample, then of the table; none on fewer than
+    :data:`ROWS_PER_TERM` rows (a coincidence)."""
+    dates = [name for name in times if data.is_date(name)][:MAX_KEYS]
+    if data.rows < ROWS_PER_TERM or not dates:
+        return []
+    parts = {(d, p): date_part(data[d][sample], p) for d in dates for p in PARTS}
+    rules: list[Rule] = []
+    for name in numbers:
+        values = data[name][sample]
+        if not np.any(np.isfinite(values)) or np.any(values[np.isfinite(values)] % 1):
+            continue
+        for (date, part), expected in parts.items():
+            rule = DatePart(name, part, date, origin="detected")
+            known = ~np.isnan(values) & ~np.isnan(expected)
+            if known.sum() < ROWS_PER_TERM or not np.array_equal(values[known], expected[known]):
+                continue
+            if data.holds(rule).all():
+                rules.append(rule)
                 break
     return rules

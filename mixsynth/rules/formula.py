@@ -14,7 +14,7 @@ from mixsynth.errors import OptionError
 
 RULE_HELP = (
     'write e.g. "start <= end", "a <= b <= c", "total = subtotal - discount + tax", '
-    '"price > 0" or "unique: firm, year"'
+    '"price > 0", "signup_year = year(signup_date)" or "unique: firm, year"'
 )
 
 

@@ -15,6 +15,8 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
   is recomputed from the others after they are rounded, then rounded to its own place.
 - **Unique together, time index, fixed combinations**: the columns are copied from the
   dominant donor; a time index's partners are drawn near in time (:func:`near_partners`).
+- **Parts of a date** (``year = year(date)``): recomputed from the finished date, last;
+  a part copied from the dominant donor (a time index) brings its date along.
 - **Calendar grids**: yearly and monthly values rounded on the calendar
   (:func:`round_calendar`); shorter steps are the engine's time grids.
 - A row a per-column step bends past an order (a column's spread, bounds, moment or
@@ -68,6 +70,8 @@ class RulePlan:
     calendar: dict[str, str] = field(default_factory=dict)  #: column -> yearly/monthly
     checked: list[Rule] = field(default_factory=list)  #: rules checked after mixing
     components: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parts: list = field(default_factory=list)  #: parts of dates, recomputed last
+    lookup: dict = field(default_factory=dict)  #: a copied part's real values, a row of each
 
     @classmethod
     def of(cls, rules: list[Rule], scales: dict[str, Scale], mixed: set[str]) -> RulePlan:
@@ -79,6 +83,9 @@ class RulePlan:
                 copied += [name for name in rule.columns if name in mixed and name not in copied]
                 if isinstance(rule, TimeIndex) and time_index is None:
                     time_index = rule
+        parts = [r for r in rules if r.kind == "date part" and set(r.columns) <= set(scales)]
+        ties = [part.columns for part in parts]  # (target, date)
+        copied += [date for target, date in ties if target in copied and date in mixed]
         mixed = set(mixed) - set(copied)
         calendar = {}
         checked: list[Rule] = []
@@ -102,6 +109,7 @@ class RulePlan:
             calendar,
             checked,
             components,
+            parts,
         )
 
     @property
@@ -291,8 +299,9 @@ def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         return name
 
     for group in groups:
+        first = root(group[0])  # a rule of one column (price > 0) is a component alone
         for name in group[1:]:
-            parent[root(name)] = root(group[0])
+            parent[root(name)] = first
     members: dict[str, list[str]] = {}
     for name in list(parent):
         members.setdefault(root(name), []).append(name)

@@ -276,6 +276,60 @@ class Increments:
         return {"kind": self.kind, "rule": self.describe(), "columns": [self.column]}
 
 
+#: Parts of a date a column may be: the year, the quarter (1-4), the month (1-12), the day
+#: of the month (1-31) and the day of the week (Monday 0, as pandas' ``dayofweek``).
+PARTS = ("year", "quarter", "month", "day", "weekday")
+
+
+def date_part(seconds: np.ndarray, part: str) -> np.ndarray:
+    """``part`` of times in seconds since the epoch (UTC), float64, NaN where missing
+    (numpy's calendar units: a floor to the year, month or day)."""
+    missing = np.isnan(seconds)
+    stamps = np.floor(np.where(missing, 0, seconds)).astype("datetime64[s]")
+    if part == "year":
+        values = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+    elif part in ("month", "quarter"):
+        values = stamps.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        if part == "quarter":
+            values = (values - 1) // 3 + 1
+    elif part == "day":
+        days = stamps.astype("datetime64[D]")
+        values = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+    else:  # weekday: 1970-01-01 was a Thursday (3)
+        values = (stamps.astype("datetime64[D]").astype(np.int64) + 3) % 7
+    result = values.astype(np.float64)
+    result[missing] = np.nan
+    return result
+
+
+@dataclass(frozen=True)
+class DatePart:
+    """``target = part(date)``: a number column that is a part of a time column (a
+    signup year and its signup date). Kept: the target recomputed from the finished
+    synthetic date in every row (a copied target takes its value from a real row that
+    has it)."""
+
+    target: str
+    part: str
+    date: str
+    origin: str = "declared"
+    kind: str = "date part"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.target, self.date)
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        target, part = values[self.target], date_part(values[self.date], self.part)
+        return (target == part) | np.isnan(target) | np.isnan(part)
+
+    def describe(self) -> str:
+        return f"{self.target} = {self.part}({self.date})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": list(self.columns)}
+
+
 @dataclass(frozen=True)
 class Formula:
     """A rule mixsynth cannot keep (not linear: ``subtotal = quantity * price``): only
@@ -296,7 +350,7 @@ class Formula:
         return {"kind": self.kind, "rule": self.text, "columns": list(self.columns)}
 
 
-Rule = Linear | Unique | TimeIndex | Grid | Together | Increments | Formula
+Rule = Linear | Unique | TimeIndex | Grid | Together | Increments | DatePart | Formula
 
 
 def common_rules(parts: list[tuple]) -> tuple:

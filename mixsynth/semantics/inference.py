@@ -27,9 +27,12 @@ Rules, in the order they are tried (the reason of each says which one fired):
   - phone numbers and addresses by a name word **and** mostly distinct values: ``pii``;
   - all values distinct and a key name word (also ``code``, ``number``, ``ref``), or
     every value of one shape with a digit in it (``AC-00123``): ``id``;
-  - the two weaker rules (a name word, one shape) need :data:`MIN_VALUES_FOR_SHAPES`
+  - the two weaker rules (a name word, one shape) need :data:`~mixsynth.semantics.text.MIN_VALUES_FOR_SHAPES`
     values; a handful of rows is not evidence;
-  - mostly distinct, long values with spaces: free ``text``;
+  - mostly distinct, long values with spaces, or mostly rare values that read as
+    sentences (small words such as "the", "to", or sentence punctuation; labels such
+    as car models have neither): free ``text``, made up
+    (:mod:`mixsynth.semantics.freetext`);
   - anything else: ``categorical``.
 
 A metadata file overrides any of this (:mod:`mixsynth.semantics.metadata`).
@@ -38,15 +41,15 @@ A metadata file overrides any of this (:mod:`mixsynth.semantics.metadata`).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mixsynth.columns import ColumnKind, ColumnSpec
-from mixsynth.semantics.personal import personal_semantics
+from mixsynth.semantics.text import KEY_WORDS, name_words, text_semantics
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
+from mixsynth.semantics.values import ColumnValues, is_number, numbers_of, plural
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -61,46 +64,6 @@ CODE_MIN_ROWS_PER_VALUE = 5
 POINT_MASS_SHARE = 0.10
 #: Decimal places looked for in float columns; more means full precision.
 MAX_DECIMALS = 6
-#: Values looked at for patterns, decimals and shapes (a seeded, evenly spread sample).
-SAMPLE_VALUES = 10_000
-#: Share of sampled values that must match a pattern (e-mail, SSN, ...).
-PATTERN_SHARE = 0.9
-#: Distinct share above which a text column is "mostly distinct" (names, addresses).
-MOSTLY_DISTINCT = 0.5
-#: Values needed before weaker evidence (a name word, one shape) makes text a key or
-#: personal data; below it only e-mail-like patterns and key names do.
-MIN_VALUES_FOR_SHAPES = 20
-
-KEY_WORDS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier"}
-TEXT_KEY_WORDS = KEY_WORDS | {"code", "number", "no", "num", "nr", "ref", "reference"}
-POSTCODE_WORDS = {"zip", "zipcode", "postcode", "postal", "plz"}
-PHONE_WORDS = {"phone", "telephone", "tel", "mobile", "cell", "fax"}
-ADDRESS_WORDS = {"address", "street", "addr"}
-
-PERSON_WORDS = {
-    "full", "first", "last", "given", "middle", "sur", "family", "person", "customer",
-    "client", "contact", "user", "patient", "employee", "owner", "holder", "member",
-}  # fmt: skip
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
-IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
-PHONE = re.compile(r"^\+?[\d\s().\-x]{7,}$")
-#: Phone numbers recognisable by their values alone: North American with separators,
-#: or international (E.164) with a leading +.
-PHONE_VALUES = re.compile(
-    r"^((\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\+\d{8,15})(\s?(x|ext\.?)\s?\d+)?$"
-)
-
-
-def name_words(name: str) -> list[str]:
-    """Lower-case words of a column name: ``customerID`` and ``customer_id`` -> customer, id."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
-    return [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _arrow_column(table: DataTable, name: str, positions: dict[str, int]) -> pa.ChunkedArray | None:
@@ -156,93 +119,6 @@ def _infer_column(name: str, kind: ColumnKind, column: pa.ChunkedArray | None) -
         return _storage_only(name, kind)
 
 
-class _Values:
-    """A column's present values, an even sample of them, and distinct counts: exact
-    on the sample, on the whole column only when a rule needs it (hashing a million
-    values per column would cost seconds before any row is made)."""
-
-    def __init__(self, present: Any) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        from mixsynth.columns.arrow import to_arrow
-
-        self.present, self.observed = present, len(present)
-        step = max(1, self.observed // SAMPLE_VALUES)
-        indices = np.arange(0, self.observed, step, dtype=np.int64)[:SAMPLE_VALUES]
-        # Indices as an Arrow array built from buffers: numpy ones make pyarrow import
-        # pandas (0.4 s of every run).
-        self.sample = present if step == 1 else present.take(to_arrow(indices, pa.int64(), None))
-        self.mode: Any = None  # the most common sampled number (the smallest on ties)
-        if _is_number(self.sample.type):  # one numpy sort: 4x Arrow's count_distinct + mode
-            distinct, counts = np.unique(self.numbers(), return_counts=True)
-            self.sample_distinct = len(distinct)
-            self.mode = distinct[np.argmax(counts)].item() if len(distinct) else None
-        else:
-            self.sample_distinct = pc.count_distinct(self.sample).as_py()
-        self._distinct = self.sample_distinct if step == 1 else None
-
-    @property
-    def is_sampled(self) -> bool:
-        return self._distinct is None and len(self.sample) < self.observed
-
-    def distinct(self) -> int:
-        """Exact distinct values of the whole column (computed once, when asked)."""
-        import pyarrow.compute as pc
-
-        if self._distinct is None:
-            self._distinct = pc.count_distinct(self.present).as_py()
-        return self._distinct
-
-    def sample_all_distinct(self) -> bool:
-        return self.sample_distinct == len(self.sample)
-
-    def counts(self) -> str:
-        """'164 distinct values in 342 rows', or what a sample of a large column shows."""
-        if self._distinct is None:
-            return (
-                f"{self.observed} rows, {self.sample_distinct} distinct values in an even "
-                f"sample of {len(self.sample)}"
-            )
-        return f"{_plural(self._distinct, 'distinct value')} in {_plural(self.observed, 'row')}"
-
-    def numbers(self) -> np.ndarray:
-        """The sample of a numeric column as numpy (no nulls: they were dropped)."""
-        return _numbers(self.sample)
-
-    def distinct_texts(self) -> _Texts:
-        """The sample's distinct strings with their counts: the text rules look at each
-        distinct value once (a 4-level category is 4 regex matches, not 10,000)."""
-        import pyarrow.compute as pc
-
-        counted = pc.value_counts(self.sample)
-        return _Texts(
-            np.asarray(counted.field("values").to_pylist(), dtype=object),
-            np.asarray(counted.field("counts").to_pylist(), dtype=np.float64),
-        )
-
-
-class _Texts:
-    """Distinct sampled strings and how often each occurs: shares are count-weighted."""
-
-    def __init__(self, values: np.ndarray, counts: np.ndarray) -> None:
-        self.values, self.counts = values, counts
-
-    def share(self, test: Any) -> float:
-        """Share of the sampled values for which ``test(value)`` is true."""
-        if not len(self.values):
-            return 0.0
-        hits = np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values))
-        return float(self.counts[hits].sum() / self.counts.sum())
-
-    def matching(self, pattern: re.Pattern) -> float:
-        return self.share(lambda v: pattern.match(v.strip()))
-
-    def mean_length(self) -> float:
-        lengths = np.fromiter((len(v) for v in self.values), np.float64, len(self.values))
-        return float((lengths * self.counts).sum() / self.counts.sum())
-
-
 def _infer_values(name: str, kind: ColumnKind, column: pa.ChunkedArray) -> ColumnSemantics:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -260,11 +136,11 @@ def _infer_values(name: str, kind: ColumnKind, column: pa.ChunkedArray) -> Colum
         present = present.filter(pc.invert(pc.is_nan(present)))
     if len(present) == 0:
         return _storage_only(name, kind, "no values to look at")
-    values = _Values(present)
+    values = ColumnValues(present)
     if kind.is_mixed:
         return _numeric(name, kind, values)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return _text(name, values)
+        return text_semantics(name, values)
     return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}, copied")
 
 
@@ -286,31 +162,19 @@ def storage_semantics(table: DataTable, schema: Sequence[ColumnSpec]) -> TableMe
     )
 
 
-def _is_number(arrow_type: Any) -> bool:
-    import pyarrow as pa
-
-    return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
-
-
-def _numbers(column: pa.ChunkedArray) -> np.ndarray:
-    from mixsynth.columns.arrow import to_numpy
-
-    return to_numpy(column, 0)
-
-
 def _extremes(present: Any) -> tuple[float, float]:
     """Smallest and largest value, by numpy on Arrow's memory for numbers (Arrow's
     min_max takes 20 ms on a million floats, numpy 1 ms); dates by Arrow."""
     import pyarrow.compute as pc
 
-    if _is_number(present.type):
-        numbers = _numbers(present)
+    if is_number(present.type):
+        numbers = numbers_of(present)
         return numbers.min().item(), numbers.max().item()
     extremes = pc.min_max(present)
     return extremes["min"].as_py(), extremes["max"].as_py()
 
 
-def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
+def _numeric(name: str, kind: ColumnKind, values: ColumnValues) -> ColumnSemantics:
     import pyarrow.compute as pc
 
     words = set(name_words(name))
@@ -336,14 +200,14 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
         return ColumnSemantics(
             name,
             SemanticType.CATEGORICAL,
-            f"a code: {_plural(values.distinct(), 'distinct value')} ({shown}) in {observed} "
+            f"a code: {plural(values.distinct(), 'distinct value')} ({shown}) in {observed} "
             f"rows (at most {CODE_MAX_DISTINCT} means a code), copied",
         )
     reason = [f"{values.counts()}, mixed"]
     point_mass = None
     if values.sample_distinct >= 3 and values.mode in (low, high):
         value = values.mode
-        count = int(np.count_nonzero(_numbers(values.present) == value))  # exact share
+        count = int(np.count_nonzero(numbers_of(values.present) == value))  # exact share
         if count >= POINT_MASS_SHARE * observed:
             point_mass = float(value)
             reason.append(f"point mass at {value:g} holds {count / observed:.0%} of values")
@@ -351,7 +215,7 @@ def _numeric(name: str, kind: ColumnKind, values: _Values) -> ColumnSemantics:
     if kind is ColumnKind.CONTINUOUS:
         decimals = decimal_places(values.numbers())
         if decimals is not None:
-            reason.append(f"{_plural(decimals, 'decimal place')}")
+            reason.append(f"{plural(decimals, 'decimal place')}")
     return ColumnSemantics(
         name, SemanticType.NUMERICAL, "; ".join(reason), decimals=decimals, point_mass=point_mass
     )
@@ -386,85 +250,6 @@ def decimal_places(values: np.ndarray) -> int | None:
         scaled = np.round(numbers * scale)
         if np.all(np.abs(scaled / scale - numbers) <= unit):
             return places
-    return None
-
-
-def _shape(value: str) -> str:
-    """Character classes of a value: ``AC-00123`` -> ``AA-99999``."""
-    return re.sub(r"[a-z]", "a", re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value)))
-
-
-def _text(name: str, values: _Values) -> ColumnSemantics:
-    words = set(name_words(name))
-    texts, observed = values.distinct_texts(), values.observed
-    mostly_distinct = (
-        values.sample_distinct >= MOSTLY_DISTINCT * len(values.sample)
-        and values.sample_distinct > 1
-    )
-    if words & POSTCODE_WORDS:
-        return ColumnSemantics(
-            name, SemanticType.CATEGORICAL, f"postal code ({values.counts()}), copied as text"
-        )
-    for subtype, pattern, what in (
-        ("email", EMAIL, "e-mail addresses"),
-        ("ssn", SSN, "social security numbers"),
-        ("ipv4_address", IPV4, "IPv4 addresses"),
-        ("phone_number", PHONE_VALUES, "phone numbers"),
-    ):
-        share = texts.matching(pattern)
-        if share >= PATTERN_SHARE:
-            return ColumnSemantics(
-                name, SemanticType.PII, f"{share:.0%} of values look like {what}", pii=subtype
-            )
-    found = personal_semantics(name, words, texts, PATTERN_SHARE)
-    if found is not None:
-        return found
-    if mostly_distinct and observed >= MIN_VALUES_FOR_SHAPES:
-        pii = _pii_by_name(words, texts)
-        if pii is not None:
-            return ColumnSemantics(
-                name, SemanticType.PII, f"name says {pii[1]}, {values.counts()}", pii=pii[0]
-            )
-    if observed > 1 and values.sample_all_distinct() and values.distinct() == observed:
-        counts = values.counts()
-        if words & TEXT_KEY_WORDS:
-            return ColumnSemantics(name, SemanticType.ID, f"{counts}, name says key ({name!r})")
-        shapes = {_shape(v) for v in texts.values}
-        if (
-            observed >= MIN_VALUES_FOR_SHAPES
-            and len(shapes) == 1
-            and re.search(r"9", next(iter(shapes)))
-            and " " not in texts.values[0]
-        ):
-            return ColumnSemantics(
-                name, SemanticType.ID, f"{counts}, all of the shape {next(iter(shapes))}"
-            )
-    mean_length = texts.mean_length()
-    if mostly_distinct and mean_length >= 25 and texts.share(lambda v: " " in v.strip()) >= 0.5:
-        return ColumnSemantics(
-            name,
-            SemanticType.TEXT,
-            f"free text: {values.counts()}, {mean_length:.0f} characters on average",
-        )
-    note = ", copied"
-    if mostly_distinct:
-        note = ", copied (mostly distinct values: see the unique-value leak figure)"
-    return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}{note}")
-
-
-def _pii_by_name(words: set[str], texts: _Texts) -> tuple[str, str] | None:
-    """PII subtype and what the name said, for mostly-distinct text columns."""
-    if words & PHONE_WORDS and texts.matching(PHONE) >= PATTERN_SHARE:
-        return "phone_number", "phone number"
-    if words & ADDRESS_WORDS:
-        return ("street_address", "street address") if "street" in words else ("address", "address")
-    if "name" in words or "surname" in words:
-        if "first" in words or "given" in words:
-            return "first_name", "first name"
-        if "last" in words or "surname" in words or "family" in words:
-            return "last_name", "last name"
-        if words & PERSON_WORDS:  # a bare "name" is no evidence: products have names too
-            return "name", "person name"
     return None
 
 

@@ -9,13 +9,12 @@ Faker does not know (:func:`shaped_strings`, used by :mod:`mixsynth.semantics.fa
 
 from __future__ import annotations
 
-import warnings
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from mixsynth.errors import InputError, MixsynthWarning, OptionError
+from mixsynth.errors import InputError, OptionError, warn
 
 #: Above this many spellings, keys are drawn position by position instead of by rank.
 _RANKABLE = 2**62
@@ -388,10 +387,9 @@ def _fresh_text_ids(
         out[slots] = _strings(keys)
     if widened:
         said = ", ".join(f"{a} to {b}" for a, b in widened)
-        warnings.warn(
+        warn(
             f"the real keys' shape holds too few new values for {count} fresh ids; "
             f"lengthened from {said} characters",
-            MixsynthWarning,
             stacklevel=3,
         )
     return out

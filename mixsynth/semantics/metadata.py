@@ -20,12 +20,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import InputError, MixsynthWarning, OptionError, OutputError
+from mixsynth.errors import InputError, OptionError, OutputError, warn
 from mixsynth.semantics.types import (
     GENERIC_PII,
     PII_SUBTYPES,
@@ -80,11 +79,7 @@ def load_metadata(path: str | Path) -> TableMetadata:
     notes += [f"{key!r}" for key in table if key not in allowed]
     metadata = table_metadata(table, mixsynth_section(top, name, notes), name, notes)
     if notes:
-        warnings.warn(
-            f"metadata file {name}: ignored unknown keys: {', '.join(notes)}",
-            MixsynthWarning,
-            stacklevel=2,
-        )
+        warn(f"metadata file {name}: ignored unknown keys: {', '.join(notes)}", stacklevel=2)
     return metadata
 
 

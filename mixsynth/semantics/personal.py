@@ -5,7 +5,8 @@ share of distinct values changes with the number of rows (the same ``full_name``
 column is 49% distinct on a whole table and 59% on a 70% sample), so these rules look
 at each value: card numbers pass the Luhn check, IBANs the mod-97 check, person names
 are words of the name lists of Faker's locales in the shape "First Last", and short
-notes that name a person or hold an e-mail or phone number are free text about people.
+notes that name a person or hold an e-mail or phone number are free text about people
+(other free text is told from labels in :mod:`mixsynth.semantics.freetext`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ SINGLE_NAME_SHARE = 0.6
 #: the column personal free text; a note about one person is enough to hide.
 NOTE_SHARE = 0.05
 
+#: Words from which a value naming a person is a note whatever the rest of the column.
+NOTE_WORDS = 3
+#: Words that label a contact rather than write about it ("tel: 555 0101", "ext. 12").
+CONTACT_LABELS = {"ext", "extension", "tel", "phone", "fax", "mobile", "cell", "mail", "email"}
+
 CARD = re.compile(r"^\d(?:[ -]?\d){12,18}$")
 IBAN = re.compile(r"^[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}$")
 #: "First Last", "First M. Last", "Dr. First Last": two to four capitalised words.
@@ -33,8 +39,13 @@ FULL_NAME = re.compile(
     r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.? )?([A-Z][a-z'-]+)(?: [A-Z][a-z'-]*\.?){0,2} "
     r"([A-Z][A-Za-z'-]+)(?: (?:Jr|Sr|II|III|IV|MD|PhD|DDS|DVM)\.?)?$"
 )
+#: An e-mail address or a phone number inside text: international, North American, or
+#: a local seven-digit number ("call 555-0101"). An address is only looked for from the
+#: start of a word: from every character, a long cell without one took quadratic time
+#: (a 40,000-character cell 12 s).
 CONTACT = re.compile(
-    r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}|(?:\+\d[\d\s().-]{7,}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})"
+    r"(?<![^@\s])[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
+    r"|\+\d[\d\s().-]{7,}\d|(?:\(?\d{3}\)?[\s.-])?\b\d{3}[\s.-]\d{4}\b"
 )
 
 
@@ -92,6 +103,15 @@ def names_a_person(note: str) -> bool:
     return any(word in first for word in re.findall(r"\b[A-Z][a-z]+\b", note))
 
 
+def is_contact_note(value: str) -> bool:
+    """An e-mail address or phone number with other words around it ("call 555-0101
+    after six"), not a bare or labelled contact (those are PII, found before)."""
+    if not CONTACT.search(value):
+        return False
+    rest = re.findall(r"[A-Za-z]{2,}", CONTACT.sub(" ", value))
+    return any(word.lower() not in CONTACT_LABELS for word in rest)
+
+
 def could_hold_names(values: list[str]) -> bool:
     """Cheap test before the name lists are loaded: some value has a capitalised word."""
     return any(re.search(r"\b[A-Z][a-z]", v) for v in values[:200])
@@ -125,6 +145,14 @@ def personal_semantics(
     ibans = texts.share(lambda v: iban_valid(v.strip()))
     if ibans >= share:
         return pii("iban", ibans, "IBANs (mod-97 check)")
+    contact = texts.share(is_contact_note)
+    if contact >= NOTE_SHARE:
+        return ColumnSemantics(
+            name,
+            SemanticType.TEXT,
+            f"notes: {contact:.0%} hold an e-mail address or phone number among other "
+            "words; made up",
+        )
     if not could_hold_names(list(texts.values)):
         return None
     # The name lists (importing Faker: 0.1-0.25 s) are loaded only where a test needs
@@ -144,7 +172,9 @@ def personal_semantics(
             return pii(subtype, single, f"{subtype.replace('_', ' ')}s, as the name says")
     notes = texts.share(lambda v: " " in v.strip())
     naming = texts.share(names_a_person) if notes >= 0.5 else 0.0
-    if notes >= 0.5 and naming >= NOTE_SHARE:
+    # A note of a few words naming someone is hidden even among one-word values ("ok").
+    sentences = texts.share(lambda v: len(v.split()) >= NOTE_WORDS and names_a_person(v))
+    if (notes >= 0.5 and naming >= NOTE_SHARE) or sentences >= NOTE_SHARE:
         return ColumnSemantics(
             name,
             SemanticType.TEXT,

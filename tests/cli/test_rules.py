@@ -98,3 +98,17 @@ def test_generate_report_lists_the_rules_it_kept(tmp_path):
     text = report.read_text()
     assert "## Rules" in text
     assert "| tax = 0.08 * subtotal - 0.08 * discount | equality | 100% | 100% | kept |" in text
+
+
+def test_a_declared_part_of_a_date_the_data_break_is_refused(tmp_path):
+    from tests.unit.rules.tables import signups
+
+    path, out = tmp_path / "signups.csv", tmp_path / "out.csv"
+    frame = signups(200)
+    frame.loc[11, "signup_year"] += 1
+    frame.to_csv(path, index=False)
+    rule = "signup_year = year(signup_date)"
+    result = run("generate", path, "-o", out, "--rule", rule)
+    line = assert_one_error_line(result, f"'{rule}' is broken by 1 of the 200 real rows")
+    assert "mixsynth keeps only rules every real row holds" in line
+    assert not out.exists()

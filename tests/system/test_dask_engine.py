@@ -880,6 +880,38 @@ def test_losing_the_cluster_mid_run_is_one_line(tmp_path, lost: str) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def _sleep_and_return(value: int) -> int:
+    time.sleep(2)
+    return value
+
+
+def test_a_run_with_no_worker_left_gives_up_after_the_grace(monkeypatch) -> None:
+    """Every worker gone mid-run (retired, not crashed: no task fails): Dask would keep
+    the tasks for a worker forever; the tracker gives up after the grace, as workers lost."""
+    import threading
+
+    from dask import delayed
+
+    from mixsynth.engine.dask import tasks
+
+    monkeypatch.setattr(tasks, "NO_WORKER_GRACE", 1.0)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.wait_for_workers(1, timeout=60)
+        threading.Timer(0.5, cluster.scale, (0,)).start()
+        start = time.monotonic()
+        with pytest.raises(tasks.ClusterLost, match="no worker left for 1 s") as lost:
+            tasks.Tracker(lambda done, total: None).run(
+                client, [delayed(_sleep_and_return)(i) for i in range(4)]
+            )
+        assert not lost.value.scheduler
+        assert time.monotonic() - start < 30
+
+
 def test_copied_columns_from_near_rows_per_partition(client, tmp_path) -> None:
     """copy_neighbours works per partition: each copied column keeps the input's counts,
     and a row keeps its donor's three independent codes (4 values each, as the default

@@ -108,8 +108,15 @@ def check_invariants(source: Path, out: Path, rows: int | None, exact_missing: b
     """The generate issue's schema contract, judged on both files as read back."""
     real, synth = read_table(str(source)), read_table(str(out))
     assert synth.arrow_schema.names == real.arrow_schema.names
-    assert synth.arrow_schema.types == real.arrow_schema.types
-    assert list(synth.frame.dtypes) == list(real.frame.dtypes)
+    # A CSV column with no value at all has no type to read back (it reads as null);
+    # with random anchors (--pairing iid) or fewer rows, a column whose few values sit
+    # in a few rows can come out empty. Parquet keeps the type; every other column must.
+    empty = synth.frame.isna().all().to_numpy() if out.suffix == ".csv" else None
+    typed = [k for k in range(len(real.arrow_schema)) if empty is None or not empty[k]]
+    assert [synth.arrow_schema.types[k] for k in typed] == [
+        real.arrow_schema.types[k] for k in typed
+    ]
+    assert [synth.frame.dtypes.iloc[k] for k in typed] == [real.frame.dtypes.iloc[k] for k in typed]
     assert len(synth.frame) == (rows or len(real.frame))
     assert_values_from_source(real.frame, synth.frame)
     if exact_missing:  # missingness comes from the dominant donor, each row once
@@ -149,7 +156,10 @@ def test_random_tables_through_the_cli(
     with tempfile.TemporaryDirectory() as folder:
         source, out = Path(folder) / f"in{suffix}", Path(folder) / f"out{suffix}"
         if suffix == ".csv":
-            frame.to_csv(source, index=False)
+            # CRLF rows: the csv module then quotes a value holding a carriage return
+            # (with "\n" rows it writes it bare, which every CSV reader takes for a line
+            # break: a pool value "\r0" made a valid table an invalid file).
+            frame.to_csv(source, index=False, lineterminator="\r\n")
         else:
             try:
                 frame.to_parquet(source, index=False)

@@ -46,6 +46,7 @@ PUBLIC = {
         "time_encoding",
     ],
     "mixsynth.rules": [
+        "DatePart",
         "Formula",
         "Grid",
         "Linear",

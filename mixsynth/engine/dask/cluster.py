@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from mixsynth.engine.dask.tasks import first_line
+from mixsynth.engine.dask.tasks import ClusterLost, first_line
 from mixsynth.errors import ClusterError, OptionError
 
 
@@ -70,7 +70,8 @@ def dask_client(
 @contextlib.contextmanager
 def _cluster_loss_in_one_line(where: str) -> Iterator[None]:
     """A cluster lost mid-run as one line naming what was lost (the scheduler: killed,
-    or the connection cut; or the workers, with data only they held), not Dask's
+    or the connection cut; or the workers, with data only they held, or every worker
+    gone for :data:`~.tasks.NO_WORKER_GRACE` seconds), not Dask's
     chained tracebacks; Dask's own log lines about it are held back while the client
     runs. ``where``: 'at ADDRESS' or 'of the local cluster'."""
     import logging
@@ -84,9 +85,10 @@ def _cluster_loss_in_one_line(where: str) -> Iterator[None]:
         log.setLevel(logging.CRITICAL)
     try:
         yield
-    except (CancelledError, CommClosedError) as error:
+    except (CancelledError, CommClosedError, ClusterLost) as error:
         reason = getattr(error, "reason", None) or first_line(error)
-        scheduler = isinstance(error, CommClosedError) or "connection" in reason
+        scheduler = getattr(error, "scheduler", isinstance(error, CommClosedError))
+        scheduler = scheduler or "connection" in reason
         lost = "scheduler" if scheduler else "workers (and the data only they held)"
         raise ClusterError(
             f"lost the Dask {lost} {where} before the run finished ({reason}); no output "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +44,7 @@ from mixsynth.engine.memory import fresh_seed
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import WeightDistribution
-from mixsynth.errors import MixsynthWarning, OptionError
+from mixsynth.errors import OptionError, warn
 from mixsynth.semantics.keys import KeyShare
 
 if TYPE_CHECKING:
@@ -252,7 +251,7 @@ class DaskGenerateJob:
             ]
             made = tracker.run(client, tasks, more=len(parts) * (self.generations - index))
         for message in dict.fromkeys(m for r in made for m in r.warnings):
-            warnings.warn(message, MixsynthWarning, stacklevel=2)
+            warn(message, stacklevel=2)
         written = [(k, r) for k, r in enumerate(made) if r.rows]
         files = [str(folder / PART_NAME.format(k)) for k, _ in written]
         next_parts = [delayed(_read_part)(f) for f in files]

@@ -4,7 +4,6 @@ put in, each slice written as it is made."""
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -20,7 +19,7 @@ from mixsynth.engine.memory import GenerationStream
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
-from mixsynth.errors import MixsynthWarning
+from mixsynth.errors import collected_warnings
 from mixsynth.semantics.keys import KeyShare
 
 if TYPE_CHECKING:
@@ -69,8 +68,9 @@ def generate_part(
         table = table.replace_schema_metadata(schema.metadata)
     if rows == 0 or table.num_rows == 0:
         return PartResult(0, {}, None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MixsynthWarning)
+    # Warnings travel back as values: a catch_warnings here, on a worker thread, would
+    # swap the filters and hooks of the whole process (the driver's too).
+    with collected_warnings() as messages:
         made_up = _MadeUp(table, reference, rows, options.locale, share, made_seed)
         stream = GenerationStream(
             table,
@@ -93,7 +93,6 @@ def generate_part(
                 stored = storing.submit(write, piece)
             if stored is not None:
                 stored.result()
-    messages = [str(w.message) for w in caught if issubclass(w.category, MixsynthWarning)]
     return PartResult(rows, stream.outside, stream.weights, messages)
 
 

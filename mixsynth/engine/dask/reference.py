@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from mixsynth.engine.dask.sources import (
 from mixsynth.engine.dask.workers import releasing
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference, say_what_is_made_up
-from mixsynth.errors import InputError, MixsynthWarning
+from mixsynth.errors import InputError, collected_warnings
 from mixsynth.rules.model import common_rules
 from mixsynth.semantics.types import SemanticType
 
@@ -46,8 +45,7 @@ def summarize_part(frame: DataTable, options: SynthesisOptions) -> PartSummary:
     check_by(table.column_names, options.by)
     if table.num_rows == 0:
         return PartSummary(0, None, table.schema)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MixsynthWarning)  # the driver says it once
+    with collected_warnings():  # dropped: the driver says them once, for the whole table
         reference = Reference.of(table, options)
     return PartSummary(table.num_rows, reference, table.schema)
 

@@ -38,7 +38,7 @@ from mixsynth.columns.arrow import ArrowColumns
 from mixsynth.engine.memory import run_generations, synthesize
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.io import arrow_to_frame
-from mixsynth.semantics.inference import SAMPLE_VALUES
+from mixsynth.semantics.values import SAMPLE_VALUES
 from tests.oracles.mixup import simulate
 
 REPO = Path(__file__).resolve().parents[3]

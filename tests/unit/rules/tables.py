@@ -122,3 +122,19 @@ def panels(seed: int = 0) -> dict[str, pd.DataFrame]:
         "store x quarter": quarters,
         "firm x year x product": products,
     }
+
+
+def signups(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """As sample_data/customers.csv: a signup date over five years and its year as a code
+    (copied), its month as a number, a plan and a spend; nothing else ties them."""
+    rng = np.random.default_rng(seed)
+    date = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1826, n), "D")
+    return pd.DataFrame(
+        {
+            "plan": rng.choice(["free", "basic", "pro"], n),
+            "spend": np.round(rng.gamma(2, 30, n), 2),
+            "signup_year": date.year,
+            "signup_month": date.month,
+            "signup_date": date,
+        }
+    )

@@ -1,0 +1,128 @@
+"""The rules for text columns: patterns (e-mail, SSN, IPv4, phone), personal data and
+free text by their values (:mod:`.personal`, :mod:`.freetext`), names that say what a
+column holds, keys by distinct values or one shape; anything else is a category.
+:mod:`.inference` gives the order and the reasons."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from mixsynth.semantics.freetext import free_text_semantics
+from mixsynth.semantics.personal import personal_semantics
+from mixsynth.semantics.types import ColumnSemantics, SemanticType
+
+if TYPE_CHECKING:
+    from mixsynth.semantics.values import ColumnValues, TextCounts
+
+#: Share of sampled values that must match a pattern (e-mail, SSN, ...).
+PATTERN_SHARE = 0.9
+#: Distinct share above which a text column is "mostly distinct" (names, addresses).
+MOSTLY_DISTINCT = 0.5
+#: Values needed before weaker evidence (a name word, one shape) makes text a key or
+#: personal data; below it only e-mail-like patterns and key names do.
+MIN_VALUES_FOR_SHAPES = 20
+
+KEY_WORDS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier"}
+TEXT_KEY_WORDS = KEY_WORDS | {"code", "number", "no", "num", "nr", "ref", "reference"}
+POSTCODE_WORDS = {"zip", "zipcode", "postcode", "postal", "plz"}
+PHONE_WORDS = {"phone", "telephone", "tel", "mobile", "cell", "fax"}
+ADDRESS_WORDS = {"address", "street", "addr"}
+
+PERSON_WORDS = {
+    "full", "first", "last", "given", "middle", "sur", "family", "person", "customer",
+    "client", "contact", "user", "patient", "employee", "owner", "holder", "member",
+}  # fmt: skip
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
+PHONE = re.compile(r"^\+?[\d\s().\-x]{7,}$")
+#: Phone numbers recognisable by their values alone: North American with separators,
+#: or international (E.164) with a leading +.
+PHONE_VALUES = re.compile(
+    r"^((\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\+\d{8,15})(\s?(x|ext\.?)\s?\d+)?$"
+)
+
+
+def name_words(name: str) -> list[str]:
+    """Lower-case words of a column name: ``customerID`` and ``customer_id`` -> customer, id."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    return [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
+
+
+def _shape(value: str) -> str:
+    """Character classes of a value: ``AC-00123`` -> ``AA-99999``."""
+    return re.sub(r"[a-z]", "a", re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value)))
+
+
+def text_semantics(name: str, values: ColumnValues) -> ColumnSemantics:
+    """A text column's semantics from its values (``ColumnValues`` of :mod:`.values`), by
+    the text rules of :mod:`.inference`'s docstring, in their order."""
+    words = set(name_words(name))
+    texts, observed = values.distinct_texts(), values.observed
+    mostly_distinct = (
+        values.sample_distinct >= MOSTLY_DISTINCT * len(values.sample)
+        and values.sample_distinct > 1
+    )
+    if words & POSTCODE_WORDS:
+        return ColumnSemantics(
+            name, SemanticType.CATEGORICAL, f"postal code ({values.counts()}), copied as text"
+        )
+    for subtype, pattern, what in (
+        ("email", EMAIL, "e-mail addresses"),
+        ("ssn", SSN, "social security numbers"),
+        ("ipv4_address", IPV4, "IPv4 addresses"),
+        ("phone_number", PHONE_VALUES, "phone numbers"),
+    ):
+        share = texts.matching(pattern)
+        if share >= PATTERN_SHARE:
+            return ColumnSemantics(
+                name, SemanticType.PII, f"{share:.0%} of values look like {what}", pii=subtype
+            )
+    found = personal_semantics(name, words, texts, PATTERN_SHARE)
+    if found is not None:
+        return found
+    if mostly_distinct and observed >= MIN_VALUES_FOR_SHAPES:
+        pii = _pii_by_name(words, texts)
+        if pii is not None:
+            return ColumnSemantics(
+                name, SemanticType.PII, f"name says {pii[1]}, {values.counts()}", pii=pii[0]
+            )
+    if observed > 1 and values.sample_all_distinct() and values.distinct() == observed:
+        counts = values.counts()
+        if words & TEXT_KEY_WORDS:
+            return ColumnSemantics(name, SemanticType.ID, f"{counts}, name says key ({name!r})")
+        shapes = {_shape(v) for v in texts.values}
+        if (
+            observed >= MIN_VALUES_FOR_SHAPES
+            and len(shapes) == 1
+            and re.search(r"9", next(iter(shapes)))
+            and " " not in texts.values[0]
+        ):
+            return ColumnSemantics(
+                name, SemanticType.ID, f"{counts}, all of the shape {next(iter(shapes))}"
+            )
+    found = free_text_semantics(name, texts, observed, mostly_distinct, values.counts())
+    if found is not None:
+        return found
+    note = ", copied"
+    if mostly_distinct:
+        note = ", copied (mostly distinct values: see the unique-value leak figure)"
+    return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}{note}")
+
+
+def _pii_by_name(words: set[str], texts: TextCounts) -> tuple[str, str] | None:
+    """PII subtype and what the name said, for mostly-distinct text columns."""
+    if words & PHONE_WORDS and texts.matching(PHONE) >= PATTERN_SHARE:
+        return "phone_number", "phone number"
+    if words & ADDRESS_WORDS:
+        return ("street_address", "street address") if "street" in words else ("address", "address")
+    if "name" in words or "surname" in words:
+        if "first" in words or "given" in words:
+            return "first_name", "first name"
+        if "last" in words or "surname" in words or "family" in words:
+            return "last_name", "last name"
+        if words & PERSON_WORDS:  # a bare "name" is no evidence: products have names too
+            return "name", "person name"
+    return None
