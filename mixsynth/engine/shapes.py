@@ -158,31 +158,83 @@ def break_copies(
 
     found = copies() if outputs else np.empty(0, dtype=np.int64)
     rows = found
-    for output in outputs * MAX_COPY_PASSES:
+    for turn, output in enumerate(outputs * MAX_COPY_PASSES):
         if rows.size == 0:
             break
-        order = np.lexsort((output, output_groups))  # NaN last within each group
-        ranked, ranked_groups = output[order], output_groups[order]
-        touched: set[int] = set()  # a row swapped in this pass is not swapped back
-        for row in rows:
-            value = output[row]
-            if np.isnan(value) or row in touched:
-                continue
-            low = np.searchsorted(ranked_groups, output_groups[row], side="left")
-            high = np.searchsorted(ranked_groups, output_groups[row], side="right")
-            segment = ranked[low:high]
-            above = low + np.searchsorted(segment, value, side="right")
-            below = low + np.searchsorted(segment, value, side="left") - 1
-            if above < high and not np.isnan(ranked[above]) and order[above] not in touched:
-                other = order[above]
-            elif below >= low and order[below] not in touched:
-                other = order[below]
-            else:
-                continue
-            output[row], output[other] = output[other], output[row]
-            touched.update((int(row), int(other)))
+        # Up one pass, down the next: a row moved up is not handed its value back.
+        _swap_with_neighbouring_values(output, output_groups, rows, downwards=turn % 2 == 1)
         rows = copies()
     return len(found)
+
+
+def _swap_with_neighbouring_values(
+    output: np.ndarray, groups: np.ndarray, rows: np.ndarray, downwards: bool = False
+) -> None:
+    """``rows`` swap their value with rows of the next distinct value of their group (of
+    the previous one where the next has too few rows), in place: the k-th of a value's
+    rows to change takes the k-th row of the neighbouring value, so that a value held by
+    many rows (a code, a price to the cent on a large table) has every copy broken up,
+    not one per value. A row takes part in one swap per pass; swaps that would share a
+    row are made one by one after the others."""
+    order = np.lexsort((output, groups))  # NaN last within each group
+    ranked, ranked_groups = output[order], groups[order]
+    size = len(order)
+    position = np.empty(size, dtype=np.int64)
+    position[order] = np.arange(size)
+    # Runs of one (group, value) in rank order (NaN equals nothing: runs of one).
+    starts_run = np.ones(size, dtype=bool)
+    starts_run[1:] = (ranked_groups[1:] != ranked_groups[:-1]) | (ranked[1:] != ranked[:-1])
+    run_starts = np.flatnonzero(starts_run)
+    run_ends = np.append(run_starts[1:], size)
+    rows = rows[~np.isnan(output[rows])]
+    if rows.size == 0:
+        return
+    run = np.cumsum(starts_run)[position[rows]] - 1
+    by_run = np.lexsort((rows, run))
+    rows, run = rows[by_run], run[by_run]
+    first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    k = np.arange(rows.size) - np.repeat(first, np.diff(np.r_[first, rows.size]))
+    group = groups[rows]
+    above = run_ends[run] + k  # the k-th row of the next run
+    next_end = np.append(run_ends[1:], size)[run]
+    above_ok = above < next_end
+    above_ok[above_ok] &= ranked_groups[above[above_ok]] == group[above_ok]
+    above_ok[above_ok] &= ~np.isnan(ranked[above[above_ok]])
+    below = run_starts[run] - 1 - k  # the k-th row of the previous run, from its top
+    previous_start = np.r_[0, run_starts][run]
+    below_ok = (run > 0) & (below >= previous_start)
+    below_ok[below_ok] &= ranked_groups[below[below_ok]] == group[below_ok]
+    movable = above_ok | below_ok
+    preferred = np.where(below_ok, below, above) if downwards else np.where(above_ok, above, below)
+    others = order[preferred[movable]]
+    movers = rows[movable]
+    ids, counts = np.unique(np.concatenate([movers, others]), return_counts=True)
+    alone = counts[np.searchsorted(ids, movers)] == 1
+    alone &= counts[np.searchsorted(ids, others)] == 1
+    swapped, partners = movers[alone], others[alone]
+    mine = output[swapped]
+    output[swapped] = output[partners]
+    output[partners] = mine
+    # The rest (swaps that would share a row, values without a neighbour that long),
+    # one by one as the first of them would be: the nearest distinct value not taken.
+    touched = set(swapped.tolist()) | set(partners.tolist())
+    for row in np.setdiff1d(rows, swapped):
+        if row in touched:
+            continue
+        value = output[row]
+        low = np.searchsorted(ranked_groups, groups[row], side="left")
+        high = np.searchsorted(ranked_groups, groups[row], side="right")
+        segment = ranked[low:high]
+        up = low + np.searchsorted(segment, value, side="right")
+        down = low + np.searchsorted(segment, value, side="left") - 1
+        if up < high and not np.isnan(ranked[up]) and order[up] not in touched:
+            other = order[up]
+        elif down >= low and order[down] not in touched:
+            other = order[down]
+        else:
+            continue
+        output[row], output[other] = output[other], output[row]
+        touched.update((int(row), int(other)))
 
 
 def _same(mine: np.ndarray, donor: np.ndarray) -> np.ndarray:

@@ -388,6 +388,26 @@ def test_rows_handed_their_donors_values_are_broken_up_keeping_each_columns_valu
         np.testing.assert_array_equal(old, new)
 
 
+def test_copies_of_a_value_many_rows_hold_are_broken_up() -> None:
+    """A value held by hundreds of rows (a code, a price to the cent, on a large table)
+    with dozens of copies among them: each copy takes its own row of a neighbouring
+    value, up one pass and down the next. Taking the one nearest row of the next value,
+    as before, broke about one copy per value and pass: 5,714 of these 6,022 copies
+    were left. Now 19 are, at the two end values, which have a neighbour on one side
+    only (measured with this seed); the bound below is a hundredth of the copies."""
+    rng = np.random.default_rng(5)
+    rows = 20_000
+    sources = [rng.integers(0, 50, rows).astype(float)]  # runs of about 400 rows
+    dominant = rng.permutation(rows)
+    outputs = [(sources[0][dominant] + np.where(rng.random(rows) < 0.3, 0, 2)) % 50]
+    before = np.sort(outputs[0])
+    groups = np.zeros(rows, dtype=np.int64)
+    copied = int((outputs[0] == sources[0][dominant]).sum())
+    assert break_copies(outputs, sources, [dominant], groups) == copied > 5_000
+    assert (outputs[0] == sources[0][dominant]).sum() <= copied // 100
+    np.testing.assert_array_equal(np.sort(outputs[0]), before)  # each value kept
+
+
 def test_matched_shapes_copy_no_more_real_rows_than_plain_mixup() -> None:
     """Without breaking them up, 17 of penguins' 344 rows came out as exact copies of
     real rows at generation 1 (3 with plain mixup, the same seed)."""
