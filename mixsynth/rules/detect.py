@@ -157,6 +157,9 @@ def find_equalities(
     """Each column (of ``targets``, default all) that is an affine function of the
     columns before it, to its rounding."""
     rules: list[Linear] = []
+    # A column holding an infinity is no affine function of others, nor a term of one
+    # (inf - inf is undefined; least squares on it does not converge).
+    names = [n for n in names if not np.isinf(data[n]).any()]
     if len(names) < 2:
         return rules
     matrix = np.column_stack([data[n][sample] for n in names])
