@@ -6,8 +6,8 @@ mass and every copied column come from a donor, and a weight near 0 or 1 leaves 
 rest within rounding of it. Such a row is a real record released as it is. After a
 slice is mixed and finished, every row is compared with its dominant donor and its
 partner over all the columns that are not made up (mixed values as finished, copied
-columns as category codes); a row equal to either one swaps a value with the row of
-the next distinct value of its group (:func:`~mixsynth.engine.shapes.break_copies`,
+columns as category codes); a row equal to either one swaps a value with a row of
+a neighbouring distinct value of its group (:func:`~mixsynth.engine.shapes.break_copies`,
 the same repair ``--match-shapes`` uses), so that every column keeps its values, and
 with them its distribution and variance exactly.
 

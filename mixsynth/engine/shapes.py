@@ -128,7 +128,7 @@ def break_copies(
     """Rows whose every value is one donor's own (a real row copied: a weight near 0
     puts a row's ranks next to its donor's and the map then hands it the donor's
     values; or rounding and copied columns give a row back its donor) swap their value
-    with the row of the next distinct value of their group, column after column, up to
+    with a row of a neighbouring distinct value of their group, column after column, up to
     :data:`MAX_COPY_PASSES` passes: each column keeps its values, and the row is no
     longer a real one. ``donors`` are the donor rows to compare with (the dominant
     donors, and the partners); ``compared`` are more columns a copy must match too,
