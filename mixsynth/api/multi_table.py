@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.api.saved import load_pickled, save_pickled
-from mixsynth.engine.options import declared, only_declared, synthesis_options
+from mixsynth.engine.given import declared, only_declared, synthesis_options
 from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError
 from mixsynth.relational import (
     RelationalGeneration,

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 
 from mixsynth.choices import Bounds
 from mixsynth.engine.balance import SamplingStrategy, new_rows_per_class, oversample
-from mixsynth.engine.options import given_default, only_declared, synthesis_options, with_options
+from mixsynth.engine.given import given_default, only_declared, synthesis_options, with_options
 from mixsynth.errors import InputError, OptionError
 
 if TYPE_CHECKING:

@@ -19,8 +19,9 @@ import numpy as np
 from mixsynth.api.saved import load_pickled, save_pickled
 from mixsynth.columns import check_by, columns_of
 from mixsynth.engine.conditions import Condition, matching_rows, take_rows
+from mixsynth.engine.given import only_declared, synthesis_options, with_options
 from mixsynth.engine.memory import check_memory, run_generations, synthesize
-from mixsynth.engine.options import Generation, only_declared, synthesis_options, with_options
+from mixsynth.engine.options import Generation
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError

@@ -14,13 +14,8 @@ import typer
 
 from mixsynth.choices import Engine, TableFormat
 from mixsynth.cli.app import stdout_console
-from mixsynth.engine.options import (
-    STORED,
-    SynthesisOptions,
-    declared,
-    given_default,
-    synthesis_options,
-)
+from mixsynth.engine.given import declared, given_default, synthesis_options
+from mixsynth.engine.options import STORED, SynthesisOptions
 from mixsynth.errors import MixsynthWarning, OptionError
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,6 +10,7 @@ the other one.
 
 - :mod:`~mixsynth.engine.weights`: weight distributions (vanilla Beta, EpBeta, the solver);
 - :mod:`~mixsynth.engine.options`: what decides a synthesis, what a generation is;
+  :mod:`~mixsynth.engine.given`: options as users give them (signatures, checked values);
 - :mod:`~mixsynth.engine.kernel`: the mixup kernel and the pairing schemes;
 - :mod:`~mixsynth.engine.reference`: what every generation is held to (the input's);
 - :mod:`~mixsynth.engine.memory`: the in-memory engine, slice by slice, and the
@@ -38,7 +39,7 @@ _LAZY = {
     "parse_weights": "mixsynth.engine.weights",
     "run_generations": "mixsynth.engine.memory",
     "solve_epbeta": "mixsynth.engine.weights",
-    "synthesis_options": "mixsynth.engine.options",
+    "synthesis_options": "mixsynth.engine.given",
     "synthesize": "mixsynth.engine.memory",
 }
 

@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from mixsynth import MixupOverSampler
-from mixsynth.engine.options import synthesis_options
+from mixsynth.engine.given import synthesis_options
 from mixsynth.engine.weights import sample_variance_factor
 from mixsynth.errors import MixsynthError
 from tests.oracles.mixup import WeightMoments, exact_moment

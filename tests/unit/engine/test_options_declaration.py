@@ -13,12 +13,8 @@ import typer
 from mixsynth import MixupOverSampler, MixupSynthesizer
 from mixsynth.cli import app
 from mixsynth.cli.common import flag_default, options_from_flags
-from mixsynth.engine.options import (
-    SynthesisOptions,
-    declared,
-    given_default,
-    synthesis_options,
-)
+from mixsynth.engine.given import declared, given_default, synthesis_options
+from mixsynth.engine.options import SynthesisOptions
 
 #: generate's own parameters: how a run is done, not how a table is synthesized.
 GENERATE_RUN_PARAMETERS = {

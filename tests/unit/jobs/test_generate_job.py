@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mixsynth.choices import Engine, TableFormat
-from mixsynth.engine.options import synthesis_options
+from mixsynth.engine.given import synthesis_options
 from mixsynth.errors import MixsynthError
 from mixsynth.jobs.cluster import DaskSettings
 from mixsynth.jobs.generate import GenerateJob

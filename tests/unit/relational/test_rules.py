@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mixsynth.engine.options import synthesis_options
+from mixsynth.engine.given import synthesis_options
 from mixsynth.errors import OptionError
 from mixsynth.relational import RelationalMetadata, RelationalPlan, run_relational
 from mixsynth.relational.compare import compare_relational
