@@ -4,7 +4,6 @@ needed, in the habits of SDV's HMASynthesizer (``fit`` a dict of DataFrames,
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import numpy as np
 
 from mixsynth.api.saved import load_pickled, save_pickled
 from mixsynth.engine.given import declared, only_declared, synthesis_options
-from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError
+from mixsynth.errors import InputError, NotFittedError, OptionError
 from mixsynth.relational import (
     RelationalGeneration,
     RelationalMetadata,
@@ -127,14 +126,8 @@ class MultiTableMixupSynthesizer:
         """Save the synthesizer with :mod:`pickle` behind mixsynth's header, atomically,
         readable by its owner only (mode 0600). The file holds the real rows it was
         fitted on: keep it as private as the real data (a warning says so)."""
-        if self.fitted:
-            warnings.warn(
-                f"{str(path)!r} holds the real tables the synthesizer was fitted on; "
-                "keep it as private as the real data",
-                MixsynthWarning,
-                stacklevel=2,
-            )
-        save_pickled(self, path, SAVE_FORMAT)
+        fitted_on = "the real tables the synthesizer was fitted on" if self.fitted else None
+        save_pickled(self, path, SAVE_FORMAT, fitted_on)
 
     @classmethod
     def load(cls, path: str | Path) -> MultiTableMixupSynthesizer:

@@ -12,7 +12,7 @@ import pickle
 from pathlib import Path
 from typing import TypeVar
 
-from mixsynth.errors import InputError, OutputError
+from mixsynth.errors import InputError, OutputError, warn
 
 #: The first bytes of every saved synthesizer; the next line is the class's format number.
 SAVE_MAGIC = b"mixsynth synthesizer\n"
@@ -20,10 +20,16 @@ SAVE_MAGIC = b"mixsynth synthesizer\n"
 Saved = TypeVar("Saved")
 
 
-def save_pickled(synthesizer: object, path: str | Path, save_format: int) -> None:
-    """Write ``synthesizer`` behind the header and ``save_format`` (atomically, 0600)."""
+def save_pickled(
+    synthesizer: object, path: str | Path, save_format: int, holds: str | None = None
+) -> None:
+    """Write ``synthesizer`` behind the header and ``save_format`` (atomically, 0600).
+    ``holds`` says what real data a fitted synthesizer's file holds: a warning, pointed
+    at the caller of ``save``, asks to keep it as private as the real data."""
     from mixsynth.io import atomic_path
 
+    if holds is not None:
+        warn(f"{str(path)!r} holds {holds}; keep it as private as the real data", stacklevel=3)
     try:
         with atomic_path(str(path)) as temporary, open(temporary, "wb") as handle:
             os.chmod(temporary, 0o600)

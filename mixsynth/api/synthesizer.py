@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
-from mixsynth.errors import InputError, MixsynthWarning, NotFittedError, OptionError
+from mixsynth.errors import InputError, NotFittedError, OptionError
 from mixsynth.semantics import TableMetadata
 
 if TYPE_CHECKING:
@@ -196,14 +195,12 @@ class MixupSynthesizer:
         The file holds the **real rows** it was fitted on (it needs them to sample), so
         store and share it as you would the real data: a MixsynthWarning says so.
         """
-        if self.fitted:
-            warnings.warn(
-                f"{str(path)!r} holds the {len(self._data)} real rows the synthesizer was "
-                "fitted on; keep it as private as the real data",
-                MixsynthWarning,
-                stacklevel=2,
-            )
-        save_pickled(self, path, SAVE_FORMAT)
+        fitted_on = (
+            f"the {len(self._data)} real rows the synthesizer was fitted on"
+            if self.fitted
+            else None
+        )
+        save_pickled(self, path, SAVE_FORMAT, fitted_on)
 
     @classmethod
     def load(cls, path: str | Path) -> MixupSynthesizer:

@@ -11,13 +11,12 @@ key and relationship that ``mixsynth inspect FOLDER`` found.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from mixsynth.errors import InputError, MixsynthWarning
+from mixsynth.errors import InputError, warn
 from mixsynth.semantics.metadata import (
     MIXSYNTH_SECTION_VERSION,
     bad_metadata,
@@ -130,11 +129,7 @@ class RelationalMetadata:
                 )
             parsed.append(Relationship(*(entry[k] for k in _RELATIONSHIP_KEYS)))
         if notes:
-            warnings.warn(
-                f"metadata file {name}: ignored unknown keys: {', '.join(notes)}",
-                MixsynthWarning,
-                stacklevel=2,
-            )
+            warn(f"metadata file {name}: ignored unknown keys: {', '.join(notes)}", stacklevel=2)
         return cls(tables, tuple(parsed), section.get("evidence", {}))
 
     @classmethod

@@ -166,8 +166,9 @@ def test_save_warns_and_load_continues_the_same_stream(
 ) -> None:
     synthesizer = MixupSynthesizer(seed=8, bounds="reflect").fit(penguins)
     path = tmp_path / "synth.pkl"
-    with pytest.warns(MixsynthWarning, match="real rows"):
+    with pytest.warns(MixsynthWarning, match="real rows") as warned:
         synthesizer.save(path)
+    assert warned[0].filename == __file__  # pointed at the caller's save(), not mixsynth's
     loaded = MixupSynthesizer.load(path)
     pd.testing.assert_frame_equal(loaded.sample(25), synthesizer.sample(25))
     assert loaded.get_metadata() == synthesizer.get_metadata()
