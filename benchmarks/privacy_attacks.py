@@ -70,6 +70,16 @@ VARIANTS = {
         "match_shapes": True,
     },
     "neighbours 5, no rules": {"copy_neighbours": 5, "detect_rules": False},
+    "neighbours 5 + margin 0.3, no rules": {
+        "copy_neighbours": 5,
+        "privacy_margin": 0.3,
+        "detect_rules": False,
+    },
+    "neighbours 5 + margin 0.5, no rules": {
+        "copy_neighbours": 5,
+        "privacy_margin": 0.5,
+        "detect_rules": False,
+    },
     "split + margin 0.3": {"split_copied": True, "privacy_margin": 0.3},
 }
 
@@ -171,9 +181,50 @@ def main() -> None:
     parser.add_argument("--variants", nargs="*", default=[TARGET_NAME], help="settings")
     parser.add_argument("--no-singling-out", action="store_true", help="skip singling out")
     parser.add_argument("--name", default="privacy_attacks", help="results file name")
+    parser.add_argument("--report-only", action="store_true", help="rewrite NAME.md from NAME.csv")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     started, load = time.time(), os.getloadavg()[0]
+    if args.report_only:
+        results = pd.read_csv(RESULTS / f"{args.name}.csv")
+        header = [f"- Rewritten from {args.name}.csv at {time.strftime('%Y-%m-%d %H:%M UTC')}"]
+    else:
+        results = measure(args)
+        RESULTS.mkdir(exist_ok=True)
+        results.to_csv(RESULTS / f"{args.name}.csv", index=False)
+        header = [
+            f"- Command: `python benchmarks/privacy_attacks.py {' '.join(sys.argv[1:])}`",
+            f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+            f"{time.time() - started:.0f} s, load average at start {load:.2f}",
+        ]
+    per_attack = summary(results)
+    lines = [
+        "# anonymeter's attacks: mixsynth against real rows never seen",
+        "",
+        *header,
+        "- gap: mixsynth's unclipped residual risk minus the held-out rows' (mean over the "
+        "splits, ± a 95% interval from anonymeter's errors); quality: overall, against the "
+        "training rows (held-out: a fresh sample's)",
+        "",
+        "## Per table and setting",
+        "",
+        *markdown(headline(per_attack)),
+        "",
+        "## Per attack",
+        "",
+        *markdown(per_attack.drop(columns=["gap_mean", "gap_ci", "control"])),
+        "",
+        "## Per split",
+        "",
+        *markdown(gaps(results)),
+    ]
+    text = "\n".join(lines) + "\n"
+    (RESULTS / f"{args.name}.md").write_text(text)
+    print(text)
+
+
+def measure(args: argparse.Namespace) -> pd.DataFrame:
+    """Every attack on the held-out rows and on each setting's output, per table and split."""
     rows = []
     for table, frame in tables().items():
         if args.only and table not in args.only:
@@ -195,35 +246,16 @@ def main() -> None:
                     "quality_control": quality(control, synthetic),
                 }
                 rows += [base | {"attack": attack} | risk for attack, risk in risks.items()]
-            print(f"{table} seed {seed} done at {time.time() - started:.0f} s", flush=True)
-    results = pd.DataFrame(rows)
-    RESULTS.mkdir(exist_ok=True)
-    results.to_csv(RESULTS / f"{args.name}.csv", index=False)
-    lines = [
-        "# anonymeter's attacks: mixsynth against real rows never seen",
-        "",
-        f"- Command: `python benchmarks/privacy_attacks.py {' '.join(sys.argv[1:])}`",
-        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"{time.time() - started:.0f} s, load average at start {load:.2f}",
-        "- risk [95% interval] per attack; gap: mixsynth's unclipped residual minus the "
-        "held-out rows' (± the two errors in quadrature); quality against the training "
-        "rows (held-out: a fresh sample's)",
-        "",
-        *markdown(summary(results)),
-        "",
-        "## Per split",
-        "",
-        *markdown(gaps(results)),
-    ]
-    text = "\n".join(lines) + "\n"
-    (RESULTS / f"{args.name}.md").write_text(text)
-    print(text)
+            print(f"{table} seed {seed} done", flush=True)
+    return pd.DataFrame(rows)
 
 
 def summary(results: pd.DataFrame) -> pd.DataFrame:
     """One line per table, attack and setting over the splits: the mean risk, the mean
-    gap with its 95% interval from the splits' spread (Student's t times the standard
-    error; one split: anonymeter's errors in quadrature), and the mean quality."""
+    gap with its 95% interval (anonymeter's errors of both sides and all splits in
+    quadrature, over the splits' count; from three splits on, also the interval from
+    the splits' spread, Student's t times the standard error), the held-out rows'
+    control success and the mean quality."""
     held = results[results["setting"] == HELD_OUT][["table", "seed", "attack", "raw", "error"]]
     joined = results.merge(held, on=["table", "seed", "attack"], suffixes=("", "_held"))
     joined["gap"] = joined["raw"] - joined["raw_held"]
@@ -232,23 +264,52 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
         ["table", "attack", "setting"], sort=False
     ):
         k = len(group)
-        if k > 1:
-            spread = student_t.ppf(0.975, k - 1) * group["gap"].std() / sqrt(k)
-        else:
-            spread = sqrt(group["error"].iloc[0] ** 2 + group["error_held"].iloc[0] ** 2)
+        pooled = sqrt((group["error"] ** 2 + group["error_held"] ** 2).sum()) / k
+        spread = student_t.ppf(0.975, k - 1) * group["gap"].std() / sqrt(k) if k > 2 else None
         out.append(
             {
                 "table": table,
                 "attack": attack,
                 "setting": setting,
                 "splits": k,
-                "chosen": ", ".join(sorted(set(group["chosen"]))) if setting == TARGET_NAME else "",
+                "chosen": "; ".join(sorted(set(group["chosen"]))) if setting == TARGET_NAME else "",
                 "attacks": int(group["n"].mean()),
                 "risk": round(group["risk"].mean(), 3),
-                "gap": "" if setting == HELD_OUT else f"{group['gap'].mean():+.3f} ± {spread:.3f}",
+                "gap": "" if setting == HELD_OUT else f"{group['gap'].mean():+.3f} ± {pooled:.3f}",
+                "± from the splits' spread": ""
+                if setting == HELD_OUT or spread is None
+                else f"{spread:.3f}",
+                "gap_mean": group["gap"].mean(),
+                "gap_ci": pooled,
+                "control": group["control_rate"].mean(),
                 "quality": round(group["quality"].mean(), 3),
+                "quality vs control": round(group["quality_control"].mean(), 3),
             }
         )
+    return pd.DataFrame(out)
+
+
+def headline(per_attack: pd.DataFrame) -> pd.DataFrame:
+    """One line per table and setting: quality, the gap of singling out and
+    linkability, and the largest inference gap with its column (secrets the control
+    rows give away at 99% or more, such as a year next to its date, are left out: no
+    risk is measurable there)."""
+    out = []
+    mine = per_attack[per_attack["setting"] != HELD_OUT]
+    for (table, setting), group in mine.groupby(["table", "setting"], sort=False):
+        by_attack = group.set_index("attack")
+        line = {"table": table, "setting": setting, "chosen": group["chosen"].iloc[0]}
+        line |= {"quality": group["quality"].iloc[0]}
+        line |= {"quality vs control": group["quality vs control"].iloc[0]}
+        for attack in ("singling out univariate", "singling out multivariate", "linkability"):
+            line[attack] = by_attack["gap"].get(attack, "")
+        inference = group[group["attack"].str.startswith("inference ") & (group["control"] < 0.99)]
+        worst = inference.loc[inference["gap_mean"].idxmax()]
+        line["largest inference gap"] = f"{worst['gap']} ({worst['attack'][len('inference ') :]})"
+        line["inference gaps > 0.1"] = int((inference["gap_mean"] > 0.1).sum())
+        beyond = inference["gap_mean"] - inference["gap_ci"] > 0.1
+        line["of them beyond their interval"] = int(beyond.sum())
+        out.append(line)
     return pd.DataFrame(out)
 
 
