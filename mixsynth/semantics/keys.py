@@ -3,7 +3,7 @@
 Integers continue after the real maximum; text keys keep their literal characters and
 the character class at each position; UUIDs stay UUIDs. Every key is unique and never
 a real one, also when a table is made partition by partition (:class:`KeyShare`).
-The shapes of text keys are read and drawn by :mod:`mixsynth.semantics.shapes`.
+The shapes of text keys are read and drawn by :mod:`mixsynth.semantics.text_shapes`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixsynth.errors import InputError, OptionError, warn
-from mixsynth.semantics.shapes import (
+from mixsynth.semantics.text_shapes import (
     CLASS_CODES,
     NO_CODES,
     Pattern,
