@@ -3,7 +3,7 @@
 - :func:`fake_values`: realistic personal data of a PII subtype from Faker, seeded
   from the run's generator so that files are byte-reproducible (personal data of a
   kind Faker does not know: random strings of the real values' shape, from
-  :mod:`mixsynth.semantics.keys`, which also makes the fresh keys);
+  :mod:`mixsynth.semantics.text_shapes`, whose patterns also make the fresh keys);
 - :func:`fake_text`: fake sentences whose lengths follow the real ones.
 
 Faker is imported inside the functions: only runs that fake something pay for it.
@@ -18,7 +18,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from mixsynth.errors import InputError, OptionError
-from mixsynth.semantics.keys import object_array, present_values, shaped_strings
+from mixsynth.semantics.keys import present_values
+from mixsynth.semantics.text_shapes import object_array, shaped_strings
 from mixsynth.semantics.types import GENERIC_PII, PII_SUBTYPES
 
 #: Faker values drawn at most per column; larger outputs sample from this pool, since
