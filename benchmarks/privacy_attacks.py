@@ -109,9 +109,8 @@ def made(train: pd.DataFrame, changes: dict, seed: int) -> tuple[pd.DataFrame, s
     if options.privacy_target is not None:
         choice = choose_privacy_settings(train, options, seed=seed)
         options = choice.options(SynthesisOptions())
-    chosen = f"margin {options.privacy_margin:g}, K {options.copy_neighbours}" + (
-        ", split" if options.split_copied else ""
-    )
+    chosen = f"margin {options.privacy_margin:g}, K {options.copy_neighbours}"
+    chosen += ", split" * options.split_copied + ", shapes" * options.match_shapes
     return synthesize(train, options, np.random.default_rng(seed)).frame, chosen
 
 
