@@ -276,13 +276,14 @@ class GenerationStream(RuleKeeping):
         if self._copy_check is None:
             swapped = self.options.split_copied or self.options.copy_neighbours > 0
             sources = {spec.name: self._as_written(spec) for spec in self.mixed}  # once
+            ruled = [name for rule in self.plan.rules for name in rule.columns] if self.plan else []
             self._copy_check = CopyCheck(
                 self.source.table,
                 self.copied,
                 swapped,
                 sources,
                 self._copy_rng,
-                self.options.by,
+                fixed=(*self.options.by, *ruled),  # groups and rules' columns stay as taken
                 real_source=self.index == 1,
             )
         self.copies_broken += self._copy_check.break_up(mixed, donors, pairs)
