@@ -19,6 +19,7 @@ from mixsynth.columns import (
 from mixsynth.engine.kernel import (
     ObservedRows,
     Pairs,
+    difference_term,
     draw_pairs,
     mixup_kernel,
     repair_missing_partners,
@@ -293,15 +294,23 @@ class GenerationStream(RuleKeeping):
         return self._missing[name]
 
     def _mixed_values(
-        self, spec: ColumnSpec, pairs: Pairs, rng: np.random.Generator | None = None
+        self,
+        spec: ColumnSpec,
+        pairs: Pairs,
+        rng: np.random.Generator | None = None,
+        difference: bool = True,
     ) -> np.ndarray:
         """The column mixed for ``pairs``, before bounds and rounding; NaN where the
-        dominant donor is missing or on the point mass."""
+        dominant donor is missing or on the point mass. With four donors the
+        difference term is added unless ``difference`` is False (the two-row mix,
+        which keeps the inequalities both donors hold)."""
         source, observed_rows, _ = self._column_source(spec)
         values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
+        rng = rng or self.rngs[spec.name]
         if observed_rows is not None:
-            rng = rng or self.rngs[spec.name]
             repair_missing_partners(rng, source, values, pairs, observed_rows)
+        if difference and pairs.spread is not None:
+            values += difference_term(rng, source, pairs, observed_rows)
         return values
 
     def _match_whole_columns(self, pool: Executor) -> None:
@@ -313,14 +322,26 @@ class GenerationStream(RuleKeeping):
         next round is a smaller move (measured: docs/structure.md). The slices take
         their rows from here. Holds the mixed columns in memory."""
 
+        limited = self.plan.limited if self.plan is not None and self.plan.inequalities else ()
+        two_row: dict[Any, np.ndarray] = {}  # four donors: the fallback of ordered columns
+
         def mixed(spec: ColumnSpec) -> np.ndarray:
+            pairs = self._rule_pairs(spec, self.pairs)
+            source, observed_rows, _ = self._column_source(spec)
             with np.errstate(over="ignore", invalid="ignore"):
-                values = self._mixed_values(spec, self._rule_pairs(spec, self.pairs))
-                replace_non_finite(values, self._column_source(spec)[0], self.pairs)
+                values = self._mixed_values(spec, pairs, difference=False)
+                if pairs.spread is not None:
+                    if str(spec.name) in limited:
+                        two_row[spec.name] = values.copy()
+                        replace_non_finite(two_row[spec.name], source, self.pairs)
+                    values += difference_term(self.rngs[spec.name], source, pairs, observed_rows)
+                replace_non_finite(values, source, self.pairs)
             return values
 
         tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
         self._matched = {name: task.result() for name, task in tasks.items()}
+        if two_row:  # rows the difference takes past an order move back towards the pair
+            self.rule_repairs += self.plan.unbreak(self._matched, two_row)
         # Mixed with weights inside each pair's interval, these keep every order: the
         # rows that matching bends past an order get them back (RulePlan.unbreak).
         unmatched = {}

@@ -5,6 +5,7 @@ their orders, the equalities recomputed and every row checked (docs/rules.md).""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ class RuleKeeping:
             if index.entity:
                 blocks = blocks + self.source.group_keys(list(index.entity))
             other = near_partners(rng, self.pairs.dominant, time, blocks)
-            self.pairs = Pairs(self.pairs.dominant, other, self.pairs.w, self.pairs.group_codes)
+            self.pairs = dataclasses.replace(self.pairs, other=other)
         if not self.plan.inequalities:
             return
         self._uniforms = rng.random(self.rows)
@@ -173,7 +174,7 @@ class RuleKeeping:
         if group.whole is None:
             group.whole, *_, swaps = self._group_weights(group, pairs)
             self.rule_swaps += swaps
-        return Pairs(pairs.dominant, pairs.other, group.whole, pairs.group_codes)
+        return dataclasses.replace(pairs, w=group.whole)
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
@@ -285,8 +286,9 @@ class RuleKeeping:
         values: dict[Any, np.ndarray] = {}
         known: dict[Any, np.ndarray] = {}
         for task in tasks:
-            mixed, rows_known, swaps = task.result()
+            mixed, rows_known, swaps, repairs = task.result()
             self.rule_swaps += swaps
+            self.rule_repairs += repairs
             for name, column in mixed.items():
                 if name in wanted:
                     values[name], known[name] = column, rows_known
@@ -328,16 +330,18 @@ class RuleKeeping:
 
     def _mix_group(
         self, group: WeightGroup, pairs: Pairs, rows: slice
-    ) -> tuple[dict, np.ndarray, int]:
+    ) -> tuple[dict, np.ndarray, int, int]:
         """A group's columns over one slice, mixed with the group's weights from its
         donors' values (gathered once for the limits and the mix); a donor missing or on a
         point mass mixes with a replacement partner, as every column does; overflows
-        take the dominant donor's value."""
-        from mixsynth.engine.kernel import repair_missing_partners
+        take the dominant donor's value. With four donors the difference is added and
+        the rows it takes past an order moved back towards the two-row mix. Returns the
+        columns, the rows whose limits are known, the swaps and the rows moved back."""
+        from mixsynth.engine.kernel import difference_term, repair_missing_partners
 
         w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
-        limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
-        mixed = {}
+        limited = dataclasses.replace(pairs, w=w)
+        mixed, two_row = {}, {}
         with np.errstate(over="ignore", invalid="ignore"):
             for spec, values, partner in zip(group.specs, rows_d, rows_o, strict=True):
                 values -= partner
@@ -349,8 +353,15 @@ class RuleKeeping:
                         self.rngs[spec.name], source, values, limited, observed_rows
                     )
                 replace_non_finite(values, source, limited)
+                if pairs.spread is not None:  # four donors: the difference, orders kept
+                    two_row[spec.name] = values.copy()
+                    values += difference_term(self.rngs[spec.name], source, pairs, observed_rows)
+                    replace_non_finite(values, source, limited)
                 mixed[spec.name] = values
-        return mixed, ~np.isnan(limit), swaps
+        repairs = 0
+        if two_row:  # rows it takes past an order move back towards the pair's mix
+            repairs = self.plan.unbreak(mixed, two_row, set(map(str, two_row)))
+        return mixed, ~np.isnan(limit), swaps, repairs
 
     def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
         """The uniforms a column tied by an order rounds with: one per row, the same for

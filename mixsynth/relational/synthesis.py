@@ -131,6 +131,7 @@ def check_options(options: SynthesisOptions) -> None:
         ("--categorical", options.categorical),
         ("--rows", options.rows),
         ("--metadata of one table", options.metadata),
+        ("--donors 4", options.donors == 4),  # children mix as their parents' pairs
     ):
         if value:
             raise OptionError(
