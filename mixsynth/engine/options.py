@@ -460,7 +460,7 @@ class SynthesisOptions:
         if self.method is Method.VANILLA:
             return vanilla_default()
         solve: Callable[..., WeightDistribution | MarginWeights | FourDonorWeights]
-        if self.donors == 4 and n_source >= 4:
+        if self.donors == 4 and (n_source >= 4 or n_source == 0):  # 0: no table (weights)
             solve = four_donor_weights
         elif self.privacy_margin:
 

@@ -71,7 +71,13 @@ class Trial:
     margin: float
     copy_neighbours: int
     split_copied: bool
+    donors: int
     share: float
+
+    @property
+    def match_shapes(self) -> bool:
+        """Wide margins and four donors distort the marginal shapes: matched back."""
+        return self.margin >= TARGET_SHAPES_MARGIN or self.donors > 2
 
     def options(self, options: SynthesisOptions) -> SynthesisOptions:
         """``options`` with this setting (the privacy target resolved)."""
@@ -80,7 +86,8 @@ class Trial:
             privacy_margin=self.margin,
             copy_neighbours=self.copy_neighbours,
             split_copied=self.split_copied,
-            match_shapes=options.match_shapes or self.margin >= TARGET_SHAPES_MARGIN,
+            donors=self.donors,
+            match_shapes=options.match_shapes or self.match_shapes,
             privacy_target=None,
         )
 
@@ -110,7 +117,8 @@ class TargetChoice:
             "margin": self.chosen.margin,
             "copy_neighbours": self.chosen.copy_neighbours,
             "split_copied": self.chosen.split_copied,
-            "match_shapes": self.chosen.margin >= TARGET_SHAPES_MARGIN,
+            "donors": self.chosen.donors,
+            "match_shapes": self.chosen.match_shapes,
             "dcr_share": self.chosen.share,
             "reached": self.reached,
         }
@@ -123,10 +131,11 @@ class TargetChoice:
             copied = f", copied columns from near rows (blocks of {chosen.copy_neighbours})"
         elif chosen.split_copied:
             copied = ", copied columns split between donors"
-        shapes = ", shapes matched" if chosen.margin >= TARGET_SHAPES_MARGIN else ""
+        shapes = ", shapes matched" if chosen.match_shapes else ""
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
+        weights = "four donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
         return (
-            f"--privacy-target {self.target:g}: margin {chosen.margin:g}{copied}{shapes}, DCR "
+            f"--privacy-target {self.target:g}: {weights}{copied}{shapes}, DCR "
             f"share {chosen.share:.3f} on a held-out half of the input{missed}"
         )
 
@@ -167,10 +176,11 @@ def choose_margin(
     return TargetChoice(target, closest, False, tuple(tried))
 
 
-def _settings(half: Any, options: SynthesisOptions) -> list[tuple[float, int, bool]]:
-    """(margin, copy_neighbours, split_copied) in the order the search tries them,
-    without the settings that cannot differ from one tried before: margins on a table
-    with no mixed column, a lever on a table with no copied columns it can take."""
+def _settings(half: Any, options: SynthesisOptions) -> list[tuple[float, int, bool, int]]:
+    """(margin, copy_neighbours, split_copied, donors) in the order the search tries
+    them, without the settings that cannot differ from one tried before: margins or
+    four donors on a table with no mixed column, a lever on a table with no copied
+    columns it can take. Four donors given by the user: no margins."""
     asked = dataclasses.replace(options, privacy_target=None)
     size = options.copy_neighbours or TARGET_NEIGHBOURS  # the user's block size, if given
     near = dataclasses.replace(asked, copy_neighbours=size, split_copied=False)
@@ -184,9 +194,14 @@ def _settings(half: Any, options: SynthesisOptions) -> list[tuple[float, int, bo
     mixed = any(
         spec.kind.is_mixed and spec.name not in reference.real_values for spec in reference.schema
     )
-    margins = TARGET_MARGINS if mixed else TARGET_MARGINS[:1]
-    settings = [(0.0, options.copy_neighbours, options.split_copied)]
-    settings += [(margin, neighbours, False) for margin in margins]
+    margins = TARGET_MARGINS if mixed and options.donors == 2 else TARGET_MARGINS[:1]
+    four = [4] if mixed else []
+    settings = [(0.0, options.copy_neighbours, options.split_copied, options.donors)]
+    settings += [(margin, neighbours, False, 2) for margin in margins]
+    settings += [(0.0, neighbours, False, donors) for donors in four]
     if split:
-        settings += [(margin, 0, True) for margin in margins]
+        settings += [(margin, 0, True, 2) for margin in margins]
+        settings += [(0.0, 0, True, donors) for donors in four]
+    if options.donors == 4:  # the user's: every trial with them
+        settings = [(0.0, n, split_, 4) for _, n, split_, _ in settings]
     return list(dict.fromkeys(settings))

@@ -349,7 +349,7 @@ class FourDonorWeights:
             kappa=0.5,
             novelty=1 - max(0.5, c),
             lower=-c,
-            upper=0.5 + c,
+            upper=max(0.5, c),
         )
 
 

@@ -131,13 +131,16 @@ def check_options(options: SynthesisOptions) -> None:
         ("--categorical", options.categorical),
         ("--rows", options.rows),
         ("--metadata of one table", options.metadata),
-        ("--donors 4", options.donors == 4),  # children mix as their parents' pairs
     ):
         if value:
             raise OptionError(
                 f"{name} applies to one table, not to several linked tables",
                 "give column types in the multi-table metadata file, and --scale for the number of rows",
             )
+    if options.donors == 4:  # children are paired by their parents' pairs: two donors
+        raise OptionError(
+            "--donors 4 applies to one table, not to several linked tables", "leave out --donors"
+        )
 
 
 def check_tables(tables: dict[str, pd.DataFrame], metadata: RelationalMetadata) -> None:
