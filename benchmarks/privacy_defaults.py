@@ -58,6 +58,16 @@ VARIANTS = {
         "detect_rules": False,
     },
     # The privacy target's levers past the margins (docs/privacy.md, "Rows from four donors").
+    "margin 0.2 + shapes + neighbours 5": {
+        "privacy_margin": 0.2,
+        "match_shapes": True,
+        "copy_neighbours": 5,
+    },
+    "margin 0.3 + shapes + neighbours 5": {
+        "privacy_margin": 0.3,
+        "match_shapes": True,
+        "copy_neighbours": 5,
+    },
     "margin 0.5 + shapes + neighbours 5": {
         "privacy_margin": 0.5,
         "match_shapes": True,

@@ -162,12 +162,15 @@ def choose_margin(
             for part in (rows[:half], rows[half : 2 * half])
         ]
         splits += [halves, halves[::-1]]
+    references = _References()
     tried: list[Trial] = []
-    for settings in _settings(splits[0][0], options):
+    for settings in _settings(splits[0][0], options, references):
         trial = Trial(*settings, share=0.0).options(options)
         shares = []
         for k, (made_from, held_out) in enumerate(splits):
-            synthetic = synthesize(made_from, trial, np.random.default_rng([seed, k])).frame
+            reference = references.of(made_from, trial)
+            rng = np.random.default_rng([seed, k])
+            synthetic = synthesize(made_from, trial, rng, reference).frame
             shares.append(share(made_from, held_out, synthetic))
         tried.append(Trial(*settings, share=float(np.mean(shares))))
         if tried[-1].share <= target:
@@ -176,21 +179,36 @@ def choose_margin(
     return TargetChoice(target, closest, False, tuple(tried))
 
 
-def _settings(half: Any, options: SynthesisOptions) -> list[tuple[float, int, bool, int]]:
+class _References:
+    """Each half's Reference, made once per way of taking copied columns: the only
+    settings of a trial it depends on (margins, four donors and shapes act on the
+    mixing; semantics, rules and ranges are the half's)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, bool, bool], tuple[Any, Reference]] = {}
+
+    def of(self, half: Any, options: SynthesisOptions) -> Reference:
+        key = (id(half), options.copy_neighbours > 0, options.split_copied)
+        if key not in self._made:  # the half kept beside it: its id stays its own
+            self._made[key] = (half, Reference.of(half, options))
+        return self._made[key][1]
+
+
+def _settings(
+    half: Any, options: SynthesisOptions, references: _References | None = None
+) -> list[tuple[float, int, bool, int]]:
     """(margin, copy_neighbours, split_copied, donors) in the order the search tries
     them, without the settings that cannot differ from one tried before: margins or
     four donors on a table with no mixed column, a lever on a table with no copied
     columns it can take. Four donors given by the user: no margins."""
+    references = references or _References()
     asked = dataclasses.replace(options, privacy_target=None)
     size = options.copy_neighbours or TARGET_NEIGHBOURS  # the user's block size, if given
     near = dataclasses.replace(asked, copy_neighbours=size, split_copied=False)
-    reference = Reference.of(half, near)
+    reference = references.of(half, near)
     neighbours = size if reference.copy_groups else 0
-    split = bool(
-        Reference.of(
-            half, dataclasses.replace(near, copy_neighbours=0, split_copied=True)
-        ).copy_groups
-    )
+    split_options = dataclasses.replace(near, copy_neighbours=0, split_copied=True)
+    split = bool(references.of(half, split_options).copy_groups)
     mixed = any(
         spec.kind.is_mixed and spec.name not in reference.real_values for spec in reference.schema
     )
