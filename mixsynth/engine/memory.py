@@ -331,26 +331,7 @@ class GenerationStream(RuleKeeping):
         next round is a smaller move (measured: docs/structure.md). The slices take
         their rows from here. Holds the mixed columns in memory."""
 
-        limited = self.plan.limited if self.plan is not None and self.plan.inequalities else ()
-        two_row: dict[Any, np.ndarray] = {}  # four donors: the fallback of ordered columns
-
-        def mixed(spec: ColumnSpec) -> np.ndarray:
-            pairs = self._rule_pairs(spec, self.pairs)
-            source, observed_rows, _ = self._column_source(spec)
-            with np.errstate(over="ignore", invalid="ignore"):
-                values = self._mixed_values(spec, pairs, difference=False)
-                if pairs.spread is not None:
-                    if str(spec.name) in limited:
-                        two_row[spec.name] = values.copy()
-                        replace_non_finite(two_row[spec.name], source, self.pairs)
-                    values += difference_term(self.rngs[spec.name], source, pairs, observed_rows)
-                replace_non_finite(values, source, self.pairs)
-            return values
-
-        tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
-        self._matched = {name: task.result() for name, task in tasks.items()}
-        if two_row:  # rows the difference takes past an order move back towards the pair
-            self.rule_repairs += self.plan.unbreak(self._matched, two_row)
+        self._matched = self._whole_columns(pool)
         # Mixed with weights inside each pair's interval, these keep every order: the
         # rows that matching bends past an order get them back (RulePlan.unbreak).
         unmatched = {}

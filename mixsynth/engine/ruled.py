@@ -15,7 +15,7 @@ import numpy as np
 
 from mixsynth.choices import Bounds, Pairing
 from mixsynth.columns import ColumnSpec
-from mixsynth.engine.kernel import Pairs
+from mixsynth.engine.kernel import Pairs, difference_term
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import warn
 from mixsynth.rules.data import seconds_per_unit
@@ -175,6 +175,32 @@ class RuleKeeping:
             group.whole, *_, swaps = self._group_weights(group, pairs)
             self.rule_swaps += swaps
         return dataclasses.replace(pairs, w=group.whole)
+
+    def _whole_columns(self, pool: Executor) -> dict[Any, np.ndarray]:
+        """Every mixed column over the whole generation, before matching, each with the
+        weights of its group of inequalities; with four donors the rows the difference
+        takes past an order moved back towards the two-row mix (RulePlan.unbreak)."""
+        ordered = self.plan.limited if self.plan is not None and self.plan.inequalities else ()
+        two_row: dict[Any, np.ndarray] = {}  # four donors: the fallback of ordered columns
+
+        def mixed(spec: ColumnSpec) -> np.ndarray:
+            pairs = self._rule_pairs(spec, self.pairs)
+            source, observed_rows, _ = self._column_source(spec)
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = self._mixed_values(spec, pairs, difference=False)
+                if pairs.spread is not None:
+                    if str(spec.name) in ordered:
+                        two_row[spec.name] = values.copy()
+                        replace_non_finite(two_row[spec.name], source, self.pairs)
+                    values += difference_term(self.rngs[spec.name], source, pairs, observed_rows)
+                replace_non_finite(values, source, self.pairs)
+            return values
+
+        tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
+        columns = {name: task.result() for name, task in tasks.items()}
+        if two_row:
+            self.rule_repairs += self.plan.unbreak(columns, two_row)
+        return columns
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
@@ -337,7 +363,7 @@ class RuleKeeping:
         take the dominant donor's value. With four donors the difference is added and
         the rows it takes past an order moved back towards the two-row mix. Returns the
         columns, the rows whose limits are known, the swaps and the rows moved back."""
-        from mixsynth.engine.kernel import difference_term, repair_missing_partners
+        from mixsynth.engine.kernel import repair_missing_partners
 
         w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
         limited = dataclasses.replace(pairs, w=w)
