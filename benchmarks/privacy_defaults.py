@@ -80,11 +80,6 @@ VARIANTS = {
         "match_shapes": True,
         "copy_neighbours": 5,
     },
-    "nine donors + shapes + neighbours 5": {
-        "donors": 9,
-        "match_shapes": True,
-        "copy_neighbours": 5,
-    },
 }
 GENERATIONS = (1, 10)
 

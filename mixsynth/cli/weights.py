@@ -12,7 +12,7 @@ from mixsynth.choices import (
 )
 from mixsynth.cli.app import app, require_stdout
 from mixsynth.cli.common import declared_flags, options_from_flags, print_table
-from mixsynth.engine.weights import DonorWeights, MarginWeights, WeightDistribution
+from mixsynth.engine.weights import FourDonorWeights, MarginWeights, WeightDistribution
 from mixsynth.errors import OptionError
 
 #: The synthesis options that decide the weights (declared in SynthesisOptions).
@@ -96,7 +96,7 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
-    if isinstance(distribution, DonorWeights):  # the same figures, of the donors' weights
+    if isinstance(distribution, FourDonorWeights):  # the same figures, of four weights
         table[-3:] = [
             ["sum(w^4) (factor on the excess kurtosis)", f"{theory.delta:.6g}"],
             ["kappa = the anchor's weight", f"{theory.kappa:.6g}"],
@@ -105,10 +105,10 @@ def weights_command(
     print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], table)
 
 
-def _parameters(distribution: WeightDistribution | MarginWeights | DonorWeights) -> dict:
+def _parameters(distribution: WeightDistribution | MarginWeights | FourDonorWeights) -> dict:
     """The distribution's own parameters, for --json."""
-    if isinstance(distribution, DonorWeights):
-        return {"donors": distribution.donors, "spread": distribution.spread}
+    if isinstance(distribution, FourDonorWeights):
+        return {"donors": 4, "spread": distribution.spread}
     if isinstance(distribution, MarginWeights):
         return {
             "margin": distribution.margin,
@@ -124,13 +124,9 @@ def _parameters(distribution: WeightDistribution | MarginWeights | DonorWeights)
     }
 
 
-def _law(distribution: WeightDistribution | MarginWeights | DonorWeights) -> str:
-    if isinstance(distribution, DonorWeights):
-        k, m = distribution.mean_of, distribution.differences
-        return (
-            f"x~ = mean of {k} rows + {distribution.spread:.6g} x ({m} difference(s) of two "
-            f"rows), {distribution.donors} distinct rows"
-        )
+def _law(distribution: WeightDistribution | MarginWeights | FourDonorWeights) -> str:
+    if isinstance(distribution, FourDonorWeights):
+        return f"x~ = (x1 + x2)/2 + {distribution.spread:.6g} (x3 - x4), four distinct rows"
     if isinstance(distribution, MarginWeights):
         (in_low, in_high), (out_low, out_high) = distribution.arms
         inner = f"{in_high:g}" if in_low == in_high else f"U[{in_low:g}, {in_high:g}]"

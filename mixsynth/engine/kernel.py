@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixsynth.choices import Pairing
-from mixsynth.engine.weights import DonorWeights, WeightDistribution
+from mixsynth.engine.weights import FourDonorWeights, WeightDistribution
 
 #: Rows per block in the kernel: small enough for a block and its buffer to stay in cache.
 KERNEL_BLOCK_ROWS = 4096
@@ -91,31 +91,32 @@ def allocate_rows(sizes: np.ndarray, total: int) -> np.ndarray:
     return counts
 
 
-#: One difference a row adds: (rows, rows subtracted, the weight of each row's difference).
-Difference = tuple[np.ndarray, np.ndarray, np.ndarray]
-
-
 @dataclass(frozen=True)
 class Pairs:
-    """Who mixes with whom for every output row; with more donors (``--donors 4`` or
-    9) also the differences of further rows each row adds, each with its weight."""
+    """Who mixes with whom for every output row; with four donors (``--donors 4``)
+    also the two rows whose difference each row adds, times ``spread``."""
 
     dominant: np.ndarray
     other: np.ndarray
     w: np.ndarray  #: max(lam, 1 - lam) of each row
     group_codes: np.ndarray  #: group of each *source* row
-    differences: tuple[Difference, ...] = ()  #: more donors: what each row adds
+    third: np.ndarray | None = None  #: the difference's first row (four donors)
+    fourth: np.ndarray | None = None  #: its second row
+    spread: np.ndarray | None = None  #: its weight c per row (0: a two-row row)
 
     def rows(self, rows: slice) -> Pairs:
         """The pairs of a slice of output rows."""
+        if self.spread is None:
+            return Pairs(self.dominant[rows], self.other[rows], self.w[rows], self.group_codes)
+        assert self.third is not None and self.fourth is not None
         return Pairs(
             self.dominant[rows],
             self.other[rows],
             self.w[rows],
             self.group_codes,
-            tuple(
-                (plus[rows], minus[rows], weight[rows]) for plus, minus, weight in self.differences
-            ),
+            self.third[rows],
+            self.fourth[rows],
+            self.spread[rows],
         )
 
 
@@ -126,8 +127,7 @@ def draw_pairs(
     pairing: Pairing,
     weights_for_group,
 ) -> tuple[Pairs, WeightDistribution]:
-    """Anchors, partners and weights inside each group, in shuffled output order; with
-    more donors, their differences (none in a group too small for them)."""
+    """Anchors, partners and weights inside each group, in shuffled output order."""
     sizes = np.bincount(codes)
     if len(sizes) == 1:  # no groups: draw straight in output order, no sort or shuffle
         n = len(codes)
@@ -139,8 +139,12 @@ def draw_pairs(
         partner = other_rows(rng, anchor, n)
         weights = weights_for_group(n, rows)
         w = _dominant_weight(weights.sample(rng, rows))
-        differences = tuple(donor_differences(rng, weights, anchor, partner, n))
-        return Pairs(anchor, partner, w, codes, differences), weights
+        pairs = Pairs(dominant=anchor, other=partner, w=w, group_codes=codes)
+        if isinstance(weights, FourDonorWeights):
+            third, fourth = difference_rows(rng, anchor, partner, n)
+            spread = np.full(rows, weights.spread)
+            pairs = dataclasses.replace(pairs, third=third, fourth=fourth, spread=spread)
+        return pairs, weights
     order = np.argsort(codes, kind="stable")
     counts = allocate_rows(sizes, rows)
     solved: dict[tuple[int, int], WeightDistribution] = {}  # groups of one size share weights
@@ -162,8 +166,11 @@ def draw_pairs(
             solved[key] = weights_for_group(*key)
         weights = solved[key]
         lams.append(weights.sample(rng, int(size)))
-        found = donor_differences(rng, weights, anchor, partner, n)
-        differences.append([(members[plus], members[minus], c) for plus, minus, c in found])
+        if isinstance(weights, FourDonorWeights):
+            third, fourth = difference_rows(rng, anchor, partner, n)
+            differences.append((members[third], members[fourth], np.full(size, weights.spread)))
+        else:  # a group too small for four donors: two-row rows (no difference)
+            differences.append((members[anchor], members[anchor], np.zeros(size)))
         if largest is None or n > largest[0]:
             largest = (n, weights)
     shuffle = rng.permutation(rows)
@@ -173,48 +180,24 @@ def draw_pairs(
         w=_dominant_weight(np.concatenate(lams)[shuffle]),
         group_codes=codes,
     )
-    terms = max(map(len, differences))
-    if terms:  # a group too small for more donors adds nothing: x - x, weight 0
-        for found, anchor in zip(differences, anchors, strict=True):
-            found += [(anchor, anchor, np.zeros(len(anchor)))] * (terms - len(found))
-        joined = [
-            tuple(np.concatenate(parts)[shuffle] for parts in zip(*term, strict=True))
-            for term in zip(*differences, strict=True)
-        ]
-        pairs = dataclasses.replace(pairs, differences=tuple(joined))
+    if any(spread.any() for *_, spread in differences):
+        third, fourth, spread = (
+            np.concatenate(parts)[shuffle] for parts in zip(*differences, strict=True)
+        )
+        pairs = dataclasses.replace(pairs, third=third, fourth=fourth, spread=spread)
     return pairs, largest[1]
 
 
-def donor_differences(
-    rng: np.random.Generator, weights, anchor: np.ndarray, partner: np.ndarray, n: int
-) -> list[Difference]:
-    """The differences ``weights`` (:class:`DonorWeights`; none for two-row weights)
-    add to each row's pair, in the rows 0..n-1 of its group: the k - 2 further rows of
-    the mean, each minus the anchor with weight 1/k (the pair's mix gave the anchor
-    1 - 1/k), then m differences of two more rows with weight c, every row distinct."""
-    if not isinstance(weights, DonorWeights):
-        return []
-    more = distinct_rows(rng, anchor, partner, n, weights.donors - 2)
-    k, size = weights.mean_of, len(anchor)
-    found = [(row, anchor, np.full(size, 1 / k)) for row in more[: k - 2]]
-    rest = more[k - 2 :]
-    found += [
-        (a, b, np.full(size, weights.spread)) for a, b in zip(rest[::2], rest[1::2], strict=True)
-    ]
-    return found
-
-
-def distinct_rows(
-    rng: np.random.Generator, anchor: np.ndarray, partner: np.ndarray, n: int, count: int
-) -> list[np.ndarray]:
-    """``count`` more rows for each (anchor, partner), all distinct: each uniform over
-    the rows not taken yet (n >= count + 2). Distinct rows drawn without replacement
-    are what make weights whose squares sum to 1 keep the variance exactly
-    (docs/theory.md, "Rows from more than two donors")."""
-    taken = [anchor, partner]
-    for _ in range(count):
-        taken.append(_skip(rng.integers(n - len(taken), size=len(anchor)), *taken))
-    return taken[2:]
+def difference_rows(
+    rng: np.random.Generator, anchor: np.ndarray, partner: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two more rows for each (anchor, partner), all four distinct: the third uniform
+    over the n - 2 other rows, the fourth over the n - 3 left (n >= 4). Distinct rows
+    drawn without replacement are what make the squared weights summing to 1 keep the
+    variance exactly (docs/privacy.md)."""
+    third = _skip(rng.integers(n - 2, size=len(anchor)), anchor, partner)
+    fourth = _skip(rng.integers(n - 3, size=len(anchor)), anchor, partner, third)
+    return third, fourth
 
 
 def _skip(draw: np.ndarray, *taken: np.ndarray) -> np.ndarray:
@@ -297,41 +280,26 @@ def repair_missing_partners(
 def difference_term(
     rng: np.random.Generator, x: np.ndarray, pairs: Pairs, rows: ObservedRows | None
 ) -> np.ndarray:
-    """What the differences add to each row: the sum of ``weight * (x[plus] - x[minus])``
-    (more donors). Where one of a difference's rows is missing (or on a point mass), two
-    distinct observed rows of the dominant donor's group are taken instead (none if the
-    group has fewer than two: that difference adds nothing)."""
-    total = np.zeros(len(pairs.dominant))
-    for plus, minus, weight in pairs.differences:
-        term = x.take(plus)
-        term -= x.take(minus)
-        if rows is not None:
-            _replace_missing(rng, x, term, pairs, weight, rows)
-        term *= weight
-        total += term
-    return total
-
-
-def _replace_missing(
-    rng: np.random.Generator,
-    x: np.ndarray,
-    term: np.ndarray,
-    pairs: Pairs,
-    weight: np.ndarray,
-    rows: ObservedRows,
-) -> None:
-    """A difference's missing values replaced by that of two distinct observed rows of
-    the group, where the dominant donor is observed (elsewhere the row stays missing)."""
-    need = np.flatnonzero(np.isnan(term) & (weight > 0) & rows.observed[pairs.dominant])
-    if need.size == 0:
-        return
-    group = pairs.group_codes[pairs.dominant[need]]
-    count, start = rows.counts[group], rows.starts[group]
-    first = np.floor(rng.random(need.size) * count).astype(np.int64)
-    second = np.floor(rng.random(need.size) * np.maximum(count - 1, 0)).astype(np.int64)
-    second += second >= first
-    enough = count >= 2
-    start, first, second = start[enough], first[enough], second[enough]
-    term[need] = 0.0
-    sorted_rows = rows.sorted_rows
-    term[need[enough]] = x[sorted_rows[start + first]] - x[sorted_rows[start + second]]
+    """Each row's ``spread * (x[third] - x[fourth])`` (four donors). Where either row is
+    missing (or on a point mass), two distinct observed rows of the dominant donor's
+    group are drawn instead (none if the group has fewer than two: no term)."""
+    assert pairs.spread is not None and pairs.third is not None and pairs.fourth is not None
+    term = x.take(pairs.third)
+    term -= x.take(pairs.fourth)
+    if rows is not None:
+        # Only where the dominant donor is observed: elsewhere the row stays missing.
+        need = np.flatnonzero(np.isnan(term) & (pairs.spread > 0) & rows.observed[pairs.dominant])
+        if need.size:
+            group = pairs.group_codes[pairs.dominant[need]]
+            count, start = rows.counts[group], rows.starts[group]
+            first = np.floor(rng.random(need.size) * count).astype(np.int64)
+            second = np.floor(rng.random(need.size) * np.maximum(count - 1, 0)).astype(np.int64)
+            second += second >= first
+            enough = count >= 2
+            start, first, second = start[enough], first[enough], second[enough]
+            term[need] = 0.0
+            term[need[enough]] = (
+                x[rows.sorted_rows[start + first]] - x[rows.sorted_rows[start + second]]
+            )
+    term *= pairs.spread
+    return term

@@ -310,15 +310,15 @@ class GenerationStream(RuleKeeping):
         difference: bool = True,
     ) -> np.ndarray:
         """The column mixed for ``pairs``, before bounds and rounding; NaN where the
-        dominant donor is missing or on the point mass. With more donors their
-        differences are added unless ``difference`` is False (the two-row mix, which
-        keeps the inequalities both donors hold)."""
+        dominant donor is missing or on the point mass. With four donors the
+        difference term is added unless ``difference`` is False (the two-row mix,
+        which keeps the inequalities both donors hold)."""
         source, observed_rows, _ = self._column_source(spec)
         values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
         rng = rng or self.rngs[spec.name]
         if observed_rows is not None:
             repair_missing_partners(rng, source, values, pairs, observed_rows)
-        if difference and pairs.differences:
+        if difference and pairs.spread is not None:
             values += difference_term(rng, source, pairs, observed_rows)
         return values
 

@@ -26,11 +26,11 @@ from mixsynth.engine.weights import (
     DONORS,
     MARGIN_HELP,
     SPEC_HELP,
-    DonorWeights,
+    FourDonorWeights,
     MarginWeights,
     WeightDistribution,
-    donor_weights,
     finite_sample_target,
+    four_donor_weights,
     margin_weights,
     parse_weights,
     sample_variance_factor,
@@ -300,11 +300,10 @@ class SynthesisOptions:
         accepts=float,
         convert=float,
     )
-    donors: int = option(  # weights.py DonorWeights, docs/privacy.md
+    donors: int = option(  # weights.py FourDonorWeights, docs/privacy.md
         2,
-        help="Real rows per mixed value: 2 (mixup), 4 (two rows' mean plus half the "
-        "difference of two more) or 9 (three rows' mean plus a third of three differences): "
-        "variance kept, every donor farther (docs/privacy.md).",
+        help="Real rows per mixed value: 2 (mixup) or 4 (two rows' mean plus half the "
+        "difference of two more: variance kept, every donor farther; docs/privacy.md).",
         accepts=int,
         convert=int,
     )
@@ -442,29 +441,27 @@ class SynthesisOptions:
             )
 
     def _check_donors(self) -> None:
-        """More donors make their own weights: no other weights beside them."""
+        """Four donors make their own weights: no other weights beside them."""
         if self.donors not in DONORS or isinstance(self.donors, bool):
-            raise OptionError(f"--donors must be 2, 4 or 9, got {self.donors!r}", "2 is mixup")
+            raise OptionError(f"--donors must be 2 or 4, got {self.donors!r}", "2 is mixup")
         other = {"--weights": self.weights, "--privacy-margin": self.privacy_margin}
         other["--method vanilla"] = self.method is Method.VANILLA
-        given = [name for name, value in other.items() if value] if self.donors > 2 else []
+        given = [name for name, value in other.items() if value] if self.donors == 4 else []
         if given:
-            raise OptionError(f"--donors {self.donors} makes its own weights; drop {given[0]}")
+            raise OptionError(f"--donors 4 makes its own weights; drop {given[0]}")
 
     def weights_for(
         self, n_source: int, n_rows: int
-    ) -> WeightDistribution | MarginWeights | DonorWeights:
+    ) -> WeightDistribution | MarginWeights | FourDonorWeights:
         """The weights to use when ``n_rows`` rows are made from ``n_source`` rows (with
-        more donors, on fewer rows than donors: the two-row weights)."""
+        four donors, on fewer than four rows: the two-row weights)."""
         if self.weights is not None:
             return self.weights
         if self.method is Method.VANILLA:
             return vanilla_default()
-        solve: Callable[..., WeightDistribution | MarginWeights | DonorWeights]
-        if self.donors > 2 and (n_source >= self.donors or n_source == 0):  # 0: no table
-
-            def solve(target_rho: float = 1.0) -> DonorWeights:
-                return donor_weights(self.donors, target_rho)
+        solve: Callable[..., WeightDistribution | MarginWeights | FourDonorWeights]
+        if self.donors == 4 and (n_source >= 4 or n_source == 0):  # 0: no table (weights)
+            solve = four_donor_weights
         elif self.privacy_margin:
 
             def solve(target_rho: float = 1.0) -> WeightDistribution | MarginWeights:
@@ -501,7 +498,7 @@ class Generation:
     index: int  #: 1 for the first generation
     frame: DataTable  #: a DataFrame or a pyarrow Table, the type of its source
     #: weights of the largest group (all rows without --by)
-    weights: WeightDistribution | MarginWeights | DonorWeights
+    weights: WeightDistribution | MarginWeights | FourDonorWeights
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling

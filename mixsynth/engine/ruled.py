@@ -178,17 +178,17 @@ class RuleKeeping:
 
     def _whole_columns(self, pool: Executor) -> dict[Any, np.ndarray]:
         """Every mixed column over the whole generation, before matching, each with the
-        weights of its group of inequalities; with more donors the rows their differences
-        take past an order moved back towards the two-row mix (RulePlan.unbreak)."""
+        weights of its group of inequalities; with four donors the rows the difference
+        takes past an order moved back towards the two-row mix (RulePlan.unbreak)."""
         ordered = self.plan.limited if self.plan is not None and self.plan.inequalities else ()
-        two_row: dict[Any, np.ndarray] = {}  # more donors: the fallback of ordered columns
+        two_row: dict[Any, np.ndarray] = {}  # four donors: the fallback of ordered columns
 
         def mixed(spec: ColumnSpec) -> np.ndarray:
             pairs = self._rule_pairs(spec, self.pairs)
             source, observed_rows, _ = self._column_source(spec)
             with np.errstate(over="ignore", invalid="ignore"):
                 values = self._mixed_values(spec, pairs, difference=False)
-                if pairs.differences:
+                if pairs.spread is not None:
                     if str(spec.name) in ordered:
                         two_row[spec.name] = values.copy()
                         replace_non_finite(two_row[spec.name], source, self.pairs)
@@ -360,8 +360,8 @@ class RuleKeeping:
         """A group's columns over one slice, mixed with the group's weights from its
         donors' values (gathered once for the limits and the mix); a donor missing or on a
         point mass mixes with a replacement partner, as every column does; overflows
-        take the dominant donor's value. With more donors their differences are added and
-        the rows they take past an order moved back towards the two-row mix. Returns the
+        take the dominant donor's value. With four donors the difference is added and
+        the rows it takes past an order moved back towards the two-row mix. Returns the
         columns, the rows whose limits are known, the swaps and the rows moved back."""
         from mixsynth.engine.kernel import repair_missing_partners
 
@@ -379,7 +379,7 @@ class RuleKeeping:
                         self.rngs[spec.name], source, values, limited, observed_rows
                     )
                 replace_non_finite(values, source, limited)
-                if pairs.differences:  # more donors: their differences, orders kept
+                if pairs.spread is not None:  # four donors: the difference, orders kept
                     two_row[spec.name] = values.copy()
                     values += difference_term(self.rngs[spec.name], source, pairs, observed_rows)
                     replace_non_finite(values, source, limited)

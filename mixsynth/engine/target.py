@@ -11,17 +11,13 @@ averaged. The first setting whose share is at most the target is chosen:
 1. the defaults (margin 0);
 2. the copied columns taken from near rows (``copy_neighbours``, :mod:`.neighbours`,
    blocks of :data:`TARGET_NEIGHBOURS` rows unless the options give a size; only on a
-   table that has copied columns to take), then margins 0.05, ..., 0.5 with them, then
-   rows from more donors (:data:`TARGET_DONORS`, ``donors``) with them: taking copied
-   columns from near rows costs the least quality where copied columns are what finds
-   the donor, and nothing where there are none; more donors go farther than any
-   margin where the numbers find the donor;
-3. if none reaches it, the margins and the donors again with the copied columns split
-   between the donors (``split_copied``), the lever of the tables of codes that share
-   a few combinations.
+   table that has copied columns to take), then margins 0.05, ..., 0.5 with them: taking copied columns from near rows costs the least quality where copied
+   columns are what finds the donor, and nothing where there are none;
+3. if none reaches it, the margins again with the copied columns split between the
+   donors (``split_copied``), the lever of the tables of codes that share a few
+   combinations.
 
-From :data:`TARGET_SHAPES_MARGIN` on, and with more donors, the trials match shapes
-too. If no setting
+From :data:`TARGET_SHAPES_MARGIN` on, the trials match shapes too. If no setting
 reaches the target the closest one is kept. The chosen settings then make the real
 run, from the whole input.
 
@@ -59,9 +55,6 @@ TARGET_SPLITS = 4
 #: 0.4-0.5 it gives back 0.02-0.07 of overall quality at about the same DCR share
 #: (docs/privacy.md), as wide margins distort the marginal shapes (delta grows as D^2).
 TARGET_SHAPES_MARGIN = 0.2
-#: The numbers of donors tried after the margins (docs/privacy.md: four donors reach a
-#: lower DCR share than margin 0.5 on the sample tables; nine lower it further).
-TARGET_DONORS = (4, 9)
 #: The block size the search takes copied columns from near rows with (``copy_neighbours``):
 #: 3 to 20 score alike (docs/privacy.md).
 TARGET_NEIGHBOURS = 5
@@ -83,7 +76,7 @@ class Trial:
 
     @property
     def match_shapes(self) -> bool:
-        """Wide margins and more donors distort the marginal shapes: matched back."""
+        """Wide margins and four donors distort the marginal shapes: matched back."""
         return self.margin >= TARGET_SHAPES_MARGIN or self.donors > 2
 
     def options(self, options: SynthesisOptions) -> SynthesisOptions:
@@ -140,7 +133,7 @@ class TargetChoice:
             copied = ", copied columns split between donors"
         shapes = ", shapes matched" if chosen.match_shapes else ""
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
-        weights = f"{chosen.donors} donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
+        weights = "four donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
         return (
             f"--privacy-target {self.target:g}: {weights}{copied}{shapes}, DCR "
             f"share {chosen.share:.3f} on a held-out half of the input{missed}"
@@ -188,7 +181,7 @@ def choose_margin(
 
 class _References:
     """Each half's Reference, made once per way of taking copied columns: the only
-    settings of a trial it depends on (margins, donors and shapes act on the
+    settings of a trial it depends on (margins, four donors and shapes act on the
     mixing; semantics, rules and ranges are the half's)."""
 
     def __init__(self) -> None:
@@ -206,8 +199,8 @@ def _settings(
 ) -> list[tuple[float, int, bool, int]]:
     """(margin, copy_neighbours, split_copied, donors) in the order the search tries
     them, without the settings that cannot differ from one tried before: margins or
-    more donors on a table with no mixed column, a lever on a table with no copied
-    columns it can take. Donors given by the user: only them, no margin."""
+    four donors on a table with no mixed column, a lever on a table with no copied
+    columns it can take. Four donors given by the user: no margins."""
     references = references or _References()
     asked = dataclasses.replace(options, privacy_target=None)
     size = options.copy_neighbours or TARGET_NEIGHBOURS  # the user's block size, if given
@@ -220,13 +213,13 @@ def _settings(
         spec.kind.is_mixed and spec.name not in reference.real_values for spec in reference.schema
     )
     margins = TARGET_MARGINS if mixed and options.donors == 2 else TARGET_MARGINS[:1]
-    more = list(TARGET_DONORS) if mixed else []
+    four = [4] if mixed else []
     settings = [(0.0, options.copy_neighbours, options.split_copied, options.donors)]
     settings += [(margin, neighbours, False, 2) for margin in margins]
-    settings += [(0.0, neighbours, False, donors) for donors in more]
+    settings += [(0.0, neighbours, False, donors) for donors in four]
     if split:
         settings += [(margin, 0, True, 2) for margin in margins]
-        settings += [(0.0, 0, True, donors) for donors in more]
-    if options.donors > 2:  # the user's: every trial with them
-        settings = [(0.0, n, split_, options.donors) for _, n, split_, _ in settings]
+        settings += [(0.0, 0, True, donors) for donors in four]
+    if options.donors == 4:  # the user's: every trial with them
+        settings = [(0.0, n, split_, 4) for _, n, split_, _ in settings]
     return list(dict.fromkeys(settings))

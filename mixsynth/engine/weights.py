@@ -297,80 +297,70 @@ def margin_weights(
     return MarginWeights(margin, spread, q)
 
 
-#: How many real rows make one synthetic value: two (mixup), four or nine (docs/privacy.md).
-DONORS = (2, 4, 9)
-#: (rows averaged, weighted differences) of each number of donors beyond two.
-DONOR_SHAPES = {4: (2, 1), 9: (3, 3)}
+#: How many real rows make one synthetic row: two (mixup) or four (a pair and a difference).
+DONORS = (2, 4)
 
 
 @dataclass(frozen=True)
-class DonorWeights:
-    r"""Rows from more than two distinct donors (docs/privacy.md, "Rows from four
-    donors"): the mean of k rows plus m weighted differences of two more,
+class FourDonorWeights:
+    r"""Rows from four distinct donors (docs/privacy.md, "Rows from four donors"):
 
-    .. math:: \tilde x = \tfrac1k \sum_{i \le k} x_i + c \sum_{j \le m} (x_{a_j} - x_{b_j}).
+    .. math:: \tilde x = \tfrac12 x_1 + \tfrac12 x_2 + c\,(x_3 - x_4).
 
     The weights sum to 1, so the mean and every affine equality are kept for any c;
-    their squares sum to rho = 1/k + 2mc^2, the variance factor (solved for c). No donor
-    weighs more than max(1/k, c). Four donors: k = 2, m = 1, c = 1/2; nine: k = 3,
-    m = 3, c = 1/3. The sampled lam is the anchor's weight before the k - 2 further
-    rows' differences move it to 1/k: 1 - 1/k.
+    their squares sum to rho = 1/2 + 2c^2, the variance factor (c = 1/2: rho = 1, and
+    the finite-sample target adds a little). No donor weighs more than max(1/2, c), so
+    every donor lies at an expected squared distance of about one variance per
+    column, half a fresh row's (two-row mixup at margin 1/2: a quarter of it). The
+    sampled lam is the pair's weight, 1/2; ``spread`` is c.
     """
 
-    mean_of: int  #: k, the rows averaged (the anchor and the partner among them)
-    differences: int  #: m, the weighted differences
-    spread: float  #: c, the weight of each difference
+    spread: float  #: c, the weight of the difference x_3 - x_4
 
     is_vanilla = False
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.spread) and 0 <= self.spread <= 1):
             raise OptionError(
-                f"the donors' spread must lie in [0, 1], got {self.spread!r}",
-                "leave it to --donors, which solves it for the variance target",
+                f"the four-donor spread must lie in [0, 1], got {self.spread!r}",
+                "leave it to --donors 4, which solves it for the variance target",
             )
 
-    @property
-    def donors(self) -> int:
-        return self.mean_of + 2 * self.differences
-
     def label(self) -> str:
-        return f"donors:{self.donors},{self.spread:.6g}"
+        return f"four-donor:{self.spread:.6g}"
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """The anchor's weight in the pair's mix, 1 - 1/k, for every row (no draw)."""
-        return np.full(size, 1 - 1 / self.mean_of)
+        """The pair's weight of every row: 1/2 (no draw, ``rng`` unused)."""
+        return np.full(size, 0.5)
 
     def kappa(self) -> float:
-        return 1 / self.mean_of
+        return 0.5
 
     def theory(self) -> WeightTheory:
-        """Closed-form figures. kappa is the anchor's weight 1/k (what copied columns'
+        """Closed-form figures. kappa is the anchor's weight, 1/2 (what copied columns'
         covariance with the numbers keeps per generation); delta is sum(w^4), the
-        factor on the excess kurtosis; novelty is 1 - max(w), the least expected squared
-        distance to a donor in units of E|x_i - x_j|^2."""
-        k, m, c = self.mean_of, self.differences, self.spread
+        factor on the excess kurtosis (1/4 + 2c^4); novelty is 1 - max(w), the least
+        expected squared distance to a donor in units of E|x_i - x_j|^2."""
+        c = self.spread
         return WeightTheory(
-            mean=1 - 1 / k,
-            rho=1 / k + 2 * m * c * c,
-            delta=k / k**4 + 2 * m * c**4,
-            kappa=1 / k,
-            novelty=1 - max(1 / k, c),
+            mean=0.5,
+            rho=0.5 + 2 * c * c,
+            delta=0.125 + 2 * c**4,
+            kappa=0.5,
+            novelty=1 - max(0.5, c),
             lower=-c,
-            upper=max(1 / k, c),
+            upper=max(0.5, c),
         )
 
 
-def donor_weights(donors: int, target_rho: float = 1.0) -> DonorWeights:
-    """The weights of ``donors`` (4 or 9) rows whose squares sum to ``target_rho``:
-    c^2 = (rho* - 1/k) / (2m)."""
-    k, m = DONOR_SHAPES[donors]
-    if not (math.isfinite(target_rho) and target_rho >= 1 / k):
+def four_donor_weights(target_rho: float = 1.0) -> FourDonorWeights:
+    """The four-donor weights whose squares sum to ``target_rho``: c^2 = (rho* - 1/2)/2."""
+    if not (math.isfinite(target_rho) and target_rho >= 0.5):
         raise OptionError(
-            f"{donors} donors cannot reach variance factor {target_rho:g}",
-            f"their factor is at least 1/{k} (c = 0); use a target near 1",
+            f"four donors cannot reach variance factor {target_rho:g}",
+            "the factor of four donors is at least 1/2 (c = 0); use a target near 1",
         )
-    return DonorWeights(k, m, math.sqrt((target_rho - 1 / k) / (2 * m)))
+    return FourDonorWeights(math.sqrt((target_rho - 0.5) / 2))
 
 
 def uniform() -> WeightDistribution:

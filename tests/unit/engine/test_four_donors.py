@@ -1,6 +1,5 @@
-"""Rows from more donors (``donors=4`` or 9, docs/privacy.md): the mean of k rows plus c
-times m differences of two more, all distinct (four: (x1 + x2)/2 + c (x3 - x4)),
-checked against the closed forms by simulation."""
+"""Rows from four donors (``donors=4``, docs/privacy.md): x~ = (x1 + x2)/2 + c (x3 - x4)
+from four distinct rows, checked against the closed forms by simulation."""
 
 from __future__ import annotations
 
@@ -11,13 +10,13 @@ import pandas as pd
 import pytest
 
 from mixsynth.choices import Bounds, Method, Pairing
-from mixsynth.engine.kernel import Pairs, distinct_rows, draw_pairs
+from mixsynth.engine.kernel import difference_rows, draw_pairs
 from mixsynth.engine.memory import GenerationStream, run_generations, synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.weights import (
-    DonorWeights,
-    donor_weights,
+    FourDonorWeights,
     finite_sample_target,
+    four_donor_weights,
     parse_weights,
 )
 from mixsynth.errors import MixsynthError
@@ -26,10 +25,10 @@ from mixsynth.rules import parse_rule
 from tests.conftest import SAMPLE_DATA
 
 
-def plain(donors: int = 4, **changes) -> SynthesisOptions:
-    """More donors, plain: no bounds, no rounding, no semantics, no copy repair."""
+def plain(**changes) -> SynthesisOptions:
+    """Four donors, plain: no bounds, no rounding, no semantics, no copy repair."""
     return SynthesisOptions(
-        donors=donors,
+        donors=4,
         bounds=Bounds.NONE,
         semantics=False,
         round_decimals=False,
@@ -38,39 +37,28 @@ def plain(donors: int = 4, **changes) -> SynthesisOptions:
     )
 
 
-@pytest.mark.parametrize(
-    ("donors", "figures"),
-    [
-        # c = 1/2: sum w^4 = 1/4 (the kurtosis factor), no donor over 1/2 (novelty 1/2:
-        # a donor one variance away per column), the anchor 1/2.
-        (4, (0.5, 0.25, 0.5, 0.5)),
-        # c = 1/3: sum w^4 = 3/81 + 6/81, every weight 1/3 (novelty 2/3).
-        (9, (1 / 3, 1 / 9, 1 / 3, 2 / 3)),
-    ],
-)
-def test_the_weights_have_the_closed_forms(donors: int, figures: tuple) -> None:
-    weights = donor_weights(donors)
-    theory = weights.theory()
-    assert weights.donors == donors
-    assert theory.rho == pytest.approx(1.0)
-    got = (weights.spread, theory.delta, theory.kappa, theory.novelty)
-    assert got == pytest.approx(figures)
+def test_the_weights_have_the_closed_forms() -> None:
+    """c = 1/2 for factor 1: sum w = 1, sum w^2 = 1, sum w^4 = 1/4 (the kurtosis factor),
+    no donor weighs more than 1/2 (novelty 1/2: a donor one variance away per column)."""
+    theory = four_donor_weights().theory()
+    assert four_donor_weights().spread == 0.5
+    assert (theory.rho, theory.delta, theory.kappa, theory.novelty) == (1.0, 0.25, 0.5, 0.5)
     for target in (0.9, 1.0, 1.05):
-        assert donor_weights(donors, target).theory().rho == pytest.approx(target)
-    with pytest.raises(MixsynthError, match="at least 1/"):
-        donor_weights(donors, 0.2)
+        assert four_donor_weights(target).theory().rho == pytest.approx(target)
+    with pytest.raises(MixsynthError, match="at least 1/2"):
+        four_donor_weights(0.4)
 
 
-def test_the_rows_are_distinct_and_each_uniform_over_the_rest() -> None:
+def test_the_four_rows_are_distinct_and_the_difference_rows_uniform() -> None:
     rng = np.random.default_rng(0)
     n, size = 12, 240_000
     anchor = rng.integers(n, size=size)
     partner = (anchor + rng.integers(1, n, size=size)) % n
-    more = distinct_rows(rng, anchor, partner, n, 7)
-    rows = np.sort(np.stack([anchor, partner, *more]), axis=0)
-    assert (rows[1:] != rows[:-1]).all()
-    # Given (anchor, partner), the first is uniform over the n - 2 others.
-    offsets = (more[0] - anchor) % n
+    third, fourth = difference_rows(rng, anchor, partner, n)
+    rows = np.stack([anchor, partner, third, fourth])
+    assert all((np.sort(rows, axis=0)[1:] != np.sort(rows, axis=0)[:-1]).all(axis=1))
+    # Given (anchor, partner), the third is uniform over the n - 2 others.
+    offsets = (third - anchor) % n
     first = partner == (anchor + 1) % n  # fix the partner's offset to 1
     counts = np.bincount(offsets[first], minlength=n)
     assert counts[0] == counts[1] == 0
@@ -78,39 +66,21 @@ def test_the_rows_are_distinct_and_each_uniform_over_the_rest() -> None:
     assert np.all(np.abs(counts[2:] - expected) < 4.5 * np.sqrt(expected))
 
 
-def donor_mix(x: np.ndarray, pairs: Pairs) -> np.ndarray:
-    """x_o + w (x_d - x_o) + sum of c (x_plus - x_minus): each row's affine combination."""
-    mixed = x[pairs.other] + pairs.w * (x[pairs.dominant] - x[pairs.other])
-    for plus, minus, weight in pairs.differences:
-        mixed += weight * (x[plus] - x[minus])
-    return mixed
-
-
-@pytest.mark.parametrize("donors", [4, 9])
-def test_every_value_is_the_mean_of_k_rows_plus_the_differences(donors: int) -> None:
-    """Each mixed value is the mean of k distinct rows (the anchor among them) plus c
-    times m differences of two more, every row, every column; a copied category comes
-    from the anchor."""
-    k, m = {4: (2, 1), 9: (3, 3)}[donors]
+def test_every_value_is_the_four_donor_mix() -> None:
+    """Each mixed value is x_d/2 + x_o/2 + c (x_t - x_f), every row, every column; a
+    copied category comes from the anchor."""
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
     frame["label"] = rng.choice(["x", "y", "z"], 300)
-    stream = GenerationStream(frame, plain(donors), np.random.default_rng(2))
+    stream = GenerationStream(frame, plain(), np.random.default_rng(2))
     out = stream.finish(pd.concat(list(stream))).frame
     pairs = stream.pairs
-    target = finite_sample_target(300, 300, 1 / k, balanced=True)
-    assert np.allclose(pairs.w, 1 - 1 / k) and len(pairs.differences) == k - 2 + m
-    means, spreads = pairs.differences[: k - 2], pairs.differences[k - 2 :]
-    assert all((minus == pairs.dominant).all() and (c == 1 / k).all() for _, minus, c in means)
-    assert all(np.allclose(c, np.sqrt((target - 1 / k) / (2 * m))) for *_, c in spreads)
-    rows = [pairs.dominant, pairs.other, *(p for p, *_ in means)]
-    rows += [r for plus, minus, _ in spreads for r in (plus, minus)]
-    ordered = np.sort(np.stack(rows), axis=0)
-    assert len(rows) == donors and (ordered[1:] != ordered[:-1]).all()
+    c = finite_sample_target(300, 300, 0.5, balanced=True)
+    assert pairs.spread is not None and np.allclose(pairs.spread, np.sqrt((c - 0.5) / 2))
     for name in ("a", "b", "c"):
         x = frame[name].to_numpy()
-        expected = np.mean([x[r] for r in rows[:k]], axis=0) + sum(
-            c * (x[plus] - x[minus]) for plus, minus, c in spreads
+        expected = (x[pairs.dominant] + x[pairs.other]) / 2 + pairs.spread * (
+            x[pairs.third] - x[pairs.fourth]
         )
         np.testing.assert_allclose(out[name], expected, rtol=0, atol=1e-12)
     assert (out["label"].to_numpy() == frame["label"].to_numpy()[pairs.dominant]).all()
@@ -129,14 +99,12 @@ def grouped_variance_ratio(options: SynthesisOptions, n: int, reps: int, seed: i
     return ratios.mean(), ratios.std(ddof=1) / np.sqrt(reps)
 
 
-@pytest.mark.parametrize(
-    ("donors", "pairing"), [(4, Pairing.BALANCED), (4, Pairing.IID), (9, Pairing.BALANCED)]
-)
-def test_the_sample_variance_is_kept_over_ten_generations(donors: int, pairing: Pairing) -> None:
+@pytest.mark.parametrize("pairing", [Pairing.BALANCED, Pairing.IID])
+def test_the_sample_variance_is_kept_over_ten_generations(pairing: Pairing) -> None:
     """E[s^2 after 10 generations] = s^2 of the source, exactly in expectation with the
     finite-sample target, on 20-row samples (tolerance: 4.5 standard errors of the mean
     over 1,500 samples)."""
-    mean, se = grouped_variance_ratio(plain(donors, pairing=pairing), 20, 1500, 3, 10)
+    mean, se = grouped_variance_ratio(plain(pairing=pairing), 20, 1500, 3, 10)
     assert abs(mean - 1) < 4.5 * se, (mean, se)
 
 
@@ -150,24 +118,18 @@ def test_without_the_target_the_variance_has_the_bootstrap_shrink() -> None:
 
 
 def test_small_groups_mix_two_rows_and_donors_stay_in_their_group() -> None:
-    """--by groups: nine donors of the group; a group of under nine rows mixes two, with
-    the two-row weights (none of them 2/3 for sure)."""
+    """--by groups: four donors of the group; a group of under four rows mixes two."""
     rng = np.random.default_rng(5)
-    codes = np.repeat(np.arange(3), [3, 8, 40])
-    options = plain(9)
+    codes = np.repeat(np.arange(3), [3, 6, 40])
+    options = plain()
     pairs, weights = draw_pairs(rng, codes, 5000, Pairing.BALANCED, options.weights_for)
-    assert isinstance(weights, DonorWeights) and weights.donors == 9
-    small = codes[pairs.dominant] < 2
-    rows = [pairs.dominant, pairs.other]
-    for plus, minus, c in pairs.differences:
-        rows += [plus, minus]
-        assert (c[small] == 0).all() and (c[~small] > 0).all()
-        assert (plus[small] == minus[small]).all()
-    for row in rows:
-        assert np.array_equal(codes[row], codes[pairs.dominant])
-    assert not np.isclose(pairs.w[small], 2 / 3).any()
-    many = np.sort(np.stack(rows)[[0, 1, 2, 4, 5, 6, 7, 8, 9]][:, ~small], axis=0)  # not 3: x_d
-    assert (np.diff(many, axis=0) > 0).all()
+    assert isinstance(weights, FourDonorWeights)
+    for rows in (pairs.other, pairs.third, pairs.fourth):
+        assert np.array_equal(codes[rows], codes[pairs.dominant])
+    small = codes[pairs.dominant] == 0
+    assert (pairs.spread[small] == 0).all() and (pairs.spread[~small] > 0).all()
+    four = np.stack([pairs.dominant, pairs.other, pairs.third, pairs.fourth])[:, ~small]
+    assert (np.diff(np.sort(four, axis=0), axis=0) > 0).all()
 
 
 def test_a_missing_difference_row_is_replaced_by_observed_rows() -> None:
@@ -214,7 +176,12 @@ def test_an_order_broken_by_the_difference_is_kept() -> None:
     stream = GenerationStream(frame, options, np.random.default_rng(11))
     out = stream.finish(pd.concat(list(stream))).frame
     pairs = stream.pairs
-    mix = {name: donor_mix(frame[name].to_numpy(), pairs) for name in ("low", "high")}
+    mix = {
+        name: (frame[name].to_numpy()[pairs.dominant] + frame[name].to_numpy()[pairs.other]) / 2
+        + pairs.spread
+        * (frame[name].to_numpy()[pairs.third] - frame[name].to_numpy()[pairs.fourth])
+        for name in ("low", "high")
+    }
     broken = mix["low"] > mix["high"]
     assert broken.sum() > 20
     assert (out["low"] <= out["high"]).all()
@@ -223,8 +190,8 @@ def test_an_order_broken_by_the_difference_is_kept() -> None:
     np.testing.assert_allclose(out["low"][kept], mix["low"][kept], rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("structure", ["none", "shapes", "moments", "associations", "nine"])
-def test_more_donors_work_with_every_treatment_and_structure_option(structure: str) -> None:
+@pytest.mark.parametrize("structure", ["none", "shapes", "moments", "associations"])
+def test_four_donors_work_with_every_treatment_and_structure_option(structure: str) -> None:
     """Point masses, integers, dates, bounds, rounding, fakes, --by and each structure
     option: values in range and none missing, the point mass's count exact (anchors
     tile the table), the groups' counts kept, no row equal to a real row."""
@@ -234,9 +201,8 @@ def test_more_donors_work_with_every_treatment_and_structure_option(structure: s
         "shapes": {"match_shapes": True},
         "moments": {"match_moments": True},
         "associations": {"keep_associations": True},
-        "nine": {"donors": 9, "match_shapes": True},
     }[structure]
-    options = SynthesisOptions(**{"donors": 4, "by": ("plan",), **changes})
+    options = SynthesisOptions(donors=4, by=("plan",), **changes)
     out = synthesize(real, options, np.random.default_rng(12)).frame
     assert len(out) == len(real)
     assert (out["monthly_spend"] == 0).sum() == (real["monthly_spend"] == 0).sum()
@@ -252,7 +218,7 @@ def test_more_donors_work_with_every_treatment_and_structure_option(structure: s
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
-        ({"donors": 3}, "2, 4 or 9"),
+        ({"donors": 3}, "2 or 4"),
         ({"donors": 4, "privacy_margin": 0.2}, "--privacy-margin"),
         ({"donors": 4, "weights": parse_weights("epbeta:1,1,0.1,0.1")}, "--weights"),
         ({"donors": 4, "method": Method.VANILLA}, "--method vanilla"),
