@@ -13,6 +13,9 @@ exchangeable and independent of :math:`\lambda`, this is the same law as docs/th
 often. Copied columns (categories, booleans, strings) and missingness come from the
 dominant donor, so with as many rows as the source they are reproduced exactly.
 
+With four donors (``--donors 4``) each row's pair is mixed with weight 1/2 and adds
+``c (x_3 - x_4)`` of two more distinct rows of its group (:func:`difference_term`).
+
 The kernel is a pure function of arrays, indices and weights, so that a streaming or
 partitioned engine can call it on chunks. Tables may be pandas DataFrames or pyarrow
 Tables (:mod:`mixsynth.columns`): a generation has the type of its source.

@@ -11,13 +11,17 @@ averaged. The first setting whose share is at most the target is chosen:
 1. the defaults (margin 0);
 2. the copied columns taken from near rows (``copy_neighbours``, :mod:`.neighbours`,
    blocks of :data:`TARGET_NEIGHBOURS` rows unless the options give a size; only on a
-   table that has copied columns to take), then margins 0.05, ..., 0.5 with them: taking copied columns from near rows costs the least quality where copied
-   columns are what finds the donor, and nothing where there are none;
-3. if none reaches it, the margins again with the copied columns split between the
-   donors (``split_copied``), the lever of the tables of codes that share a few
-   combinations.
+   table that has copied columns to take), then margins 0.05, ..., 0.5 with them, then
+   rows from four donors (``donors=4``) with them: taking copied columns from near rows
+   costs the least quality where copied columns are what finds the donor, and nothing
+   where there are none; four donors go farther than any margin where the numbers
+   find the donor;
+3. if none reaches it, the margins and four donors again with the copied columns split
+   between the donors (``split_copied``), the lever of the tables of codes that share
+   a few combinations.
 
-From :data:`TARGET_SHAPES_MARGIN` on, the trials match shapes too. If no setting
+From :data:`TARGET_SHAPES_MARGIN` on, and with four donors, the trials match shapes
+too. If no setting
 reaches the target the closest one is kept. The chosen settings then make the real
 run, from the whole input.
 
@@ -213,13 +217,13 @@ def _settings(
         spec.kind.is_mixed and spec.name not in reference.real_values for spec in reference.schema
     )
     margins = TARGET_MARGINS if mixed and options.donors == 2 else TARGET_MARGINS[:1]
-    four = [4] if mixed else []
+    four = [4] if mixed else []  # after the margins: they reach lower shares
     settings = [(0.0, options.copy_neighbours, options.split_copied, options.donors)]
     settings += [(margin, neighbours, False, 2) for margin in margins]
-    settings += [(0.0, neighbours, False, donors) for donors in four]
+    settings += [(0.0, neighbours, False, 4) for _ in four]
     if split:
         settings += [(margin, 0, True, 2) for margin in margins]
-        settings += [(0.0, 0, True, donors) for donors in four]
+        settings += [(0.0, 0, True, 4) for _ in four]
     if options.donors == 4:  # the user's: every trial with them
         settings = [(0.0, n, split_, 4) for _, n, split_, _ in settings]
     return list(dict.fromkeys(settings))
