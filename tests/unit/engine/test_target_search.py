@@ -74,3 +74,21 @@ def test_the_caches_change_no_share_and_no_choice(short_search, monkeypatch) -> 
     fresh = target.choose_margin(real, options, 0.51, 1, afresh)
     assert fresh.tried == cached.tried
     assert fresh.chosen == cached.chosen
+
+
+@pytest.mark.slow
+def test_on_a_numerical_table_four_donors_go_farther_than_every_margin() -> None:
+    """Half of breast cancer (docs/privacy.md): every margin misses 0.6, four donors
+    come next and measure a lower share than margin 0.5, and are chosen."""
+    from mixsynth.io import read_table
+    from tests.conftest import SAMPLE_DATA
+
+    real = read_table(SAMPLE_DATA / "breast_cancer.csv").frame
+    order = np.random.default_rng(0).permutation(len(real))[: len(real) // 2]
+    half = real.iloc[order].reset_index(drop=True)
+    choice = choose_privacy_settings(half, SynthesisOptions(privacy_target=0.6), seed=0)
+    *margins, four = choice.tried
+    assert all(trial.donors == 2 and trial.share > 0.6 for trial in margins)
+    assert (four.donors, four.margin, four.copy_neighbours) == (4, 0.0, 5)
+    assert four.share < margins[-1].share and margins[-1].margin == 0.5
+    assert choice.chosen == four
