@@ -81,6 +81,12 @@ VARIANTS = {
         "detect_rules": False,
     },
     "split + margin 0.3": {"split_copied": True, "privacy_margin": 0.3},
+    "four donors + neighbours 5": {"donors": 4, "copy_neighbours": 5},
+    "four donors + neighbours 5 + shapes": {
+        "donors": 4,
+        "copy_neighbours": 5,
+        "match_shapes": True,
+    },
 }
 
 
@@ -110,6 +116,7 @@ def made(train: pd.DataFrame, changes: dict, seed: int) -> tuple[pd.DataFrame, s
         choice = choose_privacy_settings(train, options, seed=seed)
         options = choice.options(SynthesisOptions())
     chosen = f"margin {options.privacy_margin:g}, K {options.copy_neighbours}"
+    chosen += ", four donors" * (options.donors == 4)
     chosen += ", split" * options.split_copied + ", shapes" * options.match_shapes
     return synthesize(train, options, np.random.default_rng(seed)).frame, chosen
 
