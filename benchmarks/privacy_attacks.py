@@ -16,13 +16,16 @@ when equal.
 
 Per attack: the risk and its 95% interval (anonymeter's Wilson intervals propagated),
 and the gap mixsynth - held-out computed from the unclipped residuals (anonymeter
-clips a risk at 0; the gap's interval adds the two errors in quadrature). Beside them,
-overall quality against the training rows and against the control rows (the held-out
-rows score as a fresh sample).
+clips a risk at 0), averaged over the splits: its interval adds the errors of both
+sides and all splits in quadrature; from three splits on, the interval from the
+splits' spread (which holds the synthesizer's randomness too) is given beside it.
+Beside them, overall quality against the training rows and against the control rows
+(the held-out rows score as a fresh sample).
 
 Run: ``make bench-attacks`` (or ``python benchmarks/privacy_attacks.py [--seeds 5]
-[--variants ...] [--only ...] [--no-singling-out] [--name NAME]``); prints Markdown and
-writes benchmarks/results/NAME.md and .csv (NAME: privacy_attacks).
+[--variants ...] [--only ...] [--no-singling-out] [--name NAME]``; ``--report-only``
+rewrites NAME.md from NAME.csv); prints Markdown and writes
+benchmarks/results/NAME.md and .csv (NAME: privacy_attacks).
 """
 
 from __future__ import annotations
