@@ -85,6 +85,11 @@ VARIANTS = {
     },
     "split + margin 0.3": {"split_copied": True, "privacy_margin": 0.3},
     "four donors + neighbours 5": {"donors": 4, "copy_neighbours": 5},
+    "four donors + neighbours 5, no rules": {
+        "donors": 4,
+        "copy_neighbours": 5,
+        "detect_rules": False,
+    },
     "four donors + neighbours 5 + shapes": {
         "donors": 4,
         "copy_neighbours": 5,
