@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mixsynth.choices import Method
 from mixsynth.columns import group_codes
 from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.memory import GenerationStream, generation_rngs
@@ -33,7 +34,14 @@ from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import InputError, OptionError
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
-from mixsynth.relational.pairs import Family, children_pairs, parent_pairs, second_parents
+from mixsynth.relational.pairs import (
+    Family,
+    children_pairs,
+    neighbour_pairs,
+    parent_features,
+    parent_pairs,
+    second_parents,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +68,9 @@ class RelationalPlan:
     real_rows: dict[str, int]
     real_unlinked: dict[str, int]
     rules: dict[str, tuple] = dataclasses.field(default_factory=dict)  #: declared, per table
+    #: Parent tables' moments matched in each generation (off for vanilla mixup, whose
+    #: collapse is the point of such a run, and for checking the mixing law alone).
+    match_parents: bool = True
 
     @classmethod
     def of(
@@ -67,7 +78,10 @@ class RelationalPlan:
         tables: dict[str, pd.DataFrame],
         metadata: RelationalMetadata,
         options: SynthesisOptions,
+        match_parents: bool | None = None,
     ) -> RelationalPlan:
+        """The plan of ``tables``; ``match_parents`` defaults to on unless the method
+        is vanilla mixup."""
         check_options(options)
         check_tables(tables, metadata)
         rules = rules_by_table(options.declared_rules(), metadata)
@@ -88,15 +102,24 @@ class RelationalPlan:
                     Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key]).unlinked
                 )
         rows = {name: len(frame) for name, frame in tables.items()}
-        return cls(metadata, options, references, rows, unlinked, rules)
+        if match_parents is None:
+            match_parents = options.method is not Method.VANILLA
+        return cls(metadata, options, references, rows, unlinked, rules, match_parents)
 
     def table_options(self, name: str, rows: int | None = None) -> SynthesisOptions:
+        """The options of one table. A parent table's numeric means and covariances are
+        matched exactly to its source in each generation (as ``match_moments`` does)
+        when ``match_parents`` is set: its children's relations ride on its rows, and a
+        table of a few dozen rows walks far over generations (docs/multi-table.md,
+        "Over generations")."""
+        exact = self.match_parents and bool(self.metadata.children(name))
         return dataclasses.replace(
             self.options,
             metadata=self.metadata.synthesis_semantics(name),
             rows=rows,
             rules=self.rules.get(name, ()),
             rule_files=(),
+            match_moments=self.options.match_moments or exact,
         )
 
 
@@ -207,7 +230,14 @@ def synthesize_tables(
             rows = max(1, round(scale * plan.real_rows[name]))
             options = plan.table_options(name, rows=rows)
             children = metadata.children(name)
-            if children:
+            if metadata.is_second_parent(name):
+                features = parent_features(
+                    tables[name],
+                    metadata.numeric_columns(name),
+                    [_children_figures(c, tables, metadata) for c in children],
+                )
+                given = neighbour_pairs(features, rows, options, pair_rng)
+            elif children:
                 c = children[0]
                 counts = Family.of(tables[name][c.parent_key], tables[c.child][c.foreign_key])
                 within = plan.references[name].association_columns
@@ -226,6 +256,17 @@ def synthesize_tables(
         frames[name] = frame[list(tables[name].columns)]
         made[name].frame = frames[name]
     return RelationalGeneration(index, {name: frames[name] for name in metadata.tables}, made)
+
+
+def _children_figures(
+    r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Along ``r``: each parent row's number of children and their mean numeric values."""
+    parent_keys = tables[r.parent][r.parent_key]
+    counts = Family.of(parent_keys, tables[r.child][r.foreign_key]).counts
+    child = tables[r.child]
+    means = child.groupby(r.foreign_key)[metadata.numeric_columns(r.child)].mean()
+    return counts, means.reindex(parent_keys)
 
 
 def _one_table(
