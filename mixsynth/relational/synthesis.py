@@ -103,7 +103,7 @@ class RelationalPlan:
                 )
         rows = {name: len(frame) for name, frame in tables.items()}
         if match_parents is None:
-            match_parents = options.method is not Method.VANILLA
+            match_parents = options.method != Method.VANILLA
         return cls(metadata, options, references, rows, unlinked, rules, match_parents)
 
     def table_options(self, name: str, rows: int | None = None) -> SynthesisOptions:
