@@ -142,11 +142,14 @@ def parent_features(
     columns: list[str],
     children: list[tuple[np.ndarray, pd.DataFrame | None]],
 ) -> np.ndarray:
-    """Each parent row's figures, each standardized (missing ones at the mean): its
-    numeric ``columns``, and for each child relationship (``children``: the number of
-    children of each parent row, and the mean of each numeric child column, NaN for a
-    parent without children) those counts and means."""
-    blocks = [parent[columns].to_numpy(dtype=float, na_value=np.nan)] if columns else []
+    """Each parent row's figures, each standardized (missing ones, and values that are
+    not numbers, at the mean): its numeric ``columns``, and for each child relationship
+    (``children``: the number of children of each parent row, and the mean of each
+    numeric child column, NaN for a parent without children) those counts and means."""
+    import pandas as pd
+
+    own = parent[columns].apply(pd.to_numeric, errors="coerce")
+    blocks = [own.to_numpy(dtype=float, na_value=np.nan)] if columns else []
     for counts, means in children:
         blocks.append(counts[:, None].astype(float))
         if means is not None and means.shape[1]:

@@ -261,12 +261,18 @@ def synthesize_tables(
 def _children_figures(
     r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Along ``r``: each parent row's number of children and their mean numeric values."""
+    """Along ``r``: each parent row's number of children and their mean numeric values
+    (values that are not numbers left out), in parent row order."""
+    import pandas as pd
+
     parent_keys = tables[r.parent][r.parent_key]
     counts = Family.of(parent_keys, tables[r.child][r.foreign_key]).counts
-    child = tables[r.child]
-    means = child.groupby(r.foreign_key)[metadata.numeric_columns(r.child)].mean()
-    return counts, means.reindex(parent_keys)
+    position = pd.Index(parent_keys).get_indexer(tables[r.child][r.foreign_key])
+    linked = position >= 0
+    values = tables[r.child][metadata.numeric_columns(r.child)][linked]
+    values = values.apply(pd.to_numeric, errors="coerce")
+    means = values.groupby(position[linked]).mean().reindex(range(len(parent_keys)))
+    return counts, means
 
 
 def _one_table(
