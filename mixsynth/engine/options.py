@@ -23,11 +23,14 @@ from mixsynth.choices import Bounds, Method, Pairing
 from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
+    DONORS,
     MARGIN_HELP,
     SPEC_HELP,
+    FourDonorWeights,
     MarginWeights,
     WeightDistribution,
     finite_sample_target,
+    four_donor_weights,
     margin_weights,
     parse_weights,
     sample_variance_factor,
@@ -297,6 +300,13 @@ class SynthesisOptions:
         accepts=float,
         convert=float,
     )
+    donors: int = option(  # weights.py FourDonorWeights, docs/privacy.md
+        2,
+        help="Real rows per mixed value: 2 (mixup) or 4 (two rows' mean plus half the "
+        "difference of two more: variance kept, every donor farther; docs/privacy.md).",
+        accepts=int,
+        convert=int,
+    )
     split_copied: bool = option(  # donors.py
         False,
         help="Take each group of associated copied columns (categories, codes) from "
@@ -412,6 +422,7 @@ class SynthesisOptions:
                 "from; they cannot be combined",
                 "give one of them",
             )
+        self._check_donors()
         margin = self.privacy_margin
         if not (isinstance(margin, int | float) and 0 <= margin <= 0.5):
             raise OptionError(
@@ -429,13 +440,29 @@ class SynthesisOptions:
                 "leave out --method vanilla",
             )
 
-    def weights_for(self, n_source: int, n_rows: int) -> WeightDistribution | MarginWeights:
-        """The weights to use when ``n_rows`` rows are made from ``n_source`` rows."""
+    def _check_donors(self) -> None:
+        """Four donors make their own weights: no other weights beside them."""
+        if self.donors not in DONORS or isinstance(self.donors, bool):
+            raise OptionError(f"--donors must be 2 or 4, got {self.donors!r}", "2 is mixup")
+        other = {"--weights": self.weights, "--privacy-margin": self.privacy_margin}
+        other["--method vanilla"] = self.method is Method.VANILLA
+        given = [name for name, value in other.items() if value] if self.donors == 4 else []
+        if given:
+            raise OptionError(f"--donors 4 makes its own weights; drop {given[0]}")
+
+    def weights_for(
+        self, n_source: int, n_rows: int
+    ) -> WeightDistribution | MarginWeights | FourDonorWeights:
+        """The weights to use when ``n_rows`` rows are made from ``n_source`` rows (with
+        four donors, on fewer than four rows: the two-row weights)."""
         if self.weights is not None:
             return self.weights
         if self.method is Method.VANILLA:
             return vanilla_default()
-        if self.privacy_margin:
+        solve: Callable[..., WeightDistribution | MarginWeights | FourDonorWeights]
+        if self.donors == 4 and (n_source >= 4 or n_source == 0):  # 0: no table (weights)
+            solve = four_donor_weights
+        elif self.privacy_margin:
 
             def solve(target_rho: float = 1.0) -> WeightDistribution | MarginWeights:
                 return margin_weights(self.privacy_margin, target_rho=target_rho)
@@ -471,7 +498,7 @@ class Generation:
     index: int  #: 1 for the first generation
     frame: DataTable  #: a DataFrame or a pyarrow Table, the type of its source
     #: weights of the largest group (all rows without --by)
-    weights: WeightDistribution | MarginWeights
+    weights: WeightDistribution | MarginWeights | FourDonorWeights
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling
