@@ -28,7 +28,7 @@ from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
@@ -58,7 +58,7 @@ def synthesize(
     rng: np.random.Generator,
     reference: Reference | None = None,
     index: int = 1,
-    pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
+    pairs: tuple[Pairs, AnyWeights] | None = None,
 ) -> Generation:
     """One generation: ``options.rows`` (default all) rows mixed from ``table``.
 
@@ -107,7 +107,7 @@ class GenerationStream(RuleKeeping):
         rng: np.random.Generator,
         reference: Reference | None = None,
         index: int = 1,
-        pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
+        pairs: tuple[Pairs, AnyWeights] | None = None,
     ) -> None:
         options.check()
         if options.privacy_target is not None:
