@@ -98,6 +98,11 @@ VARIANTS = {
         "copy_neighbours": 5,
         "match_shapes": True,
     },
+    "four donors + neighbours 5 + shapes between": {
+        "donors": 4,
+        "copy_neighbours": 5,
+        "shapes_between": True,
+    },
 }
 
 
@@ -129,6 +134,7 @@ def made(train: pd.DataFrame, changes: dict, seed: int) -> tuple[pd.DataFrame, s
     chosen = f"margin {options.privacy_margin:g}, K {options.copy_neighbours}"
     chosen += ", four donors" * (options.donors == 4)
     chosen += ", split" * options.split_copied + ", shapes" * options.match_shapes
+    chosen += ", shapes between" * options.shapes_between
     return synthesize(train, options, np.random.default_rng(seed)).frame, chosen
 
 

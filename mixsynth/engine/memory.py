@@ -212,7 +212,7 @@ class GenerationStream(RuleKeeping):
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES
         with _InlineExecutor() if small else ThreadPoolExecutor(max_workers=THREADS) as pool:
-            if self.options.match_moments or self.options.match_shapes:
+            if self.options.match_moments or self._shapes:
                 self._match_whole_columns(pool)
             for start in range(0, self.rows, SLICE_ROWS):
                 yield self._slice(pool, slice(start, min(start + SLICE_ROWS, self.rows)))
@@ -339,9 +339,9 @@ class GenerationStream(RuleKeeping):
         if self.plan is not None and self.plan.inequalities:
             unmatched = {n: v.copy() for n, v in self._matched.items() if n in self.plan.limited}
         sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
-        targets = self._shape_targets(sources, pool) if self.options.match_shapes else {}
+        targets = self._shape_targets(sources, pool) if self._shapes else {}
         for round_ in range(MATCH_ROUNDS if self.options.match_moments else 1):
-            if self.options.match_shapes:
+            if self._shapes:
                 self._match_shapes(sources, targets, pool)
             if self.options.match_moments:
                 from mixsynth.engine.moments import match_moments
@@ -359,6 +359,11 @@ class GenerationStream(RuleKeeping):
                 repaired = self.plan.unbreak(self._matched, unmatched)
         if unmatched:
             self.rule_repairs += repaired
+
+    @property
+    def _shapes(self) -> bool:
+        """Shapes matched: onto the source's values, or between them."""
+        return self.options.match_shapes or self.options.shapes_between
 
     def _shape_targets(self, sources: dict[Any, np.ndarray], pool: Executor) -> dict[Any, Any]:
         """Each source column sorted by pairing group and value, once for every round."""
@@ -383,7 +388,12 @@ class GenerationStream(RuleKeeping):
         names = [spec.name for spec in self.mixed]
         tasks = [
             pool.submit(
-                match_shapes, targets[name], self._matched[name], output_codes, self.rngs[name]
+                match_shapes,
+                targets[name],
+                self._matched[name],
+                output_codes,
+                self.rngs[name],
+                self.options.shapes_between,
             )
             for name in names
         ]

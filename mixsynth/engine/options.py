@@ -204,6 +204,14 @@ class SynthesisOptions:
         accepts=bool,
         convert=flag,
     )
+    shapes_between: bool = option(  # shapes.py quantiles_between
+        False,
+        help="Match shapes as --match-shapes does, but onto values between the source's "
+        "(stratified, interpolated) instead of its values: no mixed value is a real one "
+        "unless rounding makes it so; what --privacy-target uses (docs/privacy.md).",
+        accepts=bool,
+        convert=flag,
+    )
     privacy_margin: float = option(  # weights.py MarginWeights, docs/privacy.md
         0.0,
         help="Weights with no mass within D of 0 and 1: every synthetic row at least D "

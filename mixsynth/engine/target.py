@@ -21,7 +21,8 @@ averaged. The first setting whose share is at most the target is chosen:
    a few combinations.
 
 From :data:`TARGET_SHAPES_MARGIN` on, and with four donors, the trials match shapes
-too. If no setting
+too, onto values between the source's (``shapes_between``): the source's own values
+would let a rare value single out its row. If no setting
 reaches the target the closest one is kept. The chosen settings then make the real
 run, from the whole input.
 
@@ -91,7 +92,11 @@ class Trial:
             copy_neighbours=self.copy_neighbours,
             split_copied=self.split_copied,
             donors=self.donors,
-            match_shapes=options.match_shapes or self.match_shapes,
+            # Between the source's values: exactly its values would make every mixed
+            # value a real one, and rare ones single out their row; --match-shapes
+            # given keeps them exact, as asked.
+            shapes_between=options.shapes_between
+            or (self.match_shapes and not options.match_shapes),
             privacy_target=None,
         )
 
@@ -135,7 +140,7 @@ class TargetChoice:
             copied = f", copied columns from near rows (blocks of {chosen.copy_neighbours})"
         elif chosen.split_copied:
             copied = ", copied columns split between donors"
-        shapes = ", shapes matched" if chosen.match_shapes else ""
+        shapes = ", shapes matched between the source's values" if chosen.match_shapes else ""
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
         weights = "four donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
         return (
