@@ -285,6 +285,8 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
+        if _distinct(values) > MAX_TIME_SHARE * data.rows:
+            continue  # nearly unique alone (an income): unique within any key by chance
         if entities is None:
             entities = [
                 c
@@ -321,6 +323,11 @@ def find_time_indexes(
     return rules
 
 
+#: A time column takes at most this share of distinct values per row: a panel's times
+#: repeat across its entities (two firms over 1,000 days: a half), while a column nearly
+#: unique alone (an income, 99.5% distinct) is unique within any grouping by chance, and
+#: taking it for a key would copy it whole from the donor (docs/privacy.md).
+MAX_TIME_SHARE = 0.5
 #: Keys unique together must fill at least this share of their grid of combinations
 #: (rows over the product of their distinct counts): a panel fills most of it, while
 #: columns unique by chance would need a grid far larger than the rows.
