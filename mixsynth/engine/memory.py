@@ -236,10 +236,10 @@ class GenerationStream(RuleKeeping):
         taken = self._group_donors.donors([mixed[spec.name] for spec in self.mixed], pairs, rows)
         for group, group_donors in zip(self.reference.copy_groups, taken, strict=True):
             donors.update(dict.fromkeys(group, group_donors))
+        if self.plan is not None:  # first: copy repair moves a rule's columns together
+            self._check_rules(mixed, pairs, donors)
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
-        if self.plan is not None:  # last: a broken copy may have moved a ruled value
-            self._check_rules(mixed, pairs, donors)
         decoding = {
             spec.name: pool.submit(
                 self.source.decode,
@@ -276,7 +276,9 @@ class GenerationStream(RuleKeeping):
             swapped = self.options.split_copied or self.options.copy_neighbours > 0
             sources = {spec.name: self._as_written(spec) for spec in self.mixed}  # once
             self._copy_check = CopyCheck(self.source.table, self.copied, swapped, sources)
-        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs)
+        plan = self.plan
+        units, alone = (plan.units, plan.alone(mixed)) if plan else ((), None)
+        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs, units, alone)
 
     def _as_written(self, spec: ColumnSpec) -> np.ndarray:
         """The source column in the encoding of the finished values: on its point mass."""
@@ -482,7 +484,7 @@ def _finish_column(
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
     if calendar is not None:  # on 1 January or the 1st of a month (a rule)
-        from mixsynth.rules.keep import round_calendar
+        from mixsynth.rules.dates import round_calendar
 
         unit = seconds_per_unit(spec.dtype)
         offset = reference.encodings[spec.name].offset

@@ -82,12 +82,8 @@ class RuleKeeping:
         columns tied by inequalities, each inside its pair's exact interval and spread
         back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`). The
         other columns keep the weights as drawn."""
-        from mixsynth.rules.keep import (
-            SPREAD_SAMPLE,
-            extend_weights,
-            near_partners,
-            spread_weights,
-        )
+        from mixsynth.rules.dates import near_partners
+        from mixsynth.rules.keep import SPREAD_SAMPLE, extend_weights, spread_weights
 
         index = self.plan.time_index
         if index is not None:
@@ -211,11 +207,12 @@ class RuleKeeping:
         }
         return {name: task.result() for name, task in tasks.items()}
 
-    def _check_rules(self, values: dict, pairs: Pairs, donors: dict | None = None) -> None:
+    def _check_rules(self, values: dict, pairs: Pairs, donors: dict) -> None:
         """The rules kept on the whole rows of a slice, in place: equalities recomputed,
         then rows still breaking a rule repaired from their dominant donor, then the
-        parts of dates recomputed from the finished dates (``donors``: the rows each
-        copied column is taken from, changed for a copied part)."""
+        parts of dates computed from the finished dates (``donors``: the rows each
+        copied column is taken from, changed for a copied part). Before copy repair,
+        which moves the columns a rule ties together from row to row, so breaks none."""
         tied = {name for rule in self.plan.checked for name in rule.columns}
         raw = {name: self._raw(name) for name in tied}
         rows = dict(values)
@@ -224,7 +221,7 @@ class RuleKeeping:
         self.plan.recompute(rows)
         self.rule_repairs += self.plan.repair(rows, raw, pairs.dominant)
         for rule in self.plan.parts:
-            self._keep_part(rule, values, pairs, donors or {})
+            self._keep_part(rule, values, pairs, donors)
 
     def _keep_part(self, rule: Any, values: dict, pairs: Pairs, donors: dict) -> None:
         """``rule.target`` set to the part of the finished date in every row: a mixed

@@ -14,11 +14,12 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
 - **Equalities** hold for every weight; rounding would break them, so the target column
   is recomputed from the others after they are rounded, then rounded to its own place.
 - **Unique together, time index, fixed combinations**: the columns are copied from the
-  dominant donor; a time index's partners are drawn near in time (:func:`near_partners`).
+  dominant donor; a time index's partners are drawn near in time
+  (:func:`~mixsynth.rules.dates.near_partners`).
 - **Parts of a date** (``year = year(date)``): recomputed from the finished date, last;
   a part copied from the dominant donor (a time index) brings its date along.
 - **Calendar grids**: yearly and monthly values rounded on the calendar
-  (:func:`round_calendar`); shorter steps are the engine's time grids.
+  (:func:`~mixsynth.rules.dates.round_calendar`); shorter steps are the engine's time grids.
 - A row a per-column step bends past an order (a column's spread, bounds, moment or
   shape matching) moves back towards its limited mix as far as needed
   (:meth:`RulePlan.unbreak`); last, after rounding and copy repair, a row that breaks a
@@ -28,6 +29,7 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,9 +39,6 @@ from mixsynth.rules.model import Grid, Increments, Linear, Rule, TimeIndex, Toge
 
 #: Rounds of weight swaps before a last clip of the weights left over.
 SWAP_ROUNDS = 16
-#: Partners of a time index are drawn within this many steps of the anchor (either side):
-#: measured in benchmarks/bench_rules.py (docs/rules.md, "Time").
-TIME_WINDOW = 2
 #: Rows a group's weights are spread on (:func:`spread_weights`).
 SPREAD_SAMPLE = 1 << 16
 #: A column's mean and spread are given back only when off by more than this (in its
@@ -124,6 +123,39 @@ class RulePlan:
     def limited(self) -> set[str]:
         """The columns of the inequalities that limit weights."""
         return {name for rule in self.inequalities for name in rule.columns}
+
+    @property
+    def units(self) -> list[tuple[str, ...]]:
+        """Columns that copy repair moves together from row to row: those tied by a kept
+        rule (every kind but a formula), so that a row takes all of them from another
+        output row, which holds its rules, or none (a unique key's tuples are only
+        permuted; a part stays its date's)."""
+        kept = [rule.columns for rule in self.rules if rule.kind != "formula"]
+        return sorted({unit for unit in _components(kept).values() if len(unit) > 1})
+
+    def alone(self, values: dict[str, np.ndarray]) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+        """For copy repair: the columns of ``values`` (encoded, mixed) that may move alone,
+        those of units tied only by orders of mixed columns (a swap keeps a rule of one
+        column), each with the check of its unit's orders at given rows (a swap that
+        breaks one is undone). A unit with an equality, a part or a copied column moves
+        whole."""
+        checks = {}
+        for unit in self.units:
+            rules = [r for r in self.rules if set(r.columns) & set(unit)]
+            if not set(unit) <= set(values) or not all(
+                (isinstance(r, Linear) and r.op != "==") or len(r.columns) == 1 for r in rules
+            ):
+                continue
+            kept = [r.kept for r in rules if isinstance(r, Linear) and len(r.columns) > 1]
+
+            def check(rows: np.ndarray, kept: list[Linear] = kept) -> np.ndarray:
+                holds = np.ones(rows.size, dtype=bool)
+                for rule in kept:
+                    holds &= rule.holds({n: self.native(n, values[n][rows]) for n in rule.columns})
+                return holds
+
+            checks.update(dict.fromkeys(unit, check))
+        return checks
 
     @property
     def equalities(self) -> list[Linear]:
@@ -449,51 +481,3 @@ def _spread(free: np.ndarray, mixed: np.ndarray) -> Spread | None:
     if abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE:
         return None
     return Spread(kept_mean, mean, scale)
-
-
-def near_partners(
-    rng: np.random.Generator,
-    anchors: np.ndarray,
-    time: np.ndarray,
-    blocks: np.ndarray,
-    window: int | None = None,
-) -> np.ndarray:
-    """A partner for each anchor among the rows within ``window`` steps of it in time,
-    inside its block (a firm of a panel and its pairing group). Offsets past a block's
-    end are reflected back into it, so every row is a partner about equally often."""
-    window = window or TIME_WINDOW
-    order = np.lexsort((time, blocks))
-    position = np.empty_like(order)
-    position[order] = np.arange(order.size)
-    sorted_blocks = blocks[order]
-    starts = np.searchsorted(sorted_blocks, sorted_blocks, side="left")
-    ends = np.searchsorted(sorted_blocks, sorted_blocks, side="right")
-    where = position[anchors]
-    start, size = starts[where], ends[where] - starts[where]
-    offset = rng.integers(1, window + 1, size=anchors.size) * rng.choice((-1, 1), size=anchors.size)
-    own = where - start
-    local = own + offset
-    local = np.where(local < 0, -local - 1, local)  # reflect at the start
-    local = np.where(local >= size, 2 * size - local - 1, local)  # and at the end
-    local = np.where(local == own, own - offset, local)  # reflected onto itself: the other side
-    small = size <= 2 * window + 1
-    if small.any():  # a short block: any other row of it
-        draw = rng.integers(0, np.maximum(size[small] - 1, 1))
-        local[small] = np.where((draw >= own[small]) & (size[small] > 1), draw + 1, draw)
-    local = np.clip(local, 0, size - 1)
-    return order[start + local]
-
-
-def round_calendar(rng: np.random.Generator, seconds: np.ndarray, grid: str) -> np.ndarray:
-    """Times (seconds since the epoch) stochastically rounded to the 1st of a month or to
-    1 January: between two grid points, up with probability the fraction of the way."""
-    unit = "Y" if grid == "yearly" else "M"
-    finite = np.isfinite(seconds)
-    out = seconds.copy()
-    stamps = seconds[finite].astype("datetime64[s]")
-    low = stamps.astype(f"datetime64[{unit}]")
-    start = low.astype("datetime64[s]").astype(np.float64)
-    stop = (low + 1).astype("datetime64[s]").astype(np.float64)
-    fraction = (seconds[finite] - start) / (stop - start)
-    out[finite] = np.where(rng.random(fraction.size) < fraction, stop, start)
-    return out

@@ -13,10 +13,10 @@ from mixsynth.engine.memory import run_generations, synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import RuleData
+from mixsynth.rules.dates import near_partners
 from mixsynth.rules.keep import (
     extend_weights,
     limit_weights,
-    near_partners,
     range_limits,
     spread_weights,
 )

@@ -1,0 +1,82 @@
+"""Copy repair (engine/copies.py, shapes.break_copies) and the rules: a row that came out
+equal to a donor is repaired by swapping values with another row, and the columns tied
+by rules move together, so that the repair breaks no rule and no rule check makes the
+row a copy again (docs/rules.md, "Copies")."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixsynth.engine.memory import GenerationStream
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.reference import Reference
+from mixsynth.rules import RuleData
+from tests.unit.rules.tables import close_orders, panels
+
+OPTIONS = {
+    "default": {},
+    "match shapes": {"match_shapes": True},
+    "privacy margin 0.3": {"privacy_margin": 0.3},
+    "split copied": {"split_copied": True},
+    "structure": {"match_moments": True, "keep_associations": True, "match_shapes": True},
+}
+
+
+def generate(frame: pd.DataFrame, seed: int = 2, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opts = SynthesisOptions(**options)
+        reference = Reference.of(frame, opts)
+        stream = GenerationStream(frame, opts, np.random.default_rng(seed), reference)
+        out = stream.finish(pd.concat(list(stream), ignore_index=True)).frame
+    return reference, stream, out
+
+
+def donor_copies(stream: GenerationStream, real: pd.DataFrame, out: pd.DataFrame) -> int:
+    """Rows equal (every column) to their dominant donor or to their partner."""
+    copies = np.zeros(len(out), dtype=bool)
+    for donors in (stream.pairs.dominant, stream.pairs.other):
+        donor_rows = real.iloc[donors].reset_index(drop=True)
+        copies |= ((out == donor_rows) | (out.isna() & donor_rows.isna())).all(axis=1).to_numpy()
+    return int(copies.sum())
+
+
+def broken(reference: Reference, frame: pd.DataFrame) -> dict[str, int]:
+    data = RuleData(frame)
+    counts = {r.describe(): int((~data.holds(r)).sum()) for r in reference.rules}
+    return {rule: count for rule, count in counts.items() if count}
+
+
+def test_the_table_makes_copies_of_rows_that_rules_tie():
+    """Without copy repair, many rows of this table are a donor's (so the test below
+    repairs copies whose columns are tied by every kind of rule it has)."""
+    real = close_orders()
+    reference, stream, out = generate(real, keep_copies=True)
+    assert {r.kind for r in reference.rules} == {"order", "equality", "grid", "date part"}
+    assert donor_copies(stream, real, out) > 100
+
+
+@pytest.mark.parametrize("name", list(OPTIONS))
+def test_copy_repair_leaves_no_copy_and_breaks_no_rule(name):
+    real = close_orders()
+    reference, stream, out = generate(real, **OPTIONS[name])
+    assert stream.copies_broken > 0  # copy repair ran
+    assert broken(reference, out) == {}
+    assert donor_copies(stream, real, out) == 0
+
+
+@pytest.mark.parametrize("options", [{"split_copied": True}, {"copy_neighbours": 5}])
+def test_swapped_codes_keep_a_panel_unique(options):
+    """With copied columns swapped too (split between donors, or from near rows), a key's
+    columns move together: the panel keeps one row per firm and year, each a real one."""
+    real = panels()["firm x year x product"]
+    keys = ["firm", "year", "product"]
+    reference, stream, out = generate(real, **options)
+    assert broken(reference, out) == {}
+    assert not out.duplicated(keys).any()
+    assert set(out[keys].itertuples(index=False)) <= set(real[keys].itertuples(index=False))
+    assert donor_copies(stream, real, out) == 0
