@@ -200,12 +200,16 @@ class RuleKeeping:
             for spec in self.mixed
             if str(spec.name) in self.plan.limited and spec.name not in self._matched
         ]
-        mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
+        # The other columns first: they are mixed while the orders are kept.
         tasks = {
-            spec.name: pool.submit(self._mix_column, spec, pairs, rows, mixed.get(spec.name))
+            spec.name: pool.submit(self._mix_column, spec, pairs, rows)
             for spec in self.mixed
+            if spec not in ordered
         }
-        return {name: task.result() for name, task in tasks.items()}
+        mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
+        for spec in ordered:
+            tasks[spec.name] = pool.submit(self._mix_column, spec, pairs, rows, mixed[spec.name])
+        return {spec.name: tasks[spec.name].result() for spec in self.mixed}
 
     def _check_rules(self, values: dict, pairs: Pairs, donors: dict) -> None:
         """The rules kept on the whole rows of a slice, in place: equalities recomputed,

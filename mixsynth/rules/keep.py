@@ -279,8 +279,9 @@ class RulePlan:
                 continue
             names = [n for n in dict.fromkeys(c for r in rules for c in r.columns) if n in fallback]
             share = np.ones(size)
+            natives: dict[str, np.ndarray] = {}
             for rule in rules:
-                native = {n: self.native(n, values[n]) for n in rule.columns}
+                native = {n: self._native_of(natives, n, values) for n in rule.columns}
                 rows = np.flatnonzero(~rule.holds(native))
                 if rows.size == 0:
                     continue
@@ -306,11 +307,16 @@ class RulePlan:
     def repair(
         self, values: dict[str, np.ndarray], raw: dict[str, np.ndarray], dominant: np.ndarray
     ) -> int:
-        """Rows breaking a rule take its component's columns from their dominant donor
-        (``raw``: the source's encoded columns, point masses included); how many rows."""
+        """Rows breaking an inequality take its component's columns from their dominant
+        donor (``raw``: the source's encoded columns, point masses included), which holds
+        every rule of it; how many rows. Equalities and increments are not looked at:
+        :meth:`recompute` has just made them hold, and a repair takes whole components."""
         broken_rows = np.zeros(len(dominant), dtype=bool)
+        natives: dict[str, np.ndarray] = {}
         for rule in self.checked:
-            native = {n: self.native(n, values[n]) for n in rule.columns}
+            if not isinstance(rule, Linear) or rule.op == "==":
+                continue
+            native = {n: self._native_of(natives, n, values) for n in rule.columns}
             broken = ~rule.holds(native)
             if broken.any():
                 broken_rows |= broken
@@ -318,7 +324,16 @@ class RulePlan:
                 for name in self.components[rule.columns[0]]:
                     if name in self.mixed:  # the others are the donor's already
                         values[name][rows] = raw[name][dominant[rows]]
+                        natives.pop(name, None)
         return int(broken_rows.sum())
+
+    def _native_of(
+        self, natives: dict[str, np.ndarray], name: str, values: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """``values[name]`` in native units, made once per pass over the rules."""
+        if name not in natives:
+            natives[name] = self.native(name, values[name])
+        return natives[name]
 
 
 def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -436,25 +451,31 @@ def spread_weights(
     group loses 1-2 % of its variance a generation at wide weights, and its mean moves
     when one end of a range holds more rows back than the other (measured:
     bench_rules.py). The factor is solved with scipy's ``brentq``."""
-    mixes = []
+    mixes = []  # each column's rows with both donors known (None: all), partner, step
     for values_d, partner in zip(at_dominant, at_other, strict=True):
         step = values_d - partner
-        free = partner + drawn * step
-        if np.count_nonzero(np.isfinite(free)) > 1:
-            mixes.append((partner, step, float(np.nanvar(free))))
+        known = np.isfinite(step)
+        rows = None if known.all() else np.flatnonzero(known)
+        if rows is not None:
+            partner, step = partner[rows], step[rows]
+        if step.size > 1:
+            variance = float(np.var(partner + (drawn if rows is None else drawn[rows]) * step))
+            if variance > 0:
+                mixes.append((rows, partner, step, variance))
 
     def shortfall(factor: float) -> float:
         w = extend_weights(kept, limit, factor)
-        ratios = [np.nanvar(p + w * s) / v for p, s, v in mixes if v > 0]
+        ratios = [np.var(p + (w if r is None else w[r]) * s) / v for r, p, s, v in mixes]
         return float(np.mean(ratios)) - 1 if ratios else 0.0
 
     factor = 1.0
-    if np.isfinite(shortfall(1.0)) and shortfall(1.0) < 0:
+    short = shortfall(1.0)
+    if np.isfinite(short) and short < 0:
         high = 2.0
-        while shortfall(high) < 0 and high < MAX_SPREAD_FACTOR:
+        while (short := shortfall(high)) < 0 and high < MAX_SPREAD_FACTOR:
             high *= 2
         # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
-        factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if shortfall(high) >= 0 else high
+        factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if short >= 0 else high
     w = extend_weights(kept, limit, factor)
     known = ~np.isnan(limit)  # the rows a Spread is applied to (the others: as drawn)
     spreads: list[Spread | None] = []
