@@ -336,3 +336,19 @@ def test_fixed_increments_are_kept_by_rounding_not_by_copies():
     assert np.allclose(last.frame.price / 0.25, np.round(last.frame.price / 0.25))
     assert last.rule_repairs == 0  # rounded, not copied from donors
     assert not last.frame.price.isin(frame.price).all()  # mixed, not copied
+
+
+def test_model_years_keep_their_variance():
+    """Rounding onto 1 January is stochastic rounding in years, its variance compensated
+    as for integers: rounding alone would add up to a quarter of a year squared a
+    generation (measured before: 1.098 +- 0.019 after 10 generations). Over 16 seeds the
+    mean variance ratio of the model years after 10 generations is within three standard
+    errors of 1."""
+    frame = cars()
+    real = frame.model_year.astype("int64").var()
+    ratios = []
+    for seed in range(16):
+        *_, last = generations(frame, seed=seed)
+        ratios.append(last.frame.model_year.astype("int64").var() / real)
+    error = np.std(ratios, ddof=1) / np.sqrt(len(ratios))
+    assert abs(np.mean(ratios) - 1) < 3 * error, (np.mean(ratios), error)
