@@ -115,8 +115,8 @@ class RuleKeeping:
                 pairs = Pairs(
                     pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
                 )
-            w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rng)
-            group.factor, group.spreads = spread_weights(rows_d, rows_o, pairs.w, w, limit)
+            w, limit, steps, rows_o, swaps = self._group_weights(group, pairs, rng)
+            group.factor, group.spreads = spread_weights(steps, rows_o, pairs.w, w, limit)
             if sample is None:  # solved on every row: these very weights are used
                 group.whole = extend_weights(w, limit, group.factor)
                 self.rule_swaps += swaps
@@ -133,29 +133,33 @@ class RuleKeeping:
         their limit swapped with rows that can take their weight (the multiset of
         weights kept), then spread by the group's factor; with each row's limit (NaN:
         unknown, a donor missing or on a point mass: its weight kept), the donors'
-        values (each column's, gathered once for the limits and the mix) and the swaps."""
+        values (each column's steps, dominant minus other, and the others', gathered once
+        for the limits and the mix) and the swaps."""
         from mixsynth.rules.keep import extend_weights, limit_weights, range_limits
 
-        rows_d = [source.take(pairs.dominant) for source in group.sources]
         rows_o = [source.take(pairs.other) for source in group.sources]
+        steps = [source.take(pairs.dominant) for source in group.sources]
+        with np.errstate(invalid="ignore"):
+            for step, partner in zip(steps, rows_o, strict=True):
+                step -= partner
         names = [str(spec.name) for spec in group.specs]
         limit = self.plan.weight_limits(
-            dict(zip(names, rows_d, strict=True)),
+            dict(zip(names, steps, strict=True)),
             dict(zip(names, rows_o, strict=True)),
             group.rules,
         )
         if self.options.bounds is not Bounds.NONE:
             unknown = np.isnan(limit)
-            for spec, values_d, values_o in zip(group.specs, rows_d, rows_o, strict=True):
+            for spec, step, values_o in zip(group.specs, steps, rows_o, strict=True):
                 low, high = self.reference.ranges[spec.name]
                 if np.isfinite(low) and np.isfinite(high):
-                    range_limits(limit, values_d, values_o, low, high)
+                    range_limits(limit, step, values_o, low, high)
             limit[unknown] = np.nan
         if rows is not None and group.whole is not None:  # made for every row already
-            return group.whole[rows], limit, rows_d, rows_o, 0
+            return group.whole[rows], limit, steps, rows_o, 0
         w = pairs.w.copy()
         swaps = limit_weights(rng or group.rng, w, limit)
-        return extend_weights(w, limit, group.factor), limit, rows_d, rows_o, swaps
+        return extend_weights(w, limit, group.factor), limit, steps, rows_o, swaps
 
     def _spec(self, name: str) -> ColumnSpec:
         return next(s for s in self.reference.schema if str(s.name) == name)
@@ -336,13 +340,12 @@ class RuleKeeping:
         take the dominant donor's value."""
         from mixsynth.engine.kernel import repair_missing_partners
 
-        w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
+        w, limit, steps, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
         limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
         mixed = {}
         with np.errstate(over="ignore", invalid="ignore"):
-            for spec, values, partner in zip(group.specs, rows_d, rows_o, strict=True):
-                values -= partner
-                values *= w
+            for spec, values, partner in zip(group.specs, steps, rows_o, strict=True):
+                values *= w  # the step, mixed in place
                 values += partner
                 source, observed_rows, _ = self._column_source(spec)
                 if observed_rows is not None:

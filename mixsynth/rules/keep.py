@@ -185,26 +185,31 @@ class RulePlan:
 
     def weight_limits(
         self,
-        at_dominant: dict[str, np.ndarray],
+        steps: dict[str, np.ndarray],
         at_other: dict[str, np.ndarray],
         rules: list[Linear],
     ) -> np.ndarray:
         """Each row's largest weight that keeps every rule of ``rules`` (inequalities),
-        from its donors' encoded values: ``U`` above (inf: none; NaN: a donor missing)."""
+        from its donors' encoded values (``steps``: dominant minus other, and the
+        other's): ``U`` above (inf: none; NaN: a donor missing)."""
         limit = np.full(len(next(iter(at_other.values()))), np.inf)
         for rule in rules:
-            g_d, g_o = self._encoded_form(rule, at_dominant), self._encoded_form(rule, at_other)
-            g_d -= g_o  # g_d - g_o: positive where g rises to the dominant donor
+            rise = self._encoded_form(rule, steps, constant=False)  # g_d - g_o
+            fall = self._encoded_form(rule, at_other)  # g_o
             with np.errstate(invalid="ignore", divide="ignore"):
-                g_o /= g_d
-            np.negative(g_o, out=g_o)
-            np.fmin(limit, np.where(g_d > 0, g_o, np.inf), out=limit)
-            limit[np.isnan(g_d)] = np.nan
+                fall /= rise
+            np.negative(fall, out=fall)
+            # Only where g rises to the dominant donor: U = -g_o / rise.
+            np.fmin(limit, np.where(rise > 0, fall, np.inf), out=limit)
+            limit[np.isnan(rise)] = np.nan
         return limit
 
-    def _encoded_form(self, rule: Linear, values: dict[str, np.ndarray]) -> np.ndarray:
+    def _encoded_form(
+        self, rule: Linear, values: dict[str, np.ndarray], constant: bool = True
+    ) -> np.ndarray:
         """``rule.form`` of native values, from encoded ones: the scales folded into the
-        coefficients (one pass per column, no native copies)."""
+        coefficients (one pass per column, no native copies); without the ``constant``
+        for differences of values (the offsets cancel)."""
         const = rule.const
         total = None
         for name, coef in rule.coefs:
@@ -216,7 +221,8 @@ class RulePlan:
             else:
                 total += term
         assert total is not None  # a rule names at least one column
-        total += const
+        if constant:
+            total += const
         return total
 
     def equalities_first(self) -> list[Linear]:
@@ -385,14 +391,14 @@ def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) ->
 
 
 def range_limits(
-    limit: np.ndarray, dominant: np.ndarray, other: np.ndarray, low: float, high: float
+    limit: np.ndarray, step: np.ndarray, other: np.ndarray, low: float, high: float
 ) -> None:
     """``limit`` lowered, in place, to each row's largest weight that keeps its mixed
-    value (donors' values ``dominant``, ``other``) inside ``[low, high]``: a range is two
-    inequalities that both donors hold, so the limit stays at least 1. The columns tied
-    by rules are kept in range by their weights, not folded back one by one (which would
-    reverse two values past the same end)."""
-    step = dominant - other
+    value (``other + w * step``, ``step`` the dominant donor's value minus ``other``)
+    inside ``[low, high]``: a range is two inequalities that both donors hold, so the
+    limit stays at least 1. The columns tied by rules are kept in range by their
+    weights, not folded back one by one (which would reverse two values past the same
+    end)."""
     end = np.where(step > 0, high, low)
     end -= other
     with np.errstate(invalid="ignore"):
@@ -432,14 +438,15 @@ class Spread:
 
 
 def spread_weights(
-    at_dominant: list[np.ndarray],
+    steps: list[np.ndarray],
     at_other: list[np.ndarray],
     drawn: np.ndarray,
     kept: np.ndarray,
     limit: np.ndarray,
 ) -> tuple[float, list[Spread | None]]:
     """How a group of columns tied by inequalities, mixed with their limited weights
-    ``kept`` (donors' values ``at_dominant``, ``at_other``: a sample of the rows), gets
+    ``kept`` (donors' values: ``steps``, dominant minus other, and ``at_other``; a sample
+    of the rows), gets
     back the variance it has with the weights as ``drawn``: first by its weights
     (the factor for :func:`extend_weights`, one for the group, which keeps every rule:
     their mean variance ratio becomes 1), then what is left column by column
@@ -452,8 +459,7 @@ def spread_weights(
     when one end of a range holds more rows back than the other (measured:
     bench_rules.py). The factor is solved with scipy's ``brentq``."""
     mixes = []  # each column's rows with both donors known (None: all), partner, step
-    for values_d, partner in zip(at_dominant, at_other, strict=True):
-        step = values_d - partner
+    for step, partner in zip(steps, at_other, strict=True):
         known = np.isfinite(step)
         rows = None if known.all() else np.flatnonzero(known)
         if rows is not None:
@@ -479,8 +485,7 @@ def spread_weights(
     w = extend_weights(kept, limit, factor)
     known = ~np.isnan(limit)  # the rows a Spread is applied to (the others: as drawn)
     spreads: list[Spread | None] = []
-    for values_d, partner in zip(at_dominant, at_other, strict=True):
-        step = values_d - partner
+    for step, partner in zip(steps, at_other, strict=True):
         free, mixed = partner + drawn * step, partner + w * step
         body = known & np.isfinite(free) & np.isfinite(mixed)
         spreads.append(_spread(free[body], mixed[body]))
