@@ -137,7 +137,8 @@ def compare_folders(
     from mixsynth.relational.compare import compare_relational, judge_relational
     from mixsynth.relational.files import read_tables
     from mixsynth.relational.report import render_relational, summary_lines
-    from mixsynth.report.verdict import broken_user_limits, load_config, thresholds_from
+    from mixsynth.report.thresholds import load_config, thresholds_from
+    from mixsynth.report.verdict import broken_user_limits
 
     refuse_for_folders(refused, "leave it out; column types go in the multi-table --metadata")
     thresholds = thresholds_from(load_config(config) if config is not None else None, limits)

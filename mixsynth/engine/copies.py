@@ -17,6 +17,21 @@ donor's combination, and swapping codes to change that would scramble the table'
 associations (measured on a table of codes: overall quality 1.0 -> 0.93 at generation
 1); there, splitting the copied columns is what makes new rows (docs/privacy.md).
 
+Only mixed values are swapped; copied columns are not, so on a table of codes (no mixed
+column, or mixed values that cannot tell a row from its donor, such as a point mass)
+a row stays its donor's combination. There, a row equal to a real row whose combination
+no other real row has (a unique record, the one a copy releases) takes one copied
+column from its partner, or from a random real row where the partner agrees, until its
+combination is no real row's (:meth:`CopyCheck.new_combinations`): first a value
+that goes with the row's other values (that of a random real row sharing its value of
+the most associated column), then any value. A row equal to a combination two real
+rows or more share is left: a fresh real sample holds such rows at the same rate, so
+the share of copies comes down to a fresh sample's (docs/privacy.md), and associations
+are disturbed only where a record would be released. This is done where the source is
+the real table (generation 1): later generations are made from synthetic rows, and
+a copy of one releases no record, while each new combination weakens associations a
+little more.
+
 A row equal to a real row that is *not* its donor is left alone: on a table of a few
 codes, a fresh real sample has such rows too (a coincidence, not a copy). A table of a
 single compared column is left alone: any value there is some real row's.
@@ -58,13 +73,26 @@ class CopyCheck:
     """
 
     def __init__(
-        self, table: Any, copied: list, swapped: bool, sources: dict[Any, np.ndarray]
+        self,
+        table: Any,
+        copied: list,
+        swapped: bool,
+        sources: dict[Any, np.ndarray],
+        rng: np.random.Generator,
+        fixed: tuple = (),
+        real_source: bool = True,
     ) -> None:
-        self.table, self.swapped = table, swapped
+        self.table, self.swapped, self.rng = table, swapped, rng
+        self.real_source = real_source  #: the source holds real rows (generation 1)
+        self.fixed = set(fixed)  #: copied columns never changed (the ``by`` groups)
         self.sources = sources  #: the mixed source columns, as outputs are compared
         self.names = list(copied)
         self._codes: dict[Any, np.ndarray | None] = {}  #: float64 codes, None: no codes
         self.holders: dict[Any, np.ndarray] = {}  #: a source row holding each code
+        #: Hashes of the real rows' combinations (sorted) and whether each is unique.
+        self._combinations: tuple[np.ndarray, np.ndarray] | None = None
+        #: Each copied column's most associated other copied column (None: not yet).
+        self._associated: dict[Any, Any] | None = None
         if swapped:
             self.resolve()
 
@@ -134,7 +162,7 @@ class CopyCheck:
         columns = [self.sources[name] for name in names] + codes
         compared = [self._comparison(name, donors[name]) for name in copied if name not in swapped]
         if not outputs:
-            return 0
+            return self.new_combinations(mixed, donors, pairs)
         found = break_copies(
             outputs,
             columns,
@@ -143,6 +171,8 @@ class CopyCheck:
             compared=compared,
             steps=steps,
         )
+        if not self.swapped and copied:  # the rows the swaps left copies: among ``found``
+            self.new_combinations(mixed, donors, pairs)
         if found and swapped:
             for name, source in zip(swapped, codes, strict=True):
                 changed = moved[name] != source[donors[name]]
@@ -169,3 +199,146 @@ class CopyCheck:
                     taken = rows.setdefault(id(donors[name]), donors[name].copy())
                     donors[name] = moving[name] = taken
         return moving
+
+    def new_combinations(
+        self, mixed: dict[Any, np.ndarray], donors: dict[Any, np.ndarray], pairs: Pairs
+    ) -> int:
+        """Rows still equal to a donor whose combination is unique among the real rows
+        take one copied column from the partner (a random real row where the partner
+        has the same value), up to :data:`COMBINATION_TRIES` times, until their
+        combination is no real row's; ``donors`` is updated in place. Returns how many
+        rows were such copies."""
+        if not self.real_source:
+            return 0
+        names = list(mixed)
+        copied = self.resolve()
+        changeable = [name for name in copied if name not in self.fixed]
+        if not changeable:
+            return 0
+        candidates = np.arange(len(pairs.dominant))
+        for name in names:  # rows equal to their dominant donor in every mixed value
+            if candidates.size == 0:
+                return 0
+            source = self.sources[name][pairs.dominant[candidates]]
+            candidates = candidates[_same_values(mixed[name][candidates], source)]
+        for name in copied:
+            rows = donors[name][candidates]
+            codes = self._resolved(name)
+            candidates = candidates[codes[rows] == codes[pairs.dominant[candidates]]]
+        if candidates.size == 0:
+            return 0
+        hashes, unique = self._real_combinations(names, copied)
+        position = np.searchsorted(hashes, self._hashes(mixed, donors, names, copied, candidates))
+        position = np.minimum(position, len(hashes) - 1)
+        rows = candidates[unique[position]]
+        if rows.size == 0:
+            return 0
+        donors.update({name: donors[name].copy() for name in changeable})
+        remaining = rows
+        for attempt in range(COMBINATION_TRIES):
+            column = self.rng.integers(0, len(changeable), size=len(remaining))
+            for k, name in enumerate(changeable):
+                chosen = remaining[column == k]
+                if not chosen.size:
+                    continue
+                if attempt < CONDITIONAL_TRIES:
+                    donors[name][chosen] = self._conditional_rows(name, copied, donors, chosen)
+                else:  # the associated value keeps giving real rows: any row's value
+                    size = len(self._resolved(name))
+                    donors[name][chosen] = self.rng.integers(0, size, size=len(chosen))
+            taken = self._hashes(mixed, donors, names, copied, remaining)
+            at = np.minimum(np.searchsorted(hashes, taken), len(hashes) - 1)
+            remaining = remaining[hashes[at] == taken]
+            if remaining.size == 0:
+                break
+        return len(rows)
+
+    def _conditional_rows(
+        self, name: Any, copied: list, donors: dict, rows: np.ndarray
+    ) -> np.ndarray:
+        """For output ``rows``, real rows to take column ``name`` from: random rows
+        holding the output row's value of the copied column most associated with
+        ``name`` (so that the pair keeps its association), any random row where
+        ``name`` has no associated column."""
+        if self._associated is None:
+            self._associated = _most_associated(
+                {other: self._resolved(other) for other in copied}, self.rng
+            )
+        given = self._associated.get(name)
+        if given is None:
+            return self.rng.integers(0, len(self._resolved(name)), size=len(rows))
+        codes = self._resolved(given).astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        wanted = codes[donors[given][rows]]
+        return order[
+            starts[wanted] + (self.rng.random(len(rows)) * counts[wanted]).astype(np.int64)
+        ]
+
+    def _real_combinations(self, names: list, copied: list) -> tuple[np.ndarray, np.ndarray]:
+        """The real rows' combination hashes, sorted, and whether each is held by a
+        single real row; made once per generation, when a copy first needs them."""
+        if self._combinations is None:
+            columns = [self.sources[name] for name in names]
+            columns += [self._resolved(name) for name in copied]
+            hashes, counts = np.unique(row_hashes(columns), return_counts=True)
+            self._combinations = hashes, counts == 1
+        return self._combinations
+
+    def _hashes(
+        self, mixed: dict, donors: dict, names: list, copied: list, rows: np.ndarray
+    ) -> np.ndarray:
+        """The combination hashes of output ``rows``."""
+        columns = [mixed[name][rows] for name in names]
+        columns += [self._resolved(name)[donors[name][rows]] for name in copied]
+        return row_hashes(columns)
+
+
+#: Copied columns a row tries, one at a time, for a combination no real row has: the
+#: first tries take a value that goes with the row's others, the last ones any value.
+COMBINATION_TRIES = 12
+CONDITIONAL_TRIES = 6
+
+
+def row_hashes(columns: list[np.ndarray]) -> np.ndarray:
+    """A 64-bit hash of each row of float64 ``columns`` (NaN equal to NaN, -0 to 0);
+    two different rows share one with a chance near 2^-64."""
+    hashes = np.zeros(len(columns[0]), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in columns:
+            values = np.where(np.isnan(column), np.nan, column + 0.0)
+            bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+            hashes = (hashes ^ bits) * np.uint64(0x100000001B3) + np.uint64(0x9E3779B97F4A7C15)
+            hashes ^= hashes >> np.uint64(29)
+    return hashes
+
+
+def _same_values(mine: np.ndarray, donor: np.ndarray) -> np.ndarray:
+    """Where a value equals its donor's, missing (NaN) equal to missing."""
+    return (mine == donor) | (np.isnan(mine) & np.isnan(donor))
+
+
+#: Rows the association between copied columns is measured on.
+ASSOCIATION_ROWS = 5_000
+
+
+def _most_associated(codes: dict[Any, np.ndarray], rng: np.random.Generator) -> dict[Any, Any]:
+    """Each column's most associated other column, by Cramér's V on a sample of rows
+    (columns with no association to any other are left out)."""
+    from scipy.stats.contingency import association, crosstab
+
+    size = len(next(iter(codes.values())))
+    sample = rng.choice(size, min(size, ASSOCIATION_ROWS), replace=False)
+    names = list(codes)
+    scores = np.zeros((len(names), len(names)))
+    for i, first in enumerate(names):
+        for j in range(i + 1, len(names)):
+            table = crosstab(codes[first][sample], codes[names[j]][sample]).count
+            if min(table.shape) > 1:
+                scores[i, j] = scores[j, i] = association(table, method="cramer")
+    return {
+        name: names[int(np.argmax(scores[i]))]
+        for i, name in enumerate(names)
+        if scores[i].max() > 0
+    }

@@ -192,6 +192,7 @@ class GenerationStream(RuleKeeping):
         if self.plan is not None:
             self._say_repeats()
             self._keep_rules(rng, codes)
+        self._copy_rng = rng.spawn(1)[0]  #: last, so that the streams above stay as they were
 
     def _redraw_close_partners(self, rng: np.random.Generator) -> None:
         """Under a margin, near-duplicate donors are no pair (:mod:`.donors`)."""
@@ -275,10 +276,17 @@ class GenerationStream(RuleKeeping):
         if self._copy_check is None:
             swapped = self.options.split_copied or self.options.copy_neighbours > 0
             sources = {spec.name: self._as_written(spec) for spec in self.mixed}  # once
-            self._copy_check = CopyCheck(self.source.table, self.copied, swapped, sources)
-        plan = self.plan
-        units, alone = (plan.units, plan.alone(mixed)) if plan else ((), None)
-        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs, units, alone)
+            self._copy_check = CopyCheck(
+                self.source.table,
+                self.copied,
+                swapped,
+                sources,
+                self._copy_rng,
+                (*self.options.by, *self._ruled_copied()),
+                real_source=self.index == 1,
+            )
+        units = self._copy_units(mixed)
+        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs, *units)
 
     def _as_written(self, spec: ColumnSpec) -> np.ndarray:
         """The source column in the encoding of the finished values: on its point mass."""

@@ -49,6 +49,7 @@ class RuleKeeping:
     outside: dict
     rule_swaps: int
     rule_repairs: int
+    copied: list
     _groups: list[tuple[str, WeightGroup]]
     _uniforms: np.ndarray | None
     _raws: dict
@@ -230,6 +231,20 @@ class RuleKeeping:
         self.rule_repairs += self.plan.repair(rows, raw, pairs.dominant)
         for rule in self.plan.parts:
             self._keep_part(rule, values, pairs, donors)
+
+    def _ruled_copied(self) -> list:
+        """The copied columns a kept rule names: copy repair never changes them alone."""
+        if self.plan is None:
+            return []
+        ruled = {n for rule in self.plan.rules if rule.kind != "formula" for n in rule.columns}
+        return [name for name in self.copied if str(name) in ruled]
+
+    def _copy_units(self, mixed: dict) -> tuple[list, dict | None]:
+        """The columns copy repair moves together, and those of orders that may move alone
+        (:attr:`~mixsynth.rules.keep.RulePlan.units`, ``alone``)."""
+        if self.plan is None:
+            return [], None
+        return self.plan.units, self.plan.alone(mixed)
 
     def _keep_part(self, rule: Any, values: dict, pairs: Pairs, donors: dict) -> None:
         """``rule.target`` set to the part of the finished date in every row: a mixed

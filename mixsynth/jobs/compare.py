@@ -76,7 +76,7 @@ class CompareJob:
         from mixsynth.io import check_output
         from mixsynth.io.outputs import check_distinct
         from mixsynth.report import check_report_kind
-        from mixsynth.report.verdict import load_config, thresholds_from
+        from mixsynth.report.thresholds import load_config, thresholds_from
 
         self.to_stdout()
         inputs = self._inputs()

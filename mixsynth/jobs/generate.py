@@ -2,31 +2,27 @@
 generations and write every file safely, then the report.
 
 Kept apart from the kernel so that synthesis stays a pure function of tables, and
-from the CLI so that Python users can run the same job.
+from the CLI so that Python users can run the same job. The files it writes
+(:mod:`~mixsynth.jobs.run_outputs`), its run record and resume
+(:mod:`~mixsynth.jobs.runs`) and ``--balance`` (:mod:`~mixsynth.jobs.balance`) are
+modules of their own; this one is the job's flow.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mixsynth.choices import Engine, format_from_suffix
-from mixsynth.columns import check_by, group_codes
-from mixsynth.engine.balance import new_rows_per_class, oversample
+from mixsynth.columns import check_by
 from mixsynth.engine.conditions import matching_rows, take_rows
 from mixsynth.engine.memory import GenerationStream, check_memory, fresh_seed, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.errors import InputError, MixsynthError, OptionError, OutputError, RunInterrupted
+from mixsynth.errors import MixsynthError, OptionError, RunInterrupted
 from mixsynth.io import (
     STDIO,
     ArrowTable,
@@ -36,25 +32,19 @@ from mixsynth.io import (
     check_output,
     check_writable,
     read_arrow,
-    table_writer,
     write_table,
 )
-from mixsynth.io.outputs import (
-    RunLock,
-    check_distinct,
-    file_lock,
-    locked,
-    remove_leftovers,
-    resolve,
-)
+from mixsynth.io.outputs import locked
+from mixsynth.jobs.balance import check_balance, write_balanced
 from mixsynth.jobs.cluster import DaskSettings, refuse_dask_only
-from mixsynth.jobs.holdout import check_holdout, hold_out, holdout_file, write_held_out
+from mixsynth.jobs.holdout import check_holdout, hold_out, write_held_out
+from mixsynth.jobs.run_outputs import check_distinct_outputs, run_locks, write_generation
 from mixsynth.jobs.runs import (
-    LOCK_FILE,
+    check_run_files,
     generation_file,
+    how_far,
     made_out_dir,
     resume_point,
-    run_files,
     run_settings,
     write_record,
 )
@@ -152,7 +142,15 @@ class GenerateJob:
         if self.engine is Engine.DASK:
             self._run_dask(on_tasks)
             return []
-        self._check_balance()
+        check_balance(
+            self.balance,
+            self.only_new,
+            generations=self.generations,
+            out_dir=self.out_dir,
+            rows=self.options.rows,
+            report=self.report,
+            output=self.output,
+        )
         check_holdout(
             self.holdout,
             balance=self.balance is not None,
@@ -163,8 +161,10 @@ class GenerateJob:
         planned = self.output_format or (
             TableFormat.CSV if self.output == STDIO else check_input(self.input, self.input_format)
         )
-        self._check_distinct(planned)  # before anything is read, made or written
-        with made_out_dir(self.out_dir), locked(self._locks(planned)):
+        # Before anything is read, made or written.
+        check_distinct_outputs(self.input, self.output, self.report, self.out_dir, planned)
+        locks = run_locks(self.out_dir, self.output, self.report, planned)
+        with made_out_dir(self.out_dir), locked(locks):
             return self._run(on_generation, on_progress)
 
     def _run(
@@ -192,7 +192,16 @@ class GenerateJob:
             reference = Reference.of(source.table, self.synthesis)
         trajectory = None
         if self.balance is not None:
-            self._write_balanced(real, reference, fmt)
+            write_balanced(
+                real,
+                reference,
+                self.balance,
+                self.synthesis,
+                self.seed,
+                self.output,
+                fmt,
+                self.only_new,
+            )
         else:
             if report_kind is not None:
                 from mixsynth.metrics import GenerationTrajectory
@@ -254,8 +263,9 @@ class GenerateJob:
         rngs = generation_rngs(self.seed, self.generations)
         try:
             for index in range(start + 1, self.generations + 1):
-                generation = self._generation(
+                generation = write_generation(
                     GenerationStream(frame, self.synthesis, rngs[index - 1], reference, index),
+                    self._generation_paths(index, fmt),
                     fmt,
                     keep=index < self.generations or trajectory is not None,
                     on_progress=on_progress,
@@ -269,12 +279,22 @@ class GenerateJob:
                     )
                 on_generation(generation)
         except KeyboardInterrupt:
-            raise RunInterrupted(self._how_far(done, fmt)) from None
+            raise RunInterrupted(how_far(done, self.generations, self.out_dir, fmt)) from None
         except MixsynthError as error:
             if self.out_dir is None or done == 0:
                 raise
-            raise type(error)(f"{error.message}; {self._how_far(done, fmt)}", error.hint) from None
+            stopped = how_far(done, self.generations, self.out_dir, fmt)
+            raise type(error)(f"{error.message}; {stopped}", error.hint) from None
         return frame
+
+    def _generation_paths(self, index: int, fmt: TableFormat) -> list[str]:
+        """Where generation ``index`` goes: its file in --out-dir, and -o for the last."""
+        paths = []
+        if self.out_dir is not None:
+            paths.append(str(generation_file(self.out_dir, index, fmt)))
+        if index == self.generations and self.output is not None:
+            paths.append(self.output)
+        return paths
 
     def _report(self, trajectory: Any, frame: Any, kind: Any) -> None:
         """The comparison of every generation with the input, judged, to ``report``."""
@@ -360,138 +380,6 @@ class GenerateJob:
         with self.dask.client() as client:
             job.run(client, on_progress=on_tasks)
 
-    def _check_distinct(self, fmt: TableFormat) -> None:
-        """Every output of the run is its own file, and none is the input."""
-        if STDIO == self.report == self.output:
-            raise OptionError(
-                "-o - and --report - both ask for stdout", "write one of them to a file"
-            )
-        outputs = [("-o", self.output), ("--report", self.report)]
-        check_distinct([(o, p) for o, p in outputs if p is not None], (self.input,))
-        if self.out_dir is None:
-            return
-        folder = os.path.realpath(self.out_dir)
-        names = re.compile(run_files(fmt))
-        for option, path in outputs:
-            if path is None or path == STDIO:
-                continue
-            real = os.path.realpath(path)
-            if os.path.dirname(real) == folder and names.fullmatch(os.path.basename(real)):
-                raise OutputError(
-                    f"{option} {path!r} is one of the files the run writes in --out-dir "
-                    f"{str(self.out_dir)!r}",
-                    "give it a path outside that folder, or another name",
-                )
-
-    def _locks(self, fmt: TableFormat) -> Iterator[RunLock]:
-        """The run's locks, each taken in turn; leftovers of a killed run that held the
-        same lock are removed once it is taken (no living process owns them)."""
-        if self.out_dir is not None:
-            yield RunLock(self.out_dir / LOCK_FILE, f"--out-dir {str(self.out_dir)!r}")
-            remove_leftovers(self.out_dir, run_files(fmt))
-        for option, path in (("-o", self.output), ("--report", self.report)):
-            if path is None:
-                continue
-            target = resolve(path)
-            if not target.direct and Path(target.real).parent.is_dir():
-                yield file_lock(target, f"{option} {path!r}")
-                real = Path(target.real)
-                remove_leftovers(real.parent, re.escape(real.name))
-
-    def _generation(
-        self,
-        stream: GenerationStream,
-        fmt: TableFormat,
-        keep: bool,
-        on_progress: Callable[[float], None],
-    ) -> Generation:
-        """Make one generation and write it where it goes, a slice at a time: each slice
-        is stored (on another thread) while the next is made. The whole table is kept
-        only if ``keep`` (for the next generation or the report); its frame is else None.
-        """
-        paths = []
-        if self.out_dir is not None:
-            paths.append(str(generation_file(self.out_dir, stream.index, fmt)))
-        if stream.index == self.generations and self.output is not None:
-            paths.append(self.output)
-        parts = []
-        with contextlib.ExitStack() as stack:
-            writers = [
-                stack.enter_context(table_writer(p, fmt, stream.source.table.schema)) for p in paths
-            ]
-            storing = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-            stored, made = None, 0
-            for part in stream:
-                if stored is not None:
-                    stored.result()  # at most one slice waits to be stored
-                stored = storing.submit(lambda piece: [write(piece) for write in writers], part)
-                if keep:
-                    parts.append(part)
-                made += len(part)
-                on_progress(stream.index - 1 + made / stream.rows)
-            if stored is not None:
-                stored.result()
-        return stream.finish(stream.source.concat(parts) if keep else None)
-
-    def _check_balance(self) -> None:
-        """--balance makes one table (real rows + new ones); refuse what does not fit."""
-        if self.balance is None:
-            if self.only_new:
-                raise OptionError("--only-new needs --balance", "give --balance COLUMN")
-            return
-        clashes = {
-            "--generations": self.generations > 1,
-            "--out-dir": self.out_dir is not None,
-            "--rows": self.options.rows is not None,
-            "--report": self.report is not None,
-        }
-        for option, clash in clashes.items():
-            if clash:
-                raise OptionError(
-                    f"--balance cannot be combined with {option}",
-                    "--balance writes one table: the real rows and the new ones of each class",
-                )
-        if self.output is None:
-            raise OptionError("--balance needs -o OUTPUT", "give -o OUTPUT (- for stdout)")
-
-    def _write_balanced(self, table: Any, reference: Reference, fmt: TableFormat) -> None:
-        """The real rows (unless --only-new), then each class's new rows, mixed inside it."""
-        column, strategy = self.balance
-        spec = next((s for s in reference.schema if s.name == column), None)
-        if spec is None:
-            raise OptionError(
-                f"--balance column {column!r} is not in the table",
-                f"columns are: {', '.join(s.name for s in reference.schema)}",
-            )
-        if spec.missing:
-            raise InputError(
-                f"--balance column {column!r} has {spec.missing} missing value(s)",
-                "every row needs a class: drop or fill those rows first",
-            )
-        codes = group_codes(table, (column,))
-        counts = np.bincount(codes)
-        new = new_rows_per_class(np.arange(len(counts)), counts, strategy)
-        made = oversample(
-            table, codes, new, self.synthesis, generation_rngs(self.seed, 1)[0], reference
-        )
-        parts = [] if self.only_new else [table]
-        parts += [] if made is None else [made]
-        with table_writer(self.output, fmt, table.schema) as write:
-            for part in parts or [table.slice(0, 0)]:
-                write(part)
-
-    def _how_far(self, done: int, fmt: TableFormat) -> str:
-        """Where a run stopped, and how to finish it (for the one-line message)."""
-        where = f"stopped after generation {done} of {self.generations}"
-        if self.out_dir is None or done == 0:
-            return f"{where}; no output file was written or changed"
-        first, last = (generation_file(self.out_dir, i, fmt).name for i in (1, done))
-        files = first if done == 1 else f"{first} to {last}"
-        return (
-            f"{where}: {files} in {str(self.out_dir)!r} are complete; "
-            "run the same command with --resume to finish the run"
-        )
-
     def _resolve_target(self, real: Any) -> SynthesisOptions:
         """With --privacy-target, the options with the margin it chose on a held-out
         half of the input (:mod:`mixsynth.engine.target`), said and recorded."""
@@ -521,18 +409,15 @@ class GenerateJob:
         """Generation to start after, and its table: 0 and the input, or where a run stopped."""
         if self.out_dir is None:
             return 0, source.table
-        for index in range(1, self.generations + 1):
-            existing = generation_file(self.out_dir, index, fmt)
-            if existing.exists() and not (self.force or self.resume):
-                raise OutputError(
-                    f"output {str(existing)!r} already exists",
-                    "give --resume to continue that run, or --force to overwrite it",
-                )
-            # A resumed run rewrites the files after its last complete one; no run
-            # ever writes over its input (e.g. an input that is itself runs/gen-001.csv).
-            check_output(str(existing), self.force or self.resume, (self.input,))
-        if isinstance(self.holdout, float):
-            check_output(str(holdout_file(self.out_dir, fmt)), self.force or self.resume, ())
+        check_run_files(
+            self.out_dir,
+            self.generations,
+            fmt,
+            self.input,
+            self.holdout,
+            force=self.force,
+            resume=self.resume,
+        )
         if not self.resume:
             return 0, source.table
         self.seed, completed = resume_point(

@@ -14,8 +14,9 @@ from typing import Any
 
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.errors import MixsynthError, OutputError, ResumeError
-from mixsynth.io import TableFormat, atomic_path
+from mixsynth.io import TableFormat, atomic_path, check_output
 from mixsynth.io.provenance import input_fingerprint
+from mixsynth.jobs.holdout import holdout_file
 
 #: The run record in --out-dir: what --resume checks and continues.
 RUN_RECORD = "mixsynth-run.json"
@@ -58,6 +59,45 @@ def _make(out_dir: Path) -> None:
 
 def generation_file(out_dir: Path, index: int, fmt: TableFormat) -> Path:
     return out_dir / f"gen-{index:03d}.{fmt.value}"
+
+
+def check_run_files(
+    out_dir: Path,
+    generations: int,
+    fmt: TableFormat,
+    input: str,
+    holdout: float | str | None,
+    *,
+    force: bool,
+    resume: bool,
+) -> None:
+    """None of the files the run writes in ``out_dir`` is there already unless --resume
+    or --force asks to write over it, and none is the input."""
+    for index in range(1, generations + 1):
+        existing = generation_file(out_dir, index, fmt)
+        if existing.exists() and not (force or resume):
+            raise OutputError(
+                f"output {str(existing)!r} already exists",
+                "give --resume to continue that run, or --force to overwrite it",
+            )
+        # A resumed run rewrites the files after its last complete one; no run
+        # ever writes over its input (e.g. an input that is itself runs/gen-001.csv).
+        check_output(str(existing), force or resume, (input,))
+    if isinstance(holdout, float):
+        check_output(str(holdout_file(out_dir, fmt)), force or resume, ())
+
+
+def how_far(done: int, generations: int, out_dir: Path | None, fmt: TableFormat) -> str:
+    """Where a run stopped, and how to finish it (for the one-line message)."""
+    where = f"stopped after generation {done} of {generations}"
+    if out_dir is None or done == 0:
+        return f"{where}; no output file was written or changed"
+    first, last = (generation_file(out_dir, i, fmt).name for i in (1, done))
+    files = first if done == 1 else f"{first} to {last}"
+    return (
+        f"{where}: {files} in {str(out_dir)!r} are complete; "
+        "run the same command with --resume to finish the run"
+    )
 
 
 def run_files(fmt: TableFormat) -> str:

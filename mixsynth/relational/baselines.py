@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mixsynth.report.verdict import RULE_BY_NAME, Thresholds, judge
+from mixsynth.report.thresholds import RULE_BY_NAME, Thresholds
+from mixsynth.report.verdict import judge
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -27,7 +27,8 @@ from mixsynth.metrics.core import DEFAULT_SAMPLE_ROWS, align, clean
 from mixsynth.metrics.pairs import compare_pairs
 from mixsynth.relational.baselines import fresh_copy_share, judge_table, small_table_baseline
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
-from mixsynth.report.verdict import FAIL, PASS, WARN, Thresholds
+from mixsynth.report.thresholds import Thresholds
+from mixsynth.report.verdict import FAIL, PASS, WARN
 from mixsynth.semantics.types import SemanticType
 
 if TYPE_CHECKING:

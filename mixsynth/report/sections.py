@@ -11,9 +11,9 @@ from mixsynth.report.column_sections import (
     treatments_section,
 )
 from mixsynth.report.privacy_sections import attacks_section, privacy_section, utility_section
+from mixsynth.report.readings import median
 from mixsynth.report.rule_section import rules_section
 from mixsynth.report.section import Section, fmt, percent
-from mixsynth.report.verdict import median
 
 #: Columns plotted as histograms / bar charts in the HTML report (the worst first).
 MAX_PLOTTED_COLUMNS = 24

@@ -3,7 +3,7 @@
 - :func:`fake_values`: realistic personal data of a PII subtype from Faker, seeded
   from the run's generator so that files are byte-reproducible (personal data of a
   kind Faker does not know: random strings of the real values' shape, from
-  :mod:`mixsynth.semantics.keys`, which also makes the fresh keys);
+  :mod:`mixsynth.semantics.text_shapes`, whose patterns also make the fresh keys);
 - :func:`fake_text`: fake sentences whose lengths follow the real ones.
 
 Faker is imported inside the functions: only runs that fake something pay for it.
@@ -12,12 +12,14 @@ Faker is imported inside the functions: only runs that fake something pay for it
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 import numpy as np
 
 from mixsynth.errors import InputError, OptionError
-from mixsynth.semantics.keys import object_array, present_values, shaped_strings
+from mixsynth.semantics.keys import present_values
+from mixsynth.semantics.text_shapes import object_array, shaped_strings
 from mixsynth.semantics.types import GENERIC_PII, PII_SUBTYPES
 
 #: Faker values drawn at most per column; larger outputs sample from this pool, since
@@ -45,8 +47,9 @@ def fake_values(
     name or a country has fewer). Multi-line values (addresses) are joined with ", ".
 
     The generic subtype (:data:`GENERIC_PII`, for personal data of a kind Faker does
-    not know) and phone numbers with real values give random strings of the real
-    values' shape (see :func:`fresh_ids`), repeats allowed, never a real value.
+    not know) gives random strings of the real values' shape (see :func:`fresh_ids`),
+    and phone numbers with real values follow the real values one by one
+    (:func:`phone_numbers_like`); repeats allowed, never a real value.
     """
     if count < 0:
         raise OptionError(f"cannot make {count} values", "ask for zero or more")
@@ -56,8 +59,9 @@ def fake_values(
         if real is not None
         else set()
     )
-    if subtype == GENERIC_PII or (subtype == "phone_number" and taken):
-        # Phone numbers keep the real column's format: (555) 123-4567 stays so.
+    if subtype == "phone_number" and taken:
+        return phone_numbers_like(sorted(taken), count, rng)
+    if subtype == GENERIC_PII:
         return shaped_strings(sorted(taken), count, rng)
     provider = PII_SUBTYPES.get(subtype)
     if provider is None:
@@ -88,6 +92,43 @@ def fake_values(
     if count <= len(values):
         return object_array(values[:count])
     return object_array(values)[rng.integers(0, len(values), size=count)]
+
+
+#: A leading international prefix ("+1", "+44 ", "001-") that a fake phone number keeps.
+INTERNATIONAL_PREFIX = re.compile(r"^(?:\+|00)\d{1,3}")
+
+
+def phone_numbers_like(real: list[str], count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` phone numbers, each in the format of a real one drawn at random: its
+    digits redrawn, its separators, extension mark and international prefix kept
+    ("(859)367-3825", "+1-390-594-5282x488"). Real columns mix formats, so a format is
+    taken whole from one value: mixed position by position, formats of one length gave
+    numbers such as "688-447.3346y209". At most :data:`FAKE_POOL` are written; a larger
+    ``count`` samples from them. Never a real value."""
+    taken = set(real)
+    templates = [real[i] for i in rng.integers(0, len(real), size=min(count, FAKE_POOL))]
+    pool: list[str] = []
+    for template in templates:
+        kept = INTERNATIONAL_PREFIX.match(template)
+        start = kept.end() if kept else 0
+        head, tail = template[:start], list(template[start:])
+        places = [i for i, character in enumerate(tail) if character.isdigit()]
+        for _ in range(_GIVE_UP):
+            digits = rng.integers(0, 10, size=len(places)).tolist()
+            for place, digit in zip(places, digits, strict=True):
+                tail[place] = str(digit)
+            value = head + "".join(tail)
+            if value not in taken:
+                pool.append(value)
+                break
+    if not pool:
+        raise InputError(
+            "every fake phone number is a real value of the column",
+            "the column has few distinct values: treat it as categorical in the metadata",
+        )
+    if count <= len(pool):
+        return object_array(pool[:count])
+    return object_array(pool)[rng.integers(0, len(pool), size=count)]
 
 
 def fake_text(

@@ -3,8 +3,7 @@
 Integers continue after the real maximum; text keys keep their literal characters and
 the character class at each position; UUIDs stay UUIDs. Every key is unique and never
 a real one, also when a table is made partition by partition (:class:`KeyShare`).
-The same shapes make the random strings that stand in for personal data of a kind
-Faker does not know (:func:`shaped_strings`, used by :mod:`mixsynth.semantics.fakes`).
+The shapes of text keys are read and drawn by :mod:`mixsynth.semantics.text_shapes`.
 """
 
 from __future__ import annotations
@@ -15,33 +14,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixsynth.errors import InputError, OptionError, warn
+from mixsynth.semantics.text_shapes import (
+    CLASS_CODES,
+    NO_CODES,
+    Pattern,
+    Shapes,
+    code_points,
+    code_strings,
+    object_array,
+    sorted_distinct,
+)
 
 #: Above this many spellings, keys are drawn position by position instead of by rank.
 _RANKABLE = 2**62
 
 _UUID_DASHES = (8, 13, 18, 23)
-
-
-def _code_points(text: str) -> np.ndarray:
-    return np.array([ord(c) for c in text], dtype=np.uint32)
-
-
-_HEX_CODES = _code_points("0123456789abcdefABCDEF")
-
-# Character classes a varying position may hold, in order of preference: the first that
-# holds every character seen there is used.
-_CLASSES = [
-    "0123456789",
-    "abcdefghijklmnopqrstuvwxyz",
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "0123456789abcdef",
-    "0123456789ABCDEF",
-    "0123456789abcdefghijklmnopqrstuvwxyz",
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-]
-_CLASS_CODES = [_code_points(c) for c in _CLASSES]
+_HEX_CODES = code_points("0123456789abcdefABCDEF")
 
 
 @dataclass(frozen=True)
@@ -213,141 +201,6 @@ def _uuid4_bytes(count: int, rng: np.random.Generator) -> np.ndarray:
     return raw
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    """Keys of one length: an alphabet (code points) for each position.
-
-    A position whose alphabet has one character is a literal (a prefix such as
-    ``ACC-``, a dash, a leading zero every key has). A key is a number in the mixed
-    radix of the alphabets' sizes (the last position varies fastest), which lets
-    fresh keys be drawn as integers and checked against the real ones with numpy.
-    """
-
-    alphabets: tuple[np.ndarray, ...]
-
-    @property
-    def length(self) -> int:
-        return len(self.alphabets)
-
-    @property
-    def size(self) -> int:
-        """How many keys the pattern can spell."""
-        size = 1
-        for alphabet in self.alphabets:
-            size *= len(alphabet)
-        return size
-
-    def widened(self, extra: int) -> _Pattern:
-        """The pattern with ``extra`` more positions after its last varying one.
-
-        The new positions take that position's class (digits after digits); a
-        pattern with no varying position gets digits at its end.
-        """
-        varying = [i for i, a in enumerate(self.alphabets) if len(a) > 1]
-        at = varying[-1] + 1 if varying else self.length
-        fill = self.alphabets[varying[-1]] if varying else _CLASS_CODES[0]
-        return _Pattern(self.alphabets[:at] + (fill,) * extra + self.alphabets[at:])
-
-    def ranks(self, codes: np.ndarray) -> np.ndarray:
-        """The ranks of the keys (rows of code points) that the pattern spells."""
-        rank = np.zeros(len(codes), dtype=np.int64)
-        fits = np.ones(len(codes), dtype=bool)
-        for position, alphabet in enumerate(self.alphabets):
-            # A lookup table from code point to place in the alphabet (-1: not in it).
-            table = np.full(int(max(alphabet.max(), codes[:, position].max(initial=0))) + 1, -1)
-            table[alphabet] = np.arange(len(alphabet))
-            index = table[codes[:, position]]
-            fits &= index >= 0
-            rank = rank * len(alphabet) + index
-        return rank[fits]
-
-    def spell(self, ranks: np.ndarray) -> np.ndarray:
-        """The keys (rows of code points) with these ranks."""
-        codes = np.empty((len(ranks), self.length), dtype=np.uint32)
-        rest = ranks.copy()
-        for position in range(self.length - 1, -1, -1):
-            alphabet = self.alphabets[position]
-            if len(alphabet) == 1:
-                codes[:, position] = alphabet[0]
-                continue
-            rest, index = np.divmod(rest, len(alphabet))
-            codes[:, position] = alphabet[index]
-        return codes
-
-    def draw(self, count: int, rng: np.random.Generator) -> np.ndarray:
-        """``count`` keys drawn position by position (duplicates possible)."""
-        codes = np.empty((count, self.length), dtype=np.uint32)
-        for position, alphabet in enumerate(self.alphabets):
-            codes[:, position] = alphabet[rng.integers(0, len(alphabet), size=count)]
-        return codes
-
-
-def _strings(codes: np.ndarray) -> list[str]:
-    """Rows of code points as strings."""
-    length = codes.shape[1]
-    if length == 0:
-        return [""] * len(codes)
-    return np.ascontiguousarray(codes).view(f"U{length}").ravel().tolist()
-
-
-class _Shapes:
-    """The real values as rows of code points, one block per length, and a pattern
-    for each length.
-
-    Literal positions: the prefix and suffix every value shares, and any position
-    that is the same in every value of a length (with two values or more of that
-    length). Other positions: the smallest class (digits, hex, lower, upper, letters,
-    letters and digits) holding the characters seen there, else exactly those.
-    """
-
-    def __init__(self, real: list[str]) -> None:
-        lengths = np.fromiter(map(len, real), dtype=np.int64, count=len(real))
-        width = max(int(lengths.max()), 1)
-        codes = np.asarray(real, dtype=f"U{width}").view(np.uint32).reshape(len(real), width)
-        sizes, counts = np.unique(lengths, return_counts=True)
-        self.lengths, self.weights = sizes.tolist(), counts / counts.sum()
-        self.blocks = {size: codes[lengths == size, :size] for size in self.lengths}
-        prefix = suffix = 0
-        rows = np.arange(len(real))
-        while prefix < sizes[0] and np.all(codes[:, prefix] == codes[0, prefix]):
-            prefix += 1
-        while suffix < sizes[0]:
-            column = codes[rows, lengths - 1 - suffix]
-            if not np.all(column == column[0]):
-                break
-            suffix += 1
-        self.patterns = {
-            size: self._pattern(block, prefix, suffix) for size, block in self.blocks.items()
-        }
-
-    @staticmethod
-    def _pattern(block: np.ndarray, prefix: int, suffix: int) -> _Pattern:
-        size = block.shape[1]
-        alphabets = []
-        for position in range(size):
-            seen = _distinct(block[:, position])
-            fixed = position < prefix or position >= size - suffix
-            if len(seen) == 1 and (fixed or len(block) > 1):
-                alphabets.append(seen)
-            else:
-                alphabets.append(_smallest_class(seen))
-        return _Pattern(tuple(alphabets))
-
-
-def _distinct(codes: np.ndarray) -> np.ndarray:
-    """The distinct code points in ``codes``, sorted (counting is faster than sorting)."""
-    if codes.max() < 2**16:
-        return np.flatnonzero(np.bincount(codes)).astype(np.uint32)
-    return _sorted_distinct(codes)
-
-
-def _smallest_class(seen: np.ndarray) -> np.ndarray:
-    for codes in _CLASS_CODES:
-        if np.isin(seen, codes).all():
-            return codes
-    return seen
-
-
 def _fresh_text_ids(
     real: list[str], count: int, rng: np.random.Generator, share: KeyShare | None = None
 ) -> np.ndarray:
@@ -362,9 +215,9 @@ def _fresh_text_ids(
     if count == 0:
         return object_array([])
     if not real:  # nothing to imitate: 8 letters and digits
-        pattern = _Pattern((_CLASS_CODES[-1],) * 8)
-        return object_array(_strings(_new_keys(pattern, count, _NO_CODES, rng, share)))
-    shapes = _Shapes(real)
+        pattern = Pattern((CLASS_CODES[-1],) * 8)
+        return object_array(code_strings(_new_keys(pattern, count, NO_CODES, rng, share)))
+    shapes = Shapes(real)
     shared = _shared_patterns(shapes, share) if share is not None else None
     wanted = rng.choice(shapes.lengths, size=count, p=shapes.weights)
     made: dict[int, list[np.ndarray]] = {}
@@ -376,7 +229,7 @@ def _fresh_text_ids(
             continue
         pattern = shapes.patterns[length] if shared is None else shared[length]
         while True:
-            taken = [shapes.blocks.get(pattern.length, _NO_CODES), *made.get(pattern.length, [])]
+            taken = [shapes.blocks.get(pattern.length, NO_CODES), *made.get(pattern.length, [])]
             if shared is not None or pattern.size - sum(len(t) for t in taken) >= len(slots):
                 break
             pattern = pattern.widened(1)
@@ -384,7 +237,7 @@ def _fresh_text_ids(
             widened.append((length, pattern.length))
         keys = _new_keys(pattern, len(slots), np.concatenate(taken, axis=None), rng, share)
         made.setdefault(pattern.length, []).append(keys)
-        out[slots] = _strings(keys)
+        out[slots] = code_strings(keys)
     if widened:
         said = ", ".join(f"{a} to {b}" for a, b in widened)
         warn(
@@ -395,16 +248,13 @@ def _fresh_text_ids(
     return out
 
 
-_NO_CODES = np.empty((0, 0), dtype=np.uint32)
-
-
-def _shared_patterns(shapes: _Shapes, share: KeyShare) -> dict[int, _Pattern]:
+def _shared_patterns(shapes: Shapes, share: KeyShare) -> dict[int, Pattern]:
     """Each real length's pattern when keys are made partition by partition: one that
     leaves every partition's share of free ranks room for the largest partition's
     keys, lengthened when needed to a length no real key and no other pattern has, so
     that keys of one length always come from one pattern (decided on the real keys
     and ``share.most`` alone: the same in every partition)."""
-    patterns: dict[int, _Pattern] = {}
+    patterns: dict[int, Pattern] = {}
     lengths = set(shapes.lengths)
     for length in shapes.lengths:
         pattern = shapes.patterns[length]
@@ -419,7 +269,7 @@ def _shared_patterns(shapes: _Shapes, share: KeyShare) -> dict[int, _Pattern]:
 
 
 def _new_keys(
-    pattern: _Pattern,
+    pattern: Pattern,
     count: int,
     taken: np.ndarray,
     rng: np.random.Generator,
@@ -433,19 +283,19 @@ def _new_keys(
     parts, index = (share.parts, share.index) if share is not None else (1, 0)
     if pattern.size > _RANKABLE:
         # So many spellings that a collision is all but impossible; check all the same.
-        seen = set(_strings(taken))
+        seen = set(code_strings(taken))
         keys: list[np.ndarray] = []
         while sum(len(k) for k in keys) < count:
             drawn = pattern.draw((count - sum(len(k) for k in keys)) * parts, rng)
             fresh: list[int] = []
-            for row, key in enumerate(_strings(drawn)):
+            for row, key in enumerate(code_strings(drawn)):
                 mine = parts == 1 or zlib.crc32(key.encode()) % parts == index
                 if mine and key not in seen and len(fresh) + sum(map(len, keys)) < count:
                     seen.add(key)
                     fresh.append(row)
             keys.append(drawn[fresh])
         return np.concatenate(keys)
-    used = _sorted_distinct(pattern.ranks(taken))
+    used = sorted_distinct(pattern.ranks(taken))
     if pattern.size // parts - len(used) < 2 * count:
         # Dense: draw from the free ranks without replacement.
         pool = np.setdiff1d(np.arange(pattern.size, dtype=np.int64), used, assume_unique=True)
@@ -460,43 +310,7 @@ def _new_keys(
         while len(ranks) < count:
             drawn = rng.integers(0, size, size=count + count // 8) * parts + index
             draws = np.concatenate([ranks, drawn])
-            ranks = _sorted_distinct(draws)
+            ranks = sorted_distinct(draws)
             ranks = ranks[~np.isin(ranks, used)]
         ranks = rng.permutation(ranks)[:count]
     return pattern.spell(ranks)
-
-
-def _sorted_distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique`` by sorting (faster here than numpy's hash-based unique)."""
-    values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))[: len(values)]]
-
-
-def object_array(values: list) -> np.ndarray:
-    """``values`` as a 1-D object array (``np.array`` would make fixed-width strings)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
-
-
-def shaped_strings(real: list[str], count: int, rng: np.random.Generator) -> np.ndarray:
-    """Random strings of the real values' shape, none of them a real value."""
-    if count == 0:
-        return object_array([])
-    if not real:
-        return object_array(_strings(_Pattern((_CLASS_CODES[5],) * 8).draw(count, rng)))
-    shapes = _Shapes(real)
-    wanted = rng.choice(shapes.lengths, size=count, p=shapes.weights)
-    taken = set(real)
-    out = np.empty(count, dtype=object)
-    for length in shapes.lengths:
-        slots = np.flatnonzero(wanted == length)
-        pattern = shapes.patterns[length]
-        while pattern.size <= len(shapes.blocks.get(pattern.length, _NO_CODES)):
-            pattern = pattern.widened(1)  # every spelling is real: lengthen
-        values: list[str] = []
-        while len(values) < len(slots):
-            drawn = _strings(pattern.draw(len(slots) - len(values), rng))
-            values.extend(v for v in drawn if v not in taken)
-        out[slots] = values
-    return out

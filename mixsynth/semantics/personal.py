@@ -96,11 +96,21 @@ def is_full_name(value: str) -> bool:
 
 
 def names_a_person(note: str) -> bool:
-    """A note holding an e-mail, a phone number, or a capitalised known first name."""
+    """A note (two words or more) holding an e-mail or a phone number, or words of writing that name someone
+    by a capitalised known first name: anywhere in a note of :data:`NOTE_WORDS` words or
+    more ("Ricky likes cats"), after the first word of a shorter one ("call Jennifer").
+    Labels name nobody: title case ("San Jose", "In Grace Period"), or a first name as
+    the first of two words ("Grace period", "Will call")."""
+    words = note.split()
+    if len(words) < 2:
+        return False
     if CONTACT.search(note):
         return True
+    if all(word[0].isupper() for word in words if word[0].isalpha()):
+        return False
     first, _ = name_lists()
-    return any(word in first for word in re.findall(r"\b[A-Z][a-z]+\b", note))
+    searched = note if len(words) >= NOTE_WORDS else " ".join(words[1:])
+    return any(word in first for word in re.findall(r"\b[A-Z][a-z]+\b", searched))
 
 
 def is_contact_note(value: str) -> bool:
@@ -170,11 +180,9 @@ def personal_semantics(
         single = texts.share(lambda v, known=known: v.strip() in known)
         if single >= SINGLE_NAME_SHARE:
             return pii(subtype, single, f"{subtype.replace('_', ' ')}s, as the name says")
-    notes = texts.share(lambda v: " " in v.strip())
-    naming = texts.share(names_a_person) if notes >= 0.5 else 0.0
-    # A note of a few words naming someone is hidden even among one-word values ("ok").
-    sentences = texts.share(lambda v: len(v.split()) >= NOTE_WORDS and names_a_person(v))
-    if (notes >= 0.5 and naming >= NOTE_SHARE) or sentences >= NOTE_SHARE:
+    # A note naming someone is hidden even among one-word values ("ok").
+    naming = texts.share(names_a_person)
+    if naming >= NOTE_SHARE:
         return ColumnSemantics(
             name,
             SemanticType.TEXT,

@@ -141,7 +141,7 @@ def test_shell_examples_run(page, workdir, monkeypatch):
 
 
 def test_toml_examples_are_valid_configs(tmp_path):
-    from mixsynth.report.verdict import load_config, thresholds_from
+    from mixsynth.report.thresholds import load_config, thresholds_from
 
     examples = [b for page in PAGES for b in blocks(page, "toml")]
     assert examples

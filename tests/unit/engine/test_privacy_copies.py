@@ -77,7 +77,7 @@ def test_a_copy_must_match_its_donor_in_the_copied_columns_too() -> None:
         }
     )
     sources = {name: table.column(name).to_numpy() for name in ("a", "b")}
-    check = CopyCheck(table, ["label", "tags"], False, sources)
+    check = CopyCheck(table, ["label", "tags"], False, sources, np.random.default_rng(0))
     # Rows 0 and 1 equal their dominant donors (rows 0 and 1) in a and b; row 1 takes
     # its label from row 0 ("p", not its donor's "q"), row 0 from row 2 (also "p").
     mixed = {"a": np.array([1.0, 2.0]), "b": np.array([5.0, 6.0])}
@@ -150,3 +150,50 @@ def test_a_generation_refuses_an_unresolved_privacy_target() -> None:
     frame = pd.DataFrame({"x": np.arange(10.0)})
     with pytest.raises(MixsynthError, match="choose_privacy_settings"):
         GenerationStream(frame, SynthesisOptions(privacy_target=0.7), np.random.default_rng(0))
+
+
+def categories_table(rows: int, seed: int) -> pd.DataFrame:
+    """Every column a category, associated (region -> store, size -> fit): no mixed
+    value can tell a row from its donor, so every default row was its donor's."""
+    rng = np.random.default_rng(seed)
+    region = rng.choice(["north", "south", "east", "west"], rows)
+    store = np.char.add(region.astype(str), rng.choice(["-1", "-2", "-3"], rows))
+    size = rng.choice(["s", "m", "l", "xl"], rows)
+    fit = np.where(np.isin(size, ["s", "m"]), "slim", rng.choice(["slim", "wide"], rows))
+    colour = rng.choice(["red", "green", "blue", "black", "white"], rows)
+    return pd.DataFrame(
+        {"region": region, "store": store, "size": size, "fit": fit, "colour": colour}
+    )
+
+
+def combination_counts(frame: pd.DataFrame) -> pd.Series:
+    return frame.value_counts(dropna=False)
+
+
+def test_no_row_releases_a_unique_real_combination_of_categories() -> None:
+    """Generation 1 of a table of categories: a row may equal a combination two real
+    rows or more share (a fresh sample does too), never one only one real row has; the
+    share of rows equal to a real row comes down to the real rows' own share of
+    shared combinations (the in-sample rate of a fresh sample), from 1 before."""
+    real = categories_table(400, 1)
+    counts = combination_counts(real)
+    _, out = generate(real, SynthesisOptions(), 2)
+    held = out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0))
+    assert (held != 1).all()
+    shared = float(real.duplicated(keep=False).mean())
+    copies = float((held >= 2).mean())
+    # Rows copy shared combinations as often as donors hold them: binomial SE.
+    assert abs(copies - shared) <= 4 * np.sqrt(shared * (1 - shared) / len(out))
+    for name in real.columns:  # the values a column takes stay the real ones
+        assert set(out[name]) <= set(real[name])
+
+
+def test_new_combinations_keep_the_by_groups_and_only_generation_one_changes() -> None:
+    real = categories_table(400, 3)
+    _, grouped = generate(real, SynthesisOptions(by=("region",)), 4)
+    assert grouped["region"].value_counts().to_dict() == real["region"].value_counts().to_dict()
+    counts = combination_counts(real)
+    later = GenerationStream(real, SynthesisOptions(), np.random.default_rng(4), index=2)
+    out = later.finish(pd.concat(list(later))).frame
+    # A later generation's source is synthetic: its rows are their donors' whole.
+    assert (out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0)) >= 1).all()

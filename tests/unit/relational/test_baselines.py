@@ -13,7 +13,8 @@ import pytest
 from mixsynth.metrics import compare_tables
 from mixsynth.relational import RelationalMetadata
 from mixsynth.relational.baselines import judge_table, small_table_baseline
-from mixsynth.report.verdict import Thresholds, judge
+from mixsynth.report.thresholds import Thresholds
+from mixsynth.report.verdict import judge
 from tests.conftest import SAMPLE_DATA
 
 SHOP = SAMPLE_DATA / "shop"

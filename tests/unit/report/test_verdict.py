@@ -15,7 +15,8 @@ from scipy import stats
 from mixsynth.errors import MixsynthError
 from mixsynth.metrics import compare_tables
 from mixsynth.report import to_html, to_markdown
-from mixsynth.report.verdict import RULES, Thresholds, judge, thresholds_from
+from mixsynth.report.thresholds import RULES, Thresholds, thresholds_from
+from mixsynth.report.verdict import judge
 from tests.conftest import SAMPLE_DATA
 from tests.oracles.nearest import brute_force_dcr
 

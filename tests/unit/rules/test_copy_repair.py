@@ -119,3 +119,31 @@ def test_an_order_s_columns_swap_alone_and_a_swap_that_breaks_it_is_undone():
     assert (outputs["low"][copies] == 0).all() and (outputs["high"][copies] == 0).all()
     assert copies.sum() <= 5
     np.testing.assert_array_equal(np.sort(outputs["high"]), np.sort(before))  # moved, kept
+
+
+def test_a_declared_combination_is_never_changed_alone_on_a_table_of_codes():
+    """On a table of codes, generation 1 gives a copied row of a unique real record a new
+    combination, a column at a time (copies.py, new_combinations): never a column a rule
+    names, so a declared city and state stay a real pair (without the rule, 2 of 400
+    rows here get an unreal one)."""
+    from mixsynth.rules import parse_rule
+
+    rng = np.random.default_rng(4)
+    cities = {"Austin": "TX", "Dallas": "TX", "Reno": "NV", "Boise": "ID", "Salem": "OR"}
+    cities |= {"Eugene": "OR", "Houston": "TX"}
+    city = rng.choice(list(cities), 400)
+    frame = pd.DataFrame(
+        {
+            "city": city,
+            "state": [cities[c] for c in city],
+            "plan": rng.choice(list("abcd"), 400),
+            "tier": rng.choice(list("xyz"), 400),
+        }
+    )
+
+    def unreal(**options) -> int:
+        _, _, out = generate(frame, seed=0, **options)
+        return sum(pair not in cities.items() for pair in zip(out.city, out.state, strict=True))
+
+    assert unreal() > 0  # the test can fail: new combinations split pairs
+    assert unreal(rules=tuple(parse_rule("combinations: city, state"))) == 0

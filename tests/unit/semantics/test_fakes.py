@@ -252,6 +252,23 @@ def test_phone_numbers_keep_the_real_columns_format(template, pattern):
     assert not set(values.tolist()) & set(real)
 
 
+def test_phone_numbers_of_mixed_formats_each_follow_one_real_format():
+    """Faker's en_US numbers mix formats of one length ("(859)367-3825",
+    "614.458.4030x92"): a fake takes one real value's format whole, so it has its
+    separators and extension mark, never a blend such as "688-447.3346y209"."""
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(2)
+    real = [fake.phone_number() for _ in range(400)]
+    shapes = {re.sub(r"\d", "9", value) for value in real}
+    values = fake_values("phone_number", 500, rng(), real=objects(real))
+    assert all(re.sub(r"\d", "9", v) in shapes for v in values)
+    assert not set(values.tolist()) & set(real)
+    international = [v for v in values if v.startswith("+")]
+    assert international and all(v.startswith("+1-") for v in international)
+
+
 def test_addresses_are_one_line():
     values = fake_values("address", 100, rng())
     assert not any("\n" in v for v in values)

@@ -57,6 +57,25 @@ def test_personal_data_is_found_by_its_values_whatever_the_header(people) -> Non
     assert found["amount"].sdtype is SemanticType.NUMERICAL
 
 
+def test_short_notes_naming_someone_among_one_word_answers_are_text() -> None:
+    """Two-word notes ("call Jennifer") hide among "ok"/"late"; copied, each would
+    hand over a real customer's name."""
+    rng = np.random.default_rng(5)
+    first = ["Jennifer", "Michael", "Ricky", "Maria", "Hannah", "Lucas"]
+    answers = ["ok", "late", "paid"] + [f"call {name}" for name in first]
+    frame = pd.DataFrame({"answer": rng.choice(answers, ROWS, p=[0.25] * 3 + [0.25 / 6] * 6)})
+    assert semantics_of(frame)["answer"].sdtype is SemanticType.TEXT
+
+
+def test_sentence_case_labels_holding_a_first_name_stay_categories() -> None:
+    """A first name as a label's first word ("Grace period", "Will call") or in a
+    title-case label ("San Jose") names nobody."""
+    rng = np.random.default_rng(6)
+    labels = ["Grace period", "Will call", "Rose gold", "San Jose", "Current", "Charged off"]
+    frame = pd.DataFrame({"status": rng.choice(labels, ROWS)})
+    assert semantics_of(frame)["status"].sdtype is SemanticType.CATEGORICAL
+
+
 def test_random_digits_are_not_card_numbers() -> None:
     rng = np.random.default_rng(1)
     digits = ["".join(map(str, rng.integers(0, 10, 16))) for _ in range(ROWS)]
