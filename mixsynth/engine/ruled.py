@@ -297,8 +297,8 @@ class RuleKeeping:
     ) -> dict[Any, np.ndarray]:
         """The columns tied by inequalities over one slice, each group mixed with its own
         weights (:meth:`_group_weights`), given back its mean and spread, kept in range;
-        the rows those per-column steps bent past an order take the mix again, clipped
-        into range (clipping keeps orders). Rounded later, with shared uniforms."""
+        the rows those per-column steps bent past an order move back towards the mix,
+        in range too, as far as their orders need. Rounded later, with shared uniforms."""
         wanted = {spec.name for spec in ordered}
         groups = {id(group): group for _, group in self._groups}.values()
         tasks = [pool.submit(self._mix_group, group, pairs, rows) for group in groups]
@@ -314,15 +314,12 @@ class RuleKeeping:
         bounded = self.options.bounds is not Bounds.NONE
         spreads = dict(self._spreads_of())
         with np.errstate(over="ignore", invalid="ignore"):
-            spread = set()
+            moved = set()
             for spec in ordered:
                 given = spreads.get(str(spec.name))
                 if given is not None:
                     given.apply(values[spec.name], known[spec.name])
-                    spread.add(str(spec.name))
-            if spread:  # only the groups whose columns moved
-                self.rule_repairs += self.plan.unbreak(values, limited, spread)
-            bent = set()
+                    moved.add(str(spec.name))
             for spec in ordered:
                 counts = bound_keeping_variance(
                     values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
@@ -330,13 +327,9 @@ class RuleKeeping:
                 self.outside[str(spec.name)][0] += counts[0]
                 self.outside[str(spec.name)][1] += counts[1]
                 if bounded and counts[0]:
-                    bent.add(str(spec.name))
-            if bent:
-                self.rule_repairs += self.plan.unbreak(values, limited, bent)
-                for spec in ordered:
-                    np.clip(
-                        values[spec.name], *self.reference.ranges[spec.name], out=values[spec.name]
-                    )
+                    moved.add(str(spec.name))
+            if moved:  # only the groups whose columns moved; between two in-range mixes
+                self.rule_repairs += self.plan.unbreak(values, limited, moved)
         return values
 
     def _spreads_of(self) -> list[tuple[str, Any]]:
