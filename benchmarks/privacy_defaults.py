@@ -57,6 +57,29 @@ VARIANTS = {
         "copy_neighbours": 5,
         "detect_rules": False,
     },
+    # The privacy target's levers past the margins (docs/privacy.md, "Rows from four donors").
+    "margin 0.2 + shapes + neighbours 5": {
+        "privacy_margin": 0.2,
+        "match_shapes": True,
+        "copy_neighbours": 5,
+    },
+    "margin 0.3 + shapes + neighbours 5": {
+        "privacy_margin": 0.3,
+        "match_shapes": True,
+        "copy_neighbours": 5,
+    },
+    "margin 0.5 + shapes + neighbours 5": {
+        "privacy_margin": 0.5,
+        "match_shapes": True,
+        "copy_neighbours": 5,
+    },
+    "four donors": {"donors": 4},
+    "four donors + neighbours 5": {"donors": 4, "copy_neighbours": 5},
+    "four donors + shapes + neighbours 5": {
+        "donors": 4,
+        "match_shapes": True,
+        "copy_neighbours": 5,
+    },
 }
 GENERATIONS = (1, 10)
 

@@ -22,10 +22,29 @@ def is_folder(path: str | None) -> bool:
     return path is not None and path != STDIO and Path(path).is_dir()
 
 
+#: Options of one table whose refusal for a folder needs its own reason and way out.
+FOLDER_REFUSALS = {
+    "--where": (
+        "--where keeps the rows of one table that match; across linked tables it would "
+        "leave children without their parents or parents without their children",
+        "filter the tables first, each child's rows with their parents', and generate "
+        "the filtered folder",
+    ),
+    "--balance": (
+        "--balance adds new rows of one table's rare class; in a folder each row is made "
+        "with its parents and children, which new rows would not have",
+        "generate the folder, then balance one of its tables: mixsynth generate "
+        "OUT/gen-001/TABLE.csv --balance COLUMN -o balanced.csv",
+    ),
+}
+
+
 def refuse_for_folders(given: dict[str, bool], hint: str) -> None:
     """One line naming the first option that has no meaning for a folder of tables."""
     for option, present in given.items():
         if present:
+            if option in FOLDER_REFUSALS:
+                raise OptionError(*FOLDER_REFUSALS[option])
             raise OptionError(f"{option} applies to one table, not to a folder of tables", hint)
 
 

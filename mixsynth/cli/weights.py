@@ -12,11 +12,19 @@ from mixsynth.choices import (
 )
 from mixsynth.cli.app import app, require_stdout
 from mixsynth.cli.common import declared_flags, options_from_flags, print_table
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import FourDonorWeights, MarginWeights, WeightDistribution
 from mixsynth.errors import OptionError
 
 #: The synthesis options that decide the weights (declared in SynthesisOptions).
-WEIGHT_OPTIONS = ("method", "weights", "mix_strength", "eps", "finite_sample", "privacy_margin")
+WEIGHT_OPTIONS = (
+    "method",
+    "weights",
+    "mix_strength",
+    "eps",
+    "finite_sample",
+    "privacy_margin",
+    "donors",
+)
 
 
 @app.command("weights")
@@ -88,11 +96,19 @@ def weights_command(
         ["kappa = E(max(lam, 1-lam))", f"{theory.kappa:.6g}"],
         ["novelty = E((1-w)^2), w = max(lam, 1-lam)", f"{theory.novelty:.6g}"],
     ]
+    if isinstance(distribution, FourDonorWeights):  # the same figures, of four weights
+        table[-3:] = [
+            ["sum(w^4) (factor on the excess kurtosis)", f"{theory.delta:.6g}"],
+            ["kappa = the anchor's weight", f"{theory.kappa:.6g}"],
+            ["novelty = 1 - max(w) (least squared distance to a donor)", f"{theory.novelty:.6g}"],
+        ]
     print_table(f"{synthesis.method.value} weights: {distribution.label()}", ["", ""], table)
 
 
-def _parameters(distribution: WeightDistribution | MarginWeights) -> dict:
+def _parameters(distribution: WeightDistribution | MarginWeights | FourDonorWeights) -> dict:
     """The distribution's own parameters, for --json."""
+    if isinstance(distribution, FourDonorWeights):
+        return {"donors": 4, "spread": distribution.spread}
     if isinstance(distribution, MarginWeights):
         return {
             "margin": distribution.margin,
@@ -108,7 +124,9 @@ def _parameters(distribution: WeightDistribution | MarginWeights) -> dict:
     }
 
 
-def _law(distribution: WeightDistribution | MarginWeights) -> str:
+def _law(distribution: WeightDistribution | MarginWeights | FourDonorWeights) -> str:
+    if isinstance(distribution, FourDonorWeights):
+        return f"x~ = (x1 + x2)/2 + {distribution.spread:.6g} (x3 - x4), four distinct rows"
     if isinstance(distribution, MarginWeights):
         (in_low, in_high), (out_low, out_high) = distribution.arms
         inner = f"{in_high:g}" if in_low == in_high else f"U[{in_low:g}, {in_high:g}]"

@@ -84,7 +84,7 @@ class CopyCheck:
     ) -> None:
         self.table, self.swapped, self.rng = table, swapped, rng
         self.real_source = real_source  #: the source holds real rows (generation 1)
-        self.fixed = set(fixed)  #: copied columns never changed (the ``by`` groups)
+        self.fixed = set(fixed)  #: copied columns never changed (``by`` groups, rules' keys)
         self.sources = sources  #: the mixed source columns, as outputs are compared
         self.names = list(copied)
         self._codes: dict[Any, np.ndarray | None] = {}  #: float64 codes, None: no codes

@@ -13,6 +13,9 @@ exchangeable and independent of :math:`\lambda`, this is the same law as docs/th
 often. Copied columns (categories, booleans, strings) and missingness come from the
 dominant donor, so with as many rows as the source they are reproduced exactly.
 
+With four donors (``--donors 4``) each row's pair is mixed with weight 1/2 and adds
+``c (x_3 - x_4)`` of two more distinct rows of its group (:func:`difference_term`).
+
 The kernel is a pure function of arrays, indices and weights, so that a streaming or
 partitioned engine can call it on chunks. Tables may be pandas DataFrames or pyarrow
 Tables (:mod:`mixsynth.columns`): a generation has the type of its source.
@@ -20,14 +23,13 @@ Tables (:mod:`mixsynth.columns`): a generation has the type of its source.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from mixsynth.choices import Pairing
-from mixsynth.engine.weights import (
-    WeightDistribution,
-)
+from mixsynth.engine.weights import FourDonorWeights, WeightDistribution
 
 #: Rows per block in the kernel: small enough for a block and its buffer to stay in cache.
 KERNEL_BLOCK_ROWS = 4096
@@ -94,16 +96,31 @@ def allocate_rows(sizes: np.ndarray, total: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Pairs:
-    """Who mixes with whom for every output row."""
+    """Who mixes with whom for every output row; with four donors (``--donors 4``)
+    also the two rows whose difference each row adds, times ``spread``."""
 
     dominant: np.ndarray
     other: np.ndarray
     w: np.ndarray  #: max(lam, 1 - lam) of each row
     group_codes: np.ndarray  #: group of each *source* row
+    third: np.ndarray | None = None  #: the difference's first row (four donors)
+    fourth: np.ndarray | None = None  #: its second row
+    spread: np.ndarray | None = None  #: its weight c per row (0: a two-row row)
 
     def rows(self, rows: slice) -> Pairs:
         """The pairs of a slice of output rows."""
-        return Pairs(self.dominant[rows], self.other[rows], self.w[rows], self.group_codes)
+        if self.spread is None:
+            return Pairs(self.dominant[rows], self.other[rows], self.w[rows], self.group_codes)
+        assert self.third is not None and self.fourth is not None
+        return Pairs(
+            self.dominant[rows],
+            self.other[rows],
+            self.w[rows],
+            self.group_codes,
+            self.third[rows],
+            self.fourth[rows],
+            self.spread[rows],
+        )
 
 
 def draw_pairs(
@@ -125,12 +142,17 @@ def draw_pairs(
         partner = other_rows(rng, anchor, n)
         weights = weights_for_group(n, rows)
         w = _dominant_weight(weights.sample(rng, rows))
-        return Pairs(dominant=anchor, other=partner, w=w, group_codes=codes), weights
+        pairs = Pairs(dominant=anchor, other=partner, w=w, group_codes=codes)
+        if isinstance(weights, FourDonorWeights):
+            third, fourth = difference_rows(rng, anchor, partner, n)
+            spread = np.full(rows, weights.spread)
+            pairs = dataclasses.replace(pairs, third=third, fourth=fourth, spread=spread)
+        return pairs, weights
     order = np.argsort(codes, kind="stable")
     counts = allocate_rows(sizes, rows)
     solved: dict[tuple[int, int], WeightDistribution] = {}  # groups of one size share weights
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    anchors, partners, lams = [], [], []
+    anchors, partners, lams, differences = [], [], [], []
     largest = None
     for group in np.flatnonzero(counts):
         members = order[starts[group] : starts[group] + sizes[group]]
@@ -139,13 +161,19 @@ def draw_pairs(
             anchor = balanced_anchors(rng, n, size)
         else:
             anchor = rng.integers(n, size=size)
+        partner = other_rows(rng, anchor, n)
         anchors.append(members[anchor])
-        partners.append(members[other_rows(rng, anchor, n)])
+        partners.append(members[partner])
         key = (int(n), int(size))
         if key not in solved:
             solved[key] = weights_for_group(*key)
         weights = solved[key]
         lams.append(weights.sample(rng, int(size)))
+        if isinstance(weights, FourDonorWeights):
+            third, fourth = difference_rows(rng, anchor, partner, n)
+            differences.append((members[third], members[fourth], np.full(size, weights.spread)))
+        else:  # a group too small for four donors: two-row rows (no difference)
+            differences.append((members[anchor], members[anchor], np.zeros(size)))
         if largest is None or n > largest[0]:
             largest = (n, weights)
     shuffle = rng.permutation(rows)
@@ -155,7 +183,32 @@ def draw_pairs(
         w=_dominant_weight(np.concatenate(lams)[shuffle]),
         group_codes=codes,
     )
+    if any(spread.any() for *_, spread in differences):
+        third, fourth, spread = (
+            np.concatenate(parts)[shuffle] for parts in zip(*differences, strict=True)
+        )
+        pairs = dataclasses.replace(pairs, third=third, fourth=fourth, spread=spread)
     return pairs, largest[1]
+
+
+def difference_rows(
+    rng: np.random.Generator, anchor: np.ndarray, partner: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two more rows for each (anchor, partner), all four distinct: the third uniform
+    over the n - 2 other rows, the fourth over the n - 3 left (n >= 4). Distinct rows
+    drawn without replacement are what make the squared weights summing to 1 keep the
+    variance exactly (docs/privacy.md)."""
+    third = _skip(rng.integers(n - 2, size=len(anchor)), anchor, partner)
+    fourth = _skip(rng.integers(n - 3, size=len(anchor)), anchor, partner, third)
+    return third, fourth
+
+
+def _skip(draw: np.ndarray, *taken: np.ndarray) -> np.ndarray:
+    """Uniform draws over 0..n-1-k mapped onto 0..n-1 minus each row's k distinct
+    ``taken`` rows: step past each taken row, in increasing order, at or below the draw."""
+    for row in np.sort(np.stack(taken), axis=0):
+        draw += draw >= row
+    return draw
 
 
 def other_rows(rng: np.random.Generator, anchor: np.ndarray, n: int) -> np.ndarray:
@@ -225,3 +278,31 @@ def repair_missing_partners(
     drawn = rows.sorted_rows[draw]
     partner = x[np.where(drawn == dominant, rows.sorted_rows[last], drawn)]
     out[need] = partner + pairs.w[need] * (x[dominant] - partner)
+
+
+def difference_term(
+    rng: np.random.Generator, x: np.ndarray, pairs: Pairs, rows: ObservedRows | None
+) -> np.ndarray:
+    """Each row's ``spread * (x[third] - x[fourth])`` (four donors). Where either row is
+    missing (or on a point mass), two distinct observed rows of the dominant donor's
+    group are drawn instead (none if the group has fewer than two: no term)."""
+    assert pairs.spread is not None and pairs.third is not None and pairs.fourth is not None
+    term = x.take(pairs.third)
+    term -= x.take(pairs.fourth)
+    if rows is not None:
+        # Only where the dominant donor is observed: elsewhere the row stays missing.
+        need = np.flatnonzero(np.isnan(term) & (pairs.spread > 0) & rows.observed[pairs.dominant])
+        if need.size:
+            group = pairs.group_codes[pairs.dominant[need]]
+            count, start = rows.counts[group], rows.starts[group]
+            first = np.floor(rng.random(need.size) * count).astype(np.int64)
+            second = np.floor(rng.random(need.size) * np.maximum(count - 1, 0)).astype(np.int64)
+            second += second >= first
+            enough = count >= 2
+            start, first, second = start[enough], first[enough], second[enough]
+            term[need] = 0.0
+            term[need[enough]] = (
+                x[rows.sorted_rows[start + first]] - x[rows.sorted_rows[start + second]]
+            )
+    term *= pairs.spread
+    return term

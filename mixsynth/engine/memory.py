@@ -19,6 +19,7 @@ from mixsynth.columns import (
 from mixsynth.engine.kernel import (
     ObservedRows,
     Pairs,
+    difference_term,
     draw_pairs,
     mixup_kernel,
     repair_missing_partners,
@@ -27,7 +28,7 @@ from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
@@ -57,7 +58,7 @@ def synthesize(
     rng: np.random.Generator,
     reference: Reference | None = None,
     index: int = 1,
-    pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
+    pairs: tuple[Pairs, AnyWeights] | None = None,
 ) -> Generation:
     """One generation: ``options.rows`` (default all) rows mixed from ``table``.
 
@@ -106,7 +107,7 @@ class GenerationStream(RuleKeeping):
         rng: np.random.Generator,
         reference: Reference | None = None,
         index: int = 1,
-        pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
+        pairs: tuple[Pairs, AnyWeights] | None = None,
     ) -> None:
         options.check()
         if options.privacy_target is not None:
@@ -276,13 +277,14 @@ class GenerationStream(RuleKeeping):
         if self._copy_check is None:
             swapped = self.options.split_copied or self.options.copy_neighbours > 0
             sources = {spec.name: self._as_written(spec) for spec in self.mixed}  # once
+            ruled = [name for rule in self.plan.rules for name in rule.columns] if self.plan else []
             self._copy_check = CopyCheck(
                 self.source.table,
                 self.copied,
                 swapped,
                 sources,
                 self._copy_rng,
-                (*self.options.by, *self._ruled_copied()),
+                fixed=(*self.options.by, *ruled),  # groups and rules' columns stay as taken
                 real_source=self.index == 1,
             )
         units = self._copy_units(mixed)
@@ -303,15 +305,23 @@ class GenerationStream(RuleKeeping):
         return self._missing[name]
 
     def _mixed_values(
-        self, spec: ColumnSpec, pairs: Pairs, rng: np.random.Generator | None = None
+        self,
+        spec: ColumnSpec,
+        pairs: Pairs,
+        rng: np.random.Generator | None = None,
+        difference: bool = True,
     ) -> np.ndarray:
         """The column mixed for ``pairs``, before bounds and rounding; NaN where the
-        dominant donor is missing or on the point mass."""
+        dominant donor is missing or on the point mass. With four donors the
+        difference term is added unless ``difference`` is False (the two-row mix,
+        which keeps the inequalities both donors hold)."""
         source, observed_rows, _ = self._column_source(spec)
         values = mixup_kernel(source[:, None], pairs.dominant, pairs.other, pairs.w)[:, 0]
+        rng = rng or self.rngs[spec.name]
         if observed_rows is not None:
-            rng = rng or self.rngs[spec.name]
             repair_missing_partners(rng, source, values, pairs, observed_rows)
+        if difference and pairs.spread is not None:
+            values += difference_term(rng, source, pairs, observed_rows)
         return values
 
     def _match_whole_columns(self, pool: Executor) -> None:
@@ -323,14 +333,7 @@ class GenerationStream(RuleKeeping):
         next round is a smaller move (measured: docs/structure.md). The slices take
         their rows from here. Holds the mixed columns in memory."""
 
-        def mixed(spec: ColumnSpec) -> np.ndarray:
-            with np.errstate(over="ignore", invalid="ignore"):
-                values = self._mixed_values(spec, self._rule_pairs(spec, self.pairs))
-                replace_non_finite(values, self._column_source(spec)[0], self.pairs)
-            return values
-
-        tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
-        self._matched = {name: task.result() for name, task in tasks.items()}
+        self._matched = self._whole_columns(pool)
         # Mixed with weights inside each pair's interval, these keep every order: the
         # rows that matching bends past an order get them back (RulePlan.unbreak).
         unmatched = {}

@@ -5,6 +5,7 @@ their orders, the equalities recomputed and every row checked (docs/rules.md).""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import numpy as np
 
 from mixsynth.choices import Bounds, Pairing
 from mixsynth.columns import ColumnSpec
-from mixsynth.engine.kernel import Pairs
+from mixsynth.engine.kernel import Pairs, difference_term
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import warn
 from mixsynth.rules.data import seconds_per_unit
@@ -49,7 +50,6 @@ class RuleKeeping:
     outside: dict
     rule_swaps: int
     rule_repairs: int
-    copied: list
     _groups: list[tuple[str, WeightGroup]]
     _uniforms: np.ndarray | None
     _raws: dict
@@ -95,7 +95,7 @@ class RuleKeeping:
             if index.entity:
                 blocks = blocks + self.source.group_keys(list(index.entity))
             other = near_partners(rng, self.pairs.dominant, time, blocks)
-            self.pairs = Pairs(self.pairs.dominant, other, self.pairs.w, self.pairs.group_codes)
+            self.pairs = dataclasses.replace(self.pairs, other=other)
         if not self.plan.inequalities:
             return
         self._uniforms = rng.random(self.rows)
@@ -174,7 +174,33 @@ class RuleKeeping:
         if group.whole is None:
             group.whole, *_, swaps = self._group_weights(group, pairs)
             self.rule_swaps += swaps
-        return Pairs(pairs.dominant, pairs.other, group.whole, pairs.group_codes)
+        return dataclasses.replace(pairs, w=group.whole)
+
+    def _whole_columns(self, pool: Executor) -> dict[Any, np.ndarray]:
+        """Every mixed column over the whole generation, before matching, each with the
+        weights of its group of inequalities; with four donors the rows the difference
+        takes past an order moved back towards the two-row mix (RulePlan.unbreak)."""
+        ordered = self.plan.limited if self.plan is not None and self.plan.inequalities else ()
+        two_row: dict[Any, np.ndarray] = {}  # four donors: the fallback of ordered columns
+
+        def mixed(spec: ColumnSpec) -> np.ndarray:
+            pairs = self._rule_pairs(spec, self.pairs)
+            source, observed_rows, _ = self._column_source(spec)
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = self._mixed_values(spec, pairs, difference=False)
+                if pairs.spread is not None:
+                    if str(spec.name) in ordered:
+                        two_row[spec.name] = values.copy()
+                        replace_non_finite(two_row[spec.name], source, self.pairs)
+                    values += difference_term(self.rngs[spec.name], source, pairs, observed_rows)
+                replace_non_finite(values, source, self.pairs)
+            return values
+
+        tasks = {spec.name: pool.submit(mixed, spec) for spec in self.mixed}
+        columns = {name: task.result() for name, task in tasks.items()}
+        if two_row:
+            self.rule_repairs += self.plan.unbreak(columns, two_row)
+        return columns
 
     def _raw(self, name: Any) -> np.ndarray:
         """A column's encoded source values, point mass included (a donor's own); for a
@@ -231,13 +257,6 @@ class RuleKeeping:
         self.rule_repairs += self.plan.repair(rows, raw, pairs.dominant)
         for rule in self.plan.parts:
             self._keep_part(rule, values, pairs, donors)
-
-    def _ruled_copied(self) -> list:
-        """The copied columns a kept rule names: copy repair never changes them alone."""
-        if self.plan is None:
-            return []
-        ruled = {n for rule in self.plan.rules if rule.kind != "formula" for n in rule.columns}
-        return [name for name in self.copied if str(name) in ruled]
 
     def _copy_units(self, mixed: dict) -> tuple[list, dict | None]:
         """The columns copy repair moves together, and those of orders that may move alone
@@ -305,8 +324,9 @@ class RuleKeeping:
         values: dict[Any, np.ndarray] = {}
         known: dict[Any, np.ndarray] = {}
         for task in tasks:
-            mixed, rows_known, swaps = task.result()
+            mixed, rows_known, swaps, repairs = task.result()
             self.rule_swaps += swaps
+            self.rule_repairs += repairs
             for name, column in mixed.items():
                 if name in wanted:
                     values[name], known[name] = column, rows_known
@@ -341,16 +361,18 @@ class RuleKeeping:
 
     def _mix_group(
         self, group: WeightGroup, pairs: Pairs, rows: slice
-    ) -> tuple[dict, np.ndarray, int]:
+    ) -> tuple[dict, np.ndarray, int, int]:
         """A group's columns over one slice, mixed with the group's weights from its
         donors' values (gathered once for the limits and the mix); a donor missing or on a
         point mass mixes with a replacement partner, as every column does; overflows
-        take the dominant donor's value."""
+        take the dominant donor's value. With four donors the difference is added and
+        the rows it takes past an order moved back towards the two-row mix. Returns the
+        columns, the rows whose limits are known, the swaps and the rows moved back."""
         from mixsynth.engine.kernel import repair_missing_partners
 
         w, limit, steps, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
-        limited = Pairs(pairs.dominant, pairs.other, w, pairs.group_codes)
-        mixed = {}
+        limited = dataclasses.replace(pairs, w=w)
+        mixed, two_row = {}, {}
         with np.errstate(over="ignore", invalid="ignore"):
             for spec, values, partner in zip(group.specs, steps, rows_o, strict=True):
                 values *= w  # the step, mixed in place
@@ -361,8 +383,15 @@ class RuleKeeping:
                         self.rngs[spec.name], source, values, limited, observed_rows
                     )
                 replace_non_finite(values, source, limited)
+                if pairs.spread is not None:  # four donors: the difference, orders kept
+                    two_row[spec.name] = values.copy()
+                    values += difference_term(self.rngs[spec.name], source, pairs, observed_rows)
+                    replace_non_finite(values, source, limited)
                 mixed[spec.name] = values
-        return mixed, ~np.isnan(limit), swaps
+        repairs = 0
+        if two_row:  # rows it takes past an order move back towards the pair's mix
+            repairs = self.plan.unbreak(mixed, two_row, set(map(str, two_row)))
+        return mixed, ~np.isnan(limit), swaps, repairs
 
     def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
         """The uniforms a column tied by an order rounds with: one per row, the same for

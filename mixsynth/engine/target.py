@@ -11,13 +11,17 @@ averaged. The first setting whose share is at most the target is chosen:
 1. the defaults (margin 0);
 2. the copied columns taken from near rows (``copy_neighbours``, :mod:`.neighbours`,
    blocks of :data:`TARGET_NEIGHBOURS` rows unless the options give a size; only on a
-   table that has copied columns to take), then margins 0.05, ..., 0.5 with them: taking copied columns from near rows costs the least quality where copied
-   columns are what finds the donor, and nothing where there are none;
-3. if none reaches it, the margins again with the copied columns split between the
-   donors (``split_copied``), the lever of the tables of codes that share a few
-   combinations.
+   table that has copied columns to take), then margins 0.05, ..., 0.5 with them, then
+   rows from four donors (``donors=4``) with them: taking copied columns from near rows
+   costs the least quality where copied columns are what finds the donor, and nothing
+   where there are none; four donors go farther than any margin where the numbers
+   find the donor;
+3. if none reaches it, the margins and four donors again with the copied columns split
+   between the donors (``split_copied``), the lever of the tables of codes that share
+   a few combinations.
 
-From :data:`TARGET_SHAPES_MARGIN` on, the trials match shapes too. If no setting
+From :data:`TARGET_SHAPES_MARGIN` on, and with four donors, the trials match shapes
+too. If no setting
 reaches the target the closest one is kept. The chosen settings then make the real
 run, from the whole input.
 
@@ -71,7 +75,13 @@ class Trial:
     margin: float
     copy_neighbours: int
     split_copied: bool
+    donors: int
     share: float
+
+    @property
+    def match_shapes(self) -> bool:
+        """Wide margins and four donors distort the marginal shapes: matched back."""
+        return self.margin >= TARGET_SHAPES_MARGIN or self.donors > 2
 
     def options(self, options: SynthesisOptions) -> SynthesisOptions:
         """``options`` with this setting (the privacy target resolved)."""
@@ -80,7 +90,8 @@ class Trial:
             privacy_margin=self.margin,
             copy_neighbours=self.copy_neighbours,
             split_copied=self.split_copied,
-            match_shapes=options.match_shapes or self.margin >= TARGET_SHAPES_MARGIN,
+            donors=self.donors,
+            match_shapes=options.match_shapes or self.match_shapes,
             privacy_target=None,
         )
 
@@ -110,7 +121,8 @@ class TargetChoice:
             "margin": self.chosen.margin,
             "copy_neighbours": self.chosen.copy_neighbours,
             "split_copied": self.chosen.split_copied,
-            "match_shapes": self.chosen.margin >= TARGET_SHAPES_MARGIN,
+            "donors": self.chosen.donors,
+            "match_shapes": self.chosen.match_shapes,
             "dcr_share": self.chosen.share,
             "reached": self.reached,
         }
@@ -123,10 +135,11 @@ class TargetChoice:
             copied = f", copied columns from near rows (blocks of {chosen.copy_neighbours})"
         elif chosen.split_copied:
             copied = ", copied columns split between donors"
-        shapes = ", shapes matched" if chosen.margin >= TARGET_SHAPES_MARGIN else ""
+        shapes = ", shapes matched" if chosen.match_shapes else ""
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
+        weights = "four donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
         return (
-            f"--privacy-target {self.target:g}: margin {chosen.margin:g}{copied}{shapes}, DCR "
+            f"--privacy-target {self.target:g}: {weights}{copied}{shapes}, DCR "
             f"share {chosen.share:.3f} on a held-out half of the input{missed}"
         )
 
@@ -153,12 +166,15 @@ def choose_margin(
             for part in (rows[:half], rows[half : 2 * half])
         ]
         splits += [halves, halves[::-1]]
+    references = _References()
     tried: list[Trial] = []
-    for settings in _settings(splits[0][0], options):
+    for settings in _settings(splits[0][0], options, references):
         trial = Trial(*settings, share=0.0).options(options)
         shares = []
         for k, (made_from, held_out) in enumerate(splits):
-            synthetic = synthesize(made_from, trial, np.random.default_rng([seed, k])).frame
+            reference = references.of(made_from, trial)
+            rng = np.random.default_rng([seed, k])
+            synthetic = synthesize(made_from, trial, rng, reference).frame
             shares.append(share(made_from, held_out, synthetic))
         tried.append(Trial(*settings, share=float(np.mean(shares))))
         if tried[-1].share <= target:
@@ -167,26 +183,47 @@ def choose_margin(
     return TargetChoice(target, closest, False, tuple(tried))
 
 
-def _settings(half: Any, options: SynthesisOptions) -> list[tuple[float, int, bool]]:
-    """(margin, copy_neighbours, split_copied) in the order the search tries them,
-    without the settings that cannot differ from one tried before: margins on a table
-    with no mixed column, a lever on a table with no copied columns it can take."""
+class _References:
+    """Each half's Reference, made once per way of taking copied columns: the only
+    settings of a trial it depends on (margins, four donors and shapes act on the
+    mixing; semantics, rules and ranges are the half's)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, bool, bool], tuple[Any, Reference]] = {}
+
+    def of(self, half: Any, options: SynthesisOptions) -> Reference:
+        key = (id(half), options.copy_neighbours > 0, options.split_copied)
+        if key not in self._made:  # the half kept beside it: its id stays its own
+            self._made[key] = (half, Reference.of(half, options))
+        return self._made[key][1]
+
+
+def _settings(
+    half: Any, options: SynthesisOptions, references: _References | None = None
+) -> list[tuple[float, int, bool, int]]:
+    """(margin, copy_neighbours, split_copied, donors) in the order the search tries
+    them, without the settings that cannot differ from one tried before: margins or
+    four donors on a table with no mixed column, a lever on a table with no copied
+    columns it can take. Four donors given by the user: no margins."""
+    references = references or _References()
     asked = dataclasses.replace(options, privacy_target=None)
     size = options.copy_neighbours or TARGET_NEIGHBOURS  # the user's block size, if given
     near = dataclasses.replace(asked, copy_neighbours=size, split_copied=False)
-    reference = Reference.of(half, near)
+    reference = references.of(half, near)
     neighbours = size if reference.copy_groups else 0
-    split = bool(
-        Reference.of(
-            half, dataclasses.replace(near, copy_neighbours=0, split_copied=True)
-        ).copy_groups
-    )
+    split_options = dataclasses.replace(near, copy_neighbours=0, split_copied=True)
+    split = bool(references.of(half, split_options).copy_groups)
     mixed = any(
         spec.kind.is_mixed and spec.name not in reference.real_values for spec in reference.schema
     )
-    margins = TARGET_MARGINS if mixed else TARGET_MARGINS[:1]
-    settings = [(0.0, options.copy_neighbours, options.split_copied)]
-    settings += [(margin, neighbours, False) for margin in margins]
+    margins = TARGET_MARGINS if mixed and options.donors == 2 else TARGET_MARGINS[:1]
+    four = [4] if mixed else []  # after the margins: they reach lower shares
+    settings = [(0.0, options.copy_neighbours, options.split_copied, options.donors)]
+    settings += [(margin, neighbours, False, 2) for margin in margins]
+    settings += [(0.0, neighbours, False, 4) for _ in four]
     if split:
-        settings += [(margin, 0, True) for margin in margins]
+        settings += [(margin, 0, True, 2) for margin in margins]
+        settings += [(0.0, 0, True, 4) for _ in four]
+    if options.donors == 4:  # the user's: every trial with them
+        settings = [(0.0, n, split_, 4) for _, n, split_, _ in settings]
     return list(dict.fromkeys(settings))

@@ -297,12 +297,82 @@ def margin_weights(
     return MarginWeights(margin, spread, q)
 
 
+#: How many real rows make one synthetic row: two (mixup) or four (a pair and a difference).
+DONORS = (2, 4)
+
+
+@dataclass(frozen=True)
+class FourDonorWeights:
+    r"""Rows from four distinct donors (docs/privacy.md, "Rows from four donors"):
+
+    .. math:: \tilde x = \tfrac12 x_1 + \tfrac12 x_2 + c\,(x_3 - x_4).
+
+    The weights sum to 1, so the mean and every affine equality are kept for any c;
+    their squares sum to rho = 1/2 + 2c^2, the variance factor (c = 1/2: rho = 1, and
+    the finite-sample target adds a little). No donor weighs more than max(1/2, c), so
+    every donor lies at an expected squared distance of about one variance per
+    column, half a fresh row's (two-row mixup at margin 1/2: a quarter of it). The
+    sampled lam is the pair's weight, 1/2; ``spread`` is c.
+    """
+
+    spread: float  #: c, the weight of the difference x_3 - x_4
+
+    is_vanilla = False
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.spread) and 0 <= self.spread <= 1):
+            raise OptionError(
+                f"the four-donor spread must lie in [0, 1], got {self.spread!r}",
+                "leave it to --donors 4, which solves it for the variance target",
+            )
+
+    def label(self) -> str:
+        return f"four-donor:{self.spread:.6g}"
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """The pair's weight of every row: 1/2 (no draw, ``rng`` unused)."""
+        return np.full(size, 0.5)
+
+    def kappa(self) -> float:
+        return 0.5
+
+    def theory(self) -> WeightTheory:
+        """Closed-form figures. kappa is the anchor's weight, 1/2 (what copied columns'
+        covariance with the numbers keeps per generation); delta is sum(w^4), the
+        factor on the excess kurtosis (1/4 + 2c^4); novelty is 1 - max(w), the least
+        expected squared distance to a donor in units of E|x_i - x_j|^2."""
+        c = self.spread
+        return WeightTheory(
+            mean=0.5,
+            rho=0.5 + 2 * c * c,
+            delta=0.125 + 2 * c**4,
+            kappa=0.5,
+            novelty=1 - max(0.5, c),
+            lower=-c,
+            upper=max(0.5, c),
+        )
+
+
+def four_donor_weights(target_rho: float = 1.0) -> FourDonorWeights:
+    """The four-donor weights whose squares sum to ``target_rho``: c^2 = (rho* - 1/2)/2."""
+    if not (math.isfinite(target_rho) and target_rho >= 0.5):
+        raise OptionError(
+            f"four donors cannot reach variance factor {target_rho:g}",
+            "the factor of four donors is at least 1/2 (c = 0); use a target near 1",
+        )
+    return FourDonorWeights(math.sqrt((target_rho - 0.5) / 2))
+
+
 def uniform() -> WeightDistribution:
     return WeightDistribution(1.0, 1.0)
 
 
 def vanilla_default() -> WeightDistribution:
     return WeightDistribution(DEFAULT_VANILLA_ALPHA, DEFAULT_VANILLA_ALPHA)
+
+
+#: The weights a generation draws: two rows' (expanded Beta, vanilla, a margin's) or four rows'.
+AnyWeights = WeightDistribution | MarginWeights | FourDonorWeights
 
 
 def parse_weights(spec: str) -> WeightDistribution | MarginWeights:

@@ -18,20 +18,34 @@ def choose_privacy_settings(table: Any, options: SynthesisOptions, seed: int) ->
 
 
 def _share_of(options: SynthesisOptions):
-    """The DCR share of a synthetic table, columns read as generate reads them."""
+    """The DCR share of a synthetic table, columns read as generate reads them. The
+    search measures many synthetic tables against each of a few halves: each half's
+    frame and semantics are made once (keyed by the half, which the search keeps)."""
     from mixsynth.io.convert import arrow_to_frame
     from mixsynth.metrics import dcr_share
+    from mixsynth.metrics.privacy import real_semantics
 
     def frame(table: Any) -> Any:
         return table if hasattr(table, "iloc") else arrow_to_frame(table)
 
+    halves: dict[int, tuple[Any, Any, Any]] = {}  # id -> (the half, its frame, semantics)
+
+    def half(table: Any) -> tuple[Any, Any]:
+        if id(table) not in halves:
+            read = frame(table)
+            semantics = real_semantics(read, options.categorical, options.metadata)
+            halves[id(table)] = (table, read, semantics)  # the half kept: its id stays its own
+        return halves[id(table)][1:]
+
     def share(train: Any, holdout: Any, synthetic: Any) -> float:
+        (train_frame, semantics), (holdout_frame, _) = half(train), half(holdout)
         return dcr_share(
-            frame(train),
-            frame(holdout),
+            train_frame,
+            holdout_frame,
             frame(synthetic),
             categorical=options.categorical,
             metadata=options.metadata,
+            semantics=semantics,
         )
 
     return share

@@ -273,12 +273,16 @@ def holdout_columns(
     synthetic: pd.DataFrame,
     categorical: Sequence[str],
     metadata: Any,
+    semantics: TableMetadata | None = None,
 ) -> list:
-    """The columns of train + holdout against synthetic, made-up ones left out."""
+    """The columns of train + holdout against synthetic, made-up ones left out
+    (``semantics``: the train table's :func:`real_semantics`, if known already)."""
     check_holdout_columns(train, holdout)
     real = pd.concat([train, holdout[train.columns]], ignore_index=True)
     columns, _ = align(real, synthetic, categorical)
-    columns, _ = without_made_up(columns, real_semantics(train, categorical, metadata))
+    if semantics is None:
+        semantics = real_semantics(train, categorical, metadata)
+    columns, _ = without_made_up(columns, semantics)
     return columns
 
 
@@ -291,15 +295,18 @@ def dcr_share(
     seed: int = 0,
     categorical: Sequence[str] = (),
     metadata: Any = None,
+    semantics: TableMetadata | None = None,
 ) -> float:
     """Share of synthetic rows closer to the ``train`` rows (those the synthesizer saw)
     than to as many ``holdout`` rows it never saw; a tie counts half. 0.5: as far from
     the training rows as a fresh real sample; 1: every row a (near-)copy. Up to
     ``sample_rows`` rows per side, drawn with ``seed``; the distance is that of
     :func:`mixsynth.metrics.holdout_figures` (mean per-column distance, numbers scaled by
-    the real range, categories 0 or 1). The figure ``--privacy-target`` aims at."""
+    the real range, categories 0 or 1). The figure ``--privacy-target`` aims at, which
+    measures many synthetic tables against one ``train``: it gives its ``semantics``
+    (:func:`real_semantics`), inferred once."""
     with np.errstate(all="ignore"):
-        columns = holdout_columns(train, holdout, synthetic, categorical, metadata)
+        columns = holdout_columns(train, holdout, synthetic, categorical, metadata, semantics)
         sizes = len(train), len(holdout), len(synthetic)
         rows = min(sample_rows, dcr_row_limit(columns, 2 * sample_rows) // 2)
         return privacy(columns, Sample.split(*sizes, rows, seed), len(train))["dcr_share"]

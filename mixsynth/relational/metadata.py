@@ -174,6 +174,20 @@ class RelationalMetadata:
     def children(self, parent: str) -> list[Relationship]:
         return [r for r in self.relationships if r.parent == parent]
 
+    def is_second_parent(self, table: str) -> bool:
+        """Whether ``table`` is the parent of a relationship that is not its child's
+        first (an item's product): such children follow another parent's pairs."""
+        return any(self.parents(r.child)[0] != r for r in self.children(table))
+
+    def numeric_columns(self, table: str) -> list[str]:
+        """The numerical columns of ``table`` (keys aside)."""
+        keys = {self.tables[table].primary_key, *self.foreign_keys(table)}
+        return [
+            name
+            for name, column in self.tables[table].columns.items()
+            if column.sdtype is SemanticType.NUMERICAL and name not in keys
+        ]
+
     def foreign_keys(self, table: str) -> list[str]:
         return list(dict.fromkeys(r.foreign_key for r in self.parents(table)))
 

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mixsynth.choices import Pairing
 from mixsynth.columns.kinds import first_appearance_codes
 from mixsynth.engine.associations import ASSOCIATION_MIN_GROUP
 from mixsynth.engine.kernel import Pairs, balanced_anchors, draw_pairs
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 #: are merged with the next larger counts): every parent has partners enough to mix
 #: with, as the engine's --keep-associations asks of a group (20 rows) and more.
 MIN_COUNT_GROUP = 30
+#: A second parent's partner is drawn among this many of its nearest rows.
+PARTNER_NEIGHBOURS = 3
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def parent_pairs(
     options: SynthesisOptions,
     rng: np.random.Generator,
     associations: np.ndarray | None = None,
-) -> tuple[Pairs, WeightDistribution | MarginWeights]:
+) -> tuple[Pairs, AnyWeights]:
     """A parent table's pairs, drawn as the engine draws them but within groups of
     parents with about as many children (:func:`count_groups`): a parent column then
     keeps its covariance with the number of children, which comes whole from the
@@ -91,15 +94,82 @@ def parent_pairs(
     )
 
 
+def neighbour_pairs(
+    features: np.ndarray,
+    rows: int,
+    options: SynthesisOptions,
+    rng: np.random.Generator,
+    neighbours: int = PARTNER_NEIGHBOURS,
+) -> tuple[Pairs, AnyWeights]:
+    """A second parent table's pairs: anchors as the engine draws them (balanced by
+    default), each partner drawn uniformly among the anchor's ``neighbours`` nearest
+    other rows in ``features`` (its standardized columns and children's figures,
+    :func:`parent_features`). Its children cannot share its weight (they follow their
+    first parent's), so what it is and what its children are stay linked only if its
+    partner resembles it in both (docs/multi-table.md, statement 9)."""
+    n = len(features)
+    if options.pairing is Pairing.BALANCED:
+        anchor = balanced_anchors(rng, n, rows)
+        rng.shuffle(anchor)
+    else:
+        anchor = rng.integers(n, size=rows)
+    partner = nearest_others(features, neighbours)[anchor, rng.integers(neighbours, size=rows)]
+    weights = options.weights_for(n, rows)
+    lam = weights.sample(rng, rows)
+    w = np.maximum(lam, 1 - lam)
+    return Pairs(anchor, partner, w, np.zeros(n, dtype=np.int64)), weights
+
+
+def nearest_others(features: np.ndarray, neighbours: int) -> np.ndarray:
+    """Each row's ``neighbours`` nearest other rows (Euclidean), one row per line; with
+    fewer rows, every other row, repeated to fill the line (a single row: itself)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n = len(features)
+    k = min(neighbours, n - 1)
+    if k < 1:
+        return np.zeros((n, neighbours), dtype=np.int64)
+    # k + 1 found: the row itself is dropped wherever ties put it
+    _, nearest = NearestNeighbors(n_neighbors=k + 1).fit(features).kneighbors(features)
+    itself = nearest == np.arange(n)[:, None]
+    keep = np.argsort(itself, axis=1, kind="stable")[:, :k]
+    others = np.take_along_axis(nearest, keep, axis=1)
+    return np.resize(others.T, (neighbours, n)).T if k < neighbours else others
+
+
+def parent_features(
+    parent: pd.DataFrame,
+    columns: list[str],
+    children: list[tuple[np.ndarray, pd.DataFrame | None]],
+) -> np.ndarray:
+    """Each parent row's figures, each standardized (missing ones, and values that are
+    not numbers, at the mean): its numeric ``columns``, and for each child relationship
+    (``children``: the number of children of each parent row, and the mean of each
+    numeric child column, NaN for a parent without children) those counts and means."""
+    import pandas as pd
+
+    own = parent[columns].apply(pd.to_numeric, errors="coerce")
+    blocks = [own.to_numpy(dtype=float, na_value=np.nan)] if columns else []
+    for counts, means in children:
+        blocks.append(counts[:, None].astype(float))
+        if means is not None and means.shape[1]:
+            blocks.append(means.to_numpy(dtype=float, na_value=np.nan))
+    features = np.column_stack(blocks)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centred = features - np.nanmean(features, axis=0)
+        scaled = centred / np.nanstd(features, axis=0)
+    return np.nan_to_num(scaled, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def children_pairs(
     family: Family,
     parent_pairs: Pairs,
-    weights: WeightDistribution | MarginWeights,
+    weights: AnyWeights,
     unlinked_rows: int,
     options: SynthesisOptions,
     rng: np.random.Generator,
     second: np.ndarray | None = None,
-) -> tuple[tuple[Pairs, WeightDistribution | MarginWeights], np.ndarray]:
+) -> tuple[tuple[Pairs, AnyWeights], np.ndarray]:
     """The children of the synthetic parents, in parent order: each synthetic parent
     gets every child of its dominant donor, each mixed with a partner child drawn from
     its other donor's children, with the parent's weight. With a second parent
@@ -132,8 +202,21 @@ def children_pairs(
         lam = options.weights_for(n, unlinked_rows).sample(rng, unlinked_rows)
         w = np.concatenate([w, np.maximum(lam, 1 - lam)])  # the dominant donor's weight
         synthetic_parent = np.concatenate([synthetic_parent, np.full(unlinked_rows, -1)])
+    return (Pairs(dominant, other, w, _second_groups(family, second)), weights), synthetic_parent
+
+
+def _second_groups(family: Family, second: np.ndarray | None) -> np.ndarray:
+    """Each real child's group for the engine's work within groups (copy repair,
+    missing partners, partner redraws): its second parent (children without one
+    together), since its partner shares it; one group without a second parent. Copy
+    repair then swaps values between children of one second parent only, so each
+    second parent keeps its children's values (a repair across them moved quantities
+    from cheap products' items to others', a bias of -0.3 in the correlation of a
+    product's list price with its items' mean quantity on the shop)."""
     rows = len(family.rows) + len(family.unlinked)
-    return (Pairs(dominant, other, w, np.zeros(rows, dtype=np.int64)), weights), synthetic_parent
+    if second is None:
+        return np.zeros(rows, dtype=np.int64)
+    return first_appearance_codes(np.where(second >= 0, second, -1))
 
 
 def _draw(

@@ -25,15 +25,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mixsynth.choices import Method
 from mixsynth.columns import group_codes
 from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.memory import GenerationStream, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import InputError, OptionError
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
-from mixsynth.relational.pairs import Family, children_pairs, parent_pairs, second_parents
+from mixsynth.relational.pairs import (
+    Family,
+    children_pairs,
+    neighbour_pairs,
+    parent_features,
+    parent_pairs,
+    second_parents,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +68,9 @@ class RelationalPlan:
     real_rows: dict[str, int]
     real_unlinked: dict[str, int]
     rules: dict[str, tuple] = dataclasses.field(default_factory=dict)  #: declared, per table
+    #: Parent tables' moments matched in each generation (off for vanilla mixup, whose
+    #: collapse is the point of such a run, and for checking the mixing law alone).
+    match_parents: bool = True
 
     @classmethod
     def of(
@@ -67,7 +78,10 @@ class RelationalPlan:
         tables: dict[str, pd.DataFrame],
         metadata: RelationalMetadata,
         options: SynthesisOptions,
+        match_parents: bool | None = None,
     ) -> RelationalPlan:
+        """The plan of ``tables``; ``match_parents`` defaults to on unless the method
+        is vanilla mixup."""
         check_options(options)
         check_tables(tables, metadata)
         rules = rules_by_table(options.declared_rules(), metadata)
@@ -88,15 +102,24 @@ class RelationalPlan:
                     Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key]).unlinked
                 )
         rows = {name: len(frame) for name, frame in tables.items()}
-        return cls(metadata, options, references, rows, unlinked, rules)
+        if match_parents is None:
+            match_parents = options.method != Method.VANILLA
+        return cls(metadata, options, references, rows, unlinked, rules, match_parents)
 
     def table_options(self, name: str, rows: int | None = None) -> SynthesisOptions:
+        """The options of one table. A parent table's numeric means and covariances are
+        matched exactly to its source in each generation (as ``match_moments`` does)
+        when ``match_parents`` is set: its children's relations ride on its rows, and a
+        table of a few dozen rows walks far over generations (docs/multi-table.md,
+        "Over generations")."""
+        exact = self.match_parents and bool(self.metadata.children(name))
         return dataclasses.replace(
             self.options,
             metadata=self.metadata.synthesis_semantics(name),
             rows=rows,
             rules=self.rules.get(name, ()),
             rule_files=(),
+            match_moments=self.options.match_moments or exact,
         )
 
 
@@ -137,6 +160,10 @@ def check_options(options: SynthesisOptions) -> None:
                 f"{name} applies to one table, not to several linked tables",
                 "give column types in the multi-table metadata file, and --scale for the number of rows",
             )
+    if options.donors == 4:  # children are paired by their parents' pairs: two donors
+        raise OptionError(
+            "--donors 4 applies to one table, not to several linked tables", "leave out --donors"
+        )
 
 
 def check_tables(tables: dict[str, pd.DataFrame], metadata: RelationalMetadata) -> None:
@@ -207,7 +234,14 @@ def synthesize_tables(
             rows = max(1, round(scale * plan.real_rows[name]))
             options = plan.table_options(name, rows=rows)
             children = metadata.children(name)
-            if children:
+            if metadata.is_second_parent(name):
+                features = parent_features(
+                    tables[name],
+                    metadata.numeric_columns(name),
+                    [_children_figures(c, tables, metadata) for c in children],
+                )
+                given = neighbour_pairs(features, rows, options, pair_rng)
+            elif children:
                 c = children[0]
                 counts = Family.of(tables[name][c.parent_key], tables[c.child][c.foreign_key])
                 within = plan.references[name].association_columns
@@ -228,13 +262,30 @@ def synthesize_tables(
     return RelationalGeneration(index, {name: frames[name] for name in metadata.tables}, made)
 
 
+def _children_figures(
+    r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Along ``r``: each parent row's number of children and their mean numeric values
+    (values that are not numbers left out), in parent row order."""
+    import pandas as pd
+
+    parent_keys = tables[r.parent][r.parent_key]
+    counts = Family.of(parent_keys, tables[r.child][r.foreign_key]).counts
+    position = pd.Index(parent_keys).get_indexer(tables[r.child][r.foreign_key])
+    linked = position >= 0
+    values = tables[r.child][metadata.numeric_columns(r.child)][linked]
+    values = values.apply(pd.to_numeric, errors="coerce")
+    means = values.groupby(position[linked]).mean().reindex(range(len(parent_keys)))
+    return counts, means
+
+
 def _one_table(
     source: pd.DataFrame,
     options: SynthesisOptions,
     rng: np.random.Generator,
     reference: Reference,
     index: int,
-    given: tuple[Pairs, WeightDistribution | MarginWeights] | None,
+    given: tuple[Pairs, AnyWeights] | None,
 ) -> tuple[Generation, Pairs]:
     """The engine's generation of one table (given pairs or its own), and its pairs."""
     if given is not None and len(given[0].dominant) == 0:

@@ -90,6 +90,14 @@ def test_compare_reports_the_relational_figures_and_inspect_finds_the_keys(
             "--rows applies to one table",
         ),
         (["generate", "{shop}", "--out-dir", "{out}", "--by", "x"], "--by applies to one table"),
+        (
+            ["generate", "{shop}", "--out-dir", "{out}", "--where", "segment=business"],
+            "would leave children without their parents",
+        ),
+        (
+            ["generate", "{shop}", "--out-dir", "{out}", "--balance", "segment"],
+            "which new rows would not have",
+        ),
         (["generate", "{shop}", "--out-dir", "{out}", "--scale", "0"], "--scale must be above 0"),
         (
             ["generate", "{shop}/customers.csv", "-o", "{out}.csv", "--scale", "2"],

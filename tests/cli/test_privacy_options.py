@@ -29,6 +29,32 @@ def test_weights_shows_the_margin_and_the_extrapolated_share(run_cli) -> None:
     assert "share of extrapolated rows" in table.stdout and "0.35" in table.stdout
 
 
+def test_weights_shows_four_donors(run_cli) -> None:
+    """c = 1/2 for factor 1: every donor weighs at most 1/2, the excess kurtosis x 1/4."""
+    result = run_cli("weights", "--donors", "4", "--json")
+    assert result.exit_code == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert (figures["donors"], figures["spread"], figures["rho"]) == (4, 0.5, 1.0)
+    assert (figures["delta"], figures["kappa"], figures["novelty"]) == (0.25, 0.5, 0.5)
+    table = run_cli("weights", "--donors", "4")
+    assert "(x1 + x2)/2 + 0.5 (x3 - x4)" in table.stdout
+
+
+def test_generate_with_four_donors_and_the_api(run_cli, tmp_path) -> None:
+    """--donors 4 on the command line and MixupSynthesizer(donors=4): no real row's
+    four measurements in the output, the variance of each near the input's."""
+    out = tmp_path / "out.csv"
+    result = run_cli("generate", PENGUINS, "-o", out, "--donors", "4", "--seed", "1")
+    assert result.exit_code == 0, result.stderr
+    real, synthetic = pd.read_csv(PENGUINS), pd.read_csv(out)
+    numeric = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+    rows = set(map(tuple, real[numeric].dropna().to_numpy()))
+    assert not any(tuple(row) in rows for row in synthetic[numeric].dropna().to_numpy())
+    synthesizer = MixupSynthesizer(donors=4, seed=0).fit(real)
+    assert synthesizer.weights_.label().startswith("four-donor:")
+    assert len(synthesizer.sample(50, seed=1)) == 50
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -39,6 +65,9 @@ def test_weights_shows_the_margin_and_the_extrapolated_share(run_cli) -> None:
         (["--privacy-margin", "0.2", "-w", "epbeta:1,1,0.1,0.1"], "cannot be combined"),
         (["--copy-neighbours", "-1"], "--copy-neighbours must be a whole number of rows"),
         (["--copy-neighbours", "5", "--split-copied"], "cannot be combined"),
+        (["--donors", "3"], "--donors must be 2 or 4"),
+        (["--donors", "4", "--privacy-margin", "0.2"], "drop --privacy-margin"),
+        (["--donors", "4", "-w", "epbeta:1,1,0.1,0.1"], "drop --weights"),
     ],
 )
 def test_bad_privacy_options_are_one_line_errors(run_cli, tmp_path, args, fragment) -> None:

@@ -930,3 +930,19 @@ def test_copied_columns_from_near_rows_per_partition(client, tmp_path) -> None:
     np.testing.assert_array_equal(outputs[0]["x"], outputs[5]["x"])  # the same pairs
     kept = (outputs[0][["p", "q", "r"]] == outputs[5][["p", "q", "r"]]).all(axis=1).mean()
     assert abs(kept - 1 / 64) < 4.5 * np.sqrt(1 / 64 * 63 / 64 / len(frame))
+
+
+def test_four_donors_per_partition_keep_the_whole_tables_moments(client, dataset, tmp_path) -> None:
+    """--donors 4 mixes inside each partition (theory: tables in parts): the whole
+    table's means and variances kept (normal columns: a mixed row is normal, so the
+    sample variance's relative standard error is sqrt(2 / n)), the four donors of a row
+    from its partition."""
+    frame, source = dataset
+    run_job(client, source, tmp_path / "out", options=SynthesisOptions(donors=4))
+    out = pd.read_parquet(tmp_path / "out")
+    assert len(out) == len(frame)
+    for name in ("a", "b", "c"):
+        se = math.sqrt(2 / len(frame))
+        assert abs(out[name].var() / frame[name].var() - 1) < 4.5 * se, name
+        mean_se = frame[name].std() / math.sqrt(len(frame))
+        assert abs(out[name].mean() - frame[name].mean()) < 4.5 * mean_se

@@ -137,7 +137,7 @@ def test_the_target_search_takes_the_first_setting_that_reaches_it() -> None:
     assert choice.chosen == choice.tried[-1]
     assert all(trial.share > 0.8 for trial in choice.tried[:-1])  # every earlier one missed
     order = _settings(real, options)
-    assert [(t.margin, t.copy_neighbours, t.split_copied) for t in choice.tried] == order[
+    assert [(t.margin, t.copy_neighbours, t.split_copied, t.donors) for t in choice.tried] == order[
         : len(choice.tried)
     ]
     unreachable = choose_privacy_settings(real, SynthesisOptions(privacy_target=0.51), seed=0)

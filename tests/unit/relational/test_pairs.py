@@ -1,11 +1,21 @@
 """Who mixes with whom across linked tables (mixsynth/relational/pairs.py): the count
-groups parents are paired within."""
+groups parents are paired within, second parents' nearest partners, and the groups a
+child table's pairs carry."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from mixsynth.relational.pairs import count_groups
+from mixsynth.engine.kernel import Pairs
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.relational.pairs import (
+    Family,
+    children_pairs,
+    count_groups,
+    nearest_others,
+    neighbour_pairs,
+)
 
 
 def test_count_groups_hold_equal_counts_merged_up_to_the_smallest_size():
@@ -38,3 +48,38 @@ def test_small_counts_join_the_next_and_a_small_last_group_the_one_before():
 
 def test_fewer_parents_than_the_smallest_group_are_one_group():
     assert set(count_groups(np.array([0, 5, 9, 1]), smallest=30)) == {0}
+
+
+def test_children_are_grouped_by_their_second_parent_for_the_engines_work():
+    """Copy repair and partner redraws act within the pairs' groups: a child's group is
+    its second parent (one group for the children without one), so a repair never
+    moves a value from one product's items to another's."""
+    second = np.array([2, 0, 2, -1, 1, 0, -1])
+    family = Family.of(pd.Series([10, 11]), pd.Series([10, 10, 11, 11, 11, 10, 10]))
+    parents = Pairs(np.array([0, 1]), np.array([1, 0]), np.array([0.9, 0.8]), np.zeros(2, int))
+    (pairs, _), _ = children_pairs(
+        family, parents, None, 0, SynthesisOptions(), np.random.default_rng(0), second
+    )
+    codes = pairs.group_codes
+    assert len(codes) == len(second)
+    for a in range(len(second)):
+        for b in range(len(second)):
+            assert (codes[a] == codes[b]) == (second[a] == second[b])
+    # and the partner shares the dominant child's second parent, where it has one
+    has = second[pairs.dominant] >= 0
+    assert has.sum() == 5
+    assert (second[pairs.other][has] == second[pairs.dominant][has]).all()
+
+
+def test_a_second_parents_partner_is_one_of_its_nearest_rows():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(50, 2))
+    nearest = nearest_others(features, 3)
+    assert nearest.shape == (50, 3)
+    assert (nearest != np.arange(50)[:, None]).all()
+    distance = np.linalg.norm(features[:, None] - features[None], axis=2)
+    np.fill_diagonal(distance, np.inf)
+    assert (np.sort(nearest, axis=1) == np.sort(np.argsort(distance, axis=1)[:, :3], axis=1)).all()
+    pairs, _ = neighbour_pairs(features, 100, SynthesisOptions(), rng)
+    assert (np.bincount(pairs.dominant, minlength=50) == 2).all()  # balanced anchors
+    assert all(o in nearest[d] for d, o in zip(pairs.dominant, pairs.other, strict=True))
