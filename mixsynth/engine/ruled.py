@@ -30,7 +30,7 @@ class WeightGroup:
     specs: list[ColumnSpec]  #: its columns
     sources: list[np.ndarray]  #: their encoded sources (NaN: missing, point mass)
     rng: np.random.Generator  #: for its weight swaps, slice after slice
-    factor: float = 1.0  #: its weights' spread (keep.spread_weights)
+    factor: float = 1.0  #: its weights' spread (weights.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
     whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
 
@@ -81,10 +81,10 @@ class RuleKeeping:
     def _keep_rules(self, rng: np.random.Generator, codes: np.ndarray) -> None:
         """Partners near in time along a time index, then the weights of each group of
         columns tied by inequalities, each inside its pair's exact interval and spread
-        back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`). The
+        back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`, :mod:`mixsynth.rules.weights`). The
         other columns keep the weights as drawn."""
         from mixsynth.rules.dates import near_partners
-        from mixsynth.rules.keep import SPREAD_SAMPLE, extend_weights, spread_weights
+        from mixsynth.rules.weights import SPREAD_SAMPLE, extend_weights, spread_weights
 
         index = self.plan.time_index
         if index is not None:
@@ -136,7 +136,7 @@ class RuleKeeping:
         unknown, a donor missing or on a point mass: its weight kept), the donors'
         values (each column's steps, dominant minus other, and the others', gathered once
         for the limits and the mix) and the swaps."""
-        from mixsynth.rules.keep import extend_weights, limit_weights, range_limits
+        from mixsynth.rules.weights import extend_weights, limit_weights, range_limits
 
         rows_o = [source.take(pairs.other) for source in group.sources]
         steps = [source.take(pairs.dominant) for source in group.sources]

@@ -14,7 +14,7 @@ from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import RuleData
 from mixsynth.rules.dates import near_partners
-from mixsynth.rules.keep import (
+from mixsynth.rules.weights import (
     extend_weights,
     limit_weights,
     range_limits,
