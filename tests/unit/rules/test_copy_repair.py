@@ -1,7 +1,7 @@
 """Copy repair (engine/copies.py, shapes.break_copies) and the rules: a row that came out
 equal to a donor is repaired by swapping values with another row, and the columns tied
 by rules move together, so that the repair breaks no rule and no rule check makes the
-row a copy again (docs/rules.md, "Copies")."""
+row a copy again (docs/rules.md, step 6 of keeping orders)."""
 
 from __future__ import annotations
 
