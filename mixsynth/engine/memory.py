@@ -238,10 +238,10 @@ class GenerationStream(RuleKeeping):
         taken = self._group_donors.donors([mixed[spec.name] for spec in self.mixed], pairs, rows)
         for group, group_donors in zip(self.reference.copy_groups, taken, strict=True):
             donors.update(dict.fromkeys(group, group_donors))
+        if self.plan is not None:  # first: copy repair moves a rule's columns together
+            self._check_rules(mixed, pairs, donors)
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
-        if self.plan is not None:  # last: a broken copy may have moved a ruled value
-            self._check_rules(mixed, pairs, donors)
         decoding = {
             spec.name: pool.submit(
                 self.source.decode,
@@ -287,7 +287,8 @@ class GenerationStream(RuleKeeping):
                 fixed=(*self.options.by, *ruled),  # groups and rules' columns stay as taken
                 real_source=self.index == 1,
             )
-        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs)
+        units = self._copy_units(mixed)
+        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs, *units)
 
     def _as_written(self, spec: ColumnSpec) -> np.ndarray:
         """The source column in the encoding of the finished values: on its point mass."""
@@ -494,7 +495,7 @@ def _finish_column(
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
     if calendar is not None:  # on 1 January or the 1st of a month (a rule)
-        from mixsynth.rules.keep import round_calendar
+        from mixsynth.rules.dates import round_calendar
 
         unit = seconds_per_unit(spec.dtype)
         offset = reference.encodings[spec.name].offset
