@@ -129,7 +129,7 @@ class RulePlan:
         column), each with the check of its unit's orders at given rows (a swap that
         breaks one is undone). A unit with an equality, a part or a copied column moves
         whole."""
-        checks = {}
+        checks: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
         for unit in self.units:
             rules = [r for r in self.rules if set(r.columns) & set(unit)]
             if not set(unit) <= set(values) or not all(
@@ -137,15 +137,21 @@ class RulePlan:
             ):
                 continue
             kept = [r.kept for r in rules if isinstance(r, Linear) and len(r.columns) > 1]
-
-            def check(rows: np.ndarray, kept: list[Linear] = kept) -> np.ndarray:
-                holds = np.ones(rows.size, dtype=bool)
-                for rule in kept:
-                    holds &= rule.holds({n: self.native(n, values[n][rows]) for n in rule.columns})
-                return holds
-
-            checks.update(dict.fromkeys(unit, check))
+            checks.update(dict.fromkeys(unit, self._orders_check(kept, values)))
         return checks
+
+    def _orders_check(
+        self, kept: list[Linear], values: dict[str, np.ndarray]
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """Whether the orders ``kept`` hold at given rows of ``values``."""
+
+        def check(rows: np.ndarray) -> np.ndarray:
+            holds = np.ones(rows.size, dtype=bool)
+            for rule in kept:
+                holds &= rule.holds({n: self.native(n, values[n][rows]) for n in rule.columns})
+            return holds
+
+        return check
 
     @property
     def equalities(self) -> list[Linear]:
