@@ -288,6 +288,11 @@ class SynthesisOptions:
         convert=bool,
     )
 
+    @property
+    def matches_shapes(self) -> bool:
+        """Shapes matched: onto the source's values or between them."""
+        return self.match_shapes or self.shapes_between
+
     def declared_rules(self) -> tuple:
         """The rules given (``rules``) and those of the rule files, in that order."""
         from mixsynth.rules import load_rules
