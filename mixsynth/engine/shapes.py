@@ -20,6 +20,10 @@ but every value of a mixed column is one of the real values of that column, incl
 its minimum and maximum. The closeness of synthetic rows to real ones (DCR) is what
 tells whether that matters for a table: it is measured in docs/structure.md.
 
+``shapes_between`` (what the privacy target's trials use) maps onto values between
+the source's instead (:func:`quantiles_between`): the same shape up to the
+interpolation, and no value a real one, so that a rare value cannot single out its row.
+
 The ranks, hence the rank correlations between columns, are those mixup made; Pearson
 correlations move a little, which ``--match-moments`` then corrects (the engine
 alternates the two). The map is done within the groups rows are paired in (``--by``
