@@ -21,9 +21,8 @@ averaged. The first setting whose share is at most the target is chosen:
    a few combinations.
 
 From :data:`TARGET_SHAPES_MARGIN` on, and with four donors, the trials match shapes
-too; under a target shapes are matched between the source's values
-(``shapes_between``, ``match_shapes`` given too): the source's own values would let a
-rare value single out its row. If no setting
+too, onto values between the source's (``shapes_between``): the source's own values
+would let a rare value single out its row. If no setting
 reaches the target the closest one is kept. The chosen settings then make the real
 run, from the whole input.
 
@@ -93,11 +92,11 @@ class Trial:
             copy_neighbours=self.copy_neighbours,
             split_copied=self.split_copied,
             donors=self.donors,
-            # Between the source's values, --match-shapes given too: exactly its
-            # values would make every mixed value a real one, and a rare one singles
-            # out its row.
-            match_shapes=False,
-            shapes_between=options.matches_shapes or self.match_shapes,
+            # Between the source's values: exactly its values would make every mixed
+            # value a real one, and rare ones single out their row; --match-shapes
+            # given keeps them exact, as asked.
+            shapes_between=options.shapes_between
+            or (self.match_shapes and not options.match_shapes),
             privacy_target=None,
         )
 

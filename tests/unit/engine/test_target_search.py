@@ -52,11 +52,9 @@ def test_four_donors_come_after_the_margins_with_shapes_matched(short_search) ->
     options = trial.options(SynthesisOptions(privacy_target=0.6))
     shapes = (options.match_shapes, options.shapes_between)
     assert (options.donors, shapes, options.privacy_target) == (4, (False, True), None)
-    # --match-shapes given: under a target, between the source's values too.
-    given = target.Trial(0.0, 5, False, 2, 0.5)
-    for asked in (False, True):
-        options = given.options(SynthesisOptions(privacy_target=0.6, match_shapes=asked))
-        assert (options.match_shapes, options.shapes_between) == (False, asked)
+    # --match-shapes given: the shapes stay exactly the source's values, as asked.
+    exact = trial.options(SynthesisOptions(privacy_target=0.6, match_shapes=True))
+    assert (exact.match_shapes, exact.shapes_between) == (True, False)
     # Four donors given by the user: every trial with them, no margin.
     given = target._settings(table(), SynthesisOptions(privacy_target=0.6, donors=4))
     assert given == [(0.0, 0, False, 4), (0.0, 5, False, 4), (0.0, 0, True, 4)]
