@@ -140,7 +140,7 @@ class TargetChoice:
             copied = f", copied columns from near rows (blocks of {chosen.copy_neighbours})"
         elif chosen.split_copied:
             copied = ", copied columns split between donors"
-        shapes = ", shapes matched between the source's values" if chosen.match_shapes else ""
+        shapes = ", shapes matched" if chosen.match_shapes else ""
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
         weights = "four donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
         return (
