@@ -75,6 +75,11 @@ VARIANTS = {
         "privacy_margin": 0.5,
         "match_shapes": True,
     },
+    "neighbours 5 + margin 0.5 + shapes between": {
+        "copy_neighbours": 5,
+        "privacy_margin": 0.5,
+        "shapes_between": True,
+    },
     "neighbours 5, no rules": {"copy_neighbours": 5, "detect_rules": False},
     "neighbours 5 + margin 0.3, no rules": {
         "copy_neighbours": 5,
