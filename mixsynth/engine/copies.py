@@ -91,8 +91,10 @@ class CopyCheck:
         self.holders: dict[Any, np.ndarray] = {}  #: a source row holding each code
         #: Hashes of the real rows' combinations (sorted) and whether each is unique.
         self._combinations: tuple[np.ndarray, np.ndarray] | None = None
-        #: Each copied column's most associated other copied column (None: not yet).
-        self._associated: dict[Any, Any] | None = None
+        #: Each unit's most associated copied column outside it (None: not yet).
+        self._associated: dict[tuple, Any] | None = None
+        #: Copied columns that change together (:meth:`_ties`; None: not yet).
+        self._units: list[tuple] | None = None
         if swapped:
             self.resolve()
 
@@ -212,8 +214,8 @@ class CopyCheck:
             return 0
         names = list(mixed)
         copied = self.resolve()
-        changeable = [name for name in copied if name not in self.fixed]
-        if not changeable:
+        units = [unit for unit in self._ties(copied) if not set(unit) & self.fixed]
+        if not units:
             return 0
         candidates = np.arange(len(pairs.dominant))
         for name in names:  # rows equal to their dominant donor in every mixed value
@@ -233,19 +235,20 @@ class CopyCheck:
         rows = candidates[unique[position]]
         if rows.size == 0:
             return 0
-        donors.update({name: donors[name].copy() for name in changeable})
+        donors.update({name: donors[name].copy() for unit in units for name in unit})
         remaining = rows
         for attempt in range(COMBINATION_TRIES):
-            column = self.rng.integers(0, len(changeable), size=len(remaining))
-            for k, name in enumerate(changeable):
-                chosen = remaining[column == k]
+            picked = self.rng.integers(0, len(units), size=len(remaining))
+            for k, unit in enumerate(units):
+                chosen = remaining[picked == k]
                 if not chosen.size:
                     continue
                 if attempt < CONDITIONAL_TRIES:
-                    donors[name][chosen] = self._conditional_rows(name, copied, donors, chosen)
-                else:  # the associated value keeps giving real rows: any row's value
-                    size = len(self._resolved(name))
-                    donors[name][chosen] = self.rng.integers(0, size, size=len(chosen))
+                    taken = self._conditional_rows(unit, copied, donors, chosen)
+                else:  # the associated value keeps giving real rows: any row's values
+                    taken = self.rng.integers(0, len(self._resolved(unit[0])), size=len(chosen))
+                for name in unit:  # a unit's values from one real row: a real pair
+                    donors[name][chosen] = taken
             taken = self._hashes(mixed, donors, names, copied, remaining)
             at = np.minimum(np.searchsorted(hashes, taken), len(hashes) - 1)
             remaining = remaining[hashes[at] == taken]
@@ -253,20 +256,41 @@ class CopyCheck:
                 break
         return len(rows)
 
+    def _ties(self, copied: list) -> list[tuple]:
+        """The copied columns in units that change together: columns joined by a value
+        that fixes another's in every real row (a city its state, :func:`_fixes`), so
+        that a new combination never pairs a city with a state no real row has; other
+        columns alone."""
+        if self._units is None:
+            codes = {name: self._resolved(name) for name in copied}
+            parent = {name: name for name in copied}
+
+            def root(name: Any) -> Any:
+                while parent[name] != name:
+                    name = parent[name]
+                return name
+
+            for first, second in _fixes(codes, self.rng):
+                parent[root(first)] = root(second)
+            units: dict[Any, list] = {}
+            for name in copied:
+                units.setdefault(root(name), []).append(name)
+            self._units = [tuple(unit) for unit in units.values()]
+        return self._units
+
     def _conditional_rows(
-        self, name: Any, copied: list, donors: dict, rows: np.ndarray
+        self, unit: tuple, copied: list, donors: dict, rows: np.ndarray
     ) -> np.ndarray:
-        """For output ``rows``, real rows to take column ``name`` from: random rows
-        holding the output row's value of the copied column most associated with
-        ``name`` (so that the pair keeps its association), any random row where
-        ``name`` has no associated column."""
+        """For output ``rows``, real rows to take the columns of ``unit`` from: random
+        rows holding the output row's value of the copied column outside the unit most
+        associated with it (so that the pair keeps its association), any random rows
+        where it has no associated column."""
         if self._associated is None:
-            self._associated = _most_associated(
-                {other: self._resolved(other) for other in copied}, self.rng
-            )
-        given = self._associated.get(name)
+            columns = {other: self._resolved(other) for other in copied}
+            self._associated = _most_associated(columns, self._ties(copied), self.rng)
+        given = self._associated.get(unit)
         if given is None:
-            return self.rng.integers(0, len(self._resolved(name)), size=len(rows))
+            return self.rng.integers(0, len(self._resolved(unit[0])), size=len(rows))
         codes = self._resolved(given).astype(np.int64)
         order = np.argsort(codes, kind="stable")
         counts = np.bincount(codes)
@@ -297,8 +321,8 @@ class CopyCheck:
 
 #: Copied columns a row tries, one at a time, for a combination no real row has: the
 #: first tries take a value that goes with the row's others, the last ones any value.
-COMBINATION_TRIES = 12
-CONDITIONAL_TRIES = 6
+COMBINATION_TRIES = 32
+CONDITIONAL_TRIES = 16
 
 
 def row_hashes(columns: list[np.ndarray]) -> np.ndarray:
@@ -323,9 +347,12 @@ def _same_values(mine: np.ndarray, donor: np.ndarray) -> np.ndarray:
 ASSOCIATION_ROWS = 5_000
 
 
-def _most_associated(codes: dict[Any, np.ndarray], rng: np.random.Generator) -> dict[Any, Any]:
-    """Each column's most associated other column, by Cramér's V on a sample of rows
-    (columns with no association to any other are left out)."""
+def _most_associated(
+    codes: dict[Any, np.ndarray], units: list[tuple], rng: np.random.Generator
+) -> dict[tuple, Any]:
+    """For each unit of columns, the column outside it most associated with one of its
+    columns, by Cramér's V on a sample of rows (units with no associated column are
+    left out)."""
     from scipy.stats.contingency import association, crosstab
 
     size = len(next(iter(codes.values())))
@@ -337,8 +364,42 @@ def _most_associated(codes: dict[Any, np.ndarray], rng: np.random.Generator) -> 
             table = crosstab(codes[first][sample], codes[names[j]][sample]).count
             if min(table.shape) > 1:
                 scores[i, j] = scores[j, i] = association(table, method="cramer")
-    return {
-        name: names[int(np.argmax(scores[i]))]
-        for i, name in enumerate(names)
-        if scores[i].max() > 0
-    }
+    found = {}
+    for unit in units:
+        inside = [names.index(name) for name in unit]
+        outside = [j for j in range(len(names)) if j not in inside]
+        if outside:
+            best = scores[np.ix_(inside, outside)].max(axis=0)
+            if best.max() > 0:
+                found[unit] = names[outside[int(np.argmax(best))]]
+    return found
+
+
+#: A column with more distinct values than this share of the rows (a near key) fixes
+#: every other by chance, so it fixes none here.
+MAX_FIXING_SHARE = 0.5
+
+
+def _fixes(codes: dict[Any, np.ndarray], rng: np.random.Generator) -> list[tuple[Any, Any]]:
+    """Pairs (a, b) of columns where a's value fixes b's in every row (each city has one
+    state), b not constant and a no near key: found on a sample of rows, then confirmed
+    on every row."""
+    size = len(next(iter(codes.values())))
+    sample = rng.choice(size, min(size, ASSOCIATION_ROWS), replace=False)
+    distinct = {name: np.unique(values).size for name, values in codes.items()}
+
+    def fixes(a: np.ndarray, b: np.ndarray, distinct_a: int) -> bool:
+        pairs = a.astype(np.int64) * (int(b.max()) + 1) + b.astype(np.int64)
+        return np.unique(pairs).size == distinct_a
+
+    found = []
+    for a, a_codes in codes.items():
+        if not 1 < distinct[a] <= MAX_FIXING_SHARE * size:
+            continue
+        for b, b_codes in codes.items():
+            if b == a or distinct[b] < 2:
+                continue
+            on_sample = fixes(a_codes[sample], b_codes[sample], np.unique(a_codes[sample]).size)
+            if on_sample and fixes(a_codes, b_codes, distinct[a]):
+                found.append((a, b))
+    return found

@@ -197,3 +197,27 @@ def test_new_combinations_keep_the_by_groups_and_only_generation_one_changes() -
     out = later.finish(pd.concat(list(later))).frame
     # A later generation's source is synthetic: its rows are their donors' whole.
     assert (out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0)) >= 1).all()
+
+
+def test_new_combinations_keep_the_pairs_one_column_fixes() -> None:
+    """A city fixes its state in every real row: a row given a new combination takes a
+    city and its state from one real row, so every (city, state) pair stays a real one
+    (docs/rules.md: categories that go together come from one donor)."""
+    rng = np.random.default_rng(7)
+    cities = [f"city{i}" for i in range(20)]
+    state_of = {city: f"state{i % 5}" for i, city in enumerate(cities)}
+    city = rng.choice(cities, 300)
+    real = pd.DataFrame(
+        {
+            "city": city,
+            "state": [state_of[c] for c in city],
+            "product": rng.choice(["a", "b", "c", "d"], 300),
+            "channel": rng.choice(["web", "shop", "phone"], 300),
+        }
+    )
+    _, out = generate(real, SynthesisOptions(), 8)
+    pairs = set(zip(real["city"], real["state"], strict=True))
+    assert set(zip(out["city"], out["state"], strict=True)) <= pairs
+    counts = combination_counts(real)
+    held = out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0))
+    assert (held != 1).all()  # and still no unique real record handed over
