@@ -25,7 +25,6 @@ from mixsynth.rules.data import RuleData
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mixsynth.engine.kernel import Pairs
     from mixsynth.engine.options import SynthesisOptions
     from mixsynth.engine.reference import Reference
 
@@ -48,7 +47,8 @@ def match_children_means(
     source: pd.DataFrame,
     columns: list[str],
     groups: np.ndarray,
-    parent_pairs: Pairs,
+    dominant: np.ndarray,
+    parent_columns: tuple[np.ndarray, np.ndarray],
     source_groups: np.ndarray,
     reference: Reference,
     options: SynthesisOptions,
@@ -68,13 +68,13 @@ def match_children_means(
     if len(frame) == 0 or not columns:
         return
     before = frame[columns].copy()
-    size = int(max(source_groups.max(initial=-1), parent_pairs.dominant.max(initial=-1))) + 1
+    size = int(max(source_groups.max(initial=-1), dominant.max(initial=-1))) + 1
     for name in columns:
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan, copy=True
         )
         real = pd.to_numeric(source[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        wanted = _wanted(group_means(real, source_groups, size), parent_pairs)
+        wanted = _wanted(group_means(real, source_groups, size), dominant, *parent_columns)
         column = reference.semantics.columns[str(name)]
         low, high = reference.ranges.get(name, (-np.inf, np.inf))
         movable = (groups >= 0) & ~np.isnan(values)
@@ -96,12 +96,20 @@ def match_children_means(
     _put_back_broken(frame, before, reference)
 
 
-def _wanted(means: np.ndarray, pairs: Pairs) -> np.ndarray:
-    """Each synthetic parent's children's mean: its donors' children's means mixed
-    with its own weight, as its own columns are (its dominant donor's alone when the
-    other has no children)."""
-    d, o = means[pairs.dominant], means[pairs.other]
-    return np.where(np.isnan(o), d, pairs.w * d + (1 - pairs.w) * np.nan_to_num(o))
+def _wanted(
+    means: np.ndarray, dominant: np.ndarray, source: np.ndarray, made: np.ndarray
+) -> np.ndarray:
+    """Each synthetic parent's children's mean: its dominant donor's children's mean,
+    moved by the least-squares slope of the source's children's means on the parent's
+    numeric columns times the parent's own move from its donor (``source``, ``made``:
+    those columns of the source's and the synthetic parents)."""
+    wanted = means[dominant]
+    known = ~np.isnan(means)
+    if source.shape[1] == 0 or known.sum() <= source.shape[1] + 1:
+        return wanted
+    design = np.column_stack([np.ones(int(known.sum())), source[known]])
+    slope = np.linalg.lstsq(design, means[known], rcond=None)[0][1:]
+    return wanted + (made - source[dominant]) @ slope
 
 
 def _missing(values, groups, wanted, counts) -> np.ndarray:

@@ -267,7 +267,9 @@ def synthesize_tables(
             first = parent_rows[name] if number == 0 else None
             frame[r.foreign_key], target = _foreign_keys(r, tables, made, pairs, first, key_rng)
             if number == 1 and plan.match_children:
-                _match_second_parent_means(name, frame, tables, plan, r, target, pairs, key_rng)
+                _match_second_parent_means(
+                    name, frame, tables, plan, r, target, pairs, made[r.parent].frame, key_rng
+                )
         frames[name] = frame[list(tables[name].columns)]
         made[name].frame = frames[name]
     return RelationalGeneration(index, {name: frames[name] for name in metadata.tables}, made)
@@ -353,12 +355,22 @@ def _match_second_parent_means(
     r: Relationship,
     target: np.ndarray,
     pairs: dict[str, Pairs],
+    made_parents: pd.DataFrame,
     rng: np.random.Generator,
 ) -> None:
     """The mixed numeric columns of a child table's rows, shifted per synthetic second
-    parent to the source's means of the children of its dominant donor
-    (:mod:`.means`)."""
+    parent to the source's means of the children of its dominant donor, moved with the
+    parent (:mod:`.means`)."""
+    import pandas as pd
+
     reference = plan.references[name]
+    own = plan.metadata.numeric_columns(r.parent)
+    source, made = (
+        frame_[own].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        for frame_ in (tables[r.parent], made_parents)
+    )
+    middle = np.nanmean(source, axis=0) if own else np.zeros(0)
+    source, made = (np.where(np.isnan(a), middle, a) for a in (source, made))
     mixed = {s.name for s in reference.schema if s.kind.is_mixed}
     columns = [c for c in plan.metadata.numeric_columns(name) if c in mixed]
     match_children_means(
@@ -366,7 +378,8 @@ def _match_second_parent_means(
         tables[name],
         columns,
         target,
-        pairs[r.parent],
+        pairs[r.parent].dominant,
+        (source, made),
         second_parents(tables, plan.metadata.parents(name)),
         reference,
         plan.table_options(name),
