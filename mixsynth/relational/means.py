@@ -69,12 +69,19 @@ def match_children_means(
         return
     before = frame[columns].copy()
     size = int(max(source_groups.max(initial=-1), dominant.max(initial=-1))) + 1
-    for name in columns:
+    real = source[columns].apply(pd.to_numeric, errors="coerce")
+    means = np.column_stack(
+        [
+            group_means(real[c].to_numpy(dtype=float, na_value=np.nan), source_groups, size)
+            for c in columns
+        ]
+    )
+    targets = _wanted(means, dominant, *parent_columns)
+    for k, name in enumerate(columns):
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan, copy=True
         )
-        real = pd.to_numeric(source[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        wanted = _wanted(group_means(real, source_groups, size), dominant, *parent_columns)
+        wanted = targets[:, k]
         column = reference.semantics.columns[str(name)]
         low, high = reference.ranges.get(name, (-np.inf, np.inf))
         movable = (groups >= 0) & ~np.isnan(values)
@@ -99,17 +106,57 @@ def match_children_means(
 def _wanted(
     means: np.ndarray, dominant: np.ndarray, source: np.ndarray, made: np.ndarray
 ) -> np.ndarray:
-    """Each synthetic parent's children's mean: its dominant donor's children's mean,
-    moved by the least-squares slope of the source's children's means on the parent's
-    numeric columns times the parent's own move from its donor (``source``, ``made``:
-    those columns of the source's and the synthetic parents)."""
+    """Each synthetic parent's children's means (one column per child column): its
+    dominant donor's children's means, moved by the least-squares slope of the source's
+    children's means on the parent's numeric columns times the parent's own move from
+    its donor (``source``, ``made``: those columns of the source's and the synthetic
+    parents); then, with :func:`joint_moments`, their mean vector, covariance and
+    covariance with the parent's columns made the source's."""
     wanted = means[dominant]
-    known = ~np.isnan(means)
-    if source.shape[1] == 0 or known.sum() <= source.shape[1] + 1:
+    known = ~np.isnan(means).any(axis=1)
+    p = source.shape[1]
+    if known.sum() <= p + means.shape[1] + 1:
         return wanted
-    design = np.column_stack([np.ones(int(known.sum())), source[known]])
-    slope = np.linalg.lstsq(design, means[known], rcond=None)[0][1:]
-    return wanted + (made - source[dominant]) @ slope
+    if p:
+        design = np.column_stack([np.ones(int(known.sum())), source[known]])
+        slope = np.linalg.lstsq(design, means[known], rcond=None)[0][1:]
+        wanted = wanted + (made - source[dominant]) @ slope
+    made_known = ~np.isnan(wanted).any(axis=1)
+    if made_known.sum() > p + means.shape[1] + 1:
+        wanted[made_known] = joint_moments(
+            np.column_stack([source[known], means[known]]), made[made_known], wanted[made_known]
+        )
+    return wanted
+
+
+def joint_moments(source: np.ndarray, own: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` moved by an affine map of ``own`` and themselves so that ``[own,
+    values]`` have the mean vector and covariance of ``source`` (its first columns the
+    own ones) as far as ``own``'s already match: the part of ``values`` that ``own``
+    explains is the source's regression, the rest is recoloured to the source's
+    residual covariance."""
+    p = own.shape[1]
+    mean = source.mean(axis=0)
+    cov = np.cov(source, rowvar=False).reshape(source.shape[1], source.shape[1])
+    if p:
+        slope = np.linalg.lstsq(cov[:p, :p], cov[:p, p:], rcond=None)[0]
+        residual_cov = cov[p:, p:] - cov[p:, :p] @ slope
+        mine = np.column_stack([np.ones(len(own)), own - own.mean(axis=0)])
+        residual = values - mine @ np.linalg.lstsq(mine, values, rcond=None)[0]
+        explained = mean[p:] + (own - own.mean(axis=0)) @ slope
+    else:
+        residual_cov = cov
+        residual = values - values.mean(axis=0)
+        explained = np.broadcast_to(mean, values.shape)
+    mine_cov = np.atleast_2d(np.cov(residual, rowvar=False))
+    return explained + residual @ _root(mine_cov, inverse=True) @ _root(residual_cov)
+
+
+def _root(matrix: np.ndarray, inverse: bool = False) -> np.ndarray:
+    """The symmetric square root of a covariance (its inverse), eigenvalues floored."""
+    values, vectors = np.linalg.eigh(matrix)
+    values = np.maximum(values, 1e-12 * max(values.max(), 1e-300))
+    return (vectors * (values ** (-0.5 if inverse else 0.5))) @ vectors.T
 
 
 def _missing(values, groups, wanted, counts) -> np.ndarray:
@@ -138,9 +185,13 @@ def _shift(values, groups, movable, wanted, counts, low, high) -> None:
 
 
 def _steps(values, groups, movable, wanted, counts, low, high, step, rng) -> None:
-    """A column on a grid of ``step``: each group's missing total, rounded
+    """A column on a grid of ``step``: shifted as a continuous one, put back on the
+    grid by stochastic rounding; then what each group's total still lacks, rounded
     stochastically to whole steps, placed one step a row at a time on rows drawn at
     random among those with room."""
+    _shift(values, groups, movable, wanted, counts, low, high)
+    on_grid = np.floor(values[movable] / step + rng.random(int(movable.sum()))) * step
+    values[movable] = np.clip(on_grid, low, high)
     need = _missing(values, groups, wanted, counts) / step
     steps = np.floor(need + rng.random(len(need))).astype(np.int64)
     for _ in range(ROUNDS):
