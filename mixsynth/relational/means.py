@@ -171,7 +171,7 @@ def _missing(values, groups, wanted, counts) -> np.ndarray:
 
 def _shift(values, groups, movable, wanted, counts, low, high) -> None:
     """A continuous column: each group's movable rows shifted alike, rows at a bound
-    kept there and the rest taking their share, in a few rounds."""
+    kept there and the rest taking their share, in rounds until no row meets a bound."""
     for _ in range(ROUNDS):
         need = _missing(values, groups, wanted, counts)
         up = need[np.maximum(groups, 0)] > 0
@@ -179,9 +179,11 @@ def _shift(values, groups, movable, wanted, counts, low, high) -> None:
         room = np.bincount(groups[free], minlength=len(wanted))
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(room > 0, need / room, 0.0)
-        if not np.abs(share[groups[free]]).max(initial=0.0) > 1e-12:
+        moved = values[free] + share[groups[free]]
+        beyond = (moved < low) | (moved > high)
+        values[free] = np.clip(moved, low, high)
+        if not beyond.any():
             return
-        values[free] = np.clip(values[free] + share[groups[free]], low, high)
 
 
 def _steps(values, groups, movable, wanted, counts, low, high, step, rng) -> None:
@@ -202,7 +204,7 @@ def _steps(values, groups, movable, wanted, counts, low, high, step, rng) -> Non
         rows = np.flatnonzero(free & (steps[np.maximum(groups, 0)] != 0))
         if len(rows) == 0:
             return
-        order = rows[np.lexsort((rng.random(len(rows)), groups[rows]))]
+        order = rows[np.argsort(groups[rows] + rng.random(len(rows)))]  # by group, at random
         ranked = groups[order]
         first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
         place = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
