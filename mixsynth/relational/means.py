@@ -187,24 +187,36 @@ def _shift(values, groups, movable, wanted, counts, low, high) -> None:
 
 
 def _steps(values, groups, movable, wanted, counts, low, high, step, rng) -> None:
-    """A column on a grid of ``step``: shifted as a continuous one, put back on the
-    grid by stochastic rounding; then what each group's total still lacks, rounded
-    stochastically to whole steps, placed one step a row at a time on rows drawn at
-    random among those with room."""
-    _shift(values, groups, movable, wanted, counts, low, high)
-    on_grid = np.floor(values[movable] / step + rng.random(int(movable.sum()))) * step
-    values[movable] = np.clip(on_grid, low, high)
+    """A column on a grid of ``step``: every movable row of a group shifted by the
+    whole steps nearest its share; then what each group's total still lacks, rounded
+    stochastically to whole steps, placed one step a row at a time on rows with room,
+    those nearest half a step below the group's mean first for a step up (above it
+    for a step down), so that the steps leave the spread as it was (a step up on a
+    row at x moves the sum of squares about the mean m by 2(x - m) + step; rows drawn
+    at random add step² a step: the shop's quantities' variance +9% after 10
+    generations, measured)."""
+    have = np.bincount(groups[movable], minlength=len(wanted))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        whole = np.where(
+            have > 0, np.round(_missing(values, groups, wanted, counts) / step / have), 0
+        )
+    values[movable] = np.clip(values[movable] + whole[groups[movable]] * step, low, high)
     need = _missing(values, groups, wanted, counts) / step
     steps = np.floor(need + rng.random(len(need))).astype(np.int64)
     for _ in range(ROUNDS):
         if not steps.any():
             return
-        up = steps[np.maximum(groups, 0)] > 0
-        free = movable & np.where(up, values + step <= high + 1e-9, values - step >= low - 1e-9)
-        rows = np.flatnonzero(free & (steps[np.maximum(groups, 0)] != 0))
+        sign_of = np.sign(steps[np.maximum(groups, 0)])
+        free = movable & np.where(
+            sign_of > 0, values + step <= high + 1e-9, values - step >= low - 1e-9
+        )
+        rows = np.flatnonzero(free & (sign_of != 0))
         if len(rows) == 0:
             return
-        order = rows[np.argsort(groups[rows] + rng.random(len(rows)))]  # by group, at random
+        mean = group_means(values, groups, len(wanted))[groups[rows]]
+        gap = np.abs(values[rows] - (mean - sign_of[rows] * step / 2)) / step
+        gap += rng.random(len(rows)) * 1e-6  # ties at random
+        order = rows[np.argsort(groups[rows] + gap / (gap.max() + 1))]  # by group, nearest first
         ranked = groups[order]
         first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
         place = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
