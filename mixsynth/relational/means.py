@@ -28,8 +28,40 @@ if TYPE_CHECKING:
     from mixsynth.engine.options import SynthesisOptions
     from mixsynth.engine.reference import Reference
 
+#: The most values a parent's copied column may have to be matched with (as 0/1 columns).
+MAX_LEVELS = 10
 #: Rounds of placing the steps that rows at a bound could not take.
 ROUNDS = 50
+
+
+def parent_figures(
+    source: pd.DataFrame, made: pd.DataFrame, numeric: list[str], copied: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The columns the children's means are matched with, of the source's and the
+    synthetic parents: the numeric ones (missing at the source's mean), and a 0/1
+    column for each value but the first of each copied column of at most
+    :data:`MAX_LEVELS` values in the source (so that the children's means keep their
+    association with the parent's categories, which its numeric columns may leave)."""
+    import pandas as pd
+
+    def numbers(frame: pd.DataFrame) -> np.ndarray:
+        return (
+            frame[numeric]
+            .apply(pd.to_numeric, errors="coerce")
+            .to_numpy(dtype=float, na_value=np.nan)
+        )
+
+    blocks = [numbers(source), numbers(made)]
+    middle = np.nanmean(blocks[0], axis=0) if numeric else np.zeros(0)
+    blocks = [np.where(np.isnan(b), middle, b) for b in blocks]
+    for column in copied:
+        levels = np.unique(source[column].astype(str).to_numpy(dtype=object))
+        if 1 < len(levels) <= MAX_LEVELS:
+            for k, frame in enumerate((source, made)):
+                values = frame[column].astype(str).to_numpy(dtype=object)
+                codes = values[:, None] == levels[None, 1:]
+                blocks[k] = np.column_stack([blocks[k], codes.astype(float)])
+    return blocks[0], blocks[1]
 
 
 def group_means(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:

@@ -33,7 +33,7 @@ from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import MarginWeights, WeightDistribution
 from mixsynth.errors import InputError, OptionError
-from mixsynth.relational.means import match_children_means
+from mixsynth.relational.means import match_children_means, parent_figures
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 from mixsynth.relational.pairs import (
     Family,
@@ -347,6 +347,19 @@ def _foreign_keys(
     return (keys.where(target >= 0) if (target < 0).any() else keys), target
 
 
+def _copied(plan: RelationalPlan, name: str) -> list[str]:
+    """The columns of a table that its rows copy from a donor (categories and the
+    like: not mixed, not its primary key, not made up)."""
+    reference = plan.references[name]
+    return [
+        s.name
+        for s in reference.schema
+        if not s.kind.is_mixed
+        and s.name != plan.metadata.tables[name].primary_key
+        and s.name not in reference.real_values
+    ]
+
+
 def _match_second_parent_means(
     name: str,
     frame: pd.DataFrame,
@@ -361,16 +374,13 @@ def _match_second_parent_means(
     """The mixed numeric columns of a child table's rows, shifted per synthetic second
     parent to the source's means of the children of its dominant donor, moved with the
     parent (:mod:`.means`)."""
-    import pandas as pd
-
     reference = plan.references[name]
-    own = plan.metadata.numeric_columns(r.parent)
-    source, made = (
-        frame_[own].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        for frame_ in (tables[r.parent], made_parents)
+    source, made = parent_figures(
+        tables[r.parent],
+        made_parents,
+        plan.metadata.numeric_columns(r.parent),
+        _copied(plan, r.parent),
     )
-    middle = np.nanmean(source, axis=0) if own else np.zeros(0)
-    source, made = (np.where(np.isnan(a), middle, a) for a in (source, made))
     mixed = {s.name for s in reference.schema if s.kind.is_mixed}
     columns = [c for c in plan.metadata.numeric_columns(name) if c in mixed]
     match_children_means(
