@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure bench-privacy bench-multi bench-rules experiment clean
+.PHONY: install demo report-check docs test test-all mutations lint format bench bench-wide bench-balance bench-scale bench-structure bench-privacy bench-attacks bench-multi bench-rules experiment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -114,6 +114,11 @@ bench-scale: install
 # SDV's GaussianCopula, which runs in SDV_PYTHON (a venv with sdv) when given.
 bench-privacy: install
 	nice -n 10 $(BIN)/python benchmarks/bench_privacy.py $(if $(SDV_PYTHON),--sdv-python $(SDV_PYTHON))
+
+# anonymeter's attacks at the privacy target against real rows never seen, every row a
+# target (train / control / held-out thirds, 5 splits per table; 25 minutes on 2 busy cores).
+bench-attacks: install
+	nice -n 10 $(BIN)/python benchmarks/privacy_attacks.py
 
 experiment: install
 	$(BIN)/python benchmarks/experiment_collapse.py

@@ -34,7 +34,7 @@ from mixsynth.engine.memory import run_generations, synthesize  # noqa: E402
 from mixsynth.engine.options import SynthesisOptions  # noqa: E402
 from mixsynth.engine.reference import Reference  # noqa: E402
 from mixsynth.rules import RuleData  # noqa: E402
-from mixsynth.rules import keep as rules_keep  # noqa: E402
+from mixsynth.rules import dates as rules_dates  # noqa: E402
 from tests.unit.rules.tables import (  # noqa: E402
     lag1_autocorrelation,
     orders,
@@ -115,9 +115,9 @@ def windows(seeds: int) -> list[str]:
         "| window (days either side) | season, gen 1 | season, gen 10 | lag-1, gen 1 | lag-1, gen 10 |",
         "|---:|---:|---:|---:|---:|",
     ]
-    chosen = rules_keep.TIME_WINDOW
+    chosen = rules_dates.TIME_WINDOW
     for window in (1, 2, 3, 7, 30, 180):
-        rules_keep.TIME_WINDOW = window
+        rules_dates.TIME_WINDOW = window
         figures = []
         for seed in range(seeds):
             for generation in run_generations(frame, SynthesisOptions(), 10, seed=seed):
@@ -134,7 +134,7 @@ def windows(seeds: int) -> list[str]:
             for index in (1, 10):
                 row.append(f"{np.mean([f[column] for f in figures if f[0] == index]):.3f}")
         lines.append("| " + " | ".join(row) + " |")
-    rules_keep.TIME_WINDOW = chosen
+    rules_dates.TIME_WINDOW = chosen
     without = []
     for seed in range(seeds):
         *_, last = run_generations(frame, SynthesisOptions(detect_rules=False), 10, seed=seed)

@@ -22,7 +22,7 @@ from mixsynth.engine.given import only_declared, synthesis_options, with_options
 from mixsynth.engine.memory import check_memory, run_generations, synthesize
 from mixsynth.engine.options import Generation
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import InputError, NotFittedError, OptionError
 from mixsynth.semantics import TableMetadata
 
@@ -74,7 +74,7 @@ class MixupSynthesizer:
         self._data: Any = None
         self._reference: Reference | None = None
         #: The solved weights for sampling as many rows as the fitted table (after fit).
-        self.weights_: WeightDistribution | MarginWeights | None = None
+        self.weights_: AnyWeights | None = None
         #: What ``privacy_target`` chose and measured (after fit; None without one).
         self.privacy_choice_: TargetChoice | None = None
         self._fitted_options = self.options  #: with the margin the target chose

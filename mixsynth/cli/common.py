@@ -14,8 +14,9 @@ import typer
 
 from mixsynth.choices import Engine, TableFormat
 from mixsynth.cli.app import stdout_console
+from mixsynth.engine.declared import STORED
 from mixsynth.engine.given import declared, given_default, synthesis_options
-from mixsynth.engine.options import STORED, SynthesisOptions
+from mixsynth.engine.options import SynthesisOptions
 from mixsynth.errors import MixsynthWarning, OptionError
 
 F = TypeVar("F", bound=Callable[..., Any])

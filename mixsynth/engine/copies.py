@@ -39,13 +39,14 @@ single compared column is left alone: any value there is some real row's.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from mixsynth.columns import group_codes
 from mixsynth.engine.kernel import Pairs
-from mixsynth.engine.shapes import Comparison, break_copies
+from mixsynth.engine.shapes import Comparison, break_copies, copy_steps
 
 
 def category_codes(table: Any, name: Any) -> np.ndarray | None:
@@ -130,27 +131,36 @@ class CopyCheck:
         mixed: dict[Any, np.ndarray],
         donors: dict[Any, np.ndarray],
         pairs: Pairs,
+        units: Sequence[Sequence[Any]] = (),
+        alone: dict[Any, Callable[[np.ndarray], np.ndarray]] | None = None,
     ) -> int:
         """Repair the rows of one slice that equal a donor, in place: ``mixed`` holds
         the finished mixed values (compared with :attr:`sources`, the source columns in
         the same encoding, point masses included) and ``donors`` the row each copied
-        column is taken from (replaced for the columns whose values moved). Returns how
-        many rows were copies."""
+        column is taken from (replaced for the columns whose values moved). The columns
+        of each of ``units`` (tied by rules: docs/rules.md) move together, led by their
+        first mixed column, their copied ones by their donor rows (a unit without a
+        mixed column moves only where codes are swapped, whole), after each of their
+        columns that ``alone`` checks has moved alone (:func:`.shapes.copy_steps`).
+        Returns how many rows were copies."""
         # Whether a table has two compared columns, and swapped codes, need every
         # column's codes; with two mixed columns, comparisons ask for them as they go.
         copied = self.resolve() if self.swapped or len(mixed) < 2 else self.names
         if len(mixed) + len(copied) < 2:
             return 0
         names = list(mixed)
-        outputs = [mixed[name] for name in names]
-        columns = [self.sources[name] for name in names]
-        compared = []
-        codes = [self._resolved(name) for name in copied] if self.swapped else []
-        if self.swapped:
-            outputs += [source[donors[name]] for name, source in zip(copied, codes, strict=True)]
-            columns += codes
-        else:
-            compared = [self._comparison(name, donors[name]) for name in copied]
+        led = [unit for unit in units if any(name in mixed for name in unit)]
+        tied = {name for unit in led for name in unit}
+        # Swapped codes: the copied columns of no unit with a mixed column (those move
+        # with it, by their donor rows; a unit of codes moves whole, led by its first).
+        swapped = [name for name in copied if name not in tied] if self.swapped else []
+        codes = [self._resolved(name) for name in swapped]
+        moved = {name: source[donors[name]] for name, source in zip(swapped, codes, strict=True)}
+        along = self._moving_donors(led, mixed, donors)
+        steps = copy_steps(names + swapped, {**mixed, **moved, **along}, units, alone)
+        outputs = [mixed[name] for name in names] + list(moved.values())
+        columns = [self.sources[name] for name in names] + codes
+        compared = [self._comparison(name, donors[name]) for name in copied if name not in swapped]
         if not outputs:
             return self.new_combinations(mixed, donors, pairs)
         found = break_copies(
@@ -159,17 +169,36 @@ class CopyCheck:
             [pairs.dominant, pairs.other],
             pairs.group_codes[pairs.dominant],
             compared=compared,
+            steps=steps,
         )
         if not self.swapped and copied:  # the rows the swaps left copies: among ``found``
             self.new_combinations(mixed, donors, pairs)
-        if found and self.swapped:
-            for name, source, moved_codes in zip(copied, codes, outputs[len(names) :], strict=True):
-                moved = moved_codes != source[donors[name]]
-                if moved.any():
+        if found and swapped:
+            for name, source in zip(swapped, codes, strict=True):
+                changed = moved[name] != source[donors[name]]
+                if changed.any():
                     rows = donors[name].copy()
-                    rows[moved] = self.holders[name][moved_codes[moved].astype(np.int64)]
+                    rows[changed] = self.holders[name][moved[name][changed].astype(np.int64)]
                     donors[name] = rows
         return found
+
+    @staticmethod
+    def _moving_donors(
+        units: Sequence[Sequence[Any]], mixed: dict[Any, np.ndarray], donors: dict[Any, np.ndarray]
+    ) -> dict[Any, np.ndarray]:
+        """The donor rows of the copied columns of units that move (have a mixed column),
+        each made a copy of its own in ``donors`` (they are shared with the pairs), to
+        move with the unit's leader: by unit, a copied column's key in the result."""
+        moving = {}
+        for unit in units:
+            if not any(name in mixed for name in unit):
+                continue
+            rows: dict[int, np.ndarray] = {}
+            for name in unit:
+                if name in donors and name not in mixed:
+                    taken = rows.setdefault(id(donors[name]), donors[name].copy())
+                    donors[name] = moving[name] = taken
+        return moving
 
     def new_combinations(
         self, mixed: dict[Any, np.ndarray], donors: dict[Any, np.ndarray], pairs: Pairs

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from mixsynth.choices import Method
-from mixsynth.engine.options import STORED, Declared, SynthesisOptions
+from mixsynth.engine.declared import STORED, Declared
+from mixsynth.engine.options import SynthesisOptions
 from mixsynth.errors import MixsynthError, OptionError
 
 

@@ -24,11 +24,12 @@ from mixsynth.engine.kernel import (
     mixup_kernel,
     repair_missing_partners,
 )
+from mixsynth.engine.matching import WholeColumnMatching
 from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
 #: enough that per-slice overheads vanish and that integer rounding's variance
 #: compensation, estimated per slice, is precise.
 SLICE_ROWS = 1 << 17
-#: Rounds of shape matching, moment correction and bounds with ``match_moments``.
-MATCH_ROUNDS = 3
 
 
 def synthesize(
@@ -58,7 +57,7 @@ def synthesize(
     rng: np.random.Generator,
     reference: Reference | None = None,
     index: int = 1,
-    pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
+    pairs: tuple[Pairs, AnyWeights] | None = None,
 ) -> Generation:
     """One generation: ``options.rows`` (default all) rows mixed from ``table``.
 
@@ -88,7 +87,7 @@ class _InlineExecutor(Executor):
         return future
 
 
-class GenerationStream(RuleKeeping):
+class GenerationStream(RuleKeeping, WholeColumnMatching):
     """One generation, made slice by slice: iterating yields its rows in order, as
     tables of the source's type, and :meth:`finish` then describes the whole.
 
@@ -107,7 +106,7 @@ class GenerationStream(RuleKeeping):
         rng: np.random.Generator,
         reference: Reference | None = None,
         index: int = 1,
-        pairs: tuple[Pairs, WeightDistribution | MarginWeights] | None = None,
+        pairs: tuple[Pairs, AnyWeights] | None = None,
     ) -> None:
         options.check()
         if options.privacy_target is not None:
@@ -238,10 +237,10 @@ class GenerationStream(RuleKeeping):
         taken = self._group_donors.donors([mixed[spec.name] for spec in self.mixed], pairs, rows)
         for group, group_donors in zip(self.reference.copy_groups, taken, strict=True):
             donors.update(dict.fromkeys(group, group_donors))
+        if self.plan is not None:  # first: copy repair moves a rule's columns together
+            self._check_rules(mixed, pairs, donors)
         if not self.options.keep_copies and self.source.rows > 1:
             self._break_copies(mixed, donors, pairs)
-        if self.plan is not None:  # last: a broken copy may have moved a ruled value
-            self._check_rules(mixed, pairs, donors)
         decoding = {
             spec.name: pool.submit(
                 self.source.decode,
@@ -287,7 +286,8 @@ class GenerationStream(RuleKeeping):
                 fixed=(*self.options.by, *ruled),  # groups and rules' columns stay as taken
                 real_source=self.index == 1,
             )
-        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs)
+        units = self._copy_units(mixed)
+        self.copies_broken += self._copy_check.break_up(mixed, donors, pairs, *units)
 
     def _as_written(self, spec: ColumnSpec) -> np.ndarray:
         """The source column in the encoding of the finished values: on its point mass."""
@@ -322,79 +322,6 @@ class GenerationStream(RuleKeeping):
         if difference and pairs.spread is not None:
             values += difference_term(rng, source, pairs, observed_rows)
         return values
-
-    def _match_whole_columns(self, pool: Executor) -> None:
-        """Every mixed column of the whole generation, matched to the source: its
-        shape within the pairing groups (``match_shapes``, :mod:`.shapes`), then its
-        mean vector and covariance (``match_moments``, :mod:`.moments`), then kept in
-        range. With both, the three steps alternate :data:`MATCH_ROUNDS` times,
-        moments and bounds last: each step bends the others' result a little, and the
-        next round is a smaller move (measured: docs/structure.md). The slices take
-        their rows from here. Holds the mixed columns in memory."""
-
-        self._matched = self._whole_columns(pool)
-        # Mixed with weights inside each pair's interval, these keep every order: the
-        # rows that matching bends past an order get them back (RulePlan.unbreak).
-        unmatched = {}
-        if self.plan is not None and self.plan.inequalities:
-            unmatched = {n: v.copy() for n, v in self._matched.items() if n in self.plan.limited}
-        sources = {spec.name: self._column_source(spec)[0] for spec in self.mixed}
-        targets = self._shape_targets(sources, pool) if self.options.match_shapes else {}
-        for round_ in range(MATCH_ROUNDS if self.options.match_moments else 1):
-            if self.options.match_shapes:
-                self._match_shapes(sources, targets, pool)
-            if self.options.match_moments:
-                from mixsynth.engine.moments import match_moments
-
-                self.moment_match = match_moments(sources, self._matched)
-            for spec in self.mixed:
-                counts = bound_keeping_variance(
-                    self._matched[spec.name],
-                    *self.reference.ranges[spec.name],
-                    self.options.bounds,
-                )
-                if round_ == 0:
-                    self.outside[str(spec.name)] = list(counts)
-            if unmatched:  # each round, so that the next one matches what it left
-                repaired = self.plan.unbreak(self._matched, unmatched)
-        if unmatched:
-            self.rule_repairs += repaired
-
-    def _shape_targets(self, sources: dict[Any, np.ndarray], pool: Executor) -> dict[Any, Any]:
-        """Each source column sorted by pairing group and value, once for every round."""
-        from mixsynth.engine.shapes import ShapeTarget
-
-        codes = self.pairs.group_codes
-        tasks = {
-            name: pool.submit(ShapeTarget.of, source, codes) for name, source in sources.items()
-        }
-        return {name: task.result() for name, task in tasks.items()}
-
-    def _match_shapes(
-        self, sources: dict[Any, np.ndarray], targets: dict[Any, Any], pool: Executor
-    ) -> None:
-        """Each mixed column mapped by rank onto its source's values, within the
-        groups rows were paired in (an output row's group is its dominant donor's),
-        a column per task (numpy's sorts release the GIL); then no row left a copy of
-        its donor (:func:`~mixsynth.engine.shapes.break_copies`)."""
-        from mixsynth.engine.shapes import break_copies, match_shapes
-
-        output_codes = self.pairs.group_codes[self.pairs.dominant]
-        names = [spec.name for spec in self.mixed]
-        tasks = [
-            pool.submit(
-                match_shapes, targets[name], self._matched[name], output_codes, self.rngs[name]
-            )
-            for name in names
-        ]
-        for task in tasks:
-            task.result()
-        break_copies(
-            [self._matched[name] for name in names],
-            [sources[name] for name in names],
-            [self.pairs.dominant],
-            output_codes,
-        )
 
     def _mix_column(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None
@@ -494,7 +421,7 @@ def _finish_column(
     decimals = reference.semantics.columns[str(spec.name)].decimals
     grid = reference.time_grids.get(spec.name)
     if calendar is not None:  # on 1 January or the 1st of a month (a rule)
-        from mixsynth.rules.keep import round_calendar
+        from mixsynth.rules.dates import round_calendar
 
         unit = seconds_per_unit(spec.dtype)
         offset = reference.encodings[spec.name].offset

@@ -13,20 +13,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from mixsynth.choices import Bounds, Method, Pairing
+from mixsynth.engine.declared import (
+    choice,
+    column_names,
+    eps_pair,
+    flag,
+    given_rules,
+    option,
+    parse_eps,
+)
 from mixsynth.engine.weights import (
     DEFAULT_EPS,
     DEFAULT_MIX_STRENGTH,
     DONORS,
     MARGIN_HELP,
     SPEC_HELP,
-    FourDonorWeights,
+    AnyWeights,
     MarginWeights,
     WeightDistribution,
     finite_sample_target,
@@ -43,100 +49,6 @@ from mixsynth.semantics.types import TableMetadata
 
 if TYPE_CHECKING:
     from mixsynth.columns.kinds import DataTable
-
-E = TypeVar("E", bound=Enum)
-
-
-def choice(enum: type[E], value: E | str, name: str) -> E:
-    """An enum member from itself or its value, or an OptionError naming the choices."""
-    try:
-        return enum(value.lower() if isinstance(value, str) else value)
-    except ValueError:
-        choices = ", ".join(repr(member.value) for member in enum)
-        raise OptionError(f"unknown {name} {value!r}", f"give one of {choices}") from None
-
-
-#: Past this, extrapolation dominates: the distortion delta and the random walk of the
-#: variance grow quickly (docs/theory.md, "The trade-off").
-USEFUL_EPS = 0.5
-
-
-def parse_eps(text: str) -> tuple[float, float]:
-    """'0.1' means eps0 = eps1 = 0.1; '0.05,0.2' sets them apart (the CLI's --eps)."""
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise OptionError(f"cannot read --eps {text!r}", "give e.g. 0.1 or 0.05,0.2") from None
-    if len(values) not in (1, 2):
-        raise OptionError(f"--eps takes one or two numbers, got {text!r}")
-    if max(values) > USEFUL_EPS:
-        warn(
-            f"--eps {text} lets a weight reach {-values[0]:g} or {1 + values[-1]:g}, far outside "
-            f"the theory's useful range (at most {USEFUL_EPS:g}; the default is {DEFAULT_EPS:g}): "
-            "synthetic rows extrapolate far beyond their donors and the shapes distort",
-            stacklevel=2,
-        )
-    return values[0], values[-1]
-
-
-def _eps(value: float | tuple[float, float]) -> tuple[float, float]:
-    eps0, eps1 = (value, value) if isinstance(value, int | float) else tuple(value)
-    return float(eps0), float(eps1)
-
-
-def _flag(value: Any) -> bool:
-    """A yes/no option: True or False (numpy's too), not a string or a number that would
-    read as True."""
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError("a flag is True or False")
-    return bool(value)
-
-
-def _names(value: Sequence[str] | str | None) -> tuple[str, ...]:
-    """Column names as a tuple; one name alone, or None (no flag given), is taken too."""
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _rules(value: Sequence[Any] | str | None) -> tuple:
-    """Rules from text (parsed: :func:`mixsynth.rules.parse_rule`) or rule objects."""
-    from mixsynth.rules import parse_rule
-
-    rules: list[Any] = []
-    for rule in _names(value):
-        rules += parse_rule(rule) if isinstance(rule, str) else [rule]
-    return tuple(rules)
-
-
-#: ``Declared.given`` and ``Declared.flag_default`` when they are the stored default.
-STORED: Any = object()
-
-
-@dataclass(frozen=True, kw_only=True)
-class Declared:
-    """How users give one synthesis option; the field it declares holds the option's
-    name, stored type and default.
-
-    Python callers pass what ``accepts`` says, and ``convert`` stores it. The CLI
-    parses ``flag_type`` (default: ``accepts``) under ``flags`` (default: --the-name),
-    and ``from_text`` makes what it parsed a value ``convert`` takes.
-    """
-
-    help: str  #: the --help text (docs/cli.md is generated from it)
-    accepts: Any  #: the Python API's annotation: what a caller may pass
-    convert: Callable[[Any], Any] | None = None  #: a given value -> the stored one (None: as is)
-    given: Any = STORED  #: the default users see, when it is not the stored one
-    flag_type: Any = None  #: the type the CLI parses, when it is not ``accepts``
-    flags: tuple[str, ...] = ()  #: the CLI's spelling, when it is not --the-name
-    flag_default: Any = STORED  #: the CLI's default, when it is not ``given``
-    from_text: Callable[[Any], Any] | None = None  #: the CLI's parsed value -> a given one
-    python: bool = True  #: a parameter of MixupSynthesizer (rows is sample's num_rows)
-
-
-def option(default: Any, **how: Any) -> Any:
-    """A field of :class:`SynthesisOptions` with its declaration (see :class:`Declared`)."""
-    return field(default=default, metadata={"declared": Declared(**how)})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,7 +95,7 @@ class SynthesisOptions:
         (DEFAULT_EPS, DEFAULT_EPS),
         help="Generalized solver: support [-eps0, 1+eps1]; 'E' or 'E0,E1'.",
         accepts=float | tuple[float, float],
-        convert=_eps,
+        convert=eps_pair,
         flag_type=str,
         flag_default=f"{DEFAULT_EPS:g}",
         from_text=parse_eps,
@@ -193,7 +105,7 @@ class SynthesisOptions:
         help="Generalized solver: aim the variance factor at the finite-sample target so "
         "the sample variance (ddof=1) is kept in expectation, not only the n-divided one.",
         accepts=bool,
-        convert=_flag,
+        convert=flag,
     )
     rows: int | None = option(
         None,
@@ -205,7 +117,7 @@ class SynthesisOptions:
         (),
         help="Mix only inside groups of this column (repeatable).",
         accepts=Sequence[str] | str,
-        convert=_names,
+        convert=column_names,
         flag_type=list[str] | None,
         flags=("--by",),
         flag_default=None,
@@ -215,7 +127,7 @@ class SynthesisOptions:
         help="Copy this column from donor rows instead of mixing it (e.g. integer codes). "
         "Repeatable.",
         accepts=Sequence[str] | str,
-        convert=_names,
+        convert=column_names,
         flag_type=list[str] | None,
         flags=("--categorical",),
         flag_default=None,
@@ -250,14 +162,14 @@ class SynthesisOptions:
         help="Infer column semantics (ids, personal data, codes, point masses, "
         "decimals); --no-semantics: storage types only, as plain mixup.",
         accepts=bool,
-        convert=_flag,
+        convert=flag,
     )
     keep_pii: bool = option(
         False,
         help="Copy ids, personal data and free text from real rows instead of "
         "making them up (the output then holds real people's values).",
         accepts=bool,
-        convert=_flag,
+        convert=flag,
     )
     locale: str = option(
         "en_US",
@@ -269,28 +181,28 @@ class SynthesisOptions:
         True,
         help="Round float columns to the input's decimal places (variance kept).",
         accepts=bool,
-        convert=_flag,
+        convert=flag,
     )
     match_moments: bool = option(  # moments.py
         False,
         help="Correct each generation so its numeric means and covariances equal its "
         "source's exactly (no random walk of the first two moments; docs/structure.md).",
         accepts=bool,
-        convert=_flag,
+        convert=flag,
     )
     keep_associations: bool = option(  # associations.py
         False,
         help="Draw partners within the categories that explain numeric columns, so "
         "those associations do not fade over generations (docs/structure.md).",
         accepts=bool,
-        convert=_flag,
+        convert=flag,
     )
     match_shapes: bool = option(  # shapes.py
         False,
         help="Give each numeric column its source's values in the order mixup ranked "
         "the rows, so shapes do not drift over generations (docs/structure.md).",
         accepts=bool,
-        convert=_flag,
+        convert=flag,
     )
     privacy_margin: float = option(  # weights.py MarginWeights, docs/privacy.md
         0.0,
@@ -344,7 +256,7 @@ class SynthesisOptions:
         help='A rule every synthetic row keeps, e.g. "start <= end", "total = subtotal + '
         'tax" or "unique: firm, year" (docs/rules.md). Repeatable.',
         accepts=Sequence[Any] | str,
-        convert=_rules,
+        convert=given_rules,
         flag_type=list[str] | None,
         flags=("--rule",),
         flag_default=None,
@@ -355,7 +267,7 @@ class SynthesisOptions:
         "SDV constraints (docs/rules.md); a --metadata file's constraints count too. "
         "Repeatable.",
         accepts=Sequence[str] | str,
-        convert=_names,
+        convert=column_names,
         flag_type=list[str] | None,
         flags=("--rules",),
         flag_default=None,
@@ -450,16 +362,14 @@ class SynthesisOptions:
         if given:
             raise OptionError(f"--donors 4 makes its own weights; drop {given[0]}")
 
-    def weights_for(
-        self, n_source: int, n_rows: int
-    ) -> WeightDistribution | MarginWeights | FourDonorWeights:
+    def weights_for(self, n_source: int, n_rows: int) -> AnyWeights:
         """The weights to use when ``n_rows`` rows are made from ``n_source`` rows (with
         four donors, on fewer than four rows: the two-row weights)."""
         if self.weights is not None:
             return self.weights
         if self.method is Method.VANILLA:
             return vanilla_default()
-        solve: Callable[..., WeightDistribution | MarginWeights | FourDonorWeights]
+        solve: Callable[..., AnyWeights]
         if self.donors == 4 and (n_source >= 4 or n_source == 0):  # 0: no table (weights)
             solve = four_donor_weights
         elif self.privacy_margin:
@@ -498,7 +408,7 @@ class Generation:
     index: int  #: 1 for the first generation
     frame: DataTable  #: a DataFrame or a pyarrow Table, the type of its source
     #: weights of the largest group (all rows without --by)
-    weights: WeightDistribution | MarginWeights | FourDonorWeights
+    weights: AnyWeights
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling

@@ -30,7 +30,7 @@ class WeightGroup:
     specs: list[ColumnSpec]  #: its columns
     sources: list[np.ndarray]  #: their encoded sources (NaN: missing, point mass)
     rng: np.random.Generator  #: for its weight swaps, slice after slice
-    factor: float = 1.0  #: its weights' spread (keep.spread_weights)
+    factor: float = 1.0  #: its weights' spread (weights.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
     whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
 
@@ -81,14 +81,10 @@ class RuleKeeping:
     def _keep_rules(self, rng: np.random.Generator, codes: np.ndarray) -> None:
         """Partners near in time along a time index, then the weights of each group of
         columns tied by inequalities, each inside its pair's exact interval and spread
-        back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`). The
+        back to the variance of the weights as drawn (:mod:`mixsynth.rules.keep`, :mod:`mixsynth.rules.weights`). The
         other columns keep the weights as drawn."""
-        from mixsynth.rules.keep import (
-            SPREAD_SAMPLE,
-            extend_weights,
-            near_partners,
-            spread_weights,
-        )
+        from mixsynth.rules.dates import near_partners
+        from mixsynth.rules.weights import SPREAD_SAMPLE, extend_weights, spread_weights
 
         index = self.plan.time_index
         if index is not None:
@@ -120,8 +116,8 @@ class RuleKeeping:
                 pairs = Pairs(
                     pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
                 )
-            w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rng)
-            group.factor, group.spreads = spread_weights(rows_d, rows_o, pairs.w, w, limit)
+            w, limit, steps, rows_o, swaps = self._group_weights(group, pairs, rng)
+            group.factor, group.spreads = spread_weights(steps, rows_o, pairs.w, w, limit)
             if sample is None:  # solved on every row: these very weights are used
                 group.whole = extend_weights(w, limit, group.factor)
                 self.rule_swaps += swaps
@@ -138,29 +134,33 @@ class RuleKeeping:
         their limit swapped with rows that can take their weight (the multiset of
         weights kept), then spread by the group's factor; with each row's limit (NaN:
         unknown, a donor missing or on a point mass: its weight kept), the donors'
-        values (each column's, gathered once for the limits and the mix) and the swaps."""
-        from mixsynth.rules.keep import extend_weights, limit_weights, range_limits
+        values (each column's steps, dominant minus other, and the others', gathered once
+        for the limits and the mix) and the swaps."""
+        from mixsynth.rules.weights import extend_weights, limit_weights, range_limits
 
-        rows_d = [source.take(pairs.dominant) for source in group.sources]
         rows_o = [source.take(pairs.other) for source in group.sources]
+        steps = [source.take(pairs.dominant) for source in group.sources]
+        with np.errstate(invalid="ignore"):
+            for step, partner in zip(steps, rows_o, strict=True):
+                step -= partner
         names = [str(spec.name) for spec in group.specs]
         limit = self.plan.weight_limits(
-            dict(zip(names, rows_d, strict=True)),
+            dict(zip(names, steps, strict=True)),
             dict(zip(names, rows_o, strict=True)),
             group.rules,
         )
         if self.options.bounds is not Bounds.NONE:
             unknown = np.isnan(limit)
-            for spec, values_d, values_o in zip(group.specs, rows_d, rows_o, strict=True):
+            for spec, step, values_o in zip(group.specs, steps, rows_o, strict=True):
                 low, high = self.reference.ranges[spec.name]
                 if np.isfinite(low) and np.isfinite(high):
-                    range_limits(limit, values_d, values_o, low, high)
+                    range_limits(limit, step, values_o, low, high)
             limit[unknown] = np.nan
         if rows is not None and group.whole is not None:  # made for every row already
-            return group.whole[rows], limit, rows_d, rows_o, 0
+            return group.whole[rows], limit, steps, rows_o, 0
         w = pairs.w.copy()
         swaps = limit_weights(rng or group.rng, w, limit)
-        return extend_weights(w, limit, group.factor), limit, rows_d, rows_o, swaps
+        return extend_weights(w, limit, group.factor), limit, steps, rows_o, swaps
 
     def _spec(self, name: str) -> ColumnSpec:
         return next(s for s in self.reference.schema if str(s.name) == name)
@@ -231,18 +231,23 @@ class RuleKeeping:
             for spec in self.mixed
             if str(spec.name) in self.plan.limited and spec.name not in self._matched
         ]
-        mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
+        # The other columns first: they are mixed while the orders are kept.
         tasks = {
-            spec.name: pool.submit(self._mix_column, spec, pairs, rows, mixed.get(spec.name))
+            spec.name: pool.submit(self._mix_column, spec, pairs, rows)
             for spec in self.mixed
+            if spec not in ordered
         }
-        return {name: task.result() for name, task in tasks.items()}
+        mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
+        for spec in ordered:
+            tasks[spec.name] = pool.submit(self._mix_column, spec, pairs, rows, mixed[spec.name])
+        return {spec.name: tasks[spec.name].result() for spec in self.mixed}
 
-    def _check_rules(self, values: dict, pairs: Pairs, donors: dict | None = None) -> None:
+    def _check_rules(self, values: dict, pairs: Pairs, donors: dict) -> None:
         """The rules kept on the whole rows of a slice, in place: equalities recomputed,
         then rows still breaking a rule repaired from their dominant donor, then the
-        parts of dates recomputed from the finished dates (``donors``: the rows each
-        copied column is taken from, changed for a copied part)."""
+        parts of dates computed from the finished dates (``donors``: the rows each
+        copied column is taken from, changed for a copied part). Before copy repair,
+        which moves the columns a rule ties together from row to row, so breaks none."""
         tied = {name for rule in self.plan.checked for name in rule.columns}
         raw = {name: self._raw(name) for name in tied}
         rows = dict(values)
@@ -251,7 +256,14 @@ class RuleKeeping:
         self.plan.recompute(rows)
         self.rule_repairs += self.plan.repair(rows, raw, pairs.dominant)
         for rule in self.plan.parts:
-            self._keep_part(rule, values, pairs, donors or {})
+            self._keep_part(rule, values, pairs, donors)
+
+    def _copy_units(self, mixed: dict) -> tuple[list, dict | None]:
+        """The columns copy repair moves together, and those of orders that may move alone
+        (:attr:`~mixsynth.rules.keep.RulePlan.units`, ``alone``)."""
+        if self.plan is None:
+            return [], None
+        return self.plan.units, self.plan.alone(mixed)
 
     def _keep_part(self, rule: Any, values: dict, pairs: Pairs, donors: dict) -> None:
         """``rule.target`` set to the part of the finished date in every row: a mixed
@@ -304,8 +316,8 @@ class RuleKeeping:
     ) -> dict[Any, np.ndarray]:
         """The columns tied by inequalities over one slice, each group mixed with its own
         weights (:meth:`_group_weights`), given back its mean and spread, kept in range;
-        the rows those per-column steps bent past an order take the mix again, clipped
-        into range (clipping keeps orders). Rounded later, with shared uniforms."""
+        the rows those per-column steps bent past an order move back towards the mix,
+        in range too, as far as their orders need. Rounded later, with shared uniforms."""
         wanted = {spec.name for spec in ordered}
         groups = {id(group): group for _, group in self._groups}.values()
         tasks = [pool.submit(self._mix_group, group, pairs, rows) for group in groups]
@@ -322,15 +334,12 @@ class RuleKeeping:
         bounded = self.options.bounds is not Bounds.NONE
         spreads = dict(self._spreads_of())
         with np.errstate(over="ignore", invalid="ignore"):
-            spread = set()
+            moved = set()
             for spec in ordered:
                 given = spreads.get(str(spec.name))
                 if given is not None:
                     given.apply(values[spec.name], known[spec.name])
-                    spread.add(str(spec.name))
-            if spread:  # only the groups whose columns moved
-                self.rule_repairs += self.plan.unbreak(values, limited, spread)
-            bent = set()
+                    moved.add(str(spec.name))
             for spec in ordered:
                 counts = bound_keeping_variance(
                     values[spec.name], *self.reference.ranges[spec.name], self.options.bounds
@@ -338,13 +347,9 @@ class RuleKeeping:
                 self.outside[str(spec.name)][0] += counts[0]
                 self.outside[str(spec.name)][1] += counts[1]
                 if bounded and counts[0]:
-                    bent.add(str(spec.name))
-            if bent:
-                self.rule_repairs += self.plan.unbreak(values, limited, bent)
-                for spec in ordered:
-                    np.clip(
-                        values[spec.name], *self.reference.ranges[spec.name], out=values[spec.name]
-                    )
+                    moved.add(str(spec.name))
+            if moved:  # only the groups whose columns moved; between two in-range mixes
+                self.rule_repairs += self.plan.unbreak(values, limited, moved)
         return values
 
     def _spreads_of(self) -> list[tuple[str, Any]]:
@@ -365,13 +370,12 @@ class RuleKeeping:
         columns, the rows whose limits are known, the swaps and the rows moved back."""
         from mixsynth.engine.kernel import repair_missing_partners
 
-        w, limit, rows_d, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
+        w, limit, steps, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
         limited = dataclasses.replace(pairs, w=w)
         mixed, two_row = {}, {}
         with np.errstate(over="ignore", invalid="ignore"):
-            for spec, values, partner in zip(group.specs, rows_d, rows_o, strict=True):
-                values -= partner
-                values *= w
+            for spec, values, partner in zip(group.specs, steps, rows_o, strict=True):
+                values *= w  # the step, mixed in place
                 values += partner
                 source, observed_rows, _ = self._column_source(spec)
                 if observed_rows is not None:

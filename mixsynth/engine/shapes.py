@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -118,12 +119,25 @@ def quantiles(sorted_source: np.ndarray, m: int) -> np.ndarray:
 MAX_COPY_PASSES = 4
 
 
+@dataclass(frozen=True)
+class CopyStep:
+    """One swap of a pass of :func:`break_copies`: the rows still copies swap their
+    ``output`` value with rows of a neighbouring value; ``along`` are arrays whose rows
+    move with it (the other columns a rule ties to it), and ``keeps`` tells which of
+    given rows still hold their rules after a swap (a swap that breaks one is undone)."""
+
+    output: np.ndarray
+    along: tuple[np.ndarray, ...] = ()
+    keeps: Callable[[np.ndarray], np.ndarray] | None = None
+
+
 def break_copies(
     outputs: list[np.ndarray],
     sources: list[np.ndarray],
     donors: Sequence[np.ndarray],
     output_groups: np.ndarray,
     compared: Sequence[Comparison] = (),
+    steps: Sequence[CopyStep] | None = None,
 ) -> int:
     """Rows whose every value is one donor's own (a real row copied: a weight near 0
     puts a row's ranks next to its donor's and the map then hands it the donor's
@@ -133,7 +147,8 @@ def break_copies(
     longer a real one. ``donors`` are the donor rows to compare with (the dominant
     donors, and the partners); ``compared`` are more columns a copy must match too,
     which are never swapped, each asked only about the rows still equal in every
-    column before it. Returns how many rows were copies."""
+    column before it. ``steps`` are the swaps of a pass (default: each output alone;
+    with rules, :func:`copy_steps`). Returns how many rows were copies."""
 
     def copies() -> np.ndarray:
         """Rows equal to one of their donors in every checked column. Column by column,
@@ -158,24 +173,60 @@ def break_copies(
 
     found = copies() if outputs else np.empty(0, dtype=np.int64)
     rows = found
-    for turn, output in enumerate(outputs * MAX_COPY_PASSES):
+    steps = list(steps) if steps is not None else [CopyStep(output) for output in outputs]
+    for turn, step in enumerate(steps * MAX_COPY_PASSES):
         if rows.size == 0:
             break
-        # Up one pass, down the next: a row moved up is not handed its value back.
-        _swap_with_neighbouring_values(output, output_groups, rows, downwards=turn % 2 == 1)
+        # Up one pass, down the next (and the next step the other way): a row moved up
+        # is not handed its value back.
+        downwards = (turn // len(steps) + turn % len(steps)) % 2 == 1
+        mine, theirs = _swap_with_neighbouring_values(step.output, output_groups, rows, downwards)
+        for values in step.along:
+            values[mine], values[theirs] = values[theirs], values[mine]
+        if step.keeps is not None and mine.size:
+            undo = ~(step.keeps(mine) & step.keeps(theirs))
+            back, forth = mine[undo], theirs[undo]
+            step.output[back], step.output[forth] = step.output[forth], step.output[back]
         rows = copies()
     return len(found)
 
 
+def copy_steps(
+    names: Sequence[Any],
+    arrays: dict[Any, np.ndarray],
+    units: Sequence[Sequence[Any]] = (),
+    alone: dict[Any, Callable[[np.ndarray], np.ndarray]] | None = None,
+) -> list[CopyStep]:
+    """The steps of a pass of :func:`break_copies` over the columns ``names``: a column
+    no rule ties moves alone; a column of a unit (columns tied by rules) moves alone only
+    if ``alone`` gives it a check (its swaps that break a rule undone: an order's
+    columns); last, each unit moves whole, led by its first column in ``names``, its
+    other ``arrays`` along (each once: copied columns share their donor rows)."""
+    alone = alone or {}
+    unit_of = {name: unit for unit in units for name in unit}
+    steps = [
+        CopyStep(arrays[name], keeps=alone.get(name))
+        for name in names
+        if name not in unit_of or name in alone
+    ]
+    for unit in units:
+        leader = next((name for name in names if name in unit), None)
+        if leader is not None:
+            along = {id(arrays[n]): arrays[n] for n in unit if n != leader and n in arrays}
+            steps.append(CopyStep(arrays[leader], tuple(along.values())))
+    return steps
+
+
 def _swap_with_neighbouring_values(
     output: np.ndarray, groups: np.ndarray, rows: np.ndarray, downwards: bool = False
-) -> None:
+) -> tuple[np.ndarray, np.ndarray]:
     """``rows`` swap their value with rows of the next distinct value of their group (of
     the previous one where the next has too few rows), in place: the k-th of a value's
     rows to change takes the k-th row of the neighbouring value, so that a value held by
     many rows (a code, a price to the cent on a large table) has every copy broken up,
     not one per value. A row takes part in one swap per pass; swaps that would share a
-    row are made one by one after the others."""
+    row are made one by one after the others. Returns the rows swapped and their
+    partners (no row twice)."""
     order = np.lexsort((output, groups))  # NaN last within each group
     ranked, ranked_groups = output[order], groups[order]
     size = len(order)
@@ -188,7 +239,7 @@ def _swap_with_neighbouring_values(
     run_ends = np.append(run_starts[1:], size)
     rows = rows[~np.isnan(output[rows])]
     if rows.size == 0:
-        return
+        return rows, rows
     run = np.cumsum(starts_run)[position[rows]] - 1
     by_run = np.lexsort((rows, run))
     rows, run = rows[by_run], run[by_run]
@@ -218,6 +269,7 @@ def _swap_with_neighbouring_values(
     # The rest (swaps that would share a row, values without a neighbour that long),
     # one by one as the first of them would be: the nearest distinct value not taken.
     touched = set(swapped.tolist()) | set(partners.tolist())
+    one_by_one: list[tuple[int, int]] = []
     for row in np.setdiff1d(rows, swapped):
         if row in touched:
             continue
@@ -235,6 +287,11 @@ def _swap_with_neighbouring_values(
             continue
         output[row], output[other] = output[other], output[row]
         touched.update((int(row), int(other)))
+        one_by_one.append((int(row), int(other)))
+    if one_by_one:
+        mine_rows, their_rows = np.array(one_by_one, dtype=np.int64).T
+        return np.concatenate([swapped, mine_rows]), np.concatenate([partners, their_rows])
+    return swapped, partners
 
 
 def _same(mine: np.ndarray, donor: np.ndarray) -> np.ndarray:

@@ -371,6 +371,10 @@ def vanilla_default() -> WeightDistribution:
     return WeightDistribution(DEFAULT_VANILLA_ALPHA, DEFAULT_VANILLA_ALPHA)
 
 
+#: The weights a generation draws: two rows' (expanded Beta, vanilla, a margin's) or four rows'.
+AnyWeights = WeightDistribution | MarginWeights | FourDonorWeights
+
+
 def parse_weights(spec: str) -> WeightDistribution | MarginWeights:
     """Parse 'beta:A[,B]', 'uniform' or 'epbeta:A,B,EPS0,EPS1' (case-insensitive)."""
     text = spec.strip().lower()

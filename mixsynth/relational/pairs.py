@@ -19,7 +19,7 @@ from mixsynth.columns.kinds import first_appearance_codes
 from mixsynth.engine.associations import ASSOCIATION_MIN_GROUP
 from mixsynth.engine.kernel import Pairs, balanced_anchors, draw_pairs
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,7 +76,7 @@ def parent_pairs(
     options: SynthesisOptions,
     rng: np.random.Generator,
     associations: np.ndarray | None = None,
-) -> tuple[Pairs, WeightDistribution | MarginWeights]:
+) -> tuple[Pairs, AnyWeights]:
     """A parent table's pairs, drawn as the engine draws them but within groups of
     parents with about as many children (:func:`count_groups`): a parent column then
     keeps its covariance with the number of children, which comes whole from the
@@ -100,7 +100,7 @@ def neighbour_pairs(
     options: SynthesisOptions,
     rng: np.random.Generator,
     neighbours: int = PARTNER_NEIGHBOURS,
-) -> tuple[Pairs, WeightDistribution | MarginWeights]:
+) -> tuple[Pairs, AnyWeights]:
     """A second parent table's pairs: anchors as the engine draws them (balanced by
     default), each partner drawn uniformly among the anchor's ``neighbours`` nearest
     other rows in ``features`` (its standardized columns and children's figures,
@@ -164,12 +164,12 @@ def parent_features(
 def children_pairs(
     family: Family,
     parent_pairs: Pairs,
-    weights: WeightDistribution | MarginWeights,
+    weights: AnyWeights,
     unlinked_rows: int,
     options: SynthesisOptions,
     rng: np.random.Generator,
     second: np.ndarray | None = None,
-) -> tuple[tuple[Pairs, WeightDistribution | MarginWeights], np.ndarray]:
+) -> tuple[tuple[Pairs, AnyWeights], np.ndarray]:
     """The children of the synthetic parents, in parent order: each synthetic parent
     gets every child of its dominant donor, each mixed with a partner child drawn from
     its other donor's children, with the parent's weight. With a second parent

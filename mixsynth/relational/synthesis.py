@@ -31,7 +31,7 @@ from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.memory import GenerationStream, generation_rngs
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import InputError, OptionError
 from mixsynth.relational.means import match_children_means, parent_figures
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
@@ -298,7 +298,7 @@ def _one_table(
     rng: np.random.Generator,
     reference: Reference,
     index: int,
-    given: tuple[Pairs, WeightDistribution | MarginWeights] | None,
+    given: tuple[Pairs, AnyWeights] | None,
 ) -> tuple[Generation, Pairs]:
     """The engine's generation of one table (given pairs or its own), and its pairs."""
     if given is not None and len(given[0].dominant) == 0:

@@ -111,28 +111,29 @@ def find_orders(data: RuleData, names: Sequence[str], sample: np.ndarray) -> lis
             ok = (matrix[:, [a]] <= matrix) | missing[:, [a]] | missing
         holds[a] = ok.all(axis=0)
     np.fill_diagonal(holds, False)
-    found: dict[tuple[int, int], bool] = {}
+    found: dict[tuple[int, int], float] = {}  #: the smallest gap of each order
     for a, b in zip(*np.nonzero(holds), strict=True):
         if holds[b, a]:
             continue  # equal columns: an equality, not an order
         if _crossing(matrix[:, a], matrix[:, b]) < MIN_CROSSING:
             continue  # the ranges barely overlap: a coincidence, not a rule
-        low, high = data[names[a]], data[names[b]]
-        with np.errstate(invalid="ignore"):
-            if not np.all((low <= high) | np.isnan(low) | np.isnan(high)):
-                continue
-            strict = bool(np.all((low < high) | np.isnan(low) | np.isnan(high)))
-        found[(int(a), int(b))] = strict
+        # Confirmed on every row: the smallest gap (fmin skips rows with a value missing)
+        # says whether the order holds, and whether strictly, in one pass.
+        gap = float(np.fmin.reduce(data[names[b]] - data[names[a]], initial=np.inf))
+        if gap < 0:
+            continue
+        found[(int(a), int(b))] = gap
     rules: list[Rule] = []
-    for (a, b), strict in found.items():
+    for (a, b), smallest in found.items():
         if any((a, c) in found and (c, b) in found for c in range(len(names))):
             continue  # a link of a chain already says it
         below, above = names[a], names[b]
+        strict = 0 < smallest < np.inf
         text = f"{below} {'<' if strict else '<='} {above}"
         # Strict, it is kept as "low + gap <= high", gap the smallest real one: mixing
         # keeps that, and rounding both on one grid (a gap is whole steps) keeps it too,
         # where "low < high" could round to equal.
-        gap = float(np.nanmin(data[above] - data[below])) if strict else 0.0
+        gap = smallest if strict else 0.0
         op = "<" if strict else "<="
         coefs = ((below, 1.0), (above, -1.0))
         rules.append(Linear(coefs, 0.0, op, text, origin="detected", margin=gap))
@@ -285,6 +286,8 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
+        if _distinct(values) > MAX_TIME_SHARE * data.rows:
+            continue  # nearly unique alone (an income): unique within any key by chance
         if entities is None:
             entities = [
                 c
@@ -321,6 +324,11 @@ def find_time_indexes(
     return rules
 
 
+#: A time column takes at most this share of distinct values per row: a panel's times
+#: repeat across its entities (two firms over 1,000 days: a half), while a column nearly
+#: unique alone (an income, 99.5% distinct) is unique within any grouping by chance, and
+#: taking it for a key would copy it whole from the donor (docs/privacy.md).
+MAX_TIME_SHARE = 0.5
 #: Keys unique together must fill at least this share of their grid of combinations
 #: (rows over the product of their distinct counts): a panel fills most of it, while
 #: columns unique by chance would need a grid far larger than the rows.

@@ -6,48 +6,37 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
   so a pair whose donors both hold the rule keeps it for ``w <= U = -g_o / (g_d - g_o)``
   when ``g_d > g_o`` (``U >= 1``; no limit otherwise); a column's range is two more.
   The columns tied by inequalities form groups (:attr:`RulePlan.weight_groups`), each
-  mixed with weights of its own: the rows whose weight passes their ``U`` *swap
-  weights* with random rows that can take them (:func:`limit_weights`: the same
+  mixed with weights of their own (:mod:`mixsynth.rules.weights`): the rows whose weight
+  passes their ``U`` *swap weights* with random rows that can take them (the same
   multiset, ``E[u]`` untouched), then the extrapolating weights are pushed further past
-  1 within their limits to give the group back its variance (:func:`spread_weights`,
-  :func:`extend_weights`), and what is left column by column (:class:`Spread`).
+  1 within their limits to give the group back its variance, and what is left column
+  by column.
 - **Equalities** hold for every weight; rounding would break them, so the target column
   is recomputed from the others after they are rounded, then rounded to its own place.
 - **Unique together, time index, fixed combinations**: the columns are copied from the
-  dominant donor; a time index's partners are drawn near in time (:func:`near_partners`).
-- **Parts of a date** (``year = year(date)``): recomputed from the finished date, last;
-  a part copied from the dominant donor (a time index) brings its date along.
+  dominant donor; a time index's partners are drawn near in time
+  (:func:`~mixsynth.rules.dates.near_partners`).
+- **Parts of a date** (``year = year(date)``): recomputed from the finished date; a part
+  copied from the dominant donor (a time index) brings its date along.
 - **Calendar grids**: yearly and monthly values rounded on the calendar
-  (:func:`round_calendar`); shorter steps are the engine's time grids.
+  (:func:`~mixsynth.rules.dates.round_calendar`); shorter steps are the engine's time
+  grids.
 - A row a per-column step bends past an order (a column's spread, bounds, moment or
   shape matching) moves back towards its limited mix as far as needed
-  (:meth:`RulePlan.unbreak`); last, after rounding and copy repair, a row that breaks a
-  rule takes the columns tied to it by rules from its dominant donor, which holds them
-  all (:meth:`RulePlan.repair`).
+  (:meth:`RulePlan.unbreak`); after rounding, a row that breaks a rule takes the columns
+  tied to it by rules from its dominant donor, which holds them all
+  (:meth:`RulePlan.repair`). Copy repair comes last and moves the columns a rule ties
+  together as one (:attr:`RulePlan.units`, :meth:`RulePlan.alone`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
 
 from mixsynth.rules.model import Grid, Increments, Linear, Rule, TimeIndex, Together, Unique
-
-#: Rounds of weight swaps before a last clip of the weights left over.
-SWAP_ROUNDS = 16
-#: Partners of a time index are drawn within this many steps of the anchor (either side):
-#: measured in benchmarks/bench_rules.py (docs/rules.md, "Time").
-TIME_WINDOW = 2
-#: Rows a group's weights are spread on (:func:`spread_weights`).
-SPREAD_SAMPLE = 1 << 16
-#: A column's mean and spread are given back only when off by more than this (in its
-#: standard deviations, and as a factor): a smaller move would bend the rows on the
-#: edge of an order (equal dates) for nothing.
-NEGLIGIBLE = 1e-3
-#: The largest spread factor tried: past it the rows are at their limits anyway.
-MAX_SPREAD_FACTOR = 64.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +115,45 @@ class RulePlan:
         return {name for rule in self.inequalities for name in rule.columns}
 
     @property
+    def units(self) -> list[tuple[str, ...]]:
+        """Columns that copy repair moves together from row to row: those tied by a kept
+        rule (every kind but a formula), so that a row takes all of them from another
+        output row, which holds its rules, or none (a unique key's tuples are only
+        permuted; a part stays its date's)."""
+        kept = [rule.columns for rule in self.rules if rule.kind != "formula"]
+        return sorted({unit for unit in _components(kept).values() if len(unit) > 1})
+
+    def alone(self, values: dict[str, np.ndarray]) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+        """For copy repair: the columns of ``values`` (encoded, mixed) that may move alone,
+        those of units tied only by orders of mixed columns (a swap keeps a rule of one
+        column), each with the check of its unit's orders at given rows (a swap that
+        breaks one is undone). A unit with an equality, a part or a copied column moves
+        whole."""
+        checks: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
+        for unit in self.units:
+            rules = [r for r in self.rules if set(r.columns) & set(unit)]
+            if not set(unit) <= set(values) or not all(
+                (isinstance(r, Linear) and r.op != "==") or len(r.columns) == 1 for r in rules
+            ):
+                continue
+            kept = [r.kept for r in rules if isinstance(r, Linear) and len(r.columns) > 1]
+            checks.update(dict.fromkeys(unit, self._orders_check(kept, values)))
+        return checks
+
+    def _orders_check(
+        self, kept: list[Linear], values: dict[str, np.ndarray]
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """Whether the orders ``kept`` hold at given rows of ``values``."""
+
+        def check(rows: np.ndarray) -> np.ndarray:
+            holds = np.ones(rows.size, dtype=bool)
+            for rule in kept:
+                holds &= rule.holds({n: self.native(n, values[n][rows]) for n in rule.columns})
+            return holds
+
+        return check
+
+    @property
     def equalities(self) -> list[Linear]:
         return [r for r in self.checked if isinstance(r, Linear) and r.op == "=="]
 
@@ -153,26 +181,31 @@ class RulePlan:
 
     def weight_limits(
         self,
-        at_dominant: dict[str, np.ndarray],
+        steps: dict[str, np.ndarray],
         at_other: dict[str, np.ndarray],
         rules: list[Linear],
     ) -> np.ndarray:
         """Each row's largest weight that keeps every rule of ``rules`` (inequalities),
-        from its donors' encoded values: ``U`` above (inf: none; NaN: a donor missing)."""
+        from its donors' encoded values (``steps``: dominant minus other, and the
+        other's): ``U`` above (inf: none; NaN: a donor missing)."""
         limit = np.full(len(next(iter(at_other.values()))), np.inf)
         for rule in rules:
-            g_d, g_o = self._encoded_form(rule, at_dominant), self._encoded_form(rule, at_other)
-            g_d -= g_o  # g_d - g_o: positive where g rises to the dominant donor
+            rise = self._encoded_form(rule, steps, constant=False)  # g_d - g_o
+            fall = self._encoded_form(rule, at_other)  # g_o
             with np.errstate(invalid="ignore", divide="ignore"):
-                g_o /= g_d
-            np.negative(g_o, out=g_o)
-            np.fmin(limit, np.where(g_d > 0, g_o, np.inf), out=limit)
-            limit[np.isnan(g_d)] = np.nan
+                fall /= rise
+            np.negative(fall, out=fall)
+            # Only where g rises to the dominant donor: U = -g_o / rise.
+            np.fmin(limit, np.where(rise > 0, fall, np.inf), out=limit)
+            limit[np.isnan(rise)] = np.nan
         return limit
 
-    def _encoded_form(self, rule: Linear, values: dict[str, np.ndarray]) -> np.ndarray:
+    def _encoded_form(
+        self, rule: Linear, values: dict[str, np.ndarray], constant: bool = True
+    ) -> np.ndarray:
         """``rule.form`` of native values, from encoded ones: the scales folded into the
-        coefficients (one pass per column, no native copies)."""
+        coefficients (one pass per column, no native copies); without the ``constant``
+        for differences of values (the offsets cancel)."""
         const = rule.const
         total = None
         for name, coef in rule.coefs:
@@ -184,7 +217,8 @@ class RulePlan:
             else:
                 total += term
         assert total is not None  # a rule names at least one column
-        total += const
+        if constant:
+            total += const
         return total
 
     def equalities_first(self) -> list[Linear]:
@@ -247,8 +281,9 @@ class RulePlan:
                 continue
             names = [n for n in dict.fromkeys(c for r in rules for c in r.columns) if n in fallback]
             share = np.ones(size)
+            natives: dict[str, np.ndarray] = {}
             for rule in rules:
-                native = {n: self.native(n, values[n]) for n in rule.columns}
+                native = {n: self._native_of(natives, n, values) for n in rule.columns}
                 rows = np.flatnonzero(~rule.holds(native))
                 if rows.size == 0:
                     continue
@@ -274,11 +309,16 @@ class RulePlan:
     def repair(
         self, values: dict[str, np.ndarray], raw: dict[str, np.ndarray], dominant: np.ndarray
     ) -> int:
-        """Rows breaking a rule take its component's columns from their dominant donor
-        (``raw``: the source's encoded columns, point masses included); how many rows."""
+        """Rows breaking an inequality take its component's columns from their dominant
+        donor (``raw``: the source's encoded columns, point masses included), which holds
+        every rule of it; how many rows. Equalities and increments are not looked at:
+        :meth:`recompute` has just made them hold, and a repair takes whole components."""
         broken_rows = np.zeros(len(dominant), dtype=bool)
+        natives: dict[str, np.ndarray] = {}
         for rule in self.checked:
-            native = {n: self.native(n, values[n]) for n in rule.columns}
+            if not isinstance(rule, Linear) or rule.op == "==":
+                continue
+            native = {n: self._native_of(natives, n, values) for n in rule.columns}
             broken = ~rule.holds(native)
             if broken.any():
                 broken_rows |= broken
@@ -286,7 +326,16 @@ class RulePlan:
                 for name in self.components[rule.columns[0]]:
                     if name in self.mixed:  # the others are the donor's already
                         values[name][rows] = raw[name][dominant[rows]]
+                        natives.pop(name, None)
         return int(broken_rows.sum())
+
+    def _native_of(
+        self, natives: dict[str, np.ndarray], name: str, values: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """``values[name]`` in native units, made once per pass over the rules."""
+        if name not in natives:
+            natives[name] = self.native(name, values[name])
+        return natives[name]
 
 
 def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -306,194 +355,3 @@ def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     for name in list(parent):
         members.setdefault(root(name), []).append(name)
     return {name: tuple(members[root(name)]) for name in parent}
-
-
-def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) -> int:
-    """Weights above their row's ``limit`` swapped with random rows that can take them,
-    in place: the multiset of weights is unchanged, so is ``E[u]``. A row with ``w <= 1``
-    fits any limit (``U >= 1``): the rows over their limit take, in turn, the next rows
-    of a random order of those, and swap where that row's limit takes the larger weight.
-    Rows left after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their
-    limit. A row whose limit is NaN (unknown: a donor missing, mixed with a replacement
-    partner) keeps its weight. Returns how many rows changed weight."""
-    over = np.flatnonzero(w > limit)
-    if over.size == 0:
-        return 0
-    takers = np.flatnonzero((w <= 1) & ~np.isnan(limit))
-    takers = takers[rng.permutation(takers.size)]
-    used = swapped = 0
-    for _ in range(SWAP_ROUNDS):
-        if over.size == 0 or used >= takers.size:
-            break
-        pick = takers[used : used + over.size]
-        used += pick.size
-        rows = over[: pick.size]
-        fits = limit[pick] >= w[rows]
-        rows, pick = rows[fits], pick[fits]
-        w[rows], w[pick] = w[pick], w[rows].copy()
-        swapped += 2 * rows.size
-        over = over[w[over] > limit[over]]
-    w[over] = limit[over]
-    return swapped + over.size
-
-
-def range_limits(
-    limit: np.ndarray, dominant: np.ndarray, other: np.ndarray, low: float, high: float
-) -> None:
-    """``limit`` lowered, in place, to each row's largest weight that keeps its mixed
-    value (donors' values ``dominant``, ``other``) inside ``[low, high]``: a range is two
-    inequalities that both donors hold, so the limit stays at least 1. The columns tied
-    by rules are kept in range by their weights, not folded back one by one (which would
-    reverse two values past the same end)."""
-    step = dominant - other
-    end = np.where(step > 0, high, low)
-    end -= other
-    with np.errstate(invalid="ignore"):
-        np.divide(end, step, out=end, where=step != 0)
-        end[step == 0] = np.inf
-    np.fmin(limit, end, out=limit)
-
-
-def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
-    """Extrapolating weights (``w > 1``) moved ``factor`` times as far past 1, each kept
-    at most its row's ``limit``: every rule still holds (the weight stays inside its
-    pair's interval), a privacy margin too (a weight only grows past 1), and the rows
-    with room extrapolate a little more for those a rule held back. A NaN limit
-    (unknown, :func:`limit_weights`) keeps the weight."""
-    if factor == 1:
-        return w
-    return np.where((w > 1) & ~np.isnan(limit), np.minimum(limit, 1 + factor * (w - 1)), w)
-
-
-@dataclass(frozen=True)
-class Spread:
-    """``values -> mean + scale * (values - kept_mean)``: a column mixed with limited
-    weights given back the mean and variance it has with the weights as drawn."""
-
-    kept_mean: float
-    mean: float
-    scale: float
-
-    def apply(self, values: np.ndarray, rows: np.ndarray) -> None:
-        """At ``rows`` (those mixed with limited weights), in place."""
-        if rows.all():  # no donor missing: in place, no copies
-            values -= self.kept_mean
-            values *= self.scale
-            values += self.mean
-        else:
-            values[rows] = self.mean + self.scale * (values[rows] - self.kept_mean)
-
-
-def spread_weights(
-    at_dominant: list[np.ndarray],
-    at_other: list[np.ndarray],
-    drawn: np.ndarray,
-    kept: np.ndarray,
-    limit: np.ndarray,
-) -> tuple[float, list[Spread | None]]:
-    """How a group of columns tied by inequalities, mixed with their limited weights
-    ``kept`` (donors' values ``at_dominant``, ``at_other``: a sample of the rows), gets
-    back the variance it has with the weights as ``drawn``: first by its weights
-    (the factor for :func:`extend_weights`, one for the group, which keeps every rule:
-    their mean variance ratio becomes 1), then what is left column by column
-    (:class:`Spread`: mean and variance, None when negligible; a row this bends past a
-    rule takes its mix back, :meth:`RulePlan.unbreak`).
-
-    Limited weights stay the drawn multiset (``E[u]`` unchanged), but the rows a rule
-    or a range holds back are those that extrapolate along wide pairs: without this the
-    group loses 1-2 % of its variance a generation at wide weights, and its mean moves
-    when one end of a range holds more rows back than the other (measured:
-    bench_rules.py). The factor is solved with scipy's ``brentq``."""
-    mixes = []
-    for values_d, partner in zip(at_dominant, at_other, strict=True):
-        step = values_d - partner
-        free = partner + drawn * step
-        if np.count_nonzero(np.isfinite(free)) > 1:
-            mixes.append((partner, step, float(np.nanvar(free))))
-
-    def shortfall(factor: float) -> float:
-        w = extend_weights(kept, limit, factor)
-        ratios = [np.nanvar(p + w * s) / v for p, s, v in mixes if v > 0]
-        return float(np.mean(ratios)) - 1 if ratios else 0.0
-
-    factor = 1.0
-    if np.isfinite(shortfall(1.0)) and shortfall(1.0) < 0:
-        high = 2.0
-        while shortfall(high) < 0 and high < MAX_SPREAD_FACTOR:
-            high *= 2
-        # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
-        factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if shortfall(high) >= 0 else high
-    w = extend_weights(kept, limit, factor)
-    known = ~np.isnan(limit)  # the rows a Spread is applied to (the others: as drawn)
-    spreads: list[Spread | None] = []
-    for values_d, partner in zip(at_dominant, at_other, strict=True):
-        step = values_d - partner
-        free, mixed = partner + drawn * step, partner + w * step
-        body = known & np.isfinite(free) & np.isfinite(mixed)
-        spreads.append(_spread(free[body], mixed[body]))
-    return factor, spreads
-
-
-def _spread(free: np.ndarray, mixed: np.ndarray) -> Spread | None:
-    """What gives ``mixed`` the mean and variance of ``free`` (None: nothing to give)."""
-    if free.size < 2:
-        return None
-    mean, variance = float(free.mean()), float(free.var())
-    kept_mean, kept_variance = float(mixed.mean()), float(mixed.var())
-    if not (variance > 0 and kept_variance > 0):
-        return None
-    scale = float(np.sqrt(variance / kept_variance))
-    shift = abs(mean - kept_mean) / np.sqrt(variance)
-    if not (np.isfinite(scale) and np.isfinite(shift)):
-        return None
-    if abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE:
-        return None
-    return Spread(kept_mean, mean, scale)
-
-
-def near_partners(
-    rng: np.random.Generator,
-    anchors: np.ndarray,
-    time: np.ndarray,
-    blocks: np.ndarray,
-    window: int | None = None,
-) -> np.ndarray:
-    """A partner for each anchor among the rows within ``window`` steps of it in time,
-    inside its block (a firm of a panel and its pairing group). Offsets past a block's
-    end are reflected back into it, so every row is a partner about equally often."""
-    window = window or TIME_WINDOW
-    order = np.lexsort((time, blocks))
-    position = np.empty_like(order)
-    position[order] = np.arange(order.size)
-    sorted_blocks = blocks[order]
-    starts = np.searchsorted(sorted_blocks, sorted_blocks, side="left")
-    ends = np.searchsorted(sorted_blocks, sorted_blocks, side="right")
-    where = position[anchors]
-    start, size = starts[where], ends[where] - starts[where]
-    offset = rng.integers(1, window + 1, size=anchors.size) * rng.choice((-1, 1), size=anchors.size)
-    own = where - start
-    local = own + offset
-    local = np.where(local < 0, -local - 1, local)  # reflect at the start
-    local = np.where(local >= size, 2 * size - local - 1, local)  # and at the end
-    local = np.where(local == own, own - offset, local)  # reflected onto itself: the other side
-    small = size <= 2 * window + 1
-    if small.any():  # a short block: any other row of it
-        draw = rng.integers(0, np.maximum(size[small] - 1, 1))
-        local[small] = np.where((draw >= own[small]) & (size[small] > 1), draw + 1, draw)
-    local = np.clip(local, 0, size - 1)
-    return order[start + local]
-
-
-def round_calendar(rng: np.random.Generator, seconds: np.ndarray, grid: str) -> np.ndarray:
-    """Times (seconds since the epoch) stochastically rounded to the 1st of a month or to
-    1 January: between two grid points, up with probability the fraction of the way."""
-    unit = "Y" if grid == "yearly" else "M"
-    finite = np.isfinite(seconds)
-    out = seconds.copy()
-    stamps = seconds[finite].astype("datetime64[s]")
-    low = stamps.astype(f"datetime64[{unit}]")
-    start = low.astype("datetime64[s]").astype(np.float64)
-    stop = (low + 1).astype("datetime64[s]").astype(np.float64)
-    fraction = (seconds[finite] - start) / (stop - start)
-    out[finite] = np.where(rng.random(fraction.size) < fraction, stop, start)
-    return out

@@ -18,7 +18,7 @@ from mixsynth.engine.dask.workers import releasing
 from mixsynth.engine.memory import GenerationStream
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.weights import MarginWeights, WeightDistribution
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import collected_warnings
 from mixsynth.semantics.keys import KeyShare
 
@@ -34,7 +34,7 @@ class PartResult:
 
     rows: int
     outside: dict[str, list[int]]  #: per mixed column: [outside the range, observed]
-    weights: WeightDistribution | MarginWeights | None
+    weights: AnyWeights | None
     warnings: list[str] = field(default_factory=list)
 
 

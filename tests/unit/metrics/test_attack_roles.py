@@ -34,3 +34,16 @@ def test_copies_of_the_training_rows_are_at_risk_and_of_the_holdout_not() -> Non
     assert copies["inference"]["region"]["ci"][0] > 0.3
     for risk in (fresh["linkability"], fresh["inference"]["region"]):
         assert risk["ci"][0] == 0  # a fresh sample's interval holds 0
+
+
+@pytest.mark.slow  # about 10 s of CPU: anonymeter's multivariate singling out
+def test_a_number_guessed_within_five_percent_is_inferred() -> None:
+    """Near-copies (every number 1% off its training row's) give a training row's
+    income away as surely as copies; counted only when exact, the risk read 0."""
+    pytest.importorskip("anonymeter")
+    train, holdout = people(120, 1), people(120, 2)
+    near = train.sample(frac=1, random_state=3).reset_index(drop=True)
+    for name in ("age", "income", "score"):
+        near[name] = near[name] * 1.01
+    found = attacks(train, holdout, near, n_attacks=20)
+    assert found["inference"]["income"]["ci"][0] > 0.3

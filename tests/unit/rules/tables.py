@@ -138,3 +138,27 @@ def signups(n: int = 600, seed: int = 0) -> pd.DataFrame:
             "signup_date": date,
         }
     )
+
+
+def close_orders(n: int = 2000, seed: int = 1) -> pd.DataFrame:
+    """Small whole numbers (rounding puts many mixed rows back on a donor, so copy repair
+    runs on every rule's columns): low <= high <= total, total = low + high + extra, a
+    month (a number) that is the month of a date on the 1st of the month, a category."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 4, n)
+    low = base * 10 + rng.integers(0, 3, n)
+    high = low + rng.integers(0, 3, n)
+    extra = rng.integers(0, 40, n)
+    date = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 3, n) * 31, "D")
+    date = date.to_period("M").to_timestamp()
+    return pd.DataFrame(
+        {
+            "low": low,
+            "high": high,
+            "total": low + high + extra,
+            "extra": extra,
+            "month": date.month,
+            "date": date,
+            "label": np.where(base > 1, "hi", "lo"),
+        }
+    )

@@ -13,10 +13,10 @@ from mixsynth.engine.memory import run_generations, synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.rules import RuleData
-from mixsynth.rules.keep import (
+from mixsynth.rules.dates import near_partners
+from mixsynth.rules.weights import (
     extend_weights,
     limit_weights,
-    near_partners,
     range_limits,
     spread_weights,
 )
@@ -111,7 +111,8 @@ def test_the_exact_weight_interval_is_tight():
     dominant, other = np.array([0, 1]), np.array([1, 0])
     at_dominant = {name: values[dominant] for name, values in sources.items()}
     at_other = {name: values[other] for name, values in sources.items()}
-    limit = plan.weight_limits(at_dominant, at_other, [rule])
+    steps = {name: at_dominant[name] - at_other[name] for name in sources}
+    limit = plan.weight_limits(steps, at_other, [rule])
     # d = row 0 (gap 1), o = row 1 (gap 15): U = 15 / 14; d = row 1: no limit.
     assert limit[0] == pytest.approx(15 / 14) and limit[1] == np.inf
     for w, holds in ((limit[0], True), (limit[0] + 1e-9, False)):
@@ -155,7 +156,7 @@ def test_range_limits_are_tight():
     rng = np.random.default_rng(7)
     dominant, other = rng.uniform(0, 1, 1000), rng.uniform(0, 1, 1000)
     limit = np.full(1000, np.inf)
-    range_limits(limit, dominant, other, 0.0, 1.0)
+    range_limits(limit, dominant - other, other, 0.0, 1.0)
     assert (limit >= 1).all()
     mixed = other + limit * (dominant - other)
     assert np.allclose(np.minimum(mixed, 1 - mixed), 0, atol=1e-9)
@@ -176,8 +177,9 @@ def test_the_spread_factor_gives_a_group_back_its_variance():
     g_d, g_o = at_d[0] - at_d[1], at_o[0] - at_o[1]  # low - high <= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         limit = np.where(g_d > g_o, -g_o / (g_d - g_o), np.inf)
-    range_limits(limit, at_d[0], at_o[0], -0.2, 1.2)
-    range_limits(limit, at_d[1], at_o[1], -0.2, 1.25)
+    steps = [at_d[0] - at_o[0], at_d[1] - at_o[1]]
+    range_limits(limit, steps[0], at_o[0], -0.2, 1.2)
+    range_limits(limit, steps[1], at_o[1], -0.2, 1.25)
     kept = drawn.copy()
     limit_weights(rng, kept, limit)
 
@@ -186,7 +188,7 @@ def test_the_spread_factor_gives_a_group_back_its_variance():
         return np.mean([np.var(o + w * (d - o)) / np.var(o + drawn * (d - o)) for d, o in pairs])
 
     assert ratio(kept) < 0.95  # the limits lose variance
-    factor, _ = spread_weights(at_d, at_o, drawn, kept, limit)
+    factor, _ = spread_weights(steps, at_o, drawn, kept, limit)
     spread = extend_weights(kept, limit, factor)
     assert factor > 1 and abs(ratio(spread) - 1) < 1e-3
     assert (spread <= limit).all()
@@ -336,3 +338,19 @@ def test_fixed_increments_are_kept_by_rounding_not_by_copies():
     assert np.allclose(last.frame.price / 0.25, np.round(last.frame.price / 0.25))
     assert last.rule_repairs == 0  # rounded, not copied from donors
     assert not last.frame.price.isin(frame.price).all()  # mixed, not copied
+
+
+def test_model_years_keep_their_variance():
+    """Rounding onto 1 January is stochastic rounding in years, its variance compensated
+    as for integers: rounding alone would add up to a quarter of a year squared a
+    generation (measured before: 1.098 +- 0.019 after 10 generations). Over 16 seeds the
+    mean variance ratio of the model years after 10 generations is within three standard
+    errors of 1."""
+    frame = cars()
+    real = frame.model_year.astype("int64").var()
+    ratios = []
+    for seed in range(16):
+        *_, last = generations(frame, seed=seed)
+        ratios.append(last.frame.model_year.astype("int64").var() / real)
+    error = np.std(ratios, ddof=1) / np.sqrt(len(ratios))
+    assert abs(np.mean(ratios) - 1) < 3 * error, (np.mean(ratios), error)

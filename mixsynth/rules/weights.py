@@ -1,0 +1,171 @@
+"""A group of columns tied by inequalities gets weights of its own, each inside its
+pair's exact interval (THEORY.md section 10, docs/rules.md): the limits of the ranges,
+the swaps that keep the weights' multiset, and the spread that gives the group back the
+variance of the weights as drawn. The rules' own limits are
+:meth:`.keep.RulePlan.weight_limits`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+#: Rounds of weight swaps before a last clip of the weights left over.
+SWAP_ROUNDS = 16
+#: Rows a group's weights are spread on (:func:`spread_weights`).
+SPREAD_SAMPLE = 1 << 16
+#: A column's mean and spread are given back only when off by more than this (in its
+#: standard deviations, and as a factor): a smaller move would bend the rows on the
+#: edge of an order (equal dates) for nothing.
+NEGLIGIBLE = 1e-3
+#: The largest spread factor tried: past it the rows are at their limits anyway.
+MAX_SPREAD_FACTOR = 64.0
+
+
+def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) -> int:
+    """Weights above their row's ``limit`` swapped with random rows that can take them,
+    in place: the multiset of weights is unchanged, so is ``E[u]``. A row with ``w <= 1``
+    fits any limit (``U >= 1``): the rows over their limit take, in turn, the next rows
+    of a random order of those, and swap where that row's limit takes the larger weight.
+    Rows left after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their
+    limit. A row whose limit is NaN (unknown: a donor missing, mixed with a replacement
+    partner) keeps its weight. Returns how many rows changed weight."""
+    over = np.flatnonzero(w > limit)
+    if over.size == 0:
+        return 0
+    takers = np.flatnonzero((w <= 1) & ~np.isnan(limit))
+    takers = takers[rng.permutation(takers.size)]
+    used = swapped = 0
+    for _ in range(SWAP_ROUNDS):
+        if over.size == 0 or used >= takers.size:
+            break
+        pick = takers[used : used + over.size]
+        used += pick.size
+        rows = over[: pick.size]
+        fits = limit[pick] >= w[rows]
+        rows, pick = rows[fits], pick[fits]
+        w[rows], w[pick] = w[pick], w[rows].copy()
+        swapped += 2 * rows.size
+        over = over[w[over] > limit[over]]
+    w[over] = limit[over]
+    return swapped + over.size
+
+
+def range_limits(
+    limit: np.ndarray, step: np.ndarray, other: np.ndarray, low: float, high: float
+) -> None:
+    """``limit`` lowered, in place, to each row's largest weight that keeps its mixed
+    value (``other + w * step``, ``step`` the dominant donor's value minus ``other``)
+    inside ``[low, high]``: a range is two inequalities that both donors hold, so the
+    limit stays at least 1. The columns tied by rules are kept in range by their
+    weights, not folded back one by one (which would reverse two values past the same
+    end)."""
+    end = np.where(step > 0, high, low)
+    end -= other
+    with np.errstate(invalid="ignore"):
+        np.divide(end, step, out=end, where=step != 0)
+        end[step == 0] = np.inf
+    np.fmin(limit, end, out=limit)
+
+
+def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
+    """Extrapolating weights (``w > 1``) moved ``factor`` times as far past 1, each kept
+    at most its row's ``limit``: every rule still holds (the weight stays inside its
+    pair's interval), a privacy margin too (a weight only grows past 1), and the rows
+    with room extrapolate a little more for those a rule held back. A NaN limit
+    (unknown, :func:`limit_weights`) keeps the weight."""
+    if factor == 1:
+        return w
+    return np.where((w > 1) & ~np.isnan(limit), np.minimum(limit, 1 + factor * (w - 1)), w)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """``values -> mean + scale * (values - kept_mean)``: a column mixed with limited
+    weights given back the mean and variance it has with the weights as drawn."""
+
+    kept_mean: float
+    mean: float
+    scale: float
+
+    def apply(self, values: np.ndarray, rows: np.ndarray) -> None:
+        """At ``rows`` (those mixed with limited weights), in place."""
+        if rows.all():  # no donor missing: in place, no copies
+            values -= self.kept_mean
+            values *= self.scale
+            values += self.mean
+        else:
+            values[rows] = self.mean + self.scale * (values[rows] - self.kept_mean)
+
+
+def spread_weights(
+    steps: list[np.ndarray],
+    at_other: list[np.ndarray],
+    drawn: np.ndarray,
+    kept: np.ndarray,
+    limit: np.ndarray,
+) -> tuple[float, list[Spread | None]]:
+    """How a group of columns tied by inequalities, mixed with their limited weights
+    ``kept`` (donors' values: ``steps``, dominant minus other, and ``at_other``; a sample
+    of the rows), gets
+    back the variance it has with the weights as ``drawn``: first by its weights
+    (the factor for :func:`extend_weights`, one for the group, which keeps every rule:
+    their mean variance ratio becomes 1), then what is left column by column
+    (:class:`Spread`: mean and variance, None when negligible; a row this bends past a
+    rule takes its mix back, :meth:`.keep.RulePlan.unbreak`).
+
+    Limited weights stay the drawn multiset (``E[u]`` unchanged), but the rows a rule
+    or a range holds back are those that extrapolate along wide pairs: without this the
+    group loses 1-2 % of its variance a generation at wide weights, and its mean moves
+    when one end of a range holds more rows back than the other (measured:
+    bench_rules.py). The factor is solved with scipy's ``brentq``."""
+    mixes = []  # each column's rows with both donors known (None: all), partner, step
+    for step, partner in zip(steps, at_other, strict=True):
+        known = np.isfinite(step)
+        rows = None if known.all() else np.flatnonzero(known)
+        if rows is not None:
+            partner, step = partner[rows], step[rows]
+        if step.size > 1:
+            variance = float(np.var(partner + (drawn if rows is None else drawn[rows]) * step))
+            if variance > 0:
+                mixes.append((rows, partner, step, variance))
+
+    def shortfall(factor: float) -> float:
+        w = extend_weights(kept, limit, factor)
+        ratios = [np.var(p + (w if r is None else w[r]) * s) / v for r, p, s, v in mixes]
+        return float(np.mean(ratios)) - 1 if ratios else 0.0
+
+    factor = 1.0
+    short = shortfall(1.0)
+    if np.isfinite(short) and short < 0:
+        high = 2.0
+        while (short := shortfall(high)) < 0 and high < MAX_SPREAD_FACTOR:
+            high *= 2
+        # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
+        factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if short >= 0 else high
+    w = extend_weights(kept, limit, factor)
+    known = ~np.isnan(limit)  # the rows a Spread is applied to (the others: as drawn)
+    spreads: list[Spread | None] = []
+    for step, partner in zip(steps, at_other, strict=True):
+        free, mixed = partner + drawn * step, partner + w * step
+        body = known & np.isfinite(free) & np.isfinite(mixed)
+        spreads.append(_spread(free[body], mixed[body]))
+    return factor, spreads
+
+
+def _spread(free: np.ndarray, mixed: np.ndarray) -> Spread | None:
+    """What gives ``mixed`` the mean and variance of ``free`` (None: nothing to give)."""
+    if free.size < 2:
+        return None
+    mean, variance = float(free.mean()), float(free.var())
+    kept_mean, kept_variance = float(mixed.mean()), float(mixed.var())
+    if not (variance > 0 and kept_variance > 0):
+        return None
+    scale = float(np.sqrt(variance / kept_variance))
+    shift = abs(mean - kept_mean) / np.sqrt(variance)
+    if not (np.isfinite(scale) and np.isfinite(shift)):
+        return None
+    if abs(scale - 1) < NEGLIGIBLE and shift < NEGLIGIBLE:
+        return None
+    return Spread(kept_mean, mean, scale)
