@@ -1,17 +1,18 @@
-r"""Children's means per second parent, matched to their source's in each generation
-(docs/multi-table.md, "Over generations: bias and random walk").
+r"""Children's means per second parent, matched with the parent's columns in each
+generation (docs/multi-table.md, "The method" and "Over generations").
 
-A child's partner shares its second parent, so each second parent's children are mixed
-among themselves and rounded each generation, and their mean walks: a relation of the
-second parent with its children's mean walks with it. Each synthetic second parent's
-children are shifted, column by column, so that their mean is the source's mean of the
-children of the row it was made from (its dominant donor), as a parent table's moments
-are matched: one shift per group, the spread within it kept. A column kept on a grid
-(whole numbers, decimals) moves whole steps of its grid on rows drawn at random, as
-many as the shift asks (rounded stochastically); no value leaves the input's range
-(the rows at a bound do not move, the others take their share); rows on the column's
-point mass do not move; a row whose shift would break a rule the table keeps is put
-back as it was.
+A child's partner shares its second parent, and the second parent is mixed with its
+neighbours, so each second parent's children's mean walked over generations, and
+with it the relation of the parent's columns with that mean. Each synthetic second
+parent gets wanted means (:func:`_wanted`): its dominant donor's children's means,
+moved with the parent by the source's least-squares slope, then given, with the
+parent's columns, the source's mean vector and covariance (:func:`joint_moments`).
+Its children are shifted to them, one shift per group and column, the spread within
+it kept. A column on a grid (whole numbers, decimals) moves whole steps, the last
+ones on the rows where they leave the spread as it was; no value leaves the input's
+range (rows at a bound do not move, the others take their share); rows on the
+column's point mass do not move; a row whose shift would break a rule the table
+keeps is put back as it was.
 """
 
 from __future__ import annotations
@@ -86,10 +87,12 @@ def match_children_means(
     options: SynthesisOptions,
     rng: np.random.Generator,
 ) -> None:
-    """Shift ``frame``'s ``columns`` (in place) so that the rows of each group (``groups``:
-    each row's synthetic second parent, -1 for none) have the mean of the ``source``
-    rows of that group's real row (``target_rows[group]``; ``source_groups``: each
-    source row's real second parent, -1 for none)."""
+    """Shift ``frame``'s ``columns`` (in place) so that the rows of each group
+    (``groups``: each row's synthetic second parent, -1 for none) have that parent's
+    wanted means (:func:`_wanted`), from the ``source`` rows' means per real second
+    parent (``source_groups``, -1 for none), each synthetic parent's ``dominant`` donor
+    and the parents' columns (``parent_columns``: the source's and the synthetic ones,
+    :func:`parent_figures`)."""
     import pandas as pd
 
     columns = [

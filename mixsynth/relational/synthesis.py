@@ -372,8 +372,9 @@ def _match_second_parent_means(
     rng: np.random.Generator,
 ) -> None:
     """The mixed numeric columns of a child table's rows, shifted per synthetic second
-    parent to the source's means of the children of its dominant donor, moved with the
-    parent (:mod:`.means`)."""
+    parent to means matched with its columns (:mod:`.means`)."""
+    import pandas as pd
+
     reference = plan.references[name]
     source, made = parent_figures(
         tables[r.parent],
@@ -390,7 +391,7 @@ def _match_second_parent_means(
         target,
         pairs[r.parent].dominant,
         (source, made),
-        second_parents(tables, plan.metadata.parents(name)),
+        pd.Index(tables[r.parent][r.parent_key]).get_indexer(tables[name][r.foreign_key]),
         reference,
         plan.table_options(name),
         rng,
