@@ -33,6 +33,7 @@ from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import InputError, OptionError
+from mixsynth.relational.means import match_children_means, parent_figures
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 from mixsynth.relational.pairs import (
     Family,
@@ -71,6 +72,9 @@ class RelationalPlan:
     #: Parent tables' moments matched in each generation (off for vanilla mixup, whose
     #: collapse is the point of such a run, and for checking the mixing law alone).
     match_parents: bool = True
+    #: Children's means per second parent matched to their source's in each generation
+    #: (off with ``match_parents``' default: for vanilla mixup).
+    match_children: bool = True
 
     @classmethod
     def of(
@@ -79,9 +83,10 @@ class RelationalPlan:
         metadata: RelationalMetadata,
         options: SynthesisOptions,
         match_parents: bool | None = None,
+        match_children: bool | None = None,
     ) -> RelationalPlan:
-        """The plan of ``tables``; ``match_parents`` defaults to on unless the method
-        is vanilla mixup."""
+        """The plan of ``tables``; ``match_parents`` and ``match_children`` default to
+        on unless the method is vanilla mixup."""
         check_options(options)
         check_tables(tables, metadata)
         rules = rules_by_table(options.declared_rules(), metadata)
@@ -104,7 +109,11 @@ class RelationalPlan:
         rows = {name: len(frame) for name, frame in tables.items()}
         if match_parents is None:
             match_parents = options.method != Method.VANILLA
-        return cls(metadata, options, references, rows, unlinked, rules, match_parents)
+        if match_children is None:
+            match_children = options.method != Method.VANILLA
+        return cls(
+            metadata, options, references, rows, unlinked, rules, match_parents, match_children
+        )
 
     def table_options(self, name: str, rows: int | None = None) -> SynthesisOptions:
         """The options of one table. A parent table's numeric means and covariances are
@@ -256,7 +265,11 @@ def synthesize_tables(
         key_rng = rngs[name].spawn(1)[0]
         for number, r in enumerate(metadata.parents(name)):
             first = parent_rows[name] if number == 0 else None
-            frame[r.foreign_key] = _foreign_keys(r, tables, made, pairs, first, key_rng)
+            frame[r.foreign_key], target = _foreign_keys(r, tables, made, pairs, first, key_rng)
+            if number == 1 and plan.match_children:
+                _match_second_parent_means(
+                    name, frame, tables, plan, r, target, pairs, made[r.parent].frame, key_rng
+                )
         frames[name] = frame[list(tables[name].columns)]
         made[name].frame = frames[name]
     return RelationalGeneration(index, {name: frames[name] for name in metadata.tables}, made)
@@ -302,12 +315,13 @@ def _foreign_keys(
     pairs: dict[str, Pairs],
     parent_rows: np.ndarray | None,
     rng: np.random.Generator,
-) -> pd.Series:
+) -> tuple[pd.Series, np.ndarray]:
     """The synthetic child's key to its synthetic parent. Along the first relationship
     (``parent_rows`` given): the parent each child was made for. Along the others: a
     synthetic row of the parent whose dominant donor is the real row the child's donor
     pointed at (one at random when several are; any row when none is). Missing where
-    the donor's key is missing or names no parent."""
+    the donor's key is missing or names no parent. Also returns each child's synthetic
+    parent row (-1: none)."""
     import pandas as pd
 
     parent_keys = made[r.parent].frame[r.parent_key]
@@ -330,7 +344,58 @@ def _foreign_keys(
         target[anywhere] = rng.integers(len(parent_keys), size=int(anywhere.sum()))
         target[~linked] = -1
     keys = parent_keys.take(np.maximum(target, 0)).reset_index(drop=True)
-    return keys.where(target >= 0) if (target < 0).any() else keys
+    return (keys.where(target >= 0) if (target < 0).any() else keys), target
+
+
+def _copied(plan: RelationalPlan, name: str) -> list[str]:
+    """The columns of a table that its rows copy from a donor (categories and the
+    like: not mixed, not its primary key, not made up)."""
+    reference = plan.references[name]
+    return [
+        s.name
+        for s in reference.schema
+        if not s.kind.is_mixed
+        and s.name != plan.metadata.tables[name].primary_key
+        and s.name not in reference.real_values
+    ]
+
+
+def _match_second_parent_means(
+    name: str,
+    frame: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    plan: RelationalPlan,
+    r: Relationship,
+    target: np.ndarray,
+    pairs: dict[str, Pairs],
+    made_parents: pd.DataFrame,
+    rng: np.random.Generator,
+) -> None:
+    """The mixed numeric columns of a child table's rows, shifted per synthetic second
+    parent to means matched with its columns (:mod:`.means`)."""
+    import pandas as pd
+
+    reference = plan.references[name]
+    source, made = parent_figures(
+        tables[r.parent],
+        made_parents,
+        plan.metadata.numeric_columns(r.parent),
+        _copied(plan, r.parent),
+    )
+    mixed = {s.name for s in reference.schema if s.kind.is_mixed}
+    columns = [c for c in plan.metadata.numeric_columns(name) if c in mixed]
+    match_children_means(
+        frame,
+        tables[name],
+        columns,
+        target,
+        pairs[r.parent].dominant,
+        (source, made),
+        pd.Index(tables[r.parent][r.parent_key]).get_indexer(tables[name][r.foreign_key]),
+        reference,
+        plan.table_options(name),
+        rng,
+    )
 
 
 def run_relational(
