@@ -143,3 +143,21 @@ def test_the_steps_of_whole_numbers_leave_the_spread():
     placed = np.abs(values - before).sum()
     per_step = (squares(values) - squares(before)).sum() / placed
     assert abs(per_step) < 0.5, per_step
+
+
+def test_the_nearest_rows_per_group_are_those_a_full_sort_gives() -> None:
+    """_nearest counts rows in bins of the gap and sorts only each group's last bin:
+    it must pick exactly the rows a sort of every row by (group, gap) picks."""
+    from mixsynth.relational.means import _nearest
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        size, n = int(rng.integers(1, 30)), int(rng.integers(1, 3000))
+        groups, gap = rng.integers(0, size, n), rng.random(n) * rng.choice([1, 100])
+        wanted = (rng.random(size) * (np.bincount(groups, minlength=size) + 3)).astype(np.int64)
+        order = np.lexsort((gap, groups))
+        ranked = groups[order]
+        first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        place = np.arange(n) - np.repeat(first, np.diff(np.r_[first, n]))
+        expected = np.sort(order[place < wanted[ranked]])
+        assert np.array_equal(np.sort(_nearest(groups, gap, wanted)), expected)
