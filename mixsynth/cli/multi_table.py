@@ -36,6 +36,12 @@ FOLDER_REFUSALS = {
         "generate the folder, then balance one of its tables: mixsynth generate "
         "OUT/gen-001/TABLE.csv --balance COLUMN -o balanced.csv",
     ),
+    "--privacy-target": (
+        "--privacy-target searches settings on a held-out half of one table; linked "
+        "tables are made together, so it is not offered for a folder",
+        "give the settings it picks on most tables yourself, e.g. --privacy-margin 0.3 "
+        "--copy-neighbours 5 (docs/privacy.md)",
+    ),
 }
 
 
@@ -91,6 +97,7 @@ def generate_folder(
         "--rows": flags.get("rows") is not None,
         "--by": bool(flags.get("by")),
         "--categorical": bool(flags.get("categorical")),
+        "--privacy-target": flags.get("privacy_target") is not None,
     }
     refuse_for_folders(
         refused | one_table, "leave it out; column types go in the multi-table --metadata"

@@ -98,6 +98,10 @@ def test_compare_reports_the_relational_figures_and_inspect_finds_the_keys(
             ["generate", "{shop}", "--out-dir", "{out}", "--balance", "segment"],
             "which new rows would not have",
         ),
+        (
+            ["generate", "{shop}", "--out-dir", "{out}", "--privacy-target", "0.6"],
+            "not offered for a folder",
+        ),
         (["generate", "{shop}", "--out-dir", "{out}", "--scale", "0"], "--scale must be above 0"),
         (
             ["generate", "{shop}/customers.csv", "-o", "{out}.csv", "--scale", "2"],
