@@ -310,7 +310,13 @@ def _swap_with_neighbouring_values(
     # one by one as the first of them would be: the nearest distinct value not taken.
     touched = set(swapped.tolist()) | set(partners.tolist())
     one_by_one: list[tuple[int, int]] = []
-    for row in np.setdiff1d(rows, swapped):
+    # A row whose value is the only one of its group has no neighbour to swap with:
+    # left out here (on a linked table's children grouped by product, a product's one
+    # price held every row of a pass in this loop: 100,000 searches at 6.5M rows).
+    after, before = np.minimum(run_ends[run], size - 1), np.maximum(run_starts[run] - 1, 0)
+    has_next = (run_ends[run] < size) & (ranked_groups[after] == group) & ~np.isnan(ranked[after])
+    has_previous = (run_starts[run] > 0) & (ranked_groups[before] == group)
+    for row in np.setdiff1d(rows[has_next | has_previous], swapped):
         if row in touched:
             continue
         value = output[row]
