@@ -46,7 +46,7 @@ import numpy as np
 
 from mixsynth.columns import group_codes
 from mixsynth.engine.kernel import Pairs
-from mixsynth.engine.shapes import Comparison, break_copies, copy_steps
+from mixsynth.engine.shapes import Comparison, break_copies, copy_steps, same_values
 
 
 def category_codes(table: Any, name: Any) -> np.ndarray | None:
@@ -222,7 +222,7 @@ class CopyCheck:
             if candidates.size == 0:
                 return 0
             source = self.sources[name][pairs.dominant[candidates]]
-            candidates = candidates[_same_values(mixed[name][candidates], source)]
+            candidates = candidates[same_values(mixed[name][candidates], source)]
         for name in copied:
             rows = donors[name][candidates]
             codes = self._resolved(name)
@@ -336,11 +336,6 @@ def row_hashes(columns: list[np.ndarray]) -> np.ndarray:
             hashes = (hashes ^ bits) * np.uint64(0x100000001B3) + np.uint64(0x9E3779B97F4A7C15)
             hashes ^= hashes >> np.uint64(29)
     return hashes
-
-
-def _same_values(mine: np.ndarray, donor: np.ndarray) -> np.ndarray:
-    """Where a value equals its donor's, missing (NaN) equal to missing."""
-    return (mine == donor) | (np.isnan(mine) & np.isnan(donor))
 
 
 #: Rows the association between copied columns is measured on.

@@ -198,12 +198,12 @@ def break_copies(
         found = np.zeros(len(output_groups), dtype=bool)
         for rows in donors:
             # The first column is compared on every row, without an index of all rows.
-            same = _same(outputs[0], sources[0][rows])
+            same = same_values(outputs[0], sources[0][rows])
             candidates = np.flatnonzero(same)
             for output, source in zip(outputs[1:], sources[1:], strict=True):
                 if candidates.size == 0:
                     break
-                candidates = candidates[_same(output[candidates], source[rows[candidates]])]
+                candidates = candidates[same_values(output[candidates], source[rows[candidates]])]
             for equal in compared:
                 if candidates.size == 0:
                     break
@@ -340,7 +340,7 @@ def _swap_with_neighbouring_values(
     return swapped, partners
 
 
-def _same(mine: np.ndarray, donor: np.ndarray) -> np.ndarray:
+def same_values(mine: np.ndarray, donor: np.ndarray) -> np.ndarray:
     """Where a value equals its donor's, missing (NaN) equal to missing."""
     same = mine == donor
     missing = np.isnan(mine)
