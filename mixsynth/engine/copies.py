@@ -95,6 +95,9 @@ class CopyCheck:
         self._associated: dict[tuple, Any] | None = None
         #: Copied columns that change together (:meth:`_ties`; None: not yet).
         self._units: list[tuple] | None = None
+        #: An associated column's codes, its rows sorted by code, where each code starts
+        #: and how many rows hold it (:meth:`_conditional_rows`).
+        self._holders_by_code: dict[Any, tuple[np.ndarray, ...]] = {}
         if swapped:
             self.resolve()
 
@@ -206,10 +209,11 @@ class CopyCheck:
         self, mixed: dict[Any, np.ndarray], donors: dict[Any, np.ndarray], pairs: Pairs
     ) -> int:
         """Rows still equal to a donor whose combination is unique among the real rows
-        take one copied column from the partner (a random real row where the partner
-        has the same value), up to :data:`COMBINATION_TRIES` times, until their
-        combination is no real row's; ``donors`` is updated in place. Returns how many
-        rows were such copies."""
+        take the columns of one unit (:meth:`_ties`) from another real row, up to
+        :data:`COMBINATION_TRIES` times, until their combination is no real row's: a
+        row sharing their value of the unit's most associated column first, any row
+        after :data:`CONDITIONAL_TRIES`; ``donors`` is updated in place. Returns how
+        many rows were such copies."""
         if not self.real_source:
             return 0
         names = list(mixed)
@@ -291,10 +295,12 @@ class CopyCheck:
         given = self._associated.get(unit)
         if given is None:
             return self.rng.integers(0, len(self._resolved(unit[0])), size=len(rows))
-        codes = self._resolved(given).astype(np.int64)
-        order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        if given not in self._holders_by_code:  # sorted once, tried up to 16 times a slice
+            codes = self._resolved(given).astype(np.int64)
+            counts = np.bincount(codes)
+            starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            self._holders_by_code[given] = codes, np.argsort(codes, kind="stable"), starts, counts
+        codes, order, starts, counts = self._holders_by_code[given]
         wanted = codes[donors[given][rows]]
         return order[
             starts[wanted] + (self.rng.random(len(rows)) * counts[wanted]).astype(np.int64)
@@ -391,10 +397,11 @@ def _fixes(codes: dict[Any, np.ndarray], rng: np.random.Generator) -> list[tuple
     for a, a_codes in codes.items():
         if not 1 < distinct[a] <= MAX_FIXING_SHARE * size:
             continue
+        sampled = np.unique(a_codes[sample]).size
         for b, b_codes in codes.items():
             if b == a or distinct[b] < 2:
                 continue
-            on_sample = fixes(a_codes[sample], b_codes[sample], np.unique(a_codes[sample]).size)
+            on_sample = fixes(a_codes[sample], b_codes[sample], sampled)
             if on_sample and fixes(a_codes, b_codes, distinct[a]):
                 found.append((a, b))
     return found
