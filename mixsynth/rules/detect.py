@@ -286,7 +286,8 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
-        if _distinct(values) > MAX_TIME_SHARE * data.rows:
+        distinct = _distinct(values)
+        if distinct > MAX_TIME_SHARE * data.rows:
             continue  # nearly unique alone (an income): unique within any key by chance
         if entities is None:
             entities = [
@@ -305,9 +306,7 @@ def find_time_indexes(
             # A number is the time of its key's groups when it takes fewer values than
             # the key (years of firms), else the key is (firms of years: found from the
             # key's side, when it is a candidate time too).
-            timely = data.kind(name) is ColumnKind.DATETIME or _distinct(values) < _distinct(
-                data[key[0]]
-            )
+            timely = data.kind(name) is ColumnKind.DATETIME or distinct < _distinct(data[key[0]])
             if len(key) == 1 and not timely and key[0] in candidates:
                 continue
             found.append({*key, name})
