@@ -84,9 +84,10 @@ def attacks(
     synthesizer saw), ``holdout`` being the control: singling out (univariate and
     multivariate), linkability (the columns split in two halves an attacker holds
     separately) and inference of each of the first :data:`MAX_SECRETS` columns from the
-    others (a number guessed within 5% of its value counts, a category when exact). Each risk with its 95% confidence interval; 0 is no more than a fresh
-    sample gives. Made-up columns (keys, personal data) are left out: their real values
-    never appear."""
+    others (a number guessed within 5% of its value counts, a category when exact).
+    Each risk with its 95% confidence interval; 0 is no more than a fresh sample gives.
+    Made-up columns (keys, personal data) are left out: their real values never
+    appear."""
     evaluators = check_anonymeter()
     if n_attacks < 1:
         raise OptionError(f"--attack-count must be at least 1, got {n_attacks}")

@@ -88,10 +88,7 @@ def fake_values(
             f"every fake {subtype} Faker made is a real value of the column",
             "the column has few distinct values: treat it as categorical in the metadata",
         )
-    values = list(pool)
-    if count <= len(values):
-        return object_array(values[:count])
-    return object_array(values)[rng.integers(0, len(values), size=count)]
+    return _drawn_from(list(pool), count, rng)
 
 
 #: A leading international prefix ("+1", "+44 ", "001-") that a fake phone number keeps.
@@ -126,9 +123,7 @@ def phone_numbers_like(real: list[str], count: int, rng: np.random.Generator) ->
             "every fake phone number is a real value of the column",
             "the column has few distinct values: treat it as categorical in the metadata",
         )
-    if count <= len(pool):
-        return object_array(pool[:count])
-    return object_array(pool)[rng.integers(0, len(pool), size=count)]
+    return _drawn_from(pool, count, rng)
 
 
 def fake_text(
@@ -175,6 +170,14 @@ def fake_text(
     wanted = rng.choice(lengths, size=count)
     nearest = np.clip(np.searchsorted(pool_lengths[order], wanted), 0, len(pool) - 1)
     return object_array(pool)[order[nearest]]
+
+
+def _drawn_from(pool: list[str], count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` values of a pool of distinct fakes: the first ``count`` (no repeats)
+    when it holds as many, else drawn from it at random."""
+    if count <= len(pool):
+        return object_array(pool[:count])
+    return object_array(pool)[rng.integers(0, len(pool), size=count)]
 
 
 def _check_locale(locale: str) -> None:
