@@ -200,13 +200,13 @@ def _covariance(columns: list[np.ndarray], means: np.ndarray, scales: np.ndarray
 def optimal_transport_map(output_cov: np.ndarray, source_cov: np.ndarray) -> np.ndarray:
     """Symmetric A with A Cx A = Cs that moves points least: the Gaussian optimal
     transport map. Directions where Cx is (numerically) zero are left at zero."""
-    root, inverse_root = _square_roots(output_cov)
-    middle, _ = _square_roots(root @ source_cov @ root)
+    root, inverse_root = square_roots(output_cov)
+    middle, _ = square_roots(root @ source_cov @ root)
     transport = inverse_root @ middle @ inverse_root
     return (transport + transport.T) / 2
 
 
-def _square_roots(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def square_roots(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric square root and pseudo-inverse square root of a covariance."""
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
     keep = values > RANK_TOLERANCE * max(values.max(), 0.0)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mixsynth.engine.moments import square_roots
 from mixsynth.rules.data import RuleData
 
 if TYPE_CHECKING:
@@ -184,14 +185,9 @@ def joint_moments(source: np.ndarray, own: np.ndarray, values: np.ndarray) -> np
         residual = values - values.mean(axis=0)
         explained = np.broadcast_to(mean, values.shape)
     mine_cov = np.atleast_2d(np.cov(residual, rowvar=False))
-    return explained + residual @ _root(mine_cov, inverse=True) @ _root(residual_cov)
-
-
-def _root(matrix: np.ndarray, inverse: bool = False) -> np.ndarray:
-    """The symmetric square root of a covariance (its inverse), eigenvalues floored."""
-    values, vectors = np.linalg.eigh(matrix)
-    values = np.maximum(values, 1e-12 * max(values.max(), 1e-300))
-    return (vectors * (values ** (-0.5 if inverse else 0.5))) @ vectors.T
+    _, whiten = square_roots(mine_cov)
+    colour, _ = square_roots(np.atleast_2d(residual_cov))
+    return explained + residual @ whiten @ colour
 
 
 def _missing(values, groups, wanted, counts) -> np.ndarray:
