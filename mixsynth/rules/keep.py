@@ -188,37 +188,51 @@ class RulePlan:
         """Each row's largest weight that keeps every rule of ``rules`` (inequalities),
         from its donors' encoded values (``steps``: dominant minus other, and the
         other's): ``U`` above (inf: none; NaN: a donor missing)."""
-        limit = np.full(len(next(iter(at_other.values()))), np.inf)
+        limit = None
         for rule in rules:
             rise = self._encoded_form(rule, steps, constant=False)  # g_d - g_o
-            fall = self._encoded_form(rule, at_other)  # g_o
+            room = self._encoded_form(rule, at_other, negate=True)  # -g_o
             with np.errstate(invalid="ignore", divide="ignore"):
-                fall /= rise
-            np.negative(fall, out=fall)
-            # Only where g rises to the dominant donor: U = -g_o / rise.
-            np.fmin(limit, np.where(rise > 0, fall, np.inf), out=limit)
-            limit[np.isnan(rise)] = np.nan
+                room /= rise
+                # U = -g_o / rise only where g rises to the dominant donor (NaN/NaN: NaN).
+                bound = np.where(rise <= 0, np.inf, room)
+            if limit is None:
+                limit = bound
+            else:
+                np.fmin(limit, bound, out=limit)
+                limit[np.isnan(rise)] = np.nan
+        assert limit is not None  # a group holds at least one rule
         return limit
 
     def _encoded_form(
-        self, rule: Linear, values: dict[str, np.ndarray], constant: bool = True
+        self,
+        rule: Linear,
+        values: dict[str, np.ndarray],
+        constant: bool = True,
+        negate: bool = False,
     ) -> np.ndarray:
-        """``rule.form`` of native values, from encoded ones: the scales folded into the
-        coefficients (one pass per column, no native copies); without the ``constant``
-        for differences of values (the offsets cancel)."""
+        """``rule.form`` of native values (``-form`` with ``negate``), from encoded ones:
+        the scales folded into the coefficients (one pass per column, no native copies;
+        a coefficient of 1 or -1 adds or subtracts the column, as exactly); without the
+        ``constant`` for differences of values (the offsets cancel)."""
         const = rule.const
         total = None
         for name, coef in rule.coefs:
             scale = self.scales[name]
             const += coef * scale.factor * scale.offset
-            term = (coef * scale.factor) * values[name]
+            factor = -(coef * scale.factor) if negate else coef * scale.factor
+            column = values[name]
             if total is None:
-                total = term
+                total = column.copy() if factor == 1 else factor * column
+            elif factor == 1:
+                total += column
+            elif factor == -1:
+                total -= column
             else:
-                total += term
+                total += factor * column
         assert total is not None  # a rule names at least one column
         if constant:
-            total += const
+            total += -const if negate else const
         return total
 
     def equalities_first(self) -> list[Linear]:

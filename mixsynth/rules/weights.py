@@ -63,10 +63,9 @@ def range_limits(
     end)."""
     end = np.where(step > 0, high, low)
     end -= other
-    with np.errstate(invalid="ignore"):
-        np.divide(end, step, out=end, where=step != 0)
-        end[step == 0] = np.inf
-    np.fmin(limit, end, out=limit)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        end /= step
+    np.fmin(limit, end, out=limit, where=step != 0)  # a step of 0: no limit
 
 
 def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
