@@ -51,6 +51,7 @@ class RuleKeeping:
     rule_swaps: int
     rule_repairs: int
     _groups: list[tuple[str, WeightGroup]]
+    _computed: frozenset = frozenset()  #: equalities' targets, computed, not mixed
     _uniforms: np.ndarray | None
     _raws: dict
     _sources: dict
@@ -86,6 +87,9 @@ class RuleKeeping:
         from mixsynth.rules.dates import near_partners
         from mixsynth.rules.weights import SPREAD_SAMPLE, extend_weights, spread_weights
 
+        self._computed = self._computed_targets()
+        for name in self._computed:  # never mixed: no share outside the range to report
+            self.outside.pop(str(name), None)
         index = self.plan.time_index
         if index is not None:
             spec = next(s for s in self.reference.schema if s.name == index.column)
@@ -122,6 +126,18 @@ class RuleKeeping:
                 group.whole = extend_weights(w, limit, group.factor)
                 self.rule_swaps += swaps
             self._groups.extend((name, group) for name in names)
+
+    def _computed_targets(self) -> frozenset:
+        """The mixed columns an equality recomputes in every row where the dominant donor
+        holds a value (:meth:`_check_rules`): mixing them would be thrown away, so each
+        slice only takes the dominant donor's value, whose missing rows stay missing as a
+        mix's do. Mixed after all when their mix is looked at before: by moment or shape
+        matching, or by copy neighbours, which pick donors by the mixed values."""
+        options = self.options
+        if options.match_moments or options.matches_shapes or options.copy_neighbours:
+            return frozenset()
+        targets = {rule.target for rule in self.plan.equalities}
+        return frozenset(spec.name for spec in self.mixed if str(spec.name) in targets)
 
     def _group_weights(
         self,
@@ -235,12 +251,17 @@ class RuleKeeping:
         tasks = {
             spec.name: pool.submit(self._mix_column, spec, pairs, rows)
             for spec in self.mixed
-            if spec not in ordered
+            if spec not in ordered and spec.name not in self._computed
         }
         mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
         for spec in ordered:
             tasks[spec.name] = pool.submit(self._mix_column, spec, pairs, rows, mixed[spec.name])
-        return {spec.name: tasks[spec.name].result() for spec in self.mixed}
+        return {
+            spec.name: self._raw(spec.name)[pairs.dominant]  # recomputed (_check_rules)
+            if spec.name in self._computed
+            else tasks[spec.name].result()
+            for spec in self.mixed
+        }
 
     def _check_rules(self, values: dict, pairs: Pairs, donors: dict) -> None:
         """The rules kept on the whole rows of a slice, in place: equalities recomputed,
