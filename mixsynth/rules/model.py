@@ -90,11 +90,14 @@ class Linear:
         return slack
 
     def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        return ~self.breaks(values)
+
+    def breaks(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Where each row breaks the rule (a NaN form, a value missing, compares false)."""
         form = self.form(values)
-        # Where it breaks, then the rest holds: a NaN form (a value missing) compares false.
         with np.errstate(invalid="ignore"):
             if self.op == "<":
-                return ~(form >= 0)
+                return form >= 0
             # Within the tolerance's floor, or at most 0: holds, whatever the tolerance;
             # the tolerance (a pass per term) is worked out for the other rows only.
             if self.op == "==":
@@ -105,7 +108,7 @@ class Linear:
                 if rows.size:
                     tolerance = self.tolerance({n: v[rows] for n, v in values.items()})
                     broken[rows] = form[rows] > tolerance
-        return ~broken
+        return broken
 
     def _floor(self) -> float:
         """The least of :meth:`tolerance` over rows (half a unit of the target's place)."""
