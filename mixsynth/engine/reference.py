@@ -90,7 +90,7 @@ class Reference:
         from mixsynth.rules import table_rules
 
         rules = table_rules(
-            table, schema, semantics, options.declared_rules(), options.detect_rules
+            table, schema, semantics, options.declared_rules(), options.detect_rules, encodings
         )
         associations: tuple = ()
         groups: tuple = ()
