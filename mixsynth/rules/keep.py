@@ -196,7 +196,8 @@ class RulePlan:
             room = self._encoded_form(rule, at_other, negate=True)  # -g_o
             with np.errstate(invalid="ignore", divide="ignore"):
                 room /= rise
-                # U = -g_o / rise only where g rises to the dominant donor (NaN/NaN: NaN).
+                # U = -g_o / rise only where g rises to the dominant donor; a NaN rise
+                # (a donor missing) compares false, so its row keeps the NaN quotient.
                 bound = np.where(rise <= 0, np.inf, room)
             if limit is None:
                 limit = bound
