@@ -216,7 +216,7 @@ def variance(seeds: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--seeds", type=int, default=8, help="seeds of the window table")
     parser.add_argument("--variance-seeds", type=int, default=40)
     args = parser.parse_args()

@@ -46,11 +46,13 @@ def table_rules(
     declared: Sequence[Rule] = (),
     detect: bool = True,
     encodings: Mapping[Any, NumericEncoding] | None = None,
+    storage: Sequence[ColumnSpec] | None = None,
 ) -> list[Rule]:
     """The declared rules (checked on the real rows) and, with ``detect``, the rules every
     real row holds; says in one line which rules mixsynth only reports (not linear).
-    ``encodings``: the mixed columns' (a Reference's), if made already."""
-    data = RuleData(table, encodings)
+    ``encodings`` (the mixed columns') and ``storage`` (``infer_schema(table)``), if made
+    already (a Reference's)."""
+    data = RuleData(table, encodings, storage)
     check_declared(data, declared)
     rules = list(declared)
     if detect:

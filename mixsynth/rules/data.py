@@ -4,12 +4,12 @@ columns as integer codes, all float64 with missing as NaN."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from mixsynth.columns import ColumnKind, NumericEncoding, columns_of, infer_schema
+from mixsynth.columns import ColumnKind, ColumnSpec, NumericEncoding, columns_of, infer_schema
 from mixsynth.columns.kinds import UNIT_NANOSECONDS
 from mixsynth.errors import OptionError
 from mixsynth.rules.model import DatePart, Rule, Together
@@ -24,10 +24,16 @@ def seconds_per_unit(dtype: str) -> float:
 class RuleData:
     """Values of a table's columns, made on demand and kept."""
 
-    def __init__(self, table: Any, encodings: Mapping[Any, NumericEncoding] | None = None) -> None:
+    def __init__(
+        self,
+        table: Any,
+        encodings: Mapping[Any, NumericEncoding] | None = None,
+        storage: Sequence[ColumnSpec] | None = None,
+    ) -> None:
         self.columns = columns_of(table)
         self.rows = self.columns.rows
-        self.specs = {spec.name: spec for spec in infer_schema(table)}  # storage kinds
+        # Storage kinds: infer_schema(table)'s, or the caller's if it made them already.
+        self.specs = {spec.name: spec for spec in storage or infer_schema(table)}
         self._values: dict[str, np.ndarray] = {}
         #: Encodings of mixed columns made already (the Reference's), not made again.
         self._encodings = dict(encodings or {})
