@@ -46,13 +46,13 @@ def table_rules(
     declared: Sequence[Rule] = (),
     detect: bool = True,
     encodings: Mapping[Any, NumericEncoding] | None = None,
-    storage: Sequence[ColumnSpec] | None = None,
+    specs: Sequence[ColumnSpec] | None = None,
 ) -> list[Rule]:
     """The declared rules (checked on the real rows) and, with ``detect``, the rules every
     real row holds; says in one line which rules mixsynth only reports (not linear).
-    ``encodings`` (the mixed columns') and ``storage`` (``infer_schema(table)``), if made
+    ``encodings`` (the mixed columns') and ``specs`` (``infer_schema(table)``), if made
     already (a Reference's)."""
-    data = RuleData(table, encodings, storage)
+    data = RuleData(table, encodings, specs)
     check_declared(data, declared)
     rules = list(declared)
     if detect:
