@@ -28,9 +28,10 @@ from mixsynth.engine.kernel import (
 from mixsynth.engine.matching import WholeColumnMatching
 from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
+from mixsynth.engine.pinning import pinned_weights, pins_variances
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
-from mixsynth.engine.weights import AnyWeights, MarginWeights
+from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
 from mixsynth.rules.data import seconds_per_unit
 from mixsynth.semantics.treatments import (
@@ -152,8 +153,10 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         if options.privacy_margin and self.mixed and self.source.rows > 2:
             self._redraw_close_partners(rng)
         self._sources: dict = {}
-        if pairs is None and self._pins_variances():
-            self._pin_margin_variances()
+        if pairs is None and self.mixed and pins_variances(options, self.weights):
+            # Which rows step outwards: each mixed column's variance its source's.
+            sources = [self._column_source(spec)[0] for spec in self.mixed]
+            self.pairs = dataclasses.replace(self.pairs, w=pinned_weights(sources, self.pairs))
         made_up = self.reference.real_values
         self.copied = [
             s.name
@@ -210,37 +213,6 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         self.pairs, _, self.partners_redrawn = redraw_close_partners(
             rng.spawn(1)[0], features, self.pairs
         )
-
-    def _pins_variances(self) -> bool:
-        """A margin's weights are pinned (:mod:`.pinning`) unless matching does more."""
-        options = self.options
-        return (
-            bool(options.privacy_margin)
-            and isinstance(self.weights, MarginWeights)
-            and not (options.match_moments or options.matches_shapes)
-            and bool(self.mixed)
-            and self.source.rows > 2
-        )
-
-    def _pin_margin_variances(self) -> None:
-        """Which rows take a margin's outer arm, chosen so that every mixed column's
-        sample variance is its source's, within each pairing group (:mod:`.pinning`)."""
-        from mixsynth.engine.pinning import PIN_MIN_ROWS, pinned_arms
-
-        sources = [self._column_source(spec)[0] for spec in self.mixed]
-        pairs = self.pairs
-        w = pairs.w.copy()
-        output = pairs.group_codes[pairs.dominant]  # an output row's group: its anchor's
-        sizes = np.bincount(pairs.group_codes, minlength=self.groups_count)
-        made = np.bincount(output, minlength=self.groups_count)
-        members = np.split(np.argsort(pairs.group_codes, kind="stable"), np.cumsum(sizes)[:-1])
-        rows = np.split(np.argsort(output, kind="stable"), np.cumsum(made)[:-1])
-        for group in np.flatnonzero(sizes >= PIN_MIN_ROWS):
-            these = rows[group]
-            w[these] = pinned_arms(
-                sources, pairs.dominant[these], pairs.other[these], w[these], members[group]
-            )
-        self.pairs = dataclasses.replace(pairs, w=w)
 
     def __iter__(self) -> Iterator[Any]:
         small = self.rows * max(1, len(self.mixed)) < THREADED_VALUES

@@ -25,6 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from mixsynth.engine.kernel import Pairs
+from mixsynth.engine.options import SynthesisOptions
+from mixsynth.engine.weights import AnyWeights, MarginWeights
+
 #: Rows whose arm may be exchanged (the first in output order, which is random): each
 #: exchange moves a column's sum of squares by about one row's square, so a few
 #: thousand rows reach any table's target; the search stays cheap on 10^6 rows.
@@ -42,6 +46,38 @@ PIN_EXCHANGES = 2000
 #: variance kept in expectation only): a group's search costs about a millisecond, and
 #: such groups can be thousands.
 PIN_MIN_ROWS = 30
+
+
+def pins_variances(options: SynthesisOptions, weights: AnyWeights) -> bool:
+    """A margin's arms are pinned unless matching pins more (moments, shapes)."""
+    return (
+        bool(options.privacy_margin)
+        and isinstance(weights, MarginWeights)
+        and not (options.match_moments or options.matches_shapes)
+    )
+
+
+def pinned_weights(sources: list[np.ndarray], pairs: Pairs) -> np.ndarray:
+    """``pairs.w`` with the arms chosen by :func:`pinned_arms` within each pairing group
+    of at least :data:`PIN_MIN_ROWS` source rows (an output row's group is its dominant
+    donor's), each group's variances pinned to its own source rows'."""
+    codes = pairs.group_codes
+    sizes = np.bincount(codes)
+    if len(sizes) == 1:
+        if sizes[0] < PIN_MIN_ROWS:
+            return pairs.w
+        return pinned_arms(sources, pairs.dominant, pairs.other, pairs.w)
+    w = pairs.w.copy()
+    output = codes[pairs.dominant]
+    made = np.bincount(output, minlength=len(sizes))
+    members = np.split(np.argsort(codes, kind="stable"), np.cumsum(sizes)[:-1])
+    rows = np.split(np.argsort(output, kind="stable"), np.cumsum(made)[:-1])
+    for group in np.flatnonzero(sizes >= PIN_MIN_ROWS):
+        these = rows[group]
+        w[these] = pinned_arms(
+            sources, pairs.dominant[these], pairs.other[these], w[these], members[group]
+        )
+    return w
 
 
 def pinned_arms(
