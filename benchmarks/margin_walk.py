@@ -7,14 +7,15 @@ while one run can end far from 1. This measures, per table and setting, over man
 seeds: the mean, the 5-95% range and the share of runs outside [0.9, 1.1] of the
 median variance ratio (synthetic over input, ddof=1) at generation 10, and the cost
 side at generations 1 and 10: the mean KS statistic of the numerical columns against
-the input and, on the halves, the DCR share against the other half.
+the input and, on the halves, the DCR share against the other half (``--quality``:
+the report's overall quality against the input too).
 
 Each seed s uses the random 50/50 split s (for the halves) and synthesis seed s.
 ``--unpinned`` runs the margins without the engine's variance pinning (docs/privacy.md),
 for the comparison.
 
 Run: ``python benchmarks/margin_walk.py [--seeds 30] [--margins 0 0.1 0.3 0.5]
-[--tables wine_half ...] [--unpinned] [--name margin_walk]``; writes
+[--tables wine_half ...] [--unpinned] [--quality] [--name margin_walk]``; writes
 benchmarks/results/NAME.csv and NAME.md.
 """
 
@@ -31,7 +32,7 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
-from privacy_defaults import markdown, variance_ratio
+from privacy_defaults import markdown, quality, variance_ratio
 from privacy_figures import privacy_figures, split, tables
 from scipy.stats import ks_2samp
 
@@ -57,7 +58,9 @@ def mean_ks(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list) -> float
     )
 
 
-def one_run(train: pd.DataFrame, holdout: pd.DataFrame | None, margin: float, seed: int) -> dict:
+def one_run(
+    train: pd.DataFrame, holdout: pd.DataFrame | None, margin: float, seed: int, scored: bool
+) -> dict:
     options = SynthesisOptions(privacy_margin=margin)
     columns = numerical(train)
     row: dict = {}
@@ -66,6 +69,8 @@ def one_run(train: pd.DataFrame, holdout: pd.DataFrame | None, margin: float, se
             continue
         g = generation.index
         row[f"ks_{g}"] = mean_ks(train, generation.frame, columns)
+        if scored:
+            row[f"quality_{g}"] = quality(train, generation.frame)
         if holdout is not None:
             row[f"dcr_share_{g}"] = privacy_figures(train, holdout, generation.frame)["dcr_share"]
     row["variance_ratio"] = variance_ratio(train, generation.frame)
@@ -87,6 +92,9 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
             "KS g1": round(group["ks_1"].mean(), 4),
             "KS g10": round(group[f"ks_{GENERATIONS}"].mean(), 4),
         }
+        if "quality_1" in group:
+            figures["quality g1"] = round(group["quality_1"].mean(), 4)
+            figures[f"quality g{GENERATIONS}"] = round(group[f"quality_{GENERATIONS}"].mean(), 4)
         if "dcr_share_1" in group and group["dcr_share_1"].notna().any():
             figures["DCR share g1"] = round(group["dcr_share_1"].mean(), 3)
             last = group[f"dcr_share_{GENERATIONS}"].mean()
@@ -108,6 +116,7 @@ def main() -> None:
     parser.add_argument("--margins", type=float, nargs="*", default=[0.0, 0.1, 0.3, 0.5])
     parser.add_argument("--tables", nargs="*", help="e.g. wine_half penguins (default: all)")
     parser.add_argument("--unpinned", action="store_true", help="margins without the pinning")
+    parser.add_argument("--quality", action="store_true", help="overall quality too (slow)")
     parser.add_argument("--name", default="margin_walk")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -133,7 +142,7 @@ def main() -> None:
                         train, holdout = split(found[name], seed)
                         if whole:
                             train, holdout = found[name], None
-                        figures = one_run(train, holdout, margin, seed)
+                        figures = one_run(train, holdout, margin, seed, args.quality)
                         rows.append(
                             {"table": label, "rows": len(train), "setting": setting}
                             | {"seed": seed, **figures}
