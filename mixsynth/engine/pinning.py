@@ -17,8 +17,9 @@ brings the sample variances (ddof=1) of the mixed columns closest to their sourc
 (sum of squared relative errors), until each is within :data:`PIN_TOLERANCE` of it
 or no exchange helps. Then the nearest point reached is kept: the arms alone cannot
 always reach every target (pairs drawn far apart in one column and near in another:
-on 150 rows x 4 correlated columns, about 1 generation in 40 stops 1-10% away), and
-the next generation pins from there. Every row keeps
+on 150 rows x 4 correlated normal columns, 89.5% of 400 generations end within 0.1%
+of every target, 97% within 1%, the worst 24% away in one column), and the next
+generation pins from there. Every row keeps
 a weight of its arm, so its distance from both donors (at least D times their gap)
 and everything else about the weights (their values, the share of each arm, kappa)
 stay as they were; only which rows step outwards is no longer independent of the
@@ -41,9 +42,10 @@ PIN_ROWS = 1 << 12
 #: generations then stay within about 1% (sqrt(10) x 0.001 as a walk, 0.01 at worst).
 PIN_TOLERANCE = 1e-3
 #: Groups (or tables) of more output rows keep their arms as drawn: one generation's
-#: step of the variance ratio is then about 0.004 at margin 0.3 (normal columns), and
-#: the search would cost more than the mixing.
-PIN_MAX_ROWS = 1 << 17
+#: step of the variance ratio has then a standard deviation under 2D sqrt(4/n) = 0.007
+#: at margin 0.3 (normal columns), 0.02 over 10 generations, and the search would
+#: cost more than the mixing (0.7 s on 20,000 x 20 on a busy machine).
+PIN_MAX_ROWS = 1 << 15
 #: Exchanges tried at most, per generation (or pairing group).
 PIN_EXCHANGES = 2000
 #: Inner rows tried first in an exchange once the greedy one no longer helps.
@@ -122,51 +124,59 @@ def pinned_arms(
     squares = np.array([c.squares for c in columns])
     outer = w[:moved] > 1
     # A smooth outer arm's w past 3/2 would mirror below 1/2, into the margin: it stays.
-    fixed = w[:moved] > 1.5
+    frozen = w[:moved] > 1.5
     mirrored = np.zeros(moved, dtype=bool)
 
     def residual(total: np.ndarray, squares: np.ndarray) -> np.ndarray:
         """Each column's sample variance over its target (1, standardised) minus 1."""
         return (squares - total * total / counts) / (counts - 1) - 1
 
-    gain = (2 * value + change) * change  # what mirroring a row adds to the squares
+    # Mirroring row r adds gain_r to the squares and change_r to the total, so the
+    # residual by  fixed_r - pull_r * total:  two arrays, updated only where rows flip.
+    gain = (2 * value + change) * change
+    fixed_part = (gain - change * change / counts) / (counts - 1)
+    pull = 2 * change / (counts * (counts - 1))
 
-    def score(total: np.ndarray, squares: np.ndarray) -> np.ndarray:
-        return np.square(residual(total, squares)).sum(axis=-1)
+    def scores(total: np.ndarray, now: np.ndarray, side: np.ndarray) -> np.ndarray:
+        """Each row's sum of squared residuals once mirrored (inf off ``side``)."""
+        after = np.square(now + fixed_part - pull * total).sum(axis=1)
+        after[~side | frozen] = np.inf
+        return after
 
     def exchange(firsts: int) -> tuple[float, list[int], tuple]:
         """The best exchange found from the ``firsts`` best inner rows to mirror alone,
         each with the outer row that then helps most: its score, rows and sums."""
-        alone = score(total + change, squares + gain)
-        alone[outer | fixed] = np.inf
+        now = residual(total, squares)
+        alone = scores(total, now, ~outer)
         best: tuple[float, list[int], tuple] = (np.inf, [], ())
         for first in np.argsort(alone)[:firsts]:
             if not np.isfinite(alone[first]):
                 break
             state = (total + change[first], squares + gain[first])
-            scores = score(state[0] + change, state[1] + gain)
-            scores[~outer | fixed] = np.inf
-            second = int(np.argmin(scores))
-            if scores[second] < best[0]:
+            then = scores(state[0], residual(*state), outer)
+            second = int(np.argmin(then))
+            if then[second] < best[0]:
                 pair = (state[0] + change[second], state[1] + gain[second])
-                best = (float(scores[second]), [int(first), second], pair)
+                best = (float(then[second]), [int(first), second], pair)
         return best
 
     for _ in range(PIN_EXCHANGES):
-        if np.abs(residual(total, squares)).max() <= PIN_TOLERANCE:
+        now = residual(total, squares)
+        if np.abs(now).max() <= PIN_TOLERANCE:
             break
-        now = score(total, squares)
         # The plain greedy exchange first; when it no longer helps, a wider search.
         found, rows, state = exchange(1)
-        if found >= now:
+        if found >= now @ now:
             found, rows, state = exchange(PIN_CANDIDATES)
-        if found >= now:  # no exchange helps
+        if found >= now @ now:  # no exchange helps
             break
         total, squares = state
         for row in rows:  # mirrored: the row's value moves, and its next mirror undoes it
             value[row] += change[row]
             change[row] = -change[row]
             gain[row] = -gain[row]
+            fixed_part[row] = (gain[row] - change[row] ** 2 / counts) / (counts - 1)
+            pull[row] = -pull[row]
         outer[rows] = ~outer[rows]
         mirrored[rows] = ~mirrored[rows]
     w = w.copy()
