@@ -150,3 +150,20 @@ def test_one_run_keeps_the_variance_over_ten_generations() -> None:
     assert np.all((pinned_ratios >= 0.9) & (pinned_ratios <= 1.1))
     assert np.mean((drawn_ratios < 0.9) | (drawn_ratios > 1.1)) > 0.25
     assert pinned_ratios.std(ddof=1) < drawn_ratios.std(ddof=1) / 20
+
+
+def test_a_dask_partition_is_pinned_to_its_own_variances(tmp_path) -> None:
+    """The Dask engine mixes each partition with the in-memory stream: pinned there."""
+    import pyarrow.parquet as pq
+
+    from mixsynth.engine.dask.mixing import generate_part
+    from mixsynth.engine.reference import Reference
+
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(correlated(rng, 200, 3), columns=["a", "b", "c"])
+    options = plain(0.3)
+    path = str(tmp_path / "part.parquet")
+    seed = np.random.SeedSequence(9)
+    generate_part(frame, 200, options, Reference.of(frame, options), seed, 1, path)
+    out = pq.read_table(path).to_pandas()
+    assert np.all(np.abs(out[["a", "b", "c"]].var() / frame.var() - 1) <= PIN_TOLERANCE)
