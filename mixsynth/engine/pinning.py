@@ -2,13 +2,14 @@ r"""Margin weights that pin each generation's variances (``privacy_margin``).
 
 Margin weights keep every variance in expectation, but each generation's sample
 variance is a noisy step, and over generations the steps add up to a random walk that
-one run on a small table feels (docs/theory.md, "A margin's variance walk"). With the
+one run on a small table feels (docs/theory.md, "A margin's wider walk"). With the
 dominant weight w = 1 + v, a row is :math:`\tilde x = x_d + v\,(x_d - x_o)`, and on the
 four-point weights v is :math:`-D` (the inner arm, probability q) or :math:`+D` (the
 outer arm). Its square adds :math:`2 v\, z_d (z_d - z_o)` to a column's sum of squares
 (z centred): with n rows and the arms drawn independently, a step of standard
-deviation about :math:`2D\sqrt{E[z_d^2 (z_d - z_o)^2]/n}` on the variance ratio, 0.13
-for D = 0.3 on 89 normal rows, where the default weights (v near 0) take almost none.
+deviation about :math:`2\,\mathrm{sd}(v)\sqrt{E[z_d^2 (z_d - z_o)^2]/n}` on the
+variance ratio, :math:`\mathrm{sd}(v) = D\sqrt{1 - D^2}`: 0.12 for D = 0.3 on 89 normal
+rows, more than twice the default weights' step (both tested).
 
 The arms need not be independent. Which rows take the outer arm is chosen as a
 *balanced design*: the arms as drawn, then exchanged, an inner row with an outer row
@@ -36,7 +37,8 @@ from mixsynth.engine.weights import AnyWeights, MarginWeights
 
 #: Rows whose arm may be exchanged (the first in output order, which is random): each
 #: exchange moves a column's sum of squares by about one row's square, so a few
-#: thousand rows reach any table's target; the search stays cheap on 10^6 rows.
+#: thousand rows reach the target of any table pinned (PIN_MAX_ROWS), and each
+#: exchange costs the same on larger ones.
 PIN_ROWS = 1 << 12
 #: Each column's sample variance is pinned to within this share of its source's: 10
 #: generations then stay within about 1% (sqrt(10) x 0.001 as a walk, 0.01 at worst).

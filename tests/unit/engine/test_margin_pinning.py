@@ -167,3 +167,28 @@ def test_a_dask_partition_is_pinned_to_its_own_variances(tmp_path) -> None:
     generate_part(frame, 200, options, Reference.of(frame, options), seed, 1, path)
     out = pq.read_table(path).to_pandas()
     assert np.all(np.abs(out[["a", "b", "c"]].var() / frame.var() - 1) <= PIN_TOLERANCE)
+
+
+def one_step_spread(margin: float, n: int, reps: int) -> tuple[float, float]:
+    """Standard deviation (and its standard error) over ``reps`` samples of n normal
+    rows of one generation's variance ratio, with the arms as drawn (unpinned)."""
+    rng = np.random.default_rng(10)
+    frame = pd.DataFrame({"x": rng.normal(size=n * reps), "rep": np.repeat(np.arange(reps), n)})
+    frame["rep"] = frame["rep"].astype(str)
+    with mock.patch("mixsynth.engine.memory.pins_variances", lambda *_: False):
+        out = synthesize(frame, plain(margin, by=("rep",)), np.random.default_rng(11)).frame
+    ratios = out.groupby("rep")["x"].var() / frame.groupby("rep")["x"].var()
+    spread = float(ratios.std(ddof=1))
+    return spread, spread / np.sqrt(2 * (reps - 1))
+
+
+@pytest.mark.parametrize("margin", [0.3, 0.5])
+def test_the_step_the_pin_takes_out_has_the_closed_form_spread(margin: float) -> None:
+    """As drawn, one generation's variance ratio on n normal rows has standard deviation
+    about 4 D sqrt(1 - D^2) / sqrt(n) (docs/theory.md; v = +-D, E[z_d^2 (z_d - z_o)^2]
+    = 4), within 4.5 standard errors; the default weights' step is under half of it."""
+    n = 89
+    spread, se = one_step_spread(margin, n, 1000)
+    assert abs(spread - 4 * margin * np.sqrt(1 - margin**2) / np.sqrt(n)) < 4.5 * se
+    default, default_se = one_step_spread(0.0, n, 1000)
+    assert default + 4.5 * default_se < spread / 2
