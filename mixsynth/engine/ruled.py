@@ -373,8 +373,41 @@ class RuleKeeping:
                 if bounded and counts[0]:
                     moved.add(str(spec.name))
             if moved:  # only the groups whose columns moved; between two in-range mixes
-                self.rule_repairs += self.plan.unbreak(values, limited, moved)
+                self.rule_repairs += self._unbreak_keeping_variance(values, limited, known, moved)
         return values
+
+    def _unbreak_keeping_variance(
+        self, values: dict, limited: dict, known: dict, moved: set[str]
+    ) -> int:
+        """The rows bent past a rule moved back towards their limited mix
+        (:meth:`~mixsynth.rules.keep.RulePlan.unbreak`), which takes back some of the
+        variance the spread gave (the rows moved back extrapolate most): 1.5 % a
+        generation in breast cancer's concavity columns at ``--privacy-margin 0.3``.
+        So each column moved is given back its mean and variance as spread, kept in range
+        and moved back again, a few rounds (:data:`~mixsynth.rules.weights.REGAIN_ROUNDS`),
+        ending with every row moved back. How many rows were moved back, summed over
+        the rounds."""
+        from mixsynth.rules.weights import REGAIN_ROUNDS, regain
+
+        spread = {name: values[name].copy() for name in values}
+        repairs = self.plan.unbreak(values, limited, moved)
+        for _ in range(REGAIN_ROUNDS):
+            if not repairs:
+                break
+            moved = set()
+            for name, column in values.items():
+                if regain(column, known[name], spread[name]):
+                    bound_keeping_variance(
+                        column, *self.reference.ranges[name], self.options.bounds
+                    )
+                    moved.add(str(name))
+            if not moved:
+                break
+            again = self.plan.unbreak(values, limited, moved)
+            repairs += again
+            if not again:
+                break
+        return repairs
 
     def _spreads_of(self) -> list[tuple[str, Any]]:
         return [

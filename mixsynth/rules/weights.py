@@ -22,6 +22,8 @@ SPREAD_SAMPLE = 1 << 16
 NEGLIGIBLE = 1e-3
 #: The largest spread factor tried: past it the rows are at their limits anyway.
 MAX_SPREAD_FACTOR = 64.0
+#: Rounds of giving back what moving rows back onto their rules took (:func:`regain`).
+REGAIN_ROUNDS = 8
 
 
 def limit_weights(
@@ -178,6 +180,18 @@ def spread_weights(
         body = known & np.isfinite(free) & np.isfinite(mixed)
         spreads.append(_spread(free[body], mixed[body]))
     return factor, spreads
+
+
+def regain(column: np.ndarray, rows: np.ndarray, target: np.ndarray) -> bool:
+    """``column`` at ``rows`` given back, in place, the mean and variance of ``target``
+    (the same rows before a step that moved some of them back towards their mix:
+    :meth:`.keep.RulePlan.unbreak`); whether it moved (not when negligible)."""
+    body = rows & np.isfinite(column) & np.isfinite(target)
+    spread = _spread(target[body], column[body])
+    if spread is None:
+        return False
+    spread.apply(column, body)
+    return True
 
 
 def _spread(free: np.ndarray, mixed: np.ndarray) -> Spread | None:
