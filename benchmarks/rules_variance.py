@@ -8,12 +8,13 @@ synthesis seed s), the same run with rules found and kept (the default) and with
 generations (synthetic over input, ddof=1), its mean, 5th and 95th percentiles over the
 seeds, the mean paired difference (with minus without) with its standard error, and
 the share of the last generation's rows breaking one of the input's rules (with rules:
-0 expected). ``--stages`` instead prints, per tied column, where one generation's
+0 expected). ``--orders SEEDS`` adds bench_rules.py's variance section (the orders
+table, with and without rules, default, eps 0.3 and margin 0.3). ``--stages`` instead prints, per tied column, where one generation's
 variance goes (the spread, moving rows back onto their rules, rounding, the rule check),
 over 10 chained generations of a few seeds.
 
 Run: ``python benchmarks/rules_variance.py [--seeds 30] [--margins 0 0.3]
-[--tables breast_cancer_half breast_cancer] [--name rules_variance]``; writes
+[--tables breast_cancer_half breast_cancer] [--orders 40] [--name rules_variance]``; writes
 benchmarks/results/NAME.md.
 """
 
@@ -158,6 +159,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--margins", type=float, nargs="+", default=[0.0, 0.3])
     parser.add_argument("--tables", nargs="+", default=["breast_cancer_half", "breast_cancer"])
+    parser.add_argument("--orders", type=int, default=0, help="seeds of the orders table")
     parser.add_argument("--stages", action="store_true")
     parser.add_argument("--name", default="rules_variance")
     args = parser.parse_args()
@@ -172,6 +174,10 @@ def main() -> None:
         )
     else:
         body = summary(args)
+        if args.orders:
+            from bench_rules import variance
+
+            body += ["", *variance(args.orders)]
         what = (
             f"Median variance ratio of the numerical columns after {GENERATIONS} generations, "
             f"one value per run, {args.seeds} seeds: with the rules found and kept, and "
