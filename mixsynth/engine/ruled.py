@@ -294,11 +294,15 @@ class RuleKeeping:
         specs = {str(spec.name): spec for spec in ordered if str(spec.name) in finished}
         size = rows.stop - rows.start
         sides: dict[str, np.ndarray] = {}  # per column: -1 down, +1 up, 0 as rounded
+        natives: dict[str, np.ndarray] = {}  # each column in native units, made once
         for rules in self.plan.weight_groups:
             for rule in rules:
                 if not set(rule.columns) <= specs.keys() or rule.op == "==":
                     continue
-                native = {n: self.plan.native(n, finished[specs[n].name]) for n in rule.columns}
+                for n in rule.columns:
+                    if n not in natives:
+                        natives[n] = self.plan.native(n, finished[specs[n].name])
+                native = {n: natives[n] for n in rule.columns}
                 broken = np.flatnonzero(rule.breaks(native))
                 for name, coef in rule.coefs:
                     side = sides.setdefault(name, np.zeros(size, dtype=np.int8))
@@ -452,16 +456,16 @@ class RuleKeeping:
         and moved back again, a few rounds (:data:`~mixsynth.rules.weights.REGAIN_ROUNDS`),
         ending with every row moved back. How many rows were moved back, summed over
         the rounds."""
-        from mixsynth.rules.weights import REGAIN_ROUNDS, regain
+        from mixsynth.rules.weights import REGAIN_ROUNDS, moments, regain
 
-        spread = {name: values[name].copy() for name in values}
+        spread = {name: moments(column, known[name]) for name, column in values.items()}
         repairs = self.plan.unbreak(values, limited, moved)
         for _ in range(REGAIN_ROUNDS):
             if not repairs:
                 break
             moved = set()
             for name, column in values.items():
-                if regain(column, known[name], spread[name]):
+                if regain(column, spread[name]):
                     bound_keeping_variance(
                         column, *self.reference.ranges[name], self.options.bounds
                     )

@@ -200,15 +200,31 @@ def spread_weights(
     return factor, spreads
 
 
-def regain(column: np.ndarray, rows: np.ndarray, target: np.ndarray) -> bool:
-    """``column`` at ``rows`` given back, in place, the mean and variance of ``target``
-    (the same rows before a step that moved some of them back towards their mix:
-    :meth:`.keep.RulePlan.unbreak`); whether it moved (not when negligible)."""
-    body = rows & np.isfinite(column) & np.isfinite(target)
-    spread = _spread(target[body], column[body], REGAIN_NEGLIGIBLE)
+def moments(column: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray | None, float, float]:
+    """The ``rows`` of ``column`` that hold a number (None: every row), their mean and
+    variance: what :func:`regain` gives back."""
+    body: np.ndarray | None = rows & np.isfinite(column)
+    if body.all():
+        body = None
+    values = column if body is None else column[body]
+    if values.size < 2:  # nothing to give back
+        return body, float("nan"), float("nan")
+    return body, float(values.mean()), float(values.var())
+
+
+def regain(column: np.ndarray, target: tuple[np.ndarray | None, float, float]) -> bool:
+    """``column`` given back, in place, the ``target`` :func:`moments` it had before a
+    step that moved some of its rows back towards their mix
+    (:meth:`.keep.RulePlan.unbreak`); whether it moved (not when negligible)."""
+    body, mean, variance = target
+    values = column if body is None else column[body]
+    if values.size < 2:
+        return False
+    kept_mean, kept_variance = float(values.mean()), float(values.var())
+    spread = _spread_of(mean, variance, kept_mean, kept_variance, REGAIN_NEGLIGIBLE)
     if spread is None:
         return False
-    spread.apply(column, body)
+    spread.apply(column, np.ones(column.size, dtype=bool) if body is None else body)
     return True
 
 
@@ -217,8 +233,20 @@ def _spread(free: np.ndarray, mixed: np.ndarray, negligible: float = NEGLIGIBLE)
     both off by less than ``negligible``)."""
     if free.size < 2:
         return None
-    mean, variance = float(free.mean()), float(free.var())
-    kept_mean, kept_variance = float(mixed.mean()), float(mixed.var())
+    return _spread_of(
+        float(free.mean()), float(free.var()), float(mixed.mean()), float(mixed.var()), negligible
+    )
+
+
+def _spread_of(
+    mean: float,
+    variance: float,
+    kept_mean: float,
+    kept_variance: float,
+    negligible: float,
+) -> Spread | None:
+    """What moves a column of ``kept_mean`` and ``kept_variance`` to ``mean`` and
+    ``variance`` (None: nothing to give, both off by less than ``negligible``)."""
     if not (variance > 0 and kept_variance > 0):
         return None
     scale = float(np.sqrt(variance / kept_variance))
