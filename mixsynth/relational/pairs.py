@@ -247,27 +247,51 @@ def _match_second_parent(
     linked = family.rows[second[family.rows] >= 0]
     if len(linked) == 0:
         return
+    size = int(second.max()) + 1
     first = np.empty(len(second), dtype=np.int64)
     first[family.rows] = np.repeat(np.arange(len(family.counts)), family.counts)
-    # children grouped by (first parent, second parent), and by second parent alone
-    both = first[linked] * (int(second.max()) + 1) + second[linked]
+    # children grouped by (first parent, second parent): ``linked`` is in first parent
+    # order already, so this stable sort only orders each family
+    both = first[linked] * size + second[linked]
     order = np.argsort(both, kind="stable")
     ranked = both[order]
     starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
     codes, counts = ranked[starts], np.diff(np.r_[starts, len(ranked)])
-    by_second = np.argsort(second[linked], kind="stable")
-    second_counts = np.bincount(second[linked], minlength=int(second.max()) + 1)
+    # and by second parent alone; in the smallest integer type, which numpy sorts by
+    # radix (a few hundredths of a second for 6.5M children of 40 products, not 0.6 s)
+    by_second = np.argsort(second[linked].astype(np.min_scalar_type(size)), kind="stable")
+    second_counts = np.bincount(second[linked], minlength=size)
     second_starts = np.cumsum(second_counts) - second_counts
     wanted = second[dominant]
     has = wanted >= 0
-    code = partner_parent * (int(second.max()) + 1) + np.maximum(wanted, 0)
-    slot = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
-    matched = has & (codes[slot] == code)
-    other[matched] = _draw(linked[order], starts, counts, slot[matched], rng)
-    elsewhere = has & ~matched
+    code = partner_parent * size + np.maximum(wanted, 0)
+    matched, slot = _find(codes, code[has], len(family.counts) * size)
+    matched_rows = np.flatnonzero(has)[matched]
+    other[matched_rows] = _draw(linked[order], starts, counts, slot, rng)
+    elsewhere = has.copy()
+    elsewhere[matched_rows] = False
     other[elsewhere] = _draw(
         linked[by_second], second_starts, second_counts, wanted[elsewhere], rng
     )
+
+
+def _find(codes: np.ndarray, wanted: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``wanted`` are among the sorted, distinct ``codes`` (all below
+    ``limit``), and the positions of those that are. Presence is read from a bitmap of
+    ``limit`` bits when it is no larger than the codes themselves: a binary search of
+    every child took 1.5 s at 6.5M children (a cache miss a step), while most find no
+    code (a partner order rarely holds the product: 8% on the shop), and only those
+    that do are then searched."""
+    if limit > 64 * len(codes):
+        slot = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+        found = codes[slot] == wanted
+        return found, slot[found]
+    byte = codes >> 3
+    first = np.flatnonzero(np.r_[True, byte[1:] != byte[:-1]])
+    bits = np.zeros(limit // 8 + 1, dtype=np.uint8)
+    bits[byte[first]] = np.bitwise_or.reduceat(np.left_shift(1, codes & 7).astype(np.uint8), first)
+    found = (bits[wanted >> 3] >> (wanted & 7).astype(np.uint8)) & 1 == 1
+    return found, np.searchsorted(codes, wanted[found])
 
 
 def second_parents(

@@ -11,6 +11,7 @@ from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.relational.pairs import (
     Family,
+    _find,
     children_pairs,
     count_groups,
     nearest_others,
@@ -83,3 +84,18 @@ def test_a_second_parents_partner_is_one_of_its_nearest_rows():
     pairs, _ = neighbour_pairs(features, 100, SynthesisOptions(), rng)
     assert (np.bincount(pairs.dominant, minlength=50) == 2).all()  # balanced anchors
     assert all(o in nearest[d] for d, o in zip(pairs.dominant, pairs.other, strict=True))
+
+
+def test_a_partner_familys_second_parents_are_found_by_bitmap_and_by_search_alike():
+    """The codes (first parent, second parent) a partner child is looked up among: read
+    from a bitmap when it is small, else by binary search; both find exactly the codes
+    present, at their positions."""
+    rng = np.random.default_rng(0)
+    codes = np.unique(rng.integers(0, 5_000, size=800))
+    wanted = rng.integers(0, 5_000, size=3_000)
+    present = np.isin(wanted, codes)
+    assert 0 < present.sum() < len(wanted)
+    for limit in (5_000, 64 * len(codes) + 1):  # the bitmap, then the search
+        found, slot = _find(codes, wanted, limit)
+        assert (found == present).all()
+        assert (codes[slot] == wanted[present]).all()
