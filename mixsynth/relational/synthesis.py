@@ -37,6 +37,7 @@ from mixsynth.relational.means import match_children_means, parent_figures
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 from mixsynth.relational.pairs import (
     Family,
+    Links,
     children_pairs,
     neighbour_pairs,
     parent_features,
@@ -217,6 +218,7 @@ def synthesize_tables(
     metadata = plan.metadata
     order = metadata.order()
     rngs = dict(zip(order, rng.spawn(len(order)), strict=True))
+    links = Links(tables)
     made: dict[str, Generation] = {}
     pairs: dict[str, Pairs] = {}
     parent_rows: dict[str, np.ndarray] = {}
@@ -227,7 +229,7 @@ def synthesize_tables(
         given = None
         if parents:
             r = parents[0]
-            family = Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key])
+            family = links.family(r)
             unlinked_rows = round(scale * plan.real_unlinked[name])
             given, parent_rows[name] = children_pairs(
                 family,
@@ -236,7 +238,7 @@ def synthesize_tables(
                 unlinked_rows,
                 plan.options,
                 pair_rng,
-                second_parents(tables, parents),
+                second_parents(links, parents),
             )
             options = plan.table_options(name)
         else:
@@ -247,12 +249,11 @@ def synthesize_tables(
                 features = parent_features(
                     tables[name],
                     metadata.numeric_columns(name),
-                    [_children_figures(c, tables, metadata) for c in children],
+                    [_children_figures(c, tables, metadata, links) for c in children],
                 )
                 given = neighbour_pairs(features, rows, options, pair_rng)
             elif children:
-                c = children[0]
-                counts = Family.of(tables[name][c.parent_key], tables[c.child][c.foreign_key])
+                counts = links.family(children[0])
                 within = plan.references[name].association_columns
                 associations = group_codes(source, list(within)) if within else None
                 given = parent_pairs(counts.counts, rows, options, pair_rng, associations)
@@ -265,10 +266,10 @@ def synthesize_tables(
         key_rng = rngs[name].spawn(1)[0]
         for number, r in enumerate(metadata.parents(name)):
             first = parent_rows[name] if number == 0 else None
-            frame[r.foreign_key], target = _foreign_keys(r, tables, made, pairs, first, key_rng)
+            frame[r.foreign_key], target = _foreign_keys(r, links, made, pairs, first, key_rng)
             if number == 1 and plan.match_children:
                 _match_second_parent_means(
-                    name, frame, tables, plan, r, target, pairs, made[r.parent].frame, key_rng
+                    name, frame, links, plan, r, target, pairs, made[r.parent].frame, key_rng
                 )
         frames[name] = frame[list(tables[name].columns)]
         made[name].frame = frames[name]
@@ -276,20 +277,18 @@ def synthesize_tables(
 
 
 def _children_figures(
-    r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata
+    r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata, links: Links
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Along ``r``: each parent row's number of children and their mean numeric values
     (values that are not numbers left out), in parent row order."""
     import pandas as pd
 
-    parent_keys = tables[r.parent][r.parent_key]
-    counts = Family.of(parent_keys, tables[r.child][r.foreign_key]).counts
-    position = pd.Index(parent_keys).get_indexer(tables[r.child][r.foreign_key])
+    position = links.position(r)
     linked = position >= 0
     values = tables[r.child][metadata.numeric_columns(r.child)][linked]
     values = values.apply(pd.to_numeric, errors="coerce")
-    means = values.groupby(position[linked]).mean().reindex(range(len(parent_keys)))
-    return counts, means
+    means = values.groupby(position[linked]).mean().reindex(range(len(tables[r.parent])))
+    return links.family(r).counts, means
 
 
 def _one_table(
@@ -310,7 +309,7 @@ def _one_table(
 
 def _foreign_keys(
     r: Relationship,
-    tables: dict[str, pd.DataFrame],
+    links: Links,
     made: dict[str, Generation],
     pairs: dict[str, Pairs],
     parent_rows: np.ndarray | None,
@@ -322,18 +321,14 @@ def _foreign_keys(
     pointed at (one at random when several are; any row when none is). Missing where
     the donor's key is missing or names no parent. Also returns each child's synthetic
     parent row (-1: none)."""
-    import pandas as pd
-
     parent_keys = made[r.parent].frame[r.parent_key]
     if parent_rows is not None:
         target = parent_rows
     else:
-        real_position = pd.Index(tables[r.parent][r.parent_key]).get_indexer(
-            tables[r.child][r.foreign_key]
-        )[pairs[r.child].dominant]
+        real_position = links.position(r)[pairs[r.child].dominant]
         donors = pairs[r.parent].dominant
         by_donor = np.argsort(donors, kind="stable")
-        made_from = np.bincount(donors, minlength=len(tables[r.parent]))
+        made_from = np.bincount(donors, minlength=len(links.tables[r.parent]))
         first = np.cumsum(made_from) - made_from
         linked = real_position >= 0
         safe = np.where(linked, real_position, 0)
@@ -363,7 +358,7 @@ def _copied(plan: RelationalPlan, name: str) -> list[str]:
 def _match_second_parent_means(
     name: str,
     frame: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
+    links: Links,
     plan: RelationalPlan,
     r: Relationship,
     target: np.ndarray,
@@ -373,8 +368,7 @@ def _match_second_parent_means(
 ) -> None:
     """The mixed numeric columns of a child table's rows, shifted per synthetic second
     parent to means matched with its columns (:mod:`.means`)."""
-    import pandas as pd
-
+    tables = links.tables
     reference = plan.references[name]
     source, made = parent_figures(
         tables[r.parent],
@@ -391,7 +385,7 @@ def _match_second_parent_means(
         target,
         pairs[r.parent].dominant,
         (source, made),
-        pd.Index(tables[r.parent][r.parent_key]).get_indexer(tables[name][r.foreign_key]),
+        links.position(r),
         reference,
         plan.table_options(name),
         rng,
