@@ -286,7 +286,7 @@ def _match_second_parent(
     order = np.argsort(both, kind="stable")
     ranked = both[order]
     starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
-    codes, counts = ranked[starts], np.diff(np.r_[starts, len(ranked)])
+    codes, counts = ranked[starts], np.diff(starts, append=len(ranked))
     # and by second parent alone; in the smallest integer type, which numpy sorts by
     # radix (a few hundredths of a second for 6.5M children of 40 products, not 0.6 s)
     by_second = np.argsort(second[linked].astype(np.min_scalar_type(size)), kind="stable")
@@ -295,7 +295,7 @@ def _match_second_parent(
     wanted = second[dominant]
     has = wanted >= 0
     code = partner_parent * size + np.maximum(wanted, 0)
-    matched, slot = _find(codes, code[has], len(family.counts) * size)
+    matched, slot = _find(codes, code[has], len(family.counts), size)
     matched_rows = np.flatnonzero(has)[matched]
     other[matched_rows] = _draw(linked[order], starts, counts, slot, rng)
     elsewhere = has.copy()
@@ -305,23 +305,30 @@ def _match_second_parent(
     )
 
 
-def _find(codes: np.ndarray, wanted: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which of ``wanted`` are among the sorted, distinct ``codes`` (all below
-    ``limit``), and the positions of those that are. Presence is read from a bitmap of
-    ``limit`` bits when it is no larger than the codes themselves: a binary search of
-    every child took 1.5 s at 6.5M children (a cache miss a step), while most find no
-    code (a partner order rarely holds the product: 8% on the shop), and only those
-    that do are then searched."""
-    if limit > 64 * len(codes):
+def _find(
+    codes: np.ndarray, wanted: np.ndarray, parents: int, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``wanted`` are among the sorted, distinct ``codes`` (``parent * size +
+    second``, ``parents`` parents), and the positions of those that are. Presence is
+    read from a bitmap of one bit a code when it is no larger than the codes
+    themselves: a binary search of every child took 1.5 s at 6.5M children (a cache
+    miss a step), while most find no code (a partner order rarely holds the product:
+    8% on the shop); each that does then steps through its parent's few codes."""
+    if parents * size > 64 * len(codes):
         slot = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
         found = codes[slot] == wanted
         return found, slot[found]
-    byte = codes >> 3
-    first = np.flatnonzero(np.r_[True, byte[1:] != byte[:-1]])
-    bits = np.zeros(limit // 8 + 1, dtype=np.uint8)
-    bits[byte[first]] = np.bitwise_or.reduceat(np.left_shift(1, codes & 7).astype(np.uint8), first)
+    bits = np.zeros(parents * size // 8 + 1, dtype=np.uint8)
+    np.bitwise_or.at(bits, codes >> 3, np.left_shift(np.uint8(1), (codes & 7).astype(np.uint8)))
     found = (bits[wanted >> 3] >> (wanted & 7).astype(np.uint8)) & 1 == 1
-    return found, np.searchsorted(codes, wanted[found])
+    sought = wanted[found]
+    per_parent = np.bincount(codes // size, minlength=parents)
+    slot = (np.cumsum(per_parent) - per_parent)[sought // size]
+    left = np.flatnonzero(codes[slot] != sought)
+    while left.size:
+        slot[left] += 1
+        left = left[codes[slot[left]] != sought[left]]
+    return found, slot
 
 
 def second_parents(links: Links, parents: list[Relationship]) -> np.ndarray | None:

@@ -91,11 +91,11 @@ def test_a_partner_familys_second_parents_are_found_by_bitmap_and_by_search_alik
     from a bitmap when it is small, else by binary search; both find exactly the codes
     present, at their positions."""
     rng = np.random.default_rng(0)
-    codes = np.unique(rng.integers(0, 5_000, size=800))
+    codes = np.unique(rng.integers(0, 5_000, size=800))  # 100 parents x 50 second ones
     wanted = rng.integers(0, 5_000, size=3_000)
     present = np.isin(wanted, codes)
     assert 0 < present.sum() < len(wanted)
-    for limit in (5_000, 64 * len(codes) + 1):  # the bitmap, then the search
-        found, slot = _find(codes, wanted, limit)
+    for parents in (100, 2_000):  # the bitmap, then the search (more parents than codes)
+        found, slot = _find(codes, wanted, parents, 50)
         assert (found == present).all()
         assert (codes[slot] == wanted[present]).all()
