@@ -33,7 +33,7 @@ from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import InputError, OptionError
-from mixsynth.relational.means import match_children_means, parent_figures
+from mixsynth.relational.means import group_means, match_children_means, parent_figures
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 from mixsynth.relational.pairs import (
     Family,
@@ -283,15 +283,20 @@ def _children_figures(
     r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata, links: Links
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Along ``r``: each parent row's number of children and their mean numeric values
-    (values that are not numbers left out), in parent row order."""
+    (values that are not numbers left out), in parent row order; summed by bincount,
+    column by column (a groupby of the 16M items' linked rows took 2.6 s)."""
     import pandas as pd
 
-    position = links.position(r)
-    linked = position >= 0
-    values = tables[r.child][metadata.numeric_columns(r.child)][linked]
-    values = values.apply(pd.to_numeric, errors="coerce")
-    means = values.groupby(position[linked]).mean().reindex(range(len(tables[r.parent])))
-    return links.family(r).counts, means
+    position, size, child = links.position(r), len(tables[r.parent]), tables[r.child]
+    means = {
+        column: group_means(
+            pd.to_numeric(child[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+            position,
+            size,
+        )
+        for column in metadata.numeric_columns(r.child)
+    }
+    return links.family(r).counts, pd.DataFrame(means, index=pd.RangeIndex(size))
 
 
 def _one_table(
