@@ -36,7 +36,6 @@ from mixsynth.errors import InputError, OptionError
 from mixsynth.relational.means import group_means, match_children_means, parent_figures
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 from mixsynth.relational.pairs import (
-    Family,
     Links,
     children_pairs,
     neighbour_pairs,
@@ -88,6 +87,8 @@ class RelationalPlan:
     ) -> RelationalPlan:
         """The plan of ``tables``; ``match_parents`` and ``match_children`` default to
         on unless the method is vanilla mixup."""
+        import pandas as pd
+
         check_options(options)
         check_tables(tables, metadata)
         rules = rules_by_table(options.declared_rules(), metadata)
@@ -104,9 +105,10 @@ class RelationalPlan:
             parents = metadata.parents(name)
             if parents:
                 r = parents[0]
-                unlinked[name] = len(
-                    Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key]).unlinked
+                position = pd.Index(tables[r.parent][r.parent_key]).get_indexer(
+                    tables[name][r.foreign_key]
                 )
+                unlinked[name] = int((position < 0).sum())
         rows = {name: len(frame) for name, frame in tables.items()}
         if match_parents is None:
             match_parents = options.method != Method.VANILLA

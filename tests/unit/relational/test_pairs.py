@@ -99,3 +99,16 @@ def test_a_partner_familys_second_parents_are_found_by_bitmap_and_by_search_alik
         found, slot = _find(codes, wanted, parents, 50)
         assert (found == present).all()
         assert (codes[slot] == wanted[present]).all()
+
+
+def test_a_family_holds_its_parents_children_in_table_order_for_few_and_many_parents():
+    """Children grouped by parent (sorted by radix in a small integer type when the
+    parents are few): each parent's children in table order, the unlinked apart."""
+    rng = np.random.default_rng(0)
+    for parents in (1, 40, 70_000):  # one; a uint8; past a uint16 (int64)
+        position = rng.integers(-1, parents, 20_000)
+        family = Family.at(position, parents)
+        linked = np.flatnonzero(position >= 0)
+        assert (family.rows == linked[np.argsort(position[linked], kind="stable")]).all()
+        assert (family.counts == np.bincount(position[linked], minlength=parents)).all()
+        assert (family.unlinked == np.flatnonzero(position < 0)).all()
