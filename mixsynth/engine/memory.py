@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -27,6 +28,7 @@ from mixsynth.engine.kernel import (
 from mixsynth.engine.matching import WholeColumnMatching
 from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
+from mixsynth.engine.pinning import pinned_weights, pins_variances
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
 from mixsynth.engine.weights import AnyWeights
@@ -150,6 +152,11 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         self.partners_redrawn = 0  #: partners too close to their anchor (a margin's)
         if options.privacy_margin and self.mixed and self.source.rows > 2:
             self._redraw_close_partners(rng)
+        self._sources: dict = {}
+        if pairs is None and self.mixed and pins_variances(options, self.weights):
+            # Which rows step outwards: each mixed column's variance its source's.
+            sources = [self._column_source(spec)[0] for spec in self.mixed]
+            self.pairs = dataclasses.replace(self.pairs, w=pinned_weights(sources, self.pairs))
         made_up = self.reference.real_values
         self.copied = [
             s.name
@@ -179,7 +186,6 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             lambda: [self._as_written(spec) for spec in self.mixed],
         )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
-        self._sources: dict = {}
         self._missing: dict = {}
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
         self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated

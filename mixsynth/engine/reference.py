@@ -90,7 +90,13 @@ class Reference:
         from mixsynth.rules import table_rules
 
         rules = table_rules(
-            table, schema, semantics, options.declared_rules(), options.detect_rules
+            table,
+            schema,
+            semantics,
+            options.declared_rules(),
+            options.detect_rules,
+            encodings,
+            None if options.categorical else storage,  # else kinds forced by --categorical
         )
         associations: tuple = ()
         groups: tuple = ()

@@ -51,6 +51,7 @@ class RuleKeeping:
     rule_swaps: int
     rule_repairs: int
     _groups: list[tuple[str, WeightGroup]]
+    _computed: frozenset = frozenset()  #: equalities' targets, computed, not mixed
     _uniforms: np.ndarray | None
     _raws: dict
     _sources: dict
@@ -86,6 +87,9 @@ class RuleKeeping:
         from mixsynth.rules.dates import near_partners
         from mixsynth.rules.weights import SPREAD_SAMPLE, extend_weights, spread_weights
 
+        self._computed = self._computed_targets()
+        for name in self._computed:  # never mixed: no share outside the range to report
+            self.outside.pop(str(name), None)
         index = self.plan.time_index
         if index is not None:
             spec = next(s for s in self.reference.schema if s.name == index.column)
@@ -99,9 +103,13 @@ class RuleKeeping:
         if not self.plan.inequalities:
             return
         self._uniforms = rng.random(self.rows)
-        sample = None
+        # Each group's spread is solved once on a sample of the rows (or all of them).
+        sample, pairs = None, self.pairs
         if self.rows > SPREAD_SAMPLE:
             sample = np.sort(rng.choice(self.rows, SPREAD_SAMPLE, replace=False))
+            pairs = Pairs(
+                pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
+            )
         for rules in self.plan.weight_groups:
             names = sorted({name for rule in rules for name in rule.columns})
             group = WeightGroup(
@@ -110,18 +118,24 @@ class RuleKeeping:
                 [self._column_source(self._spec(name))[0] for name in names],
                 rng.spawn(1)[0],
             )
-            # Its spread, solved once on a sample of the rows (or all of them).
-            pairs = self.pairs
-            if sample is not None:
-                pairs = Pairs(
-                    pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
-                )
-            w, limit, steps, rows_o, swaps = self._group_weights(group, pairs, rng)
+            w, limit, known, steps, rows_o, swaps = self._group_weights(group, pairs, rng)
             group.factor, group.spreads = spread_weights(steps, rows_o, pairs.w, w, limit)
             if sample is None:  # solved on every row: these very weights are used
-                group.whole = extend_weights(w, limit, group.factor)
+                group.whole = extend_weights(w, limit, group.factor, known)
                 self.rule_swaps += swaps
             self._groups.extend((name, group) for name in names)
+
+    def _computed_targets(self) -> frozenset:
+        """The mixed columns an equality recomputes in every row where the dominant donor
+        holds a value (:meth:`_check_rules`): mixing them would be thrown away, so each
+        slice only takes the dominant donor's value, whose missing rows stay missing as a
+        mix's do. Mixed after all when their mix is looked at before: by moment or shape
+        matching, or by copy neighbours, which pick donors by the mixed values."""
+        options = self.options
+        if options.match_moments or options.matches_shapes or options.copy_neighbours:
+            return frozenset()
+        targets = {rule.target for rule in self.plan.equalities}
+        return frozenset(spec.name for spec in self.mixed if str(spec.name) in targets)
 
     def _group_weights(
         self,
@@ -129,13 +143,13 @@ class RuleKeeping:
         pairs: Pairs,
         rng: np.random.Generator | None = None,
         rows: slice | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], int]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], int]:
         """A group's weights for ``pairs``, each inside its pair's interval: the rows over
         their limit swapped with rows that can take their weight (the multiset of
         weights kept), then spread by the group's factor; with each row's limit (NaN:
-        unknown, a donor missing or on a point mass: its weight kept), the donors'
-        values (each column's steps, dominant minus other, and the others', gathered once
-        for the limits and the mix) and the swaps."""
+        unknown, a donor missing or on a point mass: its weight kept), where it is known,
+        the donors' values (each column's steps, dominant minus other, and the others',
+        gathered once for the limits and the mix) and the swaps."""
         from mixsynth.rules.weights import extend_weights, limit_weights, range_limits
 
         rows_o = [source.take(pairs.other) for source in group.sources]
@@ -149,18 +163,19 @@ class RuleKeeping:
             dict(zip(names, rows_o, strict=True)),
             group.rules,
         )
+        unknown = np.isnan(limit)
         if self.options.bounds is not Bounds.NONE:
-            unknown = np.isnan(limit)
             for spec, step, values_o in zip(group.specs, steps, rows_o, strict=True):
                 low, high = self.reference.ranges[spec.name]
                 if np.isfinite(low) and np.isfinite(high):
                     range_limits(limit, step, values_o, low, high)
             limit[unknown] = np.nan
+        known = np.logical_not(unknown, out=unknown)
         if rows is not None and group.whole is not None:  # made for every row already
-            return group.whole[rows], limit, steps, rows_o, 0
+            return group.whole[rows], limit, known, steps, rows_o, 0
         w = pairs.w.copy()
-        swaps = limit_weights(rng or group.rng, w, limit)
-        return extend_weights(w, limit, group.factor), limit, steps, rows_o, swaps
+        swaps = limit_weights(rng or group.rng, w, limit, known)
+        return extend_weights(w, limit, group.factor, known), limit, known, steps, rows_o, swaps
 
     def _spec(self, name: str) -> ColumnSpec:
         return next(s for s in self.reference.schema if str(s.name) == name)
@@ -171,9 +186,7 @@ class RuleKeeping:
         group = dict(self._groups).get(str(spec.name))
         if group is None:
             return pairs
-        if group.whole is None:
-            group.whole, *_, swaps = self._group_weights(group, pairs)
-            self.rule_swaps += swaps
+        assert group.whole is not None  # made by _whole_columns before its threads start
         return dataclasses.replace(pairs, w=group.whole)
 
     def _whole_columns(self, pool: Executor) -> dict[Any, np.ndarray]:
@@ -182,6 +195,12 @@ class RuleKeeping:
         takes past an order moved back towards the two-row mix (RulePlan.unbreak)."""
         ordered = self.plan.limited if self.plan is not None and self.plan.inequalities else ()
         two_row: dict[Any, np.ndarray] = {}  # four donors: the fallback of ordered columns
+        # Each group's weights once, in turn, from its own stream: a column's thread making
+        # them as it needs them raced its group's other columns (a seed gave two outputs).
+        for group in {id(g): g for _, g in self._groups}.values():
+            if group.whole is None:
+                group.whole, *_, swaps = self._group_weights(group, self.pairs)
+                self.rule_swaps += swaps
 
         def mixed(spec: ColumnSpec) -> np.ndarray:
             pairs = self._rule_pairs(spec, self.pairs)
@@ -235,12 +254,17 @@ class RuleKeeping:
         tasks = {
             spec.name: pool.submit(self._mix_column, spec, pairs, rows)
             for spec in self.mixed
-            if spec not in ordered
+            if spec not in ordered and spec.name not in self._computed
         }
         mixed = self._ordered_columns(pool, ordered, pairs, rows) if ordered else {}
         for spec in ordered:
             tasks[spec.name] = pool.submit(self._mix_column, spec, pairs, rows, mixed[spec.name])
-        return {spec.name: tasks[spec.name].result() for spec in self.mixed}
+        return {
+            spec.name: self._raw(spec.name)[pairs.dominant]  # recomputed (_check_rules)
+            if spec.name in self._computed
+            else tasks[spec.name].result()
+            for spec in self.mixed
+        }
 
     def _check_rules(self, values: dict, pairs: Pairs, donors: dict) -> None:
         """The rules kept on the whole rows of a slice, in place: equalities recomputed,
@@ -370,7 +394,7 @@ class RuleKeeping:
         columns, the rows whose limits are known, the swaps and the rows moved back."""
         from mixsynth.engine.kernel import repair_missing_partners
 
-        w, limit, steps, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
+        w, _, known, steps, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
         limited = dataclasses.replace(pairs, w=w)
         mixed, two_row = {}, {}
         with np.errstate(over="ignore", invalid="ignore"):
@@ -391,7 +415,7 @@ class RuleKeeping:
         repairs = 0
         if two_row:  # rows it takes past an order move back towards the pair's mix
             repairs = self.plan.unbreak(mixed, two_row, set(map(str, two_row)))
-        return mixed, ~np.isnan(limit), swaps, repairs
+        return mixed, known, swaps, repairs
 
     def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
         """The uniforms a column tied by an order rounds with: one per row, the same for

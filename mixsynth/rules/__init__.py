@@ -8,10 +8,10 @@ This package sits between the semantics and the engine: the engine calls it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mixsynth.columns import ColumnKind, ColumnSpec
+from mixsynth.columns import ColumnKind, ColumnSpec, NumericEncoding
 from mixsynth.errors import warn
 from mixsynth.rules.data import RuleData, check_declared
 from mixsynth.rules.declare import load_rules, parse_rule, rules_of
@@ -45,10 +45,14 @@ def table_rules(
     semantics: TableMetadata,
     declared: Sequence[Rule] = (),
     detect: bool = True,
+    encodings: Mapping[Any, NumericEncoding] | None = None,
+    specs: Sequence[ColumnSpec] | None = None,
 ) -> list[Rule]:
     """The declared rules (checked on the real rows) and, with ``detect``, the rules every
-    real row holds; says in one line which rules mixsynth only reports (not linear)."""
-    data = RuleData(table)
+    real row holds; says in one line which rules mixsynth only reports (not linear).
+    ``encodings`` (the mixed columns') and ``specs`` (``infer_schema(table)``), if made
+    already (a Reference's)."""
+    data = RuleData(table, encodings, specs)
     check_declared(data, declared)
     rules = list(declared)
     if detect:

@@ -4,12 +4,12 @@ columns as integer codes, all float64 with missing as NaN."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from mixsynth.columns import ColumnKind, columns_of, infer_schema
+from mixsynth.columns import ColumnKind, ColumnSpec, NumericEncoding, columns_of, infer_schema
 from mixsynth.columns.kinds import UNIT_NANOSECONDS
 from mixsynth.errors import OptionError
 from mixsynth.rules.model import DatePart, Rule, Together
@@ -24,11 +24,19 @@ def seconds_per_unit(dtype: str) -> float:
 class RuleData:
     """Values of a table's columns, made on demand and kept."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(
+        self,
+        table: Any,
+        encodings: Mapping[Any, NumericEncoding] | None = None,
+        storage: Sequence[ColumnSpec] | None = None,
+    ) -> None:
         self.columns = columns_of(table)
         self.rows = self.columns.rows
-        self.specs = {spec.name: spec for spec in infer_schema(table)}  # storage kinds
+        # Storage kinds: infer_schema(table)'s, or the caller's if it made them already.
+        self.specs = {spec.name: spec for spec in storage or infer_schema(table)}
         self._values: dict[str, np.ndarray] = {}
+        #: Encodings of mixed columns made already (the Reference's), not made again.
+        self._encodings = dict(encodings or {})
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._values:
@@ -46,7 +54,9 @@ class RuleData:
             if missing is not None:
                 codes[missing] = np.nan
             return codes
-        encoding = self.columns.encoding(name, spec.kind)
+        encoding = self._encodings.get(name)
+        if encoding is None:
+            encoding = self.columns.encoding(name, spec.kind)
         values = np.asarray(self.columns.encode(name, spec.kind, encoding), dtype=np.float64)
         if spec.kind is ColumnKind.DATETIME:
             values = values + encoding.offset

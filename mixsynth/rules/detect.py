@@ -271,7 +271,8 @@ def find_time_indexes(
     :data:`MIN_DENSITY` of their grid of combinations (a panel does; columns unique
     together by chance do not)."""
     rules: list[Rule] = []
-    entities: list[str] | None = None  # made for the first time column that needs them
+    sampled: list[str] | None = None  # keys on the sample, for the first time column
+    entities: list[str] | None = None  # of those, keys on every row, when first needed
     found: list[set[str]] = []
     candidates = list(times)[:MAX_KEYS]
     for name in candidates:
@@ -286,18 +287,23 @@ def find_time_indexes(
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
+        if sampled is None:  # cheap: on the sample
+            sampled = [
+                c
+                for c in [*categorical, *integers]
+                if 1 < _distinct(data[c][sample]) <= sample.size / 3
+            ][:MAX_KEYS]
+        if not any(
+            _unique_together(data, [*key, name], sample, whole=False)
+            for key in _keys([e for e in sampled if e != name])
+        ):
+            continue  # repeats within every key of the sample: no whole-table count needed
         distinct = _distinct(values)
         if distinct > MAX_TIME_SHARE * data.rows:
             continue  # nearly unique alone (an income): unique within any key by chance
         if entities is None:
-            entities = [
-                c
-                for c in [*categorical, *integers]
-                if 1 < _distinct(data[c][sample]) <= sample.size / 3  # cheap: on the sample first
-            ][:MAX_KEYS]
-            entities = [c for c in entities if _distinct(data[c]) <= data.rows / 3]
-        others = [e for e in entities if e != name]
-        keys: list[tuple[str, ...]] = [(e,) for e in others] + list(combinations(others, 2))
+            entities = [c for c in sampled if _distinct(data[c]) <= data.rows / 3]
+        keys = _keys([e for e in entities if e != name])
         for key in keys:
             if any(set(key) | {name} >= columns for columns in found):
                 break  # said already (firm and year, found with year as the time)
@@ -353,10 +359,18 @@ def _codes(values: np.ndarray) -> np.ndarray:
     return np.unique(values, return_inverse=True)[1].astype(np.int64)
 
 
-def _unique_together(data: RuleData, names: list[str], sample: np.ndarray) -> bool:
+def _keys(entities: list[str]) -> list[tuple[str, ...]]:
+    """Keys tried with a time column: each entity, then each pair of them."""
+    return [(e,) for e in entities] + list(combinations(entities, 2))
+
+
+def _unique_together(
+    data: RuleData, names: list[str], sample: np.ndarray, whole: bool = True
+) -> bool:
     """No two rows share the values of ``names`` (none missing), on the sample then on
-    every row, and the combinations fill at least :data:`MIN_DENSITY` of their grid."""
-    for rows in (sample, None):
+    every row, and the combinations fill at least :data:`MIN_DENSITY` of their grid
+    (without ``whole``: on the sample only, a first screen)."""
+    for rows in (sample, None) if whole else (sample,):
         columns = [data[n] if rows is None else data[n][rows] for n in names]
         if any(np.isnan(column).any() for column in columns):
             return False
@@ -369,7 +383,7 @@ def _unique_together(data: RuleData, names: list[str], sample: np.ndarray) -> bo
             cells *= size
         if not _unique(key):
             return False
-    return data.rows >= MIN_DENSITY * cells
+    return not whole or data.rows >= MIN_DENSITY * cells
 
 
 def _unique(values: np.ndarray) -> bool:

@@ -167,6 +167,8 @@ class RulePlan:
 
     def encoded(self, name: str, native: np.ndarray) -> np.ndarray:
         scale = self.scales[name]
+        if scale.offset == 0 and scale.factor == 1:
+            return native
         return native / scale.factor - scale.offset
 
     @property
@@ -188,37 +190,52 @@ class RulePlan:
         """Each row's largest weight that keeps every rule of ``rules`` (inequalities),
         from its donors' encoded values (``steps``: dominant minus other, and the
         other's): ``U`` above (inf: none; NaN: a donor missing)."""
-        limit = np.full(len(next(iter(at_other.values()))), np.inf)
+        limit = None
         for rule in rules:
             rise = self._encoded_form(rule, steps, constant=False)  # g_d - g_o
-            fall = self._encoded_form(rule, at_other)  # g_o
+            room = self._encoded_form(rule, at_other, negate=True)  # -g_o
             with np.errstate(invalid="ignore", divide="ignore"):
-                fall /= rise
-            np.negative(fall, out=fall)
-            # Only where g rises to the dominant donor: U = -g_o / rise.
-            np.fmin(limit, np.where(rise > 0, fall, np.inf), out=limit)
-            limit[np.isnan(rise)] = np.nan
+                room /= rise
+                # U = -g_o / rise only where g rises to the dominant donor; a NaN rise
+                # (a donor missing) compares false, so its row keeps the NaN quotient.
+                bound = np.where(rise <= 0, np.inf, room)
+            if limit is None:
+                limit = bound
+            else:
+                np.fmin(limit, bound, out=limit)
+                limit[np.isnan(rise)] = np.nan
+        assert limit is not None  # a group holds at least one rule
         return limit
 
     def _encoded_form(
-        self, rule: Linear, values: dict[str, np.ndarray], constant: bool = True
+        self,
+        rule: Linear,
+        values: dict[str, np.ndarray],
+        constant: bool = True,
+        negate: bool = False,
     ) -> np.ndarray:
-        """``rule.form`` of native values, from encoded ones: the scales folded into the
-        coefficients (one pass per column, no native copies); without the ``constant``
-        for differences of values (the offsets cancel)."""
+        """``rule.form`` of native values (``-form`` with ``negate``), from encoded ones:
+        the scales folded into the coefficients (one pass per column, no native copies;
+        a coefficient of 1 or -1 adds or subtracts the column, as exactly); without the
+        ``constant`` for differences of values (the offsets cancel)."""
         const = rule.const
         total = None
         for name, coef in rule.coefs:
             scale = self.scales[name]
             const += coef * scale.factor * scale.offset
-            term = (coef * scale.factor) * values[name]
+            factor = -(coef * scale.factor) if negate else coef * scale.factor
+            column = values[name]
             if total is None:
-                total = term
+                total = column.copy() if factor == 1 else factor * column
+            elif factor == 1:
+                total += column
+            elif factor == -1:
+                total -= column
             else:
-                total += term
+                total += factor * column
         assert total is not None  # a rule names at least one column
         if constant:
-            total += const
+            total += -const if negate else const
         return total
 
     def equalities_first(self) -> list[Linear]:
@@ -250,15 +267,18 @@ class RulePlan:
             target = rule.target
             if target is None:  # every equality of the plan has one (RulePlan.of)
                 continue
-            total = np.full(len(values[target]), rule.const)
-            for name, coef in rule.coefs:
-                if name != target:
-                    total += coef * self.native(name, values[name])
-            native = -total / dict(rule.coefs)[target]
+            others = Linear(tuple(c for c in rule.coefs if c[0] != target), rule.const)
+            native = (
+                others.form({n: self.native(n, values[n]) for n in others.columns})
+                if others.coefs
+                else np.full(len(values[target]), rule.const)  # a column equal to a constant
+            )
+            np.negative(native, out=native)
+            native /= dict(rule.coefs)[target]
             if rule.decimals is not None:
-                native = np.round(native, rule.decimals)
+                np.round(native, rule.decimals, out=native)
             present = ~np.isnan(values[target])
-            values[target][present] = self.encoded(target, native)[present]
+            np.copyto(values[target], self.encoded(target, native), where=present)
 
     def unbreak(
         self,
@@ -280,28 +300,28 @@ class RulePlan:
             if moved is not None and not moved & {c for r in rules for c in r.columns}:
                 continue
             names = [n for n in dict.fromkeys(c for r in rules for c in r.columns) if n in fallback]
-            share = np.ones(size)
             natives: dict[str, np.ndarray] = {}
+            found: list[tuple[np.ndarray, np.ndarray]] = []  # rows breaking a rule, their way
             for rule in rules:
                 native = {n: self._native_of(natives, n, values) for n in rule.columns}
-                rows = np.flatnonzero(~rule.holds(native))
+                rows = np.flatnonzero(rule.breaks(native))
                 if rows.size == 0:
                     continue
                 g_v = rule.form({n: v[rows] for n, v in native.items()})
                 g_f = rule.form({n: self.native(n, fallback[n][rows]) for n in rule.columns})
                 with np.errstate(invalid="ignore", divide="ignore"):
                     way = np.where(g_v > g_f, g_f / (g_f - g_v), 0.0)
-                share[rows] = np.fmin(share[rows], np.clip(np.nan_to_num(way), 0.0, 1.0))
-            rows = np.flatnonzero(share < 1)
+                found.append((rows, np.clip(np.nan_to_num(way), 0.0, 1.0)))
+            rows, share = _least_share(found)
             if rows.size == 0:
                 continue
             taken_back[rows] = True
             for name in names:
                 back = fallback[name][rows]
-                values[name][rows] = back + share[rows] * (values[name][rows] - back)
+                values[name][rows] = back + share * (values[name][rows] - back)
             for rule in rules:  # float64's error at the edge: the fallback whole
                 native = {n: self.native(n, values[n][rows]) for n in rule.columns}
-                still = rows[~rule.holds(native)]
+                still = rows[rule.breaks(native)]
                 for name in names:
                     values[name][still] = fallback[name][still]
         return int(taken_back.sum())
@@ -319,7 +339,7 @@ class RulePlan:
             if not isinstance(rule, Linear) or rule.op == "==":
                 continue
             native = {n: self._native_of(natives, n, values) for n in rule.columns}
-            broken = ~rule.holds(native)
+            broken = rule.breaks(native)
             if broken.any():
                 broken_rows |= broken
                 rows = np.flatnonzero(broken)
@@ -336,6 +356,23 @@ class RulePlan:
         if name not in natives:
             natives[name] = self.native(name, values[name])
         return natives[name]
+
+
+def _least_share(found: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``found`` (each rule's breaking rows, ascending, and how far along
+    the way back each holds it again) whose least share is below 1, with that share."""
+    if not found:
+        return np.zeros(0, dtype=np.intp), np.zeros(0)
+    rows, share = found[0]
+    if len(found) > 1:  # a row breaking several rules stops where all hold again
+        rows, share = np.concatenate([r for r, _ in found]), np.concatenate([s for _, s in found])
+        order = np.lexsort((share, rows))
+        rows, share = rows[order], share[order]
+        first = np.ones(rows.size, dtype=bool)
+        np.not_equal(rows[1:], rows[:-1], out=first[1:])
+        rows, share = rows[first], share[first]
+    below = share < 1
+    return rows[below], share[below]
 
 
 def _components(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:

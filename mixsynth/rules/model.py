@@ -66,8 +66,15 @@ class Linear:
     def form(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """The left-hand side ``sum(coefs * values) + const`` of every row."""
         total = np.full(len(next(iter(values.values()))), self.const, dtype=np.float64)
+        term = None  # a coefficient of 1 or -1 adds or subtracts the column (as exactly)
         for name, coef in self.coefs:
-            total += coef * values[name]
+            if coef == 1:
+                total += values[name]
+            elif coef == -1:
+                total -= values[name]
+            else:
+                term = np.multiply(values[name], coef, out=term)
+                total += term
         return total
 
     def tolerance(self, values: dict[str, np.ndarray]) -> float | np.ndarray:
@@ -83,21 +90,25 @@ class Linear:
         return slack
 
     def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        return ~self.breaks(values)
+
+    def breaks(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Where each row breaks the rule (a NaN form, a value missing, compares false)."""
         form = self.form(values)
         with np.errstate(invalid="ignore"):
             if self.op == "<":
-                return (form < 0) | np.isnan(form)
+                return form >= 0
             # Within the tolerance's floor, or at most 0: holds, whatever the tolerance;
             # the tolerance (a pass per term) is worked out for the other rows only.
             if self.op == "==":
-                form = np.abs(form)
-            ok = form <= self._floor()
+                np.abs(form, out=form)
+            broken = form > self._floor()
             if self.op == "==" or self.const:  # a constant brings float64's error on the terms
-                rows = np.flatnonzero(~ok)
+                rows = np.flatnonzero(broken)
                 if rows.size:
                     tolerance = self.tolerance({n: v[rows] for n, v in values.items()})
-                    ok[rows] = form[rows] <= tolerance
-        return ok | np.isnan(form)
+                    broken[rows] = form[rows] > tolerance
+        return broken
 
     def _floor(self) -> float:
         """The least of :meth:`tolerance` over rows (half a unit of the target's place)."""
@@ -240,7 +251,13 @@ def on_grid(seconds: np.ndarray, grid: str, anchor: float = 0.0) -> np.ndarray:
     else:
         step = {"weekly": 7 * 86_400, "daily": 86_400, "hourly": 3_600}[grid]
         whole = whole - anchor if grid == "weekly" else whole
-        ok[finite] = np.floor(whole / step) * step == whole  # faster than np.mod
+        points = whole / step
+        np.floor(points, out=points)  # then times the step: faster than np.mod
+        points *= step
+        if isinstance(finite, slice):
+            np.equal(points, whole, out=ok)
+        else:
+            ok[finite] = points == whole
     return ok
 
 

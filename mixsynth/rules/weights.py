@@ -6,6 +6,7 @@ variance of the weights as drawn. The rules' own limits are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,18 +24,21 @@ NEGLIGIBLE = 1e-3
 MAX_SPREAD_FACTOR = 64.0
 
 
-def limit_weights(rng: np.random.Generator, w: np.ndarray, limit: np.ndarray) -> int:
+def limit_weights(
+    rng: np.random.Generator, w: np.ndarray, limit: np.ndarray, known: np.ndarray | None = None
+) -> int:
     """Weights above their row's ``limit`` swapped with random rows that can take them,
     in place: the multiset of weights is unchanged, so is ``E[u]``. A row with ``w <= 1``
     fits any limit (``U >= 1``): the rows over their limit take, in turn, the next rows
     of a random order of those, and swap where that row's limit takes the larger weight.
     Rows left after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their
     limit. A row whose limit is NaN (unknown: a donor missing, mixed with a replacement
-    partner) keeps its weight. Returns how many rows changed weight."""
+    partner) keeps its weight (``known``: where the limit is not NaN, if made already).
+    Returns how many rows changed weight."""
     over = np.flatnonzero(w > limit)
     if over.size == 0:
         return 0
-    takers = np.flatnonzero((w <= 1) & ~np.isnan(limit))
+    takers = np.flatnonzero((w <= 1) & (~np.isnan(limit) if known is None else known))
     takers = takers[rng.permutation(takers.size)]
     used = swapped = 0
     for _ in range(SWAP_ROUNDS):
@@ -63,21 +67,41 @@ def range_limits(
     end)."""
     end = np.where(step > 0, high, low)
     end -= other
-    with np.errstate(invalid="ignore"):
-        np.divide(end, step, out=end, where=step != 0)
-        end[step == 0] = np.inf
-    np.fmin(limit, end, out=limit)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        end /= step
+    np.fmin(limit, end, out=limit, where=step != 0)  # a step of 0: no limit
 
 
-def extend_weights(w: np.ndarray, limit: np.ndarray, factor: float) -> np.ndarray:
+def extend_weights(
+    w: np.ndarray, limit: np.ndarray, factor: float, known: np.ndarray | None = None
+) -> np.ndarray:
     """Extrapolating weights (``w > 1``) moved ``factor`` times as far past 1, each kept
     at most its row's ``limit``: every rule still holds (the weight stays inside its
     pair's interval), a privacy margin too (a weight only grows past 1), and the rows
     with room extrapolate a little more for those a rule held back. A NaN limit
-    (unknown, :func:`limit_weights`) keeps the weight."""
+    (unknown, :func:`limit_weights`; ``known``: where it is not) keeps the weight."""
     if factor == 1:
         return w
-    return np.where((w > 1) & ~np.isnan(limit), np.minimum(limit, 1 + factor * (w - 1)), w)
+    return _extension(w, limit, known)(factor)
+
+
+def _extension(
+    w: np.ndarray, limit: np.ndarray, known: np.ndarray | None = None
+) -> Callable[[float], np.ndarray]:
+    """:func:`extend_weights` of ``w`` at any factor, with what no factor changes made
+    once (the spread's solver tries a dozen)."""
+    extended = (w > 1) & (~np.isnan(limit) if known is None else known)
+    excess = w - 1
+
+    def at(factor: float) -> np.ndarray:
+        if factor == 1:
+            return w
+        moved = factor * excess
+        moved += 1
+        np.minimum(limit, moved, out=moved)
+        return np.where(extended, moved, w)
+
+    return at
 
 
 @dataclass(frozen=True)
@@ -131,8 +155,10 @@ def spread_weights(
             if variance > 0:
                 mixes.append((rows, partner, step, variance))
 
+    extend = _extension(kept, limit)
+
     def shortfall(factor: float) -> float:
-        w = extend_weights(kept, limit, factor)
+        w = extend(factor)
         ratios = [np.var(p + (w if r is None else w[r]) * s) / v for r, p, s, v in mixes]
         return float(np.mean(ratios)) - 1 if ratios else 0.0
 
@@ -144,7 +170,7 @@ def spread_weights(
             high *= 2
         # Past MAX_SPREAD_FACTOR every row is at its limit: as far as the rules allow.
         factor = float(brentq(shortfall, 1.0, high, xtol=1e-4)) if short >= 0 else high
-    w = extend_weights(kept, limit, factor)
+    w = extend(factor)
     known = ~np.isnan(limit)  # the rows a Spread is applied to (the others: as drawn)
     spreads: list[Spread | None] = []
     for step, partner in zip(steps, at_other, strict=True):
