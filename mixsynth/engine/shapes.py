@@ -190,16 +190,18 @@ def break_copies(
     column before it. ``steps`` are the swaps of a pass (default: each output alone;
     with rules, :func:`copy_steps`). Returns how many rows were copies."""
 
-    def copies() -> np.ndarray:
-        """Rows equal to one of their donors in every checked column. Column by column,
-        only the rows still equal so far are compared: after the first column of mixed
-        values hardly any are left, so a slice costs about one column's comparison, not
-        one per column and donor (1M rows x 10 columns: 1.3 s -> a tenth of it)."""
+    def copies(among: np.ndarray | None = None) -> np.ndarray:
+        """Rows (of ``among``, sorted; default all) equal to one of their donors in every
+        checked column. Column by column, only the rows still equal so far are compared:
+        after the first column of mixed values hardly any are left, so a slice costs
+        about one column's comparison, not one per column and donor (1M rows x 10
+        columns: 1.3 s -> a tenth of it)."""
         found = np.zeros(len(output_groups), dtype=bool)
         for rows in donors:
-            # The first column is compared on every row, without an index of all rows.
-            same = same_values(outputs[0], sources[0][rows])
-            candidates = np.flatnonzero(same)
+            if among is None:  # every row, without an index of all rows
+                candidates = np.flatnonzero(same_values(outputs[0], sources[0][rows]))
+            else:
+                candidates = among[same_values(outputs[0][among], sources[0][rows[among]])]
             for output, source in zip(outputs[1:], sources[1:], strict=True):
                 if candidates.size == 0:
                     break
@@ -227,7 +229,8 @@ def break_copies(
             undo = ~(step.keeps(mine) & step.keeps(theirs))
             back, forth = mine[undo], theirs[undo]
             step.output[back], step.output[forth] = step.output[forth], step.output[back]
-        rows = copies()
+        # only the rows a swap touched can have become copies, or stopped being ones
+        rows = copies(np.union1d(rows, np.concatenate([mine, theirs])))
     return len(found)
 
 
@@ -257,6 +260,20 @@ def copy_steps(
     return steps
 
 
+def _by_group_and_value(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``np.lexsort((values, groups))`` (NaN last within each group, ties in row order)
+    as two stable sorts, the groups' by radix when they are small codes (one group: no
+    second sort): 11.7 ms instead of 20.4 ms on 131,072 rows of 40 groups, and copy
+    repair sorts each slice once per column and pass."""
+    order = np.argsort(values, kind="stable")
+    keys = groups[order]
+    if len(keys) == 0 or keys.min() == keys.max():
+        return order
+    if keys.min() >= 0 and keys.max() <= np.iinfo(np.uint16).max:
+        keys = keys.astype(np.uint16)
+    return order[np.argsort(keys, kind="stable")]
+
+
 def _swap_with_neighbouring_values(
     output: np.ndarray, groups: np.ndarray, rows: np.ndarray, downwards: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -267,7 +284,7 @@ def _swap_with_neighbouring_values(
     not one per value. A row takes part in one swap per pass; swaps that would share a
     row are made one by one after the others. Returns the rows swapped and their
     partners (no row twice)."""
-    order = np.lexsort((output, groups))  # NaN last within each group
+    order = _by_group_and_value(output, groups)
     ranked, ranked_groups = output[order], groups[order]
     size = len(order)
     position = np.empty(size, dtype=np.int64)

@@ -70,8 +70,9 @@ def group_means(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray
     """The mean of ``values`` (NaN left out) of each group ``0 .. size - 1`` (NaN for
     a group without values); rows of group -1 belong to none."""
     keep = (groups >= 0) & ~np.isnan(values)
-    counts = np.bincount(groups[keep], minlength=size)
-    sums = np.bincount(groups[keep], weights=values[keep], minlength=size)
+    bins = np.where(keep, groups, size)  # rows left out counted in one more bin, not copied out
+    counts = np.bincount(bins, minlength=size + 1)[:size]
+    sums = np.bincount(bins, weights=np.where(keep, values, 0.0), minlength=size + 1)[:size]
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / counts
 
@@ -103,12 +104,16 @@ def match_children_means(
     ]
     if len(frame) == 0 or not columns:
         return
-    before = frame[columns].copy()
+    rules = [r for r in reference.rules if set(r.columns) & set(columns)]
+    before = frame[columns].copy() if rules else None
     size = int(max(source_groups.max(initial=-1), dominant.max(initial=-1))) + 1
-    real = source[columns].apply(pd.to_numeric, errors="coerce")
     means = np.column_stack(
         [
-            group_means(real[c].to_numpy(dtype=float, na_value=np.nan), source_groups, size)
+            group_means(
+                pd.to_numeric(source[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+                source_groups,
+                size,
+            )
             for c in columns
         ]
     )
@@ -136,7 +141,8 @@ def match_children_means(
         else:
             _steps(values, groups, movable, wanted, counts, low, high, step, rng)
         frame[name] = pd.Series(values, index=frame.index).astype(frame[name].dtype)
-    _put_back_broken(frame, before, reference)
+    if before is not None:
+        _put_back_broken(frame, before, rules)
 
 
 def _wanted(
@@ -255,37 +261,60 @@ def _steps(values, groups, movable, wanted, counts, low, high, step, rng) -> Non
 
 #: Bins of the gap a group's rows are counted in before the nearest are picked.
 GAP_BINS = 256
+#: Rows left undecided that :func:`_nearest` sorts instead of counting in bins again.
+SORTED_ROWS = 65_536
 
 
 def _nearest(groups: np.ndarray, gap: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Positions of the ``wanted[g]`` rows of smallest ``gap`` in each group ``g``.
-    The rows are counted per group in bins of the gap, so that only those in each
-    group's last bin needed are sorted: a sort of every row took a second per 1.6M
-    children (the shop's items), most of the matching's time."""
+    The rows are counted per group in bins of the gap (each group's bins spanning its
+    rows' gaps): those in bins below the bin where the group's wanted count is reached
+    are taken, those above left, and the rows of that bin counted again in bins of their
+    own range, until few enough are left to sort. A sort of every row took a second per
+    1.6M children (the shop's items), most of the matching's time; a single round of
+    bins 2.4 s at 16M items, whose quantities' gaps are a few values apart (with a
+    jitter of a millionth) and fell almost all in one bin."""
     size = len(wanted)
-    bins = int(min(GAP_BINS, max(1, len(gap) // max(size, 1))))
-    binned = np.minimum((gap / (gap.max(initial=0.0) + 1e-300) * bins).astype(np.int64), bins - 1)
-    counts = np.bincount(groups * bins + binned, minlength=size * bins).reshape(size, bins)
-    filled = np.cumsum(counts, axis=1)
-    last = np.where(
-        filled[:, -1] >= wanted, np.argmax(filled >= wanted[:, None], axis=1), bins - 1
-    )  # the bin in which each group's wanted count is reached
-    before = np.where(last > 0, filled[np.arange(size), np.maximum(last - 1, 0)], 0)
-    cut = last[groups]
-    inside = np.flatnonzero(binned < cut)
-    edge = np.flatnonzero(binned == cut)
-    order = edge[np.lexsort((gap[edge], groups[edge]))]
+    need = wanted.astype(np.int64, copy=True)
+    rows = None  # every row, without an index of them
+    taken = []
+    while len(gap if rows is None else rows) > SORTED_ROWS:
+        group, value = (groups, gap) if rows is None else (groups[rows], gap[rows])
+        bins = int(min(GAP_BINS, max(1, len(value) // max(size, 1))))
+        if bins == 1:
+            break
+        low, high = np.full(size, np.inf), np.full(size, -np.inf)
+        np.minimum.at(low, group, value)
+        np.maximum.at(high, group, value)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a group of one value: bin 0
+            scale = np.where(high > low, bins / (high - low), 0.0)
+        binned = np.minimum(((value - low[group]) * scale[group]).astype(np.int64), bins - 1)
+        counts = np.bincount(group * bins + binned, minlength=size * bins).reshape(size, bins)
+        filled = np.cumsum(counts, axis=1)
+        last = np.where(
+            filled[:, -1] >= need, np.argmax(filled >= need[:, None], axis=1), bins - 1
+        )  # the bin in which each group's wanted count is reached
+        before = np.where(last > 0, filled[np.arange(size), np.maximum(last - 1, 0)], 0)
+        cut = last[group]
+        inside, edge = binned < cut, binned == cut
+        taken.append(np.flatnonzero(inside) if rows is None else rows[inside])
+        need = need - before
+        edge &= need[group] > 0
+        if not inside.any() and edge.all():  # no row decided: sort them
+            break
+        rows = np.flatnonzero(edge) if rows is None else rows[edge]
+    if rows is None:
+        rows = np.arange(len(gap))
+    order = rows[np.lexsort((gap[rows], groups[rows]))]
     ranked = groups[order]
     first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
     place = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-    return np.concatenate([inside, order[place < (wanted - before)[ranked]]])
+    return np.concatenate([*taken, order[place < need[ranked]]])
 
 
-def _put_back_broken(frame: pd.DataFrame, before: pd.DataFrame, reference: Reference) -> None:
-    """Rows where a rule held before the shift and not after get their values back."""
-    rules = [r for r in reference.rules if set(r.columns) & set(before.columns)]
-    if not rules:
-        return
+def _put_back_broken(frame: pd.DataFrame, before: pd.DataFrame, rules: list) -> None:
+    """Rows where one of ``rules`` held before the shift and not after get their values
+    back."""
     old, new = RuleData(frame.assign(**before)), RuleData(frame)
     broken = np.zeros(len(frame), dtype=bool)
     for rule in rules:

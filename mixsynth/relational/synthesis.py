@@ -33,10 +33,10 @@ from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import InputError, OptionError
-from mixsynth.relational.means import match_children_means, parent_figures
+from mixsynth.relational.means import group_means, match_children_means, parent_figures
 from mixsynth.relational.metadata import RelationalMetadata, Relationship
 from mixsynth.relational.pairs import (
-    Family,
+    Links,
     children_pairs,
     neighbour_pairs,
     parent_features,
@@ -87,6 +87,8 @@ class RelationalPlan:
     ) -> RelationalPlan:
         """The plan of ``tables``; ``match_parents`` and ``match_children`` default to
         on unless the method is vanilla mixup."""
+        import pandas as pd
+
         check_options(options)
         check_tables(tables, metadata)
         rules = rules_by_table(options.declared_rules(), metadata)
@@ -103,9 +105,10 @@ class RelationalPlan:
             parents = metadata.parents(name)
             if parents:
                 r = parents[0]
-                unlinked[name] = len(
-                    Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key]).unlinked
+                position = pd.Index(tables[r.parent][r.parent_key]).get_indexer(
+                    tables[name][r.foreign_key]
                 )
+                unlinked[name] = int((position < 0).sum())
         rows = {name: len(frame) for name, frame in tables.items()}
         if match_parents is None:
             match_parents = options.method != Method.VANILLA
@@ -177,6 +180,8 @@ def check_options(options: SynthesisOptions) -> None:
 
 def check_tables(tables: dict[str, pd.DataFrame], metadata: RelationalMetadata) -> None:
     """Every described table given, with its columns, its rows, and unique primary keys."""
+    import pandas as pd
+
     missing = [name for name in metadata.tables if name not in tables]
     if missing:
         raise InputError(
@@ -194,7 +199,8 @@ def check_tables(tables: dict[str, pd.DataFrame], metadata: RelationalMetadata) 
         if len(frame) == 0:
             raise InputError(f"table {name!r} has no rows", "give every table at least one row")
         key = meta.primary_key
-        if key is not None and (frame[key].isna().any() or frame[key].duplicated().any()):
+        # an index finds repeats in one pass over keys in order (0.02 s for 16M, not 1.8)
+        if key is not None and (frame[key].isna().any() or not pd.Index(frame[key]).is_unique):
             raise InputError(
                 f"table {name!r}: primary key {key!r} has missing or repeated values",
                 "a primary key names each row once; fix the data or the metadata",
@@ -217,6 +223,7 @@ def synthesize_tables(
     metadata = plan.metadata
     order = metadata.order()
     rngs = dict(zip(order, rng.spawn(len(order)), strict=True))
+    links = Links(tables)
     made: dict[str, Generation] = {}
     pairs: dict[str, Pairs] = {}
     parent_rows: dict[str, np.ndarray] = {}
@@ -227,7 +234,7 @@ def synthesize_tables(
         given = None
         if parents:
             r = parents[0]
-            family = Family.of(tables[r.parent][r.parent_key], tables[name][r.foreign_key])
+            family = links.family(r)
             unlinked_rows = round(scale * plan.real_unlinked[name])
             given, parent_rows[name] = children_pairs(
                 family,
@@ -236,7 +243,7 @@ def synthesize_tables(
                 unlinked_rows,
                 plan.options,
                 pair_rng,
-                second_parents(tables, parents),
+                second_parents(links, parents),
             )
             options = plan.table_options(name)
         else:
@@ -247,12 +254,11 @@ def synthesize_tables(
                 features = parent_features(
                     tables[name],
                     metadata.numeric_columns(name),
-                    [_children_figures(c, tables, metadata) for c in children],
+                    [_children_figures(c, tables, metadata, links) for c in children],
                 )
                 given = neighbour_pairs(features, rows, options, pair_rng)
             elif children:
-                c = children[0]
-                counts = Family.of(tables[name][c.parent_key], tables[c.child][c.foreign_key])
+                counts = links.family(children[0])
                 within = plan.references[name].association_columns
                 associations = group_codes(source, list(within)) if within else None
                 given = parent_pairs(counts.counts, rows, options, pair_rng, associations)
@@ -265,10 +271,10 @@ def synthesize_tables(
         key_rng = rngs[name].spawn(1)[0]
         for number, r in enumerate(metadata.parents(name)):
             first = parent_rows[name] if number == 0 else None
-            frame[r.foreign_key], target = _foreign_keys(r, tables, made, pairs, first, key_rng)
+            frame[r.foreign_key], target = _foreign_keys(r, links, made, pairs, first, key_rng)
             if number == 1 and plan.match_children:
                 _match_second_parent_means(
-                    name, frame, tables, plan, r, target, pairs, made[r.parent].frame, key_rng
+                    name, frame, links, plan, r, target, pairs, made[r.parent].frame, key_rng
                 )
         frames[name] = frame[list(tables[name].columns)]
         made[name].frame = frames[name]
@@ -276,20 +282,23 @@ def synthesize_tables(
 
 
 def _children_figures(
-    r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata
+    r: Relationship, tables: dict[str, pd.DataFrame], metadata: RelationalMetadata, links: Links
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Along ``r``: each parent row's number of children and their mean numeric values
-    (values that are not numbers left out), in parent row order."""
+    (values that are not numbers left out), in parent row order; summed by bincount,
+    column by column (a groupby of the 16M items' linked rows took 2.6 s)."""
     import pandas as pd
 
-    parent_keys = tables[r.parent][r.parent_key]
-    counts = Family.of(parent_keys, tables[r.child][r.foreign_key]).counts
-    position = pd.Index(parent_keys).get_indexer(tables[r.child][r.foreign_key])
-    linked = position >= 0
-    values = tables[r.child][metadata.numeric_columns(r.child)][linked]
-    values = values.apply(pd.to_numeric, errors="coerce")
-    means = values.groupby(position[linked]).mean().reindex(range(len(parent_keys)))
-    return counts, means
+    position, size, child = links.position(r), len(tables[r.parent]), tables[r.child]
+    means = {
+        column: group_means(
+            pd.to_numeric(child[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+            position,
+            size,
+        )
+        for column in metadata.numeric_columns(r.child)
+    }
+    return links.family(r).counts, pd.DataFrame(means, index=pd.RangeIndex(size))
 
 
 def _one_table(
@@ -310,7 +319,7 @@ def _one_table(
 
 def _foreign_keys(
     r: Relationship,
-    tables: dict[str, pd.DataFrame],
+    links: Links,
     made: dict[str, Generation],
     pairs: dict[str, Pairs],
     parent_rows: np.ndarray | None,
@@ -322,18 +331,14 @@ def _foreign_keys(
     pointed at (one at random when several are; any row when none is). Missing where
     the donor's key is missing or names no parent. Also returns each child's synthetic
     parent row (-1: none)."""
-    import pandas as pd
-
     parent_keys = made[r.parent].frame[r.parent_key]
     if parent_rows is not None:
         target = parent_rows
     else:
-        real_position = pd.Index(tables[r.parent][r.parent_key]).get_indexer(
-            tables[r.child][r.foreign_key]
-        )[pairs[r.child].dominant]
+        real_position = links.position(r)[pairs[r.child].dominant]
         donors = pairs[r.parent].dominant
         by_donor = np.argsort(donors, kind="stable")
-        made_from = np.bincount(donors, minlength=len(tables[r.parent]))
+        made_from = np.bincount(donors, minlength=len(links.tables[r.parent]))
         first = np.cumsum(made_from) - made_from
         linked = real_position >= 0
         safe = np.where(linked, real_position, 0)
@@ -363,7 +368,7 @@ def _copied(plan: RelationalPlan, name: str) -> list[str]:
 def _match_second_parent_means(
     name: str,
     frame: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
+    links: Links,
     plan: RelationalPlan,
     r: Relationship,
     target: np.ndarray,
@@ -373,8 +378,7 @@ def _match_second_parent_means(
 ) -> None:
     """The mixed numeric columns of a child table's rows, shifted per synthetic second
     parent to means matched with its columns (:mod:`.means`)."""
-    import pandas as pd
-
+    tables = links.tables
     reference = plan.references[name]
     source, made = parent_figures(
         tables[r.parent],
@@ -391,7 +395,7 @@ def _match_second_parent_means(
         target,
         pairs[r.parent].dominant,
         (source, made),
-        pd.Index(tables[r.parent][r.parent_key]).get_indexer(tables[name][r.foreign_key]),
+        links.position(r),
         reference,
         plan.table_options(name),
         rng,

@@ -24,7 +24,12 @@ from mixsynth.engine.memory import run_generations
 from mixsynth.engine.moments import match_moments, optimal_transport_map
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.shapes import ShapeTarget, break_copies, match_shapes
+from mixsynth.engine.shapes import (
+    ShapeTarget,
+    _by_group_and_value,
+    break_copies,
+    match_shapes,
+)
 from mixsynth.io import read_table
 from mixsynth.semantics.inference import eta_squared
 
@@ -420,3 +425,14 @@ def test_matched_shapes_copy_no_more_real_rows_than_plain_mixup() -> None:
     plain = copies(SynthesisOptions())
     assert copies(SynthesisOptions(match_shapes=True)) <= plain
     assert copies(SynthesisOptions(match_shapes=True, match_moments=True)) <= plain
+
+
+@pytest.mark.parametrize("groups", [1, 40, 70_000])  # one, small codes, past a uint16
+def test_copy_repair_orders_rows_by_group_and_value_as_lexsort_does(groups):
+    """Copy repair's sort (two stable sorts, the groups' by radix) is numpy's lexsort:
+    NaN last within each group, ties in row order."""
+    rng = np.random.default_rng(groups)
+    values = np.round(rng.normal(size=5_000), 1)
+    values[rng.random(5_000) < 0.05] = np.nan
+    codes = rng.integers(0, groups, 5_000)
+    assert (_by_group_and_value(values, codes) == np.lexsort((values, codes))).all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from mixsynth.choices import Bounds
 from mixsynth.engine.options import SynthesisOptions
@@ -145,15 +146,22 @@ def test_the_steps_of_whole_numbers_leave_the_spread():
     assert abs(per_step) < 0.5, per_step
 
 
-def test_the_nearest_rows_per_group_are_those_a_full_sort_gives() -> None:
-    """_nearest counts rows in bins of the gap and sorts only each group's last bin:
-    it must pick exactly the rows a sort of every row by (group, gap) picks."""
+@pytest.mark.parametrize("sorted_rows", [65_536, 16])  # one sort; rounds of bins first
+def test_the_nearest_rows_per_group_are_those_a_full_sort_gives(monkeypatch, sorted_rows):
+    """_nearest counts rows in bins of the gap and sorts only what each group's last
+    bin leaves, round after round: it must pick exactly the rows a sort of every row by
+    (group, gap) picks, also when the gaps are a few values apart with a small jitter
+    (whole numbers: most rows in one bin)."""
+    from mixsynth.relational import means
     from mixsynth.relational.means import _nearest
 
+    monkeypatch.setattr(means, "SORTED_ROWS", sorted_rows)
     rng = np.random.default_rng(0)
     for _ in range(200):
         size, n = int(rng.integers(1, 30)), int(rng.integers(1, 3000))
         groups, gap = rng.integers(0, size, n), rng.random(n) * rng.choice([1, 100])
+        if rng.random() < 0.5:
+            gap = rng.integers(0, 4, n) + rng.random(n) * 1e-6
         wanted = (rng.random(size) * (np.bincount(groups, minlength=size) + 3)).astype(np.int64)
         order = np.lexsort((gap, groups))
         ranked = groups[order]

@@ -11,6 +11,7 @@ from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.relational.pairs import (
     Family,
+    _find,
     children_pairs,
     count_groups,
     nearest_others,
@@ -83,3 +84,31 @@ def test_a_second_parents_partner_is_one_of_its_nearest_rows():
     pairs, _ = neighbour_pairs(features, 100, SynthesisOptions(), rng)
     assert (np.bincount(pairs.dominant, minlength=50) == 2).all()  # balanced anchors
     assert all(o in nearest[d] for d, o in zip(pairs.dominant, pairs.other, strict=True))
+
+
+def test_a_partner_familys_second_parents_are_found_by_bitmap_and_by_search_alike():
+    """The codes (first parent, second parent) a partner child is looked up among: read
+    from a bitmap when it is small, else by binary search; both find exactly the codes
+    present, at their positions."""
+    rng = np.random.default_rng(0)
+    codes = np.unique(rng.integers(0, 5_000, size=800))  # 100 parents x 50 second ones
+    wanted = rng.integers(0, 5_000, size=3_000)
+    present = np.isin(wanted, codes)
+    assert 0 < present.sum() < len(wanted)
+    for parents in (100, 2_000):  # the bitmap, then the search (more parents than codes)
+        found, slot = _find(codes, wanted, parents, 50)
+        assert (found == present).all()
+        assert (codes[slot] == wanted[present]).all()
+
+
+def test_a_family_holds_its_parents_children_in_table_order_for_few_and_many_parents():
+    """Children grouped by parent (sorted by radix in a small integer type when the
+    parents are few): each parent's children in table order, the unlinked apart."""
+    rng = np.random.default_rng(0)
+    for parents in (1, 40, 70_000):  # one; a uint8; past a uint16 (int64)
+        position = rng.integers(-1, parents, 20_000)
+        family = Family.at(position, parents)
+        linked = np.flatnonzero(position >= 0)
+        assert (family.rows == linked[np.argsort(position[linked], kind="stable")]).all()
+        assert (family.counts == np.bincount(position[linked], minlength=parents)).all()
+        assert (family.unlinked == np.flatnonzero(position < 0)).all()

@@ -231,6 +231,9 @@ def test_bad_data_and_options_are_refused():
     b = pd.DataFrame({"bid": [1, 2], "a_id": [1, 2]})
     with pytest.raises(MixsynthError, match="missing or repeated"):
         RelationalPlan.of({"a": a, "b": b}, metadata, SynthesisOptions())
+    unordered = a.assign(id=[2, 1, 2])  # a repeat among keys out of order
+    with pytest.raises(MixsynthError, match="missing or repeated"):
+        RelationalPlan.of({"a": unordered, "b": b}, metadata, SynthesisOptions())
     with pytest.raises(MixsynthError, match="no data for table 'b'"):
         RelationalPlan.of({"a": a}, metadata, SynthesisOptions())
     with pytest.raises(MixsynthError, match="--by applies to one table"):
