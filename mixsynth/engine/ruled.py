@@ -279,35 +279,20 @@ class RuleKeeping:
     def _round_apart(
         self, ordered: list[ColumnSpec], unrounded: dict, finished: dict, pairs: Pairs, rows: slice
     ) -> None:
-        """Rows that rounding took past an order rounded again, in place, each column of
-        the order they break towards its side of it (down where it adds to the rule's
-        form, up where it takes from it), from the same values and with the same shrink.
-        Rounding with shared uniforms keeps an order only between columns on one grid: a
-        row on the edge of ``a <= b`` (at its weight's limit, ``a == b``) with ``a`` on 6
-        decimals and ``b`` on 5 broke it about half the time, and took its dominant
-        donor's values back (:meth:`_check_rules`), which took 1 % of the variance of
-        breast cancer's concavity columns a generation at ``--privacy-margin 0.3``. A row
-        whose columns need both sides (a middle column of a chain) and a calendar column
-        (rounded with its own draws) are left to that repair."""
+        """Rows that rounding took past an order rounded again, in place, from the same
+        values with the same shrink, each column towards its side of the order
+        (:func:`.rule_edges.rounding_sides`): shared uniforms keep an order only on one
+        grid, and a row on its edge (``a == b``, ``a`` on 6 decimals, ``b`` on 5) broke it
+        half the time and took its donor's values back (:meth:`_check_rules`: breast
+        cancer's concavity columns lost 1-1.8 % of their variance a generation at
+        ``--privacy-margin 0.3``). Calendar columns (their own draws) are left to that."""
         from mixsynth.engine.memory import _finish_column
+        from mixsynth.engine.rule_edges import rounding_sides
 
         specs = {str(spec.name): spec for spec in ordered if str(spec.name) in finished}
-        size = rows.stop - rows.start
-        sides: dict[str, np.ndarray] = {}  # per column: -1 down, +1 up, 0 as rounded
-        natives: dict[str, np.ndarray] = {}  # each column in native units, made once
-        for rules in self.plan.weight_groups:
-            for rule in rules:
-                if not set(rule.columns) <= specs.keys() or rule.op == "==":
-                    continue
-                for n in rule.columns:
-                    if n not in natives:
-                        natives[n] = self.plan.native(n, finished[specs[n].name])
-                native = {n: natives[n] for n in rule.columns}
-                broken = np.flatnonzero(rule.breaks(native))
-                for name, coef in rule.coefs:
-                    side = sides.setdefault(name, np.zeros(size, dtype=np.int8))
-                    free = broken[side[broken] == 0]
-                    side[free] = -1 if coef > 0 else 1
+        sides = rounding_sides(
+            self.plan, {name: finished[spec.name] for name, spec in specs.items()}
+        )
         for name, side in sides.items():
             spec = specs[name]
             uniforms = self._shared_uniforms(spec, rows)
@@ -442,41 +427,12 @@ class RuleKeeping:
                 if bounded and counts[0]:
                     moved.add(str(spec.name))
             if moved:  # only the groups whose columns moved; between two in-range mixes
-                self.rule_repairs += self._unbreak_keeping_variance(values, limited, known, moved)
+                from mixsynth.engine.rule_edges import unbreak_keeping_variance
+
+                self.rule_repairs += unbreak_keeping_variance(
+                    self.plan, values, limited, known, moved, self.reference.ranges, self.options
+                )
         return values
-
-    def _unbreak_keeping_variance(
-        self, values: dict, limited: dict, known: dict, moved: set[str]
-    ) -> int:
-        """The rows bent past a rule moved back towards their limited mix
-        (:meth:`~mixsynth.rules.keep.RulePlan.unbreak`), which takes back some of the
-        variance the spread gave (the rows moved back extrapolate most): 1.5 % a
-        generation in breast cancer's concavity columns at ``--privacy-margin 0.3``.
-        So each column moved is given back its mean and variance as spread, kept in range
-        and moved back again, a few rounds (:data:`~mixsynth.rules.weights.REGAIN_ROUNDS`),
-        ending with every row moved back. How many rows were moved back, summed over
-        the rounds."""
-        from mixsynth.rules.weights import REGAIN_ROUNDS, moments, regain
-
-        spread = {name: moments(column, known[name]) for name, column in values.items()}
-        repairs = self.plan.unbreak(values, limited, moved)
-        for _ in range(REGAIN_ROUNDS):
-            if not repairs:
-                break
-            moved = set()
-            for name, column in values.items():
-                if regain(column, spread[name]):
-                    bound_keeping_variance(
-                        column, *self.reference.ranges[name], self.options.bounds
-                    )
-                    moved.add(str(name))
-            if not moved:
-                break
-            again = self.plan.unbreak(values, limited, moved)
-            repairs += again
-            if not again:
-                break
-        return repairs
 
     def _spreads_of(self) -> list[tuple[str, Any]]:
         return [
