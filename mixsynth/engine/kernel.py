@@ -107,8 +107,8 @@ class Pairs:
     fourth: np.ndarray | None = None  #: its second row
     spread: np.ndarray | None = None  #: its weight c per row (0: a two-row row)
 
-    def rows(self, rows: slice) -> Pairs:
-        """The pairs of a slice of output rows."""
+    def rows(self, rows: slice | np.ndarray) -> Pairs:
+        """The pairs of a slice (or an index) of output rows."""
         if self.spread is None:
             return Pairs(self.dominant[rows], self.other[rows], self.w[rows], self.group_codes)
         assert self.third is not None and self.fourth is not None

@@ -298,27 +298,26 @@ class RuleKeeping:
             uniforms = self._shared_uniforms(spec, rows)
             if not side.any() or uniforms is None or str(name) in self.plan.calendar:
                 continue
-            uniforms = uniforms.copy()
-            uniforms[side < 0] = 0.0  # floor(x + 0): down
-            uniforms[side > 0] = np.nextafter(1.0, 0.0)  # up
-            values = unrounded[spec.name].copy()
+            at = side != 0
+            at_mass = self._column_source(spec)[2]
+            if at_mass is not None:  # the point mass, as _mix_column gives it back
+                at &= ~at_mass[pairs.dominant]
+            at = np.flatnonzero(at)  # rounding is row by row: only these rows again
+            uniforms = np.where(side[at] < 0, 0.0, np.nextafter(1.0, 0.0))  # down, up
+            values = unrounded[spec.name][at]
             with np.errstate(over="ignore", invalid="ignore"):
                 _finish_column(
                     self.rngs[spec.name],
                     values,
                     self._column_source(spec)[0],
-                    pairs,
+                    pairs.rows(at),
                     spec,
                     self.reference,
                     self.options,
                     bounded=True,
                     uniforms=uniforms,
                 )
-            at = side != 0
-            at_mass = self._column_source(spec)[2]
-            if at_mass is not None:  # the point mass, as _mix_column gives it back
-                at &= ~at_mass[pairs.dominant]
-            finished[spec.name][at] = values[at]
+            finished[spec.name][at] = values
 
     def _check_rules(self, values: dict, pairs: Pairs, donors: dict) -> None:
         """The rules kept on the whole rows of a slice, in place: equalities recomputed,
