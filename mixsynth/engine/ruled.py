@@ -425,12 +425,14 @@ class RuleKeeping:
                 self.outside[str(spec.name)][1] += counts[1]
                 if bounded and counts[0]:
                     moved.add(str(spec.name))
-            if moved:  # only the groups whose columns moved; between two in-range mixes
+            if moved and self.options.privacy_margin:  # its rows extrapolate most
                 from mixsynth.engine.rule_edges import unbreak_keeping_variance
 
                 self.rule_repairs += unbreak_keeping_variance(
                     self.plan, values, limited, known, moved, self.reference.ranges, self.options
                 )
+            elif moved:  # only the groups whose columns moved; between two in-range mixes
+                self.rule_repairs += self.plan.unbreak(values, limited, moved)
         return values
 
     def _spreads_of(self) -> list[tuple[str, Any]]:
