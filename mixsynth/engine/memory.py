@@ -329,6 +329,10 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             values += difference_term(rng, source, pairs, observed_rows)
         return values
 
+    def _finish(self, *args: Any, **kwargs: Any) -> tuple[int, int]:
+        """:func:`_finish_column`, for the rule steps that round again (:mod:`.ruled`)."""
+        return _finish_column(*args, **kwargs)
+
     def _mix_column(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None
     ) -> np.ndarray:

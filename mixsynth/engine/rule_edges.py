@@ -18,7 +18,7 @@ def unbreak_keeping_variance(
     limited: dict,
     known: dict,
     moved: set[str],
-    ranges: dict,
+    ranges: dict[str, tuple[float, float]],
     options: Any,
 ) -> int:
     """The rows bent past a rule moved back towards their limited mix

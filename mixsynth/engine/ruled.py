@@ -60,6 +60,7 @@ class RuleKeeping:
     _column_source: Callable[..., Any]
     _mixed_values: Callable[..., np.ndarray]
     _mix_column: Callable[..., np.ndarray]
+    _finish: Callable[..., tuple[int, int]]
 
     def _say_repeats(self) -> None:
         """Columns unique together stay unique only when each real row is a dominant
@@ -286,7 +287,6 @@ class RuleKeeping:
         half the time and took its donor's values back (:meth:`_check_rules`: breast
         cancer's concavity columns lost 1-1.8 % of their variance a generation at
         ``--privacy-margin 0.3``). Calendar columns (their own draws) are left to that."""
-        from mixsynth.engine.memory import _finish_column
         from mixsynth.engine.rule_edges import rounding_sides
 
         specs = {str(spec.name): spec for spec in ordered if str(spec.name) in finished}
@@ -306,7 +306,7 @@ class RuleKeeping:
             uniforms = np.where(side[at] < 0, 0.0, np.nextafter(1.0, 0.0))  # down, up
             values = unrounded[spec.name][at]
             with np.errstate(over="ignore", invalid="ignore"):
-                _finish_column(
+                self._finish(
                     self.rngs[spec.name],
                     values,
                     self._column_source(spec)[0],

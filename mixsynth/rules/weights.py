@@ -203,9 +203,8 @@ def spread_weights(
 def moments(column: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray | None, float, float]:
     """The ``rows`` of ``column`` that hold a number (None: every row), their mean and
     variance: what :func:`regain` gives back."""
-    body: np.ndarray | None = rows & np.isfinite(column)
-    if body.all():
-        body = None
+    finite = rows & np.isfinite(column)
+    body = None if finite.all() else finite
     values = column if body is None else column[body]
     if values.size < 2:  # nothing to give back
         return body, float("nan"), float("nan")
