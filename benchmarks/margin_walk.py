@@ -33,7 +33,7 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
-from privacy_defaults import markdown, quality, variance_ratio
+from privacy_defaults import markdown, quality, variance_ratio, write_results
 from privacy_figures import privacy_figures, split, tables
 from scipy.stats import ks_2samp
 
@@ -231,9 +231,7 @@ def main() -> None:
         "",
         *markdown(summary(results)),
     ]
-    text = "\n".join(lines) + "\n"
-    (RESULTS / f"{args.name}.md").write_text(text)
-    print(text)
+    write_results(args.name, lines)
 
 
 if __name__ == "__main__":

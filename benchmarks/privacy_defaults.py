@@ -97,6 +97,13 @@ def variance_ratio(train: pd.DataFrame, synthetic: pd.DataFrame) -> float:
     return float(np.median(ratios)) if ratios else float("nan")
 
 
+def write_results(name: str, lines: list[str]) -> None:
+    """``lines`` written to benchmarks/results/NAME.md and printed."""
+    text = "\n".join(lines) + "\n"
+    (RESULTS / f"{name}.md").write_text(text)
+    print(text)
+
+
 def markdown(frame: pd.DataFrame) -> list[str]:
     """A Markdown table of a DataFrame's rows."""
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |"]
@@ -160,9 +167,7 @@ def main() -> None:
         "",
         *markdown(table.round(3).reset_index()),
     ]
-    text = "\n".join(lines) + "\n"
-    (RESULTS / f"{args.name}.md").write_text(text)
-    print(text)
+    write_results(args.name, lines)
 
 
 if __name__ == "__main__":

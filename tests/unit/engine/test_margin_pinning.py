@@ -10,23 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mixsynth.choices import Bounds, Pairing
+from mixsynth.choices import Pairing
 from mixsynth.engine.kernel import draw_pairs
 from mixsynth.engine.memory import GenerationStream, run_generations, synthesize
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.pinning import PIN_TOLERANCE, pinned_arms
 from mixsynth.engine.weights import margin_weights
-
-
-def plain(margin: float, **changes) -> SynthesisOptions:
-    """Plain mixup with a margin: no bounds, no rounding, no semantics."""
-    return SynthesisOptions(
-        privacy_margin=margin,
-        bounds=Bounds.NONE,
-        semantics=False,
-        round_decimals=False,
-        **changes,
-    )
+from tests.unit.engine.test_privacy_margin import plain
 
 
 def correlated(rng: np.random.Generator, n: int, p: int) -> np.ndarray:
