@@ -17,6 +17,7 @@ from mixsynth.columns import (
     columns_of,
     group_codes,
 )
+from mixsynth.engine.finishing import finish_column
 from mixsynth.engine.kernel import (
     ObservedRows,
     Pairs,
@@ -30,17 +31,10 @@ from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
 from mixsynth.engine.pinning import pinned_weights, pins_variances
 from mixsynth.engine.reference import Reference
-from mixsynth.engine.ruled import RuleKeeping, replace_non_finite, rule_plan
+from mixsynth.engine.ruled import RuleKeeping, rule_plan
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
-from mixsynth.rules.data import seconds_per_unit
-from mixsynth.semantics.treatments import (
-    bound_keeping_variance,
-    made_up_values,
-    mass_rows,
-    round_to_decimals,
-    stochastic_round,
-)
+from mixsynth.semantics.treatments import made_up_values, mass_rows
 
 if TYPE_CHECKING:
     from mixsynth.columns.kinds import DataTable
@@ -329,10 +323,6 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             values += difference_term(rng, source, pairs, observed_rows)
         return values
 
-    def _finish(self, *args: Any, **kwargs: Any) -> tuple[int, int]:
-        """:func:`_finish_column`, for the rule steps that round again (:mod:`.ruled`)."""
-        return _finish_column(*args, **kwargs)
-
     def _mix_column(
         self, spec: ColumnSpec, pairs: Pairs, rows: slice, values: np.ndarray | None = None
     ) -> np.ndarray:
@@ -344,14 +334,14 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         """
         source, _, at_mass = self._column_source(spec)
         rng = self.rngs[spec.name]
-        # Overflow and inf - inf are expected here: _finish_column replaces them.
+        # Overflow and inf - inf are expected here: finish_column replaces them.
         with np.errstate(over="ignore", invalid="ignore"):
             bounded = bool(self._matched) or values is not None
             if spec.name in self._matched:
                 values = self._matched[spec.name][rows].copy()
             elif values is None:
                 values = self._mixed_values(spec, pairs)
-            outside, observed = _finish_column(
+            outside, observed = finish_column(
                 rng,
                 values,
                 source,
@@ -404,54 +394,6 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             rule_swaps=self.rule_swaps,
             rule_repairs=self.rule_repairs,
         )
-
-
-def _finish_column(
-    rng: np.random.Generator,
-    values: np.ndarray,
-    source: np.ndarray,
-    pairs: Pairs,
-    spec: ColumnSpec,
-    reference: Reference,
-    options: SynthesisOptions,
-    bounded: bool = False,
-    calendar: str | None = None,
-    uniforms: np.ndarray | None = None,
-) -> tuple[int, int]:
-    """Non-finite fallback, bounds, rounding and representability, in place.
-
-    Returns how many values were outside the original input's range before bounds,
-    out of how many observed ones (0, 0 when ``bounded``: the values were already
-    kept in range, and counted, by the moment matching).
-    """
-    counts = (0, 0)
-    if not bounded:
-        replace_non_finite(values, source, pairs)
-        counts = bound_keeping_variance(values, *reference.ranges[spec.name], options.bounds)
-    decimals = reference.semantics.columns[str(spec.name)].decimals
-    grid = reference.time_grids.get(spec.name)
-    if calendar is not None:  # on 1 January or the 1st of a month (a rule)
-        from mixsynth.rules.dates import round_calendar
-
-        unit = seconds_per_unit(spec.dtype)
-        offset = reference.encodings[spec.name].offset
-        values[:] = round_calendar(rng, (values + offset) * unit, calendar) / unit - offset
-    elif grid is not None:  # whole days (a date stored as a timestamp), seconds, ...
-        values /= grid
-        stochastic_round(rng, values, uniforms)
-        values *= grid
-    elif spec.kind.is_integral:
-        stochastic_round(rng, values, uniforms)
-    elif decimals is not None and options.round_decimals:
-        round_to_decimals(rng, values, decimals, uniforms)
-    encoding = reference.encodings[spec.name]
-    unrepresentable = (values < encoding.lower) | (values > encoding.upper)
-    if unrepresentable.any():
-        values[unrepresentable] = source[pairs.dominant[unrepresentable]]
-        if spec.kind.is_integral:
-            # float64 rounds a donor at int64's very ends (2**63 - 1) past them.
-            np.clip(values, encoding.lower, encoding.upper, out=values)
-    return counts
 
 
 def fresh_seed() -> int:

@@ -15,6 +15,7 @@ import numpy as np
 
 from mixsynth.choices import Bounds, Pairing
 from mixsynth.columns import ColumnSpec
+from mixsynth.engine.finishing import finish_column, replace_non_finite
 from mixsynth.engine.kernel import Pairs, difference_term
 from mixsynth.engine.reference import Reference
 from mixsynth.errors import warn
@@ -60,7 +61,6 @@ class RuleKeeping:
     _column_source: Callable[..., Any]
     _mixed_values: Callable[..., np.ndarray]
     _mix_column: Callable[..., np.ndarray]
-    _finish: Callable[..., tuple[int, int]]
 
     def _say_repeats(self) -> None:
         """Columns unique together stay unique only when each real row is a dominant
@@ -306,7 +306,7 @@ class RuleKeeping:
             uniforms = np.where(side[at] < 0, 0.0, np.nextafter(1.0, 0.0))  # down, up
             values = unrounded[spec.name][at]
             with np.errstate(over="ignore", invalid="ignore"):
-                self._finish(
+                finish_column(
                     self.rngs[spec.name],
                     values,
                     self._column_source(spec)[0],
@@ -499,11 +499,3 @@ def rule_plan(reference: Reference, source: Any) -> Any:
             scales[str(name)] = Scale(float(encoding.offset), seconds_per_unit(source.dtype(name)))
     mixed = {str(spec.name) for spec in reference.schema if spec.kind.is_mixed}
     return RulePlan.of(list(reference.rules), scales, mixed)
-
-
-def replace_non_finite(values: np.ndarray, source: np.ndarray, pairs: Pairs) -> None:
-    """An overflow (inf, or inf - inf) takes the dominant donor's value; NaN where the
-    dominant donor is missing stays (the donor's own NaN)."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        values[bad] = source[pairs.dominant[bad]]
