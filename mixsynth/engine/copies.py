@@ -185,6 +185,8 @@ class CopyCheck:
                     rows = donors[name].copy()
                     rows[changed] = self.holders[name][moved[name][changed].astype(np.int64)]
                     donors[name] = rows
+        if self.swapped and not names:  # every column taken from other rows' donors
+            found += self.new_combinations(mixed, donors, pairs, any_real=True)
         return found
 
     @staticmethod
@@ -206,9 +208,15 @@ class CopyCheck:
         return moving
 
     def new_combinations(
-        self, mixed: dict[Any, np.ndarray], donors: dict[Any, np.ndarray], pairs: Pairs
+        self,
+        mixed: dict[Any, np.ndarray],
+        donors: dict[Any, np.ndarray],
+        pairs: Pairs,
+        any_real: bool = False,
     ) -> int:
-        """Rows still equal to a donor whose combination is unique among the real rows
+        """Rows still equal to a donor (``any_real``: to any real row, where a table of
+        copied columns takes them from near rows or both donors, and a row can be a
+        third real row's combination) whose combination is unique among the real rows
         take the columns of one unit (:meth:`_ties`) from another real row, up to
         :data:`COMBINATION_TRIES` times, until their combination is no real row's: a
         row sharing their value of the unit's most associated column first, any row
@@ -222,12 +230,12 @@ class CopyCheck:
         if not units:
             return 0
         candidates = np.arange(len(pairs.dominant))
-        for name in names:  # rows equal to their dominant donor in every mixed value
+        for name in [] if any_real else names:  # rows equal to their dominant donor
             if candidates.size == 0:
                 return 0
             source = self.sources[name][pairs.dominant[candidates]]
             candidates = candidates[same_values(mixed[name][candidates], source)]
-        for name in copied:
+        for name in [] if any_real else copied:
             rows = donors[name][candidates]
             codes = self._resolved(name)
             candidates = candidates[codes[rows] == codes[pairs.dominant[candidates]]]

@@ -235,6 +235,14 @@ class SynthesisOptions:
         accepts=bool,
         convert=bool,
     )
+    mix_codes: bool = option(  # reference.py table_semantics
+        False,
+        help="Mix numeric codes of 3 to 10 whole values (ratings, bins, small counts) "
+        "and round them to whole values, instead of copying them: new combinations, "
+        "order kept (--privacy-target's last lever; docs/privacy.md).",
+        accepts=bool,
+        convert=flag,
+    )
     copy_neighbours: int = option(  # neighbours.py
         0,
         help="Take each group of associated copied columns (categories, codes) from the "

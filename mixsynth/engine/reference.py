@@ -259,11 +259,43 @@ def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
     warn(message, stacklevel=3)
 
 
+#: The fewest distinct values of a code ``mix_codes`` mixes: two values are a label.
+MIXED_CODE_MIN_VALUES = 3
+
+
+def _codes_mixed(
+    table: DataTable, storage: list[ColumnSpec], semantics: TableMetadata
+) -> TableMetadata:
+    """``mix_codes``: the numeric codes of whole values (stored as numbers, inferred as
+    categories) made numerical, rounded to whole values. Mixed, a rating or a bin makes
+    new combinations with the other columns instead of carrying a real row's."""
+    columns = columns_of(table)
+    mixed = {}
+    for spec in storage:
+        meaning = semantics.columns[str(spec.name)]
+        if meaning.sdtype is not SemanticType.CATEGORICAL or spec.kind not in (
+            ColumnKind.INTEGER,
+            ColumnKind.CONTINUOUS,
+        ):
+            continue
+        values = columns.encode(spec.name, spec.kind, columns.encoding(spec.name, spec.kind))
+        values = values[np.isfinite(values)]
+        if np.any(values != np.round(values)) or len(np.unique(values)) < MIXED_CODE_MIN_VALUES:
+            continue
+        mixed[str(spec.name)] = meaning.with_(
+            sdtype=SemanticType.NUMERICAL,
+            reason=f"{meaning.reason.removesuffix(', copied')}, mixed and rounded (mix_codes)",
+            decimals=0 if spec.kind is ColumnKind.CONTINUOUS else None,
+        )
+    return dataclasses.replace(semantics, columns={**semantics.columns, **mixed})
+
+
 def table_semantics(
     table: DataTable, storage: list[ColumnSpec], options: SynthesisOptions
 ) -> TableMetadata:
     """The semantics synthesis uses: inferred (or storage kinds only without
-    ``options.semantics``), then the metadata file's, then --categorical, which wins."""
+    ``options.semantics``), then the metadata file's, then the codes mixed
+    (``mix_codes``), then --categorical, which wins."""
     from mixsynth.semantics.inference import infer_semantics, storage_semantics
 
     semantics = (infer_semantics if options.semantics else storage_semantics)(table, storage)
@@ -272,6 +304,8 @@ def table_semantics(
 
         check_metadata_columns(options.metadata, [str(spec.name) for spec in storage])
         semantics = merge_metadata(semantics, options.metadata)
+    if options.mix_codes:
+        semantics = _codes_mixed(table, storage, semantics)
     forced = {
         name: semantics.columns[name].with_(
             sdtype=SemanticType.CATEGORICAL, reason="--categorical", decimals=None, point_mass=None

@@ -18,7 +18,11 @@ averaged. The first setting whose share is at most the target is chosen:
    find the donor;
 3. if none reaches it, the margins and four donors again with the copied columns split
    between the donors (``split_copied``), the lever of the tables of codes that share
-   a few combinations.
+   a few combinations;
+4. if none reaches it either, the numeric codes mixed and rounded (``mix_codes``), with
+   the copied columns left from near rows, then the margins and four donors with them:
+   on a table of many associated codes (ratings 1-10) every other lever leaves each
+   row one real row's combination of them.
 
 From :data:`TARGET_SHAPES_MARGIN` on, and with four donors, the trials match shapes
 too, onto values between the source's (``shapes_between``): the source's own values
@@ -41,10 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from mixsynth.columns import columns_of
+from mixsynth.columns import columns_of, infer_schema
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.engine.reference import Reference
+from mixsynth.engine.reference import Reference, table_semantics
 
 #: The margins tried, smallest first (0: the default weights).
 TARGET_MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
@@ -77,6 +81,7 @@ class Trial:
     copy_neighbours: int
     split_copied: bool
     donors: int
+    mix_codes: bool
     share: float
 
     @property
@@ -92,6 +97,7 @@ class Trial:
             copy_neighbours=self.copy_neighbours,
             split_copied=self.split_copied,
             donors=self.donors,
+            mix_codes=self.mix_codes,
             # Between the source's values: exactly its values would make every mixed
             # value a real one, and rare ones single out their row; --match-shapes
             # given keeps them exact, as asked.
@@ -127,6 +133,7 @@ class TargetChoice:
             "copy_neighbours": self.chosen.copy_neighbours,
             "split_copied": self.chosen.split_copied,
             "donors": self.chosen.donors,
+            "mix_codes": self.chosen.mix_codes,
             "match_shapes": self.chosen.match_shapes,
             "dcr_share": self.chosen.share,
             "reached": self.reached,
@@ -141,10 +148,11 @@ class TargetChoice:
         elif chosen.split_copied:
             copied = ", copied columns split between donors"
         shapes = ", shapes matched" if chosen.match_shapes else ""
+        codes = ", codes mixed" if chosen.mix_codes else ""
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
         weights = "four donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
         return (
-            f"--privacy-target {self.target:g}: {weights}{copied}{shapes}, DCR "
+            f"--privacy-target {self.target:g}: {weights}{copied}{codes}{shapes}, DCR "
             f"share {chosen.share:.3f} on a held-out half of the input{missed}"
         )
 
@@ -160,6 +168,10 @@ def choose_margin(
     <= ``target`` (the mean over the two ways round: each half made from, the other
     held out), measured with ``share``."""
     source = columns_of(table)
+    # The halves take the whole input's column types, as the real run will: a column
+    # of keys on a half may be a column of repeated numbers on the whole.
+    storage = infer_schema(table, options.categorical)
+    options = dataclasses.replace(options, metadata=table_semantics(table, storage, options))
     rng = np.random.default_rng(seed)
     used = min(source.rows, TARGET_SAMPLE_ROWS)
     splits = []
@@ -194,10 +206,10 @@ class _References:
     mixing; semantics, rules and ranges are the half's)."""
 
     def __init__(self) -> None:
-        self._made: dict[tuple[int, bool, bool], tuple[Any, Reference]] = {}
+        self._made: dict[tuple[int, bool, bool, bool], tuple[Any, Reference]] = {}
 
     def of(self, half: Any, options: SynthesisOptions) -> Reference:
-        key = (id(half), options.copy_neighbours > 0, options.split_copied)
+        key = (id(half), options.copy_neighbours > 0, options.split_copied, options.mix_codes)
         if key not in self._made:  # the half kept beside it: its id stays its own
             self._made[key] = (half, Reference.of(half, options))
         return self._made[key][1]
@@ -205,11 +217,11 @@ class _References:
 
 def _settings(
     half: Any, options: SynthesisOptions, references: _References | None = None
-) -> list[tuple[float, int, bool, int]]:
-    """(margin, copy_neighbours, split_copied, donors) in the order the search tries
-    them, without the settings that cannot differ from one tried before: margins or
-    four donors on a table with no mixed column, a lever on a table with no copied
-    columns it can take. Four donors given by the user: no margins."""
+) -> list[tuple[float, int, bool, int, bool]]:
+    """(margin, copy_neighbours, split_copied, donors, mix_codes) in the order the search
+    tries them, without the settings that cannot differ from one tried before: margins
+    or four donors on a table with no mixed column, a lever on a table with no copied
+    columns it can take or no code to mix. Four donors given by the user: no margins."""
     references = references or _References()
     asked = dataclasses.replace(options, privacy_target=None)
     size = options.copy_neighbours or TARGET_NEIGHBOURS  # the user's block size, if given
@@ -218,17 +230,37 @@ def _settings(
     neighbours = size if reference.copy_groups else 0
     split_options = dataclasses.replace(near, copy_neighbours=0, split_copied=True)
     split = bool(references.of(half, split_options).copy_groups)
-    mixed = any(
+    mixed = _mixed_columns(reference)
+    codes = dataclasses.replace(near, mix_codes=True)
+    coded = references.of(half, codes)
+    mixed_codes = not options.mix_codes and _mixed_columns(coded) > mixed
+    coded_neighbours = size if coded.copy_groups else 0
+    user = (options.copy_neighbours, options.split_copied, options.donors, options.mix_codes)
+    settings = [(0.0, *user)]
+    settings += _weights(mixed > 0, options, neighbours, False, options.mix_codes)
+    if split:
+        settings += _weights(mixed > 0, options, 0, True, options.mix_codes)
+    if mixed_codes:
+        settings += _weights(True, options, coded_neighbours, False, True)
+    if options.donors == 4:  # the user's: every trial with them
+        settings = [(0.0, n, split_, 4, mix) for _, n, split_, _, mix in settings]
+    return list(dict.fromkeys(settings))
+
+
+def _weights(
+    mixed: bool, options: SynthesisOptions, neighbours: int, split: bool, mix_codes: bool
+) -> list[tuple[float, int, bool, int, bool]]:
+    """One way of taking copied columns with each margin, then four donors (they reach
+    lower shares), where there is a mixed column to move."""
+    margins = TARGET_MARGINS if mixed and options.donors == 2 else TARGET_MARGINS[:1]
+    settings = [(margin, neighbours, split, 2, mix_codes) for margin in margins]
+    if mixed:
+        settings.append((0.0, neighbours, split, 4, mix_codes))
+    return settings
+
+
+def _mixed_columns(reference: Reference) -> int:
+    """How many columns the reference mixes (made-up columns are not mixed)."""
+    return sum(
         spec.kind.is_mixed and spec.name not in reference.real_values for spec in reference.schema
     )
-    margins = TARGET_MARGINS if mixed and options.donors == 2 else TARGET_MARGINS[:1]
-    four = [4] if mixed else []  # after the margins: they reach lower shares
-    settings = [(0.0, options.copy_neighbours, options.split_copied, options.donors)]
-    settings += [(margin, neighbours, False, 2) for margin in margins]
-    settings += [(0.0, neighbours, False, 4) for _ in four]
-    if split:
-        settings += [(margin, 0, True, 2) for margin in margins]
-        settings += [(0.0, 0, True, 4) for _ in four]
-    if options.donors == 4:  # the user's: every trial with them
-        settings = [(0.0, n, split_, 4) for _, n, split_, _ in settings]
-    return list(dict.fromkeys(settings))

@@ -140,4 +140,4 @@ def test_the_target_search_takes_copied_columns_from_near_rows_first() -> None:
     assert choice.options(SynthesisOptions(privacy_target=0.7)) == dataclasses.replace(
         SynthesisOptions(), copy_neighbours=TARGET_NEIGHBOURS
     )
-    assert Trial(0.3, 0, False, 2, 0.6).options(SynthesisOptions()).shapes_between
+    assert Trial(0.3, 0, False, 2, False, 0.6).options(SynthesisOptions()).shapes_between

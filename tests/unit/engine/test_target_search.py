@@ -40,15 +40,15 @@ def short_search(monkeypatch):
 def test_four_donors_come_after_the_margins_with_shapes_matched(short_search) -> None:
     order = target._settings(table(), SynthesisOptions(privacy_target=0.6))
     assert order == [
-        (0.0, 0, False, 2),
-        (0.0, 5, False, 2),
-        (0.3, 5, False, 2),
-        (0.0, 5, False, 4),
-        (0.0, 0, True, 2),
-        (0.3, 0, True, 2),
-        (0.0, 0, True, 4),
+        (0.0, 0, False, 2, False),
+        (0.0, 5, False, 2, False),
+        (0.3, 5, False, 2, False),
+        (0.0, 5, False, 4, False),
+        (0.0, 0, True, 2, False),
+        (0.3, 0, True, 2, False),
+        (0.0, 0, True, 4, False),
     ]
-    trial = target.Trial(0.0, 5, False, 4, 0.5)
+    trial = target.Trial(0.0, 5, False, 4, False, 0.5)
     options = trial.options(SynthesisOptions(privacy_target=0.6))
     shapes = (options.match_shapes, options.shapes_between)
     assert (options.donors, shapes, options.privacy_target) == (4, (False, True), None)
@@ -57,7 +57,7 @@ def test_four_donors_come_after_the_margins_with_shapes_matched(short_search) ->
     assert (exact.match_shapes, exact.shapes_between) == (True, False)
     # Four donors given by the user: every trial with them, no margin.
     given = target._settings(table(), SynthesisOptions(privacy_target=0.6, donors=4))
-    assert given == [(0.0, 0, False, 4), (0.0, 5, False, 4), (0.0, 0, True, 4)]
+    assert given == [(0.0, 0, False, 4, False), (0.0, 5, False, 4, False), (0.0, 0, True, 4, False)]
 
 
 def test_the_caches_change_no_share_and_no_choice(short_search, monkeypatch) -> None:

