@@ -73,6 +73,7 @@ VARIANTS = {
         "match_shapes": True,
         "copy_neighbours": 5,
     },
+    "mix codes + neighbours 5": {"mix_codes": True, "copy_neighbours": 5},
     "four donors": {"donors": 4},
     "four donors + neighbours 5": {"donors": 4, "copy_neighbours": 5},
     "four donors + shapes + neighbours 5": {

@@ -24,10 +24,13 @@ no other real row has (a unique record, the one a copy releases) takes one copie
 column from its partner, or from a random real row where the partner agrees, until its
 combination is no real row's (:meth:`CopyCheck.new_combinations`): first a value
 that goes with the row's other values (that of a random real row sharing its value of
-the most associated column), then any value. A row equal to a combination two real
-rows or more share is left: a fresh real sample holds such rows at the same rate, so
-the share of copies comes down to a fresh sample's (docs/privacy.md), and associations
-are disturbed only where a record would be released. This is done where the source is
+the most associated column), then any value. A row equal to a combination k real rows
+share (k >= 2) is left with probability (k - 1)/k: a fresh real sample lands on the
+real rows' combinations too, at the rate of the real rows that share theirs (each
+real row's combination seen among the others, a leave-one-out estimate); keeping
+(k - 1)/k leaves the share of the real rows that repeat an earlier one, under that
+rate by the number of shared combinations (docs/privacy.md), and associations are
+disturbed only where a record would be released or over-represented. This is done where the source is
 the real table (generation 1): later generations are made from synthetic rows, and
 a copy of one releases no record, while each new combination weakens associations a
 little more.
@@ -89,7 +92,7 @@ class CopyCheck:
         self.names = list(copied)
         self._codes: dict[Any, np.ndarray | None] = {}  #: float64 codes, None: no codes
         self.holders: dict[Any, np.ndarray] = {}  #: a source row holding each code
-        #: Hashes of the real rows' combinations (sorted) and whether each is unique.
+        #: Hashes of the real rows' combinations (sorted) and how many rows hold each.
         self._combinations: tuple[np.ndarray, np.ndarray] | None = None
         #: Each unit's most associated copied column outside it (None: not yet).
         self._associated: dict[tuple, Any] | None = None
@@ -217,7 +220,7 @@ class CopyCheck:
         """Rows still equal to a donor (``any_real``: to any real row, where a table of
         copied columns takes them from near rows or both donors, and a row can be a
         third real row's combination) whose combination is unique among the real rows
-        take the columns of one unit (:meth:`_ties`) from another real row, up to
+        (or held by k of them, with probability 1/k) take the columns of one unit (:meth:`_ties`) from another real row, up to
         :data:`COMBINATION_TRIES` times, until their combination is no real row's: a
         row sharing their value of the unit's most associated column first, any row
         after :data:`CONDITIONAL_TRIES`; ``donors`` is updated in place. Returns how
@@ -241,10 +244,14 @@ class CopyCheck:
             candidates = candidates[codes[rows] == codes[pairs.dominant[candidates]]]
         if candidates.size == 0:
             return 0
-        hashes, unique = self._real_combinations(names, copied)
-        position = np.searchsorted(hashes, self._hashes(mixed, donors, names, copied, candidates))
-        position = np.minimum(position, len(hashes) - 1)
-        rows = candidates[unique[position]]
+        hashes, holders = self._real_combinations(names, copied)
+        found = self._hashes(mixed, donors, names, copied, candidates)
+        position = np.minimum(np.searchsorted(hashes, found), len(hashes) - 1)
+        real = hashes[position] == found
+        # A combination k real rows hold is kept with probability (k - 1)/k: as many
+        # rows as the real rows' duplicates, under a fresh sample's rate (see above).
+        kept = self.rng.random(candidates.size) * holders[position] >= 1
+        rows = candidates[real & ~kept]
         if rows.size == 0:
             return 0
         donors.update({name: donors[name].copy() for unit in units for name in unit})
@@ -315,13 +322,12 @@ class CopyCheck:
         ]
 
     def _real_combinations(self, names: list, copied: list) -> tuple[np.ndarray, np.ndarray]:
-        """The real rows' combination hashes, sorted, and whether each is held by a
-        single real row; made once per generation, when a copy first needs them."""
+        """The real rows' combination hashes, sorted, and how many real rows hold each;
+        made once per generation, when a copy first needs them."""
         if self._combinations is None:
             columns = [self.sources[name] for name in names]
             columns += [self._resolved(name) for name in copied]
-            hashes, counts = np.unique(row_hashes(columns), return_counts=True)
-            self._combinations = hashes, counts == 1
+            self._combinations = np.unique(row_hashes(columns), return_counts=True)
         return self._combinations
 
     def _hashes(

@@ -174,17 +174,19 @@ def combination_counts(frame: pd.DataFrame) -> pd.Series:
 def test_no_row_releases_a_unique_real_combination_of_categories() -> None:
     """Generation 1 of a table of categories: a row may equal a combination two real
     rows or more share (a fresh sample does too), never one only one real row has; the
-    share of rows equal to a real row comes down to the real rows' own share of
-    shared combinations (the in-sample rate of a fresh sample), from 1 before."""
+    share of rows equal to a real row comes down to the share of real rows that repeat
+    an earlier one (a combination k rows hold kept (k - 1)/k of the times), under the
+    real rows' share of shared combinations (a fresh sample's rate), from 1 before."""
     real = categories_table(400, 1)
     counts = combination_counts(real)
     _, out = generate(real, SynthesisOptions(), 2)
     held = out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0))
     assert (held != 1).all()
-    shared = float(real.duplicated(keep=False).mean())
+    repeats = float(real.duplicated().mean())
+    assert repeats < float(real.duplicated(keep=False).mean())
     copies = float((held >= 2).mean())
-    # Rows copy shared combinations as often as donors hold them: binomial SE.
-    assert abs(copies - shared) <= 4 * np.sqrt(shared * (1 - shared) / len(out))
+    # Each donor's combination kept with probability (k - 1)/k: binomial SE.
+    assert abs(copies - repeats) <= 4 * np.sqrt(repeats * (1 - repeats) / len(out))
     for name in real.columns:  # the values a column takes stay the real ones
         assert set(out[name]) <= set(real[name])
 
