@@ -250,7 +250,12 @@ class CopyCheck:
         real = hashes[position] == found
         # A combination k real rows hold is kept with probability (k - 1)/k: as many
         # rows as the real rows' duplicates, under a fresh sample's rate (see above).
-        kept = self.rng.random(candidates.size) * holders[position] >= 1
+        shared = real & (holders[position] > 1)
+        if names:  # all mixed values missing: a shared combination stays (missing counts)
+            blank = np.all([np.isnan(mixed[name][candidates]) for name in names], axis=0)
+            shared &= ~blank
+        kept = real & (holders[position] > 1)
+        kept[shared] = self.rng.random(int(shared.sum())) * holders[position][shared] >= 1
         rows = candidates[real & ~kept]
         if rows.size == 0:
             return 0
