@@ -171,6 +171,8 @@ class CopyCheck:
         compared = [self._comparison(name, donors[name]) for name in copied if name not in swapped]
         if not outputs:
             return self.new_combinations(mixed, donors, pairs)
+        # The mixed values before the swaps: a swap can put a row on another real row.
+        before = [values.copy() for values in outputs[: len(names)]] if self.real_source else []
         found = break_copies(
             outputs,
             columns,
@@ -179,8 +181,6 @@ class CopyCheck:
             compared=compared,
             steps=steps,
         )
-        if not self.swapped and copied:  # the rows the swaps left copies: among ``found``
-            self.new_combinations(mixed, donors, pairs)
         if found and swapped:
             for name, source in zip(swapped, codes, strict=True):
                 changed = moved[name] != source[donors[name]]
@@ -188,8 +188,14 @@ class CopyCheck:
                     rows = donors[name].copy()
                     rows[changed] = self.holders[name][moved[name][changed].astype(np.int64)]
                     donors[name] = rows
-        if self.swapped and not names:  # every column taken from other rows' donors
-            found += self.new_combinations(mixed, donors, pairs, any_real=True)
+        if copied and self.real_source:  # the rows the swaps left copies or moved
+            touched = [
+                ~same_values(mixed[name], old) for name, old in zip(names, before, strict=True)
+            ]
+            moved_rows = np.flatnonzero(np.any(touched, axis=0)) if found and touched else None
+            all_rows = self.swapped and not names  # every column from other rows' donors
+            new = self.new_combinations(mixed, donors, pairs, moved_rows, any_real=all_rows)
+            found += new if all_rows else 0
         return found
 
     @staticmethod
@@ -215,12 +221,13 @@ class CopyCheck:
         mixed: dict[Any, np.ndarray],
         donors: dict[Any, np.ndarray],
         pairs: Pairs,
+        moved_rows: np.ndarray | None = None,
         any_real: bool = False,
     ) -> int:
-        """Rows still equal to a donor (``any_real``: to any real row, where a table of
-        copied columns takes them from near rows or both donors, and a row can be a
-        third real row's combination) whose combination is unique among the real rows
-        (or held by k of them, with probability 1/k) take the columns of one unit (:meth:`_ties`) from another real row, up to
+        """Rows still equal to a donor, or to another real row where a swap moved their
+        mixed values (``moved_rows``) or every row where the copied columns come from
+        other rows and none is mixed (``any_real``), whose combination is unique among
+        the real rows (or held by k of them, with probability 1/k) take the columns of one unit (:meth:`_ties`) from another real row, up to
         :data:`COMBINATION_TRIES` times, until their combination is no real row's: a
         row sharing their value of the unit's most associated column first, any row
         after :data:`CONDITIONAL_TRIES`; ``donors`` is updated in place. Returns how
@@ -234,14 +241,14 @@ class CopyCheck:
             return 0
         candidates = np.arange(len(pairs.dominant))
         for name in [] if any_real else names:  # rows equal to their dominant donor
-            if candidates.size == 0:
-                return 0
             source = self.sources[name][pairs.dominant[candidates]]
             candidates = candidates[same_values(mixed[name][candidates], source)]
         for name in [] if any_real else copied:
             rows = donors[name][candidates]
             codes = self._resolved(name)
             candidates = candidates[codes[rows] == codes[pairs.dominant[candidates]]]
+        if moved_rows is not None:
+            candidates = np.union1d(candidates, moved_rows)
         if candidates.size == 0:
             return 0
         hashes, holders = self._real_combinations(names, copied)
