@@ -101,6 +101,8 @@ class CopyCheck:
         #: An associated column's codes, its rows sorted by code, where each code starts
         #: and how many rows hold it (:meth:`_conditional_rows`).
         self._holders_by_code: dict[Any, tuple[np.ndarray, ...]] = {}
+        #: Each mixed source column's distinct values, sorted (:meth:`_real_value`).
+        self._sorted_values: dict[Any, np.ndarray] = {}
         if swapped:
             self.resolve()
 
@@ -193,9 +195,9 @@ class CopyCheck:
                 ~same_values(mixed[name], old) for name, old in zip(names, before, strict=True)
             ]
             moved_rows = np.flatnonzero(np.any(touched, axis=0)) if found and touched else None
-            all_rows = self.swapped and not names  # every column from other rows' donors
-            new = self.new_combinations(mixed, donors, pairs, moved_rows, any_real=all_rows)
-            found += new if all_rows else 0
+            # Copied columns from other rows' donors: a row can be a third real row.
+            new = self.new_combinations(mixed, donors, pairs, moved_rows, any_real=self.swapped)
+            found += new if self.swapped and not names else 0
         return found
 
     @staticmethod
@@ -225,8 +227,9 @@ class CopyCheck:
         any_real: bool = False,
     ) -> int:
         """Rows still equal to a donor, or to another real row where a swap moved their
-        mixed values (``moved_rows``) or every row where the copied columns come from
-        other rows and none is mixed (``any_real``), whose combination is unique among
+        mixed values (``moved_rows``) or, where the copied columns come from other rows
+        (``any_real``), every row whose mixed values are all real ones, whose
+        combination is unique among
         the real rows (or held by k of them, with probability 1/k) take the columns of one unit (:meth:`_ties`) from another real row, up to
         :data:`COMBINATION_TRIES` times, until their combination is no real row's: a
         row sharing their value of the unit's most associated column first, any row
@@ -240,6 +243,8 @@ class CopyCheck:
         if not units:
             return 0
         candidates = np.arange(len(pairs.dominant))
+        for name in names if any_real else []:  # rows whose every mixed value is real
+            candidates = candidates[self._real_value(name, mixed[name][candidates])]
         for name in [] if any_real else names:  # rows equal to their dominant donor
             source = self.sources[name][pairs.dominant[candidates]]
             candidates = candidates[same_values(mixed[name][candidates], source)]
@@ -286,6 +291,22 @@ class CopyCheck:
             if remaining.size == 0:
                 break
         return len(rows)
+
+    def _real_value(self, name: Any, values: np.ndarray) -> np.ndarray:
+        """Whether each of ``values`` is one of the source column's values (missing
+        where the source has a missing value)."""
+        if name not in self._sorted_values:
+            source = self.sources[name]
+            self._sorted_values[name] = np.unique(source[~np.isnan(source)])
+        known = self._sorted_values[name]
+        found = np.zeros(len(values), dtype=bool)
+        if known.size:
+            at = np.minimum(np.searchsorted(known, values), known.size - 1)
+            found = known[at] == values
+        missing = np.isnan(values)
+        if missing.any() and np.isnan(self.sources[name]).any():
+            found |= missing
+        return found
 
     def _ties(self, copied: list) -> list[tuple]:
         """The copied columns in units that change together: columns joined by a value
