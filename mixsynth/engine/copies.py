@@ -30,14 +30,18 @@ real rows' combinations too, at the rate of the real rows that share theirs (eac
 real row's combination seen among the others, a leave-one-out estimate); keeping
 (k - 1)/k leaves the share of the real rows that repeat an earlier one, under that
 rate by the number of shared combinations (docs/privacy.md), and associations are
-disturbed only where a record would be released or over-represented. This is done where the source is
-the real table (generation 1): later generations are made from synthetic rows, and
-a copy of one releases no record, while each new combination weakens associations a
-little more.
+disturbed only where a record would be released or over-represented. This is done
+where the source is the real table (generation 1): later generations are made from
+synthetic rows, and a copy of one releases no record, while each new combination
+weakens associations a little more.
 
 A row equal to a real row that is *not* its donor is left alone: on a table of a few
-codes, a fresh real sample has such rows too (a coincidence, not a copy). A table of a
-single compared column is left alone: any value there is some real row's.
+codes, a fresh real sample has such rows too (a coincidence, not a copy). Except a row a
+swap moved (it can land on another real row that shares its donor's codes) and, where
+the copied columns come from other rows (near rows, split), a row whose mixed values
+are all real ones (its codes are a third real row's): those are checked against every
+real combination, as above. A table of a single compared column is left alone: any
+value there is some real row's.
 """
 
 from __future__ import annotations
@@ -228,9 +232,9 @@ class CopyCheck:
     ) -> int:
         """Rows still equal to a donor, or to another real row where a swap moved their
         mixed values (``moved_rows``) or, where the copied columns come from other rows
-        (``any_real``), every row whose mixed values are all real ones, whose
-        combination is unique among
-        the real rows (or held by k of them, with probability 1/k) take the columns of one unit (:meth:`_ties`) from another real row, up to
+        (``any_real``), rows whose mixed values are all real ones, whose combination is
+        unique among the real rows (or held by k of them, with probability 1/k) take
+        the columns of one unit (:meth:`_ties`) from another real row, up to
         :data:`COMBINATION_TRIES` times, until their combination is no real row's: a
         row sharing their value of the unit's most associated column first, any row
         after :data:`CONDITIONAL_TRIES`; ``donors`` is updated in place. Returns how
@@ -257,9 +261,9 @@ class CopyCheck:
         if candidates.size == 0:
             return 0
         hashes, holders = self._real_combinations(names, copied)
-        found = self._hashes(mixed, donors, names, copied, candidates)
-        position = np.minimum(np.searchsorted(hashes, found), len(hashes) - 1)
-        real = hashes[position] == found
+        combinations = self._hashes(mixed, donors, names, copied, candidates)
+        position = np.minimum(np.searchsorted(hashes, combinations), len(hashes) - 1)
+        real = hashes[position] == combinations
         # A combination k real rows hold is kept with probability (k - 1)/k: as many
         # rows as the real rows' duplicates, under a fresh sample's rate (see above).
         shared = real & (holders[position] > 1)
