@@ -178,7 +178,8 @@ class CopyCheck:
         if not outputs:
             return self.new_combinations(mixed, donors, pairs)
         # The mixed values before the swaps: a swap can put a row on another real row.
-        before = [values.copy() for values in outputs[: len(names)]] if self.real_source else []
+        repairs = bool(copied) and self.real_source  # new_combinations, below
+        before = [values.copy() for values in outputs[: len(names)]] if repairs else []
         found = break_copies(
             outputs,
             columns,
@@ -194,11 +195,13 @@ class CopyCheck:
                     rows = donors[name].copy()
                     rows[changed] = self.holders[name][moved[name][changed].astype(np.int64)]
                     donors[name] = rows
-        if copied and self.real_source:  # the rows the swaps left copies or moved
-            touched = [
-                ~same_values(mixed[name], old) for name, old in zip(names, before, strict=True)
-            ]
-            moved_rows = np.flatnonzero(np.any(touched, axis=0)) if found and touched else None
+        if repairs:  # the rows the swaps left copies or moved
+            moved_rows = None
+            if found and names:
+                touched = [
+                    ~same_values(mixed[name], old) for name, old in zip(names, before, strict=True)
+                ]
+                moved_rows = np.flatnonzero(np.any(touched, axis=0))
             # Copied columns from other rows' donors: a row can be a third real row.
             new = self.new_combinations(mixed, donors, pairs, moved_rows, any_real=self.swapped)
             found += new if self.swapped and not names else 0
@@ -247,15 +250,17 @@ class CopyCheck:
         if not units:
             return 0
         candidates = np.arange(len(pairs.dominant))
-        for name in names if any_real else []:  # rows whose every mixed value is real
-            candidates = candidates[self._real_value(name, mixed[name][candidates])]
-        for name in [] if any_real else names:  # rows equal to their dominant donor
-            source = self.sources[name][pairs.dominant[candidates]]
-            candidates = candidates[same_values(mixed[name][candidates], source)]
-        for name in [] if any_real else copied:
-            rows = donors[name][candidates]
-            codes = self._resolved(name)
-            candidates = candidates[codes[rows] == codes[pairs.dominant[candidates]]]
+        if any_real:  # rows whose every mixed value is a real one
+            for name in names:
+                candidates = candidates[self._real_value(name, mixed[name][candidates])]
+        else:  # rows equal to their dominant donor
+            for name in names:
+                source = self.sources[name][pairs.dominant[candidates]]
+                candidates = candidates[same_values(mixed[name][candidates], source)]
+            for name in copied:
+                rows = donors[name][candidates]
+                codes = self._resolved(name)
+                candidates = candidates[codes[rows] == codes[pairs.dominant[candidates]]]
         if moved_rows is not None:
             candidates = np.union1d(candidates, moved_rows)
         if candidates.size == 0:
@@ -266,12 +271,11 @@ class CopyCheck:
         real = hashes[position] == combinations
         # A combination k real rows hold is kept with probability (k - 1)/k: as many
         # rows as the real rows' duplicates, under a fresh sample's rate (see above).
-        shared = real & (holders[position] > 1)
-        if names:  # all mixed values missing: a shared combination stays (missing counts)
-            blank = np.all([np.isnan(mixed[name][candidates]) for name in names], axis=0)
-            shared &= ~blank
         kept = real & (holders[position] > 1)
-        kept[shared] = self.rng.random(int(shared.sum())) * holders[position][shared] >= 1
+        drawn = kept.copy()
+        if names:  # all mixed values missing: a shared combination stays (missing counts)
+            drawn &= ~np.all([np.isnan(mixed[name][candidates]) for name in names], axis=0)
+        kept[drawn] = self.rng.random(int(drawn.sum())) * holders[position][drawn] >= 1
         rows = candidates[real & ~kept]
         if rows.size == 0:
             return 0
@@ -300,9 +304,9 @@ class CopyCheck:
         """Whether each of ``values`` is one of the source column's values (missing
         where the source has a missing value)."""
         if name not in self._sorted_values:
-            source = self.sources[name]
             import pyarrow.compute as pc
 
+            source = self.sources[name]
             # Arrow's hash table, then the few distinct values sorted: a sort of every
             # value (np.unique) took 0.07 s per 1M-row column.
             distinct = pc.unique(source[~np.isnan(source)]).to_numpy()

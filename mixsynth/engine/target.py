@@ -231,17 +231,17 @@ def _settings(
     split_options = dataclasses.replace(near, copy_neighbours=0, split_copied=True)
     split = bool(references.of(half, split_options).copy_groups)
     mixed = _mixed_columns(reference)
-    codes = dataclasses.replace(near, mix_codes=True)
-    coded = references.of(half, codes)
-    mixed_codes = not options.mix_codes and _mixed_columns(coded) > mixed
-    coded_neighbours = size if coded.copy_groups else 0
+    coded: list[tuple[float, int, bool, int, bool]] = []  # the codes mixed: tried last
+    if not options.mix_codes:
+        mixing = references.of(half, dataclasses.replace(near, mix_codes=True))
+        if _mixed_columns(mixing) > mixed:
+            coded = _weights(True, options, size if mixing.copy_groups else 0, False, True)
     user = (options.copy_neighbours, options.split_copied, options.donors, options.mix_codes)
     settings = [(0.0, *user)]
     settings += _weights(mixed > 0, options, neighbours, False, options.mix_codes)
     if split:
         settings += _weights(mixed > 0, options, 0, True, options.mix_codes)
-    if mixed_codes:
-        settings += _weights(True, options, coded_neighbours, False, True)
+    settings += coded
     if options.donors == 4:  # the user's: every trial with them
         settings = [(0.0, n, split_, 4, mix) for _, n, split_, _, mix in settings]
     return list(dict.fromkeys(settings))
