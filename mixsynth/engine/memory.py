@@ -285,6 +285,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
                 self._copy_rng,
                 fixed=(*self.options.by, *ruled),  # groups and rules' columns stay as taken
                 real_source=self.index == 1,
+                strict=self.options.all_rows_new,
             )
         units = self._copy_units(mixed)
         self.copies_broken += self._copy_check.break_up(mixed, donors, pairs, *units)

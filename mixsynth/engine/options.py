@@ -267,6 +267,15 @@ class SynthesisOptions:
         accepts=bool,
         convert=bool,
     )
+    all_rows_new: bool = option(  # copies.py
+        False,
+        help="Change every synthetic row equal to a real row, even one on a combination "
+        "of codes several real rows share, which a fresh real sample lands on too (by "
+        "default such a row is kept (k-1)/k of the times); what --privacy-target uses "
+        "(docs/privacy.md).",
+        accepts=bool,
+        convert=flag,
+    )
     rules: tuple = option(  # mixsynth.rules: kept with the detected ones
         (),
         help='A rule every synthetic row keeps, e.g. "start <= end", "total = subtotal + '

@@ -98,6 +98,9 @@ class Trial:
             split_copied=self.split_copied,
             donors=self.donors,
             mix_codes=self.mix_codes,
+            # A row on a combination of codes real rows share is changed too: a row
+            # equal to a training row is what a DCR share counts first (distance 0).
+            all_rows_new=True,
             # Between the source's values: exactly its values would make every mixed
             # value a real one, and rare ones single out their row; --match-shapes
             # given keeps them exact, as asked.

@@ -138,6 +138,6 @@ def test_the_target_search_takes_copied_columns_from_near_rows_first() -> None:
     assert (second.margin, second.copy_neighbours) == (0.0, TARGET_NEIGHBOURS)
     assert choice.record()["copy_neighbours"] == TARGET_NEIGHBOURS
     assert choice.options(SynthesisOptions(privacy_target=0.7)) == dataclasses.replace(
-        SynthesisOptions(), copy_neighbours=TARGET_NEIGHBOURS
+        SynthesisOptions(), copy_neighbours=TARGET_NEIGHBOURS, all_rows_new=True
     )
     assert Trial(0.3, 0, False, 2, False, 0.6).options(SynthesisOptions()).shapes_between

@@ -197,6 +197,21 @@ def test_no_row_releases_a_unique_real_combination_of_categories() -> None:
         assert set(out[name]) <= set(real[name])
 
 
+@pytest.mark.parametrize("options", [{}, {"copy_neighbours": 5}, {"split_copied": True}])
+def test_all_rows_new_changes_rows_on_shared_combinations_too(options: dict) -> None:
+    """With ``all_rows_new`` (what the privacy target uses) no row equals any real row,
+    shared combinations included, where the default keeps them (k - 1)/k of the times;
+    every value a column takes stays a real one."""
+    real = categories_table(400, 5)
+    counts = combination_counts(real)
+    _, default = generate(real, SynthesisOptions(**options), 6)
+    assert (default.apply(tuple, axis=1).map(lambda row: counts.get(row, 0)) >= 2).mean() > 0.05
+    _, out = generate(real, SynthesisOptions(all_rows_new=True, **options), 6)
+    assert (out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0)) == 0).all()
+    for name in real.columns:
+        assert set(out[name]) <= set(real[name])
+
+
 def test_new_combinations_keep_the_by_groups_and_only_generation_one_changes() -> None:
     real = categories_table(400, 3)
     _, grouped = generate(real, SynthesisOptions(by=("region",)), 4)
