@@ -94,6 +94,7 @@ class CopyCheck:
         self.real_source = real_source  #: the source holds real rows (generation 1)
         #: Every row equal to any real row changes, shared combinations too (``all_rows_new``).
         self.strict = strict
+        self.left = 0  #: rows still equal to a real row after every try
         self.fixed = set(fixed)  #: copied columns never changed (``by`` groups, rules' keys)
         self.sources = sources  #: the mixed source columns, as outputs are compared
         self.names = list(copied)
@@ -302,6 +303,7 @@ class CopyCheck:
             remaining = remaining[hashes[at] == taken]
             if remaining.size == 0:
                 break
+        self.left += remaining.size
         return len(rows)
 
     def _real_value(self, name: Any, values: np.ndarray) -> np.ndarray:

@@ -185,6 +185,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
         self._copy_check: CopyCheck | None = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
+        self.copies_left = 0  #: rows still equal to a real row (``all_rows_new``'s tries ran out)
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
         self._groups: list = []  #: (column, its group of inequalities: ruled.WeightGroup)
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
@@ -289,6 +290,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             )
         units = self._copy_units(mixed)
         self.copies_broken += self._copy_check.break_up(mixed, donors, pairs, *units)
+        self.copies_left = self._copy_check.left
 
     def _as_written(self, spec: ColumnSpec) -> np.ndarray:
         """The source column in the encoding of the finished values: on its point mass."""
@@ -382,6 +384,13 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
 
     def finish(self, table: DataTable) -> Generation:
         """The generation, once iterated; ``table`` is its rows (e.g. the slices joined)."""
+        if self.copies_left:
+            warn(
+                "--all-rows-new: some synthetic rows still equal a real row (every "
+                "combination of copied values near theirs is a real one, as on a table of "
+                "a few codes); mixsynth compare counts them",
+                stacklevel=2,
+            )
         return Generation(
             index=self.index,
             frame=table,

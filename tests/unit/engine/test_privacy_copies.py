@@ -14,7 +14,7 @@ from mixsynth.engine.memory import GenerationStream
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.target import _settings
-from mixsynth.errors import MixsynthError
+from mixsynth.errors import MixsynthError, MixsynthWarning
 from mixsynth.io import read_table
 from mixsynth.jobs.target import choose_privacy_settings
 from tests.conftest import SAMPLE_DATA
@@ -151,6 +151,36 @@ def test_the_target_search_takes_the_first_setting_that_reaches_it() -> None:
     assert len(unreachable.tried) == len(order) or unreachable.reached
     if not unreachable.reached:
         assert unreachable.share == min(trial.share for trial in unreachable.tried)
+
+
+def test_the_search_keeps_its_halves_warnings_to_itself() -> None:
+    """A 2-row input's halves have a single row each: the trials warned "the table has a
+    single row" where the input had two; the search now says nothing of its halves."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        choose_privacy_settings(
+            pd.DataFrame({"a": [1.5, 2.5]}), SynthesisOptions(privacy_target=0.6), seed=0
+        )
+    assert [str(w.message) for w in caught if issubclass(w.category, MixsynthWarning)] == []
+
+
+def test_all_rows_new_warns_where_every_combination_is_a_real_one() -> None:
+    """Two categories whose six combinations all occur: no new row can be made, and the
+    run says so instead of handing back real rows silently."""
+    rng = np.random.default_rng(2)
+    real = pd.DataFrame({"c": rng.choice(list("ab"), 60), "d": rng.choice(list("xyz"), 60)})
+    assert len(real.drop_duplicates()) == 6
+    with pytest.warns(MixsynthWarning, match="still equal a real row"):
+        stream, out = generate(real, SynthesisOptions(all_rows_new=True), 3)
+    assert stream.copies_left == len(out)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MixsynthWarning)  # every row new: nothing to say
+        stream, _ = generate(categories_table(400, 5), SynthesisOptions(all_rows_new=True), 6)
+    assert stream.copies_left == 0
 
 
 def test_a_generation_refuses_an_unresolved_privacy_target() -> None:
