@@ -346,12 +346,12 @@ def _distinct(values: np.ndarray) -> int:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from mixsynth.columns.arrow import to_arrow
+
     present = np.ascontiguousarray(values[~np.isnan(values)], dtype=np.float64) + 0.0
     if present.size == 0:
         return 0
-    # From buffers, not pa.array: that imports pandas to look for pandas objects.
-    array = pa.Array.from_buffers(pa.float64(), present.size, [None, pa.py_buffer(present)])
-    return int(pc.count_distinct(array).as_py())
+    return int(pc.count_distinct(to_arrow(present, pa.float64(), None)).as_py())
 
 
 def _codes(values: np.ndarray) -> np.ndarray:

@@ -58,10 +58,11 @@ def test_rows_equal_to_a_donor_are_repaired_and_columns_keep_their_values() -> N
     assert donor_copies(stream, real, out) == 0
     for name in ("a", "b", "c"):  # swaps move values between rows, never change them
         assert sorted(out[name]) == sorted(copied[name])
-    # Codes are not swapped; a label changes only on a row a swap moved onto another
-    # real row's values (each swap moves two rows), to give it a new combination.
+    # Codes are not swapped; a label changes only on a row that would otherwise be a
+    # real row (a swap moved it onto one, or its coarse numbers landed on one), to give
+    # it a new combination.
     changed = (out["label"] != copied["label"]).to_numpy()
-    assert 0 < changed.sum() <= 2 * stream.copies_broken
+    assert 0 < changed.sum() < len(out) / 2
     before = out.assign(label=copied["label"])[changed]
     counts = real.value_counts()
     assert all(counts.get(tuple(row), 0) >= 1 for row in before.itertuples(index=False))
@@ -240,6 +241,23 @@ def test_all_rows_new_changes_rows_on_shared_combinations_too(options: dict) -> 
     assert (out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0)) == 0).all()
     for name in real.columns:
         assert set(out[name]) <= set(real[name])
+
+
+def test_a_coarse_number_never_lands_a_row_on_another_unique_real_record() -> None:
+    """One mixed column of 40 ages beside two categories: a row whose age is
+    mixed can equal a real row that is not its donor (that row's age, the donor's
+    codes). Where every mixed column is coarse each row is checked against every real
+    row, and none releases a combination only one real row holds (carData's BEPS left
+    1-2 such rows of 762 in 3 of 48 runs)."""
+    rng = np.random.default_rng(11)
+    real = categories_table(600, 11)[["region", "size"]].assign(age=rng.integers(20, 60, 600))
+    counts = combination_counts(real)
+    released = []
+    for seed in range(4):
+        _, out = generate(real, SynthesisOptions(), seed)
+        held = out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0))
+        released.append(int((held == 1).sum()))
+    assert released == [0, 0, 0, 0]
 
 
 def test_new_combinations_keep_the_by_groups_and_only_generation_one_changes() -> None:
