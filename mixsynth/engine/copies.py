@@ -12,28 +12,17 @@ the same repair ``--match-shapes`` uses), so that every column keeps its values,
 with them its distribution and variance exactly.
 
 Only mixed values are swapped, unless the copied columns are split between the donors
-(``split_copied``): where every column is copied from one donor, every row is its
-donor's combination, and swapping codes to change that would scramble the table's
-associations (measured on a table of codes: overall quality 1.0 -> 0.93 at generation
-1); there, splitting the copied columns is what makes new rows (docs/privacy.md).
-
-Only mixed values are swapped; copied columns are not, so on a table of codes (no mixed
-column, or mixed values that cannot tell a row from its donor, such as a point mass)
-a row stays its donor's combination. There, a row equal to a real row whose combination
-no other real row has (a unique record, the one a copy releases) takes one copied
-column from its partner, or from a random real row where the partner agrees, until its
-combination is no real row's (:meth:`CopyCheck.new_combinations`): first a value
-that goes with the row's other values (that of a random real row sharing its value of
-the most associated column), then any value. A row equal to a combination k real rows
-share (k >= 2) is left with probability (k - 1)/k: a fresh real sample lands on the
-real rows' combinations too, at the rate of the real rows that share theirs (each
-real row's combination seen among the others, a leave-one-out estimate); keeping
-(k - 1)/k leaves the share of the real rows that repeat an earlier one, under that
-rate by the number of shared combinations (docs/privacy.md), and associations are
-disturbed only where a record would be released or over-represented. This is done
-where the source is the real table (generation 1): later generations are made from
-synthetic rows, and a copy of one releases no record, while each new combination
-weakens associations a little more.
+(``split_copied``) or taken from near rows: where every column is copied from one
+donor, swapping codes would scramble the table's associations (a table of codes:
+quality 1.0 -> 0.93). There a row equal to a real row whose combination no other real
+row has (a unique record, the one a copy releases) takes one copied column at a time
+from another real row until its combination is no real row's
+(:meth:`CopyCheck.new_combinations`): first a value that goes with its other values,
+then any value. A row on a combination k real rows share is left with probability
+(k - 1)/k, which leaves the share of the real rows that repeat an earlier one, under a
+fresh sample's rate (docs/privacy.md); ``all_rows_new`` changes those too. Only where
+the source is the real table (generation 1): a copy of a synthetic row releases no
+record.
 
 A row equal to a real row that is *not* its donor is left alone: on a table of a few
 codes, a fresh real sample has such rows too (a coincidence, not a copy). Except a row a
@@ -41,8 +30,8 @@ swap moved (it can land on another real row that shares its donor's codes) and, 
 the copied columns come from other rows (near rows, split) or every mixed column is
 coarse (ages, counts: :data:`COARSE_VALUES`), a row whose mixed values are all real
 ones (its codes are a third real row's, or its age another real row's that has its
-donor's codes): those are checked against every real combination, as above. A table of a single compared column is left alone: any
-value there is some real row's.
+donor's codes): those are checked against every real combination, as above. A table of
+a single compared column is left alone: any value there is some real row's.
 """
 
 from __future__ import annotations
