@@ -152,10 +152,17 @@ def test_a_table_without_codes_to_mix_has_no_such_trial(short_search) -> None:
     assert not any(setting[-1] for setting in target._settings(frame, SynthesisOptions()))
 
 
-def test_the_halves_take_the_whole_inputs_column_types(short_search) -> None:
+def test_the_halves_take_the_whole_inputs_column_types(short_search, monkeypatch) -> None:
     """`id` repeats on the whole input (numbers, mixed) but is all distinct on a half
     (keys, made up): the search's trials treat it as the real run will, and say nothing
     about keys made up."""
+    seen = []
+
+    def recording(table, options, rng, reference):
+        seen.append(reference.semantics.columns["id"].sdtype)
+        return synthesize(table, options, rng, reference)
+
+    monkeypatch.setattr(target, "synthesize", recording)
     rng = np.random.default_rng(0)
     rows = 300
     ids = np.arange(rows) + 1000
@@ -169,3 +176,4 @@ def test_the_halves_take_the_whole_inputs_column_types(short_search) -> None:
         warnings.simplefilter("always")
         choose_privacy_settings(frame, SynthesisOptions(privacy_target=0.9), seed=0)
     assert not [w for w in said if "made up" in str(w.message)]
+    assert seen and set(seen) == {SemanticType.NUMERICAL}  # every trial mixes it
