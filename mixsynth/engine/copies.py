@@ -315,10 +315,11 @@ class CopyCheck:
 
     def _coarse(self, names: list) -> bool:
         """Whether every mixed column takes at most :data:`COARSE_VALUES` values, each
-        held by :data:`COARSE_REPEATS` rows or more on average (ages, counts): there a row can land on a real row other than its donors by chance (an
-        age that another real row with the donor's codes has), so every row is checked.
-        A column of finer values makes such a chance negligible, and the check of every
-        row cost 1.0 -> 2.1 s of CPU on 1M rows of prices to the cent."""
+        held by :data:`COARSE_REPEATS` rows or more on average (ages, counts): there a
+        row can land on a real row other than its donors by chance (an age that another
+        real row with the donor's codes has), so every row is checked. A column of finer
+        values makes such a chance negligible, and the check of every row cost 1.0 ->
+        2.1 s of CPU on 1M rows of prices to the cent."""
         most = min(COARSE_VALUES, len(self.table) // COARSE_REPEATS)
         return all(self._distinct(name).size <= most for name in names)
 

@@ -185,7 +185,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
         self._copy_check: CopyCheck | None = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
-        self.copies_left = 0  #: rows still equal to a real row (``all_rows_new``'s tries ran out)
+        self.copies_left = 0  #: rows to repair still equal to a real row (every try failed)
         self.rule_swaps = self.rule_repairs = 0  #: weights swapped, rows repaired (rules)
         self._groups: list = []  #: (column, its group of inequalities: ruled.WeightGroup)
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
@@ -386,9 +386,9 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         """The generation, once iterated; ``table`` is its rows (e.g. the slices joined)."""
         if self.copies_left:
             warn(
-                "--all-rows-new: some synthetic rows still equal a real row (every "
-                "combination of copied values near theirs is a real one, as on a table of "
-                "a few codes); mixsynth compare counts them",
+                "some synthetic rows still equal a real row: every combination of copied "
+                "values tried near theirs is a real one (a table of a few codes); mixsynth "
+                "compare counts them",
                 stacklevel=2,
             )
         return Generation(
