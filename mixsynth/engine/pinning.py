@@ -25,6 +25,16 @@ a weight of its arm, so its distance from both donors (at least D times their ga
 and everything else about the weights (their values, the share of each arm, kappa)
 stay as they were; only which rows step outwards is no longer independent of the
 rows' values.
+
+The default weights have a step of their own where one row holds much of a column's
+variance (a debt ratio of 3.0 among values under 1.2: 42% of the column's sum of
+squares on a 70% split of AER's HMDA). That row is the dominant donor of one synthetic
+row, with weight w, and its square enters the output's as w^2 times its own: one draw
+of w decides the variance ratio (w = 0.59 gave 0.70, w = 1.05 gave 1.05; over 30
+seeds a standard deviation of 0.087, now 0.016). Such rows (:data:`LEVERAGE_SHARE` of a mixed
+column's sum of squares or more) take w = sqrt(E[w^2]) instead of a draw
+(:func:`leveraged_weights`): their expected share is the same, without the draw's
+spread, and every other row keeps its draw.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ import numpy as np
 
 from mixsynth.engine.kernel import Pairs
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.engine.weights import AnyWeights, MarginWeights
+from mixsynth.engine.weights import AnyWeights, MarginWeights, WeightDistribution
 
 #: Rows whose arm may be exchanged (the first in output order, which is random): each
 #: exchange moves a column's sum of squares by about one row's square, so a few
@@ -56,6 +66,39 @@ PIN_CANDIDATES = 32
 #: variance kept in expectation only): a group's search costs about a millisecond, and
 #: such groups can be thousands.
 PIN_MIN_ROWS = 30
+
+
+#: A row holding this share of a mixed column's sum of squares (about its mean) or more
+#: takes the root mean square weight: its draw alone moves that column's variance ratio
+#: by up to about this share (w^2 from 0.25 to 1.1 with the default weights). Normal
+#: values reach it only on small tables (the largest of 100 holds 6-9%).
+LEVERAGE_SHARE = 0.05
+
+
+def leveraged_weights(sources: list[np.ndarray], pairs: Pairs, weights: AnyWeights) -> np.ndarray:
+    """``pairs.w`` with w = sqrt(E[w^2]) for the rows whose dominant donor holds
+    :data:`LEVERAGE_SHARE` of a mixed column's sum of squares (the default weights,
+    one pairing group); the same array when no row does."""
+    if not isinstance(weights, WeightDistribution):
+        return pairs.w
+    heavy = np.zeros(len(pairs.w) and len(sources[0]), dtype=bool)
+    for values in sources:
+        present = values[~np.isnan(values)] if np.isnan(values).any() else values
+        if present.size < 2:
+            continue
+        # The sum of squares without a centred copy (0.14 -> 0.02 s on 1M x 20): the
+        # mask is made only where the farthest value could reach the share.
+        mean = float(present.mean())
+        total = float(present @ present) - present.size * mean * mean
+        peak = max(float(present.max()) - mean, mean - float(present.min()))
+        if total > 0 and peak * peak >= LEVERAGE_SHARE * total:
+            heavy |= np.nan_to_num((values - mean) ** 2) >= LEVERAGE_SHARE * total
+    rows = heavy[pairs.dominant]
+    if not rows.any():
+        return pairs.w
+    w = pairs.w.copy()
+    w[rows] = np.sqrt(weights.dominant_square())
+    return w
 
 
 def pins_variances(options: SynthesisOptions, weights: AnyWeights) -> bool:

@@ -148,6 +148,19 @@ class WeightDistribution:
             return 0.5 + self.scale * math.exp(-math.log(a) - a * math.log(4) - log_beta)
         return self.theory().kappa
 
+    def dominant_square(self) -> float:
+        """E[w^2], w = max(lam, 1 - lam): the dominant donor's share of a row's square.
+
+        For EpBeta(a, a; e, e), w = 1/2 + (1 + 2e)|B - 1/2|, so E[w^2] = 1/4 +
+        (kappa - 1/2) + (1 + 2e)^2 Var(B), Var(B) = 1 / (4 (2a + 1)): no scipy on the
+        generate path. Otherwise E[lam^2] - 2 E[lam; lam < 1/2] + P(lam < 1/2).
+        """
+        if self.alpha == self.beta and self.eps0 == self.eps1:
+            variance = 1 / (4 * (2 * self.alpha + 1))
+            return 0.25 + (self.kappa() - 0.5) + self.scale**2 * variance
+        below = self.moment(0, below_half=True) - 2 * self.moment(1, below_half=True)
+        return self.moment(2) + below
+
     def theory(self) -> WeightTheory:
         """Closed-form figures from the moments of lam and u = lam(1 - lam)."""
         m1, m2, m3, m4 = (self.moment(k) for k in (1, 2, 3, 4))
