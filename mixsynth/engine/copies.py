@@ -170,7 +170,7 @@ class CopyCheck:
         columns = [self.sources[name] for name in names] + codes
         compared = [self._comparison(name, donors[name]) for name in copied if name not in swapped]
         if not outputs:
-            return self.new_combinations(mixed, donors, pairs, any_real=self.strict)
+            return self.new_combinations(mixed, donors, pairs, any_real=True)
         # The mixed values before the swaps: a swap can put a row on another real row.
         repairs = bool(copied) and self.real_source  # new_combinations, below
         before = [values.copy() for values in outputs[: len(names)]] if repairs else []
@@ -197,7 +197,7 @@ class CopyCheck:
                 ]
                 moved_rows = np.flatnonzero(np.any(touched, axis=0))
             # Copied columns from other rows' donors: a row can be a third real row.
-            any_real = self.swapped or self.strict or self._coarse(names)
+            any_real = self.swapped or self._coarse(names)
             new = self.new_combinations(mixed, donors, pairs, moved_rows, any_real=any_real)
             found += new if self.swapped and not names else 0
         return found
