@@ -81,7 +81,7 @@ def leveraged_weights(sources: list[np.ndarray], pairs: Pairs, weights: AnyWeigh
     one pairing group); the same array when no row does."""
     if not isinstance(weights, WeightDistribution):
         return pairs.w
-    heavy = np.zeros(len(pairs.w) and len(sources[0]), dtype=bool)
+    heavy = np.zeros(len(sources[0]), dtype=bool)  # one flag per source row
     for values in sources:
         present = values[~np.isnan(values)] if np.isnan(values).any() else values
         if present.size < 2:
@@ -90,6 +90,9 @@ def leveraged_weights(sources: list[np.ndarray], pairs: Pairs, weights: AnyWeigh
         # mask is made only where the farthest value could reach the share.
         mean = float(present.mean())
         total = float(present @ present) - present.size * mean * mean
+        if total <= 1e-8 * present.size * mean * mean:  # cancellation: measured centred
+            centred = present - mean
+            total = float(centred @ centred)
         peak = max(float(present.max()) - mean, mean - float(present.min()))
         if total > 0 and peak * peak >= LEVERAGE_SHARE * total:
             heavy |= np.nan_to_num((values - mean) ** 2) >= LEVERAGE_SHARE * total

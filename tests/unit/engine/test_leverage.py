@@ -52,19 +52,20 @@ def test_a_heavy_row_keeps_the_variance_in_expectation_with_little_spread(monkey
     assert ratios.std() < drawn.std() / 2
 
 
-def test_only_rows_at_the_share_take_the_root_mean_square_weight() -> None:
+@pytest.mark.parametrize("offset", [0.0, 1e12])  # 1e12: the sum of squares cancels
+def test_only_rows_at_the_share_take_the_root_mean_square_weight(offset: float) -> None:
     from mixsynth.engine.kernel import draw_pairs
 
     options = SynthesisOptions()
     rows = 2000
-    values = np.random.default_rng(1).normal(size=rows)
+    values = offset + np.random.default_rng(1).normal(size=rows)
     pairs, weights = draw_pairs(
         np.random.default_rng(3), np.zeros(rows, dtype=np.int64), rows, options.pairing,
         options.weights_for,
     )  # fmt: skip
     # No row of 2,000 normal values holds 5% of their sum of squares: every draw kept.
     assert pinning.leveraged_weights([values], pairs, weights) is pairs.w
-    values[7] = 40.0  # now about half of it
+    values[7] = offset + 40.0  # now about half of it
     w = pinning.leveraged_weights([values, np.full(rows, np.nan)], pairs, weights)
     heavy = pairs.dominant == 7
     assert heavy.sum() == 1  # balanced anchors: the row is dominant once
