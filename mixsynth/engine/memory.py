@@ -147,14 +147,16 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         if options.privacy_margin and self.mixed and self.source.rows > 2:
             self._redraw_close_partners(rng)
         self._sources: dict = {}
-        if pairs is None and self.mixed and pins_variances(options, self.weights):
-            # Which rows step outwards: each mixed column's variance its source's.
+        pinned = pins_variances(options, self.weights)
+        if pairs is None and self.mixed and (pinned or self.groups_count == 1):
             sources = [self._column_source(spec)[0] for spec in self.mixed]
-            self.pairs = dataclasses.replace(self.pairs, w=pinned_weights(sources, self.pairs))
-        elif pairs is None and self.mixed and self.groups_count == 1:
-            # A row holding much of a column's variance: its weight's square, not a draw.
-            sources = [self._column_source(spec)[0] for spec in self.mixed]
-            w = leveraged_weights(sources, self.pairs, self.weights)
+            # Which rows step outwards: each mixed column's variance its source's; or a
+            # row holding much of a column's variance: its weight's square, not a draw.
+            w = (
+                pinned_weights(sources, self.pairs)
+                if pinned
+                else leveraged_weights(sources, self.pairs, self.weights)
+            )
             self.pairs = dataclasses.replace(self.pairs, w=w)
         made_up = self.reference.real_values
         self.copied = [

@@ -343,15 +343,9 @@ MIN_DENSITY = 0.25
 def _distinct(values: np.ndarray) -> int:
     """Distinct values, NaN left out, counted by Arrow's hash table rather than sorted
     (1M values: 0.01-0.02 s against 0.06-0.15 s); -0.0 counts as 0.0, as in a sort."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from mixsynth.columns.arrow import distinct_floats
 
-    from mixsynth.columns.arrow import to_arrow
-
-    present = np.ascontiguousarray(values[~np.isnan(values)], dtype=np.float64) + 0.0
-    if present.size == 0:
-        return 0
-    return int(pc.count_distinct(to_arrow(present, pa.float64(), None)).as_py())
+    return int(distinct_floats(values).size)
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
