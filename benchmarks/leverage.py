@@ -17,12 +17,13 @@ import argparse
 import sys
 import time
 import warnings
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 from privacy_defaults import markdown, write_results
 from privacy_figures import tables
-from privacy_unseen import load
+from privacy_unseen import open_tables
 
 import mixsynth.engine.pinning as pinning
 from mixsynth.engine.memory import run_generations
@@ -52,18 +53,15 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     started = time.time()
-    frames = {
-        "HMDA": load("AER", "HMDA"),
-        "Hdma": load("Ecdat", "Hdma").dropna(),
-        "Boston": load("MASS", "Boston").astype(float),
-        **{k: v for k, v in tables().items() if k in ("penguins", "customers", "wine")},
-    }
+    frames = open_tables("HMDA", "Hdma", "Boston")
+    frames["Hdma"] = frames["Hdma"].dropna()
+    frames["Boston"] = frames["Boston"].astype(float)
+    frames.update({k: v for k, v in tables().items() if k in ("penguins", "customers", "wine")})
     rows = []
     for name, frame in frames.items():
         for label, share in (("rms weight", SHARE), ("drawn", np.inf)):
-            pinning.LEVERAGE_SHARE = share
-            found = [ratios(frame, seed, args.generations) for seed in range(args.seeds)]
-            pinning.LEVERAGE_SHARE = SHARE
+            with mock.patch.object(pinning, "LEVERAGE_SHARE", share):
+                found = [ratios(frame, seed, args.generations) for seed in range(args.seeds)]
             for g in (1, args.generations):
                 medians = np.array([np.median(r[g]) for r in found])
                 columns = np.concatenate([r[g] for r in found])

@@ -17,12 +17,13 @@ import argparse
 import sys
 import time
 import warnings
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 from privacy_defaults import markdown, quality, write_results
 from privacy_figures import census_tables, codes_tables, split
-from privacy_unseen import load
+from privacy_unseen import open_tables
 
 import mixsynth.engine.copies as copies
 from mixsynth.api import MixupSynthesizer
@@ -39,38 +40,30 @@ def training_copies(train: pd.DataFrame, other: pd.DataFrame) -> float:
 
 
 def copies_rows(seeds: int) -> pd.DataFrame:
-    tables = {
-        "BEPS": load("carData", "BEPS"),
-        "Fair": load("Ecdat", "Fair"),
-        "biopsy": load("MASS", "biopsy"),
-        **codes_tables(),
-        **census_tables(),
-    }
+    tables = {**open_tables("BEPS", "Fair", "biopsy"), **codes_tables(), **census_tables()}
     rows = []
     for name, frame in tables.items():
         for seed in range(seeds):
             train, holdout = split(frame, seed)
             found = {"table": name, "seed": seed}
             for label, coarse in (("checked", COARSE), ("donors_only", 0)):
-                copies.COARSE_VALUES = coarse
-                synthetic = MixupSynthesizer(seed=seed).fit(train).sample(len(train))
+                with mock.patch.object(copies, "COARSE_VALUES", coarse):
+                    synthetic = MixupSynthesizer(seed=seed).fit(train).sample(len(train))
                 found[f"copies_{label}"] = training_copies(train, synthetic)
                 found[f"quality_{label}"] = quality(train, synthetic)
-            copies.COARSE_VALUES = COARSE
             found["fresh_copies"] = training_copies(train, holdout)
             rows.append(found)
     return pd.DataFrame(rows)
 
 
 def cpu_seconds(frame: pd.DataFrame, coarse: int) -> float:
-    copies.COARSE_VALUES = coarse
     synthesize(frame.head(1000), SynthesisOptions(), np.random.default_rng(0))  # warm up
     best = []
-    for seed in range(3):
-        started = time.process_time()
-        synthesize(frame, SynthesisOptions(), np.random.default_rng(seed))
-        best.append(time.process_time() - started)
-    copies.COARSE_VALUES = COARSE
+    with mock.patch.object(copies, "COARSE_VALUES", coarse):
+        for seed in range(3):
+            started = time.process_time()
+            synthesize(frame, SynthesisOptions(), np.random.default_rng(seed))
+            best.append(time.process_time() - started)
     return min(best)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from privacy_defaults import markdown, write_results
 from privacy_figures import split, tables
-from privacy_unseen import load
+from privacy_unseen import open_tables
 
 from mixsynth.engine.memory import synthesize
 from mixsynth.engine.options import SynthesisOptions
@@ -73,12 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     started = time.time()
-    frames = {
-        **tables(),
-        "olive": load("dslabs", "olive"),
-        "biopsy": load("MASS", "biopsy"),
-        "Carseats": load("ISLR", "Carseats"),
-    }
+    frames = {**tables(), **open_tables("olive", "biopsy", "Carseats")}
     rows = []
     for name, setting in SETTINGS.items():
         options = Trial(*setting, share=0.0).options(SynthesisOptions())

@@ -67,6 +67,12 @@ def load(package: str, item: str) -> pd.DataFrame:
     return frame.drop(columns=[c for c in frame.columns if c == "rownames"])
 
 
+def open_tables(*names: str) -> dict[str, pd.DataFrame]:
+    """Tables of either set, by name (other benchmarks measure on them too)."""
+    registry = {**UNSEEN, **MORE}
+    return {name: load(*registry[name]) for name in names}
+
+
 def mixsynth(*args: str) -> str:
     """Run the command line; its stderr (the target's choice) is returned."""
     done = subprocess.run(
