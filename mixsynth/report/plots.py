@@ -28,6 +28,12 @@ CORRELATION_SCALE = 0.5
 NUMBERED_CELLS = 12
 #: Points per side in a pair scatter plot (drawn at random, seeded).
 SCATTER_POINTS = 2000
+#: The variance plot's y-axis spans at least [1/2, 2]: ratios of 0.995 and 1.002 on an
+#: axis fitted to them would look as far apart as a halved and a doubled variance.
+VARIANCE_WINDOW = 2.0
+#: Columns are named at their line's end only when their last ratio is this far from 1
+#: (10%): names of columns that kept their variance would only crowd the median's dot.
+NAMED_RATIO_CHANGE = 0.1
 
 
 def pyplot() -> Any:
@@ -206,9 +212,14 @@ def variance_figure(report: dict) -> Figure | None:
     for name in names:
         ratios = [e["columns"].get(name, {}).get("variance_ratio") for e in generations]
         series[name] = [math.nan if r is None or r <= 0 else r for r in ratios]
-        axis.plot(index, series[name], color="#999", linewidth=0.8, alpha=0.7)
+        axis.plot(index, series[name], color="#999", linewidth=0.8, alpha=0.7, marker=".",
+                  markersize=3)  # fmt: skip
     moved = sorted(
-        (n for n in names if not math.isnan(series[n][-1])),
+        (
+            n
+            for n in names
+            if not math.isnan(series[n][-1]) and abs(series[n][-1] - 1) > NAMED_RATIO_CHANGE
+        ),
         key=lambda n: -abs(math.log(series[n][-1])),
     )[:5]
     for name in moved:
@@ -220,10 +231,16 @@ def variance_figure(report: dict) -> Figure | None:
     ]
     axis.plot(index, [math.nan if m is None else m for m in medians], color=REAL, linewidth=2,
               marker="o", label="measured, median over columns")  # fmt: skip
-    axis.plot(index, [e["predicted_variance_ratio"] for e in generations], "k--",
-              linewidth=1.5, label="theory rho^g")  # fmt: skip
+    predicted = [e["predicted_variance_ratio"] for e in generations]
+    axis.plot(index, predicted, "k--", linewidth=1.5, label="theory rho^g")
     axis.plot([], [], color="#999", linewidth=0.8, label="each numeric column")
     axis.set_yscale("log")
+    drawn = [*itertools.chain(*series.values()), *medians, *predicted]
+    shown = [r for r in drawn if r is not None and not math.isnan(r) and r > 0]
+    axis.set_ylim(
+        min([1 / VARIANCE_WINDOW, *(r / 1.15 for r in shown)]),
+        max([VARIANCE_WINDOW, *(r * 1.15 for r in shown)]),
+    )
     axis.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
     axis.yaxis.set_minor_formatter(FuncFormatter(lambda y, _: ""))

@@ -144,6 +144,34 @@ def test_generate_report_has_every_generation_against_the_real_input(generate_re
     assert abs(measured - factor**4) < 4.5 * spread, (measured, factor**4, spread)
 
 
+def test_variance_plot_shows_a_kept_variance_near_one_and_a_collapse_whole(generate_report):
+    """Ratios of 0.995 and 1.002 on an axis fitted to them looked as far apart as a
+    halved and a doubled variance: the y-axis spans at least [1/2, 2], wider where the
+    ratios or the theory go (vanilla Uniform over 4 generations: about 0.2), and only
+    columns that moved by more than 10% are named."""
+    from mixsynth.report import plots
+
+    kept = json.loads(json.dumps(generate_report))
+    for entry in kept["generations"]:
+        entry["predicted_variance_ratio"] = 1.0
+        for column in entry["columns"].values():
+            if "variance_ratio" in column:
+                column["variance_ratio"] = 0.995 + 0.007 * (column["variance_ratio"] > 0.2)
+    low, high = plots.variance_figure(kept).axes[0].get_ylim()
+    assert (low, high) == (pytest.approx(0.5), pytest.approx(2.0))
+    assert not plots.variance_figure(kept).axes[0].texts  # nothing moved by 10%
+    collapsed = plots.variance_figure(generate_report).axes[0]
+    ratios = [
+        c["variance_ratio"] for e in generate_report["generations"] for c in e["columns"].values()
+        if c.get("variance_ratio")
+    ]  # fmt: skip
+    smallest = min(ratios + [e["predicted_variance_ratio"] for e in generate_report["generations"]])
+    assert collapsed.get_ylim()[0] == pytest.approx(smallest / 1.15)
+    assert collapsed.get_ylim()[1] == pytest.approx(2.0)
+    assert {t.get_text() for t in collapsed.texts} <= set(generate_report["columns"])
+    assert collapsed.texts  # every column lost most of its variance: named
+
+
 def test_generate_report_to_stdout_and_bad_suffix(run_cli, tmp_path):
     source = SAMPLE_DATA / "penguins.csv"
     result = run_cli("generate", source, "-o", tmp_path / "a.csv", "--seed", "1", "--report", "-")
