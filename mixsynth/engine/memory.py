@@ -29,7 +29,7 @@ from mixsynth.engine.kernel import (
 from mixsynth.engine.matching import WholeColumnMatching
 from mixsynth.engine.neighbours import GroupDonors
 from mixsynth.engine.options import Generation, SynthesisOptions
-from mixsynth.engine.pinning import leveraged_weights, pinned_weights, pins_variances
+from mixsynth.engine.pinning import leveraged_pairs, pinned_weights, pins_variances
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, rule_plan
 from mixsynth.engine.weights import AnyWeights
@@ -152,12 +152,11 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             sources = [self._column_source(spec)[0] for spec in self.mixed]
             # Which rows step outwards: each mixed column's variance its source's; or a
             # row holding much of a column's variance: its weight's square, not a draw.
-            w = (
-                pinned_weights(sources, self.pairs)
+            self.pairs = (
+                dataclasses.replace(self.pairs, w=pinned_weights(sources, self.pairs))
                 if pinned
-                else leveraged_weights(sources, self.pairs, self.weights)
+                else leveraged_pairs(rng, sources, self.pairs, self.weights)
             )
-            self.pairs = dataclasses.replace(self.pairs, w=w)
         made_up = self.reference.real_values
         self.copied = [
             s.name

@@ -33,15 +33,21 @@ row, with weight w, and its square enters the output's as w^2 times its own: one
 of w decides the variance ratio (w = 0.59 gave 0.70, w = 1.05 gave 1.05; over 30
 seeds a standard deviation of 0.087, now 0.016). Such rows (:data:`LEVERAGE_SHARE` of a mixed
 column's sum of squares or more) take w = sqrt(E[w^2]) instead of a draw
-(:func:`leveraged_weights`): their expected share is the same, without the draw's
-spread, and every other row keeps its draw.
+(:func:`leveraged_pairs`): their expected share is the same, without the draw's
+spread, and every other row keeps its draw. A fixed w leaves the row's partner the
+weight (1 - w)^2 instead of E[(1 - w)^2], 2 (w - kappa) less, which took 2 (w - kappa)/(n - 1)
+of every column's variance per such row and generation (wine, 20 of 125 rows: 0.0027 a
+generation, 0.970 after 10); the row gets it back as four donors do, with
+``t (x_3 - x_4)`` of two more distinct rows, t^2 = w - kappa (docs/theory.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from mixsynth.engine.kernel import Pairs
+from mixsynth.engine.kernel import Pairs, difference_rows
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.weights import AnyWeights, MarginWeights, WeightDistribution
 
@@ -75,13 +81,19 @@ PIN_MIN_ROWS = 30
 LEVERAGE_SHARE = 0.05
 
 
-def leveraged_weights(sources: list[np.ndarray], pairs: Pairs, weights: AnyWeights) -> np.ndarray:
-    """``pairs.w`` with w = sqrt(E[w^2]) for the rows whose dominant donor holds
-    :data:`LEVERAGE_SHARE` of a mixed column's sum of squares (the default weights,
-    one pairing group); the same array when no row does."""
-    if not isinstance(weights, WeightDistribution):
-        return pairs.w
-    heavy = np.zeros(len(sources[0]), dtype=bool)  # one flag per source row
+def leveraged_pairs(
+    rng: np.random.Generator, sources: list[np.ndarray], pairs: Pairs, weights: AnyWeights
+) -> Pairs:
+    """``pairs`` with w = sqrt(E[w^2]) for the rows whose dominant donor holds
+    :data:`LEVERAGE_SHARE` of a mixed column's sum of squares (the generalized method's
+    expanded Beta weights, one pairing group, four rows or more), each such row with the
+    difference of two more rows that gives its partner's lost term back; the same pairs
+    when no row does. Vanilla weights stay plain mixup: every row between its donors."""
+    rows_in = len(sources[0])
+    plain = not isinstance(weights, WeightDistribution) or weights.is_vanilla
+    if plain or pairs.spread is not None or rows_in < 4:
+        return pairs
+    heavy = np.zeros(rows_in, dtype=bool)  # one flag per source row
     for values in sources:
         present = values[~np.isnan(values)] if np.isnan(values).any() else values
         if present.size < 2:
@@ -96,12 +108,20 @@ def leveraged_weights(sources: list[np.ndarray], pairs: Pairs, weights: AnyWeigh
         peak = max(float(present.max()) - mean, mean - float(present.min()))
         if total > 0 and peak * peak >= LEVERAGE_SHARE * total:
             heavy |= np.nan_to_num((values - mean) ** 2) >= LEVERAGE_SHARE * total
-    rows = heavy[pairs.dominant]
-    if not rows.any():
-        return pairs.w
+    rows = np.flatnonzero(heavy[pairs.dominant])
+    if not rows.size:
+        return pairs
+    root = np.sqrt(weights.dominant_square())
     w = pairs.w.copy()
-    w[rows] = np.sqrt(weights.dominant_square())
-    return w
+    w[rows] = root
+    # Elsewhere the difference is the dominant donor minus itself: no term.
+    third, fourth = pairs.dominant.copy(), pairs.dominant.copy()
+    third[rows], fourth[rows] = difference_rows(
+        rng.spawn(1)[0], pairs.dominant[rows], pairs.other[rows], rows_in
+    )
+    spread = np.zeros(len(w))
+    spread[rows] = np.sqrt(max(root - weights.kappa(), 0.0))
+    return dataclasses.replace(pairs, w=w, third=third, fourth=fourth, spread=spread)
 
 
 def pins_variances(options: SynthesisOptions, weights: AnyWeights) -> bool:
