@@ -90,8 +90,9 @@ def leveraged_pairs(
     difference of two more rows that gives its partner's lost term back; the same pairs
     when no row does. Vanilla weights stay plain mixup: every row between its donors."""
     rows_in = len(sources[0])
-    plain = not isinstance(weights, WeightDistribution) or weights.is_vanilla
-    if plain or pairs.spread is not None or rows_in < 4:
+    if not isinstance(weights, WeightDistribution) or weights.is_vanilla:
+        return pairs
+    if pairs.spread is not None or rows_in < 4:
         return pairs
     heavy = np.zeros(rows_in, dtype=bool)  # one flag per source row
     for values in sources:
