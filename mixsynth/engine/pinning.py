@@ -193,13 +193,13 @@ def pinned_arms(
     squares = np.array([c.squares for c in columns])
     outer = w[:moved] > 1
     # A smooth outer arm's w past 3/2 would mirror below 1/2, into the margin: it stays.
-    # So does a row with a donor missing in some column: its mirror moves nothing the
-    # search sees there, and a missing partner is replaced after the pinning (kernel
-    # repair_missing_partners), so the search, free to mirror it as the other half of
-    # an exchange, shifted such rows towards the inner arm whenever it needed more
-    # variance elsewhere (airquality, a quarter of Ozone missing: 0.976 after 10
-    # generations at margin 0.3).
-    frozen = (w[:moved] > 1.5) | ~np.logical_and.reduce([c.counted for c in columns])
+    # So does a row whose partner is missing (or on a point mass) in some column: it is
+    # replaced after the pinning (kernel repair_missing_partners), so the search cannot
+    # see what the row's mirror does there, and, free to mirror it as the other half of
+    # an exchange, it shifted such rows towards the inner arm whenever it needed more
+    # variance elsewhere (penguins at margin 0.3: 0.9905 after 10 generations). A row
+    # whose dominant donor is missing stays missing (or on the mass): free.
+    frozen = (w[:moved] > 1.5) | np.logical_or.reduce([c.replaced for c in columns])
     mirrored = np.zeros(moved, dtype=bool)
 
     def residual(total: np.ndarray, squares: np.ndarray) -> np.ndarray:
@@ -266,7 +266,7 @@ class _Column:
 
     value: np.ndarray
     change: np.ndarray
-    counted: np.ndarray  #: the moved rows whose two donors have a value here
+    replaced: np.ndarray  #: the moved rows whose partner is replaced here (missing)
     total: float
     squares: float
     count: int
@@ -287,6 +287,7 @@ class _Column:
             return None
         mean, deviation = observed.mean(), observed.std(ddof=1)
         near, mixed = source.take(dominant), source.take(other)
+        replaced = ~np.isnan(near) & np.isnan(mixed)
         gap = near - mixed
         mixed += w * gap  # the row as drawn
         counted = np.isfinite(mixed)
@@ -303,5 +304,5 @@ class _Column:
         # Mirroring w about 1 turns v = w - 1 into -v: the value moves by -2 v gap.
         change = -2 * (w[:moved] - 1) * gap[:moved] / deviation
         column.change = np.where(counted[:moved], change, 0.0)
-        column.counted = counted[:moved]
+        column.replaced = replaced[:moved]
         return column
