@@ -33,24 +33,17 @@ from unittest import mock
 
 import numpy as np
 import pandas as pd
-from privacy_defaults import markdown, quality, variance_ratio, write_results
+from privacy_defaults import markdown, numerical, quality, variance_ratio, write_results
 from privacy_figures import privacy_figures, split, tables
 from scipy.stats import ks_2samp
 
 from mixsynth.engine.memory import run_generations
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.metrics.privacy import real_semantics
-from mixsynth.semantics.types import SemanticType
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TABLES = ("wine", "penguins", "breast_cancer", "customers")
 GENERATIONS = 10
 BAND = (0.9, 1.1)
-
-
-def numerical(frame: pd.DataFrame) -> list:
-    semantics = real_semantics(frame, ())
-    return [c for c in frame.columns if semantics.columns[str(c)].sdtype is SemanticType.NUMERICAL]
 
 
 def mean_ks(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list) -> float:

@@ -89,12 +89,14 @@ def quality(real: pd.DataFrame, synthetic: pd.DataFrame) -> float:
     return compare_tables(real, synthetic, seed=0)["scores"]["overall"]
 
 
+def numerical(frame: pd.DataFrame) -> list:
+    """The columns mixup's theory is about: numbers mixed as numbers (by the semantics)."""
+    semantics = real_semantics(frame, ())
+    return [c for c in frame.columns if semantics.columns[str(c)].sdtype is SemanticType.NUMERICAL]
+
+
 def variance_ratio(train: pd.DataFrame, synthetic: pd.DataFrame) -> float:
-    semantics = real_semantics(train, ())
-    numeric = [
-        c for c in train.columns if semantics.columns[str(c)].sdtype is SemanticType.NUMERICAL
-    ]
-    ratios = [synthetic[c].var() / train[c].var() for c in numeric if train[c].var() > 0]
+    ratios = [synthetic[c].var() / train[c].var() for c in numerical(train) if train[c].var() > 0]
     return float(np.median(ratios)) if ratios else float("nan")
 
 

@@ -27,14 +27,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from privacy_defaults import markdown, write_results
+from privacy_defaults import markdown, numerical, write_results
 from privacy_figures import split, tables
 from privacy_unseen import open_tables
 
 from mixsynth.engine.memory import run_generations
 from mixsynth.engine.options import SynthesisOptions
-from mixsynth.metrics.privacy import real_semantics
-from mixsynth.semantics.types import SemanticType
 
 SAMPLES = ("wine", "breast_cancer", "penguins", "customers")
 OPEN = ("airquality", "Carseats", "HMDA", "Salaries")
@@ -47,12 +45,6 @@ VARIANTS = {
 }
 #: |z| above this is flagged: with 40 cells a table, a false flag about once in 10 runs.
 FLAG = 3.0
-
-
-def numerical(train: pd.DataFrame) -> list:
-    """The columns the theory is about: numbers mixed as numbers."""
-    semantics = real_semantics(train, ())
-    return [c for c in train.columns if semantics.columns[str(c)].sdtype == SemanticType.NUMERICAL]
 
 
 def mean_ratios(train: pd.DataFrame, options: SynthesisOptions, seed: int) -> tuple[float, float]:
