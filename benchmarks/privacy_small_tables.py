@@ -58,7 +58,7 @@ Make = Callable[[pd.DataFrame, pd.DataFrame, np.random.Generator], pd.DataFrame]
 
 
 def engine(donors: int) -> Make:
-    options = Trial(0.0, 0, False, donors, 0.0).options(SynthesisOptions())
+    options = Trial(0.0, 0, False, donors, False, share=0.0).options(SynthesisOptions())
     return lambda train, whole, rng: synthesize(train, options, rng).frame
 
 

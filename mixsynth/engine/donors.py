@@ -48,6 +48,7 @@ def copy_groups(
     copied: Sequence[Any],
     numeric: dict[Any, np.ndarray],
     anchored: Sequence[Any] = (),
+    units: Sequence[tuple[Any, ...]] = (),
 ) -> tuple[tuple[Any, ...], ...]:
     """The groups of ``copied`` columns each row may take from either donor.
 
@@ -55,6 +56,9 @@ def copy_groups(
     a point mass; none with ``copy_neighbours``, whose rows follow them); ``anchored``
     columns (``--by``, kept associations) and every group holding one of them or a
     column that explains a numerical one are left out: they come from the dominant donor.
+    ``units`` are columns a rule keeps together (a unique key: month and day): each
+    lands whole in one group, its copied columns joined with their associates, its
+    others (a day mixed no more) added to that group.
     """
     rows = columns_of(table).rows
     sample = np.arange(rows)
@@ -62,7 +66,7 @@ def copy_groups(
         sample = np.sort(np.random.default_rng(0).choice(rows, GROUP_SAMPLE_ROWS, replace=False))
     found = {name: category_codes(table, name) for name in copied}
     copied = [name for name in copied if found[name] is not None]  # nested: left whole
-    if not copied:
+    if not copied and not units:
         return ()
     codes = {name: values[sample] for name in copied if (values := found[name]) is not None}
     numbers = [values[sample] for values in numeric.values()]
@@ -78,6 +82,13 @@ def copy_groups(
         for b in range(a + 1, len(copied)):
             if _association(codes[copied[a]], codes[copied[b]]) >= COPY_GROUP_V:
                 parent[root(b)] = root(a)
+    alone = []  # units with no copied column: a group of their own
+    for unit in units:
+        members = [copied.index(name) for name in unit if name in copied]
+        for k in members[1:]:
+            parent[root(k)] = root(members[0])
+        if not members:
+            alone.append(tuple(unit))
     held = {
         root(k)
         for k, name in enumerate(copied)
@@ -88,7 +99,14 @@ def copy_groups(
     for k, name in enumerate(copied):
         if root(k) not in held:
             groups.setdefault(root(k), []).append(name)
-    return tuple(tuple(group) for group in groups.values())
+    for unit in units:
+        member = next((copied.index(name) for name in unit if name in copied), None)
+        if member is not None and root(member) in groups:
+            groups[root(member)] += [name for name in unit if name not in copied]
+    anchors = set(anchored)
+    return tuple(tuple(group) for group in groups.values()) + tuple(
+        unit for unit in alone if not anchors & set(unit)
+    )
 
 
 def _association(a: np.ndarray, b: np.ndarray) -> float:

@@ -184,6 +184,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             self.reference.copy_groups,
             options.copy_neighbours,
             lambda: [self._as_written(spec) for spec in self.mixed],
+            kept,
         )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._missing: dict = {}

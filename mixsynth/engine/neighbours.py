@@ -132,7 +132,9 @@ class GroupDonors:
     a near row's dominant donor (``copy_neighbours``), drawn with ``rng``.
 
     ``sources`` gives the source's mixed columns as written (on their point masses),
-    asked for once, at the first slice, and only with ``copy_neighbours``.
+    asked for once, at the first slice, and only with ``copy_neighbours``. Columns in
+    ``numbers`` (a unique key's day, mixed but for its rule) are left out of what a
+    group explains: unique in each row, with them a key's group would explain nothing.
     """
 
     def __init__(
@@ -143,9 +145,10 @@ class GroupDonors:
         groups: tuple,
         neighbours: int,
         sources: Callable[[], list[np.ndarray]],
+        numbers: tuple = (),
     ) -> None:
         self.rng, self.table, self.groups = rng, table, groups
-        self.neighbours, self.sources = neighbours, sources
+        self.neighbours, self.sources, self.numbers = neighbours, sources, numbers
         #: Split: for each group, whether each row takes it from its partner.
         self.take_other = [] if neighbours else [rng.random(rows) < 0.5 for _ in groups]
         self._near: NeighbourDonors | None = None
@@ -156,7 +159,10 @@ class GroupDonors:
         if not self.neighbours:
             return [np.where(flags[rows], pairs.other, pairs.dominant) for flags in self.take_other]
         if self._near is None:
-            codes = [group_codes(self.table, group) for group in self.groups]
+            codes = [
+                group_codes(self.table, [name for name in group if name not in self.numbers])
+                for group in self.groups
+            ]
             self._near = NeighbourDonors(self.sources(), codes, self.neighbours)
         return self._near.donors(self.rng, mixed, pairs.dominant, pairs.group_codes[pairs.dominant])
 

@@ -5,6 +5,7 @@ and the categories partners share under ``keep_associations``."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -114,8 +115,13 @@ class Reference:
         if split:
             from mixsynth.engine.donors import copy_groups
 
-            # A column a rule names comes from the dominant donor, with the rest of its rule.
-            ruled = {name for rule in rules for name in rule.columns}
+            # A column a rule names comes from the dominant donor, with the rest of its
+            # rule; but a unique key taken from near rows stays unique (they permute the
+            # dominant donors) and no longer tells whose numbers the row has.
+            units = _copied_units(rules) if options.copy_neighbours else []
+            ruled = {name for rule in rules for name in rule.columns} - {
+                name for unit in units for name in unit
+            }
             copied = [
                 s.name
                 for s in schema
@@ -123,7 +129,8 @@ class Reference:
             ]
             # A neighbour follows the numbers: the groups that explain them need not stay.
             explained = {} if options.copy_neighbours else mixed
-            groups = copy_groups(table, copied, explained, (*options.by, *associations))
+            anchored = (*options.by, *associations)
+            groups = copy_groups(table, copied, explained, anchored, units)
         if options.match_moments:
             _say_moments_matched_one_by_one(columns, schema, semantics)
         return cls(
@@ -137,6 +144,29 @@ class Reference:
             groups,
             tuple(rules),
         )
+
+
+#: Rules kept by taking their columns from one real row, which need not be the
+#: dominant donor (docs/rules.md): unique keys and fixed combinations.
+MOVABLE_RULES = ("unique", "combination")
+
+
+def _copied_units(rules: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The columns of each unique key or fixed combination that no other kind of rule
+    names (an order or a part of a date on a key's column ties it to the dominant
+    donor), those of rules sharing a column joined."""
+    elsewhere = {n for r in rules if r.kind not in MOVABLE_RULES for n in r.columns}
+    units: list[set[Any]] = []
+    for rule in rules:
+        if rule.kind not in MOVABLE_RULES or elsewhere & set(rule.columns):
+            continue
+        unit = set(rule.columns)
+        for other in [u for u in units if u & unit]:
+            unit |= other
+            units.remove(other)
+        units.append(unit)
+    order = [n for r in rules for n in r.columns]
+    return [tuple(sorted(unit, key=order.index)) for unit in units]
 
 
 def _say_associations(associations: tuple) -> None:

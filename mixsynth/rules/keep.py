@@ -15,7 +15,9 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
   is recomputed from the others after they are rounded, then rounded to its own place.
 - **Unique together, time index, fixed combinations**: the columns are copied from the
   dominant donor; a time index's partners are drawn near in time
-  (:func:`~mixsynth.rules.dates.near_partners`).
+  (:func:`~mixsynth.rules.dates.near_partners`). With copied columns from near rows
+  (``copy_neighbours``) a unique key or fixed combination that no other rule names is
+  taken whole from a near row's donor instead (:mod:`mixsynth.engine.neighbours`).
 - **Parts of a date** (``year = year(date)``): recomputed from the finished date; a part
   copied from the dominant donor (a time index) brings its date along.
 - **Calendar grids**: yearly and monthly values rounded on the calendar

@@ -151,8 +151,9 @@ def _terms(terms: list[tuple[str, float]], const: float) -> str:
 @dataclass(frozen=True)
 class Unique:
     """The columns are unique together (a firm-year panel). Kept by copying them from
-    the dominant donor: with balanced anchors and at most as many rows as the source,
-    each real combination is used once."""
+    the dominant donor (or, with ``copy_neighbours``, a near row's, a permutation of
+    them): with balanced anchors and at most as many rows as the source, each real
+    combination is used once."""
 
     columns: tuple[str, ...]
     origin: str = "declared"

@@ -16,6 +16,7 @@ from mixsynth.engine.reference import Reference
 from mixsynth.engine.target import TARGET_NEIGHBOURS, Trial
 from mixsynth.errors import MixsynthError
 from mixsynth.jobs.target import choose_privacy_settings
+from mixsynth.semantics.inference import eta_squared
 
 
 def generate(frame: pd.DataFrame, options: SynthesisOptions, seed: int):
@@ -95,6 +96,44 @@ def test_a_category_that_explains_a_number_follows_the_row_numbers() -> None:
     # The unrelated column comes from anywhere: unlike its donor's for 2/3 of rows.
     differs = (out["noise"].to_numpy() != real["noise"].to_numpy()[stream.pairs.dominant]).mean()
     assert abs(differs - 2 / 3) < 4.5 * np.sqrt(2 / 9 / len(out))
+
+
+def daily(seed: int) -> pd.DataFrame:
+    """One row per day of six 30-day months, unique together (a key: month, day): the
+    temperature follows the month (10 degrees a month, sd 2), the rain does not."""
+    rng = np.random.default_rng(seed)
+    month = np.repeat(np.arange(1, 7), 30)
+    return pd.DataFrame(
+        {
+            "month": month,
+            "day": np.tile(np.arange(1, 31), 6),
+            "temp": 10.0 * month + rng.normal(0, 2, month.size),
+            "rain": rng.gamma(2.0, 3.0, month.size),
+        }
+    )
+
+
+def test_a_unique_key_comes_from_near_rows_and_stays_unique() -> None:
+    """From its dominant donor the key (the date) tells whose numbers a row has: on
+    airquality's halves, margin 0.3 with near rows scored a DCR share of 0.96 with it,
+    0.70 without. Taken whole from a near row's donor it stays unique (those donors are
+    a permutation of the dominant ones), is never the row's own donor's, and still
+    follows the numbers its month explains (month explains 0.99 of temp: a shuffled
+    key would explain none)."""
+    real = daily(8)
+    options = SynthesisOptions(copy_neighbours=5)
+    reference = Reference.of(real, options)
+    assert [rule.describe() for rule in reference.rules] == ["unique together: month, day"]
+    assert reference.copy_groups == (("month", "day"),)
+    stream, out = generate(real, options, 9)
+    key = ["month", "day"]
+    assert sorted(map(tuple, out[key].to_numpy())) == sorted(map(tuple, real[key].to_numpy()))
+    own = (out[key].to_numpy() == real[key].to_numpy()[stream.pairs.dominant]).all(axis=1)
+    assert not own.any()
+    assert eta_squared(out["temp"].to_numpy(), out["month"].to_numpy()) > 0.9
+    default_stream, default = generate(real, SynthesisOptions(), 9)
+    donors = real[key].to_numpy()[default_stream.pairs.dominant]
+    assert (default[key].to_numpy() == donors).all()
 
 
 def test_the_variance_stays_kept_over_generations_with_the_lever() -> None:

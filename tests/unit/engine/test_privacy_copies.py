@@ -135,6 +135,32 @@ def test_a_category_that_explains_a_number_stays_with_the_dominant_donor() -> No
     assert ("zip",) in copy_groups(frame, ["group", "noise", "zip"], numeric)
 
 
+def test_the_columns_of_a_unique_key_land_whole_in_one_group() -> None:
+    """A unit (a rule's columns) joins the group of its copied columns' associates and
+    brings its other columns (a day, mixed but for the rule); a unit with no copied
+    column is a group of its own; an anchored one comes from the dominant donor."""
+    rng = np.random.default_rng(6)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "colour": rng.choice(list("rgb"), n),
+            "size": rng.choice(["s", "m", "l", "xl"], n),
+            "store": rng.choice([f"s{k}" for k in range(20)], n),
+            "day": np.arange(n),
+        }
+    )
+    frame["fit"] = np.where(frame["size"].isin(["s", "m"]), "slim", "wide")
+    copied = ["colour", "size", "fit", "store"]
+    groups = copy_groups(frame, copied, {}, units=[("store", "day")])
+    assert sorted(map(sorted, groups)) == [["colour"], ["day", "store"], ["fit", "size"]]
+    joined = copy_groups(frame, copied, {}, units=[("colour", "size")])
+    assert sorted(map(sorted, joined)) == [["colour", "fit", "size"], ["store"]]
+    alone = copy_groups(frame, ["colour"], {}, units=[("day",)])
+    assert alone == (("colour",), ("day",))
+    anchored = copy_groups(frame, copied, {}, ("store",), units=[("store", "day")])
+    assert sorted(map(sorted, anchored)) == [["colour"], ["fit", "size"]]
+
+
 @pytest.mark.slow
 def test_the_target_search_takes_the_first_setting_that_reaches_it() -> None:
     real = read_table(SAMPLE_DATA / "breast_cancer.csv").frame
