@@ -80,7 +80,7 @@ def copy_groups(
 
     for a in range(len(copied)):
         for b in range(a + 1, len(copied)):
-            if _association(codes[copied[a]], codes[copied[b]]) >= COPY_GROUP_V:
+            if association(codes[copied[a]], codes[copied[b]]) >= COPY_GROUP_V:
                 parent[root(b)] = root(a)
     alone = []  # units with no copied column: a group of their own
     for unit in units:
@@ -109,7 +109,7 @@ def copy_groups(
     )
 
 
-def _association(a: np.ndarray, b: np.ndarray) -> float:
+def association(a: np.ndarray, b: np.ndarray) -> float:
     """Cramér's V of two code columns, corrected for chance (Bergsma 2013): a column of
     150 zip codes has V near 0.4 with anything on 1,000 rows by chance alone."""
     width = int(b.max()) + 1

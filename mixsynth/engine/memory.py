@@ -185,6 +185,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             options.copy_neighbours,
             lambda: [self._as_written(spec) for spec in self.mixed],
             kept,
+            frozenset(name for rule in self.reference.rules for name in rule.columns),
         )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._missing: dict = {}
@@ -242,9 +243,9 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         else:
             mixed = self._mix_keeping_rules(pool, pairs, rows)
         donors = dict.fromkeys(self.copied, pairs.dominant)
-        taken = self._group_donors.donors([mixed[spec.name] for spec in self.mixed], pairs, rows)
-        for group, group_donors in zip(self.reference.copy_groups, taken, strict=True):
-            donors.update(dict.fromkeys(group, group_donors))
+        donors.update(
+            self._group_donors.donors([mixed[spec.name] for spec in self.mixed], pairs, rows)
+        )
         if self.plan is not None:  # first: copy repair moves a rule's columns together
             self._check_rules(mixed, pairs, donors)
         if not self.options.keep_copies and self.source.rows > 1:

@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 
 from mixsynth.engine.memory import GenerationStream, run_generations
-from mixsynth.engine.neighbours import block_labels, shifted_donors
+from mixsynth.engine.neighbours import (
+    NeighbourDonors,
+    block_labels,
+    group_parts,
+    shifted_donors,
+)
 from mixsynth.engine.options import SynthesisOptions
 from mixsynth.engine.reference import Reference
 from mixsynth.engine.target import TARGET_NEIGHBOURS, Trial
@@ -96,6 +101,57 @@ def test_a_category_that_explains_a_number_follows_the_row_numbers() -> None:
     # The unrelated column comes from anywhere: unlike its donor's for 2/3 of rows.
     differs = (out["noise"].to_numpy() != real["noise"].to_numpy()[stream.pairs.dominant]).mean()
     assert abs(differs - 2 / 3) < 4.5 * np.sqrt(2 / 9 / len(out))
+
+
+def chained_codes(n: int, seed: int) -> pd.DataFrame:
+    """Four associated copied columns, one group: b and c follow a (20 values), d
+    follows b, each 60% of the time; a number beside them."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 20, n)
+
+    def follow(parent: np.ndarray) -> np.ndarray:
+        return np.where(rng.random(n) < 0.6, parent % 10, rng.integers(0, 10, n))
+
+    b = follow(a // 2)
+    frame = pd.DataFrame({"x": rng.normal(size=n), "a": a, "b": b, "c": follow(a), "d": follow(b)})
+    for name in "abcd":
+        frame[name] = name + frame[name].astype(str)
+    return frame
+
+
+def combination_share(real: pd.DataFrame, rows: pd.DataFrame, names: list[str]) -> float:
+    """Share of ``rows`` whose combination of ``names`` some real row has."""
+    seen = set(map(tuple, real[names].to_numpy()))
+    return float(np.mean([tuple(row) in seen for row in rows[names].to_numpy()]))
+
+
+def test_a_group_follows_its_tree_keeping_each_edges_pairs_not_a_rows_combination() -> None:
+    """A group is taken column by column along the maximum spanning tree of its
+    associations (root: the column of most values): each child from a row with its
+    parent's value. So each edge's pairs keep their counts exactly, and a row's whole
+    combination is a real one no more often than in a fresh sample (+ 4 binomial
+    standard errors); taken whole from one row, as before, every row's was."""
+    real, fresh = chained_codes(4000, 11), chained_codes(4000, 12)
+    options = SynthesisOptions(copy_neighbours=5)
+    (group,) = Reference.of(real, options).copy_groups
+    parts = group_parts(real, group, whole=False)
+    names = [part.columns[0] for part in parts]
+    parents = {
+        name: names[part.parent]
+        for name, part in zip(names, parts, strict=True)
+        if part.parent is not None
+    }
+    assert names[0] == "a" and parents == {"b": "a", "c": "a", "d": "b"}
+    _, out = generate(real, options, 12)
+    for child, parent in parents.items():
+        pairs = out[[parent, child]].value_counts().to_dict()
+        assert pairs == real[[parent, child]].value_counts().to_dict()
+    share, expected = combination_share(real, out, names), combination_share(real, fresh, names)
+    assert share <= expected + 4 * np.sqrt(expected * (1 - expected) / len(out)), share
+    whole = NeighbourDonors([real["x"].to_numpy()], [group_parts(real, group, whole=True)], 5)
+    rng = np.random.default_rng(0)
+    taken = whole.donors(rng, [real["x"].to_numpy()], rng.permutation(4000), np.zeros(4000, int))
+    assert len({id(rows) for rows in taken.values()}) == 1  # one row gives every column
 
 
 def daily(seed: int) -> pd.DataFrame:

@@ -85,9 +85,11 @@ def share_of_real_rows(real: pd.DataFrame, rows: pd.DataFrame, differing: int = 
 
 
 def test_mixed_codes_make_new_combinations() -> None:
-    """Copied (the default, or from near rows), a row is a real row but for the one
-    column the copy repair changed; mixed, most rows are farther from every real row.
-    Either way no more rows are real ones than in a fresh sample (+ its error)."""
+    """Copied from the donor (the default), a row is a real row but for the one column
+    the copy repair changed; from near rows each rating follows its parent rating from
+    another row (docs/privacy.md), so no more rows are within one column of a real row
+    than in a fresh sample; mixed, most rows are farther from every real row. Either way
+    no more rows are real ones than in a fresh sample (+ 4 binomial standard errors)."""
     real, fresh = scores(600, 1), scores(600, 2)
     settings = {
         "copied": SynthesisOptions(),
@@ -103,7 +105,9 @@ def test_mixed_codes_make_new_combinations() -> None:
     for rows in made.values():
         assert share_of_real_rows(real, rows) <= fresh_copies + 4 * error
     assert share_of_real_rows(real, made["copied"], differing=1) == 1.0
-    assert share_of_real_rows(real, made["near"], differing=1) == 1.0
+    fresh_near = share_of_real_rows(real, fresh, differing=1)
+    near_error = np.sqrt(fresh_near * (1 - fresh_near) / len(fresh))
+    assert share_of_real_rows(real, made["near"], differing=1) <= fresh_near + 4 * near_error
     assert share_of_real_rows(real, made["mixed"], differing=1) < 0.9
 
 
@@ -126,10 +130,11 @@ def short_search(monkeypatch):
     monkeypatch.setattr(target, "TARGET_MEASURED_ROWS", 300)
 
 
-def test_the_search_mixes_codes_last_and_reaches_what_copying_cannot(short_search) -> None:
-    """Ratings and a serial number (mixed: every row differs from its donor there, so
-    the copy repair leaves the codes as taken): near rows, margins, four donors and
-    the split all leave each row a real row's ratings; mixed, they reach the target."""
+def test_the_search_mixes_codes_last(short_search, monkeypatch) -> None:
+    """Ratings and a serial number: the codes are mixed in the last three trials only.
+    Near rows already give each row a new combination of ratings (each follows its
+    parent rating from another row) and reach the target there; where nothing before
+    them reaches it (a share that only mixed codes meet), the codes are mixed."""
     real = scores(400, 3)
     real["serial"] = np.random.default_rng(9).integers(10**6, 2 * 10**6, len(real))
     options = SynthesisOptions(privacy_target=0.6)
@@ -141,9 +146,20 @@ def test_the_search_mixes_codes_last_and_reaches_what_copying_cannot(short_searc
     ]
     assert not any(setting[-1] for setting in order[:-3])
     choice = choose_privacy_settings(real, options, seed=0)
-    assert choice.reached and choice.chosen.mix_codes
-    assert all(trial.share > 0.6 for trial in choice.tried if not trial.mix_codes)
-    assert choice.record()["mix_codes"] is True and "codes mixed" in choice.describe()
+    assert choice.reached and choice.chosen.copy_neighbours and not choice.chosen.mix_codes
+    made: list[SynthesisOptions] = []
+
+    def recording(table, options, rng, reference):
+        made.append(options)
+        return synthesize(table, options, rng, reference)
+
+    monkeypatch.setattr(target, "synthesize", recording)
+    forced = target.choose_margin(
+        real, options, 0.6, 0, lambda *tables: 0.5 if made[-1].mix_codes else 0.9
+    )
+    assert forced.reached and forced.chosen.mix_codes
+    assert all(trial.share == 0.9 for trial in forced.tried if not trial.mix_codes)
+    assert forced.record()["mix_codes"] is True and "codes mixed" in forced.describe()
 
 
 def test_a_table_without_codes_to_mix_has_no_such_trial(short_search) -> None:
