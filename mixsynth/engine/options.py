@@ -245,10 +245,11 @@ class SynthesisOptions:
     )
     copy_neighbours: int = option(  # neighbours.py
         0,
-        help="Take each group of associated copied columns (categories, codes) from the "
-        "donor of another synthetic row among the K to 2K rows nearest it in the numbers "
-        "the group explains, so no row carries its donor's combination and every copied "
-        "column keeps its counts (0: off; 5 is what --privacy-target uses; docs/privacy.md).",
+        help="Take copied columns (categories, codes) from the donors of other synthetic "
+        "rows among the K to 2K rows nearest in the numbers each explains, a group of "
+        "associated ones column by column (each from a row with the value of the column it "
+        "follows), so no row carries a real row's combination and every copied column keeps "
+        "its counts (0: off; 5 is what --privacy-target uses; docs/privacy.md).",
         accepts=int,
         convert=int,
     )

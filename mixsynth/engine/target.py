@@ -21,8 +21,7 @@ averaged. The first setting whose share is at most the target is chosen:
    a few combinations;
 4. if none reaches it either, the numeric codes mixed and rounded (``mix_codes``), with
    the copied columns left from near rows, then the margins and four donors with them:
-   on a table of many associated codes (ratings 1-10) every other lever leaves each
-   row one real row's combination of them.
+   for a table of codes where nothing else reaches it.
 
 From :data:`TARGET_SHAPES_MARGIN` on, and with four donors, the trials match shapes
 too, onto values between the source's (``shapes_between``): the source's own values
