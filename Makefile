@@ -116,7 +116,7 @@ bench-privacy: install
 	nice -n 10 $(BIN)/python benchmarks/bench_privacy.py $(if $(SDV_PYTHON),--sdv-python $(SDV_PYTHON))
 
 # anonymeter's attacks at the privacy target against real rows never seen, every row a
-# target (train / control / held-out thirds, 5 splits per table; 25 minutes on 2 busy cores).
+# target (train / control / held-out thirds, 5 splits per table; 6 minutes at a load of 2.4).
 bench-attacks: install
 	nice -n 10 $(BIN)/python benchmarks/privacy_attacks.py
 
