@@ -20,7 +20,8 @@ from another real row until its combination is no real row's
 (:meth:`CopyCheck.new_combinations`): first a value that goes with its other values,
 then any value. A row on a combination k real rows share is left with probability
 (k - 1)/k, which leaves the share of the real rows that repeat an earlier one, under a
-fresh sample's rate (docs/privacy.md); ``all_rows_new`` changes those too. Only where
+fresh sample's rate (docs/privacy.md), and (k - 1)/(k + 1) on a table of codes only,
+whose every row is its donor's combination; ``all_rows_new`` changes those too. Only where
 the source is the real table (generation 1): a copy of a synthetic row releases no
 record.
 
@@ -266,12 +267,16 @@ class CopyCheck:
         position = np.minimum(np.searchsorted(hashes, combinations), len(hashes) - 1)
         real = hashes[position] == combinations
         # A combination k real rows hold is kept with probability (k - 1)/k: as many
-        # rows as the real rows' duplicates, under a fresh sample's rate (see above).
+        # rows as the real rows' duplicates, under a fresh sample's rate (see above). On
+        # a table of codes only, (k - 1)/(k + 1): there every row is its donor's
+        # combination, and (k - 1)/k left a split's copies above a fresh half's on 2 of 20.
         kept = real & (holders[position] > 1) & (not self.strict)
         drawn = kept.copy()
         if names:  # all mixed values missing: a shared combination stays (missing counts)
             drawn &= ~np.all([np.isnan(mixed[name][candidates]) for name in names], axis=0)
-        kept[drawn] = self.rng.random(int(drawn.sum())) * holders[position][drawn] >= 1
+        spare = 1 if names else 2  # rows of a shared combination changed
+        draws = self.rng.random(int(drawn.sum()))
+        kept[drawn] = draws * (holders[position][drawn] + spare - 1) >= spare
         rows = candidates[real & ~kept]
         if rows.size == 0:
             return 0
