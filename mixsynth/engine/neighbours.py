@@ -101,14 +101,13 @@ class Part:
     parent: int | None = None
 
 
-def group_parts(table: Any, group: tuple, whole: bool) -> list[Part]:
-    """A group of copied columns as parts: ``whole`` (a rule's key) or a single column
-    as one part; else one part per column along the maximum spanning tree of their
-    associations (Cramér's V, corrected), rooted at the column with the most values.
-    A child takes its value from a row with its parent's value, so each tree edge keeps
-    its real pairs (and their counts) while the row's whole combination is no real
-    row's."""
-    if whole or len(group) == 1:
+def group_parts(table: Any, group: tuple) -> list[Part]:
+    """A group of copied columns as parts: one part per column along the maximum
+    spanning tree of their associations (Cramér's V, corrected), rooted at the column
+    with the most values. A child takes its value from a row with its parent's value,
+    so each tree edge keeps its real pairs (and their counts) while the row's whole
+    combination is no real row's."""
+    if len(group) == 1:
         return [Part(tuple(group), group_codes(table, list(group)))]
     codes = {name: group_codes(table, [name]) for name in group}
     rows = len(next(iter(codes.values())))
@@ -148,10 +147,13 @@ class NeighbourDonors:
     def __init__(self, sources: list[np.ndarray], groups: list[list[Part]], size: int) -> None:
         self.scales = [_scale(values) for values in sources]
         self.groups = groups
+        #: For each group, each part's weight of every mixed column.
         self.weights = [
-            np.array([_weight(values, part.codes) for values in sources], dtype=np.float32)
+            [
+                np.array([_weight(values, part.codes) for values in sources], np.float32)
+                for part in parts
+            ]
             for parts in groups
-            for part in parts
         ]
         self.size = size
 
@@ -169,11 +171,9 @@ class NeighbourDonors:
         for k, (values, (centre, scale)) in enumerate(zip(mixed, self.scales, strict=True)):
             features[:, k] = np.nan_to_num((values - centre) / scale, nan=0.0)
         chosen: dict[Any, np.ndarray] = {}
-        weights = iter(self.weights)
-        for parts in self.groups:
+        for parts, weights in zip(self.groups, self.weights, strict=True):
             taken: list[np.ndarray] = []
-            for part in parts:
-                w = next(weights)
+            for part, w in zip(parts, weights, strict=True):
                 used = np.flatnonzero(w)
                 if part.parent is None:
                     anchors, blocks = dominant, codes
@@ -229,11 +229,11 @@ class GroupDonors:
         if self._near is None:
             parts = []
             for group in self.groups:
-                near = tuple(name for name in group if name not in self.numbers)
-                whole = len(near) < len(group) or bool(self.ruled & set(group))
-                parts.append(group_parts(self.table, near, whole))
-                if len(near) < len(group):  # the key's other columns, with the rest of it
-                    parts[-1] = [Part(tuple(group), parts[-1][0].codes)]
+                near = [name for name in group if name not in self.numbers]
+                if len(near) < len(group) or self.ruled & set(group):  # a key: whole
+                    parts.append([Part(tuple(group), group_codes(self.table, near))])
+                else:
+                    parts.append(group_parts(self.table, group))
             self._near = NeighbourDonors(self.sources(), parts, self.neighbours)
         return self._near.donors(self.rng, mixed, pairs.dominant, pairs.group_codes[pairs.dominant])
 

@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mixsynth.columns import group_codes
 from mixsynth.engine.memory import GenerationStream, run_generations
 from mixsynth.engine.neighbours import (
     NeighbourDonors,
+    Part,
     block_labels,
     group_parts,
     shifted_donors,
@@ -134,7 +136,7 @@ def test_a_group_follows_its_tree_keeping_each_edges_pairs_not_a_rows_combinatio
     real, fresh = chained_codes(4000, 11), chained_codes(4000, 12)
     options = SynthesisOptions(copy_neighbours=5)
     (group,) = Reference.of(real, options).copy_groups
-    parts = group_parts(real, group, whole=False)
+    parts = group_parts(real, group)
     names = [part.columns[0] for part in parts]
     parents = {
         name: names[part.parent]
@@ -148,7 +150,8 @@ def test_a_group_follows_its_tree_keeping_each_edges_pairs_not_a_rows_combinatio
         assert pairs == real[[parent, child]].value_counts().to_dict()
     share, expected = combination_share(real, out, names), combination_share(real, fresh, names)
     assert share <= expected + 4 * np.sqrt(expected * (1 - expected) / len(out)), share
-    whole = NeighbourDonors([real["x"].to_numpy()], [group_parts(real, group, whole=True)], 5)
+    one_part = [Part(group, group_codes(real, list(group)))]
+    whole = NeighbourDonors([real["x"].to_numpy()], [one_part], 5)
     rng = np.random.default_rng(0)
     taken = whole.donors(rng, [real["x"].to_numpy()], rng.permutation(4000), np.zeros(4000, int))
     assert len({id(rows) for rows in taken.values()}) == 1  # one row gives every column
