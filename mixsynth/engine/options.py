@@ -272,7 +272,8 @@ class SynthesisOptions:
         False,
         help="Change every synthetic row equal to a real row, even one on a combination "
         "of codes several real rows share, which a fresh real sample lands on too (by "
-        "default such a row is kept (k-1)/k of the times); what --privacy-target uses "
+        "default such a row is kept (k-1)/k of the times, (k-1)/(k+1) where every column is "
+        "a code); what --privacy-target uses "
         "(docs/privacy.md).",
         accepts=bool,
         convert=flag,
