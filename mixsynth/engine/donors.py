@@ -60,10 +60,7 @@ def copy_groups(
     lands whole in one group, its copied columns joined with their associates, its
     others (a day mixed no more) added to that group.
     """
-    rows = columns_of(table).rows
-    sample = np.arange(rows)
-    if rows > GROUP_SAMPLE_ROWS:
-        sample = np.sort(np.random.default_rng(0).choice(rows, GROUP_SAMPLE_ROWS, replace=False))
+    sample = association_rows(columns_of(table).rows)
     found = {name: category_codes(table, name) for name in copied}
     copied = [name for name in copied if found[name] is not None]  # nested: left whole
     if not copied and not units:
@@ -82,13 +79,10 @@ def copy_groups(
         for b in range(a + 1, len(copied)):
             if association(codes[copied[a]], codes[copied[b]]) >= COPY_GROUP_V:
                 parent[root(b)] = root(a)
-    alone = []  # units with no copied column: a group of their own
-    for unit in units:
-        members = [copied.index(name) for name in unit if name in copied]
-        for k in members[1:]:
-            parent[root(k)] = root(members[0])
-        if not members:
-            alone.append(tuple(unit))
+    members = [[copied.index(name) for name in unit if name in copied] for unit in units]
+    for ks in members:  # a unit's copied columns: one group
+        for k in ks[1:]:
+            parent[root(k)] = root(ks[0])
     held = {
         root(k)
         for k, name in enumerate(copied)
@@ -99,14 +93,22 @@ def copy_groups(
     for k, name in enumerate(copied):
         if root(k) not in held:
             groups.setdefault(root(k), []).append(name)
-    for unit in units:
-        member = next((copied.index(name) for name in unit if name in copied), None)
-        if member is not None and root(member) in groups:
-            groups[root(member)] += [name for name in unit if name not in copied]
     anchors = set(anchored)
-    return tuple(tuple(group) for group in groups.values()) + tuple(
-        unit for unit in alone if not anchors & set(unit)
-    )
+    alone = []  # units with no copied column: a group of their own
+    for unit, ks in zip(units, members, strict=True):
+        if ks and root(ks[0]) in groups:  # its others (a day mixed no more) with them
+            groups[root(ks[0])] += [name for name in unit if name not in copied]
+        elif not ks and not anchors & set(unit):
+            alone.append(tuple(unit))
+    return tuple(tuple(group) for group in groups.values()) + tuple(alone)
+
+
+def association_rows(rows: int) -> np.ndarray:
+    """The rows association figures are computed on: every row, or a seeded sample of
+    :data:`GROUP_SAMPLE_ROWS` of them (the same for every caller)."""
+    if rows <= GROUP_SAMPLE_ROWS:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(0).choice(rows, GROUP_SAMPLE_ROWS, replace=False))
 
 
 def association(a: np.ndarray, b: np.ndarray) -> float:

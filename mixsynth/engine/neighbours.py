@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from mixsynth.columns import group_codes
-from mixsynth.engine.donors import ANCHOR_ETA2, GROUP_SAMPLE_ROWS, association, explained
+from mixsynth.engine.donors import ANCHOR_ETA2, association, association_rows, explained
 from mixsynth.engine.kernel import Pairs
 
 
@@ -110,10 +110,7 @@ def group_parts(table: Any, group: tuple) -> list[Part]:
     if len(group) == 1:
         return [Part(tuple(group), group_codes(table, list(group)))]
     codes = {name: group_codes(table, [name]) for name in group}
-    rows = len(next(iter(codes.values())))
-    sample = np.arange(rows)
-    if rows > GROUP_SAMPLE_ROWS:
-        sample = np.sort(np.random.default_rng(0).choice(rows, GROUP_SAMPLE_ROWS, replace=False))
+    sample = association_rows(len(codes[group[0]]))
     root = max(group, key=lambda name: int(codes[name].max()))
     order = [root]
     parents: list[int | None] = [None]
