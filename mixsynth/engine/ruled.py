@@ -148,7 +148,8 @@ class RuleKeeping:
         """A group's weights for ``pairs``, each inside its pair's interval: the rows over
         their limit swapped with rows that can take their weight (the multiset of
         weights kept), then spread by the group's factor; with each row's limit (NaN:
-        unknown, a donor missing or on a point mass: its weight kept), where it is known,
+        unknown, a donor missing or on a point mass in every rule: its weight kept),
+        where it is known,
         the donors' values (each column's steps, dominant minus other, and the others',
         gathered once for the limits and the mix) and the swaps."""
         from mixsynth.rules.weights import (

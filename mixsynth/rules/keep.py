@@ -191,7 +191,11 @@ class RulePlan:
     ) -> np.ndarray:
         """Each row's largest weight that keeps every rule of ``rules`` (inequalities),
         from its donors' encoded values (``steps``: dominant minus other, and the
-        other's): ``U`` above (inf: none; NaN: a donor missing)."""
+        other's): ``U`` above (inf: none). A rule a donor misses a value of does not
+        limit the row (its value comes from a replacement partner, or is missing, and
+        the row's check says whether it holds), the others still do: NaN only where no
+        rule is known. One missing salary in a group of thirteen ordered baseball
+        figures had freed a third of the rows of every order (docs/rules.md)."""
         limit = None
         for rule in rules:
             rise = self._encoded_form(rule, steps, constant=False)  # g_d - g_o
@@ -199,13 +203,13 @@ class RulePlan:
             with np.errstate(invalid="ignore", divide="ignore"):
                 room /= rise
                 # U = -g_o / rise only where g rises to the dominant donor; a NaN rise
-                # (a donor missing) compares false, so its row keeps the NaN quotient.
+                # (a donor missing) compares false, so its row keeps the NaN quotient,
+                # which fmin passes over for the other rules' limits.
                 bound = np.where(rise <= 0, np.inf, room)
             if limit is None:
                 limit = bound
             else:
                 np.fmin(limit, bound, out=limit)
-                limit[np.isnan(rise)] = np.nan
         assert limit is not None  # a group holds at least one rule
         return limit
 

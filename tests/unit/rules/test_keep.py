@@ -122,6 +122,36 @@ def test_the_exact_weight_interval_is_tight():
         assert bool(low <= high + 1e-12) == holds
 
 
+def test_a_missing_value_leaves_the_other_rules_limits():
+    """A row whose donor misses a value of one column is limited by the rules that do
+    not name it; only a row none of whose rules is known has no limit (NaN). Before,
+    one missing salary among thirteen ordered baseball figures (ISLR's Hitters) freed a
+    third of the rows of every order, and at margin 0.3 the figures lost 4-6 % of their
+    variance a generation."""
+    from mixsynth.rules import parse_rule
+    from mixsynth.rules.keep import RulePlan, Scale
+
+    # rows: (low, mid, high); the last two rows have no ``high``.
+    frame = pd.DataFrame(
+        {"low": [0.0, 5.0, 0.0, 5.0], "mid": [1.0, 20.0, 1.0, 20.0], "high": [2, 30, np.nan, 30]}
+    )
+    data = RuleData(frame)
+    rules = [parse_rule(text)[0] for text in ("low <= mid", "mid <= high")]
+    plan = RulePlan.of(rules, {n: Scale() for n in frame}, set(frame))
+    sources = {name: data[name] for name in frame}
+    dominant, other = np.array([0, 2, 3]), np.array([1, 1, 2])
+    at_other = {name: values[other] for name, values in sources.items()}
+    steps = {name: values[dominant] - at_other[name] for name, values in sources.items()}
+    limit = plan.weight_limits(steps, at_other, rules)
+    # row 0: d = (0, 1, 2), o = (5, 20, 30): low <= mid binds at U = 15 / 14, mid <= high
+    # at 10 / 9; row 1: d = (0, 1, -), o = (5, 20, 30): low <= mid alone, 15 / 14; row 2:
+    # d = (5, 20, 30), o = (0, 1, -): low <= mid falls towards d (no limit), the other
+    # rule unknown: no known limit but that.
+    assert limit[0] == pytest.approx(min(15 / 14, 10 / 9))
+    assert limit[1] == pytest.approx(15 / 14)
+    assert limit[2] == np.inf
+
+
 def test_limiting_weights_keeps_their_multiset():
     rng = np.random.default_rng(1)
     w = 0.5 + np.abs(rng.normal(0, 0.3, 10_000))
