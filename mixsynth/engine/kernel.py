@@ -271,13 +271,23 @@ def repair_missing_partners(
     if need.size == 0:
         return
     dominant = pairs.dominant[need]
-    group = pairs.group_codes[dominant]
+    drawn = replacement_partners(rng.random(len(dominant)), dominant, pairs.group_codes, rows)
+    partner = x[drawn]
+    out[need] = partner + pairs.w[need] * (x[dominant] - partner)
+
+
+def replacement_partners(
+    uniforms: np.ndarray, dominant: np.ndarray, group_codes: np.ndarray, rows: ObservedRows
+) -> np.ndarray:
+    """A replacement partner for each ``dominant`` donor, one of ``uniforms`` each: uniform
+    among the observed rows of its group other than itself (a draw among all but the
+    group's last observed row that hits the donor takes that last row instead)."""
+    group = group_codes[dominant]
     others = np.maximum(rows.counts[group] - 1, 1)
-    draw = rows.starts[group] + np.floor(rng.random(len(dominant)) * others).astype(np.int64)
+    draw = rows.starts[group] + np.floor(uniforms * others).astype(np.int64)
     last = rows.starts[group] + rows.counts[group] - 1
     drawn = rows.sorted_rows[draw]
-    partner = x[np.where(drawn == dominant, rows.sorted_rows[last], drawn)]
-    out[need] = partner + pairs.w[need] * (x[dominant] - partner)
+    return np.where(drawn == dominant, rows.sorted_rows[last], drawn)
 
 
 def difference_term(

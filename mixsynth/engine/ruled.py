@@ -34,6 +34,10 @@ class WeightGroup:
     factor: float = 1.0  #: its weights' spread (weights.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
     whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
+    #: For each column with missing values (or a point mass), one uniform per synthetic
+    #: row: the replacement partner of a row whose other donor misses it, drawn before
+    #: the limits so that its rules limit the row, and the same wherever it is mixed.
+    partner_draws: dict = field(default_factory=dict)
 
 
 class RuleKeeping:
@@ -119,7 +123,13 @@ class RuleKeeping:
                 [self._column_source(self._spec(name))[0] for name in names],
                 rng.spawn(1)[0],
             )
-            w, limit, known, steps, rows_o, swaps = self._group_weights(group, pairs, rng)
+            for name in names:
+                if self._column_source(self._spec(name))[1] is not None:
+                    group.partner_draws[name] = group.rng.random(self.rows)
+            everywhere = slice(None) if sample is None else sample
+            w, limit, known, steps, rows_o, swaps = self._group_weights(
+                group, pairs, rng, at=everywhere
+            )
             group.factor, group.spreads = spread_weights(steps, rows_o, pairs.w, w, limit)
             if sample is None:  # solved on every row: these very weights are used
                 group.whole = extend_weights(w, limit, group.factor, known)
@@ -144,6 +154,7 @@ class RuleKeeping:
         pairs: Pairs,
         rng: np.random.Generator | None = None,
         rows: slice | None = None,
+        at: slice | np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], int]:
         """A group's weights for ``pairs``, each inside its pair's interval: the rows over
         their limit swapped with rows that can take their weight (the multiset of
@@ -151,7 +162,9 @@ class RuleKeeping:
         unknown, a donor missing or on a point mass in every rule: its weight kept),
         where it is known,
         the donors' values (each column's steps, dominant minus other, and the others',
-        gathered once for the limits and the mix) and the swaps."""
+        gathered once for the limits and the mix) and the swaps. ``at``: the synthetic
+        rows ``pairs`` are (default ``rows``, else all), for the replacement partners of
+        donors missing a value (:meth:`_others`)."""
         from mixsynth.rules.weights import (
             extend_weights,
             inside_edge,
@@ -159,7 +172,11 @@ class RuleKeeping:
             range_limits,
         )
 
-        rows_o = [source.take(pairs.other) for source in group.sources]
+        at = (slice(None) if rows is None else rows) if at is None else at
+        rows_o = [
+            source.take(self._others(group, spec, pairs, at))
+            for spec, source in zip(group.specs, group.sources, strict=True)
+        ]
         steps = [source.take(pairs.dominant) for source in group.sources]
         with np.errstate(invalid="ignore"):
             for step, partner in zip(steps, rows_o, strict=True):
@@ -188,14 +205,40 @@ class RuleKeeping:
     def _spec(self, name: str) -> ColumnSpec:
         return next(s for s in self.reference.schema if str(s.name) == name)
 
+    def _others(
+        self, group: WeightGroup, spec: ColumnSpec, pairs: Pairs, at: slice | np.ndarray
+    ) -> np.ndarray:
+        """Each row's other donor for one column of ``group``: where it misses the column
+        and the dominant donor does not, a replacement partner
+        (:func:`~mixsynth.engine.kernel.replacement_partners`, from the group's draws for
+        the rows ``at``), as the mix would draw one, but before the limits, so that the
+        rules of the column limit the row too; the same in every call."""
+        draws = group.partner_draws.get(str(spec.name))
+        if draws is None:
+            return pairs.other
+        from mixsynth.engine.kernel import replacement_partners
+
+        observed = self._column_source(spec)[1]
+        assert observed is not None  # draws are made for columns with missing values
+        need = np.flatnonzero(observed.observed[pairs.dominant] & ~observed.observed[pairs.other])
+        if need.size == 0:
+            return pairs.other
+        others = pairs.other.copy()
+        others[need] = replacement_partners(
+            draws[at][need], pairs.dominant[need], pairs.group_codes, observed
+        )
+        return others
+
     def _rule_pairs(self, spec: ColumnSpec, pairs: Pairs) -> Pairs:
         """The whole generation's ``pairs`` with the weights of the column's group of
-        inequalities, if it is in one (for moment and shape matching)."""
+        inequalities, if it is in one (for moment and shape matching), and its
+        replacement partners (:meth:`_others`)."""
         group = dict(self._groups).get(str(spec.name))
         if group is None:
             return pairs
         assert group.whole is not None  # made by _whole_columns before its threads start
-        return dataclasses.replace(pairs, w=group.whole)
+        others = self._others(group, spec, pairs, slice(None))
+        return dataclasses.replace(pairs, w=group.whole, other=others)
 
     def _whole_columns(self, pool: Executor) -> dict[Any, np.ndarray]:
         """Every mixed column over the whole generation, before matching, each with the
