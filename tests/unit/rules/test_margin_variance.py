@@ -143,3 +143,45 @@ def test_a_missing_value_in_an_order_costs_the_other_columns_no_variance() -> No
     found = np.array(differences)
     mean, error = found.mean(axis=0), found.std(axis=0, ddof=1) / np.sqrt(len(found))
     assert np.all(np.abs(mean) + 3 * error < 0.005), (mean, error)
+
+
+def season_and_career(rows: int, seed: int) -> pd.DataFrame:
+    """Season figures and career sums, equal in a first season: a web of seven orders
+    with many rows on an edge (ISLR's Hitters in small)."""
+    rng = np.random.default_rng(seed)
+    years = rng.geometric(0.25, rows)
+    at_bat = rng.gamma(4.0, 100.0, rows).round()
+    hits = (at_bat * rng.beta(6, 14, rows)).round()
+    runs = (hits * rng.beta(5, 5, rows)).round()
+    frame = {"at_bat": at_bat, "hits": hits, "runs": runs}
+    for name, season in list(frame.items()):
+        before = np.where(years > 1, season * (years - 1) * rng.uniform(0.6, 1.2, rows), 0)
+        frame[f"career_{name}"] = season + before.round()
+    return pd.DataFrame(frame)
+
+
+def test_a_web_of_orders_keeps_its_variance_over_10_generations() -> None:
+    """Scaling a column about its mean bends the rows on an edge (a first season's
+    figures equal the career's) past their orders, and moving them back took 1-3 % of
+    the variance a generation; given back on the rows free to move, the median variance
+    ratio after 10 generations at margin 0.3 is within 0.005 of the same run's without
+    rules by three standard errors (measured -0.0012 +- 0.0004; -0.0136 +- 0.0025
+    before), and every rule holds."""
+    differences = []
+    for seed in range(6):
+        real = season_and_career(400, seed)
+        rules = Reference.of(real).rules
+        ratios = []
+        for detect in (True, False):
+            options = SynthesisOptions(privacy_margin=0.3, detect_rules=detect)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                *_, last = run_generations(real, options, 10, seed=seed)
+            ratios.append(median_variance_ratio(real, last.frame))
+            if detect:
+                assert len(rules) >= 5
+                assert all(RuleData(last.frame).holds(rule).all() for rule in rules)
+        differences.append(ratios[0] - ratios[1])
+    mean = float(np.mean(differences))
+    error = float(np.std(differences, ddof=1) / np.sqrt(len(differences)))
+    assert abs(mean) + 3 * error < 0.005, (mean, error)
