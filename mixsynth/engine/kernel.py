@@ -233,7 +233,7 @@ def _dominant_weight(lam: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class ObservedRows:
     """The observed rows of a column with missing values, sorted by group: where
-    :func:`repair_missing_partners` draws replacement partners from."""
+    :func:`replacement_partners` draws replacement partners from."""
 
     observed: np.ndarray  #: True where the column has a value
     sorted_rows: np.ndarray  #: observed row numbers, group by group
@@ -254,34 +254,14 @@ class ObservedRows:
         return cls(observed, rows, counts, np.cumsum(counts) - counts)
 
 
-def repair_missing_partners(
-    rng: np.random.Generator, x: np.ndarray, out: np.ndarray, pairs: Pairs, rows: ObservedRows
-) -> None:
-    """Where the other donor is missing but the dominant is not, mix with another row.
-
-    The replacement partner is drawn uniformly among the observed rows of the same
-    group other than the dominant donor, so the observed values still follow the theory
-    (missingness itself comes from the dominant donor): a draw among all but the group's
-    last observed row that hits the donor takes that last row instead.
-    """
-    # A missing donor makes the mixed value NaN, so only those rows need a look.
-    candidates = np.flatnonzero(np.isnan(out))
-    dominant, other = pairs.dominant[candidates], pairs.other[candidates]
-    need = candidates[rows.observed[dominant] & ~rows.observed[other]]
-    if need.size == 0:
-        return
-    dominant = pairs.dominant[need]
-    drawn = replacement_partners(rng.random(len(dominant)), dominant, pairs.group_codes, rows)
-    partner = x[drawn]
-    out[need] = partner + pairs.w[need] * (x[dominant] - partner)
-
-
 def replacement_partners(
     uniforms: np.ndarray, dominant: np.ndarray, group_codes: np.ndarray, rows: ObservedRows
 ) -> np.ndarray:
-    """A replacement partner for each ``dominant`` donor, one of ``uniforms`` each: uniform
-    among the observed rows of its group other than itself (a draw among all but the
-    group's last observed row that hits the donor takes that last row instead)."""
+    """A replacement partner for each ``dominant`` donor whose drawn partner misses the
+    column's value, one of ``uniforms`` each: uniform among the observed rows of its
+    group other than itself (a draw among all but the group's last observed row that
+    hits the donor takes that last row instead), so the observed values still follow
+    the theory (missingness itself comes from the dominant donor)."""
     group = group_codes[dominant]
     others = np.maximum(rows.counts[group] - 1, 1)
     draw = rows.starts[group] + np.floor(uniforms * others).astype(np.int64)

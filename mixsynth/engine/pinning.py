@@ -134,16 +134,21 @@ def pins_variances(options: SynthesisOptions, weights: AnyWeights) -> bool:
     )
 
 
-def pinned_weights(sources: list[np.ndarray], pairs: Pairs) -> np.ndarray:
+def pinned_weights(
+    sources: list[np.ndarray], pairs: Pairs, others: list[np.ndarray] | None = None
+) -> np.ndarray:
     """``pairs.w`` with the arms chosen by :func:`pinned_arms` within each pairing group
     of at least :data:`PIN_MIN_ROWS` source rows (an output row's group is its dominant
-    donor's), each group's variances pinned to its own source rows'."""
+    donor's), each group's variances pinned to its own source rows'. ``others``: each
+    column's other donors (a replacement partner where the drawn one misses its
+    value; default ``pairs.other`` for all)."""
+    others = others or [pairs.other] * len(sources)
     codes = pairs.group_codes
     sizes = np.bincount(codes)
     if len(sizes) == 1:
         if sizes[0] < PIN_MIN_ROWS:
             return pairs.w
-        return pinned_arms(sources, pairs.dominant, pairs.other, pairs.w)
+        return pinned_arms(sources, pairs.dominant, pairs.other, pairs.w, others=others)
     w = pairs.w.copy()
     output = codes[pairs.dominant]
     made = np.bincount(output, minlength=len(sizes))
@@ -152,7 +157,12 @@ def pinned_weights(sources: list[np.ndarray], pairs: Pairs) -> np.ndarray:
     for group in np.flatnonzero(sizes >= PIN_MIN_ROWS):
         these = rows[group]
         w[these] = pinned_arms(
-            sources, pairs.dominant[these], pairs.other[these], w[these], members[group]
+            sources,
+            pairs.dominant[these],
+            pairs.other[these],
+            w[these],
+            members[group],
+            others=[other[these] for other in others],
         )
     return w
 
@@ -163,6 +173,7 @@ def pinned_arms(
     other: np.ndarray,
     w: np.ndarray,
     members: np.ndarray | None = None,
+    others: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """The dominant weights ``w`` with the arms of some inner and outer rows exchanged
     (a row's w goes to its mirror 2 - w about 1), so that each column of ``sources``
@@ -170,7 +181,9 @@ def pinned_arms(
     ``x_other + w (x_dominant - x_other)``, has the sample variance of its observed
     source values (of the source rows ``members``, all by default: a pairing group's).
     Rows with a missing donor do not count for that column; columns with fewer than 3
-    such rows or no spread are left out.
+    such rows or no spread are left out. ``others``: each column's other donors where
+    they differ from ``other`` (replacement partners drawn before the pin, so that it
+    sees those rows too).
 
     Mirroring w about 1 keeps a four-point weight on the lattice {1 - D, 1 + D}; a
     smooth arm's w lands on the other arm's mirror image of it (outer weights past 3/2,
@@ -181,7 +194,10 @@ def pinned_arms(
         return w
     columns = [
         c
-        for c in (_Column.of(s, dominant, other, w, moved, members) for s in sources)
+        for c in (
+            _Column.of(s, dominant, o, w, moved, members)
+            for s, o in zip(sources, others or [other] * len(sources), strict=True)
+        )
         if c is not None
     ]
     if not columns or moved == 0:
@@ -193,12 +209,13 @@ def pinned_arms(
     squares = np.array([c.squares for c in columns])
     outer = w[:moved] > 1
     # A smooth outer arm's w past 3/2 would mirror below 1/2, into the margin: it stays.
-    # So does a row whose partner is missing (or on a point mass) in some column: it is
-    # replaced after the pinning (kernel repair_missing_partners), so the search cannot
-    # see what the row's mirror does there, and, free to mirror it as the other half of
-    # an exchange, it shifted such rows towards the inner arm whenever it needed more
-    # variance elsewhere (penguins at margin 0.3: 0.9905 after 10 generations). A row
-    # whose dominant donor is missing stays missing (or on the mass): free.
+    # So does a row whose partner is missing (or on a point mass) in some column with
+    # no replacement partner given (``others``): the search cannot see what the row's
+    # mirror does there, and, free to mirror it as the other half of an exchange, it
+    # shifted such rows towards the inner arm whenever it needed more variance
+    # elsewhere (penguins at margin 0.3: 0.9905 after 10 generations). The engine gives
+    # the partners (drawn before the pin), so it sees every row. A row whose dominant
+    # donor is missing stays missing (or on the mass): free.
     frozen = (w[:moved] > 1.5) | np.logical_or.reduce([c.replaced for c in columns])
     mirrored = np.zeros(moved, dtype=bool)
 

@@ -34,10 +34,6 @@ class WeightGroup:
     factor: float = 1.0  #: its weights' spread (weights.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
     whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
-    #: For each column with missing values (or a point mass), one uniform per synthetic
-    #: row: the replacement partner of a row whose other donor misses it, drawn before
-    #: the limits so that its rules limit the row, and the same wherever it is mixed.
-    partner_draws: dict = field(default_factory=dict)
 
 
 class RuleKeeping:
@@ -63,6 +59,9 @@ class RuleKeeping:
     _matched: dict
     # GenerationStream's own steps, which these build on.
     _column_source: Callable[..., Any]
+    _others: Callable[..., np.ndarray]
+    _replaced: dict
+    _replacement_partners: Callable[[], dict]
     _mixed_values: Callable[..., np.ndarray]
     _mix_column: Callable[..., np.ndarray]
 
@@ -105,6 +104,7 @@ class RuleKeeping:
                 blocks = blocks + self.source.group_keys(list(index.entity))
             other = near_partners(rng, self.pairs.dominant, time, blocks)
             self.pairs = dataclasses.replace(self.pairs, other=other)
+            self._replaced = self._replacement_partners()  # for the new partners
         if not self.plan.inequalities:
             return
         self._uniforms = rng.random(self.rows)
@@ -123,9 +123,6 @@ class RuleKeeping:
                 [self._column_source(self._spec(name))[0] for name in names],
                 rng.spawn(1)[0],
             )
-            for name in names:
-                if self._column_source(self._spec(name))[1] is not None:
-                    group.partner_draws[name] = group.rng.random(self.rows)
             everywhere = slice(None) if sample is None else sample
             w, limit, known, steps, rows_o, swaps = self._group_weights(
                 group, pairs, rng, at=everywhere
@@ -164,7 +161,8 @@ class RuleKeeping:
         the donors' values (each column's steps, dominant minus other, and the others',
         gathered once for the limits and the mix) and the swaps. ``at``: the synthetic
         rows ``pairs`` are (default ``rows``, else all), for the replacement partners of
-        donors missing a value (:meth:`_others`)."""
+        donors missing a value, drawn before the limits so that their rules limit the
+        row too (:meth:`~mixsynth.engine.memory.GenerationStream._others`)."""
         from mixsynth.rules.weights import (
             extend_weights,
             inside_edge,
@@ -174,7 +172,7 @@ class RuleKeeping:
 
         at = (slice(None) if rows is None else rows) if at is None else at
         rows_o = [
-            source.take(self._others(group, spec, pairs, at))
+            source.take(self._others(spec.name, pairs.other, at))
             for spec, source in zip(group.specs, group.sources, strict=True)
         ]
         steps = [source.take(pairs.dominant) for source in group.sources]
@@ -205,39 +203,15 @@ class RuleKeeping:
     def _spec(self, name: str) -> ColumnSpec:
         return next(s for s in self.reference.schema if str(s.name) == name)
 
-    def _others(
-        self, group: WeightGroup, spec: ColumnSpec, pairs: Pairs, at: slice | np.ndarray
-    ) -> np.ndarray:
-        """Each row's other donor for one column of ``group``: where it misses the column
-        and the dominant donor does not, a replacement partner
-        (:func:`~mixsynth.engine.kernel.replacement_partners`, from the group's draws for
-        the rows ``at``), as the mix would draw one, but before the limits, so that the
-        rules of the column limit the row too; the same in every call."""
-        draws = group.partner_draws.get(str(spec.name))
-        if draws is None:
-            return pairs.other
-        from mixsynth.engine.kernel import replacement_partners
-
-        observed = self._column_source(spec)[1]
-        assert observed is not None  # draws are made for columns with missing values
-        need = np.flatnonzero(observed.observed[pairs.dominant] & ~observed.observed[pairs.other])
-        if need.size == 0:
-            return pairs.other
-        others = pairs.other.copy()
-        others[need] = replacement_partners(
-            draws[at][need], pairs.dominant[need], pairs.group_codes, observed
-        )
-        return others
-
     def _rule_pairs(self, spec: ColumnSpec, pairs: Pairs) -> Pairs:
         """The whole generation's ``pairs`` with the weights of the column's group of
         inequalities, if it is in one (for moment and shape matching), and its
-        replacement partners (:meth:`_others`)."""
+        replacement partners (:meth:`~mixsynth.engine.memory.GenerationStream._others`)."""
         group = dict(self._groups).get(str(spec.name))
         if group is None:
             return pairs
         assert group.whole is not None  # made by _whole_columns before its threads start
-        others = self._others(group, spec, pairs, slice(None))
+        others = self._others(spec.name, pairs.other, slice(None))
         return dataclasses.replace(pairs, w=group.whole, other=others)
 
     def _whole_columns(self, pool: Executor) -> dict[Any, np.ndarray]:
@@ -490,13 +464,11 @@ class RuleKeeping:
         self, group: WeightGroup, pairs: Pairs, rows: slice
     ) -> tuple[dict, np.ndarray, int, int]:
         """A group's columns over one slice, mixed with the group's weights from its
-        donors' values (gathered once for the limits and the mix); a donor missing or on a
-        point mass mixes with a replacement partner, as every column does; overflows
+        donors' values (gathered once for the limits and the mix; a donor missing or on
+        a point mass replaced by the column's partner, as every column's is); overflows
         take the dominant donor's value. With four donors the difference is added and
         the rows it takes past an order moved back towards the two-row mix. Returns the
         columns, the rows whose limits are known, the swaps and the rows moved back."""
-        from mixsynth.engine.kernel import repair_missing_partners
-
         w, _, known, steps, rows_o, swaps = self._group_weights(group, pairs, rows=rows)
         limited = dataclasses.replace(pairs, w=w)
         mixed, two_row = {}, {}
@@ -505,10 +477,6 @@ class RuleKeeping:
                 values *= w  # the step, mixed in place
                 values += partner
                 source, observed_rows, _ = self._column_source(spec)
-                if observed_rows is not None:
-                    repair_missing_partners(
-                        self.rngs[spec.name], source, values, limited, observed_rows
-                    )
                 replace_non_finite(values, source, limited)
                 if pairs.spread is not None:  # four donors: the difference, orders kept
                     two_row[spec.name] = values.copy()

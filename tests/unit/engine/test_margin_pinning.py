@@ -53,9 +53,9 @@ def test_the_arms_are_exchanged_until_every_variance_is_the_sources(margin: floa
     assert set(np.round(w, 12)) <= {round(1 - margin, 12), round(1 + margin, 12)}
     assert np.all((w == pairs.w) | np.isclose(w, 2 - pairs.w))
     assert (w > 1).sum() == (pairs.w > 1).sum()
-    # A row whose partner is missing somewhere keeps its arm as drawn: the partner is
-    # replaced after the pinning, so the search cannot see what its mirror does there,
-    # and mirroring it as the free half of an exchange biased those rows' arms.
+    # Given no replacement partners (``others``), a row whose partner is missing
+    # somewhere keeps its arm as drawn: the search cannot see what its mirror does
+    # there, and mirroring it as the free half of an exchange biased those rows' arms.
     replaced = [np.isfinite(c[pairs.dominant]) & np.isnan(c[pairs.other]) for c in columns]
     blind = np.logical_or.reduce(replaced)
     assert blind.sum() > 30
@@ -78,6 +78,22 @@ def test_a_pinned_generation_keeps_the_margin_and_the_variances() -> None:
         assert np.all(np.abs(y - x[dominant]) >= 0.3 * gap - slack)
         assert np.all(np.abs(y - x[other]) >= 0.3 * gap - slack)
         assert abs(y.var(ddof=1) / x.var(ddof=1) - 1) <= PIN_TOLERANCE
+
+
+def test_a_column_with_missing_values_is_pinned_too() -> None:
+    """A row whose other donor misses a value mixes with a replacement partner drawn
+    before the pin, which then sees it: a column missing a fifth of its values keeps
+    its variance within PIN_TOLERANCE on 10 seeds (measured 0.0009 at most; with the
+    partners drawn after the pin, 0.025 in the median and 0.094 at most, and ISLR's
+    Hitters' salary walked to 0.74-0.82 of its variance in 10 generations)."""
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        frame = pd.DataFrame(correlated(rng, 200, 3), columns=["a", "b", "c"])
+        frame.loc[rng.random(200) < 0.2, "c"] = np.nan
+        stream = GenerationStream(frame, plain(0.3), np.random.default_rng(seed + 50))
+        out = stream.finish(pd.concat(list(stream))).frame
+        assert out["c"].isna().sum() == frame["c"].isna().sum()
+        assert np.all(np.abs(out.var() / frame.var() - 1) <= PIN_TOLERANCE), seed
 
 
 def test_each_large_enough_group_is_pinned_to_its_own_variance() -> None:
