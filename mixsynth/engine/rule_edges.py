@@ -58,6 +58,8 @@ def unbreak_keeping_variance(
 #: least this share of its rows, and its spread is scaled by at most this much: a few
 #: rows stretched far would be outliers of their own.
 FREE_SHARE, MAX_FREE_SCALE = 0.5, 1.5
+#: Times the free rows are found again (each scale frees fewer) before giving up.
+FREE_ROUNDS = 8
 
 
 def regain_where_free(
@@ -85,11 +87,11 @@ def regain_where_free(
     rules = [rule for group in plan.weight_groups for rule in group if name in rule.columns]
     low, high = bounds
     free = np.ones(rows.size, dtype=bool)
-    for _ in range(8):
+    for _ in range(FREE_ROUNDS):
         moved = _free_move(current, free, mean, variance)
         if moved is None:
             return False
-        keeps = (moved >= low) & (moved <= high) if np.isfinite(low) else moved <= high
+        keeps = (moved >= low) & (moved <= high)  # an open end is an infinity
         for rule in rules:
             native = {n: plan.native(n, values[n][rows]) for n in rule.columns if n != name}
             native[name] = plan.native(name, moved)
