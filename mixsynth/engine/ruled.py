@@ -205,14 +205,12 @@ class RuleKeeping:
 
     def _rule_pairs(self, spec: ColumnSpec, pairs: Pairs) -> Pairs:
         """The whole generation's ``pairs`` with the weights of the column's group of
-        inequalities, if it is in one (for moment and shape matching), and its
-        replacement partners (:meth:`~mixsynth.engine.memory.GenerationStream._others`)."""
+        inequalities, if it is in one (for moment and shape matching)."""
         group = dict(self._groups).get(str(spec.name))
         if group is None:
             return pairs
         assert group.whole is not None  # made by _whole_columns before its threads start
-        others = self._others(spec.name, pairs.other, slice(None))
-        return dataclasses.replace(pairs, w=group.whole, other=others)
+        return dataclasses.replace(pairs, w=group.whole)
 
     def _whole_columns(self, pool: Executor) -> dict[Any, np.ndarray]:
         """Every mixed column over the whole generation, before matching, each with the
