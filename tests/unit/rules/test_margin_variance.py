@@ -81,6 +81,33 @@ def test_no_row_of_breast_cancer_takes_its_donor_back_at_margin_0_3(monkeypatch)
         assert all(data.holds(rule).all() for rule in rules)
 
 
+def with_and_without_rules(
+    real: pd.DataFrame, generations: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """The last of ``generations`` at margin 0.3 with the rules found and kept (every one
+    of them holding in every row), the same run without rules, and the rules."""
+    rules = Reference.of(real).rules
+    frames = []
+    for detect in (True, False):
+        options = SynthesisOptions(privacy_margin=0.3, detect_rules=detect)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            *_, last = run_generations(real, options, generations, seed=seed)
+        frames.append(last.frame)
+    data = RuleData(frames[0])
+    assert all(data.holds(rule).all() for rule in rules)
+    return frames[0], frames[1], rules
+
+
+def assert_paired_within(differences: list, bound: float) -> None:
+    """The mean of paired differences (per seed) inside +-``bound`` by three of its
+    standard errors, for each measured column."""
+    found = np.asarray(differences, dtype=float)
+    mean = found.mean(axis=0)
+    error = found.std(axis=0, ddof=1) / np.sqrt(len(found))
+    assert np.all(np.abs(mean) + 3 * error < bound), (mean, error)
+
+
 @pytest.mark.slow
 def test_rules_keep_breast_cancers_variance_within_0_02_at_margin_0_3() -> None:
     """Issue 21: on breast cancer's halves (15 inequalities tie 26 of its 30 columns) at
@@ -92,21 +119,9 @@ def test_rules_keep_breast_cancers_variance_within_0_02_at_margin_0_3() -> None:
     differences = []
     for seed in range(12):
         half = breast_cancer_half(seed)
-        rules = Reference.of(half).rules
-        ratios = []
-        for detect in (True, False):
-            options = SynthesisOptions(privacy_margin=0.3, detect_rules=detect)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                *_, last = run_generations(half, options, 10, seed=seed)
-            ratios.append(median_variance_ratio(half, last.frame))
-            if detect:
-                data = RuleData(last.frame)
-                assert all(data.holds(rule).all() for rule in rules)
-        differences.append(ratios[0] - ratios[1])
-    mean = float(np.mean(differences))
-    error = float(np.std(differences, ddof=1) / np.sqrt(len(differences)))
-    assert abs(mean) + 3 * error < 0.02, (mean, error)
+        kept, free, _ = with_and_without_rules(half, 10, seed)
+        differences.append(median_variance_ratio(half, kept) - median_variance_ratio(half, free))
+    assert_paired_within(differences, 0.02)
 
 
 def ordered_chain_with_holes(rows: int, seed: int) -> pd.DataFrame:
@@ -130,19 +145,11 @@ def test_a_missing_value_in_an_order_costs_the_other_columns_no_variance() -> No
     differences = []
     for seed in range(8):
         real = ordered_chain_with_holes(1000, seed)
-        ratios = []
-        for detect in (True, False):
-            options = SynthesisOptions(privacy_margin=0.3, detect_rules=detect)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                *_, last = run_generations(real, options, 1, seed=seed)
-            ratios.append(last.frame[["a", "b", "c"]].var() / real[["a", "b", "c"]].var())
-            if detect:
-                assert RuleData(last.frame).holds(parse_rule("c <= d")[0]).all()
-        differences.append((ratios[0] - ratios[1]).to_numpy())
-    found = np.array(differences)
-    mean, error = found.mean(axis=0), found.std(axis=0, ddof=1) / np.sqrt(len(found))
-    assert np.all(np.abs(mean) + 3 * error < 0.005), (mean, error)
+        kept, free, _ = with_and_without_rules(real, 1, seed)
+        assert RuleData(kept).holds(parse_rule("c <= d")[0]).all()
+        columns = ["a", "b", "c"]
+        differences.append((kept[columns].var() - free[columns].var()) / real[columns].var())
+    assert_paired_within(differences, 0.005)
 
 
 def season_and_career(rows: int, seed: int) -> pd.DataFrame:
@@ -170,18 +177,7 @@ def test_a_web_of_orders_keeps_its_variance_over_10_generations() -> None:
     differences = []
     for seed in range(6):
         real = season_and_career(400, seed)
-        rules = Reference.of(real).rules
-        ratios = []
-        for detect in (True, False):
-            options = SynthesisOptions(privacy_margin=0.3, detect_rules=detect)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                *_, last = run_generations(real, options, 10, seed=seed)
-            ratios.append(median_variance_ratio(real, last.frame))
-            if detect:
-                assert len(rules) >= 5
-                assert all(RuleData(last.frame).holds(rule).all() for rule in rules)
-        differences.append(ratios[0] - ratios[1])
-    mean = float(np.mean(differences))
-    error = float(np.std(differences, ddof=1) / np.sqrt(len(differences)))
-    assert abs(mean) + 3 * error < 0.005, (mean, error)
+        kept, free, rules = with_and_without_rules(real, 10, seed)
+        assert len(rules) >= 5
+        differences.append(median_variance_ratio(real, kept) - median_variance_ratio(real, free))
+    assert_paired_within(differences, 0.005)
