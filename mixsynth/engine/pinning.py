@@ -134,15 +134,11 @@ def pins_variances(options: SynthesisOptions, weights: AnyWeights) -> bool:
     )
 
 
-def pinned_weights(
-    sources: list[np.ndarray], pairs: Pairs, others: list[np.ndarray] | None = None
-) -> np.ndarray:
+def pinned_weights(sources: list[np.ndarray], pairs: Pairs, others: list[np.ndarray]) -> np.ndarray:
     """``pairs.w`` with the arms chosen by :func:`pinned_arms` within each pairing group
     of at least :data:`PIN_MIN_ROWS` source rows (an output row's group is its dominant
     donor's), each group's variances pinned to its own source rows'. ``others``: each
-    column's other donors (a replacement partner where the drawn one misses its
-    value; default ``pairs.other`` for all)."""
-    others = others or [pairs.other] * len(sources)
+    column's other donors (a replacement partner where the drawn one misses its value)."""
     codes = pairs.group_codes
     sizes = np.bincount(codes)
     if len(sizes) == 1:
