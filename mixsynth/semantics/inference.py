@@ -47,7 +47,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixsynth.columns import ColumnKind, ColumnSpec
-from mixsynth.semantics.text import KEY_WORDS, name_words, text_semantics
+from mixsynth.semantics.personal import card_number_share
+from mixsynth.semantics.text import KEY_WORDS, PATTERN_SHARE, name_words, text_semantics
 from mixsynth.semantics.types import ColumnSemantics, SemanticType, TableMetadata
 from mixsynth.semantics.values import ColumnValues, is_number, numbers_of, plural
 
@@ -189,6 +190,15 @@ def _numeric(name: str, kind: ColumnKind, values: ColumnValues) -> ColumnSemanti
         return ColumnSemantics(
             name, SemanticType.ID, f"{values.counts()}, name says key ({name!r})"
         )
+    if kind is ColumnKind.INTEGER:
+        cards = card_number_share(values.numbers())
+        if cards >= PATTERN_SHARE:
+            return ColumnSemantics(
+                name,
+                SemanticType.PII,
+                f"{cards:.0%} of values are card numbers (Luhn check), stored as integers",
+                pii="credit_card_number",
+            )
     low, high = _extremes(values.present)
     few = values.sample_distinct <= CODE_MAX_DISTINCT and values.distinct() <= CODE_MAX_DISTINCT
     if few and values.distinct() <= 2 and {low, high} <= {0, 1}:  # exactly {low, high}

@@ -28,6 +28,9 @@ TEXT_KEY_WORDS = KEY_WORDS | {"code", "number", "no", "num", "nr", "ref", "refer
 POSTCODE_WORDS = {"zip", "zipcode", "postcode", "postal", "plz"}
 PHONE_WORDS = {"phone", "telephone", "tel", "mobile", "cell", "fax"}
 ADDRESS_WORDS = {"address", "street", "addr"}
+#: Header words of user names (``username``, ``login``, ``user_name``, ``screen name``),
+#: whose values have no spaces (an episode's "nickname" such as "Drag on a Dime" has).
+USER_WORDS = {"username", "login", "handle", "nickname", "screenname", "userid"}
 
 PERSON_WORDS = {
     "full", "first", "last", "given", "middle", "sur", "family", "person", "customer",
@@ -118,6 +121,9 @@ def _pii_by_name(words: set[str], texts: TextCounts) -> tuple[str, str] | None:
         return "phone_number", "phone number"
     if words & ADDRESS_WORDS:
         return ("street_address", "street address") if "street" in words else ("address", "address")
+    users = words & USER_WORDS or {"user", "name"} <= words or {"screen", "name"} <= words
+    if users and texts.share(lambda v: " " not in v.strip()) >= PATTERN_SHARE:  # handles
+        return "user_name", "user name"
     if "name" in words or "surname" in words:
         if "first" in words or "given" in words:
             return "first_name", "first name"

@@ -129,3 +129,99 @@ def test_default_output_holds_no_real_personal_value(people, tmp_path) -> None:
     for column in ("c1", "c2", "c3", "c4", "c5"):
         assert not out[column].isin(people[column].astype(str)).any(), column
     assert not out["c5"].str.contains("Ricky|Anna").any()
+
+
+@pytest.mark.parametrize(
+    "locale", ["de_DE", "fr_FR", "es_ES", "pl_PL", "ru_RU", "hu_HU", "ja_JP", "zh_CN", "ko_KR"]
+)
+def test_person_names_of_other_locales_are_found(locale) -> None:
+    """Titles, umlauts, accents, hyphens, family name first, other scripts: German
+    names ("Prof. Dr. Hans-Jürgen Müller B.Sc.") were copied as a category."""
+    fake = Faker(locale)
+    fake.seed_instance(7)
+    frame = pd.DataFrame({"c": [fake.name() for _ in range(ROWS)]})
+    found = semantics_of(frame)["c"]
+    assert (found.sdtype, found.pii) == (SemanticType.PII, "name"), found.reason
+
+
+def test_names_written_last_first_or_in_capitals_are_found() -> None:
+    fake = Faker("en_US")
+    fake.seed_instance(8)
+    people = [(fake.first_name(), fake.last_name()) for _ in range(ROWS)]
+    frame = pd.DataFrame(
+        {
+            "a": [f"{last}, {first}" for first, last in people],
+            "b": [f"{first} {last}".upper() for first, last in people],
+        }
+    )
+    found = semantics_of(frame)
+    assert found["a"].pii == "name" and found["b"].pii == "name"
+
+
+def test_places_and_capitalised_organisations_are_not_names() -> None:
+    """Read family name first, "North Carolina" is a surname and a first name; in
+    capitals, "BAPTIST HOSPICE" starts with one (Baptist): neither names a person."""
+    rng = np.random.default_rng(9)
+    states = ["North Carolina", "South Carolina", "West Virginia", "New Jersey"]
+    facilities = ["BAPTIST HOSPICE", "MERCY HOSPITAL", "GRACE CLINIC", "HOPE CENTER"]
+    frame = pd.DataFrame(
+        {"state": rng.choice(states, ROWS), "facility_name": rng.choice(facilities, ROWS)}
+    )
+    found = semantics_of(frame)
+    assert found["state"].sdtype is SemanticType.CATEGORICAL
+    assert found["facility_name"].sdtype is SemanticType.CATEGORICAL
+
+
+def test_user_names_are_personal_data_by_their_header() -> None:
+    fake = Faker("en_US")
+    fake.seed_instance(10)
+    handles = [fake.user_name() for _ in range(ROWS)]
+    frame = pd.DataFrame({"username": handles, "login": handles, "screen_name": handles})
+    for column in frame:
+        assert semantics_of(frame[[column]])[column].pii == "user_name", column
+
+
+def test_card_numbers_stored_as_integers_are_found() -> None:
+    """A CSV column of 16-digit card numbers is read as integers; Maestro's have 12."""
+    fake = Faker("en_US")
+    fake.seed_instance(11)
+    frame = pd.DataFrame(
+        {
+            "card": [int(fake.credit_card_number(card_type="visa16")) for _ in range(ROWS)],
+            "maestro": [fake.credit_card_number(card_type="maestro") for _ in range(ROWS)],
+            "big": np.random.default_rng(11).integers(10**15, 10**16, ROWS),  # no checksum
+        }
+    )
+    found = semantics_of(frame)
+    assert found["card"].pii == "credit_card_number"
+    assert found["maestro"].pii == "credit_card_number"
+    assert found["big"].sdtype is SemanticType.NUMERICAL
+
+
+def test_default_output_holds_none_of_these_either(tmp_path) -> None:
+    """German and Japanese names, user names and integer card numbers: all made up."""
+    from typer.testing import CliRunner
+
+    from mixsynth.cli import app
+
+    german, japanese, english = Faker("de_DE"), Faker("ja_JP"), Faker("en_US")
+    for seed, fake in enumerate((german, japanese, english)):
+        fake.seed_instance(12 + seed)
+    rows = 200
+    frame = pd.DataFrame(
+        {
+            "c1": [german.name() for _ in range(rows)],
+            "c2": [japanese.name() for _ in range(rows)],
+            "username": [english.user_name() for _ in range(rows)],
+            "c4": [int(english.credit_card_number(card_type="visa16")) for _ in range(rows)],
+            "amount": np.random.default_rng(12).gamma(2.0, 30.0, rows).round(2),
+        }
+    )
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(
+        app, ["generate", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--seed", "2"]
+    )
+    assert result.exit_code == 0, result.stderr
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    for column in ("c1", "c2", "username", "c4"):
+        assert not out[column].isin(frame[column].astype(str)).any(), column
