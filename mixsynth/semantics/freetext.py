@@ -60,13 +60,24 @@ def is_running_text(value: str) -> bool:
     return any(word.strip("\"'()[]").lower() in FUNCTION_WORDS for word in words)
 
 
+def rare_share(counts: Any, fraction: float = RARE_FRACTION) -> float:
+    """Share of the (sampled) rows whose value is rare: in at most ``fraction`` of the
+    rows or :data:`RARE_COUNT` of them. ``counts``: each distinct value's."""
+    import numpy as np
+
+    weights = np.asarray(counts, dtype=np.float64)
+    total = weights.sum()
+    if total == 0:
+        return 0.0
+    return float(weights[weights <= max(RARE_COUNT, fraction * total)].sum() / total)
+
+
 def free_text_semantics(
     name: str, texts: Any, observed: int, mostly_distinct: bool, counts: str
 ) -> ColumnSemantics | None:
     """``text`` for a column of notes, None for labels. ``texts`` holds the sampled
     distinct values (``values``) with their ``counts`` and ``share(test)``;
     ``observed`` is the column's count of present values, ``counts`` says it in words."""
-    import numpy as np
 
     mean_length = texts.mean_length()
     if (
@@ -81,9 +92,7 @@ def free_text_semantics(
         )
     if observed < MIN_VALUES or not len(texts.counts):
         return None
-    weights = np.asarray(texts.counts, dtype=np.float64)
-    total = weights.sum()
-    rare = float(weights[weights <= max(RARE_COUNT, RARE_FRACTION * total)].sum() / total)
+    rare = rare_share(texts.counts)
     if rare < RARE_SHARE:
         return None
     running = texts.share(is_running_text)

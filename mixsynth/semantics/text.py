@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from mixsynth.semantics.freetext import free_text_semantics
+from mixsynth.semantics.freetext import RARE_SHARE, free_text_semantics, rare_share
 from mixsynth.semantics.personal import personal_semantics
-from mixsynth.semantics.types import ColumnSemantics, SemanticType
+from mixsynth.semantics.types import GENERIC_PII, ColumnSemantics, SemanticType
 
 if TYPE_CHECKING:
     from mixsynth.semantics.values import ColumnValues, TextCounts
@@ -38,8 +38,20 @@ PERSON_WORDS = {
 }  # fmt: skip
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-SSN = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+SSN = re.compile(r"^\d{3}([- ])\d{2}\1\d{4}$")
 IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
+#: Three colons at least and a group of three hex digits (times of day have neither).
+IPV6 = re.compile(r"^(?=(?:[^:]*:){3})(?=.*[0-9A-Fa-f]{3})[0-9A-Fa-f:]{2,39}$")
+MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}$")
+URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+#: A code: letters and digits, one space at most, no date's or time's "/" or ":", at
+#: most 30 characters (licence plates "73-OE43", "JV2 3232", passport numbers, ids).
+CODE = re.compile(r"^(?=[^\d]*\d)(?=[^A-Za-z]*[A-Za-z])(?=.{2,30}$)[^\s/:]+(?: [^\s/:]+)?$")
+#: Dates and periods written with a month's name or a quarter or week ("6-Aug-09",
+#: "1960 Jan", "1998 Q1", "1991 W06") are no codes.
+NAMED_DATE = re.compile(
+    r"^\d{1,4}[-. ][A-Za-z]{3,9}[-. ]\d{1,4}$|^\d{4} (?:Q[1-4]|W\d{1,2}|[A-Za-z]{3,9})$"
+)
 PHONE = re.compile(r"^\+?[\d\s().\-x]{7,}$")
 #: Phone numbers recognisable by their values alone: North American with separators,
 #: or international (E.164) with a leading +.
@@ -76,6 +88,8 @@ def text_semantics(name: str, values: ColumnValues) -> ColumnSemantics:
         ("email", EMAIL, "e-mail addresses"),
         ("ssn", SSN, "social security numbers"),
         ("ipv4_address", IPV4, "IPv4 addresses"),
+        ("ipv6_address", IPV6, "IPv6 addresses"),
+        ("mac_address", MAC, "MAC addresses"),
         ("phone_number", PHONE_VALUES, "phone numbers"),
     ):
         share = texts.matching(pattern)
@@ -109,10 +123,40 @@ def text_semantics(name: str, values: ColumnValues) -> ColumnSemantics:
     found = free_text_semantics(name, texts, observed, mostly_distinct, values.counts())
     if found is not None:
         return found
+    found = _rare_codes(name, texts, observed, values.counts())
+    if found is not None:
+        return found
     note = ", copied"
     if mostly_distinct:
         note = ", copied (mostly distinct values: see the unique-value leak figure)"
     return ColumnSemantics(name, SemanticType.CATEGORICAL, f"{values.counts()}{note}")
+
+
+def _rare_codes(name: str, texts: TextCounts, observed: int, counts: str) -> ColumnSemantics | None:
+    """Web addresses or codes (:data:`CODE`) of which half the rows hold a value found
+    in one or two rows only: identifiers of people, cars or accounts, made up (codes in
+    their shapes), never copied; each would point at one real row. Codes that repeat are
+    a category's, or entities' (a panel's firms, a study's subjects)."""
+    if observed < MIN_VALUES_FOR_SHAPES:
+        return None
+    urls = texts.matching(URL)
+    codes = texts.share(lambda v: CODE.match(v.strip()) and not NAMED_DATE.match(v.strip()))
+    if max(urls, codes) < PATTERN_SHARE:
+        return None
+    rare = rare_share(texts.counts, fraction=0)  # in one or two rows: a panel's firm
+    if rare < RARE_SHARE:  # ids (a dozen rows each) are entities, kept as a category
+        return None
+    if urls >= PATTERN_SHARE:
+        return ColumnSemantics(
+            name, SemanticType.PII, f"web addresses, {rare:.0%} of rows rare; made up", pii="url"
+        )
+    return ColumnSemantics(
+        name,
+        SemanticType.PII,
+        f"codes ({counts}, {rare:.0%} of rows rare): licence plates, passport or account "
+        "numbers are made up in their shapes, never copied",
+        pii=GENERIC_PII,
+    )
 
 
 def _pii_by_name(words: set[str], texts: TextCounts) -> tuple[str, str] | None:

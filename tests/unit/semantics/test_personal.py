@@ -225,3 +225,53 @@ def test_default_output_holds_none_of_these_either(tmp_path) -> None:
     out = pd.read_csv(tmp_path / "out.csv", dtype=str)
     for column in ("c1", "c2", "username", "c4"):
         assert not out[column].isin(frame[column].astype(str)).any(), column
+
+
+def test_identifiers_of_devices_people_and_cars_are_made_up() -> None:
+    """SSNs with spaces, IPv6 and MAC addresses by their pattern; licence plates and
+    passport numbers, codes of rare values, by their shape and rarity."""
+    fake = Faker("en_US")
+    fake.seed_instance(13)
+    frame = pd.DataFrame(
+        {
+            "a": [fake.ssn().replace("-", " ") for _ in range(ROWS)],
+            "b": [fake.ipv6() for _ in range(ROWS)],
+            "c": [fake.mac_address() for _ in range(ROWS)],
+            "d": [fake.license_plate() for _ in range(ROWS)],
+            "e": [f"https://www.example.org/homes/{i}-{fake.user_name()}" for i in range(ROWS)],
+        }
+    )
+    found = semantics_of(frame)
+    assert [found[c].pii for c in "abcde"] == [
+        "ssn",
+        "ipv6_address",
+        "mac_address",
+        "generic",
+        "url",
+    ]
+
+
+def test_repeated_codes_times_and_dates_are_no_identifiers() -> None:
+    """Codes that repeat are a category's or entities' (a panel's firms); times of day
+    are no IPv6 addresses; dates written with a month's name and periods are no codes;
+    a few web addresses are categories."""
+    rng = np.random.default_rng(14)
+    frame = pd.DataFrame(
+        {
+            "grade": rng.choice(["A1", "A2", "B1", "B2", "C1"], ROWS),
+            "firm": [f"firm{i:03d}" for i in rng.integers(0, 60, ROWS)],  # a panel's
+            "time": [f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in rng.integers(0, 24, (ROWS, 3))],
+            "day": [f"{d}-Aug-{y:02d}" for d, y in rng.integers(1, 29, (ROWS, 2))],
+            "month": [
+                f"{y} {m}"
+                for y, m in zip(
+                    rng.integers(1900, 2030, ROWS), rng.choice(["Jan", "Q1", "W06"], ROWS)
+                )
+            ],
+            "site": rng.choice(["https://a.org", "https://b.org", "https://c.org"], ROWS),
+        }
+    )
+    found = semantics_of(frame)
+    assert all(found[c].sdtype is not SemanticType.PII for c in frame), {
+        c: found[c].reason for c in frame
+    }
