@@ -307,4 +307,30 @@ def personal_semantics(
             SemanticType.TEXT,
             f"notes about people: {naming:.0%} name a person or hold contact data; made up",
         )
+    slots = name_slots(list(texts.values))
+    if slots >= SLOT_NAMES:
+        return ColumnSemantics(
+            name,
+            SemanticType.TEXT,
+            f"notes about people: {slots} different first names open short notes "
+            "('Jason called'); made up",
+        )
     return None
+
+
+#: Different known first names opening two-word values from which they are people named
+#: in notes ("Jason called", "Maria called"), not a label's first word ("Grace period").
+SLOT_NAMES = 5
+
+
+def name_slots(values: list[str]) -> int:
+    """How many different known first names open the two-word values written in
+    sentence case: labels hold a few ("Grace period", "Will call"), notes about people
+    many ("Jason called", "Maria called", ...)."""
+    first, _ = name_lists(NOTE_LOCALES)
+    opening = set()
+    for value in values:
+        words = value.split()
+        if len(words) == 2 and words[1][:1].islower() and words[0] in first:
+            opening.add(words[0])
+    return len(opening)

@@ -275,3 +275,12 @@ def test_repeated_codes_times_and_dates_are_no_identifiers() -> None:
     assert all(found[c].sdtype is not SemanticType.PII for c in frame), {
         c: found[c].reason for c in frame
     }
+
+
+def test_two_word_notes_opened_by_many_first_names_are_text() -> None:
+    """"Jason called", "Maria called": the first word is a person, many different ones
+    (labels such as "Grace period" or "Will call" hold a few)."""
+    fake = Faker("en_US")
+    fake.seed_instance(15)
+    frame = pd.DataFrame({"log": [f"{fake.first_name()} called" for _ in range(ROWS)]})
+    assert semantics_of(frame)["log"].sdtype is SemanticType.TEXT
