@@ -265,7 +265,9 @@ def test_repeated_codes_times_and_dates_are_no_identifiers() -> None:
             "month": [
                 f"{y} {m}"
                 for y, m in zip(
-                    rng.integers(1900, 2030, ROWS), rng.choice(["Jan", "Q1", "W06"], ROWS)
+                    rng.integers(1900, 2030, ROWS),
+                    rng.choice(["Jan", "Q1", "W06"], ROWS),
+                    strict=True,
                 )
             ],
             "site": rng.choice(["https://a.org", "https://b.org", "https://c.org"], ROWS),
@@ -278,7 +280,7 @@ def test_repeated_codes_times_and_dates_are_no_identifiers() -> None:
 
 
 def test_two_word_notes_opened_by_many_first_names_are_text() -> None:
-    """"Jason called", "Maria called": the first word is a person, many different ones
+    """ "Jason called", "Maria called": the first word is a person, many different ones
     (labels such as "Grace period" or "Will call" hold a few)."""
     fake = Faker("en_US")
     fake.seed_instance(15)
