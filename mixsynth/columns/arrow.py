@@ -282,6 +282,10 @@ class ArrowColumns:
             return to_numpy(pa.chunked_array([unique]), 0)
         return np.array([str(v) for v in unique.to_pylist()], dtype=object)
 
+    def codes_in(self, name, values: Sequence[str]) -> np.ndarray:
+        """Each row's place in ``values`` (-1: not there, or null)."""
+        return codes_in(self.table.column(name), values)
+
     def missing_rows(self, name) -> np.ndarray | None:
         return _null_rows(self.table.column(name))
 
@@ -336,3 +340,19 @@ class ArrowColumns:
 
     def concat(self, parts: list[pa.Table]) -> pa.Table:
         return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+
+
+def codes_in(column: pa.ChunkedArray, values: Sequence[str]) -> np.ndarray:
+    """Each value's place in ``values`` (-1: not there, or null); text columns only
+    hold stand-ins for a missing value, others give -1 everywhere."""
+    rows = len(column)
+    if not values or not (
+        pa.types.is_string(column.type)
+        or pa.types.is_large_string(column.type)
+        or pa.types.is_dictionary(column.type)
+    ):
+        return np.full(rows, -1, dtype=np.int64)
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    found = pc.index_in(column, value_set=pa.array(list(values), type=column.type))
+    return to_numpy(found.fill_null(-1), -1).astype(np.int64)

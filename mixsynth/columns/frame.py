@@ -142,6 +142,13 @@ class FrameColumns:
             return series.unique().astype(np.int64)
         return np.array([str(v) for v in series.unique()], dtype=object)
 
+    def codes_in(self, name, values: Sequence[str]) -> np.ndarray:
+        """Each row's place in ``values`` (-1: not there, or missing)."""
+        if not values:
+            return np.full(len(self.table), -1, dtype=np.int64)
+        column = self.table[name].astype(object)
+        return pd.Categorical(column, categories=list(values)).codes.astype(np.int64)
+
     def missing_rows(self, name) -> np.ndarray | None:
         missing = self.table[name].isna().to_numpy()
         return missing if missing.any() else None

@@ -34,7 +34,7 @@ from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, rule_plan
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
-from mixsynth.semantics.treatments import made_up_values, mass_rows
+from mixsynth.semantics.treatments import kept_placeholders, made_up_values, mass_rows
 
 if TYPE_CHECKING:
     from mixsynth.columns.kinds import DataTable
@@ -194,6 +194,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._missing: dict = {}
+        self._placeholders: dict = {}  #: made-up columns' stand-ins, by source row
         self._matched: dict[Any, np.ndarray] = {}  #: whole mixed columns (match_*)
         self.moment_match: MomentMatch | None = None  #: how the moments were matched, once iterated
         self._copy_check: CopyCheck | None = None
@@ -328,12 +329,26 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             columns.update(task.result())
         columns.update({name: task.result() for name, task in decoding.items()})
         for name, values in self.made_up.items():
-            # Missing where the dominant donor is missing, as for every other column.
+            # Missing where the dominant donor is missing, as for every other column;
+            # a stand-in for a missing value ("none") where the donor holds one.
             missing = self._missing_rows(name)
+            made = kept_placeholders(
+                values[rows],
+                self._placeholder_codes(name)[pairs.dominant],
+                self.reference.semantics.columns[str(name)].placeholders,
+            )
             columns[name] = self.source.made_up(
-                name, values[rows], None if missing is None else missing[pairs.dominant]
+                name, made, None if missing is None else missing[pairs.dominant]
             )
         return self.source.build(columns)
+
+    def _placeholder_codes(self, name: Any) -> np.ndarray:
+        """Each source row's stand-in for a missing value, as its place in the column's
+        ``placeholders`` (-1: none); made once."""
+        if name not in self._placeholders:
+            found = self.reference.semantics.columns[str(name)].placeholders or ()
+            self._placeholders[name] = self.source.codes_in(name, found)
+        return self._placeholders[name]
 
     def _break_copies(self, mixed: dict, donors: dict, pairs: Pairs) -> None:
         """No row left equal to one of its donors (:mod:`.copies`)."""

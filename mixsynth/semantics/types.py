@@ -98,6 +98,9 @@ class ColumnSemantics:
     maximum: float | None = None
     regex_format: str | None = None  #: an id's pattern from SDV metadata (kept, not used)
     datetime_format: str | None = None  #: strftime format from SDV metadata
+    #: Stand-ins for a missing value ("none", "-") in a made-up column: kept as they are
+    #: (a row whose dominant donor holds one gets it), never counted as personal data.
+    placeholders: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         """The type as shown to users, e.g. ``pii (email)``."""

@@ -111,6 +111,11 @@ class TextCounts:
         hits = np.fromiter((bool(test(v)) for v in self.values), bool, len(self.values))
         return float(self.counts[hits].sum() / self.counts.sum())
 
+    def without(self, dropped: set[str]) -> TextCounts:
+        """The same counts without the values in ``dropped``."""
+        kept = np.fromiter((v not in dropped for v in self.values), bool, len(self.values))
+        return TextCounts(self.values[kept], self.counts[kept])
+
     def matching(self, pattern: re.Pattern) -> float:
         return self.share(lambda v: pattern.match(v.strip()))
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mixsynth.choices import TableFormat
+from mixsynth.columns.arrow import codes_in
 from mixsynth.engine.dask.sources import (
     to_arrow,
 )
@@ -21,6 +22,7 @@ from mixsynth.engine.reference import Reference
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import collected_warnings
 from mixsynth.semantics.keys import KeyShare
+from mixsynth.semantics.treatments import kept_placeholders
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -115,6 +117,9 @@ class _MadeUp:
 
         names = list(reference.real_values)
         self.source, self.done, self.values = columns_of(table), 0, {}
+        self.placeholders = {
+            name: reference.semantics.columns[str(name)].placeholders for name in names
+        }
         if names and seed is None:
             raise ValueError("made-up columns need a seed")  # the driver always gives one
         for position, name in enumerate(names):
@@ -138,6 +143,10 @@ class _MadeUp:
             at = piece.schema.get_field_index(name)
             column = piece.column(at)
             missing = column.is_null().to_numpy(zero_copy_only=False) if column.null_count else None
-            made = self.source.made_up(name, values[start : self.done], missing)
+            found = self.placeholders.get(name)  # the donors' stand-ins, copied here
+            made = values[start : self.done]
+            if found:
+                made = kept_placeholders(made, codes_in(column, found), found)
+            made = self.source.made_up(name, made, missing)
             piece = piece.set_column(at, piece.schema.field(at), made)
         return piece

@@ -286,3 +286,72 @@ def test_two_word_notes_opened_by_many_first_names_are_text() -> None:
     fake.seed_instance(15)
     frame = pd.DataFrame({"log": [f"{fake.first_name()} called" for _ in range(ROWS)]})
     assert semantics_of(frame)["log"].sdtype is SemanticType.TEXT
+
+
+@pytest.fixture(scope="module")
+def with_stand_ins() -> pd.DataFrame:
+    """Personal data with stand-ins for missing values, as exports write them."""
+    fake = Faker("en_US")
+    fake.seed_instance(16)
+    rng = np.random.default_rng(16)
+
+    def holes(values: list, share: float, stand_in: str) -> list:
+        return [stand_in if rng.random() < share else v for v in values]
+
+    return pd.DataFrame(
+        {
+            "c1": holes([fake.email() for _ in range(ROWS)], 0.4, "none"),
+            "c2": holes([fake.ssn() for _ in range(ROWS)], 0.3, "unknown"),
+            "c3": holes([fake.credit_card_number("visa16") for _ in range(ROWS)], 0.3, "-"),
+            "c4": holes([fake.name() for _ in range(ROWS)], 0.45, "Anonymous"),
+            "c5": [
+                fake.email() if rng.random() < 0.5 else fake.phone_number() for _ in range(ROWS)
+            ],
+            "c6": [fake.phone_number() for _ in range(ROWS)],  # (701)698-6039, 001-...x12
+        }
+    )
+
+
+def test_stand_ins_for_missing_values_hide_no_personal_data(with_stand_ins) -> None:
+    """E-mail addresses with "none" in 40% of the rows were copied; so were columns
+    mixing e-mail addresses and phone numbers, and Faker's own phone formats."""
+    found = semantics_of(with_stand_ins)
+    assert [found[c].pii for c in ("c1", "c2", "c3", "c4", "c5", "c6")] == [
+        "email",
+        "ssn",
+        "credit_card_number",
+        "name",
+        "generic",
+        "phone_number",
+    ]
+    assert found["c1"].placeholders == ("none",)
+    assert found["c4"].placeholders == ("Anonymous",)
+
+
+@pytest.mark.parametrize("engine", ["memory", "dask"])
+def test_stand_ins_are_kept_and_the_rest_made_up(with_stand_ins, tmp_path, engine) -> None:
+    """Each row whose dominant donor holds a stand-in gets it: in memory as many as the
+    real rows (balanced donors: each real row is one output row's dominant donor); the
+    Dask engine draws donors in each partition, so within three binomial errors."""
+    from typer.testing import CliRunner
+
+    from mixsynth.cli import app
+
+    with_stand_ins.to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / ("out.parquet" if engine == "dask" else "out.csv")
+    result = CliRunner().invoke(
+        app,
+        ["generate", str(tmp_path / "in.csv"), "-o", str(out), "--seed", "3", "--engine", engine],
+    )
+    assert result.exit_code == 0, result.stderr
+    made = (
+        pd.read_parquet(out)
+        if engine == "dask"
+        else pd.read_csv(out, dtype=str, keep_default_na=False)
+    )
+    for column, stand_in in (("c1", "none"), ("c2", "unknown"), ("c3", "-"), ("c4", "Anonymous")):
+        real = with_stand_ins[column].astype(str)
+        share = (real == stand_in).mean()
+        error = 0 if engine == "memory" else 3 * np.sqrt(ROWS * share * (1 - share))
+        assert abs((made[column] == stand_in).sum() - share * ROWS) <= error, column
+        assert not made[column].isin(set(real) - {stand_in}).any(), column
