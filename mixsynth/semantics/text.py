@@ -44,13 +44,17 @@ IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
 IPV6 = re.compile(r"^(?=(?:[^:]*:){3})(?=.*[0-9A-Fa-f]{3})[0-9A-Fa-f:]{2,39}$")
 MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}$")
 URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
-#: A code: letters and digits, one space at most, no date's or time's "/" or ":", at
-#: most 30 characters (licence plates "73-OE43", "JV2 3232", passport numbers, ids).
-CODE = re.compile(r"^(?=[^\d]*\d)(?=[^A-Za-z]*[A-Za-z])(?=.{2,30}$)[^\s/:]+(?: [^\s/:]+)?$")
-#: Dates and periods written with a month's name or a quarter or week ("6-Aug-09",
-#: "1960 Jan", "1998 Q1", "1991 W06") are no codes.
+#: A code: letters and digits (or six digits at least), one space at most, no date's or
+#: time's "/" or ":", at most 30 characters (licence plates "73-OE43", "JV2 3232",
+#: passport numbers "491879921", account numbers, ids).
+CODE = re.compile(
+    r"^(?=[^\d]*\d)(?=[^A-Za-z]*[A-Za-z]|(?:\D*\d){6})(?=.{2,30}$)[^\s/:]+(?: [^\s/:]+)?$"
+)
+#: Dates and periods ("2005-06-14", "14.06.2005", "6-Aug-09", "1960 Jan", "1998 Q1",
+#: "1991 W06") are no codes.
 NAMED_DATE = re.compile(
-    r"^\d{1,4}[-. ][A-Za-z]{3,9}[-. ]\d{1,4}$|^\d{4} (?:Q[1-4]|W\d{1,2}|[A-Za-z]{3,9})$"
+    r"^\d{1,4}[-. ](?:[A-Za-z]{3,9}|\d{1,2})[-. ]\d{1,4}(?:T\S*)?$"
+    r"|^\d{4} (?:Q[1-4]|W\d{1,2}|[A-Za-z]{3,9})$"
 )
 PHONE = re.compile(r"^\+?[\d\s().\-x]{7,}$")
 #: Phone numbers recognisable by their values alone: North American with separators

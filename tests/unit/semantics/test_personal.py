@@ -239,15 +239,17 @@ def test_identifiers_of_devices_people_and_cars_are_made_up() -> None:
             "c": [fake.mac_address() for _ in range(ROWS)],
             "d": [fake.license_plate() for _ in range(ROWS)],
             "e": [f"https://www.example.org/homes/{i}-{fake.user_name()}" for i in range(ROWS)],
+            "f": [fake.passport_number() for _ in range(ROWS)],  # digits only, or a letter
         }
     )
     found = semantics_of(frame)
-    assert [found[c].pii for c in "abcde"] == [
+    assert [found[c].pii for c in "abcdef"] == [
         "ssn",
         "ipv6_address",
         "mac_address",
         "generic",
         "url",
+        "generic",
     ]
 
 
@@ -262,6 +264,11 @@ def test_repeated_codes_times_and_dates_are_no_identifiers() -> None:
             "firm": [f"firm{i:03d}" for i in rng.integers(0, 60, ROWS)],  # a panel's
             "time": [f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in rng.integers(0, 24, (ROWS, 3))],
             "day": [f"{d}-Aug-{y:02d}" for d, y in rng.integers(1, 29, (ROWS, 2))],
+            "iso": [
+                str(d.date())
+                for d in pd.Timestamp("2001-01-01")
+                + pd.to_timedelta(rng.integers(0, 9000, ROWS), "D")
+            ],
             "month": [
                 f"{y} {m}"
                 for y, m in zip(
