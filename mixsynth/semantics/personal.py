@@ -32,6 +32,8 @@ NAME_LOCALES = (
 NOTE_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR")
 #: Share of values that must be full names ("First Last") for a column of person names.
 NAME_SHARE = 0.6
+#: ... under a header that says names (``name``, ``customer``, ...): rarer given names.
+HEADED_NAME_SHARE = 0.3
 #: ... or single first or last names, with a header that says which (first, last, ...).
 SINGLE_NAME_SHARE = 0.6
 #: Share of notes (text with spaces) naming a person or holding contact data that makes
@@ -290,7 +292,10 @@ def personal_semantics(
     full = texts.share(is_full_name) if shaped >= NAME_SHARE else 0.0
     if full >= NAME_SHARE:
         return pii("name", full, "person names (Faker's name lists, 'First Last')")
-    if words & PERSON_WORDS and shaped >= NAME_SHARE:
+    # A header saying so lowers the bar to HEADED_NAME_SHARE known given names, never to
+    # none: "Lansdowne Airport" under `name` and "Acrebrook Drive" under `StreetName`
+    # are no people.
+    if words & PERSON_WORDS and shaped >= NAME_SHARE and full >= HEADED_NAME_SHARE:
         return pii("name", shaped, f"'First Last' and the name says so ({name!r})")
     for subtype, header, position in (("first_name", FIRST_WORDS, 0), ("last_name", LAST_WORDS, 1)):
         if not words & header:
