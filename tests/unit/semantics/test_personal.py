@@ -362,3 +362,16 @@ def test_stand_ins_are_kept_and_the_rest_made_up(with_stand_ins, tmp_path, engin
         error = 0 if engine == "memory" else 3 * np.sqrt(ROWS * share * (1 - share))
         assert abs((made[column] == stand_in).sum() - share * ROWS) <= error, column
         assert not made[column].isin(set(real) - {stand_in}).any(), column
+
+
+@pytest.mark.parametrize("case", [str.lower, str.title, str.upper])
+def test_car_models_under_a_name_header_stay_a_category_in_any_case(case) -> None:
+    """auto-mpg's models ("ford pinto", "Ford Pinto", "FORD PINTO") under `Name`: a
+    header saying names lowers the bar to 30% known given names, never to none."""
+    from pathlib import Path
+
+    models = (Path(__file__).parent / "car_models.txt").read_text().split("\n")
+    values = [case(m.strip()) for m in models if m.strip()]
+    rng = np.random.default_rng(17)
+    frame = pd.DataFrame({"Name": rng.choice(values, ROWS)})
+    assert semantics_of(frame)["Name"].sdtype is SemanticType.CATEGORICAL
