@@ -375,3 +375,14 @@ def test_car_models_under_a_name_header_stay_a_category_in_any_case(case) -> Non
     rng = np.random.default_rng(17)
     frame = pd.DataFrame({"Name": rng.choice(values, ROWS)})
     assert semantics_of(frame)["Name"].sdtype is SemanticType.CATEGORICAL
+
+
+def test_places_under_a_name_header_are_no_people() -> None:
+    """ "Lansdowne Airport" under `name` has the shape of a person's name; a header
+    saying names asks for 30% known given names, and places have few."""
+    fake = Faker("en_US")
+    fake.seed_instance(18)
+    kinds = ["Airport", "Field", "Park", "Station", "Bridge", "Harbor"]
+    places = [f"{fake.last_name()} {kinds[i % len(kinds)]}" for i in range(ROWS)]
+    frame = pd.DataFrame({"name": places})
+    assert semantics_of(frame)["name"].sdtype is SemanticType.CATEGORICAL
