@@ -173,7 +173,8 @@ class SynthesisOptions:
     )
     locale: str = option(
         "en_US",
-        help="Faker locale of fake personal data, e.g. de_DE.",
+        help="Faker locale of fake personal data, e.g. de_DE (person names follow "
+        "the locale of the real ones).",
         accepts=str,
         convert=str,
     )

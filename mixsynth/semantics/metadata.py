@@ -164,7 +164,7 @@ def merge_metadata(inferred: TableMetadata, given: TableMetadata) -> TableMetada
     file made categorical).
     """
     check_metadata_columns(given, list(inferred.columns))
-    facts = (*_FACTS, "regex_format", "datetime_format", "placeholders")
+    facts = (*_FACTS, "regex_format", "datetime_format", "placeholders", "locale")
     merged = {}
     for name, found in inferred.columns.items():
         stated = given.columns.get(name)

@@ -133,6 +133,34 @@ def name_lists(locales: tuple[str, ...] = NAME_LOCALES) -> tuple[frozenset[str],
     return frozenset(first), frozenset(last)
 
 
+@functools.lru_cache(maxsize=1)
+def names_by_locale() -> dict[str, frozenset[str]]:
+    """Each of :data:`NAME_LOCALES`' given and family names, together."""
+    return {locale: frozenset().union(*name_lists((locale,))) for locale in NAME_LOCALES}
+
+
+def names_locale(texts: Any) -> str:
+    """The locale whose name lists hold the most of the values' names (count-weighted,
+    the first in :data:`NAME_LOCALES` on a tie): names are made up in it, so Japanese
+    names come out as Japanese ones, not as American ones."""
+    known = names_by_locale()
+    hits = dict.fromkeys(NAME_LOCALES, 0.0)
+    for value, count in zip(texts.values, texts.counts, strict=True):
+        parts = _name_parts(value)
+        if parts is None:
+            continue
+        form, given, family = parts
+        if form == "cjk":  # family name first; without a space, of one or two characters
+            split = given.replace("\u3000", " ").split()
+            words = set(split) if len(split) == 2 else {given[:1], given[1:], given[:2], given[2:]}
+        else:
+            words = {w.strip(",.") for w in value.split()} | {given.title(), family.title()}
+        for locale, names in known.items():
+            if words & names:
+                hits[locale] += float(count)
+    return max(hits, key=lambda locale: hits[locale])
+
+
 def cased_shape(value: str) -> str:
     """``value`` with each letter outside ASCII written ``A`` or ``a`` by its case
     (``Jürgen Müller`` -> ``Jaargen Maaller``; the same length), so that ASCII patterns
@@ -291,12 +319,14 @@ def personal_semantics(
     shaped = texts.share(has_name_shape)
     full = texts.share(is_full_name) if shaped >= NAME_SHARE else 0.0
     if full >= NAME_SHARE:
-        return pii("name", full, "person names (Faker's name lists, 'First Last')")
+        found = pii("name", full, "person names (Faker's name lists, 'First Last')")
+        return found.with_(locale=names_locale(texts))
     # A header saying so lowers the bar to HEADED_NAME_SHARE known given names, never to
     # none: "Lansdowne Airport" under `name` and "Acrebrook Drive" under `StreetName`
     # are no people.
     if words & PERSON_WORDS and shaped >= NAME_SHARE and full >= HEADED_NAME_SHARE:
-        return pii("name", shaped, f"'First Last' and the name says so ({name!r})")
+        found = pii("name", shaped, f"'First Last' and the name says so ({name!r})")
+        return found.with_(locale=names_locale(texts))
     for subtype, header, position in (("first_name", FIRST_WORDS, 0), ("last_name", LAST_WORDS, 1)):
         if not words & header:
             continue

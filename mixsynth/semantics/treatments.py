@@ -155,7 +155,9 @@ def made_up_values(
     if meaning.sdtype is SemanticType.TEXT:
         lengths = np.array([len(str(v)) for v in real[:10_000]])
         return fakes.fake_text(count, rng, locale, lengths, real)
-    return fakes.fake_values(meaning.pii or "generic", count, rng, locale, real)
+    if meaning.placeholders:  # the stand-ins are kept, not shapes for the fakes
+        real = real[~np.isin(real.astype(str), list(meaning.placeholders))]
+    return fakes.fake_values(meaning.pii or "generic", count, rng, meaning.locale or locale, real)
 
 
 def kept_placeholders(

@@ -101,6 +101,9 @@ class ColumnSemantics:
     #: Stand-ins for a missing value ("none", "-") in a made-up column: kept as they are
     #: (a row whose dominant donor holds one gets it), never counted as personal data.
     placeholders: tuple[str, ...] | None = None
+    #: Faker locale of the made-up values, where the real ones tell (person names: the
+    #: locale whose name lists hold most of them); None: the run's ``--locale``.
+    locale: str | None = None
 
     def describe(self) -> str:
         """The type as shown to users, e.g. ``pii (email)``."""

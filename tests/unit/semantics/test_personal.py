@@ -409,3 +409,25 @@ def test_header_rules_keep_their_type_on_part_of_the_table() -> None:
         whole, sample = semantics_of(table[[name]])[name], semantics_of(part[[name]])[name]
         assert whole.sdtype is sample.sdtype is SemanticType.PII, name
         assert whole.pii == sample.pii, name
+
+
+@pytest.mark.parametrize("locale", ["de_DE", "ru_RU", "ja_JP", "zh_CN"])
+def test_names_are_made_up_in_their_own_locale(locale) -> None:
+    """Japanese names came out as American ones ("Debbie Booth"): the locale whose name
+    lists hold most of the real names makes the fakes, whatever the run's --locale."""
+    from mixsynth.semantics.personal import names_by_locale
+    from mixsynth.semantics.treatments import made_up_values
+
+    fake = Faker(locale)
+    fake.seed_instance(20)
+    frame = pd.DataFrame({"c": [fake.name() for _ in range(ROWS)]})
+    found = semantics_of(frame)["c"]
+    assert found.locale == locale
+    made = made_up_values(found, ROWS, np.random.default_rng(20), frame["c"].to_numpy(), "en_US")
+    assert not set(made) & set(frame["c"])
+    if locale in ("ja_JP", "zh_CN"):  # written in its own script
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(v)) for v in made)
+    else:  # most words are that locale's names
+        own = names_by_locale()[locale]
+        words = [w.strip(",.") for value in made for w in str(value).split()]
+        assert np.mean([w in own for w in words]) > 0.5
