@@ -346,7 +346,7 @@ def codes_in(column: pa.ChunkedArray, values: Sequence[str]) -> np.ndarray:
     """Each value's place in ``values`` (-1: not there, or null); text columns only
     hold stand-ins for a missing value, others give -1 everywhere."""
     rows = len(column)
-    if not values or not (
+    if not (
         pa.types.is_string(column.type)
         or pa.types.is_large_string(column.type)
         or pa.types.is_dictionary(column.type)

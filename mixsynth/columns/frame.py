@@ -144,8 +144,6 @@ class FrameColumns:
 
     def codes_in(self, name, values: Sequence[str]) -> np.ndarray:
         """Each row's place in ``values`` (-1: not there, or missing)."""
-        if not values:
-            return np.full(len(self.table), -1, dtype=np.int64)
         column = self.table[name].astype(object)
         return pd.Categorical(column, categories=list(values)).codes.astype(np.int64)
 

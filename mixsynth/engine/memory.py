@@ -332,21 +332,20 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             # Missing where the dominant donor is missing, as for every other column;
             # a stand-in for a missing value ("none") where the donor holds one.
             missing = self._missing_rows(name)
-            made = kept_placeholders(
-                values[rows],
-                self._placeholder_codes(name)[pairs.dominant],
-                self.reference.semantics.columns[str(name)].placeholders,
-            )
+            made = values[rows]
+            found = self.reference.semantics.columns[str(name)].placeholders
+            if found:
+                codes = self._placeholder_codes(name, found)[pairs.dominant]
+                made = kept_placeholders(made, codes, found)
             columns[name] = self.source.made_up(
                 name, made, None if missing is None else missing[pairs.dominant]
             )
         return self.source.build(columns)
 
-    def _placeholder_codes(self, name: Any) -> np.ndarray:
-        """Each source row's stand-in for a missing value, as its place in the column's
-        ``placeholders`` (-1: none); made once."""
+    def _placeholder_codes(self, name: Any, found: tuple[str, ...]) -> np.ndarray:
+        """Each source row's stand-in for a missing value, as its place in ``found``,
+        the column's placeholders (-1: none); made once."""
         if name not in self._placeholders:
-            found = self.reference.semantics.columns[str(name)].placeholders or ()
             self._placeholders[name] = self.source.codes_in(name, found)
         return self._placeholders[name]
 

@@ -111,32 +111,38 @@ def iban_valid(value: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
-@functools.lru_cache(maxsize=2)
-def name_lists(locales: tuple[str, ...] = NAME_LOCALES) -> tuple[frozenset[str], frozenset[str]]:
-    """(first names, last names) of Faker's person providers in ``locales`` (loaded
-    once, only for columns whose values could be names)."""
+@functools.cache
+def _locale_names(locale: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, last names) of one locale's Faker person provider (loaded once,
+    only for columns whose values could be names)."""
     import importlib
 
+    provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
     first: set[str] = set()
     last: set[str] = set()
-    for locale in locales:
-        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for attribute, names in (
-            ("first_names", first),
-            ("first_names_male", first),
-            ("first_names_female", first),
-            ("last_names", last),
-        ):
-            found = getattr(provider, attribute, ())
-            if isinstance(found, (dict, list, tuple, set, frozenset)):
-                names.update(found.keys() if isinstance(found, dict) else found)
+    for attribute, names in (
+        ("first_names", first),
+        ("first_names_male", first),
+        ("first_names_female", first),
+        ("last_names", last),
+    ):
+        found = getattr(provider, attribute, ())
+        if isinstance(found, (dict, list, tuple, set, frozenset)):
+            names.update(found.keys() if isinstance(found, dict) else found)
     return frozenset(first), frozenset(last)
+
+
+@functools.lru_cache(maxsize=2)
+def name_lists(locales: tuple[str, ...] = NAME_LOCALES) -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, last names) of Faker's person providers in ``locales``."""
+    firsts, lasts = zip(*(_locale_names(locale) for locale in locales), strict=True)
+    return frozenset().union(*firsts), frozenset().union(*lasts)
 
 
 @functools.lru_cache(maxsize=1)
 def names_by_locale() -> dict[str, frozenset[str]]:
     """Each of :data:`NAME_LOCALES`' given and family names, together."""
-    return {locale: frozenset().union(*name_lists((locale,))) for locale in NAME_LOCALES}
+    return {locale: frozenset().union(*_locale_names(locale)) for locale in NAME_LOCALES}
 
 
 def names_locale(texts: Any) -> str:

@@ -203,7 +203,8 @@ def _rare_codes(name: str, texts: TextCounts, observed: int, counts: str) -> Col
 
 
 def _pii_by_name(words: set[str], texts: TextCounts) -> tuple[str, str] | None:
-    """PII subtype and what the name said, for mostly-distinct text columns."""
+    """PII subtype and what the name said, where the values fit it (phone-like,
+    addresses with a number, handles without spaces)."""
     if words & PHONE_WORDS and texts.matching(PHONE) >= PATTERN_SHARE:
         return "phone_number", "phone number"
     if (

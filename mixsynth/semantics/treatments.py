@@ -161,14 +161,14 @@ def made_up_values(
 
 
 def kept_placeholders(
-    values: np.ndarray, codes: np.ndarray, placeholders: tuple[str, ...] | None
+    values: np.ndarray, codes: np.ndarray, placeholders: tuple[str, ...]
 ) -> np.ndarray:
     """Made-up ``values`` with each row whose donor holds a stand-in for a missing value
     ("none", "-": ``codes``, its place in ``placeholders``, -1 for none) given that
     stand-in instead: a fake e-mail address where the real one said "none" would make
     up an address nobody gave. ``values`` itself when no row is."""
     at = codes >= 0
-    if not placeholders or not at.any():
+    if not at.any():
         return values
     kept = values.astype(object)
     kept[at] = np.asarray(placeholders, dtype=object)[codes[at]]
