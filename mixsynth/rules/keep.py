@@ -7,8 +7,9 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
   when ``g_d > g_o`` (``U >= 1``; no limit otherwise); a column's range is two more.
   The columns tied by inequalities form groups (:attr:`RulePlan.weight_groups`), each
   mixed with weights of their own (:mod:`mixsynth.rules.weights`): the rows whose weight
-  passes their ``U`` *swap weights* with random rows that can take them (the same
-  multiset, ``E[u]`` untouched), then the extrapolating weights are pushed further past
+  passes their ``U`` is *folded* back under it (``w -> 2U - w``, as a value past its
+  bound is folded: the row stays near the weight of its other columns), then the
+  extrapolating weights are pushed further past
   1 within their limits to give the group back its variance, and what is left column
   by column.
 - **Equalities** hold for every weight; rounding would break them, so the target column

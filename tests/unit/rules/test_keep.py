@@ -17,7 +17,7 @@ from mixsynth.rules.dates import near_partners
 from mixsynth.rules.weights import (
     SPREAD_SAMPLE,
     extend_weights,
-    limit_weights,
+    fold_weights,
     range_limits,
     spread_weights,
 )
@@ -152,14 +152,34 @@ def test_a_missing_value_leaves_the_other_rules_limits():
     assert limit[2] == np.inf
 
 
-def test_limiting_weights_keeps_their_multiset():
+def test_folded_weights_mirror_at_their_limit():
+    """A weight over its row's limit is mirrored at it (2U - w), so it stays as near its
+    drawn value as the limit allows; the others, and rows of unknown limit, keep theirs."""
     rng = np.random.default_rng(1)
     w = 0.5 + np.abs(rng.normal(0, 0.3, 10_000))
-    limit = np.where(rng.random(10_000) < 0.05, 1.0, np.inf)
-    before = np.sort(w)
-    limit_weights(rng, w, limit)
-    assert (w <= limit).all()
-    np.testing.assert_array_equal(np.sort(w), before)
+    limit = np.where(rng.random(10_000) < 0.05, 1.0 + rng.uniform(0, 0.2, 10_000), np.inf)
+    limit[:100] = np.nan
+    drawn = w.copy()
+    folded = fold_weights(w, limit)
+    over = drawn > limit
+    assert folded == over.sum() > 0
+    assert (w[~np.isnan(limit)] <= limit[~np.isnan(limit)]).all()
+    np.testing.assert_allclose(w[over], np.maximum(2 * limit[over] - drawn[over], 0))
+    np.testing.assert_array_equal(w[~over], drawn[~over])
+
+
+def test_folded_weights_skip_a_privacy_margin():
+    """Under a margin D the fold skips the gap (1 - D, 1 + D) as if it were closed: a
+    weight past an edge outside the gap lands as far under the edge (D left out where it
+    crosses the gap); an edge inside the gap sends it to the inner arm, mirrored about 1."""
+    w = np.array([1.5, 1.5, 1.5, 1.35, 2.9, 1.6])
+    limit = np.array([1.4, 1.32, 1.1, 1.32, 1.4, np.inf])
+    assert fold_weights(w, limit, margin=0.3) == 5
+    # Gap closed, edge 1.4 -> 1.1 and weight 1.5 -> 1.2: folded to 1.0, the gap, whose
+    # inner end is 0.7; edge 1.02, weight 1.2: 0.84 -> 0.54; an edge in the gap: 2 - 1.5;
+    # edge 1.02, weight 1.05: 0.99 -> 0.69; 2.9 past 1.4: under 0, kept at D.
+    np.testing.assert_allclose(w, [0.7, 0.54, 0.5, 0.69, 0.3, 1.6])
+    assert not ((w > 0.7) & (w < 1.3)).any()
 
 
 def test_spread_weights_stay_inside_their_limits_and_out_of_the_margin():
@@ -173,7 +193,7 @@ def test_spread_weights_stay_inside_their_limits_and_out_of_the_margin():
     limit = np.where(rng.random(20_000) < 0.3, rng.uniform(1.0, 3.0, 20_000), np.inf)
     limit[:500] = np.nan
     drawn = w.copy()
-    limit_weights(rng, w, limit)
+    fold_weights(w, limit, margin=0.3)
     spread = extend_weights(w, limit, 1.5)
     known = ~np.isnan(limit)
     assert (spread[known] <= limit[known]).all()
@@ -212,7 +232,7 @@ def test_the_spread_factor_gives_a_group_back_its_variance():
     range_limits(limit, steps[0], at_o[0], -0.2, 1.2)
     range_limits(limit, steps[1], at_o[1], -0.2, 1.25)
     kept = drawn.copy()
-    limit_weights(rng, kept, limit)
+    fold_weights(kept, limit)
 
     def ratio(w):
         pairs = zip(at_d, at_o, strict=True)
