@@ -200,7 +200,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         self._copy_check: CopyCheck | None = None
         self.copies_broken = 0  #: rows that came out equal to a donor and were repaired
         self.copies_left = 0  #: rows to repair still equal to a real row (every try failed)
-        self.rule_folds = self.rule_repairs = 0  #: weights folded, rows repaired (rules)
+        self.rule_folds = self.rule_repairs = 0  #: weights folded or swapped, rows repaired (rules)
         self._groups: list = []  #: (column, its group of inequalities: ruled.WeightGroup)
         self._uniforms: np.ndarray | None = None  #: shared by ordered columns' rounding
         self._raws: dict[Any, np.ndarray] = {}  #: source columns as rules see them

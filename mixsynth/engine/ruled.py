@@ -30,6 +30,7 @@ class WeightGroup:
     rules: list  #: its inequalities
     specs: list[ColumnSpec]  #: its columns
     sources: list[np.ndarray]  #: their encoded sources (NaN: missing, point mass)
+    rng: np.random.Generator  #: for its weight swaps under a privacy margin, slice after slice
     factor: float = 1.0  #: its weights' spread (weights.spread_weights)
     spreads: list = field(default_factory=list)  #: each column's Spread (or None)
     whole: np.ndarray | None = None  #: its weights for every row (small tables, matching)
@@ -120,13 +121,16 @@ class RuleKeeping:
                 rules,
                 [self._spec(name) for name in names],
                 [self._column_source(self._spec(name))[0] for name in names],
+                rng.spawn(1)[0],
             )
             everywhere = slice(None) if sample is None else sample
-            w, limit, known, steps, rows_o, folds = self._group_weights(group, pairs, at=everywhere)
+            w, limit, known, steps, rows_o, changed = self._group_weights(
+                group, pairs, at=everywhere
+            )
             group.factor, group.spreads = spread_weights(steps, rows_o, pairs.w, w, limit)
             if sample is None:  # solved on every row: these very weights are used
                 group.whole = extend_weights(w, limit, group.factor, known)
-                self.rule_folds += folds
+                self.rule_folds += changed
             self._groups.extend((name, group) for name in names)
 
     def _computed_targets(self) -> frozenset:
@@ -149,8 +153,9 @@ class RuleKeeping:
         at: slice | np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], int]:
         """A group's weights for ``pairs``, each inside its pair's interval: the rows over
-        their limit folded back under it (:func:`~mixsynth.rules.weights.fold_weights`),
-        then spread by the group's factor; with each row's limit (NaN:
+        their limit folded back under it (:func:`~mixsynth.rules.weights.fold_weights`;
+        under a privacy margin swapped with rows that can take their weight), then spread
+        by the group's factor; with each row's limit (NaN:
         unknown, a donor missing or on a point mass in every rule: its weight kept),
         where it is known,
         the donors' values (each column's steps, dominant minus other, and the others',
@@ -163,6 +168,7 @@ class RuleKeeping:
             fold_weights,
             inside_edge,
             range_limits,
+            swap_weights,
         )
 
         at = (slice(None) if rows is None else rows) if at is None else at
@@ -192,8 +198,11 @@ class RuleKeeping:
         if rows is not None and group.whole is not None:  # made for every row already
             return group.whole[rows], limit, known, steps, rows_o, 0
         w = pairs.w.copy()
-        folds = fold_weights(w, limit, known, self.options.privacy_margin)
-        return extend_weights(w, limit, group.factor, known), limit, known, steps, rows_o, folds
+        if self.options.privacy_margin:  # a fold would cross the margin's gap
+            changed = swap_weights(group.rng, w, limit, known)
+        else:
+            changed = fold_weights(w, limit, known)
+        return extend_weights(w, limit, group.factor, known), limit, known, steps, rows_o, changed
 
     def _spec(self, name: str) -> ColumnSpec:
         return next(s for s in self.reference.schema if str(s.name) == name)
@@ -217,8 +226,8 @@ class RuleKeeping:
         # them as it needs them raced its group's other columns (a seed gave two outputs).
         for group in {id(g): g for _, g in self._groups}.values():
             if group.whole is None:
-                group.whole, *_, folds = self._group_weights(group, self.pairs)
-                self.rule_folds += folds
+                group.whole, *_, changed = self._group_weights(group, self.pairs)
+                self.rule_folds += changed
 
         def mixed(spec: ColumnSpec) -> np.ndarray:
             pairs = self._rule_pairs(spec, self.pairs)
@@ -412,8 +421,8 @@ class RuleKeeping:
         values: dict[Any, np.ndarray] = {}
         known: dict[Any, np.ndarray] = {}
         for task in tasks:
-            mixed, rows_known, folds, repairs = task.result()
-            self.rule_folds += folds
+            mixed, rows_known, changed, repairs = task.result()
+            self.rule_folds += changed
             self.rule_repairs += repairs
             for name, column in mixed.items():
                 if name in wanted:
@@ -462,7 +471,7 @@ class RuleKeeping:
         take the dominant donor's value. With four donors the difference is added and
         the rows it takes past an order moved back towards the two-row mix. Returns the
         columns, the rows whose limits are known, the rows folded and the rows moved back."""
-        w, _, known, steps, rows_o, folds = self._group_weights(group, pairs, rows=rows)
+        w, _, known, steps, rows_o, changed = self._group_weights(group, pairs, rows=rows)
         limited = dataclasses.replace(pairs, w=w)
         mixed, two_row = {}, {}
         with np.errstate(over="ignore", invalid="ignore"):
@@ -479,7 +488,7 @@ class RuleKeeping:
         repairs = 0
         if two_row:  # rows it takes past an order move back towards the pair's mix
             repairs = self.plan.unbreak(mixed, two_row, set(map(str, two_row)))
-        return mixed, known, folds, repairs
+        return mixed, known, changed, repairs
 
     def _shared_uniforms(self, spec: ColumnSpec, rows: slice) -> np.ndarray | None:
         """The uniforms a column tied by an order rounds with: one per row, the same for

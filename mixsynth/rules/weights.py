@@ -1,6 +1,7 @@
 """A group of columns tied by inequalities gets weights of its own, each inside its
 pair's exact interval (THEORY.md section 10, docs/rules.md): the limits of the ranges,
-the folds that bring a weight back under its limit, and the spread that gives the group
+the folds (swaps under a privacy margin) that bring a weight back under its limit, and
+the spread that gives the group
 back the variance of the weights as drawn. The rules' own limits are
 :meth:`.keep.RulePlan.weight_limits`."""
 
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
+#: Rounds of weight swaps (under a privacy margin) before a last clip of those left over.
+SWAP_ROUNDS = 16
 #: Rows a group's weights are spread on (:func:`spread_weights`).
 SPREAD_SAMPLE = 1 << 16
 #: A column's mean and spread are given back only when off by more than this (in its
@@ -30,38 +33,65 @@ REGAIN_ROUNDS = 8
 REGAIN_NEGLIGIBLE = 1e-4
 
 
-def fold_weights(
-    w: np.ndarray, limit: np.ndarray, known: np.ndarray | None = None, margin: float = 0.0
-) -> int:
+def fold_weights(w: np.ndarray, limit: np.ndarray, known: np.ndarray | None = None) -> int:
     """Weights above their row's ``limit`` folded back below it, in place: ``w -> 2U - w``,
     the row mirrored at its rule's (or range's) edge as a column past its bound is, and
     the group's other columns with it, so every rule holds (``U >= 1``, and a weight in
-    [0, 1] keeps them all). Under a privacy ``margin`` D the fold skips the margin's gap
-    (1 - D, 1 + D), as if it were closed, and a weight stays at least D: the row keeps
-    its margin from both donors. A row whose limit is NaN (unknown: a donor missing,
-    mixed with a replacement partner) keeps its weight (``known``: where the limit is
-    not NaN, if made already). Returns how many rows were folded.
+    [0, 1] keeps them all). A row whose limit is NaN (unknown: a donor missing, mixed
+    with a replacement partner) keeps its weight (``known``: where the limit is not NaN,
+    if made already). Returns how many rows were folded.
 
     A fold moves a row's weight by twice its overshoot, so the row stays near the weight
-    its other columns are mixed with; swapping weights with random rows (until
-    2026-12-08) kept the multiset but gave a fifth to a half of the rows of tables whose
-    skewed columns sit near their lower bound a weight unrelated to their other
-    columns': ISLR's Hitters, MASS's Boston and ISLR's College then lost 0.04-0.06 of
-    their mean absolute correlation over 10 generations (docs/rules.md)."""
+    its other columns are mixed with; swapping weights with random rows
+    (:func:`swap_weights`, the default's way until 2026-12-08) kept the multiset but
+    gave a fifth to a half of the rows of tables whose skewed columns sit near their
+    lower bound a weight unrelated to their other columns': ISLR's Hitters, MASS's
+    Boston and ISLR's College lost 0.04-0.06 of their mean absolute correlation over 10
+    generations, 0.01-0.02 folded (docs/rules.md). Under a privacy margin a fold from
+    the outer arm lands on the inner one, far from its weight, and the columns kept in
+    range lost 16 % of their variance over 10 generations: there the weights are
+    swapped."""
     past = w > limit
     if known is not None:
         past &= known
     over = np.flatnonzero(past)
     if over.size == 0:
         return 0
-    edge = limit[over]
-    # The gap closed: weights past it shifted down by D, the edge too (or onto 1 when
-    # it lies inside the gap, where only the inner arm keeps the rules).
-    shifted_edge = np.where(edge >= 1 + margin, edge - margin, 1.0)
-    folded = 2 * shifted_edge - (w[over] - margin)
-    folded = np.where(folded > 1, folded + margin, folded - margin)
-    w[over] = np.maximum(folded, margin)
+    w[over] = np.maximum(2 * limit[over] - w[over], 0.0)
     return int(over.size)
+
+
+def swap_weights(
+    rng: np.random.Generator, w: np.ndarray, limit: np.ndarray, known: np.ndarray | None = None
+) -> int:
+    """Weights above their row's ``limit`` swapped with random rows that can take them,
+    in place, under a privacy margin (:func:`fold_weights` without one): the multiset of
+    weights is unchanged, so is ``E[u]``, and every weight keeps the margin. A row with ``w <= 1``
+    fits any limit (``U >= 1``): the rows over their limit take, in turn, the next rows
+    of a random order of those, and swap where that row's limit takes the larger weight.
+    Rows left after :data:`SWAP_ROUNDS` rounds (none in practice) are clipped to their
+    limit. A row whose limit is NaN (unknown: a donor missing, mixed with a replacement
+    partner) keeps its weight (``known``: where the limit is not NaN, if made already).
+    Returns how many rows changed weight."""
+    over = np.flatnonzero(w > limit)
+    if over.size == 0:
+        return 0
+    takers = np.flatnonzero((w <= 1) & (~np.isnan(limit) if known is None else known))
+    takers = takers[rng.permutation(takers.size)]
+    used = swapped = 0
+    for _ in range(SWAP_ROUNDS):
+        if over.size == 0 or used >= takers.size:
+            break
+        pick = takers[used : used + over.size]
+        used += pick.size
+        rows = over[: pick.size]
+        fits = limit[pick] >= w[rows]
+        rows, pick = rows[fits], pick[fits]
+        w[rows], w[pick] = w[pick], w[rows].copy()
+        swapped += 2 * rows.size
+        over = over[w[over] > limit[over]]
+    w[over] = limit[over]
+    return swapped + over.size
 
 
 def inside_edge(limit: np.ndarray) -> None:

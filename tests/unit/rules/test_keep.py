@@ -20,6 +20,7 @@ from mixsynth.rules.weights import (
     fold_weights,
     range_limits,
     spread_weights,
+    swap_weights,
 )
 from tests.unit.rules.tables import (
     cars,
@@ -168,18 +169,16 @@ def test_folded_weights_mirror_at_their_limit():
     np.testing.assert_array_equal(w[~over], drawn[~over])
 
 
-def test_folded_weights_skip_a_privacy_margin():
-    """Under a margin D the fold skips the gap (1 - D, 1 + D) as if it were closed: a
-    weight past an edge outside the gap lands as far under the edge (D left out where it
-    crosses the gap); an edge inside the gap sends it to the inner arm, mirrored about 1."""
-    w = np.array([1.5, 1.5, 1.5, 1.35, 2.9, 1.6])
-    limit = np.array([1.4, 1.32, 1.1, 1.32, 1.4, np.inf])
-    assert fold_weights(w, limit, margin=0.3) == 5
-    # Gap closed, edge 1.4 -> 1.1 and weight 1.5 -> 1.2: folded to 1.0, the gap, whose
-    # inner end is 0.7; edge 1.02, weight 1.2: 0.84 -> 0.54; an edge in the gap: 2 - 1.5;
-    # edge 1.02, weight 1.05: 0.99 -> 0.69; 2.9 past 1.4: under 0, kept at D.
-    np.testing.assert_allclose(w, [0.7, 0.54, 0.5, 0.69, 0.3, 1.6])
-    assert not ((w > 0.7) & (w < 1.3)).any()
+def test_swapped_weights_keep_their_multiset():
+    """Under a privacy margin the rows over their limit swap weights with rows that can
+    take them: the multiset, and so the margin, is unchanged."""
+    rng = np.random.default_rng(1)
+    w = 0.5 + np.abs(rng.normal(0, 0.3, 10_000))
+    limit = np.where(rng.random(10_000) < 0.05, 1.0, np.inf)
+    before = np.sort(w)
+    swap_weights(rng, w, limit)
+    assert (w <= limit).all()
+    np.testing.assert_array_equal(np.sort(w), before)
 
 
 def test_spread_weights_stay_inside_their_limits_and_out_of_the_margin():
@@ -193,7 +192,7 @@ def test_spread_weights_stay_inside_their_limits_and_out_of_the_margin():
     limit = np.where(rng.random(20_000) < 0.3, rng.uniform(1.0, 3.0, 20_000), np.inf)
     limit[:500] = np.nan
     drawn = w.copy()
-    fold_weights(w, limit, margin=0.3)
+    swap_weights(rng, w, limit)
     spread = extend_weights(w, limit, 1.5)
     known = ~np.isnan(limit)
     assert (spread[known] <= limit[known]).all()
@@ -232,7 +231,7 @@ def test_the_spread_factor_gives_a_group_back_its_variance():
     range_limits(limit, steps[0], at_o[0], -0.2, 1.2)
     range_limits(limit, steps[1], at_o[1], -0.2, 1.25)
     kept = drawn.copy()
-    fold_weights(kept, limit)
+    swap_weights(rng, kept, limit)
 
     def ratio(w):
         pairs = zip(at_d, at_o, strict=True)
