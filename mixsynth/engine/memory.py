@@ -235,6 +235,47 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
                     draws, dominant[need], self.pairs.group_codes, observed
                 )
                 found[spec.name] = (need, partners)
+        return self._shared_in_rule_groups(found)
+
+    def _shared_in_rule_groups(self, found: dict) -> dict:
+        """``found`` with one replacement partner per row for all the columns of a group
+        tied by inequalities: a row whose other donor misses one of them takes, for the
+        whole group, a partner that has them all. Mixed column by column with different
+        partners, the row's other side was no real row, held no rule, and the limits
+        (which assume both donors hold every rule) missed it: on MASS's Aids2, a death
+        date mixed with a replacement partner where the partner's was the study's end
+        (censored) and the diagnosis with the partner itself broke `diag <= death` in 1.3 %
+        of the rows, which then took their donor's values: +0.7 % of the diagnosis
+        date's variance a generation."""
+        if self.plan is None or not found or self._partner_rng is None:
+            return found
+        dominant = self.pairs.dominant
+        specs = {str(spec.name): spec for spec in self.mixed}
+        for rules in self.plan.weight_groups:
+            group = [specs[n] for n in sorted({n for r in rules for n in r.columns}) if n in specs]
+            if not any(spec.name in found for spec in group):
+                continue
+            values = np.zeros(self.source.rows)
+            for spec in group:  # NaN where any of the group's columns lacks a value
+                values[np.isnan(self._column_source(spec)[0])] = np.nan
+            whole = ObservedRows.of(values, self.pairs.group_codes, self.groups_count)
+            counts = np.zeros(self.groups_count, dtype=np.int64)  # groups none of whose
+            counts[: whole.counts.size] = whole.counts  # rows has them all: none
+            need = np.unique(np.concatenate([found[s.name][0] for s in group if s.name in found]))
+            need = need[counts[self.pairs.group_codes[dominant[need]]] > 1]
+            if need.size == 0:
+                continue
+            partners = replacement_partners(
+                self._partner_rng.random(need.size), dominant[need], self.pairs.group_codes, whole
+            )
+            for spec in group:
+                rows, chosen = found.get(spec.name, (need[:0], partners[:0]))
+                rows, chosen = np.concatenate([rows, need]), np.concatenate([chosen, partners])
+                order = np.argsort(rows, kind="stable")
+                rows, chosen = rows[order], chosen[order]
+                last = np.ones(rows.size, dtype=bool)  # the group's partner wins its rows
+                last[:-1] = rows[1:] != rows[:-1]
+                found[spec.name] = (rows[last], chosen[last])
         return found
 
     def _others(self, name: Any, other: np.ndarray, at: slice | np.ndarray) -> np.ndarray:
