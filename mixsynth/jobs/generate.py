@@ -350,7 +350,8 @@ class GenerateJob:
             ),
             "--privacy-target": (
                 self.options.privacy_target is not None,
-                "run it on a sample in memory and give the margin it picks as --privacy-margin",
+                "run it on a sample in memory, then pass the settings it reports: "
+                "--privacy-margin, --copy-neighbours, --donors, ...",
             ),
         }
         for option, (given, hint) in refused.items():
