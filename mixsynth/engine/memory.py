@@ -252,7 +252,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         dominant = self.pairs.dominant
         specs = {str(spec.name): spec for spec in self.mixed}
         for rules in self.plan.weight_groups:
-            group = [specs[n] for n in sorted({n for r in rules for n in r.columns}) if n in specs]
+            group = [specs[n] for n in self.plan.group_columns(rules) if n in specs]
             if not any(spec.name in found for spec in group):
                 continue
             values = np.zeros(self.source.rows)

@@ -445,9 +445,7 @@ class Generation:
     out_of_range: dict[str, float] = field(default_factory=dict)  #: share before bounds
     source_rows: int = 0  #: rows of the table it was made from
     balanced: bool = True  #: anchors drawn as a balanced tiling
-    rule_folds: int = (
-        0  #: rows whose weight was folded (swapped under a margin) to keep an inequality
-    )
+    rule_folds: int = 0  #: rows whose weight was folded (swapped under a margin) for a rule
     rule_repairs: int = 0  #: rows that took tied columns back to keep a rule (rules)
 
     def expected_variance_factor(self) -> float:

@@ -116,7 +116,7 @@ class RuleKeeping:
                 pairs.dominant[sample], pairs.other[sample], pairs.w[sample], pairs.group_codes
             )
         for rules in self.plan.weight_groups:
-            names = sorted({name for rule in rules for name in rule.columns})
+            names = self.plan.group_columns(rules)
             group = WeightGroup(
                 rules,
                 [self._spec(name) for name in names],

@@ -172,12 +172,13 @@ class TargetChoice:
             copied = ", copied columns split between donors"
         shapes = ", shapes matched" if chosen.match_shapes else ""
         codes = ", codes mixed" if chosen.mix_codes else ""
+        keys = ""
         if chosen.rules is not None:
-            codes += ", keys found on the input not kept (their rows would be real rows' keys)"
+            keys = ", keys found on the input not kept (their rows would be real rows' keys)"
         missed = "" if self.reached else f" (none reached {self.target:g}: the closest kept)"
         weights = "four donors" if chosen.donors > 2 else f"margin {chosen.margin:g}"
         return (
-            f"--privacy-target {self.target:g}: {weights}{copied}{codes}{shapes}, DCR "
+            f"--privacy-target {self.target:g}: {weights}{copied}{codes}{keys}{shapes}, DCR "
             f"share {chosen.share:.3f} on a held-out half of the input{missed}"
         )
 
@@ -256,7 +257,7 @@ class _References:
     mixing; semantics, rules and ranges are the half's)."""
 
     def __init__(self) -> None:
-        self._made: dict[tuple[int, bool, bool, bool, int], tuple[Any, Reference]] = {}
+        self._made: dict[tuple[int, bool, bool, bool, tuple], tuple[Any, Reference]] = {}
 
     def of(self, half: Any, options: SynthesisOptions) -> Reference:
         key = (
@@ -264,7 +265,7 @@ class _References:
             options.copy_neighbours > 0,
             options.split_copied,
             options.mix_codes,
-            len(options.rules),  # a panel's keys dropped (the search's step 5)
+            options.rules,  # a panel's keys dropped or not (the search's step 5)
         )
         if key not in self._made:  # the half kept beside it: its id stays its own
             self._made[key] = (half, Reference.of(half, options))

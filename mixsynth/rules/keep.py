@@ -8,9 +8,9 @@ Mixed values are ``x_o + w (x_d - x_o)`` (dominant donor d, other o, ``w >= 1/2`
   The columns tied by inequalities form groups (:attr:`RulePlan.weight_groups`), each
   mixed with weights of their own (:mod:`mixsynth.rules.weights`): the rows whose weight
   passes their ``U`` is *folded* back under it (``w -> 2U - w``, as a value past its
-  bound is folded: the row stays near the weight of its other columns), then the
-  extrapolating weights are pushed further past
-  1 within their limits to give the group back its variance, and what is left column
+  bound is folded: the row stays near the weight of its other columns; under a privacy
+  margin it is swapped with a row that can take it), then the extrapolating weights are
+  pushed further past 1 within their limits to give the group back its variance, and what is left column
   by column.
 - **Equalities** hold for every weight; rounding would break them, so the target column
   is recomputed from the others after they are rounded, then rounded to its own place.
@@ -185,6 +185,11 @@ class RulePlan:
         for rule in self.inequalities:
             groups.setdefault(min(parts[rule.columns[0]]), []).append(rule)
         return list(groups.values())
+
+    @staticmethod
+    def group_columns(rules: list[Linear]) -> list[str]:
+        """The columns of a group of :attr:`weight_groups`, in order."""
+        return sorted({name for rule in rules for name in rule.columns})
 
     def weight_limits(
         self,

@@ -1,9 +1,8 @@
 """A group of columns tied by inequalities gets weights of its own, each inside its
 pair's exact interval (THEORY.md section 10, docs/rules.md): the limits of the ranges,
 the folds (swaps under a privacy margin) that bring a weight back under its limit, and
-the spread that gives the group
-back the variance of the weights as drawn. The rules' own limits are
-:meth:`.keep.RulePlan.weight_limits`."""
+the spread that gives the group back the variance of the weights as drawn. The rules'
+own limits are :meth:`.keep.RulePlan.weight_limits`."""
 
 from __future__ import annotations
 
