@@ -49,6 +49,7 @@ def copy_groups(
     numeric: dict[Any, np.ndarray],
     anchored: Sequence[Any] = (),
     units: Sequence[tuple[Any, ...]] = (),
+    ties: Sequence[tuple[Any, Any]] = (),
 ) -> tuple[tuple[Any, ...], ...]:
     """The groups of ``copied`` columns each row may take from either donor.
 
@@ -58,7 +59,9 @@ def copy_groups(
     column that explains a numerical one are left out: they come from the dominant donor.
     ``units`` are columns a rule keeps together (a unique key: month and day): each
     lands whole in one group, its copied columns joined with their associates, its
-    others (a day mixed no more) added to that group.
+    others (a day mixed no more) added to that group. ``ties`` are pairs of columns one
+    of which names the other (:class:`~mixsynth.rules.model.Naming`): one group, whatever
+    their association (none, by Cramér's V, where the naming column is unique).
     """
     sample = association_rows(columns_of(table).rows)
     found = {name: category_codes(table, name) for name in copied}
@@ -79,6 +82,9 @@ def copy_groups(
         for b in range(a + 1, len(copied)):
             if association(codes[copied[a]], codes[copied[b]]) >= COPY_GROUP_V:
                 parent[root(b)] = root(a)
+    for a, b in ties:
+        if a in copied and b in copied:
+            parent[root(copied.index(b))] = root(copied.index(a))
     members = [[copied.index(name) for name in unit if name in copied] for unit in units]
     for ks in members:  # a unit's copied columns: one group
         for k in ks[1:]:

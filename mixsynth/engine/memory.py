@@ -34,6 +34,7 @@ from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, rule_plan
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
+from mixsynth.rules import Naming, naming_ties
 from mixsynth.semantics.treatments import kept_placeholders, made_up_values, mass_rows
 
 if TYPE_CHECKING:
@@ -190,7 +191,13 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             options.copy_neighbours,
             lambda: [self._as_written(spec) for spec in self.mixed],
             kept,
-            frozenset(name for rule in self.reference.rules for name in rule.columns),
+            frozenset(
+                name
+                for rule in self.reference.rules
+                if not isinstance(rule, Naming)
+                for name in rule.columns
+            ),
+            naming_ties(self.reference.rules),
         )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
         self._missing: dict = {}
@@ -397,7 +404,13 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         if self._copy_check is None:
             swapped = self.options.split_copied or self.options.copy_neighbours > 0
             sources = {spec.name: self._as_written(spec) for spec in self.mixed}  # once
-            ruled = [name for rule in self.plan.rules for name in rule.columns] if self.plan else []
+            # A naming is no place: its columns move together (the plan's units).
+            ruled = [
+                name
+                for rule in (self.plan.rules if self.plan else [])
+                if not isinstance(rule, Naming)
+                for name in rule.columns
+            ]
             self._copy_check = CopyCheck(
                 self.source.table,
                 self.copied,

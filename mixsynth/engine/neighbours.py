@@ -37,7 +37,7 @@ A table with no mixed column has nothing to be near: each pairing group is one b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,12 +101,17 @@ class Part:
     parent: int | None = None
 
 
-def group_parts(table: Any, group: tuple) -> list[Part]:
+#: The strength of a tie between a column and one it names: above any Cramér's V, so
+#: the tree takes it first (where the naming column is unique, V is 0).
+TIED = 2.0
+
+
+def group_parts(table: Any, group: tuple, ties: Sequence[tuple[Any, Any]] = ()) -> list[Part]:
     """A group of copied columns as parts: one part per column along the maximum
-    spanning tree of their associations (Cramér's V, corrected), rooted at the column
-    with the most values. A child takes its value from a row with its parent's value,
-    so each tree edge keeps its real pairs (and their counts) while the row's whole
-    combination is no real row's."""
+    spanning tree of their associations (Cramér's V, corrected; :data:`TIED` for a
+    column and one it names), rooted at the column with the most values. A child takes
+    its value from a row with its parent's value, so each tree edge keeps its real pairs
+    (and their counts) while the row's whole combination is no real row's."""
     if len(group) == 1:
         return [Part(tuple(group), group_codes(table, list(group)))]
     codes = {name: group_codes(table, [name]) for name in group}
@@ -114,14 +119,21 @@ def group_parts(table: Any, group: tuple) -> list[Part]:
     root = max(group, key=lambda name: int(codes[name].max()))
     order = [root]
     parents: list[int | None] = [None]
-    strength = {name: (association(codes[root][sample], codes[name][sample]), 0) for name in group}
+    tied = {frozenset(tie) for tie in ties}
+
+    def tie(a: Any, b: Any) -> float:
+        if frozenset((a, b)) in tied:
+            return TIED
+        return association(codes[a][sample], codes[b][sample])
+
+    strength = {name: (tie(root, name), 0) for name in group}
     while len(order) < len(group):
         name = max((n for n in group if n not in order), key=lambda n: strength[n][0])
         order.append(name)
         parents.append(strength[name][1])
         for other in group:
             if other not in order:
-                v = association(codes[name][sample], codes[other][sample])
+                v = tie(name, other)
                 if v > strength[other][0]:
                     strength[other] = (v, len(order) - 1)
     return [Part((name,), codes[name], parent) for name, parent in zip(order, parents, strict=True)]
@@ -193,7 +205,8 @@ class GroupDonors:
     asked for once, at the first slice, and only with ``copy_neighbours``. Columns in
     ``numbers`` (a unique key's day, mixed but for its rule) are left out of what a
     group explains: unique in each row, with them a key's group would explain nothing;
-    a group holding one of them or of ``ruled`` (a key's columns) is taken whole.
+    a group holding one of them or of ``ruled`` (a key's columns) is taken whole;
+    ``ties`` (a column and one it names) are the first edges of a group's tree.
     """
 
     def __init__(
@@ -206,10 +219,11 @@ class GroupDonors:
         sources: Callable[[], list[np.ndarray]],
         numbers: tuple = (),
         ruled: frozenset = frozenset(),
+        ties: Sequence[tuple[Any, Any]] = (),
     ) -> None:
         self.rng, self.table, self.groups = rng, table, groups
         self.neighbours, self.sources = neighbours, sources
-        self.numbers, self.ruled = numbers, ruled
+        self.numbers, self.ruled, self.ties = numbers, ruled, ties
         #: Split: for each group, whether each row takes it from its partner.
         self.take_other = [] if neighbours else [rng.random(rows) < 0.5 for _ in groups]
         self._near: NeighbourDonors | None = None
@@ -230,7 +244,7 @@ class GroupDonors:
                 if len(near) < len(group) or self.ruled & set(group):  # a key: whole
                     parts.append([Part(tuple(group), group_codes(self.table, near))])
                 else:
-                    parts.append(group_parts(self.table, group))
+                    parts.append(group_parts(self.table, group, self.ties))
             self._near = NeighbourDonors(self.sources(), parts, self.neighbours)
         return self._near.donors(self.rng, mixed, pairs.dominant, pairs.group_codes[pairs.dominant])
 

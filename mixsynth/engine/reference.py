@@ -117,9 +117,13 @@ class Reference:
 
             # A column a rule names comes from the dominant donor, with the rest of its
             # rule; but a unique key taken from near rows stays unique (they permute the
-            # dominant donors) and no longer tells whose numbers the row has.
-            units = _copied_units(rules) if options.copy_neighbours else []
-            ruled = {name for rule in rules for name in rule.columns} - {
+            # dominant donors) and no longer tells whose numbers the row has, and a
+            # column that names another is tied to it in the groups instead.
+            from mixsynth.rules import Naming, naming_ties
+
+            placed = [rule for rule in rules if not isinstance(rule, Naming)]
+            units = _copied_units(placed) if options.copy_neighbours else []
+            ruled = {name for rule in placed for name in rule.columns} - {
                 name for unit in units for name in unit
             }
             copied = [
@@ -130,7 +134,7 @@ class Reference:
             # A neighbour follows the numbers: the groups that explain them need not stay.
             explained = {} if options.copy_neighbours else mixed
             anchored = (*options.by, *associations)
-            groups = copy_groups(table, copied, explained, anchored, units)
+            groups = copy_groups(table, copied, explained, anchored, units, naming_ties(rules))
         if options.match_moments:
             _say_moments_matched_one_by_one(columns, schema, semantics)
         return cls(

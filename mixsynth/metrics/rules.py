@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixsynth.rules import Rule, RuleData, Together, table_rules
+from mixsynth.rules import Naming, Rule, RuleData, Together, table_rules
 
 
 def real_rules(
@@ -37,6 +37,8 @@ def rule_shares(real: pd.DataFrame, synthetic: pd.DataFrame, rules: Sequence[Rul
     for rule in rules:
         if isinstance(rule, Together):
             real_share, synthetic_share = 1.0, _combinations_share(real, synthetic, rule.columns)
+        elif isinstance(rule, Naming):
+            real_share, synthetic_share = _naming_share(real, rule), _naming_share(synthetic, rule)
         else:
             real_share = _share(real_data.holds(rule))
             synthetic_share = _share(synthetic_data.holds(rule))
@@ -56,6 +58,20 @@ def rule_shares(real: pd.DataFrame, synthetic: pd.DataFrame, rules: Sequence[Rul
 
 def _share(holds: np.ndarray) -> float:
     return float(holds.mean()) if holds.size else 1.0
+
+
+def _naming_share(table: pd.DataFrame, rule: Naming) -> float:
+    """Share of rows whose naming column holds the named one's value (each distinct
+    pair checked once)."""
+    pairs = table[list(rule.columns)].astype(object)
+    pairs = pairs.where(pairs.notna(), None)
+    distinct = pairs.drop_duplicates()
+    holds = Naming.holds_text(
+        [None if v is None else str(v) for v in distinct[rule.whole]],
+        [None if v is None else str(v) for v in distinct[rule.part]],
+    )
+    held = pairs.merge(distinct.assign(_holds=holds), on=list(rule.columns), how="left")
+    return _share(held["_holds"].to_numpy(dtype=bool))
 
 
 def _combinations_share(

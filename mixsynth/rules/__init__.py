@@ -16,7 +16,18 @@ from mixsynth.errors import warn
 from mixsynth.rules.data import RuleData, check_declared
 from mixsynth.rules.declare import load_rules, parse_rule, rules_of
 from mixsynth.rules.detect import detect_rules
-from mixsynth.rules.model import DatePart, Formula, Grid, Linear, Rule, TimeIndex, Together, Unique
+from mixsynth.rules.model import (
+    DatePart,
+    Formula,
+    Grid,
+    Linear,
+    Naming,
+    Rule,
+    TimeIndex,
+    Together,
+    Unique,
+    naming_ties,
+)
 from mixsynth.semantics.types import SemanticType, TableMetadata
 
 __all__ = [
@@ -24,6 +35,7 @@ __all__ = [
     "Formula",
     "Grid",
     "Linear",
+    "Naming",
     "Rule",
     "RuleData",
     "TimeIndex",
@@ -31,6 +43,7 @@ __all__ = [
     "Unique",
     "detect_rules",
     "load_rules",
+    "naming_ties",
     "parse_rule",
     "rules_of",
     "table_rules",

@@ -15,7 +15,9 @@ rule), and the candidates that survive are confirmed on every row:
   failing a pair two keys with the time column, are ``unique together``;
 - calendar grids of time columns: 1 January, the 1st, one weekday, midnight, the hour;
 - parts of a date: a number column equal to the year, quarter, month, day of the month
-  or day of the week of a time column (``signup_year = year(signup_date)``).
+  or day of the week of a time column (``signup_year = year(signup_date)``);
+- names: a copied text column that holds another's value as whole words in every row
+  (``Make`` holds ``Manufacturer`` and ``Model``: :mod:`mixsynth.rules.names`).
 
 Wide tables are capped (:data:`MAX_COLUMNS` columns per search, pairs tested on the
 sample as one numpy comparison per column).
@@ -41,6 +43,7 @@ from mixsynth.rules.model import (
     date_part,
     on_grid,
 )
+from mixsynth.rules.names import find_namings
 
 #: Rows of the sample candidates must hold before they are checked on every row.
 SAMPLE_ROWS = 4096
@@ -89,6 +92,7 @@ def detect_rules(
     rules += find_time_indexes(data, times + integers, categorical, sample, integers)
     rules += find_grids(data, times, sample)
     rules += find_date_parts(data, [n for n in numbers if n not in targets], times, sample)
+    rules += find_namings(data, categorical, sample)
     return rules
 
 

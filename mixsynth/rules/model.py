@@ -381,7 +381,66 @@ class Formula:
         return {"kind": self.kind, "rule": self.text, "columns": list(self.columns)}
 
 
-Rule = Linear | Unique | TimeIndex | Grid | Together | Increments | DatePart | Formula
+@dataclass(frozen=True)
+class Naming:
+    """A text column whose every value holds another column's value as whole words
+    (``Make`` "Chevrolet Camaro" holds ``Manufacturer`` "Chevrolet"), found in the data
+    (:mod:`mixsynth.rules.names`). Kept by taking copied columns along the ties: the
+    named column from the naming one's real row, or the other way round
+    (:mod:`mixsynth.engine.neighbours`); checked on the text (:meth:`holds_text`)."""
+
+    whole: str
+    part: str
+    origin: str = "detected"
+    kind: str = "names"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.whole, self.part)
+
+    def holds(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        # Codes say nothing of the text: checked by holds_text.
+        return np.ones(len(values[self.whole]), dtype=bool)
+
+    @staticmethod
+    def holds_text(wholes: list[str | None], parts: list[str | None]) -> np.ndarray:
+        """Where each row holds the rule (a missing value holds it)."""
+        return np.array(
+            [
+                w is None or p is None or names_value(w, p)
+                for w, p in zip(wholes, parts, strict=True)
+            ],
+            dtype=bool,
+        )
+
+    def describe(self) -> str:
+        return f"{self.whole} names {self.part}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rule": self.describe(), "columns": list(self.columns)}
+
+
+def naming_ties(rules: Any) -> tuple[tuple[str, str], ...]:
+    """The (naming, named) columns of the namings among ``rules``: ties that copied
+    columns taken apart follow (every other rule fixes where its columns come from)."""
+    return tuple((rule.whole, rule.part) for rule in rules if isinstance(rule, Naming))
+
+
+def names_value(whole: str, part: str) -> bool:
+    """``part`` is whole words of ``whole``: found in it, with no letter or digit just
+    before or after ("Camaro" in "Chevrolet Camaro", not "Ford" in "Fordham")."""
+    start = whole.find(part) if part else -1
+    while start >= 0:
+        end = start + len(part)
+        before = start == 0 or not whole[start - 1].isalnum()
+        after = end == len(whole) or not whole[end].isalnum()
+        if before and after:
+            return True
+        start = whole.find(part, start + 1)
+    return False
+
+
+Rule = Linear | Unique | TimeIndex | Grid | Together | Increments | DatePart | Formula | Naming
 
 
 def common_rules(parts: list[tuple]) -> tuple:
