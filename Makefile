@@ -72,12 +72,14 @@ docs: install
 
 # The tiers (tests/unit, tests/cli, tests/docs, tests/system; docs/testing.md): `make test`
 # is what CI runs, every tier but the system one and the tests marked slow, with the fast
-# property-test profile; `make test-all` runs everything with every example.
+# property-test profile; `make test-all` runs everything with every example. Both run the
+# tests on two processes (pytest-xdist; TEST_PROCESSES=0 runs them in this one).
+TEST_PROCESSES ?= 2
 test: install
-	$(BIN)/python -m pytest -m "not slow and not system"
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -m "not slow and not system"
 
 test-all: install
-	MIXSYNTH_TEST_PROFILE=thorough $(BIN)/python -m pytest
+	MIXSYNTH_TEST_PROFILE=thorough $(BIN)/python -m pytest -n $(TEST_PROCESSES)
 	$(MAKE) mutations
 
 # The suite's own quality measure (docs/testing.md): each planted bug of
