@@ -182,6 +182,12 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             )
             for name, column_rng in zip(made_up, rng.spawn(len(made_up)), strict=True)
         }
+        if self.reference.email_ties:  # addresses made from the row's made-up names
+            from mixsynth.semantics.emails import made_from_names
+
+            self.made_up = made_from_names(
+                self.made_up, self.reference.email_ties, rng.spawn(1)[0], made_up
+            )
         # Where each free group of copied columns comes from (donors.py, neighbours.py).
         self._group_donors = GroupDonors(
             rng.spawn(1)[0],

@@ -52,6 +52,8 @@ class Reference:
     copy_groups: tuple = ()
     #: The rules every generation keeps (mixsynth.rules): declared, and detected on the input.
     rules: tuple = ()
+    #: E-mail columns made up from the row's made-up names (mixsynth.semantics.emails).
+    email_ties: tuple = ()
 
     @classmethod
     def of(cls, table: DataTable, options: SynthesisOptions | None = None) -> Reference:
@@ -87,7 +89,8 @@ class Reference:
                 grid = _time_grid(columns.encode(spec.name, spec.kind, encoding), spec.dtype)
                 if grid > 1:
                     time_grids[spec.name] = grid
-        say_what_is_made_up(semantics, options.keep_pii)
+        email_ties = () if options.keep_pii else _email_ties(table, semantics, real_values)
+        say_what_is_made_up(semantics, options.keep_pii, email_ties)
         from mixsynth.rules import table_rules
 
         rules = table_rules(
@@ -147,6 +150,7 @@ class Reference:
             associations,
             groups,
             tuple(rules),
+            email_ties,
         )
 
 
@@ -277,8 +281,24 @@ def _time_grid(encoded: np.ndarray, dtype: str) -> int:
     return 1
 
 
-def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
-    """One warning naming the key and personal-data columns and what they get."""
+def _email_ties(table: DataTable, semantics: TableMetadata, made_up: dict) -> tuple:
+    """The made-up e-mail columns whose real addresses are made from a made-up name
+    column's names (mixsynth.semantics.emails)."""
+    pii = {
+        name: meaning.pii
+        for name in made_up
+        if (meaning := semantics.columns[str(name)]).sdtype is SemanticType.PII and meaning.pii
+    }
+    if "email" not in pii.values():
+        return ()
+    from mixsynth.semantics.emails import emails_from_names
+
+    return emails_from_names(table, pii)
+
+
+def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool, email_ties: tuple = ()) -> None:
+    """One warning naming the key and personal-data columns and what they get (an
+    address made from the row's made-up name says from which)."""
     names = semantics.generated()
     if not names:
         return
@@ -288,7 +308,8 @@ def say_what_is_made_up(semantics: TableMetadata, keep_pii: bool) -> None:
             "(keys, personal data or free text), copied from donor rows"
         )
     else:
-        made = ", ".join(f"{n} ({semantics[n].treatment()})" for n in names)
+        sources = {str(tie.email): f", from {tie.names()}" for tie in email_ties}
+        made = ", ".join(f"{n} ({semantics[n].treatment()}{sources.get(n, '')})" for n in names)
         message = f"made up, never copied from real rows: {made}; --keep-pii keeps real values"
     warn(message, stacklevel=3)
 

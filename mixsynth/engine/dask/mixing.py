@@ -135,6 +135,16 @@ class _MadeUp:
                 locale,
                 share,
             )
+        if reference.email_ties and seed is not None:  # made from the row's made-up names
+            from mixsynth.semantics.emails import made_from_names
+
+            child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, len(names)))
+            self.values = made_from_names(
+                self.values,
+                reference.email_ties,
+                np.random.default_rng(child),
+                reference.real_values,
+            )
 
     def put_into(self, piece: pa.Table) -> pa.Table:
         """The stream's next slice with its made-up columns in place of the copied ones."""

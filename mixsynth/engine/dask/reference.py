@@ -113,12 +113,13 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
         )
         for name in first.real_values
     }
-    say_what_is_made_up(semantics, keep_pii)
     # A rule of the whole table is one every partition holds (found in each).
     rules = common_rules([r.rules for r in present])
-    # Copied columns' groups (split_copied, copy_neighbours): the largest partition's.
+    # Copied columns' groups (split_copied, copy_neighbours) and addresses made from
+    # names: the largest partition's.
     largest = max((p for p in parts if p.reference is not None), key=lambda p: p.rows).reference
     assert largest is not None  # for mypy: filtered just above
+    say_what_is_made_up(semantics, keep_pii, largest.email_ties)
     grids = {
         name: common_grid([r for r in present if name in r.time_grids], name, encodings[name])
         for name in first.time_grids
@@ -133,6 +134,7 @@ def whole_reference(parts: Sequence[PartSummary], where: str, keep_pii: bool = F
         time_grids={name: grid for name, grid in grids.items() if grid > 1},
         copy_groups=largest.copy_groups,
         rules=rules,
+        email_ties=largest.email_ties,
     )
 
 

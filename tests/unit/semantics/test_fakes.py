@@ -289,6 +289,40 @@ def test_the_locale_is_used():
     assert german.tolist() != fake_values("address", 50, rng(), "en_US").tolist()
 
 
+TITLES = {
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "Miss",
+    "Dr.",
+    "Jr.",
+    "II",
+    "III",
+    "IV",
+    "V",
+    "MD",
+    "DDS",
+    "PhD",
+    "DVM",
+}
+
+
+def titled_share(names) -> float:
+    return float(np.mean([n.split()[0] in TITLES or n.split()[-1] in TITLES for n in names]))
+
+
+def test_fake_names_carry_titles_as_often_as_the_real_ones():
+    """Faker's en_US formats, drawn uniformly, put a title on three names in four
+    ("Dr. Bridget Eaton MD"); names of a customer table have none, and so do their
+    fakes. Where half the real names have one, so do half the fakes (4 binomial SEs)."""
+    plain = objects(["Dennis Turner", "Carol Long", "Ann Lee", "Raj Patel"] * 25)
+    assert titled_share(fake_values("name", 2000, rng(1), real=plain)) == 0
+    assert titled_share(fake_values("name", 2000, rng(1))) > 0.5  # no real names: Faker's
+    half = objects(["Dr. Ann Lee", "Raj Patel", "Carol Long MD", "Dennis Turner"] * 25)
+    share = titled_share(fake_values("name", 2000, rng(2), real=half))
+    assert abs(share - 0.5) <= 4 * np.sqrt(0.25 / 2000)
+
+
 def test_fakes_are_reproducible_for_a_seed():
     first = fake_values("name", 200, rng(4))
     assert first.tolist() == fake_values("name", 200, rng(4)).tolist()
