@@ -296,3 +296,18 @@ def difference_term(
             )
     term *= pairs.spread
     return term
+
+
+def block_cycle(rng: np.random.Generator, labels: np.ndarray) -> np.ndarray:
+    """For each row, the next row of its block (``labels``), the block's rows in a random
+    cycle (a block of one row: the row itself). Taking the next row's values permutes
+    them within each block, so every block keeps its values' counts."""
+    order = np.lexsort((rng.random(len(labels)), labels))
+    ranked = labels[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    following = np.arange(1, len(order) + 1)
+    following[ends - 1] = starts  # the last row of a block takes from its first
+    nxt = np.empty(len(labels), dtype=np.int64)
+    nxt[order] = order[following]
+    return nxt

@@ -45,7 +45,7 @@ import numpy as np
 
 from mixsynth.columns import group_codes
 from mixsynth.engine.donors import ANCHOR_ETA2, association, association_rows, explained
-from mixsynth.engine.kernel import Pairs
+from mixsynth.engine.kernel import Pairs, block_cycle
 
 
 def block_labels(features: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
@@ -80,15 +80,7 @@ def shifted_donors(
 ) -> np.ndarray:
     """Each row's donor for one group: the dominant donor of the next row of its block,
     the block's rows in a random cycle (a row of a block of one keeps its own)."""
-    order = np.lexsort((rng.random(len(labels)), labels))
-    ranked = labels[order]
-    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
-    ends = np.r_[starts[1:], len(order)]
-    following = np.arange(1, len(order) + 1)
-    following[ends - 1] = starts  # the last row of a block takes from its first
-    donors = np.empty_like(dominant)
-    donors[order] = dominant[order[following]]
-    return donors
+    return dominant[block_cycle(rng, labels)]
 
 
 @dataclass(frozen=True)

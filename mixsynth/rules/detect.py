@@ -287,7 +287,7 @@ def find_time_indexes(
             data.kind(name) is ColumnKind.DATETIME and _unique(values[sample]) and _unique(values)
         )
         if alone:
-            step = _regular_step(values[np.argsort(values)][None, :])
+            step = _regular_step(values[np.argsort(values)][None, :], calendar=data.is_date(name))
             if step is not None:
                 rules.append(TimeIndex(name, (), _step_text(step, name, data)))
             continue
@@ -324,7 +324,7 @@ def find_time_indexes(
                 codes = _codes(data[key[0]])
                 order = np.lexsort((values, codes))
                 steps = np.diff(values[order])[np.diff(codes[order]) == 0]
-                step = _regular_step(steps[None, :], differences=True)
+                step = _regular_step(steps[None, :], differences=True, calendar=data.is_date(name))
                 if step is not None:
                     rules.append(TimeIndex(name, key, _step_text(step, name, data)))
                     break
@@ -388,17 +388,27 @@ def _unique(values: np.ndarray) -> bool:
     return np.unique(values).size == values.size
 
 
-def _regular_step(values: np.ndarray, differences: bool = False) -> float | None:
+def _regular_step(
+    values: np.ndarray, differences: bool = False, calendar: bool = False
+) -> float | None:
     """The usual step when at least :data:`REGULAR_SHARE` of the steps are within 3 % of
-    it (a calendar month or year varies by a few days), else None."""
+    it (a calendar year varies by a day), within :data:`CALENDAR_MONTH_SPREAD` for dates
+    (``calendar``, in seconds) a month or more apart, else None."""
     steps = values[0] if differences else np.diff(values[0])
     if steps.size < 2:
         return None
     usual = float(np.median(steps))
     if usual <= 0:
         return None
-    near = np.abs(steps - usual) <= 0.03 * usual
+    # Calendar months are 28 to 31 days long: 10 % of a month, where a year's 365 and
+    # 366 days are 0.3 % apart (a monthly series had been no time index).
+    tolerance = CALENDAR_MONTH_SPREAD if calendar and usual >= 27 * 86_400 else 0.03
+    near = np.abs(steps - usual) <= tolerance * usual
     return usual if near.mean() >= REGULAR_SHARE else None
+
+
+#: The relative spread of calendar months' lengths about a usual step of a month or more.
+CALENDAR_MONTH_SPREAD = 0.1
 
 
 def _step_text(step: float, name: str, data: RuleData) -> str:

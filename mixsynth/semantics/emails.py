@@ -118,11 +118,9 @@ def made_from_names(
     """``made`` (each made-up column's values) with each tied e-mail column's addresses
     rebuilt from the same row's made-up names: each row a real template drawn at random,
     filled column-wise (one pass per template; names and domains worked out once per
-    distinct made-up value), its digits drawn again where the address is real or
-    written already (up to :data:`REDRAWS` times; then Faker's stays). ``real``: each
-    made-up column's real values."""
-    import pandas as pd
-
+    distinct made-up value), its digits drawn again where the address is real or written
+    already (up to :data:`REDRAWS` times; then Faker's stays). ``real``: each made-up
+    column's real values."""
     for tie in ties:
         if tie.email not in made or tie.first not in made or tie.last not in made:
             continue
@@ -130,25 +128,25 @@ def made_from_names(
         family = _per_row(made[tie.last], lambda t: _ascii(_last_word(t)).lower())
         domains = _per_row(made[tie.email], lambda t: "@" + t.split("@", 1)[-1] if "@" in t else "")
         usable = np.flatnonzero((given[0] != "") & (family[0] != "") & (domains[0] != ""))
-        names = {
-            slot: pd.Series(values[usable], index=usable, dtype=object)
-            for slot, values in zip(
-                ("{first}", "{f}", "{last}", "{l}"), (*given, *family), strict=True
-            )
-        }
+        slots = ("{first}", "{f}", "{last}", "{l}")
+        names = {slot: v[usable] for slot, v in zip(slots, (*given, *family), strict=True)}
         picks = rng.integers(0, len(tie.templates), size=usable.size)
-        written = pd.Series(np.nan, index=usable, dtype=object)
-        taken = set(map(str, real.get(tie.email, ())))
-        pending = np.ones(usable.size, dtype=bool)
+        written = np.full(usable.size, None, dtype=object)
+        seen = {str(v) for v in real.get(tie.email, ())}  # real, then written ones
+        pending = np.arange(usable.size)
         for _ in range(REDRAWS):
-            at = usable[pending]
-            local = _filled(tie.templates, picks[pending], at, names, rng)
-            written[at] = local + pd.Series(domains[0][at], index=at, dtype=object)
-            pending = (written.duplicated(keep="first") | written.isin(taken)).to_numpy()
-            if not pending.any():
+            local = _filled(
+                tie.templates, picks[pending], {k: v[pending] for k, v in names.items()}, rng
+            )
+            drawn = local + domains[0][usable[pending]]
+            new = _new(drawn, seen)
+            written[pending[new]] = drawn[new]
+            pending = pending[~new]
+            if not pending.size:
                 break
         addresses = np.asarray(made[tie.email], dtype=object).copy()
-        addresses[usable[~pending]] = written.to_numpy()[~pending]
+        kept = np.flatnonzero(written != None)  # noqa: E711 (element-wise)
+        addresses[usable[kept]] = written[kept]
         made[tie.email] = addresses
     return made
 
@@ -157,14 +155,29 @@ def made_from_names(
 REDRAWS = 5
 
 
+def _new(addresses: np.ndarray, seen: set[str]) -> np.ndarray:
+    """Where an address is not in ``seen``, which then holds it (of repeats, the first
+    is new)."""
+    new = np.zeros(addresses.size, dtype=np.bool_)
+    for k, address in enumerate(addresses):
+        if address not in seen:
+            seen.add(address)
+            new[k] = True
+    return new
+
+
 def _per_row(values: np.ndarray, make: Any) -> tuple[np.ndarray, np.ndarray]:
     """``make`` of each row's text and its first letter ("" where missing), worked out
-    once per distinct value (made-up values come from a pool of at most 50,000)."""
-    import pandas as pd
-
-    codes, distinct = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    made = [make(v) if isinstance(v, str) else "" for v in distinct]
-    whole = np.array([*made, ""], dtype=object)  # code -1 (missing): the last, ""
+    once per distinct value (made-up values come from a pool of at most 50,000; a dict,
+    as ``pa.array`` would import pandas, which the Arrow engine does without)."""
+    index: dict[str, int] = {}
+    codes = np.fromiter(
+        (index.setdefault(v, len(index)) if isinstance(v, str) else -1 for v in values),
+        dtype=np.int64,
+        count=len(values),
+    )
+    made = [make(v) for v in index]
+    whole = np.array([*made, ""], dtype=object)  # missing (-1): the last, ""
     first = np.array([m[:1] for m in made] + [""], dtype=object)
     return whole[codes], first[codes]
 
@@ -172,24 +185,22 @@ def _per_row(values: np.ndarray, make: Any) -> tuple[np.ndarray, np.ndarray]:
 def _filled(
     templates: tuple[str, ...],
     picks: np.ndarray,
-    rows: np.ndarray,
-    names: dict[str, Any],
+    names: dict[str, np.ndarray],
     rng: np.random.Generator,
-) -> Any:
-    """The parts before the @ of ``rows``: each row's template (``picks``) filled with its
-    names (``names``: each slot's values) and fresh digits, one template at a time."""
-    import pandas as pd
-
-    local = pd.Series("", index=rows, dtype=object)
+) -> np.ndarray:
+    """The parts before the @: each row's template (``picks``) filled with its names
+    (``names``: each slot's values) and fresh digits, one template at a time (numpy
+    adds object arrays of text element by element)."""
+    local = np.full(picks.size, "", dtype=object)
     for k in np.unique(picks):
-        at = rows[picks == k]
-        text = pd.Series("", index=at, dtype=object)
+        at = np.flatnonzero(picks == k)
+        text = np.full(at.size, "", dtype=object)
         for piece in _PIECES.findall(templates[k]):
             if piece in names:
                 text = text + names[piece][at]
             elif piece.startswith("#"):
-                digits = rng.integers(0, 10 ** len(piece), size=len(at)).astype(str)
-                text = text + pd.Series(np.char.zfill(digits, len(piece)), index=at, dtype=object)
+                digits = rng.integers(0, 10 ** len(piece), size=at.size).astype(str)
+                text = text + np.char.zfill(digits, len(piece)).astype(object)
             else:
                 text = text + piece
         local[at] = text

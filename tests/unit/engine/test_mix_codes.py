@@ -85,8 +85,9 @@ def share_of_real_rows(real: pd.DataFrame, rows: pd.DataFrame, differing: int = 
 
 
 def test_mixed_codes_make_new_combinations() -> None:
-    """Copied from the donor (the default), a row is a real row but for the one column
-    the copy repair changed; from near rows each rating follows its parent rating from
+    """Copied from the donor (the default), a row is a real row but for the column the
+    copy repair changed (or the two, on a new row it swapped a value with), and every
+    column keeps its counts; from near rows each rating follows its parent rating from
     another row (docs/privacy.md), so no more rows are within one column of a real row
     than in a fresh sample; mixed, most rows are farther from every real row. Either way
     no more rows are real ones than in a fresh sample (+ 4 binomial standard errors)."""
@@ -104,7 +105,13 @@ def test_mixed_codes_make_new_combinations() -> None:
     error = np.sqrt(fresh_copies * (1 - fresh_copies) / len(fresh))
     for rows in made.values():
         assert share_of_real_rows(real, rows) <= fresh_copies + 4 * error
-    assert share_of_real_rows(real, made["copied"], differing=1) == 1.0
+    assert share_of_real_rows(real, made["copied"], differing=2) == 1.0
+    assert share_of_real_rows(real, made["copied"], differing=1) > 0.99
+    for name in real.columns:
+        made_counts, real_counts = (
+            t[name].value_counts().sort_index() for t in (made["copied"], real)
+        )
+        assert made_counts.equals(real_counts), name
     fresh_near = share_of_real_rows(real, fresh, differing=1)
     near_error = np.sqrt(fresh_near * (1 - fresh_near) / len(fresh))
     assert share_of_real_rows(real, made["near"], differing=1) <= fresh_near + 4 * near_error

@@ -58,14 +58,19 @@ def test_rows_equal_to_a_donor_are_repaired_and_columns_keep_their_values() -> N
     assert donor_copies(stream, real, out) == 0
     for name in ("a", "b", "c"):  # swaps move values between rows, never change them
         assert sorted(out[name]) == sorted(copied[name])
-    # Codes are not swapped; a label changes only on a row that would otherwise be a
-    # real row (a swap moved it onto one, or its coarse numbers landed on one), to give
-    # it a new combination.
+    # Codes are not swapped with the numbers; a label changes on a row that would
+    # otherwise be a real row (a swap moved it onto one, or its coarse numbers landed on
+    # one), to give it a new combination, taking another such row's label or swapping
+    # it with a new row's (which changes that row too): the labels keep their counts.
     changed = (out["label"] != copied["label"]).to_numpy()
     assert 0 < changed.sum() < len(out) / 2
     before = out.assign(label=copied["label"])[changed]
     counts = real.value_counts()
-    assert all(counts.get(tuple(row), 0) >= 1 for row in before.itertuples(index=False))
+    real_before = [counts.get(tuple(row), 0) >= 1 for row in before.itertuples(index=False)]
+    assert len(real_before) - sum(real_before) <= sum(real_before)  # a partner per swap
+    assert (
+        out["label"].value_counts().sort_index().equals(copied["label"].value_counts().sort_index())
+    )
 
 
 def test_a_copy_must_match_its_donor_in_the_copied_columns_too() -> None:
@@ -336,3 +341,30 @@ def test_new_combinations_keep_the_pairs_one_column_fixes() -> None:
     counts = combination_counts(real)
     held = out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0))
     assert (held != 1).all()  # and still no unique real record handed over
+
+
+@pytest.mark.parametrize(
+    ("options", "most"),
+    [({"all_rows_new": True}, 0.0), ({}, 0.02)],
+    ids=["every row new", "default"],
+)
+def test_rows_made_new_keep_every_columns_counts(options: dict, most: float) -> None:
+    """A row on a real combination took another real row's value until it was new, and
+    the rows that became new were mostly those given a rarer value: on this table of
+    categories (40 % of the rows repeat another) each column's total variation distance
+    to the real one was 0.15 with every row made new and 0.09-0.12 by default (on AER's
+    Arrests at the privacy target, the share released fell from 0.829 to 0.755). Now such
+    rows take another such row's value or swap theirs with a new row's: the counts stay,
+    but for the few rows that end up taking any real row's value."""
+    real = categories_table(400, 1)
+    counts = combination_counts(real)
+    for seed in range(3):
+        _, out = generate(real, SynthesisOptions(**options), seed)
+        held = out.apply(tuple, axis=1).map(lambda row: counts.get(row, 0))
+        assert (held != 1).all()  # no unique real record released
+        if options:
+            assert (held == 0).all()
+        for name in real.columns:
+            shares = real[name].value_counts(normalize=True), out[name].value_counts(normalize=True)
+            distance = shares[0].sub(shares[1], fill_value=0).abs().sum() / 2
+            assert distance <= most, (name, distance)
