@@ -91,6 +91,9 @@ class Part:
     columns: tuple[Any, ...]
     codes: np.ndarray  #: the part's codes on the source rows
     parent: int | None = None
+    #: Other codes that say what the part explains (a key's years: its prices), beside
+    #: ``codes``: a mixed column is weighted by the most any of them explains.
+    explaining: tuple[np.ndarray, ...] = ()
 
 
 #: The strength of a tie between a column and one it names: above any Cramér's V, so
@@ -151,7 +154,13 @@ class NeighbourDonors:
         #: For each group, each part's weight of every mixed column.
         self.weights = [
             [
-                np.array([_weight(values, part.codes) for values in sources], np.float32)
+                np.array(
+                    [
+                        max(_weight(values, c) for c in (part.codes, *part.explaining))
+                        for values in sources
+                    ],
+                    np.float32,
+                )
                 for part in parts
             ]
             for parts in groups
@@ -234,7 +243,10 @@ class GroupDonors:
             for group in self.groups:
                 near = [name for name in group if name not in self.numbers]
                 if len(near) < len(group) or self.ruled & set(group):  # a key: whole
-                    parts.append([Part(tuple(group), group_codes(self.table, near))])
+                    # Its numbers, each alone, say what it explains too (a panel's year:
+                    # the prices of that year); whole, unique in each row, nothing.
+                    alone = tuple(group_codes(self.table, [n]) for n in group if n not in near)
+                    parts.append([Part(tuple(group), group_codes(self.table, near), None, alone)])
                 else:
                     parts.append(group_parts(self.table, group, self.ties))
             self._near = NeighbourDonors(self.sources(), parts, self.neighbours)
