@@ -287,6 +287,7 @@ class CopyCheck:
         free = STRICT_FREE_TRIES if self.strict else FREE_TRIES
         for attempt in range(tries):
             picked = self.rng.integers(0, len(units), size=len(remaining))
+            others = np.setdiff1d(np.arange(len(pairs.dominant)), remaining)
             for k, unit in enumerate(units):
                 chosen = remaining[picked == k]
                 if not chosen.size:
@@ -298,7 +299,6 @@ class CopyCheck:
                     continue
                 # Such rows keep giving real rows: a swap with a new row that stays new
                 # (counts kept; the row walks on from there); last, any real row's.
-                others = np.setdiff1d(np.arange(len(pairs.dominant)), remaining)
                 if attempt < tries - free and others.size:
                     real_rows = partial(self._real_rows, mixed, donors, names, copied, hashes)
                     self._swap_with(unit, chosen, others, donors, real_rows)
@@ -403,8 +403,8 @@ class CopyCheck:
         donors: dict,
         real_rows: Callable[[np.ndarray], np.ndarray],
     ) -> None:
-        """Output ``rows`` swap the values of ``unit`` with random ``others`` (rows on
-        no real combination) holding another value of its first column, each swap undone
+        """Output ``rows`` swap the values of ``unit`` with random ``others`` (the rows
+        not being repaired) holding another value of its first column, each swap undone
         where the other row comes out on a real combination: the unit's counts stay as
         they are, and a row still on one walks on from its new values at the next try,
         as a row taking any real row's value does, without moving the counts. A row

@@ -30,8 +30,6 @@ SAMPLE_ROWS = 2_000
 #: Templates kept at most, one per real row that gives one (drawn uniformly from: each
 #: as often as the real rows use it).
 MAX_TEMPLATES = 1_000
-#: Name subtypes an address may be made from: a whole name, or a first and a last one.
-NAME_SUBTYPES = ("name", "first_name", "last_name")
 
 _PIECES = re.compile(r"\{first\}|\{last\}|\{f\}|\{l\}|#+|[._\-+]")
 
@@ -235,11 +233,11 @@ def _last_word(text: str) -> str:
 
 
 def _first_words(texts: list[str | None]) -> list[str | None]:
-    return [words[0] if (words := _words(t)) else None for t in texts]
+    return [_first_word(t) or None if t else None for t in texts]
 
 
 def _last_words(texts: list[str | None]) -> list[str | None]:
-    return [words[-1] if (words := _words(t)) else None for t in texts]
+    return [_last_word(t) or None if t else None for t in texts]
 
 
 def _texts(values: Any) -> list[str | None]:
