@@ -410,7 +410,7 @@ class CopyCheck:
         as a row taking any real row's value does, without moving the counts. A row
         whose partner another row drew first waits for the next try."""
         codes = self._resolved(unit[0])
-        own, theirs = codes[donors[unit[0]][rows]].astype(np.int64), None
+        own = codes[donors[unit[0]][rows]].astype(np.int64)
         held = codes[donors[unit[0]][others]].astype(np.int64)
         order = np.argsort(held, kind="stable")
         counts = np.bincount(held, minlength=int(max(held.max(), own.max())) + 1)

@@ -34,7 +34,7 @@ from mixsynth.engine.reference import Reference
 from mixsynth.engine.ruled import RuleKeeping, rule_plan
 from mixsynth.engine.weights import AnyWeights
 from mixsynth.errors import OptionError, warn
-from mixsynth.rules import Naming, naming_ties
+from mixsynth.rules import naming_ties, placing
 from mixsynth.semantics.treatments import kept_placeholders, made_up_values, mass_rows
 
 if TYPE_CHECKING:
@@ -197,12 +197,7 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
             options.copy_neighbours,
             lambda: [self._as_written(spec) for spec in self.mixed],
             kept,
-            frozenset(
-                name
-                for rule in self.reference.rules
-                if not isinstance(rule, Naming)
-                for name in rule.columns
-            ),
+            frozenset(name for rule in placing(self.reference.rules) for name in rule.columns),
             naming_ties(self.reference.rules),
         )
         self.outside = {str(name): [0, 0] for name in names}  #: [outside range, observed]
@@ -410,11 +405,10 @@ class GenerationStream(RuleKeeping, WholeColumnMatching):
         if self._copy_check is None:
             swapped = self.options.split_copied or self.options.copy_neighbours > 0
             sources = {spec.name: self._as_written(spec) for spec in self.mixed}  # once
-            # A naming is no place: its columns move together (the plan's units).
+            # A naming fixes no place: its columns move together (the plan's units).
             ruled = [
                 name
-                for rule in (self.plan.rules if self.plan else [])
-                if not isinstance(rule, Naming)
+                for rule in placing(self.plan.rules if self.plan else [])
                 for name in rule.columns
             ]
             self._copy_check = CopyCheck(

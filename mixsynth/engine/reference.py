@@ -122,9 +122,9 @@ class Reference:
             # rule; but a unique key taken from near rows stays unique (they permute the
             # dominant donors) and no longer tells whose numbers the row has, and a
             # column that names another is tied to it in the groups instead.
-            from mixsynth.rules import Naming, naming_ties
+            from mixsynth.rules import naming_ties, placing
 
-            placed = [rule for rule in rules if not isinstance(rule, Naming)]
+            placed = placing(rules)
             units = _copied_units(placed) if options.copy_neighbours else []
             ruled = {name for rule in placed for name in rule.columns} - {
                 name for unit in units for name in unit

@@ -27,6 +27,7 @@ from mixsynth.rules.model import (
     Together,
     Unique,
     naming_ties,
+    placing,
 )
 from mixsynth.semantics.types import SemanticType, TableMetadata
 
@@ -45,6 +46,7 @@ __all__ = [
     "load_rules",
     "naming_ties",
     "parse_rule",
+    "placing",
     "rules_of",
     "table_rules",
 ]

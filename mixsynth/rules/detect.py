@@ -31,7 +31,7 @@ from itertools import combinations
 import numpy as np
 
 from mixsynth.columns import ColumnKind
-from mixsynth.rules.data import RuleData, seconds_per_unit
+from mixsynth.rules.data import RuleData, distinct_count, seconds_per_unit
 from mixsynth.rules.model import (
     PARTS,
     DatePart,
@@ -295,18 +295,18 @@ def find_time_indexes(
             sampled = [
                 c
                 for c in [*categorical, *integers]
-                if 1 < _distinct(data[c][sample]) <= sample.size / 3
+                if 1 < distinct_count(data[c][sample]) <= sample.size / 3
             ][:MAX_KEYS]
         if not any(
             _unique_together(data, [*key, name], sample, whole=False)
             for key in _keys([e for e in sampled if e != name])
         ):
             continue  # repeats within every key of the sample: no whole-table count needed
-        distinct = _distinct(values)
+        distinct = distinct_count(values)
         if distinct > MAX_TIME_SHARE * data.rows:
             continue  # nearly unique alone (an income): unique within any key by chance
         if entities is None:
-            entities = [c for c in sampled if _distinct(data[c]) <= data.rows / 3]
+            entities = [c for c in sampled if distinct_count(data[c]) <= data.rows / 3]
         keys = _keys([e for e in entities if e != name])
         for key in keys:
             if any(set(key) | {name} >= columns for columns in found):
@@ -316,7 +316,9 @@ def find_time_indexes(
             # A number is the time of its key's groups when it takes fewer values than
             # the key (years of firms), else the key is (firms of years: found from the
             # key's side, when it is a candidate time too).
-            timely = data.kind(name) is ColumnKind.DATETIME or distinct < _distinct(data[key[0]])
+            timely = data.kind(name) is ColumnKind.DATETIME or distinct < distinct_count(
+                data[key[0]]
+            )
             if len(key) == 1 and not timely and key[0] in candidates:
                 continue
             found.append({*key, name})
@@ -342,14 +344,6 @@ MAX_TIME_SHARE = 0.5
 #: (rows over the product of their distinct counts): a panel fills most of it, while
 #: columns unique by chance would need a grid far larger than the rows.
 MIN_DENSITY = 0.25
-
-
-def _distinct(values: np.ndarray) -> int:
-    """Distinct values, NaN left out, counted by Arrow's hash table rather than sorted
-    (1M values: 0.01-0.02 s against 0.06-0.15 s); -0.0 counts as 0.0, as in a sort."""
-    from mixsynth.columns.arrow import distinct_floats
-
-    return int(distinct_floats(values).size)
 
 
 def _codes(values: np.ndarray) -> np.ndarray:

@@ -420,6 +420,12 @@ class Naming:
         return {"kind": self.kind, "rule": self.describe(), "columns": list(self.columns)}
 
 
+def placing(rules: Any) -> list[Rule]:
+    """The rules that fix which row their columns come from (every kind but a naming,
+    whose columns are tied in the copied columns' groups instead: :func:`naming_ties`)."""
+    return [rule for rule in rules if not isinstance(rule, Naming)]
+
+
 def naming_ties(rules: Any) -> tuple[tuple[str, str], ...]:
     """The (naming, named) columns of the namings among ``rules``: ties that copied
     columns taken apart follow (every other rule fixes where its columns come from)."""

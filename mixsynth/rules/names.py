@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mixsynth.columns import ColumnKind
-from mixsynth.rules.data import RuleData
+from mixsynth.rules.data import RuleData, distinct_count
 from mixsynth.rules.model import Naming, Rule, names_value
 
 #: Rows where both columns have a value, at least (fewer: a coincidence is likely).
@@ -36,7 +36,7 @@ def find_namings(data: RuleData, copied: Sequence[str], sample: np.ndarray) -> l
     :data:`MAX_CHANCE` of them."""
     if data.rows < MIN_ROWS:
         return []
-    names = [n for n in copied[:MAX_COLUMNS] if _distinct(data[n][sample]) >= 2]
+    names = [n for n in copied[:MAX_COLUMNS] if distinct_count(data[n][sample]) >= 2]
     texts = [n for n in names if data.kind(n) is ColumnKind.CATEGORICAL]
     values = {name: _texts(data, name, sample) for name in names}
     shuffled = np.random.default_rng(0).permutation(sample.size)
@@ -77,7 +77,3 @@ def _texts(data: RuleData, name: str, rows: np.ndarray) -> list[str | None]:
     items = data.columns.take([name], rows)[name]
     items = items.to_pylist() if hasattr(items, "to_pylist") else items.tolist()
     return [None if gone else str(v) for v, gone in zip(items, missing, strict=True)]
-
-
-def _distinct(codes: np.ndarray) -> int:
-    return int(np.unique(codes[~np.isnan(codes)]).size)

@@ -60,6 +60,7 @@ PUBLIC = {
         "load_rules",
         "naming_ties",
         "parse_rule",
+        "placing",
         "rules_of",
         "table_rules",
     ],
